@@ -1,0 +1,367 @@
+//! People: users with unique login IDs, their roles, and the permissions roles grant.
+//!
+//! A `Grant<P>` is proof that a signed-in person holds permission `P` within one
+//! institution. Store functions that change or reveal tenant data take a grant, so a
+//! path that skipped the permission check does not compile, and the institution id
+//! always comes from the grant, never from the request.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use super::InstitutionId;
+use crate::error::required_text;
+use crate::{ParseError, ParseErrorKind};
+
+/// The id of a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UserId(i64);
+
+impl UserId {
+    /// Wraps a database id; only the store and route parsing should call this.
+    pub fn from_db(raw: i64) -> Self {
+        Self(raw)
+    }
+
+    /// The database id.
+    pub fn get(&self) -> i64 {
+        self.0
+    }
+}
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// A login ID: 3–64 characters of lower-case ASCII letters, digits, `.`, `_` and `-`,
+/// starting with a letter or digit. Unique across the server, so one ID is one person.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct LoginId(String);
+
+impl LoginId {
+    /// Parses a login ID; upper-case letters are folded to lower case.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let login_id = raw.trim().to_ascii_lowercase();
+        if login_id.is_empty() {
+            return Err(ParseError::new("login_id", ParseErrorKind::Empty));
+        }
+        if login_id.len() < 3 {
+            return Err(ParseError::new("login_id", ParseErrorKind::TooShort { min: 3 }));
+        }
+        if login_id.len() > 64 {
+            return Err(ParseError::new("login_id", ParseErrorKind::TooLong { max: 64 }));
+        }
+        let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-');
+        if !login_id.chars().all(allowed) {
+            return Err(ParseError::new(
+                "login_id",
+                ParseErrorKind::BadFormat("only a-z, 0-9, '.', '_' and '-' are allowed"),
+            ));
+        }
+        if !login_id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            return Err(ParseError::new("login_id", ParseErrorKind::BadFormat("must start with a letter or digit")));
+        }
+        Ok(Self(login_id))
+    }
+
+    /// The ID.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A person's name as shown in the UI (氏名), 1–100 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    /// Parses a name; surrounding white space is removed.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        required_text("display_name", raw, 100).map(Self)
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A role in the institution's security organisation (policy 第3条, 第10条).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// 医療情報システム安全管理責任者: the institution's administrator.
+    SecurityManager,
+    /// (医療情報システム) 企画管理者: plans and runs the security measures.
+    PlanningManager,
+    /// システム運用担当者: operates the systems day to day.
+    SystemOperator,
+    /// 職員: every member of staff.
+    Staff,
+    /// 閲覧: read-only, e.g. for an inspector (立入検査).
+    Viewer,
+    /// 外部事業者: a vendor, limited to the forms sent to it.
+    Vendor,
+}
+
+impl Role {
+    /// All roles, from most to least privileged.
+    pub const ALL: [Self; 6] = [
+        Self::SecurityManager,
+        Self::PlanningManager,
+        Self::SystemOperator,
+        Self::Staff,
+        Self::Viewer,
+        Self::Vendor,
+    ];
+
+    /// The stable code stored in the database and sent by forms.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::SecurityManager => "security_manager",
+            Self::PlanningManager => "planning_manager",
+            Self::SystemOperator => "system_operator",
+            Self::Staff => "staff",
+            Self::Viewer => "viewer",
+            Self::Vendor => "vendor",
+        }
+    }
+
+    /// Parses a code written by [`Role::code`].
+    pub fn from_code(code: &str) -> Result<Self, ParseError> {
+        Self::ALL
+            .into_iter()
+            .find(|role| role.code() == code.trim())
+            .ok_or(ParseError::new("role", ParseErrorKind::UnknownChoice))
+    }
+
+    /// The Japanese name.
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            Self::SecurityManager => "医療情報システム安全管理責任者",
+            Self::PlanningManager => "企画管理者",
+            Self::SystemOperator => "システム運用担当者",
+            Self::Staff => "職員",
+            Self::Viewer => "閲覧",
+            Self::Vendor => "外部事業者",
+        }
+    }
+
+    /// The English name.
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Self::SecurityManager => "Security manager",
+            Self::PlanningManager => "Planning manager",
+            Self::SystemOperator => "System operator",
+            Self::Staff => "Staff",
+            Self::Viewer => "Read-only viewer",
+            Self::Vendor => "External vendor",
+        }
+    }
+
+    /// Whether this role holds `permission`. This table is the one place that decides.
+    pub fn has(self, permission: Permission) -> bool {
+        use Permission as P;
+        use Role as R;
+        match permission {
+            P::ViewDashboard | P::ViewInstitution => !matches!(self, R::Vendor),
+            P::ViewUsers => matches!(self, R::SecurityManager | R::PlanningManager | R::SystemOperator | R::Viewer),
+            P::ManageUsers => matches!(self, R::SecurityManager | R::PlanningManager),
+            P::ManageSecurityManagers | P::EditInstitution => matches!(self, R::SecurityManager),
+            P::ChangeOwnPassword => true,
+        }
+    }
+}
+
+/// Something a role may be allowed to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// See the dashboard.
+    ViewDashboard,
+    /// See the institution's details.
+    ViewInstitution,
+    /// Change the institution's details.
+    EditInstitution,
+    /// List users and their roles.
+    ViewUsers,
+    /// Add, change and deactivate users other than 安全管理責任者.
+    ManageUsers,
+    /// Grant, change or remove the 安全管理責任者 role.
+    ManageSecurityManagers,
+    /// Change one's own password.
+    ChangeOwnPassword,
+}
+
+/// Marker types, one per permission, for [`Grant`].
+pub mod permissions {
+    use super::Permission;
+
+    /// A permission known at compile time.
+    pub trait Marker: Send + Sync + 'static {
+        /// The permission the marker stands for.
+        const PERMISSION: Permission;
+    }
+
+    macro_rules! marker {
+        ($($name:ident),*) => {$(
+            #[doc = concat!("Marker for [`Permission::", stringify!($name), "`].")]
+            #[derive(Debug, Clone, Copy)]
+            pub struct $name;
+            impl Marker for $name {
+                const PERMISSION: Permission = Permission::$name;
+            }
+        )*};
+    }
+
+    marker!(ViewDashboard, ViewInstitution, EditInstitution, ViewUsers, ManageUsers, ChangeOwnPassword);
+}
+
+/// The signed-in person, as loaded from a live session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    user_id: UserId,
+    institution_id: InstitutionId,
+    role: Role,
+}
+
+impl Principal {
+    /// A principal; only session loading should call this.
+    pub fn new(user_id: UserId, institution_id: InstitutionId, role: Role) -> Self {
+        Self { user_id, institution_id, role }
+    }
+
+    /// The person.
+    pub fn user_id(&self) -> UserId {
+        self.user_id
+    }
+
+    /// The institution the person belongs to.
+    pub fn institution_id(&self) -> InstitutionId {
+        self.institution_id
+    }
+
+    /// The person's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Proof that this person holds `P`, or `None` when the role does not.
+    pub fn grant<P: permissions::Marker>(&self) -> Option<Grant<P>> {
+        self.role.has(P::PERMISSION).then(|| Grant {
+            principal: self.clone(),
+            permission: PhantomData,
+        })
+    }
+}
+
+/// Proof that `principal` holds permission `P` in its institution.
+#[derive(Debug, Clone)]
+pub struct Grant<P> {
+    principal: Principal,
+    permission: PhantomData<P>,
+}
+
+impl<P> Grant<P> {
+    /// The institution the grant is limited to.
+    pub fn institution_id(&self) -> InstitutionId {
+        self.principal.institution_id
+    }
+
+    /// Who acts.
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+}
+
+/// The raw strings of a user form, before parsing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RawUser<'a> {
+    /// ログインID
+    pub login_id: &'a str,
+    /// 氏名
+    pub display_name: &'a str,
+    /// 役割 code
+    pub role: &'a str,
+}
+
+/// A validated new user (without the password, which is parsed with its own policy).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    login_id: LoginId,
+    display_name: DisplayName,
+    role: Role,
+}
+
+impl NewUser {
+    /// Parses every field and returns all the errors found.
+    pub fn parse(raw: RawUser<'_>) -> Result<Self, Vec<ParseError>> {
+        let mut errors = Vec::new();
+        let login_id = LoginId::parse(raw.login_id).map_err(|e| errors.push(e)).ok();
+        let display_name = DisplayName::parse(raw.display_name).map_err(|e| errors.push(e)).ok();
+        let role = Role::from_code(raw.role).map_err(|e| errors.push(e)).ok();
+        match (login_id, display_name, role) {
+            (Some(login_id), Some(display_name), Some(role)) => Ok(Self { login_id, display_name, role }),
+            _ => Err(errors),
+        }
+    }
+
+    /// ログインID
+    pub fn login_id(&self) -> &LoginId {
+        &self.login_id
+    }
+    /// 氏名
+    pub fn display_name(&self) -> &DisplayName {
+        &self.display_name
+    }
+    /// 役割
+    pub fn role(&self) -> Role {
+        self.role
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_ids_are_folded_and_checked() {
+        assert_eq!(LoginId::parse(" Tanaka.Hanako ").map(|l| l.0), Ok("tanaka.hanako".to_owned()));
+        for bad in ["", "ab", "田中", "a b", "-abc", "x".repeat(65).as_str(), "abc;drop"] {
+            assert!(LoginId::parse(bad).is_err(), "{bad:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn role_codes_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::from_code(role.code()), Ok(role));
+        }
+        assert!(Role::from_code("root").is_err());
+    }
+
+    #[test]
+    fn the_permission_table_is_least_privilege() {
+        use Permission as P;
+        // Only the 安全管理責任者 may grant the 安全管理責任者 role or edit the institution.
+        let may = |permission| Role::ALL.into_iter().filter(|role| role.has(permission)).collect::<Vec<_>>();
+        assert_eq!(may(P::ManageSecurityManagers), vec![Role::SecurityManager]);
+        assert_eq!(may(P::EditInstitution), vec![Role::SecurityManager]);
+        assert_eq!(may(P::ManageUsers), vec![Role::SecurityManager, Role::PlanningManager]);
+        // A vendor sees nothing of the institution; a viewer reads but never writes.
+        assert_eq!(may(P::ViewDashboard).contains(&Role::Vendor), false);
+        for write in [P::EditInstitution, P::ManageUsers, P::ManageSecurityManagers] {
+            assert!(!Role::Viewer.has(write));
+            assert!(!Role::Staff.has(write));
+            assert!(!Role::Vendor.has(write));
+        }
+    }
+
+    #[test]
+    fn a_grant_carries_the_principals_institution() {
+        let principal = Principal::new(UserId::from_db(7), InstitutionId::from_db(3), Role::PlanningManager);
+        let grant = principal.grant::<permissions::ManageUsers>().expect("planning manager manages users");
+        assert_eq!(grant.institution_id(), InstitutionId::from_db(3));
+        let staff = Principal::new(UserId::from_db(8), InstitutionId::from_db(3), Role::Staff);
+        assert!(staff.grant::<permissions::ManageUsers>().is_none());
+    }
+}

@@ -1,0 +1,12 @@
+//! Pure domain types and rules of mamori: parsed values, roles and permissions, the Japanese calendar.
+//!
+//! Invariant: nothing here does IO (no files, network or database), except that
+//! password hashing reads the operating system's random source for salts.
+//! Invariant: nothing here is `Serialize`; the web and store layers convert explicitly.
+#![forbid(unsafe_code)]
+
+pub mod calendar;
+pub mod error;
+pub mod institution;
+
+pub use error::{ParseError, ParseErrorKind};
