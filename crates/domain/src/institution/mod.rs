@@ -13,7 +13,8 @@ use crate::{ParseError, ParseErrorKind};
 
 pub use password::{PasswordHash, PasswordPolicy, PlainPassword, hash_password, verify_password};
 pub use people::{
-    DisplayName, Grant, LoginId, NewUser, Permission, Principal, RawUser, Role, UserId, permissions,
+    DisplayName, Grant, LoginId, NewUser, PeopleRuleViolation, Permission, Principal, RawUser, Role, UserId,
+    permissions,
 };
 
 /// The id of an institution (tenant).

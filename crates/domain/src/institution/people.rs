@@ -168,6 +168,7 @@ impl Role {
             P::ViewUsers => matches!(self, R::SecurityManager | R::PlanningManager | R::SystemOperator | R::Viewer),
             P::ManageUsers => matches!(self, R::SecurityManager | R::PlanningManager),
             P::ManageSecurityManagers | P::EditInstitution => matches!(self, R::SecurityManager),
+            P::ViewAuditTrail => matches!(self, R::SecurityManager | R::PlanningManager | R::Viewer),
             P::ChangeOwnPassword => true,
         }
     }
@@ -188,8 +189,24 @@ pub enum Permission {
     ManageUsers,
     /// Grant, change or remove the 安全管理責任者 role.
     ManageSecurityManagers,
+    /// Read the audit trail.
+    ViewAuditTrail,
     /// Change one's own password.
     ChangeOwnPassword,
+}
+
+/// A rule about people that a change would break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PeopleRuleViolation {
+    /// Only a 安全管理責任者 may give or take the 安全管理責任者 role.
+    #[error("only a security manager may assign or change a security manager")]
+    SecurityManagerRoleReserved,
+    /// The institution must keep at least one active 安全管理責任者 (第3条(1)).
+    #[error("the last active security manager cannot be removed")]
+    LastSecurityManager,
+    /// Nobody may deactivate or demote their own account.
+    #[error("you cannot deactivate or demote your own account")]
+    OwnAccount,
 }
 
 /// Marker types, one per permission, for [`Grant`].
@@ -213,7 +230,12 @@ pub mod permissions {
         )*};
     }
 
-    marker!(ViewDashboard, ViewInstitution, EditInstitution, ViewUsers, ManageUsers, ChangeOwnPassword);
+    marker!(ViewDashboard, ViewInstitution, EditInstitution, ViewUsers, ManageUsers, ViewAuditTrail, ChangeOwnPassword);
+
+    /// Permissions that allow reading the institution's user list.
+    pub trait ReadsUsers: Marker {}
+    impl ReadsUsers for ViewUsers {}
+    impl ReadsUsers for ManageUsers {}
 }
 
 /// The signed-in person, as loaded from a live session.
@@ -270,6 +292,37 @@ impl<P> Grant<P> {
     /// Who acts.
     pub fn principal(&self) -> &Principal {
         &self.principal
+    }
+}
+
+impl Grant<permissions::ManageUsers> {
+    /// Checks a change of `target`'s role from `old_role` to `new_role` (the same
+    /// role when only the name changes) and whether it stays `active`.
+    /// `n_active_security_managers` counts the institution's active 安全管理責任者
+    /// before the change.
+    pub fn check_change(
+        &self,
+        target: UserId,
+        old_role: Option<Role>,
+        new_role: Role,
+        active: bool,
+        n_active_security_managers: i64,
+    ) -> Result<(), PeopleRuleViolation> {
+        let touches_security_manager =
+            old_role == Some(Role::SecurityManager) || new_role == Role::SecurityManager;
+        if touches_security_manager && !self.principal.role.has(Permission::ManageSecurityManagers) {
+            return Err(PeopleRuleViolation::SecurityManagerRoleReserved);
+        }
+        let is_self = target == self.principal.user_id;
+        if is_self && (!active || new_role != self.principal.role) {
+            return Err(PeopleRuleViolation::OwnAccount);
+        }
+        let removes_security_manager =
+            old_role == Some(Role::SecurityManager) && (new_role != Role::SecurityManager || !active);
+        if removes_security_manager && n_active_security_managers <= 1 {
+            return Err(PeopleRuleViolation::LastSecurityManager);
+        }
+        Ok(())
     }
 }
 
@@ -354,6 +407,29 @@ mod tests {
             assert!(!Role::Staff.has(write));
             assert!(!Role::Vendor.has(write));
         }
+    }
+
+    #[test]
+    fn people_rules_protect_the_security_manager_role() {
+        let manager = Principal::new(UserId::from_db(1), InstitutionId::from_db(1), Role::SecurityManager);
+        let planner = Principal::new(UserId::from_db(2), InstitutionId::from_db(1), Role::PlanningManager);
+        let manager_grant = manager.grant::<permissions::ManageUsers>().expect("grant");
+        let planner_grant = planner.grant::<permissions::ManageUsers>().expect("grant");
+        let other = UserId::from_db(9);
+        assert_eq!(
+            planner_grant.check_change(other, None, Role::SecurityManager, true, 1),
+            Err(PeopleRuleViolation::SecurityManagerRoleReserved)
+        );
+        assert_eq!(planner_grant.check_change(other, None, Role::Staff, true, 1), Ok(()));
+        assert_eq!(
+            manager_grant.check_change(UserId::from_db(1), Some(Role::SecurityManager), Role::Staff, true, 2),
+            Err(PeopleRuleViolation::OwnAccount)
+        );
+        assert_eq!(
+            manager_grant.check_change(other, Some(Role::SecurityManager), Role::SecurityManager, false, 1),
+            Err(PeopleRuleViolation::LastSecurityManager)
+        );
+        assert_eq!(manager_grant.check_change(other, Some(Role::SecurityManager), Role::Staff, true, 2), Ok(()));
     }
 
     #[test]

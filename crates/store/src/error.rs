@@ -1,0 +1,45 @@
+//! The store's error type: callers match on these, never on sqlx errors.
+
+/// What went wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No row matched, or it belongs to another institution.
+    #[error("not found")]
+    NotFound,
+    /// A unique value (such as a login ID) is already taken; names the field.
+    #[error("{0} is already in use")]
+    Conflict(&'static str),
+    /// The change would break a rule about people.
+    #[error("{0}")]
+    Rule(mamori_domain::institution::PeopleRuleViolation),
+    /// Setup was attempted after an institution already exists.
+    #[error("mamori has already been set up")]
+    AlreadySetUp,
+    /// The database URL could not be understood.
+    #[error("invalid database URL: {0}")]
+    BadUrl(String),
+    /// The database could not be reached or read.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A migration failed; the database was left as it was.
+    #[error("database migration failed, nothing was changed: {0}")]
+    Migration(String),
+    /// A stored value could not be read back (the database was edited by hand).
+    #[error("corrupt stored value in {0}")]
+    Corrupt(&'static str),
+    /// Any other database error.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl Error {
+    /// Maps a unique-constraint violation to [`Error::Conflict`] on `field`.
+    pub(crate) fn conflict_on(field: &'static str) -> impl FnOnce(sqlx::Error) -> Self {
+        move |error| match &error {
+            sqlx::Error::Database(database_error) if database_error.is_unique_violation() => {
+                Self::Conflict(field)
+            }
+            _ => Self::Database(error),
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! Institutions (tenants): first-run setup, operator creation, reading and editing.
+
+use mamori_domain::institution::{
+    Grant, InstitutionId, InstitutionKind, NewInstitution, NewUser, PasswordHash, PhoneNumber, Prefecture,
+    UserId, permissions,
+};
+use serde_json::json;
+use sqlx::{AnyConnection, Row};
+
+use crate::audit_log::{self, Actor, NewAuditEvent};
+use crate::{Error, Store, from_micros, to_micros};
+
+/// A stored institution.
+#[derive(Debug, Clone)]
+pub struct Institution {
+    /// Its id.
+    pub id: InstitutionId,
+    /// Its details.
+    pub details: NewInstitution,
+    /// When it was created.
+    pub created_at: jiff::Timestamp,
+    /// When it was last changed.
+    pub updated_at: jiff::Timestamp,
+}
+
+/// Whether first-run setup has happened (an institution exists or was set up).
+pub async fn is_set_up(store: &Store) -> Result<bool, Error> {
+    let n_markers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM setup_marker").fetch_one(store.pool()).await?;
+    Ok(n_markers > 0)
+}
+
+/// First-run setup: creates the first institution and its 安全管理責任者, once.
+/// A second call, even a concurrent one, fails with [`Error::AlreadySetUp`].
+pub async fn set_up_first(
+    store: &Store,
+    institution: &NewInstitution,
+    admin: &NewUser,
+    password_hash: &PasswordHash,
+    now: jiff::Timestamp,
+) -> Result<(InstitutionId, UserId), Error> {
+    let mut transaction = store.pool().begin().await?;
+    sqlx::query("INSERT INTO setup_marker (id, completed_at) VALUES (1, $1)")
+        .bind(to_micros(now))
+        .execute(&mut *transaction)
+        .await
+        .map_err(|error| match Error::conflict_on("setup")(error) {
+            Error::Conflict(_) => Error::AlreadySetUp,
+            other => other,
+        })?;
+    let ids = insert_with_admin(&mut transaction, institution, admin, password_hash, Actor::Anonymous("setup".into()), now)
+        .await?;
+    transaction.commit().await?;
+    Ok(ids)
+}
+
+/// Hosted mode: the operator creates another institution with its first
+/// 安全管理責任者. This also closes first-run setup.
+pub async fn create_by_operator(
+    store: &Store,
+    institution: &NewInstitution,
+    admin: &NewUser,
+    password_hash: &PasswordHash,
+    now: jiff::Timestamp,
+) -> Result<(InstitutionId, UserId), Error> {
+    let mut transaction = store.pool().begin().await?;
+    sqlx::query("INSERT INTO setup_marker (id, completed_at) VALUES (1, $1) ON CONFLICT (id) DO NOTHING")
+        .bind(to_micros(now))
+        .execute(&mut *transaction)
+        .await?;
+    let ids = insert_with_admin(&mut transaction, institution, admin, password_hash, Actor::Operator, now).await?;
+    transaction.commit().await?;
+    Ok(ids)
+}
+
+async fn insert_with_admin(
+    connection: &mut AnyConnection,
+    institution: &NewInstitution,
+    admin: &NewUser,
+    password_hash: &PasswordHash,
+    actor: Actor,
+    now: jiff::Timestamp,
+) -> Result<(InstitutionId, UserId), Error> {
+    let institution_id: i64 = sqlx::query_scalar(
+        "INSERT INTO institutions (name, kind, bed_count, prefecture, address, phone, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+    )
+    .bind(institution.name())
+    .bind(institution.kind().code())
+    .bind(institution.bed_count())
+    .bind(institution.prefecture().name())
+    .bind(institution.address())
+    .bind(institution.phone().as_str())
+    .bind(to_micros(now))
+    .fetch_one(&mut *connection)
+    .await?;
+    let institution_id = InstitutionId::from_db(institution_id);
+    audit_log::append(
+        connection,
+        &NewAuditEvent {
+            institution_id: Some(institution_id),
+            actor: actor.clone(),
+            action: "institution.create",
+            target: format!("institution:{institution_id}"),
+            detail: json!({ "after": institution_json(institution) }),
+        },
+        now,
+    )
+    .await?;
+    let user_id =
+        crate::people::insert_in(connection, institution_id, admin, password_hash, actor, now).await?;
+    Ok((institution_id, user_id))
+}
+
+/// The signed-in person's institution.
+pub async fn get<P: permissions::Marker>(store: &Store, grant: &Grant<P>) -> Result<Institution, Error> {
+    let mut connection = store.pool().acquire().await?;
+    get_in(&mut connection, grant.institution_id()).await
+}
+
+async fn get_in(connection: &mut AnyConnection, institution_id: InstitutionId) -> Result<Institution, Error> {
+    let row = sqlx::query(
+        "SELECT id, name, kind, bed_count, prefecture, address, phone, created_at, updated_at
+         FROM institutions WHERE id = $1",
+    )
+    .bind(institution_id.get())
+    .fetch_optional(&mut *connection)
+    .await?
+    .ok_or(Error::NotFound)?;
+    institution_from_row(&row)
+}
+
+/// Changes the institution's details, recording before and after.
+pub async fn update(
+    store: &Store,
+    grant: &Grant<permissions::EditInstitution>,
+    details: &NewInstitution,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    let mut transaction = store.pool().begin().await?;
+    let before = get_in(&mut transaction, grant.institution_id()).await?;
+    sqlx::query(
+        "UPDATE institutions SET name = $1, kind = $2, bed_count = $3, prefecture = $4, address = $5,
+         phone = $6, updated_at = $7 WHERE id = $8",
+    )
+    .bind(details.name())
+    .bind(details.kind().code())
+    .bind(details.bed_count())
+    .bind(details.prefecture().name())
+    .bind(details.address())
+    .bind(details.phone().as_str())
+    .bind(to_micros(now))
+    .bind(grant.institution_id().get())
+    .execute(&mut *transaction)
+    .await?;
+    audit_log::append(
+        &mut transaction,
+        &NewAuditEvent {
+            institution_id: Some(grant.institution_id()),
+            actor: Actor::User(grant.principal().user_id()),
+            action: "institution.update",
+            target: format!("institution:{}", grant.institution_id()),
+            detail: json!({ "before": institution_json(&before.details), "after": institution_json(details) }),
+        },
+        now,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// Every institution on the server, for the operator's command line.
+pub async fn list_all_for_operator(store: &Store) -> Result<Vec<Institution>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, name, kind, bed_count, prefecture, address, phone, created_at, updated_at
+         FROM institutions ORDER BY id",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(institution_from_row).collect()
+}
+
+fn institution_from_row(row: &sqlx::any::AnyRow) -> Result<Institution, Error> {
+    let kind: String = row.try_get("kind")?;
+    let prefecture: String = row.try_get("prefecture")?;
+    let phone: String = row.try_get("phone")?;
+    let details = NewInstitution::from_stored(
+        row.try_get("name")?,
+        InstitutionKind::from_code(&kind).map_err(|_| Error::Corrupt("institutions.kind"))?,
+        row.try_get("bed_count")?,
+        Prefecture::parse(&prefecture).map_err(|_| Error::Corrupt("institutions.prefecture"))?,
+        row.try_get("address")?,
+        PhoneNumber::parse(&phone).map_err(|_| Error::Corrupt("institutions.phone"))?,
+    );
+    Ok(Institution {
+        id: InstitutionId::from_db(row.try_get("id")?),
+        details,
+        created_at: from_micros(row.try_get("created_at")?),
+        updated_at: from_micros(row.try_get("updated_at")?),
+    })
+}
+
+fn institution_json(details: &NewInstitution) -> serde_json::Value {
+    json!({
+        "name": details.name(),
+        "kind": details.kind().code(),
+        "bed_count": details.bed_count(),
+        "prefecture": details.prefecture().name(),
+        "address": details.address(),
+        "phone": details.phone().as_str(),
+    })
+}
+
+/// How many active users the grant's institution has.
+pub async fn count_active_users<P: permissions::Marker>(store: &Store, grant: &Grant<P>) -> Result<i64, Error> {
+    let n_users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE institution_id = $1 AND active = 1")
+        .bind(grant.institution_id().get())
+        .fetch_one(store.pool())
+        .await?;
+    Ok(n_users)
+}

@@ -1,0 +1,284 @@
+//! People: users of an institution, their roles, activation and passwords.
+
+use mamori_domain::institution::{
+    DisplayName, Grant, InstitutionId, LoginId, NewUser, PasswordHash, PeopleRuleViolation, Principal, Role,
+    UserId, permissions,
+};
+use serde_json::json;
+use sqlx::{AnyConnection, Row};
+
+use crate::audit_log::{self, Actor, NewAuditEvent};
+use crate::{Error, Store, from_micros, to_micros};
+
+/// A stored user, without the password hash.
+#[derive(Debug, Clone)]
+pub struct User {
+    /// Its id.
+    pub id: UserId,
+    /// ログインID
+    pub login_id: LoginId,
+    /// 氏名
+    pub display_name: DisplayName,
+    /// 役割
+    pub role: Role,
+    /// Whether the account may sign in.
+    pub active: bool,
+    /// When it was created.
+    pub created_at: jiff::Timestamp,
+    /// When it was last changed.
+    pub updated_at: jiff::Timestamp,
+}
+
+/// What sign-in needs to know about a login ID.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// Who this would be once signed in.
+    pub principal: Principal,
+    /// The stored hash.
+    pub password_hash: PasswordHash,
+    /// Whether the account may sign in.
+    pub active: bool,
+}
+
+/// A change to a user, as an administrator makes it.
+#[derive(Debug, Clone)]
+pub struct UserChange {
+    /// 氏名
+    pub display_name: DisplayName,
+    /// 役割
+    pub role: Role,
+    /// Whether the account may sign in.
+    pub active: bool,
+}
+
+const USER_COLUMNS: &str = "id, login_id, display_name, role, active, created_at, updated_at";
+
+/// Adds a user to the grant's institution.
+pub async fn insert(
+    store: &Store,
+    grant: &Grant<permissions::ManageUsers>,
+    new_user: &NewUser,
+    password_hash: &PasswordHash,
+    now: jiff::Timestamp,
+) -> Result<UserId, Error> {
+    grant.check_change(UserId::from_db(0), None, new_user.role(), true, 0).map_err(Error::Rule)?;
+    let mut transaction = store.pool().begin().await?;
+    let user_id = insert_in(
+        &mut transaction,
+        grant.institution_id(),
+        new_user,
+        password_hash,
+        Actor::User(grant.principal().user_id()),
+        now,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(user_id)
+}
+
+/// Inserts a user on an open transaction; used by setup and by [`insert`].
+pub(crate) async fn insert_in(
+    connection: &mut AnyConnection,
+    institution_id: InstitutionId,
+    new_user: &NewUser,
+    password_hash: &PasswordHash,
+    actor: Actor,
+    now: jiff::Timestamp,
+) -> Result<UserId, Error> {
+    let user_id: i64 = sqlx::query_scalar(
+        "INSERT INTO users (institution_id, login_id, display_name, role, password_hash, active, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 1, $6, $6) RETURNING id",
+    )
+    .bind(institution_id.get())
+    .bind(new_user.login_id().as_str())
+    .bind(new_user.display_name().as_str())
+    .bind(new_user.role().code())
+    .bind(password_hash.as_str())
+    .bind(to_micros(now))
+    .fetch_one(&mut *connection)
+    .await
+    .map_err(Error::conflict_on("login_id"))?;
+    let user_id = UserId::from_db(user_id);
+    audit_log::append(
+        connection,
+        &NewAuditEvent {
+            institution_id: Some(institution_id),
+            actor,
+            action: "user.create",
+            target: format!("user:{user_id}"),
+            detail: json!({ "after": {
+                "login_id": new_user.login_id().as_str(),
+                "display_name": new_user.display_name().as_str(),
+                "role": new_user.role().code(),
+                "active": true,
+            }}),
+        },
+        now,
+    )
+    .await?;
+    Ok(user_id)
+}
+
+/// The institution's users, active first, then by login ID.
+pub async fn list<P: permissions::ReadsUsers>(store: &Store, grant: &Grant<P>) -> Result<Vec<User>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE institution_id = $1 ORDER BY active DESC, login_id"
+    )))
+    .bind(grant.institution_id().get())
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(user_from_row).collect()
+}
+
+/// One user of the grant's institution; another institution's user is [`Error::NotFound`].
+pub async fn get<P: permissions::ReadsUsers>(store: &Store, grant: &Grant<P>, user_id: UserId) -> Result<User, Error> {
+    let mut connection = store.pool().acquire().await?;
+    get_in(&mut connection, grant.institution_id(), user_id).await
+}
+
+/// The signed-in person's own record.
+pub async fn get_self(store: &Store, principal: &Principal) -> Result<User, Error> {
+    let mut connection = store.pool().acquire().await?;
+    get_in(&mut connection, principal.institution_id(), principal.user_id()).await
+}
+
+async fn get_in(connection: &mut AnyConnection, institution_id: InstitutionId, user_id: UserId) -> Result<User, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE institution_id = $1 AND id = $2"
+    )))
+    .bind(institution_id.get())
+    .bind(user_id.get())
+    .fetch_optional(&mut *connection)
+    .await?
+    .ok_or(Error::NotFound)?;
+    user_from_row(&row)
+}
+
+/// Changes a user's name, role or activation, enforcing the people rules; a
+/// deactivated user's sessions end at once.
+pub async fn update(
+    store: &Store,
+    grant: &Grant<permissions::ManageUsers>,
+    user_id: UserId,
+    change: &UserChange,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    let mut transaction = store.pool().begin().await?;
+    let before = get_in(&mut transaction, grant.institution_id(), user_id).await?;
+    let n_active_security_managers: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE institution_id = $1 AND role = $2 AND active = 1",
+    )
+    .bind(grant.institution_id().get())
+    .bind(Role::SecurityManager.code())
+    .fetch_one(&mut *transaction)
+    .await?;
+    // An inactive security manager does not count, so reactivating one is not "removing".
+    let old_role = if before.active || before.role != Role::SecurityManager { Some(before.role) } else { None };
+    grant
+        .check_change(user_id, old_role, change.role, change.active, n_active_security_managers)
+        .map_err(Error::Rule)?;
+    sqlx::query("UPDATE users SET display_name = $1, role = $2, active = $3, updated_at = $4 WHERE id = $5 AND institution_id = $6")
+        .bind(change.display_name.as_str())
+        .bind(change.role.code())
+        .bind(i64::from(change.active))
+        .bind(to_micros(now))
+        .bind(user_id.get())
+        .bind(grant.institution_id().get())
+        .execute(&mut *transaction)
+        .await?;
+    if !change.active {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id.get()).execute(&mut *transaction).await?;
+    }
+    audit_log::append(
+        &mut transaction,
+        &NewAuditEvent {
+            institution_id: Some(grant.institution_id()),
+            actor: Actor::User(grant.principal().user_id()),
+            action: "user.update",
+            target: format!("user:{user_id}"),
+            detail: json!({
+                "before": { "display_name": before.display_name.as_str(), "role": before.role.code(), "active": before.active },
+                "after": { "display_name": change.display_name.as_str(), "role": change.role.code(), "active": change.active },
+            }),
+        },
+        now,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// Sets a new password hash for the signed-in person and ends their other sessions.
+pub async fn change_own_password(
+    store: &Store,
+    grant: &Grant<permissions::ChangeOwnPassword>,
+    password_hash: &PasswordHash,
+    keep_session_hash: &str,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    let user_id = grant.principal().user_id();
+    let mut transaction = store.pool().begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND institution_id = $4")
+        .bind(password_hash.as_str())
+        .bind(to_micros(now))
+        .bind(user_id.get())
+        .bind(grant.institution_id().get())
+        .execute(&mut *transaction)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+        .bind(user_id.get())
+        .bind(keep_session_hash)
+        .execute(&mut *transaction)
+        .await?;
+    audit_log::append(
+        &mut transaction,
+        &NewAuditEvent {
+            institution_id: Some(grant.institution_id()),
+            actor: Actor::User(user_id),
+            action: "user.password_change",
+            target: format!("user:{user_id}"),
+            detail: json!({}),
+        },
+        now,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// The credentials stored for a login ID, for sign-in; `None` when no such user exists.
+pub async fn find_credentials(store: &Store, login_id: &LoginId) -> Result<Option<Credentials>, Error> {
+    let row = sqlx::query("SELECT id, institution_id, role, password_hash, active FROM users WHERE login_id = $1")
+        .bind(login_id.as_str())
+        .fetch_optional(store.pool())
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    let role: String = row.try_get("role")?;
+    Ok(Some(Credentials {
+        principal: Principal::new(
+            UserId::from_db(row.try_get("id")?),
+            InstitutionId::from_db(row.try_get("institution_id")?),
+            Role::from_code(&role).map_err(|_| Error::Corrupt("users.role"))?,
+        ),
+        password_hash: PasswordHash::from_stored(row.try_get("password_hash")?),
+        active: row.try_get::<i64, _>("active")? == 1,
+    }))
+}
+
+fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, Error> {
+    let login_id: String = row.try_get("login_id")?;
+    let display_name: String = row.try_get("display_name")?;
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: UserId::from_db(row.try_get("id")?),
+        login_id: LoginId::parse(&login_id).map_err(|_| Error::Corrupt("users.login_id"))?,
+        display_name: DisplayName::parse(&display_name).map_err(|_| Error::Corrupt("users.display_name"))?,
+        role: Role::from_code(&role).map_err(|_| Error::Corrupt("users.role"))?,
+        active: row.try_get::<i64, _>("active")? == 1,
+        created_at: from_micros(row.try_get("created_at")?),
+        updated_at: from_micros(row.try_get("updated_at")?),
+    })
+}
+
+/// Re-exported so callers can name the rule errors without importing the domain.
+pub type RuleViolation = PeopleRuleViolation;

@@ -1,0 +1,63 @@
+//! The dashboard: today in 西暦 and 和暦, the fiscal year, and 次にやること.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use mamori_domain::calendar::FiscalYear;
+use mamori_domain::dashboard::{DashboardFacts, NextStep, next_steps};
+use mamori_domain::institution::permissions;
+
+use crate::auth::Authorized;
+use crate::page::Chrome;
+use crate::{AppError, AppState};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/dashboard", get(show))
+}
+
+#[derive(Template)]
+#[template(path = "dashboard/show.html")]
+struct DashboardPage {
+    chrome: Chrome,
+    institution_name: String,
+    today: jiff::civil::Date,
+    fiscal_year_label: String,
+    fiscal_year_end: jiff::civil::Date,
+    steps: Vec<&'static str>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ViewDashboard>,
+) -> Result<Response, AppError> {
+    let institution = mamori_store::institution::get(&state.store, &authorized.grant).await?;
+    let n_active_users = mamori_store::institution::count_active_users(&state.store, &authorized.grant).await?;
+    let today = state.clock.today();
+    let days_since_details_changed = (state.clock.now().as_second() - institution.updated_at.as_second()) / 86_400;
+    let facts = DashboardFacts { n_active_users, days_since_details_changed };
+    let t = chrome.t;
+    let steps = next_steps(facts)
+        .into_iter()
+        .map(|step| match step {
+            NextStep::AddUsers => t.next_add_users,
+            NextStep::CheckInstitutionDetails => t.next_check_institution,
+            NextStep::AnswerChecklist => t.next_checklist,
+        })
+        .collect();
+    let fiscal_year = FiscalYear::containing(today);
+    let fiscal_year_label = match chrome.locale {
+        crate::i18n::Locale::Ja => fiscal_year.label_ja(),
+        crate::i18n::Locale::En => fiscal_year.label_en(),
+    };
+    chrome.render(&DashboardPage {
+        chrome: chrome.clone(),
+        institution_name: institution.details.name().to_owned(),
+        today,
+        fiscal_year_label,
+        fiscal_year_end: fiscal_year.last_day(),
+        steps,
+    })
+}

@@ -1,0 +1,86 @@
+//! The one error type of handlers: the user's fault (a Japanese message page) or ours (a generic 500).
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+use crate::i18n::{Locale, Messages};
+
+/// What a handler returns when it cannot render its page.
+#[derive(Debug)]
+pub enum AppError {
+    /// The request cannot be served as asked (400, 403, 404); the message is shown.
+    User { status: StatusCode, locale: Locale, message: String },
+    /// Something failed on our side; the cause is logged, never shown.
+    Unexpected(String),
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    t: &'static Messages,
+    lang: &'static str,
+    title: &'a str,
+    message: &'a str,
+}
+
+impl AppError {
+    /// 404 with the standard message.
+    pub fn not_found(locale: Locale) -> Self {
+        Self::User { status: StatusCode::NOT_FOUND, locale, message: locale.messages().error_not_found.into() }
+    }
+
+    /// 403 with the standard message.
+    pub fn forbidden(locale: Locale) -> Self {
+        Self::User { status: StatusCode::FORBIDDEN, locale, message: locale.messages().error_forbidden.into() }
+    }
+
+    /// 400 with `message`.
+    pub fn bad_request(locale: Locale, message: impl Into<String>) -> Self {
+        Self::User { status: StatusCode::BAD_REQUEST, locale, message: message.into() }
+    }
+
+    /// Maps a store error: "not found" is the user's 404, anything else is ours.
+    pub fn from_store(locale: Locale, error: mamori_store::Error) -> Self {
+        match error {
+            mamori_store::Error::NotFound => Self::not_found(locale),
+            other => Self::Unexpected(other.to_string()),
+        }
+    }
+}
+
+impl From<mamori_store::Error> for AppError {
+    fn from(error: mamori_store::Error) -> Self {
+        Self::from_store(Locale::Ja, error)
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(error: askama::Error) -> Self {
+        Self::Unexpected(format!("template: {error}"))
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, locale, message) = match self {
+            Self::User { status, locale, message } => (status, locale, message),
+            Self::Unexpected(cause) => {
+                tracing::error!(%cause, "request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, Locale::Ja, Locale::Ja.messages().error_unexpected.to_owned())
+            }
+        };
+        let t = locale.messages();
+        let title = match status {
+            StatusCode::NOT_FOUND => t.error_title_not_found,
+            StatusCode::FORBIDDEN => t.error_title_forbidden,
+            StatusCode::INTERNAL_SERVER_ERROR => t.error_title_unexpected,
+            _ => t.error_title_bad_request,
+        };
+        let page = ErrorPage { t, lang: locale.code(), title, message: &message };
+        match page.render() {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, message).into_response(),
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! Japanese first, English second: the locale of a request and every UI string.
+//!
+//! All strings of both locales live in one table, side by side, so a string can
+//! not be added to one locale and forgotten in the other; templates read them as
+//! fields, so a missing string is a compile error.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use mamori_domain::{ParseError, ParseErrorKind};
+
+/// The cookie that holds the chosen locale.
+pub const LOCALE_COOKIE: &str = "mamori_lang";
+
+/// A UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Locale {
+    /// 日本語, the default.
+    #[default]
+    Ja,
+    /// English.
+    En,
+}
+
+impl Locale {
+    /// The locale chosen by the request's cookie; Japanese unless it says `en`.
+    pub fn from_parts(parts: &Parts) -> Self {
+        match crate::auth::cookie(parts, LOCALE_COOKIE) {
+            Some("en") => Self::En,
+            _ => Self::Ja,
+        }
+    }
+
+    /// The BCP 47 code for `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Ja => "ja",
+            Self::En => "en",
+        }
+    }
+
+    /// The strings of this locale.
+    pub fn messages(self) -> &'static Messages {
+        match self {
+            Self::Ja => &JA,
+            Self::En => &EN,
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Locale {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self::from_parts(parts))
+    }
+}
+
+macro_rules! messages {
+    ($($field:ident: $ja:expr, $en:expr;)*) => {
+        /// Every UI string of one locale.
+        #[derive(Debug)]
+        pub struct Messages {
+            $(#[allow(missing_docs)] pub $field: &'static str,)*
+        }
+        static JA: Messages = Messages { $($field: $ja,)* };
+        static EN: Messages = Messages { $($field: $en,)* };
+    };
+}
+
+messages! {
+    app_name: "mamori（守り）", "mamori";
+    app_tagline: "医療機関のサイバーセキュリティ管理", "Cybersecurity management for medical institutions";
+    nav_dashboard: "ホーム", "Home";
+    nav_users: "利用者", "Users";
+    nav_institution: "医療機関情報", "Institution";
+    nav_account: "パスワード変更", "Change password";
+    sign_out: "ログアウト", "Sign out";
+    switch_language: "English", "日本語";
+    switch_language_code: "en", "ja";
+    skip_to_content: "本文へ移動", "Skip to content";
+    required: "必須", "required";
+    save: "保存する", "Save";
+    cancel: "戻る", "Back";
+    errors_heading: "入力内容を確認してください", "Please check the form";
+
+    error_title_not_found: "ページが見つかりません", "Page not found";
+    error_title_forbidden: "権限がありません", "Not permitted";
+    error_title_bad_request: "リクエストを処理できません", "The request cannot be processed";
+    error_title_unexpected: "エラーが発生しました", "Something went wrong";
+    error_not_found: "お探しのページまたは記録は存在しないか、閲覧できません。", "The page or record does not exist or is not visible to you.";
+    error_forbidden: "この操作を行う権限がありません。必要な場合は安全管理責任者にご相談ください。", "Your role does not allow this. Ask your security manager if you need it.";
+    error_unexpected: "サーバーで予期しないエラーが発生しました。入力した内容は保存されていない可能性があります。時間をおいてもう一度お試しください。", "An unexpected error occurred on the server. Your input may not have been saved. Please try again later.";
+    error_csrf: "フォームの有効期限が切れたか、不正な送信です。ページを再読み込みしてからもう一度送信してください。", "The form expired or the request was forged. Reload the page and submit again.";
+    error_form_unreadable: "フォームの内容を読み取れません", "The form could not be read";
+    back_to_top: "ホームへ戻る", "Back to home";
+
+    field_name: "名称", "Name";
+    field_kind: "種別", "Kind";
+    field_bed_count: "病床数", "Number of beds";
+    field_prefecture: "都道府県", "Prefecture";
+    field_address: "住所", "Address";
+    field_phone: "電話番号", "Telephone";
+    field_login_id: "ログインID", "Login ID";
+    field_display_name: "氏名", "Name";
+    field_role: "役割", "Role";
+    field_password: "パスワード", "Password";
+    field_password_confirm: "パスワード（確認）", "Password (again)";
+    field_current_password: "現在のパスワード", "Current password";
+    field_active: "利用中", "Active";
+    field_setup_token: "初期設定トークン", "Setup token";
+    choose: "選択してください", "Please choose";
+
+    login_id_help: "半角英小文字・数字・「.」「_」「-」で3〜64文字。1人に1つ発行し、共有しないでください。", "3–64 characters: a–z, 0–9, '.', '_' or '-'. One per person; never share it.";
+    password_help: "13文字以上を推奨・既定とします（二要素認証がない場合、定期変更を不要とする条件です）。ログインIDや氏名を含めないでください。", "At least 13 characters by default (without two-factor authentication this is what waives periodic changes). Do not include your login ID or name.";
+    bed_count_help: "病院は20床以上、有床診療所は1〜19床、無床診療所・薬局は0です。", "Hospitals have 20 or more beds, clinics with beds 1–19, clinics without beds and pharmacies 0.";
+
+    setup_title: "初期設定", "First-run setup";
+    setup_intro: "mamori へようこそ。医療機関の情報と、最初の利用者（医療情報システム安全管理責任者）を登録してください。登録後はこの画面は使えなくなります。", "Welcome to mamori. Register your institution and its first user, the security manager. This page closes once setup is done.";
+    setup_institution_heading: "医療機関", "Institution";
+    setup_admin_heading: "医療情報システム安全管理責任者", "Security manager";
+    setup_admin_note: "この方が最初の管理者になり、他の職員の利用者登録を行います（安全管理方針 第3条）。", "This person becomes the first administrator and registers the other staff (policy article 3).";
+    setup_token_help: "このサーバーを起動した画面（コンソール）に表示された初期設定トークンを入力してください。", "Enter the setup token printed on the console where this server was started.";
+    setup_submit: "登録して始める", "Register and start";
+    setup_token_wrong: "初期設定トークンが正しくありません。", "The setup token is wrong.";
+    setup_closed: "初期設定はすでに完了しています。ログインしてください。", "Setup is already complete. Please sign in.";
+    setup_done: "初期設定が完了しました。登録したログインIDとパスワードでログインしてください。", "Setup is complete. Sign in with the login ID and password you registered.";
+    password_mismatch: "確認用のパスワードが一致しません。", "The two passwords differ.";
+
+    sign_in_title: "ログイン", "Sign in";
+    sign_in_submit: "ログイン", "Sign in";
+    sign_in_failed: "ログインIDまたはパスワードが正しくありません。", "The login ID or password is wrong.";
+    signed_out: "ログアウトしました。", "You have signed out.";
+
+    dashboard_title: "ホーム", "Home";
+    dashboard_today: "今日", "Today";
+    dashboard_fiscal_year: "年度", "Fiscal year";
+    dashboard_fiscal_year_ends: "年度末", "Fiscal year ends";
+    dashboard_next_steps: "次にやること", "What to do next";
+    dashboard_signed_in_as: "ログイン中", "Signed in as";
+    next_add_users: "職員ごとに利用者を登録しましょう。アカウントの共有は禁止されています（別紙2 1.）。", "Register a user for each member of staff. Shared accounts are not allowed (annex 2, 1).";
+    next_check_institution: "医療機関情報（住所・電話番号）が正しいか確認しましょう。", "Check that your institution's address and telephone number are right.";
+    next_checklist: "厚生労働省のサイバーセキュリティ対策チェックリストに回答しましょう（準備中の機能です）。", "Answer the MHLW cybersecurity checklist (coming soon).";
+    next_all_done: "今すぐ必要な作業はありません。", "Nothing needs doing right now.";
+
+    users_title: "利用者", "Users";
+    users_intro: "職員1人に1つのログインIDを発行します。退職者のアカウントは速やかに「利用停止」にしてください。", "Issue one login ID per member of staff. Deactivate leavers' accounts promptly.";
+    users_add: "利用者を追加", "Add a user";
+    users_new_title: "利用者の追加", "Add a user";
+    users_edit_title: "利用者の変更", "Change a user";
+    users_status: "状態", "Status";
+    users_actions: "操作", "Actions";
+    users_edit: "変更", "Change";
+    status_active: "利用中", "Active";
+    status_inactive: "利用停止", "Deactivated";
+    users_initial_password_help: "初回のパスワードは本人に直接伝え、本人が変更してください。", "Hand the first password to the person directly and have them change it.";
+    users_created: "利用者を追加しました。", "The user was added.";
+    users_updated: "利用者を変更しました。", "The user was changed.";
+    users_active_help: "チェックを外すと、その方はログインできなくなり、ログイン中の画面も切断されます。", "Unchecking this stops the person from signing in and ends their open sessions.";
+    login_id_taken: "このログインIDはすでに使われています。別のIDにしてください。", "This login ID is taken. Choose another.";
+    rule_security_manager_reserved: "安全管理責任者の役割の付与・変更は、安全管理責任者だけが行えます。", "Only a security manager may assign or change the security manager role.";
+    rule_last_security_manager: "有効な安全管理責任者がいなくなるため、この変更はできません。先に別の方を安全管理責任者にしてください。", "This would leave no active security manager. Make someone else security manager first.";
+    rule_own_account: "自分自身のアカウントを利用停止にしたり、役割を変えたりすることはできません。", "You cannot deactivate your own account or change your own role.";
+
+    institution_title: "医療機関情報", "Institution";
+    institution_edit: "変更する", "Change";
+    institution_edit_title: "医療機関情報の変更", "Change institution details";
+    institution_updated: "医療機関情報を保存しました。", "The institution details were saved.";
+    institution_created_at: "登録日", "Registered";
+
+    account_title: "パスワード変更", "Change password";
+    password_changed: "パスワードを変更しました。他の端末でのログインは終了しました。", "Your password was changed. Your other sessions have ended.";
+    password_current_wrong: "現在のパスワードが正しくありません。", "The current password is wrong.";
+
+    err_empty: "入力してください。", "Please fill this in.";
+    err_choice: "一覧から選択してください。", "Please choose from the list.";
+    err_format: "形式が正しくありません。", "The format is not valid.";
+}
+
+/// One sentence naming the field and what is wrong with it, in `locale`.
+pub fn describe(error: &ParseError, locale: Locale) -> String {
+    let t = locale.messages();
+    let field = field_label(error.field(), t);
+    let reason = match (locale, error.kind()) {
+        (_, ParseErrorKind::Empty) => t.err_empty.to_owned(),
+        (_, ParseErrorKind::UnknownChoice) => t.err_choice.to_owned(),
+        (Locale::Ja, ParseErrorKind::TooLong { max }) => format!("{max}文字以内で入力してください。"),
+        (Locale::En, ParseErrorKind::TooLong { max }) => format!("Use at most {max} characters."),
+        (Locale::Ja, ParseErrorKind::TooShort { min }) => format!("{min}文字以上で入力してください。"),
+        (Locale::En, ParseErrorKind::TooShort { min }) => format!("Use at least {min} characters."),
+        (Locale::Ja, ParseErrorKind::OutOfRange { min, max }) => format!("{min}〜{max}の範囲で入力してください。"),
+        (Locale::En, ParseErrorKind::OutOfRange { min, max }) => format!("Enter a number from {min} to {max}."),
+        (Locale::Ja, ParseErrorKind::BadFormat(why) | ParseErrorKind::Inconsistent(why)) => japanese_reason(why),
+        (Locale::En, ParseErrorKind::BadFormat(why) | ParseErrorKind::Inconsistent(why)) => format!("{why}."),
+    };
+    format!("{field}: {reason}")
+}
+
+fn field_label(field: &str, t: &Messages) -> &'static str {
+    match field {
+        "name" => t.field_name,
+        "kind" => t.field_kind,
+        "bed_count" => t.field_bed_count,
+        "prefecture" => t.field_prefecture,
+        "address" => t.field_address,
+        "phone" => t.field_phone,
+        "login_id" => t.field_login_id,
+        "display_name" => t.field_display_name,
+        "role" => t.field_role,
+        "password" => t.field_password,
+        _ => t.err_format,
+    }
+}
+
+/// The domain states its reasons in English; these are their Japanese versions.
+fn japanese_reason(why: &str) -> String {
+    let reason = match why {
+        "only digits and hyphens" => "半角数字とハイフンだけで入力してください。",
+        "a domestic number of 10 or 11 digits starting with 0" => "0から始まる10桁または11桁の番号を入力してください。",
+        "a whole number is expected" => "整数で入力してください。",
+        "only a-z, 0-9, '.', '_' and '-' are allowed" => "半角英小文字・数字・「.」「_」「-」だけが使えます。",
+        "must start with a letter or digit" => "英字または数字で始めてください。",
+        "must not contain the login ID" => "ログインIDを含めないでください。",
+        "must not contain the name" => "氏名を含めないでください。",
+        "must not be one character repeated" => "同じ文字の繰り返しは使えません。",
+        "control characters are not allowed" => "制御文字は使えません。",
+        _ => "形式が正しくありません。",
+    };
+    reason.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_name_the_field_in_both_locales() {
+        let error = ParseError::new("phone", ParseErrorKind::BadFormat("only digits and hyphens"));
+        assert_eq!(describe(&error, Locale::Ja), "電話番号: 半角数字とハイフンだけで入力してください。");
+        assert_eq!(describe(&error, Locale::En), "Telephone: only digits and hyphens.");
+        let error = ParseError::new("password", ParseErrorKind::TooShort { min: 13 });
+        assert_eq!(describe(&error, Locale::Ja), "パスワード: 13文字以上で入力してください。");
+    }
+}

@@ -1,0 +1,31 @@
+//! The institution area: first-run setup, sign-in, users and roles, the
+//! institution's details and one's own password.
+
+mod account;
+mod details;
+mod setup;
+mod sign_in;
+mod users;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::AppState;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/setup", get(setup::new_get).post(setup::new_post))
+        .route("/login", get(sign_in::new_get).post(sign_in::new_post))
+        .route("/logout", axum::routing::post(sign_in::delete_post))
+        .route("/users", get(users::list))
+        .route("/users/new", get(users::new_get).post(users::new_post))
+        .route("/users/{id}/edit", get(users::edit_get).post(users::edit_post))
+        .route("/institution", get(details::show))
+        .route("/institution/edit", get(details::edit_get).post(details::edit_post))
+        .route("/account/password", get(account::password_get).post(account::password_post))
+}
+
+/// Parses a path id; anything that is not a positive integer is simply not found.
+fn parse_id(raw: &str) -> Option<i64> {
+    raw.parse::<i64>().ok().filter(|id| *id > 0)
+}

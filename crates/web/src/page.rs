@@ -1,0 +1,143 @@
+//! The page frame every template shares: locale, the signed-in person's menu,
+//! the CSRF token for forms, and date formatting.
+
+use askama::Template;
+use axum::extract::{FromRequestParts, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Response};
+use mamori_domain::calendar;
+use mamori_domain::institution::{Permission, Role};
+
+use crate::auth::{CSRF_COOKIE, MaybeSession, expected_csrf, set_cookie};
+use crate::i18n::{Locale, Messages};
+use crate::{AppError, AppState};
+
+/// The frame of a page: what `base.html` needs.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    /// Strings in the request's locale.
+    pub t: &'static Messages,
+    /// The locale.
+    pub locale: Locale,
+    /// The signed-in person, if any.
+    pub user: Option<ChromeUser>,
+    /// The token every form on the page carries.
+    pub csrf: String,
+    /// Set when `csrf` is a fresh pre-session token that the response must store.
+    csrf_is_new: bool,
+    /// Whether cookies get the `Secure` flag.
+    secure_cookies: bool,
+    /// The request path, for the language switch to come back to.
+    pub path: String,
+    /// A one-line notice shown at the top (after a redirect).
+    pub notice: Option<&'static str>,
+}
+
+/// The signed-in person as the menu shows them.
+#[derive(Debug, Clone)]
+pub struct ChromeUser {
+    /// Name.
+    pub display_name: String,
+    /// Role, in the request's locale.
+    pub role_name: &'static str,
+    role: Role,
+}
+
+impl ChromeUser {
+    /// Whether the menu shows the user administration.
+    pub fn can_view_users(&self) -> bool {
+        self.role.has(Permission::ViewUsers)
+    }
+
+    /// Whether the menu shows the institution page.
+    pub fn can_view_institution(&self) -> bool {
+        self.role.has(Permission::ViewInstitution)
+    }
+}
+
+impl Chrome {
+    /// `2025年4月1日（令和7年4月1日）` or `2025-04-01 (Reiwa 7)`.
+    pub fn date(&self, date: &jiff::civil::Date) -> String {
+        match self.locale {
+            Locale::Ja => calendar::format_date_ja(*date),
+            Locale::En => calendar::format_date_en(*date),
+        }
+    }
+
+    /// A role's name in the request's locale.
+    pub fn role_name(&self, role: &Role) -> &'static str {
+        match self.locale {
+            Locale::Ja => role.name_ja(),
+            Locale::En => role.name_en(),
+        }
+    }
+
+    /// Renders `page` as the response body, storing a fresh CSRF cookie when needed.
+    pub fn render(&self, page: &impl Template) -> Result<Response, AppError> {
+        self.render_with_status(axum::http::StatusCode::OK, page)
+    }
+
+    /// Like [`Chrome::render`] with another status (400 for a form with errors).
+    pub fn render_with_status(
+        &self,
+        status: axum::http::StatusCode,
+        page: &impl Template,
+    ) -> Result<Response, AppError> {
+        let html = page.render()?;
+        let mut response = (status, Html(html)).into_response();
+        if self.csrf_is_new {
+            let cookie = set_cookie(CSRF_COOKIE, &self.csrf, None, self.secure_cookies);
+            if let Ok(value) = cookie.parse() {
+                response.headers_mut().append(SET_COOKIE, value);
+            }
+        }
+        Ok(response)
+    }
+}
+
+impl FromRequestParts<AppState> for Chrome {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let locale = Locale::from_parts(parts);
+        let (csrf, csrf_is_new) = expected_csrf(parts);
+        let user = match parts.extensions.get::<MaybeSession>() {
+            Some(MaybeSession(Some(signed_in))) => Some(ChromeUser {
+                display_name: signed_in.display_name.clone(),
+                role_name: match locale {
+                    Locale::Ja => signed_in.principal.role().name_ja(),
+                    Locale::En => signed_in.principal.role().name_en(),
+                },
+                role: signed_in.principal.role(),
+            }),
+            _ => None,
+        };
+        let notice = parts.uri.query().and_then(|query| notice_from_query(query, locale.messages()));
+        let State(state) = State::<AppState>::from_request_parts(parts, state).await?;
+        Ok(Self {
+            t: locale.messages(),
+            locale,
+            user,
+            csrf,
+            csrf_is_new,
+            secure_cookies: state.config.secure_cookies,
+            path: parts.uri.path().to_owned(),
+            notice,
+        })
+    }
+}
+
+/// Notices travel as `?done=<code>` after a POST-redirect-GET; only known codes show.
+fn notice_from_query(query: &str, t: &'static Messages) -> Option<&'static str> {
+    let code = query.split('&').find_map(|pair| pair.strip_prefix("done="))?;
+    Some(match code {
+        "setup" => t.setup_done,
+        "signed_out" => t.signed_out,
+        "user_created" => t.users_created,
+        "user_updated" => t.users_updated,
+        "institution_updated" => t.institution_updated,
+        "password_changed" => t.password_changed,
+        _ => return None,
+    })
+}
