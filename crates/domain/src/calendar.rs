@@ -105,7 +105,10 @@ pub fn era_year_of(date: civil::Date) -> Option<EraYear> {
     let japanese = iso.to_calendar(Japanese::new());
     let era_year = japanese.era_year();
     let era = Era::from_icu_code(era_year.era.as_str())?;
-    Some(EraYear { era, year: era_year.year })
+    Some(EraYear {
+        era,
+        year: era_year.year,
+    })
 }
 
 /// `2025年4月1日（令和7年4月1日）`: the form every page and document uses.
@@ -155,7 +158,10 @@ impl FiscalYear {
         if !(Self::MIN..=Self::MAX).contains(&start_year) {
             return Err(ParseError::new(
                 "fiscal_year",
-                ParseErrorKind::OutOfRange { min: i64::from(Self::MIN), max: i64::from(Self::MAX) },
+                ParseErrorKind::OutOfRange {
+                    min: i64::from(Self::MIN),
+                    max: i64::from(Self::MAX),
+                },
             ));
         }
         Ok(Self(start_year))
@@ -163,7 +169,11 @@ impl FiscalYear {
 
     /// The fiscal year a date falls in: January to March belong to the year before.
     pub fn containing(date: civil::Date) -> Self {
-        if date.month() >= 4 { Self(date.year()) } else { Self(date.year() - 1) }
+        if date.month() >= 4 {
+            Self(date.year())
+        } else {
+            Self(date.year() - 1)
+        }
     }
 
     /// The Gregorian year in which this fiscal year starts (2025 for 2025年度).
@@ -192,7 +202,10 @@ impl FiscalYear {
     pub fn era_year(&self) -> Option<EraYear> {
         let at_end = era_year_of(self.last_day())?;
         let era_first_gregorian_year = i32::from(self.last_day().year()) - at_end.year + 1;
-        Some(EraYear { era: at_end.era, year: i32::from(self.0) - era_first_gregorian_year + 1 })
+        Some(EraYear {
+            era: at_end.era,
+            year: i32::from(self.0) - era_first_gregorian_year + 1,
+        })
     }
 
     /// `2025年度（令和7年度）`.
@@ -223,7 +236,10 @@ impl std::str::FromStr for FiscalYear {
 
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
         let start_year: i16 = raw.trim().parse().map_err(|_| {
-            ParseError::new("fiscal_year", ParseErrorKind::BadFormat("a year such as 2025 is expected"))
+            ParseError::new(
+                "fiscal_year",
+                ParseErrorKind::BadFormat("a year such as 2025 is expected"),
+            )
         })?;
         Self::new(start_year)
     }
@@ -245,7 +261,10 @@ mod tests {
         check_date(civil::date(1989, 1, 7), "1989年1月7日（昭和64年1月7日）");
         check_date(civil::date(1989, 1, 8), "1989年1月8日（平成元年1月8日）");
         assert_eq!(format_wareki(civil::date(2026, 11, 25)), "令和8年11月25日");
-        assert_eq!(format_date_en(civil::date(2019, 5, 1)), "2019-05-01 (Reiwa 1)");
+        assert_eq!(
+            format_date_en(civil::date(2019, 5, 1)),
+            "2019-05-01 (Reiwa 1)"
+        );
     }
 
     fn check_fiscal_year(date: civil::Date, expect_start_year: i16, expect_label: &str) {
@@ -279,7 +298,10 @@ mod tests {
 
     #[test]
     fn fiscal_year_parsing_rejects_garbage_and_out_of_range() {
-        assert_eq!("2025".parse::<FiscalYear>().map(|f| f.start_year()), Ok(2025));
+        assert_eq!(
+            "2025".parse::<FiscalYear>().map(|f| f.start_year()),
+            Ok(2025)
+        );
         assert!("令和7".parse::<FiscalYear>().is_err());
         assert!("1800".parse::<FiscalYear>().is_err());
         assert!("".parse::<FiscalYear>().is_err());

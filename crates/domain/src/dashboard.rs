@@ -40,13 +40,22 @@ mod tests {
 
     #[test]
     fn a_new_clinic_is_told_to_add_staff_first() {
-        let steps = next_steps(DashboardFacts { n_active_users: 1, days_since_details_changed: 0 });
+        let steps = next_steps(DashboardFacts {
+            n_active_users: 1,
+            days_since_details_changed: 0,
+        });
         assert_eq!(steps, vec![NextStep::AddUsers, NextStep::AnswerChecklist]);
     }
 
     #[test]
     fn stale_details_are_flagged_after_a_year() {
-        let steps = next_steps(DashboardFacts { n_active_users: 5, days_since_details_changed: 400 });
-        assert_eq!(steps, vec![NextStep::CheckInstitutionDetails, NextStep::AnswerChecklist]);
+        let steps = next_steps(DashboardFacts {
+            n_active_users: 5,
+            days_since_details_changed: 400,
+        });
+        assert_eq!(
+            steps,
+            vec![NextStep::CheckInstitutionDetails, NextStep::AnswerChecklist]
+        );
     }
 }

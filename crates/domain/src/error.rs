@@ -58,7 +58,9 @@ impl fmt::Display for ParseError {
             ParseErrorKind::OutOfRange { min, max } => {
                 write!(f, "{}: must be between {min} and {max}", self.field)
             }
-            ParseErrorKind::UnknownChoice => write!(f, "{}: not one of the allowed values", self.field),
+            ParseErrorKind::UnknownChoice => {
+                write!(f, "{}: not one of the allowed values", self.field)
+            }
             ParseErrorKind::BadFormat(why) => write!(f, "{}: {why}", self.field),
             ParseErrorKind::Inconsistent(why) => write!(f, "{}: {why}", self.field),
         }
@@ -66,7 +68,11 @@ impl fmt::Display for ParseError {
 }
 
 /// Trims `raw` and checks that it is non-empty and at most `max` characters.
-pub(crate) fn required_text(field: &'static str, raw: &str, max: usize) -> Result<String, ParseError> {
+pub(crate) fn required_text(
+    field: &'static str,
+    raw: &str,
+    max: usize,
+) -> Result<String, ParseError> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
         return Err(ParseError::new(field, ParseErrorKind::Empty));

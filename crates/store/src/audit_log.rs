@@ -62,10 +62,11 @@ pub async fn append(
 ) -> Result<(), Error> {
     let (actor_user_id, actor_label) = match &event.actor {
         Actor::User(user_id) => {
-            let label: Option<String> = sqlx::query_scalar("SELECT login_id FROM users WHERE id = $1")
-                .bind(user_id.get())
-                .fetch_optional(&mut *connection)
-                .await?;
+            let label: Option<String> =
+                sqlx::query_scalar("SELECT login_id FROM users WHERE id = $1")
+                    .bind(user_id.get())
+                    .fetch_optional(&mut *connection)
+                    .await?;
             (Some(user_id.get()), label.unwrap_or_default())
         }
         Actor::Anonymous(label) => (None, label.clone()),
@@ -88,7 +89,11 @@ pub async fn append(
 }
 
 /// Appends one event in its own transaction (for events with no change, like a sign-in).
-pub async fn append_alone(store: &Store, event: &NewAuditEvent, now: jiff::Timestamp) -> Result<(), Error> {
+pub async fn append_alone(
+    store: &Store,
+    event: &NewAuditEvent,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
     let mut transaction = store.pool().begin().await?;
     append(&mut transaction, event, now).await?;
     transaction.commit().await?;
@@ -114,7 +119,9 @@ pub async fn list_recent(
             Ok(AuditEvent {
                 id: row.try_get("id")?,
                 occurred_at: from_micros(row.try_get("occurred_at")?),
-                actor_user_id: row.try_get::<Option<i64>, _>("actor_user_id")?.map(UserId::from_db),
+                actor_user_id: row
+                    .try_get::<Option<i64>, _>("actor_user_id")?
+                    .map(UserId::from_db),
                 actor_label: row.try_get("actor_label")?,
                 action: row.try_get("action")?,
                 target: row.try_get("target")?,

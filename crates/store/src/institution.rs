@@ -1,8 +1,8 @@
 //! Institutions (tenants): first-run setup, operator creation, reading and editing.
 
 use mamori_domain::institution::{
-    Grant, InstitutionId, InstitutionKind, NewInstitution, NewUser, PasswordHash, PhoneNumber, Prefecture,
-    UserId, permissions,
+    Grant, InstitutionId, InstitutionKind, NewInstitution, NewUser, PasswordHash, PhoneNumber,
+    Prefecture, UserId, permissions,
 };
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
@@ -25,7 +25,9 @@ pub struct Institution {
 
 /// Whether first-run setup has happened (an institution exists or was set up).
 pub async fn is_set_up(store: &Store) -> Result<bool, Error> {
-    let n_markers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM setup_marker").fetch_one(store.pool()).await?;
+    let n_markers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM setup_marker")
+        .fetch_one(store.pool())
+        .await?;
     Ok(n_markers > 0)
 }
 
@@ -47,8 +49,15 @@ pub async fn set_up_first(
             Error::Conflict(_) => Error::AlreadySetUp,
             other => other,
         })?;
-    let ids = insert_with_admin(&mut transaction, institution, admin, password_hash, Actor::Anonymous("setup".into()), now)
-        .await?;
+    let ids = insert_with_admin(
+        &mut transaction,
+        institution,
+        admin,
+        password_hash,
+        Actor::Anonymous("setup".into()),
+        now,
+    )
+    .await?;
     transaction.commit().await?;
     Ok(ids)
 }
@@ -63,11 +72,21 @@ pub async fn create_by_operator(
     now: jiff::Timestamp,
 ) -> Result<(InstitutionId, UserId), Error> {
     let mut transaction = store.pool().begin().await?;
-    sqlx::query("INSERT INTO setup_marker (id, completed_at) VALUES (1, $1) ON CONFLICT (id) DO NOTHING")
-        .bind(to_micros(now))
-        .execute(&mut *transaction)
-        .await?;
-    let ids = insert_with_admin(&mut transaction, institution, admin, password_hash, Actor::Operator, now).await?;
+    sqlx::query(
+        "INSERT INTO setup_marker (id, completed_at) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(to_micros(now))
+    .execute(&mut *transaction)
+    .await?;
+    let ids = insert_with_admin(
+        &mut transaction,
+        institution,
+        admin,
+        password_hash,
+        Actor::Operator,
+        now,
+    )
+    .await?;
     transaction.commit().await?;
     Ok(ids)
 }
@@ -107,17 +126,24 @@ async fn insert_with_admin(
     )
     .await?;
     let user_id =
-        crate::people::insert_in(connection, institution_id, admin, password_hash, actor, now).await?;
+        crate::people::insert_in(connection, institution_id, admin, password_hash, actor, now)
+            .await?;
     Ok((institution_id, user_id))
 }
 
 /// The signed-in person's institution.
-pub async fn get<P: permissions::Marker>(store: &Store, grant: &Grant<P>) -> Result<Institution, Error> {
+pub async fn get<P: permissions::Marker>(
+    store: &Store,
+    grant: &Grant<P>,
+) -> Result<Institution, Error> {
     let mut connection = store.pool().acquire().await?;
     get_in(&mut connection, grant.institution_id()).await
 }
 
-async fn get_in(connection: &mut AnyConnection, institution_id: InstitutionId) -> Result<Institution, Error> {
+async fn get_in(
+    connection: &mut AnyConnection,
+    institution_id: InstitutionId,
+) -> Result<Institution, Error> {
     let row = sqlx::query(
         "SELECT id, name, kind, bed_count, prefecture, address, phone, created_at, updated_at
          FROM institutions WHERE id = $1",
@@ -211,10 +237,14 @@ fn institution_json(details: &NewInstitution) -> serde_json::Value {
 }
 
 /// How many active users the grant's institution has.
-pub async fn count_active_users<P: permissions::Marker>(store: &Store, grant: &Grant<P>) -> Result<i64, Error> {
-    let n_users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE institution_id = $1 AND active = 1")
-        .bind(grant.institution_id().get())
-        .fetch_one(store.pool())
-        .await?;
+pub async fn count_active_users<P: permissions::Marker>(
+    store: &Store,
+    grant: &Grant<P>,
+) -> Result<i64, Error> {
+    let n_users: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE institution_id = $1 AND active = 1")
+            .bind(grant.institution_id().get())
+            .fetch_one(store.pool())
+            .await?;
     Ok(n_users)
 }

@@ -131,7 +131,10 @@ impl Store {
             Backend::Sqlite => &SQLITE_MIGRATOR,
             Backend::Postgres => &POSTGRES_MIGRATOR,
         };
-        migrator.run(&self.pool).await.map_err(|error| Error::Migration(error.to_string()))
+        migrator
+            .run(&self.pool)
+            .await
+            .map_err(|error| Error::Migration(error.to_string()))
     }
 
     /// Closes every connection; SQLite checkpoints its WAL on the last close.

@@ -1,8 +1,8 @@
 //! People: users of an institution, their roles, activation and passwords.
 
 use mamori_domain::institution::{
-    DisplayName, Grant, InstitutionId, LoginId, NewUser, PasswordHash, PeopleRuleViolation, Principal, Role,
-    UserId, permissions,
+    DisplayName, Grant, InstitutionId, LoginId, NewUser, PasswordHash, PeopleRuleViolation,
+    Principal, Role, UserId, permissions,
 };
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
@@ -61,7 +61,9 @@ pub async fn insert(
     password_hash: &PasswordHash,
     now: jiff::Timestamp,
 ) -> Result<UserId, Error> {
-    grant.check_change(UserId::from_db(0), None, new_user.role(), true, 0).map_err(Error::Rule)?;
+    grant
+        .check_change(UserId::from_db(0), None, new_user.role(), true, 0)
+        .map_err(Error::Rule)?;
     let mut transaction = store.pool().begin().await?;
     let user_id = insert_in(
         &mut transaction,
@@ -120,7 +122,10 @@ pub(crate) async fn insert_in(
 }
 
 /// The institution's users, active first, then by login ID.
-pub async fn list<P: permissions::ReadsUsers>(store: &Store, grant: &Grant<P>) -> Result<Vec<User>, Error> {
+pub async fn list<P: permissions::ReadsUsers>(
+    store: &Store,
+    grant: &Grant<P>,
+) -> Result<Vec<User>, Error> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM users WHERE institution_id = $1 ORDER BY active DESC, login_id"
     )))
@@ -131,7 +136,11 @@ pub async fn list<P: permissions::ReadsUsers>(store: &Store, grant: &Grant<P>) -
 }
 
 /// One user of the grant's institution; another institution's user is [`Error::NotFound`].
-pub async fn get<P: permissions::ReadsUsers>(store: &Store, grant: &Grant<P>, user_id: UserId) -> Result<User, Error> {
+pub async fn get<P: permissions::ReadsUsers>(
+    store: &Store,
+    grant: &Grant<P>,
+    user_id: UserId,
+) -> Result<User, Error> {
     let mut connection = store.pool().acquire().await?;
     get_in(&mut connection, grant.institution_id(), user_id).await
 }
@@ -139,10 +148,19 @@ pub async fn get<P: permissions::ReadsUsers>(store: &Store, grant: &Grant<P>, us
 /// The signed-in person's own record.
 pub async fn get_self(store: &Store, principal: &Principal) -> Result<User, Error> {
     let mut connection = store.pool().acquire().await?;
-    get_in(&mut connection, principal.institution_id(), principal.user_id()).await
+    get_in(
+        &mut connection,
+        principal.institution_id(),
+        principal.user_id(),
+    )
+    .await
 }
 
-async fn get_in(connection: &mut AnyConnection, institution_id: InstitutionId, user_id: UserId) -> Result<User, Error> {
+async fn get_in(
+    connection: &mut AnyConnection,
+    institution_id: InstitutionId,
+    user_id: UserId,
+) -> Result<User, Error> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {USER_COLUMNS} FROM users WHERE institution_id = $1 AND id = $2"
     )))
@@ -173,9 +191,19 @@ pub async fn update(
     .fetch_one(&mut *transaction)
     .await?;
     // An inactive security manager does not count, so reactivating one is not "removing".
-    let old_role = if before.active || before.role != Role::SecurityManager { Some(before.role) } else { None };
+    let old_role = if before.active || before.role != Role::SecurityManager {
+        Some(before.role)
+    } else {
+        None
+    };
     grant
-        .check_change(user_id, old_role, change.role, change.active, n_active_security_managers)
+        .check_change(
+            user_id,
+            old_role,
+            change.role,
+            change.active,
+            n_active_security_managers,
+        )
         .map_err(Error::Rule)?;
     sqlx::query("UPDATE users SET display_name = $1, role = $2, active = $3, updated_at = $4 WHERE id = $5 AND institution_id = $6")
         .bind(change.display_name.as_str())
@@ -187,7 +215,10 @@ pub async fn update(
         .execute(&mut *transaction)
         .await?;
     if !change.active {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id.get()).execute(&mut *transaction).await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id.get())
+            .execute(&mut *transaction)
+            .await?;
     }
     audit_log::append(
         &mut transaction,
@@ -247,11 +278,16 @@ pub async fn change_own_password(
 }
 
 /// The credentials stored for a login ID, for sign-in; `None` when no such user exists.
-pub async fn find_credentials(store: &Store, login_id: &LoginId) -> Result<Option<Credentials>, Error> {
-    let row = sqlx::query("SELECT id, institution_id, role, password_hash, active FROM users WHERE login_id = $1")
-        .bind(login_id.as_str())
-        .fetch_optional(store.pool())
-        .await?;
+pub async fn find_credentials(
+    store: &Store,
+    login_id: &LoginId,
+) -> Result<Option<Credentials>, Error> {
+    let row = sqlx::query(
+        "SELECT id, institution_id, role, password_hash, active FROM users WHERE login_id = $1",
+    )
+    .bind(login_id.as_str())
+    .fetch_optional(store.pool())
+    .await?;
     let Some(row) = row else { return Ok(None) };
     let role: String = row.try_get("role")?;
     Ok(Some(Credentials {
@@ -272,7 +308,8 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, Error> {
     Ok(User {
         id: UserId::from_db(row.try_get("id")?),
         login_id: LoginId::parse(&login_id).map_err(|_| Error::Corrupt("users.login_id"))?,
-        display_name: DisplayName::parse(&display_name).map_err(|_| Error::Corrupt("users.display_name"))?,
+        display_name: DisplayName::parse(&display_name)
+            .map_err(|_| Error::Corrupt("users.display_name"))?,
         role: Role::from_code(&role).map_err(|_| Error::Corrupt("users.role"))?,
         active: row.try_get::<i64, _>("active")? == 1,
         created_at: from_micros(row.try_get("created_at")?),

@@ -90,7 +90,10 @@ pub async fn load(
 
 /// Ends a session (sign-out).
 pub async fn delete(store: &Store, token_hash: &str) -> Result<(), Error> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(store.pool()).await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .execute(store.pool())
+        .await?;
     Ok(())
 }
 

@@ -39,14 +39,25 @@ impl TestDatabase {
         match std::env::var("TEST_DATABASE_URL") {
             Ok(server_url) if !server_url.is_empty() => {
                 let url = format!("{}/{unique}", server_url.trim_end_matches('/'));
-                sqlx::Any::create_database(&url).await.unwrap_or_else(|error| panic!("create {url}: {error}"));
-                Self { url: url.clone(), _folder: None, drop_with_server: Some(url) }
+                sqlx::Any::create_database(&url)
+                    .await
+                    .unwrap_or_else(|error| panic!("create {url}: {error}"));
+                Self {
+                    url: url.clone(),
+                    _folder: None,
+                    drop_with_server: Some(url),
+                }
             }
             _ => {
                 let folder = std::env::temp_dir().join(unique);
-                std::fs::create_dir_all(&folder).unwrap_or_else(|error| panic!("create {folder:?}: {error}"));
+                std::fs::create_dir_all(&folder)
+                    .unwrap_or_else(|error| panic!("create {folder:?}: {error}"));
                 let url = format!("sqlite://{}?mode=rwc", folder.join("mamori.db").display());
-                Self { url, _folder: Some(TempFolder(folder)), drop_with_server: None }
+                Self {
+                    url,
+                    _folder: Some(TempFolder(folder)),
+                    drop_with_server: None,
+                }
             }
         }
     }
@@ -67,7 +78,10 @@ impl Drop for TestDatabase {
         if let Some(url) = self.drop_with_server.take() {
             // Drop runs outside any runtime guarantee, so use a thread with its own.
             let _ = std::thread::spawn(move || {
-                if let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                if let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
                     let _ = runtime.block_on(sqlx::Any::force_drop_database(&url));
                 }
             })

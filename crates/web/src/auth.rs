@@ -82,12 +82,23 @@ pub fn set_cookie(name: &str, value: &str, max_age_seconds: Option<i64>, secure:
 }
 
 /// Middleware: loads the session named by the cookie into the request's extensions.
-pub async fn load_session(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn load_session(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let (mut parts, body) = request.into_parts();
     let mut signed_in = None;
     if let Some(token) = cookie(&parts, SESSION_COOKIE) {
         let hash = token_hash(token);
-        match mamori_store::session::load(&state.store, &hash, state.clock.now(), state.config.idle_timeout).await {
+        match mamori_store::session::load(
+            &state.store,
+            &hash,
+            state.clock.now(),
+            state.config.idle_timeout,
+        )
+        .await
+        {
             Ok(Some(session)) => {
                 signed_in = Some(SignedIn {
                     principal: session.principal,
@@ -98,7 +109,9 @@ pub async fn load_session(State(state): State<AppState>, mut request: Request, n
                 });
             }
             Ok(None) => {}
-            Err(error) => return AppError::Unexpected(format!("session lookup: {error}")).into_response(),
+            Err(error) => {
+                return AppError::Unexpected(format!("session lookup: {error}")).into_response();
+            }
         }
     }
     parts.extensions.insert(MaybeSession(signed_in));
@@ -110,7 +123,11 @@ impl<S: Send + Sync> FromRequestParts<S> for MaybeSession {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<MaybeSession>().cloned().unwrap_or(MaybeSession(None)))
+        Ok(parts
+            .extensions
+            .get::<MaybeSession>()
+            .cloned()
+            .unwrap_or(MaybeSession(None)))
     }
 }
 
@@ -122,7 +139,10 @@ impl<S: Send + Sync> FromRequestParts<S> for PeerAddress {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let address = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0);
+        let address = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0);
         Ok(Self(address))
     }
 }
@@ -143,7 +163,9 @@ pub enum AuthRejection {
 impl IntoResponse for AuthRejection {
     fn into_response(self) -> Response {
         match self {
-            Self::SignIn(next) => Redirect::to(&format!("/login?next={}", percent_encode_path(&next))).into_response(),
+            Self::SignIn(next) => {
+                Redirect::to(&format!("/login?next={}", percent_encode_path(&next))).into_response()
+            }
             Self::Forbidden(locale) => AppError::forbidden(locale).into_response(),
         }
     }
@@ -152,7 +174,9 @@ impl IntoResponse for AuthRejection {
 fn percent_encode_path(path: &str) -> String {
     path.bytes()
         .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => (byte as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'/' | b'-' | b'_' | b'.' => {
+                (byte as char).to_string()
+            }
             other => format!("%{other:02X}"),
         })
         .collect()
@@ -188,7 +212,7 @@ impl<S: Send + Sync, P: permissions::Marker> FromRequestParts<S> for Authorized<
         let CurrentUser(user) = CurrentUser::from_request_parts(parts, state).await?;
         let locale = Locale::from_parts(parts);
         match user.principal.grant::<P>() {
-            Some(grant) => Ok(Self { grant, user, }),
+            Some(grant) => Ok(Self { grant, user }),
             None => Err(AuthRejection::Forbidden(locale)),
         }
     }
@@ -228,7 +252,11 @@ where
         let locale = Locale::from_parts(&parts);
         let t = locale.messages();
         if !origin_matches_host(&parts) {
-            return Err(AppError::User { status: axum::http::StatusCode::FORBIDDEN, locale, message: t.error_csrf.into() });
+            return Err(AppError::User {
+                status: axum::http::StatusCode::FORBIDDEN,
+                locale,
+                message: t.error_csrf.into(),
+            });
         }
         let (expected, _) = expected_csrf(&parts);
         let bytes = axum::body::Bytes::from_request(Request::from_parts(parts, body), state)
@@ -237,21 +265,35 @@ where
         let CsrfField { csrf } = serde_html_form::from_bytes(&bytes)
             .map_err(|_| AppError::bad_request(locale, t.error_form_unreadable))?;
         if csrf.is_empty() || !bool::from(csrf.as_bytes().ct_eq(expected.as_bytes())) {
-            return Err(AppError::User { status: axum::http::StatusCode::FORBIDDEN, locale, message: t.error_csrf.into() });
+            return Err(AppError::User {
+                status: axum::http::StatusCode::FORBIDDEN,
+                locale,
+                message: t.error_csrf.into(),
+            });
         }
         serde_html_form::from_bytes(&bytes)
             .map(CsrfForm)
-            .map_err(|error| AppError::bad_request(locale, format!("{}: {error}", t.error_form_unreadable)))
+            .map_err(|error| {
+                AppError::bad_request(locale, format!("{}: {error}", t.error_form_unreadable))
+            })
     }
 }
 
 /// A request from a browser names its page's origin; it must be this server.
 /// Requests without `Origin` (old browsers, command-line clients) pass on the token alone.
 fn origin_matches_host(parts: &Parts) -> bool {
-    let Some(origin) = parts.headers.get(ORIGIN).and_then(|value| value.to_str().ok()) else {
+    let Some(origin) = parts
+        .headers
+        .get(ORIGIN)
+        .and_then(|value| value.to_str().ok())
+    else {
         return true;
     };
-    let Some(host) = parts.headers.get(HOST).and_then(|value| value.to_str().ok()) else {
+    let Some(host) = parts
+        .headers
+        .get(HOST)
+        .and_then(|value| value.to_str().ok())
+    else {
         return false;
     };
     let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");

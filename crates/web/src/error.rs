@@ -10,7 +10,11 @@ use crate::i18n::{Locale, Messages};
 #[derive(Debug)]
 pub enum AppError {
     /// The request cannot be served as asked (400, 403, 404); the message is shown.
-    User { status: StatusCode, locale: Locale, message: String },
+    User {
+        status: StatusCode,
+        locale: Locale,
+        message: String,
+    },
     /// Something failed on our side; the cause is logged, never shown.
     Unexpected(String),
 }
@@ -27,17 +31,29 @@ struct ErrorPage<'a> {
 impl AppError {
     /// 404 with the standard message.
     pub fn not_found(locale: Locale) -> Self {
-        Self::User { status: StatusCode::NOT_FOUND, locale, message: locale.messages().error_not_found.into() }
+        Self::User {
+            status: StatusCode::NOT_FOUND,
+            locale,
+            message: locale.messages().error_not_found.into(),
+        }
     }
 
     /// 403 with the standard message.
     pub fn forbidden(locale: Locale) -> Self {
-        Self::User { status: StatusCode::FORBIDDEN, locale, message: locale.messages().error_forbidden.into() }
+        Self::User {
+            status: StatusCode::FORBIDDEN,
+            locale,
+            message: locale.messages().error_forbidden.into(),
+        }
     }
 
     /// 400 with `message`.
     pub fn bad_request(locale: Locale, message: impl Into<String>) -> Self {
-        Self::User { status: StatusCode::BAD_REQUEST, locale, message: message.into() }
+        Self::User {
+            status: StatusCode::BAD_REQUEST,
+            locale,
+            message: message.into(),
+        }
     }
 
     /// Maps a store error: "not found" is the user's 404, anything else is ours.
@@ -64,10 +80,18 @@ impl From<askama::Error> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, locale, message) = match self {
-            Self::User { status, locale, message } => (status, locale, message),
+            Self::User {
+                status,
+                locale,
+                message,
+            } => (status, locale, message),
             Self::Unexpected(cause) => {
                 tracing::error!(%cause, "request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, Locale::Ja, Locale::Ja.messages().error_unexpected.to_owned())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Locale::Ja,
+                    Locale::Ja.messages().error_unexpected.to_owned(),
+                )
             }
         };
         let t = locale.messages();
@@ -77,7 +101,12 @@ impl IntoResponse for AppError {
             StatusCode::INTERNAL_SERVER_ERROR => t.error_title_unexpected,
             _ => t.error_title_bad_request,
         };
-        let page = ErrorPage { t, lang: locale.code(), title, message: &message };
+        let page = ErrorPage {
+            t,
+            lang: locale.code(),
+            title,
+            message: &message,
+        };
         match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, message).into_response(),

@@ -183,14 +183,26 @@ pub fn describe(error: &ParseError, locale: Locale) -> String {
     let reason = match (locale, error.kind()) {
         (_, ParseErrorKind::Empty) => t.err_empty.to_owned(),
         (_, ParseErrorKind::UnknownChoice) => t.err_choice.to_owned(),
-        (Locale::Ja, ParseErrorKind::TooLong { max }) => format!("{max}文字以内で入力してください。"),
+        (Locale::Ja, ParseErrorKind::TooLong { max }) => {
+            format!("{max}文字以内で入力してください。")
+        }
         (Locale::En, ParseErrorKind::TooLong { max }) => format!("Use at most {max} characters."),
-        (Locale::Ja, ParseErrorKind::TooShort { min }) => format!("{min}文字以上で入力してください。"),
+        (Locale::Ja, ParseErrorKind::TooShort { min }) => {
+            format!("{min}文字以上で入力してください。")
+        }
         (Locale::En, ParseErrorKind::TooShort { min }) => format!("Use at least {min} characters."),
-        (Locale::Ja, ParseErrorKind::OutOfRange { min, max }) => format!("{min}〜{max}の範囲で入力してください。"),
-        (Locale::En, ParseErrorKind::OutOfRange { min, max }) => format!("Enter a number from {min} to {max}."),
-        (Locale::Ja, ParseErrorKind::BadFormat(why) | ParseErrorKind::Inconsistent(why)) => japanese_reason(why),
-        (Locale::En, ParseErrorKind::BadFormat(why) | ParseErrorKind::Inconsistent(why)) => format!("{why}."),
+        (Locale::Ja, ParseErrorKind::OutOfRange { min, max }) => {
+            format!("{min}〜{max}の範囲で入力してください。")
+        }
+        (Locale::En, ParseErrorKind::OutOfRange { min, max }) => {
+            format!("Enter a number from {min} to {max}.")
+        }
+        (Locale::Ja, ParseErrorKind::BadFormat(why) | ParseErrorKind::Inconsistent(why)) => {
+            japanese_reason(why)
+        }
+        (Locale::En, ParseErrorKind::BadFormat(why) | ParseErrorKind::Inconsistent(why)) => {
+            format!("{why}.")
+        }
     };
     format!("{field}: {reason}")
 }
@@ -215,9 +227,13 @@ fn field_label(field: &str, t: &Messages) -> &'static str {
 fn japanese_reason(why: &str) -> String {
     let reason = match why {
         "only digits and hyphens" => "半角数字とハイフンだけで入力してください。",
-        "a domestic number of 10 or 11 digits starting with 0" => "0から始まる10桁または11桁の番号を入力してください。",
+        "a domestic number of 10 or 11 digits starting with 0" => {
+            "0から始まる10桁または11桁の番号を入力してください。"
+        }
         "a whole number is expected" => "整数で入力してください。",
-        "only a-z, 0-9, '.', '_' and '-' are allowed" => "半角英小文字・数字・「.」「_」「-」だけが使えます。",
+        "only a-z, 0-9, '.', '_' and '-' are allowed" => {
+            "半角英小文字・数字・「.」「_」「-」だけが使えます。"
+        }
         "must start with a letter or digit" => "英字または数字で始めてください。",
         "must not contain the login ID" => "ログインIDを含めないでください。",
         "must not contain the name" => "氏名を含めないでください。",
@@ -234,10 +250,22 @@ mod tests {
 
     #[test]
     fn errors_name_the_field_in_both_locales() {
-        let error = ParseError::new("phone", ParseErrorKind::BadFormat("only digits and hyphens"));
-        assert_eq!(describe(&error, Locale::Ja), "電話番号: 半角数字とハイフンだけで入力してください。");
-        assert_eq!(describe(&error, Locale::En), "Telephone: only digits and hyphens.");
+        let error = ParseError::new(
+            "phone",
+            ParseErrorKind::BadFormat("only digits and hyphens"),
+        );
+        assert_eq!(
+            describe(&error, Locale::Ja),
+            "電話番号: 半角数字とハイフンだけで入力してください。"
+        );
+        assert_eq!(
+            describe(&error, Locale::En),
+            "Telephone: only digits and hyphens."
+        );
         let error = ParseError::new("password", ParseErrorKind::TooShort { min: 13 });
-        assert_eq!(describe(&error, Locale::Ja), "パスワード: 13文字以上で入力してください。");
+        assert_eq!(
+            describe(&error, Locale::Ja),
+            "パスワード: 13文字以上で入力してください。"
+        );
     }
 }

@@ -99,7 +99,10 @@ impl Chrome {
 impl FromRequestParts<AppState> for Chrome {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let locale = Locale::from_parts(parts);
         let (csrf, csrf_is_new) = expected_csrf(parts);
         let user = match parts.extensions.get::<MaybeSession>() {
@@ -113,7 +116,10 @@ impl FromRequestParts<AppState> for Chrome {
             }),
             _ => None,
         };
-        let notice = parts.uri.query().and_then(|query| notice_from_query(query, locale.messages()));
+        let notice = parts
+            .uri
+            .query()
+            .and_then(|query| notice_from_query(query, locale.messages()));
         let State(state) = State::<AppState>::from_request_parts(parts, state).await?;
         Ok(Self {
             t: locale.messages(),
@@ -130,7 +136,9 @@ impl FromRequestParts<AppState> for Chrome {
 
 /// Notices travel as `?done=<code>` after a POST-redirect-GET; only known codes show.
 fn notice_from_query(query: &str, t: &'static Messages) -> Option<&'static str> {
-    let code = query.split('&').find_map(|pair| pair.strip_prefix("done="))?;
+    let code = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("done="))?;
     Some(match code {
         "setup" => t.setup_done,
         "signed_out" => t.signed_out,

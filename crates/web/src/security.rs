@@ -22,18 +22,26 @@ pub const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'none'; script-src 
 const STYLESHEET: &str = include_str!("../static/mamori.css");
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/static/mamori.css", get(stylesheet)).route("/lang/{code}", get(switch_language))
+    Router::new()
+        .route("/static/mamori.css", get(stylesheet))
+        .route("/lang/{code}", get(switch_language))
 }
 
 /// Middleware: sets the security headers on every response.
 pub async fn headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE));
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY_VALUE),
+    );
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    headers.insert(HeaderName::from_static("cross-origin-opener-policy"), HeaderValue::from_static("same-origin"));
+    headers.insert(
+        HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
     headers.insert(
         HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
@@ -47,7 +55,10 @@ pub async fn headers(request: Request, next: Next) -> Response {
 
 async fn stylesheet() -> Response {
     (
-        [(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
         STYLESHEET,
     )
         .into_response()
@@ -66,9 +77,16 @@ async fn switch_language(
 ) -> Response {
     let code = if code == "en" { "en" } else { "ja" };
     let next = safe_next(query.next.as_deref());
-    let cookie = set_cookie(LOCALE_COOKIE, code, Some(60 * 60 * 24 * 365), state.config.secure_cookies);
+    let cookie = set_cookie(
+        LOCALE_COOKIE,
+        code,
+        Some(60 * 60 * 24 * 365),
+        state.config.secure_cookies,
+    );
     let mut response = StatusCode::SEE_OTHER.into_response();
-    if let (Ok(location), Ok(cookie)) = (HeaderValue::from_str(&next), HeaderValue::from_str(&cookie)) {
+    if let (Ok(location), Ok(cookie)) =
+        (HeaderValue::from_str(&next), HeaderValue::from_str(&cookie))
+    {
         response.headers_mut().insert(LOCATION, location);
         response.headers_mut().insert(SET_COOKIE, cookie);
     }

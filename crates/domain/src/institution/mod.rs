@@ -13,8 +13,8 @@ use crate::{ParseError, ParseErrorKind};
 
 pub use password::{PasswordHash, PasswordPolicy, PlainPassword, hash_password, verify_password};
 pub use people::{
-    DisplayName, Grant, LoginId, NewUser, PeopleRuleViolation, Permission, Principal, RawUser, Role, UserId,
-    permissions,
+    DisplayName, Grant, LoginId, NewUser, PeopleRuleViolation, Permission, Principal, RawUser,
+    Role, UserId, permissions,
 };
 
 /// The id of an institution (tenant).
@@ -119,11 +119,53 @@ impl InstitutionKind {
 
 /// The 47 都道府県, in the order of the JIS X 0401 codes (01 北海道 … 47 沖縄県).
 pub const PREFECTURES: [&str; 47] = [
-    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県", "栃木県", "群馬県",
-    "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県",
-    "岐阜県", "静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県",
-    "鳥取県", "島根県", "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県", "高知県", "福岡県",
-    "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
+    "北海道",
+    "青森県",
+    "岩手県",
+    "宮城県",
+    "秋田県",
+    "山形県",
+    "福島県",
+    "茨城県",
+    "栃木県",
+    "群馬県",
+    "埼玉県",
+    "千葉県",
+    "東京都",
+    "神奈川県",
+    "新潟県",
+    "富山県",
+    "石川県",
+    "福井県",
+    "山梨県",
+    "長野県",
+    "岐阜県",
+    "静岡県",
+    "愛知県",
+    "三重県",
+    "滋賀県",
+    "京都府",
+    "大阪府",
+    "兵庫県",
+    "奈良県",
+    "和歌山県",
+    "鳥取県",
+    "島根県",
+    "岡山県",
+    "広島県",
+    "山口県",
+    "徳島県",
+    "香川県",
+    "愛媛県",
+    "高知県",
+    "福岡県",
+    "佐賀県",
+    "長崎県",
+    "熊本県",
+    "大分県",
+    "宮崎県",
+    "鹿児島県",
+    "沖縄県",
 ];
 
 /// A 都道府県, one of [`PREFECTURES`].
@@ -159,7 +201,10 @@ impl PhoneNumber {
             return Err(ParseError::new("phone", ParseErrorKind::Empty));
         }
         if !normalized.chars().all(|c| c.is_ascii_digit() || c == '-') {
-            return Err(ParseError::new("phone", ParseErrorKind::BadFormat("only digits and hyphens")));
+            return Err(ParseError::new(
+                "phone",
+                ParseErrorKind::BadFormat("only digits and hyphens"),
+            ));
         }
         let n_digits = normalized.chars().filter(char::is_ascii_digit).count();
         if !normalized.starts_with('0') || !(10..=11).contains(&n_digits) {
@@ -180,7 +225,9 @@ impl PhoneNumber {
 /// Full-width digits and hyphen-like characters to ASCII, as Japanese IMEs type them.
 fn fold_full_width(c: char) -> char {
     match c {
-        '０'..='９' => char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c),
+        '０'..='９' => {
+            char::from_u32(u32::from(c) - u32::from('０') + u32::from('0')).unwrap_or(c)
+        }
         '－' | 'ー' | '‐' | '−' | '―' => '-',
         other => other,
     }
@@ -218,18 +265,40 @@ impl NewInstitution {
     /// Parses every field and returns all the errors found, not only the first.
     pub fn parse(raw: RawInstitution<'_>) -> Result<Self, Vec<ParseError>> {
         let mut errors = Vec::new();
-        let name = required_text("name", raw.name, 100).map_err(|e| errors.push(e)).ok();
-        let kind = InstitutionKind::from_code(raw.kind).map_err(|e| errors.push(e)).ok();
-        let bed_count = parse_bed_count(raw.bed_count, kind).map_err(|e| errors.push(e)).ok();
-        let prefecture = Prefecture::parse(raw.prefecture).map_err(|e| errors.push(e)).ok();
-        let address = required_text("address", raw.address, 200).map_err(|e| errors.push(e)).ok();
-        let phone = PhoneNumber::parse(raw.phone).map_err(|e| errors.push(e)).ok();
+        let name = required_text("name", raw.name, 100)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let kind = InstitutionKind::from_code(raw.kind)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let bed_count = parse_bed_count(raw.bed_count, kind)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let prefecture = Prefecture::parse(raw.prefecture)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let address = required_text("address", raw.address, 200)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let phone = PhoneNumber::parse(raw.phone)
+            .map_err(|e| errors.push(e))
+            .ok();
         match (name, kind, bed_count, prefecture, address, phone) {
-            (Some(name), Some(kind), Some(bed_count), Some(prefecture), Some(address), Some(phone))
-                if errors.is_empty() =>
-            {
-                Ok(Self { name, kind, bed_count, prefecture, address, phone })
-            }
+            (
+                Some(name),
+                Some(kind),
+                Some(bed_count),
+                Some(prefecture),
+                Some(address),
+                Some(phone),
+            ) if errors.is_empty() => Ok(Self {
+                name,
+                kind,
+                bed_count,
+                prefecture,
+                address,
+                phone,
+            }),
             _ => Err(errors),
         }
     }
@@ -243,7 +312,14 @@ impl NewInstitution {
         address: String,
         phone: PhoneNumber,
     ) -> Self {
-        Self { name, kind, bed_count, prefecture, address, phone }
+        Self {
+            name,
+            kind,
+            bed_count,
+            prefecture,
+            address,
+            phone,
+        }
     }
 
     /// 名称
@@ -277,13 +353,19 @@ fn parse_bed_count(raw: &str, kind: Option<InstitutionKind>) -> Result<i64, Pars
     let bed_count: i64 = if normalized.is_empty() {
         0
     } else {
-        normalized
-            .parse()
-            .map_err(|_| ParseError::new("bed_count", ParseErrorKind::BadFormat("a whole number is expected")))?
+        normalized.parse().map_err(|_| {
+            ParseError::new(
+                "bed_count",
+                ParseErrorKind::BadFormat("a whole number is expected"),
+            )
+        })?
     };
     let (min, max) = kind.map_or((0, 99_999), InstitutionKind::allowed_beds);
     if !(min..=max).contains(&bed_count) {
-        return Err(ParseError::new("bed_count", ParseErrorKind::OutOfRange { min, max }));
+        return Err(ParseError::new(
+            "bed_count",
+            ParseErrorKind::OutOfRange { min, max },
+        ));
     }
     Ok(bed_count)
 }
@@ -305,7 +387,10 @@ mod tests {
 
     fn check_error(raw: RawInstitution<'_>, expect_field: &str) {
         let errors = NewInstitution::parse(raw).expect_err("must be refused");
-        assert!(errors.iter().any(|e| e.field() == expect_field), "{errors:?}");
+        assert!(
+            errors.iter().any(|e| e.field() == expect_field),
+            "{errors:?}"
+        );
     }
 
     #[test]
@@ -330,27 +415,109 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        check_error(RawInstitution { name: "  ", ..raw() }, "name");
-        check_error(RawInstitution { kind: "castle", ..raw() }, "kind");
-        check_error(RawInstitution { prefecture: "江戸", ..raw() }, "prefecture");
-        check_error(RawInstitution { phone: "12345", ..raw() }, "phone");
-        check_error(RawInstitution { phone: "088-abc-4567", ..raw() }, "phone");
-        check_error(RawInstitution { address: "", ..raw() }, "address");
-        check_error(RawInstitution { bed_count: "many", ..raw() }, "bed_count");
+        check_error(
+            RawInstitution {
+                name: "  ",
+                ..raw()
+            },
+            "name",
+        );
+        check_error(
+            RawInstitution {
+                kind: "castle",
+                ..raw()
+            },
+            "kind",
+        );
+        check_error(
+            RawInstitution {
+                prefecture: "江戸",
+                ..raw()
+            },
+            "prefecture",
+        );
+        check_error(
+            RawInstitution {
+                phone: "12345",
+                ..raw()
+            },
+            "phone",
+        );
+        check_error(
+            RawInstitution {
+                phone: "088-abc-4567",
+                ..raw()
+            },
+            "phone",
+        );
+        check_error(
+            RawInstitution {
+                address: "",
+                ..raw()
+            },
+            "address",
+        );
+        check_error(
+            RawInstitution {
+                bed_count: "many",
+                ..raw()
+            },
+            "bed_count",
+        );
     }
 
     #[test]
     fn beds_must_fit_the_kind() {
-        check_error(RawInstitution { kind: "hospital", bed_count: "10", ..raw() }, "bed_count");
-        check_error(RawInstitution { kind: "clinic_with_beds", bed_count: "0", ..raw() }, "bed_count");
-        check_error(RawInstitution { kind: "clinic_with_beds", bed_count: "20", ..raw() }, "bed_count");
-        check_error(RawInstitution { kind: "pharmacy", bed_count: "3", ..raw() }, "bed_count");
-        assert!(NewInstitution::parse(RawInstitution { kind: "clinic_with_beds", bed_count: "19", ..raw() }).is_ok());
+        check_error(
+            RawInstitution {
+                kind: "hospital",
+                bed_count: "10",
+                ..raw()
+            },
+            "bed_count",
+        );
+        check_error(
+            RawInstitution {
+                kind: "clinic_with_beds",
+                bed_count: "0",
+                ..raw()
+            },
+            "bed_count",
+        );
+        check_error(
+            RawInstitution {
+                kind: "clinic_with_beds",
+                bed_count: "20",
+                ..raw()
+            },
+            "bed_count",
+        );
+        check_error(
+            RawInstitution {
+                kind: "pharmacy",
+                bed_count: "3",
+                ..raw()
+            },
+            "bed_count",
+        );
+        assert!(
+            NewInstitution::parse(RawInstitution {
+                kind: "clinic_with_beds",
+                bed_count: "19",
+                ..raw()
+            })
+            .is_ok()
+        );
     }
 
     #[test]
     fn all_errors_are_reported_together() {
-        let errors = NewInstitution::parse(RawInstitution { name: "", phone: "", ..raw() }).expect_err("bad");
+        let errors = NewInstitution::parse(RawInstitution {
+            name: "",
+            phone: "",
+            ..raw()
+        })
+        .expect_err("bad");
         assert_eq!(errors.len(), 2);
     }
 }

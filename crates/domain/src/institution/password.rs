@@ -60,24 +60,48 @@ impl PlainPassword {
     ) -> Result<Self, ParseError> {
         let n_chars = raw.chars().count();
         if n_chars < policy.min_length {
-            return Err(ParseError::new("password", ParseErrorKind::TooShort { min: policy.min_length }));
+            return Err(ParseError::new(
+                "password",
+                ParseErrorKind::TooShort {
+                    min: policy.min_length,
+                },
+            ));
         }
         if n_chars > PasswordPolicy::MAX_LENGTH {
-            return Err(ParseError::new("password", ParseErrorKind::TooLong { max: PasswordPolicy::MAX_LENGTH }));
+            return Err(ParseError::new(
+                "password",
+                ParseErrorKind::TooLong {
+                    max: PasswordPolicy::MAX_LENGTH,
+                },
+            ));
         }
         let lower = raw.to_lowercase();
         if !login_id.is_empty() && lower.contains(&login_id.to_lowercase()) {
-            return Err(ParseError::new("password", ParseErrorKind::Inconsistent("must not contain the login ID")));
+            return Err(ParseError::new(
+                "password",
+                ParseErrorKind::Inconsistent("must not contain the login ID"),
+            ));
         }
-        let name_without_spaces: String = display_name.chars().filter(|c| !c.is_whitespace()).collect();
-        if name_without_spaces.chars().count() >= 2 && lower.contains(&name_without_spaces.to_lowercase()) {
-            return Err(ParseError::new("password", ParseErrorKind::Inconsistent("must not contain the name")));
+        let name_without_spaces: String = display_name
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if name_without_spaces.chars().count() >= 2
+            && lower.contains(&name_without_spaces.to_lowercase())
+        {
+            return Err(ParseError::new(
+                "password",
+                ParseErrorKind::Inconsistent("must not contain the name"),
+            ));
         }
         let mut chars = raw.chars();
         if let Some(first) = chars.next()
             && chars.all(|c| c == first)
         {
-            return Err(ParseError::new("password", ParseErrorKind::BadFormat("must not be one character repeated")));
+            return Err(ParseError::new(
+                "password",
+                ParseErrorKind::BadFormat("must not be one character repeated"),
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -127,7 +151,9 @@ pub fn hash_password(password: &PlainPassword) -> Result<PasswordHash, String> {
 /// Whether `password` matches `hash`; a malformed hash never matches.
 pub fn verify_password(password: &PlainPassword, hash: &PasswordHash) -> bool {
     match PhcHash::new(&hash.0) {
-        Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => Argon2::default()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
@@ -154,13 +180,21 @@ mod tests {
 
     #[test]
     fn hashes_are_argon2id_and_verify() {
-        let password = PlainPassword::parse_new("correct horse battery", PasswordPolicy::DEFAULT, "u", "")
-            .expect("valid");
+        let password =
+            PlainPassword::parse_new("correct horse battery", PasswordPolicy::DEFAULT, "u", "")
+                .expect("valid");
         let hash = hash_password(&password).expect("hash");
-        assert!(hash.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", hash.as_str());
+        assert!(
+            hash.as_str().starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{}",
+            hash.as_str()
+        );
         assert!(verify_password(&password, &hash));
         let wrong = PlainPassword::for_sign_in("correct horse battery!").expect("short enough");
         assert!(!verify_password(&wrong, &hash));
-        assert!(!verify_password(&password, &PasswordHash::from_stored("garbage".into())));
+        assert!(!verify_password(
+            &password,
+            &PasswordHash::from_stored("garbage".into())
+        ));
     }
 }

@@ -47,12 +47,19 @@ impl LoginId {
             return Err(ParseError::new("login_id", ParseErrorKind::Empty));
         }
         if login_id.len() < 3 {
-            return Err(ParseError::new("login_id", ParseErrorKind::TooShort { min: 3 }));
+            return Err(ParseError::new(
+                "login_id",
+                ParseErrorKind::TooShort { min: 3 },
+            ));
         }
         if login_id.len() > 64 {
-            return Err(ParseError::new("login_id", ParseErrorKind::TooLong { max: 64 }));
+            return Err(ParseError::new(
+                "login_id",
+                ParseErrorKind::TooLong { max: 64 },
+            ));
         }
-        let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-');
+        let allowed =
+            |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-');
         if !login_id.chars().all(allowed) {
             return Err(ParseError::new(
                 "login_id",
@@ -60,7 +67,10 @@ impl LoginId {
             ));
         }
         if !login_id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-            return Err(ParseError::new("login_id", ParseErrorKind::BadFormat("must start with a letter or digit")));
+            return Err(ParseError::new(
+                "login_id",
+                ParseErrorKind::BadFormat("must start with a letter or digit"),
+            ));
         }
         Ok(Self(login_id))
     }
@@ -165,10 +175,15 @@ impl Role {
         use Role as R;
         match permission {
             P::ViewDashboard | P::ViewInstitution => !matches!(self, R::Vendor),
-            P::ViewUsers => matches!(self, R::SecurityManager | R::PlanningManager | R::SystemOperator | R::Viewer),
+            P::ViewUsers => matches!(
+                self,
+                R::SecurityManager | R::PlanningManager | R::SystemOperator | R::Viewer
+            ),
             P::ManageUsers => matches!(self, R::SecurityManager | R::PlanningManager),
             P::ManageSecurityManagers | P::EditInstitution => matches!(self, R::SecurityManager),
-            P::ViewAuditTrail => matches!(self, R::SecurityManager | R::PlanningManager | R::Viewer),
+            P::ViewAuditTrail => {
+                matches!(self, R::SecurityManager | R::PlanningManager | R::Viewer)
+            }
             P::ChangeOwnPassword => true,
         }
     }
@@ -230,7 +245,15 @@ pub mod permissions {
         )*};
     }
 
-    marker!(ViewDashboard, ViewInstitution, EditInstitution, ViewUsers, ManageUsers, ViewAuditTrail, ChangeOwnPassword);
+    marker!(
+        ViewDashboard,
+        ViewInstitution,
+        EditInstitution,
+        ViewUsers,
+        ManageUsers,
+        ViewAuditTrail,
+        ChangeOwnPassword
+    );
 
     /// Permissions that allow reading the institution's user list.
     pub trait ReadsUsers: Marker {}
@@ -249,7 +272,11 @@ pub struct Principal {
 impl Principal {
     /// A principal; only session loading should call this.
     pub fn new(user_id: UserId, institution_id: InstitutionId, role: Role) -> Self {
-        Self { user_id, institution_id, role }
+        Self {
+            user_id,
+            institution_id,
+            role,
+        }
     }
 
     /// The person.
@@ -310,15 +337,16 @@ impl Grant<permissions::ManageUsers> {
     ) -> Result<(), PeopleRuleViolation> {
         let touches_security_manager =
             old_role == Some(Role::SecurityManager) || new_role == Role::SecurityManager;
-        if touches_security_manager && !self.principal.role.has(Permission::ManageSecurityManagers) {
+        if touches_security_manager && !self.principal.role.has(Permission::ManageSecurityManagers)
+        {
             return Err(PeopleRuleViolation::SecurityManagerRoleReserved);
         }
         let is_self = target == self.principal.user_id;
         if is_self && (!active || new_role != self.principal.role) {
             return Err(PeopleRuleViolation::OwnAccount);
         }
-        let removes_security_manager =
-            old_role == Some(Role::SecurityManager) && (new_role != Role::SecurityManager || !active);
+        let removes_security_manager = old_role == Some(Role::SecurityManager)
+            && (new_role != Role::SecurityManager || !active);
         if removes_security_manager && n_active_security_managers <= 1 {
             return Err(PeopleRuleViolation::LastSecurityManager);
         }
@@ -349,11 +377,19 @@ impl NewUser {
     /// Parses every field and returns all the errors found.
     pub fn parse(raw: RawUser<'_>) -> Result<Self, Vec<ParseError>> {
         let mut errors = Vec::new();
-        let login_id = LoginId::parse(raw.login_id).map_err(|e| errors.push(e)).ok();
-        let display_name = DisplayName::parse(raw.display_name).map_err(|e| errors.push(e)).ok();
+        let login_id = LoginId::parse(raw.login_id)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let display_name = DisplayName::parse(raw.display_name)
+            .map_err(|e| errors.push(e))
+            .ok();
         let role = Role::from_code(raw.role).map_err(|e| errors.push(e)).ok();
         match (login_id, display_name, role) {
-            (Some(login_id), Some(display_name), Some(role)) => Ok(Self { login_id, display_name, role }),
+            (Some(login_id), Some(display_name), Some(role)) => Ok(Self {
+                login_id,
+                display_name,
+                role,
+            }),
             _ => Err(errors),
         }
     }
@@ -378,8 +414,19 @@ mod tests {
 
     #[test]
     fn login_ids_are_folded_and_checked() {
-        assert_eq!(LoginId::parse(" Tanaka.Hanako ").map(|l| l.0), Ok("tanaka.hanako".to_owned()));
-        for bad in ["", "ab", "田中", "a b", "-abc", "x".repeat(65).as_str(), "abc;drop"] {
+        assert_eq!(
+            LoginId::parse(" Tanaka.Hanako ").map(|l| l.0),
+            Ok("tanaka.hanako".to_owned())
+        );
+        for bad in [
+            "",
+            "ab",
+            "田中",
+            "a b",
+            "-abc",
+            "x".repeat(65).as_str(),
+            "abc;drop",
+        ] {
             assert!(LoginId::parse(bad).is_err(), "{bad:?} must be refused");
         }
     }
@@ -396,13 +443,25 @@ mod tests {
     fn the_permission_table_is_least_privilege() {
         use Permission as P;
         // Only the 安全管理責任者 may grant the 安全管理責任者 role or edit the institution.
-        let may = |permission| Role::ALL.into_iter().filter(|role| role.has(permission)).collect::<Vec<_>>();
+        let may = |permission| {
+            Role::ALL
+                .into_iter()
+                .filter(|role| role.has(permission))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(may(P::ManageSecurityManagers), vec![Role::SecurityManager]);
         assert_eq!(may(P::EditInstitution), vec![Role::SecurityManager]);
-        assert_eq!(may(P::ManageUsers), vec![Role::SecurityManager, Role::PlanningManager]);
+        assert_eq!(
+            may(P::ManageUsers),
+            vec![Role::SecurityManager, Role::PlanningManager]
+        );
         // A vendor sees nothing of the institution; a viewer reads but never writes.
         assert_eq!(may(P::ViewDashboard).contains(&Role::Vendor), false);
-        for write in [P::EditInstitution, P::ManageUsers, P::ManageSecurityManagers] {
+        for write in [
+            P::EditInstitution,
+            P::ManageUsers,
+            P::ManageSecurityManagers,
+        ] {
             assert!(!Role::Viewer.has(write));
             assert!(!Role::Staff.has(write));
             assert!(!Role::Vendor.has(write));
@@ -411,8 +470,16 @@ mod tests {
 
     #[test]
     fn people_rules_protect_the_security_manager_role() {
-        let manager = Principal::new(UserId::from_db(1), InstitutionId::from_db(1), Role::SecurityManager);
-        let planner = Principal::new(UserId::from_db(2), InstitutionId::from_db(1), Role::PlanningManager);
+        let manager = Principal::new(
+            UserId::from_db(1),
+            InstitutionId::from_db(1),
+            Role::SecurityManager,
+        );
+        let planner = Principal::new(
+            UserId::from_db(2),
+            InstitutionId::from_db(1),
+            Role::PlanningManager,
+        );
         let manager_grant = manager.grant::<permissions::ManageUsers>().expect("grant");
         let planner_grant = planner.grant::<permissions::ManageUsers>().expect("grant");
         let other = UserId::from_db(9);
@@ -420,22 +487,46 @@ mod tests {
             planner_grant.check_change(other, None, Role::SecurityManager, true, 1),
             Err(PeopleRuleViolation::SecurityManagerRoleReserved)
         );
-        assert_eq!(planner_grant.check_change(other, None, Role::Staff, true, 1), Ok(()));
         assert_eq!(
-            manager_grant.check_change(UserId::from_db(1), Some(Role::SecurityManager), Role::Staff, true, 2),
+            planner_grant.check_change(other, None, Role::Staff, true, 1),
+            Ok(())
+        );
+        assert_eq!(
+            manager_grant.check_change(
+                UserId::from_db(1),
+                Some(Role::SecurityManager),
+                Role::Staff,
+                true,
+                2
+            ),
             Err(PeopleRuleViolation::OwnAccount)
         );
         assert_eq!(
-            manager_grant.check_change(other, Some(Role::SecurityManager), Role::SecurityManager, false, 1),
+            manager_grant.check_change(
+                other,
+                Some(Role::SecurityManager),
+                Role::SecurityManager,
+                false,
+                1
+            ),
             Err(PeopleRuleViolation::LastSecurityManager)
         );
-        assert_eq!(manager_grant.check_change(other, Some(Role::SecurityManager), Role::Staff, true, 2), Ok(()));
+        assert_eq!(
+            manager_grant.check_change(other, Some(Role::SecurityManager), Role::Staff, true, 2),
+            Ok(())
+        );
     }
 
     #[test]
     fn a_grant_carries_the_principals_institution() {
-        let principal = Principal::new(UserId::from_db(7), InstitutionId::from_db(3), Role::PlanningManager);
-        let grant = principal.grant::<permissions::ManageUsers>().expect("planning manager manages users");
+        let principal = Principal::new(
+            UserId::from_db(7),
+            InstitutionId::from_db(3),
+            Role::PlanningManager,
+        );
+        let grant = principal
+            .grant::<permissions::ManageUsers>()
+            .expect("planning manager manages users");
         assert_eq!(grant.institution_id(), InstitutionId::from_db(3));
         let staff = Principal::new(UserId::from_db(8), InstitutionId::from_db(3), Role::Staff);
         assert!(staff.grant::<permissions::ManageUsers>().is_none());

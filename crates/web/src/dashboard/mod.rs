@@ -34,10 +34,15 @@ async fn show(
     authorized: Authorized<permissions::ViewDashboard>,
 ) -> Result<Response, AppError> {
     let institution = mamori_store::institution::get(&state.store, &authorized.grant).await?;
-    let n_active_users = mamori_store::institution::count_active_users(&state.store, &authorized.grant).await?;
+    let n_active_users =
+        mamori_store::institution::count_active_users(&state.store, &authorized.grant).await?;
     let today = state.clock.today();
-    let days_since_details_changed = (state.clock.now().as_second() - institution.updated_at.as_second()) / 86_400;
-    let facts = DashboardFacts { n_active_users, days_since_details_changed };
+    let days_since_details_changed =
+        (state.clock.now().as_second() - institution.updated_at.as_second()) / 86_400;
+    let facts = DashboardFacts {
+        n_active_users,
+        days_since_details_changed,
+    };
     let t = chrome.t;
     let steps = next_steps(facts)
         .into_iter()

@@ -4,7 +4,9 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use mamori_domain::institution::{InstitutionKind, NewInstitution, PREFECTURES, RawInstitution, permissions};
+use mamori_domain::institution::{
+    InstitutionKind, NewInstitution, PREFECTURES, RawInstitution, permissions,
+};
 use mamori_store::institution::Institution;
 
 use crate::auth::{Authorized, CsrfForm};
@@ -45,12 +47,25 @@ struct EditPage {
 }
 
 fn kind_name(locale: Locale, kind: InstitutionKind) -> &'static str {
-    if locale == Locale::Ja { kind.name_ja() } else { kind.name_en() }
+    if locale == Locale::Ja {
+        kind.name_ja()
+    } else {
+        kind.name_en()
+    }
 }
 
 fn edit_page(chrome: &Chrome, form: InstitutionForm, errors: Vec<String>) -> EditPage {
-    let kinds = InstitutionKind::ALL.iter().map(|kind| (kind.code(), kind_name(chrome.locale, *kind))).collect();
-    EditPage { chrome: chrome.clone(), form, errors, kinds, prefectures: &PREFECTURES }
+    let kinds = InstitutionKind::ALL
+        .iter()
+        .map(|kind| (kind.code(), kind_name(chrome.locale, *kind)))
+        .collect();
+    EditPage {
+        chrome: chrome.clone(),
+        form,
+        errors,
+        kinds,
+        prefectures: &PREFECTURES,
+    }
 }
 
 pub(super) async fn show(
@@ -59,10 +74,23 @@ pub(super) async fn show(
     authorized: Authorized<permissions::ViewInstitution>,
 ) -> Result<Response, AppError> {
     let institution = mamori_store::institution::get(&state.store, &authorized.grant).await?;
-    let can_edit = authorized.user.principal.grant::<permissions::EditInstitution>().is_some();
+    let can_edit = authorized
+        .user
+        .principal
+        .grant::<permissions::EditInstitution>()
+        .is_some();
     let kind_name = kind_name(chrome.locale, institution.details.kind());
-    let created_on = institution.created_at.to_zoned_datetime(crate::tokyo()).date();
-    chrome.render(&DetailsPage { chrome: chrome.clone(), institution, kind_name, created_on, can_edit })
+    let created_on = institution
+        .created_at
+        .to_zoned_datetime(crate::tokyo())
+        .date();
+    chrome.render(&DetailsPage {
+        chrome: chrome.clone(),
+        institution,
+        kind_name,
+        created_on,
+        can_edit,
+    })
 }
 
 pub(super) async fn edit_get(
@@ -70,7 +98,9 @@ pub(super) async fn edit_get(
     chrome: Chrome,
     authorized: Authorized<permissions::EditInstitution>,
 ) -> Result<Response, AppError> {
-    let details = mamori_store::institution::get(&state.store, &authorized.grant).await?.details;
+    let details = mamori_store::institution::get(&state.store, &authorized.grant)
+        .await?
+        .details;
     let form = InstitutionForm {
         name: details.name().to_owned(),
         kind: details.kind().code().to_owned(),
@@ -98,11 +128,20 @@ pub(super) async fn edit_post(
     };
     match NewInstitution::parse(raw) {
         Ok(details) => {
-            mamori_store::institution::update(&state.store, &authorized.grant, &details, state.clock.now()).await?;
+            mamori_store::institution::update(
+                &state.store,
+                &authorized.grant,
+                &details,
+                state.clock.now(),
+            )
+            .await?;
             Ok(Redirect::to("/institution?done=institution_updated").into_response())
         }
         Err(parse_errors) => {
-            let errors = parse_errors.iter().map(|e| describe(e, chrome.locale)).collect();
+            let errors = parse_errors
+                .iter()
+                .map(|e| describe(e, chrome.locale))
+                .collect();
             chrome.render_with_status(StatusCode::BAD_REQUEST, &edit_page(&chrome, form, errors))
         }
     }

@@ -19,10 +19,19 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/logout", axum::routing::post(sign_in::delete_post))
         .route("/users", get(users::list))
         .route("/users/new", get(users::new_get).post(users::new_post))
-        .route("/users/{id}/edit", get(users::edit_get).post(users::edit_post))
+        .route(
+            "/users/{id}/edit",
+            get(users::edit_get).post(users::edit_post),
+        )
         .route("/institution", get(details::show))
-        .route("/institution/edit", get(details::edit_get).post(details::edit_post))
-        .route("/account/password", get(account::password_get).post(account::password_post))
+        .route(
+            "/institution/edit",
+            get(details::edit_get).post(details::edit_post),
+        )
+        .route(
+            "/account/password",
+            get(account::password_get).post(account::password_post),
+        )
 }
 
 /// Parses a path id; anything that is not a positive integer is simply not found.

@@ -9,7 +9,8 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_domain::institution::{
-    InstitutionKind, NewInstitution, NewUser, PREFECTURES, PlainPassword, RawInstitution, RawUser, Role, hash_password,
+    InstitutionKind, NewInstitution, NewUser, PREFECTURES, PlainPassword, RawInstitution, RawUser,
+    Role, hash_password,
 };
 use subtle::ConstantTimeEq;
 
@@ -52,7 +53,10 @@ pub struct LocalRequest(bool);
 impl FromRequestParts<AppState> for LocalRequest {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let peer_is_loopback = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
@@ -64,9 +68,25 @@ impl FromRequestParts<AppState> for LocalRequest {
 fn page(chrome: Chrome, form: SetupForm, errors: Vec<String>, needs_token: bool) -> SetupPage {
     let kinds = InstitutionKind::ALL
         .iter()
-        .map(|kind| (kind.code(), if chrome.locale == crate::i18n::Locale::Ja { kind.name_ja() } else { kind.name_en() }))
+        .map(|kind| {
+            (
+                kind.code(),
+                if chrome.locale == crate::i18n::Locale::Ja {
+                    kind.name_ja()
+                } else {
+                    kind.name_en()
+                },
+            )
+        })
         .collect();
-    SetupPage { chrome, form, errors, needs_token, kinds, prefectures: &PREFECTURES }
+    SetupPage {
+        chrome,
+        form,
+        errors,
+        needs_token,
+        kinds,
+        prefectures: &PREFECTURES,
+    }
 }
 
 pub(super) async fn new_get(
@@ -77,7 +97,12 @@ pub(super) async fn new_get(
     if mamori_store::institution::is_set_up(&state.store).await? {
         return Ok(Redirect::to("/login").into_response());
     }
-    chrome.render(&page(chrome.clone(), SetupForm::default(), Vec::new(), !local))
+    chrome.render(&page(
+        chrome.clone(),
+        SetupForm::default(),
+        Vec::new(),
+        !local,
+    ))
 }
 
 pub(super) async fn new_post(
@@ -92,32 +117,53 @@ pub(super) async fn new_post(
     }
     if !local && !token_matches(&state, &form.setup_token).await {
         let errors = vec![t.setup_token_wrong.to_owned()];
-        return chrome.render_with_status(StatusCode::FORBIDDEN, &page(chrome.clone(), form, errors, true));
+        return chrome.render_with_status(
+            StatusCode::FORBIDDEN,
+            &page(chrome.clone(), form, errors, true),
+        );
     }
     let parsed = parse(&form, &state, &chrome);
     let (institution, admin, password) = match parsed {
         Ok(values) => values,
         Err(errors) => {
-            return chrome.render_with_status(StatusCode::BAD_REQUEST, &page(chrome.clone(), form, errors, !local));
+            return chrome.render_with_status(
+                StatusCode::BAD_REQUEST,
+                &page(chrome.clone(), form, errors, !local),
+            );
         }
     };
     let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|error| AppError::Unexpected(error.to_string()))?
         .map_err(AppError::Unexpected)?;
-    match mamori_store::institution::set_up_first(&state.store, &institution, &admin, &password_hash, state.clock.now()).await {
+    match mamori_store::institution::set_up_first(
+        &state.store,
+        &institution,
+        &admin,
+        &password_hash,
+        state.clock.now(),
+    )
+    .await
+    {
         Ok(_) => {}
-        Err(mamori_store::Error::AlreadySetUp) => return Err(AppError::bad_request(chrome.locale, t.setup_closed)),
+        Err(mamori_store::Error::AlreadySetUp) => {
+            return Err(AppError::bad_request(chrome.locale, t.setup_closed));
+        }
         Err(error) => return Err(AppError::from_store(chrome.locale, error)),
     }
     *state.setup_token.lock().await = None;
-    tracing::info!(login_id = admin.login_id().as_str(), "first-run setup completed");
+    tracing::info!(
+        login_id = admin.login_id().as_str(),
+        "first-run setup completed"
+    );
     Ok(Redirect::to("/login?done=setup").into_response())
 }
 
 async fn token_matches(state: &AppState, offered: &str) -> bool {
     match state.setup_token.lock().await.as_deref() {
-        Some(expected) => !offered.is_empty() && bool::from(offered.trim().as_bytes().ct_eq(expected.as_bytes())),
+        Some(expected) => {
+            !offered.is_empty() && bool::from(offered.trim().as_bytes().ct_eq(expected.as_bytes()))
+        }
         None => false,
     }
 }
@@ -145,15 +191,21 @@ fn parse(
     })
     .map_err(|parse_errors| errors.extend(parse_errors.iter().map(|e| describe(e, chrome.locale))))
     .ok();
-    let password =
-        PlainPassword::parse_new(&form.password, state.config.password_policy, &form.login_id, &form.display_name)
-            .map_err(|error| errors.push(describe(&error, chrome.locale)))
-            .ok();
+    let password = PlainPassword::parse_new(
+        &form.password,
+        state.config.password_policy,
+        &form.login_id,
+        &form.display_name,
+    )
+    .map_err(|error| errors.push(describe(&error, chrome.locale)))
+    .ok();
     if form.password != form.password_confirm {
         errors.push(chrome.t.password_mismatch.to_owned());
     }
     match (institution, admin, password) {
-        (Some(institution), Some(admin), Some(password)) if errors.is_empty() => Ok((institution, admin, password)),
+        (Some(institution), Some(admin), Some(password)) if errors.is_empty() => {
+            Ok((institution, admin, password))
+        }
         _ => Err(errors),
     }
 }

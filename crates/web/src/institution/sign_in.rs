@@ -8,11 +8,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
-use mamori_domain::institution::{LoginId, PasswordHash, PlainPassword, hash_password, verify_password};
+use mamori_domain::institution::{
+    LoginId, PasswordHash, PlainPassword, hash_password, verify_password,
+};
 use mamori_store::audit_log::{self, Actor, NewAuditEvent};
 use serde_json::json;
 
-use crate::auth::{CsrfForm, MaybeSession, PeerAddress, SESSION_COOKIE, random_token, set_cookie, token_hash};
+use crate::auth::{
+    CsrfForm, MaybeSession, PeerAddress, SESSION_COOKIE, random_token, set_cookie, token_hash,
+};
 use crate::page::Chrome;
 use crate::security::safe_next;
 use crate::{AppError, AppState};
@@ -53,7 +57,12 @@ pub(super) async fn new_get(
         return Ok(Redirect::to("/setup").into_response());
     }
     let next = safe_next(query.next.as_deref());
-    chrome.render(&SignInPage { chrome: chrome.clone(), login_id: String::new(), next, failed: false })
+    chrome.render(&SignInPage {
+        chrome: chrome.clone(),
+        login_id: String::new(),
+        next,
+        failed: false,
+    })
 }
 
 pub(super) async fn new_post(
@@ -62,7 +71,9 @@ pub(super) async fn new_post(
     PeerAddress(peer): PeerAddress,
     CsrfForm(form): CsrfForm<SignInForm>,
 ) -> Result<Response, AppError> {
-    let source = peer.map(|address| address.ip().to_string()).unwrap_or_default();
+    let source = peer
+        .map(|address| address.ip().to_string())
+        .unwrap_or_default();
     let credentials = match LoginId::parse(&form.login_id) {
         Ok(login_id) => mamori_store::people::find_credentials(&state.store, &login_id).await?,
         Err(_) => None,
@@ -70,37 +81,75 @@ pub(super) async fn new_post(
     let password = PlainPassword::for_sign_in(&form.password);
     // An unknown login ID is checked against a dummy hash, so that it takes as
     // long as a wrong password and the answer does not reveal which IDs exist.
-    let stored_hash = credentials.as_ref().map_or_else(|| dummy_hash().clone(), |c| c.password_hash.clone());
-    let matches = tokio::task::spawn_blocking(move || password.is_some_and(|p| verify_password(&p, &stored_hash)))
-        .await
-        .map_err(|error| AppError::Unexpected(error.to_string()))?;
+    let stored_hash = credentials
+        .as_ref()
+        .map_or_else(|| dummy_hash().clone(), |c| c.password_hash.clone());
+    let matches = tokio::task::spawn_blocking(move || {
+        password.is_some_and(|p| verify_password(&p, &stored_hash))
+    })
+    .await
+    .map_err(|error| AppError::Unexpected(error.to_string()))?;
     let now = state.clock.now();
+    // A failure against a real account belongs to its institution, so its
+    // administrators see it; one against an unknown ID belongs to nobody.
+    let institution_id = credentials.as_ref().map(|c| c.principal.institution_id());
     let signed_in = credentials.filter(|c| matches && c.active);
     let Some(credentials) = signed_in else {
-        audit_log::append_alone(&state.store, &NewAuditEvent {
-            institution_id: None,
-            actor: Actor::Anonymous(source.clone()),
-            action: "sign_in.failure",
-            target: format!("login_id:{}", form.login_id.chars().take(64).collect::<String>()),
-            detail: json!({ "source": source }),
-        }, now)
+        audit_log::append_alone(
+            &state.store,
+            &NewAuditEvent {
+                institution_id,
+                actor: Actor::Anonymous(source.clone()),
+                action: "sign_in.failure",
+                target: format!(
+                    "login_id:{}",
+                    form.login_id.chars().take(64).collect::<String>()
+                ),
+                detail: json!({ "source": source }),
+            },
+            now,
+        )
         .await?;
-        let page = SignInPage { chrome: chrome.clone(), login_id: form.login_id, next: safe_next(Some(&form.next)), failed: true };
+        let page = SignInPage {
+            chrome: chrome.clone(),
+            login_id: form.login_id,
+            next: safe_next(Some(&form.next)),
+            failed: true,
+        };
         return chrome.render_with_status(StatusCode::UNAUTHORIZED, &page);
     };
     let token = random_token();
-    let expires_at = now.checked_add(state.config.absolute_timeout).map_err(|e| AppError::Unexpected(e.to_string()))?;
-    mamori_store::session::create(&state.store, credentials.principal.user_id(), &token_hash(&token), &random_token(), now, expires_at).await?;
-    audit_log::append_alone(&state.store, &NewAuditEvent {
-        institution_id: Some(credentials.principal.institution_id()),
-        actor: Actor::User(credentials.principal.user_id()),
-        action: "sign_in.success",
-        target: format!("user:{}", credentials.principal.user_id()),
-        detail: json!({ "source": source }),
-    }, now)
+    let expires_at = now
+        .checked_add(state.config.absolute_timeout)
+        .map_err(|e| AppError::Unexpected(e.to_string()))?;
+    mamori_store::session::create(
+        &state.store,
+        credentials.principal.user_id(),
+        &token_hash(&token),
+        &random_token(),
+        now,
+        expires_at,
+    )
+    .await?;
+    audit_log::append_alone(
+        &state.store,
+        &NewAuditEvent {
+            institution_id: Some(credentials.principal.institution_id()),
+            actor: Actor::User(credentials.principal.user_id()),
+            action: "sign_in.success",
+            target: format!("user:{}", credentials.principal.user_id()),
+            detail: json!({ "source": source }),
+        },
+        now,
+    )
     .await?;
     let max_age = state.config.absolute_timeout.as_secs();
-    let cookie = set_cookie(SESSION_COOKIE, &token, Some(max_age), state.config.secure_cookies);
+    let cookie = set_cookie(
+        SESSION_COOKIE,
+        &token,
+        Some(max_age),
+        state.config.secure_cookies,
+    );
     let next = safe_next(Some(&form.next));
     Ok(([(SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
 }
@@ -113,17 +162,25 @@ pub(super) async fn delete_post(
 ) -> Result<Response, AppError> {
     if let Some(signed_in) = session {
         mamori_store::session::delete(&state.store, &signed_in.token_hash).await?;
-        audit_log::append_alone(&state.store, &NewAuditEvent {
-            institution_id: Some(signed_in.principal.institution_id()),
-            actor: Actor::User(signed_in.principal.user_id()),
-            action: "sign_out",
-            target: format!("user:{}", signed_in.principal.user_id()),
-            detail: json!({}),
-        }, state.clock.now())
+        audit_log::append_alone(
+            &state.store,
+            &NewAuditEvent {
+                institution_id: Some(signed_in.principal.institution_id()),
+                actor: Actor::User(signed_in.principal.user_id()),
+                action: "sign_out",
+                target: format!("user:{}", signed_in.principal.user_id()),
+                detail: json!({}),
+            },
+            state.clock.now(),
+        )
         .await?;
     }
     let cookie = set_cookie(SESSION_COOKIE, "", Some(0), state.config.secure_cookies);
-    Ok(([(SET_COOKIE, cookie)], Redirect::to("/login?done=signed_out")).into_response())
+    Ok((
+        [(SET_COOKIE, cookie)],
+        Redirect::to("/login?done=signed_out"),
+    )
+        .into_response())
 }
 
 /// A hash of a random password, made once; checked when the login ID is unknown.

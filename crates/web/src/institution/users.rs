@@ -5,7 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_domain::institution::{
-    DisplayName, NewUser, PeopleRuleViolation, PlainPassword, RawUser, Role, UserId, hash_password, permissions,
+    DisplayName, NewUser, PeopleRuleViolation, PlainPassword, RawUser, Role, UserId, hash_password,
+    permissions,
 };
 use mamori_store::people::{User, UserChange};
 
@@ -62,7 +63,10 @@ struct EditUserPage {
 }
 
 fn roles(chrome: &Chrome) -> Vec<(&'static str, &'static str)> {
-    Role::ALL.iter().map(|role| (role.code(), chrome.role_name(role))).collect()
+    Role::ALL
+        .iter()
+        .map(|role| (role.code(), chrome.role_name(role)))
+        .collect()
 }
 
 pub(super) async fn list(
@@ -71,13 +75,32 @@ pub(super) async fn list(
     authorized: Authorized<permissions::ViewUsers>,
 ) -> Result<Response, AppError> {
     let users = mamori_store::people::list(&state.store, &authorized.grant).await?;
-    let can_manage = authorized.user.principal.grant::<permissions::ManageUsers>().is_some();
-    chrome.render(&UsersPage { chrome: chrome.clone(), users, can_manage })
+    let can_manage = authorized
+        .user
+        .principal
+        .grant::<permissions::ManageUsers>()
+        .is_some();
+    chrome.render(&UsersPage {
+        chrome: chrome.clone(),
+        users,
+        can_manage,
+    })
 }
 
-pub(super) async fn new_get(chrome: Chrome, _authorized: Authorized<permissions::ManageUsers>) -> Result<Response, AppError> {
-    let form = NewUserForm { role: Role::Staff.code().to_owned(), ..NewUserForm::default() };
-    chrome.render(&NewUserPage { roles: roles(&chrome), chrome: chrome.clone(), form, errors: Vec::new() })
+pub(super) async fn new_get(
+    chrome: Chrome,
+    _authorized: Authorized<permissions::ManageUsers>,
+) -> Result<Response, AppError> {
+    let form = NewUserForm {
+        role: Role::Staff.code().to_owned(),
+        ..NewUserForm::default()
+    };
+    chrome.render(&NewUserPage {
+        roles: roles(&chrome),
+        chrome: chrome.clone(),
+        form,
+        errors: Vec::new(),
+    })
 }
 
 pub(super) async fn new_post(
@@ -86,25 +109,59 @@ pub(super) async fn new_post(
     authorized: Authorized<permissions::ManageUsers>,
     CsrfForm(form): CsrfForm<NewUserForm>,
 ) -> Result<Response, AppError> {
-    let raw = RawUser { login_id: &form.login_id, display_name: &form.display_name, role: &form.role };
+    let raw = RawUser {
+        login_id: &form.login_id,
+        display_name: &form.display_name,
+        role: &form.role,
+    };
     let mut errors: Vec<String> = Vec::new();
-    let new_user = NewUser::parse(raw).map_err(|e| errors.extend(e.iter().map(|e| describe(e, chrome.locale)))).ok();
-    let password = PlainPassword::parse_new(&form.password, state.config.password_policy, &form.login_id, &form.display_name)
-        .map_err(|e| errors.push(describe(&e, chrome.locale)))
+    let new_user = NewUser::parse(raw)
+        .map_err(|e| errors.extend(e.iter().map(|e| describe(e, chrome.locale))))
         .ok();
+    let password = PlainPassword::parse_new(
+        &form.password,
+        state.config.password_policy,
+        &form.login_id,
+        &form.display_name,
+    )
+    .map_err(|e| errors.push(describe(&e, chrome.locale)))
+    .ok();
     let (Some(new_user), Some(password), true) = (new_user, password, errors.is_empty()) else {
-        return chrome.render_with_status(StatusCode::BAD_REQUEST, &NewUserPage { roles: roles(&chrome), chrome: chrome.clone(), form, errors });
+        return chrome.render_with_status(
+            StatusCode::BAD_REQUEST,
+            &NewUserPage {
+                roles: roles(&chrome),
+                chrome: chrome.clone(),
+                form,
+                errors,
+            },
+        );
     };
     let password_hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
         .map_err(|error| AppError::Unexpected(error.to_string()))?
         .map_err(AppError::Unexpected)?;
-    let result = mamori_store::people::insert(&state.store, &authorized.grant, &new_user, &password_hash, state.clock.now()).await;
+    let result = mamori_store::people::insert(
+        &state.store,
+        &authorized.grant,
+        &new_user,
+        &password_hash,
+        state.clock.now(),
+    )
+    .await;
     match result {
         Ok(_) => Ok(Redirect::to("/users?done=user_created").into_response()),
         Err(error) => {
             let errors = vec![store_error_message(&chrome, error)?];
-            chrome.render_with_status(StatusCode::BAD_REQUEST, &NewUserPage { roles: roles(&chrome), chrome: chrome.clone(), form, errors })
+            chrome.render_with_status(
+                StatusCode::BAD_REQUEST,
+                &NewUserPage {
+                    roles: roles(&chrome),
+                    chrome: chrome.clone(),
+                    form,
+                    errors,
+                },
+            )
         }
     }
 }
@@ -115,16 +172,28 @@ pub(super) async fn edit_get(
     authorized: Authorized<permissions::ManageUsers>,
     Path(raw_id): Path<String>,
 ) -> Result<Response, AppError> {
-    let user_id = parse_id(&raw_id).map(UserId::from_db).ok_or(AppError::not_found(chrome.locale))?;
+    let user_id = parse_id(&raw_id)
+        .map(UserId::from_db)
+        .ok_or(AppError::not_found(chrome.locale))?;
     let user = mamori_store::people::get(&state.store, &authorized.grant, user_id)
         .await
         .map_err(|error| AppError::from_store(chrome.locale, error))?;
     let form = EditUserForm {
         display_name: user.display_name.as_str().to_owned(),
         role: user.role.code().to_owned(),
-        active: if user.active { "on".to_owned() } else { String::new() },
+        active: if user.active {
+            "on".to_owned()
+        } else {
+            String::new()
+        },
     };
-    chrome.render(&EditUserPage { roles: roles(&chrome), chrome: chrome.clone(), user, form, errors: Vec::new() })
+    chrome.render(&EditUserPage {
+        roles: roles(&chrome),
+        chrome: chrome.clone(),
+        user,
+        form,
+        errors: Vec::new(),
+    })
 }
 
 pub(super) async fn edit_post(
@@ -134,21 +203,48 @@ pub(super) async fn edit_post(
     Path(raw_id): Path<String>,
     CsrfForm(form): CsrfForm<EditUserForm>,
 ) -> Result<Response, AppError> {
-    let user_id = parse_id(&raw_id).map(UserId::from_db).ok_or(AppError::not_found(chrome.locale))?;
+    let user_id = parse_id(&raw_id)
+        .map(UserId::from_db)
+        .ok_or(AppError::not_found(chrome.locale))?;
     let user = mamori_store::people::get(&state.store, &authorized.grant, user_id)
         .await
         .map_err(|error| AppError::from_store(chrome.locale, error))?;
     let mut errors = Vec::new();
-    let display_name = DisplayName::parse(&form.display_name).map_err(|e| errors.push(describe(&e, chrome.locale))).ok();
-    let role = Role::from_code(&form.role).map_err(|e| errors.push(describe(&e, chrome.locale))).ok();
+    let display_name = DisplayName::parse(&form.display_name)
+        .map_err(|e| errors.push(describe(&e, chrome.locale)))
+        .ok();
+    let role = Role::from_code(&form.role)
+        .map_err(|e| errors.push(describe(&e, chrome.locale)))
+        .ok();
     if let (Some(display_name), Some(role)) = (display_name, role) {
-        let change = UserChange { display_name, role, active: form.active == "on" };
-        match mamori_store::people::update(&state.store, &authorized.grant, user_id, &change, state.clock.now()).await {
+        let change = UserChange {
+            display_name,
+            role,
+            active: form.active == "on",
+        };
+        match mamori_store::people::update(
+            &state.store,
+            &authorized.grant,
+            user_id,
+            &change,
+            state.clock.now(),
+        )
+        .await
+        {
             Ok(()) => return Ok(Redirect::to("/users?done=user_updated").into_response()),
             Err(error) => errors.push(store_error_message(&chrome, error)?),
         }
     }
-    chrome.render_with_status(StatusCode::BAD_REQUEST, &EditUserPage { roles: roles(&chrome), chrome: chrome.clone(), user, form, errors })
+    chrome.render_with_status(
+        StatusCode::BAD_REQUEST,
+        &EditUserPage {
+            roles: roles(&chrome),
+            chrome: chrome.clone(),
+            user,
+            form,
+            errors,
+        },
+    )
 }
 
 /// The message for a store error the user can fix; anything else is ours.
@@ -156,8 +252,12 @@ fn store_error_message(chrome: &Chrome, error: mamori_store::Error) -> Result<St
     let t = chrome.t;
     Ok(match error {
         mamori_store::Error::Conflict(_) => t.login_id_taken.to_owned(),
-        mamori_store::Error::Rule(PeopleRuleViolation::SecurityManagerRoleReserved) => t.rule_security_manager_reserved.to_owned(),
-        mamori_store::Error::Rule(PeopleRuleViolation::LastSecurityManager) => t.rule_last_security_manager.to_owned(),
+        mamori_store::Error::Rule(PeopleRuleViolation::SecurityManagerRoleReserved) => {
+            t.rule_security_manager_reserved.to_owned()
+        }
+        mamori_store::Error::Rule(PeopleRuleViolation::LastSecurityManager) => {
+            t.rule_last_security_manager.to_owned()
+        }
         mamori_store::Error::Rule(PeopleRuleViolation::OwnAccount) => t.rule_own_account.to_owned(),
         other => return Err(AppError::from_store(chrome.locale, other)),
     })

@@ -1,0 +1,346 @@
+//! The command line: `mamori serve`, `mamori init`, `mamori institution …`.
+//!
+//! Every option can also come from a `MAMORI_*` environment variable. Errors are
+//! printed as one line starting with `error:` and exit with status 1; clap's own
+//! usage errors exit with status 2.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use mamori_domain::institution::{
+    NewInstitution, NewUser, PasswordPolicy, PlainPassword, RawInstitution, RawUser, Role,
+    hash_password,
+};
+use mamori_store::Store;
+
+use crate::{Application, Config};
+
+/// mamori (守り): cybersecurity management for Japanese medical institutions.
+#[derive(Debug, Parser)]
+#[command(name = "mamori", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    storage: StorageArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives; shared by every command.
+#[derive(Debug, Args)]
+struct StorageArgs {
+    /// The data folder; the SQLite database is created inside it.
+    #[arg(
+        long,
+        global = true,
+        env = "MAMORI_DATA_DIR",
+        default_value = "./mamori-data"
+    )]
+    data_dir: PathBuf,
+    /// A database URL instead of the SQLite file: sqlite://PATH or postgres://USER@HOST/DB.
+    #[arg(
+        long,
+        global = true,
+        env = "MAMORI_DATABASE_URL",
+        hide_env_values = true
+    )]
+    database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Runs the web server.
+    Serve(ServeArgs),
+    /// First-run setup without the browser: creates the institution and its
+    /// security manager (安全管理責任者). Refused once mamori is set up.
+    Init(InstitutionArgs),
+    /// Hosted mode: the server operator manages institutions.
+    #[command(subcommand)]
+    Institution(InstitutionCommand),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// The address and port to listen on.
+    #[arg(long, env = "MAMORI_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Marks cookies Secure; set this when mamori is served over HTTPS.
+    #[arg(long, env = "MAMORI_SECURE_COOKIES")]
+    secure_cookies: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum InstitutionCommand {
+    /// Creates an institution with its first security manager.
+    Create(InstitutionArgs),
+    /// Lists every institution on this server.
+    List,
+}
+
+/// An institution and its first 安全管理責任者.
+#[derive(Debug, Args)]
+struct InstitutionArgs {
+    /// 名称: the institution's name.
+    #[arg(long, env = "MAMORI_INSTITUTION_NAME")]
+    name: String,
+    /// 種別: hospital, clinic_with_beds, clinic_without_beds, dental_clinic or pharmacy.
+    #[arg(long, env = "MAMORI_INSTITUTION_KIND")]
+    kind: String,
+    /// 病床数: number of beds (0 for clinics without beds and pharmacies).
+    #[arg(long, env = "MAMORI_BED_COUNT", default_value = "0")]
+    bed_count: String,
+    /// 都道府県, e.g. 徳島県.
+    #[arg(long, env = "MAMORI_PREFECTURE")]
+    prefecture: String,
+    /// 住所.
+    #[arg(long, env = "MAMORI_ADDRESS")]
+    address: String,
+    /// 電話, e.g. 088-123-4567.
+    #[arg(long, env = "MAMORI_PHONE")]
+    phone: String,
+    /// The security manager's login ID.
+    #[arg(long, env = "MAMORI_ADMIN_LOGIN_ID")]
+    admin_login_id: String,
+    /// The security manager's name (氏名).
+    #[arg(long, env = "MAMORI_ADMIN_NAME")]
+    admin_name: String,
+    /// A file holding the security manager's password (first line). Without it the
+    /// password is read from MAMORI_ADMIN_PASSWORD; never pass it as an argument.
+    #[arg(long, env = "MAMORI_ADMIN_PASSWORD_FILE")]
+    admin_password_file: Option<PathBuf>,
+}
+
+/// Runs the command line and returns the process's exit status.
+pub fn main() -> ExitCode {
+    // A panic is a bug, but the operator should still get one line, not a backtrace.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("error: internal error (please report it): {info}");
+    }));
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MAMORI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .try_init();
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let database_url = cli
+        .storage
+        .database_url
+        .clone()
+        .unwrap_or_else(|| Config::sqlite_url_for(&cli.storage.data_dir));
+    match cli.command {
+        Command::Serve(serve) => {
+            let config = Config {
+                data_dir: cli.storage.data_dir,
+                database_url,
+                listen: serve.listen,
+                secure_cookies: serve.secure_cookies,
+                fixed_now: None,
+            };
+            serve_until_signal(config).await
+        }
+        Command::Init(args) => {
+            let store = open_store(&cli.storage.data_dir, &database_url).await?;
+            let (institution, admin, password) = parse_institution_args(&args)?;
+            let password_hash = hash_in_background(password).await?;
+            let result = mamori_store::institution::set_up_first(
+                &store,
+                &institution,
+                &admin,
+                &password_hash,
+                jiff::Timestamp::now(),
+            )
+            .await;
+            store.close().await;
+            match result {
+                Ok((institution_id, _)) => {
+                    println!(
+                        "initialised: institution {institution_id} \"{}\", security manager \"{}\"",
+                        institution.name(),
+                        admin.login_id().as_str()
+                    );
+                    Ok(())
+                }
+                Err(mamori_store::Error::AlreadySetUp) => {
+                    anyhow::bail!(
+                        "mamori is already set up in this database; use `mamori institution create` to add another institution"
+                    )
+                }
+                Err(error) => Err(describe_store_error(error)),
+            }
+        }
+        Command::Institution(InstitutionCommand::Create(args)) => {
+            let store = open_store(&cli.storage.data_dir, &database_url).await?;
+            let (institution, admin, password) = parse_institution_args(&args)?;
+            let password_hash = hash_in_background(password).await?;
+            let result = mamori_store::institution::create_by_operator(
+                &store,
+                &institution,
+                &admin,
+                &password_hash,
+                jiff::Timestamp::now(),
+            )
+            .await;
+            store.close().await;
+            let (institution_id, _) = result.map_err(describe_store_error)?;
+            println!(
+                "created: institution {institution_id} \"{}\", security manager \"{}\"",
+                institution.name(),
+                admin.login_id().as_str()
+            );
+            Ok(())
+        }
+        Command::Institution(InstitutionCommand::List) => {
+            let store = open_store(&cli.storage.data_dir, &database_url).await?;
+            let institutions = mamori_store::institution::list_all_for_operator(&store).await;
+            store.close().await;
+            for institution in institutions? {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    institution.id,
+                    institution.details.name(),
+                    institution.details.kind().name_ja(),
+                    institution.details.prefecture().name()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve_until_signal(config: Config) -> anyhow::Result<()> {
+    let application = Application::build(config).await?;
+    let address = application.address();
+    tracing::info!("mamori listening on http://{address}");
+    if let Some(token) = application.setup_token().await {
+        tracing::info!(
+            "first-run setup: open http://{address}/setup (初期設定); from another machine enter the setup token {token}"
+        );
+    }
+    application.run_until(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+async fn open_store(data_dir: &std::path::Path, database_url: &str) -> anyhow::Result<Store> {
+    if database_url.starts_with("sqlite:") {
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+    }
+    Store::open(database_url).await.with_context(|| {
+        format!(
+            "cannot open the database {}",
+            crate::config::redact_url(database_url)
+        )
+    })
+}
+
+fn parse_institution_args(
+    args: &InstitutionArgs,
+) -> anyhow::Result<(NewInstitution, NewUser, PlainPassword)> {
+    let institution = NewInstitution::parse(RawInstitution {
+        name: &args.name,
+        kind: &args.kind,
+        bed_count: &args.bed_count,
+        prefecture: &args.prefecture,
+        address: &args.address,
+        phone: &args.phone,
+    })
+    .map_err(|errors| anyhow::anyhow!("{}", join_errors(&errors)))?;
+    let admin = NewUser::parse(RawUser {
+        login_id: &args.admin_login_id,
+        display_name: &args.admin_name,
+        role: Role::SecurityManager.code(),
+    })
+    .map_err(|errors| anyhow::anyhow!("{}", join_errors(&errors)))?;
+    let raw_password = match &args.admin_password_file {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the password file {}", path.display()))?
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned(),
+        None => std::env::var("MAMORI_ADMIN_PASSWORD")
+            .context("give the security manager's password with --admin-password-file or MAMORI_ADMIN_PASSWORD")?,
+    };
+    let password = PlainPassword::parse_new(
+        &raw_password,
+        PasswordPolicy::DEFAULT,
+        &args.admin_login_id,
+        &args.admin_name,
+    )
+    .map_err(|error| anyhow::anyhow!("admin password: {error}"))?;
+    Ok((institution, admin, password))
+}
+
+fn join_errors(errors: &[mamori_domain::ParseError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+async fn hash_in_background(
+    password: PlainPassword,
+) -> anyhow::Result<mamori_domain::institution::PasswordHash> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .context("password hashing was interrupted")?
+        .map_err(|error| anyhow::anyhow!("cannot hash the password: {error}"))
+}
+
+fn describe_store_error(error: mamori_store::Error) -> anyhow::Error {
+    match error {
+        mamori_store::Error::Conflict("login_id") => {
+            anyhow::anyhow!("the login ID is already in use on this server")
+        }
+        other => anyhow::Error::new(other),
+    }
+}

@@ -1,0 +1,70 @@
+//! Resolved configuration: where data lives, which database, which address.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Everything the server needs to start, after the command line is parsed.
+#[derive(Clone)]
+pub struct Config {
+    /// The data folder (the SQLite file, and later keys and uploads).
+    pub data_dir: PathBuf,
+    /// The database URL; SQLite inside `data_dir` unless given.
+    pub database_url: String,
+    /// The address to listen on.
+    pub listen: SocketAddr,
+    /// Whether cookies are marked `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    /// A fixed clock for tests; `None` means the system clock.
+    pub fixed_now: Option<jiff::Timestamp>,
+}
+
+impl std::fmt::Debug for Config {
+    // The database URL may carry a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("listen", &self.listen)
+            .field("secure_cookies", &self.secure_cookies)
+            .finish()
+    }
+}
+
+impl Config {
+    /// The default database for a data folder: `sqlite://<dir>/mamori.db`.
+    pub fn sqlite_url_for(data_dir: &std::path::Path) -> String {
+        format!("sqlite://{}?mode=rwc", data_dir.join("mamori.db").display())
+    }
+}
+
+/// `postgres://user:secret@host/db` becomes `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted_from_urls() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/mamori"),
+            "postgres://app:***@db:5432/mamori"
+        );
+        assert_eq!(
+            redact_url("postgres://postgres@127.0.0.1/x"),
+            "postgres://postgres@127.0.0.1/x"
+        );
+        assert_eq!(redact_url("sqlite:///tmp/m.db"), "sqlite:///tmp/m.db");
+    }
+}

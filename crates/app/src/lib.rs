@@ -1,0 +1,10 @@
+//! mamori's application crate: the command line, configuration, and the wiring
+//! of store and web into one server that `main` and the tests both build.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+mod config;
+mod startup;
+
+pub use config::Config;
+pub use startup::Application;

@@ -1,0 +1,117 @@
+//! `Application::build`: what production runs and what every test boots.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use mamori_store::Store;
+use mamori_web::{AppState, Clock, WebConfig};
+use tokio::net::TcpListener;
+use tokio::sync::Mutex;
+
+use crate::config::{Config, redact_url};
+
+/// A built server: database open and migrated, port bound, not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    address: SocketAddr,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens the data folder and database, migrates, and binds the port.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        prepare_data_dir(&config)?;
+        let store = Store::open(&config.database_url).await.with_context(|| {
+            format!(
+                "cannot open the database {}",
+                redact_url(&config.database_url)
+            )
+        })?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let address = listener
+            .local_addr()
+            .context("cannot read the bound address")?;
+        let setup_token = if mamori_store::institution::is_set_up(&store).await? {
+            None
+        } else {
+            Some(mamori_web::auth::random_token())
+        };
+        let web_config = WebConfig {
+            secure_cookies: config.secure_cookies,
+            listens_on_loopback: config.listen.ip().is_loopback(),
+            ..WebConfig::default()
+        };
+        let clock = config.fixed_now.map_or(Clock::System, Clock::Fixed);
+        let state = AppState {
+            store,
+            config: Arc::new(web_config),
+            clock,
+            setup_token: Arc::new(Mutex::new(setup_token)),
+        };
+        Ok(Self {
+            listener,
+            address,
+            state,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The setup token, while first-run setup is still open.
+    pub async fn setup_token(&self) -> Option<String> {
+        self.state.setup_token.lock().await.clone()
+    }
+
+    /// The store, for tests that look behind the HTTP surface.
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
+    /// Serves until `shutdown` completes, then closes the database cleanly.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let store = self.state.store.clone();
+        let cleaner = tokio::spawn(clean_expired_sessions(store.clone()));
+        let router = mamori_web::app(self.state);
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("the server stopped with an error")?;
+        cleaner.abort();
+        store.close().await;
+        Ok(())
+    }
+}
+
+fn prepare_data_dir(config: &Config) -> anyhow::Result<()> {
+    let data_dir = &config.data_dir;
+    if data_dir.exists() && !data_dir.is_dir() {
+        anyhow::bail!("the data folder {} is not a folder", data_dir.display());
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+    Ok(())
+}
+
+async fn clean_expired_sessions(store: Store) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        interval.tick().await;
+        if let Err(error) =
+            mamori_store::session::delete_expired(&store, jiff::Timestamp::now()).await
+        {
+            tracing::warn!(%error, "could not remove expired sessions");
+        }
+    }
+}

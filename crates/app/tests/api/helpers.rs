@@ -1,0 +1,286 @@
+//! `spawn_app` and the `TestApp`/`Browser` helpers every HTTP test uses.
+
+use mamori::{Application, Config};
+use mamori_domain::institution::{
+    NewInstitution, NewUser, PasswordPolicy, PlainPassword, RawInstitution, RawUser, hash_password,
+};
+use mamori_store::testing::TestDatabase;
+use reqwest::StatusCode;
+use reqwest::header::LOCATION;
+use scraper::{Html, Selector};
+
+/// The password every test user gets.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A running application and the database behind it.
+pub struct TestApp {
+    pub base: String,
+    pub store: mamori_store::Store,
+    pub setup_token: Option<String>,
+    _database: TestDatabase,
+    _data_dir: tempfile::TempDir,
+}
+
+/// Boots the application on 127.0.0.1 with a fresh database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_listening_on("127.0.0.1:0").await
+}
+
+/// Boots the application on `listen` (e.g. `0.0.0.0:0` to leave loopback-only mode).
+pub async fn spawn_app_listening_on(listen: &str) -> TestApp {
+    let database = TestDatabase::create().await;
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let config = Config {
+        data_dir: data_dir.path().to_path_buf(),
+        database_url: database.url().to_owned(),
+        listen: listen.parse().expect("listen address"),
+        secure_cookies: false,
+        fixed_now: None,
+    };
+    let application = Application::build(config)
+        .await
+        .expect("application builds");
+    let port = application.address().port();
+    let store = application.store().clone();
+    let setup_token = application.setup_token().await;
+    tokio::spawn(application.run_until(std::future::pending()));
+    TestApp {
+        base: format!("http://127.0.0.1:{port}"),
+        store,
+        setup_token,
+        _database: database,
+        _data_dir: data_dir,
+    }
+}
+
+/// One browser: its own cookie jar, no automatic redirects.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub base: String,
+}
+
+/// A response with its body read.
+pub struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    /// The parsed HTML.
+    pub fn html(&self) -> Html {
+        Html::parse_document(&self.body)
+    }
+
+    /// The text of every element matching `selector`.
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        let selector = Selector::parse(selector).expect("selector");
+        self.html()
+            .select(&selector)
+            .map(|element| element.text().collect::<String>().trim().to_owned())
+            .collect()
+    }
+
+    /// The text of the first element matching `selector`, or "".
+    pub fn text(&self, selector: &str) -> String {
+        self.texts(selector).into_iter().next().unwrap_or_default()
+    }
+
+    /// The value attribute of the first matching element.
+    pub fn attribute(&self, selector: &str, attribute: &str) -> Option<String> {
+        let selector = Selector::parse(selector).expect("selector");
+        self.html()
+            .select(&selector)
+            .next()
+            .and_then(|element| element.value().attr(attribute))
+            .map(str::to_owned)
+    }
+
+    /// The error messages a form shows.
+    pub fn errors(&self) -> Vec<String> {
+        self.texts(".errors li")
+    }
+}
+
+impl TestApp {
+    /// A new browser with an empty cookie jar.
+    pub fn browser(&self) -> Browser {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Browser {
+            client,
+            base: self.base.clone(),
+        }
+    }
+
+    /// Runs first-run setup through the web form and returns the admin's login ID.
+    pub async fn set_up(&self) -> &'static str {
+        let browser = self.browser();
+        let page = browser.submit("/setup", "/setup", &setup_fields()).await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "setup failed: {:?}",
+            page.errors()
+        );
+        "admin"
+    }
+
+    /// Sets up, signs the admin in and returns that browser.
+    pub async fn admin(&self) -> Browser {
+        let login_id = self.set_up().await;
+        self.signed_in(login_id).await
+    }
+
+    /// A browser signed in as `login_id` with [`PASSWORD`].
+    pub async fn signed_in(&self, login_id: &str) -> Browser {
+        let browser = self.browser();
+        let page = browser.sign_in(login_id, PASSWORD).await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "sign-in of {login_id} failed"
+        );
+        browser
+    }
+
+    /// Hosted mode: the operator creates another institution with its admin.
+    pub async fn create_institution(&self, name: &str, admin_login_id: &str) {
+        let institution = NewInstitution::parse(RawInstitution {
+            name,
+            kind: "hospital",
+            bed_count: "120",
+            prefecture: "大阪府",
+            address: "大阪市北区1-1",
+            phone: "06-1234-5678",
+        })
+        .expect("institution");
+        let admin = NewUser::parse(RawUser {
+            login_id: admin_login_id,
+            display_name: "別院 管理者",
+            role: "security_manager",
+        })
+        .expect("user");
+        let password =
+            PlainPassword::parse_new(PASSWORD, PasswordPolicy::DEFAULT, "", "").expect("password");
+        let hash = hash_password(&password).expect("hash");
+        mamori_store::institution::create_by_operator(
+            &self.store,
+            &institution,
+            &admin,
+            &hash,
+            jiff::Timestamp::now(),
+        )
+        .await
+        .expect("operator creates institution");
+    }
+}
+
+/// The setup form of a typical clinic.
+pub fn setup_fields() -> Vec<(&'static str, String)> {
+    vec![
+        ("name", "まもり内科クリニック".into()),
+        ("kind", "clinic_without_beds".into()),
+        ("bed_count", "0".into()),
+        ("prefecture", "徳島県".into()),
+        ("address", "徳島市幸町1-1".into()),
+        ("phone", "088-123-4567".into()),
+        ("display_name", "守 太郎".into()),
+        ("login_id", "admin".into()),
+        ("password", PASSWORD.into()),
+        ("password_confirm", PASSWORD.into()),
+    ]
+}
+
+impl Browser {
+    /// GET `path`.
+    pub async fn get(&self, path: &str) -> Page {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        read(response).await
+    }
+
+    /// POST `fields` to `path` as a form, exactly as given (no CSRF token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, String)]) -> Page {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST");
+        read(response).await
+    }
+
+    /// Opens `form_page`, takes its CSRF token, and posts `fields` to `action`.
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, String)]) -> Page {
+        let page = self.get(form_page).await;
+        let csrf = page
+            .attribute("input[name=csrf]", "value")
+            .unwrap_or_default();
+        let mut all: Vec<(&str, String)> = vec![("csrf", csrf)];
+        all.extend(fields.iter().cloned());
+        self.post_raw(action, &all).await
+    }
+
+    /// Signs in through the form.
+    pub async fn sign_in(&self, login_id: &str, password: &str) -> Page {
+        self.submit(
+            "/login",
+            "/login",
+            &[("login_id", login_id.into()), ("password", password.into())],
+        )
+        .await
+    }
+
+    /// Adds a user through the form.
+    pub async fn add_user(&self, login_id: &str, display_name: &str, role: &str) -> Page {
+        let fields = [
+            ("login_id", login_id.to_owned()),
+            ("display_name", display_name.to_owned()),
+            ("role", role.to_owned()),
+            ("password", PASSWORD.to_owned()),
+        ];
+        self.submit("/users/new", "/users/new", &fields).await
+    }
+
+    /// The id of the user with `login_id`, as the user list links it.
+    pub async fn user_id_of(&self, login_id: &str) -> i64 {
+        let page = self.get("/users").await;
+        let html = page.html();
+        let rows = Selector::parse("#users tbody tr").expect("selector");
+        let cell = Selector::parse(".login-id").expect("selector");
+        html.select(&rows)
+            .find(|row| {
+                row.select(&cell)
+                    .any(|c| c.text().collect::<String>() == login_id)
+            })
+            .and_then(|row| row.value().attr("data-user-id"))
+            .and_then(|id| id.parse().ok())
+            .unwrap_or_else(|| panic!("{login_id} is not in the user list"))
+    }
+}
+
+async fn read(response: reqwest::Response) -> Page {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let location = headers
+        .get(LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let body = response.text().await.expect("body");
+    Page {
+        status,
+        location,
+        headers,
+        body,
+    }
+}

@@ -1,0 +1,10 @@
+//! Black-box HTTP tests: the real application on a free port, driven through
+//! HTTP, on SQLite or on the PostgreSQL server named by `TEST_DATABASE_URL`.
+
+mod helpers;
+mod roles;
+mod security;
+mod setup;
+mod sign_in;
+mod tenancy;
+mod users;

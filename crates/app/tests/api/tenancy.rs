@@ -1,0 +1,125 @@
+//! Tenant isolation: a user of institution A cannot read, list, change or delete
+//! anything of institution B, on any route, by guessing ids or otherwise.
+
+use mamori_web::ROUTES;
+use reqwest::StatusCode;
+
+use crate::helpers::{PASSWORD, spawn_app};
+
+const B_NAME: &str = "別院総合病院";
+
+#[tokio::test]
+async fn no_route_shows_or_changes_another_institutions_records() {
+    let app = spawn_app().await;
+    let a_admin = app.admin().await;
+    a_admin.add_user("a-staff", "甲 職員", "staff").await;
+    app.create_institution(B_NAME, "b-admin").await;
+    let b_admin = app.signed_in("b-admin").await;
+    b_admin.add_user("b-staff", "乙 職員", "staff").await;
+    let b_ids = [
+        b_admin.user_id_of("b-admin").await,
+        b_admin.user_id_of("b-staff").await,
+    ];
+    let b_secrets = [B_NAME, "b-admin", "b-staff", "乙 職員", "別院 管理者"];
+
+    for b_id in b_ids {
+        // Signing out or in again would only change who A's browser is.
+        let routes = ROUTES.iter().filter(|route| {
+            route.path != "/logout" && !(route.method == "POST" && route.path == "/login")
+        });
+        for route in routes {
+            let path = route
+                .path
+                .replace("{id}", &b_id.to_string())
+                .replace("{code}", "ja");
+            let page = match route.method {
+                "GET" => a_admin.get(&path).await,
+                _ => {
+                    let fields = [
+                        ("display_name", "乗っ取り".to_owned()),
+                        ("role", "viewer".to_owned()),
+                        ("name", "乗っ取り".to_owned()),
+                        ("kind", "pharmacy".to_owned()),
+                        ("bed_count", "0".to_owned()),
+                        ("prefecture", "東京都".to_owned()),
+                        ("address", "x".to_owned()),
+                        ("phone", "03-1234-5678".to_owned()),
+                        ("login_id", "a-new-user".to_owned()),
+                        ("password", PASSWORD.to_owned()),
+                        ("current_password", "wrong".to_owned()),
+                        ("password_confirm", "x".to_owned()),
+                    ];
+                    a_admin.submit("/dashboard", &path, &fields).await
+                }
+            };
+            for secret in b_secrets {
+                assert!(
+                    !page.body.contains(secret),
+                    "{} {path} shows B's {secret}",
+                    route.method
+                );
+            }
+            if route.path.contains("{id}") {
+                assert_eq!(
+                    page.status,
+                    StatusCode::NOT_FOUND,
+                    "{} {path}",
+                    route.method
+                );
+            }
+        }
+    }
+    // B is untouched: its admin still signs in, its staff keeps name, role and access.
+    let b_list = app.signed_in("b-admin").await.get("/users").await;
+    assert!(b_list.texts(".login-id").contains(&"b-staff".to_owned()));
+    assert!(
+        b_list
+            .texts("tr.active td")
+            .iter()
+            .any(|cell| cell == "乙 職員")
+    );
+    assert!(!b_list.body.contains("乗っ取り"));
+    assert_eq!(
+        app.signed_in("b-admin")
+            .await
+            .get("/institution")
+            .await
+            .text("dd.name"),
+        B_NAME
+    );
+    // A's institution edit changed A only (the form posted a valid pharmacy).
+    assert_eq!(
+        a_admin.get("/institution").await.text("dd.name"),
+        "乗っ取り"
+    );
+}
+
+#[tokio::test]
+async fn guessing_ids_finds_only_ones_own_users() {
+    let app = spawn_app().await;
+    let a_admin = app.admin().await;
+    app.create_institution(B_NAME, "b-admin").await;
+    let own_id = a_admin.user_id_of("admin").await;
+    for guess in 1..=12 {
+        let page = a_admin.get(&format!("/users/{guess}/edit")).await;
+        let expect = if guess == own_id {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        assert_eq!(page.status, expect, "/users/{guess}/edit");
+    }
+    for junk in [
+        "0",
+        "-1",
+        "abc",
+        "1;DROP TABLE users",
+        "99999999999999999999",
+    ] {
+        assert_eq!(
+            a_admin.get(&format!("/users/{junk}/edit")).await.status,
+            StatusCode::NOT_FOUND,
+            "{junk}"
+        );
+    }
+}

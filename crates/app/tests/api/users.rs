@@ -1,0 +1,237 @@
+//! User administration: add, change, deactivate; the rules that protect the
+//! security manager role; one's own password.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{PASSWORD, spawn_app};
+
+#[tokio::test]
+async fn an_admin_adds_a_user_who_can_then_sign_in() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let page = admin.add_user("Nurse.Sato", "佐藤 看護師", "staff").await;
+    assert_eq!(page.location.as_deref(), Some("/users?done=user_created"));
+    let list = admin.get("/users?done=user_created").await;
+    assert!(list.text(".notice").contains("利用者を追加しました"));
+    assert!(
+        list.texts(".login-id").contains(&"nurse.sato".to_owned()),
+        "login IDs are folded to lower case"
+    );
+    let nurse = app.signed_in("nurse.sato").await;
+    assert!(nurse.get("/dashboard").await.text(".who").contains("職員"));
+}
+
+#[tokio::test]
+async fn a_login_id_is_unique_across_the_server() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    admin.add_user("tanaka", "田中 一郎", "staff").await;
+    let again = admin.add_user("TANAKA", "田中 二郎", "staff").await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(
+        again
+            .errors()
+            .iter()
+            .any(|e| e.contains("すでに使われています"))
+    );
+    app.create_institution("別の病院", "other-admin").await;
+    let other = app.signed_in("other-admin").await;
+    assert_eq!(
+        other.add_user("tanaka", "田中 三郎", "staff").await.status,
+        StatusCode::BAD_REQUEST
+    );
+    let names = admin.get("/users").await.texts("#users td");
+    assert!(names.contains(&"田中 一郎".to_owned()) && !names.contains(&"田中 二郎".to_owned()));
+}
+
+#[tokio::test]
+async fn bad_user_input_is_refused_field_by_field() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let cases = [
+        ("a", "名前", "staff", PASSWORD, "ログインID"),
+        ("good-id", "", "staff", PASSWORD, "氏名"),
+        ("good-id", "名前", "emperor", PASSWORD, "役割"),
+        ("good-id", "名前", "staff", "tooshort", "パスワード"),
+        (
+            "good-id",
+            "名前",
+            "staff",
+            "good-id-and-more-text",
+            "パスワード",
+        ),
+    ];
+    for (login_id, display_name, role, password, expect_label) in cases {
+        let fields = [
+            ("login_id", login_id.to_owned()),
+            ("display_name", display_name.to_owned()),
+            ("role", role.to_owned()),
+            ("password", password.to_owned()),
+        ];
+        let page = admin.submit("/users/new", "/users/new", &fields).await;
+        assert_eq!(page.status, StatusCode::BAD_REQUEST);
+        assert!(
+            page.errors().iter().any(|e| e.starts_with(expect_label)),
+            "{expect_label}: {:?}",
+            page.errors()
+        );
+    }
+    assert_eq!(
+        admin.get("/users").await.texts(".login-id"),
+        vec!["admin".to_owned()],
+        "nothing was stored"
+    );
+}
+
+#[tokio::test]
+async fn deactivating_a_user_ends_their_session_and_sign_in() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    admin.add_user("leaver", "退職 予定", "staff").await;
+    let leaver = app.signed_in("leaver").await;
+    assert_eq!(leaver.get("/dashboard").await.status, StatusCode::OK);
+    let leaver_id = admin.user_id_of("leaver").await;
+    let path = format!("/users/{leaver_id}/edit");
+    let page = admin
+        .submit(
+            &path,
+            &path,
+            &[
+                ("display_name", "退職 予定".into()),
+                ("role", "staff".into()),
+            ],
+        )
+        .await;
+    assert_eq!(page.location.as_deref(), Some("/users?done=user_updated"));
+    assert_eq!(
+        leaver.get("/dashboard").await.status,
+        StatusCode::SEE_OTHER,
+        "the open session ended"
+    );
+    assert_eq!(
+        app.browser().sign_in("leaver", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let list = admin.get("/users").await;
+    assert!(
+        list.texts("tr.inactive .login-id")
+            .contains(&"leaver".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn the_last_security_manager_and_ones_own_account_are_protected() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let admin_id = admin.user_id_of("admin").await;
+    let path = format!("/users/{admin_id}/edit");
+    let page = admin
+        .submit(
+            &path,
+            &path,
+            &[
+                ("display_name", "守 太郎".into()),
+                ("role", "security_manager".into()),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.errors().iter().any(|e| e.contains("自分自身")),
+        "{:?}",
+        page.errors()
+    );
+    admin
+        .add_user("deputy", "副 責任者", "security_manager")
+        .await;
+    let deputy = app.signed_in("deputy").await;
+    let page = deputy
+        .submit(
+            &path,
+            &path,
+            &[
+                ("display_name", "守 太郎".into()),
+                ("role", "staff".into()),
+                ("active", "on".into()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        page.status,
+        StatusCode::SEE_OTHER,
+        "with two security managers one may step down"
+    );
+    let deputy_id = deputy.user_id_of("deputy").await;
+    let deputy_path = format!("/users/{deputy_id}/edit");
+    let deputy_admin = app.signed_in("deputy").await;
+    assert_eq!(
+        deputy_admin
+            .submit(
+                &deputy_path,
+                &deputy_path,
+                &[
+                    ("display_name", "副 責任者".into()),
+                    ("role", "staff".into()),
+                    ("active", "on".into())
+                ]
+            )
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+}
+
+#[tokio::test]
+async fn changing_ones_password_keeps_this_session_and_ends_the_others() {
+    let app = spawn_app().await;
+    app.set_up().await;
+    let here = app.signed_in("admin").await;
+    let elsewhere = app.signed_in("admin").await;
+    let new_password = "a much better passphrase 2026";
+    let wrong = here
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", "not it".into()),
+                ("password", new_password.into()),
+                ("password_confirm", new_password.into()),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
+    assert!(
+        wrong
+            .errors()
+            .iter()
+            .any(|e| e.contains("現在のパスワード"))
+    );
+    let page = here
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", PASSWORD.into()),
+                ("password", new_password.into()),
+                ("password_confirm", new_password.into()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        page.location.as_deref(),
+        Some("/account/password?done=password_changed")
+    );
+    assert_eq!(here.get("/dashboard").await.status, StatusCode::OK);
+    assert_eq!(
+        elsewhere.get("/dashboard").await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.browser().sign_in("admin", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.browser().sign_in("admin", new_password).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
