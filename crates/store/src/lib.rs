@@ -22,7 +22,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, ConnectOptions, Executor};
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 
 pub use error::Error;
 
@@ -84,28 +84,23 @@ impl Store {
         let options = AnyConnectOptions::from_str(url)
             .map_err(|error| Error::BadUrl(error.to_string()))?
             .disable_statement_logging();
-        let pool_options = AnyPoolOptions::new()
+        // One direct connection first: a pool retries until its timeout and then
+        // reports only "timed out", hiding "connection refused" or "not a database".
+        let mut probe = sqlx::AnyConnection::connect_with(&options)
+            .await
+            .map_err(|error| Error::Unavailable(describe_connect_error(backend, &error)))?;
+        prepare_connection(backend, &mut probe)
+            .await
+            .map_err(|error| Error::Unavailable(format!("the database cannot be read: {error}")))?;
+        let _ = probe.close().await;
+        let pool = AnyPoolOptions::new()
             .max_connections(match backend {
                 // SQLite has one writer at a time; more connections only add lock waits.
                 Backend::Sqlite => 4,
                 Backend::Postgres => 16,
             })
-            .acquire_timeout(Duration::from_secs(10));
-        let pool_options = match backend {
-            Backend::Sqlite => pool_options.after_connect(|connection, _meta| {
-                Box::pin(async move {
-                    // WAL lets readers work while one writer commits; FULL makes each
-                    // commit durable against power loss, not only against a crash.
-                    connection.execute("PRAGMA journal_mode = WAL").await?;
-                    connection.execute("PRAGMA synchronous = FULL").await?;
-                    connection.execute("PRAGMA foreign_keys = ON").await?;
-                    connection.execute("PRAGMA busy_timeout = 5000").await?;
-                    Ok(())
-                })
-            }),
-            Backend::Postgres => pool_options,
-        };
-        let pool = pool_options
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |connection, _meta| Box::pin(prepare_connection(backend, connection)))
             .connect_with(options)
             .await
             .map_err(|error| Error::Unavailable(describe_connect_error(backend, &error)))?;
@@ -155,6 +150,19 @@ impl Store {
             .map(|_| ())
             .map_err(|error| Error::Unavailable(format!("the database cannot be read: {error}")))
     }
+}
+
+/// Settings every new connection gets.
+async fn prepare_connection(backend: Backend, connection: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    if backend == Backend::Sqlite {
+        // WAL lets readers work while one writer commits; FULL makes each commit
+        // durable against power loss, not only against a crash of mamori.
+        connection.execute("PRAGMA journal_mode = WAL").await?;
+        connection.execute("PRAGMA synchronous = FULL").await?;
+        connection.execute("PRAGMA foreign_keys = ON").await?;
+        connection.execute("PRAGMA busy_timeout = 5000").await?;
+    }
+    Ok(())
 }
 
 fn describe_connect_error(backend: Backend, error: &sqlx::Error) -> String {
