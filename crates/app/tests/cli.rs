@@ -13,8 +13,11 @@ const PASSWORD: &str = "correct horse battery staple";
 
 fn mamori() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mamori"));
-    command.env_remove("MAMORI_DATABASE_URL").env_remove("MAMORI_DATA_DIR").env_remove("MAMORI_LISTEN");
-    command.env("MAMORI_LOG", "info");
+    command
+        .env_remove("MAMORI_DATABASE_URL")
+        .env_remove("MAMORI_DATA_DIR")
+        .env_remove("MAMORI_LISTEN");
+    command.env("MAMORI_LOG", "info,sqlx=warn");
     command
 }
 
@@ -24,8 +27,23 @@ fn init_args<'a>(command: &'a mut Command, login_id: &str) -> &'a mut Command {
 
 fn init_args_of_kind<'a>(command: &'a mut Command, login_id: &str, kind: &str) -> &'a mut Command {
     command
-        .args(["init", "--name", "テスト診療所", "--kind", kind, "--prefecture", "徳島県"])
-        .args(["--address", "徳島市1-1", "--phone", "088-000-0000", "--admin-name", "守 花子"])
+        .args([
+            "init",
+            "--name",
+            "テスト診療所",
+            "--kind",
+            kind,
+            "--prefecture",
+            "徳島県",
+        ])
+        .args([
+            "--address",
+            "徳島市1-1",
+            "--phone",
+            "088-000-0000",
+            "--admin-name",
+            "守 花子",
+        ])
         .args(["--admin-login-id", login_id])
         .env("MAMORI_ADMIN_PASSWORD", PASSWORD)
 }
@@ -38,10 +56,19 @@ fn stderr(output: &Output) -> String {
 fn assert_clean_failure(output: &Output, expect_in_message: &str) {
     let message = stderr(output);
     assert_eq!(output.status.code(), Some(1), "{message}");
-    let error_lines: Vec<&str> = message.lines().filter(|line| line.starts_with("error:")).collect();
+    let error_lines: Vec<&str> = message
+        .lines()
+        .filter(|line| line.starts_with("error:"))
+        .collect();
     assert_eq!(error_lines.len(), 1, "{message}");
-    assert!(error_lines[0].contains(expect_in_message), "expected {expect_in_message:?} in {message}");
-    assert!(!message.contains("panicked") && !message.contains("backtrace"), "{message}");
+    assert!(
+        error_lines[0].contains(expect_in_message),
+        "expected {expect_in_message:?} in {message}"
+    );
+    assert!(
+        !message.contains("panicked") && !message.contains("backtrace"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -49,19 +76,38 @@ fn help_documents_every_command_and_option() {
     let output = mamori().arg("--help").output().expect("run");
     let help = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success());
-    for word in ["serve", "init", "institution", "--data-dir", "--database-url", "MAMORI_DATA_DIR"] {
+    for word in [
+        "serve",
+        "init",
+        "institution",
+        "--data-dir",
+        "--database-url",
+        "MAMORI_DATA_DIR",
+    ] {
         assert!(help.contains(word), "--help lacks {word}: {help}");
     }
     let serve = mamori().args(["serve", "--help"]).output().expect("run");
     let serve_help = String::from_utf8_lossy(&serve.stdout);
-    for word in ["--listen", "MAMORI_LISTEN", "127.0.0.1:8080", "./mamori-data"] {
-        assert!(serve_help.contains(word), "serve --help lacks {word}: {serve_help}");
+    for word in [
+        "--listen",
+        "MAMORI_LISTEN",
+        "127.0.0.1:8080",
+        "./mamori-data",
+    ] {
+        assert!(
+            serve_help.contains(word),
+            "serve --help lacks {word}: {serve_help}"
+        );
     }
 }
 
 /// `--database-url` for the test database when `TEST_DATABASE_URL` names PostgreSQL.
 fn database_args(database: &TestDatabase) -> Vec<String> {
-    if database.is_postgres() { vec!["--database-url".into(), database.url().into()] } else { Vec::new() }
+    if database.is_postgres() {
+        vec!["--database-url".into(), database.url().into()]
+    } else {
+        Vec::new()
+    }
 }
 
 #[tokio::test]
@@ -70,22 +116,38 @@ async fn init_sets_up_once_and_refuses_bad_input_without_storing_it() {
     let folder = tempfile::tempdir().expect("temp dir");
     let data_dir = folder.path().join("data");
     let mut bad = mamori();
-    bad.current_dir(folder.path()).args(database_args(&database)).arg("--data-dir").arg(&data_dir);
+    bad.current_dir(folder.path())
+        .args(database_args(&database))
+        .arg("--data-dir")
+        .arg(&data_dir);
     init_args_of_kind(&mut bad, "admin", "castle");
     assert_clean_failure(&bad.output().expect("run"), "kind");
 
     let mut good = mamori();
-    good.current_dir(folder.path()).args(database_args(&database)).arg("--data-dir").arg(&data_dir);
+    good.current_dir(folder.path())
+        .args(database_args(&database))
+        .arg("--data-dir")
+        .arg(&data_dir);
     let output = init_args(&mut good, "admin").output().expect("run");
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(String::from_utf8_lossy(&output.stdout).contains("テスト診療所"));
     if !database.is_postgres() {
-        assert!(data_dir.join("mamori.db").exists(), "SQLite lives in the data folder");
+        assert!(
+            data_dir.join("mamori.db").exists(),
+            "SQLite lives in the data folder"
+        );
     }
 
     let mut again = mamori();
-    again.current_dir(folder.path()).args(database_args(&database)).arg("--data-dir").arg(&data_dir);
-    assert_clean_failure(&init_args(&mut again, "admin2").output().expect("run"), "already set up");
+    again
+        .current_dir(folder.path())
+        .args(database_args(&database))
+        .arg("--data-dir")
+        .arg(&data_dir);
+    assert_clean_failure(
+        &init_args(&mut again, "admin2").output().expect("run"),
+        "already set up",
+    );
 
     let list = mamori()
         .args(database_args(&database))
@@ -131,12 +193,12 @@ fn start_server(data_dir: &Path) -> Server {
         .arg("--data-dir")
         .arg(data_dir)
         .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
+        .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
+    let log = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(log).lines();
     let deadline = Instant::now() + Duration::from_secs(20);
     while Instant::now() < deadline {
         let Some(Ok(line)) = lines.next() else { break };
@@ -154,10 +216,18 @@ fn start_server(data_dir: &Path) -> Server {
 fn http_get(address: &str, path: &str) -> (u16, String) {
     use std::io::{Read, Write};
     let mut stream = std::net::TcpStream::connect(address).expect("connect");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").expect("write");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("read");
-    let status = response.split(' ').nth(1).and_then(|code| code.parse().ok()).unwrap_or(0);
+    let status = response
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
     (status, response)
 }
 
@@ -177,15 +247,29 @@ fn a_port_in_use_is_one_clear_line() {
     let folder = tempfile::tempdir().expect("temp dir");
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let address = taken.local_addr().expect("address").to_string();
-    let output = mamori().arg("--data-dir").arg(folder.path()).args(["serve", "--listen", &address]).output().expect("run");
+    let output = mamori()
+        .arg("--data-dir")
+        .arg(folder.path())
+        .args(["serve", "--listen", &address])
+        .output()
+        .expect("run");
     assert_clean_failure(&output, &format!("cannot listen on {address}"));
 }
 
 #[test]
 fn a_corrupt_database_file_is_one_clear_line() {
     let folder = tempfile::tempdir().expect("temp dir");
-    std::fs::write(folder.path().join("mamori.db"), "this is a spreadsheet, not a database\n".repeat(200)).expect("write");
-    let output = mamori().arg("--data-dir").arg(folder.path()).args(["serve", "--listen", "127.0.0.1:0"]).output().expect("run");
+    std::fs::write(
+        folder.path().join("mamori.db"),
+        "this is a spreadsheet, not a database\n".repeat(200),
+    )
+    .expect("write");
+    let output = mamori()
+        .arg("--data-dir")
+        .arg(folder.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .expect("run");
     assert_clean_failure(&output, "not a database");
 }
 
@@ -193,49 +277,115 @@ fn a_corrupt_database_file_is_one_clear_line() {
 fn bad_urls_unreachable_servers_and_bad_values_are_one_clear_line() {
     let folder = tempfile::tempdir().expect("temp dir");
     let run = |url: &str| {
-        mamori().arg("--data-dir").arg(folder.path()).args(["--database-url", url, "serve", "--listen", "127.0.0.1:0"]).output().expect("run")
+        mamori()
+            .arg("--data-dir")
+            .arg(folder.path())
+            .args(["--database-url", url, "serve", "--listen", "127.0.0.1:0"])
+            .output()
+            .expect("run")
     };
-    assert_clean_failure(&run("mysql://root@localhost/x"), "must start with sqlite:// or postgres://");
-    assert_clean_failure(&run("postgres://postgres@127.0.0.1:1/mamori"), "cannot reach the PostgreSQL server");
+    assert_clean_failure(
+        &run("mysql://root@localhost/x"),
+        "must start with sqlite:// or postgres://",
+    );
+    assert_clean_failure(
+        &run("postgres://postgres@127.0.0.1:1/mamori"),
+        "cannot reach the PostgreSQL server",
+    );
     let output = run("postgres://postgres:s3cret@127.0.0.1:1/mamori");
-    assert!(!stderr(&output).contains("s3cret"), "passwords never appear in messages");
+    assert!(
+        !stderr(&output).contains("s3cret"),
+        "passwords never appear in messages"
+    );
 
-    let bad_listen = mamori().arg("--data-dir").arg(folder.path()).arg("serve").env("MAMORI_LISTEN", "everywhere").output().expect("run");
+    let bad_listen = mamori()
+        .arg("--data-dir")
+        .arg(folder.path())
+        .arg("serve")
+        .env("MAMORI_LISTEN", "everywhere")
+        .output()
+        .expect("run");
     assert_eq!(bad_listen.status.code(), Some(2));
-    assert!(stderr(&bad_listen).contains("--listen"), "{}", stderr(&bad_listen));
+    assert!(
+        stderr(&bad_listen).contains("--listen"),
+        "{}",
+        stderr(&bad_listen)
+    );
 
     let file = folder.path().join("a-file");
     std::fs::write(&file, "x").expect("write");
-    let output = mamori().arg("--data-dir").arg(&file).args(["serve", "--listen", "127.0.0.1:0"]).output().expect("run");
+    let output = mamori()
+        .arg("--data-dir")
+        .arg(&file)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .expect("run");
     assert_clean_failure(&output, "is not a folder");
 }
 
 #[tokio::test]
 async fn a_failed_migration_leaves_the_database_as_it_was_and_refuses_to_start() {
     let folder = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}?mode=rwc", folder.path().join("mamori.db").display());
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        folder.path().join("mamori.db").display()
+    );
     sqlx::any::install_default_drivers();
     {
-        let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.expect("connect");
+        let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+            .await
+            .expect("connect");
         // A table in the way makes the first migration fail half-way.
-        connection.execute("CREATE TABLE users (legacy TEXT)").await.expect("create");
-        connection.execute("INSERT INTO users VALUES ('keep me')").await.expect("insert");
+        connection
+            .execute("CREATE TABLE users (legacy TEXT)")
+            .await
+            .expect("create");
+        connection
+            .execute("INSERT INTO users VALUES ('keep me')")
+            .await
+            .expect("insert");
     }
-    let output = mamori().arg("--data-dir").arg(folder.path()).args(["serve", "--listen", "127.0.0.1:0"]).output().expect("run");
+    let output = mamori()
+        .arg("--data-dir")
+        .arg(folder.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .expect("run");
     assert_clean_failure(&output, "migration failed");
-    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await.expect("connect");
+    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+        .await
+        .expect("connect");
     let n_tables: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('institutions', 'setup_marker')")
         .fetch_one(&mut connection)
         .await
         .expect("query");
-    assert_eq!(n_tables, 0, "tables created before the failure were rolled back");
-    let legacy: String = sqlx::query_scalar("SELECT legacy FROM users").fetch_one(&mut connection).await.expect("query");
+    assert_eq!(
+        n_tables, 0,
+        "tables created before the failure were rolled back"
+    );
+    let legacy: String = sqlx::query_scalar("SELECT legacy FROM users")
+        .fetch_one(&mut connection)
+        .await
+        .expect("query");
     assert_eq!(legacy, "keep me");
 }
 
 /// Opens `form_page` and posts `fields` with its CSRF token, as a browser would.
-async fn submit(client: &reqwest::Client, base: &str, form_page: &str, action: &str, fields: &[(&str, &str)]) -> reqwest::StatusCode {
-    let page = client.get(format!("{base}{form_page}")).send().await.expect("GET").text().await.expect("body");
+async fn submit(
+    client: &reqwest::Client,
+    base: &str,
+    form_page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::StatusCode {
+    let page = client
+        .get(format!("{base}{form_page}"))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
     let csrf = page
         .split("name=\"csrf\" value=\"")
         .nth(1)
@@ -244,7 +394,13 @@ async fn submit(client: &reqwest::Client, base: &str, form_page: &str, action: &
         .to_owned();
     let mut all = vec![("csrf", csrf.as_str())];
     all.extend_from_slice(fields);
-    client.post(format!("{base}{action}")).form(&all).send().await.expect("POST").status()
+    client
+        .post(format!("{base}{action}"))
+        .form(&all)
+        .send()
+        .await
+        .expect("POST")
+        .status()
 }
 
 #[tokio::test]
@@ -253,13 +409,27 @@ async fn a_killed_server_keeps_every_committed_record() {
     let data_dir = folder.path().join("data");
     let mut server = start_server(&data_dir);
     let base = format!("http://{}", server.address);
-    let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
     let fields = [
-        ("name", "強制終了クリニック"), ("kind", "clinic_without_beds"), ("bed_count", "0"), ("prefecture", "徳島県"),
-        ("address", "徳島市1-1"), ("phone", "088-000-0000"), ("display_name", "守 花子"), ("login_id", "admin"),
-        ("password", PASSWORD), ("password_confirm", PASSWORD),
+        ("name", "強制終了クリニック"),
+        ("kind", "clinic_without_beds"),
+        ("bed_count", "0"),
+        ("prefecture", "徳島県"),
+        ("address", "徳島市1-1"),
+        ("phone", "088-000-0000"),
+        ("display_name", "守 花子"),
+        ("login_id", "admin"),
+        ("password", PASSWORD),
+        ("password_confirm", PASSWORD),
     ];
-    assert_eq!(submit(&client, &base, "/setup", "/setup", &fields).await, reqwest::StatusCode::SEE_OTHER);
+    assert_eq!(
+        submit(&client, &base, "/setup", "/setup", &fields).await,
+        reqwest::StatusCode::SEE_OTHER
+    );
     // SIGKILL right after the answer: no shutdown handler, no WAL checkpoint.
     server.child.kill().expect("kill");
     let _ = server.child.wait();
@@ -267,9 +437,31 @@ async fn a_killed_server_keeps_every_committed_record() {
 
     let restarted = start_server(&data_dir);
     let base = format!("http://{}", restarted.address);
-    let client = reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    let status = submit(&client, &base, "/login", "/login", &[("login_id", "admin"), ("password", PASSWORD)]).await;
-    assert_eq!(status, reqwest::StatusCode::SEE_OTHER, "the institution and its admin survived the kill");
-    let dashboard = client.get(format!("{base}/dashboard")).send().await.expect("GET").text().await.expect("body");
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let status = submit(
+        &client,
+        &base,
+        "/login",
+        "/login",
+        &[("login_id", "admin"), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(
+        status,
+        reqwest::StatusCode::SEE_OTHER,
+        "the institution and its admin survived the kill"
+    );
+    let dashboard = client
+        .get(format!("{base}/dashboard"))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
     assert!(dashboard.contains("強制終了クリニック"));
 }

@@ -100,7 +100,9 @@ impl Store {
                 Backend::Postgres => 16,
             })
             .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |connection, _meta| Box::pin(prepare_connection(backend, connection)))
+            .after_connect(move |connection, _meta| {
+                Box::pin(prepare_connection(backend, connection))
+            })
             .connect_with(options)
             .await
             .map_err(|error| Error::Unavailable(describe_connect_error(backend, &error)))?;
@@ -153,7 +155,10 @@ impl Store {
 }
 
 /// Settings every new connection gets.
-async fn prepare_connection(backend: Backend, connection: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+async fn prepare_connection(
+    backend: Backend,
+    connection: &mut sqlx::AnyConnection,
+) -> Result<(), sqlx::Error> {
     if backend == Backend::Sqlite {
         // WAL lets readers work while one writer commits; FULL makes each commit
         // durable against power loss, not only against a crash of mamori.
