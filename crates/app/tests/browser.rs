@@ -1,0 +1,195 @@
+//! Real headless Chromium (through chromedriver) against the real server: first-run
+//! setup and sign-in as a 事務長 would do them, on a desktop and a phone-sized window.
+//!
+//! Needs Debian's `chromium` and `chromium-driver`. Without them the tests say so and
+//! pass, except when `MAMORI_BROWSER_TESTS=required` (set by `.ci/run` under CI),
+//! where a missing browser is a failure.
+
+#[path = "api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+
+use helpers::{PASSWORD, spawn_app};
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// chromedriver on a free port, killed on drop.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts chromedriver, or returns `None` (after saying why) when the browser is absent
+/// and not required.
+fn start_driver() -> Option<Driver> {
+    let present = std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists();
+    if !present {
+        let required = std::env::var("MAMORI_BROWSER_TESTS").is_ok_and(|value| value == "required");
+        assert!(!required, "MAMORI_BROWSER_TESTS=required but {CHROMEDRIVER} or {CHROMIUM} is missing");
+        eprintln!("SKIPPED: browser tests need {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Some(Driver { child, port })
+}
+
+/// A desktop window, or with `phone` a phone's screen (mobile emulation: a headless
+/// window cannot be narrower than 500 px).
+async fn open_browser(driver: &Driver, width: u32, height: u32, phone: bool) -> Client {
+    let mut options = serde_json::json!({
+        "binary": CHROMIUM,
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                 format!("--window-size={width},{height}"), "--lang=ja"]
+    });
+    if phone {
+        options["mobileEmulation"] = serde_json::json!({
+            "deviceMetrics": { "width": width, "height": height, "pixelRatio": 3.0, "touch": true }
+        });
+    }
+    let capabilities = serde_json::json!({ "goog:chromeOptions": options });
+    let capabilities = match capabilities {
+        serde_json::Value::Object(map) => map,
+        _ => unreachable!("a JSON object literal"),
+    };
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(capabilities)
+        .connect(&format!("http://127.0.0.1:{}", driver.port))
+        .await
+        .expect("a browser session")
+}
+
+async fn fill(client: &Client, name: &str, value: &str) {
+    let field = client.find(Locator::Css(&format!("[name={name}]"))).await.expect(name);
+    field.clear().await.expect("clear");
+    field.send_keys(value).await.expect("type");
+}
+
+async fn choose(client: &Client, name: &str, value: &str) {
+    let select = client.find(Locator::Css(&format!("select[name={name}]"))).await.expect(name);
+    select.select_by_value(value).await.expect("choose");
+}
+
+async fn text_of(client: &Client, selector: &str) -> String {
+    client.find(Locator::Css(selector)).await.expect(selector).text().await.expect("text")
+}
+
+async fn path_of(client: &Client) -> String {
+    let url = client.current_url().await.expect("url");
+    match url.query() {
+        Some(query) => format!("{}?{query}", url.path()),
+        None => url.path().to_owned(),
+    }
+}
+
+/// Keeps a screenshot for a person to look at (target/browser-screenshots/).
+async fn keep_screenshot(client: &Client, name: &str) {
+    let folder = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
+    let _ = std::fs::create_dir_all(&folder);
+    if let Ok(png) = client.screenshot().await {
+        let _ = std::fs::write(folder.join(format!("{name}.png")), png);
+    }
+}
+
+#[tokio::test]
+async fn first_run_setup_and_sign_in_in_a_real_browser() {
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app().await;
+    let client = open_browser(&driver, 1024, 900, false).await;
+
+    client.goto(&app.base).await.expect("open");
+    assert_eq!(path_of(&client).await, "/setup", "a fresh mamori opens on setup");
+    assert_eq!(text_of(&client, "h1").await, "初期設定");
+    fill(&client, "name", "ブラウザ眼科").await;
+    choose(&client, "kind", "clinic_with_beds").await;
+    fill(&client, "bed_count", "8").await;
+    choose(&client, "prefecture", "香川県").await;
+    fill(&client, "address", "高松市番町1-1").await;
+    fill(&client, "phone", "087-111-2222").await;
+    fill(&client, "display_name", "眼科 院長").await;
+    fill(&client, "login_id", "incho").await;
+    fill(&client, "password", PASSWORD).await;
+    fill(&client, "password_confirm", "a different one, typed wrong").await;
+    keep_screenshot(&client, "setup-filled").await;
+    client.find(Locator::Css("#setup-form button[type=submit]")).await.expect("submit").click().await.expect("click");
+    assert!(text_of(&client, ".errors").await.contains("一致しません"), "the mismatch is explained");
+    assert_eq!(
+        client.find(Locator::Css("[name=name]")).await.expect("name").prop("value").await.expect("value").as_deref(),
+        Some("ブラウザ眼科"),
+        "what was typed is kept"
+    );
+    fill(&client, "password", PASSWORD).await;
+    fill(&client, "password_confirm", PASSWORD).await;
+    client.find(Locator::Css("#setup-form button[type=submit]")).await.expect("submit").click().await.expect("click");
+
+    assert_eq!(path_of(&client).await, "/login?done=setup");
+    assert!(text_of(&client, ".notice").await.contains("初期設定が完了しました"));
+    fill(&client, "login_id", "incho").await;
+    fill(&client, "password", PASSWORD).await;
+    client.find(Locator::Css("#sign-in-form button")).await.expect("button").click().await.expect("click");
+    assert_eq!(path_of(&client).await, "/dashboard");
+    assert_eq!(text_of(&client, "h1.institution-name").await, "ブラウザ眼科");
+    assert!(text_of(&client, "#fiscal-year").await.contains("年度（令和"));
+    assert!(text_of(&client, "#next-steps").await.contains("利用者を登録"));
+    keep_screenshot(&client, "dashboard").await;
+
+    client.find(Locator::Css("form[action='/logout'] button")).await.expect("sign out").click().await.expect("click");
+    assert_eq!(path_of(&client).await, "/login?done=signed_out");
+    client.goto(&format!("{}/dashboard", app.base)).await.expect("open");
+    assert_eq!(path_of(&client).await, "/login?next=/dashboard", "signed out means signed out");
+    client.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn sign_in_on_a_phone_with_a_wrong_password_then_in_english() {
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app().await;
+    app.set_up().await;
+    let client = open_browser(&driver, 390, 844, true).await;
+    client.goto(&format!("{}/login", app.base)).await.expect("open");
+    fill(&client, "login_id", "admin").await;
+    fill(&client, "password", "not my password").await;
+    client.find(Locator::Css("#sign-in-form button")).await.expect("button").click().await.expect("click");
+    assert_eq!(text_of(&client, ".errors").await, "ログインIDまたはパスワードが正しくありません。");
+    let widths = client
+        .execute("return [document.documentElement.scrollWidth, window.innerWidth]", vec![])
+        .await
+        .expect("script");
+    let (page_width, screen_width) = (widths[0].as_i64().unwrap_or(9999), widths[1].as_i64().unwrap_or(0));
+    assert_eq!(screen_width, 390, "the phone's screen");
+    assert!(page_width <= screen_width, "no sideways scrolling on a phone (page is {page_width}px wide)");
+    keep_screenshot(&client, "sign-in-phone").await;
+
+    client.find(Locator::Css("a.lang")).await.expect("switch").click().await.expect("click");
+    assert_eq!(text_of(&client, "h1").await, "Sign in");
+    fill(&client, "login_id", "admin").await;
+    fill(&client, "password", PASSWORD).await;
+    client.find(Locator::Css("#sign-in-form button")).await.expect("button").click().await.expect("click");
+    assert_eq!(text_of(&client, ".next-steps h2").await, "What to do next");
+    client.close().await.expect("close");
+}
