@@ -55,7 +55,7 @@ enum Command {
     Serve(ServeArgs),
     /// First-run setup without the browser: creates the institution and its
     /// security manager (安全管理責任者). Refused once mamori is set up.
-    Init(InstitutionArgs),
+    Init(Box<InstitutionArgs>),
     /// Hosted mode: the server operator manages institutions.
     #[command(subcommand)]
     Institution(InstitutionCommand),
@@ -74,7 +74,7 @@ struct ServeArgs {
 #[derive(Debug, Subcommand)]
 enum InstitutionCommand {
     /// Creates an institution with its first security manager.
-    Create(InstitutionArgs),
+    Create(Box<InstitutionArgs>),
     /// Lists every institution on this server.
     List,
 }

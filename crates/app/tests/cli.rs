@@ -210,6 +210,7 @@ fn start_server(data_dir: &Path) -> Server {
         }
     }
     let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not say where it listens");
 }
 

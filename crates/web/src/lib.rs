@@ -194,6 +194,10 @@ async fn root(session: auth::MaybeSession) -> Response {
     }
 }
 
+async fn not_found(locale: i18n::Locale) -> AppError {
+    AppError::not_found(locale)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,8 +234,4 @@ mod tests {
         }
         assert_eq!(n_found, ROUTES.len(), "ROUTES lists a route no router has");
     }
-}
-
-async fn not_found(locale: i18n::Locale) -> AppError {
-    AppError::not_found(locale)
 }

@@ -456,7 +456,7 @@ mod tests {
             vec![Role::SecurityManager, Role::PlanningManager]
         );
         // A vendor sees nothing of the institution; a viewer reads but never writes.
-        assert_eq!(may(P::ViewDashboard).contains(&Role::Vendor), false);
+        assert!(!may(P::ViewDashboard).contains(&Role::Vendor));
         for write in [
             P::EditInstitution,
             P::ManageUsers,
