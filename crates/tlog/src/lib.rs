@@ -1,0 +1,1 @@
+//! A tamper-evident log (work in progress).
