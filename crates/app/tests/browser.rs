@@ -35,14 +35,23 @@ impl Drop for Driver {
 /// Starts chromedriver, or returns `None` (after saying why) when the browser is absent
 /// and not required.
 fn start_driver() -> Option<Driver> {
-    let present = std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists();
+    let present =
+        std::path::Path::new(CHROMEDRIVER).exists() && std::path::Path::new(CHROMIUM).exists();
     if !present {
         let required = std::env::var("MAMORI_BROWSER_TESTS").is_ok_and(|value| value == "required");
-        assert!(!required, "MAMORI_BROWSER_TESTS=required but {CHROMEDRIVER} or {CHROMIUM} is missing");
-        eprintln!("SKIPPED: browser tests need {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)");
+        assert!(
+            !required,
+            "MAMORI_BROWSER_TESTS=required but {CHROMEDRIVER} or {CHROMIUM} is missing"
+        );
+        eprintln!(
+            "SKIPPED: browser tests need {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)"
+        );
         return None;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
     let child = Command::new(CHROMEDRIVER)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
@@ -85,18 +94,30 @@ async fn open_browser(driver: &Driver, width: u32, height: u32, phone: bool) -> 
 }
 
 async fn fill(client: &Client, name: &str, value: &str) {
-    let field = client.find(Locator::Css(&format!("[name={name}]"))).await.expect(name);
+    let field = client
+        .find(Locator::Css(&format!("[name={name}]")))
+        .await
+        .expect(name);
     field.clear().await.expect("clear");
     field.send_keys(value).await.expect("type");
 }
 
 async fn choose(client: &Client, name: &str, value: &str) {
-    let select = client.find(Locator::Css(&format!("select[name={name}]"))).await.expect(name);
+    let select = client
+        .find(Locator::Css(&format!("select[name={name}]")))
+        .await
+        .expect(name);
     select.select_by_value(value).await.expect("choose");
 }
 
 async fn text_of(client: &Client, selector: &str) -> String {
-    client.find(Locator::Css(selector)).await.expect(selector).text().await.expect("text")
+    client
+        .find(Locator::Css(selector))
+        .await
+        .expect(selector)
+        .text()
+        .await
+        .expect("text")
 }
 
 async fn path_of(client: &Client) -> String {
@@ -123,7 +144,11 @@ async fn first_run_setup_and_sign_in_in_a_real_browser() {
     let client = open_browser(&driver, 1024, 900, false).await;
 
     client.goto(&app.base).await.expect("open");
-    assert_eq!(path_of(&client).await, "/setup", "a fresh mamori opens on setup");
+    assert_eq!(
+        path_of(&client).await,
+        "/setup",
+        "a fresh mamori opens on setup"
+    );
     assert_eq!(text_of(&client, "h1").await, "初期設定");
     fill(&client, "name", "ブラウザ眼科").await;
     choose(&client, "kind", "clinic_with_beds").await;
@@ -136,32 +161,88 @@ async fn first_run_setup_and_sign_in_in_a_real_browser() {
     fill(&client, "password", PASSWORD).await;
     fill(&client, "password_confirm", "a different one, typed wrong").await;
     keep_screenshot(&client, "setup-filled").await;
-    client.find(Locator::Css("#setup-form button[type=submit]")).await.expect("submit").click().await.expect("click");
-    assert!(text_of(&client, ".errors").await.contains("一致しません"), "the mismatch is explained");
+    client
+        .find(Locator::Css("#setup-form button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
+    assert!(
+        text_of(&client, ".errors").await.contains("一致しません"),
+        "the mismatch is explained"
+    );
     assert_eq!(
-        client.find(Locator::Css("[name=name]")).await.expect("name").prop("value").await.expect("value").as_deref(),
+        client
+            .find(Locator::Css("[name=name]"))
+            .await
+            .expect("name")
+            .prop("value")
+            .await
+            .expect("value")
+            .as_deref(),
         Some("ブラウザ眼科"),
         "what was typed is kept"
     );
     fill(&client, "password", PASSWORD).await;
     fill(&client, "password_confirm", PASSWORD).await;
-    client.find(Locator::Css("#setup-form button[type=submit]")).await.expect("submit").click().await.expect("click");
+    client
+        .find(Locator::Css("#setup-form button[type=submit]"))
+        .await
+        .expect("submit")
+        .click()
+        .await
+        .expect("click");
 
     assert_eq!(path_of(&client).await, "/login?done=setup");
-    assert!(text_of(&client, ".notice").await.contains("初期設定が完了しました"));
+    assert!(
+        text_of(&client, ".notice")
+            .await
+            .contains("初期設定が完了しました")
+    );
     fill(&client, "login_id", "incho").await;
     fill(&client, "password", PASSWORD).await;
-    client.find(Locator::Css("#sign-in-form button")).await.expect("button").click().await.expect("click");
+    client
+        .find(Locator::Css("#sign-in-form button"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
     assert_eq!(path_of(&client).await, "/dashboard");
-    assert_eq!(text_of(&client, "h1.institution-name").await, "ブラウザ眼科");
-    assert!(text_of(&client, "#fiscal-year").await.contains("年度（令和"));
-    assert!(text_of(&client, "#next-steps").await.contains("利用者を登録"));
+    assert_eq!(
+        text_of(&client, "h1.institution-name").await,
+        "ブラウザ眼科"
+    );
+    assert!(
+        text_of(&client, "#fiscal-year")
+            .await
+            .contains("年度（令和")
+    );
+    assert!(
+        text_of(&client, "#next-steps")
+            .await
+            .contains("利用者を登録")
+    );
     keep_screenshot(&client, "dashboard").await;
 
-    client.find(Locator::Css("form[action='/logout'] button")).await.expect("sign out").click().await.expect("click");
+    client
+        .find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .expect("sign out")
+        .click()
+        .await
+        .expect("click");
     assert_eq!(path_of(&client).await, "/login?done=signed_out");
-    client.goto(&format!("{}/dashboard", app.base)).await.expect("open");
-    assert_eq!(path_of(&client).await, "/login?next=/dashboard", "signed out means signed out");
+    client
+        .goto(&format!("{}/dashboard", app.base))
+        .await
+        .expect("open");
+    assert_eq!(
+        path_of(&client).await,
+        "/login?next=/dashboard",
+        "signed out means signed out"
+    );
     client.close().await.expect("close");
 }
 
@@ -171,25 +252,58 @@ async fn sign_in_on_a_phone_with_a_wrong_password_then_in_english() {
     let app = spawn_app().await;
     app.set_up().await;
     let client = open_browser(&driver, 390, 844, true).await;
-    client.goto(&format!("{}/login", app.base)).await.expect("open");
+    client
+        .goto(&format!("{}/login", app.base))
+        .await
+        .expect("open");
     fill(&client, "login_id", "admin").await;
     fill(&client, "password", "not my password").await;
-    client.find(Locator::Css("#sign-in-form button")).await.expect("button").click().await.expect("click");
-    assert_eq!(text_of(&client, ".errors").await, "ログインIDまたはパスワードが正しくありません。");
+    client
+        .find(Locator::Css("#sign-in-form button"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    assert_eq!(
+        text_of(&client, ".errors").await,
+        "ログインIDまたはパスワードが正しくありません。"
+    );
     let widths = client
-        .execute("return [document.documentElement.scrollWidth, window.innerWidth]", vec![])
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth]",
+            vec![],
+        )
         .await
         .expect("script");
-    let (page_width, screen_width) = (widths[0].as_i64().unwrap_or(9999), widths[1].as_i64().unwrap_or(0));
+    let (page_width, screen_width) = (
+        widths[0].as_i64().unwrap_or(9999),
+        widths[1].as_i64().unwrap_or(0),
+    );
     assert_eq!(screen_width, 390, "the phone's screen");
-    assert!(page_width <= screen_width, "no sideways scrolling on a phone (page is {page_width}px wide)");
+    assert!(
+        page_width <= screen_width,
+        "no sideways scrolling on a phone (page is {page_width}px wide)"
+    );
     keep_screenshot(&client, "sign-in-phone").await;
 
-    client.find(Locator::Css("a.lang")).await.expect("switch").click().await.expect("click");
+    client
+        .find(Locator::Css("a.lang"))
+        .await
+        .expect("switch")
+        .click()
+        .await
+        .expect("click");
     assert_eq!(text_of(&client, "h1").await, "Sign in");
     fill(&client, "login_id", "admin").await;
     fill(&client, "password", PASSWORD).await;
-    client.find(Locator::Css("#sign-in-form button")).await.expect("button").click().await.expect("click");
+    client
+        .find(Locator::Css("#sign-in-form button"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
     assert_eq!(text_of(&client, ".next-steps h2").await, "What to do next");
     client.close().await.expect("close");
 }

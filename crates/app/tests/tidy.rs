@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 fn rust_files(folder: &Path, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(folder) else { return };
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name();
@@ -21,7 +23,11 @@ fn every_rust_file_is_tidy() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut files = Vec::new();
     rust_files(&root.join("crates"), &mut files);
-    assert!(files.len() > 20, "the walk found the sources ({} files)", files.len());
+    assert!(
+        files.len() > 20,
+        "the walk found the sources ({} files)",
+        files.len()
+    );
     let mut problems = Vec::new();
     for file in &files {
         let text = std::fs::read_to_string(file).expect("readable source");
@@ -30,12 +36,20 @@ fn every_rust_file_is_tidy() {
         }
         for (index, line) in text.lines().enumerate() {
             if line.ends_with(' ') || line.ends_with('\t') {
-                problems.push(format!("{}:{}: trailing white space", file.display(), index + 1));
+                problems.push(format!(
+                    "{}:{}: trailing white space",
+                    file.display(),
+                    index + 1
+                ));
             }
             let code = line.trim_start();
             let (ignore, should_panic) = (concat!("#[", "ignore"), concat!("#[", "should_panic"));
             if code.starts_with(ignore) || code.starts_with(should_panic) {
-                problems.push(format!("{}:{}: a switched-off test", file.display(), index + 1));
+                problems.push(format!(
+                    "{}:{}: a switched-off test",
+                    file.display(),
+                    index + 1
+                ));
             }
         }
     }

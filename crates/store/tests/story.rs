@@ -23,12 +23,19 @@ fn institution(name: &str) -> NewInstitution {
 }
 
 fn user(login_id: &str, role: Role) -> NewUser {
-    NewUser::parse(RawUser { login_id, display_name: "試験 太郎", role: role.code() }).expect("valid user")
+    NewUser::parse(RawUser {
+        login_id,
+        display_name: "試験 太郎",
+        role: role.code(),
+    })
+    .expect("valid user")
 }
 
 /// A hash is opaque to the store; the web layer makes real ones.
 fn hash() -> PasswordHash {
-    PasswordHash::from_stored("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into())
+    PasswordHash::from_stored(
+        "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA".into(),
+    )
 }
 
 async fn open() -> (TestDatabase, Store) {
@@ -40,77 +47,218 @@ async fn open() -> (TestDatabase, Store) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrations_are_idempotent_and_setup_happens_once_even_when_raced() {
     let (database, store) = open().await;
-    Store::open(database.url()).await.expect("a second open migrates nothing and succeeds");
-    assert!(!mamori_store::institution::is_set_up(&store).await.expect("query"));
+    Store::open(database.url())
+        .await
+        .expect("a second open migrates nothing and succeeds");
+    assert!(
+        !mamori_store::institution::is_set_up(&store)
+            .await
+            .expect("query")
+    );
     let now = Timestamp::now();
     let race = |name: &'static str, login_id: &'static str| {
         let store = store.clone();
         tokio::spawn(async move {
             let (institution, admin) = (institution(name), user(login_id, Role::SecurityManager));
-            mamori_store::institution::set_up_first(&store, &institution, &admin, &hash(), now).await
+            mamori_store::institution::set_up_first(&store, &institution, &admin, &hash(), now)
+                .await
         })
     };
     let (first, second) = (race("一", "one"), race("二", "two"));
     let (first, second) = (first.await.expect("task"), second.await.expect("task"));
-    let n_ok = [first.is_ok(), second.is_ok()].iter().filter(|ok| **ok).count();
+    let n_ok = [first.is_ok(), second.is_ok()]
+        .iter()
+        .filter(|ok| **ok)
+        .count();
     assert_eq!(n_ok, 1, "{first:?} {second:?}");
     let refused = if first.is_ok() { second } else { first };
-    assert!(matches!(refused, Err(Error::AlreadySetUp) | Err(Error::Database(_))), "{refused:?}");
-    assert_eq!(mamori_store::institution::list_all_for_operator(&store).await.expect("list").len(), 1);
-    assert!(mamori_store::institution::is_set_up(&store).await.expect("query"));
+    assert!(
+        matches!(refused, Err(Error::AlreadySetUp) | Err(Error::Database(_))),
+        "{refused:?}"
+    );
+    assert_eq!(
+        mamori_store::institution::list_all_for_operator(&store)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    assert!(
+        mamori_store::institution::is_set_up(&store)
+            .await
+            .expect("query")
+    );
 }
 
 #[tokio::test]
 async fn tenants_see_only_their_own_people() {
     let (_database, store) = open().await;
     let now = Timestamp::now();
-    let (a, a_admin) = mamori_store::institution::set_up_first(&store, &institution("甲"), &user("a-admin", Role::SecurityManager), &hash(), now)
-        .await
-        .expect("setup");
-    let (b, b_admin) = mamori_store::institution::create_by_operator(&store, &institution("乙"), &user("b-admin", Role::SecurityManager), &hash(), now)
-        .await
-        .expect("operator");
-    let a_grant = Principal::new(a_admin, a, Role::SecurityManager).grant::<permissions::ManageUsers>().expect("grant");
-    let b_grant = Principal::new(b_admin, b, Role::SecurityManager).grant::<permissions::ManageUsers>().expect("grant");
-    let a_staff = mamori_store::people::insert(&store, &a_grant, &user("a-staff", Role::Staff), &hash(), now).await.expect("insert");
+    let (a, a_admin) = mamori_store::institution::set_up_first(
+        &store,
+        &institution("甲"),
+        &user("a-admin", Role::SecurityManager),
+        &hash(),
+        now,
+    )
+    .await
+    .expect("setup");
+    let (b, b_admin) = mamori_store::institution::create_by_operator(
+        &store,
+        &institution("乙"),
+        &user("b-admin", Role::SecurityManager),
+        &hash(),
+        now,
+    )
+    .await
+    .expect("operator");
+    let a_grant = Principal::new(a_admin, a, Role::SecurityManager)
+        .grant::<permissions::ManageUsers>()
+        .expect("grant");
+    let b_grant = Principal::new(b_admin, b, Role::SecurityManager)
+        .grant::<permissions::ManageUsers>()
+        .expect("grant");
+    let a_staff = mamori_store::people::insert(
+        &store,
+        &a_grant,
+        &user("a-staff", Role::Staff),
+        &hash(),
+        now,
+    )
+    .await
+    .expect("insert");
 
-    let a_list = mamori_store::people::list(&store, &a_grant).await.expect("list");
-    assert_eq!(a_list.iter().map(|u| u.login_id.as_str()).collect::<Vec<_>>(), ["a-admin", "a-staff"]);
-    assert!(matches!(mamori_store::people::get(&store, &b_grant, a_staff).await, Err(Error::NotFound)));
-    let change = UserChange { display_name: DisplayName::parse("乗っ取り").expect("name"), role: Role::Viewer, active: false };
-    assert!(matches!(mamori_store::people::update(&store, &b_grant, a_staff, &change, now).await, Err(Error::NotFound)));
-    let unchanged = mamori_store::people::get(&store, &a_grant, a_staff).await.expect("get");
+    let a_list = mamori_store::people::list(&store, &a_grant)
+        .await
+        .expect("list");
+    assert_eq!(
+        a_list
+            .iter()
+            .map(|u| u.login_id.as_str())
+            .collect::<Vec<_>>(),
+        ["a-admin", "a-staff"]
+    );
+    assert!(matches!(
+        mamori_store::people::get(&store, &b_grant, a_staff).await,
+        Err(Error::NotFound)
+    ));
+    let change = UserChange {
+        display_name: DisplayName::parse("乗っ取り").expect("name"),
+        role: Role::Viewer,
+        active: false,
+    };
+    assert!(matches!(
+        mamori_store::people::update(&store, &b_grant, a_staff, &change, now).await,
+        Err(Error::NotFound)
+    ));
+    let unchanged = mamori_store::people::get(&store, &a_grant, a_staff)
+        .await
+        .expect("get");
     assert!(unchanged.active && unchanged.role == Role::Staff);
 
-    let duplicate = mamori_store::people::insert(&store, &b_grant, &user("a-staff", Role::Staff), &hash(), now).await;
-    assert!(matches!(duplicate, Err(Error::Conflict("login_id"))), "{duplicate:?}");
-    let b_view = Principal::new(b_admin, b, Role::SecurityManager).grant::<permissions::ViewInstitution>().expect("grant");
-    assert_eq!(mamori_store::institution::get(&store, &b_view).await.expect("get").details.name(), "乙");
+    let duplicate = mamori_store::people::insert(
+        &store,
+        &b_grant,
+        &user("a-staff", Role::Staff),
+        &hash(),
+        now,
+    )
+    .await;
+    assert!(
+        matches!(duplicate, Err(Error::Conflict("login_id"))),
+        "{duplicate:?}"
+    );
+    let b_view = Principal::new(b_admin, b, Role::SecurityManager)
+        .grant::<permissions::ViewInstitution>()
+        .expect("grant");
+    assert_eq!(
+        mamori_store::institution::get(&store, &b_view)
+            .await
+            .expect("get")
+            .details
+            .name(),
+        "乙"
+    );
 }
 
 #[tokio::test]
 async fn people_rules_hold_in_the_store_and_every_change_is_audited() {
     let (_database, store) = open().await;
     let now = Timestamp::now();
-    let (institution_id, admin_id) = mamori_store::institution::set_up_first(&store, &institution("丙"), &user("admin", Role::SecurityManager), &hash(), now)
-        .await
-        .expect("setup");
+    let (institution_id, admin_id) = mamori_store::institution::set_up_first(
+        &store,
+        &institution("丙"),
+        &user("admin", Role::SecurityManager),
+        &hash(),
+        now,
+    )
+    .await
+    .expect("setup");
     let admin = Principal::new(admin_id, institution_id, Role::SecurityManager);
     let manage = admin.grant::<permissions::ManageUsers>().expect("grant");
-    let planner_id = mamori_store::people::insert(&store, &manage, &user("planner", Role::PlanningManager), &hash(), now).await.expect("insert");
-    let planner = Principal::new(planner_id, institution_id, Role::PlanningManager).grant::<permissions::ManageUsers>().expect("grant");
-    let refused = mamori_store::people::insert(&store, &planner, &user("boss", Role::SecurityManager), &hash(), now).await;
-    assert!(matches!(refused, Err(Error::Rule(PeopleRuleViolation::SecurityManagerRoleReserved))), "{refused:?}");
-    let self_demotion = UserChange { display_name: DisplayName::parse("管理").expect("name"), role: Role::Staff, active: true };
-    let refused = mamori_store::people::update(&store, &manage, admin_id, &self_demotion, now).await;
-    assert!(matches!(refused, Err(Error::Rule(PeopleRuleViolation::OwnAccount))), "{refused:?}");
+    let planner_id = mamori_store::people::insert(
+        &store,
+        &manage,
+        &user("planner", Role::PlanningManager),
+        &hash(),
+        now,
+    )
+    .await
+    .expect("insert");
+    let planner = Principal::new(planner_id, institution_id, Role::PlanningManager)
+        .grant::<permissions::ManageUsers>()
+        .expect("grant");
+    let refused = mamori_store::people::insert(
+        &store,
+        &planner,
+        &user("boss", Role::SecurityManager),
+        &hash(),
+        now,
+    )
+    .await;
+    assert!(
+        matches!(
+            refused,
+            Err(Error::Rule(
+                PeopleRuleViolation::SecurityManagerRoleReserved
+            ))
+        ),
+        "{refused:?}"
+    );
+    let self_demotion = UserChange {
+        display_name: DisplayName::parse("管理").expect("name"),
+        role: Role::Staff,
+        active: true,
+    };
+    let refused =
+        mamori_store::people::update(&store, &manage, admin_id, &self_demotion, now).await;
+    assert!(
+        matches!(refused, Err(Error::Rule(PeopleRuleViolation::OwnAccount))),
+        "{refused:?}"
+    );
 
-    let rename = UserChange { display_name: DisplayName::parse("企画 花子").expect("name"), role: Role::PlanningManager, active: true };
-    mamori_store::people::update(&store, &manage, planner_id, &rename, now).await.expect("update");
+    let rename = UserChange {
+        display_name: DisplayName::parse("企画 花子").expect("name"),
+        role: Role::PlanningManager,
+        active: true,
+    };
+    mamori_store::people::update(&store, &manage, planner_id, &rename, now)
+        .await
+        .expect("update");
     let audit = admin.grant::<permissions::ViewAuditTrail>().expect("grant");
-    let events = mamori_store::audit_log::list_recent(&store, &audit, 50).await.expect("events");
+    let events = mamori_store::audit_log::list_recent(&store, &audit, 50)
+        .await
+        .expect("events");
     let actions: Vec<&str> = events.iter().map(|event| event.action.as_str()).collect();
-    assert_eq!(actions, ["user.update", "user.create", "user.create", "institution.create"]);
+    assert_eq!(
+        actions,
+        [
+            "user.update",
+            "user.create",
+            "user.create",
+            "institution.create"
+        ]
+    );
     let update: serde_json::Value = serde_json::from_str(&events[0].detail).expect("json");
     assert_eq!(update["before"]["display_name"], "試験 太郎");
     assert_eq!(update["after"]["display_name"], "企画 花子");
@@ -122,30 +270,101 @@ async fn people_rules_hold_in_the_store_and_every_change_is_audited() {
 async fn sessions_expire_when_idle_or_old_and_end_with_deactivation() {
     let (_database, store) = open().await;
     let start = Timestamp::now();
-    let (institution_id, admin_id) = mamori_store::institution::set_up_first(&store, &institution("丁"), &user("admin", Role::SecurityManager), &hash(), start)
-        .await
-        .expect("setup");
-    let manage = Principal::new(admin_id, institution_id, Role::SecurityManager).grant::<permissions::ManageUsers>().expect("grant");
-    let staff_id = mamori_store::people::insert(&store, &manage, &user("staff", Role::Staff), &hash(), start).await.expect("insert");
+    let (institution_id, admin_id) = mamori_store::institution::set_up_first(
+        &store,
+        &institution("丁"),
+        &user("admin", Role::SecurityManager),
+        &hash(),
+        start,
+    )
+    .await
+    .expect("setup");
+    let manage = Principal::new(admin_id, institution_id, Role::SecurityManager)
+        .grant::<permissions::ManageUsers>()
+        .expect("grant");
+    let staff_id =
+        mamori_store::people::insert(&store, &manage, &user("staff", Role::Staff), &hash(), start)
+            .await
+            .expect("insert");
     let idle = SignedDuration::from_mins(30);
-    let later = |minutes: i64| start.checked_add(SignedDuration::from_mins(minutes)).expect("time");
-    mamori_store::session::create(&store, staff_id, "hash-1", "csrf-1", start, later(12 * 60)).await.expect("create");
+    let later = |minutes: i64| {
+        start
+            .checked_add(SignedDuration::from_mins(minutes))
+            .expect("time")
+    };
+    mamori_store::session::create(&store, staff_id, "hash-1", "csrf-1", start, later(12 * 60))
+        .await
+        .expect("create");
 
-    let loaded = mamori_store::session::load(&store, "hash-1", later(20), idle).await.expect("load").expect("live");
-    assert_eq!(loaded.principal, Principal::new(staff_id, institution_id, Role::Staff));
+    let loaded = mamori_store::session::load(&store, "hash-1", later(20), idle)
+        .await
+        .expect("load")
+        .expect("live");
+    assert_eq!(
+        loaded.principal,
+        Principal::new(staff_id, institution_id, Role::Staff)
+    );
     assert_eq!(loaded.csrf_token, "csrf-1");
-    assert!(mamori_store::session::load(&store, "hash-1", later(45), idle).await.expect("load").is_some(), "use at 20 min refreshed it");
-    assert!(mamori_store::session::load(&store, "hash-1", later(45 + 31), idle).await.expect("load").is_none(), "idle for 31 min");
-    assert!(mamori_store::session::load(&store, "hash-1", later(46), idle).await.expect("load").is_none(), "an idle-expired session is gone");
+    assert!(
+        mamori_store::session::load(&store, "hash-1", later(45), idle)
+            .await
+            .expect("load")
+            .is_some(),
+        "use at 20 min refreshed it"
+    );
+    assert!(
+        mamori_store::session::load(&store, "hash-1", later(45 + 31), idle)
+            .await
+            .expect("load")
+            .is_none(),
+        "idle for 31 min"
+    );
+    assert!(
+        mamori_store::session::load(&store, "hash-1", later(46), idle)
+            .await
+            .expect("load")
+            .is_none(),
+        "an idle-expired session is gone"
+    );
 
-    mamori_store::session::create(&store, staff_id, "hash-2", "csrf-2", start, later(60)).await.expect("create");
-    assert!(mamori_store::session::load(&store, "hash-2", later(61), SignedDuration::from_hours(24)).await.expect("load").is_none(), "absolute expiry");
-    assert_eq!(mamori_store::session::delete_expired(&store, later(61)).await.expect("delete"), 1);
+    mamori_store::session::create(&store, staff_id, "hash-2", "csrf-2", start, later(60))
+        .await
+        .expect("create");
+    assert!(
+        mamori_store::session::load(&store, "hash-2", later(61), SignedDuration::from_hours(24))
+            .await
+            .expect("load")
+            .is_none(),
+        "absolute expiry"
+    );
+    assert_eq!(
+        mamori_store::session::delete_expired(&store, later(61))
+            .await
+            .expect("delete"),
+        1
+    );
 
-    mamori_store::session::create(&store, staff_id, "hash-3", "csrf-3", start, later(60)).await.expect("create");
-    let deactivate = UserChange { display_name: DisplayName::parse("職員").expect("name"), role: Role::Staff, active: false };
-    mamori_store::people::update(&store, &manage, staff_id, &deactivate, start).await.expect("deactivate");
-    assert!(mamori_store::session::load(&store, "hash-3", start, idle).await.expect("load").is_none());
-    let credentials = mamori_store::people::find_credentials(&store, &LoginId::parse("staff").expect("id")).await.expect("query").expect("exists");
+    mamori_store::session::create(&store, staff_id, "hash-3", "csrf-3", start, later(60))
+        .await
+        .expect("create");
+    let deactivate = UserChange {
+        display_name: DisplayName::parse("職員").expect("name"),
+        role: Role::Staff,
+        active: false,
+    };
+    mamori_store::people::update(&store, &manage, staff_id, &deactivate, start)
+        .await
+        .expect("deactivate");
+    assert!(
+        mamori_store::session::load(&store, "hash-3", start, idle)
+            .await
+            .expect("load")
+            .is_none()
+    );
+    let credentials =
+        mamori_store::people::find_credentials(&store, &LoginId::parse("staff").expect("id"))
+            .await
+            .expect("query")
+            .expect("exists");
     assert!(!credentials.active);
 }
