@@ -69,6 +69,12 @@ struct ServeArgs {
     /// Marks cookies Secure; set this when mamori is served over HTTPS.
     #[arg(long, env = "MAMORI_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// Consecutive failed sign-ins that lock an account.
+    #[arg(long, env = "MAMORI_LOCKOUT_THRESHOLD", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
+    lockout_threshold: u32,
+    /// Minutes an account stays locked.
+    #[arg(long, env = "MAMORI_LOCKOUT_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(i64).range(1..=1440))]
+    lockout_minutes: i64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -163,6 +169,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 database_url,
                 listen: serve.listen,
                 secure_cookies: serve.secure_cookies,
+                lockout: mamori_domain::institution::LockoutPolicy::new(
+                    serve.lockout_threshold,
+                    jiff::SignedDuration::from_mins(serve.lockout_minutes),
+                ),
                 fixed_now: None,
             };
             serve_until_signal(config).await

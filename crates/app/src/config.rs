@@ -14,6 +14,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Whether cookies are marked `Secure` (behind HTTPS).
     pub secure_cookies: bool,
+    /// Failed sign-ins that lock an account, and for how long.
+    pub lockout: mamori_domain::institution::LockoutPolicy,
     /// A fixed clock for tests; `None` means the system clock.
     pub fixed_now: Option<jiff::Timestamp>,
 }

@@ -42,6 +42,7 @@ impl Application {
         let web_config = WebConfig {
             secure_cookies: config.secure_cookies,
             listens_on_loopback: config.listen.ip().is_loopback(),
+            lockout: config.lockout,
             ..WebConfig::default()
         };
         let clock = config.fixed_now.map_or(Clock::System, Clock::Fixed);

@@ -128,6 +128,39 @@ async fn path_of(client: &Client) -> String {
     }
 }
 
+/// Clicks `selector` (a submit button or link) and waits until the next page has
+/// loaded: a marker set on the old page must be gone and the new one complete.
+async fn click_and_wait(client: &Client, selector: &str) {
+    client
+        .execute("window.__mamoriOldPage = true;", vec![])
+        .await
+        .expect("mark the page");
+    client
+        .find(Locator::Css(selector))
+        .await
+        .expect(selector)
+        .click()
+        .await
+        .expect("click");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let loaded = client
+            .execute("return window.__mamoriOldPage === undefined && document.readyState === 'complete';", vec![])
+            .await
+            .ok()
+            .and_then(|value| value.as_bool())
+            .unwrap_or(false);
+        if loaded {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no new page after clicking {selector}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
 /// Keeps a screenshot for a person to look at (target/browser-screenshots/).
 async fn keep_screenshot(client: &Client, name: &str) {
     let folder = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
@@ -161,13 +194,7 @@ async fn first_run_setup_and_sign_in_in_a_real_browser() {
     fill(&client, "password", PASSWORD).await;
     fill(&client, "password_confirm", "a different one, typed wrong").await;
     keep_screenshot(&client, "setup-filled").await;
-    client
-        .find(Locator::Css("#setup-form button[type=submit]"))
-        .await
-        .expect("submit")
-        .click()
-        .await
-        .expect("click");
+    click_and_wait(&client, "#setup-form button[type=submit]").await;
     assert!(
         text_of(&client, ".errors").await.contains("一致しません"),
         "the mismatch is explained"
@@ -186,13 +213,7 @@ async fn first_run_setup_and_sign_in_in_a_real_browser() {
     );
     fill(&client, "password", PASSWORD).await;
     fill(&client, "password_confirm", PASSWORD).await;
-    client
-        .find(Locator::Css("#setup-form button[type=submit]"))
-        .await
-        .expect("submit")
-        .click()
-        .await
-        .expect("click");
+    click_and_wait(&client, "#setup-form button[type=submit]").await;
 
     assert_eq!(path_of(&client).await, "/login?done=setup");
     assert!(
@@ -202,13 +223,7 @@ async fn first_run_setup_and_sign_in_in_a_real_browser() {
     );
     fill(&client, "login_id", "incho").await;
     fill(&client, "password", PASSWORD).await;
-    client
-        .find(Locator::Css("#sign-in-form button"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    click_and_wait(&client, "#sign-in-form button").await;
     assert_eq!(path_of(&client).await, "/dashboard");
     assert_eq!(
         text_of(&client, "h1.institution-name").await,
@@ -226,13 +241,7 @@ async fn first_run_setup_and_sign_in_in_a_real_browser() {
     );
     keep_screenshot(&client, "dashboard").await;
 
-    client
-        .find(Locator::Css("form[action='/logout'] button"))
-        .await
-        .expect("sign out")
-        .click()
-        .await
-        .expect("click");
+    click_and_wait(&client, "form[action='/logout'] button").await;
     assert_eq!(path_of(&client).await, "/login?done=signed_out");
     client
         .goto(&format!("{}/dashboard", app.base))
@@ -258,13 +267,7 @@ async fn sign_in_on_a_phone_with_a_wrong_password_then_in_english() {
         .expect("open");
     fill(&client, "login_id", "admin").await;
     fill(&client, "password", "not my password").await;
-    client
-        .find(Locator::Css("#sign-in-form button"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    click_and_wait(&client, "#sign-in-form button").await;
     assert_eq!(
         text_of(&client, ".errors").await,
         "ログインIDまたはパスワードが正しくありません。"
@@ -287,23 +290,11 @@ async fn sign_in_on_a_phone_with_a_wrong_password_then_in_english() {
     );
     keep_screenshot(&client, "sign-in-phone").await;
 
-    client
-        .find(Locator::Css("a.lang"))
-        .await
-        .expect("switch")
-        .click()
-        .await
-        .expect("click");
+    click_and_wait(&client, "a.lang").await;
     assert_eq!(text_of(&client, "h1").await, "Sign in");
     fill(&client, "login_id", "admin").await;
     fill(&client, "password", PASSWORD).await;
-    client
-        .find(Locator::Css("#sign-in-form button"))
-        .await
-        .expect("button")
-        .click()
-        .await
-        .expect("click");
+    click_and_wait(&client, "#sign-in-form button").await;
     assert_eq!(text_of(&client, ".next-steps h2").await, "What to do next");
     client.close().await.expect("close");
 }

@@ -1,8 +1,8 @@
 //! People: users of an institution, their roles, activation and passwords.
 
 use mamori_domain::institution::{
-    DisplayName, Grant, InstitutionId, LoginId, NewUser, PasswordHash, PeopleRuleViolation,
-    Principal, Role, UserId, permissions,
+    DisplayName, Grant, InstitutionId, LockState, LockoutPolicy, LoginId, NewUser, PasswordHash,
+    PeopleRuleViolation, Principal, Role, SignInVerdict, UserId, permissions,
 };
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
@@ -23,6 +23,8 @@ pub struct User {
     pub role: Role,
     /// Whether the account may sign in.
     pub active: bool,
+    /// Until when the account is locked after failed sign-ins, if it is (it may be past).
+    pub locked_until: Option<jiff::Timestamp>,
     /// When it was created.
     pub created_at: jiff::Timestamp,
     /// When it was last changed.
@@ -51,7 +53,8 @@ pub struct UserChange {
     pub active: bool,
 }
 
-const USER_COLUMNS: &str = "id, login_id, display_name, role, active, created_at, updated_at";
+const USER_COLUMNS: &str =
+    "id, login_id, display_name, role, active, locked_until, created_at, updated_at";
 
 /// Adds a user to the grant's institution.
 pub async fn insert(
@@ -312,9 +315,109 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, Error> {
             .map_err(|_| Error::Corrupt("users.display_name"))?,
         role: Role::from_code(&role).map_err(|_| Error::Corrupt("users.role"))?,
         active: row.try_get::<i64, _>("active")? == 1,
+        locked_until: row
+            .try_get::<Option<i64>, _>("locked_until")?
+            .map(from_micros),
         created_at: from_micros(row.try_get("created_at")?),
         updated_at: from_micros(row.try_get("updated_at")?),
     })
+}
+
+/// Records one sign-in attempt on an existing account and returns the verdict:
+/// the lockout rules are applied, the count and lock stored, and the attempt (and a
+/// new lock) written to the audit trail, all in one transaction. Concurrent attempts
+/// on the same account are serialised by the first statement, a write.
+pub async fn record_sign_in(
+    store: &Store,
+    principal: &Principal,
+    password_matches: bool,
+    policy: LockoutPolicy,
+    source: &str,
+    now: jiff::Timestamp,
+) -> Result<SignInVerdict, Error> {
+    let user_id = principal.user_id().get();
+    let mut transaction = store.pool().begin().await?;
+    sqlx::query("UPDATE users SET failed_sign_ins = failed_sign_ins WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *transaction)
+        .await?;
+    let row = sqlx::query("SELECT failed_sign_ins, locked_until, active FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *transaction)
+        .await?;
+    let before = LockState {
+        failures: row.try_get("failed_sign_ins")?,
+        locked_until: row
+            .try_get::<Option<i64>, _>("locked_until")?
+            .map(from_micros),
+    };
+    let active = row.try_get::<i64, _>("active")? == 1;
+    let (verdict, after) = policy.judge(before, password_matches, active, now);
+    if after != before {
+        sqlx::query("UPDATE users SET failed_sign_ins = $1, locked_until = $2 WHERE id = $3")
+            .bind(after.failures)
+            .bind(after.locked_until.map(to_micros))
+            .bind(user_id)
+            .execute(&mut *transaction)
+            .await?;
+    }
+    let (action, actor) = match verdict {
+        SignInVerdict::Success => ("sign_in.success", Actor::User(principal.user_id())),
+        _ => ("sign_in.failure", Actor::Anonymous(source.to_owned())),
+    };
+    let reason = match verdict {
+        SignInVerdict::Success => "ok",
+        SignInVerdict::WrongPassword { .. } => "wrong_password",
+        SignInVerdict::Locked => "locked",
+        SignInVerdict::Inactive => "inactive",
+    };
+    let target = format!("user:{}", principal.user_id());
+    let event = NewAuditEvent {
+        institution_id: Some(principal.institution_id()),
+        actor,
+        action,
+        target: target.clone(),
+        detail: json!({ "source": source, "reason": reason, "consecutive_failures": after.failures }),
+    };
+    audit_log::append(&mut transaction, &event, now).await?;
+    if verdict == (SignInVerdict::WrongPassword { now_locked: true }) {
+        let event = NewAuditEvent {
+            institution_id: Some(principal.institution_id()),
+            actor: Actor::Anonymous(source.to_owned()),
+            action: "user.locked",
+            target,
+            detail: json!({ "locked_until": after.locked_until.map(|t| t.to_string()), "source": source }),
+        };
+        audit_log::append(&mut transaction, &event, now).await?;
+    }
+    transaction.commit().await?;
+    Ok(verdict)
+}
+
+/// Lifts a lock (an administrator's 解除) and clears the failure count.
+pub async fn unlock(
+    store: &Store,
+    grant: &Grant<permissions::ManageUsers>,
+    user_id: UserId,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    let mut transaction = store.pool().begin().await?;
+    let before = get_in(&mut transaction, grant.institution_id(), user_id).await?;
+    sqlx::query("UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1 AND institution_id = $2")
+        .bind(user_id.get())
+        .bind(grant.institution_id().get())
+        .execute(&mut *transaction)
+        .await?;
+    let event = NewAuditEvent {
+        institution_id: Some(grant.institution_id()),
+        actor: Actor::User(grant.principal().user_id()),
+        action: "user.unlock",
+        target: format!("user:{user_id}"),
+        detail: json!({ "before": { "locked_until": before.locked_until.map(|t| t.to_string()) } }),
+    };
+    audit_log::append(&mut transaction, &event, now).await?;
+    transaction.commit().await?;
+    Ok(())
 }
 
 /// Re-exported so callers can name the rule errors without importing the domain.

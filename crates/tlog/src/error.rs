@@ -53,6 +53,13 @@ pub enum Error {
         got: usize,
     },
 
+    /// A frontier was to be restored at a size of 2^63 leaves or more, which no real log reaches.
+    #[error("tree size {size} is too large for a frontier")]
+    SizeTooLarge {
+        /// The declared number of leaves.
+        size: u64,
+    },
+
     /// A key name is empty or contains a space or a plus sign.
     #[error("key name must be non-empty and contain neither spaces nor '+'")]
     InvalidKeyName,

@@ -96,5 +96,5 @@ pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
 
 /// The root of the empty tree: SHA-256 of the empty string.
 pub fn empty_root() -> Hash {
-    Hash(Sha256::digest([]).into())
+    Hash(Sha256::digest(b"").into())
 }

@@ -152,6 +152,11 @@ messages! {
     users_edit: "変更", "Change";
     status_active: "利用中", "Active";
     status_inactive: "利用停止", "Deactivated";
+    status_locked: "ロック中", "Locked";
+    users_locked_notice: "この利用者は、続けてログインに失敗したためロックされています。本人からの依頼であることを確かめてから解除してください。", "This user is locked after repeated failed sign-ins. Unlock only when you have confirmed the request came from the person.";
+    users_locked_until: "まで", "until";
+    users_unlock: "ロックを解除する", "Unlock";
+    users_unlocked: "ロックを解除しました。", "The user was unlocked.";
     users_initial_password_help: "初回のパスワードは本人に直接伝え、本人が変更してください。", "Hand the first password to the person directly and have them change it.";
     users_created: "利用者を追加しました。", "The user was added.";
     users_updated: "利用者を変更しました。", "The user was changed.";

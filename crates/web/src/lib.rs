@@ -22,7 +22,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use mamori_domain::institution::{PasswordPolicy, Permission};
+use mamori_domain::institution::{LockoutPolicy, PasswordPolicy, Permission};
 use mamori_store::Store;
 use tokio::sync::Mutex;
 
@@ -42,6 +42,8 @@ pub struct WebConfig {
     pub absolute_timeout: jiff::SignedDuration,
     /// The rules new passwords must meet.
     pub password_policy: PasswordPolicy,
+    /// How many failed sign-ins lock an account, and for how long.
+    pub lockout: LockoutPolicy,
 }
 
 impl Default for WebConfig {
@@ -52,6 +54,7 @@ impl Default for WebConfig {
             idle_timeout: jiff::SignedDuration::from_mins(30),
             absolute_timeout: jiff::SignedDuration::from_hours(12),
             password_policy: PasswordPolicy::DEFAULT,
+            lockout: LockoutPolicy::DEFAULT,
         }
     }
 }
@@ -152,6 +155,7 @@ pub const ROUTES: &[RouteInfo] = &[
     route("POST", "/users/new", Some(Permission::ManageUsers)),
     route("GET", "/users/{id}/edit", Some(Permission::ManageUsers)),
     route("POST", "/users/{id}/edit", Some(Permission::ManageUsers)),
+    route("POST", "/users/{id}/unlock", Some(Permission::ManageUsers)),
     route(
         "GET",
         "/account/password",
@@ -213,14 +217,38 @@ mod tests {
         ];
         let mut n_found = 0;
         for source in sources {
-            for line in source.lines().filter(|line| line.contains(".route(\"")) {
-                let path = line.split('"').nth(1).expect("a quoted path");
-                let methods: Vec<&str> = ["get(", "post("]
+            // Only the code, not the tests (this one mentions `.route(` too).
+            let source = source.split("#[cfg(test)]").next().unwrap_or_default();
+            // rustfmt may spread one `.route(…)` over several lines, so read each
+            // call up to its closing parenthesis rather than line by line.
+            for (start, _) in source.match_indices(".route(") {
+                let call = &source[start + ".route(".len()..];
+                let call = call.trim_start();
+                let Some(rest) = call.strip_prefix('"') else {
+                    continue;
+                };
+                let Some((path, _)) = rest.split_once('"') else {
+                    continue;
+                };
+                let mut depth = 1;
+                let end = call
+                    .char_indices()
+                    .find(|(_, c)| {
+                        match c {
+                            '(' => depth += 1,
+                            ')' => depth -= 1,
+                            _ => {}
+                        }
+                        depth == 0
+                    })
+                    .map_or(call.len(), |(index, _)| index);
+                let body = &call[..end];
+                let methods: Vec<&str> = [("get(", "GET"), ("post(", "POST")]
                     .into_iter()
-                    .filter(|method| line.contains(method))
-                    .map(|method| if method == "get(" { "GET" } else { "POST" })
+                    .filter(|(call, _)| body.contains(call))
+                    .map(|(_, method)| method)
                     .collect();
-                assert!(!methods.is_empty(), "no method found in {line}");
+                assert!(!methods.is_empty(), "no method found for {path}");
                 for method in methods {
                     n_found += 1;
                     assert!(

@@ -144,6 +144,7 @@ fn notice_from_query(query: &str, t: &'static Messages) -> Option<&'static str> 
         "signed_out" => t.signed_out,
         "user_created" => t.users_created,
         "user_updated" => t.users_updated,
+        "user_unlocked" => t.users_unlocked,
         "institution_updated" => t.institution_updated,
         "password_changed" => t.password_changed,
         _ => return None,

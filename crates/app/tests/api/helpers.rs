@@ -35,6 +35,7 @@ pub async fn spawn_app_listening_on(listen: &str) -> TestApp {
         database_url: database.url().to_owned(),
         listen: listen.parse().expect("listen address"),
         secure_cookies: false,
+        lockout: mamori_domain::institution::LockoutPolicy::DEFAULT,
         fixed_now: None,
     };
     let application = Application::build(config)

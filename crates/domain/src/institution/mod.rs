@@ -3,6 +3,7 @@
 //! Every record in mamori belongs to one institution; an `InstitutionId` travels
 //! with every query, taken from the signed-in person and never from the request.
 
+mod lockout;
 mod password;
 mod people;
 
@@ -11,6 +12,7 @@ use std::fmt;
 use crate::error::required_text;
 use crate::{ParseError, ParseErrorKind};
 
+pub use lockout::{LockState, LockoutPolicy, SignInVerdict};
 pub use password::{PasswordHash, PasswordPolicy, PlainPassword, hash_password, verify_password};
 pub use people::{
     DisplayName, Grant, LoginId, NewUser, PeopleRuleViolation, Permission, Principal, RawUser,

@@ -23,6 +23,10 @@ pub(crate) fn router() -> Router<AppState> {
             "/users/{id}/edit",
             get(users::edit_get).post(users::edit_post),
         )
+        .route(
+            "/users/{id}/unlock",
+            axum::routing::post(users::unlock_post),
+        )
         .route("/institution", get(details::show))
         .route(
             "/institution/edit",

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_domain::institution::{
-    LoginId, PasswordHash, PlainPassword, hash_password, verify_password,
+    LoginId, PasswordHash, PlainPassword, SignInVerdict, hash_password, verify_password,
 };
 use mamori_store::audit_log::{self, Actor, NewAuditEvent};
 use serde_json::json;
@@ -90,26 +90,38 @@ pub(super) async fn new_post(
     .await
     .map_err(|error| AppError::Unexpected(error.to_string()))?;
     let now = state.clock.now();
-    // A failure against a real account belongs to its institution, so its
-    // administrators see it; one against an unknown ID belongs to nobody.
-    let institution_id = credentials.as_ref().map(|c| c.principal.institution_id());
-    let signed_in = credentials.filter(|c| matches && c.active);
-    let Some(credentials) = signed_in else {
-        audit_log::append_alone(
-            &state.store,
-            &NewAuditEvent {
-                institution_id,
+    let verdict = match &credentials {
+        Some(credentials) => {
+            let policy = state.config.lockout;
+            mamori_store::people::record_sign_in(
+                &state.store,
+                &credentials.principal,
+                matches,
+                policy,
+                &source,
+                now,
+            )
+            .await?
+        }
+        None => {
+            // An unknown login ID belongs to no institution; it is still recorded.
+            let target = format!(
+                "login_id:{}",
+                form.login_id.chars().take(64).collect::<String>()
+            );
+            let event = NewAuditEvent {
+                institution_id: None,
                 actor: Actor::Anonymous(source.clone()),
                 action: "sign_in.failure",
-                target: format!(
-                    "login_id:{}",
-                    form.login_id.chars().take(64).collect::<String>()
-                ),
-                detail: json!({ "source": source }),
-            },
-            now,
-        )
-        .await?;
+                target,
+                detail: json!({ "source": source, "reason": "unknown_login_id" }),
+            };
+            audit_log::append_alone(&state.store, &event, now).await?;
+            SignInVerdict::WrongPassword { now_locked: false }
+        }
+    };
+    // Locked, deactivated, unknown and wrong all get the same answer.
+    let (SignInVerdict::Success, Some(credentials)) = (verdict, credentials) else {
         let page = SignInPage {
             chrome: chrome.clone(),
             login_id: form.login_id,
@@ -129,18 +141,6 @@ pub(super) async fn new_post(
         &random_token(),
         now,
         expires_at,
-    )
-    .await?;
-    audit_log::append_alone(
-        &state.store,
-        &NewAuditEvent {
-            institution_id: Some(credentials.principal.institution_id()),
-            actor: Actor::User(credentials.principal.user_id()),
-            action: "sign_in.success",
-            target: format!("user:{}", credentials.principal.user_id()),
-            detail: json!({ "source": source }),
-        },
-        now,
     )
     .await?;
     let max_age = state.config.absolute_timeout.as_secs();

@@ -22,6 +22,14 @@ struct UsersPage {
     chrome: Chrome,
     users: Vec<User>,
     can_manage: bool,
+    now: jiff::Timestamp,
+}
+
+impl UsersPage {
+    /// Whether `user` is locked out now.
+    fn is_locked(&self, user: &User) -> bool {
+        user.locked_until.is_some_and(|until| until > self.now)
+    }
 }
 
 /// The add-user form as posted.
@@ -60,6 +68,33 @@ struct EditUserPage {
     form: EditUserForm,
     errors: Vec<String>,
     roles: Vec<(&'static str, &'static str)>,
+    /// The end of a lock in force, as Japan's local time, if the user is locked.
+    locked_until: Option<String>,
+}
+
+impl EditUserPage {
+    fn new(
+        chrome: &Chrome,
+        user: User,
+        form: EditUserForm,
+        errors: Vec<String>,
+        now: jiff::Timestamp,
+    ) -> Self {
+        let locked_until = user.locked_until.filter(|until| *until > now).map(|until| {
+            until
+                .to_zoned_datetime(crate::tokyo())
+                .strftime("%H:%M")
+                .to_string()
+        });
+        Self {
+            roles: roles(chrome),
+            chrome: chrome.clone(),
+            user,
+            form,
+            errors,
+            locked_until,
+        }
+    }
 }
 
 fn roles(chrome: &Chrome) -> Vec<(&'static str, &'static str)> {
@@ -84,6 +119,7 @@ pub(super) async fn list(
         chrome: chrome.clone(),
         users,
         can_manage,
+        now: state.clock.now(),
     })
 }
 
@@ -187,13 +223,13 @@ pub(super) async fn edit_get(
             String::new()
         },
     };
-    chrome.render(&EditUserPage {
-        roles: roles(&chrome),
-        chrome: chrome.clone(),
+    chrome.render(&EditUserPage::new(
+        &chrome,
         user,
         form,
-        errors: Vec::new(),
-    })
+        Vec::new(),
+        state.clock.now(),
+    ))
 }
 
 pub(super) async fn edit_post(
@@ -237,14 +273,24 @@ pub(super) async fn edit_post(
     }
     chrome.render_with_status(
         StatusCode::BAD_REQUEST,
-        &EditUserPage {
-            roles: roles(&chrome),
-            chrome: chrome.clone(),
-            user,
-            form,
-            errors,
-        },
+        &EditUserPage::new(&chrome, user, form, errors, state.clock.now()),
     )
+}
+
+pub(super) async fn unlock_post(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ManageUsers>,
+    Path(raw_id): Path<String>,
+    CsrfForm(_): CsrfForm<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let user_id = parse_id(&raw_id)
+        .map(UserId::from_db)
+        .ok_or(AppError::not_found(chrome.locale))?;
+    mamori_store::people::unlock(&state.store, &authorized.grant, user_id, state.clock.now())
+        .await
+        .map_err(|error| AppError::from_store(chrome.locale, error))?;
+    Ok(Redirect::to("/users?done=user_unlocked").into_response())
 }
 
 /// The message for a store error the user can fix; anything else is ours.

@@ -1,0 +1,134 @@
+//! Lockout: consecutive failures lock an account; locked, unknown and wrong get the
+//! same answer; administrators see the lock and lift it.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{PASSWORD, spawn_app};
+
+#[tokio::test]
+async fn five_failures_lock_the_account_and_an_admin_unlocks_it() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    admin.add_user("nurse", "看護 花子", "staff").await;
+    let attacker = app.browser();
+    for attempt in 1..=5 {
+        let page = attacker
+            .sign_in("nurse", &format!("guess number {attempt} is wrong"))
+            .await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
+    }
+    let locked = app.browser().sign_in("nurse", PASSWORD).await;
+    let unknown = app.browser().sign_in("nobody-here", PASSWORD).await;
+    let wrong = app
+        .browser()
+        .sign_in("admin", "not the admin password")
+        .await;
+    assert_eq!(
+        locked.status,
+        StatusCode::UNAUTHORIZED,
+        "the right password is refused while locked"
+    );
+    assert_eq!(
+        locked.text(".errors"),
+        unknown.text(".errors"),
+        "locked and unknown look the same"
+    );
+    assert_eq!(
+        locked.text(".errors"),
+        wrong.text(".errors"),
+        "locked and wrong look the same"
+    );
+
+    let list = admin.get("/users").await;
+    assert!(
+        list.texts("tr .locked").contains(&"ロック中".to_owned()),
+        "admins see the lock"
+    );
+    let nurse_id = admin.user_id_of("nurse").await;
+    let edit = admin.get(&format!("/users/{nurse_id}/edit")).await;
+    assert!(edit.text(".locked-notice").contains("ロックされています"));
+    let unlocked = admin
+        .submit(
+            &format!("/users/{nurse_id}/edit"),
+            &format!("/users/{nurse_id}/unlock"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        unlocked.location.as_deref(),
+        Some("/users?done=user_unlocked")
+    );
+    assert_eq!(
+        app.browser().sign_in("nurse", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn failures_are_counted_only_consecutively_and_recorded_with_their_source() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    admin.add_user("clerk", "事務 一郎", "staff").await;
+    let browser = app.browser();
+    for _ in 0..4 {
+        browser.sign_in("clerk", "wrong password, again").await;
+    }
+    assert_eq!(
+        browser.sign_in("clerk", PASSWORD).await.status,
+        StatusCode::SEE_OTHER,
+        "four failures do not lock"
+    );
+    for _ in 0..4 {
+        app.browser()
+            .sign_in("clerk", "wrong password, again")
+            .await;
+    }
+    assert_eq!(
+        app.browser().sign_in("clerk", PASSWORD).await.status,
+        StatusCode::SEE_OTHER,
+        "the success reset the count"
+    );
+
+    let login_id = mamori_domain::institution::LoginId::parse("admin").expect("login id");
+    let credentials = mamori_store::people::find_credentials(&app.store, &login_id)
+        .await
+        .expect("query")
+        .expect("admin");
+    let grant = credentials
+        .principal
+        .grant::<mamori_domain::institution::permissions::ViewAuditTrail>()
+        .expect("grant");
+    let events = mamori_store::audit_log::list_recent(&app.store, &grant, 100)
+        .await
+        .expect("events");
+    let failures: Vec<_> = events
+        .iter()
+        .filter(|event| event.action == "sign_in.failure")
+        .collect();
+    assert_eq!(failures.len(), 8);
+    assert!(
+        failures.iter().all(
+            |event| event.actor_label == "127.0.0.1" && event.detail.contains("wrong_password")
+        )
+    );
+    assert!(!events.iter().any(|event| event.action == "user.locked"));
+}
+
+#[tokio::test]
+async fn only_user_managers_may_unlock() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    admin
+        .add_user("operator", "運用 担当", "system_operator")
+        .await;
+    let admin_id = admin.user_id_of("admin").await;
+    let operator = app.signed_in("operator").await;
+    let page = operator
+        .submit("/dashboard", &format!("/users/{admin_id}/unlock"), &[])
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let page = admin
+        .submit("/dashboard", "/users/999999/unlock", &[])
+        .await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,3 @@
+-- Lockout: consecutive failed sign-ins and the end of a lock (microseconds since the epoch).
+ALTER TABLE users ADD COLUMN failed_sign_ins INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN locked_until INTEGER;
