@@ -59,6 +59,30 @@ enum Command {
     /// Hosted mode: the server operator manages institutions.
     #[command(subcommand)]
     Institution(InstitutionCommand),
+    /// The tamper-evident audit trail (監査証跡).
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Checks every entry against the tree and the signed checkpoints; names the
+    /// first entry that was changed, removed or reordered and exits with status 1.
+    Verify,
+    /// Signs a checkpoint of the current trail (if it grew) and prints it (C2SP tlog-checkpoint).
+    Checkpoint,
+    /// Prints the verifier key (C2SP signed-note format) to check checkpoints with.
+    PublicKey,
+    /// Prints an inclusion proof of entry INDEX in the latest checkpoint, as JSON.
+    Proof {
+        /// The entry's position, from 0.
+        index: u64,
+    },
+    /// Prints a consistency proof from an earlier tree size to the latest checkpoint, as JSON.
+    Consistency {
+        /// The earlier tree size.
+        old_size: u64,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -228,6 +252,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Audit(command) => {
+            let store = open_store(&cli.storage.data_dir, &database_url).await?;
+            let result = run_audit(command, &store, &cli.storage.data_dir).await;
+            store.close().await;
+            result
+        }
         Command::Institution(InstitutionCommand::List) => {
             let store = open_store(&cli.storage.data_dir, &database_url).await?;
             let institutions = mamori_store::institution::list_all_for_operator(&store).await;
@@ -241,6 +271,57 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     institution.details.prefecture().name()
                 );
             }
+            Ok(())
+        }
+    }
+}
+
+async fn run_audit(
+    command: AuditCommand,
+    store: &Store,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    use crate::audit::{self, Auditor, Verdict};
+    match command {
+        AuditCommand::Verify => {
+            let auditor = Auditor::load(data_dir)?;
+            match audit::verify(store, &auditor.verifying_key(), data_dir).await? {
+                Verdict::Intact(summary) => {
+                    println!("ok: {summary}");
+                    Ok(())
+                }
+                Verdict::Tampered(finding) => {
+                    anyhow::bail!("the audit trail was tampered with: {finding}")
+                }
+            }
+        }
+        AuditCommand::Checkpoint => {
+            print!(
+                "{}",
+                Auditor::load_or_create(data_dir)?.checkpoint(store).await?
+            );
+            Ok(())
+        }
+        AuditCommand::PublicKey => {
+            let auditor = Auditor::load(data_dir)?;
+            println!(
+                "{}",
+                mamori_tlog::verifier_key_string(audit::KEY_NAME, &auditor.verifying_key())
+            );
+            Ok(())
+        }
+        AuditCommand::Proof { index } => {
+            println!(
+                "{}",
+                audit::inclusion_proof_json(store, &Auditor::load(data_dir)?, index).await?
+            );
+            Ok(())
+        }
+        AuditCommand::Consistency { old_size } => {
+            println!(
+                "{}",
+                audit::consistency_proof_json(store, &Auditor::load(data_dir)?, old_size).await?
+            );
             Ok(())
         }
     }
@@ -281,10 +362,9 @@ async fn shutdown_signal() {
 }
 
 async fn open_store(data_dir: &std::path::Path, database_url: &str) -> anyhow::Result<Store> {
-    if database_url.starts_with("sqlite:") {
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
-    }
+    // The data folder holds the audit signing key whatever the database is.
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
     Store::open(database_url).await.with_context(|| {
         format!(
             "cannot open the database {}",

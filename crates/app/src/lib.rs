@@ -2,6 +2,7 @@
 //! of store and web into one server that `main` and the tests both build.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod cli;
 mod config;
 mod startup;

@@ -16,12 +16,14 @@ pub struct Application {
     listener: TcpListener,
     address: SocketAddr,
     state: AppState,
+    auditor: crate::audit::Auditor,
 }
 
 impl Application {
     /// Opens the data folder and database, migrates, and binds the port.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         prepare_data_dir(&config)?;
+        let auditor = crate::audit::Auditor::load_or_create(&config.data_dir)?;
         let store = Store::open(&config.database_url).await.with_context(|| {
             format!(
                 "cannot open the database {}",
@@ -52,10 +54,15 @@ impl Application {
             clock,
             setup_token: Arc::new(Mutex::new(setup_token)),
         };
+        auditor
+            .checkpoint(&state.store)
+            .await
+            .context("cannot sign the audit checkpoint")?;
         Ok(Self {
             listener,
             address,
             state,
+            auditor,
         })
     }
 
@@ -81,6 +88,7 @@ impl Application {
     ) -> anyhow::Result<()> {
         let store = self.state.store.clone();
         let cleaner = tokio::spawn(clean_expired_sessions(store.clone()));
+        let checkpointer = tokio::spawn(sign_checkpoints(store.clone(), self.auditor.clone()));
         let router = mamori_web::app(self.state);
         axum::serve(
             self.listener,
@@ -90,6 +98,11 @@ impl Application {
         .await
         .context("the server stopped with an error")?;
         cleaner.abort();
+        checkpointer.abort();
+        // One last checkpoint, so the trail up to shutdown is signed.
+        if let Err(error) = self.auditor.checkpoint(&store).await {
+            tracing::warn!(%error, "could not sign the final audit checkpoint");
+        }
         store.close().await;
         Ok(())
     }
@@ -103,6 +116,17 @@ fn prepare_data_dir(config: &Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
     Ok(())
+}
+
+/// Signs a checkpoint every minute in which the audit trail grew.
+async fn sign_checkpoints(store: Store, auditor: crate::audit::Auditor) {
+    let mut interval = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        interval.tick().await;
+        if let Err(error) = auditor.checkpoint(&store).await {
+            tracing::warn!(%error, "could not sign an audit checkpoint");
+        }
+    }
 }
 
 async fn clean_expired_sessions(store: Store) {

@@ -466,3 +466,192 @@ async fn a_killed_server_keeps_every_committed_record() {
         .expect("body");
     assert!(dashboard.contains("強制終了クリニック"));
 }
+
+/// A trail of six entries (three institutions with their admins), checkpointed.
+struct Trail {
+    _database: TestDatabase,
+    _folder: tempfile::TempDir,
+    data_dir: std::path::PathBuf,
+    url: String,
+    db_args: Vec<String>,
+}
+
+impl Trail {
+    async fn new() -> Self {
+        let database = TestDatabase::create().await;
+        let folder = tempfile::tempdir().expect("temp dir");
+        let data_dir = folder.path().join("data");
+        let db_args = database_args(&database);
+        let url = if database.is_postgres() {
+            database.url().to_owned()
+        } else {
+            format!("sqlite://{}?mode=rwc", data_dir.join("mamori.db").display())
+        };
+        let trail = Self {
+            _database: database,
+            _folder: folder,
+            data_dir,
+            url,
+            db_args,
+        };
+        let mut init = trail.command();
+        assert!(
+            init_args(&mut init, "admin-1")
+                .output()
+                .expect("run")
+                .status
+                .success()
+        );
+        for n in 2..=3 {
+            let output = trail
+                .command()
+                .args([
+                    "institution",
+                    "create",
+                    "--name",
+                    &format!("分院{n}"),
+                    "--kind",
+                    "pharmacy",
+                ])
+                .args([
+                    "--prefecture",
+                    "高知県",
+                    "--address",
+                    "高知市1-1",
+                    "--phone",
+                    "088-000-0000",
+                ])
+                .args([
+                    "--admin-name",
+                    "薬局 管理者",
+                    "--admin-login-id",
+                    &format!("admin-{n}"),
+                ])
+                .env("MAMORI_ADMIN_PASSWORD", PASSWORD)
+                .output()
+                .expect("run");
+            assert!(output.status.success(), "{}", stderr(&output));
+        }
+        let checkpoint = trail.run(&["audit", "checkpoint"]);
+        assert!(checkpoint.status.success(), "{}", stderr(&checkpoint));
+        assert!(String::from_utf8_lossy(&checkpoint.stdout).starts_with("mamori/audit-trail\n6\n"));
+        trail
+    }
+
+    fn command(&self) -> Command {
+        let mut command = mamori();
+        command
+            .args(&self.db_args)
+            .arg("--data-dir")
+            .arg(&self.data_dir);
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().expect("run")
+    }
+
+    async fn tamper(&self, statements: &[&'static str]) {
+        sqlx::any::install_default_drivers();
+        let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&self.url)
+            .await
+            .expect("connect");
+        for statement in statements {
+            connection
+                .execute(*statement)
+                .await
+                .unwrap_or_else(|error| panic!("{statement}: {error}"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn audit_verify_passes_on_an_intact_trail_and_proofs_verify_independently() {
+    let trail = Trail::new().await;
+    let output = trail.run(&["audit", "verify"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("ok: 6 entries verified"));
+
+    // A third party with only the public key, the checkpoint and the proof.
+    let public_key = String::from_utf8_lossy(&trail.run(&["audit", "public-key"]).stdout)
+        .trim()
+        .to_owned();
+    let (name, key) = mamori_tlog::parse_verifier_key(&public_key).expect("verifier key");
+    let proof: serde_json::Value =
+        serde_json::from_slice(&trail.run(&["audit", "proof", "2"]).stdout).expect("proof JSON");
+    let checkpoint =
+        mamori_tlog::Checkpoint::verify(proof["checkpoint"].as_str().expect("note"), &name, &key)
+            .expect("the checkpoint verifies");
+    let hashes: Vec<mamori_tlog::Hash> = proof["inclusion_proof"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|hash| mamori_tlog::Hash::from_hex(hash.as_str().expect("hex")).expect("hash"))
+        .collect();
+    let leaf =
+        mamori_tlog::Hash::from_hex(proof["leaf_hash"].as_str().expect("hex")).expect("hash");
+    mamori_tlog::verify_inclusion(&leaf, 2, checkpoint.size, &hashes, &checkpoint.root)
+        .expect("inclusion");
+    let consistency: serde_json::Value =
+        serde_json::from_slice(&trail.run(&["audit", "consistency", "4"]).stdout)
+            .expect("consistency JSON");
+    let hashes: Vec<mamori_tlog::Hash> = consistency["consistency_proof"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|hash| mamori_tlog::Hash::from_hex(hash.as_str().expect("hex")).expect("hash"))
+        .collect();
+    let old_root =
+        mamori_tlog::Hash::from_hex(consistency["old_root"].as_str().expect("hex")).expect("hash");
+    mamori_tlog::verify_consistency(4, 6, &old_root, &checkpoint.root, &hashes)
+        .expect("consistency");
+    assert_clean_failure(
+        &trail.run(&["audit", "proof", "99"]),
+        "no inclusion proof for entry 99",
+    );
+}
+
+#[tokio::test]
+async fn audit_verify_names_an_edited_entry() {
+    let trail = Trail::new().await;
+    trail.tamper(&["UPDATE audit_events SET detail = '{\"after\":{\"name\":\"改ざん\"}}' WHERE position = 2"]).await;
+    assert_clean_failure(&trail.run(&["audit", "verify"]), "entry 2 (row id");
+}
+
+#[tokio::test]
+async fn audit_verify_names_a_deleted_entry() {
+    let trail = Trail::new().await;
+    trail
+        .tamper(&["DELETE FROM audit_events WHERE position = 3"])
+        .await;
+    assert_clean_failure(&trail.run(&["audit", "verify"]), "entry 3 is missing");
+}
+
+#[tokio::test]
+async fn audit_verify_names_reordered_entries() {
+    let trail = Trail::new().await;
+    trail
+        .tamper(&[
+            "UPDATE audit_events SET position = -1 WHERE position = 1",
+            "UPDATE audit_events SET position = 1 WHERE position = 2",
+            "UPDATE audit_events SET position = 2 WHERE position = -1",
+        ])
+        .await;
+    assert_clean_failure(&trail.run(&["audit", "verify"]), "entry 1 (row id");
+}
+
+#[tokio::test]
+async fn audit_verify_catches_a_cut_tail_even_with_the_database_checkpoints_gone() {
+    let trail = Trail::new().await;
+    trail
+        .tamper(&[
+            "DELETE FROM audit_events WHERE position = 5",
+            "DELETE FROM audit_checkpoints",
+            "UPDATE audit_log_head SET size = 5, root = (SELECT root_after FROM audit_events WHERE position = 4)",
+        ])
+        .await;
+    assert_clean_failure(
+        &trail.run(&["audit", "verify"]),
+        "entries 5 to 5 were removed",
+    );
+}

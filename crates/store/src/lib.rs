@@ -74,6 +74,7 @@ impl Store {
     pub async fn open(url: &str) -> Result<Self, Error> {
         let store = Self::connect(url).await?;
         store.migrate().await?;
+        audit_log::seal_unsealed(&store).await?;
         Ok(store)
     }
 

@@ -1,0 +1,239 @@
+//! The audit trail's keys, signed checkpoints, verification and exported proofs.
+//!
+//! The Ed25519 signing key lives in the data folder (`audit-signing.key`), outside
+//! the database, so a copy or an edit of the database alone cannot forge a
+//! checkpoint. The latest checkpoint is also kept beside it (`audit-checkpoint.txt`),
+//! so deleting checkpoints from the database does not hide a truncated trail.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use base64::Engine;
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use mamori_store::Store;
+use mamori_store::audit_log::{self, ChainProblem};
+use mamori_tlog::{Checkpoint, Hash};
+
+/// The signer's name in checkpoint notes.
+pub const KEY_NAME: &str = "mamori-audit";
+/// The log's origin line in checkpoints.
+pub const ORIGIN: &str = "mamori/audit-trail";
+const KEY_FILE: &str = "audit-signing.key";
+const CHECKPOINT_FILE: &str = "audit-checkpoint.txt";
+
+/// The signing key and where checkpoints are kept.
+#[derive(Clone)]
+pub struct Auditor {
+    key: SigningKey,
+    data_dir: PathBuf,
+}
+
+impl Auditor {
+    /// Loads the key from the data folder, creating it (readable by the owner only)
+    /// the first time.
+    pub fn load_or_create(data_dir: &Path) -> anyhow::Result<Self> {
+        let path = data_dir.join(KEY_FILE);
+        if !path.exists() {
+            let mut seed = [0u8; 32];
+            rand::fill(&mut seed);
+            let encoded = base64::engine::general_purpose::STANDARD.encode(seed);
+            write_private(&path, &format!("{encoded}\n")).with_context(|| {
+                format!("cannot create the audit signing key {}", path.display())
+            })?;
+        }
+        Self::load(data_dir)
+    }
+
+    /// Loads the key; fails if there is none.
+    pub fn load(data_dir: &Path) -> anyhow::Result<Self> {
+        let path = data_dir.join(KEY_FILE);
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read the audit signing key {}", path.display()))?;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .ok()
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .with_context(|| format!("the audit signing key {} is malformed", path.display()))?;
+        Ok(Self {
+            key: SigningKey::from_bytes(&bytes),
+            data_dir: data_dir.to_path_buf(),
+        })
+    }
+
+    /// The public key, for verifiers.
+    pub fn verifying_key(&self) -> VerifyingKey {
+        self.key.verifying_key()
+    }
+
+    /// Signs a checkpoint of the current tree if it grew since the last one, stores it
+    /// in the database and the data folder, and returns the latest note.
+    pub async fn checkpoint(&self, store: &Store) -> anyhow::Result<String> {
+        let (size, root) = audit_log::head(store).await?;
+        let checkpoints = audit_log::list_checkpoints(store).await?;
+        if let Some(latest) = checkpoints.last().filter(|latest| latest.size == size) {
+            return Ok(latest.note.clone());
+        }
+        let note = Checkpoint {
+            origin: ORIGIN.to_owned(),
+            size,
+            root,
+        }
+        .sign(KEY_NAME, &self.key)
+        .context("cannot sign the checkpoint")?;
+        audit_log::insert_checkpoint(store, size, &root, &note, jiff::Timestamp::now()).await?;
+        let path = self.data_dir.join(CHECKPOINT_FILE);
+        write_private(&path, &note).with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(note)
+    }
+}
+
+/// Writes `text` to `path` atomically, readable by the owner only.
+fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+    let temporary = path.with_extension("tmp");
+    std::fs::write(&temporary, text)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&temporary, std::fs::Permissions::from_mode(0o600))?;
+    }
+    std::fs::rename(&temporary, path)
+}
+
+/// The verdict of `mamori audit verify`.
+#[derive(Debug)]
+pub enum Verdict {
+    /// Everything matches; the text summarises what was checked.
+    Intact(String),
+    /// Something was changed, removed or reordered; the text names the first place.
+    Tampered(String),
+}
+
+/// Checks the whole trail: every entry against its recorded hashes, and every
+/// signed checkpoint (database and data folder) against the recomputed tree.
+pub async fn verify(
+    store: &Store,
+    verifying_key: &VerifyingKey,
+    data_dir: &Path,
+) -> anyhow::Result<Verdict> {
+    let report = audit_log::walk_chain(store).await?;
+    if let Some(problem) = report.first_problem {
+        return Ok(Verdict::Tampered(match problem {
+            ChainProblem::Missing { position } => {
+                format!("entry {position} is missing (deleted or moved)")
+            }
+            ChainProblem::Changed { position, id } => {
+                format!("entry {position} (row id {id}) was changed, moved or reordered")
+            }
+            ChainProblem::Unsealed { id } => {
+                format!("row id {id} was inserted outside the audit trail")
+            }
+        }));
+    }
+    let n_entries = report.leaf_hashes.len() as u64;
+    let mut notes: Vec<String> = audit_log::list_checkpoints(store)
+        .await?
+        .into_iter()
+        .map(|c| c.note)
+        .collect();
+    if let Ok(note) = std::fs::read_to_string(data_dir.join(CHECKPOINT_FILE)) {
+        notes.push(note);
+    }
+    let mut checkpoints = Vec::with_capacity(notes.len());
+    for note in &notes {
+        let checkpoint = Checkpoint::verify(note, KEY_NAME, verifying_key)
+            .map_err(|error| anyhow::anyhow!("a stored checkpoint does not verify: {error}"))?;
+        if checkpoint.origin != ORIGIN {
+            anyhow::bail!(
+                "a stored checkpoint belongs to another log ({})",
+                checkpoint.origin
+            );
+        }
+        checkpoints.push(checkpoint);
+    }
+    checkpoints.sort_by_key(|checkpoint| checkpoint.size);
+    let mut previous_size = 0;
+    for checkpoint in &checkpoints {
+        if checkpoint.size > n_entries {
+            return Ok(Verdict::Tampered(format!(
+                "entries {n_entries} to {} were removed: a signed checkpoint covers {} entries, the trail has {n_entries}",
+                checkpoint.size - 1,
+                checkpoint.size
+            )));
+        }
+        let prefix = usize::try_from(checkpoint.size).context("checkpoint size")?;
+        if mamori_tlog::root(&report.leaf_hashes[..prefix]) != checkpoint.root {
+            return Ok(Verdict::Tampered(format!(
+                "an entry between {previous_size} and {} was changed and its recorded hashes rewritten: \
+                 the signed checkpoint of {} entries does not match",
+                checkpoint.size - 1,
+                checkpoint.size
+            )));
+        }
+        previous_size = checkpoint.size;
+    }
+    let (head_size, head_root) = audit_log::head(store).await?;
+    let root = mamori_tlog::root(&report.leaf_hashes);
+    if head_size != n_entries || head_root != root {
+        return Ok(Verdict::Tampered(format!(
+            "the trail's head records {head_size} entries and root {head_root}, the entries give {n_entries} and {root}"
+        )));
+    }
+    let covered = checkpoints.last().map_or(0, |checkpoint| checkpoint.size);
+    Ok(Verdict::Intact(format!(
+        "{n_entries} entries verified, root {root}; the latest signed checkpoint covers {covered} entries"
+    )))
+}
+
+/// An inclusion proof in the JSON form `mamori audit proof` prints (see docs/audit-trail.md).
+pub async fn inclusion_proof_json(
+    store: &Store,
+    auditor: &Auditor,
+    index: u64,
+) -> anyhow::Result<String> {
+    let note = auditor.checkpoint(store).await?;
+    let checkpoint = Checkpoint::verify(&note, KEY_NAME, &auditor.verifying_key())?;
+    let report = audit_log::walk_chain(store).await?;
+    let leaves = report
+        .leaf_hashes
+        .get(..usize::try_from(checkpoint.size)?)
+        .context("the trail is shorter than its checkpoint: run `mamori audit verify`")?;
+    let proof = mamori_tlog::inclusion_proof(leaves, index)
+        .map_err(|error| anyhow::anyhow!("no inclusion proof for entry {index}: {error}"))?;
+    let leaf = leaves
+        .get(usize::try_from(index)?)
+        .copied()
+        .unwrap_or(Hash([0; 32]));
+    Ok(serde_json::to_string_pretty(&serde_json::json!({
+        "tree_size": checkpoint.size,
+        "leaf_index": index,
+        "leaf_hash": leaf.to_string(),
+        "inclusion_proof": proof.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "checkpoint": note,
+    }))?)
+}
+
+/// A consistency proof from `old_size` to the latest checkpoint, as JSON.
+pub async fn consistency_proof_json(
+    store: &Store,
+    auditor: &Auditor,
+    old_size: u64,
+) -> anyhow::Result<String> {
+    let note = auditor.checkpoint(store).await?;
+    let checkpoint = Checkpoint::verify(&note, KEY_NAME, &auditor.verifying_key())?;
+    let report = audit_log::walk_chain(store).await?;
+    let leaves = report
+        .leaf_hashes
+        .get(..usize::try_from(checkpoint.size)?)
+        .context("the trail is shorter than its checkpoint: run `mamori audit verify`")?;
+    let proof = mamori_tlog::consistency_proof(leaves, old_size)
+        .map_err(|error| anyhow::anyhow!("no consistency proof from {old_size}: {error}"))?;
+    let old_root = mamori_tlog::root(leaves.get(..usize::try_from(old_size)?).unwrap_or_default());
+    Ok(serde_json::to_string_pretty(&serde_json::json!({
+        "old_size": old_size,
+        "old_root": old_root.to_string(),
+        "new_size": checkpoint.size,
+        "new_root": checkpoint.root.to_string(),
+        "consistency_proof": proof.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "checkpoint": note,
+    }))?)
+}
