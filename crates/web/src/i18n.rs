@@ -172,6 +172,20 @@ messages! {
     institution_updated: "医療機関情報を保存しました。", "The institution details were saved.";
     institution_created_at: "登録日", "Registered";
 
+    nav_audit: "監査証跡", "Audit trail";
+    audit_title: "監査証跡", "Audit trail";
+    audit_intro: "すべてのログインと変更の記録です。記録は改ざんを検知できる形（署名付きのハッシュ木）で保存され、「mamori audit verify」で検証できます。", "Every sign-in and change. The records are kept in a tamper-evident form (a signed hash tree) that `mamori audit verify` checks.";
+    audit_actor: "操作者（ログインID・接続元）", "Actor (login ID or address)";
+    audit_target: "対象", "Record";
+    audit_from: "開始日", "From";
+    audit_to: "終了日", "To";
+    audit_filter: "絞り込む", "Filter";
+    audit_when: "日時", "When";
+    audit_action: "操作", "Action";
+    audit_detail: "内容", "Details";
+    audit_none: "該当する記録はありません。", "No matching records.";
+    audit_older: "さらに古い記録", "Older records";
+    audit_bad_date: "日付は 2025-04-01 の形で入力してください。", "Enter dates as 2025-04-01.";
     account_title: "パスワード変更", "Change password";
     password_changed: "パスワードを変更しました。他の端末でのログインは終了しました。", "Your password was changed. Your other sessions have ended.";
     password_current_wrong: "現在のパスワードが正しくありません。", "The current password is wrong.";

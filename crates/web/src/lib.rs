@@ -9,6 +9,7 @@
 //! domain value, call one store function with a grant, and render a template.
 #![forbid(unsafe_code)]
 
+mod audit_log;
 pub mod auth;
 mod dashboard;
 mod error;
@@ -156,6 +157,7 @@ pub const ROUTES: &[RouteInfo] = &[
     route("GET", "/users/{id}/edit", Some(Permission::ManageUsers)),
     route("POST", "/users/{id}/edit", Some(Permission::ManageUsers)),
     route("POST", "/users/{id}/unlock", Some(Permission::ManageUsers)),
+    route("GET", "/audit", Some(Permission::ViewAuditTrail)),
     route(
         "GET",
         "/account/password",
@@ -176,6 +178,7 @@ pub fn app(state: AppState) -> Router {
         .merge(security::router())
         .merge(institution::router())
         .merge(dashboard::router())
+        .merge(audit_log::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -214,6 +217,7 @@ mod tests {
             include_str!("security.rs"),
             include_str!("institution/mod.rs"),
             include_str!("dashboard/mod.rs"),
+            include_str!("audit_log/mod.rs"),
         ];
         let mut n_found = 0;
         for source in sources {

@@ -50,6 +50,11 @@ impl ChromeUser {
         self.role.has(Permission::ViewUsers)
     }
 
+    /// Whether the menu shows the audit trail.
+    pub fn can_view_audit_trail(&self) -> bool {
+        self.role.has(Permission::ViewAuditTrail)
+    }
+
     /// Whether the menu shows the institution page.
     pub fn can_view_institution(&self) -> bool {
         self.role.has(Permission::ViewInstitution)

@@ -1,6 +1,7 @@
 //! Black-box HTTP tests: the real application on a free port, driven through
 //! HTTP, on SQLite or on the PostgreSQL server named by `TEST_DATABASE_URL`.
 
+mod audit_trail;
 mod helpers;
 mod lockout;
 mod roles;
