@@ -17,6 +17,9 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use helpers::{PASSWORD, spawn_app};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// Browser tests run one at a time: two Chromiums on two cores only make both slow.
+static ONE_BROWSER_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 const CHROMIUM: &str = "/usr/bin/chromium";
 
 /// chromedriver on a free port, killed on drop.
@@ -48,22 +51,38 @@ fn start_driver() -> Option<Driver> {
         );
         return None;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port");
-    let child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "chromedriver did not start");
-        std::thread::sleep(Duration::from_millis(50));
+    // Two tests may draw the same free port; the loser's chromedriver exits at once,
+    // so start again on another port until our own process is the one listening.
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("free port");
+        let mut child = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if child.try_wait().ok().flatten().is_some() {
+                break;
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                std::thread::sleep(Duration::from_millis(100));
+                if child.try_wait().ok().flatten().is_none() {
+                    return Some(Driver { child, port });
+                }
+                break;
+            }
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
     }
-    Some(Driver { child, port })
+    panic!("chromedriver could not be started on a free port");
 }
 
 /// A desktop window, or with `phone` a phone's screen (mobile emulation: a headless
@@ -172,6 +191,7 @@ async fn keep_screenshot(client: &Client, name: &str) {
 
 #[tokio::test]
 async fn first_run_setup_and_sign_in_in_a_real_browser() {
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let Some(driver) = start_driver() else { return };
     let app = spawn_app().await;
     let client = open_browser(&driver, 1024, 900, false).await;
@@ -257,6 +277,7 @@ async fn first_run_setup_and_sign_in_in_a_real_browser() {
 
 #[tokio::test]
 async fn sign_in_on_a_phone_with_a_wrong_password_then_in_english() {
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
     let Some(driver) = start_driver() else { return };
     let app = spawn_app().await;
     app.set_up().await;
@@ -296,5 +317,83 @@ async fn sign_in_on_a_phone_with_a_wrong_password_then_in_english() {
     fill(&client, "password", PASSWORD).await;
     click_and_wait(&client, "#sign-in-form button").await;
     assert_eq!(text_of(&client, ".next-steps h2").await, "What to do next");
+    client.close().await.expect("close");
+}
+
+#[tokio::test]
+async fn totp_enrolment_and_sign_in_then_lockout_in_a_real_browser() {
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app().await;
+    app.set_up().await;
+    let client = open_browser(&driver, 1024, 900, false).await;
+    client
+        .goto(&format!("{}/login", app.base))
+        .await
+        .expect("open");
+    fill(&client, "login_id", "admin").await;
+    fill(&client, "password", PASSWORD).await;
+    click_and_wait(&client, "#sign-in-form button").await;
+    client
+        .goto(&format!("{}/account/two-factor", app.base))
+        .await
+        .expect("open");
+    let qr_loaded = client
+        .execute(
+            "return document.getElementById('totp-qr').naturalWidth > 0",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(
+        qr_loaded.as_bool(),
+        Some(true),
+        "the QR code image renders (CSP allows it)"
+    );
+    let secret =
+        mamori_domain::institution::TotpSecret::from_stored(text_of(&client, "#totp-secret").await);
+    let enrolled_at = u64::try_from(jiff::Timestamp::now().as_second()).expect("after 1970");
+    fill(&client, "code", &secret.code_at(enrolled_at).expect("code")).await;
+    keep_screenshot(&client, "two-factor-enrol").await;
+    click_and_wait(&client, "#two-factor-enrol button").await;
+    let codes = client
+        .find_all(Locator::Css("#recovery-codes code"))
+        .await
+        .expect("codes");
+    assert_eq!(codes.len(), 10, "ten recovery codes are shown once");
+    click_and_wait(&client, "form[action='/logout'] button").await;
+
+    fill(&client, "login_id", "admin").await;
+    fill(&client, "password", PASSWORD).await;
+    click_and_wait(&client, "#sign-in-form button").await;
+    assert_eq!(path_of(&client).await, "/login/two-factor");
+    fill(
+        &client,
+        "code",
+        &secret.code_at(enrolled_at + 30).expect("code"),
+    )
+    .await;
+    click_and_wait(&client, "#second-factor-form button").await;
+    assert_eq!(path_of(&client).await, "/dashboard");
+    click_and_wait(&client, "form[action='/logout'] button").await;
+
+    for attempt in 1..=5 {
+        fill(&client, "login_id", "admin").await;
+        fill(
+            &client,
+            "password",
+            &format!("wrong password number {attempt}"),
+        )
+        .await;
+        click_and_wait(&client, "#sign-in-form button").await;
+    }
+    fill(&client, "login_id", "admin").await;
+    fill(&client, "password", PASSWORD).await;
+    click_and_wait(&client, "#sign-in-form button").await;
+    assert_eq!(
+        text_of(&client, ".errors").await,
+        "ログインIDまたはパスワードが正しくありません。",
+        "locked: the right password gets the same answer as a wrong one"
+    );
     client.close().await.expect("close");
 }

@@ -17,6 +17,7 @@ pub mod institution;
 pub mod people;
 pub mod session;
 pub mod testing;
+pub mod two_factor;
 
 use std::str::FromStr;
 use std::time::Duration;

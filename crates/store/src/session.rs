@@ -1,7 +1,7 @@
 //! Sign-in sessions: stored by the SHA-256 of their token, so a copy of the
 //! database does not hand out live sessions.
 
-use mamori_domain::institution::{InstitutionId, Principal, Role, UserId};
+use mamori_domain::institution::{InstitutionId, Principal, Role, TwoFactorPolicy, UserId};
 use sqlx::Row;
 
 use crate::{Error, Store, to_micros};
@@ -17,26 +17,33 @@ pub struct Session {
     pub display_name: String,
     /// The token forms must echo (CSRF).
     pub csrf_token: String,
+    /// The password was right but the second factor is still to come.
+    pub second_factor_pending: bool,
+    /// The institution requires two-factor authentication of this person and they
+    /// have not enrolled yet.
+    pub must_enrol_two_factor: bool,
 }
 
-/// Stores a new session.
+/// Stores a new session; `second_factor_pending` for one that still needs its TOTP code.
 pub async fn create(
     store: &Store,
     user_id: UserId,
     token_hash: &str,
     csrf_token: &str,
+    second_factor_pending: bool,
     now: jiff::Timestamp,
     expires_at: jiff::Timestamp,
 ) -> Result<(), Error> {
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at)
-         VALUES ($1, $2, $3, $4, $4, $5)",
+        "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at, expires_at, second_factor_pending)
+         VALUES ($1, $2, $3, $4, $4, $5, $6)",
     )
     .bind(token_hash)
     .bind(user_id.get())
     .bind(csrf_token)
     .bind(to_micros(now))
     .bind(to_micros(expires_at))
+    .bind(i64::from(second_factor_pending))
     .execute(store.pool())
     .await?;
     Ok(())
@@ -54,8 +61,9 @@ pub async fn load(
     let now_micros = to_micros(now);
     let idle_micros = i64::try_from(idle_timeout.as_micros()).unwrap_or(i64::MAX);
     let row = sqlx::query(
-        "SELECT s.csrf_token, s.last_seen_at, u.id, u.institution_id, u.role, u.login_id, u.display_name
-         FROM sessions s JOIN users u ON u.id = s.user_id
+        "SELECT s.csrf_token, s.last_seen_at, s.second_factor_pending, u.id, u.institution_id, u.role, u.login_id,
+                u.display_name, u.totp_secret IS NOT NULL AS enrolled, i.two_factor_policy
+         FROM sessions s JOIN users u ON u.id = s.user_id JOIN institutions i ON i.id = u.institution_id
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
     )
     .bind(token_hash)
@@ -76,16 +84,45 @@ pub async fn load(
             .await?;
     }
     let role: String = row.try_get("role")?;
+    let role = Role::from_code(&role).map_err(|_| Error::Corrupt("users.role"))?;
+    let policy: String = row.try_get("two_factor_policy")?;
+    let policy = TwoFactorPolicy::from_code(&policy)
+        .map_err(|_| Error::Corrupt("institutions.two_factor_policy"))?;
+    // SQLite answers a comparison with an integer, PostgreSQL with a boolean.
+    let enrolled = match row.try_get::<bool, _>("enrolled") {
+        Ok(enrolled) => enrolled,
+        Err(_) => row.try_get::<i64, _>("enrolled")? == 1,
+    };
     Ok(Some(Session {
+        second_factor_pending: row.try_get::<i64, _>("second_factor_pending")? == 1,
+        must_enrol_two_factor: policy.requires(role) && !enrolled,
         principal: Principal::new(
             UserId::from_db(row.try_get("id")?),
             InstitutionId::from_db(row.try_get("institution_id")?),
-            Role::from_code(&role).map_err(|_| Error::Corrupt("users.role"))?,
+            role,
         ),
         login_id: row.try_get("login_id")?,
         display_name: row.try_get("display_name")?,
         csrf_token: row.try_get("csrf_token")?,
     }))
+}
+
+/// Completes a session's second factor: it gets a new token (the one seen before
+/// the second factor is worthless afterwards) and full rights.
+pub async fn promote(
+    store: &Store,
+    old_token_hash: &str,
+    new_token_hash: &str,
+) -> Result<bool, Error> {
+    let result = sqlx::query(
+        "UPDATE sessions SET token_hash = $1, second_factor_pending = 0
+         WHERE token_hash = $2 AND second_factor_pending = 1",
+    )
+    .bind(new_token_hash)
+    .bind(old_token_hash)
+    .execute(store.pool())
+    .await?;
+    Ok(result.rows_affected() == 1)
 }
 
 /// Ends a session (sign-out).

@@ -292,9 +292,17 @@ async fn sessions_expire_when_idle_or_old_and_end_with_deactivation() {
             .checked_add(SignedDuration::from_mins(minutes))
             .expect("time")
     };
-    mamori_store::session::create(&store, staff_id, "hash-1", "csrf-1", start, later(12 * 60))
-        .await
-        .expect("create");
+    mamori_store::session::create(
+        &store,
+        staff_id,
+        "hash-1",
+        "csrf-1",
+        false,
+        start,
+        later(12 * 60),
+    )
+    .await
+    .expect("create");
 
     let loaded = mamori_store::session::load(&store, "hash-1", later(20), idle)
         .await
@@ -327,9 +335,17 @@ async fn sessions_expire_when_idle_or_old_and_end_with_deactivation() {
         "an idle-expired session is gone"
     );
 
-    mamori_store::session::create(&store, staff_id, "hash-2", "csrf-2", start, later(60))
-        .await
-        .expect("create");
+    mamori_store::session::create(
+        &store,
+        staff_id,
+        "hash-2",
+        "csrf-2",
+        false,
+        start,
+        later(60),
+    )
+    .await
+    .expect("create");
     assert!(
         mamori_store::session::load(&store, "hash-2", later(61), SignedDuration::from_hours(24))
             .await
@@ -344,9 +360,17 @@ async fn sessions_expire_when_idle_or_old_and_end_with_deactivation() {
         1
     );
 
-    mamori_store::session::create(&store, staff_id, "hash-3", "csrf-3", start, later(60))
-        .await
-        .expect("create");
+    mamori_store::session::create(
+        &store,
+        staff_id,
+        "hash-3",
+        "csrf-3",
+        false,
+        start,
+        later(60),
+    )
+    .await
+    .expect("create");
     let deactivate = UserChange {
         display_name: DisplayName::parse("職員").expect("name"),
         role: Role::Staff,

@@ -19,6 +19,11 @@ use subtle::ConstantTimeEq;
 use crate::i18n::Locale;
 use crate::{AppError, AppState};
 
+/// Where a session that passed the password goes for its second factor.
+pub const SECOND_FACTOR_PATH: &str = "/login/two-factor";
+/// Where two-factor authentication is set up.
+pub const ENROL_PATH: &str = "/account/two-factor";
+
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "mamori_session";
 /// The pre-session CSRF cookie's name.
@@ -41,6 +46,10 @@ pub struct SignedIn {
     pub csrf_token: String,
     /// The SHA-256 of the session token, to end or keep this session.
     pub token_hash: String,
+    /// The password was right; the TOTP or recovery code is still to come.
+    pub second_factor_pending: bool,
+    /// The institution requires two-factor authentication and this person has not enrolled.
+    pub must_enrol_two_factor: bool,
 }
 
 /// A random URL-safe token of 256 bits.
@@ -106,6 +115,8 @@ pub async fn load_session(
                     display_name: session.display_name,
                     csrf_token: session.csrf_token,
                     token_hash: hash,
+                    second_factor_pending: session.second_factor_pending,
+                    must_enrol_two_factor: session.must_enrol_two_factor,
                 });
             }
             Ok(None) => {}
@@ -158,6 +169,8 @@ pub enum AuthRejection {
     SignIn(String),
     /// Signed in without the permission.
     Forbidden(Locale),
+    /// Signed in but with a step left: the second factor, or enrolling in it.
+    Redirect(&'static str),
 }
 
 impl IntoResponse for AuthRejection {
@@ -167,6 +180,7 @@ impl IntoResponse for AuthRejection {
                 Redirect::to(&format!("/login?next={}", percent_encode_path(&next))).into_response()
             }
             Self::Forbidden(locale) => AppError::forbidden(locale).into_response(),
+            Self::Redirect(path) => Redirect::to(path).into_response(),
         }
     }
 }
@@ -190,6 +204,16 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
             .await
             .unwrap_or(MaybeSession(None));
         match session {
+            Some(signed_in) if signed_in.second_factor_pending => {
+                Err(AuthRejection::Redirect(SECOND_FACTOR_PATH))
+            }
+            // Until enrolled, a person the institution requires to use two-factor
+            // authentication can reach only the enrolment page.
+            Some(signed_in)
+                if signed_in.must_enrol_two_factor && parts.uri.path() != ENROL_PATH =>
+            {
+                Err(AuthRejection::Redirect(ENROL_PATH))
+            }
             Some(signed_in) => Ok(Self(signed_in)),
             None => Err(AuthRejection::SignIn(parts.uri.path().to_owned())),
         }

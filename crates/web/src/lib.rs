@@ -157,6 +157,33 @@ pub const ROUTES: &[RouteInfo] = &[
     route("GET", "/users/{id}/edit", Some(Permission::ManageUsers)),
     route("POST", "/users/{id}/edit", Some(Permission::ManageUsers)),
     route("POST", "/users/{id}/unlock", Some(Permission::ManageUsers)),
+    route(
+        "POST",
+        "/users/{id}/two-factor/reset",
+        Some(Permission::ManageUsers),
+    ),
+    route("GET", "/login/two-factor", None),
+    route("POST", "/login/two-factor", None),
+    route(
+        "GET",
+        "/account/two-factor",
+        Some(Permission::ChangeOwnPassword),
+    ),
+    route(
+        "POST",
+        "/account/two-factor",
+        Some(Permission::ChangeOwnPassword),
+    ),
+    route(
+        "POST",
+        "/account/two-factor/disable",
+        Some(Permission::ChangeOwnPassword),
+    ),
+    route(
+        "POST",
+        "/institution/two-factor",
+        Some(Permission::EditInstitution),
+    ),
     route("GET", "/audit", Some(Permission::ViewAuditTrail)),
     route(
         "GET",
@@ -192,6 +219,9 @@ pub fn app(state: AppState) -> Router {
 
 async fn root(session: auth::MaybeSession) -> Response {
     match session.0 {
+        Some(signed_in) if signed_in.second_factor_pending => {
+            Redirect::to(auth::SECOND_FACTOR_PATH).into_response()
+        }
         Some(signed_in) if signed_in.principal.role().has(Permission::ViewDashboard) => {
             Redirect::to("/dashboard").into_response()
         }

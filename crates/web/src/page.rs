@@ -111,14 +111,16 @@ impl FromRequestParts<AppState> for Chrome {
         let locale = Locale::from_parts(parts);
         let (csrf, csrf_is_new) = expected_csrf(parts);
         let user = match parts.extensions.get::<MaybeSession>() {
-            Some(MaybeSession(Some(signed_in))) => Some(ChromeUser {
-                display_name: signed_in.display_name.clone(),
-                role_name: match locale {
-                    Locale::Ja => signed_in.principal.role().name_ja(),
-                    Locale::En => signed_in.principal.role().name_en(),
-                },
-                role: signed_in.principal.role(),
-            }),
+            Some(MaybeSession(Some(signed_in))) if !signed_in.second_factor_pending => {
+                Some(ChromeUser {
+                    display_name: signed_in.display_name.clone(),
+                    role_name: match locale {
+                        Locale::Ja => signed_in.principal.role().name_ja(),
+                        Locale::En => signed_in.principal.role().name_en(),
+                    },
+                    role: signed_in.principal.role(),
+                })
+            }
             _ => None,
         };
         let notice = parts
@@ -150,6 +152,9 @@ fn notice_from_query(query: &str, t: &'static Messages) -> Option<&'static str> 
         "user_created" => t.users_created,
         "user_updated" => t.users_updated,
         "user_unlocked" => t.users_unlocked,
+        "two_factor_disabled" => t.two_factor_disabled,
+        "two_factor_reset" => t.two_factor_reset_done,
+        "two_factor_policy" => t.two_factor_policy_saved,
         "institution_updated" => t.institution_updated,
         "password_changed" => t.password_changed,
         _ => return None,

@@ -9,4 +9,5 @@ mod security;
 mod setup;
 mod sign_in;
 mod tenancy;
+mod two_factor;
 mod users;

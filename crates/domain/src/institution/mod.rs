@@ -6,6 +6,7 @@
 mod lockout;
 mod password;
 mod people;
+mod two_factor;
 
 use std::fmt;
 
@@ -18,6 +19,7 @@ pub use people::{
     DisplayName, Grant, LoginId, NewUser, PeopleRuleViolation, Permission, Principal, RawUser,
     Role, UserId, permissions,
 };
+pub use two_factor::{TotpSecret, TwoFactorPolicy, format_recovery_code, normalize_recovery_code};
 
 /// The id of an institution (tenant).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

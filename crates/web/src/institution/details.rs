@@ -22,6 +22,8 @@ struct DetailsPage {
     kind_name: &'static str,
     created_on: jiff::civil::Date,
     can_edit: bool,
+    policy: &'static str,
+    policies: Vec<(&'static str, &'static str)>,
 }
 
 /// The institution form as posted.
@@ -84,7 +86,18 @@ pub(super) async fn show(
         .created_at
         .to_zoned_datetime(crate::tokyo())
         .date();
+    let policy = mamori_store::two_factor::policy(&state.store, &authorized.grant)
+        .await?
+        .code();
+    let t = chrome.t;
+    let policies = vec![
+        ("optional", t.two_factor_policy_optional),
+        ("administrators", t.two_factor_policy_administrators),
+        ("everyone", t.two_factor_policy_everyone),
+    ];
     chrome.render(&DetailsPage {
+        policy,
+        policies,
         chrome: chrome.clone(),
         institution,
         kind_name,

@@ -5,6 +5,7 @@ mod account;
 mod details;
 mod setup;
 mod sign_in;
+mod two_factor;
 mod users;
 
 use axum::Router;
@@ -26,6 +27,26 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/users/{id}/unlock",
             axum::routing::post(users::unlock_post),
+        )
+        .route(
+            "/users/{id}/two-factor/reset",
+            axum::routing::post(two_factor::reset_post),
+        )
+        .route(
+            "/login/two-factor",
+            get(two_factor::second_factor_get).post(two_factor::second_factor_post),
+        )
+        .route(
+            "/account/two-factor",
+            get(two_factor::enrol_get).post(two_factor::enrol_post),
+        )
+        .route(
+            "/account/two-factor/disable",
+            axum::routing::post(two_factor::disable_post),
+        )
+        .route(
+            "/institution/two-factor",
+            axum::routing::post(two_factor::policy_post),
         )
         .route("/institution", get(details::show))
         .route(

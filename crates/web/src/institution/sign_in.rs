@@ -134,11 +134,17 @@ pub(super) async fn new_post(
     let expires_at = now
         .checked_add(state.config.absolute_timeout)
         .map_err(|e| AppError::Unexpected(e.to_string()))?;
+    // With TOTP on, the password only opens the door to the second step.
+    let user_id = credentials.principal.user_id();
+    let second_factor_pending = mamori_store::two_factor::secret_of(&state.store, user_id)
+        .await?
+        .is_some();
     mamori_store::session::create(
         &state.store,
-        credentials.principal.user_id(),
+        user_id,
         &token_hash(&token),
         &random_token(),
+        second_factor_pending,
         now,
         expires_at,
     )
@@ -150,7 +156,11 @@ pub(super) async fn new_post(
         Some(max_age),
         state.config.secure_cookies,
     );
-    let next = safe_next(Some(&form.next));
+    let next = if second_factor_pending {
+        crate::auth::SECOND_FACTOR_PATH.to_owned()
+    } else {
+        safe_next(Some(&form.next))
+    };
     Ok(([(SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
 }
 
