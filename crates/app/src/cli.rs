@@ -197,6 +197,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     serve.lockout_threshold,
                     jiff::SignedDuration::from_mins(serve.lockout_minutes),
                 ),
+                probe_time_sync: true,
                 fixed_now: None,
             };
             serve_until_signal(config).await

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod cli;
 mod config;
 mod startup;
+mod time_sync;
 
 pub use config::Config;
 pub use startup::Application;

@@ -17,6 +17,7 @@ pub struct Application {
     address: SocketAddr,
     state: AppState,
     auditor: crate::audit::Auditor,
+    probe_time_sync: bool,
 }
 
 impl Application {
@@ -53,6 +54,9 @@ impl Application {
             config: Arc::new(web_config),
             clock,
             setup_token: Arc::new(Mutex::new(setup_token)),
+            time_sync: Arc::new(std::sync::RwLock::new(
+                mamori_domain::dashboard::TimeSync::Unknown,
+            )),
         };
         auditor
             .checkpoint(&state.store)
@@ -63,6 +67,7 @@ impl Application {
             address,
             state,
             auditor,
+            probe_time_sync: config.probe_time_sync,
         })
     }
 
@@ -74,6 +79,11 @@ impl Application {
     /// The setup token, while first-run setup is still open.
     pub async fn setup_token(&self) -> Option<String> {
         self.state.setup_token.lock().await.clone()
+    }
+
+    /// The time-synchronisation status the dashboard shows (tests set it).
+    pub fn time_sync(&self) -> Arc<std::sync::RwLock<mamori_domain::dashboard::TimeSync>> {
+        self.state.time_sync.clone()
     }
 
     /// The store, for tests that look behind the HTTP surface.
@@ -89,6 +99,11 @@ impl Application {
         let store = self.state.store.clone();
         let cleaner = tokio::spawn(clean_expired_sessions(store.clone()));
         let checkpointer = tokio::spawn(sign_checkpoints(store.clone(), self.auditor.clone()));
+        let time_checker = self.probe_time_sync.then(|| {
+            tokio::spawn(crate::time_sync::keep_checking(
+                self.state.time_sync.clone(),
+            ))
+        });
         let router = mamori_web::app(self.state);
         axum::serve(
             self.listener,
@@ -99,6 +114,9 @@ impl Application {
         .context("the server stopped with an error")?;
         cleaner.abort();
         checkpointer.abort();
+        if let Some(time_checker) = time_checker {
+            time_checker.abort();
+        }
         // One last checkpoint, so the trail up to shutdown is signed.
         if let Err(error) = self.auditor.checkpoint(&store).await {
             tracing::warn!(%error, "could not sign the final audit checkpoint");

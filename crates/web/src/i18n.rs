@@ -140,6 +140,10 @@ messages! {
     next_add_users: "職員ごとに利用者を登録しましょう。アカウントの共有は禁止されています（別紙2 1.）。", "Register a user for each member of staff. Shared accounts are not allowed (annex 2, 1).";
     next_check_institution: "医療機関情報（住所・電話番号）が正しいか確認しましょう。", "Check that your institution's address and telephone number are right.";
     next_checklist: "厚生労働省のサイバーセキュリティ対策チェックリストに回答しましょう（準備中の機能です）。", "Answer the MHLW cybersecurity checklist (coming soon).";
+    time_sync_label: "時刻の同期", "Clock synchronisation";
+    time_sync_ok: "NTP で同期されています", "synchronised by NTP";
+    time_sync_not: "NTP で同期されていません。記録の日時が信頼できなくなるため、ベンダに NTP（時刻同期）の設定を依頼してください（第10条(4)③ 信頼できる時刻源）。", "not synchronised by NTP. Recorded times cannot be trusted: ask your vendor to set up NTP (article 10(4)③).";
+    time_sync_unknown: "確認できませんでした。サーバーの時刻が正確か、NTP（時刻同期）が設定されているかをベンダに確認してください（第10条(4)③）。", "could not be checked. Ask your vendor whether the server's clock is kept by NTP (article 10(4)③).";
     next_all_done: "今すぐ必要な作業はありません。", "Nothing needs doing right now.";
 
     users_title: "利用者", "Users";
@@ -284,6 +288,9 @@ fn japanese_reason(why: &str) -> String {
         "must not contain the login ID" => "ログインIDを含めないでください。",
         "must not contain the name" => "氏名を含めないでください。",
         "must not be one character repeated" => "同じ文字の繰り返しは使えません。",
+        "too easy to guess: a common password, word or pattern" => {
+            "推測されやすいパスワードです（よく使われるパスワード、単語、キーボードの並び、日付など）。関係のない単語をいくつか組み合わせてください。"
+        }
         "control characters are not allowed" => "制御文字は使えません。",
         _ => "形式が正しくありません。",
     };

@@ -100,6 +100,8 @@ pub struct AppState {
     pub clock: Clock,
     /// The one-time setup token printed on the console, while setup is open.
     pub setup_token: Arc<Mutex<Option<String>>>,
+    /// Whether the system clock is NTP-synchronised, as last checked.
+    pub time_sync: Arc<std::sync::RwLock<mamori_domain::dashboard::TimeSync>>,
 }
 
 /// One route of the application and the permission it requires.

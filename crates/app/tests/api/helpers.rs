@@ -17,6 +17,7 @@ pub struct TestApp {
     pub base: String,
     pub store: mamori_store::Store,
     pub setup_token: Option<String>,
+    pub time_sync: std::sync::Arc<std::sync::RwLock<mamori_domain::dashboard::TimeSync>>,
     _database: TestDatabase,
     _data_dir: tempfile::TempDir,
 }
@@ -36,6 +37,7 @@ pub async fn spawn_app_listening_on(listen: &str) -> TestApp {
         listen: listen.parse().expect("listen address"),
         secure_cookies: false,
         lockout: mamori_domain::institution::LockoutPolicy::DEFAULT,
+        probe_time_sync: false,
         fixed_now: None,
     };
     let application = Application::build(config)
@@ -44,11 +46,13 @@ pub async fn spawn_app_listening_on(listen: &str) -> TestApp {
     let port = application.address().port();
     let store = application.store().clone();
     let setup_token = application.setup_token().await;
+    let time_sync = application.time_sync();
     tokio::spawn(application.run_until(std::future::pending()));
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
         store,
         setup_token,
+        time_sync,
         _database: database,
         _data_dir: data_dir,
     }

@@ -157,3 +157,40 @@ async fn oversized_and_malformed_bodies_are_refused_cleanly() {
         .expect("POST");
     assert!(response.status().is_client_error(), "{}", response.status());
 }
+
+#[tokio::test]
+async fn the_dashboard_warns_when_the_clock_is_not_synchronised() {
+    use mamori_domain::dashboard::TimeSync;
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let dashboard = admin.get("/dashboard").await;
+    assert!(
+        dashboard
+            .text("#time-sync")
+            .contains("確認できませんでした"),
+        "unknown until checked"
+    );
+    assert_eq!(
+        dashboard.attribute("#time-sync", "class").as_deref(),
+        Some("time-sync warning errors")
+    );
+    *app.time_sync.write().expect("lock") = TimeSync::NotSynchronised("timedatectl".into());
+    assert!(
+        admin
+            .get("/dashboard")
+            .await
+            .text("#time-sync")
+            .contains("同期されていません")
+    );
+    *app.time_sync.write().expect("lock") = TimeSync::Synchronised("timedatectl".into());
+    let dashboard = admin.get("/dashboard").await;
+    assert!(
+        dashboard
+            .text("#time-sync")
+            .contains("NTP で同期されています (timedatectl)")
+    );
+    assert_eq!(
+        dashboard.attribute("#time-sync", "class").as_deref(),
+        Some("time-sync ok notice")
+    );
+}

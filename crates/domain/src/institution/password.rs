@@ -103,6 +103,15 @@ impl PlainPassword {
                 ParseErrorKind::BadFormat("must not be one character repeated"),
             ));
         }
+        // zxcvbn knows the 30,000 most common passwords, names, words, keyboard
+        // walks, dates and repeats; score 3 means more than 10^8 guesses.
+        let strength = zxcvbn::zxcvbn(raw, &[login_id, display_name]);
+        if (strength.score() as u8) < 3 {
+            return Err(ParseError::new(
+                "password",
+                ParseErrorKind::BadFormat("too easy to guess: a common password, word or pattern"),
+            ));
+        }
         Ok(Self(raw.to_owned()))
     }
 
@@ -175,6 +184,11 @@ mod tests {
         check("TANAKA-horse-battery", false);
         check("田中花子のパスワードです", false);
         check("aaaaaaaaaaaaaaaa", false);
+        // Long enough, but among the most common passwords or a keyboard walk.
+        check("password12345", false);
+        check("qwertyuiopasdf", false);
+        check("1234567890123", false);
+        check("iloveyou123456", false);
         check(&"x1".repeat(200), false);
     }
 

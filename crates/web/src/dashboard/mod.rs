@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use mamori_domain::calendar::FiscalYear;
-use mamori_domain::dashboard::{DashboardFacts, NextStep, next_steps};
+use mamori_domain::dashboard::{DashboardFacts, NextStep, TimeSync, next_steps};
 use mamori_domain::institution::permissions;
 
 use crate::auth::Authorized;
@@ -26,6 +26,8 @@ struct DashboardPage {
     fiscal_year_label: String,
     fiscal_year_end: jiff::civil::Date,
     steps: Vec<&'static str>,
+    time_sync_ok: bool,
+    time_sync_text: String,
 }
 
 async fn show(
@@ -57,7 +59,19 @@ async fn show(
         crate::i18n::Locale::Ja => fiscal_year.label_ja(),
         crate::i18n::Locale::En => fiscal_year.label_en(),
     };
+    let time_sync = state
+        .time_sync
+        .read()
+        .map(|status| status.clone())
+        .unwrap_or_default();
+    let (time_sync_ok, time_sync_text) = match time_sync {
+        TimeSync::Synchronised(source) => (true, format!("{} ({source})", t.time_sync_ok)),
+        TimeSync::NotSynchronised(_) => (false, t.time_sync_not.to_owned()),
+        TimeSync::Unknown => (false, t.time_sync_unknown.to_owned()),
+    };
     chrome.render(&DashboardPage {
+        time_sync_ok,
+        time_sync_text,
         chrome: chrome.clone(),
         institution_name: institution.details.name().to_owned(),
         today,
