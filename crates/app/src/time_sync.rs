@@ -36,13 +36,13 @@ pub async fn keep_checking(status: Arc<RwLock<TimeSync>>) {
     let mut interval = tokio::time::interval(std::time::Duration::from_secs(600));
     loop {
         interval.tick().await;
-        if let Ok(latest) = tokio::task::spawn_blocking(probe).await {
-            if let Ok(mut current) = status.write() {
-                if *current != latest {
-                    tracing::info!(?latest, "time synchronisation status");
-                }
-                *current = latest;
+        if let Ok(latest) = tokio::task::spawn_blocking(probe).await
+            && let Ok(mut current) = status.write()
+        {
+            if *current != latest {
+                tracing::info!(?latest, "time synchronisation status");
             }
+            *current = latest;
         }
     }
 }
