@@ -96,6 +96,9 @@ struct ServeArgs {
     /// Consecutive failed sign-ins that lock an account.
     #[arg(long, env = "MAMORI_LOCKOUT_THRESHOLD", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=100))]
     lockout_threshold: u32,
+    /// Sign-in attempts allowed per source address, and per login ID, each minute (0: no limit).
+    #[arg(long, env = "MAMORI_SIGN_IN_ATTEMPTS_PER_MINUTE", default_value_t = 30)]
+    sign_in_attempts_per_minute: u32,
     /// Minutes an account stays locked.
     #[arg(long, env = "MAMORI_LOCKOUT_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(i64).range(1..=1440))]
     lockout_minutes: i64,
@@ -198,6 +201,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     jiff::SignedDuration::from_mins(serve.lockout_minutes),
                 ),
                 probe_time_sync: true,
+                sign_in_attempts_per_minute: serve.sign_in_attempts_per_minute,
                 fixed_now: None,
             };
             serve_until_signal(config).await

@@ -46,6 +46,7 @@ impl Application {
             secure_cookies: config.secure_cookies,
             listens_on_loopback: config.listen.ip().is_loopback(),
             lockout: config.lockout,
+            sign_in_attempts_per_minute: config.sign_in_attempts_per_minute,
             ..WebConfig::default()
         };
         let clock = config.fixed_now.map_or(Clock::System, Clock::Fixed);
@@ -54,6 +55,9 @@ impl Application {
             config: Arc::new(web_config),
             clock,
             setup_token: Arc::new(Mutex::new(setup_token)),
+            rate_limiter: Arc::new(mamori_web::rate_limit::RateLimiter::new(
+                config.sign_in_attempts_per_minute,
+            )),
             time_sync: Arc::new(std::sync::RwLock::new(
                 mamori_domain::dashboard::TimeSync::Unknown,
             )),

@@ -118,6 +118,13 @@ impl Store {
         self.backend
     }
 
+    /// The pool, for the store's own benchmarks (`benches/`), which compare the audit
+    /// trail with raw inserts; nothing else outside this crate may touch SQL.
+    #[doc(hidden)]
+    pub fn pool_for_benchmarks(&self) -> &AnyPool {
+        &self.pool
+    }
+
     /// The pool, for the store's own modules.
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool

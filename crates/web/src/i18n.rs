@@ -129,6 +129,7 @@ messages! {
     sign_in_title: "ログイン", "Sign in";
     sign_in_submit: "ログイン", "Sign in";
     sign_in_failed: "ログインIDまたはパスワードが正しくありません。", "The login ID or password is wrong.";
+    too_many_attempts: "ログインの試行が多すぎます。1分ほど待ってから、もう一度お試しください。", "Too many sign-in attempts. Wait a minute and try again.";
     signed_out: "ログアウトしました。", "You have signed out.";
 
     dashboard_title: "ホーム", "Home";

@@ -16,6 +16,7 @@ mod error;
 pub mod i18n;
 mod institution;
 mod page;
+pub mod rate_limit;
 mod security;
 
 use std::sync::Arc;
@@ -45,6 +46,8 @@ pub struct WebConfig {
     pub password_policy: PasswordPolicy,
     /// How many failed sign-ins lock an account, and for how long.
     pub lockout: LockoutPolicy,
+    /// Sign-in attempts allowed per source address, and per login ID, each minute (0: no limit).
+    pub sign_in_attempts_per_minute: u32,
 }
 
 impl Default for WebConfig {
@@ -56,6 +59,7 @@ impl Default for WebConfig {
             absolute_timeout: jiff::SignedDuration::from_hours(12),
             password_policy: PasswordPolicy::DEFAULT,
             lockout: LockoutPolicy::DEFAULT,
+            sign_in_attempts_per_minute: 30,
         }
     }
 }
@@ -100,6 +104,8 @@ pub struct AppState {
     pub clock: Clock,
     /// The one-time setup token printed on the console, while setup is open.
     pub setup_token: Arc<Mutex<Option<String>>>,
+    /// Sign-in rate limits.
+    pub rate_limiter: Arc<rate_limit::RateLimiter>,
     /// Whether the system clock is NTP-synchronised, as last checked.
     pub time_sync: Arc<std::sync::RwLock<mamori_domain::dashboard::TimeSync>>,
 }

@@ -38,6 +38,7 @@ pub async fn spawn_app_listening_on(listen: &str) -> TestApp {
         secure_cookies: false,
         lockout: mamori_domain::institution::LockoutPolicy::DEFAULT,
         probe_time_sync: false,
+        sign_in_attempts_per_minute: 30,
         fixed_now: None,
     };
     let application = Application::build(config)

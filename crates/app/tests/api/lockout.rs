@@ -132,3 +132,20 @@ async fn only_user_managers_may_unlock() {
         .await;
     assert_eq!(page.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn sign_in_attempts_are_rate_limited_per_address() {
+    let app = spawn_app().await;
+    app.set_up().await;
+    let browser = app.browser();
+    // 30 a minute per address: spread over unknown IDs so no account locks first.
+    for attempt in 0..30 {
+        let page = browser
+            .sign_in(&format!("guess-{attempt}"), "whatever it is")
+            .await;
+        assert_eq!(page.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
+    }
+    let page = browser.sign_in("admin", PASSWORD).await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.text(".error-message").contains("1分ほど待って"));
+}

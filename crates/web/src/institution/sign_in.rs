@@ -74,6 +74,28 @@ pub(super) async fn new_post(
     let source = peer
         .map(|address| address.ip().to_string())
         .unwrap_or_default();
+    // Both counted before either is checked, so a refused attempt still counts.
+    let now_instant = std::time::Instant::now();
+    let login_key = format!(
+        "id:{}",
+        form.login_id
+            .trim()
+            .to_ascii_lowercase()
+            .chars()
+            .take(64)
+            .collect::<String>()
+    );
+    let address_allowed = state
+        .rate_limiter
+        .allow(&format!("ip:{source}"), now_instant);
+    let login_allowed = state.rate_limiter.allow(&login_key, now_instant);
+    if !(address_allowed && login_allowed) {
+        return Err(AppError::User {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            locale: chrome.locale,
+            message: chrome.t.too_many_attempts.to_owned(),
+        });
+    }
     let credentials = match LoginId::parse(&form.login_id) {
         Ok(login_id) => mamori_store::people::find_credentials(&state.store, &login_id).await?,
         Err(_) => None,

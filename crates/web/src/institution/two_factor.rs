@@ -67,6 +67,16 @@ pub(super) async fn second_factor_post(
         return Ok(Redirect::to("/login").into_response());
     };
     let user_id = signed_in.principal.user_id();
+    if !state.rate_limiter.allow(
+        &format!("second-factor:{user_id}"),
+        std::time::Instant::now(),
+    ) {
+        return Err(AppError::User {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            locale: chrome.locale,
+            message: chrome.t.too_many_attempts.to_owned(),
+        });
+    }
     let now = state.clock.now();
     let accepted = match mamori_store::two_factor::secret_of(&state.store, user_id).await? {
         Some(secret) => {
