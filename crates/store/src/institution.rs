@@ -248,3 +248,85 @@ pub async fn count_active_users<P: permissions::Marker>(
             .await?;
     Ok(n_users)
 }
+
+/// The password rule for an account of the grant's institution: `user_id` is the
+/// account's owner, or `None` for an account being created (no two-factor yet).
+pub async fn password_policy<P: permissions::Marker>(
+    store: &Store,
+    grant: &Grant<P>,
+    user_id: Option<UserId>,
+) -> Result<mamori_domain::institution::PasswordPolicy, Error> {
+    let reason: Option<String> =
+        sqlx::query_scalar("SELECT password_relaxation_reason FROM institutions WHERE id = $1")
+            .bind(grant.institution_id().get())
+            .fetch_one(store.pool())
+            .await?;
+    let has_two_factor = match user_id {
+        Some(user_id) => {
+            let secret: Option<Option<String>> = sqlx::query_scalar(
+                "SELECT totp_secret FROM users WHERE id = $1 AND institution_id = $2",
+            )
+            .bind(user_id.get())
+            .bind(grant.institution_id().get())
+            .fetch_optional(store.pool())
+            .await?;
+            secret.flatten().is_some()
+        }
+        None => false,
+    };
+    Ok(mamori_domain::institution::PasswordPolicy::for_account(
+        reason.is_some(),
+        has_two_factor,
+    ))
+}
+
+/// The recorded reason for accepting 10-character passwords, if the rule is relaxed.
+pub async fn password_relaxation<P: permissions::Marker>(
+    store: &Store,
+    grant: &Grant<P>,
+) -> Result<Option<String>, Error> {
+    let reason: Option<String> =
+        sqlx::query_scalar("SELECT password_relaxation_reason FROM institutions WHERE id = $1")
+            .bind(grant.institution_id().get())
+            .fetch_one(store.pool())
+            .await?;
+    Ok(reason)
+}
+
+/// Relaxes the password rule to 10 characters with a reason, or restores 13 (`None`).
+pub async fn set_password_relaxation(
+    store: &Store,
+    grant: &Grant<permissions::EditInstitution>,
+    relaxation: Option<&mamori_domain::institution::PasswordRelaxation>,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    let mut transaction = store.pool().begin().await?;
+    let before: Option<String> =
+        sqlx::query_scalar("SELECT password_relaxation_reason FROM institutions WHERE id = $1")
+            .bind(grant.institution_id().get())
+            .fetch_one(&mut *transaction)
+            .await?;
+    let after = relaxation.map(|relaxation| relaxation.reason().to_owned());
+    sqlx::query("UPDATE institutions SET password_relaxation_reason = $1 WHERE id = $2")
+        .bind(after.as_deref())
+        .bind(grant.institution_id().get())
+        .execute(&mut *transaction)
+        .await?;
+    audit_log::append(
+        &mut transaction,
+        &NewAuditEvent {
+            institution_id: Some(grant.institution_id()),
+            actor: Actor::User(grant.principal().user_id()),
+            action: "institution.password_rule",
+            target: format!("institution:{}", grant.institution_id()),
+            detail: json!({
+                "before": { "min_length": if before.is_some() { 10 } else { 13 }, "reason": before },
+                "after": { "min_length": if after.is_some() { 10 } else { 13 }, "reason": after },
+            }),
+        },
+        now,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(())
+}

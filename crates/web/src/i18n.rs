@@ -218,6 +218,14 @@ messages! {
     two_factor_policy_optional: "任意（各自で設定）", "Optional";
     two_factor_policy_administrators: "管理者（安全管理責任者・企画管理者・システム運用担当者）は必須", "Required for administrators";
     two_factor_policy_everyone: "全員必須", "Required for everyone";
+    password_rule_title: "パスワードの最低文字数", "Minimum password length";
+    password_rule_13: "13文字（推奨・既定）", "13 characters (recommended, default)";
+    password_rule_10: "10文字（理由の記録が必要）", "10 characters (a recorded reason is required)";
+    password_rule_help: "二要素認証を使わないアカウントは、13文字以上であれば定期的なパスワード変更が不要になります（令和7年度チェックリスト 2-⑦）。10文字にする場合は理由を記録します。二要素認証を使うアカウントは常に10文字以上です。", "Without two-factor authentication, 13 or more characters waive periodic password changes (FY2025 checklist 2-⑦). Relaxing to 10 needs a recorded reason. Accounts with two-factor authentication always need 10 or more.";
+    password_rule_reason: "10文字にする理由", "Reason for 10 characters";
+    password_rule_current_reason: "記録された理由", "Recorded reason";
+    password_rule_reason_required: "10文字にする場合は、その理由を入力してください。", "Enter the reason for allowing 10 characters.";
+    password_rule_saved: "パスワードの規則を保存しました。", "The password rule was saved.";
     two_factor_policy_saved: "二要素認証の設定を保存しました。", "The two-factor rule was saved.";
     password_changed: "パスワードを変更しました。他の端末でのログインは終了しました。", "Your password was changed. Your other sessions have ended.";
     password_current_wrong: "現在のパスワードが正しくありません。", "The current password is wrong.";

@@ -192,6 +192,11 @@ pub const ROUTES: &[RouteInfo] = &[
         "/institution/two-factor",
         Some(Permission::EditInstitution),
     ),
+    route(
+        "POST",
+        "/institution/password-rule",
+        Some(Permission::EditInstitution),
+    ),
     route("GET", "/audit", Some(Permission::ViewAuditTrail)),
     route(
         "GET",

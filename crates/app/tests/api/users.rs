@@ -235,3 +235,71 @@ async fn changing_ones_password_keeps_this_session_and_ends_the_others() {
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn ten_character_passwords_need_a_recorded_reason() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let short_but_strong = "Zq7#mK2$vLp";
+    let fields = |login_id: &str| {
+        [
+            ("login_id", login_id.to_owned()),
+            ("display_name", "短縮 花子".to_owned()),
+            ("role", "staff".to_owned()),
+            ("password", short_but_strong.to_owned()),
+        ]
+    };
+    let refused = admin
+        .submit("/users/new", "/users/new", &fields("short-one"))
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.errors().iter().any(|e| e.contains("13文字以上")),
+        "{:?}",
+        refused.errors()
+    );
+
+    let no_reason = admin
+        .submit(
+            "/institution",
+            "/institution/password-rule",
+            &[("min_length", "10".into()), ("reason", " ".into())],
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::BAD_REQUEST);
+    assert!(no_reason.text(".error-message").contains("理由"));
+    let reason = "院内の電子カルテが12文字までしか受け付けないため（ベンダ回答 令和8年10月）";
+    let saved = admin
+        .submit(
+            "/institution",
+            "/institution/password-rule",
+            &[("min_length", "10".into()), ("reason", reason.into())],
+        )
+        .await;
+    assert_eq!(
+        saved.location.as_deref(),
+        Some("/institution?done=password_rule")
+    );
+    assert!(
+        admin
+            .get("/institution")
+            .await
+            .text("#password-relaxation")
+            .contains(reason)
+    );
+    let accepted = admin
+        .submit("/users/new", "/users/new", &fields("short-two"))
+        .await;
+    assert_eq!(
+        accepted.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        accepted.errors()
+    );
+    let audit = admin.get("/audit").await;
+    let detail = audit.text("#audit-events tr[data-action='institution.password_rule'] td.detail");
+    assert!(
+        detail.contains(reason) && detail.contains("\"min_length\":10"),
+        "{detail}"
+    );
+}

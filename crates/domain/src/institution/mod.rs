@@ -14,7 +14,9 @@ use crate::error::required_text;
 use crate::{ParseError, ParseErrorKind};
 
 pub use lockout::{LockState, LockoutPolicy, SignInVerdict};
-pub use password::{PasswordHash, PasswordPolicy, PlainPassword, hash_password, verify_password};
+pub use password::{
+    PasswordHash, PasswordPolicy, PasswordRelaxation, PlainPassword, hash_password, verify_password,
+};
 pub use people::{
     DisplayName, Grant, LoginId, NewUser, PeopleRuleViolation, Permission, Principal, RawUser,
     Role, UserId, permissions,

@@ -31,6 +31,36 @@ impl PasswordPolicy {
     pub fn min_length(&self) -> usize {
         self.min_length
     }
+
+    /// The policy for one account: 13 characters, or 10 (第4条⑧) when the account
+    /// has two-factor authentication (which waives periodic changes by itself) or
+    /// the institution relaxed the rule with a recorded reason.
+    pub fn for_account(institution_relaxed: bool, has_two_factor: bool) -> Self {
+        if institution_relaxed || has_two_factor {
+            Self {
+                min_length: Self::FLOOR,
+            }
+        } else {
+            Self::DEFAULT
+        }
+    }
+}
+
+/// An institution's decision to accept 10-character passwords, with its reason
+/// (FY2025 checklist 2-⑦: the reason must be on record).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswordRelaxation(String);
+
+impl PasswordRelaxation {
+    /// Parses the reason: required, at most 500 characters.
+    pub fn parse(reason: &str) -> Result<Self, ParseError> {
+        crate::error::required_text("reason", reason, 500).map(Self)
+    }
+
+    /// The reason.
+    pub fn reason(&self) -> &str {
+        &self.0
+    }
 }
 
 impl Default for PasswordPolicy {
@@ -190,6 +220,19 @@ mod tests {
         check("1234567890123", false);
         check("iloveyou123456", false);
         check(&"x1".repeat(200), false);
+    }
+
+    #[test]
+    fn ten_characters_need_two_factor_or_a_recorded_relaxation() {
+        assert_eq!(PasswordPolicy::for_account(false, false).min_length(), 13);
+        assert_eq!(PasswordPolicy::for_account(false, true).min_length(), 10);
+        assert_eq!(PasswordPolicy::for_account(true, false).min_length(), 10);
+        assert!(PasswordRelaxation::parse("  ").is_err());
+        assert_eq!(
+            PasswordRelaxation::parse(" 電子カルテが12文字までのため ")
+                .map(|r| r.reason().to_owned()),
+            Ok("電子カルテが12文字までのため".to_owned())
+        );
     }
 
     #[test]

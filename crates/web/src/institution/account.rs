@@ -62,14 +62,16 @@ pub(super) async fn password_post(
     if !current_ok {
         errors.push(chrome.t.password_current_wrong.to_owned());
     }
-    let new_password = PlainPassword::parse_new(
-        &form.password,
-        state.config.password_policy,
-        &user.login_id,
-        &user.display_name,
+    let policy = mamori_store::institution::password_policy(
+        &state.store,
+        &authorized.grant,
+        Some(user.principal.user_id()),
     )
-    .map_err(|e| errors.push(describe(&e, chrome.locale)))
-    .ok();
+    .await?;
+    let new_password =
+        PlainPassword::parse_new(&form.password, policy, &user.login_id, &user.display_name)
+            .map_err(|e| errors.push(describe(&e, chrome.locale)))
+            .ok();
     if form.password != form.password_confirm {
         errors.push(chrome.t.password_mismatch.to_owned());
     }

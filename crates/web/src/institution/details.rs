@@ -24,6 +24,15 @@ struct DetailsPage {
     can_edit: bool,
     policy: &'static str,
     policies: Vec<(&'static str, &'static str)>,
+    password_relaxation: Option<String>,
+}
+
+/// The password-rule form as posted.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+pub struct PasswordRuleForm {
+    min_length: String,
+    reason: String,
 }
 
 /// The institution form as posted.
@@ -95,9 +104,12 @@ pub(super) async fn show(
         ("administrators", t.two_factor_policy_administrators),
         ("everyone", t.two_factor_policy_everyone),
     ];
+    let password_relaxation =
+        mamori_store::institution::password_relaxation(&state.store, &authorized.grant).await?;
     chrome.render(&DetailsPage {
         policy,
         policies,
+        password_relaxation,
         chrome: chrome.clone(),
         institution,
         kind_name,
@@ -158,4 +170,29 @@ pub(super) async fn edit_post(
             chrome.render_with_status(StatusCode::BAD_REQUEST, &edit_page(&chrome, form, errors))
         }
     }
+}
+
+pub(super) async fn password_rule_post(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::EditInstitution>,
+    CsrfForm(form): CsrfForm<PasswordRuleForm>,
+) -> Result<Response, AppError> {
+    let relaxation = match form.min_length.trim() {
+        "13" => None,
+        "10" => Some(
+            mamori_domain::institution::PasswordRelaxation::parse(&form.reason).map_err(|_| {
+                AppError::bad_request(chrome.locale, chrome.t.password_rule_reason_required)
+            })?,
+        ),
+        _ => return Err(AppError::bad_request(chrome.locale, chrome.t.err_choice)),
+    };
+    mamori_store::institution::set_password_relaxation(
+        &state.store,
+        &authorized.grant,
+        relaxation.as_ref(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to("/institution?done=password_rule").into_response())
 }

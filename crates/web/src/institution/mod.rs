@@ -48,6 +48,10 @@ pub(crate) fn router() -> Router<AppState> {
             "/institution/two-factor",
             axum::routing::post(two_factor::policy_post),
         )
+        .route(
+            "/institution/password-rule",
+            axum::routing::post(details::password_rule_post),
+        )
         .route("/institution", get(details::show))
         .route(
             "/institution/edit",

@@ -151,17 +151,15 @@ pub(super) async fn new_post(
         role: &form.role,
     };
     let mut errors: Vec<String> = Vec::new();
+    let policy =
+        mamori_store::institution::password_policy(&state.store, &authorized.grant, None).await?;
     let new_user = NewUser::parse(raw)
         .map_err(|e| errors.extend(e.iter().map(|e| describe(e, chrome.locale))))
         .ok();
-    let password = PlainPassword::parse_new(
-        &form.password,
-        state.config.password_policy,
-        &form.login_id,
-        &form.display_name,
-    )
-    .map_err(|e| errors.push(describe(&e, chrome.locale)))
-    .ok();
+    let password =
+        PlainPassword::parse_new(&form.password, policy, &form.login_id, &form.display_name)
+            .map_err(|e| errors.push(describe(&e, chrome.locale)))
+            .ok();
     let (Some(new_user), Some(password), true) = (new_user, password, errors.is_empty()) else {
         return chrome.render_with_status(
             StatusCode::BAD_REQUEST,
