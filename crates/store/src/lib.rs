@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit_log;
+pub mod break_glass;
 mod error;
 pub mod institution;
 pub mod people;

@@ -23,6 +23,10 @@ pub struct User {
     pub role: Role,
     /// Whether the account may sign in.
     pub active: bool,
+    /// Whether this is a 非常時用アカウント.
+    pub break_glass: bool,
+    /// Whether the break-glass account was used and waits for a password reset.
+    pub break_glass_spent: bool,
     /// Until when the account is locked after failed sign-ins, if it is (it may be past).
     pub locked_until: Option<jiff::Timestamp>,
     /// When it was created.
@@ -53,8 +57,7 @@ pub struct UserChange {
     pub active: bool,
 }
 
-const USER_COLUMNS: &str =
-    "id, login_id, display_name, role, active, locked_until, created_at, updated_at";
+const USER_COLUMNS: &str = "id, login_id, display_name, role, active, locked_until, created_at, updated_at, break_glass, break_glass_spent";
 
 /// Adds a user to the grant's institution.
 pub async fn insert(
@@ -91,8 +94,9 @@ pub(crate) async fn insert_in(
     now: jiff::Timestamp,
 ) -> Result<UserId, Error> {
     let user_id: i64 = sqlx::query_scalar(
-        "INSERT INTO users (institution_id, login_id, display_name, role, password_hash, active, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 1, $6, $6) RETURNING id",
+        "INSERT INTO users (institution_id, login_id, display_name, role, password_hash, active, created_at, updated_at,
+                            break_glass)
+         VALUES ($1, $2, $3, $4, $5, 1, $6, $6, $7) RETURNING id",
     )
     .bind(institution_id.get())
     .bind(new_user.login_id().as_str())
@@ -100,6 +104,7 @@ pub(crate) async fn insert_in(
     .bind(new_user.role().code())
     .bind(password_hash.as_str())
     .bind(to_micros(now))
+    .bind(i64::from(new_user.is_break_glass()))
     .fetch_one(&mut *connection)
     .await
     .map_err(Error::conflict_on("login_id"))?;
@@ -116,6 +121,7 @@ pub(crate) async fn insert_in(
                 "display_name": new_user.display_name().as_str(),
                 "role": new_user.role().code(),
                 "active": true,
+                "break_glass": new_user.is_break_glass(),
             }}),
         },
         now,
@@ -318,6 +324,8 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, Error> {
         locked_until: row
             .try_get::<Option<i64>, _>("locked_until")?
             .map(from_micros),
+        break_glass: row.try_get::<i64, _>("break_glass")? == 1,
+        break_glass_spent: row.try_get::<i64, _>("break_glass_spent")? == 1,
         created_at: from_micros(row.try_get("created_at")?),
         updated_at: from_micros(row.try_get("updated_at")?),
     })
@@ -341,17 +349,21 @@ pub async fn record_sign_in(
         .bind(user_id)
         .execute(&mut *transaction)
         .await?;
-    let row = sqlx::query("SELECT failed_sign_ins, locked_until, active FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(&mut *transaction)
-        .await?;
+    let row = sqlx::query(
+        "SELECT failed_sign_ins, locked_until, active, break_glass_spent FROM users WHERE id = $1",
+    )
+    .bind(user_id)
+    .fetch_one(&mut *transaction)
+    .await?;
     let before = LockState {
         failures: row.try_get("failed_sign_ins")?,
         locked_until: row
             .try_get::<Option<i64>, _>("locked_until")?
             .map(from_micros),
     };
-    let active = row.try_get::<i64, _>("active")? == 1;
+    // A used break-glass account stays shut until its password is reset.
+    let spent = row.try_get::<i64, _>("break_glass_spent")? == 1;
+    let active = row.try_get::<i64, _>("active")? == 1 && !spent;
     let (verdict, after) = policy.judge(before, password_matches, active, now);
     if after != before {
         sqlx::query("UPDATE users SET failed_sign_ins = $1, locked_until = $2 WHERE id = $3")
@@ -369,6 +381,7 @@ pub async fn record_sign_in(
         SignInVerdict::Success => "ok",
         SignInVerdict::WrongPassword { .. } => "wrong_password",
         SignInVerdict::Locked => "locked",
+        SignInVerdict::Inactive if spent => "break_glass_spent",
         SignInVerdict::Inactive => "inactive",
     };
     let target = format!("user:{}", principal.user_id());

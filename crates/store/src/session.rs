@@ -22,6 +22,8 @@ pub struct Session {
     /// The institution requires two-factor authentication of this person and they
     /// have not enrolled yet.
     pub must_enrol_two_factor: bool,
+    /// A break-glass account whose session has not stated its reason yet.
+    pub break_glass_reason_pending: bool,
 }
 
 /// Stores a new session; `second_factor_pending` for one that still needs its TOTP code.
@@ -62,7 +64,8 @@ pub async fn load(
     let idle_micros = i64::try_from(idle_timeout.as_micros()).unwrap_or(i64::MAX);
     let row = sqlx::query(
         "SELECT s.csrf_token, s.last_seen_at, s.second_factor_pending, u.id, u.institution_id, u.role, u.login_id,
-                u.display_name, u.totp_secret IS NOT NULL AS enrolled, i.two_factor_policy
+                u.display_name, u.totp_secret IS NOT NULL AS enrolled, i.two_factor_policy, u.break_glass,
+                (SELECT COUNT(*) FROM break_glass_uses b WHERE b.session_token_hash = s.token_hash) AS n_reasons
          FROM sessions s JOIN users u ON u.id = s.user_id JOIN institutions i ON i.id = u.institution_id
          WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active = 1",
     )
@@ -93,7 +96,10 @@ pub async fn load(
         Ok(enrolled) => enrolled,
         Err(_) => row.try_get::<i64, _>("enrolled")? == 1,
     };
+    let break_glass = row.try_get::<i64, _>("break_glass")? == 1;
+    let n_reasons: i64 = row.try_get("n_reasons")?;
     Ok(Some(Session {
+        break_glass_reason_pending: break_glass && n_reasons == 0,
         second_factor_pending: row.try_get::<i64, _>("second_factor_pending")? == 1,
         must_enrol_two_factor: policy.requires(role) && !enrolled,
         principal: Principal::new(

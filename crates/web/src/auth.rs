@@ -21,6 +21,8 @@ use crate::{AppError, AppState};
 
 /// Where a session that passed the password goes for its second factor.
 pub const SECOND_FACTOR_PATH: &str = "/login/two-factor";
+/// Where a break-glass account states why it is used.
+pub const BREAK_GLASS_PATH: &str = "/break-glass";
 /// Where two-factor authentication is set up.
 pub const ENROL_PATH: &str = "/account/two-factor";
 
@@ -50,6 +52,8 @@ pub struct SignedIn {
     pub second_factor_pending: bool,
     /// The institution requires two-factor authentication and this person has not enrolled.
     pub must_enrol_two_factor: bool,
+    /// A break-glass account that has not stated why it is being used.
+    pub break_glass_reason_pending: bool,
 }
 
 /// A random URL-safe token of 256 bits.
@@ -117,6 +121,7 @@ pub async fn load_session(
                     token_hash: hash,
                     second_factor_pending: session.second_factor_pending,
                     must_enrol_two_factor: session.must_enrol_two_factor,
+                    break_glass_reason_pending: session.break_glass_reason_pending,
                 });
             }
             Ok(None) => {}
@@ -206,6 +211,12 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
         match session {
             Some(signed_in) if signed_in.second_factor_pending => {
                 Err(AuthRejection::Redirect(SECOND_FACTOR_PATH))
+            }
+            // A break-glass account states its reason before anything else.
+            Some(signed_in)
+                if signed_in.break_glass_reason_pending && parts.uri.path() != BREAK_GLASS_PATH =>
+            {
+                Err(AuthRejection::Redirect(BREAK_GLASS_PATH))
             }
             // Until enrolled, a person the institution requires to use two-factor
             // authentication can reach only the enrolment page.

@@ -197,6 +197,18 @@ pub const ROUTES: &[RouteInfo] = &[
         "/institution/password-rule",
         Some(Permission::EditInstitution),
     ),
+    route("GET", "/break-glass", None),
+    route("POST", "/break-glass", None),
+    route(
+        "POST",
+        "/break-glass/{id}/acknowledge",
+        Some(Permission::EditInstitution),
+    ),
+    route(
+        "POST",
+        "/users/{id}/password",
+        Some(Permission::ManageUsers),
+    ),
     route("GET", "/audit", Some(Permission::ViewAuditTrail)),
     route(
         "GET",

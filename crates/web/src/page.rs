@@ -156,6 +156,7 @@ fn notice_from_query(query: &str, t: &'static Messages) -> Option<&'static str> 
         "two_factor_reset" => t.two_factor_reset_done,
         "two_factor_policy" => t.two_factor_policy_saved,
         "password_rule" => t.password_rule_saved,
+        "password_reset" => t.password_reset_done,
         "institution_updated" => t.institution_updated,
         "password_changed" => t.password_changed,
         _ => return None,

@@ -2,6 +2,7 @@
 //! HTTP, on SQLite or on the PostgreSQL server named by `TEST_DATABASE_URL`.
 
 mod audit_trail;
+mod break_glass;
 mod helpers;
 mod lockout;
 mod roles;

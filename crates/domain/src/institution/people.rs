@@ -371,6 +371,7 @@ pub struct NewUser {
     login_id: LoginId,
     display_name: DisplayName,
     role: Role,
+    break_glass: bool,
 }
 
 impl NewUser {
@@ -389,9 +390,23 @@ impl NewUser {
                 login_id,
                 display_name,
                 role,
+                break_glass: false,
             }),
             _ => Err(errors),
         }
+    }
+
+    /// Marks the account as a 非常時用アカウント (break-glass, 第4条⑰): each use
+    /// needs a stated reason, alerts the 安全管理責任者, and spends the account until
+    /// its password is reset.
+    pub fn with_break_glass(mut self, break_glass: bool) -> Self {
+        self.break_glass = break_glass;
+        self
+    }
+
+    /// Whether this is a break-glass account.
+    pub fn is_break_glass(&self) -> bool {
+        self.break_glass
     }
 
     /// ログインID

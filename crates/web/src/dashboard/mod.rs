@@ -28,6 +28,15 @@ struct DashboardPage {
     steps: Vec<&'static str>,
     time_sync_ok: bool,
     time_sync_text: String,
+    break_glass_uses: Vec<BreakGlassRow>,
+}
+
+/// A break-glass use as the alert shows it.
+struct BreakGlassRow {
+    id: i64,
+    when: String,
+    login_id: String,
+    reason: String,
 }
 
 async fn show(
@@ -69,7 +78,29 @@ async fn show(
         TimeSync::NotSynchronised(_) => (false, t.time_sync_not.to_owned()),
         TimeSync::Unknown => (false, t.time_sync_unknown.to_owned()),
     };
+    // Only a 安全管理責任者 (who may edit the institution) is alerted to break-glass uses.
+    let break_glass_uses = match authorized
+        .user
+        .principal
+        .grant::<permissions::EditInstitution>()
+    {
+        Some(grant) => mamori_store::break_glass::unacknowledged(&state.store, &grant)
+            .await?
+            .into_iter()
+            .map(|break_glass_use| {
+                let zoned = break_glass_use.started_at.to_zoned_datetime(crate::tokyo());
+                BreakGlassRow {
+                    id: break_glass_use.id,
+                    when: format!("{} {}", chrome.date(&zoned.date()), zoned.strftime("%H:%M")),
+                    login_id: break_glass_use.login_id,
+                    reason: break_glass_use.reason,
+                }
+            })
+            .collect(),
+        None => Vec::new(),
+    };
     chrome.render(&DashboardPage {
+        break_glass_uses,
         time_sync_ok,
         time_sync_text,
         chrome: chrome.clone(),

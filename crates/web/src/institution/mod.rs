@@ -2,6 +2,7 @@
 //! institution's details and one's own password.
 
 mod account;
+mod break_glass;
 mod details;
 mod setup;
 mod sign_in;
@@ -51,6 +52,18 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/institution/password-rule",
             axum::routing::post(details::password_rule_post),
+        )
+        .route(
+            "/break-glass",
+            get(break_glass::reason_get).post(break_glass::reason_post),
+        )
+        .route(
+            "/break-glass/{id}/acknowledge",
+            axum::routing::post(break_glass::acknowledge_post),
+        )
+        .route(
+            "/users/{id}/password",
+            axum::routing::post(break_glass::reset_password_post),
         )
         .route("/institution", get(details::show))
         .route(

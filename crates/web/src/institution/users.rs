@@ -40,6 +40,7 @@ pub struct NewUserForm {
     display_name: String,
     role: String,
     password: String,
+    break_glass: String,
 }
 
 #[derive(Template)]
@@ -155,7 +156,8 @@ pub(super) async fn new_post(
         mamori_store::institution::password_policy(&state.store, &authorized.grant, None).await?;
     let new_user = NewUser::parse(raw)
         .map_err(|e| errors.extend(e.iter().map(|e| describe(e, chrome.locale))))
-        .ok();
+        .ok()
+        .map(|new_user| new_user.with_break_glass(form.break_glass == "on"));
     let password =
         PlainPassword::parse_new(&form.password, policy, &form.login_id, &form.display_name)
             .map_err(|e| errors.push(describe(&e, chrome.locale)))
