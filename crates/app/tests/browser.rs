@@ -260,6 +260,21 @@ async fn first_run_setup_and_sign_in_in_a_real_browser() {
             .contains("利用者を登録")
     );
     keep_screenshot(&client, "dashboard").await;
+    for (path, name) in [
+        ("/institution", "institution"),
+        ("/users", "users"),
+        ("/audit", "audit"),
+    ] {
+        client
+            .goto(&format!("{}{path}", app.base))
+            .await
+            .expect("open");
+        keep_screenshot(&client, name).await;
+    }
+    client
+        .goto(&format!("{}/dashboard", app.base))
+        .await
+        .expect("open");
 
     click_and_wait(&client, "form[action='/logout'] button").await;
     assert_eq!(path_of(&client).await, "/login?done=signed_out");
