@@ -296,17 +296,18 @@ pub enum ChainProblem {
 /// recorded when it was appended. An attacker who
 /// also rewrote the recorded hashes is caught by the signed checkpoints instead.
 pub async fn walk_chain(store: &Store) -> Result<ChainReport, Error> {
-    let rows = sqlx::query(
+    let mut rows = sqlx::query(
         "SELECT id, institution_id, occurred_at, actor_user_id, actor_label, action, target, detail,
                 position, leaf_hash
          FROM audit_events ORDER BY position",
     )
-    .fetch_all(store.pool())
-    .await?;
+    // Streamed: a trail of millions of entries is never held in memory at once.
+    .fetch(store.pool());
     let mut frontier = mamori_tlog::Frontier::new();
-    let mut leaf_hashes = Vec::with_capacity(rows.len());
+    let mut leaf_hashes = Vec::new();
     let mut first_problem = None;
-    for row in &rows {
+    while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+        let row = &row;
         let id: i64 = row.try_get("id")?;
         let Some(position) = row.try_get::<Option<i64>, _>("position")? else {
             first_problem.get_or_insert(ChainProblem::Unsealed { id });
