@@ -133,6 +133,7 @@ pub async fn reset_password(
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
     let mut transaction = store.pool().begin().await?;
+    crate::people::guard_credentials_of(&mut transaction, grant.principal(), user_id).await?;
     let result = sqlx::query(
         "UPDATE users SET password_hash = $1, break_glass_spent = 0, failed_sign_ins = 0, locked_until = NULL,
                           updated_at = $2

@@ -415,6 +415,7 @@ pub async fn unlock(
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
     let mut transaction = store.pool().begin().await?;
+    guard_credentials_of(&mut transaction, grant.principal(), user_id).await?;
     let before = get_in(&mut transaction, grant.institution_id(), user_id).await?;
     sqlx::query("UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1 AND institution_id = $2")
         .bind(user_id.get())
@@ -435,3 +436,33 @@ pub async fn unlock(
 
 /// Re-exported so callers can name the rule errors without importing the domain.
 pub type RuleViolation = PeopleRuleViolation;
+
+/// Only a 安全管理責任者 may act on another 安全管理責任者's credentials (reset a
+/// password, lift a lock, remove two-factor): otherwise a 企画管理者 could take the
+/// higher account over. Also confirms the target is in the principal's institution.
+pub(crate) async fn guard_credentials_of(
+    connection: &mut AnyConnection,
+    principal: &Principal,
+    target: UserId,
+) -> Result<(), Error> {
+    let role: Option<String> =
+        sqlx::query_scalar("SELECT role FROM users WHERE id = $1 AND institution_id = $2")
+            .bind(target.get())
+            .bind(principal.institution_id().get())
+            .fetch_optional(&mut *connection)
+            .await?;
+    let role =
+        Role::from_code(&role.ok_or(Error::NotFound)?).map_err(|_| Error::Corrupt("users.role"))?;
+    let is_self = target == principal.user_id();
+    if role == Role::SecurityManager
+        && !is_self
+        && !principal
+            .role()
+            .has(mamori_domain::institution::Permission::ManageSecurityManagers)
+    {
+        return Err(Error::Rule(
+            PeopleRuleViolation::SecurityManagerRoleReserved,
+        ));
+    }
+    Ok(())
+}

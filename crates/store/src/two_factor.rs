@@ -121,6 +121,7 @@ pub async fn disable<P: permissions::Marker>(
         return Err(Error::NotFound);
     }
     let mut transaction = store.pool().begin().await?;
+    crate::people::guard_credentials_of(&mut transaction, grant.principal(), user_id).await?;
     let result = sqlx::query(
         "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = NULL
          WHERE id = $1 AND institution_id = $2",

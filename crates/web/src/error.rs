@@ -60,6 +60,7 @@ impl AppError {
     pub fn from_store(locale: Locale, error: mamori_store::Error) -> Self {
         match error {
             mamori_store::Error::NotFound => Self::not_found(locale),
+            mamori_store::Error::Rule(_) => Self::forbidden(locale),
             other => Self::Unexpected(other.to_string()),
         }
     }

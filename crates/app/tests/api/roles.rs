@@ -173,3 +173,48 @@ async fn a_planning_manager_cannot_make_or_unmake_a_security_manager() {
             .all(|id| id != "sneaky")
     );
 }
+
+#[tokio::test]
+async fn a_planning_manager_cannot_take_over_a_security_managers_credentials() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    admin
+        .add_user("planner", "企画 花子", "planning_manager")
+        .await;
+    admin.add_user("clerk", "事務 一郎", "staff").await;
+    let admin_id = admin.user_id_of("admin").await;
+    let clerk_id = admin.user_id_of("clerk").await;
+    let planner = app.signed_in("planner").await;
+    let new_password = [("password", "planner chosen passphrase 42".to_owned())];
+    for action in ["password", "two-factor/reset", "unlock"] {
+        let fields: &[(&str, String)] = if action == "password" {
+            &new_password
+        } else {
+            &[]
+        };
+        let page = planner
+            .submit("/dashboard", &format!("/users/{admin_id}/{action}"), fields)
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::FORBIDDEN,
+            "{action} on the security manager"
+        );
+    }
+    assert_eq!(
+        app.browser()
+            .sign_in("admin", crate::helpers::PASSWORD)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    // The same actions on ordinary staff are the planning manager's job.
+    let page = planner
+        .submit(
+            "/dashboard",
+            &format!("/users/{clerk_id}/password"),
+            &new_password,
+        )
+        .await;
+    assert_eq!(page.location.as_deref(), Some("/users?done=password_reset"));
+}
