@@ -193,20 +193,31 @@ pub async fn verify(
     )))
 }
 
+/// The latest checkpoint (signed now if the trail grew), checked with our key, and
+/// the leaf hashes it covers.
+async fn checkpointed_leaves(
+    store: &Store,
+    auditor: &Auditor,
+) -> anyhow::Result<(String, Checkpoint, Vec<Hash>)> {
+    let note = auditor.checkpoint(store).await?;
+    let checkpoint = Checkpoint::verify(&note, KEY_NAME, &auditor.verifying_key())?;
+    let mut leaves = audit_log::walk_chain(store).await?.leaf_hashes;
+    let size = usize::try_from(checkpoint.size)?;
+    if leaves.len() < size {
+        anyhow::bail!("the trail is shorter than its checkpoint: run `mamori audit verify`");
+    }
+    leaves.truncate(size);
+    Ok((note, checkpoint, leaves))
+}
+
 /// An inclusion proof in the JSON form `mamori audit proof` prints (see docs/audit-trail.md).
 pub async fn inclusion_proof_json(
     store: &Store,
     auditor: &Auditor,
     index: u64,
 ) -> anyhow::Result<String> {
-    let note = auditor.checkpoint(store).await?;
-    let checkpoint = Checkpoint::verify(&note, KEY_NAME, &auditor.verifying_key())?;
-    let report = audit_log::walk_chain(store).await?;
-    let leaves = report
-        .leaf_hashes
-        .get(..usize::try_from(checkpoint.size)?)
-        .context("the trail is shorter than its checkpoint: run `mamori audit verify`")?;
-    let proof = mamori_tlog::inclusion_proof(leaves, index)
+    let (note, checkpoint, leaves) = checkpointed_leaves(store, auditor).await?;
+    let proof = mamori_tlog::inclusion_proof(&leaves, index)
         .map_err(|error| anyhow::anyhow!("no inclusion proof for entry {index}: {error}"))?;
     let leaf = leaves
         .get(usize::try_from(index)?)
@@ -227,14 +238,8 @@ pub async fn consistency_proof_json(
     auditor: &Auditor,
     old_size: u64,
 ) -> anyhow::Result<String> {
-    let note = auditor.checkpoint(store).await?;
-    let checkpoint = Checkpoint::verify(&note, KEY_NAME, &auditor.verifying_key())?;
-    let report = audit_log::walk_chain(store).await?;
-    let leaves = report
-        .leaf_hashes
-        .get(..usize::try_from(checkpoint.size)?)
-        .context("the trail is shorter than its checkpoint: run `mamori audit verify`")?;
-    let proof = mamori_tlog::consistency_proof(leaves, old_size)
+    let (note, checkpoint, leaves) = checkpointed_leaves(store, auditor).await?;
+    let proof = mamori_tlog::consistency_proof(&leaves, old_size)
         .map_err(|error| anyhow::anyhow!("no consistency proof from {old_size}: {error}"))?;
     let old_root = mamori_tlog::root(leaves.get(..usize::try_from(old_size)?).unwrap_or_default());
     Ok(serde_json::to_string_pretty(&serde_json::json!({

@@ -47,6 +47,15 @@ impl AppError {
         }
     }
 
+    /// 429: too many sign-in attempts from here or on this account.
+    pub fn too_many_attempts(locale: Locale) -> Self {
+        Self::User {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            locale,
+            message: locale.messages().too_many_attempts.into(),
+        }
+    }
+
     /// 400 with `message`.
     pub fn bad_request(locale: Locale, message: impl Into<String>) -> Self {
         Self::User {

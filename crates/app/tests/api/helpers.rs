@@ -154,6 +154,22 @@ impl TestApp {
         browser
     }
 
+    /// The first institution's audit events, newest first, as its admin sees them.
+    pub async fn audit_events(&self) -> Vec<mamori_store::audit_log::AuditEvent> {
+        let login_id = mamori_domain::institution::LoginId::parse("admin").expect("login id");
+        let admin = mamori_store::people::find_credentials(&self.store, &login_id)
+            .await
+            .expect("query")
+            .expect("admin");
+        let grant = admin
+            .principal
+            .grant::<mamori_domain::institution::permissions::ViewAuditTrail>()
+            .expect("grant");
+        mamori_store::audit_log::list_recent(&self.store, &grant, 100)
+            .await
+            .expect("events")
+    }
+
     /// Hosted mode: the operator creates another institution with its admin.
     pub async fn create_institution(&self, name: &str, admin_login_id: &str) {
         let institution = NewInstitution::parse(RawInstitution {

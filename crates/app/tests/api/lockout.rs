@@ -89,18 +89,7 @@ async fn failures_are_counted_only_consecutively_and_recorded_with_their_source(
         "the success reset the count"
     );
 
-    let login_id = mamori_domain::institution::LoginId::parse("admin").expect("login id");
-    let credentials = mamori_store::people::find_credentials(&app.store, &login_id)
-        .await
-        .expect("query")
-        .expect("admin");
-    let grant = credentials
-        .principal
-        .grant::<mamori_domain::institution::permissions::ViewAuditTrail>()
-        .expect("grant");
-    let events = mamori_store::audit_log::list_recent(&app.store, &grant, 100)
-        .await
-        .expect("events");
+    let events = app.audit_events().await;
     let failures: Vec<_> = events
         .iter()
         .filter(|event| event.action == "sign_in.failure")

@@ -123,17 +123,9 @@ async fn sign_in_attempts_are_in_the_audit_trail() {
 }
 
 async fn count_events(app: &crate::helpers::TestApp, action: &str) -> i64 {
-    let login_id = mamori_domain::institution::LoginId::parse("admin").expect("login id");
-    let admin = mamori_store::people::find_credentials(&app.store, &login_id)
+    app.audit_events()
         .await
-        .expect("query")
-        .expect("admin");
-    let grant = admin
-        .principal
-        .grant::<mamori_domain::institution::permissions::ViewAuditTrail>()
-        .expect("grant");
-    let events = mamori_store::audit_log::list_recent(&app.store, &grant, 100)
-        .await
-        .expect("events");
-    events.iter().filter(|event| event.action == action).count() as i64
+        .iter()
+        .filter(|event| event.action == action)
+        .count() as i64
 }

@@ -90,11 +90,7 @@ pub(super) async fn new_post(
         .allow(&format!("ip:{source}"), now_instant);
     let login_allowed = state.rate_limiter.allow(&login_key, now_instant);
     if !(address_allowed && login_allowed) {
-        return Err(AppError::User {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            locale: chrome.locale,
-            message: chrome.t.too_many_attempts.to_owned(),
-        });
+        return Err(AppError::too_many_attempts(chrome.locale));
     }
     let credentials = match LoginId::parse(&form.login_id) {
         Ok(login_id) => mamori_store::people::find_credentials(&state.store, &login_id).await?,

@@ -71,11 +71,7 @@ pub(super) async fn second_factor_post(
         &format!("second-factor:{user_id}"),
         std::time::Instant::now(),
     ) {
-        return Err(AppError::User {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            locale: chrome.locale,
-            message: chrome.t.too_many_attempts.to_owned(),
-        });
+        return Err(AppError::too_many_attempts(chrome.locale));
     }
     let now = state.clock.now();
     let accepted = match mamori_store::two_factor::secret_of(&state.store, user_id).await? {
