@@ -35,6 +35,25 @@ pub struct NewAuditEvent {
     pub detail: serde_json::Value,
 }
 
+impl NewAuditEvent {
+    /// An event caused by the holder of `grant`, in the grant's institution: the
+    /// usual case for a change made through the web.
+    pub fn by<P>(
+        grant: &Grant<P>,
+        action: &'static str,
+        target: String,
+        detail: serde_json::Value,
+    ) -> Self {
+        Self {
+            institution_id: Some(grant.institution_id()),
+            actor: Actor::User(grant.principal().user_id()),
+            action,
+            target,
+            detail,
+        }
+    }
+}
+
 /// A stored event.
 #[derive(Debug, Clone)]
 pub struct AuditEvent {

@@ -111,13 +111,12 @@ pub async fn acknowledge(
     if result.rows_affected() != 1 {
         return Err(Error::NotFound);
     }
-    let event = NewAuditEvent {
-        institution_id: Some(grant.institution_id()),
-        actor: Actor::User(grant.principal().user_id()),
-        action: "break_glass.acknowledged",
-        target: format!("break_glass_use:{use_id}"),
-        detail: json!({}),
-    };
+    let event = NewAuditEvent::by(
+        grant,
+        "break_glass.acknowledged",
+        format!("break_glass_use:{use_id}"),
+        json!({}),
+    );
     audit_log::append(&mut transaction, &event, now).await?;
     transaction.commit().await?;
     Ok(())
@@ -152,13 +151,12 @@ pub async fn reset_password(
         .bind(user_id.get())
         .execute(&mut *transaction)
         .await?;
-    let event = NewAuditEvent {
-        institution_id: Some(grant.institution_id()),
-        actor: Actor::User(grant.principal().user_id()),
-        action: "user.password_reset",
-        target: format!("user:{user_id}"),
-        detail: json!({}),
-    };
+    let event = NewAuditEvent::by(
+        grant,
+        "user.password_reset",
+        format!("user:{user_id}"),
+        json!({}),
+    );
     audit_log::append(&mut transaction, &event, now).await?;
     transaction.commit().await?;
     Ok(())

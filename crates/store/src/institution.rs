@@ -180,13 +180,7 @@ pub async fn update(
     .await?;
     audit_log::append(
         &mut transaction,
-        &NewAuditEvent {
-            institution_id: Some(grant.institution_id()),
-            actor: Actor::User(grant.principal().user_id()),
-            action: "institution.update",
-            target: format!("institution:{}", grant.institution_id()),
-            detail: json!({ "before": institution_json(&before.details), "after": institution_json(details) }),
-        },
+        &NewAuditEvent::by(grant, "institution.update", format!("institution:{}", grant.institution_id()), json!({ "before": institution_json(&before.details), "after": institution_json(details) })),
         now,
     )
     .await?;
@@ -314,16 +308,10 @@ pub async fn set_password_relaxation(
         .await?;
     audit_log::append(
         &mut transaction,
-        &NewAuditEvent {
-            institution_id: Some(grant.institution_id()),
-            actor: Actor::User(grant.principal().user_id()),
-            action: "institution.password_rule",
-            target: format!("institution:{}", grant.institution_id()),
-            detail: json!({
+        &NewAuditEvent::by(grant, "institution.password_rule", format!("institution:{}", grant.institution_id()), json!({
                 "before": { "min_length": if before.is_some() { 10 } else { 13 }, "reason": before },
                 "after": { "min_length": if after.is_some() { 10 } else { 13 }, "reason": after },
-            }),
-        },
+            })),
         now,
     )
     .await?;

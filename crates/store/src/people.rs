@@ -231,16 +231,10 @@ pub async fn update(
     }
     audit_log::append(
         &mut transaction,
-        &NewAuditEvent {
-            institution_id: Some(grant.institution_id()),
-            actor: Actor::User(grant.principal().user_id()),
-            action: "user.update",
-            target: format!("user:{user_id}"),
-            detail: json!({
+        &NewAuditEvent::by(grant, "user.update", format!("user:{user_id}"), json!({
                 "before": { "display_name": before.display_name.as_str(), "role": before.role.code(), "active": before.active },
                 "after": { "display_name": change.display_name.as_str(), "role": change.role.code(), "active": change.active },
-            }),
-        },
+            })),
         now,
     )
     .await?;
@@ -422,13 +416,12 @@ pub async fn unlock(
         .bind(grant.institution_id().get())
         .execute(&mut *transaction)
         .await?;
-    let event = NewAuditEvent {
-        institution_id: Some(grant.institution_id()),
-        actor: Actor::User(grant.principal().user_id()),
-        action: "user.unlock",
-        target: format!("user:{user_id}"),
-        detail: json!({ "before": { "locked_until": before.locked_until.map(|t| t.to_string()) } }),
-    };
+    let event = NewAuditEvent::by(
+        grant,
+        "user.unlock",
+        format!("user:{user_id}"),
+        json!({ "before": { "locked_until": before.locked_until.map(|t| t.to_string()) } }),
+    );
     audit_log::append(&mut transaction, &event, now).await?;
     transaction.commit().await?;
     Ok(())

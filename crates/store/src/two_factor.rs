@@ -137,13 +137,12 @@ pub async fn disable<P: permissions::Marker>(
         .bind(user_id.get())
         .execute(&mut *transaction)
         .await?;
-    let event = NewAuditEvent {
-        institution_id: Some(grant.institution_id()),
-        actor: Actor::User(grant.principal().user_id()),
-        action: "user.two_factor_disabled",
-        target: format!("user:{user_id}"),
-        detail: json!({ "by_self": is_self }),
-    };
+    let event = NewAuditEvent::by(
+        grant,
+        "user.two_factor_disabled",
+        format!("user:{user_id}"),
+        json!({ "by_self": is_self }),
+    );
     audit_log::append(&mut transaction, &event, now).await?;
     transaction.commit().await?;
     Ok(())
@@ -222,13 +221,12 @@ pub async fn set_policy(
         .bind(grant.institution_id().get())
         .execute(&mut *transaction)
         .await?;
-    let event = NewAuditEvent {
-        institution_id: Some(grant.institution_id()),
-        actor: Actor::User(grant.principal().user_id()),
-        action: "institution.two_factor_policy",
-        target: format!("institution:{}", grant.institution_id()),
-        detail: json!({ "before": before, "after": policy.code() }),
-    };
+    let event = NewAuditEvent::by(
+        grant,
+        "institution.two_factor_policy",
+        format!("institution:{}", grant.institution_id()),
+        json!({ "before": before, "after": policy.code() }),
+    );
     audit_log::append(&mut transaction, &event, now).await?;
     transaction.commit().await?;
     Ok(())
