@@ -207,55 +207,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             serve_until_signal(config).await
         }
         Command::Init(args) => {
-            let store = open_store(&cli.storage.data_dir, &database_url).await?;
-            let (institution, admin, password) = parse_institution_args(&args)?;
-            let password_hash = hash_in_background(password).await?;
-            let result = mamori_store::institution::set_up_first(
-                &store,
-                &institution,
-                &admin,
-                &password_hash,
-                jiff::Timestamp::now(),
-            )
-            .await;
-            store.close().await;
-            match result {
-                Ok((institution_id, _)) => {
-                    println!(
-                        "initialised: institution {institution_id} \"{}\", security manager \"{}\"",
-                        institution.name(),
-                        admin.login_id().as_str()
-                    );
-                    Ok(())
-                }
-                Err(mamori_store::Error::AlreadySetUp) => {
-                    anyhow::bail!(
-                        "mamori is already set up in this database; use `mamori institution create` to add another institution"
-                    )
-                }
-                Err(error) => Err(describe_store_error(error)),
-            }
+            create_institution(&cli.storage.data_dir, &database_url, &args, true).await
         }
         Command::Institution(InstitutionCommand::Create(args)) => {
-            let store = open_store(&cli.storage.data_dir, &database_url).await?;
-            let (institution, admin, password) = parse_institution_args(&args)?;
-            let password_hash = hash_in_background(password).await?;
-            let result = mamori_store::institution::create_by_operator(
-                &store,
-                &institution,
-                &admin,
-                &password_hash,
-                jiff::Timestamp::now(),
-            )
-            .await;
-            store.close().await;
-            let (institution_id, _) = result.map_err(describe_store_error)?;
-            println!(
-                "created: institution {institution_id} \"{}\", security manager \"{}\"",
-                institution.name(),
-                admin.login_id().as_str()
-            );
-            Ok(())
+            create_institution(&cli.storage.data_dir, &database_url, &args, false).await
         }
         Command::Audit(command) => {
             let store = open_store(&cli.storage.data_dir, &database_url).await?;
@@ -279,6 +234,48 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `mamori init` (`first_run`: only while nothing is set up) and the operator's
+/// `mamori institution create`: one institution with its first 安全管理責任者.
+async fn create_institution(
+    data_dir: &std::path::Path,
+    database_url: &str,
+    args: &InstitutionArgs,
+    first_run: bool,
+) -> anyhow::Result<()> {
+    let store = open_store(data_dir, database_url).await?;
+    let (institution, admin, password) = parse_institution_args(args)?;
+    let password_hash = hash_in_background(password).await?;
+    let now = jiff::Timestamp::now();
+    let result = if first_run {
+        mamori_store::institution::set_up_first(&store, &institution, &admin, &password_hash, now)
+            .await
+    } else {
+        mamori_store::institution::create_by_operator(
+            &store,
+            &institution,
+            &admin,
+            &password_hash,
+            now,
+        )
+        .await
+    };
+    store.close().await;
+    let (institution_id, _) = match result {
+        Ok(ids) => ids,
+        Err(mamori_store::Error::AlreadySetUp) => anyhow::bail!(
+            "mamori is already set up in this database; use `mamori institution create` to add another institution"
+        ),
+        Err(error) => return Err(describe_store_error(error)),
+    };
+    let verb = if first_run { "initialised" } else { "created" };
+    println!(
+        "{verb}: institution {institution_id} \"{}\", security manager \"{}\"",
+        institution.name(),
+        admin.login_id().as_str()
+    );
+    Ok(())
 }
 
 async fn run_audit(

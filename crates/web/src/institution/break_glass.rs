@@ -2,12 +2,12 @@
 //! 安全管理責任者's acknowledgement, and an administrator's password reset.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_domain::institution::{PlainPassword, UserId, hash_password, permissions};
 
-use super::parse_id;
+use super::IdPath;
 use crate::auth::{Authorized, CsrfForm, CurrentUser, PeerAddress};
 use crate::i18n::describe;
 use crate::page::Chrome;
@@ -82,10 +82,10 @@ pub(super) async fn acknowledge_post(
     State(state): State<AppState>,
     chrome: Chrome,
     authorized: Authorized<permissions::EditInstitution>,
-    Path(raw_id): Path<String>,
+    IdPath(id): IdPath,
     CsrfForm(_): CsrfForm<std::collections::HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let use_id = parse_id(&raw_id).ok_or(AppError::not_found(chrome.locale))?;
+    let use_id = id;
     mamori_store::break_glass::acknowledge(
         &state.store,
         &authorized.grant,
@@ -101,12 +101,10 @@ pub(super) async fn reset_password_post(
     State(state): State<AppState>,
     chrome: Chrome,
     authorized: Authorized<permissions::ManageUsers>,
-    Path(raw_id): Path<String>,
+    IdPath(id): IdPath,
     CsrfForm(form): CsrfForm<BreakGlassForm>,
 ) -> Result<Response, AppError> {
-    let user_id = parse_id(&raw_id)
-        .map(UserId::from_db)
-        .ok_or(AppError::not_found(chrome.locale))?;
+    let user_id = UserId::from_db(id);
     let user = mamori_store::people::get(&state.store, &authorized.grant, user_id)
         .await
         .map_err(|error| AppError::from_store(chrome.locale, error))?;

@@ -76,7 +76,26 @@ pub(crate) fn router() -> Router<AppState> {
         )
 }
 
-/// Parses a path id; anything that is not a positive integer is simply not found.
-fn parse_id(raw: &str) -> Option<i64> {
-    raw.parse::<i64>().ok().filter(|id| *id > 0)
+/// A record id from the path (`/users/{id}/…`): anything that is not a positive
+/// integer is simply "not found", like an id of another institution.
+pub(super) struct IdPath(pub i64);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for IdPath {
+    type Rejection = crate::AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let locale = crate::i18n::Locale::from_parts(parts);
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| crate::AppError::not_found(locale))?;
+        raw.parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(Self)
+            .ok_or(crate::AppError::not_found(locale))
+    }
 }

@@ -3,7 +3,7 @@
 //! institution's rule.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,7 +15,7 @@ use mamori_domain::institution::{
 use mamori_store::audit_log::{self, Actor, NewAuditEvent};
 use serde_json::json;
 
-use super::parse_id;
+use super::IdPath;
 use crate::auth::{
     Authorized, CsrfForm, MaybeSession, PeerAddress, SESSION_COOKIE, random_token, set_cookie,
     token_hash,
@@ -313,12 +313,10 @@ pub(super) async fn reset_post(
     State(state): State<AppState>,
     chrome: Chrome,
     authorized: Authorized<permissions::ManageUsers>,
-    Path(raw_id): Path<String>,
+    IdPath(id): IdPath,
     CsrfForm(_): CsrfForm<std::collections::HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let user_id = parse_id(&raw_id)
-        .map(UserId::from_db)
-        .ok_or(AppError::not_found(chrome.locale))?;
+    let user_id = UserId::from_db(id);
     mamori_store::two_factor::disable(&state.store, &authorized.grant, user_id, state.clock.now())
         .await
         .map_err(|error| AppError::from_store(chrome.locale, error))?;

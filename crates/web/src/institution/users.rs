@@ -1,7 +1,7 @@
 //! User administration: list, add, change role or name, deactivate.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_domain::institution::{
@@ -10,7 +10,7 @@ use mamori_domain::institution::{
 };
 use mamori_store::people::{User, UserChange};
 
-use super::parse_id;
+use super::IdPath;
 use crate::auth::{Authorized, CsrfForm};
 use crate::i18n::describe;
 use crate::page::Chrome;
@@ -206,11 +206,9 @@ pub(super) async fn edit_get(
     State(state): State<AppState>,
     chrome: Chrome,
     authorized: Authorized<permissions::ManageUsers>,
-    Path(raw_id): Path<String>,
+    IdPath(id): IdPath,
 ) -> Result<Response, AppError> {
-    let user_id = parse_id(&raw_id)
-        .map(UserId::from_db)
-        .ok_or(AppError::not_found(chrome.locale))?;
+    let user_id = UserId::from_db(id);
     let user = mamori_store::people::get(&state.store, &authorized.grant, user_id)
         .await
         .map_err(|error| AppError::from_store(chrome.locale, error))?;
@@ -236,12 +234,10 @@ pub(super) async fn edit_post(
     State(state): State<AppState>,
     chrome: Chrome,
     authorized: Authorized<permissions::ManageUsers>,
-    Path(raw_id): Path<String>,
+    IdPath(id): IdPath,
     CsrfForm(form): CsrfForm<EditUserForm>,
 ) -> Result<Response, AppError> {
-    let user_id = parse_id(&raw_id)
-        .map(UserId::from_db)
-        .ok_or(AppError::not_found(chrome.locale))?;
+    let user_id = UserId::from_db(id);
     let user = mamori_store::people::get(&state.store, &authorized.grant, user_id)
         .await
         .map_err(|error| AppError::from_store(chrome.locale, error))?;
@@ -281,12 +277,10 @@ pub(super) async fn unlock_post(
     State(state): State<AppState>,
     chrome: Chrome,
     authorized: Authorized<permissions::ManageUsers>,
-    Path(raw_id): Path<String>,
+    IdPath(id): IdPath,
     CsrfForm(_): CsrfForm<std::collections::HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let user_id = parse_id(&raw_id)
-        .map(UserId::from_db)
-        .ok_or(AppError::not_found(chrome.locale))?;
+    let user_id = UserId::from_db(id);
     mamori_store::people::unlock(&state.store, &authorized.grant, user_id, state.clock.now())
         .await
         .map_err(|error| AppError::from_store(chrome.locale, error))?;
