@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod catalogs;
 pub mod cli;
 mod config;
 mod startup;

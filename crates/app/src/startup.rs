@@ -25,6 +25,7 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         prepare_data_dir(&config)?;
         let auditor = crate::audit::Auditor::load_or_create(&config.data_dir)?;
+        let catalogs = crate::catalogs::load(&crate::catalogs::extra_files(&config.data_dir)?)?;
         let store = Store::open(&config.database_url).await.with_context(|| {
             format!(
                 "cannot open the database {}",
@@ -61,6 +62,7 @@ impl Application {
             time_sync: Arc::new(std::sync::RwLock::new(
                 mamori_domain::dashboard::TimeSync::Unknown,
             )),
+            catalogs: Arc::new(catalogs),
         };
         auditor
             .checkpoint(&state.store)

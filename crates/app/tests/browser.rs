@@ -412,3 +412,86 @@ async fn totp_enrolment_and_sign_in_then_lockout_in_a_real_browser() {
     );
     client.close().await.expect("close");
 }
+
+#[tokio::test]
+async fn answer_the_checklist_end_to_end_and_download_its_pdf() {
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app().await;
+    app.set_up().await;
+    let client = open_browser(&driver, 1024, 900, false).await;
+    client
+        .goto(&format!("{}/login", app.base))
+        .await
+        .expect("open");
+    fill(&client, "login_id", "admin").await;
+    fill(&client, "password", PASSWORD).await;
+    click_and_wait(&client, "#sign-in-form button").await;
+
+    client
+        .goto(&format!("{}/checklist", app.base))
+        .await
+        .expect("open");
+    assert!(path_of(&client).await.starts_with("/checklist/medical/"));
+    click_and_wait(&client, "#start-year").await;
+    assert!(text_of(&client, "#items").await.contains("未回答"));
+    click_and_wait(&client, "#items a[href$='/items/security-officer']").await;
+    assert!(text_of(&client, "#guidance").await.contains("担当"));
+    client
+        .find(Locator::Css("input[name=first_answer][value=yes]"))
+        .await
+        .expect("はい")
+        .click()
+        .await
+        .expect("click");
+    // A date input takes typed digits in the browser's locale; set the value as a picker would.
+    client
+        .execute(
+            "document.getElementById('first_date').value = arguments[0];",
+            vec![serde_json::json!(
+                jiff::Timestamp::now()
+                    .to_zoned_datetime(mamori_web::tokyo())
+                    .date()
+                    .to_string()
+            )],
+        )
+        .await
+        .expect("set the date");
+    fill(&client, "remarks", "院長を任命済み（任命書あり）").await;
+    click_and_wait(&client, "#save-answer").await;
+    assert_eq!(text_of(&client, "#item-state").await, "はい");
+    keep_screenshot(&client, "checklist-item").await;
+
+    client
+        .goto(&format!("{}/checklist", app.base))
+        .await
+        .expect("open");
+    assert!(
+        text_of(&client, "#progress").await.contains("1 / 1"),
+        "体制構築 is complete"
+    );
+    keep_screenshot(&client, "checklist-overview").await;
+    // Download the PDF with the browser's own session, as its link does.
+    let href = client
+        .find(Locator::Css("#print-pdf"))
+        .await
+        .expect("the PDF link")
+        .attr("href")
+        .await
+        .expect("href")
+        .expect("an address");
+    let head = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => r.arrayBuffer().then(b => done([r.status, r.headers.get('content-type'), b.byteLength,
+                 String.fromCharCode(...new Uint8Array(b.slice(0, 5)))])));",
+            vec![serde_json::json!(href)],
+        )
+        .await
+        .expect("download");
+    assert_eq!(head[0], 200);
+    assert_eq!(head[1], "application/pdf");
+    assert!(head[2].as_u64().unwrap_or(0) > 10_000, "{head:?}");
+    assert_eq!(head[3], "%PDF-");
+    client.close().await.expect("close");
+}

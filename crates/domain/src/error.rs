@@ -26,12 +26,29 @@ pub enum ParseErrorKind {
 pub struct ParseError {
     field: &'static str,
     kind: ParseErrorKind,
+    subject: Option<String>,
 }
 
 impl ParseError {
     /// An error for `field` (the form field's name, e.g. `"login_id"`).
     pub fn new(field: &'static str, kind: ParseErrorKind) -> Self {
-        Self { field, kind }
+        Self {
+            field,
+            kind,
+            subject: None,
+        }
+    }
+
+    /// The same error about one row or item of a longer form (e.g. `2(4)`),
+    /// so that the message can name it.
+    pub fn with_subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// The row or item the error is about, if the form has several.
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
     }
 
     /// The form field's name.
@@ -47,6 +64,9 @@ impl ParseError {
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(subject) = &self.subject {
+            write!(f, "{subject}: ")?;
+        }
         match &self.kind {
             ParseErrorKind::Empty => write!(f, "{}: must not be empty", self.field),
             ParseErrorKind::TooLong { max } => {

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod calendar;
+pub mod checklist;
 pub mod dashboard;
 pub mod error;
 pub mod institution;

@@ -13,12 +13,15 @@
 
 pub mod audit_log;
 pub mod break_glass;
+pub mod checklist;
 mod error;
 pub mod institution;
 pub mod people;
 pub mod session;
 pub mod testing;
+pub mod tokushima;
 pub mod two_factor;
+pub mod vendor;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -316,7 +316,7 @@ where
 
 /// A request from a browser names its page's origin; it must be this server.
 /// Requests without `Origin` (old browsers, command-line clients) pass on the token alone.
-fn origin_matches_host(parts: &Parts) -> bool {
+pub(crate) fn origin_matches_host(parts: &Parts) -> bool {
     let Some(origin) = parts
         .headers
         .get(ORIGIN)

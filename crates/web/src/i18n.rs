@@ -104,6 +104,28 @@ messages! {
     field_display_name: "氏名", "Name";
     field_role: "役割", "Role";
     field_password: "パスワード", "Password";
+    field_first_answer: "確認結果（1回目）", "First check";
+    field_first_date: "確認日（1回目）", "First check date";
+    field_target_date: "目標日", "Target date";
+    field_second_answer: "確認結果（2回目）", "Second check";
+    field_second_date: "確認日（2回目）", "Second check date";
+    field_remarks: "備考", "Remarks";
+    field_not_applicable: "対象外", "Not applicable";
+    field_not_applicable_reason: "対象外の理由", "Reason it does not apply";
+    field_file: "ファイル", "File";
+    field_link_path: "リンク先", "Link";
+    field_label: "説明", "Description";
+    field_officer_name: "管理責任者の氏名", "Name of the responsible manager";
+    field_in_use: "医療情報システムの有無", "Medical information systems in use";
+    field_checked_on: "確認日", "Check date";
+    field_contact: "連絡先", "Contact";
+    field_systems: "担当システム", "Systems";
+    field_days: "有効日数", "Days valid";
+    field_level: "レベル", "Level";
+    error_upload_too_large: "ファイルが大きすぎます。10MB以下のファイルにしてください。", "The file is too large: at most 10 MB.";
+    nav_checklist: "チェックリスト", "Checklist";
+    nav_vendors: "事業者", "Vendors";
+    nav_tokushima: "企画管理者チェック", "Planning check";
     field_password_confirm: "パスワード（確認）", "Password (again)";
     field_current_password: "現在のパスワード", "Current password";
     field_active: "利用中", "Active";
@@ -276,7 +298,10 @@ pub fn describe(error: &ParseError, locale: Locale) -> String {
             format!("{why}.")
         }
     };
-    format!("{field}: {reason}")
+    match error.subject() {
+        Some(subject) => format!("{subject} {field}: {reason}"),
+        None => format!("{field}: {reason}"),
+    }
 }
 
 fn field_label(field: &str, t: &Messages) -> &'static str {
@@ -291,6 +316,24 @@ fn field_label(field: &str, t: &Messages) -> &'static str {
         "display_name" => t.field_display_name,
         "role" => t.field_role,
         "password" => t.field_password,
+        "first_answer" | "vendor_answer" => t.field_first_answer,
+        "first_date" => t.field_first_date,
+        "target_date" => t.field_target_date,
+        "second_answer" => t.field_second_answer,
+        "second_date" => t.field_second_date,
+        "remarks" => t.field_remarks,
+        "not_applicable" => t.field_not_applicable,
+        "not_applicable_reason" => t.field_not_applicable_reason,
+        "file" => t.field_file,
+        "path" => t.field_link_path,
+        "label" => t.field_label,
+        "officer_name" => t.field_officer_name,
+        "in_use" => t.field_in_use,
+        "checked_on" => t.field_checked_on,
+        "contact" => t.field_contact,
+        "systems" => t.field_systems,
+        "days" => t.field_days,
+        "level" => t.field_level,
         _ => t.err_format,
     }
 }
@@ -314,6 +357,38 @@ fn japanese_reason(why: &str) -> String {
             "推測されやすいパスワードです（よく使われるパスワード、単語、キーボードの並び、日付など）。関係のない単語をいくつか組み合わせてください。"
         }
         "control characters are not allowed" => "制御文字は使えません。",
+        "a date like 2026-04-01" => "2026-04-01 の形式で日付を入力してください。",
+        "a date that exists, like 2026-04-01" => {
+            "存在する日付を入力してください（例: 2026-04-01）。"
+        }
+        "the check date cannot be in the future" => "確認日に未来の日付は入れられません。",
+        "the target date must lie inside the fiscal year" => {
+            "目標日は当該年度内（4月1日〜翌年3月31日）の日付にしてください。"
+        }
+        "the target date cannot be before the first check" => {
+            "目標日は1回目の確認日より後にしてください。"
+        }
+        "a target date is set only when the first check is no" => {
+            "目標日は1回目が「いいえ」のときだけ入力します。"
+        }
+        "the second check needs a first check" => "2回目の前に1回目を入力してください。",
+        "the second check cannot be before the first" => {
+            "2回目の確認日は1回目より後にしてください。"
+        }
+        "this item cannot be marked not applicable" => {
+            "この項目は対象外にできません（対象外にできるのは、事業者と契約していない場合の2(2)・2(3)だけです）。"
+        }
+        "a not-applicable item takes no answers" => {
+            "対象外にする場合は、回答と日付を空欄にしてください。"
+        }
+        "a PDF, PNG, JPEG or Office file (Word, Excel, PowerPoint)" => {
+            "PDF、PNG、JPEG、Office文書（Word・Excel・PowerPoint）のファイルだけを添付できます。ファイルの中身と拡張子が一致している必要があります。"
+        }
+        "a file of at most 10 MB" => "10MB以下のファイルにしてください。",
+        "a path inside mamori, starting with /" => {
+            "mamori 内のページのパス（/ で始まるもの。例: /users）を入力してください。"
+        }
+        "at most two files (MDS and SDS)" => "添付できるのはMDSとSDSの2ファイルまでです。",
         _ => "形式が正しくありません。",
     };
     reason.to_owned()

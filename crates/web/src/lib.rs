@@ -11,10 +11,12 @@
 
 mod audit_log;
 pub mod auth;
+mod checklist;
 mod dashboard;
 mod error;
 pub mod i18n;
 mod institution;
+mod multipart;
 mod page;
 pub mod rate_limit;
 mod security;
@@ -108,6 +110,8 @@ pub struct AppState {
     pub rate_limiter: Arc<rate_limit::RateLimiter>,
     /// Whether the system clock is NTP-synchronised, as last checked.
     pub time_sync: Arc<std::sync::RwLock<mamori_domain::dashboard::TimeSync>>,
+    /// The checklist catalogs, validated at start-up.
+    pub catalogs: Arc<mamori_domain::checklist::CatalogSet>,
 }
 
 /// One route of the application and the permission it requires.
@@ -220,6 +224,79 @@ pub const ROUTES: &[RouteInfo] = &[
         "/account/password",
         Some(Permission::ChangeOwnPassword),
     ),
+    route("GET", "/checklist", Some(Permission::ViewChecklist)),
+    route(
+        "GET",
+        "/checklist/{form}/{year}",
+        Some(Permission::ViewChecklist),
+    ),
+    route(
+        "POST",
+        "/checklist/{form}/{year}/start",
+        Some(Permission::EditChecklist),
+    ),
+    route(
+        "POST",
+        "/checklist/{form}/{year}/gate",
+        Some(Permission::EditChecklist),
+    ),
+    route(
+        "GET",
+        "/checklist/{form}/{year}/items/{key}",
+        Some(Permission::ViewChecklist),
+    ),
+    route(
+        "POST",
+        "/checklist/{form}/{year}/items/{key}",
+        Some(Permission::EditChecklist),
+    ),
+    route(
+        "POST",
+        "/checklist/{form}/{year}/items/{key}/evidence",
+        Some(Permission::EditChecklist),
+    ),
+    route(
+        "POST",
+        "/checklist/{form}/{year}/items/{key}/links",
+        Some(Permission::EditChecklist),
+    ),
+    route(
+        "GET",
+        "/checklist/{form}/{year}/print.pdf",
+        Some(Permission::ViewChecklist),
+    ),
+    route(
+        "GET",
+        "/checklist/{form}/{year}/export.xlsx",
+        Some(Permission::ViewChecklist),
+    ),
+    route("GET", "/evidence/{id}", Some(Permission::ViewChecklist)),
+    route(
+        "POST",
+        "/evidence/{id}/remove",
+        Some(Permission::EditChecklist),
+    ),
+    route("GET", "/vendors", Some(Permission::ManageVendors)),
+    route("POST", "/vendors", Some(Permission::ManageVendors)),
+    route(
+        "POST",
+        "/vendors/{id}/requests",
+        Some(Permission::ManageVendors),
+    ),
+    route(
+        "POST",
+        "/vendor-requests/{id}/revoke",
+        Some(Permission::ManageVendors),
+    ),
+    route(
+        "GET",
+        "/vendor-documents/{id}",
+        Some(Permission::ViewChecklist),
+    ),
+    route("GET", "/v/{token}", None),
+    route("POST", "/v/{token}", None),
+    route("GET", "/tokushima", Some(Permission::ViewChecklist)),
+    route("POST", "/tokushima/{year}", Some(Permission::EditChecklist)),
 ];
 
 /// The whole web application.
@@ -231,13 +308,16 @@ pub fn app(state: AppState) -> Router {
         .merge(institution::router())
         .merge(dashboard::router())
         .merge(audit_log::router())
+        .merge(checklist::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::load_session,
         ))
         .layer(axum::middleware::from_fn(security::headers))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            checklist::LARGEST_BODY,
+        ))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -250,7 +330,7 @@ async fn root(session: auth::MaybeSession) -> Response {
         Some(signed_in) if signed_in.principal.role().has(Permission::ViewDashboard) => {
             Redirect::to("/dashboard").into_response()
         }
-        // A vendor has no dashboard (yet): its own forms come with the checklist issue.
+        // A vendor account has no dashboard: vendors answer through their links (/v/…).
         Some(_) => Redirect::to("/account/password").into_response(),
         None => Redirect::to("/login").into_response(),
     }
@@ -273,6 +353,7 @@ mod tests {
             include_str!("institution/mod.rs"),
             include_str!("dashboard/mod.rs"),
             include_str!("audit_log/mod.rs"),
+            include_str!("checklist/mod.rs"),
         ];
         let mut n_found = 0;
         for source in sources {

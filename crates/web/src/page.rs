@@ -55,6 +55,16 @@ impl ChromeUser {
         self.role.has(Permission::ViewAuditTrail)
     }
 
+    /// Whether the menu shows the checklists.
+    pub fn can_view_checklist(&self) -> bool {
+        self.role.has(Permission::ViewChecklist)
+    }
+
+    /// Whether the menu shows the vendors.
+    pub fn can_manage_vendors(&self) -> bool {
+        self.role.has(Permission::ManageVendors)
+    }
+
     /// Whether the menu shows the institution page.
     pub fn can_view_institution(&self) -> bool {
         self.role.has(Permission::ViewInstitution)

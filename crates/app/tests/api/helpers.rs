@@ -230,6 +230,59 @@ impl Browser {
         read(response).await
     }
 
+    /// GET `path` as bytes (PDF, .xlsx, uploaded files): status, content type, body.
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, String, Vec<u8>) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("GET");
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let bytes = response.bytes().await.expect("body").to_vec();
+        (status, content_type, bytes)
+    }
+
+    /// Opens `form_page`, takes its CSRF token, and posts `fields` and the
+    /// files `(field, name, bytes)` to `action` as multipart/form-data.
+    pub async fn upload(
+        &self,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, String)],
+        files: &[(&str, &str, Vec<u8>)],
+    ) -> Page {
+        let csrf = self
+            .get(form_page)
+            .await
+            .attribute("input[name=csrf]", "value")
+            .unwrap_or_default();
+        let mut form = reqwest::multipart::Form::new().text("csrf", csrf);
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.clone());
+        }
+        for (field, name, bytes) in files {
+            form = form.part(
+                field.to_string(),
+                reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()),
+            );
+        }
+        let response = self
+            .client
+            .post(format!("{}{action}", self.base))
+            .multipart(form)
+            .send()
+            .await
+            .expect("POST");
+        read(response).await
+    }
+
     /// POST `fields` to `path` as a form, exactly as given (no CSRF token added).
     pub async fn post_raw(&self, path: &str, fields: &[(&str, String)]) -> Page {
         let response = self

@@ -3,6 +3,7 @@
 
 mod audit_trail;
 mod break_glass;
+mod checklist;
 mod helpers;
 mod lockout;
 mod roles;

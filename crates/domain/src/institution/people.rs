@@ -185,6 +185,13 @@ impl Role {
                 matches!(self, R::SecurityManager | R::PlanningManager | R::Viewer)
             }
             P::ChangeOwnPassword => true,
+            P::ViewChecklist => matches!(
+                self,
+                R::SecurityManager | R::PlanningManager | R::SystemOperator | R::Viewer
+            ),
+            P::EditChecklist | P::ManageVendors => {
+                matches!(self, R::SecurityManager | R::PlanningManager)
+            }
         }
     }
 }
@@ -208,6 +215,12 @@ pub enum Permission {
     ViewAuditTrail,
     /// Change one's own password.
     ChangeOwnPassword,
+    /// Read the checklists, their evidence and print them (an inspector may).
+    ViewChecklist,
+    /// Answer the checklists and attach evidence.
+    EditChecklist,
+    /// Keep the list of vendors (ベンダ) and send them the 事業者確認用 form.
+    ManageVendors,
 }
 
 /// A rule about people that a change would break.
@@ -252,8 +265,17 @@ pub mod permissions {
         ViewUsers,
         ManageUsers,
         ViewAuditTrail,
-        ChangeOwnPassword
+        ChangeOwnPassword,
+        ViewChecklist,
+        EditChecklist,
+        ManageVendors
     );
+
+    /// Permissions that allow reading the checklists.
+    pub trait ReadsChecklist: Marker {}
+    impl ReadsChecklist for ViewChecklist {}
+    impl ReadsChecklist for EditChecklist {}
+    impl ReadsChecklist for ManageVendors {}
 
     /// Permissions that allow reading the institution's user list.
     pub trait ReadsUsers: Marker {}

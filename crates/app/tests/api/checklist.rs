@@ -1,0 +1,684 @@
+//! The checklists through HTTP: answering with the form's rules, evidence
+//! uploads, carry-over to a new 年度, the PDF and .xlsx, vendor links and the
+//! Tokushima list.
+
+use std::io::Cursor;
+
+use calamine::{Reader, Xlsx};
+use jiff::civil::Date;
+use mamori_domain::calendar::FiscalYear;
+use mamori_domain::checklist::{CatalogSet, FormKind};
+use reqwest::StatusCode;
+
+use crate::helpers::{Browser, spawn_app};
+
+fn detail(event: &mamori_store::audit_log::AuditEvent) -> serde_json::Value {
+    serde_json::from_str(&event.detail).expect("details are JSON")
+}
+
+fn today() -> Date {
+    jiff::Timestamp::now()
+        .to_zoned_datetime(mamori_web::tokyo())
+        .date()
+}
+
+fn this_year() -> FiscalYear {
+    FiscalYear::containing(today())
+}
+
+fn base(year: FiscalYear) -> String {
+    format!("/checklist/medical/{year}")
+}
+
+async fn start(browser: &Browser, year: FiscalYear) {
+    let page = browser
+        .submit(&base(year), &format!("{}/start", base(year)), &[])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+}
+
+async fn answer(
+    browser: &Browser,
+    year: FiscalYear,
+    key: &str,
+    fields: &[(&str, String)],
+) -> crate::helpers::Page {
+    let item = format!("{}/items/{key}", base(year));
+    browser.submit(&item, &item, fields).await
+}
+
+fn yes(date: Date) -> Vec<(&'static str, String)> {
+    vec![
+        ("first_answer", "yes".into()),
+        ("first_date", date.to_string()),
+    ]
+}
+
+#[tokio::test]
+async fn answers_follow_the_forms_rules_are_audited_and_show_in_the_progress() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let year = this_year();
+    let first = admin.get("/checklist").await;
+    assert_eq!(first.location.as_deref(), Some(base(year).as_str()));
+    assert!(
+        admin
+            .get(&base(year))
+            .await
+            .body
+            .contains("この年度のチェックを始める")
+    );
+    start(&admin, year).await;
+
+    // いいえ needs a 目標日 inside the 年度: refused with the field named, nothing stored.
+    let outside = year.last_day().tomorrow().expect("a date");
+    let refused = answer(
+        &admin,
+        year,
+        "ledger",
+        &[
+            ("first_answer", "no".into()),
+            ("first_date", year.first_day().to_string()),
+            ("target_date", outside.to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .errors()
+            .iter()
+            .any(|e| e.contains("目標日") && e.contains("年度内")),
+        "{:?}",
+        refused.errors()
+    );
+    let missing = answer(
+        &admin,
+        year,
+        "ledger",
+        &[
+            ("first_answer", "no".into()),
+            ("first_date", year.first_day().to_string()),
+        ],
+    )
+    .await;
+    assert!(
+        missing.errors().iter().any(|e| e.contains("目標日")),
+        "{:?}",
+        missing.errors()
+    );
+    let future = answer(
+        &admin,
+        year,
+        "ledger",
+        &yes(today().tomorrow().expect("a date")),
+    )
+    .await;
+    assert!(
+        future.errors().iter().any(|e| e.contains("未来")),
+        "{:?}",
+        future.errors()
+    );
+    assert!(
+        app.audit_events()
+            .await
+            .iter()
+            .all(|e| e.action != "checklist.answer")
+    );
+    // 台帳 fell due in an earlier 年度 in R7: unanswered, it is overdue.
+    let state = admin
+        .get(&format!("{}/items/ledger", base(year)))
+        .await
+        .text("#item-state");
+    assert!(
+        state.contains("期限超過") || state.contains("未回答"),
+        "{state}"
+    );
+
+    // A valid いいえ with its target, then はい at the 2回目.
+    let planned = answer(
+        &admin,
+        year,
+        "ledger",
+        &[
+            ("first_answer", "no".into()),
+            ("first_date", year.first_day().to_string()),
+            ("target_date", year.last_day().to_string()),
+            ("remarks", "台帳を作成中".into()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        planned.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        planned.errors()
+    );
+    let overview = admin.get(&base(year)).await;
+    let rows = overview.texts("#items tr.item");
+    assert!(
+        rows.iter()
+            .any(|row| row.contains("台帳") && row.contains("いいえ・目標日")),
+        "{rows:?}"
+    );
+    let done = answer(
+        &admin,
+        year,
+        "ledger",
+        &[
+            ("first_answer", "no".into()),
+            ("first_date", year.first_day().to_string()),
+            ("target_date", year.last_day().to_string()),
+            ("second_answer", "yes".into()),
+            ("second_date", today().to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{:?}", done.errors());
+    let item = admin.get(&format!("{}/items/ledger", base(year))).await;
+    assert_eq!(item.text("#item-state"), "はい");
+    assert!(!item.text("#guidance .evidence").is_empty());
+
+    // Every change is in the audit trail with the values before and after.
+    let events: Vec<_> = app
+        .audit_events()
+        .await
+        .into_iter()
+        .filter(|e| e.action == "checklist.answer")
+        .collect();
+    assert_eq!(events.len(), 2);
+    assert!(
+        events
+            .iter()
+            .map(detail)
+            .any(|d| d["before"]["first"]["answer"] == "no"
+                && d["before"]["second"].is_null()
+                && d["after"]["second"]["answer"] == "yes"),
+        "the change from いいえ to はい at the 2回目 is recorded with both values"
+    );
+
+    // Progress: group 2 counts the one complete item.
+    let progress = admin
+        .get(&base(year))
+        .await
+        .texts("#progress tr.group-progress");
+    assert!(
+        progress
+            .iter()
+            .any(|row| row.contains("医療情報システムの管理・運用") && row.contains("1 /")),
+        "{progress:?}"
+    );
+
+    // 対象外 only where the form allows it (2(2), 2(3)), with a reason.
+    let na = [
+        ("not_applicable", "on".to_owned()),
+        ("not_applicable_reason", "保守契約なし".to_owned()),
+    ];
+    let refused = answer(&admin, year, "ledger", &na).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let accepted = answer(&admin, year, "remote-maintenance", &na).await;
+    assert_eq!(
+        accepted.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        accepted.errors()
+    );
+}
+
+#[tokio::test]
+async fn a_new_year_starts_from_last_years_answers_marked_for_recheck() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let year = this_year();
+    let last_year = FiscalYear::new(year.start_year() - 1).expect("a year");
+    start(&admin, last_year).await;
+    let saved = answer(
+        &admin,
+        last_year,
+        "security-officer",
+        &yes(last_year.first_day()),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{:?}", saved.errors());
+    start(&admin, year).await;
+    let overview = admin.get(&base(year)).await;
+    assert!(
+        overview.text("#recheck-count").contains("1 件"),
+        "{}",
+        overview.text("#recheck-count")
+    );
+    let item = admin
+        .get(&format!("{}/items/security-officer", base(year)))
+        .await;
+    assert!(item.text("#item-state").contains("要再確認"));
+    assert!(item.body.contains("needs-recheck"));
+    // Saving it again clears the mark.
+    let saved = answer(&admin, year, "security-officer", &yes(today())).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{:?}", saved.errors());
+    assert_eq!(
+        admin
+            .get(&format!("{}/items/security-officer", base(year)))
+            .await
+            .text("#item-state"),
+        "はい"
+    );
+}
+
+#[tokio::test]
+async fn evidence_files_are_checked_stored_with_their_hash_and_audited() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let year = this_year();
+    start(&admin, year).await;
+    let item = format!("{}/items/contact-chart", base(year));
+    let action = format!("{item}/evidence");
+
+    let disguised = admin
+        .upload(
+            &item,
+            &action,
+            &[],
+            &[("file", "連絡体制図.pdf", b"MZ\x90\x00 not a pdf".to_vec())],
+        )
+        .await;
+    assert_eq!(disguised.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        disguised
+            .errors()
+            .iter()
+            .any(|e| e.contains("ファイル") && e.contains("PDF")),
+        "{:?}",
+        disguised.errors()
+    );
+    let mut huge = b"%PDF-1.7\n".to_vec();
+    huge.resize(10 * 1024 * 1024 + 1, b' ');
+    let too_big = admin
+        .upload(&item, &action, &[], &[("file", "big.pdf", huge)])
+        .await;
+    assert!(
+        matches!(
+            too_big.status,
+            StatusCode::UNPROCESSABLE_ENTITY | StatusCode::PAYLOAD_TOO_LARGE
+        ),
+        "{}",
+        too_big.status
+    );
+    assert!(admin.get(&item).await.texts(".evidence-item").is_empty());
+
+    let pdf = "%PDF-1.4\n% 連絡体制図\n%%EOF\n".as_bytes().to_vec();
+    let stored = admin
+        .upload(
+            &item,
+            &action,
+            &[],
+            &[("file", "連絡体制図.pdf", pdf.clone())],
+        )
+        .await;
+    assert_eq!(
+        stored.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        stored.errors()
+    );
+    let page = admin.get(&item).await;
+    let listed = page.texts(".evidence-item");
+    assert_eq!(listed.len(), 1);
+    let sha256 = {
+        use sha2::Digest;
+        sha2::Sha256::digest(&pdf)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    assert!(listed[0].contains(&sha256), "{listed:?}");
+    let href = page.attribute(".evidence-item a", "href").expect("a link");
+    let (status, content_type, body) = admin.get_bytes(&href).await;
+    assert_eq!(
+        (status, content_type.as_str(), body),
+        (StatusCode::OK, "application/pdf", pdf)
+    );
+    let event = app
+        .audit_events()
+        .await
+        .into_iter()
+        .find(|e| e.action == "checklist.evidence.add")
+        .expect("audited");
+    assert_eq!(detail(&event)["sha256"], sha256);
+
+    let link = admin
+        .submit(
+            &item,
+            &format!("{item}/links"),
+            &[
+                ("path", "https://evil.example/".into()),
+                ("label", "外部".into()),
+            ],
+        )
+        .await;
+    assert_eq!(link.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let link = admin
+        .submit(
+            &item,
+            &format!("{item}/links"),
+            &[("path", "/users".into()), ("label", "利用者一覧".into())],
+        )
+        .await;
+    assert_eq!(link.status, StatusCode::SEE_OTHER);
+    assert_eq!(admin.get(&item).await.texts(".evidence-item").len(), 2);
+}
+
+fn without_space(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+#[tokio::test]
+async fn the_pdf_and_the_workbook_hold_every_item_the_answers_and_the_name() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let year = this_year();
+    start(&admin, year).await;
+    let saved = answer(&admin, year, "security-officer", &yes(year.first_day())).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{:?}", saved.errors());
+    let catalogs = CatalogSet::builtin().expect("catalogs");
+    let catalog = catalogs
+        .for_year(FormKind::Medical, year)
+        .expect("a catalog");
+    let name = admin.get("/institution").await.text("dd.name");
+
+    let (status, content_type, pdf) = admin.get_bytes(&format!("{}/print.pdf", base(year))).await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (StatusCode::OK, "application/pdf")
+    );
+    let folder = tempfile::tempdir().expect("temp dir");
+    let path = folder.path().join("checklist.pdf");
+    std::fs::write(&path, &pdf).expect("write");
+    if let Ok(keep) = std::env::var("MAMORI_KEEP_PDF") {
+        std::fs::write(keep, &pdf).expect("keep");
+    }
+    // Reading order (not -layout): a wrapped cell stays together.
+    let output = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) must be installed: .ci/run installs it");
+    let text = without_space(&String::from_utf8_lossy(&output.stdout));
+    for item in &catalog.items {
+        assert!(
+            text.contains(&without_space(&item.text)),
+            "the PDF lacks {}: {}",
+            item.key,
+            item.text
+        );
+    }
+    assert!(
+        text.contains(&without_space(&name)),
+        "the PDF lacks the institution name"
+    );
+    assert!(text.contains("はい（令和"), "the answer with its 和暦 date");
+    let fonts = std::process::Command::new("pdffonts")
+        .arg(&path)
+        .output()
+        .expect("pdffonts");
+    let fonts = String::from_utf8_lossy(&fonts.stdout);
+    assert!(
+        fonts.contains("IPAexGothic") && fonts.contains("yes"),
+        "{fonts}"
+    );
+    let size = std::process::Command::new("pdfinfo")
+        .arg(&path)
+        .output()
+        .expect("pdfinfo");
+    assert!(String::from_utf8_lossy(&size.stdout).contains("(A4)"));
+
+    let (status, _, xlsx) = admin
+        .get_bytes(&format!("{}/export.xlsx", base(year)))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(xlsx)).expect("a workbook");
+    let range = workbook
+        .worksheet_range("チェックリスト")
+        .expect("the sheet");
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|row| row.iter().map(|cell| cell.to_string()).collect())
+        .collect();
+    for item in &catalog.items {
+        assert!(
+            rows.iter().any(|row| row.get(2) == Some(&item.text)),
+            "the workbook lacks {}",
+            item.key
+        );
+    }
+    let officer = rows
+        .iter()
+        .find(|row| {
+            row.get(2)
+                .is_some_and(|t| t.contains("安全管理責任者を設置"))
+        })
+        .expect("row");
+    assert!(officer[3].starts_with("はい（令和"), "{officer:?}");
+    assert!(
+        rows.iter()
+            .any(|row| row.iter().any(|cell| cell.contains(&name)))
+    );
+
+    let exports: Vec<_> = app
+        .audit_events()
+        .await
+        .into_iter()
+        .filter(|e| e.action == "checklist.export")
+        .collect();
+    let mut formats: Vec<String> = exports
+        .iter()
+        .map(|e| detail(e)["format"].as_str().unwrap_or("").to_owned())
+        .collect();
+    formats.sort();
+    assert_eq!(formats, ["pdf", "xlsx"]);
+}
+
+fn issued_link(page: &crate::helpers::Page) -> String {
+    page.text("#issued-link code.link")
+}
+
+#[tokio::test]
+async fn a_vendor_link_opens_one_form_only_until_it_expires_or_is_revoked() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let year = this_year();
+    let added = admin
+        .submit(
+            "/vendors",
+            "/vendors",
+            &[
+                ("name", "株式会社カルテ保守".into()),
+                ("systems", "電子カルテ".into()),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let list = admin.get("/vendors").await;
+    assert!(list.text("#vendors .status").contains("未送付"));
+    let vendor_id = list
+        .attribute("#vendors tr.vendor", "data-vendor-id")
+        .expect("an id");
+    let issued = admin
+        .submit(
+            "/vendors",
+            &format!("/vendors/{vendor_id}/requests"),
+            &[("days", "14".into())],
+        )
+        .await;
+    let link = issued_link(&issued);
+    assert!(link.starts_with("/v/"), "{}", issued.body);
+    assert!(
+        admin
+            .get("/vendors")
+            .await
+            .text("#vendors .status")
+            .contains("回答待ち")
+    );
+
+    // The vendor has no account: the link opens its form and nothing else.
+    let vendor = app.browser();
+    let form = vendor.get(&link).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.text(".institution")
+            .contains(&admin.get("/institution").await.text("dd.name"))
+    );
+    for path in ["/dashboard", &base(year), "/vendors", "/users", "/audit"] {
+        let page = vendor.get(path).await;
+        assert_ne!(page.status, StatusCode::OK, "{path}");
+    }
+    assert_eq!(
+        vendor.get("/v/not-a-token").await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // A missing answer is refused with the item named; nothing is stored.
+    let catalogs = CatalogSet::builtin().expect("catalogs");
+    let catalog = catalogs
+        .for_year(FormKind::Vendor, year)
+        .expect("a vendor form");
+    let mut fields: Vec<(String, String)> = vec![("officer_name".into(), "保守 太郎".into())];
+    for item in &catalog.items {
+        fields.push((format!("answer-{}", item.key), "yes".into()));
+        fields.push((format!("date-{}", item.key), today().to_string()));
+    }
+    let incomplete: Vec<(&str, String)> = fields
+        .iter()
+        .skip(3)
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .chain([("officer_name", "保守 太郎".to_owned())])
+        .collect();
+    let refused = vendor.upload(&link, &link, &incomplete, &[]).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!refused.errors().is_empty());
+    assert!(
+        admin
+            .get("/vendors")
+            .await
+            .text("#vendors .status")
+            .contains("回答待ち")
+    );
+
+    let complete: Vec<(&str, String)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .collect();
+    let mds = b"%PDF-1.4\n% MDS\n%%EOF\n".to_vec();
+    let sent = vendor
+        .upload(
+            &link,
+            &link,
+            &complete,
+            &[("documents", "MDS.pdf", mds.clone())],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{:?}", sent.errors());
+    assert!(vendor.get(&link).await.body.contains("id=\"answered\""));
+    assert!(
+        admin
+            .get("/vendors")
+            .await
+            .text("#vendors .status")
+            .contains("回答済み")
+    );
+
+    // The answers feed 2(2) and 2(3) of the institution's own checklist.
+    start(&admin, year).await;
+    let remote = admin
+        .get(&format!("{}/items/remote-maintenance", base(year)))
+        .await;
+    assert!(remote.text("#vendor-facts").contains("株式会社カルテ保守"));
+    let mds_page = admin.get(&format!("{}/items/mds-sds", base(year))).await;
+    let href = mds_page
+        .attribute("#vendor-facts a", "href")
+        .expect("the MDS link");
+    assert_eq!(admin.get_bytes(&href).await.2, mds);
+
+    // A revoked link stops at once; an expired one too.
+    let second = issued_link(
+        &admin
+            .submit("/vendors", &format!("/vendors/{vendor_id}/requests"), &[])
+            .await,
+    );
+    let list = admin.get("/vendors").await;
+    let revoke = list
+        .attribute("#vendors form[action$='/revoke']", "action")
+        .expect("a revoke form");
+    assert_eq!(
+        admin.submit("/vendors", &revoke, &[]).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(vendor.get(&second).await.status, StatusCode::NOT_FOUND);
+    assert!(
+        admin
+            .get("/vendors")
+            .await
+            .text("#vendors .status")
+            .contains("期限切れ")
+    );
+    let third = issued_link(
+        &admin
+            .submit(
+                "/vendors",
+                &format!("/vendors/{vendor_id}/requests"),
+                &[("days", "1".into())],
+            )
+            .await,
+    );
+    assert_eq!(vendor.get(&third).await.status, StatusCode::OK);
+    sqlx::query("UPDATE vendor_requests SET expires_at = 0")
+        .execute(app.store.pool_for_benchmarks())
+        .await
+        .expect("expire the links");
+    assert_eq!(vendor.get(&third).await.status, StatusCode::NOT_FOUND);
+    // Even with a valid form token (the pre-session one), an expired link takes nothing.
+    let late = vendor.upload("/login", &third, &complete, &[]).await;
+    assert_eq!(late.status, StatusCode::NOT_FOUND);
+    let answered: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM vendor_requests WHERE answered_at IS NOT NULL")
+            .fetch_one(app.store.pool_for_benchmarks())
+            .await
+            .expect("count");
+    assert_eq!(answered, 1);
+}
+
+#[tokio::test]
+async fn tokushima_levels_are_saved_per_year_and_charted() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let page = admin.get("/tokushima").await;
+    assert_eq!(page.texts("tr.tokushima-item").len(), 20);
+    assert_eq!(page.text("#below-target"), "20");
+    let year = this_year();
+    let action = format!("/tokushima/{year}");
+    let refused = admin
+        .submit("/tokushima", &action, &[("level-3", "4".into())])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.errors().iter().any(|e| e.contains("項目3")),
+        "{:?}",
+        refused.errors()
+    );
+    let mut fields: Vec<(&str, String)> = Vec::new();
+    let names: Vec<String> = (1..=20).map(|n| format!("level-{n}")).collect();
+    for name in &names {
+        fields.push((name.as_str(), "2".into()));
+    }
+    fields[3].1 = "1".into();
+    let saved = admin.submit("/tokushima", &action, &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{:?}", saved.errors());
+    let page = admin.get("/tokushima").await;
+    assert_eq!(page.text("#below-target"), "1");
+    assert_eq!(page.texts("svg rect.bar-below").len(), 1);
+    assert!(
+        app.audit_events()
+            .await
+            .iter()
+            .any(|e| e.action == "tokushima.save")
+    );
+}

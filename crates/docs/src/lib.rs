@@ -1,0 +1,89 @@
+//! Printed documents: the filled checklist as an A4 PDF (typst, with the
+//! IPAexGothic font embedded unmodified) and as an .xlsx workbook.
+//!
+//! The callers build a [`ChecklistPrint`] — every cell already formatted as
+//! the form shows it (dates in 和暦, はい／いいえ) — so this crate knows
+//! nothing of the database or the domain rules. typst-as-lib's API is not
+//! stable; it is used in [`pdf`] only.
+
+mod pdf;
+mod xlsx;
+
+use serde::Serialize;
+
+pub use pdf::checklist_pdf;
+pub use xlsx::checklist_xlsx;
+
+/// IPAexGothic, embedded as distributed (IPA Font License v1.0: it must not
+/// be renamed or subset, so it is shipped whole).
+pub static JAPANESE_FONT: &[u8] = include_bytes!("../fonts/ipaexg.ttf");
+
+/// The licence under which [`JAPANESE_FONT`] is redistributed.
+pub static JAPANESE_FONT_LICENSE: &str =
+    include_str!("../fonts/IPA_Font_License_Agreement_v1.0.txt");
+
+/// A document could not be produced. Never caused by the data itself: the
+/// template is fixed, so this means a bug, which the caller reports as such.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    #[error("the PDF template failed: {0}")]
+    Template(String),
+    #[error("the workbook could not be written: {0}")]
+    Workbook(#[from] rust_xlsxwriter::XlsxError),
+    #[error("the document data could not be encoded: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// A filled checklist, laid out as the official form: a gate question, then
+/// one section per 年度 in which items fall due (○令和5年度中 …), each with
+/// groups (1 体制構築 …) whose rows may sit under a target heading
+/// (サーバについて、以下を実施している。).
+#[derive(Debug, Clone, Serialize)]
+pub struct ChecklistPrint {
+    pub title: String,
+    /// e.g. 医療機関確認用
+    pub form_name: String,
+    pub institution_name: String,
+    /// e.g. 2026年度（令和8年度）
+    pub fiscal_year: String,
+    /// e.g. 2026年11月25日（令和8年11月25日）
+    pub printed_on: String,
+    pub gate: Option<PrintRow>,
+    pub sections: Vec<PrintSection>,
+    /// Lines printed under the table (e.g. the 事業者名 of a vendor form).
+    pub footer: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PrintSection {
+    /// e.g. ○令和5年度中
+    pub heading: String,
+    pub notes: Vec<String>,
+    pub groups: Vec<PrintGroup>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PrintGroup {
+    /// e.g. 2 医療情報システムの管理・運用
+    pub name: String,
+    pub blocks: Vec<PrintBlock>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PrintBlock {
+    /// e.g. サーバについて、以下を実施している。
+    pub heading: Option<String>,
+    pub rows: Vec<PrintRow>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PrintRow {
+    /// e.g. (4)
+    pub number: String,
+    pub text: String,
+    /// はい／いいえ and the date, or empty.
+    pub first: String,
+    pub target: String,
+    pub second: String,
+    pub remarks: String,
+}

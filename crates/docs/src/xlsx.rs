@@ -1,0 +1,85 @@
+//! The checklist as an .xlsx workbook: one sheet, the same columns as the form.
+
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
+
+use crate::{ChecklistPrint, DocumentError};
+
+/// Column headings, in order, as the official form prints them.
+pub const COLUMNS: [&str; 7] = [
+    "区分",
+    "番号",
+    "チェック項目",
+    "1回目",
+    "目標日",
+    "2回目",
+    "備考",
+];
+
+/// Writes the checklist as one worksheet: a title block, then one row per
+/// item with its section and group in the first column.
+pub fn checklist_xlsx(print: &ChecklistPrint) -> Result<Vec<u8>, DocumentError> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("チェックリスト")?;
+    let bold = Format::new().set_font_size(14);
+    let header = Format::new()
+        .set_background_color("D9E1F2")
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Center);
+    let cell = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap()
+        .set_align(FormatAlign::Top);
+    sheet.write_string_with_format(0, 0, &print.title, &bold)?;
+    sheet.write_string(1, 0, &print.form_name)?;
+    sheet.write_string(2, 0, format!("医療機関名：{}", print.institution_name))?;
+    sheet.write_string(3, 0, format!("年度：{}", print.fiscal_year))?;
+    sheet.write_string(4, 0, format!("出力日：{}", print.printed_on))?;
+    let mut row = 6;
+    for (column, name) in COLUMNS.iter().enumerate() {
+        sheet.write_string_with_format(row, column as u16, *name, &header)?;
+    }
+    let widths = [22.0, 8.0, 60.0, 18.0, 18.0, 18.0, 30.0];
+    for (column, width) in widths.iter().enumerate() {
+        sheet.set_column_width(column as u16, *width)?;
+    }
+    let mut write_row =
+        |row: u32, place: &str, item: &crate::PrintRow| -> Result<(), DocumentError> {
+            let cells = [
+                place,
+                &item.number,
+                &item.text,
+                &item.first,
+                &item.target,
+                &item.second,
+                &item.remarks,
+            ];
+            for (column, value) in cells.iter().enumerate() {
+                sheet.write_string_with_format(row, column as u16, *value, &cell)?;
+            }
+            Ok(())
+        };
+    if let Some(gate) = &print.gate {
+        row += 1;
+        write_row(row, "医療情報システムの有無", gate)?;
+    }
+    for section in &print.sections {
+        for group in &section.groups {
+            for block in &group.blocks {
+                for item in &block.rows {
+                    row += 1;
+                    let place = match &block.heading {
+                        Some(heading) => format!("{} {} {}", section.heading, group.name, heading),
+                        None => format!("{} {}", section.heading, group.name),
+                    };
+                    write_row(row, &place, item)?;
+                }
+            }
+        }
+    }
+    for line in &print.footer {
+        row += 2;
+        sheet.write_string(row, 0, line)?;
+    }
+    Ok(workbook.save_to_buffer()?)
+}

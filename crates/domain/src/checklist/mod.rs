@@ -1,0 +1,18 @@
+//! The MHLW cybersecurity checklists (医療機関・薬局・事業者確認用) and the
+//! Tokushima Lv1–3 list: catalogs read from data files, answers and their
+//! rules, and where each item stands.
+
+pub mod answer;
+pub mod catalog;
+pub mod tokushima;
+pub mod upload;
+
+pub use answer::{
+    Answer, DatedAnswer, GroupProgress, ItemRecord, ItemState, RawItemRecord, group_progress,
+    item_state, open_items, parse_date, parse_item_record,
+};
+pub use catalog::{
+    Catalog, CatalogError, CatalogItem, CatalogSet, FormKind, Group, Guidance, Target,
+};
+pub use tokushima::{TokushimaItem, TokushimaList};
+pub use upload::{AcceptedFile, MAX_UPLOAD_BYTES, accept_upload};

@@ -1,0 +1,925 @@
+//! One 年度's assessment: the overview with progress and 次にやること, each
+//! item with its guidance, answer form and evidence, and the printouts.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Redirect, Response};
+use mamori_domain::calendar::FiscalYear;
+use mamori_domain::checklist::{
+    Answer, Catalog, CatalogItem, GroupProgress, ItemRecord, ItemState, RawItemRecord,
+    accept_upload, group_progress, item_state, open_items, parse_date, parse_item_record,
+};
+use mamori_domain::institution::permissions;
+use mamori_domain::{ParseError, ParseErrorKind};
+use mamori_store::checklist::{Assessment, Evidence, NewEvidence};
+use sha2::{Digest, Sha256};
+
+use super::{FormYear, ItemKey, catalog_for, institution_form, item_label};
+use crate::auth::{Authorized, CsrfForm};
+use crate::i18n::{Locale, describe};
+use crate::institution::IdPath;
+use crate::multipart::CsrfMultipart;
+use crate::page::Chrome;
+use crate::{AppError, AppState};
+
+/// `/checklist`: this 年度's checklist of the institution's form.
+pub(super) async fn current(
+    State(state): State<AppState>,
+    authorized: Authorized<permissions::ViewChecklist>,
+) -> Result<Response, AppError> {
+    let institution = mamori_store::institution::get(&state.store, &authorized.grant).await?;
+    let form = institution_form(institution.details.kind());
+    let year = FiscalYear::containing(state.clock.today());
+    Ok(Redirect::to(&format!("/checklist/{}/{}", form.code(), year)).into_response())
+}
+
+/// An item as the overview lists it.
+pub(super) struct ItemRow {
+    pub label: String,
+    pub text: String,
+    pub href: String,
+    pub state_class: &'static str,
+    pub state_text: String,
+    pub unverified: bool,
+}
+
+#[derive(Template)]
+#[template(path = "checklist/overview.html")]
+struct OverviewPage {
+    chrome: Chrome,
+    title: String,
+    form_name: &'static str,
+    year_label: String,
+    base: String,
+    years: Vec<(String, String, bool)>,
+    started: bool,
+    can_edit: bool,
+    catalog_file: String,
+    catalog_verified: bool,
+    gate_text: Option<String>,
+    gate: Option<(bool, String)>,
+    gate_date_value: String,
+    progress: Vec<GroupProgress>,
+    next: Vec<ItemRow>,
+    rows: Vec<ItemRow>,
+    n_recheck: usize,
+}
+
+/// How an item's state reads: a CSS class and a sentence.
+pub(super) fn describe_state(chrome: &Chrome, state: ItemState) -> (&'static str, String) {
+    match state {
+        ItemState::Done => ("done", "はい".to_owned()),
+        ItemState::NotApplicable => ("done", "対象外".to_owned()),
+        ItemState::Planned { target } => (
+            "planned",
+            format!("いいえ・目標日 {}", chrome.date(&target)),
+        ),
+        ItemState::Overdue { since } => ("overdue", format!("期限超過（{}）", chrome.date(&since))),
+        ItemState::NeedsRecheck { due } => {
+            ("recheck", format!("要再確認（{}まで）", chrome.date(&due)))
+        }
+        ItemState::Unanswered { due } => ("open", format!("未回答（{}まで）", chrome.date(&due))),
+    }
+}
+
+fn row(
+    chrome: &Chrome,
+    base: &str,
+    catalog: &Catalog,
+    item: &CatalogItem,
+    state: ItemState,
+) -> ItemRow {
+    let (state_class, state_text) = describe_state(chrome, state);
+    ItemRow {
+        label: item_label(catalog, item),
+        text: item.text.clone(),
+        href: format!("{base}/items/{}", item.key),
+        state_class,
+        state_text,
+        unverified: catalog.needs_wording_check(item),
+    }
+}
+
+fn year_links(
+    at: &FormYear,
+    today_year: FiscalYear,
+    started: &[FiscalYear],
+) -> Vec<(String, String, bool)> {
+    let mut years: Vec<FiscalYear> = started.to_vec();
+    for candidate in [today_year, at.year] {
+        if !years.contains(&candidate) {
+            years.push(candidate);
+        }
+    }
+    years.sort();
+    years.reverse();
+    years
+        .into_iter()
+        .map(|year| {
+            (
+                format!("/checklist/{}/{}", at.form.code(), year),
+                year.label_ja(),
+                year == at.year,
+            )
+        })
+        .collect()
+}
+
+/// `/checklist/{form}/{year}`.
+pub(super) async fn overview(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    at: FormYear,
+    authorized: Authorized<permissions::ViewChecklist>,
+) -> Result<Response, AppError> {
+    let catalog = catalog_for(&state, &at, chrome.locale)?;
+    let assessment =
+        mamori_store::checklist::assessment(&state.store, &authorized.grant, at.form, at.year)
+            .await?;
+    let started_years =
+        mamori_store::checklist::years(&state.store, &authorized.grant, at.form).await?;
+    let today = state.clock.today();
+    let base = format!("/checklist/{}/{}", at.form.code(), at.year);
+    let records = |key: &str| {
+        assessment
+            .as_ref()
+            .and_then(|a| a.answers.get(key))
+            .map(|a| &a.record)
+    };
+    let system_not_used = assessment
+        .as_ref()
+        .and_then(|a| a.system_in_use)
+        .is_some_and(|(in_use, _)| !in_use);
+    let rows = catalog
+        .items
+        .iter()
+        .map(|item| {
+            row(
+                &chrome,
+                &base,
+                catalog,
+                item,
+                item_state(item, records(&item.key), at.year, today),
+            )
+        })
+        .collect();
+    let next = if system_not_used {
+        Vec::new()
+    } else {
+        open_items(catalog, records, at.year, today)
+            .into_iter()
+            .take(5)
+            .map(|(item, item_state)| row(&chrome, &base, catalog, item, item_state))
+            .collect()
+    };
+    let n_recheck = assessment
+        .as_ref()
+        .map(|a| {
+            a.answers
+                .values()
+                .filter(|answer| answer.record.needs_recheck)
+                .count()
+        })
+        .unwrap_or(0);
+    let page = OverviewPage {
+        title: catalog.title.clone(),
+        form_name: at.form.name_ja(),
+        year_label: at.year.label_ja(),
+        years: year_links(&at, FiscalYear::containing(today), &started_years),
+        started: assessment.is_some(),
+        can_edit: authorized
+            .user
+            .principal
+            .grant::<permissions::EditChecklist>()
+            .is_some(),
+        catalog_file: format!("{}（{}）", catalog.version, catalog.file),
+        catalog_verified: catalog.wording_verified,
+        gate_text: catalog.gate.clone(),
+        gate: assessment
+            .as_ref()
+            .and_then(|a| a.system_in_use)
+            .map(|(in_use, date)| (in_use, chrome.date(&date))),
+        gate_date_value: today.to_string(),
+        progress: group_progress(catalog, records, at.year, today),
+        next,
+        rows,
+        n_recheck,
+        base,
+        chrome: chrome.clone(),
+    };
+    chrome.render(&page)
+}
+
+/// `POST /checklist/{form}/{year}/start`: begins the year, carrying last year's answers over.
+pub(super) async fn start(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    at: FormYear,
+    authorized: Authorized<permissions::EditChecklist>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let catalog = catalog_for(&state, &at, chrome.locale)?;
+    let keys: Vec<&str> = catalog.items.iter().map(|item| item.key.as_str()).collect();
+    let base = format!("/checklist/{}/{}", at.form.code(), at.year);
+    match mamori_store::checklist::start(
+        &state.store,
+        &authorized.grant,
+        at.form,
+        at.year,
+        &catalog.version,
+        &keys,
+        state.clock.now(),
+    )
+    .await
+    {
+        // Started twice (two tabs): the year is open either way.
+        Ok(_) | Err(mamori_store::Error::Conflict(_)) => {
+            Ok(Redirect::to(&format!("{base}?done=saved")).into_response())
+        }
+        Err(error) => Err(AppError::from_store(chrome.locale, error)),
+    }
+}
+
+/// A form with only the CSRF field.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct Empty {}
+
+/// The 医療情報システムの有無 form.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct GateForm {
+    in_use: String,
+    checked_on: String,
+}
+
+async fn assessment_or_404(
+    state: &AppState,
+    grant: &mamori_domain::institution::Grant<impl permissions::ReadsChecklist>,
+    at: &FormYear,
+    locale: Locale,
+) -> Result<Assessment, AppError> {
+    mamori_store::checklist::assessment(&state.store, grant, at.form, at.year)
+        .await?
+        .ok_or_else(|| AppError::bad_request(locale, "この年度のチェックはまだ始まっていません。一覧の「この年度のチェックを始める」を押してください。"))
+}
+
+/// `POST /checklist/{form}/{year}/gate`.
+pub(super) async fn save_gate(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    at: FormYear,
+    authorized: Authorized<permissions::EditChecklist>,
+    CsrfForm(form): CsrfForm<GateForm>,
+) -> Result<Response, AppError> {
+    let assessment = assessment_or_404(&state, &authorized.grant, &at, chrome.locale).await?;
+    let fail =
+        |error: ParseError| AppError::bad_request(chrome.locale, describe(&error, chrome.locale));
+    let answer = match form.in_use.as_str() {
+        "" => None,
+        code => {
+            let in_use = Answer::from_code(code)
+                .ok_or_else(|| fail(ParseError::new("in_use", ParseErrorKind::UnknownChoice)))?;
+            let date = parse_date("checked_on", &form.checked_on)
+                .map_err(fail)?
+                .ok_or_else(|| fail(ParseError::new("checked_on", ParseErrorKind::Empty)))?;
+            if date > state.clock.today() {
+                return Err(fail(ParseError::new(
+                    "checked_on",
+                    ParseErrorKind::Inconsistent("the check date cannot be in the future"),
+                )));
+            }
+            Some((in_use == Answer::Yes, date))
+        }
+    };
+    mamori_store::checklist::save_gate(
+        &state.store,
+        &authorized.grant,
+        assessment.id,
+        answer,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/checklist/{}/{}?done=saved",
+        at.form.code(),
+        at.year
+    ))
+    .into_response())
+}
+
+/// The answer form as posted (and as shown again after an error).
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct ItemForm {
+    first_answer: String,
+    first_date: String,
+    target_date: String,
+    second_answer: String,
+    second_date: String,
+    remarks: String,
+    not_applicable: String,
+    not_applicable_reason: String,
+}
+
+impl ItemForm {
+    fn from_record(record: &ItemRecord) -> Self {
+        Self {
+            first_answer: record
+                .first
+                .map(|f| f.answer.code().to_owned())
+                .unwrap_or_default(),
+            first_date: record.first.map(|f| f.date.to_string()).unwrap_or_default(),
+            target_date: record.target.map(|d| d.to_string()).unwrap_or_default(),
+            second_answer: record
+                .second
+                .map(|s| s.answer.code().to_owned())
+                .unwrap_or_default(),
+            second_date: record
+                .second
+                .map(|s| s.date.to_string())
+                .unwrap_or_default(),
+            remarks: record.remarks.clone(),
+            not_applicable: if record.not_applicable.is_some() {
+                "on".into()
+            } else {
+                String::new()
+            },
+            not_applicable_reason: record.not_applicable.clone().unwrap_or_default(),
+        }
+    }
+
+    fn raw(&self) -> RawItemRecord<'_> {
+        RawItemRecord {
+            first_answer: &self.first_answer,
+            first_date: &self.first_date,
+            target_date: &self.target_date,
+            second_answer: &self.second_answer,
+            second_date: &self.second_date,
+            remarks: &self.remarks,
+            not_applicable: !self.not_applicable.is_empty(),
+            not_applicable_reason: &self.not_applicable_reason,
+        }
+    }
+}
+
+/// Evidence as the item page lists it.
+struct EvidenceRow {
+    id: i64,
+    label: String,
+    href: String,
+    detail: String,
+}
+
+/// A vendor's answer shown beside 2(2) and 2(3).
+struct VendorFact {
+    vendor: String,
+    answer: &'static str,
+    date: String,
+    remarks: String,
+}
+
+#[derive(Template)]
+#[template(path = "checklist/item.html")]
+struct ItemPage {
+    chrome: Chrome,
+    base: String,
+    year_label: String,
+    label: String,
+    item: CatalogItem,
+    unverified: bool,
+    catalog_source: String,
+    state_class: &'static str,
+    state_text: String,
+    started: bool,
+    can_edit: bool,
+    needs_recheck: bool,
+    answered_by: Option<String>,
+    form: ItemForm,
+    errors: Vec<String>,
+    year_first: String,
+    year_last: String,
+    evidence: Vec<EvidenceRow>,
+    vendor_facts: Vec<VendorFact>,
+    vendor_documents: Vec<(i64, String, String)>,
+}
+
+fn find_item<'a>(
+    catalog: &'a Catalog,
+    key: &str,
+    locale: Locale,
+) -> Result<&'a CatalogItem, AppError> {
+    catalog.item(key).ok_or_else(|| AppError::not_found(locale))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_item(
+    state: &AppState,
+    chrome: &Chrome,
+    at: &FormYear,
+    authorized: &Authorized<permissions::ViewChecklist>,
+    catalog: &Catalog,
+    item: &CatalogItem,
+    posted: Option<(ItemForm, Vec<String>)>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let grant = &authorized.grant;
+    let assessment =
+        mamori_store::checklist::assessment(&state.store, grant, at.form, at.year).await?;
+    let stored = assessment.as_ref().and_then(|a| a.answers.get(&item.key));
+    let today = state.clock.today();
+    let (state_class, state_text) = describe_state(
+        chrome,
+        item_state(item, stored.map(|s| &s.record), at.year, today),
+    );
+    let evidence = match &assessment {
+        Some(assessment) => {
+            mamori_store::checklist::evidence(&state.store, grant, assessment.id).await?
+        }
+        None => Vec::new(),
+    };
+    let evidence = evidence
+        .into_iter()
+        .filter(|e| e.item_key == item.key)
+        .map(|e: Evidence| {
+            let when = e.added_at.to_zoned_datetime(crate::tokyo()).date();
+            match (&e.file, &e.link_path) {
+                (Some(file), _) => EvidenceRow {
+                    id: e.id,
+                    label: e.label.clone(),
+                    href: format!("/evidence/{}", e.id),
+                    detail: format!(
+                        "{}・{} KB・SHA-256 {}・{}（{}）",
+                        file.content_type,
+                        (file.size_bytes + 1023) / 1024,
+                        file.sha256,
+                        e.added_by,
+                        chrome.date(&when)
+                    ),
+                },
+                (None, link) => EvidenceRow {
+                    id: e.id,
+                    label: e.label.clone(),
+                    href: link.clone().unwrap_or_default(),
+                    detail: format!("mamori 内の記録・{}（{}）", e.added_by, chrome.date(&when)),
+                },
+            }
+        })
+        .collect();
+    // The vendors' answers feed 2(2) リモートメンテナンス and 2(3) MDS/SDS.
+    let (vendor_facts, vendor_documents) = if item.vendor_contract_only {
+        let (answers, documents) =
+            mamori_store::vendor::answers_for_year(&state.store, grant, at.year).await?;
+        (
+            answers
+                .into_iter()
+                .filter(|a| a.item_key == item.key)
+                .map(|a| VendorFact {
+                    vendor: a.vendor_name,
+                    answer: a.answer.name_ja(),
+                    date: chrome.date(&a.answered_on),
+                    remarks: a.remarks,
+                })
+                .collect(),
+            if item.key == "mds-sds" {
+                documents
+                    .into_iter()
+                    .map(|d| (d.id, d.vendor_name, d.name))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let (form, errors) = posted.unwrap_or_else(|| {
+        (
+            stored
+                .map(|s| ItemForm::from_record(&s.record))
+                .unwrap_or_default(),
+            Vec::new(),
+        )
+    });
+    let page = ItemPage {
+        base: format!("/checklist/{}/{}", at.form.code(), at.year),
+        year_label: at.year.label_ja(),
+        label: item_label(catalog, item),
+        item: item.clone(),
+        unverified: catalog.needs_wording_check(item),
+        catalog_source: item
+            .source
+            .clone()
+            .unwrap_or_else(|| catalog.source.clone()),
+        state_class,
+        state_text,
+        started: assessment.is_some(),
+        can_edit: authorized
+            .user
+            .principal
+            .grant::<permissions::EditChecklist>()
+            .is_some(),
+        needs_recheck: stored.is_some_and(|s| s.record.needs_recheck),
+        answered_by: stored.and_then(|s| {
+            s.answered_by.as_ref().map(|who| {
+                let when = s.updated_at.to_zoned_datetime(crate::tokyo()).date();
+                format!("{who}（{}）", chrome.date(&when))
+            })
+        }),
+        form,
+        errors,
+        year_first: at.year.first_day().to_string(),
+        year_last: at.year.last_day().to_string(),
+        evidence,
+        vendor_facts,
+        vendor_documents,
+        chrome: chrome.clone(),
+    };
+    chrome.render_with_status(status, &page)
+}
+
+/// `GET /checklist/{form}/{year}/items/{key}`.
+pub(super) async fn item(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    at: FormYear,
+    ItemKey(key): ItemKey,
+    authorized: Authorized<permissions::ViewChecklist>,
+) -> Result<Response, AppError> {
+    let catalog = catalog_for(&state, &at, chrome.locale)?;
+    let item = find_item(catalog, &key, chrome.locale)?;
+    render_item(
+        &state,
+        &chrome,
+        &at,
+        &authorized,
+        catalog,
+        item,
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /checklist/{form}/{year}/items/{key}`: saves the answer, or shows the
+/// form again with the reason; nothing is stored then.
+pub(super) async fn save_item(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    at: FormYear,
+    ItemKey(key): ItemKey,
+    authorized: Authorized<permissions::EditChecklist>,
+    viewer: Authorized<permissions::ViewChecklist>,
+    CsrfForm(form): CsrfForm<ItemForm>,
+) -> Result<Response, AppError> {
+    let catalog = catalog_for(&state, &at, chrome.locale)?;
+    let item = find_item(catalog, &key, chrome.locale)?;
+    let assessment = assessment_or_404(&state, &authorized.grant, &at, chrome.locale).await?;
+    match parse_item_record(&form.raw(), item, at.year, state.clock.today()) {
+        Ok(record) => {
+            mamori_store::checklist::save_answer(
+                &state.store,
+                &authorized.grant,
+                assessment.id,
+                &item.key,
+                &record,
+                state.clock.now(),
+            )
+            .await?;
+            Ok(Redirect::to(&format!(
+                "/checklist/{}/{}/items/{}?done=saved",
+                at.form.code(),
+                at.year,
+                item.key
+            ))
+            .into_response())
+        }
+        Err(error) => {
+            let errors = vec![describe(&error, chrome.locale)];
+            render_item(
+                &state,
+                &chrome,
+                &at,
+                &viewer,
+                catalog,
+                item,
+                Some((form, errors)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+/// `POST …/items/{key}/evidence`: one uploaded file (multipart), checked for
+/// type and size and stored with its SHA-256.
+pub(super) async fn upload_evidence(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    at: FormYear,
+    ItemKey(key): ItemKey,
+    authorized: Authorized<permissions::EditChecklist>,
+    viewer: Authorized<permissions::ViewChecklist>,
+    form: CsrfMultipart,
+) -> Result<Response, AppError> {
+    let catalog = catalog_for(&state, &at, chrome.locale)?;
+    let item = find_item(catalog, &key, chrome.locale)?;
+    let assessment = assessment_or_404(&state, &authorized.grant, &at, chrome.locale).await?;
+    let refuse = |error: ParseError| (ItemForm::default(), vec![describe(&error, chrome.locale)]);
+    let file = match form.files.iter().find(|f| f.field == "file") {
+        Some(file) => file,
+        None => {
+            let posted = refuse(ParseError::new("file", ParseErrorKind::Empty));
+            return render_item(
+                &state,
+                &chrome,
+                &at,
+                &viewer,
+                catalog,
+                item,
+                Some(posted),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let accepted = match accept_upload("file", &file.name, &file.bytes) {
+        Ok(accepted) => accepted,
+        Err(error) => {
+            return render_item(
+                &state,
+                &chrome,
+                &at,
+                &viewer,
+                catalog,
+                item,
+                Some(refuse(error)),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let sha256 = hex(&Sha256::digest(&file.bytes));
+    let evidence = NewEvidence::File {
+        name: accepted.name,
+        content_type: accepted.content_type.to_owned(),
+        content: file.bytes.clone(),
+        sha256,
+    };
+    mamori_store::checklist::add_evidence(
+        &state.store,
+        &authorized.grant,
+        assessment.id,
+        &item.key,
+        &evidence,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/checklist/{}/{}/items/{}?done=saved",
+        at.form.code(),
+        at.year,
+        item.key
+    ))
+    .into_response())
+}
+
+pub(super) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The link-evidence form.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct LinkForm {
+    path: String,
+    label: String,
+}
+
+/// `POST …/items/{key}/links`: evidence that is a page of mamori (a user list, the audit trail …).
+pub(super) async fn add_link(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    at: FormYear,
+    ItemKey(key): ItemKey,
+    authorized: Authorized<permissions::EditChecklist>,
+    viewer: Authorized<permissions::ViewChecklist>,
+    CsrfForm(form): CsrfForm<LinkForm>,
+) -> Result<Response, AppError> {
+    let catalog = catalog_for(&state, &at, chrome.locale)?;
+    let item = find_item(catalog, &key, chrome.locale)?;
+    let assessment = assessment_or_404(&state, &authorized.grant, &at, chrome.locale).await?;
+    let path = form.path.trim();
+    let label = form.label.trim();
+    let error = if !path.starts_with('/')
+        || path.starts_with("//")
+        || path.contains('\\')
+        || path.chars().any(char::is_control)
+    {
+        Some(ParseError::new(
+            "path",
+            ParseErrorKind::BadFormat("a path inside mamori, starting with /"),
+        ))
+    } else if path.chars().count() > 300 {
+        Some(ParseError::new(
+            "path",
+            ParseErrorKind::TooLong { max: 300 },
+        ))
+    } else if label.is_empty() {
+        Some(ParseError::new("label", ParseErrorKind::Empty))
+    } else if label.chars().count() > 200 {
+        Some(ParseError::new(
+            "label",
+            ParseErrorKind::TooLong { max: 200 },
+        ))
+    } else {
+        None
+    };
+    if let Some(error) = error {
+        let posted = (ItemForm::default(), vec![describe(&error, chrome.locale)]);
+        return render_item(
+            &state,
+            &chrome,
+            &at,
+            &viewer,
+            catalog,
+            item,
+            Some(posted),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let evidence = NewEvidence::Link {
+        path: path.to_owned(),
+        label: label.to_owned(),
+    };
+    mamori_store::checklist::add_evidence(
+        &state.store,
+        &authorized.grant,
+        assessment.id,
+        &item.key,
+        &evidence,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/checklist/{}/{}/items/{}?done=saved",
+        at.form.code(),
+        at.year,
+        item.key
+    ))
+    .into_response())
+}
+
+/// A stored file, sent as an attachment that the browser must not sniff or run.
+pub(super) fn attachment(name: &str, content_type: &str, content: Vec<u8>) -> Response {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    (
+        [
+            (CONTENT_TYPE, content_type.to_owned()),
+            (
+                CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
+            ),
+            (CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        content,
+    )
+        .into_response()
+}
+
+/// `GET /evidence/{id}`.
+pub(super) async fn download_evidence(
+    State(state): State<AppState>,
+    IdPath(id): IdPath,
+    authorized: Authorized<permissions::ViewChecklist>,
+) -> Result<Response, AppError> {
+    let (name, content_type, content) =
+        mamori_store::checklist::evidence_file(&state.store, &authorized.grant, id).await?;
+    Ok(attachment(&name, &content_type, content))
+}
+
+/// The remove form: which page to come back to.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct RemoveForm {
+    back: String,
+}
+
+/// `POST /evidence/{id}/remove`.
+pub(super) async fn remove_evidence(
+    State(state): State<AppState>,
+    IdPath(id): IdPath,
+    authorized: Authorized<permissions::EditChecklist>,
+    CsrfForm(form): CsrfForm<RemoveForm>,
+) -> Result<Response, AppError> {
+    mamori_store::checklist::remove_evidence(
+        &state.store,
+        &authorized.grant,
+        id,
+        state.clock.now(),
+    )
+    .await?;
+    // Only a path of our own checklist pages, never an outside address.
+    let back = if form.back.starts_with("/checklist/") && !form.back.contains("//") {
+        form.back
+    } else {
+        "/checklist".into()
+    };
+    Ok(Redirect::to(&format!("{back}?done=saved")).into_response())
+}
+
+async fn print_data(
+    state: &AppState,
+    chrome: &Chrome,
+    at: &FormYear,
+    authorized: &Authorized<permissions::ViewChecklist>,
+) -> Result<(mamori_docs::ChecklistPrint, Option<i64>), AppError> {
+    let catalog = catalog_for(state, at, chrome.locale)?;
+    let institution = mamori_store::institution::get(&state.store, &authorized.grant).await?;
+    let assessment =
+        mamori_store::checklist::assessment(&state.store, &authorized.grant, at.form, at.year)
+            .await?;
+    let print = super::print::checklist_print(
+        catalog,
+        assessment.as_ref(),
+        institution.details.name(),
+        at.year,
+        state.clock.today(),
+    );
+    Ok((print, assessment.map(|a| a.id)))
+}
+
+/// `GET /checklist/{form}/{year}/print.pdf`: the filled form (a blank one before the year is started).
+pub(super) async fn pdf(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    at: FormYear,
+    authorized: Authorized<permissions::ViewChecklist>,
+) -> Result<Response, AppError> {
+    let (print, assessment_id) = print_data(&state, &chrome, &at, &authorized).await?;
+    let bytes = tokio::task::spawn_blocking(move || mamori_docs::checklist_pdf(&print))
+        .await
+        .map_err(|error| AppError::Unexpected(error.to_string()))?
+        .map_err(|error| AppError::Unexpected(error.to_string()))?;
+    if let Some(id) = assessment_id {
+        mamori_store::checklist::record_export(
+            &state.store,
+            &authorized.grant,
+            id,
+            "pdf",
+            state.clock.now(),
+        )
+        .await?;
+    }
+    let name = format!("checklist-{}-{}.pdf", at.form.code(), at.year);
+    Ok(attachment(&name, "application/pdf", bytes))
+}
+
+/// `GET /checklist/{form}/{year}/export.xlsx`.
+pub(super) async fn xlsx(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    at: FormYear,
+    authorized: Authorized<permissions::ViewChecklist>,
+) -> Result<Response, AppError> {
+    let (print, assessment_id) = print_data(&state, &chrome, &at, &authorized).await?;
+    let bytes = mamori_docs::checklist_xlsx(&print)
+        .map_err(|error| AppError::Unexpected(error.to_string()))?;
+    if let Some(id) = assessment_id {
+        mamori_store::checklist::record_export(
+            &state.store,
+            &authorized.grant,
+            id,
+            "xlsx",
+            state.clock.now(),
+        )
+        .await?;
+    }
+    let name = format!("checklist-{}-{}.xlsx", at.form.code(), at.year);
+    Ok(attachment(
+        &name,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    ))
+}

@@ -1,0 +1,159 @@
+//! The MHLW checklists: the assessment of each 年度 with guidance and evidence,
+//! its PDF and .xlsx, the vendors and their 事業者確認用 links, and the
+//! Tokushima Lv1–3 list.
+
+mod assessment;
+mod print;
+mod tokushima;
+mod vendor_form;
+mod vendors;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Path};
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use mamori_domain::calendar::FiscalYear;
+use mamori_domain::checklist::{Catalog, CatalogItem, FormKind, MAX_UPLOAD_BYTES};
+
+use crate::i18n::Locale;
+use crate::{AppError, AppState};
+
+/// Room for one maximal file plus the form around it.
+const UPLOAD_BODY_LIMIT: usize = MAX_UPLOAD_BYTES + 64 * 1024;
+/// Room for a vendor's form with two maximal documents.
+const VENDOR_BODY_LIMIT: usize = 2 * MAX_UPLOAD_BYTES + 64 * 1024;
+/// The largest body any route accepts; every other form keeps axum's 2 MB default.
+pub(crate) const LARGEST_BODY: usize = VENDOR_BODY_LIMIT;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/checklist", get(assessment::current))
+        .route("/checklist/{form}/{year}", get(assessment::overview))
+        .route("/checklist/{form}/{year}/start", post(assessment::start))
+        .route("/checklist/{form}/{year}/gate", post(assessment::save_gate))
+        .route(
+            "/checklist/{form}/{year}/items/{key}",
+            get(assessment::item).post(assessment::save_item),
+        )
+        .route(
+            "/checklist/{form}/{year}/items/{key}/evidence",
+            post(assessment::upload_evidence).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route(
+            "/checklist/{form}/{year}/items/{key}/links",
+            post(assessment::add_link),
+        )
+        .route("/checklist/{form}/{year}/print.pdf", get(assessment::pdf))
+        .route(
+            "/checklist/{form}/{year}/export.xlsx",
+            get(assessment::xlsx),
+        )
+        .route("/evidence/{id}", get(assessment::download_evidence))
+        .route("/evidence/{id}/remove", post(assessment::remove_evidence))
+        .route("/vendors", get(vendors::list).post(vendors::add))
+        .route("/vendors/{id}/requests", post(vendors::issue))
+        .route("/vendor-requests/{id}/revoke", post(vendors::revoke))
+        .route("/vendor-documents/{id}", get(vendors::download))
+        .route(
+            "/v/{token}",
+            get(vendor_form::show)
+                .post(vendor_form::submit)
+                .layer(DefaultBodyLimit::max(VENDOR_BODY_LIMIT)),
+        )
+        .route("/tokushima", get(tokushima::show))
+        .route("/tokushima/{year}", post(tokushima::save))
+}
+
+/// `/checklist/{form}/{year}`: a known institution form and a 年度; anything else is 404.
+pub(crate) struct FormYear {
+    pub form: FormKind,
+    pub year: FiscalYear,
+}
+
+fn parse_form_year(form: &str, year: &str) -> Option<FormYear> {
+    let form = FormKind::from_code(form).filter(|form| *form != FormKind::Vendor)?;
+    let year: i16 = year.parse().ok()?;
+    let year = FiscalYear::new(year)
+        .ok()
+        .filter(|y| (2020..=2100).contains(&y.start_year()))?;
+    Some(FormYear { form, year })
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for FormYear {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let locale = Locale::from_parts(parts);
+        let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::not_found(locale))?;
+        let value = |name: &str| {
+            params
+                .iter()
+                .find(|(key, _)| key == name)
+                .map(|(_, v)| v.as_str())
+        };
+        match (value("form"), value("year")) {
+            (Some(form), Some(year)) => {
+                parse_form_year(form, year).ok_or_else(|| AppError::not_found(locale))
+            }
+            _ => Err(AppError::not_found(locale)),
+        }
+    }
+}
+
+/// `…/items/{key}`: the item key from the path.
+pub(crate) struct ItemKey(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ItemKey {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let locale = Locale::from_parts(parts);
+        let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| AppError::not_found(locale))?;
+        params
+            .into_iter()
+            .find(|(name, _)| name == "key")
+            .map(|(_, key)| Self(key))
+            .ok_or_else(|| AppError::not_found(locale))
+    }
+}
+
+/// The catalog in force for `form` in `year`, or a 404 naming the gap.
+pub(crate) fn catalog_for<'a>(
+    state: &'a AppState,
+    at: &FormYear,
+    locale: Locale,
+) -> Result<&'a Catalog, AppError> {
+    state
+        .catalogs
+        .for_year(at.form, at.year)
+        .ok_or_else(|| AppError::User {
+            status: axum::http::StatusCode::NOT_FOUND,
+            locale,
+            message: format!(
+                "{}の{}の様式はまだ登録されていません。",
+                at.year.label_ja(),
+                at.form.name_ja()
+            ),
+        })
+}
+
+/// `2 医療情報システムの管理・運用 (4) サーバ`: how lists name an item.
+pub(crate) fn item_label(catalog: &Catalog, item: &CatalogItem) -> String {
+    let group = &catalog.groups[item.group.min(catalog.groups.len().saturating_sub(1))];
+    match item.target {
+        Some(target) => format!("{}{}［{}］", group.number, item.number, target.name_ja()),
+        None => format!("{}{}", group.number, item.number),
+    }
+}
+
+/// The form an institution of this kind answers.
+pub(crate) fn institution_form(kind: mamori_domain::institution::InstitutionKind) -> FormKind {
+    match kind {
+        mamori_domain::institution::InstitutionKind::Pharmacy => FormKind::Pharmacy,
+        _ => FormKind::Medical,
+    }
+}

@@ -1,0 +1,130 @@
+//! Lays an assessment out as the official form for mamori-docs: sections by
+//! the 年度 items fall due (○令和5年度中 …), groups, target headings, and each
+//! cell as the form prints it (はい／いいえ with the date in 和暦).
+
+use jiff::civil;
+use mamori_docs::{ChecklistPrint, PrintBlock, PrintGroup, PrintRow, PrintSection};
+use mamori_domain::calendar::{FiscalYear, format_date_ja, format_wareki};
+use mamori_domain::checklist::{Catalog, CatalogItem, DatedAnswer, ItemRecord};
+use mamori_store::checklist::Assessment;
+
+fn dated(answer: Option<DatedAnswer>) -> String {
+    answer
+        .map(|a| format!("{}（{}）", a.answer.name_ja(), format_wareki(a.date)))
+        .unwrap_or_default()
+}
+
+fn print_row(catalog: &Catalog, item: &CatalogItem, record: Option<&ItemRecord>) -> PrintRow {
+    let mut remarks = Vec::new();
+    if let Some(record) = record {
+        if let Some(reason) = &record.not_applicable {
+            remarks.push(format!("対象外：{reason}"));
+        }
+        if record.needs_recheck {
+            remarks.push("前年度の回答（要再確認）".to_owned());
+        }
+        if !record.remarks.is_empty() {
+            remarks.push(record.remarks.clone());
+        }
+    }
+    if catalog.needs_wording_check(item) {
+        remarks.push("※公式様式で文言をご確認ください".to_owned());
+    }
+    PrintRow {
+        number: item.number.clone(),
+        text: item.text.clone(),
+        first: dated(record.and_then(|r| r.first)),
+        target: record
+            .and_then(|r| r.target)
+            .map(format_wareki)
+            .unwrap_or_default(),
+        second: dated(record.and_then(|r| r.second)),
+        remarks: remarks.join(" / "),
+    }
+}
+
+fn era_heading(year: FiscalYear) -> String {
+    match year.era_year() {
+        Some(era) => format!("○{}度中", era.to_ja()),
+        None => format!("○{}年度中", year.start_year()),
+    }
+}
+
+/// The print of `assessment` (or a blank form when there is none yet).
+pub(super) fn checklist_print(
+    catalog: &Catalog,
+    assessment: Option<&Assessment>,
+    institution_name: &str,
+    year: FiscalYear,
+    today: civil::Date,
+) -> ChecklistPrint {
+    let record = |key: &str| {
+        assessment
+            .and_then(|a| a.answers.get(key))
+            .map(|a| &a.record)
+    };
+    let sections = catalog
+        .due_years()
+        .into_iter()
+        .enumerate()
+        .map(|(index, due)| {
+            let mut notes = if index == 0 { catalog.notes.clone() } else { Vec::new() };
+            if let Some(era) = due.era_year() {
+                notes.insert(0, format!("※以下項目は{}度中にすべての項目で「はい」にマルが付くよう取り組んでください。", era.to_ja()));
+            }
+            let groups = catalog
+                .groups
+                .iter()
+                .enumerate()
+                .filter_map(|(group_index, group)| {
+                    let items: Vec<&CatalogItem> =
+                        catalog.items.iter().filter(|item| item.group == group_index && item.due == due).collect();
+                    if items.is_empty() {
+                        return None;
+                    }
+                    let mut blocks: Vec<PrintBlock> = Vec::new();
+                    for item in items {
+                        let heading = item.target.map(|target| target.heading_ja().to_owned());
+                        let row = print_row(catalog, item, record(&item.key));
+                        match blocks.last_mut() {
+                            Some(block) if block.heading == heading => block.rows.push(row),
+                            _ => blocks.push(PrintBlock { heading, rows: vec![row] }),
+                        }
+                    }
+                    Some(PrintGroup { name: format!("{} {}", group.number, group.name), blocks })
+                })
+                .collect();
+            PrintSection { heading: era_heading(due), notes, groups }
+        })
+        .collect();
+    let gate = catalog.gate.as_ref().map(|text| PrintRow {
+        number: String::new(),
+        text: text.clone(),
+        first: assessment
+            .and_then(|a| a.system_in_use)
+            .map(|(in_use, date)| {
+                format!(
+                    "{}（{}）",
+                    if in_use { "はい" } else { "いいえ" },
+                    format_wareki(date)
+                )
+            })
+            .unwrap_or_default(),
+        target: String::new(),
+        second: String::new(),
+        remarks: String::new(),
+    });
+    ChecklistPrint {
+        title: catalog.title.clone(),
+        form_name: catalog.form.name_ja().to_owned(),
+        institution_name: institution_name.to_owned(),
+        fiscal_year: year.label_ja(),
+        printed_on: format_date_ja(today),
+        gate,
+        sections,
+        footer: vec![format!(
+            "様式：{}（{}）　出典：{}",
+            catalog.version, catalog.file, catalog.source
+        )],
+    }
+}

@@ -1,0 +1,248 @@
+//! `/tokushima`: the 企画管理者's Lv1–3 self-assessment of the Tokushima list
+//! (seed 参考2), this 年度's levels with the target Lv2, the history per
+//! year, and an SVG chart of the current levels.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use mamori_domain::calendar::FiscalYear;
+use mamori_domain::checklist::tokushima::parse_level;
+use mamori_domain::institution::permissions;
+use mamori_domain::{ParseError, ParseErrorKind};
+use mamori_store::tokushima::Level;
+
+use crate::auth::{Authorized, CsrfForm};
+use crate::i18n::describe;
+use crate::page::Chrome;
+use crate::{AppError, AppState};
+
+struct Row {
+    number: u8,
+    question: String,
+    levels: Vec<(u8, String)>,
+    chosen: Option<u8>,
+    note: String,
+    history: Vec<String>,
+}
+
+impl Row {
+    fn is_chosen(&self, level: &u8) -> bool {
+        self.chosen == Some(*level)
+    }
+}
+
+/// One bar of the chart, in SVG user units.
+struct Bar {
+    number: u8,
+    y: u32,
+    width: u32,
+    below_target: bool,
+    level: u8,
+}
+
+#[derive(Template)]
+#[template(path = "checklist/tokushima.html")]
+struct TokushimaPage {
+    chrome: Chrome,
+    title: String,
+    source: String,
+    target_level: u8,
+    year: FiscalYear,
+    year_label: String,
+    history_years: Vec<i64>,
+    rows: Vec<Row>,
+    can_edit: bool,
+    errors: Vec<String>,
+    bars: Vec<Bar>,
+    chart_height: u32,
+    target_x: u32,
+    n_below: usize,
+}
+
+impl TokushimaPage {
+    fn is_target(&self, level: &u8) -> bool {
+        *level == self.target_level
+    }
+}
+
+/// One item as posted: its number, the level chosen (if any) and the note.
+type Entry = (u8, Option<u8>, String);
+
+/// Pixels per level in the chart.
+const LEVEL_WIDTH: u32 = 80;
+/// Height of one bar row.
+const ROW_HEIGHT: u32 = 18;
+
+async fn render(
+    state: &AppState,
+    chrome: &Chrome,
+    authorized: &Authorized<permissions::ViewChecklist>,
+    year: FiscalYear,
+    posted: Option<(Vec<Entry>, Vec<String>)>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let list = state.catalogs.tokushima();
+    let levels: Vec<Level> =
+        mamori_store::tokushima::levels(&state.store, &authorized.grant).await?;
+    let this_year = i64::from(year.start_year());
+    let mut history_years: Vec<i64> = levels
+        .iter()
+        .map(|l| l.fiscal_year)
+        .filter(|y| *y != this_year)
+        .collect();
+    history_years.sort_unstable();
+    history_years.dedup();
+    history_years.reverse();
+    history_years.truncate(5);
+    let find = |fiscal_year: i64, item: u8| {
+        levels
+            .iter()
+            .find(|l| l.fiscal_year == fiscal_year && l.item == i64::from(item))
+    };
+    let (posted_levels, errors) = posted.unwrap_or_default();
+    let rows: Vec<Row> = list
+        .items
+        .iter()
+        .map(|item| {
+            let stored = find(this_year, item.number);
+            let (chosen, note) = match posted_levels.iter().find(|(n, _, _)| *n == item.number) {
+                Some((_, level, note)) => (*level, note.clone()),
+                None => (
+                    stored.and_then(|s| u8::try_from(s.level).ok()),
+                    stored.map(|s| s.note.clone()).unwrap_or_default(),
+                ),
+            };
+            Row {
+                number: item.number,
+                question: item.question.clone(),
+                levels: item
+                    .levels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, text)| (u8::try_from(i + 1).unwrap_or(3), text.clone()))
+                    .collect(),
+                chosen,
+                note,
+                history: history_years
+                    .iter()
+                    .map(|y| {
+                        find(*y, item.number)
+                            .map(|l| format!("Lv{}", l.level))
+                            .unwrap_or_else(|| "—".into())
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let bars: Vec<Bar> = rows
+        .iter()
+        .enumerate()
+        .map(|(index, row)| {
+            let level = row.chosen.unwrap_or(0);
+            Bar {
+                number: row.number,
+                y: u32::try_from(index).unwrap_or(0) * ROW_HEIGHT + 4,
+                width: u32::from(level) * LEVEL_WIDTH,
+                below_target: level < list.target_level,
+                level,
+            }
+        })
+        .collect();
+    let page = TokushimaPage {
+        title: list.title.clone(),
+        source: list.source.clone(),
+        target_level: list.target_level,
+        year_label: year.label_ja(),
+        year,
+        history_years,
+        can_edit: authorized
+            .user
+            .principal
+            .grant::<permissions::EditChecklist>()
+            .is_some(),
+        errors,
+        n_below: bars.iter().filter(|b| b.below_target).count(),
+        chart_height: u32::try_from(bars.len()).unwrap_or(20) * ROW_HEIGHT + 24,
+        target_x: 40 + u32::from(list.target_level) * LEVEL_WIDTH,
+        bars,
+        rows,
+        chrome: chrome.clone(),
+    };
+    chrome.render_with_status(status, &page)
+}
+
+/// `GET /tokushima`: this 年度.
+pub(super) async fn show(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ViewChecklist>,
+) -> Result<Response, AppError> {
+    let year = FiscalYear::containing(state.clock.today());
+    render(&state, &chrome, &authorized, year, None, StatusCode::OK).await
+}
+
+/// `POST /tokushima/{year}`: `level-N` and `note-N` for each item; all or nothing.
+pub(super) async fn save(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Path(year): Path<String>,
+    authorized: Authorized<permissions::EditChecklist>,
+    viewer: Authorized<permissions::ViewChecklist>,
+    CsrfForm(form): CsrfForm<std::collections::HashMap<String, String>>,
+) -> Result<Response, AppError> {
+    let year = year
+        .parse::<i16>()
+        .ok()
+        .and_then(|y| FiscalYear::new(y).ok())
+        .filter(|y| (2020..=2100).contains(&y.start_year()))
+        .ok_or_else(|| AppError::not_found(chrome.locale))?;
+    let list = state.catalogs.tokushima();
+    let mut entries = Vec::with_capacity(list.items.len());
+    let mut error = None;
+    for item in &list.items {
+        let raw_level = form
+            .get(&format!("level-{}", item.number))
+            .map(String::as_str)
+            .unwrap_or("");
+        let note = form
+            .get(&format!("note-{}", item.number))
+            .map(|n| n.trim().to_owned())
+            .unwrap_or_default();
+        let level = match parse_level(raw_level) {
+            Ok(level) => level,
+            Err(e) => {
+                error.get_or_insert(e.with_subject(format!("項目{}", item.number)));
+                None
+            }
+        };
+        if note.chars().count() > 500 {
+            error.get_or_insert(
+                ParseError::new("remarks", ParseErrorKind::TooLong { max: 500 })
+                    .with_subject(format!("項目{}", item.number)),
+            );
+        }
+        entries.push((item.number, level, note));
+    }
+    if let Some(error) = error {
+        let errors = vec![describe(&error, chrome.locale)];
+        return render(
+            &state,
+            &chrome,
+            &viewer,
+            year,
+            Some((entries, errors)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    mamori_store::tokushima::save(
+        &state.store,
+        &authorized.grant,
+        year,
+        &entries,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to("/tokushima?done=saved").into_response())
+}

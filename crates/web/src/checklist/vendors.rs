@@ -1,0 +1,305 @@
+//! The institution's vendors (ベンダ): their status for the 事業者確認用 form,
+//! issuing and revoking the single-purpose link, and their uploaded MDS/SDS.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use mamori_domain::calendar::FiscalYear;
+use mamori_domain::checklist::FormKind;
+use mamori_domain::institution::permissions;
+use mamori_domain::{ParseError, ParseErrorKind};
+use mamori_store::vendor::Vendor;
+
+use super::assessment::attachment;
+use crate::auth::{Authorized, CsrfForm, random_token, token_hash};
+use crate::i18n::describe;
+use crate::institution::IdPath;
+use crate::page::Chrome;
+use crate::{AppError, AppState};
+
+/// How long a link works unless the form says otherwise.
+const DEFAULT_LINK_DAYS: i64 = 30;
+
+struct VendorRow {
+    id: i64,
+    name: String,
+    contact: String,
+    systems: String,
+    status: &'static str,
+    status_class: &'static str,
+    detail: String,
+    live_request: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "checklist/vendors.html")]
+struct VendorsPage {
+    chrome: Chrome,
+    vendors: Vec<VendorRow>,
+    form: VendorForm,
+    errors: Vec<String>,
+    issued_link: Option<String>,
+    year_label: String,
+}
+
+/// The add-vendor form.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct VendorForm {
+    name: String,
+    contact: String,
+    systems: String,
+}
+
+fn rows(chrome: &Chrome, vendors: Vec<Vendor>, now: jiff::Timestamp) -> Vec<VendorRow> {
+    vendors
+        .into_iter()
+        .map(|vendor| {
+            let status = vendor.status(now);
+            let date =
+                |t: jiff::Timestamp| chrome.date(&t.to_zoned_datetime(crate::tokyo()).date());
+            let detail = match &vendor.latest {
+                None => String::new(),
+                Some(r) => match (r.answered_at, r.revoked_at) {
+                    (Some(answered), _) => format!(
+                        "{}年度・回答 {}・管理責任者 {}",
+                        r.fiscal_year,
+                        date(answered),
+                        r.officer_name.clone().unwrap_or_default()
+                    ),
+                    (None, Some(revoked)) => {
+                        format!("{}年度・{} に無効化", r.fiscal_year, date(revoked))
+                    }
+                    (None, None) => format!(
+                        "{}年度・送付 {}・期限 {}",
+                        r.fiscal_year,
+                        date(r.issued_at),
+                        date(r.expires_at)
+                    ),
+                },
+            };
+            let live_request = vendor
+                .latest
+                .as_ref()
+                .filter(|_| status == mamori_store::vendor::VendorStatus::Waiting)
+                .map(|r| r.id);
+            VendorRow {
+                id: vendor.id,
+                name: vendor.name,
+                contact: vendor.contact,
+                systems: vendor.systems,
+                status: status.name_ja(),
+                status_class: match status {
+                    mamori_store::vendor::VendorStatus::Answered => "done",
+                    mamori_store::vendor::VendorStatus::Waiting => "planned",
+                    mamori_store::vendor::VendorStatus::Expired => "overdue",
+                    mamori_store::vendor::VendorStatus::NotSent => "open",
+                },
+                detail,
+                live_request,
+            }
+        })
+        .collect()
+}
+
+async fn render(
+    state: &AppState,
+    chrome: &Chrome,
+    authorized: &Authorized<permissions::ManageVendors>,
+    form: VendorForm,
+    errors: Vec<String>,
+    issued_link: Option<String>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let vendors = mamori_store::vendor::list(&state.store, &authorized.grant).await?;
+    let page = VendorsPage {
+        vendors: rows(chrome, vendors, state.clock.now()),
+        form,
+        errors,
+        issued_link,
+        year_label: FiscalYear::containing(state.clock.today()).label_ja(),
+        chrome: chrome.clone(),
+    };
+    chrome.render_with_status(status, &page)
+}
+
+/// `GET /vendors`.
+pub(super) async fn list(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ManageVendors>,
+) -> Result<Response, AppError> {
+    render(
+        &state,
+        &chrome,
+        &authorized,
+        VendorForm::default(),
+        Vec::new(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+fn text(field: &'static str, raw: &str, max: usize, required: bool) -> Result<String, ParseError> {
+    let value = raw.trim();
+    if required && value.is_empty() {
+        return Err(ParseError::new(field, ParseErrorKind::Empty));
+    }
+    if value.chars().count() > max {
+        return Err(ParseError::new(field, ParseErrorKind::TooLong { max }));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ParseError::new(
+            field,
+            ParseErrorKind::BadFormat("control characters are not allowed"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// `POST /vendors`: adds a vendor.
+pub(super) async fn add(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ManageVendors>,
+    CsrfForm(form): CsrfForm<VendorForm>,
+) -> Result<Response, AppError> {
+    let parsed = text("name", &form.name, 100, true).and_then(|name| {
+        Ok((
+            name,
+            text("contact", &form.contact, 200, false)?,
+            text("systems", &form.systems, 200, false)?,
+        ))
+    });
+    let error = match parsed {
+        Ok((name, contact, systems)) => {
+            match mamori_store::vendor::add(
+                &state.store,
+                &authorized.grant,
+                &name,
+                &contact,
+                &systems,
+                state.clock.now(),
+            )
+            .await
+            {
+                Ok(_) => return Ok(Redirect::to("/vendors?done=saved").into_response()),
+                Err(mamori_store::Error::Conflict(_)) => {
+                    "事業者名: 同じ名前の事業者が既に登録されています。".to_owned()
+                }
+                Err(error) => return Err(AppError::from_store(chrome.locale, error)),
+            }
+        }
+        Err(error) => describe(&error, chrome.locale),
+    };
+    render(
+        &state,
+        &chrome,
+        &authorized,
+        form,
+        vec![error],
+        None,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+/// The issue form: how many days the link works.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct IssueForm {
+    days: String,
+}
+
+/// `POST /vendors/{id}/requests`: issues a link to the 事業者確認用 form of this
+/// 年度 and shows it once (only its hash is kept).
+pub(super) async fn issue(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    IdPath(vendor_id): IdPath,
+    authorized: Authorized<permissions::ManageVendors>,
+    CsrfForm(form): CsrfForm<IssueForm>,
+) -> Result<Response, AppError> {
+    let days: i64 = match form.days.trim() {
+        "" => DEFAULT_LINK_DAYS,
+        raw => raw
+            .parse()
+            .ok()
+            .filter(|d| (1..=90).contains(d))
+            .ok_or_else(|| {
+                AppError::bad_request(
+                    chrome.locale,
+                    describe(
+                        &ParseError::new("days", ParseErrorKind::OutOfRange { min: 1, max: 90 }),
+                        chrome.locale,
+                    ),
+                )
+            })?,
+    };
+    let year = FiscalYear::containing(state.clock.today());
+    let catalog = state
+        .catalogs
+        .for_year(FormKind::Vendor, year)
+        .ok_or_else(|| {
+            AppError::bad_request(
+                chrome.locale,
+                "この年度の事業者確認用の様式が登録されていません。",
+            )
+        })?;
+    let token = random_token();
+    let now = state.clock.now();
+    let expires_at = now
+        .checked_add(jiff::SignedDuration::from_hours(24 * days))
+        .map_err(|error| AppError::Unexpected(error.to_string()))?;
+    mamori_store::vendor::issue(
+        &state.store,
+        &authorized.grant,
+        vendor_id,
+        year,
+        &catalog.version,
+        &token_hash(&token),
+        expires_at,
+        now,
+    )
+    .await?;
+    render(
+        &state,
+        &chrome,
+        &authorized,
+        VendorForm::default(),
+        Vec::new(),
+        Some(format!("/v/{token}")),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `POST /vendor-requests/{id}/revoke`.
+pub(super) async fn revoke(
+    State(state): State<AppState>,
+    IdPath(request_id): IdPath,
+    authorized: Authorized<permissions::ManageVendors>,
+    CsrfForm(_): CsrfForm<super::assessment::Empty>,
+) -> Result<Response, AppError> {
+    mamori_store::vendor::revoke(
+        &state.store,
+        &authorized.grant,
+        request_id,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to("/vendors?done=saved").into_response())
+}
+
+/// `GET /vendor-documents/{id}`: an MDS/SDS a vendor uploaded.
+pub(super) async fn download(
+    State(state): State<AppState>,
+    IdPath(id): IdPath,
+    authorized: Authorized<permissions::ViewChecklist>,
+) -> Result<Response, AppError> {
+    let (name, content_type, content) =
+        mamori_store::vendor::document(&state.store, &authorized.grant, id).await?;
+    Ok(attachment(&name, &content_type, content))
+}
