@@ -258,6 +258,23 @@ fn a_port_in_use_is_one_clear_line() {
 }
 
 #[test]
+fn a_malformed_catalog_in_the_data_folder_stops_the_server_naming_file_item_and_field() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(folder.path().join("catalogs")).expect("mkdir");
+    let bad = "version: R9\nfiscal_year: 2027\nform: medical\ntitle: x\npublished: null\nsource: x\n\
+               wording_verified: false\ngate: x\ngroups:\n  - {number: 1, name: 体制構築}\nitems:\n  \
+               - {key: ledger, number: \"(1)\", group: 体制構築, target: null, text: x, due: 1999, verified: false}\n";
+    std::fs::write(folder.path().join("catalogs/r9-medical.yaml"), bad).expect("write");
+    let output = mamori()
+        .arg("--data-dir")
+        .arg(folder.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .expect("run");
+    assert_clean_failure(&output, "r9-medical.yaml: item ledger (#1): field due");
+}
+
+#[test]
 fn a_corrupt_database_file_is_one_clear_line() {
     let folder = tempfile::tempdir().expect("temp dir");
     std::fs::write(
