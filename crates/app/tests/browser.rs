@@ -198,6 +198,14 @@ async fn click_and_wait(client: &Client, selector: &str) {
     }
 }
 
+/// Signs in as the `admin` that `TestApp::set_up` creates, through the form.
+async fn sign_in_as_admin(client: &Client, base: &str) {
+    client.goto(&format!("{base}/login")).await.expect("open");
+    fill(client, "login_id", "admin").await;
+    fill(client, "password", PASSWORD).await;
+    click_and_wait(client, "#sign-in-form button").await;
+}
+
 /// Keeps a screenshot for a person to look at (target/browser-screenshots/).
 async fn keep_screenshot(client: &Client, name: &str) {
     let folder = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
@@ -359,15 +367,8 @@ async fn totp_enrolment_and_sign_in_then_lockout_in_a_real_browser() {
     let Some(driver) = start_driver() else { return };
     let app = spawn_app().await;
     app.set_up().await;
-    let downloads = tempfile::tempdir().expect("a download folder");
-    let client = open_browser_with(&driver, 1024, 900, false, Some(downloads.path())).await;
-    client
-        .goto(&format!("{}/login", app.base))
-        .await
-        .expect("open");
-    fill(&client, "login_id", "admin").await;
-    fill(&client, "password", PASSWORD).await;
-    click_and_wait(&client, "#sign-in-form button").await;
+    let client = open_browser(&driver, 1024, 900, false).await;
+    sign_in_as_admin(&client, &app.base).await;
     client
         .goto(&format!("{}/account/two-factor", app.base))
         .await
@@ -440,13 +441,7 @@ async fn answer_the_checklist_end_to_end_and_download_its_pdf() {
     app.set_up().await;
     let downloads = tempfile::tempdir().expect("a download folder");
     let client = open_browser_with(&driver, 1024, 900, false, Some(downloads.path())).await;
-    client
-        .goto(&format!("{}/login", app.base))
-        .await
-        .expect("open");
-    fill(&client, "login_id", "admin").await;
-    fill(&client, "password", PASSWORD).await;
-    click_and_wait(&client, "#sign-in-form button").await;
+    sign_in_as_admin(&client, &app.base).await;
 
     client
         .goto(&format!("{}/checklist", app.base))

@@ -48,6 +48,16 @@ fn init_args_of_kind<'a>(command: &'a mut Command, login_id: &str, kind: &str) -
         .env("MAMORI_ADMIN_PASSWORD", PASSWORD)
 }
 
+/// Runs `mamori serve` on `data_dir` for a test that expects it to refuse to start.
+fn serve_until_it_fails(data_dir: &Path) -> Output {
+    mamori()
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .expect("run")
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -265,12 +275,7 @@ fn a_malformed_catalog_in_the_data_folder_stops_the_server_naming_file_item_and_
                wording_verified: false\ngate: x\ngroups:\n  - {number: 1, name: 体制構築}\nitems:\n  \
                - {key: ledger, number: \"(1)\", group: 体制構築, target: null, text: x, due: 1999, verified: false}\n";
     std::fs::write(folder.path().join("catalogs/r9-medical.yaml"), bad).expect("write");
-    let output = mamori()
-        .arg("--data-dir")
-        .arg(folder.path())
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .output()
-        .expect("run");
+    let output = serve_until_it_fails(folder.path());
     assert_clean_failure(&output, "r9-medical.yaml: item ledger (#1): field due");
 }
 
@@ -282,12 +287,7 @@ fn a_corrupt_database_file_is_one_clear_line() {
         "this is a spreadsheet, not a database\n".repeat(200),
     )
     .expect("write");
-    let output = mamori()
-        .arg("--data-dir")
-        .arg(folder.path())
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .output()
-        .expect("run");
+    let output = serve_until_it_fails(folder.path());
     assert_clean_failure(&output, "not a database");
 }
 
@@ -363,12 +363,7 @@ async fn a_failed_migration_leaves_the_database_as_it_was_and_refuses_to_start()
             .await
             .expect("insert");
     }
-    let output = mamori()
-        .arg("--data-dir")
-        .arg(folder.path())
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .output()
-        .expect("run");
+    let output = serve_until_it_fails(folder.path());
     assert_clean_failure(&output, "migration failed");
     let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
         .await

@@ -108,3 +108,17 @@ pub(crate) fn required_text(
     }
     Ok(trimmed.to_owned())
 }
+
+/// Trims `raw` (which may be empty) and checks it is at most `max` characters
+/// without control characters.
+pub(crate) fn optional_text(
+    field: &'static str,
+    raw: &str,
+    max: usize,
+) -> Result<String, ParseError> {
+    if raw.trim().is_empty() {
+        Ok(String::new())
+    } else {
+        required_text(field, raw, max)
+    }
+}

@@ -82,6 +82,18 @@ pub async fn append(
     append_many(connection, std::slice::from_ref(event), now).await
 }
 
+/// Appends `event` and commits `transaction`: how a change and its audit
+/// event end up in the database together, or not at all.
+pub async fn commit_with(
+    mut transaction: sqlx::Transaction<'_, sqlx::Any>,
+    event: &NewAuditEvent,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    append(&mut transaction, event, now).await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
 /// Appends `events`, in order, on `connection` (a transaction).
 ///
 /// Each event becomes the next leaf of the Merkle tree: the head row is locked by

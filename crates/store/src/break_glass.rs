@@ -40,9 +40,7 @@ pub async fn record_use(
     .bind(principal.institution_id().get())
     .execute(&mut *transaction)
     .await?;
-    if result.rows_affected() != 1 {
-        return Err(Error::NotFound);
-    }
+    Error::unless_one_row(&result)?;
     sqlx::query(
         "INSERT INTO break_glass_uses (institution_id, user_id, session_token_hash, reason, started_at)
          VALUES ($1, $2, $3, $4, $5)",
@@ -61,9 +59,7 @@ pub async fn record_use(
         target: format!("user:{}", principal.user_id()),
         detail: json!({ "reason": reason, "source": source }),
     };
-    audit_log::append(&mut transaction, &event, now).await?;
-    transaction.commit().await?;
-    Ok(())
+    audit_log::commit_with(transaction, &event, now).await
 }
 
 /// Uses not yet acknowledged by a 安全管理責任者, newest first.
@@ -108,18 +104,14 @@ pub async fn acknowledge(
     .bind(grant.institution_id().get())
     .execute(&mut *transaction)
     .await?;
-    if result.rows_affected() != 1 {
-        return Err(Error::NotFound);
-    }
+    Error::unless_one_row(&result)?;
     let event = NewAuditEvent::by(
         grant,
         "break_glass.acknowledged",
         format!("break_glass_use:{use_id}"),
         json!({}),
     );
-    audit_log::append(&mut transaction, &event, now).await?;
-    transaction.commit().await?;
-    Ok(())
+    audit_log::commit_with(transaction, &event, now).await
 }
 
 /// An administrator sets a new password for `user_id`: it ends the user's sessions
@@ -144,9 +136,7 @@ pub async fn reset_password(
     .bind(grant.institution_id().get())
     .execute(&mut *transaction)
     .await?;
-    if result.rows_affected() != 1 {
-        return Err(Error::NotFound);
-    }
+    Error::unless_one_row(&result)?;
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id.get())
         .execute(&mut *transaction)
@@ -157,7 +147,5 @@ pub async fn reset_password(
         format!("user:{user_id}"),
         json!({}),
     );
-    audit_log::append(&mut transaction, &event, now).await?;
-    transaction.commit().await?;
-    Ok(())
+    audit_log::commit_with(transaction, &event, now).await
 }

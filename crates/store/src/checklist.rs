@@ -404,9 +404,7 @@ pub async fn save_answer(
         format!("checklist:{assessment_id}/{key}"),
         json!({ "before": before, "after": record_json(record) }),
     );
-    audit_log::append(&mut transaction, &event, now).await?;
-    transaction.commit().await?;
-    Ok(())
+    audit_log::commit_with(transaction, &event, now).await
 }
 
 /// Records the 医療情報システムの有無 answer.
@@ -448,9 +446,7 @@ pub async fn save_gate(
             "after": { "in_use": answer.map(|a| a.0), "date": answer.map(|a| date_text(a.1)) },
         }),
     );
-    audit_log::append(&mut transaction, &event, now).await?;
-    transaction.commit().await?;
-    Ok(())
+    audit_log::commit_with(transaction, &event, now).await
 }
 
 /// Adds evidence to an item.
@@ -520,8 +516,7 @@ pub async fn add_evidence(
         detail["item"] = json!(format!("checklist:{assessment_id}/{key}"));
         detail
     });
-    audit_log::append(&mut transaction, &event, now).await?;
-    transaction.commit().await?;
+    audit_log::commit_with(transaction, &event, now).await?;
     Ok(id)
 }
 
@@ -542,18 +537,14 @@ pub async fn remove_evidence(
     .bind(grant.institution_id().get())
     .execute(&mut *transaction)
     .await?;
-    if result.rows_affected() != 1 {
-        return Err(Error::NotFound);
-    }
+    Error::unless_one_row(&result)?;
     let event = NewAuditEvent::by(
         grant,
         "checklist.evidence.remove",
         format!("evidence:{evidence_id}"),
         json!({}),
     );
-    audit_log::append(&mut transaction, &event, now).await?;
-    transaction.commit().await?;
-    Ok(())
+    audit_log::commit_with(transaction, &event, now).await
 }
 
 /// The evidence of an assessment (not removed), oldest first.
@@ -636,7 +627,5 @@ pub async fn record_export<P: permissions::ReadsChecklist>(
         format!("checklist:{assessment_id}"),
         json!({ "format": kind }),
     );
-    audit_log::append(&mut transaction, &event, now).await?;
-    transaction.commit().await?;
-    Ok(())
+    audit_log::commit_with(transaction, &event, now).await
 }

@@ -33,6 +33,16 @@ pub enum Error {
 }
 
 impl Error {
+    /// `NotFound` unless `result` changed exactly one row: an update by id and
+    /// institution that matched nothing is another tenant's record, or none.
+    pub(crate) fn unless_one_row(result: &sqlx::any::AnyQueryResult) -> Result<(), Self> {
+        if result.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(Self::NotFound)
+        }
+    }
+
     /// Maps a unique-constraint violation to [`Error::Conflict`] on `field`.
     pub(crate) fn conflict_on(field: &'static str) -> impl FnOnce(sqlx::Error) -> Self {
         move |error| match &error {

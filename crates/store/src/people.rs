@@ -422,9 +422,7 @@ pub async fn unlock(
         format!("user:{user_id}"),
         json!({ "before": { "locked_until": before.locked_until.map(|t| t.to_string()) } }),
     );
-    audit_log::append(&mut transaction, &event, now).await?;
-    transaction.commit().await?;
-    Ok(())
+    audit_log::commit_with(transaction, &event, now).await
 }
 
 /// Re-exported so callers can name the rule errors without importing the domain.

@@ -97,7 +97,5 @@ pub async fn save(
         format!("tokushima:{fiscal_year}"),
         json!({ "before": before, "after": after }),
     );
-    audit_log::append(&mut transaction, &event, now).await?;
-    transaction.commit().await?;
-    Ok(())
+    audit_log::commit_with(transaction, &event, now).await
 }

@@ -77,9 +77,7 @@ pub async fn confirm_enrolment(
     .bind(grant.institution_id().get())
     .execute(&mut *transaction)
     .await?;
-    if result.rows_affected() != 1 {
-        return Err(Error::NotFound);
-    }
+    Error::unless_one_row(&result)?;
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
         .bind(user_id.get())
         .execute(&mut *transaction)
@@ -98,9 +96,7 @@ pub async fn confirm_enrolment(
         target: format!("user:{user_id}"),
         detail: json!({ "recovery_codes": recovery_code_hashes.len() }),
     };
-    audit_log::append(&mut transaction, &event, now).await?;
-    transaction.commit().await?;
-    Ok(())
+    audit_log::commit_with(transaction, &event, now).await
 }
 
 /// Turns TOTP off for `user_id`: by the person, or by a user administrator for
@@ -130,9 +126,7 @@ pub async fn disable<P: permissions::Marker>(
     .bind(grant.institution_id().get())
     .execute(&mut *transaction)
     .await?;
-    if result.rows_affected() != 1 {
-        return Err(Error::NotFound);
-    }
+    Error::unless_one_row(&result)?;
     sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
         .bind(user_id.get())
         .execute(&mut *transaction)
@@ -143,9 +137,7 @@ pub async fn disable<P: permissions::Marker>(
         format!("user:{user_id}"),
         json!({ "by_self": is_self }),
     );
-    audit_log::append(&mut transaction, &event, now).await?;
-    transaction.commit().await?;
-    Ok(())
+    audit_log::commit_with(transaction, &event, now).await
 }
 
 /// The TOTP secret of a user, if enabled (for the second sign-in step).
@@ -227,7 +219,5 @@ pub async fn set_policy(
         format!("institution:{}", grant.institution_id()),
         json!({ "before": before, "after": policy.code() }),
     );
-    audit_log::append(&mut transaction, &event, now).await?;
-    transaction.commit().await?;
-    Ok(())
+    audit_log::commit_with(transaction, &event, now).await
 }

@@ -4,7 +4,7 @@
 
 use jiff::civil;
 use mamori_domain::calendar::FiscalYear;
-use mamori_domain::checklist::{Answer, DatedAnswer};
+use mamori_domain::checklist::{Answer, DatedAnswer, NewVendor};
 use mamori_domain::institution::{Grant, InstitutionId, permissions};
 use serde_json::json;
 use sqlx::Row;
@@ -101,19 +101,22 @@ impl Vendor {
 pub async fn add(
     store: &Store,
     grant: &Grant<permissions::ManageVendors>,
-    name: &str,
-    contact: &str,
-    systems: &str,
+    vendor: &NewVendor,
     now: jiff::Timestamp,
 ) -> Result<i64, Error> {
+    let NewVendor {
+        name,
+        contact,
+        systems,
+    } = vendor;
     let mut transaction = store.pool().begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO vendors (institution_id, name, contact, systems, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(grant.institution_id().get())
-    .bind(name)
-    .bind(contact)
-    .bind(systems)
+    .bind(name.as_str())
+    .bind(contact.as_str())
+    .bind(systems.as_str())
     .bind(to_micros(now))
     .fetch_one(&mut *transaction)
     .await
@@ -124,8 +127,7 @@ pub async fn add(
         format!("vendor:{id}"),
         json!({ "after": { "name": name, "contact": contact, "systems": systems } }),
     );
-    audit_log::append(&mut transaction, &event, now).await?;
-    transaction.commit().await?;
+    audit_log::commit_with(transaction, &event, now).await?;
     Ok(id)
 }
 
@@ -221,8 +223,7 @@ pub async fn issue(
         format!("vendor:{vendor_id}/request:{id}"),
         json!({ "fiscal_year": year.start_year(), "catalog_version": catalog_version, "expires_at": expires_at.to_string() }),
     );
-    audit_log::append(&mut transaction, &event, now).await?;
-    transaction.commit().await?;
+    audit_log::commit_with(transaction, &event, now).await?;
     Ok(id)
 }
 
@@ -243,18 +244,14 @@ pub async fn revoke(
     .bind(grant.institution_id().get())
     .execute(&mut *transaction)
     .await?;
-    if result.rows_affected() != 1 {
-        return Err(Error::NotFound);
-    }
+    Error::unless_one_row(&result)?;
     let event = NewAuditEvent::by(
         grant,
         "vendor.request.revoke",
         format!("request:{request_id}"),
         json!({}),
     );
-    audit_log::append(&mut transaction, &event, now).await?;
-    transaction.commit().await?;
-    Ok(())
+    audit_log::commit_with(transaction, &event, now).await
 }
 
 /// A request as its link opens it.
@@ -378,9 +375,7 @@ pub async fn submit(
             "documents": documents.iter().map(|d| json!({ "file": d.name, "sha256": d.sha256, "size": d.content.len() })).collect::<Vec<_>>(),
         }),
     };
-    audit_log::append(&mut transaction, &event, now).await?;
-    transaction.commit().await?;
-    Ok(())
+    audit_log::commit_with(transaction, &event, now).await
 }
 
 /// A vendor's answer to one item.

@@ -135,6 +135,40 @@ pub fn parse_date(field: &'static str, raw: &str) -> Result<Option<civil::Date>,
     })
 }
 
+/// A check date: it cannot lie after `today`.
+pub fn not_after(
+    field: &'static str,
+    date: civil::Date,
+    today: civil::Date,
+) -> Result<civil::Date, ParseError> {
+    if date > today {
+        Err(ParseError::new(
+            field,
+            ParseErrorKind::Inconsistent("the check date cannot be in the future"),
+        ))
+    } else {
+        Ok(date)
+    }
+}
+
+/// A required, dated answer as two raw fields (the gate question, a vendor's row).
+pub fn parse_dated_answer(
+    answer_field: &'static str,
+    raw_answer: &str,
+    date_field: &'static str,
+    raw_date: &str,
+    today: civil::Date,
+) -> Result<DatedAnswer, ParseError> {
+    let answer = parse_answer(answer_field, raw_answer)?
+        .ok_or(ParseError::new(answer_field, ParseErrorKind::Empty))?;
+    let date = parse_date(date_field, raw_date)?
+        .ok_or(ParseError::new(date_field, ParseErrorKind::Empty))?;
+    Ok(DatedAnswer {
+        answer,
+        date: not_after(date_field, date, today)?,
+    })
+}
+
 fn parse_answer(field: &'static str, raw: &str) -> Result<Option<Answer>, ParseError> {
     match raw.trim() {
         "" => Ok(None),
@@ -198,16 +232,7 @@ pub fn parse_item_record(
             ..ItemRecord::default()
         });
     }
-    let no_future = |field: &'static str, date: civil::Date| {
-        if date > today {
-            Err(ParseError::new(
-                field,
-                ParseErrorKind::Inconsistent("the check date cannot be in the future"),
-            ))
-        } else {
-            Ok(date)
-        }
-    };
+    let no_future = |field, date| not_after(field, date, today);
     let first = match (first_answer, first_date) {
         (None, None) => None,
         (None, Some(_)) => return Err(ParseError::new("first_answer", ParseErrorKind::Empty)),

@@ -4,15 +4,20 @@
 
 pub mod answer;
 pub mod catalog;
+pub mod forms;
 pub mod tokushima;
 pub mod upload;
 
 pub use answer::{
     Answer, DatedAnswer, GroupProgress, ItemRecord, ItemState, RawItemRecord, group_progress,
-    item_state, open_items, parse_date, parse_item_record,
+    item_state, not_after, open_items, parse_date, parse_dated_answer, parse_item_record,
 };
 pub use catalog::{
     Catalog, CatalogError, CatalogItem, CatalogSet, FormKind, Group, Guidance, Target,
+};
+pub use forms::{
+    NewVendor, parse_evidence_link, parse_gate, parse_link_days, parse_note, parse_officer,
+    parse_vendor, parse_vendor_answer,
 };
 pub use tokushima::{TokushimaItem, TokushimaList};
 pub use upload::{AcceptedFile, MAX_UPLOAD_BYTES, accept_upload};

@@ -8,10 +8,10 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_domain::calendar::FiscalYear;
 use mamori_domain::checklist::{
-    Answer, Catalog, CatalogItem, GroupProgress, ItemRecord, ItemState, RawItemRecord,
-    accept_upload, group_progress, item_state, open_items, parse_date, parse_item_record,
+    Catalog, CatalogItem, GroupProgress, ItemRecord, ItemState, RawItemRecord, accept_upload,
+    group_progress, item_state, open_items, parse_evidence_link, parse_gate, parse_item_record,
 };
-use mamori_domain::institution::permissions;
+use mamori_domain::institution::{Grant, Permission, permissions};
 use mamori_domain::{ParseError, ParseErrorKind};
 use mamori_store::checklist::{Assessment, Evidence, NewEvidence};
 use sha2::{Digest, Sha256};
@@ -274,25 +274,8 @@ pub(super) async fn save_gate(
     CsrfForm(form): CsrfForm<GateForm>,
 ) -> Result<Response, AppError> {
     let assessment = assessment_or_404(&state, &authorized.grant, &at, chrome.locale).await?;
-    let fail =
-        |error: ParseError| AppError::bad_request(chrome.locale, describe(&error, chrome.locale));
-    let answer = match form.in_use.as_str() {
-        "" => None,
-        code => {
-            let in_use = Answer::from_code(code)
-                .ok_or_else(|| fail(ParseError::new("in_use", ParseErrorKind::UnknownChoice)))?;
-            let date = parse_date("checked_on", &form.checked_on)
-                .map_err(fail)?
-                .ok_or_else(|| fail(ParseError::new("checked_on", ParseErrorKind::Empty)))?;
-            if date > state.clock.today() {
-                return Err(fail(ParseError::new(
-                    "checked_on",
-                    ParseErrorKind::Inconsistent("the check date cannot be in the future"),
-                )));
-            }
-            Some((in_use == Answer::Yes, date))
-        }
-    };
+    let answer = parse_gate(&form.in_use, &form.checked_on, state.clock.today())
+        .map_err(|error| AppError::bad_request(chrome.locale, describe(&error, chrome.locale)))?;
     mamori_store::checklist::save_gate(
         &state.store,
         &authorized.grant,
@@ -405,26 +388,22 @@ struct ItemPage {
     vendor_documents: Vec<(i64, String, String)>,
 }
 
-fn find_item<'a>(
-    catalog: &'a Catalog,
-    key: &str,
-    locale: Locale,
-) -> Result<&'a CatalogItem, AppError> {
-    catalog.item(key).ok_or_else(|| AppError::not_found(locale))
-}
-
+/// The item page: `posted` is a refused form to show again with its errors (422).
 #[allow(clippy::too_many_arguments)]
-async fn render_item(
+async fn render_item<P: permissions::ReadsChecklist>(
     state: &AppState,
     chrome: &Chrome,
     at: &FormYear,
-    authorized: &Authorized<permissions::ViewChecklist>,
+    grant: &Grant<P>,
     catalog: &Catalog,
     item: &CatalogItem,
     posted: Option<(ItemForm, Vec<String>)>,
-    status: StatusCode,
 ) -> Result<Response, AppError> {
-    let grant = &authorized.grant;
+    let status = if posted.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let assessment =
         mamori_store::checklist::assessment(&state.store, grant, at.form, at.year).await?;
     let stored = assessment.as_ref().and_then(|a| a.answers.get(&item.key));
@@ -515,11 +494,7 @@ async fn render_item(
         state_class,
         state_text,
         started: assessment.is_some(),
-        can_edit: authorized
-            .user
-            .principal
-            .grant::<permissions::EditChecklist>()
-            .is_some(),
+        can_edit: grant.principal().role().has(Permission::EditChecklist),
         needs_recheck: stored.is_some_and(|s| s.record.needs_recheck),
         answered_by: stored.and_then(|s| {
             s.answered_by.as_ref().map(|who| {
@@ -548,18 +523,83 @@ pub(super) async fn item(
     authorized: Authorized<permissions::ViewChecklist>,
 ) -> Result<Response, AppError> {
     let catalog = catalog_for(&state, &at, chrome.locale)?;
-    let item = find_item(catalog, &key, chrome.locale)?;
-    render_item(
-        &state,
-        &chrome,
-        &at,
-        &authorized,
-        catalog,
-        item,
-        None,
-        StatusCode::OK,
-    )
-    .await
+    let item = catalog
+        .item(&key)
+        .ok_or_else(|| AppError::not_found(chrome.locale))?;
+    render_item(&state, &chrome, &at, &authorized.grant, catalog, item, None).await
+}
+
+/// What every change to an item works on: the catalog in force, the item and
+/// the started assessment (404 for an unknown item, 400 before the year is started).
+struct OpenItem<'a> {
+    catalog: &'a Catalog,
+    item: &'a CatalogItem,
+    assessment_id: i64,
+}
+
+impl<'a> OpenItem<'a> {
+    async fn load(
+        state: &'a AppState,
+        at: &FormYear,
+        key: &str,
+        grant: &Grant<permissions::EditChecklist>,
+        locale: Locale,
+    ) -> Result<Self, AppError> {
+        let catalog = catalog_for(state, at, locale)?;
+        let item = catalog
+            .item(key)
+            .ok_or_else(|| AppError::not_found(locale))?;
+        let assessment = assessment_or_404(state, grant, at, locale).await?;
+        Ok(Self {
+            catalog,
+            item,
+            assessment_id: assessment.id,
+        })
+    }
+
+    /// Back to the item page, saying it was saved.
+    fn saved(&self, at: &FormYear) -> Response {
+        Redirect::to(&format!(
+            "/checklist/{}/{}/items/{}?done=saved",
+            at.form.code(),
+            at.year,
+            self.item.key
+        ))
+        .into_response()
+    }
+
+    /// The item page again with `form` and the reason it was refused; nothing was stored.
+    async fn refuse(
+        &self,
+        state: &AppState,
+        chrome: &Chrome,
+        at: &FormYear,
+        grant: &Grant<permissions::EditChecklist>,
+        form: ItemForm,
+        error: &ParseError,
+    ) -> Result<Response, AppError> {
+        let posted = Some((form, vec![describe(error, chrome.locale)]));
+        render_item(state, chrome, at, grant, self.catalog, self.item, posted).await
+    }
+
+    async fn add_evidence(
+        &self,
+        state: &AppState,
+        at: &FormYear,
+        grant: &Grant<permissions::EditChecklist>,
+        evidence: &NewEvidence,
+    ) -> Result<Response, AppError> {
+        mamori_store::checklist::add_evidence(
+            &state.store,
+            grant,
+            self.assessment_id,
+            &self.item.key,
+            evidence,
+            state.clock.now(),
+        )
+        .await?;
+        Ok(self.saved(at))
+    }
 }
 
 /// `POST /checklist/{form}/{year}/items/{key}`: saves the answer, or shows the
@@ -570,45 +610,24 @@ pub(super) async fn save_item(
     at: FormYear,
     ItemKey(key): ItemKey,
     authorized: Authorized<permissions::EditChecklist>,
-    viewer: Authorized<permissions::ViewChecklist>,
     CsrfForm(form): CsrfForm<ItemForm>,
 ) -> Result<Response, AppError> {
-    let catalog = catalog_for(&state, &at, chrome.locale)?;
-    let item = find_item(catalog, &key, chrome.locale)?;
-    let assessment = assessment_or_404(&state, &authorized.grant, &at, chrome.locale).await?;
-    match parse_item_record(&form.raw(), item, at.year, state.clock.today()) {
+    let grant = &authorized.grant;
+    let open = OpenItem::load(&state, &at, &key, grant, chrome.locale).await?;
+    match parse_item_record(&form.raw(), open.item, at.year, state.clock.today()) {
         Ok(record) => {
             mamori_store::checklist::save_answer(
                 &state.store,
-                &authorized.grant,
-                assessment.id,
-                &item.key,
+                grant,
+                open.assessment_id,
+                &open.item.key,
                 &record,
                 state.clock.now(),
             )
             .await?;
-            Ok(Redirect::to(&format!(
-                "/checklist/{}/{}/items/{}?done=saved",
-                at.form.code(),
-                at.year,
-                item.key
-            ))
-            .into_response())
+            Ok(open.saved(&at))
         }
-        Err(error) => {
-            let errors = vec![describe(&error, chrome.locale)];
-            render_item(
-                &state,
-                &chrome,
-                &at,
-                &viewer,
-                catalog,
-                item,
-                Some((form, errors)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+        Err(error) => open.refuse(&state, &chrome, &at, grant, form, &error).await,
     }
 }
 
@@ -620,69 +639,31 @@ pub(super) async fn upload_evidence(
     at: FormYear,
     ItemKey(key): ItemKey,
     authorized: Authorized<permissions::EditChecklist>,
-    viewer: Authorized<permissions::ViewChecklist>,
     form: CsrfMultipart,
 ) -> Result<Response, AppError> {
-    let catalog = catalog_for(&state, &at, chrome.locale)?;
-    let item = find_item(catalog, &key, chrome.locale)?;
-    let assessment = assessment_or_404(&state, &authorized.grant, &at, chrome.locale).await?;
-    let refuse = |error: ParseError| (ItemForm::default(), vec![describe(&error, chrome.locale)]);
-    let file = match form.files.iter().find(|f| f.field == "file") {
-        Some(file) => file,
-        None => {
-            let posted = refuse(ParseError::new("file", ParseErrorKind::Empty));
-            return render_item(
-                &state,
-                &chrome,
-                &at,
-                &viewer,
-                catalog,
-                item,
-                Some(posted),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+    let grant = &authorized.grant;
+    let open = OpenItem::load(&state, &at, &key, grant, chrome.locale).await?;
+    let accepted = form
+        .files
+        .iter()
+        .find(|file| file.field == "file")
+        .ok_or(ParseError::new("file", ParseErrorKind::Empty))
+        .and_then(|file| Ok((accept_upload("file", &file.name, &file.bytes)?, file)));
+    match accepted {
+        Ok((accepted, file)) => {
+            let evidence = NewEvidence::File {
+                name: accepted.name,
+                content_type: accepted.content_type.to_owned(),
+                sha256: hex(&Sha256::digest(&file.bytes)),
+                content: file.bytes.clone(),
+            };
+            open.add_evidence(&state, &at, grant, &evidence).await
         }
-    };
-    let accepted = match accept_upload("file", &file.name, &file.bytes) {
-        Ok(accepted) => accepted,
         Err(error) => {
-            return render_item(
-                &state,
-                &chrome,
-                &at,
-                &viewer,
-                catalog,
-                item,
-                Some(refuse(error)),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
+            open.refuse(&state, &chrome, &at, grant, ItemForm::default(), &error)
+                .await
         }
-    };
-    let sha256 = hex(&Sha256::digest(&file.bytes));
-    let evidence = NewEvidence::File {
-        name: accepted.name,
-        content_type: accepted.content_type.to_owned(),
-        content: file.bytes.clone(),
-        sha256,
-    };
-    mamori_store::checklist::add_evidence(
-        &state.store,
-        &authorized.grant,
-        assessment.id,
-        &item.key,
-        &evidence,
-        state.clock.now(),
-    )
-    .await?;
-    Ok(Redirect::to(&format!(
-        "/checklist/{}/{}/items/{}?done=saved",
-        at.form.code(),
-        at.year,
-        item.key
-    ))
-    .into_response())
+    }
 }
 
 pub(super) fn hex(bytes: &[u8]) -> String {
@@ -704,72 +685,20 @@ pub(super) async fn add_link(
     at: FormYear,
     ItemKey(key): ItemKey,
     authorized: Authorized<permissions::EditChecklist>,
-    viewer: Authorized<permissions::ViewChecklist>,
     CsrfForm(form): CsrfForm<LinkForm>,
 ) -> Result<Response, AppError> {
-    let catalog = catalog_for(&state, &at, chrome.locale)?;
-    let item = find_item(catalog, &key, chrome.locale)?;
-    let assessment = assessment_or_404(&state, &authorized.grant, &at, chrome.locale).await?;
-    let path = form.path.trim();
-    let label = form.label.trim();
-    let error = if !path.starts_with('/')
-        || path.starts_with("//")
-        || path.contains('\\')
-        || path.chars().any(char::is_control)
-    {
-        Some(ParseError::new(
-            "path",
-            ParseErrorKind::BadFormat("a path inside mamori, starting with /"),
-        ))
-    } else if path.chars().count() > 300 {
-        Some(ParseError::new(
-            "path",
-            ParseErrorKind::TooLong { max: 300 },
-        ))
-    } else if label.is_empty() {
-        Some(ParseError::new("label", ParseErrorKind::Empty))
-    } else if label.chars().count() > 200 {
-        Some(ParseError::new(
-            "label",
-            ParseErrorKind::TooLong { max: 200 },
-        ))
-    } else {
-        None
-    };
-    if let Some(error) = error {
-        let posted = (ItemForm::default(), vec![describe(&error, chrome.locale)]);
-        return render_item(
-            &state,
-            &chrome,
-            &at,
-            &viewer,
-            catalog,
-            item,
-            Some(posted),
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+    let grant = &authorized.grant;
+    let open = OpenItem::load(&state, &at, &key, grant, chrome.locale).await?;
+    match parse_evidence_link(&form.path, &form.label) {
+        Ok((path, label)) => {
+            open.add_evidence(&state, &at, grant, &NewEvidence::Link { path, label })
+                .await
+        }
+        Err(error) => {
+            open.refuse(&state, &chrome, &at, grant, ItemForm::default(), &error)
+                .await
+        }
     }
-    let evidence = NewEvidence::Link {
-        path: path.to_owned(),
-        label: label.to_owned(),
-    };
-    mamori_store::checklist::add_evidence(
-        &state.store,
-        &authorized.grant,
-        assessment.id,
-        &item.key,
-        &evidence,
-        state.clock.now(),
-    )
-    .await?;
-    Ok(Redirect::to(&format!(
-        "/checklist/{}/{}/items/{}?done=saved",
-        at.form.code(),
-        at.year,
-        item.key
-    ))
-    .into_response())
 }
 
 /// A stored file, sent as an attachment that the browser must not sniff or run.

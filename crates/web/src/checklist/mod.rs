@@ -72,11 +72,18 @@ pub(crate) struct FormYear {
 
 fn parse_form_year(form: &str, year: &str) -> Option<FormYear> {
     let form = FormKind::from_code(form).filter(|form| *form != FormKind::Vendor)?;
-    let year: i16 = year.parse().ok()?;
-    let year = FiscalYear::new(year)
+    Some(FormYear {
+        form,
+        year: parse_year(year)?,
+    })
+}
+
+/// A 年度 in a path: 2020–2100, anything else is no page.
+pub(crate) fn parse_year(raw: &str) -> Option<FiscalYear> {
+    let year: i16 = raw.parse().ok()?;
+    FiscalYear::new(year)
         .ok()
-        .filter(|y| (2020..=2100).contains(&y.start_year()))?;
-    Some(FormYear { form, year })
+        .filter(|y| (2020..=2100).contains(&y.start_year()))
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for FormYear {

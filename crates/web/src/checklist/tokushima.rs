@@ -7,9 +7,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_domain::calendar::FiscalYear;
+use mamori_domain::checklist::parse_note;
 use mamori_domain::checklist::tokushima::parse_level;
-use mamori_domain::institution::permissions;
-use mamori_domain::{ParseError, ParseErrorKind};
+use mamori_domain::institution::{Grant, Permission, permissions};
 use mamori_store::tokushima::Level;
 
 use crate::auth::{Authorized, CsrfForm};
@@ -74,17 +74,21 @@ const LEVEL_WIDTH: u32 = 80;
 /// Height of one bar row.
 const ROW_HEIGHT: u32 = 18;
 
-async fn render(
+/// The page; `posted` is a refused form to show again with its errors (422).
+async fn render<P: permissions::ReadsChecklist>(
     state: &AppState,
     chrome: &Chrome,
-    authorized: &Authorized<permissions::ViewChecklist>,
+    grant: &Grant<P>,
     year: FiscalYear,
     posted: Option<(Vec<Entry>, Vec<String>)>,
-    status: StatusCode,
 ) -> Result<Response, AppError> {
+    let status = if posted.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let list = state.catalogs.tokushima();
-    let levels: Vec<Level> =
-        mamori_store::tokushima::levels(&state.store, &authorized.grant).await?;
+    let levels: Vec<Level> = mamori_store::tokushima::levels(&state.store, grant).await?;
     let this_year = i64::from(year.start_year());
     let mut history_years: Vec<i64> = levels
         .iter()
@@ -156,11 +160,7 @@ async fn render(
         year_label: year.label_ja(),
         year,
         history_years,
-        can_edit: authorized
-            .user
-            .principal
-            .grant::<permissions::EditChecklist>()
-            .is_some(),
+        can_edit: grant.principal().role().has(Permission::EditChecklist),
         errors,
         n_below: bars.iter().filter(|b| b.below_target).count(),
         chart_height: u32::try_from(bars.len()).unwrap_or(20) * ROW_HEIGHT + 24,
@@ -179,7 +179,7 @@ pub(super) async fn show(
     authorized: Authorized<permissions::ViewChecklist>,
 ) -> Result<Response, AppError> {
     let year = FiscalYear::containing(state.clock.today());
-    render(&state, &chrome, &authorized, year, None, StatusCode::OK).await
+    render(&state, &chrome, &authorized.grant, year, None).await
 }
 
 /// `POST /tokushima/{year}`: `level-N` and `note-N` for each item; all or nothing.
@@ -188,15 +188,9 @@ pub(super) async fn save(
     chrome: Chrome,
     Path(year): Path<String>,
     authorized: Authorized<permissions::EditChecklist>,
-    viewer: Authorized<permissions::ViewChecklist>,
     CsrfForm(form): CsrfForm<std::collections::HashMap<String, String>>,
 ) -> Result<Response, AppError> {
-    let year = year
-        .parse::<i16>()
-        .ok()
-        .and_then(|y| FiscalYear::new(y).ok())
-        .filter(|y| (2020..=2100).contains(&y.start_year()))
-        .ok_or_else(|| AppError::not_found(chrome.locale))?;
+    let year = super::parse_year(&year).ok_or_else(|| AppError::not_found(chrome.locale))?;
     let list = state.catalogs.tokushima();
     let mut entries = Vec::with_capacity(list.items.len());
     let mut error = None;
@@ -205,34 +199,28 @@ pub(super) async fn save(
             .get(&format!("level-{}", item.number))
             .map(String::as_str)
             .unwrap_or("");
-        let note = form
+        let raw_note = form
             .get(&format!("note-{}", item.number))
-            .map(|n| n.trim().to_owned())
-            .unwrap_or_default();
-        let level = match parse_level(raw_level) {
-            Ok(level) => level,
-            Err(e) => {
+            .map(String::as_str)
+            .unwrap_or("");
+        match (parse_level(raw_level), parse_note(raw_note)) {
+            (Ok(level), Ok(note)) => entries.push((item.number, level, note)),
+            (Err(e), _) | (_, Err(e)) => {
                 error.get_or_insert(e.with_subject(format!("項目{}", item.number)));
-                None
+                // Kept as typed, so the page shows it again.
+                let level = raw_level.parse().ok().filter(|l| (1..=3).contains(l));
+                entries.push((item.number, level, raw_note.to_owned()));
             }
-        };
-        if note.chars().count() > 500 {
-            error.get_or_insert(
-                ParseError::new("remarks", ParseErrorKind::TooLong { max: 500 })
-                    .with_subject(format!("項目{}", item.number)),
-            );
         }
-        entries.push((item.number, level, note));
     }
     if let Some(error) = error {
         let errors = vec![describe(&error, chrome.locale)];
         return render(
             &state,
             &chrome,
-            &viewer,
+            &authorized.grant,
             year,
             Some((entries, errors)),
-            StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
     }

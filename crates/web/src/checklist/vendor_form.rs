@@ -6,7 +6,9 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use mamori_domain::checklist::{Answer, Catalog, DatedAnswer, accept_upload, parse_date};
+use mamori_domain::checklist::{
+    Catalog, DatedAnswer, accept_upload, parse_officer, parse_vendor_answer,
+};
 use mamori_domain::{ParseError, ParseErrorKind};
 use mamori_store::vendor::{NewDocument, OpenRequest};
 use sha2::{Digest, Sha256};
@@ -151,45 +153,17 @@ fn parse(
     catalog: &Catalog,
     today: jiff::civil::Date,
 ) -> Result<Parsed, ParseError> {
-    let officer = form.field("officer_name").trim();
-    if officer.is_empty() {
-        return Err(ParseError::new("officer_name", ParseErrorKind::Empty));
-    }
-    if officer.chars().count() > 100 || officer.chars().any(char::is_control) {
-        return Err(ParseError::new(
-            "officer_name",
-            ParseErrorKind::TooLong { max: 100 },
-        ));
-    }
+    let officer = parse_officer(form.field("officer_name"))?;
     let mut answers = Vec::with_capacity(catalog.items.len());
     for item in &catalog.items {
-        let answer = Answer::from_code(form.field(&format!("answer-{}", item.key)).trim())
-            .ok_or(ParseError::new("vendor_answer", ParseErrorKind::Empty))
-            .map_err(|e| e.with_subject(super::item_label(catalog, item)))?;
-        let date = parse_date("first_date", form.field(&format!("date-{}", item.key)))
-            .and_then(|d| d.ok_or(ParseError::new("first_date", ParseErrorKind::Empty)))
-            .and_then(|d| {
-                if d > today {
-                    Err(ParseError::new(
-                        "first_date",
-                        ParseErrorKind::Inconsistent("the check date cannot be in the future"),
-                    ))
-                } else {
-                    Ok(d)
-                }
-            })
-            .map_err(|e| e.with_subject(super::item_label(catalog, item)))?;
-        let remarks = form
-            .field(&format!("remarks-{}", item.key))
-            .trim()
-            .to_owned();
-        if remarks.chars().count() > 500 {
-            return Err(
-                ParseError::new("remarks", ParseErrorKind::TooLong { max: 500 })
-                    .with_subject(super::item_label(catalog, item)),
-            );
-        }
-        answers.push((item.key.clone(), DatedAnswer { answer, date }, remarks));
+        let (answer, remarks) = parse_vendor_answer(
+            form.field(&format!("answer-{}", item.key)),
+            form.field(&format!("date-{}", item.key)),
+            form.field(&format!("remarks-{}", item.key)),
+            today,
+        )
+        .map_err(|e| e.with_subject(super::item_label(catalog, item)))?;
+        answers.push((item.key.clone(), answer, remarks));
     }
     let mut documents = Vec::new();
     for file in form.files.iter().filter(|f| f.field == "documents") {
@@ -207,7 +181,7 @@ fn parse(
             ParseErrorKind::BadFormat("at most two files (MDS and SDS)"),
         ));
     }
-    Ok((officer.to_owned(), answers, documents))
+    Ok((officer, answers, documents))
 }
 
 /// `POST /v/{token}`: the vendor's answers, all or nothing.

@@ -6,9 +6,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_domain::calendar::FiscalYear;
-use mamori_domain::checklist::FormKind;
+use mamori_domain::checklist::{FormKind, parse_link_days, parse_vendor};
 use mamori_domain::institution::permissions;
-use mamori_domain::{ParseError, ParseErrorKind};
 use mamori_store::vendor::Vendor;
 
 use super::assessment::attachment;
@@ -17,9 +16,6 @@ use crate::i18n::describe;
 use crate::institution::IdPath;
 use crate::page::Chrome;
 use crate::{AppError, AppState};
-
-/// How long a link works unless the form says otherwise.
-const DEFAULT_LINK_DAYS: i64 = 30;
 
 struct VendorRow {
     id: i64,
@@ -142,23 +138,6 @@ pub(super) async fn list(
     .await
 }
 
-fn text(field: &'static str, raw: &str, max: usize, required: bool) -> Result<String, ParseError> {
-    let value = raw.trim();
-    if required && value.is_empty() {
-        return Err(ParseError::new(field, ParseErrorKind::Empty));
-    }
-    if value.chars().count() > max {
-        return Err(ParseError::new(field, ParseErrorKind::TooLong { max }));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(ParseError::new(
-            field,
-            ParseErrorKind::BadFormat("control characters are not allowed"),
-        ));
-    }
-    Ok(value.to_owned())
-}
-
 /// `POST /vendors`: adds a vendor.
 pub(super) async fn add(
     State(state): State<AppState>,
@@ -166,21 +145,13 @@ pub(super) async fn add(
     authorized: Authorized<permissions::ManageVendors>,
     CsrfForm(form): CsrfForm<VendorForm>,
 ) -> Result<Response, AppError> {
-    let parsed = text("name", &form.name, 100, true).and_then(|name| {
-        Ok((
-            name,
-            text("contact", &form.contact, 200, false)?,
-            text("systems", &form.systems, 200, false)?,
-        ))
-    });
+    let parsed = parse_vendor(&form.name, &form.contact, &form.systems);
     let error = match parsed {
-        Ok((name, contact, systems)) => {
+        Ok(vendor) => {
             match mamori_store::vendor::add(
                 &state.store,
                 &authorized.grant,
-                &name,
-                &contact,
-                &systems,
+                &vendor,
                 state.clock.now(),
             )
             .await
@@ -222,22 +193,8 @@ pub(super) async fn issue(
     authorized: Authorized<permissions::ManageVendors>,
     CsrfForm(form): CsrfForm<IssueForm>,
 ) -> Result<Response, AppError> {
-    let days: i64 = match form.days.trim() {
-        "" => DEFAULT_LINK_DAYS,
-        raw => raw
-            .parse()
-            .ok()
-            .filter(|d| (1..=90).contains(d))
-            .ok_or_else(|| {
-                AppError::bad_request(
-                    chrome.locale,
-                    describe(
-                        &ParseError::new("days", ParseErrorKind::OutOfRange { min: 1, max: 90 }),
-                        chrome.locale,
-                    ),
-                )
-            })?,
-    };
+    let days = parse_link_days(&form.days)
+        .map_err(|error| AppError::bad_request(chrome.locale, describe(&error, chrome.locale)))?;
     let year = FiscalYear::containing(state.clock.today());
     let catalog = state
         .catalogs
