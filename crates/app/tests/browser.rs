@@ -459,19 +459,7 @@ async fn answer_the_checklist_end_to_end_and_download_its_pdf() {
         .click()
         .await
         .expect("click");
-    // A date input takes typed digits in the browser's locale; set the value as a picker would.
-    client
-        .execute(
-            "document.getElementById('first_date').value = arguments[0];",
-            vec![serde_json::json!(
-                jiff::Timestamp::now()
-                    .to_zoned_datetime(mamori_web::tokyo())
-                    .date()
-                    .to_string()
-            )],
-        )
-        .await
-        .expect("set the date");
+    // The 確認日 starts at today: choosing はい is enough.
     fill(&client, "remarks", "院長を任命済み（任命書あり）").await;
     click_and_wait(&client, "#save-answer").await;
     assert_eq!(text_of(&client, "#item-state").await, "はい");

@@ -474,12 +474,14 @@ async fn render_item<P: permissions::ReadsChecklist>(
         (Vec::new(), Vec::new())
     };
     let (form, errors) = posted.unwrap_or_else(|| {
-        (
-            stored
-                .map(|s| ItemForm::from_record(&s.record))
-                .unwrap_or_default(),
-            Vec::new(),
-        )
+        // A first answer is usually checked today: start the date there.
+        let form = stored
+            .map(|s| ItemForm::from_record(&s.record))
+            .unwrap_or_else(|| ItemForm {
+                first_date: today.to_string(),
+                ..ItemForm::default()
+            });
+        (form, Vec::new())
     });
     let page = ItemPage {
         base: format!("/checklist/{}/{}", at.form.code(), at.year),

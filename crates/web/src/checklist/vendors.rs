@@ -191,6 +191,7 @@ pub(super) async fn issue(
     chrome: Chrome,
     IdPath(vendor_id): IdPath,
     authorized: Authorized<permissions::ManageVendors>,
+    headers: axum::http::HeaderMap,
     CsrfForm(form): CsrfForm<IssueForm>,
 ) -> Result<Response, AppError> {
     let days = parse_link_days(&form.days)
@@ -227,10 +228,29 @@ pub(super) async fn issue(
         &authorized,
         VendorForm::default(),
         Vec::new(),
-        Some(format!("/v/{token}")),
+        Some(link_address(&headers, state.config.secure_cookies, &token)),
         StatusCode::OK,
     )
     .await
+}
+
+/// The whole address of a vendor link, as the person issuing it reaches this
+/// server (the `Host` they used), so that it can be pasted into an e-mail as it is.
+fn link_address(headers: &axum::http::HeaderMap, https: bool, token: &str) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .filter(|host| {
+            host.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        });
+    match host {
+        Some(host) => format!(
+            "{}://{host}/v/{token}",
+            if https { "https" } else { "http" }
+        ),
+        None => format!("/v/{token}"),
+    }
 }
 
 /// `POST /vendor-requests/{id}/revoke`.
