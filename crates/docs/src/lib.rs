@@ -12,7 +12,7 @@ mod xlsx;
 use serde::Serialize;
 
 pub use pdf::checklist_pdf;
-pub use xlsx::checklist_xlsx;
+pub use xlsx::{checklist_xlsx, table_xlsx};
 
 /// IPAexGothic, embedded as distributed (IPA Font License v1.0: it must not
 /// be renamed or subset, so it is shipped whole).

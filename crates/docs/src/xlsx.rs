@@ -83,3 +83,47 @@ pub fn checklist_xlsx(print: &ChecklistPrint) -> Result<Vec<u8>, DocumentError> 
     }
     Ok(workbook.save_to_buffer()?)
 }
+
+/// A ledger as a workbook: one sheet named `sheet`, the header in row 1 (bold,
+/// frozen, filtered) and one row per record, every cell as text so that
+/// 管理番号 like `001` and dates keep their exact form. Read back by import,
+/// it gives the same rows.
+pub fn table_xlsx(
+    sheet_name: &str,
+    header: &[&str],
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>, DocumentError> {
+    let mut workbook = Workbook::new();
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(sheet_name)?;
+    let bold = Format::new()
+        .set_bold()
+        .set_background_color("D9E1F2")
+        .set_border(FormatBorder::Thin);
+    let text = Format::new().set_num_format("@");
+    for (column, name) in header.iter().enumerate() {
+        let column = u16::try_from(column).map_err(|_| too_wide())?;
+        sheet.write_string_with_format(0, column, *name, &bold)?;
+        sheet.set_column_width(column, 16.0)?;
+    }
+    for (index, cells) in rows.iter().enumerate() {
+        let row = u32::try_from(index + 1).map_err(|_| too_wide())?;
+        for (column, value) in cells.iter().enumerate() {
+            let column = u16::try_from(column).map_err(|_| too_wide())?;
+            if !value.is_empty() {
+                sheet.write_string_with_format(row, column, value, &text)?;
+            }
+        }
+    }
+    if !header.is_empty() {
+        let last_column = u16::try_from(header.len() - 1).map_err(|_| too_wide())?;
+        let last_row = u32::try_from(rows.len()).map_err(|_| too_wide())?;
+        sheet.autofilter(0, 0, last_row, last_column)?;
+    }
+    sheet.set_freeze_panes(1, 0)?;
+    Ok(workbook.save_to_buffer()?)
+}
+
+fn too_wide() -> DocumentError {
+    DocumentError::Workbook(rust_xlsxwriter::XlsxError::RowColumnLimitError)
+}

@@ -245,6 +245,105 @@ impl std::str::FromStr for FiscalYear {
     }
 }
 
+/// Parses a date as people write it in Japanese ledgers and spreadsheets:
+/// `2025-04-01`, `2025/4/1`, `2025年4月1日`, `令和7年4月1日` (`元年` too),
+/// `R7.4.1` / `R7/4/1` and the same with H (平成) and S (昭和). An empty field is
+/// `None`. A 和暦 date must exist and lie inside its era (令和元年4月30日 is refused:
+/// 令和 began on 1 May 2019).
+pub fn parse_date_ja(field: &'static str, raw: &str) -> Result<Option<civil::Date>, ParseError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let bad = || {
+        ParseError::new(
+            field,
+            ParseErrorKind::BadFormat("a date like 2026-04-01 or 令和8年4月1日"),
+        )
+    };
+    let missing = || {
+        ParseError::new(
+            field,
+            ParseErrorKind::BadFormat("a date that exists, like 2026-04-01"),
+        )
+    };
+    let (era, rest) = split_era(raw);
+    let rest = rest.replace("元年", "1年");
+    let numbers: Vec<&str> = rest
+        .split(['-', '/', '.', '年', '月', '日'])
+        .filter(|part| !part.is_empty())
+        .collect();
+    let [year, month, day] = numbers.as_slice() else {
+        return Err(bad());
+    };
+    let digits = |part: &str| -> Option<i32> {
+        if part.is_empty() || part.len() > 4 || !part.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        part.parse().ok()
+    };
+    let (Some(year), Some(month), Some(day)) = (digits(year), digits(month), digits(day)) else {
+        return Err(bad());
+    };
+    let gregorian_year = match era {
+        None => year,
+        Some(era) => era_start_year(era) + year - 1,
+    };
+    let (Ok(year16), Ok(month8), Ok(day8)) = (
+        i16::try_from(gregorian_year),
+        i8::try_from(month),
+        i8::try_from(day),
+    ) else {
+        return Err(missing());
+    };
+    let date = civil::Date::new(year16, month8, day8).map_err(|_| missing())?;
+    if let Some(era) = era {
+        match era_year_of(date) {
+            Some(found) if found.era() == era && found.year() == year => {}
+            _ => {
+                return Err(ParseError::new(
+                    field,
+                    ParseErrorKind::BadFormat("a date inside its era (令和 began on 2019-05-01)"),
+                ));
+            }
+        }
+    }
+    Ok(Some(date))
+}
+
+/// The era named at the start of `raw` (`令和`, `R`, `Ｒ`…), and the rest.
+fn split_era(raw: &str) -> (Option<Era>, &str) {
+    const PREFIXES: [(&str, Era); 12] = [
+        ("令和", Era::Reiwa),
+        ("平成", Era::Heisei),
+        ("昭和", Era::Showa),
+        ("R", Era::Reiwa),
+        ("H", Era::Heisei),
+        ("S", Era::Showa),
+        ("r", Era::Reiwa),
+        ("h", Era::Heisei),
+        ("s", Era::Showa),
+        ("Ｒ", Era::Reiwa),
+        ("Ｈ", Era::Heisei),
+        ("Ｓ", Era::Showa),
+    ];
+    PREFIXES
+        .iter()
+        .find_map(|(prefix, era)| raw.strip_prefix(prefix).map(|rest| (Some(*era), rest)))
+        .unwrap_or((None, raw))
+}
+
+/// The Gregorian year in which `era` has its year 1.
+fn era_start_year(era: Era) -> i32 {
+    match era {
+        Era::Meiji => 1868,
+        Era::Taisho => 1912,
+        Era::Showa => 1926,
+        Era::Heisei => 1989,
+        Era::Reiwa => 2019,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,5 +404,43 @@ mod tests {
         assert!("令和7".parse::<FiscalYear>().is_err());
         assert!("1800".parse::<FiscalYear>().is_err());
         assert!("".parse::<FiscalYear>().is_err());
+    }
+
+    #[test]
+    fn dates_are_read_in_the_forms_japanese_ledgers_use() {
+        let date = |raw| parse_date_ja("d", raw);
+        let april = civil::date(2025, 4, 1);
+        for raw in [
+            "2025-04-01",
+            "2025/4/1",
+            "2025年4月1日",
+            "令和7年4月1日",
+            "R7.4.1",
+            "R7/4/1",
+            " r7.04.01 ",
+        ] {
+            assert_eq!(date(raw), Ok(Some(april)), "{raw}");
+        }
+        assert_eq!(date("令和元年5月1日"), Ok(Some(civil::date(2019, 5, 1))));
+        assert_eq!(date("平成31年4月30日"), Ok(Some(civil::date(2019, 4, 30))));
+        assert_eq!(date("H30.1.5"), Ok(Some(civil::date(2018, 1, 5))));
+        assert_eq!(date(""), Ok(None));
+        for raw in [
+            "令和7年13月1日",
+            "2025-02-30",
+            "令和元年4月30日",
+            "平成31年5月1日",
+            "R7.4",
+            "昨日",
+            "2025-04-01-02",
+            "令和七年四月一日",
+        ] {
+            assert!(date(raw).is_err(), "{raw} should be refused");
+        }
+        assert_eq!(
+            date("令和7年13月1日").map_err(|e| e.field()),
+            Err("d"),
+            "the error names the field"
+        );
     }
 }

@@ -8,6 +8,19 @@ pub struct DashboardFacts {
     pub n_active_users: i64,
     /// Days since the institution's details were last changed or confirmed.
     pub days_since_details_changed: i64,
+    /// This 年度's checklist, when the person may see it.
+    pub checklist: Option<ChecklistFacts>,
+}
+
+/// Where this 年度's checklist stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChecklistFacts {
+    /// Whether the 年度's assessment has been started.
+    pub started: bool,
+    /// Items not yet はい or 対象外.
+    pub open: usize,
+    /// Of those, items past their 目標日 or due date.
+    pub overdue: usize,
 }
 
 /// One thing to do, most urgent first.
@@ -17,8 +30,12 @@ pub enum NextStep {
     AddUsers,
     /// The details have not been looked at for a year.
     CheckInstitutionDetails,
-    /// Answer the MHLW checklist (its own issue will make this real).
-    AnswerChecklist,
+    /// Start this 年度's MHLW checklist.
+    StartChecklist,
+    /// Items of this 年度's checklist are past their date.
+    ChecklistOverdue(usize),
+    /// Items of this 年度's checklist are still open.
+    FinishChecklist(usize),
 }
 
 /// The steps for `facts`, in the order they should be done.
@@ -30,7 +47,16 @@ pub fn next_steps(facts: DashboardFacts) -> Vec<NextStep> {
     if facts.days_since_details_changed >= 365 {
         steps.push(NextStep::CheckInstitutionDetails);
     }
-    steps.push(NextStep::AnswerChecklist);
+    match facts.checklist {
+        Some(ChecklistFacts { started: false, .. }) => steps.push(NextStep::StartChecklist),
+        Some(ChecklistFacts { overdue, .. }) if overdue > 0 => {
+            steps.push(NextStep::ChecklistOverdue(overdue))
+        }
+        Some(ChecklistFacts { open, .. }) if open > 0 => {
+            steps.push(NextStep::FinishChecklist(open))
+        }
+        _ => {}
+    }
     steps
 }
 
@@ -38,13 +64,22 @@ pub fn next_steps(facts: DashboardFacts) -> Vec<NextStep> {
 mod tests {
     use super::*;
 
+    fn checklist(started: bool, open: usize, overdue: usize) -> Option<ChecklistFacts> {
+        Some(ChecklistFacts {
+            started,
+            open,
+            overdue,
+        })
+    }
+
     #[test]
     fn a_new_clinic_is_told_to_add_staff_first() {
         let steps = next_steps(DashboardFacts {
             n_active_users: 1,
             days_since_details_changed: 0,
+            checklist: checklist(false, 0, 0),
         });
-        assert_eq!(steps, vec![NextStep::AddUsers, NextStep::AnswerChecklist]);
+        assert_eq!(steps, vec![NextStep::AddUsers, NextStep::StartChecklist]);
     }
 
     #[test]
@@ -52,11 +87,29 @@ mod tests {
         let steps = next_steps(DashboardFacts {
             n_active_users: 5,
             days_since_details_changed: 400,
+            checklist: None,
         });
+        assert_eq!(steps, vec![NextStep::CheckInstitutionDetails]);
+    }
+
+    #[test]
+    fn overdue_checklist_items_come_before_open_ones_and_a_finished_list_says_nothing() {
+        let with = |facts| {
+            next_steps(DashboardFacts {
+                n_active_users: 5,
+                days_since_details_changed: 0,
+                checklist: facts,
+            })
+        };
         assert_eq!(
-            steps,
-            vec![NextStep::CheckInstitutionDetails, NextStep::AnswerChecklist]
+            with(checklist(true, 7, 2)),
+            vec![NextStep::ChecklistOverdue(2)]
         );
+        assert_eq!(
+            with(checklist(true, 7, 0)),
+            vec![NextStep::FinishChecklist(7)]
+        );
+        assert!(with(checklist(true, 0, 0)).is_empty());
     }
 }
 

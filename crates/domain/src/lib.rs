@@ -10,5 +10,6 @@ pub mod checklist;
 pub mod dashboard;
 pub mod error;
 pub mod institution;
+pub mod ledger;
 
 pub use error::{ParseError, ParseErrorKind};

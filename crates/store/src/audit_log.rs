@@ -507,6 +507,24 @@ pub async fn search(
     rows.iter().map(event_from_row).collect()
 }
 
+/// The events of one record of an institution, oldest first: a record's
+/// history for modules that have already checked the caller's grant.
+pub(crate) async fn for_target(
+    store: &Store,
+    institution_id: InstitutionId,
+    target: &str,
+) -> Result<Vec<AuditEvent>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, occurred_at, actor_user_id, actor_label, action, target, detail
+         FROM audit_events WHERE institution_id = $1 AND target = $2 ORDER BY id",
+    )
+    .bind(institution_id.get())
+    .bind(target)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(event_from_row).collect()
+}
+
 fn event_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEvent, Error> {
     Ok(AuditEvent {
         id: row.try_get("id")?,

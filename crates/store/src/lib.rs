@@ -14,6 +14,7 @@
 pub mod audit_log;
 pub mod break_glass;
 pub mod checklist;
+pub mod device;
 mod error;
 pub mod institution;
 pub mod people;

@@ -122,6 +122,29 @@ messages! {
     field_systems: "担当システム", "Systems";
     field_days: "有効日数", "Days valid";
     field_level: "レベル", "Level";
+    field_asset_number: "管理番号", "Asset number";
+    field_maker_model: "メーカー・型番", "Maker and model";
+    field_location: "管理場所", "Location";
+    field_manager: "管理責任者", "Responsible person";
+    field_os_version: "OS・ファームウェア", "OS or firmware";
+    field_last_security_update: "最終セキュリティ更新日", "Last security update";
+    field_antivirus: "ウイルス対策", "Anti-virus";
+    field_remote_used: "リモート保守", "Remote maintenance";
+    field_remote_vendor: "リモート保守事業者", "Remote maintenance vendor";
+    field_remote_method: "リモート保守の方法", "Remote maintenance method";
+    field_mds_sds_received: "MDS/SDS受領", "MDS/SDS received";
+    field_internet_connected: "インターネット接続", "Internet connection";
+    field_segment: "ネットワークセグメント", "Network segment";
+    field_ip_addresses: "IPアドレス", "IP addresses";
+    field_mac_addresses: "MACアドレス", "MAC addresses";
+    field_initial_password_changed: "初期パスワード変更", "Initial password changed";
+    field_external_media_restricted: "外部記録媒体の制限", "External media restricted";
+    field_external_media_how: "外部記録媒体の制限方法", "How external media are restricted";
+    field_status: "状態", "Status";
+    field_disposed_on: "廃棄日", "Disposal date";
+    field_contractor: "廃棄業者", "Disposal contractor";
+    field_method: "廃棄方法", "Disposal method";
+    nav_ledger: "台帳", "Ledgers";
     error_upload_too_large: "ファイルが大きすぎます。10MB以下のファイルにしてください。", "The file is too large: at most 10 MB.";
     nav_checklist: "チェックリスト", "Checklist";
     nav_vendors: "事業者", "Vendors";
@@ -162,7 +185,12 @@ messages! {
     dashboard_signed_in_as: "ログイン中", "Signed in as";
     next_add_users: "職員ごとに利用者を登録しましょう。アカウントの共有は禁止されています（別紙2 1.）。", "Register a user for each member of staff. Shared accounts are not allowed (annex 2, 1).";
     next_check_institution: "医療機関情報（住所・電話番号）が正しいか確認しましょう。", "Check that your institution's address and telephone number are right.";
-    next_checklist: "厚生労働省のサイバーセキュリティ対策チェックリストに回答しましょう（準備中の機能です）。", "Answer the MHLW cybersecurity checklist (coming soon).";
+    next_start_checklist: "今年度の厚生労働省「サイバーセキュリティ対策チェックリスト」を始めましょう。立入検査で確認されます。", "Start this fiscal year's MHLW cybersecurity checklist: the inspection checks it.";
+    next_checklist_overdue: "チェックリストに期限を過ぎた項目が {n} 件あります。下の「チェックリスト」の上から順に対応しましょう。", "{n} checklist items are past their date. Work through the list below from the top.";
+    next_checklist_open: "チェックリストの未完了の項目が {n} 件あります。", "{n} checklist items are still open.";
+    dashboard_checklist: "チェックリスト", "Checklist";
+    dashboard_checklist_progress: "完了", "Complete";
+    dashboard_checklist_all: "すべての項目を見る", "See every item";
     time_sync_label: "時刻の同期", "Clock synchronisation";
     time_sync_ok: "NTP で同期されています", "synchronised by NTP";
     time_sync_not: "NTP で同期されていません。記録の日時が信頼できなくなるため、ベンダに NTP（時刻同期）の設定を依頼してください（第10条(4)③ 信頼できる時刻源）。", "not synchronised by NTP. Recorded times cannot be trusted: ask your vendor to set up NTP (article 10(4)③).";
@@ -334,6 +362,28 @@ fn field_label(field: &str, t: &Messages) -> &'static str {
         "systems" => t.field_systems,
         "days" => t.field_days,
         "level" => t.field_level,
+        "asset_number" => t.field_asset_number,
+        "maker_model" => t.field_maker_model,
+        "location" => t.field_location,
+        "manager" => t.field_manager,
+        "os_version" => t.field_os_version,
+        "last_security_update" => t.field_last_security_update,
+        "antivirus" => t.field_antivirus,
+        "remote_used" => t.field_remote_used,
+        "remote_vendor" => t.field_remote_vendor,
+        "remote_method" => t.field_remote_method,
+        "mds_sds_received" => t.field_mds_sds_received,
+        "internet_connected" => t.field_internet_connected,
+        "segment" => t.field_segment,
+        "ip_addresses" => t.field_ip_addresses,
+        "mac_addresses" => t.field_mac_addresses,
+        "initial_password_changed" => t.field_initial_password_changed,
+        "external_media_restricted" => t.field_external_media_restricted,
+        "external_media_how" => t.field_external_media_how,
+        "status" => t.field_status,
+        "disposed_on" => t.field_disposed_on,
+        "contractor" => t.field_contractor,
+        "method" => t.field_method,
         _ => t.err_format,
     }
 }
@@ -389,6 +439,25 @@ fn japanese_reason(why: &str) -> String {
             "mamori 内のページのパス（/ で始まるもの。例: /users）を入力してください。"
         }
         "at most two files (MDS and SDS)" => "添付できるのはMDSとSDSの2ファイルまでです。",
+        "a date like 2026-04-01 or 令和8年4月1日" => {
+            "2026-04-01、2026/4/1、令和8年4月1日、R8.4.1 のいずれかの形で、存在する日付を入力してください。"
+        }
+        "a date inside its era (令和 began on 2019-05-01)" => {
+            "元号の期間内の日付にしてください（令和は2019年5月1日から、平成は1989年1月8日から）。"
+        }
+        "the date cannot be in the future" => "未来の日付は入れられません。",
+        "name the vendor that maintains it remotely" => {
+            "リモート保守が「はい」のときは、保守する事業者名を入力してください。"
+        }
+        "record a disposal to mark a device disposed" => {
+            "「廃棄」は状態として入力できません。機器の画面の「廃棄を記録する」から、廃棄業者・方法・消去証明書とともに登録してください。"
+        }
+        "a MAC address like 00:1A:2B:3C:4D:5E" => {
+            "MACアドレスは 00:1A:2B:3C:4D:5E の形で入力してください。"
+        }
+        "IP addresses like 192.168.1.10, separated by spaces" => {
+            "IPアドレスは 192.168.1.10 の形で入力し、複数あるときは空白で区切ってください。"
+        }
         _ => "形式が正しくありません。",
     };
     reason.to_owned()

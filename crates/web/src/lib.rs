@@ -16,6 +16,7 @@ mod dashboard;
 mod error;
 pub mod i18n;
 mod institution;
+mod ledger;
 mod multipart;
 mod page;
 pub mod rate_limit;
@@ -297,6 +298,55 @@ pub const ROUTES: &[RouteInfo] = &[
     route("POST", "/v/{token}", None),
     route("GET", "/tokushima", Some(Permission::ViewChecklist)),
     route("POST", "/tokushima/{year}", Some(Permission::EditChecklist)),
+    route("GET", "/ledger/devices", Some(Permission::ViewLedger)),
+    route("GET", "/ledger/devices/new", Some(Permission::EditLedger)),
+    route("POST", "/ledger/devices/new", Some(Permission::EditLedger)),
+    route(
+        "GET",
+        "/ledger/devices/export.csv",
+        Some(Permission::ViewLedger),
+    ),
+    route(
+        "GET",
+        "/ledger/devices/export.xlsx",
+        Some(Permission::ViewLedger),
+    ),
+    route(
+        "GET",
+        "/ledger/devices/import",
+        Some(Permission::EditLedger),
+    ),
+    route(
+        "POST",
+        "/ledger/devices/import",
+        Some(Permission::EditLedger),
+    ),
+    route(
+        "POST",
+        "/ledger/devices/import/{id}/apply",
+        Some(Permission::EditLedger),
+    ),
+    route("GET", "/ledger/devices/{id}", Some(Permission::ViewLedger)),
+    route(
+        "GET",
+        "/ledger/devices/{id}/edit",
+        Some(Permission::EditLedger),
+    ),
+    route(
+        "POST",
+        "/ledger/devices/{id}/edit",
+        Some(Permission::EditLedger),
+    ),
+    route(
+        "POST",
+        "/ledger/devices/{id}/dispose",
+        Some(Permission::EditLedger),
+    ),
+    route(
+        "GET",
+        "/ledger/devices/{id}/certificate",
+        Some(Permission::ViewLedger),
+    ),
 ];
 
 /// The whole web application.
@@ -309,6 +359,7 @@ pub fn app(state: AppState) -> Router {
         .merge(dashboard::router())
         .merge(audit_log::router())
         .merge(checklist::router())
+        .merge(ledger::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -354,6 +405,7 @@ mod tests {
             include_str!("dashboard/mod.rs"),
             include_str!("audit_log/mod.rs"),
             include_str!("checklist/mod.rs"),
+            include_str!("ledger/mod.rs"),
         ];
         let mut n_found = 0;
         for source in sources {

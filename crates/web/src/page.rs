@@ -60,6 +60,11 @@ impl ChromeUser {
         self.role.has(Permission::ViewChecklist)
     }
 
+    /// Whether the menu shows the ledgers.
+    pub fn can_view_ledger(&self) -> bool {
+        self.role.has(Permission::ViewLedger)
+    }
+
     /// Whether the menu shows the vendors.
     pub fn can_manage_vendors(&self) -> bool {
         self.role.has(Permission::ManageVendors)

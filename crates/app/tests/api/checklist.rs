@@ -226,6 +226,73 @@ async fn answers_follow_the_forms_rules_are_audited_and_show_in_the_progress() {
 }
 
 #[tokio::test]
+async fn the_dashboard_shows_this_years_checklist_and_its_most_urgent_items() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let year = this_year();
+    let before = admin.get("/dashboard").await;
+    assert_eq!(
+        before.attribute("#checklist-start-link", "href").as_deref(),
+        Some(base(year).as_str())
+    );
+    assert!(
+        before
+            .texts("#next-steps li")
+            .iter()
+            .any(|step| step.contains("チェックリスト") && step.contains("始め")),
+        "{:?}",
+        before.texts("#next-steps li")
+    );
+
+    start(&admin, year).await;
+    let catalogs = CatalogSet::builtin().expect("catalogs");
+    let catalog = catalogs
+        .for_year(FormKind::Medical, year)
+        .expect("a catalog for this year");
+    let expected = mamori_domain::checklist::open_items(catalog, |_| None, year, today());
+    let overdue = expected
+        .iter()
+        .filter(|(_, state)| matches!(state, mamori_domain::checklist::ItemState::Overdue { .. }))
+        .count();
+    let started = admin.get("/dashboard").await;
+    assert_eq!(
+        started.text("#checklist-complete"),
+        format!("0 / {}", catalog.items.len())
+    );
+    let listed = started.texts("#checklist-first-open li a");
+    assert_eq!(listed.len(), 3.min(expected.len()), "{listed:?}");
+    assert!(listed[0].contains(&expected[0].0.text), "{listed:?}");
+    let step = started.texts("#next-steps li").join("\n");
+    if overdue > 0 {
+        assert!(
+            step.contains(&format!("期限を過ぎた項目が {overdue} 件")),
+            "{step}"
+        );
+    } else {
+        assert!(step.contains(&format!("{} 件", expected.len())), "{step}");
+    }
+
+    // Answering the most urgent item moves it off the dashboard's list.
+    let first_key = expected[0].0.key.clone();
+    let saved = answer(&admin, year, &first_key, &yes(today())).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{:?}", saved.errors());
+    let after = admin.get("/dashboard").await;
+    assert_eq!(
+        after.text("#checklist-complete"),
+        format!("1 / {}", catalog.items.len())
+    );
+    assert!(
+        !after
+            .texts("#checklist-first-open li a")
+            .iter()
+            .any(|text| text.contains(&expected[0].0.text)),
+        "{:?}",
+        after.texts("#checklist-first-open li a")
+    );
+    assert!(after.attribute("#checklist-start-link", "href").is_none());
+}
+
+#[tokio::test]
 async fn a_new_year_starts_from_last_years_answers_marked_for_recheck() {
     let app = spawn_app().await;
     let admin = app.admin().await;

@@ -165,7 +165,7 @@ impl TestApp {
             .principal
             .grant::<mamori_domain::institution::permissions::ViewAuditTrail>()
             .expect("grant");
-        mamori_store::audit_log::list_recent(&self.store, &grant, 100)
+        mamori_store::audit_log::list_recent(&self.store, &grant, 1_000_000)
             .await
             .expect("events")
     }

@@ -5,6 +5,7 @@ mod audit_trail;
 mod break_glass;
 mod checklist;
 mod helpers;
+mod ledger;
 mod lockout;
 mod roles;
 mod security;

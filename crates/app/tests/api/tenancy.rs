@@ -20,7 +20,81 @@ async fn no_route_shows_or_changes_another_institutions_records() {
         b_admin.user_id_of("b-admin").await,
         b_admin.user_id_of("b-staff").await,
     ];
-    let b_secrets = [B_NAME, "b-admin", "b-staff", "乙 職員", "別院 管理者"];
+    let b_device = b_admin
+        .submit(
+            "/ledger/devices/new",
+            "/ledger/devices/new",
+            &[
+                ("kind", "server".to_owned()),
+                ("asset_number", "B-SECRET-SV".to_owned()),
+                ("location", "別院サーバ室".to_owned()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        b_device.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        b_device.errors()
+    );
+    let b_device_id: i64 = b_device
+        .location
+        .as_deref()
+        .and_then(|path| path.rsplit('/').next())
+        .and_then(|id| id.parse().ok())
+        .expect("the device's id");
+    let b_secrets = [
+        B_NAME,
+        "b-admin",
+        "b-staff",
+        "乙 職員",
+        "別院 管理者",
+        "B-SECRET-SV",
+        "別院サーバ室",
+    ];
+
+    // B's device, by its own id, on every ledger route that takes one.
+    for route in ROUTES
+        .iter()
+        .filter(|route| route.path.starts_with("/ledger/") && route.path.contains("{id}"))
+    {
+        let path = route.path.replace("{id}", &b_device_id.to_string());
+        let page = match route.method {
+            "GET" => a_admin.get(&path).await,
+            // Disposal is a file upload (multipart), as the browser sends it.
+            _ if path.ends_with("/dispose") => {
+                let fields = [
+                    ("disposed_on", "2026-01-01".to_owned()),
+                    ("contractor", "x".to_owned()),
+                    ("method", "x".to_owned()),
+                ];
+                a_admin.upload("/dashboard", &path, &fields, &[]).await
+            }
+            _ => {
+                let fields = [
+                    ("kind", "pc".to_owned()),
+                    ("asset_number", "A-TAKEOVER".to_owned()),
+                    ("disposed_on", "2026-01-01".to_owned()),
+                    ("contractor", "x".to_owned()),
+                    ("method", "x".to_owned()),
+                ];
+                a_admin.submit("/dashboard", &path, &fields).await
+            }
+        };
+        assert_eq!(
+            page.status,
+            StatusCode::NOT_FOUND,
+            "{} {path}",
+            route.method
+        );
+        for secret in b_secrets {
+            assert!(
+                !page.body.contains(secret),
+                "{} {path} shows B's {secret}",
+                route.method
+            );
+        }
+    }
 
     for b_id in b_ids {
         // Signing out or in again would only change who A's browser is.
@@ -34,6 +108,9 @@ async fn no_route_shows_or_changes_another_institutions_records() {
                 .replace("{code}", "ja");
             let page = match route.method {
                 "GET" => a_admin.get(&path).await,
+                _ if path.ends_with("/dispose") => {
+                    a_admin.upload("/dashboard", &path, &[], &[]).await
+                }
                 _ => {
                     let fields = [
                         ("display_name", "乗っ取り".to_owned()),
@@ -86,6 +163,13 @@ async fn no_route_shows_or_changes_another_institutions_records() {
             .await
             .text("dd.name"),
         B_NAME
+    );
+    let b_device_page = b_admin.get(&format!("/ledger/devices/{b_device_id}")).await;
+    assert!(b_device_page.body.contains("別院サーバ室"));
+    assert!(!b_device_page.body.contains("A-TAKEOVER"));
+    assert!(
+        b_device_page.attribute("#disposal", "id").is_none(),
+        "not disposed by A"
     );
     // A's institution edit changed A only (the form posted a valid pharmacy).
     assert_eq!(

@@ -192,6 +192,14 @@ impl Role {
             P::EditChecklist | P::ManageVendors => {
                 matches!(self, R::SecurityManager | R::PlanningManager)
             }
+            P::ViewLedger => matches!(
+                self,
+                R::SecurityManager | R::PlanningManager | R::SystemOperator | R::Viewer
+            ),
+            P::EditLedger => matches!(
+                self,
+                R::SecurityManager | R::PlanningManager | R::SystemOperator
+            ),
         }
     }
 }
@@ -221,6 +229,10 @@ pub enum Permission {
     EditChecklist,
     /// Keep the list of vendors (ベンダ) and send them the 事業者確認用 form.
     ManageVendors,
+    /// Read the ledgers (台帳) and export them (an inspector may).
+    ViewLedger,
+    /// Add, change, import and dispose of ledger records.
+    EditLedger,
 }
 
 /// A rule about people that a change would break.
@@ -268,8 +280,15 @@ pub mod permissions {
         ChangeOwnPassword,
         ViewChecklist,
         EditChecklist,
-        ManageVendors
+        ManageVendors,
+        ViewLedger,
+        EditLedger
     );
+
+    /// Permissions that allow reading the ledgers.
+    pub trait ReadsLedger: Marker {}
+    impl ReadsLedger for ViewLedger {}
+    impl ReadsLedger for EditLedger {}
 
     /// Permissions that allow reading the checklists.
     pub trait ReadsChecklist: Marker {}

@@ -63,12 +63,14 @@ struct OverviewPage {
     gate_date_value: String,
     progress: Vec<GroupProgress>,
     next: Vec<ItemRow>,
+    n_open: usize,
+    n_overdue: usize,
     rows: Vec<ItemRow>,
     n_recheck: usize,
 }
 
 /// How an item's state reads: a CSS class and a sentence.
-pub(super) fn describe_state(chrome: &Chrome, state: ItemState) -> (&'static str, String) {
+pub(crate) fn describe_state(chrome: &Chrome, state: ItemState) -> (&'static str, String) {
     match state {
         ItemState::Done => ("done", "はい".to_owned()),
         ItemState::NotApplicable => ("done", "対象外".to_owned()),
@@ -165,15 +167,21 @@ pub(super) async fn overview(
             )
         })
         .collect();
-    let next = if system_not_used {
+    let open = if system_not_used {
         Vec::new()
     } else {
         open_items(catalog, records, at.year, today)
-            .into_iter()
-            .take(5)
-            .map(|(item, item_state)| row(&chrome, &base, catalog, item, item_state))
-            .collect()
     };
+    let n_open = open.len();
+    let n_overdue = open
+        .iter()
+        .filter(|(_, item_state)| matches!(item_state, ItemState::Overdue { .. }))
+        .count();
+    let next = open
+        .into_iter()
+        .take(5)
+        .map(|(item, item_state)| row(&chrome, &base, catalog, item, item_state))
+        .collect();
     let n_recheck = assessment
         .as_ref()
         .map(|a| {
@@ -204,6 +212,8 @@ pub(super) async fn overview(
         gate_date_value: today.to_string(),
         progress: group_progress(catalog, records, at.year, today),
         next,
+        n_open,
+        n_overdue,
         rows,
         n_recheck,
         base,
@@ -704,7 +714,7 @@ pub(super) async fn add_link(
 }
 
 /// A stored file, sent as an attachment that the browser must not sniff or run.
-pub(super) fn attachment(name: &str, content_type: &str, content: Vec<u8>) -> Response {
+pub(crate) fn attachment(name: &str, content_type: &str, content: Vec<u8>) -> Response {
     let ascii: String = name
         .chars()
         .map(|c| {

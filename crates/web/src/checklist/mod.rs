@@ -8,6 +8,8 @@ mod tokushima;
 mod vendor_form;
 mod vendors;
 
+pub(crate) use assessment::{Empty, attachment, describe_state};
+
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Path};
 use axum::http::request::Parts;

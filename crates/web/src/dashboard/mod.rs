@@ -6,7 +6,8 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::routing::get;
 use mamori_domain::calendar::FiscalYear;
-use mamori_domain::dashboard::{DashboardFacts, NextStep, TimeSync, next_steps};
+use mamori_domain::checklist::{item_state, open_items};
+use mamori_domain::dashboard::{ChecklistFacts, DashboardFacts, NextStep, TimeSync, next_steps};
 use mamori_domain::institution::permissions;
 
 use crate::auth::Authorized;
@@ -25,10 +26,109 @@ struct DashboardPage {
     today: jiff::civil::Date,
     fiscal_year_label: String,
     fiscal_year_end: jiff::civil::Date,
-    steps: Vec<&'static str>,
+    steps: Vec<String>,
+    checklist: Option<ChecklistSummary>,
     time_sync_ok: bool,
     time_sync_text: String,
     break_glass_uses: Vec<BreakGlassRow>,
+}
+
+/// This 年度's checklist as the dashboard shows it: progress and the first open items.
+struct ChecklistSummary {
+    href: String,
+    started: bool,
+    complete: usize,
+    total: usize,
+    /// (link, label and wording, state class, state text), most urgent first.
+    first_open: Vec<(String, String, &'static str, String)>,
+}
+
+/// How many open items the dashboard lists; the overview has the rest.
+const DASHBOARD_OPEN_ITEMS: usize = 3;
+
+/// This 年度's checklist for the dashboard, when the person may read checklists.
+async fn checklist_summary(
+    state: &AppState,
+    chrome: &Chrome,
+    authorized: &Authorized<permissions::ViewDashboard>,
+    kind: mamori_domain::institution::InstitutionKind,
+    year: FiscalYear,
+) -> Result<Option<(ChecklistFacts, ChecklistSummary)>, AppError> {
+    let Some(grant) = authorized
+        .user
+        .principal
+        .grant::<permissions::ViewChecklist>()
+    else {
+        return Ok(None);
+    };
+    let form = crate::checklist::institution_form(kind);
+    let Some(catalog) = state.catalogs.for_year(form, year) else {
+        return Ok(None);
+    };
+    let href = format!("/checklist/{}/{}", form.code(), year);
+    let assessment = mamori_store::checklist::assessment(&state.store, &grant, form, year).await?;
+    let Some(assessment) = assessment else {
+        let summary = ChecklistSummary {
+            href,
+            started: false,
+            complete: 0,
+            total: catalog.items.len(),
+            first_open: Vec::new(),
+        };
+        return Ok(Some((ChecklistFacts::default(), summary)));
+    };
+    let today = state.clock.today();
+    let record = |key: &str| assessment.answers.get(key).map(|answer| &answer.record);
+    let not_in_use = assessment.system_in_use.is_some_and(|(in_use, _)| !in_use);
+    let open = if not_in_use {
+        Vec::new()
+    } else {
+        open_items(catalog, record, year, today)
+    };
+    let overdue = open
+        .iter()
+        .filter(|(_, item_state)| {
+            matches!(
+                item_state,
+                mamori_domain::checklist::ItemState::Overdue { .. }
+            )
+        })
+        .count();
+    let complete = catalog
+        .items
+        .iter()
+        .filter(|item| not_in_use || item_state(item, record(&item.key), year, today).is_complete())
+        .count();
+    let first_open = open
+        .iter()
+        .take(DASHBOARD_OPEN_ITEMS)
+        .map(|(item, item_state)| {
+            let (class, text) = crate::checklist::describe_state(chrome, *item_state);
+            (
+                format!("{href}/items/{}", item.key),
+                format!(
+                    "{} {}",
+                    crate::checklist::item_label(catalog, item),
+                    item.text
+                ),
+                class,
+                text,
+            )
+        })
+        .collect();
+    let facts = ChecklistFacts {
+        started: true,
+        open: open.len(),
+        overdue,
+    };
+    let summary = ChecklistSummary {
+        href,
+        started: true,
+        complete,
+        total: catalog.items.len(),
+        first_open,
+    };
+    Ok(Some((facts, summary)))
 }
 
 /// A break-glass use as the alert shows it.
@@ -50,20 +150,33 @@ async fn show(
     let today = state.clock.today();
     let days_since_details_changed =
         (state.clock.now().as_second() - institution.updated_at.as_second()) / 86_400;
+    let fiscal_year = FiscalYear::containing(today);
+    let checklist = checklist_summary(
+        &state,
+        &chrome,
+        &authorized,
+        institution.details.kind(),
+        fiscal_year,
+    )
+    .await?;
     let facts = DashboardFacts {
         n_active_users,
         days_since_details_changed,
+        checklist: checklist.as_ref().map(|(facts, _)| *facts),
     };
     let t = chrome.t;
     let steps = next_steps(facts)
         .into_iter()
         .map(|step| match step {
-            NextStep::AddUsers => t.next_add_users,
-            NextStep::CheckInstitutionDetails => t.next_check_institution,
-            NextStep::AnswerChecklist => t.next_checklist,
+            NextStep::AddUsers => t.next_add_users.to_owned(),
+            NextStep::CheckInstitutionDetails => t.next_check_institution.to_owned(),
+            NextStep::StartChecklist => t.next_start_checklist.to_owned(),
+            NextStep::ChecklistOverdue(n) => {
+                t.next_checklist_overdue.replace("{n}", &n.to_string())
+            }
+            NextStep::FinishChecklist(n) => t.next_checklist_open.replace("{n}", &n.to_string()),
         })
         .collect();
-    let fiscal_year = FiscalYear::containing(today);
     let fiscal_year_label = match chrome.locale {
         crate::i18n::Locale::Ja => fiscal_year.label_ja(),
         crate::i18n::Locale::En => fiscal_year.label_en(),
@@ -109,5 +222,6 @@ async fn show(
         fiscal_year_label,
         fiscal_year_end: fiscal_year.last_day(),
         steps,
+        checklist: checklist.map(|(_, summary)| summary),
     })
 }

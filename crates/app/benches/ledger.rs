@@ -1,0 +1,157 @@
+//! Benchmark (not a test): the device ledger with 10,000 devices.
+//!
+//! Imports a 10,000-row CSV through the real upload, preview and apply (and
+//! times each), then measures list pages: the first page, a late page, a
+//! search and a filter, sequentially (p50/p99 over 200 requests each).
+//!
+//! `cargo bench -p mamori --bench ledger` (SQLite), and with
+//! `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432` on PostgreSQL.
+//! The limit compared against is the ledger issue's 50 ms per page.
+
+#[allow(dead_code)]
+#[path = "../tests/api/helpers.rs"]
+mod helpers;
+
+use std::time::Instant;
+
+use reqwest::StatusCode;
+
+const DEVICES: usize = 10_000;
+const SAMPLES: usize = 200;
+const LIMIT_MS: f64 = 50.0;
+
+fn main() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(run());
+}
+
+fn csv() -> Vec<u8> {
+    let kinds = [
+        "パソコン",
+        "サーバ",
+        "ネットワーク機器",
+        "記録媒体",
+        "タブレット",
+    ];
+    let mut text = String::from(
+        "種別,管理番号,メーカー・型番,管理場所,管理責任者,状態,OS・ファームウェア,最終セキュリティ更新日,ウイルス対策,リモート保守,リモート保守事業者,IPアドレス,MACアドレス,初期パスワード変更,外部記録媒体の制限,備考\r\n",
+    );
+    for n in 0..DEVICES {
+        let remote = n % 7 == 0;
+        text.push_str(&format!(
+            "{},D-{n:05},〇〇 Model {},{}階 {}号室,{}課長,稼働,Windows 11 23H2,令和7年{}月{}日,導入済み,{},{},10.{}.{}.{},00:1A:2B:{:02X}:{:02X}:{:02X},はい,{},備考 {n}\r\n",
+            kinds[n % kinds.len()],
+            n % 40,
+            n % 9 + 1,
+            n % 30,
+            ["医事", "看護", "薬剤", "放射線"][n % 4],
+            n % 12 + 1,
+            n % 28 + 1,
+            if remote { "はい" } else { "いいえ" },
+            if remote { "〇〇メディカル" } else { "" },
+            n / 65536 % 256,
+            n / 256 % 256,
+            n % 256,
+            n / 65536 % 256,
+            n / 256 % 256,
+            n % 256,
+            if n % 3 == 0 { "いいえ" } else { "はい" },
+        ));
+    }
+    text.into_bytes()
+}
+
+struct Latency {
+    p50: f64,
+    p99: f64,
+}
+
+async fn measure(browser: &helpers::Browser, path: &str) -> Latency {
+    for _ in 0..20 {
+        assert_eq!(browser.get(path).await.status, StatusCode::OK, "{path}");
+    }
+    let mut samples = Vec::with_capacity(SAMPLES);
+    for _ in 0..SAMPLES {
+        let started = Instant::now();
+        let response = browser
+            .client
+            .get(format!("{}{path}", browser.base))
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.bytes().await.expect("body");
+        samples.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    samples.sort_by(f64::total_cmp);
+    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
+    Latency {
+        p50: at(0.50),
+        p99: at(0.99),
+    }
+}
+
+async fn run() {
+    let app = helpers::spawn_app().await;
+    let admin = app.admin().await;
+    let backend = if std::env::var("TEST_DATABASE_URL").is_ok() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let bytes = csv();
+    let size = bytes.len();
+
+    let started = Instant::now();
+    let preview = admin
+        .upload(
+            "/ledger/devices/import",
+            "/ledger/devices/import",
+            &[],
+            &[("file", "devices.csv", bytes)],
+        )
+        .await;
+    let check_seconds = started.elapsed().as_secs_f64();
+    assert_eq!(preview.status, StatusCode::OK, "{:?}", preview.errors());
+    let action = preview
+        .attribute("#import-preview form", "action")
+        .expect("an apply form");
+    let started = Instant::now();
+    let result = admin.submit("/ledger/devices", &action, &[]).await;
+    let apply_seconds = started.elapsed().as_secs_f64();
+    assert!(
+        result
+            .text("#import-result")
+            .contains(&format!("追加 {DEVICES} 台")),
+        "{}",
+        result.body
+    );
+
+    println!(
+        "{backend}: import of {DEVICES} rows ({:.1} MB CSV): upload and check {:.2} s, apply (re-check, {DEVICES} rows and audit events in one transaction) {:.2} s",
+        size as f64 / 1_048_576.0,
+        check_seconds,
+        apply_seconds
+    );
+    println!("| backend | page | p50 | p99 | p99 vs {LIMIT_MS} ms |");
+    println!("|---|---|---|---|---|");
+    for (label, path) in [
+        ("first page", "/ledger/devices"),
+        ("page 150 of 200", "/ledger/devices?page=150"),
+        ("search 10.0.7 (IP, 256 hits)", "/ledger/devices?q=10.0.7."),
+        (
+            "search 号室 (every device)",
+            "/ledger/devices?q=%E5%8F%B7%E5%AE%A4",
+        ),
+        ("filter サーバ", "/ledger/devices?kind=server"),
+        ("one device with its history", "/ledger/devices/5000"),
+    ] {
+        let latency = measure(&admin, path).await;
+        println!(
+            "| {backend} | {label} | {:.2} ms | {:.2} ms | {:.2} |",
+            latency.p50,
+            latency.p99,
+            latency.p99 / LIMIT_MS
+        );
+    }
+}

@@ -1,0 +1,608 @@
+//! The device ledger through HTTP: adding, changing and disposing of devices
+//! with their history; search and paging; import from CSV (UTF-8 and
+//! Shift_JIS) and .xlsx (one written by LibreOffice) with a preview and
+//! all-or-nothing; exports that import back unchanged; who may do what.
+
+use reqwest::StatusCode;
+
+use crate::helpers::{Browser, spawn_app};
+
+fn detail(event: &mamori_store::audit_log::AuditEvent) -> serde_json::Value {
+    serde_json::from_str(&event.detail).expect("details are JSON")
+}
+
+fn device_fields(asset_number: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("kind", "pc".into()),
+        ("asset_number", asset_number.into()),
+        ("maker_model", "〇〇 ProBook 450".into()),
+        ("location", "医事課".into()),
+        ("manager", "医事課長".into()),
+        ("os_version", "Windows 11 23H2".into()),
+        ("last_security_update", "2025-04-01".into()),
+        ("antivirus", "installed".into()),
+        ("initial_password_changed", "yes".into()),
+        ("external_media_restricted", "yes".into()),
+        ("external_media_how", "グループポリシー".into()),
+        ("ip_addresses", "192.168.10.21".into()),
+        ("mac_addresses", "00-1a-2b-3c-4d-5e".into()),
+        ("segment", "電子カルテLAN".into()),
+    ]
+}
+
+/// The number the list shows ("12 台").
+async fn count(browser: &Browser, query: &str) -> usize {
+    let page = browser.get(&format!("/ledger/devices{query}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let text = page.text("#device-count");
+    text.split_whitespace()
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("a count in {text:?}"))
+}
+
+async fn upload(browser: &Browser, name: &str, bytes: Vec<u8>) -> crate::helpers::Page {
+    browser
+        .upload(
+            "/ledger/devices/import",
+            "/ledger/devices/import",
+            &[],
+            &[("file", name, bytes)],
+        )
+        .await
+}
+
+/// Uploads, checks the preview, applies; returns the result page.
+async fn import(browser: &Browser, name: &str, bytes: Vec<u8>) -> crate::helpers::Page {
+    let preview = upload(browser, name, bytes).await;
+    assert_eq!(
+        preview.status,
+        StatusCode::OK,
+        "{:?}",
+        preview.texts("#import-errors li")
+    );
+    let action = preview
+        .attribute("#import-preview form", "action")
+        .expect("an apply form");
+    browser.submit("/ledger/devices", &action, &[]).await
+}
+
+fn shift_jis(text: &str) -> Vec<u8> {
+    let (bytes, _, had_errors) = encoding_rs::SHIFT_JIS.encode(text);
+    assert!(!had_errors);
+    bytes.into_owned()
+}
+
+#[tokio::test]
+async fn devices_are_added_changed_and_disposed_with_their_history() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    assert_eq!(count(&admin, "").await, 0);
+
+    // Every wrong field is named at once, and nothing is stored.
+    let bad: Vec<(&str, String)> = device_fields("PC-001")
+        .into_iter()
+        .map(|(name, value)| match name {
+            "kind" => (name, "冷蔵庫".to_owned()),
+            "last_security_update" => (name, "令和7年13月1日".to_owned()),
+            "ip_addresses" => (name, "192.168.10.300".to_owned()),
+            _ => (name, value),
+        })
+        .collect();
+    let refused = admin
+        .submit("/ledger/devices/new", "/ledger/devices/new", &bad)
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = refused.errors().join("\n");
+    for field in ["種別", "最終セキュリティ更新日", "IPアドレス"] {
+        assert!(errors.contains(field), "{field} in {errors}");
+    }
+    assert_eq!(count(&admin, "").await, 0);
+
+    let created = admin
+        .submit(
+            "/ledger/devices/new",
+            "/ledger/devices/new",
+            &device_fields("PC-001"),
+        )
+        .await;
+    assert_eq!(
+        created.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        created.errors()
+    );
+    let device = created.location.clone().expect("the device's page");
+    let page = admin.get(&device).await;
+    let fields = page.texts("#device-fields dd").join("|");
+    assert!(
+        fields.contains("PC-001") && fields.contains("00:1A:2B:3C:4D:5E"),
+        "{fields}"
+    );
+
+    let duplicate = admin
+        .submit(
+            "/ledger/devices/new",
+            "/ledger/devices/new",
+            &device_fields("PC-001"),
+        )
+        .await;
+    assert_eq!(duplicate.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(duplicate.errors().iter().any(|e| e.contains("管理番号")));
+
+    // A change is in the history with the value before and after, and audited.
+    let mut moved = device_fields("PC-001");
+    moved[3].1 = "2階 診察室".into();
+    let edit = format!("{device}/edit");
+    let saved = admin.submit(&edit, &edit, &moved).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{:?}", saved.errors());
+    let history = admin
+        .get(&device)
+        .await
+        .texts("#history tr.history-entry")
+        .join("\n");
+    assert!(history.contains("登録"), "{history}");
+    assert!(
+        history.contains("管理場所: 医事課 → 2階 診察室"),
+        "{history}"
+    );
+    let events = app.audit_events().await;
+    let update = events
+        .iter()
+        .find(|e| e.action == "device.update")
+        .expect("an update event");
+    assert_eq!(detail(update)["before"]["管理場所"], "医事課");
+    assert_eq!(detail(update)["after"]["管理場所"], "2階 診察室");
+    assert!(
+        detail(update)["after"].get("種別").is_none(),
+        "only what changed"
+    );
+
+    // Disposal: a date in the future and a wrong file are refused, nothing changes.
+    let dispose = format!("{device}/dispose");
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+    let refused = admin
+        .upload(
+            &device,
+            &dispose,
+            &[
+                ("disposed_on", "2999-01-01".into()),
+                ("contractor", "株式会社〇〇リサイクル".into()),
+                ("method", "データ消去後に物理破砕".into()),
+            ],
+            &[("certificate", "証明書.pdf", b"MZ not a pdf".to_vec())],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.errors().iter().any(|e| e.contains("廃棄日")),
+        "{:?}",
+        refused.errors()
+    );
+    assert!(
+        refused.errors().iter().any(|e| e.contains("ファイル")),
+        "{:?}",
+        refused.errors()
+    );
+    assert_eq!(count(&admin, "").await, 1);
+    let disposed = admin
+        .upload(
+            &device,
+            &dispose,
+            &[
+                ("disposed_on", "令和8年11月1日".into()),
+                ("contractor", "株式会社〇〇リサイクル".into()),
+                ("method", "データ消去後に物理破砕".into()),
+            ],
+            &[("certificate", "消去証明書.pdf", pdf.clone())],
+        )
+        .await;
+    assert_eq!(
+        disposed.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        disposed.errors()
+    );
+    assert_eq!(
+        count(&admin, "").await,
+        0,
+        "a disposed device leaves the active ledger"
+    );
+    assert_eq!(
+        count(&admin, "?status=disposed").await,
+        1,
+        "and stays in history"
+    );
+    let page = admin.get(&device).await;
+    assert!(page.text("#disposal").contains("株式会社〇〇リサイクル"));
+    assert!(page.texts("#history .what").contains(&"廃棄".to_owned()));
+    let (status, content_type, bytes) = admin.get_bytes(&format!("{device}/certificate")).await;
+    assert_eq!(
+        (status, content_type.as_str(), bytes),
+        (StatusCode::OK, "application/pdf", pdf)
+    );
+    assert_eq!(admin.get(&edit).await.status, StatusCode::NOT_FOUND);
+    let again = admin
+        .upload(
+            &device,
+            &dispose,
+            &[
+                ("disposed_on", "2026-11-01".into()),
+                ("contractor", "x".into()),
+                ("method", "x".into()),
+            ],
+            &[],
+        )
+        .await;
+    assert_ne!(again.status, StatusCode::SEE_OTHER);
+    // The 管理番号 of a disposed device is not free again.
+    let reuse = admin
+        .submit(
+            "/ledger/devices/new",
+            "/ledger/devices/new",
+            &device_fields("PC-001"),
+        )
+        .await;
+    assert_eq!(reuse.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+fn ledger_csv(rows: std::ops::Range<usize>) -> String {
+    let mut csv = String::from(
+        "種別,管理番号,メーカー,管理場所,管理責任者,IPアドレス,最終セキュリティ更新日,備考\r\n",
+    );
+    for n in rows {
+        let kind = if n % 10 == 0 {
+            "サーバ"
+        } else {
+            "パソコン"
+        };
+        csv.push_str(&format!(
+            "{kind},PC-{n:04},〇〇,\"医事課, 受付\",医事課長,192.168.1.{},令和7年4月{}日,\r\n",
+            n % 250 + 1,
+            n % 28 + 1
+        ));
+    }
+    csv
+}
+
+#[tokio::test]
+async fn a_shift_jis_csv_is_previewed_then_imported_and_every_export_imports_back_unchanged() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let preview = upload(&admin, "台帳.csv", shift_jis(&ledger_csv(0..120))).await;
+    assert_eq!(
+        preview.status,
+        StatusCode::OK,
+        "{:?}",
+        preview.texts("#import-errors li")
+    );
+    assert!(
+        preview.text("#preview-counts").contains("追加 120 台"),
+        "{}",
+        preview.text("#preview-counts")
+    );
+    assert_eq!(
+        count(&admin, "").await,
+        0,
+        "nothing changes before it is applied"
+    );
+    let action = preview
+        .attribute("#import-preview form", "action")
+        .expect("an apply form");
+    let result = admin.submit("/ledger/devices", &action, &[]).await;
+    assert!(
+        result.text("#import-result").contains("追加 120 台"),
+        "{}",
+        result.body
+    );
+    assert_eq!(count(&admin, "").await, 120);
+    // The same preview cannot be applied twice.
+    assert_eq!(
+        admin.submit("/ledger/devices", &action, &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let events = app.audit_events().await;
+    let summary = events
+        .iter()
+        .find(|e| e.action == "device.import")
+        .expect("an import event");
+    assert_eq!(detail(summary)["added"], 120);
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| e.action == "device.create")
+            .count(),
+        120
+    );
+
+    // Search, filter and pages.
+    assert_eq!(
+        count(&admin, "?q=192.168.1.7").await,
+        11,
+        "192.168.1.7, .70–.79"
+    );
+    assert_eq!(count(&admin, "?kind=server").await, 12);
+    assert_eq!(count(&admin, "?q=pc-0119").await, 1, "search ignores case");
+    let third = admin.get("/ledger/devices?page=3").await;
+    assert_eq!(third.texts("#devices tr.device").len(), 20);
+    assert!(third.attribute("#next-page", "href").is_none());
+    assert_eq!(
+        admin
+            .get("/ledger/devices?page=abc&kind=%00&q=%25")
+            .await
+            .status,
+        StatusCode::OK,
+        "odd filters are ignored, not errors"
+    );
+
+    // Every export imports back with nothing to change.
+    for (path, name) in [
+        ("/ledger/devices/export.csv", "export.csv"),
+        (
+            "/ledger/devices/export.csv?encoding=sjis",
+            "export-sjis.csv",
+        ),
+        ("/ledger/devices/export.xlsx", "export.xlsx"),
+    ] {
+        let (status, _, bytes) = admin.get_bytes(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let preview = upload(&admin, name, bytes).await;
+        assert_eq!(
+            preview.status,
+            StatusCode::OK,
+            "{path}: {:?}",
+            preview.texts("#import-errors li")
+        );
+        let counts = preview.text("#preview-counts");
+        assert!(
+            counts.contains("追加 0 台")
+                && counts.contains("変更 0 台")
+                && counts.contains("変更なし 120 台"),
+            "{path}: {counts}"
+        );
+    }
+    let exports = app
+        .audit_events()
+        .await
+        .iter()
+        .filter(|e| e.action == "device.export")
+        .count();
+    assert_eq!(exports, 3, "every export is audited");
+
+    // A file that leaves columns out changes only what it names.
+    let partial = "管理番号,種別,管理場所\r\nPC-0001,パソコン,2階\r\n";
+    let result = import(&admin, "partial.csv", partial.as_bytes().to_vec()).await;
+    assert!(
+        result.text("#import-result").contains("変更 1 台"),
+        "{}",
+        result.body
+    );
+    let page = admin.get("/ledger/devices?q=PC-0001").await;
+    let link = page.attribute("#devices a", "href").expect("a device");
+    let fields = admin.get(&link).await.texts("#device-fields dd").join("|");
+    assert!(
+        fields.contains("2階") && fields.contains("192.168.1.2"),
+        "{fields}"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_file_changes_nothing_and_names_the_row_and_column() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    import(&admin, "first.csv", ledger_csv(0..3).into_bytes()).await;
+    let before = admin.get_bytes("/ledger/devices/export.csv").await.2;
+    let audit_before = app.audit_events().await.len();
+
+    let cases: [(&str, Vec<u8>, &[&str]); 6] = [
+        (
+            "bad-encoding.csv",
+            [shift_jis("種別,管理番号\r\n"), b"PC,\x82\x20\r\n".to_vec()].concat(),
+            &["2行目", "文字コード"],
+        ),
+        (
+            "no-asset-number.csv",
+            "種別,管理場所\r\nパソコン,医事課\r\n".as_bytes().to_vec(),
+            &["1行目", "管理番号"],
+        ),
+        (
+            "duplicate.csv",
+            "種別,管理番号\r\nパソコン,PC-9000\r\nパソコン,PC-9000\r\n"
+                .as_bytes()
+                .to_vec(),
+            &["3行目", "管理番号", "2行目と同じ"],
+        ),
+        (
+            "bad-date.csv",
+            shift_jis(
+                "種別,管理番号,最終セキュリティ更新日\r\nパソコン,PC-9001,令和7年4月1日\r\nパソコン,PC-0001,令和7年13月1日\r\n",
+            ),
+            &["3行目", "最終セキュリティ更新日"],
+        ),
+        (
+            "unknown-kind.csv",
+            "種別,管理番号\r\n冷蔵庫,PC-9002\r\n".as_bytes().to_vec(),
+            &["2行目", "種別"],
+        ),
+        ("broken.xlsx", b"PK\x03\x04 broken".to_vec(), &["Excel"]),
+    ];
+    for (name, bytes, expected) in cases {
+        let page = upload(&admin, name, bytes).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}");
+        let errors = page.texts("#import-errors li").join("\n");
+        for part in expected {
+            assert!(errors.contains(part), "{name}: {part} in {errors}");
+        }
+        assert!(
+            page.attribute("#import-preview form", "action").is_none(),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        admin.get_bytes("/ledger/devices/export.csv").await.2,
+        before
+    );
+    assert_eq!(
+        app.audit_events().await.len(),
+        audit_before + 1,
+        "only the export above was recorded"
+    );
+}
+
+#[tokio::test]
+async fn a_preview_is_checked_again_when_applied() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let preview = upload(
+        &admin,
+        "new.csv",
+        "種別,管理番号\r\nサーバ,PC-0500\r\n".as_bytes().to_vec(),
+    )
+    .await;
+    let action = preview
+        .attribute("#import-preview form", "action")
+        .expect("an apply form");
+    // Meanwhile someone adds the same 管理番号 by hand.
+    let created = admin
+        .submit(
+            "/ledger/devices/new",
+            "/ledger/devices/new",
+            &device_fields("PC-0500"),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let applied = admin.submit("/ledger/devices", &action, &[]).await;
+    assert_eq!(
+        applied.status,
+        StatusCode::OK,
+        "the file now changes PC-0500's 種別"
+    );
+    assert!(
+        applied.text("#import-result").contains("変更 1 台"),
+        "{}",
+        applied.body
+    );
+    assert_eq!(count(&admin, "").await, 1);
+}
+
+#[tokio::test]
+async fn an_xlsx_written_by_libreoffice_imports() {
+    let Some(soffice) = ["/usr/bin/soffice", "/usr/bin/libreoffice"]
+        .into_iter()
+        .find(|path| std::path::Path::new(path).exists())
+    else {
+        let required = std::env::var("MAMORI_OFFICE_TESTS").is_ok_and(|value| value == "required");
+        assert!(
+            !required,
+            "MAMORI_OFFICE_TESTS=required but LibreOffice is missing"
+        );
+        eprintln!("SKIPPED: needs LibreOffice (apt-get install libreoffice-calc-nogui)");
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let csv = dir.path().join("ledger.csv");
+    std::fs::write(
+        &csv,
+        "種別,管理番号,メーカー・型番,管理場所,最終セキュリティ更新日,IPアドレス,初期パスワード変更\n\
+         サーバ,SV-01,〇〇 PowerEdge,サーバ室,2025-04-01,192.168.1.2,はい\n\
+         ネットワーク機器,NW-01,〇〇 ルータ,サーバ室,,192.168.1.1,いいえ\n",
+    )
+    .expect("csv");
+    let output = std::process::Command::new(soffice)
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            "xlsx",
+            "--infilter=CSV:44,34,76,1",
+            "--outdir",
+        ])
+        .arg(dir.path())
+        .arg(&csv)
+        .env("HOME", dir.path())
+        .output()
+        .expect("LibreOffice runs");
+    let xlsx = std::fs::read(dir.path().join("ledger.xlsx")).unwrap_or_else(|_| {
+        panic!(
+            "LibreOffice wrote no workbook: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    assert!(xlsx.starts_with(b"PK"));
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let result = import(&admin, "ledger.xlsx", xlsx).await;
+    assert!(
+        result.text("#import-result").contains("追加 2 台"),
+        "{}",
+        result.body
+    );
+    let page = admin.get("/ledger/devices?q=SV-01").await;
+    let link = page.attribute("#devices a", "href").expect("the server");
+    let fields = admin.get(&link).await.texts("#device-fields dd").join("|");
+    assert!(
+        fields.contains("2025-04-01"),
+        "the date cell is read as a date: {fields}"
+    );
+    assert!(
+        fields.contains("〇〇 PowerEdge") && fields.contains("192.168.1.2"),
+        "{fields}"
+    );
+    let router = admin.get("/ledger/devices?q=NW-01").await;
+    assert!(
+        router
+            .text("#devices .warnings")
+            .contains("初期パスワード未変更")
+    );
+}
+
+#[tokio::test]
+async fn only_ledger_roles_change_the_ledger() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for (login_id, role) in [
+        ("viewer", "viewer"),
+        ("staff", "staff"),
+        ("operator", "system_operator"),
+    ] {
+        let page = admin
+            .add_user(login_id, &format!("{role} さん"), role)
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{:?}", page.errors());
+    }
+    let viewer = app.signed_in("viewer").await;
+    let refused = viewer
+        .submit(
+            "/ledger/devices",
+            "/ledger/devices/new",
+            &device_fields("PC-1"),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    let refused = upload(&viewer, "x.csv", ledger_csv(0..2).into_bytes()).await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        count(&viewer, "").await,
+        0,
+        "the inspector reads the ledger"
+    );
+    let staff = app.signed_in("staff").await;
+    assert_eq!(
+        staff.get("/ledger/devices").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let operator = app.signed_in("operator").await;
+    let created = operator
+        .submit(
+            "/ledger/devices/new",
+            "/ledger/devices/new",
+            &device_fields("PC-1"),
+        )
+        .await;
+    assert_eq!(
+        created.status,
+        StatusCode::SEE_OTHER,
+        "the システム運用担当者 keeps the ledger"
+    );
+    assert_eq!(count(&viewer, "").await, 1);
+}

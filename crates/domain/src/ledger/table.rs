@@ -1,0 +1,363 @@
+//! Spreadsheet files as tables of text: CSV in UTF-8 (with or without BOM),
+//! Shift_JIS/CP932 (what Japanese Excel writes) or UTF-16 (Excel's "Unicode
+//! text"), and .xlsx workbooks (first sheet). Reading is pure: bytes in, rows
+//! out; nothing here touches a file.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+use jiff::civil;
+
+/// The largest file an import accepts.
+pub const MAX_IMPORT_BYTES: usize = 10 * 1024 * 1024;
+/// The most data rows an import accepts.
+pub const MAX_IMPORT_ROWS: usize = 50_000;
+
+/// Why a file could not be read as a table at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TableError {
+    /// The file holds no header row.
+    #[error("the file is empty")]
+    Empty,
+    /// Larger than [`MAX_IMPORT_BYTES`].
+    #[error("the file is larger than {max} bytes")]
+    TooLarge { max: usize },
+    /// More data rows than [`MAX_IMPORT_ROWS`].
+    #[error("the file has more than {max} rows")]
+    TooManyRows { max: usize },
+    /// Neither UTF-8 nor Shift_JIS/CP932 nor UTF-16.
+    #[error("row {row}: the text is neither UTF-8 nor Shift_JIS (CP932)")]
+    Encoding { row: usize },
+    /// The CSV structure is broken (e.g. an unclosed quote).
+    #[error("row {row}: {reason}")]
+    Csv { row: usize, reason: String },
+    /// The workbook could not be opened.
+    #[error("the workbook cannot be read: {0}")]
+    Workbook(String),
+    /// A cell holds a spreadsheet error such as #REF!.
+    #[error("row {row}, column {column}: the cell holds the error {error}")]
+    CellError {
+        row: usize,
+        column: usize,
+        error: String,
+    },
+}
+
+/// Which text encoding a CSV file was read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextEncoding {
+    /// UTF-8 (a BOM is allowed).
+    Utf8,
+    /// Shift_JIS / Windows-31J (CP932).
+    ShiftJis,
+    /// UTF-16 little-endian with BOM.
+    Utf16,
+}
+
+/// A file as rows of text. `rows[i]` is file row `row_numbers[i]` (1-based, the
+/// header is usually row 1), so errors can name the row a person sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    /// The header row's cells, trimmed.
+    pub header: Vec<String>,
+    /// Data rows, each padded or cut to the header's width by the caller's mapping.
+    pub rows: Vec<Vec<String>>,
+    /// The file row of each data row.
+    pub row_numbers: Vec<usize>,
+    /// What the file was: `None` for a workbook.
+    pub encoding: Option<TextEncoding>,
+}
+
+/// Reads `bytes` as an .xlsx workbook (by its ZIP signature) or as CSV.
+pub fn read_table(bytes: &[u8]) -> Result<Table, TableError> {
+    if bytes.len() > MAX_IMPORT_BYTES {
+        return Err(TableError::TooLarge {
+            max: MAX_IMPORT_BYTES,
+        });
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        read_xlsx(bytes)
+    } else {
+        read_csv(bytes)
+    }
+}
+
+fn decode(bytes: &[u8]) -> Result<(String, TextEncoding), TableError> {
+    if let Some(rest) = bytes.strip_prefix(b"\xFF\xFE") {
+        let (text, had_errors) = encoding_rs::UTF_16LE.decode_without_bom_handling(rest);
+        if had_errors {
+            return Err(TableError::Encoding {
+                row: first_bad_row(&text),
+            });
+        }
+        return Ok((text.into_owned(), TextEncoding::Utf16));
+    }
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok((text.to_owned(), TextEncoding::Utf8)),
+        Err(_) => {
+            let (text, had_errors) = encoding_rs::SHIFT_JIS.decode_without_bom_handling(bytes);
+            if had_errors {
+                Err(TableError::Encoding {
+                    row: first_bad_row(&text),
+                })
+            } else {
+                Ok((text.into_owned(), TextEncoding::ShiftJis))
+            }
+        }
+    }
+}
+
+/// The line of the first replacement character, for the error message.
+fn first_bad_row(text: &str) -> usize {
+    text.lines()
+        .position(|line| line.contains('\u{FFFD}'))
+        .map_or(1, |index| index + 1)
+}
+
+fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
+    let (text, encoding) = decode(bytes)?;
+    let first_line = text.lines().next().unwrap_or_default();
+    let delimiter = if first_line.contains('\t') && !first_line.contains(',') {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    // The file row of a record: the csv reader reports where it began reading,
+    // which may be before the line ends and blank lines it skipped; the row is
+    // 1 + the new lines before the record's first character.
+    let bytes = text.as_bytes();
+    let newlines: Vec<usize> = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, byte)| **byte == b'\n')
+        .map(|(at, _)| at)
+        .collect();
+    let row_at = |byte: u64| {
+        let mut at = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
+        while at < bytes.len() && matches!(bytes[at], b'\r' | b'\n') {
+            at += 1;
+        }
+        newlines.partition_point(|newline| *newline < at) + 1
+    };
+    let mut records = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|error| TableError::Csv {
+            row: error.position().map_or(0, |p| row_at(p.byte())),
+            reason: match error.kind() {
+                csv::ErrorKind::Utf8 { .. } => "the text is not valid UTF-8".to_owned(),
+                _ => "the CSV structure is broken (check the quotes)".to_owned(),
+            },
+        })?;
+        let row = record.position().map_or(0, |p| row_at(p.byte()));
+        records.push((row, record.iter().map(str::to_owned).collect::<Vec<_>>()));
+    }
+    into_table(records, Some(encoding))
+}
+
+fn read_xlsx(bytes: &[u8]) -> Result<Table, TableError> {
+    let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
+        .map_err(|error: calamine::XlsxError| TableError::Workbook(error.to_string()))?;
+    let range = workbook
+        .worksheet_range_at(0)
+        .ok_or(TableError::Empty)?
+        .map_err(|error| TableError::Workbook(error.to_string()))?;
+    let (first_row, first_column) = range.start().unwrap_or((0, 0));
+    let mut records = Vec::new();
+    for (index, cells) in range.rows().enumerate() {
+        let row = first_row as usize + index + 1;
+        let mut texts = Vec::with_capacity(cells.len());
+        for (column, cell) in cells.iter().enumerate() {
+            texts.push(cell_text(cell).map_err(|error| TableError::CellError {
+                row,
+                column: first_column as usize + column + 1,
+                error,
+            })?);
+        }
+        records.push((row, texts));
+    }
+    into_table(records, None)
+}
+
+/// A cell as the text a person sees: whole numbers without `.0`, dates as
+/// YYYY-MM-DD.
+fn cell_text(cell: &Data) -> Result<String, String> {
+    Ok(match cell {
+        Data::Empty => String::new(),
+        Data::String(text) => text.clone(),
+        Data::Int(n) => n.to_string(),
+        Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => if *b { "はい" } else { "いいえ" }.to_owned(),
+        Data::DateTime(value) => excel_date(value.as_f64())
+            .map(|date| date.to_string())
+            .unwrap_or_else(|| value.as_f64().to_string()),
+        Data::DateTimeIso(text) => text.split('T').next().unwrap_or_default().to_owned(),
+        Data::DurationIso(text) => text.clone(),
+        Data::Error(error) => return Err(error.to_string()),
+    })
+}
+
+/// An Excel serial date (1900 system) as a date.
+fn excel_date(serial: f64) -> Option<civil::Date> {
+    if !(1.0..=2_958_465.0).contains(&serial) {
+        return None;
+    }
+    civil::date(1899, 12, 30)
+        .checked_add(jiff::Span::new().days(serial.floor() as i64))
+        .ok()
+}
+
+/// Drops blank lines, takes the first non-blank row as the header.
+fn into_table(
+    records: Vec<(usize, Vec<String>)>,
+    encoding: Option<TextEncoding>,
+) -> Result<Table, TableError> {
+    let mut records = records
+        .into_iter()
+        .filter(|(_, cells)| cells.iter().any(|cell| !cell.trim().is_empty()));
+    let (_, header) = records.next().ok_or(TableError::Empty)?;
+    let header = header.iter().map(|cell| cell.trim().to_owned()).collect();
+    let mut rows = Vec::new();
+    let mut row_numbers = Vec::new();
+    for (row, cells) in records {
+        if rows.len() == MAX_IMPORT_ROWS {
+            return Err(TableError::TooManyRows {
+                max: MAX_IMPORT_ROWS,
+            });
+        }
+        rows.push(cells);
+        row_numbers.push(row);
+    }
+    Ok(Table {
+        header,
+        rows,
+        row_numbers,
+        encoding,
+    })
+}
+
+/// Writes rows as CSV (CRLF, quoted where needed) in UTF-8 with a BOM — so
+/// that Excel opens it as UTF-8 — or in Shift_JIS/CP932. Characters CP932
+/// cannot hold are refused rather than silently replaced.
+pub fn write_csv(
+    header: &[&str],
+    rows: &[Vec<String>],
+    encoding: TextEncoding,
+) -> Result<Vec<u8>, String> {
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let csv_error = |error: csv::Error| error.to_string();
+    writer.write_record(header).map_err(csv_error)?;
+    for row in rows {
+        writer.write_record(row).map_err(csv_error)?;
+    }
+    let text = writer
+        .into_inner()
+        .map_err(|error| error.to_string())
+        .and_then(|bytes| String::from_utf8(bytes).map_err(|error| error.to_string()))?;
+    match encoding {
+        TextEncoding::Utf8 | TextEncoding::Utf16 => {
+            let mut bytes = b"\xEF\xBB\xBF".to_vec();
+            bytes.extend_from_slice(text.as_bytes());
+            Ok(bytes)
+        }
+        TextEncoding::ShiftJis => {
+            let (bytes, _, had_errors) = encoding_rs::SHIFT_JIS.encode(&text);
+            if had_errors {
+                let bad = text
+                    .chars()
+                    .find(|c| {
+                        let mut buffer = [0u8; 4];
+                        encoding_rs::SHIFT_JIS.encode(c.encode_utf8(&mut buffer)).2
+                    })
+                    .unwrap_or('?');
+                Err(format!(
+                    "the character {bad} cannot be written in Shift_JIS; export in UTF-8"
+                ))
+            } else {
+                Ok(bytes.into_owned())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utf8_with_bom_shift_jis_and_utf16_read_the_same() {
+        let text = "種別,管理番号,備考\r\nパソコン,PC-001,\"医事課, 受付\"\r\n\r\nUSB,U-001,\r\n";
+        let utf8 = read_table(format!("\u{FEFF}{text}").as_bytes()).expect("utf-8");
+        let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(text);
+        let shift_jis = read_table(&sjis).expect("shift_jis");
+        let mut utf16 = vec![0xFF, 0xFE];
+        for unit in text
+            .replace(',', "\t")
+            .replace("\"医事課\t 受付\"", "医事課, 受付")
+            .encode_utf16()
+        {
+            utf16.extend_from_slice(&unit.to_le_bytes());
+        }
+        let utf16 = read_table(&utf16).expect("utf-16");
+        assert_eq!(utf8.encoding, Some(TextEncoding::Utf8));
+        assert_eq!(shift_jis.encoding, Some(TextEncoding::ShiftJis));
+        assert_eq!(utf16.encoding, Some(TextEncoding::Utf16));
+        for table in [&utf8, &shift_jis, &utf16] {
+            assert_eq!(table.header, vec!["種別", "管理番号", "備考"]);
+            assert_eq!(table.rows[0], vec!["パソコン", "PC-001", "医事課, 受付"]);
+            assert_eq!(
+                table.row_numbers,
+                vec![2, 4],
+                "the blank line is skipped: {:?}",
+                table.encoding
+            );
+        }
+    }
+
+    #[test]
+    fn broken_files_are_refused_with_a_reason() {
+        assert_eq!(read_table(b""), Err(TableError::Empty));
+        assert_eq!(read_table(b"\r\n , \r\n"), Err(TableError::Empty));
+        // 0x82 0x20 is not Shift_JIS and not UTF-8.
+        assert!(matches!(
+            read_table(b"a,b\r\n\x82\x20,c\r\n"),
+            Err(TableError::Encoding { row: 2 })
+        ));
+        assert!(matches!(
+            read_table(b"PK\x03\x04 not a zip"),
+            Err(TableError::Workbook(_))
+        ));
+    }
+
+    #[test]
+    fn csv_written_reads_back_in_both_encodings_and_cp932_refuses_what_it_cannot_hold() {
+        let rows = vec![vec![
+            "パソコン".to_owned(),
+            "PC-001".into(),
+            "改行\nと\"引用\"".into(),
+        ]];
+        for encoding in [TextEncoding::Utf8, TextEncoding::ShiftJis] {
+            let bytes = write_csv(&["種別", "管理番号", "備考"], &rows, encoding).expect("csv");
+            let table = read_table(&bytes).expect("reads back");
+            assert_eq!(table.encoding, Some(encoding));
+            assert_eq!(table.rows, rows);
+        }
+        let emoji = vec![vec!["😀".to_owned()]];
+        let refused = write_csv(&["備考"], &emoji, TextEncoding::ShiftJis).expect_err("refused");
+        assert!(refused.contains('😀'), "{refused}");
+    }
+
+    #[test]
+    fn excel_serial_dates_become_calendar_dates() {
+        assert_eq!(excel_date(45748.0), Some(civil::date(2025, 4, 1)));
+        assert_eq!(excel_date(-1.0), None);
+    }
+}

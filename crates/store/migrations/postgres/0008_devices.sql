@@ -1,0 +1,60 @@
+-- The device ledger (使用機器一覧表, 第5条): one row per device, unique 管理番号 per
+-- institution; its disposal (廃棄) record with the erasure certificate; files
+-- uploaded for import, kept until applied or replaced. A device's history is the
+-- audit trail's events for `device:{id}`.
+CREATE TABLE devices (
+    id BIGSERIAL PRIMARY KEY,
+    institution_id BIGINT NOT NULL REFERENCES institutions (id),
+    asset_number TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    maker_model TEXT NOT NULL DEFAULT '',
+    location TEXT NOT NULL DEFAULT '',
+    manager TEXT NOT NULL DEFAULT '',
+    remarks TEXT NOT NULL DEFAULT '',
+    os_version TEXT NOT NULL DEFAULT '',
+    last_security_update TEXT,
+    antivirus TEXT NOT NULL,
+    remote_used BIGINT,
+    remote_vendor TEXT NOT NULL DEFAULT '',
+    remote_method TEXT NOT NULL DEFAULT '',
+    mds_sds_received BIGINT,
+    internet_connected BIGINT,
+    segment TEXT NOT NULL DEFAULT '',
+    ip_addresses TEXT NOT NULL DEFAULT '',
+    mac_addresses TEXT NOT NULL DEFAULT '',
+    initial_password_changed BIGINT,
+    external_media_restricted BIGINT,
+    external_media_how TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    UNIQUE (institution_id, asset_number)
+);
+CREATE INDEX devices_by_status ON devices (institution_id, status, asset_number);
+
+CREATE TABLE device_disposals (
+    device_id BIGINT PRIMARY KEY REFERENCES devices (id),
+    disposed_on TEXT NOT NULL,
+    contractor TEXT NOT NULL,
+    method TEXT NOT NULL,
+    certificate_name TEXT,
+    certificate_type TEXT,
+    certificate_sha256 TEXT,
+    certificate BYTEA,
+    recorded_by BIGINT NOT NULL REFERENCES users (id),
+    recorded_at BIGINT NOT NULL
+);
+
+CREATE TABLE device_imports (
+    id BIGSERIAL PRIMARY KEY,
+    institution_id BIGINT NOT NULL REFERENCES institutions (id),
+    user_id BIGINT NOT NULL REFERENCES users (id),
+    file_name TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    content BYTEA NOT NULL,
+    created_at BIGINT NOT NULL,
+    applied_at BIGINT
+);
+
+-- A record's history (device pages) reads its audit events by target.
+CREATE INDEX audit_events_by_target ON audit_events (institution_id, target, id);

@@ -1,0 +1,834 @@
+//! The device ledger's pages: the searchable list, a device with its history,
+//! the add and edit forms, disposal, and the exports.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Redirect, Response};
+use mamori_domain::calendar::parse_date_ja;
+use mamori_domain::checklist::accept_upload;
+use mamori_domain::institution::{Grant, Permission, permissions};
+use mamori_domain::ledger::{
+    Antivirus, DeviceKind, DeviceStatus, NewDevice, RawDevice, TextEncoding, device_headers,
+    device_row, parse_device, write_csv,
+};
+use mamori_domain::{ParseError, ParseErrorKind};
+use mamori_store::device::{Device, DeviceQuery, NewDisposal};
+use sha2::{Digest, Sha256};
+
+use crate::auth::{Authorized, CsrfForm};
+use crate::i18n::describe;
+use crate::institution::IdPath;
+use crate::multipart::CsrfMultipart;
+use crate::page::Chrome;
+use crate::{AppError, AppState};
+
+/// Devices per page of the list.
+pub(super) const PAGE_SIZE: i64 = 50;
+/// Days after which a last security update counts as stale on the list.
+const STALE_UPDATE_DAYS: i32 = 180;
+
+/// The device form, every field as typed.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct DeviceForm {
+    kind: String,
+    asset_number: String,
+    maker_model: String,
+    location: String,
+    manager: String,
+    remarks: String,
+    os_version: String,
+    last_security_update: String,
+    antivirus: String,
+    remote_used: String,
+    remote_vendor: String,
+    remote_method: String,
+    mds_sds_received: String,
+    internet_connected: String,
+    segment: String,
+    ip_addresses: String,
+    mac_addresses: String,
+    initial_password_changed: String,
+    external_media_restricted: String,
+    external_media_how: String,
+    status: String,
+}
+
+impl DeviceForm {
+    fn raw(&self) -> RawDevice<'_> {
+        RawDevice {
+            kind: &self.kind,
+            asset_number: &self.asset_number,
+            maker_model: &self.maker_model,
+            location: &self.location,
+            manager: &self.manager,
+            remarks: &self.remarks,
+            os_version: &self.os_version,
+            last_security_update: &self.last_security_update,
+            antivirus: &self.antivirus,
+            remote_used: &self.remote_used,
+            remote_vendor: &self.remote_vendor,
+            remote_method: &self.remote_method,
+            mds_sds_received: &self.mds_sds_received,
+            internet_connected: &self.internet_connected,
+            segment: &self.segment,
+            ip_addresses: &self.ip_addresses,
+            mac_addresses: &self.mac_addresses,
+            initial_password_changed: &self.initial_password_changed,
+            external_media_restricted: &self.external_media_restricted,
+            external_media_how: &self.external_media_how,
+            status: &self.status,
+        }
+    }
+
+    fn from_device(device: &NewDevice) -> Self {
+        let yes_no = |value: Option<bool>| match value {
+            Some(true) => "yes".to_owned(),
+            Some(false) => "no".to_owned(),
+            None => String::new(),
+        };
+        Self {
+            kind: device.kind.code().to_owned(),
+            asset_number: device.asset_number.clone(),
+            maker_model: device.maker_model.clone(),
+            location: device.location.clone(),
+            manager: device.manager.clone(),
+            remarks: device.remarks.clone(),
+            os_version: device.os_version.clone(),
+            last_security_update: device
+                .last_security_update
+                .map(|date| date.to_string())
+                .unwrap_or_default(),
+            antivirus: device.antivirus.code().to_owned(),
+            remote_used: yes_no(device.remote.used),
+            remote_vendor: device.remote.vendor.clone(),
+            remote_method: device.remote.method.clone(),
+            mds_sds_received: yes_no(device.mds_sds_received),
+            internet_connected: yes_no(device.internet_connected),
+            segment: device.segment.clone(),
+            ip_addresses: device.ip_text(),
+            mac_addresses: device.mac_text(),
+            initial_password_changed: yes_no(device.initial_password_changed),
+            external_media_restricted: yes_no(device.external_media.restricted),
+            external_media_how: device.external_media.how.clone(),
+            status: device.status.code().to_owned(),
+        }
+    }
+}
+
+/// A choice in a `<select>`: value, label, selected.
+pub(super) type Choice = (&'static str, &'static str, bool);
+
+fn choices<T: Copy>(
+    all: &[T],
+    code: fn(T) -> &'static str,
+    name: fn(T) -> &'static str,
+    current: &str,
+) -> Vec<Choice> {
+    all.iter()
+        .map(|value| (code(*value), name(*value), code(*value) == current))
+        .collect()
+}
+
+fn yes_no_choices(current: &str) -> Vec<Choice> {
+    [("", "不明"), ("yes", "はい"), ("no", "いいえ")]
+        .into_iter()
+        .map(|(value, label)| (value, label, value == current))
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "ledger/device_form.html")]
+struct DeviceFormPage {
+    chrome: Chrome,
+    title: &'static str,
+    action: String,
+    form: DeviceForm,
+    errors: Vec<String>,
+    kinds: Vec<Choice>,
+    statuses: Vec<Choice>,
+    antivirus: Vec<Choice>,
+    remote_used: Vec<Choice>,
+    mds_sds_received: Vec<Choice>,
+    internet_connected: Vec<Choice>,
+    initial_password_changed: Vec<Choice>,
+    external_media_restricted: Vec<Choice>,
+}
+
+fn form_page(
+    chrome: &Chrome,
+    title: &'static str,
+    action: String,
+    form: DeviceForm,
+    errors: Vec<String>,
+) -> DeviceFormPage {
+    let statuses = DeviceStatus::ALL
+        .iter()
+        .copied()
+        .filter(|status| *status != DeviceStatus::Disposed)
+        .map(|status| {
+            (
+                status.code(),
+                status.name_ja(),
+                status.code() == form.status
+                    || (form.status.is_empty() && status == DeviceStatus::Active),
+            )
+        })
+        .collect();
+    DeviceFormPage {
+        chrome: chrome.clone(),
+        title,
+        action,
+        kinds: choices(
+            DeviceKind::ALL,
+            DeviceKind::code,
+            DeviceKind::name_ja,
+            &form.kind,
+        ),
+        statuses,
+        antivirus: choices(
+            Antivirus::ALL,
+            Antivirus::code,
+            Antivirus::name_ja,
+            &form.antivirus,
+        ),
+        remote_used: yes_no_choices(&form.remote_used),
+        mds_sds_received: yes_no_choices(&form.mds_sds_received),
+        internet_connected: yes_no_choices(&form.internet_connected),
+        initial_password_changed: yes_no_choices(&form.initial_password_changed),
+        external_media_restricted: yes_no_choices(&form.external_media_restricted),
+        form,
+        errors,
+    }
+}
+
+fn messages(chrome: &Chrome, errors: &[ParseError]) -> Vec<String> {
+    errors
+        .iter()
+        .map(|error| describe(error, chrome.locale))
+        .collect()
+}
+
+fn conflict_message() -> String {
+    "管理番号: この管理番号はすでに使われています（廃棄済みの機器を含め、医療機関の中で重複できません）。".to_owned()
+}
+
+/// `GET /ledger/devices/new`.
+pub(super) async fn new_form(
+    chrome: Chrome,
+    _authorized: Authorized<permissions::EditLedger>,
+) -> Result<Response, AppError> {
+    chrome.render(&form_page(
+        &chrome,
+        "機器を追加",
+        "/ledger/devices/new".into(),
+        DeviceForm::default(),
+        Vec::new(),
+    ))
+}
+
+/// `POST /ledger/devices/new`.
+pub(super) async fn create(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::EditLedger>,
+    CsrfForm(form): CsrfForm<DeviceForm>,
+) -> Result<Response, AppError> {
+    let refuse = |form: DeviceForm, errors: Vec<String>| {
+        chrome.render_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form_page(
+                &chrome,
+                "機器を追加",
+                "/ledger/devices/new".into(),
+                form,
+                errors,
+            ),
+        )
+    };
+    let device = match parse_device(&form.raw(), state.clock.today()) {
+        Ok(device) => device,
+        Err(errors) => return refuse(form.clone(), messages(&chrome, &errors)),
+    };
+    match mamori_store::device::add(&state.store, &authorized.grant, &device, state.clock.now())
+        .await
+    {
+        Ok(id) => Ok(Redirect::to(&format!("/ledger/devices/{id}")).into_response()),
+        Err(mamori_store::Error::Conflict(_)) => refuse(form, vec![conflict_message()]),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// `GET /ledger/devices/{id}/edit`.
+pub(super) async fn edit_form(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    IdPath(id): IdPath,
+    authorized: Authorized<permissions::EditLedger>,
+) -> Result<Response, AppError> {
+    let device = mamori_store::device::get(&state.store, &authorized.grant, id).await?;
+    if device.disposal.is_some() {
+        return Err(AppError::not_found(chrome.locale));
+    }
+    chrome.render(&form_page(
+        &chrome,
+        "機器を編集",
+        format!("/ledger/devices/{id}/edit"),
+        DeviceForm::from_device(&device.device),
+        Vec::new(),
+    ))
+}
+
+/// `POST /ledger/devices/{id}/edit`.
+pub(super) async fn update(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    IdPath(id): IdPath,
+    authorized: Authorized<permissions::EditLedger>,
+    CsrfForm(form): CsrfForm<DeviceForm>,
+) -> Result<Response, AppError> {
+    // The device must be this institution's before anything is said about the form.
+    mamori_store::device::get(&state.store, &authorized.grant, id).await?;
+    let action = format!("/ledger/devices/{id}/edit");
+    let refuse = |form: DeviceForm, errors: Vec<String>| {
+        chrome.render_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form_page(&chrome, "機器を編集", action.clone(), form, errors),
+        )
+    };
+    let device = match parse_device(&form.raw(), state.clock.today()) {
+        Ok(device) => device,
+        Err(errors) => return refuse(form.clone(), messages(&chrome, &errors)),
+    };
+    match mamori_store::device::update(
+        &state.store,
+        &authorized.grant,
+        id,
+        &device,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/ledger/devices/{id}")).into_response()),
+        Err(mamori_store::Error::Conflict(_)) => refuse(form, vec![conflict_message()]),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The list's filters as typed in the address; anything unknown is ignored.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct ListQuery {
+    q: String,
+    kind: String,
+    status: String,
+    page: String,
+}
+
+/// A device as the list shows it.
+struct DeviceRow {
+    id: i64,
+    asset_number: String,
+    kind: &'static str,
+    maker_model: String,
+    location: String,
+    manager: String,
+    status: &'static str,
+    /// Short warnings: what the checklist would count against it.
+    warnings: Vec<&'static str>,
+}
+
+/// What the checklist would count against a device.
+pub(super) fn warnings(device: &NewDevice, today: jiff::civil::Date) -> Vec<&'static str> {
+    let mut warnings = Vec::new();
+    if device.initial_password_changed == Some(false) {
+        warnings.push("初期パスワード未変更");
+    }
+    if device.antivirus == Antivirus::Missing {
+        warnings.push("ウイルス対策なし");
+    }
+    if device.external_media.restricted == Some(false)
+        && matches!(device.kind, DeviceKind::Server | DeviceKind::Pc)
+    {
+        warnings.push("外部記録媒体の制限なし");
+    }
+    let stale = |date: jiff::civil::Date| {
+        today
+            .since(date)
+            .is_ok_and(|span| span.get_days() > STALE_UPDATE_DAYS)
+    };
+    if device.last_security_update.is_some_and(stale) {
+        warnings.push("セキュリティ更新が半年以上前");
+    }
+    if device.remote.used == Some(true) && device.mds_sds_received != Some(true) {
+        warnings.push("MDS/SDS未受領");
+    }
+    warnings
+}
+
+#[derive(Template)]
+#[template(path = "ledger/devices.html")]
+struct ListPage {
+    chrome: Chrome,
+    rows: Vec<DeviceRow>,
+    total: i64,
+    query_text: String,
+    kinds: Vec<Choice>,
+    statuses: Vec<Choice>,
+    page: i64,
+    pages: i64,
+    previous: Option<String>,
+    next: Option<String>,
+    can_edit: bool,
+}
+
+fn page_link(query: &DeviceQuery, status_code: &str, page: i64) -> String {
+    let encode = |text: &str| -> String {
+        text.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    };
+    format!(
+        "/ledger/devices?q={}&kind={}&status={}&page={page}",
+        encode(&query.text),
+        query.kind.map(DeviceKind::code).unwrap_or_default(),
+        encode(status_code),
+    )
+}
+
+/// `GET /ledger/devices`: the active ledger, searchable and paged.
+pub(super) async fn list(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ViewLedger>,
+    Query(params): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let text: String = params.q.chars().take(100).collect();
+    let status_code = params.status.trim();
+    let query = DeviceQuery {
+        text,
+        kind: DeviceKind::parse("kind", &params.kind).ok(),
+        status: DeviceStatus::parse("status", status_code).ok(),
+    };
+    let page = params
+        .page
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|page| (1..=100_000).contains(page))
+        .unwrap_or(1);
+    let (devices, total) = mamori_store::device::list(
+        &state.store,
+        &authorized.grant,
+        &query,
+        PAGE_SIZE,
+        (page - 1) * PAGE_SIZE,
+    )
+    .await?;
+    let today = state.clock.today();
+    let pages = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+    let status_code = query.status.map(DeviceStatus::code).unwrap_or_default();
+    let rows = devices
+        .into_iter()
+        .map(|device| DeviceRow {
+            id: device.id,
+            warnings: warnings(&device.device, today),
+            asset_number: device.device.asset_number,
+            kind: device.device.kind.name_ja(),
+            maker_model: device.device.maker_model,
+            location: device.device.location,
+            manager: device.device.manager,
+            status: device.device.status.name_ja(),
+        })
+        .collect();
+    let mut statuses = vec![("", "廃棄以外すべて", query.status.is_none())];
+    statuses.extend(choices(
+        DeviceStatus::ALL,
+        DeviceStatus::code,
+        DeviceStatus::name_ja,
+        status_code,
+    ));
+    let mut kinds = vec![("", "すべて", query.kind.is_none())];
+    kinds.extend(choices(
+        DeviceKind::ALL,
+        DeviceKind::code,
+        DeviceKind::name_ja,
+        query.kind.map(DeviceKind::code).unwrap_or_default(),
+    ));
+    chrome.render(&ListPage {
+        chrome: chrome.clone(),
+        rows,
+        total,
+        kinds,
+        statuses,
+        page,
+        pages,
+        previous: (page > 1).then(|| page_link(&query, status_code, page - 1)),
+        next: (page < pages).then(|| page_link(&query, status_code, page + 1)),
+        query_text: query.text,
+        can_edit: authorized.user.principal.role().has(Permission::EditLedger),
+    })
+}
+
+/// One line of a device's history.
+struct HistoryRow {
+    when: String,
+    who: String,
+    what: &'static str,
+    changes: Vec<(String, String, String)>,
+}
+
+fn history_rows(events: Vec<mamori_store::audit_log::AuditEvent>) -> Vec<HistoryRow> {
+    events
+        .into_iter()
+        .map(|event| {
+            let zoned = event.occurred_at.to_zoned_datetime(crate::tokyo());
+            let detail: serde_json::Value = serde_json::from_str(&event.detail).unwrap_or_default();
+            let field = |side: &str, key: &str| {
+                detail
+                    .get(side)
+                    .and_then(|values| values.get(key))
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let keys: Vec<String> = detail
+                .get("after")
+                .and_then(serde_json::Value::as_object)
+                .map(|after| after.keys().cloned().collect())
+                .unwrap_or_default();
+            let changes = keys
+                .into_iter()
+                .map(|key| (field("before", &key), field("after", &key), key))
+                .filter(|(before, after, _)| before != after)
+                .map(|(before, after, key)| (key, before, after))
+                .collect();
+            HistoryRow {
+                when: format!("{} {}", zoned.date(), zoned.strftime("%H:%M")),
+                who: event.actor_label,
+                what: match event.action.as_str() {
+                    "device.create" if detail.get("import").is_some() => "取り込みで登録",
+                    "device.create" => "登録",
+                    "device.update" if detail.get("import").is_some() => "取り込みで変更",
+                    "device.update" => "変更",
+                    "device.dispose" => "廃棄",
+                    _ => "その他",
+                },
+                changes,
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "ledger/device.html")]
+struct DevicePage {
+    chrome: Chrome,
+    id: i64,
+    fields: Vec<(&'static str, String)>,
+    warnings: Vec<&'static str>,
+    disposal: Option<Vec<(&'static str, String)>>,
+    has_certificate: bool,
+    history: Vec<HistoryRow>,
+    can_edit: bool,
+    errors: Vec<String>,
+    dispose_form: DisposeForm,
+}
+
+/// Every field of a device, labelled as the export's columns.
+fn labelled_fields(device: &NewDevice) -> Vec<(&'static str, String)> {
+    device_headers()
+        .into_iter()
+        .zip(device_row(device))
+        .collect()
+}
+
+async fn render_device(
+    state: &AppState,
+    chrome: &Chrome,
+    grant: &Grant<impl permissions::ReadsLedger>,
+    can_edit: bool,
+    device: Device,
+    refused_disposal: Option<(Vec<String>, DisposeForm)>,
+) -> Result<Response, AppError> {
+    let status = match refused_disposal {
+        Some(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        None => StatusCode::OK,
+    };
+    let (errors, dispose_form) = refused_disposal.unwrap_or_default();
+    let history = mamori_store::device::history(&state.store, grant, device.id).await?;
+    let disposal = device.disposal.as_ref().map(|disposal| {
+        vec![
+            ("廃棄日", chrome.date(&disposal.disposed_on)),
+            ("廃棄業者", disposal.contractor.clone()),
+            ("廃棄方法", disposal.method.clone()),
+            (
+                "消去証明書",
+                disposal
+                    .certificate
+                    .as_ref()
+                    .map(|(name, _, sha)| format!("{name}（SHA-256: {sha}）"))
+                    .unwrap_or_else(|| "なし".to_owned()),
+            ),
+        ]
+    });
+    let page = DevicePage {
+        chrome: chrome.clone(),
+        id: device.id,
+        warnings: if device.disposal.is_some() {
+            Vec::new()
+        } else {
+            warnings(&device.device, state.clock.today())
+        },
+        fields: labelled_fields(&device.device),
+        has_certificate: device
+            .disposal
+            .as_ref()
+            .is_some_and(|d| d.certificate.is_some()),
+        disposal,
+        history: history_rows(history),
+        can_edit: can_edit && device.disposal.is_none(),
+        errors,
+        dispose_form,
+    };
+    chrome.render_with_status(status, &page)
+}
+
+/// `GET /ledger/devices/{id}`.
+pub(super) async fn show(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    IdPath(id): IdPath,
+    authorized: Authorized<permissions::ViewLedger>,
+) -> Result<Response, AppError> {
+    let device = mamori_store::device::get(&state.store, &authorized.grant, id).await?;
+    let can_edit = authorized.user.principal.role().has(Permission::EditLedger);
+    render_device(&state, &chrome, &authorized.grant, can_edit, device, None).await
+}
+
+/// The disposal form's text fields.
+#[derive(Debug, Default, Clone)]
+pub(super) struct DisposeForm {
+    disposed_on: String,
+    contractor: String,
+    method: String,
+}
+
+/// `POST /ledger/devices/{id}/dispose`: 廃棄 with contractor, date, method and
+/// the erasure certificate (optional file).
+pub(super) async fn dispose(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    IdPath(id): IdPath,
+    authorized: Authorized<permissions::EditLedger>,
+    form: CsrfMultipart,
+) -> Result<Response, AppError> {
+    let device = mamori_store::device::get(&state.store, &authorized.grant, id).await?;
+    if device.disposal.is_some() {
+        return Err(AppError::bad_request(
+            chrome.locale,
+            "この機器はすでに廃棄済みです。",
+        ));
+    }
+    let fields = DisposeForm {
+        disposed_on: form.field("disposed_on").to_owned(),
+        contractor: form.field("contractor").to_owned(),
+        method: form.field("method").to_owned(),
+    };
+    let today = state.clock.today();
+    let mut errors: Vec<ParseError> = Vec::new();
+    let disposed_on = match parse_date_ja("disposed_on", &fields.disposed_on) {
+        Ok(Some(date)) if date <= today => Some(date),
+        Ok(Some(_)) => {
+            errors.push(ParseError::new(
+                "disposed_on",
+                ParseErrorKind::Inconsistent("the date cannot be in the future"),
+            ));
+            None
+        }
+        Ok(None) => {
+            errors.push(ParseError::new("disposed_on", ParseErrorKind::Empty));
+            None
+        }
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    };
+    let text = |field: &'static str, raw: &str, errors: &mut Vec<ParseError>| -> Option<String> {
+        let trimmed = raw.trim();
+        if trimmed.is_empty() {
+            errors.push(ParseError::new(field, ParseErrorKind::Empty));
+            None
+        } else if trimmed.chars().count() > 200 {
+            errors.push(ParseError::new(field, ParseErrorKind::TooLong { max: 200 }));
+            None
+        } else if trimmed.chars().any(char::is_control) {
+            errors.push(ParseError::new(
+                field,
+                ParseErrorKind::BadFormat("control characters are not allowed"),
+            ));
+            None
+        } else {
+            Some(trimmed.to_owned())
+        }
+    };
+    let contractor = text("contractor", &fields.contractor, &mut errors);
+    let method = text("method", &fields.method, &mut errors);
+    let certificate = match form.files.iter().find(|file| file.field == "certificate") {
+        None => None,
+        Some(file) => match accept_upload("file", &file.name, &file.bytes) {
+            Ok(accepted) => Some((
+                accepted.name,
+                accepted.content_type.to_owned(),
+                file.bytes.clone(),
+                hex(&Sha256::digest(&file.bytes)),
+            )),
+            Err(error) => {
+                errors.push(error);
+                None
+            }
+        },
+    };
+    match (disposed_on, contractor, method) {
+        (Some(disposed_on), Some(contractor), Some(method)) if errors.is_empty() => {
+            let disposal = NewDisposal {
+                disposed_on,
+                contractor,
+                method,
+                certificate,
+            };
+            mamori_store::device::dispose(
+                &state.store,
+                &authorized.grant,
+                id,
+                &disposal,
+                state.clock.now(),
+            )
+            .await?;
+            Ok(Redirect::to(&format!("/ledger/devices/{id}")).into_response())
+        }
+        _ => {
+            let messages = messages(&chrome, &errors);
+            render_device(
+                &state,
+                &chrome,
+                &authorized.grant,
+                true,
+                device,
+                Some((messages, fields)),
+            )
+            .await
+        }
+    }
+}
+
+pub(super) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `GET /ledger/devices/{id}/certificate`: the erasure certificate.
+pub(super) async fn certificate(
+    State(state): State<AppState>,
+    IdPath(id): IdPath,
+    authorized: Authorized<permissions::ViewLedger>,
+) -> Result<Response, AppError> {
+    let (name, content_type, content) =
+        mamori_store::device::certificate(&state.store, &authorized.grant, id).await?;
+    Ok(crate::checklist::attachment(&name, &content_type, content))
+}
+
+/// Which export: CSV in UTF-8 or Shift_JIS, or .xlsx.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct ExportQuery {
+    encoding: String,
+}
+
+fn download(name: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (CONTENT_TYPE, content_type.to_owned()),
+            (CONTENT_DISPOSITION, format!("attachment; filename=\"devices.{name}\"; filename*=UTF-8''%E4%BD%BF%E7%94%A8%E6%A9%9F%E5%99%A8%E4%B8%80%E8%A6%A7%E8%A1%A8.{name}")),
+            (CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+async fn export_rows(
+    state: &AppState,
+    grant: &Grant<permissions::ViewLedger>,
+) -> Result<Vec<Vec<String>>, AppError> {
+    let devices = mamori_store::device::all(&state.store, grant).await?;
+    Ok(devices
+        .iter()
+        .filter(|device| device.device.status != DeviceStatus::Disposed)
+        .map(|device| device_row(&device.device))
+        .collect())
+}
+
+/// `GET /ledger/devices/export.csv[?encoding=sjis]`: the active ledger as CSV.
+pub(super) async fn export_csv(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ViewLedger>,
+    Query(query): Query<ExportQuery>,
+) -> Result<Response, AppError> {
+    let rows = export_rows(&state, &authorized.grant).await?;
+    let (encoding, label, content_type) = match query.encoding.as_str() {
+        "sjis" | "shift_jis" | "cp932" => (
+            TextEncoding::ShiftJis,
+            "csv-shift_jis",
+            "text/csv; charset=Shift_JIS",
+        ),
+        _ => (TextEncoding::Utf8, "csv-utf8", "text/csv; charset=UTF-8"),
+    };
+    let bytes = write_csv(&device_headers(), &rows, encoding).map_err(|reason| {
+        AppError::bad_request(
+            chrome.locale,
+            format!("Shift_JIS で書き出せない文字があります（{reason}）。UTF-8 の CSV か Excel 形式で出力してください。"),
+        )
+    })?;
+    mamori_store::device::record_export(
+        &state.store,
+        &authorized.grant,
+        label,
+        rows.len(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(download("csv", content_type, bytes))
+}
+
+/// `GET /ledger/devices/export.xlsx`: the active ledger as a workbook.
+pub(super) async fn export_xlsx(
+    State(state): State<AppState>,
+    authorized: Authorized<permissions::ViewLedger>,
+) -> Result<Response, AppError> {
+    let rows = export_rows(&state, &authorized.grant).await?;
+    let bytes = mamori_docs::table_xlsx("使用機器一覧表", &device_headers(), &rows)
+        .map_err(|error| AppError::Unexpected(error.to_string()))?;
+    mamori_store::device::record_export(
+        &state.store,
+        &authorized.grant,
+        "xlsx",
+        rows.len(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(download(
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    ))
+}

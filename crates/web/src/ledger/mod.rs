@@ -1,0 +1,49 @@
+//! The ledgers (台帳): the device ledger (使用機器一覧表) with its history,
+//! disposal, import and export.
+
+mod devices;
+mod import;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use mamori_domain::checklist::MAX_UPLOAD_BYTES;
+use mamori_domain::ledger::MAX_IMPORT_BYTES;
+
+use crate::AppState;
+
+/// Room for one import file plus the form around it.
+const IMPORT_BODY_LIMIT: usize = MAX_IMPORT_BYTES + 64 * 1024;
+/// Room for one erasure certificate plus the form around it.
+const CERTIFICATE_BODY_LIMIT: usize = MAX_UPLOAD_BYTES + 64 * 1024;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/ledger/devices", get(devices::list))
+        .route(
+            "/ledger/devices/new",
+            get(devices::new_form).post(devices::create),
+        )
+        .route("/ledger/devices/export.csv", get(devices::export_csv))
+        .route("/ledger/devices/export.xlsx", get(devices::export_xlsx))
+        .route(
+            "/ledger/devices/import",
+            get(import::form)
+                .post(import::upload)
+                .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+        )
+        .route("/ledger/devices/import/{id}/apply", post(import::apply))
+        .route("/ledger/devices/{id}", get(devices::show))
+        .route(
+            "/ledger/devices/{id}/edit",
+            get(devices::edit_form).post(devices::update),
+        )
+        .route(
+            "/ledger/devices/{id}/dispose",
+            post(devices::dispose).layer(DefaultBodyLimit::max(CERTIFICATE_BODY_LIMIT)),
+        )
+        .route(
+            "/ledger/devices/{id}/certificate",
+            get(devices::certificate),
+        )
+}
