@@ -499,3 +499,89 @@ async fn answer_the_checklist_end_to_end_and_download_its_pdf() {
     assert!(pdf.len() > 10_000, "with its font embedded");
     client.close().await.expect("close");
 }
+
+/// Whether the page fits the screen's width (no sideways scrolling).
+async fn fits_the_screen(client: &Client) -> bool {
+    let widths = client
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth]",
+            vec![],
+        )
+        .await
+        .expect("script");
+    widths[0].as_i64().unwrap_or(9999) <= widths[1].as_i64().unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_carry_out_is_asked_for_taken_and_returned_on_a_phone() {
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for (login_id, role) in [("nurse", "staff"), ("planner", "planning_manager")] {
+        let page = admin
+            .add_user(login_id, &format!("{login_id} さん"), role)
+            .await;
+        assert_eq!(page.status.as_u16(), 303, "{:?}", page.errors());
+    }
+    let client = open_browser(&driver, 390, 844, true).await;
+    client
+        .goto(&format!("{}/login", app.base))
+        .await
+        .expect("open");
+    fill(&client, "login_id", "nurse").await;
+    fill(&client, "password", PASSWORD).await;
+    click_and_wait(&client, "#sign-in-form button").await;
+
+    client
+        .goto(&format!("{}/carry-outs", app.base))
+        .await
+        .expect("open");
+    click_and_wait(&client, "#request-carry-out").await;
+    assert!(
+        fits_the_screen(&client).await,
+        "the request form fits a phone"
+    );
+    fill(&client, "what", "訪問診療用ノートPC").await;
+    fill(&client, "purpose", "訪問診療").await;
+    fill(&client, "destination", "患者宅（3件）").await;
+    client
+        .find(Locator::Css("input[name=encrypted]"))
+        .await
+        .expect("the encryption box")
+        .click()
+        .await
+        .expect("tick");
+    click_and_wait(&client, "#submit-carry-out").await;
+    assert_eq!(text_of(&client, "#carry-out-status").await, "申請中");
+    assert!(text_of(&client, "#advice").await.contains("承認があるまで"));
+    let request = path_of(&client).await;
+    keep_screenshot(&client, "carry-out-requested-phone").await;
+
+    // The 企画管理者 approves (from their own desk).
+    let planner = app.signed_in("planner").await;
+    let approved = planner
+        .submit(
+            &request,
+            &format!("{request}/step"),
+            &[
+                ("action", "approve".to_owned()),
+                ("encryption_confirmed", "yes".to_owned()),
+            ],
+        )
+        .await;
+    assert_eq!(approved.status.as_u16(), 303, "{:?}", approved.errors());
+
+    client.refresh().await.expect("reload");
+    assert_eq!(text_of(&client, "#carry-out-status").await, "承認済み");
+    click_and_wait(&client, "#action-take").await;
+    assert_eq!(text_of(&client, "#carry-out-status").await, "持ち出し中");
+    click_and_wait(&client, "#action-return").await;
+    assert_eq!(text_of(&client, "#carry-out-status").await, "返却済み");
+    assert!(
+        fits_the_screen(&client).await,
+        "the request page fits a phone"
+    );
+    keep_screenshot(&client, "carry-out-returned-phone").await;
+    client.close().await.expect("close");
+}

@@ -10,6 +10,10 @@ pub struct DashboardFacts {
     pub days_since_details_changed: i64,
     /// This 年度's checklist, when the person may see it.
     pub checklist: Option<ChecklistFacts>,
+    /// Carry-out requests waiting for this person's decision (approvers only).
+    pub carry_outs_waiting: i64,
+    /// Carry-out requests the person sees that are out past their return date.
+    pub carry_outs_overdue: i64,
 }
 
 /// Where this 年度's checklist stands.
@@ -36,11 +40,21 @@ pub enum NextStep {
     ChecklistOverdue(usize),
     /// Items of this 年度's checklist are still open.
     FinishChecklist(usize),
+    /// Carry-outs are out past their return date.
+    CarryOutsOverdue(i64),
+    /// Carry-out requests wait for a decision.
+    DecideCarryOuts(i64),
 }
 
 /// The steps for `facts`, in the order they should be done.
 pub fn next_steps(facts: DashboardFacts) -> Vec<NextStep> {
     let mut steps = Vec::new();
+    if facts.carry_outs_overdue > 0 {
+        steps.push(NextStep::CarryOutsOverdue(facts.carry_outs_overdue));
+    }
+    if facts.carry_outs_waiting > 0 {
+        steps.push(NextStep::DecideCarryOuts(facts.carry_outs_waiting));
+    }
     if facts.n_active_users <= 1 {
         steps.push(NextStep::AddUsers);
     }
@@ -78,6 +92,7 @@ mod tests {
             n_active_users: 1,
             days_since_details_changed: 0,
             checklist: checklist(false, 0, 0),
+            ..DashboardFacts::default()
         });
         assert_eq!(steps, vec![NextStep::AddUsers, NextStep::StartChecklist]);
     }
@@ -88,6 +103,7 @@ mod tests {
             n_active_users: 5,
             days_since_details_changed: 400,
             checklist: None,
+            ..DashboardFacts::default()
         });
         assert_eq!(steps, vec![NextStep::CheckInstitutionDetails]);
     }
@@ -99,6 +115,7 @@ mod tests {
                 n_active_users: 5,
                 days_since_details_changed: 0,
                 checklist: facts,
+                ..DashboardFacts::default()
             })
         };
         assert_eq!(
@@ -110,6 +127,20 @@ mod tests {
             vec![NextStep::FinishChecklist(7)]
         );
         assert!(with(checklist(true, 0, 0)).is_empty());
+    }
+
+    #[test]
+    fn overdue_carry_outs_come_first_then_requests_to_decide() {
+        let steps = next_steps(DashboardFacts {
+            n_active_users: 5,
+            carry_outs_waiting: 2,
+            carry_outs_overdue: 1,
+            ..DashboardFacts::default()
+        });
+        assert_eq!(
+            steps,
+            vec![NextStep::CarryOutsOverdue(1), NextStep::DecideCarryOuts(2)]
+        );
     }
 }
 

@@ -74,6 +74,24 @@ const COLUMNS: &str = "id, asset_number, kind, maker_model, location, manager, r
     internet_connected, segment, ip_addresses, mac_addresses, initial_password_changed, \
     external_media_restricted, external_media_how, status, created_at, updated_at";
 
+/// What the list's search looks in: 管理番号, メーカー・型番, 管理場所, 管理責任者,
+/// 備考, OS, セグメント, IP and MAC addresses, lower-cased, one per line.
+fn search_text(device: &NewDevice) -> String {
+    [
+        device.asset_number.as_str(),
+        &device.maker_model,
+        &device.location,
+        &device.manager,
+        &device.remarks,
+        &device.os_version,
+        &device.segment,
+        &device.ip_text(),
+        &device.mac_text(),
+    ]
+    .join("\n")
+    .to_lowercase()
+}
+
 fn yes_no_to_db(value: YesNo) -> Option<i64> {
     value.map(i64::from)
 }
@@ -177,8 +195,8 @@ async fn insert(
             os_version, last_security_update, antivirus, remote_used, remote_vendor, remote_method,
             mds_sds_received, internet_connected, segment, ip_addresses, mac_addresses,
             initial_password_changed, external_media_restricted, external_media_how, status,
-            created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23)
+            created_at, updated_at, search_text)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $23, $24)
          RETURNING id",
     )
     .bind(institution_id)
@@ -204,6 +222,7 @@ async fn insert(
     .bind(device.external_media.how.as_str())
     .bind(device.status.code())
     .bind(to_micros(now))
+    .bind(search_text(device))
     .fetch_one(&mut *connection)
     .await
     .map_err(Error::conflict_on("asset_number"))?;
@@ -222,7 +241,8 @@ async fn update_row(
             remarks = $8, os_version = $9, last_security_update = $10, antivirus = $11, remote_used = $12,
             remote_vendor = $13, remote_method = $14, mds_sds_received = $15, internet_connected = $16,
             segment = $17, ip_addresses = $18, mac_addresses = $19, initial_password_changed = $20,
-            external_media_restricted = $21, external_media_how = $22, status = $23, updated_at = $24
+            external_media_restricted = $21, external_media_how = $22, status = $23, updated_at = $24,
+            search_text = $25
          WHERE id = $1 AND institution_id = $2 AND status <> 'disposed'",
     )
     .bind(id)
@@ -249,6 +269,7 @@ async fn update_row(
     .bind(device.external_media.how.as_str())
     .bind(device.status.code())
     .bind(to_micros(now))
+    .bind(search_text(device))
     .execute(&mut *connection)
     .await
     .map_err(Error::conflict_on("asset_number"))?;
@@ -383,20 +404,11 @@ pub async fn list<P: permissions::ReadsLedger>(
     let filter = "institution_id = $1
            AND ($2 IS NULL OR kind = $2)
            AND (($3 IS NULL AND status <> 'disposed') OR status = $3)
-           AND ($4 IS NULL OR LOWER(asset_number) LIKE $4 ESCAPE '\\' OR LOWER(maker_model) LIKE $4 ESCAPE '\\'
-                OR LOWER(location) LIKE $4 ESCAPE '\\' OR LOWER(manager) LIKE $4 ESCAPE '\\'
-                OR LOWER(remarks) LIKE $4 ESCAPE '\\' OR LOWER(ip_addresses) LIKE $4 ESCAPE '\\'
-                OR LOWER(segment) LIKE $4 ESCAPE '\\' OR LOWER(os_version) LIKE $4 ESCAPE '\\')";
-    let count_sql = format!("SELECT COUNT(*) FROM devices WHERE {filter}");
-    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))
-        .bind(grant.institution_id().get())
-        .bind(query.kind.map(DeviceKind::code))
-        .bind(query.status.map(DeviceStatus::code))
-        .bind(pattern.as_deref())
-        .fetch_one(store.pool())
-        .await?;
+           AND ($4 IS NULL OR search_text LIKE $4 ESCAPE '\\')";
+    // One scan gives the page and the total; a page past the end asks for the total alone.
     let sql = format!(
-        "SELECT {COLUMNS} FROM devices WHERE {filter} ORDER BY asset_number LIMIT $5 OFFSET $6"
+        "SELECT {COLUMNS}, COUNT(*) OVER () AS total FROM devices WHERE {filter}
+         ORDER BY asset_number LIMIT $5 OFFSET $6"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(grant.institution_id().get())
@@ -407,6 +419,20 @@ pub async fn list<P: permissions::ReadsLedger>(
         .bind(offset)
         .fetch_all(store.pool())
         .await?;
+    let total: i64 = match rows.first() {
+        Some(row) => row.try_get("total")?,
+        None if offset == 0 => 0,
+        None => {
+            let count_sql = format!("SELECT COUNT(*) FROM devices WHERE {filter}");
+            sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))
+                .bind(grant.institution_id().get())
+                .bind(query.kind.map(DeviceKind::code))
+                .bind(query.status.map(DeviceStatus::code))
+                .bind(pattern.as_deref())
+                .fetch_one(store.pool())
+                .await?
+        }
+    };
     let devices = rows
         .iter()
         .map(device_from_row)
@@ -706,4 +732,91 @@ pub async fn record_export<P: permissions::ReadsLedger>(
         json!({ "format": format, "rows": rows }),
     );
     audit_log::commit_with(transaction, &event, now).await
+}
+
+/// A recorded review (棚卸) of the device ledger.
+#[derive(Debug, Clone)]
+pub struct Review {
+    /// The day it was checked against reality.
+    pub reviewed_on: civil::Date,
+    /// Who checked.
+    pub reviewed_by: String,
+    /// What they noted.
+    pub note: String,
+}
+
+/// Records that the device ledger was checked against the devices in place
+/// (棚卸), with the active devices counted at that moment.
+pub async fn record_review(
+    store: &Store,
+    grant: &Grant<permissions::EditLedger>,
+    reviewed_on: civil::Date,
+    note: &str,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    let mut transaction = store.pool().begin().await?;
+    let active: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM devices WHERE institution_id = $1 AND status <> 'disposed'",
+    )
+    .bind(grant.institution_id().get())
+    .fetch_one(&mut *transaction)
+    .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO ledger_reviews (institution_id, ledger, reviewed_on, note, reviewed_by, recorded_at)
+         VALUES ($1, 'devices', $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(grant.institution_id().get())
+    .bind(reviewed_on.to_string())
+    .bind(note)
+    .bind(grant.principal().user_id().get())
+    .bind(to_micros(now))
+    .fetch_one(&mut *transaction)
+    .await?;
+    let event = NewAuditEvent::by(
+        grant,
+        "device.review",
+        format!("ledger_review:{id}"),
+        json!({ "after": { "棚卸日": reviewed_on.to_string(), "メモ": note, "台数": active } }),
+    );
+    audit_log::commit_with(transaction, &event, now).await
+}
+
+/// The latest review of the device ledger, if any.
+pub async fn last_review<P: permissions::ReadsLedger>(
+    store: &Store,
+    grant: &Grant<P>,
+) -> Result<Option<Review>, Error> {
+    let row = sqlx::query(
+        "SELECT r.reviewed_on, u.display_name, r.note FROM ledger_reviews r
+         JOIN users u ON u.id = r.reviewed_by
+         WHERE r.institution_id = $1 AND r.ledger = 'devices'
+         ORDER BY r.reviewed_on DESC, r.id DESC LIMIT 1",
+    )
+    .bind(grant.institution_id().get())
+    .fetch_optional(store.pool())
+    .await?;
+    row.map(|row| {
+        Ok(Review {
+            reviewed_on: row
+                .try_get::<String, _>(0)?
+                .parse()
+                .map_err(|_| Error::Corrupt("review date"))?,
+            reviewed_by: row.try_get(1)?,
+            note: row.try_get(2)?,
+        })
+    })
+    .transpose()
+}
+
+/// When the device ledger last changed (a device added, changed or disposed).
+pub async fn last_change<P: permissions::ReadsLedger>(
+    store: &Store,
+    grant: &Grant<P>,
+) -> Result<Option<jiff::Timestamp>, Error> {
+    let latest: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(updated_at) FROM devices WHERE institution_id = $1")
+            .bind(grant.institution_id().get())
+            .fetch_one(store.pool())
+            .await?;
+    Ok(latest.map(from_micros))
 }

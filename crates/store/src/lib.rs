@@ -13,6 +13,7 @@
 
 pub mod audit_log;
 pub mod break_glass;
+pub mod carry_out;
 pub mod checklist;
 pub mod device;
 mod error;

@@ -144,7 +144,14 @@ messages! {
     field_disposed_on: "廃棄日", "Disposal date";
     field_contractor: "廃棄業者", "Disposal contractor";
     field_method: "廃棄方法", "Disposal method";
+    field_reviewed_on: "棚卸日", "Review date";
     nav_ledger: "台帳", "Ledgers";
+    nav_carry_outs: "持ち出し", "Carry-out";
+    field_what: "持ち出す情報・機器", "What is taken out";
+    field_purpose: "目的", "Purpose";
+    field_destination: "持ち出し先", "Destination";
+    field_out_on: "持ち出し日", "Day out";
+    field_return_by: "返却予定日", "Expected return";
     error_upload_too_large: "ファイルが大きすぎます。10MB以下のファイルにしてください。", "The file is too large: at most 10 MB.";
     nav_checklist: "チェックリスト", "Checklist";
     nav_vendors: "事業者", "Vendors";
@@ -188,6 +195,8 @@ messages! {
     next_start_checklist: "今年度の厚生労働省「サイバーセキュリティ対策チェックリスト」を始めましょう。立入検査で確認されます。", "Start this fiscal year's MHLW cybersecurity checklist: the inspection checks it.";
     next_checklist_overdue: "チェックリストに期限を過ぎた項目が {n} 件あります。下の「チェックリスト」の上から順に対応しましょう。", "{n} checklist items are past their date. Work through the list below from the top.";
     next_checklist_open: "チェックリストの未完了の項目が {n} 件あります。", "{n} checklist items are still open.";
+    next_carry_outs_overdue: "返却予定日を過ぎた持ち出しが {n} 件あります。「持ち出し」で確認し、持ち出した人に連絡しましょう。", "{n} carry-outs are past their return date. Check them under Carry-out and contact the people who took them.";
+    next_decide_carry_outs: "承認を待っている持ち出し申請が {n} 件あります。「持ち出し」で承認または却下してください。", "{n} carry-out requests wait for your decision under Carry-out.";
     dashboard_checklist: "チェックリスト", "Checklist";
     dashboard_checklist_progress: "完了", "Complete";
     dashboard_checklist_all: "すべての項目を見る", "See every item";
@@ -384,6 +393,12 @@ fn field_label(field: &str, t: &Messages) -> &'static str {
         "disposed_on" => t.field_disposed_on,
         "contractor" => t.field_contractor,
         "method" => t.field_method,
+        "reviewed_on" => t.field_reviewed_on,
+        "what" => t.field_what,
+        "purpose" => t.field_purpose,
+        "destination" => t.field_destination,
+        "out_on" => t.field_out_on,
+        "return_by" => t.field_return_by,
         _ => t.err_format,
     }
 }
@@ -446,6 +461,11 @@ fn japanese_reason(why: &str) -> String {
             "元号の期間内の日付にしてください（令和は2019年5月1日から、平成は1989年1月8日から）。"
         }
         "the date cannot be in the future" => "未来の日付は入れられません。",
+        "ask before taking out: the day cannot be in the past" => {
+            "持ち出しは事前に申請してください（持ち出し日に過去の日付は入れられません）。"
+        }
+        "the return cannot be before the day out" => "返却予定日は持ち出し日以降にしてください。",
+        "a carry-out lasts at most 90 days" => "持ち出し期間は90日以内にしてください。",
         "name the vendor that maintains it remotely" => {
             "リモート保守が「はい」のときは、保守する事業者名を入力してください。"
         }

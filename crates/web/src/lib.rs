@@ -347,6 +347,20 @@ pub const ROUTES: &[RouteInfo] = &[
         "/ledger/devices/{id}/certificate",
         Some(Permission::ViewLedger),
     ),
+    route(
+        "POST",
+        "/ledger/devices/review",
+        Some(Permission::EditLedger),
+    ),
+    route("GET", "/carry-outs", Some(Permission::ViewCarryOuts)),
+    route("GET", "/carry-outs/new", Some(Permission::RequestCarryOut)),
+    route("POST", "/carry-outs/new", Some(Permission::RequestCarryOut)),
+    route("GET", "/carry-outs/{id}", Some(Permission::ViewCarryOuts)),
+    route(
+        "POST",
+        "/carry-outs/{id}/step",
+        Some(Permission::ViewCarryOuts),
+    ),
 ];
 
 /// The whole web application.

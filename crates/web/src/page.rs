@@ -65,6 +65,11 @@ impl ChromeUser {
         self.role.has(Permission::ViewLedger)
     }
 
+    /// Whether the menu shows carry-out requests.
+    pub fn can_view_carry_outs(&self) -> bool {
+        self.role.has(Permission::ViewCarryOuts)
+    }
+
     /// Whether the menu shows the vendors.
     pub fn can_manage_vendors(&self) -> bool {
         self.role.has(Permission::ManageVendors)

@@ -606,3 +606,99 @@ async fn only_ledger_roles_change_the_ledger() {
     );
     assert_eq!(count(&viewer, "").await, 1);
 }
+
+#[tokio::test]
+async fn the_checklist_shows_the_ledger_and_warns_where_it_contradicts_a_yes() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(mamori_web::tokyo())
+        .date();
+    let year = mamori_domain::calendar::FiscalYear::containing(today);
+    let base = format!("/checklist/medical/{year}");
+    let started = admin.submit(&base, &format!("{base}/start"), &[]).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER);
+    let yes = [
+        ("first_answer", "yes".to_owned()),
+        ("first_date", today.to_string()),
+    ];
+    for key in ["ledger", "patch"] {
+        let item = format!("{base}/items/{key}");
+        let saved = admin.submit(&item, &item, &yes).await;
+        assert_eq!(
+            saved.status,
+            StatusCode::SEE_OTHER,
+            "{key}: {:?}",
+            saved.errors()
+        );
+    }
+    let ledger_item = format!("{base}/items/ledger");
+    let page = admin.get(&ledger_item).await;
+    assert!(
+        page.text("#ledger-warnings").contains("登録されていません"),
+        "はい with an empty ledger: {}",
+        page.text("#ledger-facts")
+    );
+    assert!(
+        page.text("#ledger-facts").contains("記録がありません"),
+        "no review yet"
+    );
+
+    // A PC whose last security update is older than half a year.
+    let created = admin
+        .submit(
+            "/ledger/devices/new",
+            "/ledger/devices/new",
+            &device_fields("PC-001"),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let reviewed = admin
+        .submit(
+            "/ledger/devices",
+            "/ledger/devices/review",
+            &[
+                ("reviewed_on", today.to_string()),
+                ("note", "全台を現物確認".into()),
+            ],
+        )
+        .await;
+    assert_eq!(reviewed.status, StatusCode::SEE_OTHER);
+    assert!(
+        app.audit_events()
+            .await
+            .iter()
+            .any(|e| e.action == "device.review")
+    );
+    let page = admin.get(&ledger_item).await;
+    assert!(
+        page.attribute("#ledger-warnings", "class").is_none(),
+        "{}",
+        page.text("#ledger-facts")
+    );
+    let facts = page.text("#ledger-facts");
+    assert!(facts.contains("端末PC 1"), "{facts}");
+    assert!(
+        facts.contains("最終棚卸") && !facts.contains("記録がありません"),
+        "{facts}"
+    );
+    let patch = admin.get(&format!("{base}/items/patch")).await;
+    assert!(
+        patch
+            .text("#ledger-warnings")
+            .contains("最終セキュリティ更新"),
+        "{}",
+        patch.text("#ledger-facts")
+    );
+    // An item the ledger does not speak to shows no box; nor does an unanswered one warn.
+    assert!(
+        admin
+            .get(&format!("{base}/items/backup"))
+            .await
+            .attribute("#ledger-facts", "id")
+            .is_none()
+    );
+    let media = admin.get(&format!("{base}/items/external-media")).await;
+    assert!(media.attribute("#ledger-facts", "id").is_some());
+    assert!(media.attribute("#ledger-warnings", "id").is_none());
+}

@@ -3,6 +3,7 @@
 
 mod audit_trail;
 mod break_glass;
+mod carry_out;
 mod checklist;
 mod helpers;
 mod ledger;

@@ -200,6 +200,9 @@ impl Role {
                 self,
                 R::SecurityManager | R::PlanningManager | R::SystemOperator
             ),
+            P::ViewCarryOuts => !matches!(self, R::Vendor),
+            P::RequestCarryOut => !matches!(self, R::Vendor | R::Viewer),
+            P::ApproveCarryOut => matches!(self, R::SecurityManager | R::PlanningManager),
         }
     }
 }
@@ -233,6 +236,12 @@ pub enum Permission {
     ViewLedger,
     /// Add, change, import and dispose of ledger records.
     EditLedger,
+    /// See carry-out requests: one's own, or all of them with [`Permission::ViewLedger`].
+    ViewCarryOuts,
+    /// Ask to take information or a device out (持ち出し申請).
+    RequestCarryOut,
+    /// Approve or reject carry-out requests (企画管理者, 第13条(1)①).
+    ApproveCarryOut,
 }
 
 /// A rule about people that a change would break.
@@ -282,7 +291,10 @@ pub mod permissions {
         EditChecklist,
         ManageVendors,
         ViewLedger,
-        EditLedger
+        EditLedger,
+        ViewCarryOuts,
+        RequestCarryOut,
+        ApproveCarryOut
     );
 
     /// Permissions that allow reading the ledgers.

@@ -396,6 +396,7 @@ struct ItemPage {
     evidence: Vec<EvidenceRow>,
     vendor_facts: Vec<VendorFact>,
     vendor_documents: Vec<(i64, String, String)>,
+    ledger: Option<crate::ledger::LedgerBox>,
 }
 
 /// The item page: `posted` is a refused form to show again with its errors (422).
@@ -483,6 +484,17 @@ async fn render_item<P: permissions::ReadsChecklist>(
     } else {
         (Vec::new(), Vec::new())
     };
+    // The device ledger's live state beside 台帳管理, remote maintenance, patches …
+    let answered_yes = stored
+        .and_then(|s| s.record.current())
+        .is_some_and(|current| current.answer == mamori_domain::checklist::Answer::Yes);
+    let ledger = match grant.principal().grant::<permissions::ViewLedger>() {
+        Some(ledger_grant) => {
+            crate::ledger::checklist_box(state, chrome, &ledger_grant, &item.key, answered_yes)
+                .await?
+        }
+        None => None,
+    };
     let (form, errors) = posted.unwrap_or_else(|| {
         // A first answer is usually checked today: start the date there.
         let form = stored
@@ -521,6 +533,7 @@ async fn render_item<P: permissions::ReadsChecklist>(
         evidence,
         vendor_facts,
         vendor_documents,
+        ledger,
         chrome: chrome.clone(),
     };
     chrome.render_with_status(status, &page)

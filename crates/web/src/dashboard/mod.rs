@@ -159,10 +159,29 @@ async fn show(
         fiscal_year,
     )
     .await?;
+    let (carry_outs_waiting, carry_outs_overdue) = match authorized
+        .user
+        .principal
+        .grant::<permissions::ViewCarryOuts>()
+    {
+        Some(grant) => {
+            let (waiting, overdue) =
+                mamori_store::carry_out::counts(&state.store, &grant, today).await?;
+            let approver = authorized
+                .user
+                .principal
+                .role()
+                .has(mamori_domain::institution::Permission::ApproveCarryOut);
+            (if approver { waiting } else { 0 }, overdue)
+        }
+        None => (0, 0),
+    };
     let facts = DashboardFacts {
         n_active_users,
         days_since_details_changed,
         checklist: checklist.as_ref().map(|(facts, _)| *facts),
+        carry_outs_waiting,
+        carry_outs_overdue,
     };
     let t = chrome.t;
     let steps = next_steps(facts)
@@ -175,6 +194,10 @@ async fn show(
                 t.next_checklist_overdue.replace("{n}", &n.to_string())
             }
             NextStep::FinishChecklist(n) => t.next_checklist_open.replace("{n}", &n.to_string()),
+            NextStep::CarryOutsOverdue(n) => {
+                t.next_carry_outs_overdue.replace("{n}", &n.to_string())
+            }
+            NextStep::DecideCarryOuts(n) => t.next_decide_carry_outs.replace("{n}", &n.to_string()),
         })
         .collect();
     let fiscal_year_label = match chrome.locale {

@@ -10,8 +10,8 @@ use mamori_domain::calendar::parse_date_ja;
 use mamori_domain::checklist::accept_upload;
 use mamori_domain::institution::{Grant, Permission, permissions};
 use mamori_domain::ledger::{
-    Antivirus, DeviceKind, DeviceStatus, NewDevice, RawDevice, TextEncoding, device_headers,
-    device_row, parse_device, write_csv,
+    Antivirus, DeviceKind, DeviceStatus, NewDevice, RawDevice, STALE_UPDATE_DAYS, TextEncoding,
+    device_headers, device_row, parse_device, write_csv,
 };
 use mamori_domain::{ParseError, ParseErrorKind};
 use mamori_store::device::{Device, DeviceQuery, NewDisposal};
@@ -26,8 +26,6 @@ use crate::{AppError, AppState};
 
 /// Devices per page of the list.
 pub(super) const PAGE_SIZE: i64 = 50;
-/// Days after which a last security update counts as stale on the list.
-const STALE_UPDATE_DAYS: i32 = 180;
 
 /// The device form, every field as typed.
 #[derive(Debug, Default, Clone, serde::Deserialize)]
@@ -382,6 +380,8 @@ struct ListPage {
     previous: Option<String>,
     next: Option<String>,
     can_edit: bool,
+    last_review: Option<String>,
+    today: String,
 }
 
 fn page_link(query: &DeviceQuery, status_code: &str, page: i64) -> String {
@@ -475,7 +475,70 @@ pub(super) async fn list(
         next: (page < pages).then(|| page_link(&query, status_code, page + 1)),
         query_text: query.text,
         can_edit: authorized.user.principal.role().has(Permission::EditLedger),
+        last_review: mamori_store::device::last_review(&state.store, &authorized.grant)
+            .await?
+            .map(|review| {
+                format!(
+                    "{}（{}）",
+                    chrome.date(&review.reviewed_on),
+                    review.reviewed_by
+                )
+            }),
+        today: today.to_string(),
     })
+}
+
+/// The review (棚卸) form.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct ReviewForm {
+    reviewed_on: String,
+    note: String,
+}
+
+/// `POST /ledger/devices/review`: records that the ledger was checked against
+/// the devices in place (棚卸).
+pub(super) async fn review(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::EditLedger>,
+    CsrfForm(form): CsrfForm<ReviewForm>,
+) -> Result<Response, AppError> {
+    let today = state.clock.today();
+    let refuse =
+        |error: ParseError| AppError::bad_request(chrome.locale, describe(&error, chrome.locale));
+    let reviewed_on = match parse_date_ja("reviewed_on", &form.reviewed_on) {
+        Ok(Some(date)) if date <= today => date,
+        Ok(Some(_)) => {
+            return Err(refuse(ParseError::new(
+                "reviewed_on",
+                ParseErrorKind::Inconsistent("the date cannot be in the future"),
+            )));
+        }
+        Ok(None) => {
+            return Err(refuse(ParseError::new(
+                "reviewed_on",
+                ParseErrorKind::Empty,
+            )));
+        }
+        Err(error) => return Err(refuse(error)),
+    };
+    let note: String = form
+        .note
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    mamori_store::device::record_review(
+        &state.store,
+        &authorized.grant,
+        reviewed_on,
+        &note,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to("/ledger/devices").into_response())
 }
 
 /// One line of a device's history.

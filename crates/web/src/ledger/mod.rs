@@ -1,7 +1,9 @@
 //! The ledgers (台帳): the device ledger (使用機器一覧表) with its history,
-//! disposal, import and export.
+//! disposal, import and export; carry-out requests (持ち出し).
 
+mod carry_outs;
 mod devices;
+mod evidence;
 mod import;
 
 use axum::Router;
@@ -11,6 +13,8 @@ use mamori_domain::checklist::MAX_UPLOAD_BYTES;
 use mamori_domain::ledger::MAX_IMPORT_BYTES;
 
 use crate::AppState;
+
+pub(crate) use evidence::{LedgerBox, checklist_box};
 
 /// Room for one import file plus the form around it.
 const IMPORT_BODY_LIMIT: usize = MAX_IMPORT_BYTES + 64 * 1024;
@@ -46,4 +50,12 @@ pub(crate) fn router() -> Router<AppState> {
             "/ledger/devices/{id}/certificate",
             get(devices::certificate),
         )
+        .route("/ledger/devices/review", post(devices::review))
+        .route("/carry-outs", get(carry_outs::list))
+        .route(
+            "/carry-outs/new",
+            get(carry_outs::new_form).post(carry_outs::create),
+        )
+        .route("/carry-outs/{id}", get(carry_outs::show))
+        .route("/carry-outs/{id}/step", post(carry_outs::step))
 }

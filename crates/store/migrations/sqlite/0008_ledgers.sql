@@ -26,6 +26,8 @@ CREATE TABLE devices (
     external_media_restricted INTEGER,
     external_media_how TEXT NOT NULL DEFAULT '',
     status TEXT NOT NULL,
+    -- The searchable fields, lower-cased, one per line: the list's search reads one column.
+    search_text TEXT NOT NULL DEFAULT '',
     created_at INTEGER NOT NULL,
     updated_at INTEGER NOT NULL,
     UNIQUE (institution_id, asset_number)
@@ -58,3 +60,38 @@ CREATE TABLE device_imports (
 
 -- A record's history (device pages) reads its audit events by target.
 CREATE INDEX audit_events_by_target ON audit_events (institution_id, target, id);
+
+-- Carry-out requests (持ち出し, 第13条(1)): 申請 → 承認/却下 → 持ち出し中 → 返却.
+CREATE TABLE carry_outs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    institution_id INTEGER NOT NULL REFERENCES institutions (id),
+    device_id INTEGER REFERENCES devices (id),
+    what TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    destination TEXT NOT NULL DEFAULT '',
+    out_on TEXT NOT NULL,
+    return_by TEXT NOT NULL,
+    encrypted INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    requested_by INTEGER NOT NULL REFERENCES users (id),
+    requested_at INTEGER NOT NULL,
+    decided_by INTEGER REFERENCES users (id),
+    decided_at INTEGER,
+    decision_note TEXT NOT NULL DEFAULT '',
+    taken_at INTEGER,
+    returned_at INTEGER
+);
+CREATE INDEX carry_outs_by_status ON carry_outs (institution_id, status, return_by);
+
+-- Reviews of a ledger (棚卸, 第13条(1)②; the yearly review of the network diagram):
+-- who confirmed it matched reality, on which day, with what note.
+CREATE TABLE ledger_reviews (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    institution_id INTEGER NOT NULL REFERENCES institutions (id),
+    ledger TEXT NOT NULL,
+    reviewed_on TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    reviewed_by INTEGER NOT NULL REFERENCES users (id),
+    recorded_at INTEGER NOT NULL
+);
+CREATE INDEX ledger_reviews_by_ledger ON ledger_reviews (institution_id, ledger, reviewed_on);
