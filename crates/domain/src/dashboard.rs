@@ -14,6 +14,8 @@ pub struct DashboardFacts {
     pub carry_outs_waiting: i64,
     /// Carry-out requests the person sees that are out past their return date.
     pub carry_outs_overdue: i64,
+    /// Accounts of staff who left, still to be deleted (for ledger readers).
+    pub leavers_accounts: i64,
 }
 
 /// Where this 年度's checklist stands.
@@ -44,6 +46,8 @@ pub enum NextStep {
     CarryOutsOverdue(i64),
     /// Carry-out requests wait for a decision.
     DecideCarryOuts(i64),
+    /// Leavers' accounts wait to be deleted (退職者のアカウント削除).
+    DeleteLeaversAccounts(i64),
 }
 
 /// The steps for `facts`, in the order they should be done.
@@ -54,6 +58,9 @@ pub fn next_steps(facts: DashboardFacts) -> Vec<NextStep> {
     }
     if facts.carry_outs_waiting > 0 {
         steps.push(NextStep::DecideCarryOuts(facts.carry_outs_waiting));
+    }
+    if facts.leavers_accounts > 0 {
+        steps.push(NextStep::DeleteLeaversAccounts(facts.leavers_accounts));
     }
     if facts.n_active_users <= 1 {
         steps.push(NextStep::AddUsers);

@@ -20,6 +20,7 @@ mod error;
 pub mod institution;
 pub mod people;
 pub mod session;
+pub mod staff;
 pub mod testing;
 pub mod tokushima;
 pub mod two_factor;

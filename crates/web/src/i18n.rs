@@ -145,6 +145,15 @@ messages! {
     field_contractor: "廃棄業者", "Disposal contractor";
     field_method: "廃棄方法", "Disposal method";
     field_reviewed_on: "棚卸日", "Review date";
+    field_job: "職種", "Job";
+    field_department: "部署", "Department";
+    field_joined_on: "入職日", "Joined on";
+    field_left_on: "退職日", "Left on";
+    field_system: "システム", "System";
+    field_login: "アカウント", "Account";
+    field_staff_id: "利用者", "User";
+    field_last_used_on: "最終利用日", "Last used";
+    field_date: "日付", "Date";
     nav_ledger: "台帳", "Ledgers";
     nav_carry_outs: "持ち出し", "Carry-out";
     field_what: "持ち出す情報・機器", "What is taken out";
@@ -197,6 +206,7 @@ messages! {
     next_checklist_open: "チェックリストの未完了の項目が {n} 件あります。", "{n} checklist items are still open.";
     next_carry_outs_overdue: "返却予定日を過ぎた持ち出しが {n} 件あります。「持ち出し」で確認し、持ち出した人に連絡しましょう。", "{n} carry-outs are past their return date. Check them under Carry-out and contact the people who took them.";
     next_decide_carry_outs: "承認を待っている持ち出し申請が {n} 件あります。「持ち出し」で承認または却下してください。", "{n} carry-out requests wait for your decision under Carry-out.";
+    next_delete_leavers_accounts: "退職した職員のアカウントが {n} 件、削除を待っています。各システムで削除し、「アカウント台帳」に記録しましょう。", "{n} accounts of staff who left wait to be deleted. Delete them on each system and record it under Accounts.";
     dashboard_checklist: "チェックリスト", "Checklist";
     dashboard_checklist_progress: "完了", "Complete";
     dashboard_checklist_all: "すべての項目を見る", "See every item";
@@ -394,6 +404,16 @@ fn field_label(field: &str, t: &Messages) -> &'static str {
         "contractor" => t.field_contractor,
         "method" => t.field_method,
         "reviewed_on" => t.field_reviewed_on,
+        "job" => t.field_job,
+        "department" => t.field_department,
+        "joined_on" => t.field_joined_on,
+        "left_on" => t.field_left_on,
+        "system" => t.field_system,
+        "login" => t.field_login,
+        "staff_id" => t.field_staff_id,
+        "last_used_on" => t.field_last_used_on,
+        "note" => t.field_remarks,
+        "date" => t.field_date,
         "what" => t.field_what,
         "purpose" => t.field_purpose,
         "destination" => t.field_destination,
@@ -465,6 +485,7 @@ fn japanese_reason(why: &str) -> String {
             "持ち出しは事前に申請してください（持ち出し日に過去の日付は入れられません）。"
         }
         "the return cannot be before the day out" => "返却予定日は持ち出し日以降にしてください。",
+        "the leaving day cannot be before the joining day" => "退職日は入職日以降にしてください。",
         "a carry-out lasts at most 90 days" => "持ち出し期間は90日以内にしてください。",
         "name the vendor that maintains it remotely" => {
             "リモート保守が「はい」のときは、保守する事業者名を入力してください。"

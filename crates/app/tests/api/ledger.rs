@@ -702,3 +702,349 @@ async fn the_checklist_shows_the_ledger_and_warns_where_it_contradicts_a_yes() {
     assert!(media.attribute("#ledger-facts", "id").is_some());
     assert!(media.attribute("#ledger-warnings", "id").is_none());
 }
+
+#[tokio::test]
+async fn a_leaver_opens_deletion_tasks_flags_their_accounts_and_the_checklist_warns() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(mamori_web::tokyo())
+        .date();
+
+    let refused = admin
+        .submit(
+            "/ledger/staff",
+            "/ledger/staff",
+            &[
+                ("name", "".into()),
+                ("job", "nurse".into()),
+                ("joined_on", "2025-04-01".into()),
+                ("left_on", "2025-03-31".into()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = refused.errors().join("\n");
+    assert!(
+        errors.contains("退職日") && errors.contains("名称"),
+        "{errors}"
+    );
+    for (name, job) in [("田中 花子", "nurse"), ("鈴木 一郎", "clerk")] {
+        let added = admin
+            .submit(
+                "/ledger/staff",
+                "/ledger/staff",
+                &[
+                    ("name", name.into()),
+                    ("job", job.into()),
+                    ("joined_on", "令和5年4月1日".into()),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
+    }
+    let staff_page = admin.get("/ledger/staff").await;
+    let tanaka_edit = staff_page
+        .html()
+        .select(&scraper::Selector::parse("#staff tr.staff").expect("selector"))
+        .find(|row| row.text().collect::<String>().contains("田中 花子"))
+        .and_then(|row| {
+            row.select(&scraper::Selector::parse("a").expect("selector"))
+                .next()
+                .and_then(|a| a.value().attr("href").map(str::to_owned))
+        })
+        .expect("田中's edit link");
+    let tanaka_id = tanaka_edit
+        .trim_start_matches("/ledger/staff/")
+        .trim_end_matches("/edit")
+        .to_owned();
+
+    for (system, login, owner, shared, admin_right, used) in [
+        (
+            "電子カルテ",
+            "tanaka",
+            tanaka_id.as_str(),
+            "",
+            "",
+            today.to_string(),
+        ),
+        (
+            "Windows",
+            "tanaka",
+            tanaka_id.as_str(),
+            "",
+            "yes",
+            today.to_string(),
+        ),
+        ("レセコン", "uketsuke", "", "yes", "", today.to_string()),
+        ("VPN", "old-vendor", "", "", "", "2025-01-01".to_owned()),
+    ] {
+        let added = admin
+            .submit(
+                "/ledger/accounts",
+                "/ledger/accounts",
+                &[
+                    ("system", system.into()),
+                    ("login", login.into()),
+                    ("staff_id", owner.into()),
+                    ("shared", shared.into()),
+                    ("admin", admin_right.into()),
+                    ("last_used_on", used),
+                ],
+            )
+            .await;
+        assert_eq!(
+            added.status,
+            StatusCode::SEE_OTHER,
+            "{login}: {:?}",
+            added.errors()
+        );
+    }
+    let duplicate = admin
+        .submit(
+            "/ledger/accounts",
+            "/ledger/accounts",
+            &[("system", "電子カルテ".into()), ("login", "tanaka".into())],
+        )
+        .await;
+    assert_eq!(duplicate.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        duplicate
+            .errors()
+            .iter()
+            .any(|e| e.contains("同じアカウント"))
+    );
+    let unknown_owner = admin
+        .submit(
+            "/ledger/accounts",
+            "/ledger/accounts",
+            &[
+                ("system", "メール".into()),
+                ("login", "x".into()),
+                ("staff_id", "999999".into()),
+            ],
+        )
+        .await;
+    assert!(
+        unknown_owner
+            .errors()
+            .iter()
+            .any(|e| e.contains("職員台帳にない"))
+    );
+    let accounts = admin.get("/ledger/accounts").await;
+    let flags = accounts.texts("#accounts tr.account").join("\n");
+    assert!(
+        flags.contains("共用アカウント")
+            && flags.contains("利用者不明")
+            && flags.contains("長期間未使用"),
+        "{flags}"
+    );
+    assert_eq!(accounts.text("#task-count"), "0");
+
+    // 退職: each active account of the leaver gets a deletion task due on the 退職日.
+    let left = admin
+        .submit(
+            &tanaka_edit,
+            &tanaka_edit,
+            &[
+                ("name", "田中 花子".into()),
+                ("job", "nurse".into()),
+                ("joined_on", "2023-04-01".into()),
+                ("left_on", today.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        left.location.as_deref(),
+        Some("/ledger/accounts"),
+        "{:?}",
+        left.errors()
+    );
+    let accounts = admin.get("/ledger/accounts").await;
+    assert_eq!(accounts.text("#task-count"), "2");
+    assert_eq!(
+        accounts
+            .texts("#accounts tr.account")
+            .iter()
+            .filter(|row| row.contains("退職者のアカウント") && row.contains("削除期限"))
+            .count(),
+        2
+    );
+    let update = app
+        .audit_events()
+        .await
+        .into_iter()
+        .find(|e| e.action == "staff.update")
+        .expect("the staff change is audited");
+    assert_eq!(detail(&update)["deletion_tasks_opened"], 2);
+    assert!(
+        admin
+            .get("/dashboard")
+            .await
+            .texts("#next-steps li")
+            .iter()
+            .any(|s| s.contains("アカウントが 2 件")),
+        "the dashboard asks for the deletion"
+    );
+
+    // The checklist's はい to 不要なアカウントを削除 is contradicted while they remain.
+    let year = mamori_domain::calendar::FiscalYear::containing(today);
+    let base = format!("/checklist/medical/{year}");
+    admin.submit(&base, &format!("{base}/start"), &[]).await;
+    let item = format!("{base}/items/unneeded-accounts");
+    let yes = [
+        ("first_answer", "yes".to_owned()),
+        ("first_date", today.to_string()),
+    ];
+    assert_eq!(
+        admin.submit(&item, &item, &yes).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        admin
+            .get(&item)
+            .await
+            .text("#ledger-warnings")
+            .contains("退職者のアカウントが 2 件")
+    );
+
+    // Deleting them closes the tasks and the warning.
+    for row in admin
+        .get("/ledger/accounts")
+        .await
+        .html()
+        .select(&scraper::Selector::parse("#accounts tr.account").expect("selector"))
+        .filter(|row| {
+            row.text()
+                .collect::<String>()
+                .contains("退職者のアカウント")
+        })
+        .filter_map(|row| row.value().attr("data-account-id").map(str::to_owned))
+        .collect::<Vec<_>>()
+    {
+        let deleted = admin
+            .submit(
+                "/ledger/accounts",
+                &format!("/ledger/accounts/{row}/delete"),
+                &[("date", today.to_string())],
+            )
+            .await;
+        assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    }
+    assert_eq!(admin.get("/ledger/accounts").await.text("#task-count"), "0");
+    assert!(
+        admin
+            .get(&item)
+            .await
+            .attribute("#ledger-warnings", "id")
+            .is_none()
+    );
+
+    // The inventory is signed off with the counts of the moment.
+    let signed = admin
+        .submit(
+            "/ledger/accounts",
+            "/ledger/accounts/inventory",
+            &[("date", today.to_string()), ("note", "全件照合".into())],
+        )
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER);
+    assert!(
+        !admin
+            .get("/ledger/accounts")
+            .await
+            .text("#last-inventory")
+            .contains("記録がありません")
+    );
+    let inventory = app
+        .audit_events()
+        .await
+        .into_iter()
+        .find(|e| e.action == "account.inventory")
+        .expect("audited");
+    assert_eq!(detail(&inventory)["after"]["集計"]["有効なアカウント"], 2);
+}
+
+#[tokio::test]
+async fn the_access_matrix_is_saved_whole_and_lists_the_administrators() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    assert!(
+        admin
+            .get("/ledger/access")
+            .await
+            .attribute("#access-unset", "id")
+            .is_some()
+    );
+    let saved = admin
+        .submit(
+            "/ledger/access",
+            "/ledger/access",
+            &[
+                ("doctor.medical-record", "update".into()),
+                ("medical-clerk.billing", "update".into()),
+                ("it.system-admin", "admin".into()),
+                ("nurse.medical-record", "read".into()),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let page = admin.get("/ledger/access").await;
+    assert!(page.attribute("#access-unset", "id").is_none());
+    assert_eq!(
+        page.attribute(
+            "select[name='doctor.medical-record'] option[selected]",
+            "value"
+        )
+        .as_deref(),
+        Some("update")
+    );
+    let refused = admin
+        .submit(
+            "/ledger/access",
+            "/ledger/access",
+            &[
+                ("doctor.medical-record", "admin".into()),
+                ("janitor.keys", "admin".into()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let page = admin.get("/ledger/access").await;
+    assert_eq!(
+        page.attribute(
+            "select[name='doctor.medical-record'] option[selected]",
+            "value"
+        )
+        .as_deref(),
+        Some("update"),
+        "a refused form changes nothing"
+    );
+    let added = admin
+        .submit(
+            "/ledger/accounts",
+            "/ledger/accounts",
+            &[
+                ("system", "電子カルテ".into()),
+                ("login", "emr-admin".into()),
+                ("admin", "yes".into()),
+                ("shared", "yes".into()),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    assert!(
+        admin
+            .get("/ledger/access")
+            .await
+            .text("#admin-accounts")
+            .contains("emr-admin")
+    );
+    let event = app
+        .audit_events()
+        .await
+        .into_iter()
+        .find(|e| e.action == "access_rules.update")
+        .expect("audited");
+    assert_eq!(detail(&event)["after"]["医師・診療録"], "更新");
+}

@@ -10,43 +10,6 @@ use crate::calendar::parse_date_ja;
 use crate::error::{optional_text, required_text};
 use crate::{ParseError, ParseErrorKind};
 
-macro_rules! choice {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = ($code:literal, $ja:literal $(, $alias:literal)*)),* $(,)? }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub enum $name { $($(#[$vmeta])* $variant),* }
-
-        impl $name {
-            /// Every value, in the order the forms list them.
-            pub const ALL: &'static [Self] = &[$(Self::$variant),*];
-
-            /// The stable code stored in the database.
-            pub fn code(self) -> &'static str {
-                match self { $(Self::$variant => $code),* }
-            }
-
-            /// The Japanese name, as shown and exported.
-            pub fn name_ja(self) -> &'static str {
-                match self { $(Self::$variant => $ja),* }
-            }
-
-            /// Reads a code, the Japanese name, or a common alias.
-            pub fn parse(field: &'static str, raw: &str) -> Result<Self, ParseError> {
-                let raw = raw.trim();
-                $(
-                    if raw == $code || raw == $ja $(|| raw == $alias)* {
-                        return Ok(Self::$variant);
-                    }
-                )*
-                Err(ParseError::new(field, ParseErrorKind::UnknownChoice))
-            }
-        }
-    };
-}
-
 choice! {
     /// 種別.
     pub enum DeviceKind {

@@ -104,6 +104,41 @@ pub enum Contradiction {
     StaleUpdates(usize),
     /// はい to restricting external media, but servers or PCs do not.
     MediaUnrestricted(usize),
+    /// はい to access rights per 職種, but the matrix is empty.
+    AccessRightsUnset,
+    /// はい to deleting unneeded accounts, but leavers' accounts are active.
+    LeaversAccountsActive(usize),
+}
+
+/// The account ledger, summed up.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountFacts {
+    /// Accounts not deleted.
+    pub active: usize,
+    /// Active accounts whose owner has left.
+    pub owner_left: usize,
+    /// Active accounts unused for long.
+    pub unused: usize,
+    /// Active shared or ownerless accounts.
+    pub shared_or_ownerless: usize,
+    /// Active accounts with 管理者権限.
+    pub admins: usize,
+    /// Cells of the access matrix that grant something.
+    pub access_rules: usize,
+}
+
+/// The checklist items the account ledger speaks to, by topic key.
+pub const ACCOUNT_ITEM_KEYS: [&str; 2] = ["access-rights", "unneeded-accounts"];
+
+/// What the account ledger contradicts if item `key` is answered はい.
+pub fn account_contradictions(key: &str, facts: &AccountFacts) -> Vec<Contradiction> {
+    match key {
+        "access-rights" if facts.access_rules == 0 => vec![Contradiction::AccessRightsUnset],
+        "unneeded-accounts" if facts.owner_left > 0 => {
+            vec![Contradiction::LeaversAccountsActive(facts.owner_left)]
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// The checklist items the device ledger speaks to, by topic key.
@@ -224,5 +259,28 @@ mod tests {
         );
         assert!(contradictions("ledger", &facts).is_empty());
         assert_eq!(facts.no_update_date, 0, "the disposed PC does not count");
+    }
+
+    #[test]
+    fn a_leavers_active_account_contradicts_a_yes_to_deleting_unneeded_ones() {
+        let clean = AccountFacts {
+            active: 3,
+            access_rules: 4,
+            ..AccountFacts::default()
+        };
+        assert!(account_contradictions("unneeded-accounts", &clean).is_empty());
+        assert!(account_contradictions("access-rights", &clean).is_empty());
+        let left = AccountFacts {
+            owner_left: 2,
+            ..clean
+        };
+        assert_eq!(
+            account_contradictions("unneeded-accounts", &left),
+            vec![Contradiction::LeaversAccountsActive(2)]
+        );
+        assert_eq!(
+            account_contradictions("access-rights", &AccountFacts::default()),
+            vec![Contradiction::AccessRightsUnset]
+        );
     }
 }

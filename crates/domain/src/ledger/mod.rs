@@ -2,10 +2,50 @@
 //! import and export as spreadsheets. Later: use, carry-out and disposal
 //! records, staff and accounts, the network diagram.
 
+/// A closed set of choices with a stored code, a Japanese name and the
+/// aliases spreadsheets use for it.
+macro_rules! choice {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = ($code:literal, $ja:literal $(, $alias:literal)*)),* $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vmeta])* $variant),* }
+
+        impl $name {
+            /// Every value, in the order the forms list them.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),*];
+
+            /// The stable code stored in the database.
+            pub fn code(self) -> &'static str {
+                match self { $(Self::$variant => $code),* }
+            }
+
+            /// The Japanese name, as shown and exported.
+            pub fn name_ja(self) -> &'static str {
+                match self { $(Self::$variant => $ja),* }
+            }
+
+            /// Reads a code, the Japanese name, or a common alias.
+            pub fn parse(field: &'static str, raw: &str) -> Result<Self, ParseError> {
+                let raw = raw.trim();
+                $(
+                    if raw == $code || raw == $ja $(|| raw == $alias)* {
+                        return Ok(Self::$variant);
+                    }
+                )*
+                Err(ParseError::new(field, ParseErrorKind::UnknownChoice))
+            }
+        }
+    };
+}
+
 pub mod carry_out;
 pub mod device;
 pub mod facts;
 pub mod import;
+pub mod people;
 pub mod table;
 
 pub use carry_out::{
@@ -16,10 +56,17 @@ pub use device::{
     Antivirus, DeviceKind, DeviceStatus, ExternalMedia, MacAddress, NewDevice, RawDevice,
     RemoteMaintenance, YesNo, parse_asset_number, parse_device, parse_yes_no, yes_no_ja,
 };
-pub use facts::{Contradiction, DEVICE_ITEM_KEYS, DeviceFacts, STALE_UPDATE_DAYS, contradictions};
+pub use facts::{
+    ACCOUNT_ITEM_KEYS, AccountFacts, Contradiction, DEVICE_ITEM_KEYS, DeviceFacts,
+    STALE_UPDATE_DAYS, account_contradictions, contradictions,
+};
 pub use import::{
     Column, DEVICE_COLUMNS, Existing, HeaderProblem, ImportProblems, ImportRow, RowChange,
     RowError, RowProblem, check_device_import, device_headers, device_row,
+};
+pub use people::{
+    AccessLevel, AccountFlag, InfoCategory, Job, NewAccount, NewStaff, RawAccount, UNUSED_DAYS,
+    account_flags, parse_account, parse_staff,
 };
 pub use table::{
     MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, Table, TableError, TextEncoding, read_table, write_csv,

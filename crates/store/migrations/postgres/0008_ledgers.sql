@@ -95,3 +95,53 @@ CREATE TABLE ledger_reviews (
     recorded_at BIGINT NOT NULL
 );
 CREATE INDEX ledger_reviews_by_ledger ON ledger_reviews (institution_id, ledger, reviewed_on);
+
+-- Staff (職員), their accounts on each system, the tasks a 退職日 opens, and
+-- the access rights per 職種 and 情報区分.
+CREATE TABLE staff (
+    id BIGSERIAL PRIMARY KEY,
+    institution_id BIGINT NOT NULL REFERENCES institutions (id),
+    name TEXT NOT NULL,
+    job TEXT NOT NULL,
+    department TEXT NOT NULL DEFAULT '',
+    joined_on TEXT,
+    left_on TEXT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX staff_by_name ON staff (institution_id, name);
+
+CREATE TABLE system_accounts (
+    id BIGSERIAL PRIMARY KEY,
+    institution_id BIGINT NOT NULL REFERENCES institutions (id),
+    system TEXT NOT NULL,
+    login TEXT NOT NULL,
+    staff_id BIGINT REFERENCES staff (id),
+    shared BIGINT NOT NULL,
+    admin BIGINT NOT NULL,
+    last_used_on TEXT,
+    note TEXT NOT NULL DEFAULT '',
+    deleted_on TEXT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    UNIQUE (institution_id, system, login)
+);
+CREATE INDEX system_accounts_by_staff ON system_accounts (institution_id, staff_id);
+
+CREATE TABLE account_tasks (
+    id BIGSERIAL PRIMARY KEY,
+    institution_id BIGINT NOT NULL REFERENCES institutions (id),
+    account_id BIGINT NOT NULL REFERENCES system_accounts (id),
+    due_on TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    done_at BIGINT,
+    UNIQUE (account_id)
+);
+
+CREATE TABLE access_rules (
+    institution_id BIGINT NOT NULL REFERENCES institutions (id),
+    job TEXT NOT NULL,
+    category TEXT NOT NULL,
+    level TEXT NOT NULL,
+    PRIMARY KEY (institution_id, job, category)
+);

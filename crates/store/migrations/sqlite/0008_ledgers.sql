@@ -95,3 +95,53 @@ CREATE TABLE ledger_reviews (
     recorded_at INTEGER NOT NULL
 );
 CREATE INDEX ledger_reviews_by_ledger ON ledger_reviews (institution_id, ledger, reviewed_on);
+
+-- Staff (職員), their accounts on each system, the tasks a 退職日 opens, and
+-- the access rights per 職種 and 情報区分.
+CREATE TABLE staff (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    institution_id INTEGER NOT NULL REFERENCES institutions (id),
+    name TEXT NOT NULL,
+    job TEXT NOT NULL,
+    department TEXT NOT NULL DEFAULT '',
+    joined_on TEXT,
+    left_on TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX staff_by_name ON staff (institution_id, name);
+
+CREATE TABLE system_accounts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    institution_id INTEGER NOT NULL REFERENCES institutions (id),
+    system TEXT NOT NULL,
+    login TEXT NOT NULL,
+    staff_id INTEGER REFERENCES staff (id),
+    shared INTEGER NOT NULL,
+    admin INTEGER NOT NULL,
+    last_used_on TEXT,
+    note TEXT NOT NULL DEFAULT '',
+    deleted_on TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    UNIQUE (institution_id, system, login)
+);
+CREATE INDEX system_accounts_by_staff ON system_accounts (institution_id, staff_id);
+
+CREATE TABLE account_tasks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    institution_id INTEGER NOT NULL REFERENCES institutions (id),
+    account_id INTEGER NOT NULL REFERENCES system_accounts (id),
+    due_on TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    done_at INTEGER,
+    UNIQUE (account_id)
+);
+
+CREATE TABLE access_rules (
+    institution_id INTEGER NOT NULL REFERENCES institutions (id),
+    job TEXT NOT NULL,
+    category TEXT NOT NULL,
+    level TEXT NOT NULL,
+    PRIMARY KEY (institution_id, job, category)
+);

@@ -182,6 +182,14 @@ async fn show(
         checklist: checklist.as_ref().map(|(facts, _)| *facts),
         carry_outs_waiting,
         carry_outs_overdue,
+        leavers_accounts: match authorized.user.principal.grant::<permissions::ViewLedger>() {
+            Some(grant) => {
+                mamori_store::staff::open_task_counts(&state.store, &grant, today)
+                    .await?
+                    .0
+            }
+            None => 0,
+        },
     };
     let t = chrome.t;
     let steps = next_steps(facts)
@@ -198,6 +206,9 @@ async fn show(
                 t.next_carry_outs_overdue.replace("{n}", &n.to_string())
             }
             NextStep::DecideCarryOuts(n) => t.next_decide_carry_outs.replace("{n}", &n.to_string()),
+            NextStep::DeleteLeaversAccounts(n) => t
+                .next_delete_leavers_accounts
+                .replace("{n}", &n.to_string()),
         })
         .collect();
     let fiscal_year_label = match chrome.locale {

@@ -4,7 +4,8 @@
 
 use mamori_domain::institution::{Grant, permissions};
 use mamori_domain::ledger::{
-    Contradiction, DEVICE_ITEM_KEYS, DeviceFacts, STALE_UPDATE_DAYS, contradictions,
+    ACCOUNT_ITEM_KEYS, AccountFacts, AccountFlag, Contradiction, DEVICE_ITEM_KEYS, DeviceFacts,
+    STALE_UPDATE_DAYS, account_contradictions, account_flags, contradictions,
 };
 
 use crate::page::Chrome;
@@ -36,7 +37,85 @@ fn warning(contradiction: Contradiction) -> String {
         Contradiction::MediaUnrestricted(n) => {
             format!("{yes}外部記録媒体を制限していないサーバ・端末PCが {n} 台あります。")
         }
+        Contradiction::AccessRightsUnset => {
+            format!("{yes}職種ごとのアクセス権限（台帳）が設定されていません。")
+        }
+        Contradiction::LeaversAccountsActive(n) => {
+            format!("{yes}退職者のアカウントが {n} 件、削除されずに残っています。")
+        }
     }
+}
+
+/// The box for the items the account ledger speaks to.
+async fn account_box(
+    state: &AppState,
+    chrome: &Chrome,
+    grant: &Grant<permissions::ViewLedger>,
+    key: &str,
+    answered_yes: bool,
+) -> Result<LedgerBox, AppError> {
+    let today = state.clock.today();
+    let accounts = mamori_store::staff::list_accounts(&state.store, grant).await?;
+    let rules = mamori_store::staff::access_rules(&state.store, grant).await?;
+    let mut facts = AccountFacts {
+        access_rules: rules.len(),
+        ..AccountFacts::default()
+    };
+    for account in accounts.iter().filter(|a| a.deleted_on.is_none()) {
+        facts.active += 1;
+        if account.account.admin {
+            facts.admins += 1;
+        }
+        let flags = account_flags(
+            &account.account,
+            account.owner.as_ref().and_then(|(_, left)| *left),
+            today,
+        );
+        for flag in flags {
+            match flag {
+                AccountFlag::OwnerLeft => facts.owner_left += 1,
+                AccountFlag::Unused => facts.unused += 1,
+                AccountFlag::Shared | AccountFlag::NoOwner => facts.shared_or_ownerless += 1,
+            }
+        }
+    }
+    let mut lines = vec![format!(
+        "アカウント台帳: 有効 {} 件（管理者権限 {} 件）",
+        facts.active, facts.admins
+    )];
+    if key == "access-rights" {
+        lines.push(if facts.access_rules == 0 {
+            "職種ごとのアクセス権限: 未設定".to_owned()
+        } else {
+            format!(
+                "職種ごとのアクセス権限: {} 件の権限を設定済み",
+                facts.access_rules
+            )
+        });
+    } else {
+        lines.push(format!(
+            "退職者のアカウント {} 件・長期間未使用 {} 件・共用または利用者不明 {} 件",
+            facts.owner_left, facts.unused, facts.shared_or_ownerless
+        ));
+    }
+    lines.push(
+        match mamori_store::staff::last_inventory(&state.store, grant).await? {
+            Some((day, who)) => format!(
+                "最終棚卸（アカウントの照合）: {}（{who}）",
+                chrome.date(&day)
+            ),
+            None => "最終棚卸（アカウントの照合）: 記録がありません".to_owned(),
+        },
+    );
+    let warnings = if answered_yes {
+        account_contradictions(key, &facts)
+            .into_iter()
+            .map(warning)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(LedgerBox { lines, warnings })
 }
 
 /// The box for checklist item `key`, or `None` when the ledger does not speak to it.
@@ -47,6 +126,11 @@ pub(crate) async fn checklist_box(
     key: &str,
     answered_yes: bool,
 ) -> Result<Option<LedgerBox>, AppError> {
+    if ACCOUNT_ITEM_KEYS.contains(&key) {
+        return account_box(state, chrome, grant, key, answered_yes)
+            .await
+            .map(Some);
+    }
     if !DEVICE_ITEM_KEYS.contains(&key) {
         return Ok(None);
     }

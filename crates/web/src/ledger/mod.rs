@@ -5,6 +5,7 @@ mod carry_outs;
 mod devices;
 mod evidence;
 mod import;
+mod staff;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -51,6 +52,24 @@ pub(crate) fn router() -> Router<AppState> {
             get(devices::certificate),
         )
         .route("/ledger/devices/review", post(devices::review))
+        .route(
+            "/ledger/staff",
+            get(staff::list_staff).post(staff::add_staff),
+        )
+        .route(
+            "/ledger/staff/{id}/edit",
+            get(staff::edit_staff_form).post(staff::update_staff),
+        )
+        .route(
+            "/ledger/accounts",
+            get(staff::list_accounts).post(staff::add_account),
+        )
+        .route("/ledger/accounts/inventory", post(staff::inventory))
+        .route("/ledger/accounts/{id}/delete", post(staff::delete_account))
+        .route(
+            "/ledger/access",
+            get(staff::access).post(staff::save_access),
+        )
         .route("/carry-outs", get(carry_outs::list))
         .route(
             "/carry-outs/new",
