@@ -1,8 +1,10 @@
 //! Benchmark (not a test): the device ledger with 10,000 devices.
 //!
 //! Imports a 10,000-row CSV through the real upload, preview and apply (and
-//! times each), then measures list pages: the first page, a late page, a
-//! search and a filter, sequentially (p50/p99 over 200 requests each).
+//! times each), adds 500 staff and 2,000 accounts through their forms, then
+//! measures pages: the device list's first page, a late page, a search and a
+//! filter, one device, the account ledger (all 2,000 with their flags) and the
+//! access matrix, sequentially (p50/p99 over 200 requests each).
 //!
 //! `cargo bench -p mamori --bench ledger` (SQLite), and with
 //! `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432` on PostgreSQL.
@@ -17,6 +19,8 @@ use std::time::Instant;
 use reqwest::StatusCode;
 
 const DEVICES: usize = 10_000;
+const STAFF: usize = 500;
+const ACCOUNTS: usize = 2_000;
 const SAMPLES: usize = 200;
 const LIMIT_MS: f64 = 50.0;
 
@@ -133,6 +137,64 @@ async fn run() {
         check_seconds,
         apply_seconds
     );
+    // 500 staff, four accounts each on four systems; one in ten has left.
+    let started = Instant::now();
+    let csrf = admin
+        .get("/ledger/staff")
+        .await
+        .attribute("input[name=csrf]", "value")
+        .expect("a CSRF token");
+    for n in 0..STAFF {
+        let left = if n % 10 == 0 { "2026-04-30" } else { "" };
+        let page = admin
+            .post_raw(
+                "/ledger/staff",
+                &[
+                    ("csrf", csrf.clone()),
+                    ("name", format!("職員 {n:04}")),
+                    (
+                        "job",
+                        ["doctor", "nurse", "medical-clerk", "technologist"][n % 4].to_owned(),
+                    ),
+                    ("joined_on", "2020-04-01".to_owned()),
+                    ("left_on", left.to_owned()),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER);
+    }
+    for n in 0..ACCOUNTS {
+        let page = admin
+            .post_raw(
+                "/ledger/accounts",
+                &[
+                    ("csrf", csrf.clone()),
+                    (
+                        "system",
+                        ["電子カルテ", "レセコン", "Windows", "VPN"][n % 4].to_owned(),
+                    ),
+                    ("login", format!("user{:04}", n / 4)),
+                    ("staff_id", (n / 4 + 1).to_string()),
+                    ("admin", if n % 97 == 0 { "yes" } else { "" }.to_owned()),
+                    (
+                        "last_used_on",
+                        if n % 13 == 0 {
+                            "2025-01-01"
+                        } else {
+                            "2026-11-01"
+                        }
+                        .to_owned(),
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{:?}", page.errors());
+    }
+    println!(
+        "{backend}: {STAFF} staff and {ACCOUNTS} accounts added through the forms in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
     println!("| backend | page | p50 | p99 | p99 vs {LIMIT_MS} ms |");
     println!("|---|---|---|---|---|");
     for (label, path) in [
@@ -145,6 +207,9 @@ async fn run() {
         ),
         ("filter サーバ", "/ledger/devices?kind=server"),
         ("one device with its history", "/ledger/devices/5000"),
+        ("account ledger (2,000 with flags)", "/ledger/accounts"),
+        ("staff ledger (500)", "/ledger/staff"),
+        ("access matrix", "/ledger/access"),
     ] {
         let latency = measure(&admin, path).await;
         println!(

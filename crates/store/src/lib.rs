@@ -24,6 +24,7 @@ pub mod staff;
 pub mod testing;
 pub mod tokushima;
 pub mod two_factor;
+pub mod usage;
 pub mod vendor;
 
 use std::str::FromStr;

@@ -154,6 +154,16 @@ messages! {
     field_staff_id: "利用者", "User";
     field_last_used_on: "最終利用日", "Last used";
     field_date: "日付", "Date";
+    field_used_on: "使用年月日", "Day of use";
+    field_start_time: "開始時間", "Start";
+    field_end_time: "終了時間", "End";
+    field_user_name: "使用者", "User";
+    field_owner_name: "所有者", "Owner";
+    field_device: "機器", "Device";
+    field_permitted_by: "許可した所属長", "Allowed by";
+    field_permitted_on: "許可日", "Allowed on";
+    field_virus_checked: "ウイルスチェック", "Virus check";
+    field_data_deleted_on: "データ削除日", "Data deleted on";
     nav_ledger: "台帳", "Ledgers";
     nav_carry_outs: "持ち出し", "Carry-out";
     field_what: "持ち出す情報・機器", "What is taken out";
@@ -414,6 +424,16 @@ fn field_label(field: &str, t: &Messages) -> &'static str {
         "last_used_on" => t.field_last_used_on,
         "note" => t.field_remarks,
         "date" => t.field_date,
+        "used_on" => t.field_used_on,
+        "start_time" => t.field_start_time,
+        "end_time" => t.field_end_time,
+        "user_name" => t.field_user_name,
+        "owner_name" => t.field_owner_name,
+        "device" => t.field_device,
+        "permitted_by" => t.field_permitted_by,
+        "permitted_on" => t.field_permitted_on,
+        "virus_checked" => t.field_virus_checked,
+        "data_deleted_on" => t.field_data_deleted_on,
         "what" => t.field_what,
         "purpose" => t.field_purpose,
         "destination" => t.field_destination,
@@ -486,6 +506,14 @@ fn japanese_reason(why: &str) -> String {
         }
         "the return cannot be before the day out" => "返却予定日は持ち出し日以降にしてください。",
         "the leaving day cannot be before the joining day" => "退職日は入職日以降にしてください。",
+        "a time like 09:30" => "09:30 の形で時刻を入力してください。",
+        "the end must be after the start" => "終了時間は開始時間より後にしてください。",
+        "check the device for viruses before allowing it" => {
+            "ウイルスチェックを行ってから許可してください（第7条(2)）。"
+        }
+        "the deletion cannot be before the permission" => {
+            "データ削除日は許可日以降にしてください。"
+        }
         "a carry-out lasts at most 90 days" => "持ち出し期間は90日以内にしてください。",
         "name the vendor that maintains it remotely" => {
             "リモート保守が「はい」のときは、保守する事業者名を入力してください。"

@@ -378,6 +378,23 @@ pub const ROUTES: &[RouteInfo] = &[
     ),
     route("GET", "/ledger/access", Some(Permission::ViewLedger)),
     route("POST", "/ledger/access", Some(Permission::EditLedger)),
+    route("GET", "/ledger/usage", Some(Permission::ViewCarryOuts)),
+    route("POST", "/ledger/usage", Some(Permission::RecordUse)),
+    route(
+        "GET",
+        "/ledger/private-devices",
+        Some(Permission::ViewCarryOuts),
+    ),
+    route(
+        "POST",
+        "/ledger/private-devices",
+        Some(Permission::RecordUse),
+    ),
+    route(
+        "POST",
+        "/ledger/private-devices/{id}/deleted",
+        Some(Permission::RecordUse),
+    ),
     route("GET", "/carry-outs", Some(Permission::ViewCarryOuts)),
     route("GET", "/carry-outs/new", Some(Permission::RequestCarryOut)),
     route("POST", "/carry-outs/new", Some(Permission::RequestCarryOut)),

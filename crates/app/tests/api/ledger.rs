@@ -1048,3 +1048,188 @@ async fn the_access_matrix_is_saved_whole_and_lists_the_administrators() {
         .expect("audited");
     assert_eq!(detail(&event)["after"]["医師・診療録"], "更新");
 }
+
+#[tokio::test]
+async fn the_usage_log_and_private_devices_are_recorded_by_staff_and_read_by_the_inspector() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(mamori_web::tokyo())
+        .date();
+    for (login_id, role) in [("nurse", "staff"), ("inspector", "viewer")] {
+        let page = admin
+            .add_user(login_id, &format!("{login_id} さん"), role)
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{:?}", page.errors());
+    }
+    let created = admin
+        .submit(
+            "/ledger/devices/new",
+            "/ledger/devices/new",
+            &device_fields("PC-001"),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER);
+    let nurse = app.signed_in("nurse").await;
+
+    let refused = nurse
+        .submit(
+            "/ledger/usage",
+            "/ledger/usage",
+            &[
+                ("asset_number", "PC-404".into()),
+                ("used_on", today.to_string()),
+                ("start_time", "09:00".into()),
+                ("end_time", "10:00".into()),
+                ("user_name", "看護 花子".into()),
+            ],
+        )
+        .await;
+    assert!(
+        refused.errors().iter().any(|e| e.contains("管理番号")),
+        "{:?}",
+        refused.errors()
+    );
+    let backwards = nurse
+        .submit(
+            "/ledger/usage",
+            "/ledger/usage",
+            &[
+                ("asset_number", "PC-001".into()),
+                ("used_on", today.to_string()),
+                ("start_time", "12:00".into()),
+                ("end_time", "11:00".into()),
+                ("user_name", "看護 花子".into()),
+            ],
+        )
+        .await;
+    assert!(
+        backwards.errors().iter().any(|e| e.contains("終了時間")),
+        "{:?}",
+        backwards.errors()
+    );
+    let recorded = nurse
+        .submit(
+            "/ledger/usage",
+            "/ledger/usage",
+            &[
+                ("asset_number", "PC-001".into()),
+                ("used_on", today.to_string()),
+                ("start_time", "09:00".into()),
+                ("end_time", "10:30".into()),
+                ("user_name", "看護 花子".into()),
+                ("virus_checked", "yes".into()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        recorded.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        recorded.errors()
+    );
+    let inspector = app.signed_in("inspector").await;
+    let log = inspector.get("/ledger/usage").await;
+    assert!(log.text("#uses").contains("09:00〜10:30") && log.text("#uses").contains("実施"));
+    assert!(
+        log.attribute("#use-form", "id").is_none(),
+        "the inspector only reads"
+    );
+    assert_eq!(
+        inspector
+            .submit(
+                "/ledger/usage",
+                "/ledger/usage",
+                &[("asset_number", "PC-001".into())]
+            )
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // A private USB stick: only after the virus check; data deleted after use.
+    let unchecked = [
+        ("owner_name", "看護 花子".to_owned()),
+        ("device", "私物USBメモリ".to_owned()),
+        ("purpose", "院内研修の資料".to_owned()),
+        ("permitted_by", "看護部長".to_owned()),
+        ("permitted_on", today.to_string()),
+    ];
+    let refused = nurse
+        .submit(
+            "/ledger/private-devices",
+            "/ledger/private-devices",
+            &unchecked,
+        )
+        .await;
+    assert!(
+        refused
+            .errors()
+            .iter()
+            .any(|e| e.contains("ウイルスチェック")),
+        "{:?}",
+        refused.errors()
+    );
+    let mut checked = unchecked.to_vec();
+    checked.push(("virus_checked", "yes".to_owned()));
+    let permitted = nurse
+        .submit(
+            "/ledger/private-devices",
+            "/ledger/private-devices",
+            &checked,
+        )
+        .await;
+    assert_eq!(
+        permitted.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        permitted.errors()
+    );
+    let page = nurse.get("/ledger/private-devices").await;
+    assert!(page.text("#private-devices").contains("未削除"));
+    let action = page
+        .attribute("#private-devices form", "action")
+        .expect("a deletion form");
+    let deleted = nurse
+        .submit(
+            "/ledger/private-devices",
+            &action,
+            &[("data_deleted_on", today.to_string())],
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        nurse
+            .submit(
+                "/ledger/private-devices",
+                &action,
+                &[("data_deleted_on", today.to_string())]
+            )
+            .await
+            .status,
+        StatusCode::NOT_FOUND,
+        "once"
+    );
+    assert!(
+        inspector
+            .get("/ledger/private-devices")
+            .await
+            .text("#private-devices")
+            .contains("削除済み")
+    );
+    let actions: Vec<String> = app
+        .audit_events()
+        .await
+        .into_iter()
+        .map(|e| e.action)
+        .filter(|a| a.starts_with("device.use") || a.starts_with("private_device."))
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            "private_device.data_deleted",
+            "private_device.permit",
+            "device.use"
+        ]
+    );
+}

@@ -201,7 +201,7 @@ impl Role {
                 R::SecurityManager | R::PlanningManager | R::SystemOperator
             ),
             P::ViewCarryOuts => !matches!(self, R::Vendor),
-            P::RequestCarryOut => !matches!(self, R::Vendor | R::Viewer),
+            P::RequestCarryOut | P::RecordUse => !matches!(self, R::Vendor | R::Viewer),
             P::ApproveCarryOut => matches!(self, R::SecurityManager | R::PlanningManager),
         }
     }
@@ -236,12 +236,15 @@ pub enum Permission {
     ViewLedger,
     /// Add, change, import and dispose of ledger records.
     EditLedger,
-    /// See carry-out requests: one's own, or all of them with [`Permission::ViewLedger`].
+    /// See carry-out requests (one's own, or all of them with [`Permission::ViewLedger`]),
+    /// the usage log and private-device permissions.
     ViewCarryOuts,
     /// Ask to take information or a device out (持ち出し申請).
     RequestCarryOut,
     /// Approve or reject carry-out requests (企画管理者, 第13条(1)①).
     ApproveCarryOut,
+    /// Write the usage log (使用管理簿, 第6条) and private-device permissions (第7条).
+    RecordUse,
 }
 
 /// A rule about people that a change would break.
@@ -294,7 +297,8 @@ pub mod permissions {
         EditLedger,
         ViewCarryOuts,
         RequestCarryOut,
-        ApproveCarryOut
+        ApproveCarryOut,
+        RecordUse
     );
 
     /// Permissions that allow reading the ledgers.

@@ -47,6 +47,7 @@ pub mod facts;
 pub mod import;
 pub mod people;
 pub mod table;
+pub mod usage;
 
 pub use carry_out::{
     Actor, CarryOutAction, CarryOutRefusal, CarryOutStatus, NewCarryOut, RawCarryOut, is_overdue,
@@ -71,3 +72,4 @@ pub use people::{
 pub use table::{
     MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, Table, TableError, TextEncoding, read_table, write_csv,
 };
+pub use usage::{NewPrivateDevice, NewUse, parse_deletion_day, parse_private_device, parse_use};

@@ -145,3 +145,35 @@ CREATE TABLE access_rules (
     level TEXT NOT NULL,
     PRIMARY KEY (institution_id, job, category)
 );
+
+-- The usage log (使用管理簿, 第6条): who used which device when, and whether
+-- the virus check at start-up was done.
+CREATE TABLE device_uses (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    institution_id INTEGER NOT NULL REFERENCES institutions (id),
+    device_id INTEGER NOT NULL REFERENCES devices (id),
+    used_on TEXT NOT NULL,
+    start_time TEXT NOT NULL,
+    end_time TEXT NOT NULL,
+    user_name TEXT NOT NULL,
+    virus_checked INTEGER NOT NULL,
+    recorded_by INTEGER NOT NULL REFERENCES users (id),
+    recorded_at INTEGER NOT NULL
+);
+CREATE INDEX device_uses_by_day ON device_uses (institution_id, used_on);
+
+-- Private devices used for work (私物の機器, 第7条): the 所属長's permission with
+-- the virus check, and the deletion of data after use.
+CREATE TABLE private_devices (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    institution_id INTEGER NOT NULL REFERENCES institutions (id),
+    owner_name TEXT NOT NULL,
+    device TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    permitted_by TEXT NOT NULL,
+    permitted_on TEXT NOT NULL,
+    virus_checked INTEGER NOT NULL,
+    data_deleted_on TEXT,
+    recorded_by INTEGER NOT NULL REFERENCES users (id),
+    recorded_at INTEGER NOT NULL
+);

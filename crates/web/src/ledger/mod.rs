@@ -6,6 +6,7 @@ mod devices;
 mod evidence;
 mod import;
 mod staff;
+mod usage;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -69,6 +70,15 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/ledger/access",
             get(staff::access).post(staff::save_access),
+        )
+        .route("/ledger/usage", get(usage::usage).post(usage::add_use))
+        .route(
+            "/ledger/private-devices",
+            get(usage::private_devices).post(usage::permit),
+        )
+        .route(
+            "/ledger/private-devices/{id}/deleted",
+            post(usage::data_deleted),
         )
         .route("/carry-outs", get(carry_outs::list))
         .route(
