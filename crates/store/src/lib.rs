@@ -18,6 +18,7 @@ pub mod checklist;
 pub mod device;
 mod error;
 pub mod institution;
+pub mod network;
 pub mod people;
 pub mod session;
 pub mod staff;

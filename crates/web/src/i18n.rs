@@ -154,6 +154,8 @@ messages! {
     field_staff_id: "利用者", "User";
     field_last_used_on: "最終利用日", "Last used";
     field_date: "日付", "Date";
+    field_segment_name: "セグメント名", "Segment name";
+    field_segment_kind: "セグメントの種類", "Segment kind";
     field_used_on: "使用年月日", "Day of use";
     field_start_time: "開始時間", "Start";
     field_end_time: "終了時間", "End";
@@ -424,6 +426,8 @@ fn field_label(field: &str, t: &Messages) -> &'static str {
         "last_used_on" => t.field_last_used_on,
         "note" => t.field_remarks,
         "date" => t.field_date,
+        "segment_name" => t.field_segment_name,
+        "segment_kind" => t.field_segment_kind,
         "used_on" => t.field_used_on,
         "start_time" => t.field_start_time,
         "end_time" => t.field_end_time,

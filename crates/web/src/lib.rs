@@ -395,6 +395,23 @@ pub const ROUTES: &[RouteInfo] = &[
         "/ledger/private-devices/{id}/deleted",
         Some(Permission::RecordUse),
     ),
+    route("GET", "/ledger/network", Some(Permission::ViewLedger)),
+    route("GET", "/ledger/network.svg", Some(Permission::ViewLedger)),
+    route(
+        "POST",
+        "/ledger/network/segments",
+        Some(Permission::EditLedger),
+    ),
+    route(
+        "POST",
+        "/ledger/network/links",
+        Some(Permission::EditLedger),
+    ),
+    route(
+        "POST",
+        "/ledger/network/review",
+        Some(Permission::EditLedger),
+    ),
     route("GET", "/carry-outs", Some(Permission::ViewCarryOuts)),
     route("GET", "/carry-outs/new", Some(Permission::RequestCarryOut)),
     route("POST", "/carry-outs/new", Some(Permission::RequestCarryOut)),

@@ -1233,3 +1233,159 @@ async fn the_usage_log_and_private_devices_are_recorded_by_staff_and_read_by_the
         ]
     );
 }
+
+#[tokio::test]
+async fn the_network_diagram_draws_segments_devices_and_links_and_records_its_review() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(mamori_web::tokyo())
+        .date();
+    let empty = admin.get("/ledger/network").await;
+    assert!(
+        empty.attribute("#review-due", "id").is_some(),
+        "never reviewed"
+    );
+    for (name, kind) in [
+        ("インターネット", "internet"),
+        ("電子カルテLAN", "lan"),
+        ("<script>x</script>", "other"),
+    ] {
+        let added = admin
+            .submit(
+                "/ledger/network",
+                "/ledger/network/segments",
+                &[("segment_name", name.into()), ("segment_kind", kind.into())],
+            )
+            .await;
+        assert_eq!(
+            added.status,
+            StatusCode::SEE_OTHER,
+            "{name}: {:?}",
+            added.errors()
+        );
+    }
+    for (name, kind, reason) in [
+        ("電子カルテLAN", "lan", "同じ名前"),
+        ("", "lan", "セグメント名"),
+        ("VPN", "satellite", "セグメントの種類"),
+    ] {
+        let refused = admin
+            .submit(
+                "/ledger/network",
+                "/ledger/network/segments",
+                &[("segment_name", name.into()), ("segment_kind", kind.into())],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            refused.errors().iter().any(|e| e.contains(reason)),
+            "{reason}: {:?}",
+            refused.errors()
+        );
+    }
+    admin
+        .submit(
+            "/ledger/devices/new",
+            "/ledger/devices/new",
+            &device_fields("PC-001"),
+        )
+        .await;
+    let page = admin.get("/ledger/network").await;
+    let ids: Vec<String> = page
+        .html()
+        .select(&scraper::Selector::parse("#link-form select[name=from] option").expect("selector"))
+        .filter_map(|option| option.value().attr("value").map(str::to_owned))
+        .collect();
+    let names = page.texts("#link-form select[name=from] option");
+    let id_of = |name: &str| ids[names.iter().position(|n| n == name).expect(name)].clone();
+    let same = admin
+        .submit(
+            "/ledger/network",
+            "/ledger/network/links",
+            &[
+                ("from", id_of("インターネット")),
+                ("to", id_of("インターネット")),
+            ],
+        )
+        .await;
+    assert_eq!(same.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let linked = admin
+        .submit(
+            "/ledger/network",
+            "/ledger/network/links",
+            &[
+                ("from", id_of("電子カルテLAN")),
+                ("to", id_of("インターネット")),
+                ("via", "FW-01".into()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        linked.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        linked.errors()
+    );
+    let reviewed = admin
+        .submit(
+            "/ledger/network",
+            "/ledger/network/review",
+            &[
+                ("date", today.to_string()),
+                ("note", "ベンダと現地確認".into()),
+            ],
+        )
+        .await;
+    assert_eq!(reviewed.status, StatusCode::SEE_OTHER);
+
+    let (status, content_type, bytes) = admin.get_bytes("/ledger/network.svg").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("image/svg+xml"), "{content_type}");
+    let svg = String::from_utf8(bytes).expect("UTF-8");
+    assert!(svg.starts_with("<?xml") && svg.contains("<svg"));
+    let drawing = scraper::Html::parse_fragment(&svg);
+    let texts: Vec<String> = drawing
+        .select(&scraper::Selector::parse("text").expect("selector"))
+        .map(|text| text.text().collect())
+        .collect();
+    for expected in [
+        "インターネット",
+        "電子カルテLAN",
+        "PC-001",
+        "FW-01",
+        "まもり内科クリニック 全体構成図",
+    ] {
+        assert!(
+            texts.iter().any(|t| t.contains(expected)),
+            "{expected} in {texts:?}"
+        );
+    }
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("最終見直し") && t.contains(&today.year().to_string()))
+    );
+    assert!(!svg.contains("<script>"), "names are escaped");
+    let internet = texts
+        .iter()
+        .position(|t| t == "インターネット")
+        .expect("internet lane");
+    let lan = texts
+        .iter()
+        .position(|t| t == "電子カルテLAN")
+        .expect("LAN lane");
+    assert!(internet < lan, "the internet is drawn on top");
+    let page = admin.get("/ledger/network").await;
+    assert!(page.attribute("#review-due", "id").is_none());
+    assert!(
+        page.body.contains("id=\"network-diagram\""),
+        "the page shows the drawing inline"
+    );
+    assert!(
+        app.audit_events()
+            .await
+            .iter()
+            .any(|e| e.action == "network.review")
+    );
+}

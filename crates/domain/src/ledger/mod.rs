@@ -28,14 +28,14 @@ macro_rules! choice {
             }
 
             /// Reads a code, the Japanese name, or a common alias.
-            pub fn parse(field: &'static str, raw: &str) -> Result<Self, ParseError> {
+            pub fn parse(field: &'static str, raw: &str) -> Result<Self, $crate::ParseError> {
                 let raw = raw.trim();
                 $(
                     if raw == $code || raw == $ja $(|| raw == $alias)* {
                         return Ok(Self::$variant);
                     }
                 )*
-                Err(ParseError::new(field, ParseErrorKind::UnknownChoice))
+                Err($crate::ParseError::new(field, $crate::ParseErrorKind::UnknownChoice))
             }
         }
     };
@@ -45,6 +45,7 @@ pub mod carry_out;
 pub mod device;
 pub mod facts;
 pub mod import;
+pub mod network;
 pub mod people;
 pub mod table;
 pub mod usage;
@@ -65,6 +66,7 @@ pub use import::{
     Column, DEVICE_COLUMNS, Existing, HeaderProblem, ImportProblems, ImportRow, RowChange,
     RowError, RowProblem, check_device_import, device_headers, device_row,
 };
+pub use network::{Diagram, NewLink, NewSegment, SegmentKind, lay_out, parse_segment};
 pub use people::{
     AccessLevel, AccountFlag, InfoCategory, Job, NewAccount, NewStaff, RawAccount, UNUSED_DAYS,
     account_flags, parse_account, parse_staff,

@@ -177,3 +177,22 @@ CREATE TABLE private_devices (
     recorded_by INTEGER NOT NULL REFERENCES users (id),
     recorded_at INTEGER NOT NULL
 );
+
+-- The network diagram (全体構成図): segments by name (devices name theirs in
+-- devices.segment) and the links between them, through a device if named.
+CREATE TABLE network_segments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    institution_id INTEGER NOT NULL REFERENCES institutions (id),
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    UNIQUE (institution_id, name)
+);
+
+CREATE TABLE network_links (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    institution_id INTEGER NOT NULL REFERENCES institutions (id),
+    from_segment INTEGER NOT NULL REFERENCES network_segments (id),
+    to_segment INTEGER NOT NULL REFERENCES network_segments (id),
+    via TEXT
+);

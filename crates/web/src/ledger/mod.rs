@@ -5,6 +5,7 @@ mod carry_outs;
 mod devices;
 mod evidence;
 mod import;
+mod network;
 mod staff;
 mod usage;
 
@@ -80,6 +81,11 @@ pub(crate) fn router() -> Router<AppState> {
             "/ledger/private-devices/{id}/deleted",
             post(usage::data_deleted),
         )
+        .route("/ledger/network", get(network::show))
+        .route("/ledger/network.svg", get(network::svg))
+        .route("/ledger/network/segments", post(network::add_segment))
+        .route("/ledger/network/links", post(network::add_link))
+        .route("/ledger/network/review", post(network::review))
         .route("/carry-outs", get(carry_outs::list))
         .route(
             "/carry-outs/new",

@@ -1,0 +1,339 @@
+//! The network diagram (全体構成図): segments and links edited here, devices
+//! placed by their ネットワークセグメント, drawn as SVG on the page (A4/A3
+//! landscape in print) and as a file, with its yearly review.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::response::{IntoResponse, Redirect, Response};
+use mamori_domain::calendar::parse_date_ja;
+use mamori_domain::institution::{Grant, Permission, permissions};
+use mamori_domain::ledger::{Diagram, NewLink, SegmentKind, lay_out, parse_segment};
+use mamori_domain::{ParseError, ParseErrorKind};
+
+use crate::auth::{Authorized, CsrfForm};
+use crate::i18n::describe;
+use crate::page::Chrome;
+use crate::{AppError, AppState};
+
+/// The drawing alone: the page includes it, and `/ledger/network.svg` sends it.
+#[derive(Template)]
+#[template(path = "ledger/network_svg.html")]
+struct Drawing {
+    diagram: Diagram,
+    title: String,
+    reviewed: String,
+}
+
+#[derive(Template)]
+#[template(path = "ledger/network.html")]
+struct NetworkPage {
+    chrome: Chrome,
+    drawing: Drawing,
+    segments: Vec<(i64, String, &'static str, String)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    links: Vec<(String, String, String)>,
+    can_edit: bool,
+    review_due: bool,
+    errors: Vec<String>,
+    today: String,
+}
+
+async fn drawing(
+    state: &AppState,
+    chrome: &Chrome,
+    grant: &Grant<permissions::ViewLedger>,
+) -> Result<(Drawing, Option<jiff::civil::Date>), AppError> {
+    let segments = mamori_store::network::segments(&state.store, grant).await?;
+    let links: Vec<NewLink> = mamori_store::network::links(&state.store, grant)
+        .await?
+        .into_iter()
+        .map(|(_, link)| link)
+        .collect();
+    let devices: Vec<_> = mamori_store::device::all(&state.store, grant)
+        .await?
+        .into_iter()
+        .map(|device| device.device)
+        .collect();
+    let institution = mamori_store::institution::get(&state.store, grant)
+        .await?
+        .details
+        .name()
+        .to_owned();
+    let review = mamori_store::network::last_review(&state.store, grant).await?;
+    let reviewed = match &review {
+        Some((day, who)) => format!("最終見直し: {}（{who}）", chrome.date(day)),
+        None => "最終見直し: 記録なし".to_owned(),
+    };
+    Ok((
+        Drawing {
+            diagram: lay_out(&segments, &links, &devices),
+            title: format!("{} 全体構成図", institution),
+            reviewed,
+        },
+        review.map(|(day, _)| day),
+    ))
+}
+
+async fn page(
+    state: &AppState,
+    chrome: &Chrome,
+    authorized: &Authorized<permissions::ViewLedger>,
+    errors: Vec<String>,
+) -> Result<Response, AppError> {
+    let (drawing, reviewed_on) = drawing(state, chrome, &authorized.grant).await?;
+    let segments = mamori_store::network::segments(&state.store, &authorized.grant).await?;
+    let name_of = |id: i64| {
+        segments
+            .iter()
+            .find(|(segment_id, _)| *segment_id == id)
+            .map(|(_, segment)| segment.name.clone())
+            .unwrap_or_default()
+    };
+    let links = mamori_store::network::links(&state.store, &authorized.grant)
+        .await?
+        .into_iter()
+        .map(|(_, link)| {
+            (
+                name_of(link.from),
+                name_of(link.to),
+                link.via.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let today = state.clock.today();
+    let review_due =
+        reviewed_on.is_none_or(|day| today.since(day).is_ok_and(|span| span.get_days() > 365));
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    chrome.render_with_status(
+        status,
+        &NetworkPage {
+            chrome: chrome.clone(),
+            drawing,
+            segments: segments
+                .iter()
+                .map(|(id, s)| (*id, s.name.clone(), s.kind.name_ja(), s.note.clone()))
+                .collect(),
+            kinds: SegmentKind::ALL
+                .iter()
+                .map(|k| (k.code(), k.name_ja()))
+                .collect(),
+            links,
+            can_edit: authorized.user.principal.role().has(Permission::EditLedger),
+            review_due,
+            errors,
+            today: today.to_string(),
+        },
+    )
+}
+
+fn viewing(
+    authorized: &Authorized<permissions::EditLedger>,
+) -> Result<Authorized<permissions::ViewLedger>, AppError> {
+    authorized
+        .user
+        .principal
+        .grant::<permissions::ViewLedger>()
+        .map(|grant| Authorized {
+            grant,
+            user: authorized.user.clone(),
+        })
+        .ok_or_else(|| AppError::forbidden(crate::i18n::Locale::Ja))
+}
+
+/// `GET /ledger/network`.
+pub(super) async fn show(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ViewLedger>,
+) -> Result<Response, AppError> {
+    page(&state, &chrome, &authorized, Vec::new()).await
+}
+
+/// `GET /ledger/network.svg`: the drawing as a file.
+pub(super) async fn svg(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ViewLedger>,
+) -> Result<Response, AppError> {
+    let (drawing, _) = drawing(&state, &chrome, &authorized.grant).await?;
+    let body = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}",
+        drawing.render()?
+    );
+    Ok((
+        [
+            (CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
+            (CONTENT_DISPOSITION, "attachment; filename=\"network.svg\""),
+            (CACHE_CONTROL, "no-store"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The segment form.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct SegmentForm {
+    segment_name: String,
+    segment_kind: String,
+    note: String,
+}
+
+/// `POST /ledger/network/segments`.
+pub(super) async fn add_segment(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::EditLedger>,
+    CsrfForm(form): CsrfForm<SegmentForm>,
+) -> Result<Response, AppError> {
+    let errors = match parse_segment(&form.segment_name, &form.segment_kind, &form.note) {
+        Ok(segment) => {
+            match mamori_store::network::add_segment(
+                &state.store,
+                &authorized.grant,
+                &segment,
+                state.clock.now(),
+            )
+            .await
+            {
+                Ok(_) => return Ok(Redirect::to("/ledger/network").into_response()),
+                Err(mamori_store::Error::Conflict(_)) => {
+                    vec!["セグメント名: 同じ名前のセグメントがすでにあります。".to_owned()]
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Err(errors) => errors.iter().map(|e| describe(e, chrome.locale)).collect(),
+    };
+    page(&state, &chrome, &viewing(&authorized)?, errors).await
+}
+
+/// The link form.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct LinkForm {
+    from: String,
+    to: String,
+    via: String,
+}
+
+/// `POST /ledger/network/links`.
+pub(super) async fn add_link(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::EditLedger>,
+    CsrfForm(form): CsrfForm<LinkForm>,
+) -> Result<Response, AppError> {
+    let id = |raw: &str| raw.trim().parse::<i64>().ok().filter(|id| *id > 0);
+    let via: String = form
+        .via
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(32)
+        .collect();
+    let errors = match (id(&form.from), id(&form.to)) {
+        (Some(from), Some(to)) => {
+            let link = NewLink {
+                from,
+                to,
+                via: (!via.is_empty()).then_some(via),
+            };
+            match mamori_store::network::add_link(
+                &state.store,
+                &authorized.grant,
+                &link,
+                state.clock.now(),
+            )
+            .await
+            {
+                Ok(_) => return Ok(Redirect::to("/ledger/network").into_response()),
+                Err(mamori_store::Error::Conflict(_)) => {
+                    vec!["接続: 同じセグメント同士はつなげません。".to_owned()]
+                }
+                Err(mamori_store::Error::NotFound) => {
+                    vec!["接続: セグメントを選び直してください。".to_owned()]
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        _ => vec!["接続: つなぐ2つのセグメントを選んでください。".to_owned()],
+    };
+    page(&state, &chrome, &viewing(&authorized)?, errors).await
+}
+
+/// The review form.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct ReviewForm {
+    date: String,
+    note: String,
+}
+
+/// `POST /ledger/network/review`: the yearly review of the diagram.
+pub(super) async fn review(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::EditLedger>,
+    CsrfForm(form): CsrfForm<ReviewForm>,
+) -> Result<Response, AppError> {
+    let today = state.clock.today();
+    let day = match parse_date_ja("date", &form.date) {
+        Ok(Some(day)) if day <= today => day,
+        Ok(Some(_)) => {
+            let error = ParseError::new(
+                "date",
+                ParseErrorKind::Inconsistent("the date cannot be in the future"),
+            );
+            return page(
+                &state,
+                &chrome,
+                &viewing(&authorized)?,
+                vec![describe(&error, chrome.locale)],
+            )
+            .await;
+        }
+        Ok(None) => {
+            let error = ParseError::new("date", ParseErrorKind::Empty);
+            return page(
+                &state,
+                &chrome,
+                &viewing(&authorized)?,
+                vec![describe(&error, chrome.locale)],
+            )
+            .await;
+        }
+        Err(error) => {
+            return page(
+                &state,
+                &chrome,
+                &viewing(&authorized)?,
+                vec![describe(&error, chrome.locale)],
+            )
+            .await;
+        }
+    };
+    let note: String = form
+        .note
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    mamori_store::network::record_review(
+        &state.store,
+        &authorized.grant,
+        day,
+        &note,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to("/ledger/network").into_response())
+}
