@@ -96,6 +96,8 @@ pub struct Connector {
 /// The whole drawing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagram {
+    /// Where the buses begin (connectors end there).
+    pub bus_left: i32,
     pub width: i32,
     pub height: i32,
     pub lanes: Vec<Lane>,
@@ -108,7 +110,12 @@ pub const MAX_DRAWN_PER_SEGMENT: usize = 60;
 const BOX_WIDTH: i32 = 150;
 const BOX_HEIGHT: i32 = 44;
 const GAP: i32 = 12;
-const LEFT: i32 = 120;
+/// The lane's name and kind sit left of [`CONNECTOR_LEFT`]; links run
+/// in the gutter between it and [`BUS_LEFT`], where the buses begin.
+const CONNECTOR_LEFT: i32 = 140;
+/// Where each segment's bus line starts.
+pub const BUS_LEFT: i32 = 240;
+const LEFT: i32 = BUS_LEFT;
 const LANE_HEAD: i32 = 46;
 
 /// Lays out `segments` (with their ids) top to bottom — internet first, then
@@ -204,7 +211,7 @@ pub fn lay_out(
             let from = bus_of.iter().find(|(id, _)| *id == link.from)?.1;
             let to = bus_of.iter().find(|(id, _)| *id == link.to)?.1;
             Some(Connector {
-                x: 20 + (index as i32 % 8) * 12,
+                x: CONNECTOR_LEFT + (index as i32 % 8) * 12,
                 y1: from.min(to),
                 y2: from.max(to),
                 label: link.via.clone().unwrap_or_default(),
@@ -212,6 +219,7 @@ pub fn lay_out(
         })
         .collect();
     Diagram {
+        bus_left: BUS_LEFT,
         width,
         height: top,
         lanes,
