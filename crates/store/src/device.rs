@@ -560,11 +560,13 @@ pub struct PendingImport {
     pub content: Vec<u8>,
 }
 
-/// Keeps an uploaded file that passed the check, for the person who uploaded
-/// it to apply after the preview. Their older unapplied files are dropped.
+/// Keeps an uploaded file of `ledger` (`devices`, `accounts`) that passed the
+/// check, for the person who uploaded it to apply after the preview. Their
+/// older unapplied files of that ledger are dropped.
 pub async fn stage_import(
     store: &Store,
     grant: &Grant<permissions::EditLedger>,
+    ledger: &str,
     file_name: &str,
     content: &[u8],
     sha256: &str,
@@ -572,15 +574,16 @@ pub async fn stage_import(
 ) -> Result<i64, Error> {
     let mut transaction = store.pool().begin().await?;
     sqlx::query(
-        "DELETE FROM device_imports WHERE institution_id = $1 AND user_id = $2 AND applied_at IS NULL",
+        "DELETE FROM device_imports WHERE institution_id = $1 AND user_id = $2 AND ledger = $3 AND applied_at IS NULL",
     )
     .bind(grant.institution_id().get())
     .bind(grant.principal().user_id().get())
+    .bind(ledger)
     .execute(&mut *transaction)
     .await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO device_imports (institution_id, user_id, file_name, sha256, content, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO device_imports (institution_id, user_id, file_name, sha256, content, created_at, ledger)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
     .bind(grant.institution_id().get())
     .bind(grant.principal().user_id().get())
@@ -588,25 +591,28 @@ pub async fn stage_import(
     .bind(sha256)
     .bind(content.to_vec())
     .bind(to_micros(now))
+    .bind(ledger)
     .fetch_one(&mut *transaction)
     .await?;
     transaction.commit().await?;
     Ok(id)
 }
 
-/// The caller's own unapplied import `id`.
+/// The caller's own unapplied import `id` of `ledger` (`devices`, `accounts`).
 pub async fn pending_import(
     store: &Store,
     grant: &Grant<permissions::EditLedger>,
+    ledger: &str,
     id: i64,
 ) -> Result<PendingImport, Error> {
     let row = sqlx::query(
         "SELECT id, file_name, sha256, content FROM device_imports
-         WHERE id = $1 AND institution_id = $2 AND user_id = $3 AND applied_at IS NULL",
+         WHERE id = $1 AND institution_id = $2 AND user_id = $3 AND applied_at IS NULL AND ledger = $4",
     )
     .bind(id)
     .bind(grant.institution_id().get())
     .bind(grant.principal().user_id().get())
+    .bind(ledger)
     .fetch_optional(store.pool())
     .await?
     .ok_or(Error::NotFound)?;
@@ -616,6 +622,27 @@ pub async fn pending_import(
         sha256: row.try_get(2)?,
         content: row.try_get(3)?,
     })
+}
+
+/// Marks the caller's own unapplied import `id` applied, inside the import's
+/// transaction: a second apply of the same preview finds nothing (`NotFound`).
+pub(crate) async fn mark_applied(
+    connection: &mut AnyConnection,
+    grant: &Grant<permissions::EditLedger>,
+    id: i64,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    let marked = sqlx::query(
+        "UPDATE device_imports SET applied_at = $4
+         WHERE id = $1 AND institution_id = $2 AND user_id = $3 AND applied_at IS NULL",
+    )
+    .bind(id)
+    .bind(grant.institution_id().get())
+    .bind(grant.principal().user_id().get())
+    .bind(to_micros(now))
+    .execute(&mut *connection)
+    .await?;
+    Error::unless_one_row(&marked)
 }
 
 /// How many devices an applied import added and changed.
@@ -641,17 +668,7 @@ pub async fn apply_import(
 ) -> Result<ImportCounts, Error> {
     let institution_id = grant.institution_id().get();
     let mut transaction = store.pool().begin().await?;
-    let marked = sqlx::query(
-        "UPDATE device_imports SET applied_at = $4
-         WHERE id = $1 AND institution_id = $2 AND user_id = $3 AND applied_at IS NULL",
-    )
-    .bind(import.id)
-    .bind(institution_id)
-    .bind(grant.principal().user_id().get())
-    .bind(to_micros(now))
-    .execute(&mut *transaction)
-    .await?;
-    Error::unless_one_row(&marked)?;
+    mark_applied(&mut transaction, grant, import.id, now).await?;
     let ids: HashMap<String, i64> = sqlx::query(
         "SELECT asset_number, id FROM devices WHERE institution_id = $1 AND status <> 'disposed'",
     )

@@ -488,3 +488,102 @@ pub async fn open_task_counts<P: permissions::ReadsLedger>(
     .await?;
     Ok((row.try_get(0)?, row.try_get(1)?))
 }
+
+/// Applies checked account rows in one transaction: all or none. New accounts
+/// are added (with a deletion task if their owner has left), changed ones
+/// updated; each gets its audit event, and the import one with the file's hash.
+pub async fn apply_account_import(
+    store: &Store,
+    grant: &Grant<permissions::EditLedger>,
+    import: &crate::device::PendingImport,
+    rows: &[mamori_domain::ledger::AccountImportRow],
+    now: jiff::Timestamp,
+) -> Result<crate::device::ImportCounts, Error> {
+    use mamori_domain::ledger::RowChange;
+    let institution_id = grant.institution_id().get();
+    let mut transaction = store.pool().begin().await?;
+    crate::device::mark_applied(&mut transaction, grant, import.id, now).await?;
+    let mut counts = crate::device::ImportCounts::default();
+    let mut events = Vec::new();
+    for row in rows {
+        let account = &row.account;
+        let owner = check_owner(&mut transaction, institution_id, account.staff_id).await?;
+        match &row.change {
+            RowChange::Unchanged => {
+                counts.unchanged += 1;
+                continue;
+            }
+            RowChange::New => {
+                counts.added += 1;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO system_accounts (institution_id, system, login, staff_id, shared, admin,
+                        last_used_on, note, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+                )
+                .bind(institution_id)
+                .bind(account.system.as_str())
+                .bind(account.login.as_str())
+                .bind(account.staff_id)
+                .bind(i64::from(account.shared))
+                .bind(i64::from(account.admin))
+                .bind(account.last_used_on.map(|d| d.to_string()))
+                .bind(account.note.as_str())
+                .bind(to_micros(now))
+                .fetch_one(&mut *transaction)
+                .await
+                .map_err(Error::conflict_on("login"))?;
+                events.push(NewAuditEvent::by(
+                    grant,
+                    "account.create",
+                    format!("account:{id}"),
+                    json!({ "after": account_json(account), "import": import.id }),
+                ));
+            }
+            RowChange::Changed(columns) => {
+                counts.changed += 1;
+                let id: i64 = sqlx::query_scalar(
+                    "UPDATE system_accounts SET staff_id = $4, shared = $5, admin = $6, last_used_on = $7,
+                        note = $8, updated_at = $9
+                     WHERE institution_id = $1 AND system = $2 AND login = $3 AND deleted_on IS NULL
+                     RETURNING id",
+                )
+                .bind(institution_id)
+                .bind(account.system.as_str())
+                .bind(account.login.as_str())
+                .bind(account.staff_id)
+                .bind(i64::from(account.shared))
+                .bind(i64::from(account.admin))
+                .bind(account.last_used_on.map(|d| d.to_string()))
+                .bind(account.note.as_str())
+                .bind(to_micros(now))
+                .fetch_optional(&mut *transaction)
+                .await?
+                .ok_or(Error::Conflict("login"))?;
+                events.push(NewAuditEvent::by(
+                    grant,
+                    "account.update",
+                    format!("account:{id}"),
+                    json!({ "changed": columns, "after": account_json(account), "import": import.id }),
+                ));
+            }
+        }
+        if let (Some(staff_id), Some(Some(left_on))) = (account.staff_id, owner) {
+            open_tasks(&mut transaction, institution_id, staff_id, left_on, now).await?;
+        }
+    }
+    events.push(NewAuditEvent::by(
+        grant,
+        "account.import",
+        format!("device_import:{}", import.id),
+        json!({
+            "file": import.file_name,
+            "sha256": import.sha256,
+            "added": counts.added,
+            "changed": counts.changed,
+            "unchanged": counts.unchanged,
+        }),
+    ));
+    audit_log::append_many(&mut transaction, &events, now).await?;
+    transaction.commit().await?;
+    Ok(counts)
+}

@@ -512,6 +512,12 @@ fn japanese_reason(why: &str) -> String {
         "the leaving day cannot be before the joining day" => "退職日は入職日以降にしてください。",
         "a time like 09:30" => "09:30 の形で時刻を入力してください。",
         "the end must be after the start" => "終了時間は開始時間より後にしてください。",
+        "no one of that name is on the staff list" => {
+            "職員台帳にこの氏名の職員がいません（先に職員台帳に登録してください）。"
+        }
+        "several staff have that name" => {
+            "同じ氏名の職員が複数います。職員台帳の氏名を区別してから取り込んでください。"
+        }
         "check the device for viruses before allowing it" => {
             "ウイルスチェックを行ってから許可してください（第7条(2)）。"
         }

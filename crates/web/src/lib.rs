@@ -367,6 +367,31 @@ pub const ROUTES: &[RouteInfo] = &[
     route("GET", "/ledger/accounts", Some(Permission::ViewLedger)),
     route("POST", "/ledger/accounts", Some(Permission::EditLedger)),
     route(
+        "GET",
+        "/ledger/accounts/export.csv",
+        Some(Permission::ViewLedger),
+    ),
+    route(
+        "GET",
+        "/ledger/accounts/export.xlsx",
+        Some(Permission::ViewLedger),
+    ),
+    route(
+        "GET",
+        "/ledger/accounts/import",
+        Some(Permission::EditLedger),
+    ),
+    route(
+        "POST",
+        "/ledger/accounts/import",
+        Some(Permission::EditLedger),
+    ),
+    route(
+        "POST",
+        "/ledger/accounts/import/{id}/apply",
+        Some(Permission::EditLedger),
+    ),
+    route(
         "POST",
         "/ledger/accounts/inventory",
         Some(Permission::EditLedger),

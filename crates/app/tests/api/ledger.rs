@@ -1389,3 +1389,108 @@ async fn the_network_diagram_draws_segments_devices_and_links_and_records_its_re
             .any(|e| e.action == "network.review")
     );
 }
+
+#[tokio::test]
+async fn accounts_import_from_shift_jis_with_owners_by_name_and_exports_import_back_unchanged() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for (name, left) in [("田中 花子", ""), ("退職 太郎", "2026-04-30")] {
+        let added = admin
+            .submit(
+                "/ledger/staff",
+                "/ledger/staff",
+                &[
+                    ("name", name.into()),
+                    ("job", "nurse".into()),
+                    ("left_on", left.into()),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
+    }
+    let upload_accounts = |name: &'static str, bytes: Vec<u8>| {
+        let admin = &admin;
+        async move {
+            admin
+                .upload(
+                    "/ledger/accounts/import",
+                    "/ledger/accounts/import",
+                    &[],
+                    &[("file", name, bytes)],
+                )
+                .await
+        }
+    };
+    let bad = shift_jis(
+        "システム,アカウント,利用者,管理者権限\r\n電子カルテ,tanaka,田中 花子,はい\r\nVPN,ghost,幽霊 一郎,\r\n",
+    );
+    let refused = upload_accounts("bad.csv", bad).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = refused.texts("#import-errors li").join("\n");
+    assert!(
+        errors.contains("3行目") && errors.contains("利用者") && errors.contains("職員台帳"),
+        "{errors}"
+    );
+    assert!(
+        admin
+            .get("/ledger/accounts")
+            .await
+            .texts("#accounts tr.account")
+            .is_empty()
+    );
+
+    let good = shift_jis(
+        "システム,アカウント,利用者,共用,管理者権限,最終利用日\r\n電子カルテ,tanaka,田中 花子,,はい,令和8年11月1日\r\nレセコン,uketsuke,,はい,,\r\n電子カルテ,taishoku,退職 太郎,,,\r\n",
+    );
+    let preview = upload_accounts("accounts.csv", good).await;
+    assert_eq!(
+        preview.status,
+        StatusCode::OK,
+        "{:?}",
+        preview.texts("#import-errors li")
+    );
+    assert!(preview.text("#preview-counts").contains("追加 3 件"));
+    let action = preview
+        .attribute("#import-preview form", "action")
+        .expect("an apply form");
+    let result = admin.submit("/ledger/accounts", &action, &[]).await;
+    assert!(
+        result.text("#import-result").contains("追加 3 件"),
+        "{}",
+        result.body
+    );
+    let accounts = admin.get("/ledger/accounts").await;
+    assert_eq!(accounts.texts("#accounts tr.account").len(), 3);
+    assert_eq!(
+        accounts.text("#task-count"),
+        "1",
+        "the leaver's account gets its deletion task"
+    );
+    assert!(
+        app.audit_events()
+            .await
+            .iter()
+            .any(|e| e.action == "account.import")
+    );
+
+    for (path, name) in [
+        ("/ledger/accounts/export.csv", "a.csv"),
+        ("/ledger/accounts/export.csv?encoding=sjis", "b.csv"),
+        ("/ledger/accounts/export.xlsx", "c.xlsx"),
+    ] {
+        let (status, _, bytes) = admin.get_bytes(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        let preview = upload_accounts(name, bytes).await;
+        assert_eq!(
+            preview.status,
+            StatusCode::OK,
+            "{path}: {:?}",
+            preview.texts("#import-errors li")
+        );
+        assert!(
+            preview.text("#preview-counts").contains("変更なし 3 件"),
+            "{path}: {}",
+            preview.text("#preview-counts")
+        );
+    }
+}

@@ -23,7 +23,7 @@ pub struct Column {
     pub required: bool,
 }
 
-const fn column(field: &'static str, header: &'static str) -> Column {
+pub(crate) const fn column(field: &'static str, header: &'static str) -> Column {
     Column {
         field,
         header,
@@ -193,31 +193,34 @@ fn normalise_header(raw: &str) -> String {
         .collect()
 }
 
-/// Maps each header cell to a column index of [`DEVICE_COLUMNS`].
-fn map_header(header: &[String]) -> Result<Vec<Option<usize>>, Vec<HeaderProblem>> {
+/// Maps each header cell to an index of `columns`.
+pub(crate) fn map_header(
+    header: &[String],
+    columns: &[Column],
+) -> Result<Vec<Option<usize>>, Vec<HeaderProblem>> {
     let mut problems = Vec::new();
     let mut mapping = Vec::with_capacity(header.len());
-    let mut seen = vec![false; DEVICE_COLUMNS.len()];
+    let mut seen = vec![false; columns.len()];
     for cell in header {
         let name = normalise_header(cell);
         if name.is_empty() {
             mapping.push(None);
             continue;
         }
-        let found = DEVICE_COLUMNS.iter().position(|column| {
+        let found = columns.iter().position(|column| {
             normalise_header(column.header) == name
                 || column.aliases.iter().any(|alias| *alias == name)
         });
         match found {
             Some(index) if seen[index] => {
-                problems.push(HeaderProblem::Duplicate(DEVICE_COLUMNS[index].header))
+                problems.push(HeaderProblem::Duplicate(columns[index].header))
             }
             Some(index) => seen[index] = true,
             None => problems.push(HeaderProblem::Unknown(cell.trim().to_owned())),
         }
         mapping.push(found);
     }
-    for (index, column) in DEVICE_COLUMNS.iter().enumerate() {
+    for (index, column) in columns.iter().enumerate() {
         if column.required && !seen[index] {
             problems.push(HeaderProblem::Missing(column.header));
         }
@@ -237,7 +240,7 @@ pub fn check_device_import(
     existing: impl Fn(&str) -> Option<Existing>,
     today: civil::Date,
 ) -> Result<Vec<ImportRow>, ImportProblems> {
-    let mapping = map_header(&table.header).map_err(ImportProblems::Header)?;
+    let mapping = map_header(&table.header, &DEVICE_COLUMNS).map_err(ImportProblems::Header)?;
     let asset_index = DEVICE_COLUMNS
         .iter()
         .position(|column| column.field == "asset_number")

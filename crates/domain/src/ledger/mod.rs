@@ -41,6 +41,7 @@ macro_rules! choice {
     };
 }
 
+pub mod account_import;
 pub mod carry_out;
 pub mod device;
 pub mod facts;
@@ -50,6 +51,10 @@ pub mod people;
 pub mod table;
 pub mod usage;
 
+pub use account_import::{
+    ACCOUNT_COLUMNS, AccountImportRow, ExistingAccount, account_headers, account_row,
+    check_account_import,
+};
 pub use carry_out::{
     Actor, CarryOutAction, CarryOutRefusal, CarryOutStatus, NewCarryOut, RawCarryOut, is_overdue,
     next_status, parse_carry_out,

@@ -51,6 +51,7 @@ CREATE TABLE device_imports (
     id BIGSERIAL PRIMARY KEY,
     institution_id BIGINT NOT NULL REFERENCES institutions (id),
     user_id BIGINT NOT NULL REFERENCES users (id),
+    ledger TEXT NOT NULL DEFAULT 'devices',
     file_name TEXT NOT NULL,
     sha256 TEXT NOT NULL,
     content BYTEA NOT NULL,

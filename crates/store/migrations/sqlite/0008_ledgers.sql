@@ -51,6 +51,7 @@ CREATE TABLE device_imports (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     institution_id INTEGER NOT NULL REFERENCES institutions (id),
     user_id INTEGER NOT NULL REFERENCES users (id),
+    ledger TEXT NOT NULL DEFAULT 'devices',
     file_name TEXT NOT NULL,
     sha256 TEXT NOT NULL,
     content BLOB NOT NULL,

@@ -816,11 +816,34 @@ pub(super) struct ExportQuery {
     encoding: String,
 }
 
-fn download(name: &str, content_type: &str, bytes: Vec<u8>) -> Response {
+/// A file to save: an ASCII name (`devices.csv`) and the Japanese one
+/// (`使用機器一覧表.csv`) for browsers that read RFC 5987.
+pub(super) fn download(
+    stem: &str,
+    japanese: &str,
+    extension: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> Response {
+    let encoded: String = japanese
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
     (
         [
             (CONTENT_TYPE, content_type.to_owned()),
-            (CONTENT_DISPOSITION, format!("attachment; filename=\"devices.{name}\"; filename*=UTF-8''%E4%BD%BF%E7%94%A8%E6%A9%9F%E5%99%A8%E4%B8%80%E8%A6%A7%E8%A1%A8.{name}")),
+            (
+                CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{stem}.{extension}\"; filename*=UTF-8''{encoded}.{extension}"
+                ),
+            ),
             (CACHE_CONTROL, "no-store".to_owned()),
         ],
         bytes,
@@ -870,7 +893,13 @@ pub(super) async fn export_csv(
         state.clock.now(),
     )
     .await?;
-    Ok(download("csv", content_type, bytes))
+    Ok(download(
+        "devices",
+        "使用機器一覧表",
+        "csv",
+        content_type,
+        bytes,
+    ))
 }
 
 /// `GET /ledger/devices/export.xlsx`: the active ledger as a workbook.
@@ -890,6 +919,8 @@ pub(super) async fn export_xlsx(
     )
     .await?;
     Ok(download(
+        "devices",
+        "使用機器一覧表",
         "xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         bytes,

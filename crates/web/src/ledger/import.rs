@@ -1,7 +1,8 @@
-//! Importing the device ledger from CSV (UTF-8, Shift_JIS/CP932) or .xlsx:
-//! upload → every row checked → preview → apply, all or nothing. A file with
-//! any problem is not kept and changes nothing; the preview's file is kept
-//! until applied and checked again against the ledger as it is then.
+//! Importing a ledger (the device ledger or the account ledger) from CSV
+//! (UTF-8, Shift_JIS/CP932, UTF-16) or .xlsx: upload → every row checked →
+//! preview → apply, all or nothing. A file with any problem is not kept and
+//! changes nothing; the preview's file is kept until applied and checked again
+//! against the ledger as it is then.
 
 use std::collections::HashMap;
 
@@ -11,10 +12,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use mamori_domain::institution::{Grant, permissions};
 use mamori_domain::ledger::{
-    DEVICE_COLUMNS, Existing, HeaderProblem, ImportProblems, ImportRow, MAX_IMPORT_BYTES,
-    MAX_IMPORT_ROWS, RowChange, RowProblem, TableError, check_device_import, device_row,
+    ACCOUNT_COLUMNS, AccountImportRow, Column, DEVICE_COLUMNS, Existing, ExistingAccount,
+    HeaderProblem, ImportProblems, ImportRow, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, RowChange,
+    RowProblem, TableError, account_row, check_account_import, check_device_import, device_row,
     read_table,
 };
+use mamori_store::device::{ImportCounts, PendingImport};
 use sha2::{Digest, Sha256};
 
 use super::devices::hex;
@@ -30,11 +33,85 @@ const SHOWN_PROBLEMS: usize = 200;
 /// How many rows the preview lists.
 const SHOWN_ROWS: usize = 200;
 
+/// Which ledger a file is imported into.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Ledger {
+    /// 使用機器一覧表.
+    Devices,
+    /// アカウント台帳.
+    Accounts,
+}
+
+impl Ledger {
+    /// The stored name of staged files.
+    fn code(self) -> &'static str {
+        match self {
+            Self::Devices => "devices",
+            Self::Accounts => "accounts",
+        }
+    }
+
+    fn base(self) -> &'static str {
+        match self {
+            Self::Devices => "/ledger/devices",
+            Self::Accounts => "/ledger/accounts",
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Devices => "使用機器一覧表",
+            Self::Accounts => "アカウント台帳",
+        }
+    }
+
+    fn unit(self) -> &'static str {
+        match self {
+            Self::Devices => "台",
+            Self::Accounts => "件",
+        }
+    }
+
+    fn columns(self) -> &'static [Column] {
+        match self {
+            Self::Devices => &DEVICE_COLUMNS,
+            Self::Accounts => &ACCOUNT_COLUMNS,
+        }
+    }
+
+    fn key_name(self) -> &'static str {
+        match self {
+            Self::Devices => "管理番号",
+            Self::Accounts => "システムとアカウント",
+        }
+    }
+
+    fn gone(self) -> &'static str {
+        match self {
+            Self::Devices => {
+                "廃棄済みの機器の管理番号です（廃棄した機器は取り込みで変更できません）。"
+            }
+            Self::Accounts => {
+                "削除済みのアカウントです（削除したアカウントは取り込みで変更できません）。"
+            }
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            Self::Devices => "管理番号が台帳にある機器は更新し、ない機器は追加します。",
+            Self::Accounts => {
+                "システムとアカウントの組が台帳にあれば更新し、なければ追加します。利用者は職員台帳の氏名で書いてください。"
+            }
+        }
+    }
+}
+
 /// A previewed row.
 struct PreviewRow {
     row: usize,
-    asset_number: String,
-    kind: &'static str,
+    key: String,
+    detail: String,
     change: String,
     class: &'static str,
 }
@@ -43,6 +120,10 @@ struct PreviewRow {
 #[template(path = "ledger/import.html")]
 struct ImportPage {
     chrome: Chrome,
+    base: &'static str,
+    ledger_name: &'static str,
+    unit: &'static str,
+    help: &'static str,
     columns: Vec<(&'static str, bool)>,
     errors: Vec<String>,
     more_errors: usize,
@@ -63,10 +144,15 @@ struct Preview {
 }
 
 impl ImportPage {
-    fn new(chrome: &Chrome) -> Self {
+    fn new(chrome: &Chrome, ledger: Ledger) -> Self {
         Self {
             chrome: chrome.clone(),
-            columns: DEVICE_COLUMNS
+            base: ledger.base(),
+            ledger_name: ledger.name(),
+            unit: ledger.unit(),
+            help: ledger.help(),
+            columns: ledger
+                .columns()
                 .iter()
                 .map(|column| (column.header, column.required))
                 .collect(),
@@ -92,9 +178,7 @@ impl ImportPage {
 
 fn table_message(error: &TableError) -> String {
     match error {
-        TableError::Empty => {
-            "ファイルが空です。1行目に列名（種別、管理番号 …）が必要です。".to_owned()
-        }
+        TableError::Empty => "ファイルが空です。1行目に列名が必要です。".to_owned(),
         TableError::TooLarge { max } => {
             format!("ファイルが大きすぎます（{}MBまで）。", max / (1024 * 1024))
         }
@@ -116,7 +200,7 @@ fn table_message(error: &TableError) -> String {
     }
 }
 
-fn problem_messages(chrome: &Chrome, problems: &ImportProblems) -> Vec<String> {
+fn problem_messages(chrome: &Chrome, ledger: Ledger, problems: &ImportProblems) -> Vec<String> {
     match problems {
         ImportProblems::Header(problems) => problems
             .iter()
@@ -125,7 +209,8 @@ fn problem_messages(chrome: &Chrome, problems: &ImportProblems) -> Vec<String> {
                     format!("1行目（列名）: 必須の列「{header}」がありません。")
                 }
                 HeaderProblem::Unknown(text) => format!(
-                    "1行目（列名）: 「{text}」は使用機器一覧表の列ではありません（使える列名は下の表のとおりです）。"
+                    "1行目（列名）: 「{text}」は{}の列ではありません（使える列名は下の表のとおりです）。",
+                    ledger.name()
                 ),
                 HeaderProblem::Duplicate(header) => {
                     format!("1行目（列名）: 列「{header}」が2回あります。")
@@ -142,13 +227,13 @@ fn problem_messages(chrome: &Chrome, problems: &ImportProblems) -> Vec<String> {
                         chrome.locale,
                     ),
                     RowProblem::DuplicateAssetNumber { first_row } => format!(
-                        "{}行目 {column}: {first_row}行目と同じ管理番号です。",
-                        error.row
+                        "{}行目 {column}: {first_row}行目と同じ{}です。",
+                        error.row,
+                        ledger.key_name()
                     ),
-                    RowProblem::Disposed => format!(
-                        "{}行目 {column}: 廃棄済みの機器の管理番号です（廃棄した機器は取り込みで変更できません）。",
-                        error.row
-                    ),
+                    RowProblem::Disposed => {
+                        format!("{}行目 {column}: {}", error.row, ledger.gone())
+                    }
                     RowProblem::ExtraCells => {
                         format!("{}行目: 列名のない列に値があります。", error.row)
                     }
@@ -158,45 +243,126 @@ fn problem_messages(chrome: &Chrome, problems: &ImportProblems) -> Vec<String> {
     }
 }
 
-/// The ledger as the import compares against it, by 管理番号.
-async fn existing(
-    state: &AppState,
-    grant: &Grant<permissions::EditLedger>,
-) -> Result<HashMap<String, Existing>, AppError> {
-    Ok(mamori_store::device::all(&state.store, grant)
-        .await?
-        .into_iter()
-        .map(|device| {
-            let disposed = device.device.status == mamori_domain::ledger::DeviceStatus::Disposed;
-            (
-                device.device.asset_number.clone(),
-                Existing {
-                    row: device_row(&device.device),
-                    disposed,
-                },
-            )
-        })
-        .collect())
+/// A checked file of either ledger.
+enum Checked {
+    Devices(Vec<ImportRow>),
+    Accounts(Vec<AccountImportRow>),
 }
 
-/// Reads and checks `bytes` against the ledger as it is now.
+impl Checked {
+    fn preview_rows(&self) -> Vec<(usize, String, String, &RowChange)> {
+        match self {
+            Self::Devices(rows) => rows
+                .iter()
+                .map(|row| {
+                    (
+                        row.row,
+                        row.device.asset_number.clone(),
+                        row.device.kind.name_ja().to_owned(),
+                        &row.change,
+                    )
+                })
+                .collect(),
+            Self::Accounts(rows) => rows
+                .iter()
+                .map(|row| {
+                    (
+                        row.row,
+                        format!("{} / {}", row.account.system, row.account.login),
+                        if row.account.admin {
+                            "管理者権限あり".to_owned()
+                        } else {
+                            String::new()
+                        },
+                        &row.change,
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Reads and checks `bytes` as `ledger` against the ledger as it is now.
 async fn check(
     state: &AppState,
     chrome: &Chrome,
     grant: &Grant<permissions::EditLedger>,
+    ledger: Ledger,
     bytes: &[u8],
-) -> Result<Result<Vec<ImportRow>, Vec<String>>, AppError> {
+) -> Result<Result<Checked, Vec<String>>, AppError> {
     let table = match read_table(bytes) {
         Ok(table) => table,
         Err(error) => return Ok(Err(vec![table_message(&error)])),
     };
-    let existing = existing(state, grant).await?;
-    Ok(check_device_import(
-        &table,
-        |asset| existing.get(asset).cloned(),
-        state.clock.today(),
-    )
-    .map_err(|problems| problem_messages(chrome, &problems)))
+    let today = state.clock.today();
+    let checked = match ledger {
+        Ledger::Devices => {
+            let existing: HashMap<String, Existing> =
+                mamori_store::device::all(&state.store, grant)
+                    .await?
+                    .into_iter()
+                    .map(|device| {
+                        let disposed =
+                            device.device.status == mamori_domain::ledger::DeviceStatus::Disposed;
+                        (
+                            device.device.asset_number.clone(),
+                            Existing {
+                                row: device_row(&device.device),
+                                disposed,
+                            },
+                        )
+                    })
+                    .collect();
+            check_device_import(&table, |asset| existing.get(asset).cloned(), today)
+                .map(Checked::Devices)
+        }
+        Ledger::Accounts => {
+            let mut staff_by_name: HashMap<String, Vec<i64>> = HashMap::new();
+            for staff in mamori_store::staff::list_staff(&state.store, grant).await? {
+                staff_by_name
+                    .entry(staff.staff.name)
+                    .or_default()
+                    .push(staff.id);
+            }
+            let existing: HashMap<(String, String), ExistingAccount> =
+                mamori_store::staff::list_accounts(&state.store, grant)
+                    .await?
+                    .into_iter()
+                    .map(|account| {
+                        let row = account_row(
+                            &account.account,
+                            account.owner.as_ref().map(|(name, _)| name.as_str()),
+                        );
+                        (
+                            (
+                                account.account.system.clone(),
+                                account.account.login.clone(),
+                            ),
+                            ExistingAccount {
+                                row,
+                                deleted: account.deleted_on.is_some(),
+                            },
+                        )
+                    })
+                    .collect();
+            check_account_import(
+                &table,
+                &staff_by_name,
+                |system, login| {
+                    existing
+                        .get(&(system.to_owned(), login.to_owned()))
+                        .cloned()
+                },
+                today,
+            )
+            .map(Checked::Accounts)
+        }
+    };
+    Ok(checked.map_err(|problems| problem_messages(chrome, ledger, &problems)))
+}
+
+async fn show_form(chrome: &Chrome, ledger: Ledger) -> Result<Response, AppError> {
+    chrome.render(&ImportPage::new(chrome, ledger))
 }
 
 /// `GET /ledger/devices/import`.
@@ -204,27 +370,35 @@ pub(super) async fn form(
     chrome: Chrome,
     _authorized: Authorized<permissions::EditLedger>,
 ) -> Result<Response, AppError> {
-    chrome.render(&ImportPage::new(&chrome))
+    show_form(&chrome, Ledger::Devices).await
 }
 
-/// `POST /ledger/devices/import`: checks the file and shows the preview.
-pub(super) async fn upload(
-    State(state): State<AppState>,
+/// `GET /ledger/accounts/import`.
+pub(super) async fn account_form(
     chrome: Chrome,
-    authorized: Authorized<permissions::EditLedger>,
-    form: CsrfMultipart,
+    _authorized: Authorized<permissions::EditLedger>,
+) -> Result<Response, AppError> {
+    show_form(&chrome, Ledger::Accounts).await
+}
+
+async fn receive(
+    state: &AppState,
+    chrome: &Chrome,
+    authorized: &Authorized<permissions::EditLedger>,
+    ledger: Ledger,
+    form: &CsrfMultipart,
 ) -> Result<Response, AppError> {
     let Some(file) = form.files.iter().find(|file| file.field == "file") else {
-        let page = ImportPage::new(&chrome).with_errors(vec![
+        let page = ImportPage::new(chrome, ledger).with_errors(vec![
             "ファイル: 取り込むファイル（CSV または .xlsx）を選んでください。".to_owned(),
         ]);
         return chrome.render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let file_name: String = file.name.chars().take(200).collect();
-    let rows = match check(&state, &chrome, &authorized.grant, &file.bytes).await? {
-        Ok(rows) => rows,
+    let checked = match check(state, chrome, &authorized.grant, ledger, &file.bytes).await? {
+        Ok(checked) => checked,
         Err(errors) => {
-            let mut page = ImportPage::new(&chrome).with_errors(errors);
+            let mut page = ImportPage::new(chrome, ledger).with_errors(errors);
             page.file_name = file_name;
             return chrome.render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
@@ -233,14 +407,15 @@ pub(super) async fn upload(
     let import_id = mamori_store::device::stage_import(
         &state.store,
         &authorized.grant,
+        ledger.code(),
         &file_name,
         &file.bytes,
         &sha256,
         state.clock.now(),
     )
     .await?;
-    let count =
-        |wanted: fn(&RowChange) -> bool| rows.iter().filter(|row| wanted(&row.change)).count();
+    let rows = checked.preview_rows();
+    let count = |wanted: fn(&RowChange) -> bool| rows.iter().filter(|row| wanted(row.3)).count();
     let preview = Preview {
         import_id,
         added: count(|change| matches!(change, RowChange::New)),
@@ -250,8 +425,8 @@ pub(super) async fn upload(
         rows: rows
             .iter()
             .take(SHOWN_ROWS)
-            .map(|row| {
-                let (change, class) = match &row.change {
+            .map(|(row, key, detail, change)| {
+                let (change, class) = match change {
                     RowChange::New => ("追加".to_owned(), "new"),
                     RowChange::Changed(columns) => {
                         (format!("変更（{}）", columns.join("、")), "changed")
@@ -259,19 +434,96 @@ pub(super) async fn upload(
                     RowChange::Unchanged => ("変更なし".to_owned(), "unchanged"),
                 };
                 PreviewRow {
-                    row: row.row,
-                    asset_number: row.device.asset_number.clone(),
-                    kind: row.device.kind.name_ja(),
+                    row: *row,
+                    key: key.clone(),
+                    detail: detail.clone(),
                     change,
                     class,
                 }
             })
             .collect(),
     };
-    let mut page = ImportPage::new(&chrome);
+    let mut page = ImportPage::new(chrome, ledger);
     page.file_name = file_name;
     page.preview = Some(preview);
     chrome.render(&page)
+}
+
+/// `POST /ledger/devices/import`: checks the file and shows the preview.
+pub(super) async fn upload(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::EditLedger>,
+    form: CsrfMultipart,
+) -> Result<Response, AppError> {
+    receive(&state, &chrome, &authorized, Ledger::Devices, &form).await
+}
+
+/// `POST /ledger/accounts/import`.
+pub(super) async fn account_upload(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::EditLedger>,
+    form: CsrfMultipart,
+) -> Result<Response, AppError> {
+    receive(&state, &chrome, &authorized, Ledger::Accounts, &form).await
+}
+
+async fn write(
+    state: &AppState,
+    grant: &Grant<permissions::EditLedger>,
+    pending: &PendingImport,
+    checked: &Checked,
+) -> Result<ImportCounts, mamori_store::Error> {
+    let now = state.clock.now();
+    match checked {
+        Checked::Devices(rows) => {
+            mamori_store::device::apply_import(&state.store, grant, pending, rows, now).await
+        }
+        Checked::Accounts(rows) => {
+            mamori_store::staff::apply_account_import(&state.store, grant, pending, rows, now).await
+        }
+    }
+}
+
+async fn apply_file(
+    state: &AppState,
+    chrome: &Chrome,
+    authorized: &Authorized<permissions::EditLedger>,
+    ledger: Ledger,
+    id: i64,
+) -> Result<Response, AppError> {
+    let pending =
+        mamori_store::device::pending_import(&state.store, &authorized.grant, ledger.code(), id)
+            .await?;
+    let checked = match check(state, chrome, &authorized.grant, ledger, &pending.content).await? {
+        Ok(checked) => checked,
+        Err(mut errors) => {
+            errors.insert(
+                0,
+                "プレビューの後に台帳が変わったため、取り込めなくなりました。何も変更していません。".to_owned(),
+            );
+            let mut page = ImportPage::new(chrome, ledger).with_errors(errors);
+            page.file_name = pending.file_name;
+            return chrome.render_with_status(StatusCode::CONFLICT, &page);
+        }
+    };
+    match write(state, &authorized.grant, &pending, &checked).await {
+        Ok(counts) => {
+            let mut page = ImportPage::new(chrome, ledger);
+            page.file_name = pending.file_name;
+            page.result = Some((counts.added, counts.changed, counts.unchanged));
+            chrome.render(&page)
+        }
+        Err(mamori_store::Error::Conflict(_)) => {
+            let mut page = ImportPage::new(chrome, ledger).with_errors(vec![
+                "取り込み中に台帳が変わったため、取り込みを取り消しました。何も変更していません。もう一度ファイルを選んでください。".to_owned(),
+            ]);
+            page.file_name = pending.file_name;
+            chrome.render_with_status(StatusCode::CONFLICT, &page)
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// `POST /ledger/devices/import/{id}/apply`: applies the previewed file, after
@@ -283,41 +535,16 @@ pub(super) async fn apply(
     authorized: Authorized<permissions::EditLedger>,
     CsrfForm(_): CsrfForm<crate::checklist::Empty>,
 ) -> Result<Response, AppError> {
-    let pending = mamori_store::device::pending_import(&state.store, &authorized.grant, id).await?;
-    let rows = match check(&state, &chrome, &authorized.grant, &pending.content).await? {
-        Ok(rows) => rows,
-        Err(mut errors) => {
-            errors.insert(
-                0,
-                "プレビューの後に台帳が変わったため、取り込めなくなりました。何も変更していません。".to_owned(),
-            );
-            let mut page = ImportPage::new(&chrome).with_errors(errors);
-            page.file_name = pending.file_name;
-            return chrome.render_with_status(StatusCode::CONFLICT, &page);
-        }
-    };
-    match mamori_store::device::apply_import(
-        &state.store,
-        &authorized.grant,
-        &pending,
-        &rows,
-        state.clock.now(),
-    )
-    .await
-    {
-        Ok(counts) => {
-            let mut page = ImportPage::new(&chrome);
-            page.file_name = pending.file_name;
-            page.result = Some((counts.added, counts.changed, counts.unchanged));
-            chrome.render(&page)
-        }
-        Err(mamori_store::Error::Conflict(_)) => {
-            let mut page = ImportPage::new(&chrome).with_errors(vec![
-                "取り込み中に同じ管理番号の機器が登録されたため、取り込みを取り消しました。何も変更していません。もう一度ファイルを選んでください。".to_owned(),
-            ]);
-            page.file_name = pending.file_name;
-            chrome.render_with_status(StatusCode::CONFLICT, &page)
-        }
-        Err(error) => Err(error.into()),
-    }
+    apply_file(&state, &chrome, &authorized, Ledger::Devices, id).await
+}
+
+/// `POST /ledger/accounts/import/{id}/apply`.
+pub(super) async fn account_apply(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    IdPath(id): IdPath,
+    authorized: Authorized<permissions::EditLedger>,
+    CsrfForm(_): CsrfForm<crate::checklist::Empty>,
+) -> Result<Response, AppError> {
+    apply_file(&state, &chrome, &authorized, Ledger::Accounts, id).await
 }

@@ -66,6 +66,24 @@ pub(crate) fn router() -> Router<AppState> {
             "/ledger/accounts",
             get(staff::list_accounts).post(staff::add_account),
         )
+        .route(
+            "/ledger/accounts/export.csv",
+            get(staff::export_accounts_csv),
+        )
+        .route(
+            "/ledger/accounts/export.xlsx",
+            get(staff::export_accounts_xlsx),
+        )
+        .route(
+            "/ledger/accounts/import",
+            get(import::account_form)
+                .post(import::account_upload)
+                .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+        )
+        .route(
+            "/ledger/accounts/import/{id}/apply",
+            post(import::account_apply),
+        )
         .route("/ledger/accounts/inventory", post(staff::inventory))
         .route("/ledger/accounts/{id}/delete", post(staff::delete_account))
         .route(

@@ -677,3 +677,101 @@ pub(super) async fn save_access(
     .await?;
     Ok(Redirect::to("/ledger/access").into_response())
 }
+
+/// The active accounts as export rows, with the owner's name.
+async fn account_export_rows(
+    state: &AppState,
+    grant: &mamori_domain::institution::Grant<permissions::ViewLedger>,
+) -> Result<Vec<Vec<String>>, AppError> {
+    Ok(mamori_store::staff::list_accounts(&state.store, grant)
+        .await?
+        .iter()
+        .filter(|account| account.deleted_on.is_none())
+        .map(|account| {
+            mamori_domain::ledger::account_row(
+                &account.account,
+                account.owner.as_ref().map(|(name, _)| name.as_str()),
+            )
+        })
+        .collect())
+}
+
+/// Which CSV encoding an export asks for.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct ExportQuery {
+    encoding: String,
+}
+
+/// `GET /ledger/accounts/export.csv[?encoding=sjis]`.
+pub(super) async fn export_accounts_csv(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ViewLedger>,
+    axum::extract::Query(query): axum::extract::Query<ExportQuery>,
+) -> Result<Response, AppError> {
+    use mamori_domain::ledger::{TextEncoding, account_headers, write_csv};
+    let rows = account_export_rows(&state, &authorized.grant).await?;
+    let (encoding, label, content_type) = match query.encoding.as_str() {
+        "sjis" | "shift_jis" | "cp932" => (
+            TextEncoding::ShiftJis,
+            "accounts-csv-shift_jis",
+            "text/csv; charset=Shift_JIS",
+        ),
+        _ => (
+            TextEncoding::Utf8,
+            "accounts-csv-utf8",
+            "text/csv; charset=UTF-8",
+        ),
+    };
+    let bytes = write_csv(&account_headers(), &rows, encoding).map_err(|reason| {
+        AppError::bad_request(
+            chrome.locale,
+            format!("Shift_JIS で書き出せない文字があります（{reason}）。UTF-8 の CSV か Excel 形式で出力してください。"),
+        )
+    })?;
+    mamori_store::device::record_export(
+        &state.store,
+        &authorized.grant,
+        label,
+        rows.len(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(super::devices::download(
+        "accounts",
+        "アカウント台帳",
+        "csv",
+        content_type,
+        bytes,
+    ))
+}
+
+/// `GET /ledger/accounts/export.xlsx`.
+pub(super) async fn export_accounts_xlsx(
+    State(state): State<AppState>,
+    authorized: Authorized<permissions::ViewLedger>,
+) -> Result<Response, AppError> {
+    let rows = account_export_rows(&state, &authorized.grant).await?;
+    let bytes = mamori_docs::table_xlsx(
+        "アカウント台帳",
+        &mamori_domain::ledger::account_headers(),
+        &rows,
+    )
+    .map_err(|error| AppError::Unexpected(error.to_string()))?;
+    mamori_store::device::record_export(
+        &state.store,
+        &authorized.grant,
+        "accounts-xlsx",
+        rows.len(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(super::devices::download(
+        "accounts",
+        "アカウント台帳",
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    ))
+}
