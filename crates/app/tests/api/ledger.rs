@@ -726,7 +726,7 @@ async fn a_leaver_opens_deletion_tasks_flags_their_accounts_and_the_checklist_wa
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     let errors = refused.errors().join("\n");
     assert!(
-        errors.contains("退職日") && errors.contains("名称"),
+        errors.contains("退職日") && errors.contains("氏名"),
         "{errors}"
     );
     for (name, job) in [("田中 花子", "nurse"), ("鈴木 一郎", "clerk")] {

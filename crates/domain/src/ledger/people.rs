@@ -91,7 +91,7 @@ pub fn parse_staff(
     left_on: &str,
 ) -> Result<NewStaff, Vec<ParseError>> {
     let mut errors = Errors::default();
-    let name = errors.take(required_text("name", name, 100));
+    let name = errors.take(required_text("display_name", name, 100));
     let job = errors.take(Job::parse("job", job));
     let department = errors.take(optional_text("department", department, 100));
     let joined_on = errors.take(parse_date_ja("joined_on", joined_on));
@@ -304,7 +304,7 @@ mod tests {
     fn staff_and_account_forms_report_every_wrong_field() {
         let errors = parse_staff("", "魔法使い", "", "令和7年13月1日", "").expect_err("refused");
         let fields: Vec<&str> = errors.iter().map(ParseError::field).collect();
-        assert_eq!(fields, vec!["name", "job", "joined_on"]);
+        assert_eq!(fields, vec!["display_name", "job", "joined_on"]);
         let backwards = parse_staff("田中 花子", "看護師", "外来", "2025-04-01", "2025-03-31")
             .expect_err("refused");
         assert_eq!(backwards[0].field(), "left_on");
