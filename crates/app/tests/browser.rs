@@ -585,3 +585,121 @@ async fn a_carry_out_is_asked_for_taken_and_returned_on_a_phone() {
     keep_screenshot(&client, "carry-out-returned-phone").await;
     client.close().await.expect("close");
 }
+
+/// The page size of a PDF in points, as pdfinfo reports it.
+fn pdf_page_size(pdf: &std::path::Path) -> (f64, f64) {
+    let info = Command::new("pdfinfo")
+        .arg(pdf)
+        .output()
+        .expect("pdfinfo runs");
+    let text = String::from_utf8_lossy(&info.stdout).into_owned();
+    let line = text
+        .lines()
+        .find(|line| line.starts_with("Page size:"))
+        .unwrap_or_else(|| panic!("no page size in {text}"));
+    let numbers: Vec<f64> = line
+        .split_whitespace()
+        .filter_map(|word| word.parse().ok())
+        .collect();
+    // A landscape page may be a portrait media box turned by /Rotate.
+    let rotated = text
+        .lines()
+        .find_map(|line| line.strip_prefix("Page rot:"))
+        .is_some_and(|rotation| matches!(rotation.trim(), "90" | "270"));
+    if rotated {
+        (numbers[1], numbers[0])
+    } else {
+        (numbers[0], numbers[1])
+    }
+}
+
+#[tokio::test]
+async fn the_network_diagram_prints_on_a4_and_a3_landscape() {
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for (name, kind) in [("インターネット", "internet"), ("電子カルテLAN", "lan")] {
+        let added = admin
+            .submit(
+                "/ledger/network",
+                "/ledger/network/segments",
+                &[
+                    ("segment_name", name.to_owned()),
+                    ("segment_kind", kind.to_owned()),
+                ],
+            )
+            .await;
+        assert_eq!(added.status.as_u16(), 303);
+    }
+    for n in 0..14 {
+        let added = admin
+            .submit(
+                "/ledger/devices/new",
+                "/ledger/devices/new",
+                &[
+                    ("kind", if n == 0 { "server" } else { "pc" }.to_owned()),
+                    ("asset_number", format!("PC-{n:03}")),
+                    ("segment", "電子カルテLAN".to_owned()),
+                    ("ip_addresses", format!("192.168.10.{}", n + 10)),
+                ],
+            )
+            .await;
+        assert_eq!(added.status.as_u16(), 303, "{:?}", added.errors());
+    }
+    let client = open_browser(&driver, 1280, 900, false).await;
+    sign_in_as_admin(&client, &app.base).await;
+    client
+        .goto(&format!("{}/ledger/network", app.base))
+        .await
+        .expect("open");
+    let folder = tempfile::tempdir().expect("temp dir");
+    for (label, size, expected) in [
+        ("A4", fantoccini::wd::PrintSize::A4, (841.0, 595.0)),
+        (
+            "A3",
+            fantoccini::wd::PrintSize {
+                width: 29.7,
+                height: 42.0,
+            },
+            (1190.0, 841.0),
+        ),
+    ] {
+        let configuration = fantoccini::wd::PrintConfiguration::builder()
+            .orientation(fantoccini::wd::PrintOrientation::Landscape)
+            .size(size)
+            .shrink_to_fit(true)
+            .background(true)
+            .build()
+            .expect("a print configuration");
+        let pdf = client.print(configuration).await.expect("the page prints");
+        let path = folder.path().join(format!("network-{label}.pdf"));
+        std::fs::write(&path, &pdf).expect("write the PDF");
+        let (width, height) = pdf_page_size(&path);
+        assert!(
+            (width - expected.0).abs() < 3.0 && (height - expected.1).abs() < 3.0,
+            "{label} landscape: {width} x {height} ({})",
+            String::from_utf8_lossy(
+                &Command::new("pdfinfo")
+                    .arg(&path)
+                    .output()
+                    .expect("pdfinfo")
+                    .stdout
+            )
+        );
+        let first_page = Command::new("pdftotext")
+            .args(["-f", "1", "-l", "1", "-layout"])
+            .arg(&path)
+            .arg("-")
+            .output()
+            .expect("pdftotext runs");
+        let text = String::from_utf8_lossy(&first_page.stdout);
+        for expected in ["全体構成図", "電子カルテLAN", "PC-000", "PC-013"] {
+            assert!(
+                text.contains(expected),
+                "{label}: {expected} on the first page:\n{text}"
+            );
+        }
+    }
+    client.close().await.expect("close");
+}

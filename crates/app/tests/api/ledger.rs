@@ -839,6 +839,22 @@ async fn a_leaver_opens_deletion_tasks_flags_their_accounts_and_the_checklist_wa
             && flags.contains("長期間未使用"),
         "{flags}"
     );
+    let long = admin.get("/ledger/accounts?unused_days=730").await;
+    assert!(
+        !long
+            .texts("#accounts tr.account")
+            .join("\n")
+            .contains("長期間未使用"),
+        "with a two-year threshold nothing counts as unused"
+    );
+    let odd = admin.get("/ledger/accounts?unused_days=3").await;
+    assert!(
+        odd.errors()
+            .iter()
+            .any(|e| e.contains("未使用とみなす日数")),
+        "{:?}",
+        odd.errors()
+    );
     assert_eq!(accounts.text("#task-count"), "0");
 
     // 退職: each active account of the leaver gets a deletion task due on the 退職日.

@@ -74,7 +74,7 @@ pub use import::{
 pub use network::{Diagram, NewLink, NewSegment, SegmentKind, lay_out, parse_segment};
 pub use people::{
     AccessLevel, AccountFlag, InfoCategory, Job, NewAccount, NewStaff, RawAccount, UNUSED_DAYS,
-    account_flags, parse_account, parse_staff,
+    account_flags, parse_account, parse_staff, parse_unused_days,
 };
 pub use table::{
     MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, Table, TableError, TextEncoding, read_table, write_csv,

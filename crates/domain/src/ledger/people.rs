@@ -197,16 +197,31 @@ pub fn parse_account(
     }
 }
 
-/// Days without use after which an account is flagged (default of the
-/// accounts page; the guideline asks for unused accounts to be removed).
+/// Days without use after which an account is flagged, unless the accounts
+/// page is asked for another number ([`parse_unused_days`]).
 pub const UNUSED_DAYS: i32 = 90;
+
+/// The "unused for N days" threshold as typed: 30–730, [`UNUSED_DAYS`] when empty.
+pub fn parse_unused_days(raw: &str) -> Result<i32, ParseError> {
+    match raw.trim() {
+        "" => Ok(UNUSED_DAYS),
+        digits => digits
+            .parse::<i32>()
+            .ok()
+            .filter(|days| (30..=730).contains(days))
+            .ok_or(ParseError::new(
+                "unused_days",
+                ParseErrorKind::OutOfRange { min: 30, max: 730 },
+            )),
+    }
+}
 
 /// Why an account needs looking at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountFlag {
     /// Its owner has left (退職日 passed) and it is still active.
     OwnerLeft,
-    /// Not used for more than [`UNUSED_DAYS`].
+    /// Not used for more than the threshold (by default [`UNUSED_DAYS`]).
     Unused,
     /// Used by several people.
     Shared,
@@ -227,11 +242,12 @@ impl AccountFlag {
 }
 
 /// The flags of an active account whose owner left on `owner_left_on` (if
-/// the owner has left), as of `today`.
+/// the owner has left), as of `today`, counting it unused after `unused_days`.
 pub fn account_flags(
     account: &NewAccount,
     owner_left_on: Option<civil::Date>,
     today: civil::Date,
+    unused_days: i32,
 ) -> Vec<AccountFlag> {
     let mut flags = Vec::new();
     if owner_left_on.is_some_and(|left| left <= today) {
@@ -240,7 +256,7 @@ pub fn account_flags(
     if account.last_used_on.is_some_and(|used| {
         today
             .since(used)
-            .is_ok_and(|span| span.get_days() > UNUSED_DAYS)
+            .is_ok_and(|span| span.get_days() > unused_days)
     }) {
         flags.push(AccountFlag::Unused);
     }
@@ -271,13 +287,24 @@ mod tests {
     #[test]
     fn a_leavers_unused_or_ownerless_account_is_flagged() {
         let today = civil::date(2026, 11, 25);
-        assert!(account_flags(&account(), None, today).is_empty());
+        assert!(account_flags(&account(), None, today, UNUSED_DAYS).is_empty());
         assert_eq!(
-            account_flags(&account(), Some(civil::date(2026, 10, 31)), today),
+            account_flags(
+                &account(),
+                Some(civil::date(2026, 10, 31)),
+                today,
+                UNUSED_DAYS
+            ),
             vec![AccountFlag::OwnerLeft]
         );
         assert!(
-            account_flags(&account(), Some(civil::date(2026, 12, 31)), today).is_empty(),
+            account_flags(
+                &account(),
+                Some(civil::date(2026, 12, 31)),
+                today,
+                UNUSED_DAYS
+            )
+            .is_empty(),
             "not before the 退職日"
         );
         let old = NewAccount {
@@ -286,7 +313,7 @@ mod tests {
             ..account()
         };
         assert_eq!(
-            account_flags(&old, None, today),
+            account_flags(&old, None, today, UNUSED_DAYS),
             vec![AccountFlag::Unused, AccountFlag::NoOwner]
         );
         let shared = NewAccount {
@@ -295,9 +322,29 @@ mod tests {
             ..account()
         };
         assert_eq!(
-            account_flags(&shared, None, today),
+            account_flags(&shared, None, today, UNUSED_DAYS),
             vec![AccountFlag::Shared]
         );
+    }
+
+    #[test]
+    fn the_unused_threshold_is_chosen_within_bounds() {
+        let today = civil::date(2026, 11, 25);
+        let old = NewAccount {
+            last_used_on: Some(civil::date(2026, 5, 1)),
+            ..account()
+        };
+        assert_eq!(
+            account_flags(&old, None, today, UNUSED_DAYS),
+            vec![AccountFlag::Unused]
+        );
+        assert!(
+            account_flags(&old, None, today, 365).is_empty(),
+            "208 days is not a year"
+        );
+        assert_eq!(parse_unused_days(""), Ok(UNUSED_DAYS));
+        assert_eq!(parse_unused_days("180"), Ok(180));
+        assert!(parse_unused_days("7").is_err() && parse_unused_days("x").is_err());
     }
 
     #[test]

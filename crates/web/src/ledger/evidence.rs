@@ -70,6 +70,7 @@ async fn account_box(
             &account.account,
             account.owner.as_ref().and_then(|(_, left)| *left),
             today,
+            mamori_domain::ledger::UNUSED_DAYS,
         );
         for flag in flags {
             match flag {

@@ -323,9 +323,15 @@ struct AccountsPage {
     n_tasks: usize,
     last_inventory: Option<String>,
     today: String,
+    unused_days: i32,
 }
 
-fn account_row(chrome: &Chrome, account: Account, today: jiff::civil::Date) -> AccountRow {
+fn account_row(
+    chrome: &Chrome,
+    account: Account,
+    today: jiff::civil::Date,
+    unused_days: i32,
+) -> AccountRow {
     let flags = if account.deleted_on.is_some() {
         Vec::new()
     } else {
@@ -333,6 +339,7 @@ fn account_row(chrome: &Chrome, account: Account, today: jiff::civil::Date) -> A
             &account.account,
             account.owner.as_ref().and_then(|(_, left)| *left),
             today,
+            unused_days,
         )
         .into_iter()
         .map(AccountFlag::name_ja)
@@ -380,12 +387,13 @@ async fn accounts_page(
     authorized: &Authorized<permissions::ViewLedger>,
     form: AccountForm,
     errors: Vec<String>,
+    unused_days: i32,
 ) -> Result<Response, AppError> {
     let today = state.clock.today();
     let rows: Vec<AccountRow> = mamori_store::staff::list_accounts(&state.store, &authorized.grant)
         .await?
         .into_iter()
-        .map(|account| account_row(chrome, account, today))
+        .map(|account| account_row(chrome, account, today, unused_days))
         .collect();
     let staff = mamori_store::staff::list_staff(&state.store, &authorized.grant)
         .await?
@@ -419,6 +427,7 @@ async fn accounts_page(
                 .await?
                 .map(|(day, who)| format!("{}（{who}）", chrome.date(&day))),
             today: today.to_string(),
+            unused_days,
         },
     )
 }
@@ -428,15 +437,31 @@ pub(super) async fn list_accounts(
     State(state): State<AppState>,
     chrome: Chrome,
     authorized: Authorized<permissions::ViewLedger>,
+    axum::extract::Query(query): axum::extract::Query<UnusedQuery>,
 ) -> Result<Response, AppError> {
+    let (unused_days, errors) = match mamori_domain::ledger::parse_unused_days(&query.unused_days) {
+        Ok(days) => (days, Vec::new()),
+        Err(error) => (
+            mamori_domain::ledger::UNUSED_DAYS,
+            vec![describe(&error, chrome.locale)],
+        ),
+    };
     accounts_page(
         &state,
         &chrome,
         &authorized,
         AccountForm::default(),
-        Vec::new(),
+        errors,
+        unused_days,
     )
     .await
+}
+
+/// The accounts page's threshold for "unused".
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct UnusedQuery {
+    unused_days: String,
 }
 
 /// `POST /ledger/accounts`.
@@ -460,7 +485,15 @@ pub(super) async fn add_account(
         Ok(account) => account,
         Err(errors) => {
             let errors = messages(&chrome, &errors);
-            return accounts_page(&state, &chrome, &view, form, errors).await;
+            return accounts_page(
+                &state,
+                &chrome,
+                &view,
+                form,
+                errors,
+                mamori_domain::ledger::UNUSED_DAYS,
+            )
+            .await;
         }
     };
     match mamori_store::staff::add_account(
@@ -474,13 +507,29 @@ pub(super) async fn add_account(
         Ok(_) => Ok(Redirect::to("/ledger/accounts").into_response()),
         Err(mamori_store::Error::Conflict("staff_id")) => {
             let errors = vec!["利用者: 職員台帳にない職員です。".to_owned()];
-            accounts_page(&state, &chrome, &view, form, errors).await
+            accounts_page(
+                &state,
+                &chrome,
+                &view,
+                form,
+                errors,
+                mamori_domain::ledger::UNUSED_DAYS,
+            )
+            .await
         }
         Err(mamori_store::Error::Conflict(_)) => {
             let errors = vec![
                 "アカウント: このシステムに同じアカウントがすでに登録されています。".to_owned(),
             ];
-            accounts_page(&state, &chrome, &view, form, errors).await
+            accounts_page(
+                &state,
+                &chrome,
+                &view,
+                form,
+                errors,
+                mamori_domain::ledger::UNUSED_DAYS,
+            )
+            .await
         }
         Err(error) => Err(error.into()),
     }
@@ -539,6 +588,7 @@ pub(super) async fn inventory(
                 &a.account,
                 a.owner.as_ref().and_then(|(_, left)| *left),
                 today,
+                mamori_domain::ledger::UNUSED_DAYS,
             )
             .is_empty()
         })
