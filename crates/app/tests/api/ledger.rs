@@ -1233,6 +1233,16 @@ async fn the_usage_log_and_private_devices_are_recorded_by_staff_and_read_by_the
             .text("#private-devices")
             .contains("削除済み")
     );
+    let device = admin.get("/ledger/devices?q=PC-001").await;
+    let link = device.attribute("#devices a", "href").expect("the device");
+    assert!(
+        admin
+            .get(&link)
+            .await
+            .texts("#history .what")
+            .contains(&"使用記録".to_owned()),
+        "the use is in the device's history"
+    );
     let actions: Vec<String> = app
         .audit_events()
         .await

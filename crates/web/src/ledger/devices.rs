@@ -583,6 +583,7 @@ fn history_rows(events: Vec<mamori_store::audit_log::AuditEvent>) -> Vec<History
                     "device.update" if detail.get("import").is_some() => "取り込みで変更",
                     "device.update" => "変更",
                     "device.dispose" => "廃棄",
+                    "device.use" => "使用記録",
                     _ => "その他",
                 },
                 changes,
