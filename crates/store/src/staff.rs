@@ -88,6 +88,74 @@ async fn open_tasks(
     Ok(result.rows_affected())
 }
 
+async fn insert_staff(
+    connection: &mut AnyConnection,
+    institution_id: i64,
+    staff: &NewStaff,
+    now: jiff::Timestamp,
+) -> Result<i64, Error> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO staff (institution_id, name, job, department, joined_on, left_on, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+    )
+    .bind(institution_id)
+    .bind(staff.name.as_str())
+    .bind(staff.job.code())
+    .bind(staff.department.as_str())
+    .bind(staff.joined_on.map(|d| d.to_string()))
+    .bind(staff.left_on.map(|d| d.to_string()))
+    .bind(to_micros(now))
+    .fetch_one(&mut *connection)
+    .await?)
+}
+
+/// Changes a member of staff in `connection`'s transaction and opens the
+/// deletion tasks a 退職日 calls for; returns the event describing it.
+async fn change_staff<P>(
+    connection: &mut AnyConnection,
+    grant: &Grant<P>,
+    id: i64,
+    staff: &NewStaff,
+    now: jiff::Timestamp,
+) -> Result<(NewAuditEvent, u64), Error> {
+    let institution_id = grant.institution_id().get();
+    let before = sqlx::query(
+        "SELECT id, name, job, department, joined_on, left_on FROM staff WHERE id = $1 AND institution_id = $2",
+    )
+    .bind(id)
+    .bind(institution_id)
+    .fetch_optional(&mut *connection)
+    .await?
+    .ok_or(Error::NotFound)
+    .and_then(|row| staff_from_row(&row))?;
+    let result = sqlx::query(
+        "UPDATE staff SET name = $3, job = $4, department = $5, joined_on = $6, left_on = $7, updated_at = $8
+         WHERE id = $1 AND institution_id = $2",
+    )
+    .bind(id)
+    .bind(institution_id)
+    .bind(staff.name.as_str())
+    .bind(staff.job.code())
+    .bind(staff.department.as_str())
+    .bind(staff.joined_on.map(|d| d.to_string()))
+    .bind(staff.left_on.map(|d| d.to_string()))
+    .bind(to_micros(now))
+    .execute(&mut *connection)
+    .await?;
+    Error::unless_one_row(&result)?;
+    let tasks = match staff.left_on {
+        Some(left_on) => open_tasks(connection, institution_id, id, left_on, now).await?,
+        None => 0,
+    };
+    let event = NewAuditEvent::by(
+        grant,
+        "staff.update",
+        format!("staff:{id}"),
+        json!({ "before": staff_json(&before.staff), "after": staff_json(staff), "deletion_tasks_opened": tasks }),
+    );
+    Ok((event, tasks))
+}
+
 /// Adds a member of staff.
 pub async fn add_staff(
     store: &Store,
@@ -96,19 +164,7 @@ pub async fn add_staff(
     now: jiff::Timestamp,
 ) -> Result<i64, Error> {
     let mut transaction = store.pool().begin().await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO staff (institution_id, name, job, department, joined_on, left_on, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
-    )
-    .bind(grant.institution_id().get())
-    .bind(staff.name.as_str())
-    .bind(staff.job.code())
-    .bind(staff.department.as_str())
-    .bind(staff.joined_on.map(|d| d.to_string()))
-    .bind(staff.left_on.map(|d| d.to_string()))
-    .bind(to_micros(now))
-    .fetch_one(&mut *transaction)
-    .await?;
+    let id = insert_staff(&mut transaction, grant.institution_id().get(), staff, now).await?;
     let event = NewAuditEvent::by(
         grant,
         "staff.create",
@@ -128,44 +184,64 @@ pub async fn update_staff(
     staff: &NewStaff,
     now: jiff::Timestamp,
 ) -> Result<u64, Error> {
-    let institution_id = grant.institution_id().get();
     let mut transaction = store.pool().begin().await?;
-    let before = sqlx::query(
-        "SELECT id, name, job, department, joined_on, left_on FROM staff WHERE id = $1 AND institution_id = $2",
-    )
-    .bind(id)
-    .bind(institution_id)
-    .fetch_optional(&mut *transaction)
-    .await?
-    .ok_or(Error::NotFound)
-    .and_then(|row| staff_from_row(&row))?;
-    let result = sqlx::query(
-        "UPDATE staff SET name = $3, job = $4, department = $5, joined_on = $6, left_on = $7, updated_at = $8
-         WHERE id = $1 AND institution_id = $2",
-    )
-    .bind(id)
-    .bind(institution_id)
-    .bind(staff.name.as_str())
-    .bind(staff.job.code())
-    .bind(staff.department.as_str())
-    .bind(staff.joined_on.map(|d| d.to_string()))
-    .bind(staff.left_on.map(|d| d.to_string()))
-    .bind(to_micros(now))
-    .execute(&mut *transaction)
-    .await?;
-    Error::unless_one_row(&result)?;
-    let tasks = match staff.left_on {
-        Some(left_on) => open_tasks(&mut transaction, institution_id, id, left_on, now).await?,
-        None => 0,
-    };
-    let event = NewAuditEvent::by(
-        grant,
-        "staff.update",
-        format!("staff:{id}"),
-        json!({ "before": staff_json(&before.staff), "after": staff_json(staff), "deletion_tasks_opened": tasks }),
-    );
+    let (event, tasks) = change_staff(&mut transaction, grant, id, staff, now).await?;
     audit_log::commit_with(transaction, &event, now).await?;
     Ok(tasks)
+}
+
+/// Applies checked staff rows in one transaction: all or none.
+pub async fn apply_staff_import(
+    store: &Store,
+    grant: &Grant<permissions::EditLedger>,
+    import: &crate::device::PendingImport,
+    rows: &[mamori_domain::ledger::StaffImportRow],
+    now: jiff::Timestamp,
+) -> Result<crate::device::ImportCounts, Error> {
+    use mamori_domain::ledger::RowChange;
+    let institution_id = grant.institution_id().get();
+    let mut transaction = store.pool().begin().await?;
+    crate::device::mark_applied(&mut transaction, grant, import.id, now).await?;
+    let mut counts = crate::device::ImportCounts::default();
+    let mut events = Vec::new();
+    for row in rows {
+        match (&row.change, row.id) {
+            (RowChange::Unchanged, _) => counts.unchanged += 1,
+            (RowChange::Changed(_), Some(id)) => {
+                counts.changed += 1;
+                events.push(
+                    change_staff(&mut transaction, grant, id, &row.staff, now)
+                        .await?
+                        .0,
+                );
+            }
+            _ => {
+                counts.added += 1;
+                let id = insert_staff(&mut transaction, institution_id, &row.staff, now).await?;
+                events.push(NewAuditEvent::by(
+                    grant,
+                    "staff.create",
+                    format!("staff:{id}"),
+                    json!({ "after": staff_json(&row.staff), "import": import.id }),
+                ));
+            }
+        }
+    }
+    events.push(NewAuditEvent::by(
+        grant,
+        "staff.import",
+        format!("device_import:{}", import.id),
+        json!({
+            "file": import.file_name,
+            "sha256": import.sha256,
+            "added": counts.added,
+            "changed": counts.changed,
+            "unchanged": counts.unchanged,
+        }),
+    ));
+    audit_log::append_many(&mut transaction, &events, now).await?;
+    transaction.commit().await?;
+    Ok(counts)
 }
 
 /// The institution's staff by name.

@@ -356,6 +356,23 @@ pub const ROUTES: &[RouteInfo] = &[
     route("POST", "/ledger/staff", Some(Permission::EditLedger)),
     route(
         "GET",
+        "/ledger/staff/export.csv",
+        Some(Permission::ViewLedger),
+    ),
+    route(
+        "GET",
+        "/ledger/staff/export.xlsx",
+        Some(Permission::ViewLedger),
+    ),
+    route("GET", "/ledger/staff/import", Some(Permission::EditLedger)),
+    route("POST", "/ledger/staff/import", Some(Permission::EditLedger)),
+    route(
+        "POST",
+        "/ledger/staff/import/{id}/apply",
+        Some(Permission::EditLedger),
+    ),
+    route(
+        "GET",
         "/ledger/staff/{id}/edit",
         Some(Permission::EditLedger),
     ),

@@ -1520,3 +1520,106 @@ async fn accounts_import_from_shift_jis_with_owners_by_name_and_exports_import_b
         );
     }
 }
+
+#[tokio::test]
+async fn staff_import_by_name_records_leavers_and_exports_import_back_unchanged() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let upload_staff = |name: &'static str, bytes: Vec<u8>| {
+        let admin = &admin;
+        async move {
+            admin
+                .upload(
+                    "/ledger/staff/import",
+                    "/ledger/staff/import",
+                    &[],
+                    &[("file", name, bytes)],
+                )
+                .await
+        }
+    };
+    let first = shift_jis(
+        "氏名,職種,部署,入職日\r\n田中 花子,看護師,外来,令和5年4月1日\r\n鈴木 一郎,医療事務,受付,2024-04-01\r\n",
+    );
+    let preview = upload_staff("staff.csv", first).await;
+    assert_eq!(
+        preview.status,
+        StatusCode::OK,
+        "{:?}",
+        preview.texts("#import-errors li")
+    );
+    let action = preview
+        .attribute("#import-preview form", "action")
+        .expect("an apply form");
+    let result = admin.submit("/ledger/staff", &action, &[]).await;
+    assert!(
+        result.text("#import-result").contains("追加 2 件"),
+        "{}",
+        result.body
+    );
+
+    // 鈴木 has an account; a file that records his 退職日 opens its deletion task.
+    let page = admin.get("/ledger/accounts").await;
+    let suzuki = page
+        .html()
+        .select(&scraper::Selector::parse("#staff_id option").expect("selector"))
+        .find(|option| option.text().collect::<String>().contains("鈴木"))
+        .and_then(|option| option.value().attr("value").map(str::to_owned))
+        .expect("鈴木 in the owner list");
+    let added = admin
+        .submit(
+            "/ledger/accounts",
+            "/ledger/accounts",
+            &[
+                ("system", "レセコン".into()),
+                ("login", "suzuki".into()),
+                ("staff_id", suzuki),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let leaving = "氏名,退職日\r\n鈴木 一郎,2026-10-31\r\n"
+        .as_bytes()
+        .to_vec();
+    let preview = upload_staff("leaving.csv", leaving).await;
+    assert!(
+        preview.text("#preview-rows").contains("変更（退職日）"),
+        "{}",
+        preview.text("#preview-rows")
+    );
+    let action = preview
+        .attribute("#import-preview form", "action")
+        .expect("an apply form");
+    admin.submit("/ledger/staff", &action, &[]).await;
+    assert_eq!(admin.get("/ledger/accounts").await.text("#task-count"), "1");
+
+    let bad = upload_staff(
+        "bad.csv",
+        "氏名,職種\r\n山田 太郎,魔法使い\r\n".as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.texts("#import-errors li")
+            .join("")
+            .contains("2行目 職種"),
+        "{:?}",
+        bad.texts("#import-errors li")
+    );
+
+    for (path, name) in [
+        ("/ledger/staff/export.csv", "a.csv"),
+        ("/ledger/staff/export.csv?encoding=sjis", "b.csv"),
+        ("/ledger/staff/export.xlsx", "c.xlsx"),
+    ] {
+        let (status, _, bytes) = admin.get_bytes(path).await;
+        assert_eq!(status, StatusCode::OK);
+        let preview = upload_staff(name, bytes).await;
+        assert!(
+            preview.text("#preview-counts").contains("変更なし 2 件"),
+            "{path}: {} {:?}",
+            preview.text("#preview-counts"),
+            preview.texts("#import-errors li")
+        );
+    }
+}

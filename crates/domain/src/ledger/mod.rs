@@ -48,6 +48,7 @@ pub mod facts;
 pub mod import;
 pub mod network;
 pub mod people;
+pub mod staff_import;
 pub mod table;
 pub mod usage;
 
@@ -75,6 +76,9 @@ pub use network::{Diagram, NewLink, NewSegment, SegmentKind, lay_out, parse_segm
 pub use people::{
     AccessLevel, AccountFlag, InfoCategory, Job, NewAccount, NewStaff, RawAccount, UNUSED_DAYS,
     account_flags, parse_account, parse_staff, parse_unused_days,
+};
+pub use staff_import::{
+    STAFF_COLUMNS, StaffImportRow, check_staff_import, staff_headers, staff_row,
 };
 pub use table::{
     MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, Table, TableError, TextEncoding, read_table, write_csv,

@@ -14,8 +14,8 @@ use mamori_domain::institution::{Grant, permissions};
 use mamori_domain::ledger::{
     ACCOUNT_COLUMNS, AccountImportRow, Column, DEVICE_COLUMNS, Existing, ExistingAccount,
     HeaderProblem, ImportProblems, ImportRow, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, RowChange,
-    RowProblem, TableError, account_row, check_account_import, check_device_import, device_row,
-    read_table,
+    RowProblem, STAFF_COLUMNS, StaffImportRow, TableError, account_row, check_account_import,
+    check_device_import, check_staff_import, device_row, read_table, staff_row,
 };
 use mamori_store::device::{ImportCounts, PendingImport};
 use sha2::{Digest, Sha256};
@@ -40,6 +40,8 @@ pub(super) enum Ledger {
     Devices,
     /// アカウント台帳.
     Accounts,
+    /// 職員台帳.
+    Staff,
 }
 
 impl Ledger {
@@ -48,6 +50,7 @@ impl Ledger {
         match self {
             Self::Devices => "devices",
             Self::Accounts => "accounts",
+            Self::Staff => "staff",
         }
     }
 
@@ -55,6 +58,7 @@ impl Ledger {
         match self {
             Self::Devices => "/ledger/devices",
             Self::Accounts => "/ledger/accounts",
+            Self::Staff => "/ledger/staff",
         }
     }
 
@@ -62,13 +66,14 @@ impl Ledger {
         match self {
             Self::Devices => "使用機器一覧表",
             Self::Accounts => "アカウント台帳",
+            Self::Staff => "職員台帳",
         }
     }
 
     fn unit(self) -> &'static str {
         match self {
             Self::Devices => "台",
-            Self::Accounts => "件",
+            Self::Accounts | Self::Staff => "件",
         }
     }
 
@@ -76,6 +81,7 @@ impl Ledger {
         match self {
             Self::Devices => &DEVICE_COLUMNS,
             Self::Accounts => &ACCOUNT_COLUMNS,
+            Self::Staff => &STAFF_COLUMNS,
         }
     }
 
@@ -83,6 +89,7 @@ impl Ledger {
         match self {
             Self::Devices => "管理番号",
             Self::Accounts => "システムとアカウント",
+            Self::Staff => "氏名",
         }
     }
 
@@ -94,6 +101,7 @@ impl Ledger {
             Self::Accounts => {
                 "削除済みのアカウントです（削除したアカウントは取り込みで変更できません）。"
             }
+            Self::Staff => "この記録は取り込みで変更できません。",
         }
     }
 
@@ -102,6 +110,9 @@ impl Ledger {
             Self::Devices => "管理番号が台帳にある機器は更新し、ない機器は追加します。",
             Self::Accounts => {
                 "システムとアカウントの組が台帳にあれば更新し、なければ追加します。利用者は職員台帳の氏名で書いてください。"
+            }
+            Self::Staff => {
+                "氏名が台帳にある職員は更新し、ない職員は追加します。退職日を入れると、その人のアカウントに削除の作業が作られます。"
             }
         }
     }
@@ -247,6 +258,7 @@ fn problem_messages(chrome: &Chrome, ledger: Ledger, problems: &ImportProblems) 
 enum Checked {
     Devices(Vec<ImportRow>),
     Accounts(Vec<AccountImportRow>),
+    Staff(Vec<StaffImportRow>),
 }
 
 impl Checked {
@@ -274,6 +286,17 @@ impl Checked {
                         } else {
                             String::new()
                         },
+                        &row.change,
+                    )
+                })
+                .collect(),
+            Self::Staff(rows) => rows
+                .iter()
+                .map(|row| {
+                    (
+                        row.row,
+                        row.staff.name.clone(),
+                        row.staff.job.name_ja().to_owned(),
                         &row.change,
                     )
                 })
@@ -356,6 +379,19 @@ async fn check(
                 today,
             )
             .map(Checked::Accounts)
+        }
+        Ledger::Staff => {
+            let mut by_name: HashMap<String, Vec<(i64, Vec<String>)>> = HashMap::new();
+            for staff in mamori_store::staff::list_staff(&state.store, grant).await? {
+                by_name
+                    .entry(staff.staff.name.clone())
+                    .or_default()
+                    .push((staff.id, staff_row(&staff.staff)));
+            }
+            check_staff_import(&table, |name| {
+                by_name.get(name).cloned().unwrap_or_default()
+            })
+            .map(Checked::Staff)
         }
     };
     Ok(checked.map_err(|problems| problem_messages(chrome, ledger, &problems)))
@@ -483,6 +519,9 @@ async fn write(
         Checked::Accounts(rows) => {
             mamori_store::staff::apply_account_import(&state.store, grant, pending, rows, now).await
         }
+        Checked::Staff(rows) => {
+            mamori_store::staff::apply_staff_import(&state.store, grant, pending, rows, now).await
+        }
     }
 }
 
@@ -547,4 +586,33 @@ pub(super) async fn account_apply(
     CsrfForm(_): CsrfForm<crate::checklist::Empty>,
 ) -> Result<Response, AppError> {
     apply_file(&state, &chrome, &authorized, Ledger::Accounts, id).await
+}
+
+/// `GET /ledger/staff/import`.
+pub(super) async fn staff_form(
+    chrome: Chrome,
+    _authorized: Authorized<permissions::EditLedger>,
+) -> Result<Response, AppError> {
+    show_form(&chrome, Ledger::Staff).await
+}
+
+/// `POST /ledger/staff/import`.
+pub(super) async fn staff_upload(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::EditLedger>,
+    form: CsrfMultipart,
+) -> Result<Response, AppError> {
+    receive(&state, &chrome, &authorized, Ledger::Staff, &form).await
+}
+
+/// `POST /ledger/staff/import/{id}/apply`.
+pub(super) async fn staff_apply(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    IdPath(id): IdPath,
+    authorized: Authorized<permissions::EditLedger>,
+    CsrfForm(_): CsrfForm<crate::checklist::Empty>,
+) -> Result<Response, AppError> {
+    apply_file(&state, &chrome, &authorized, Ledger::Staff, id).await
 }

@@ -58,6 +58,15 @@ pub(crate) fn router() -> Router<AppState> {
             "/ledger/staff",
             get(staff::list_staff).post(staff::add_staff),
         )
+        .route("/ledger/staff/export.csv", get(staff::export_staff_csv))
+        .route("/ledger/staff/export.xlsx", get(staff::export_staff_xlsx))
+        .route(
+            "/ledger/staff/import",
+            get(import::staff_form)
+                .post(import::staff_upload)
+                .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
+        )
+        .route("/ledger/staff/import/{id}/apply", post(import::staff_apply))
         .route(
             "/ledger/staff/{id}/edit",
             get(staff::edit_staff_form).post(staff::update_staff),

@@ -825,3 +825,84 @@ pub(super) async fn export_accounts_xlsx(
         bytes,
     ))
 }
+
+/// The staff as export rows.
+async fn staff_export_rows(
+    state: &AppState,
+    grant: &mamori_domain::institution::Grant<permissions::ViewLedger>,
+) -> Result<Vec<Vec<String>>, AppError> {
+    Ok(mamori_store::staff::list_staff(&state.store, grant)
+        .await?
+        .iter()
+        .map(|staff| mamori_domain::ledger::staff_row(&staff.staff))
+        .collect())
+}
+
+/// `GET /ledger/staff/export.csv[?encoding=sjis]`.
+pub(super) async fn export_staff_csv(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ViewLedger>,
+    axum::extract::Query(query): axum::extract::Query<ExportQuery>,
+) -> Result<Response, AppError> {
+    use mamori_domain::ledger::{TextEncoding, staff_headers, write_csv};
+    let rows = staff_export_rows(&state, &authorized.grant).await?;
+    let (encoding, label, content_type) = match query.encoding.as_str() {
+        "sjis" | "shift_jis" | "cp932" => (
+            TextEncoding::ShiftJis,
+            "staff-csv-shift_jis",
+            "text/csv; charset=Shift_JIS",
+        ),
+        _ => (
+            TextEncoding::Utf8,
+            "staff-csv-utf8",
+            "text/csv; charset=UTF-8",
+        ),
+    };
+    let bytes = write_csv(&staff_headers(), &rows, encoding).map_err(|reason| {
+        AppError::bad_request(
+            chrome.locale,
+            format!("Shift_JIS で書き出せない文字があります（{reason}）。UTF-8 の CSV か Excel 形式で出力してください。"),
+        )
+    })?;
+    mamori_store::device::record_export(
+        &state.store,
+        &authorized.grant,
+        label,
+        rows.len(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(super::devices::download(
+        "staff",
+        "職員台帳",
+        "csv",
+        content_type,
+        bytes,
+    ))
+}
+
+/// `GET /ledger/staff/export.xlsx`.
+pub(super) async fn export_staff_xlsx(
+    State(state): State<AppState>,
+    authorized: Authorized<permissions::ViewLedger>,
+) -> Result<Response, AppError> {
+    let rows = staff_export_rows(&state, &authorized.grant).await?;
+    let bytes = mamori_docs::table_xlsx("職員台帳", &mamori_domain::ledger::staff_headers(), &rows)
+        .map_err(|error| AppError::Unexpected(error.to_string()))?;
+    mamori_store::device::record_export(
+        &state.store,
+        &authorized.grant,
+        "staff-xlsx",
+        rows.len(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(super::devices::download(
+        "staff",
+        "職員台帳",
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    ))
+}
