@@ -184,3 +184,67 @@ pub async fn last_review<P: permissions::ReadsLedger>(
     })
     .transpose()
 }
+
+/// Removes a segment and the links that touch it (devices keep their
+/// ネットワークセグメント text and fall into the diagram's 未設定 lane).
+pub async fn remove_segment(
+    store: &Store,
+    grant: &Grant<permissions::EditLedger>,
+    id: i64,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    let institution_id = grant.institution_id().get();
+    let mut transaction = store.pool().begin().await?;
+    let name: String = sqlx::query_scalar(
+        "SELECT name FROM network_segments WHERE id = $1 AND institution_id = $2",
+    )
+    .bind(id)
+    .bind(institution_id)
+    .fetch_optional(&mut *transaction)
+    .await?
+    .ok_or(Error::NotFound)?;
+    let links = sqlx::query(
+        "DELETE FROM network_links WHERE institution_id = $1 AND (from_segment = $2 OR to_segment = $2)",
+    )
+    .bind(institution_id)
+    .bind(id)
+    .execute(&mut *transaction)
+    .await?
+    .rows_affected();
+    let result = sqlx::query("DELETE FROM network_segments WHERE id = $1 AND institution_id = $2")
+        .bind(id)
+        .bind(institution_id)
+        .execute(&mut *transaction)
+        .await?;
+    Error::unless_one_row(&result)?;
+    let event = NewAuditEvent::by(
+        grant,
+        "network.segment_remove",
+        format!("network_segment:{id}"),
+        json!({ "before": { "名称": name }, "links_removed": links }),
+    );
+    audit_log::commit_with(transaction, &event, now).await
+}
+
+/// Removes a link.
+pub async fn remove_link(
+    store: &Store,
+    grant: &Grant<permissions::EditLedger>,
+    id: i64,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    let mut transaction = store.pool().begin().await?;
+    let result = sqlx::query("DELETE FROM network_links WHERE id = $1 AND institution_id = $2")
+        .bind(id)
+        .bind(grant.institution_id().get())
+        .execute(&mut *transaction)
+        .await?;
+    Error::unless_one_row(&result)?;
+    let event = NewAuditEvent::by(
+        grant,
+        "network.link_remove",
+        format!("network_link:{id}"),
+        json!({}),
+    );
+    audit_log::commit_with(transaction, &event, now).await
+}

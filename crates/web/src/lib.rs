@@ -454,6 +454,16 @@ pub const ROUTES: &[RouteInfo] = &[
         "/ledger/network/review",
         Some(Permission::EditLedger),
     ),
+    route(
+        "POST",
+        "/ledger/network/segments/{id}/remove",
+        Some(Permission::EditLedger),
+    ),
+    route(
+        "POST",
+        "/ledger/network/links/{id}/remove",
+        Some(Permission::EditLedger),
+    ),
     route("GET", "/carry-outs", Some(Permission::ViewCarryOuts)),
     route("GET", "/carry-outs/new", Some(Permission::RequestCarryOut)),
     route("POST", "/carry-outs/new", Some(Permission::RequestCarryOut)),

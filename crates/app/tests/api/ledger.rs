@@ -1414,6 +1414,27 @@ async fn the_network_diagram_draws_segments_devices_and_links_and_records_its_re
             .iter()
             .any(|e| e.action == "network.review")
     );
+
+    // Removing a segment removes its links; its devices fall into 未設定.
+    let remove = page
+        .html()
+        .select(&scraper::Selector::parse("#segments tr.segment").expect("selector"))
+        .find(|row| row.text().collect::<String>().contains("電子カルテLAN"))
+        .and_then(|row| {
+            row.select(&scraper::Selector::parse("form").expect("selector"))
+                .next()
+                .and_then(|form| form.value().attr("action").map(str::to_owned))
+        })
+        .expect("a remove form");
+    let removed = admin.submit("/ledger/network", &remove, &[]).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    let after = admin.get("/ledger/network").await;
+    assert!(
+        after.texts("#links tr.link-row").is_empty(),
+        "its link went with it"
+    );
+    let svg = String::from_utf8(admin.get_bytes("/ledger/network.svg").await.2).expect("UTF-8");
+    assert!(svg.contains("セグメント未設定") && svg.contains("PC-001"));
 }
 
 #[tokio::test]

@@ -113,6 +113,14 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/ledger/network/segments", post(network::add_segment))
         .route("/ledger/network/links", post(network::add_link))
         .route("/ledger/network/review", post(network::review))
+        .route(
+            "/ledger/network/segments/{id}/remove",
+            post(network::remove_segment),
+        )
+        .route(
+            "/ledger/network/links/{id}/remove",
+            post(network::remove_link),
+        )
         .route("/carry-outs", get(carry_outs::list))
         .route(
             "/carry-outs/new",

@@ -33,7 +33,7 @@ struct NetworkPage {
     drawing: Drawing,
     segments: Vec<(i64, String, &'static str, String)>,
     kinds: Vec<(&'static str, &'static str)>,
-    links: Vec<(String, String, String)>,
+    links: Vec<(i64, String, String, String)>,
     can_edit: bool,
     review_due: bool,
     errors: Vec<String>,
@@ -94,8 +94,9 @@ async fn page(
     let links = mamori_store::network::links(&state.store, &authorized.grant)
         .await?
         .into_iter()
-        .map(|(_, link)| {
+        .map(|(id, link)| {
             (
+                id,
                 name_of(link.from),
                 name_of(link.to),
                 link.via.unwrap_or_default(),
@@ -335,5 +336,29 @@ pub(super) async fn review(
         state.clock.now(),
     )
     .await?;
+    Ok(Redirect::to("/ledger/network").into_response())
+}
+
+/// `POST /ledger/network/segments/{id}/remove`.
+pub(super) async fn remove_segment(
+    State(state): State<AppState>,
+    crate::institution::IdPath(id): crate::institution::IdPath,
+    authorized: Authorized<permissions::EditLedger>,
+    CsrfForm(_): CsrfForm<crate::checklist::Empty>,
+) -> Result<Response, AppError> {
+    mamori_store::network::remove_segment(&state.store, &authorized.grant, id, state.clock.now())
+        .await?;
+    Ok(Redirect::to("/ledger/network").into_response())
+}
+
+/// `POST /ledger/network/links/{id}/remove`.
+pub(super) async fn remove_link(
+    State(state): State<AppState>,
+    crate::institution::IdPath(id): crate::institution::IdPath,
+    authorized: Authorized<permissions::EditLedger>,
+    CsrfForm(_): CsrfForm<crate::checklist::Empty>,
+) -> Result<Response, AppError> {
+    mamori_store::network::remove_link(&state.store, &authorized.grant, id, state.clock.now())
+        .await?;
     Ok(Redirect::to("/ledger/network").into_response())
 }
