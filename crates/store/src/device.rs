@@ -727,10 +727,11 @@ pub async fn apply_import(
     Ok(counts)
 }
 
-/// Records that the ledger was exported or printed.
+/// Records that a ledger (`devices`, `accounts`, `staff`) was exported.
 pub async fn record_export<P: permissions::ReadsLedger>(
     store: &Store,
     grant: &Grant<P>,
+    ledger: &str,
     format: &str,
     rows: usize,
     now: jiff::Timestamp,
@@ -738,8 +739,8 @@ pub async fn record_export<P: permissions::ReadsLedger>(
     let transaction = store.pool().begin().await?;
     let event = NewAuditEvent::by(
         grant,
-        "device.export",
-        "devices".to_owned(),
+        "ledger.export",
+        ledger.to_owned(),
         json!({ "format": format, "rows": rows }),
     );
     audit_log::commit_with(transaction, &event, now).await

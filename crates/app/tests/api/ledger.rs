@@ -365,7 +365,7 @@ async fn a_shift_jis_csv_is_previewed_then_imported_and_every_export_imports_bac
         .audit_events()
         .await
         .iter()
-        .filter(|e| e.action == "device.export")
+        .filter(|e| e.action == "ledger.export" && e.target == "devices")
         .count();
     assert_eq!(exports, 3, "every export is audited");
 

@@ -889,6 +889,7 @@ pub(super) async fn export_csv(
     mamori_store::device::record_export(
         &state.store,
         &authorized.grant,
+        "devices",
         label,
         rows.len(),
         state.clock.now(),
@@ -914,6 +915,7 @@ pub(super) async fn export_xlsx(
     mamori_store::device::record_export(
         &state.store,
         &authorized.grant,
+        "devices",
         "xlsx",
         rows.len(),
         state.clock.now(),

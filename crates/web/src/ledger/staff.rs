@@ -783,6 +783,7 @@ pub(super) async fn export_accounts_csv(
     mamori_store::device::record_export(
         &state.store,
         &authorized.grant,
+        "accounts",
         label,
         rows.len(),
         state.clock.now(),
@@ -812,6 +813,7 @@ pub(super) async fn export_accounts_xlsx(
     mamori_store::device::record_export(
         &state.store,
         &authorized.grant,
+        "accounts",
         "accounts-xlsx",
         rows.len(),
         state.clock.now(),
@@ -868,6 +870,7 @@ pub(super) async fn export_staff_csv(
     mamori_store::device::record_export(
         &state.store,
         &authorized.grant,
+        "staff",
         label,
         rows.len(),
         state.clock.now(),
@@ -893,6 +896,7 @@ pub(super) async fn export_staff_xlsx(
     mamori_store::device::record_export(
         &state.store,
         &authorized.grant,
+        "staff",
         "staff-xlsx",
         rows.len(),
         state.clock.now(),
