@@ -294,8 +294,8 @@ pub async fn step(
     Ok(next)
 }
 
-/// Counts for the dashboard: requests waiting for a decision, and requests out
-/// past their return date (as of `today`).
+/// Counts for the dashboard: requests of others waiting for a decision (nobody
+/// approves their own), and requests out past their return date (as of `today`).
 pub async fn counts(
     store: &Store,
     grant: &Grant<permissions::ViewCarryOuts>,
@@ -303,7 +303,7 @@ pub async fn counts(
 ) -> Result<(i64, i64), Error> {
     let row = sqlx::query(
         "SELECT
-            COALESCE(SUM(CASE WHEN status = 'requested' THEN 1 ELSE 0 END), 0),
+            COALESCE(SUM(CASE WHEN status = 'requested' AND requested_by <> $3 THEN 1 ELSE 0 END), 0),
             COALESCE(SUM(CASE WHEN status IN ('approved', 'taken') AND return_by < $4 THEN 1 ELSE 0 END), 0)
          FROM carry_outs WHERE institution_id = $1 AND ($2 = 1 OR requested_by = $3)",
     )

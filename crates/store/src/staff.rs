@@ -143,9 +143,31 @@ async fn change_staff<P>(
     .execute(&mut *connection)
     .await?;
     Error::unless_one_row(&result)?;
+    // Open tasks follow the 退職日: moved with it, dropped when it is cleared.
+    let open_of_this_person = "account_id IN (SELECT id FROM system_accounts
+             WHERE institution_id = $1 AND staff_id = $2) AND institution_id = $1 AND done_at IS NULL";
     let tasks = match staff.left_on {
-        Some(left_on) => open_tasks(connection, institution_id, id, left_on, now).await?,
-        None => 0,
+        Some(left_on) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE account_tasks SET due_on = $3 WHERE {open_of_this_person}"
+            )))
+            .bind(institution_id)
+            .bind(id)
+            .bind(left_on.to_string())
+            .execute(&mut *connection)
+            .await?;
+            open_tasks(connection, institution_id, id, left_on, now).await?
+        }
+        None => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM account_tasks WHERE {open_of_this_person}"
+            )))
+            .bind(institution_id)
+            .bind(id)
+            .execute(&mut *connection)
+            .await?;
+            0
+        }
     };
     let event = NewAuditEvent::by(
         grant,
@@ -433,10 +455,18 @@ pub async fn access_rules<P: permissions::ReadsLedger>(
     store: &Store,
     grant: &Grant<P>,
 ) -> Result<Vec<(Job, InfoCategory, AccessLevel)>, Error> {
+    let mut connection = store.pool().acquire().await?;
+    rules_in(&mut connection, grant.institution_id().get()).await
+}
+
+async fn rules_in(
+    connection: &mut AnyConnection,
+    institution_id: i64,
+) -> Result<Vec<(Job, InfoCategory, AccessLevel)>, Error> {
     let rows =
         sqlx::query("SELECT job, category, level FROM access_rules WHERE institution_id = $1")
-            .bind(grant.institution_id().get())
-            .fetch_all(store.pool())
+            .bind(institution_id)
+            .fetch_all(&mut *connection)
             .await?;
     rows.iter()
         .map(|row| {
@@ -457,9 +487,9 @@ pub async fn set_access_rules(
     rules: &[(Job, InfoCategory, AccessLevel)],
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let before = access_rules(store, grant).await?;
     let institution_id = grant.institution_id().get();
     let mut transaction = store.pool().begin().await?;
+    let before = rules_in(&mut transaction, institution_id).await?;
     sqlx::query("DELETE FROM access_rules WHERE institution_id = $1")
         .bind(institution_id)
         .execute(&mut *transaction)
@@ -548,14 +578,14 @@ pub async fn last_inventory<P: permissions::ReadsLedger>(
     .transpose()
 }
 
-/// Open deletion tasks, and how many of them are past due as of `today`.
+/// Open deletion tasks, and how many of them are due (the owner has left) as of `today`.
 pub async fn open_task_counts<P: permissions::ReadsLedger>(
     store: &Store,
     grant: &Grant<P>,
     today: civil::Date,
 ) -> Result<(i64, i64), Error> {
     let row = sqlx::query(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN due_on < $2 THEN 1 ELSE 0 END), 0)
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN due_on <= $2 THEN 1 ELSE 0 END), 0)
          FROM account_tasks WHERE institution_id = $1 AND done_at IS NULL",
     )
     .bind(grant.institution_id().get())
@@ -635,6 +665,14 @@ pub async fn apply_account_import(
                 .fetch_optional(&mut *transaction)
                 .await?
                 .ok_or(Error::Conflict("login"))?;
+                // A task belongs to the old owner's leaving; the new owner's opens below.
+                sqlx::query(
+                    "DELETE FROM account_tasks WHERE account_id = $1 AND institution_id = $2 AND done_at IS NULL",
+                )
+                .bind(id)
+                .bind(institution_id)
+                .execute(&mut *transaction)
+                .await?;
                 events.push(NewAuditEvent::by(
                     grant,
                     "account.update",

@@ -156,6 +156,8 @@ messages! {
     field_date: "日付", "Date";
     field_segment_name: "セグメント名", "Segment name";
     field_unused_days: "未使用とみなす日数", "Days before an account counts as unused";
+    field_shared: "共用", "Shared";
+    field_admin: "管理者権限", "Administrator rights";
     field_segment_kind: "セグメントの種類", "Segment kind";
     field_used_on: "使用年月日", "Day of use";
     field_start_time: "開始時間", "Start";
@@ -429,6 +431,8 @@ fn field_label(field: &str, t: &Messages) -> &'static str {
         "date" => t.field_date,
         "segment_name" => t.field_segment_name,
         "unused_days" => t.field_unused_days,
+        "shared" => t.field_shared,
+        "admin" => t.field_admin,
         "segment_kind" => t.field_segment_kind,
         "used_on" => t.field_used_on,
         "start_time" => t.field_start_time,

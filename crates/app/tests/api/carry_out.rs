@@ -251,9 +251,26 @@ async fn a_request_out_past_its_return_is_flagged_and_the_viewer_only_reads() {
     .await
     .expect("stored");
     let request = format!("/carry-outs/{id}");
+    // The 企画管理者's own request is not counted as waiting for their decision.
+    let own = planner
+        .submit(
+            "/carry-outs/new",
+            "/carry-outs/new",
+            &request_fields("自分のノートPC"),
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::SEE_OTHER);
     assert_eq!(
         step(&planner, &request, "approve", true).await.status,
         StatusCode::SEE_OTHER
+    );
+    // Only the planner's own request is left: nothing waits for their decision.
+    assert!(
+        !planner
+            .get("/dashboard")
+            .await
+            .body
+            .contains("承認を待っている")
     );
     assert_eq!(
         step(&nurse, &request, "take", false).await.status,

@@ -1644,3 +1644,101 @@ async fn staff_import_by_name_records_leavers_and_exports_import_back_unchanged(
         );
     }
 }
+
+#[tokio::test]
+async fn a_deletion_task_follows_the_leaving_day_and_goes_when_it_is_cleared() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(mamori_web::tokyo())
+        .date();
+    let in_a_month = today
+        .checked_add(jiff::Span::new().days(30))
+        .expect("a date");
+    let added = admin
+        .submit(
+            "/ledger/staff",
+            "/ledger/staff",
+            &[("name", "山本 次郎".into()), ("job", "doctor".into())],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let edit = admin
+        .get("/ledger/staff")
+        .await
+        .attribute("#staff a", "href")
+        .expect("an edit link");
+    let id = edit
+        .trim_start_matches("/ledger/staff/")
+        .trim_end_matches("/edit")
+        .to_owned();
+    admin
+        .submit(
+            "/ledger/accounts",
+            "/ledger/accounts",
+            &[
+                ("system", "電子カルテ".into()),
+                ("login", "yamamoto".into()),
+                ("staff_id", id),
+            ],
+        )
+        .await;
+    let leave_on = |day: String| {
+        let admin = &admin;
+        let edit = edit.clone();
+        async move {
+            admin
+                .submit(
+                    &edit,
+                    &edit,
+                    &[
+                        ("name", "山本 次郎".into()),
+                        ("job", "doctor".into()),
+                        ("left_on", day),
+                    ],
+                )
+                .await
+        }
+    };
+    leave_on(today.to_string()).await;
+    assert!(
+        admin
+            .get("/ledger/accounts")
+            .await
+            .text("#accounts")
+            .contains(&today.year().to_string())
+    );
+    // Moved a month on: the task follows, and is not yet due on the dashboard.
+    leave_on(in_a_month.to_string()).await;
+    let accounts = admin.get("/ledger/accounts").await;
+    assert_eq!(accounts.text("#task-count"), "1");
+    assert!(
+        accounts
+            .text("#accounts .task")
+            .contains(&in_a_month.day().to_string()),
+        "{}",
+        accounts.text("#accounts .task")
+    );
+    assert!(
+        !admin
+            .get("/dashboard")
+            .await
+            .body
+            .contains("削除を待っています")
+    );
+    // Cleared: the person stays, and so does the account, with no task.
+    leave_on(String::new()).await;
+    assert_eq!(admin.get("/ledger/accounts").await.text("#task-count"), "0");
+
+    let doubled = admin
+        .submit(
+            "/ledger/access",
+            "/ledger/access",
+            &[
+                ("nurse.results", "read".into()),
+                ("看護師.results", "admin".into()),
+            ],
+        )
+        .await;
+    assert_eq!(doubled.status, StatusCode::BAD_REQUEST);
+}

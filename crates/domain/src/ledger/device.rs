@@ -401,21 +401,25 @@ fn parse_list<T: PartialEq>(
     raw: &str,
     parse: impl Fn(&str) -> Result<T, ParseError>,
 ) -> Result<Vec<T>, ParseError> {
-    let mut values = Vec::new();
-    for part in list_items(raw) {
-        let value = parse(part)?;
-        if !values.contains(&value) {
-            values.push(value);
-        }
-    }
-    if values.len() > MAX_ADDRESSES {
-        return Err(ParseError::new(
+    let too_many = || {
+        ParseError::new(
             field,
             ParseErrorKind::OutOfRange {
                 min: 0,
                 max: MAX_ADDRESSES as i64,
             },
-        ));
+        )
+    };
+    let mut values = Vec::new();
+    for part in list_items(raw) {
+        let value = parse(part)?;
+        if !values.contains(&value) {
+            // Stop at once: a huge cell must not cost quadratic time.
+            if values.len() == MAX_ADDRESSES {
+                return Err(too_many());
+            }
+            values.push(value);
+        }
     }
     Ok(values)
 }
@@ -544,6 +548,22 @@ mod tests {
         )
         .expect_err("refused");
         assert_eq!(future[0].field(), "last_security_update");
+    }
+
+    #[test]
+    fn a_huge_address_list_is_refused_at_the_seventeenth_address() {
+        let many: String = (0..100_000)
+            .map(|n| format!("10.{}.{}.{} ", n / 65536, n / 256 % 256, n % 256))
+            .collect();
+        let errors = parse_device(
+            &RawDevice {
+                ip_addresses: &many,
+                ..minimal()
+            },
+            today(),
+        )
+        .expect_err("refused");
+        assert_eq!(errors[0].field(), "ip_addresses");
     }
 
     #[test]

@@ -12,6 +12,8 @@ use jiff::civil;
 pub const MAX_IMPORT_BYTES: usize = 10 * 1024 * 1024;
 /// The most data rows an import accepts.
 pub const MAX_IMPORT_ROWS: usize = 50_000;
+/// The most columns a sheet may use (the ledgers have at most 21).
+pub const MAX_IMPORT_COLUMNS: usize = 64;
 
 /// Why a file could not be read as a table at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -25,6 +27,9 @@ pub enum TableError {
     /// More data rows than [`MAX_IMPORT_ROWS`].
     #[error("the file has more than {max} rows")]
     TooManyRows { max: usize },
+    /// A cell beyond column [`MAX_IMPORT_COLUMNS`].
+    #[error("the sheet uses more than {max} columns")]
+    TooWide { max: usize },
     /// Neither UTF-8 nor Shift_JIS/CP932 nor UTF-16.
     #[error("row {row}: the text is neither UTF-8 nor Shift_JIS (CP932)")]
     Encoding { row: usize },
@@ -163,23 +168,58 @@ fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
 fn read_xlsx(bytes: &[u8]) -> Result<Table, TableError> {
     let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|error: calamine::XlsxError| TableError::Workbook(error.to_string()))?;
-    let range = workbook
-        .worksheet_range_at(0)
-        .ok_or(TableError::Empty)?
+    let sheet = workbook
+        .sheet_names()
+        .first()
+        .cloned()
+        .ok_or(TableError::Empty)?;
+    // Cell by cell, never as one dense grid: a sheet that names a far cell
+    // (XFD1048576) would otherwise ask for billions of cells at once.
+    let mut reader = workbook
+        .worksheet_cells_reader(&sheet)
         .map_err(|error| TableError::Workbook(error.to_string()))?;
-    let (first_row, first_column) = range.start().unwrap_or((0, 0));
-    let mut records = Vec::new();
-    for (index, cells) in range.rows().enumerate() {
-        let row = first_row as usize + index + 1;
-        let mut texts = Vec::with_capacity(cells.len());
-        for (column, cell) in cells.iter().enumerate() {
-            texts.push(cell_text(cell).map_err(|error| TableError::CellError {
-                row,
-                column: first_column as usize + column + 1,
-                error,
-            })?);
+    let mut by_row: std::collections::BTreeMap<u32, Vec<(u32, Data)>> = Default::default();
+    let mut n_cells = 0usize;
+    while let Some(cell) = reader
+        .next_cell()
+        .map_err(|error| TableError::Workbook(error.to_string()))?
+    {
+        let (row, column) = cell.get_position();
+        let data: Data = cell.get_value().clone().into();
+        if data == Data::Empty {
+            continue;
         }
-        records.push((row, texts));
+        if column as usize >= MAX_IMPORT_COLUMNS {
+            return Err(TableError::TooWide {
+                max: MAX_IMPORT_COLUMNS,
+            });
+        }
+        n_cells += 1;
+        if row as usize > MAX_IMPORT_ROWS + 1
+            || n_cells > (MAX_IMPORT_ROWS + 1) * MAX_IMPORT_COLUMNS
+        {
+            return Err(TableError::TooManyRows {
+                max: MAX_IMPORT_ROWS,
+            });
+        }
+        by_row.entry(row).or_default().push((column, data));
+    }
+    let mut records = Vec::with_capacity(by_row.len());
+    for (row, cells) in by_row {
+        let width = cells
+            .iter()
+            .map(|(column, _)| *column as usize + 1)
+            .max()
+            .unwrap_or(0);
+        let mut texts = vec![String::new(); width];
+        for (column, data) in cells {
+            texts[column as usize] = cell_text(&data).map_err(|error| TableError::CellError {
+                row: row as usize + 1,
+                column: column as usize + 1,
+                error,
+            })?;
+        }
+        records.push((row as usize + 1, texts));
     }
     into_table(records, None)
 }
@@ -353,6 +393,37 @@ mod tests {
         let emoji = vec![vec!["😀".to_owned()]];
         let refused = write_csv(&["備考"], &emoji, TextEncoding::ShiftJis).expect_err("refused");
         assert!(refused.contains('😀'), "{refused}");
+    }
+
+    fn workbook(cells: &[(u32, u16, &str)]) -> Vec<u8> {
+        let mut workbook = rust_xlsxwriter::Workbook::new();
+        let sheet = workbook.add_worksheet();
+        for (row, column, text) in cells {
+            sheet.write_string(*row, *column, *text).expect("a cell");
+        }
+        workbook.save_to_buffer().expect("a workbook")
+    }
+
+    #[test]
+    fn a_workbook_naming_a_far_cell_is_refused_without_building_the_grid() {
+        let wide = workbook(&[(0, 0, "種別"), (1_048_575, 16_383, "x")]);
+        assert_eq!(
+            read_table(&wide),
+            Err(TableError::TooWide {
+                max: MAX_IMPORT_COLUMNS
+            })
+        );
+        let deep = workbook(&[(0, 0, "種別"), (1_000_000, 0, "x")]);
+        assert_eq!(
+            read_table(&deep),
+            Err(TableError::TooManyRows {
+                max: MAX_IMPORT_ROWS
+            })
+        );
+        let sparse = workbook(&[(0, 0, "種別"), (0, 1, "管理番号"), (5, 1, "PC-1")]);
+        let table = read_table(&sparse).expect("a table");
+        assert_eq!(table.rows, vec![vec![String::new(), "PC-1".to_owned()]]);
+        assert_eq!(table.row_numbers, vec![6]);
     }
 
     #[test]

@@ -186,7 +186,7 @@ async fn show(
             Some(grant) => {
                 mamori_store::staff::open_task_counts(&state.store, &grant, today)
                     .await?
-                    .0
+                    .1
             }
             None => 0,
         },

@@ -193,6 +193,9 @@ fn table_message(error: &TableError) -> String {
         TableError::TooLarge { max } => {
             format!("ファイルが大きすぎます（{}MBまで）。", max / (1024 * 1024))
         }
+        TableError::TooWide { max } => {
+            format!("列が多すぎます（{max}列まで）。台帳の列だけのシートにしてください。")
+        }
         TableError::TooManyRows { max } => {
             format!("行が多すぎます（{max}行まで）。ファイルを分けて取り込んでください。")
         }

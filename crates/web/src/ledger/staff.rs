@@ -718,6 +718,15 @@ pub(super) async fn save_access(
         }
     }
     rules.sort();
+    if rules
+        .windows(2)
+        .any(|pair| pair[0].0 == pair[1].0 && pair[0].1 == pair[1].1)
+    {
+        return Err(AppError::bad_request(
+            chrome.locale,
+            "アクセス権限: 同じ職種・情報区分が2回指定されています。何も変更していません。",
+        ));
+    }
     mamori_store::staff::set_access_rules(
         &state.store,
         &authorized.grant,
