@@ -746,16 +746,7 @@ pub async fn record_export<P: permissions::ReadsLedger>(
     audit_log::commit_with(transaction, &event, now).await
 }
 
-/// A recorded review (棚卸) of the device ledger.
-#[derive(Debug, Clone)]
-pub struct Review {
-    /// The day it was checked against reality.
-    pub reviewed_on: civil::Date,
-    /// Who checked.
-    pub reviewed_by: String,
-    /// What they noted.
-    pub note: String,
-}
+pub use crate::review::Review;
 
 /// Records that the device ledger was checked against the devices in place
 /// (棚卸), with the active devices counted at that moment.
@@ -766,31 +757,24 @@ pub async fn record_review(
     note: &str,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
     let active: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM devices WHERE institution_id = $1 AND status <> 'disposed'",
     )
     .bind(grant.institution_id().get())
-    .fetch_one(&mut *transaction)
+    .fetch_one(store.pool())
     .await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO ledger_reviews (institution_id, ledger, reviewed_on, note, reviewed_by, recorded_at)
-         VALUES ($1, 'devices', $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(grant.institution_id().get())
-    .bind(reviewed_on.to_string())
-    .bind(note)
-    .bind(grant.principal().user_id().get())
-    .bind(to_micros(now))
-    .fetch_one(&mut *transaction)
-    .await?;
-    let event = NewAuditEvent::by(
+    let counts = json!({ "台数": active });
+    crate::review::record(
+        store,
         grant,
+        "devices",
         "device.review",
-        format!("ledger_review:{id}"),
-        json!({ "after": { "棚卸日": reviewed_on.to_string(), "メモ": note, "台数": active } }),
-    );
-    audit_log::commit_with(transaction, &event, now).await
+        reviewed_on,
+        note,
+        counts,
+        now,
+    )
+    .await
 }
 
 /// The latest review of the device ledger, if any.
@@ -798,26 +782,7 @@ pub async fn last_review<P: permissions::ReadsLedger>(
     store: &Store,
     grant: &Grant<P>,
 ) -> Result<Option<Review>, Error> {
-    let row = sqlx::query(
-        "SELECT r.reviewed_on, u.display_name, r.note FROM ledger_reviews r
-         JOIN users u ON u.id = r.reviewed_by
-         WHERE r.institution_id = $1 AND r.ledger = 'devices'
-         ORDER BY r.reviewed_on DESC, r.id DESC LIMIT 1",
-    )
-    .bind(grant.institution_id().get())
-    .fetch_optional(store.pool())
-    .await?;
-    row.map(|row| {
-        Ok(Review {
-            reviewed_on: row
-                .try_get::<String, _>(0)?
-                .parse()
-                .map_err(|_| Error::Corrupt("review date"))?,
-            reviewed_by: row.try_get(1)?,
-            note: row.try_get(2)?,
-        })
-    })
-    .transpose()
+    crate::review::last(store, grant, "devices").await
 }
 
 /// When the device ledger last changed (a device added, changed or disposed).

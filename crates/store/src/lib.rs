@@ -20,6 +20,7 @@ mod error;
 pub mod institution;
 pub mod network;
 pub mod people;
+pub mod review;
 pub mod session;
 pub mod staff;
 pub mod testing;

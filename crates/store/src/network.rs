@@ -8,7 +8,7 @@ use serde_json::json;
 use sqlx::Row;
 
 use crate::audit_log::{self, NewAuditEvent};
-use crate::{Error, Store, to_micros};
+use crate::{Error, Store};
 
 /// Every segment with its id, by name.
 pub async fn segments<P: permissions::ReadsLedger>(
@@ -140,25 +140,17 @@ pub async fn record_review(
     note: &str,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO ledger_reviews (institution_id, ledger, reviewed_on, note, reviewed_by, recorded_at)
-         VALUES ($1, 'network', $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(grant.institution_id().get())
-    .bind(reviewed_on.to_string())
-    .bind(note)
-    .bind(grant.principal().user_id().get())
-    .bind(to_micros(now))
-    .fetch_one(&mut *transaction)
-    .await?;
-    let event = NewAuditEvent::by(
+    crate::review::record(
+        store,
         grant,
+        "network",
         "network.review",
-        format!("ledger_review:{id}"),
-        json!({ "after": { "見直し日": reviewed_on.to_string(), "メモ": note } }),
-    );
-    audit_log::commit_with(transaction, &event, now).await
+        reviewed_on,
+        note,
+        json!({}),
+        now,
+    )
+    .await
 }
 
 /// The latest review of the diagram: day and who.
@@ -166,23 +158,9 @@ pub async fn last_review<P: permissions::ReadsLedger>(
     store: &Store,
     grant: &Grant<P>,
 ) -> Result<Option<(civil::Date, String)>, Error> {
-    let row = sqlx::query(
-        "SELECT r.reviewed_on, u.display_name FROM ledger_reviews r JOIN users u ON u.id = r.reviewed_by
-         WHERE r.institution_id = $1 AND r.ledger = 'network'
-         ORDER BY r.reviewed_on DESC, r.id DESC LIMIT 1",
-    )
-    .bind(grant.institution_id().get())
-    .fetch_optional(store.pool())
-    .await?;
-    row.map(|row| {
-        Ok((
-            row.try_get::<String, _>(0)?
-                .parse()
-                .map_err(|_| Error::Corrupt("review date"))?,
-            row.try_get(1)?,
-        ))
-    })
-    .transpose()
+    Ok(crate::review::last(store, grant, "network")
+        .await?
+        .map(|review| (review.reviewed_on, review.reviewed_by)))
 }
 
 /// Removes a segment and the links that touch it (devices keep their

@@ -534,25 +534,17 @@ pub async fn record_inventory(
     counts: serde_json::Value,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO ledger_reviews (institution_id, ledger, reviewed_on, note, reviewed_by, recorded_at)
-         VALUES ($1, 'accounts', $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(grant.institution_id().get())
-    .bind(reviewed_on.to_string())
-    .bind(note)
-    .bind(grant.principal().user_id().get())
-    .bind(to_micros(now))
-    .fetch_one(&mut *transaction)
-    .await?;
-    let event = NewAuditEvent::by(
+    crate::review::record(
+        store,
         grant,
+        "accounts",
         "account.inventory",
-        format!("ledger_review:{id}"),
-        json!({ "after": { "棚卸日": reviewed_on.to_string(), "メモ": note, "集計": counts } }),
-    );
-    audit_log::commit_with(transaction, &event, now).await
+        reviewed_on,
+        note,
+        counts,
+        now,
+    )
+    .await
 }
 
 /// The latest account inventory: day and who signed it off.
@@ -560,22 +552,9 @@ pub async fn last_inventory<P: permissions::ReadsLedger>(
     store: &Store,
     grant: &Grant<P>,
 ) -> Result<Option<(civil::Date, String)>, Error> {
-    let row = sqlx::query(
-        "SELECT r.reviewed_on, u.display_name FROM ledger_reviews r JOIN users u ON u.id = r.reviewed_by
-         WHERE r.institution_id = $1 AND r.ledger = 'accounts'
-         ORDER BY r.reviewed_on DESC, r.id DESC LIMIT 1",
-    )
-    .bind(grant.institution_id().get())
-    .fetch_optional(store.pool())
-    .await?;
-    row.map(|row| {
-        Ok((
-            date(Some(row.try_get(0)?), "inventory date")?
-                .ok_or(Error::Corrupt("inventory date"))?,
-            row.try_get(1)?,
-        ))
-    })
-    .transpose()
+    Ok(crate::review::last(store, grant, "accounts")
+        .await?
+        .map(|review| (review.reviewed_on, review.reviewed_by)))
 }
 
 /// Open deletion tasks, and how many of them are due (the owner has left) as of `today`.

@@ -4,14 +4,13 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_domain::calendar::parse_date_ja;
 use mamori_domain::checklist::accept_upload;
 use mamori_domain::institution::{Grant, Permission, permissions};
 use mamori_domain::ledger::{
-    Antivirus, DeviceKind, DeviceStatus, NewDevice, RawDevice, STALE_UPDATE_DAYS, TextEncoding,
-    device_headers, device_row, parse_device, write_csv,
+    Antivirus, DeviceKind, DeviceStatus, NewDevice, RawDevice, STALE_UPDATE_DAYS, device_headers,
+    device_row, parse_device,
 };
 use mamori_domain::{ParseError, ParseErrorKind};
 use mamori_store::device::{Device, DeviceQuery, NewDisposal};
@@ -810,48 +809,6 @@ pub(super) async fn certificate(
     Ok(crate::checklist::attachment(&name, &content_type, content))
 }
 
-/// Which export: CSV in UTF-8 or Shift_JIS, or .xlsx.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-pub(super) struct ExportQuery {
-    encoding: String,
-}
-
-/// A file to save: an ASCII name (`devices.csv`) and the Japanese one
-/// (`使用機器一覧表.csv`) for browsers that read RFC 5987.
-pub(super) fn download(
-    stem: &str,
-    japanese: &str,
-    extension: &str,
-    content_type: &str,
-    bytes: Vec<u8>,
-) -> Response {
-    let encoded: String = japanese
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    (
-        [
-            (CONTENT_TYPE, content_type.to_owned()),
-            (
-                CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{stem}.{extension}\"; filename*=UTF-8''{encoded}.{extension}"
-                ),
-            ),
-            (CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        bytes,
-    )
-        .into_response()
-}
-
 async fn export_rows(
     state: &AppState,
     grant: &Grant<permissions::ViewLedger>,
@@ -864,68 +821,43 @@ async fn export_rows(
         .collect())
 }
 
+/// The active ledger as a sheet.
+async fn sheet(
+    state: &AppState,
+    grant: &Grant<permissions::ViewLedger>,
+) -> Result<super::export::Sheet, AppError> {
+    Ok(super::export::Sheet {
+        ledger: "devices",
+        japanese: "使用機器一覧表",
+        headers: device_headers(),
+        rows: export_rows(state, grant).await?,
+    })
+}
+
 /// `GET /ledger/devices/export.csv[?encoding=sjis]`: the active ledger as CSV.
 pub(super) async fn export_csv(
     State(state): State<AppState>,
     chrome: Chrome,
     authorized: Authorized<permissions::ViewLedger>,
-    Query(query): Query<ExportQuery>,
+    Query(query): Query<super::export::ExportQuery>,
 ) -> Result<Response, AppError> {
-    let rows = export_rows(&state, &authorized.grant).await?;
-    let (encoding, label, content_type) = match query.encoding.as_str() {
-        "sjis" | "shift_jis" | "cp932" => (
-            TextEncoding::ShiftJis,
-            "csv-shift_jis",
-            "text/csv; charset=Shift_JIS",
-        ),
-        _ => (TextEncoding::Utf8, "csv-utf8", "text/csv; charset=UTF-8"),
-    };
-    let bytes = write_csv(&device_headers(), &rows, encoding).map_err(|reason| {
-        AppError::bad_request(
-            chrome.locale,
-            format!("Shift_JIS で書き出せない文字があります（{reason}）。UTF-8 の CSV か Excel 形式で出力してください。"),
-        )
-    })?;
-    mamori_store::device::record_export(
-        &state.store,
-        &authorized.grant,
-        "devices",
-        label,
-        rows.len(),
-        state.clock.now(),
-    )
-    .await?;
-    Ok(download(
-        "devices",
-        "使用機器一覧表",
-        "csv",
-        content_type,
-        bytes,
-    ))
+    let sheet = sheet(&state, &authorized.grant).await?;
+    super::export::send(&state, &chrome, &authorized.grant, sheet, query.csv()).await
 }
 
 /// `GET /ledger/devices/export.xlsx`: the active ledger as a workbook.
 pub(super) async fn export_xlsx(
     State(state): State<AppState>,
+    chrome: Chrome,
     authorized: Authorized<permissions::ViewLedger>,
 ) -> Result<Response, AppError> {
-    let rows = export_rows(&state, &authorized.grant).await?;
-    let bytes = mamori_docs::table_xlsx("使用機器一覧表", &device_headers(), &rows)
-        .map_err(|error| AppError::Unexpected(error.to_string()))?;
-    mamori_store::device::record_export(
-        &state.store,
+    let sheet = sheet(&state, &authorized.grant).await?;
+    super::export::send(
+        &state,
+        &chrome,
         &authorized.grant,
-        "devices",
-        "xlsx",
-        rows.len(),
-        state.clock.now(),
+        sheet,
+        super::export::Format::Xlsx,
     )
-    .await?;
-    Ok(download(
-        "devices",
-        "使用機器一覧表",
-        "xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        bytes,
-    ))
+    .await
 }

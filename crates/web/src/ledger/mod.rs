@@ -4,6 +4,7 @@
 mod carry_outs;
 mod devices;
 mod evidence;
+mod export;
 mod import;
 mod network;
 mod staff;
@@ -18,6 +19,23 @@ use mamori_domain::ledger::MAX_IMPORT_BYTES;
 use crate::AppState;
 
 pub(crate) use evidence::{LedgerBox, checklist_box};
+
+/// The same signed-in person under a reading permission that every role with
+/// the writing one also holds (a refused form is shown again on the page that
+/// reading permission renders).
+fn viewing<P, Q: mamori_domain::institution::permissions::Marker>(
+    authorized: &crate::auth::Authorized<P>,
+) -> Result<crate::auth::Authorized<Q>, crate::AppError> {
+    authorized
+        .user
+        .principal
+        .grant::<Q>()
+        .map(|grant| crate::auth::Authorized {
+            grant,
+            user: authorized.user.clone(),
+        })
+        .ok_or_else(|| crate::AppError::forbidden(crate::i18n::Locale::Ja))
+}
 
 /// Room for one import file plus the form around it.
 const IMPORT_BODY_LIMIT: usize = MAX_IMPORT_BYTES + 64 * 1024;

@@ -133,20 +133,6 @@ async fn page(
     )
 }
 
-fn viewing(
-    authorized: &Authorized<permissions::EditLedger>,
-) -> Result<Authorized<permissions::ViewLedger>, AppError> {
-    authorized
-        .user
-        .principal
-        .grant::<permissions::ViewLedger>()
-        .map(|grant| Authorized {
-            grant,
-            user: authorized.user.clone(),
-        })
-        .ok_or_else(|| AppError::forbidden(crate::i18n::Locale::Ja))
-}
-
 /// `GET /ledger/network`.
 pub(super) async fn show(
     State(state): State<AppState>,
@@ -213,7 +199,7 @@ pub(super) async fn add_segment(
         }
         Err(errors) => errors.iter().map(|e| describe(e, chrome.locale)).collect(),
     };
-    page(&state, &chrome, &viewing(&authorized)?, errors).await
+    page(&state, &chrome, &super::viewing(&authorized)?, errors).await
 }
 
 /// The link form.
@@ -267,7 +253,7 @@ pub(super) async fn add_link(
         }
         _ => vec!["接続: つなぐ2つのセグメントを選んでください。".to_owned()],
     };
-    page(&state, &chrome, &viewing(&authorized)?, errors).await
+    page(&state, &chrome, &super::viewing(&authorized)?, errors).await
 }
 
 /// The review form.
@@ -296,7 +282,7 @@ pub(super) async fn review(
             return page(
                 &state,
                 &chrome,
-                &viewing(&authorized)?,
+                &super::viewing(&authorized)?,
                 vec![describe(&error, chrome.locale)],
             )
             .await;
@@ -306,7 +292,7 @@ pub(super) async fn review(
             return page(
                 &state,
                 &chrome,
-                &viewing(&authorized)?,
+                &super::viewing(&authorized)?,
                 vec![describe(&error, chrome.locale)],
             )
             .await;
@@ -315,7 +301,7 @@ pub(super) async fn review(
             return page(
                 &state,
                 &chrome,
-                &viewing(&authorized)?,
+                &super::viewing(&authorized)?,
                 vec![describe(&error, chrome.locale)],
             )
             .await;

@@ -156,20 +156,6 @@ pub(super) async fn list_staff(
     .await
 }
 
-fn viewing(
-    authorized: &Authorized<permissions::EditLedger>,
-) -> Result<Authorized<permissions::ViewLedger>, AppError> {
-    authorized
-        .user
-        .principal
-        .grant::<permissions::ViewLedger>()
-        .map(|grant| Authorized {
-            grant,
-            user: authorized.user.clone(),
-        })
-        .ok_or_else(|| AppError::forbidden(crate::i18n::Locale::Ja))
-}
-
 /// `POST /ledger/staff`.
 pub(super) async fn add_staff(
     State(state): State<AppState>,
@@ -199,7 +185,7 @@ pub(super) async fn add_staff(
             staff_page(
                 &state,
                 &chrome,
-                &viewing(&authorized)?,
+                &super::viewing(&authorized)?,
                 form,
                 errors,
                 "/ledger/staff".into(),
@@ -229,7 +215,7 @@ pub(super) async fn edit_staff_form(
     staff_page(
         &state,
         &chrome,
-        &viewing(&authorized)?,
+        &super::viewing(&authorized)?,
         form,
         Vec::new(),
         format!("/ledger/staff/{id}/edit"),
@@ -274,7 +260,7 @@ pub(super) async fn update_staff(
             staff_page(
                 &state,
                 &chrome,
-                &viewing(&authorized)?,
+                &super::viewing(&authorized)?,
                 form,
                 errors,
                 format!("/ledger/staff/{id}/edit"),
@@ -480,7 +466,7 @@ pub(super) async fn add_account(
         last_used_on: &form.last_used_on,
         note: &form.note,
     };
-    let view = viewing(&authorized)?;
+    let view = super::viewing(&authorized)?;
     let account = match parse_account(&raw, state.clock.today()) {
         Ok(account) => account,
         Err(errors) => {
@@ -737,12 +723,12 @@ pub(super) async fn save_access(
     Ok(Redirect::to("/ledger/access").into_response())
 }
 
-/// The active accounts as export rows, with the owner's name.
-async fn account_export_rows(
+/// The active accounts as a sheet, with each owner's name.
+async fn account_sheet(
     state: &AppState,
     grant: &mamori_domain::institution::Grant<permissions::ViewLedger>,
-) -> Result<Vec<Vec<String>>, AppError> {
-    Ok(mamori_store::staff::list_accounts(&state.store, grant)
+) -> Result<super::export::Sheet, AppError> {
+    let rows = mamori_store::staff::list_accounts(&state.store, grant)
         .await?
         .iter()
         .filter(|account| account.deleted_on.is_none())
@@ -752,14 +738,31 @@ async fn account_export_rows(
                 account.owner.as_ref().map(|(name, _)| name.as_str()),
             )
         })
-        .collect())
+        .collect();
+    Ok(super::export::Sheet {
+        ledger: "accounts",
+        japanese: "アカウント台帳",
+        headers: mamori_domain::ledger::account_headers(),
+        rows,
+    })
 }
 
-/// Which CSV encoding an export asks for.
-#[derive(Debug, Default, serde::Deserialize)]
-#[serde(default)]
-pub(super) struct ExportQuery {
-    encoding: String,
+/// The staff as a sheet.
+async fn staff_sheet(
+    state: &AppState,
+    grant: &mamori_domain::institution::Grant<permissions::ViewLedger>,
+) -> Result<super::export::Sheet, AppError> {
+    let rows = mamori_store::staff::list_staff(&state.store, grant)
+        .await?
+        .iter()
+        .map(|staff| mamori_domain::ledger::staff_row(&staff.staff))
+        .collect();
+    Ok(super::export::Sheet {
+        ledger: "staff",
+        japanese: "職員台帳",
+        headers: mamori_domain::ledger::staff_headers(),
+        rows,
+    })
 }
 
 /// `GET /ledger/accounts/export.csv[?encoding=sjis]`.
@@ -767,86 +770,27 @@ pub(super) async fn export_accounts_csv(
     State(state): State<AppState>,
     chrome: Chrome,
     authorized: Authorized<permissions::ViewLedger>,
-    axum::extract::Query(query): axum::extract::Query<ExportQuery>,
+    axum::extract::Query(query): axum::extract::Query<super::export::ExportQuery>,
 ) -> Result<Response, AppError> {
-    use mamori_domain::ledger::{TextEncoding, account_headers, write_csv};
-    let rows = account_export_rows(&state, &authorized.grant).await?;
-    let (encoding, label, content_type) = match query.encoding.as_str() {
-        "sjis" | "shift_jis" | "cp932" => (
-            TextEncoding::ShiftJis,
-            "accounts-csv-shift_jis",
-            "text/csv; charset=Shift_JIS",
-        ),
-        _ => (
-            TextEncoding::Utf8,
-            "accounts-csv-utf8",
-            "text/csv; charset=UTF-8",
-        ),
-    };
-    let bytes = write_csv(&account_headers(), &rows, encoding).map_err(|reason| {
-        AppError::bad_request(
-            chrome.locale,
-            format!("Shift_JIS で書き出せない文字があります（{reason}）。UTF-8 の CSV か Excel 形式で出力してください。"),
-        )
-    })?;
-    mamori_store::device::record_export(
-        &state.store,
-        &authorized.grant,
-        "accounts",
-        label,
-        rows.len(),
-        state.clock.now(),
-    )
-    .await?;
-    Ok(super::devices::download(
-        "accounts",
-        "アカウント台帳",
-        "csv",
-        content_type,
-        bytes,
-    ))
+    let sheet = account_sheet(&state, &authorized.grant).await?;
+    super::export::send(&state, &chrome, &authorized.grant, sheet, query.csv()).await
 }
 
 /// `GET /ledger/accounts/export.xlsx`.
 pub(super) async fn export_accounts_xlsx(
     State(state): State<AppState>,
+    chrome: Chrome,
     authorized: Authorized<permissions::ViewLedger>,
 ) -> Result<Response, AppError> {
-    let rows = account_export_rows(&state, &authorized.grant).await?;
-    let bytes = mamori_docs::table_xlsx(
-        "アカウント台帳",
-        &mamori_domain::ledger::account_headers(),
-        &rows,
-    )
-    .map_err(|error| AppError::Unexpected(error.to_string()))?;
-    mamori_store::device::record_export(
-        &state.store,
+    let sheet = account_sheet(&state, &authorized.grant).await?;
+    super::export::send(
+        &state,
+        &chrome,
         &authorized.grant,
-        "accounts",
-        "accounts-xlsx",
-        rows.len(),
-        state.clock.now(),
+        sheet,
+        super::export::Format::Xlsx,
     )
-    .await?;
-    Ok(super::devices::download(
-        "accounts",
-        "アカウント台帳",
-        "xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        bytes,
-    ))
-}
-
-/// The staff as export rows.
-async fn staff_export_rows(
-    state: &AppState,
-    grant: &mamori_domain::institution::Grant<permissions::ViewLedger>,
-) -> Result<Vec<Vec<String>>, AppError> {
-    Ok(mamori_store::staff::list_staff(&state.store, grant)
-        .await?
-        .iter()
-        .map(|staff| mamori_domain::ledger::staff_row(&staff.staff))
-        .collect())
+    .await
 }
 
 /// `GET /ledger/staff/export.csv[?encoding=sjis]`.
@@ -854,68 +798,25 @@ pub(super) async fn export_staff_csv(
     State(state): State<AppState>,
     chrome: Chrome,
     authorized: Authorized<permissions::ViewLedger>,
-    axum::extract::Query(query): axum::extract::Query<ExportQuery>,
+    axum::extract::Query(query): axum::extract::Query<super::export::ExportQuery>,
 ) -> Result<Response, AppError> {
-    use mamori_domain::ledger::{TextEncoding, staff_headers, write_csv};
-    let rows = staff_export_rows(&state, &authorized.grant).await?;
-    let (encoding, label, content_type) = match query.encoding.as_str() {
-        "sjis" | "shift_jis" | "cp932" => (
-            TextEncoding::ShiftJis,
-            "staff-csv-shift_jis",
-            "text/csv; charset=Shift_JIS",
-        ),
-        _ => (
-            TextEncoding::Utf8,
-            "staff-csv-utf8",
-            "text/csv; charset=UTF-8",
-        ),
-    };
-    let bytes = write_csv(&staff_headers(), &rows, encoding).map_err(|reason| {
-        AppError::bad_request(
-            chrome.locale,
-            format!("Shift_JIS で書き出せない文字があります（{reason}）。UTF-8 の CSV か Excel 形式で出力してください。"),
-        )
-    })?;
-    mamori_store::device::record_export(
-        &state.store,
-        &authorized.grant,
-        "staff",
-        label,
-        rows.len(),
-        state.clock.now(),
-    )
-    .await?;
-    Ok(super::devices::download(
-        "staff",
-        "職員台帳",
-        "csv",
-        content_type,
-        bytes,
-    ))
+    let sheet = staff_sheet(&state, &authorized.grant).await?;
+    super::export::send(&state, &chrome, &authorized.grant, sheet, query.csv()).await
 }
 
 /// `GET /ledger/staff/export.xlsx`.
 pub(super) async fn export_staff_xlsx(
     State(state): State<AppState>,
+    chrome: Chrome,
     authorized: Authorized<permissions::ViewLedger>,
 ) -> Result<Response, AppError> {
-    let rows = staff_export_rows(&state, &authorized.grant).await?;
-    let bytes = mamori_docs::table_xlsx("職員台帳", &mamori_domain::ledger::staff_headers(), &rows)
-        .map_err(|error| AppError::Unexpected(error.to_string()))?;
-    mamori_store::device::record_export(
-        &state.store,
+    let sheet = staff_sheet(&state, &authorized.grant).await?;
+    super::export::send(
+        &state,
+        &chrome,
         &authorized.grant,
-        "staff",
-        "staff-xlsx",
-        rows.len(),
-        state.clock.now(),
+        sheet,
+        super::export::Format::Xlsx,
     )
-    .await?;
-    Ok(super::devices::download(
-        "staff",
-        "職員台帳",
-        "xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        bytes,
-    ))
+    .await
 }

@@ -72,20 +72,6 @@ async fn usage_page(
     )
 }
 
-fn viewing(
-    authorized: &Authorized<permissions::RecordUse>,
-) -> Result<Authorized<permissions::ViewCarryOuts>, AppError> {
-    authorized
-        .user
-        .principal
-        .grant::<permissions::ViewCarryOuts>()
-        .map(|grant| Authorized {
-            grant,
-            user: authorized.user.clone(),
-        })
-        .ok_or_else(|| AppError::forbidden(crate::i18n::Locale::Ja))
-}
-
 /// `GET /ledger/usage`.
 pub(super) async fn usage(
     State(state): State<AppState>,
@@ -115,7 +101,7 @@ pub(super) async fn add_use(
         !form.virus_checked.is_empty(),
         state.clock.today(),
     );
-    let view = viewing(&authorized)?;
+    let view = super::viewing(&authorized)?;
     let line = match parsed {
         Ok(line) => line,
         Err(errors) => {
@@ -251,7 +237,7 @@ pub(super) async fn permit(
         }
         Err(errors) => {
             let errors = errors.iter().map(|e| describe(e, chrome.locale)).collect();
-            private_page(&state, &chrome, &viewing(&authorized)?, form, errors).await
+            private_page(&state, &chrome, &super::viewing(&authorized)?, form, errors).await
         }
     }
 }
