@@ -93,6 +93,15 @@ impl Ledger {
         }
     }
 
+    /// The preview's two columns: the record's key and a detail.
+    fn preview_headers(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Devices => ("管理番号", "種別"),
+            Self::Accounts => ("システム / アカウント", "権限"),
+            Self::Staff => ("氏名", "職種"),
+        }
+    }
+
     fn gone(self) -> &'static str {
         match self {
             Self::Devices => {
@@ -133,6 +142,8 @@ struct ImportPage {
     chrome: Chrome,
     base: &'static str,
     ledger_name: &'static str,
+    key_header: &'static str,
+    detail_header: &'static str,
     unit: &'static str,
     help: &'static str,
     columns: Vec<(&'static str, bool)>,
@@ -160,6 +171,8 @@ impl ImportPage {
             chrome: chrome.clone(),
             base: ledger.base(),
             ledger_name: ledger.name(),
+            key_header: ledger.preview_headers().0,
+            detail_header: ledger.preview_headers().1,
             unit: ledger.unit(),
             help: ledger.help(),
             columns: ledger
