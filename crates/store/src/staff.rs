@@ -329,19 +329,14 @@ async fn check_owner(
     Ok(Some(date(left_on, "staff date")?))
 }
 
-/// Adds an account; its owner must be on the staff list (`Conflict("staff_id")`
-/// otherwise) and the system + login pair new (`Conflict("login")`). An
-/// account of someone who has already left gets its deletion task at once.
-pub async fn add_account(
-    store: &Store,
-    grant: &Grant<permissions::EditLedger>,
+/// Inserts an account (`Conflict("login")` when the system already has it).
+async fn insert_account(
+    connection: &mut AnyConnection,
+    institution_id: i64,
     account: &NewAccount,
     now: jiff::Timestamp,
 ) -> Result<i64, Error> {
-    let institution_id = grant.institution_id().get();
-    let mut transaction = store.pool().begin().await?;
-    let owner = check_owner(&mut transaction, institution_id, account.staff_id).await?;
-    let id: i64 = sqlx::query_scalar(
+    sqlx::query_scalar(
         "INSERT INTO system_accounts (institution_id, system, login, staff_id, shared, admin, last_used_on, note,
             created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
@@ -355,9 +350,24 @@ pub async fn add_account(
     .bind(account.last_used_on.map(|d| d.to_string()))
     .bind(account.note.as_str())
     .bind(to_micros(now))
-    .fetch_one(&mut *transaction)
+    .fetch_one(&mut *connection)
     .await
-    .map_err(Error::conflict_on("login"))?;
+    .map_err(Error::conflict_on("login"))
+}
+
+/// Adds an account; its owner must be on the staff list (`Conflict("staff_id")`
+/// otherwise) and the system + login pair new (`Conflict("login")`). An
+/// account of someone who has already left gets its deletion task at once.
+pub async fn add_account(
+    store: &Store,
+    grant: &Grant<permissions::EditLedger>,
+    account: &NewAccount,
+    now: jiff::Timestamp,
+) -> Result<i64, Error> {
+    let institution_id = grant.institution_id().get();
+    let mut transaction = store.pool().begin().await?;
+    let owner = check_owner(&mut transaction, institution_id, account.staff_id).await?;
+    let id = insert_account(&mut transaction, institution_id, account, now).await?;
     if let (Some(staff_id), Some(Some(left_on))) = (account.staff_id, owner) {
         open_tasks(&mut transaction, institution_id, staff_id, left_on, now).await?;
     }
@@ -600,23 +610,7 @@ pub async fn apply_account_import(
             }
             RowChange::New => {
                 counts.added += 1;
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO system_accounts (institution_id, system, login, staff_id, shared, admin,
-                        last_used_on, note, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING id",
-                )
-                .bind(institution_id)
-                .bind(account.system.as_str())
-                .bind(account.login.as_str())
-                .bind(account.staff_id)
-                .bind(i64::from(account.shared))
-                .bind(i64::from(account.admin))
-                .bind(account.last_used_on.map(|d| d.to_string()))
-                .bind(account.note.as_str())
-                .bind(to_micros(now))
-                .fetch_one(&mut *transaction)
-                .await
-                .map_err(Error::conflict_on("login"))?;
+                let id = insert_account(&mut transaction, institution_id, account, now).await?;
                 events.push(NewAuditEvent::by(
                     grant,
                     "account.create",
