@@ -115,7 +115,18 @@ pub async fn verify(
     verifying_key: &VerifyingKey,
     data_dir: &Path,
 ) -> anyhow::Result<Verdict> {
-    let report = audit_log::walk_chain(store).await?;
+    // Checkpoints are read first so that one pass over the trail computes the
+    // root at each of their sizes; a checkpoint that does not verify is reported
+    // after the entries, which name a changed one more precisely.
+    let checkpoints = signed_checkpoints(store, verifying_key, data_dir).await;
+    let sizes: Vec<u64> = match &checkpoints {
+        Ok(checkpoints) => checkpoints
+            .iter()
+            .map(|checkpoint| checkpoint.size)
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let report = audit_log::walk_chain(store, &sizes).await?;
     if let Some(problem) = report.first_problem {
         return Ok(Verdict::Tampered(match problem {
             ChainProblem::Missing { position } => {
@@ -129,7 +140,54 @@ pub async fn verify(
             }
         }));
     }
+    let checkpoints = checkpoints?;
     let n_entries = report.leaf_hashes.len() as u64;
+    let mut previous_size = 0;
+    for checkpoint in &checkpoints {
+        if checkpoint.size > n_entries {
+            return Ok(Verdict::Tampered(format!(
+                "entries {n_entries} to {} were removed: a signed checkpoint covers {} entries, the trail has {n_entries}",
+                checkpoint.size - 1,
+                checkpoint.size
+            )));
+        }
+        // The walk recorded the root at every size within the trail, sorted.
+        let root = report
+            .roots_at
+            .binary_search_by_key(&checkpoint.size, |(size, _)| *size)
+            .ok()
+            .and_then(|index| report.roots_at.get(index))
+            .map(|(_, root)| *root);
+        if root != Some(checkpoint.root) {
+            return Ok(Verdict::Tampered(format!(
+                "an entry between {previous_size} and {} was changed and its recorded hashes rewritten: \
+                 the signed checkpoint of {} entries does not match",
+                checkpoint.size.saturating_sub(1),
+                checkpoint.size
+            )));
+        }
+        previous_size = checkpoint.size;
+    }
+    let (head_size, head_root) = audit_log::head(store).await?;
+    let root = report.root;
+    if head_size != n_entries || head_root != root {
+        return Ok(Verdict::Tampered(format!(
+            "the trail's head records {head_size} entries and root {head_root}, the entries give {n_entries} and {root}"
+        )));
+    }
+    let covered = checkpoints.last().map_or(0, |checkpoint| checkpoint.size);
+    Ok(Verdict::Intact(format!(
+        "{n_entries} entries verified, root {root}; the latest signed checkpoint covers {covered} entries"
+    )))
+}
+
+/// Every checkpoint in the database and the data folder, each checked against
+/// `verifying_key` and this log's origin, smallest first.
+async fn signed_checkpoints(
+    store: &Store,
+    verifying_key: &VerifyingKey,
+    data_dir: &Path,
+) -> anyhow::Result<Vec<Checkpoint>> {
     let mut notes: Vec<String> = audit_log::list_checkpoints(store)
         .await?
         .into_iter()
@@ -151,46 +209,7 @@ pub async fn verify(
         checkpoints.push(checkpoint);
     }
     checkpoints.sort_by_key(|checkpoint| checkpoint.size);
-    // One pass over the leaves: each checkpoint is compared when the growing tree
-    // reaches its size, so verification stays linear however many there are.
-    let mut frontier = mamori_tlog::Frontier::new();
-    let mut leaves = report.leaf_hashes.iter();
-    let mut previous_size = 0;
-    for checkpoint in &checkpoints {
-        if checkpoint.size > n_entries {
-            return Ok(Verdict::Tampered(format!(
-                "entries {n_entries} to {} were removed: a signed checkpoint covers {} entries, the trail has {n_entries}",
-                checkpoint.size - 1,
-                checkpoint.size
-            )));
-        }
-        while frontier.size() < checkpoint.size {
-            match leaves.next() {
-                Some(leaf) => frontier.push(*leaf),
-                None => break,
-            }
-        }
-        if frontier.root() != checkpoint.root {
-            return Ok(Verdict::Tampered(format!(
-                "an entry between {previous_size} and {} was changed and its recorded hashes rewritten: \
-                 the signed checkpoint of {} entries does not match",
-                checkpoint.size.saturating_sub(1),
-                checkpoint.size
-            )));
-        }
-        previous_size = checkpoint.size;
-    }
-    let (head_size, head_root) = audit_log::head(store).await?;
-    let root = mamori_tlog::root(&report.leaf_hashes);
-    if head_size != n_entries || head_root != root {
-        return Ok(Verdict::Tampered(format!(
-            "the trail's head records {head_size} entries and root {head_root}, the entries give {n_entries} and {root}"
-        )));
-    }
-    let covered = checkpoints.last().map_or(0, |checkpoint| checkpoint.size);
-    Ok(Verdict::Intact(format!(
-        "{n_entries} entries verified, root {root}; the latest signed checkpoint covers {covered} entries"
-    )))
+    Ok(checkpoints)
 }
 
 /// The latest checkpoint (signed now if the trail grew), checked with our key, and
@@ -201,7 +220,7 @@ async fn checkpointed_leaves(
 ) -> anyhow::Result<(String, Checkpoint, Vec<Hash>)> {
     let note = auditor.checkpoint(store).await?;
     let checkpoint = Checkpoint::verify(&note, KEY_NAME, &auditor.verifying_key())?;
-    let mut leaves = audit_log::walk_chain(store).await?.leaf_hashes;
+    let mut leaves = audit_log::walk_chain(store, &[]).await?.leaf_hashes;
     let size = usize::try_from(checkpoint.size)?;
     if leaves.len() < size {
         anyhow::bail!("the trail is shorter than its checkpoint: run `mamori audit verify`");

@@ -630,6 +630,95 @@ async fn audit_verify_names_an_edited_entry() {
     assert_clean_failure(&trail.run(&["audit", "verify"]), "entry 2 (row id");
 }
 
+/// An attacker who edits an entry and rewrites its recorded leaf hash to match
+/// (computed from the documented leaf format) is caught by the signed checkpoint
+/// covering it, which names the range between the two checkpoints around it.
+#[tokio::test]
+async fn audit_verify_catches_an_edit_with_rewritten_hashes_at_the_checkpoint_covering_it() {
+    let trail = Trail::new().await;
+    // A second checkpoint, so that the edit lies between two (6 and the new size).
+    let output = trail
+        .command()
+        .args([
+            "institution",
+            "create",
+            "--name",
+            "分院4",
+            "--kind",
+            "pharmacy",
+        ])
+        .args([
+            "--prefecture",
+            "高知県",
+            "--address",
+            "高知市4-4",
+            "--phone",
+            "088-000-0004",
+        ])
+        .args([
+            "--admin-name",
+            "診療所 管理者",
+            "--admin-login-id",
+            "admin-4",
+        ])
+        .env("MAMORI_ADMIN_PASSWORD", PASSWORD)
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let checkpoint = trail.run(&["audit", "checkpoint"]);
+    assert!(checkpoint.status.success(), "{}", stderr(&checkpoint));
+    let size: i64 = String::from_utf8_lossy(&checkpoint.stdout)
+        .lines()
+        .nth(1)
+        .and_then(|line| line.parse().ok())
+        .expect("the checkpoint's size");
+    assert!(size > 6, "the new institution added entries");
+    let intact = trail.run(&["audit", "verify"]);
+    assert!(intact.status.success(), "{}", stderr(&intact));
+
+    sqlx::any::install_default_drivers();
+    let mut connection = <sqlx::AnyConnection as sqlx::Connection>::connect(&trail.url)
+        .await
+        .expect("connect");
+    let position = size - 1;
+    let row = sqlx::query(
+        "SELECT institution_id, occurred_at, actor_user_id, actor_label, action, target
+         FROM audit_events WHERE position = $1",
+    )
+    .bind(position)
+    .fetch_one(&mut connection)
+    .await
+    .expect("the last entry");
+    use sqlx::Row;
+    let detail = r#"{"after":{"name":"改ざん"}}"#;
+    let leaf = serde_json::json!([
+        position,
+        row.try_get::<Option<i64>, _>("institution_id")
+            .expect("institution_id"),
+        row.try_get::<i64, _>("occurred_at").expect("occurred_at"),
+        row.try_get::<Option<i64>, _>("actor_user_id")
+            .expect("actor_user_id"),
+        row.try_get::<String, _>("actor_label")
+            .expect("actor_label"),
+        row.try_get::<String, _>("action").expect("action"),
+        row.try_get::<String, _>("target").expect("target"),
+        detail
+    ])
+    .to_string();
+    let forged = mamori_tlog::leaf_hash(leaf.as_bytes()).to_string();
+    sqlx::query("UPDATE audit_events SET detail = $1, leaf_hash = $2 WHERE position = $3")
+        .bind(detail)
+        .bind(&forged)
+        .bind(position)
+        .execute(&mut connection)
+        .await
+        .expect("tamper");
+    assert_clean_failure(
+        &trail.run(&["audit", "verify"]),
+        &format!("an entry between 6 and {position} was changed and its recorded hashes rewritten"),
+    );
+}
+
 #[tokio::test]
 async fn audit_verify_names_a_deleted_entry() {
     let trail = Trail::new().await;

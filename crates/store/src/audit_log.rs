@@ -179,9 +179,18 @@ struct LeafFields<'a> {
 impl LeafFields<'_> {
     /// The leaf's bytes: the UTF-8 JSON array `[position, institution_id, occurred_at,
     /// actor_user_id, actor_label, action, target, detail]` (numbers or null, then
-    /// strings), as serde_json writes it: no spaces, so anyone can rebuild it.
+    /// strings), as serde_json writes it: no spaces, so anyone can rebuild it
+    /// (docs/audit-trail.md).
     fn canonical_bytes(&self) -> Vec<u8> {
-        serde_json::json!([
+        let mut bytes = Vec::with_capacity(256);
+        self.write_canonical(&mut bytes);
+        bytes
+    }
+
+    /// Writes [`Self::canonical_bytes`] into `bytes`, replacing what it held.
+    fn write_canonical(&self, bytes: &mut Vec<u8>) {
+        bytes.clear();
+        let array = (
             self.position,
             self.institution_id,
             self.occurred_at,
@@ -189,10 +198,11 @@ impl LeafFields<'_> {
             self.actor_label,
             self.action,
             self.target,
-            self.detail
-        ])
-        .to_string()
-        .into_bytes()
+            self.detail,
+        );
+        // serde_json fails only on I/O errors and non-string map keys; writing
+        // integers, null and strings into a Vec has neither.
+        let _ = serde_json::to_writer(&mut *bytes, &array);
     }
 }
 
@@ -308,6 +318,11 @@ pub async fn head(store: &Store) -> Result<(u64, mamori_tlog::Hash), Error> {
 pub struct ChainReport {
     /// Leaf hashes recomputed from the rows' contents, in position order.
     pub leaf_hashes: Vec<mamori_tlog::Hash>,
+    /// The root of the tree over every leaf walked.
+    pub root: mamori_tlog::Hash,
+    /// The root when the tree had each size asked for, smallest first; sizes
+    /// beyond the trail are left out.
+    pub roots_at: Vec<(u64, mamori_tlog::Hash)>,
     /// The first problem, if any.
     pub first_problem: Option<ChainProblem>,
 }
@@ -323,70 +338,178 @@ pub enum ChainProblem {
     Unsealed { id: i64 },
 }
 
+/// One stored row as read for verification, owned so it can cross to the hashing thread.
+struct StoredEntry {
+    id: i64,
+    position: Option<i64>,
+    institution_id: Option<i64>,
+    occurred_at: i64,
+    actor_user_id: Option<i64>,
+    actor_label: String,
+    action: String,
+    target: String,
+    detail: String,
+    leaf_hash: Option<String>,
+}
+
+/// Rows handed from the reading task to the hashing thread at a time.
+const WALK_BATCH: usize = 1024;
+
 /// Recomputes every leaf hash from the stored rows and compares it with what was
-/// recorded when it was appended. An attacker who
-/// also rewrote the recorded hashes is caught by the signed checkpoints instead.
-pub async fn walk_chain(store: &Store) -> Result<ChainReport, Error> {
+/// recorded when it was appended, and computes the tree's root at each size in
+/// `root_sizes` (the signed checkpoints) and at the end. An attacker who also
+/// rewrote the recorded hashes is caught by comparing those roots with the
+/// signed checkpoints.
+///
+/// Reading and hashing overlap: this task decodes rows (streamed, so a trail of
+/// millions is never held in memory) while a blocking thread hashes the previous
+/// batch, with at most four batches in flight.
+pub async fn walk_chain(store: &Store, root_sizes: &[u64]) -> Result<ChainReport, Error> {
+    let mut root_sizes = root_sizes.to_vec();
+    root_sizes.sort_unstable();
+    root_sizes.dedup();
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<StoredEntry>>(4);
+    let hasher = tokio::task::spawn_blocking(move || {
+        let mut walk = ChainWalk::new(root_sizes);
+        while let Some(batch) = receiver.blocking_recv() {
+            for entry in batch {
+                walk.check(entry);
+            }
+        }
+        walk.finish()
+    });
+    let read = read_entries(store, &sender).await;
+    drop(sender);
+    let report = hasher
+        .await
+        .map_err(|error| Error::Unavailable(format!("the audit trail check stopped: {error}")))?;
+    read?;
+    Ok(report)
+}
+
+async fn read_entries(
+    store: &Store,
+    sender: &tokio::sync::mpsc::Sender<Vec<StoredEntry>>,
+) -> Result<(), Error> {
     let mut rows = sqlx::query(
         "SELECT id, institution_id, occurred_at, actor_user_id, actor_label, action, target, detail,
                 position, leaf_hash
          FROM audit_events ORDER BY position",
     )
-    // Streamed: a trail of millions of entries is never held in memory at once.
     .fetch(store.pool());
-    let mut frontier = mamori_tlog::Frontier::new();
-    let mut leaf_hashes = Vec::new();
-    let mut first_problem = None;
+    let mut batch = Vec::with_capacity(WALK_BATCH);
     while let Some(row) = futures_util::TryStreamExt::try_next(&mut rows).await? {
-        let row = &row;
-        let id: i64 = row.try_get("id")?;
-        let Some(position) = row.try_get::<Option<i64>, _>("position")? else {
-            first_problem.get_or_insert(ChainProblem::Unsealed { id });
-            continue;
-        };
-        let expected_position = frontier.size();
-        if u64::try_from(position).ok() != Some(expected_position) {
-            first_problem.get_or_insert(ChainProblem::Missing {
-                position: expected_position,
-            });
-        }
-        let (actor_label, action, target, detail): (String, String, String, String) = (
-            row.try_get("actor_label")?,
-            row.try_get("action")?,
-            row.try_get("target")?,
-            row.try_get("detail")?,
-        );
-        let leaf = LeafFields {
-            position,
+        batch.push(StoredEntry {
+            id: row.try_get("id")?,
+            position: row.try_get("position")?,
             institution_id: row.try_get("institution_id")?,
             occurred_at: row.try_get("occurred_at")?,
             actor_user_id: row.try_get("actor_user_id")?,
-            actor_label: &actor_label,
-            action: &action,
-            target: &target,
-            detail: &detail,
+            actor_label: row.try_get("actor_label")?,
+            action: row.try_get("action")?,
+            target: row.try_get("target")?,
+            detail: row.try_get("detail")?,
+            leaf_hash: row.try_get("leaf_hash")?,
+        });
+        if batch.len() == WALK_BATCH {
+            let full = std::mem::replace(&mut batch, Vec::with_capacity(WALK_BATCH));
+            if sender.send(full).await.is_err() {
+                // The hashing thread is gone; its join reports why.
+                return Ok(());
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let _ = sender.send(batch).await;
+    }
+    Ok(())
+}
+
+/// The hashing half of [`walk_chain`]: pure computation over entries in order.
+struct ChainWalk {
+    frontier: mamori_tlog::Frontier,
+    leaf_hashes: Vec<mamori_tlog::Hash>,
+    root_sizes: std::iter::Peekable<std::vec::IntoIter<u64>>,
+    roots_at: Vec<(u64, mamori_tlog::Hash)>,
+    first_problem: Option<ChainProblem>,
+    bytes: Vec<u8>,
+}
+
+impl ChainWalk {
+    fn new(root_sizes: Vec<u64>) -> Self {
+        let mut walk = Self {
+            frontier: mamori_tlog::Frontier::new(),
+            leaf_hashes: Vec::new(),
+            root_sizes: root_sizes.into_iter().peekable(),
+            roots_at: Vec::new(),
+            first_problem: None,
+            bytes: Vec::with_capacity(512),
         };
-        let leaf_hash = mamori_tlog::leaf_hash(&leaf.canonical_bytes());
-        frontier.push(leaf_hash);
+        walk.record_roots();
+        walk
+    }
+
+    fn check(&mut self, entry: StoredEntry) {
+        let Some(position) = entry.position else {
+            self.first_problem
+                .get_or_insert(ChainProblem::Unsealed { id: entry.id });
+            return;
+        };
+        let expected_position = self.frontier.size();
+        if u64::try_from(position).ok() != Some(expected_position) {
+            self.first_problem.get_or_insert(ChainProblem::Missing {
+                position: expected_position,
+            });
+        }
+        let leaf = LeafFields {
+            position,
+            institution_id: entry.institution_id,
+            occurred_at: entry.occurred_at,
+            actor_user_id: entry.actor_user_id,
+            actor_label: &entry.actor_label,
+            action: &entry.action,
+            target: &entry.target,
+            detail: &entry.detail,
+        };
+        leaf.write_canonical(&mut self.bytes);
+        let leaf_hash = mamori_tlog::leaf_hash(&self.bytes);
         // Each entry is compared by its leaf hash only; roots are compared at the
         // signed checkpoints and the head, which costs one root per checkpoint
         // instead of one per entry.
-        let recorded_leaf: Option<String> = row.try_get("leaf_hash")?;
-        let recorded_leaf = recorded_leaf
+        let recorded_leaf = entry
+            .leaf_hash
             .as_deref()
             .and_then(|hex| mamori_tlog::Hash::from_hex(hex).ok());
         if recorded_leaf != Some(leaf_hash) {
-            first_problem.get_or_insert(ChainProblem::Changed {
+            self.first_problem.get_or_insert(ChainProblem::Changed {
                 position: expected_position,
-                id,
+                id: entry.id,
             });
         }
-        leaf_hashes.push(leaf_hash);
+        self.frontier.push(leaf_hash);
+        self.leaf_hashes.push(leaf_hash);
+        self.record_roots();
     }
-    Ok(ChainReport {
-        leaf_hashes,
-        first_problem,
-    })
+
+    /// Records the root for every asked size the tree has now reached.
+    fn record_roots(&mut self) {
+        while let Some(&size) = self.root_sizes.peek() {
+            if size != self.frontier.size() {
+                break;
+            }
+            self.roots_at.push((size, self.frontier.root()));
+            self.root_sizes.next();
+        }
+    }
+
+    fn finish(self) -> ChainReport {
+        ChainReport {
+            root: self.frontier.root(),
+            leaf_hashes: self.leaf_hashes,
+            roots_at: self.roots_at,
+            first_problem: self.first_problem,
+        }
+    }
 }
 
 /// A signed checkpoint as stored.
@@ -537,4 +660,114 @@ fn event_from_row(row: &sqlx::any::AnyRow) -> Result<AuditEvent, Error> {
         target: row.try_get("target")?,
         detail: row.try_get("detail")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ChainProblem, ChainWalk, LeafFields, StoredEntry};
+
+    fn stored(position: i64, recorded: bool) -> StoredEntry {
+        let detail = format!("{{\"n\":{position}}}");
+        let leaf = LeafFields {
+            position,
+            institution_id: Some(1),
+            occurred_at: 1_000 + position,
+            actor_user_id: None,
+            actor_label: "operator",
+            action: "test.event",
+            target: "test:1",
+            detail: &detail,
+        };
+        let leaf_hash = mamori_tlog::leaf_hash(&leaf.canonical_bytes());
+        StoredEntry {
+            id: position + 100,
+            position: Some(position),
+            institution_id: Some(1),
+            occurred_at: 1_000 + position,
+            actor_user_id: None,
+            actor_label: "operator".to_owned(),
+            action: "test.event".to_owned(),
+            target: "test:1".to_owned(),
+            detail,
+            leaf_hash: recorded.then(|| leaf_hash.to_string()),
+        }
+    }
+
+    #[test]
+    fn the_walk_gives_the_root_at_each_size_asked_and_at_the_end() {
+        let mut walk = ChainWalk::new(vec![0, 3, 5, 99]);
+        for position in 0..5 {
+            walk.check(stored(position, true));
+        }
+        let report = walk.finish();
+        assert_eq!(report.first_problem, None);
+        let leaves = &report.leaf_hashes;
+        assert_eq!(leaves.len(), 5);
+        assert_eq!(
+            report.roots_at,
+            vec![
+                (0, mamori_tlog::root(&[])),
+                (3, mamori_tlog::root(&leaves[..3])),
+                (5, mamori_tlog::root(leaves)),
+            ],
+            "sizes beyond the trail are left out"
+        );
+        assert_eq!(report.root, mamori_tlog::root(leaves));
+    }
+
+    #[test]
+    fn the_walk_names_the_first_gap_and_the_first_changed_entry() {
+        let mut walk = ChainWalk::new(Vec::new());
+        walk.check(stored(0, true));
+        walk.check(stored(2, true));
+        walk.check(stored(3, true));
+        assert_eq!(
+            walk.finish().first_problem,
+            Some(ChainProblem::Missing { position: 1 })
+        );
+
+        let mut walk = ChainWalk::new(Vec::new());
+        walk.check(stored(0, true));
+        let mut changed = stored(1, true);
+        changed.target = "test:2".to_owned();
+        walk.check(changed);
+        walk.check(stored(2, false));
+        assert_eq!(
+            walk.finish().first_problem,
+            Some(ChainProblem::Changed {
+                position: 1,
+                id: 101
+            })
+        );
+    }
+
+    #[test]
+    fn leaf_bytes_are_the_documented_json_array_without_spaces() {
+        let leaf = LeafFields {
+            position: 7,
+            institution_id: Some(1),
+            occurred_at: 1_764_000_000_000_000,
+            actor_user_id: None,
+            actor_label: "192.0.2.1",
+            action: "user.sign_in_failed",
+            target: "user:\"x\"",
+            detail: "{\"reason\":\"改行\\n\"}",
+        };
+        assert_eq!(
+            String::from_utf8(leaf.canonical_bytes()).expect("UTF-8"),
+            r#"[7,1,1764000000000000,null,"192.0.2.1","user.sign_in_failed","user:\"x\"","{\"reason\":\"改行\\n\"}"]"#
+        );
+        // The same bytes as the general JSON writer gives for the array.
+        let value = serde_json::json!([
+            7,
+            1,
+            1_764_000_000_000_000_i64,
+            null,
+            leaf.actor_label,
+            leaf.action,
+            leaf.target,
+            leaf.detail
+        ]);
+        assert_eq!(leaf.canonical_bytes(), value.to_string().into_bytes());
+    }
 }
