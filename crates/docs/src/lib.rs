@@ -1,5 +1,6 @@
 //! Printed documents: the filled checklist as an A4 PDF (typst, with the
-//! IPAexGothic font embedded unmodified) and as an .xlsx workbook.
+//! IPAexGothic font embedded unmodified) and as an .xlsx workbook; a ledger as
+//! an A4 landscape table (PDF) and as a workbook.
 //!
 //! The callers build a [`ChecklistPrint`] — every cell already formatted as
 //! the form shows it (dates in 和暦, はい／いいえ) — so this crate knows
@@ -11,7 +12,7 @@ mod xlsx;
 
 use serde::Serialize;
 
-pub use pdf::checklist_pdf;
+pub use pdf::{checklist_pdf, table_pdf};
 pub use xlsx::{checklist_xlsx, table_xlsx};
 
 /// IPAexGothic, embedded as distributed (IPA Font License v1.0: it must not
@@ -86,4 +87,24 @@ pub struct PrintRow {
     pub target: String,
     pub second: String,
     pub remarks: String,
+}
+
+/// A ledger printed as one table on A4 landscape pages, its header repeated on
+/// each page: the form an inspector reads (使用機器一覧表 …).
+#[derive(Debug, Clone, Serialize)]
+pub struct TablePrint {
+    /// e.g. 使用機器一覧表
+    pub title: String,
+    pub institution_name: String,
+    /// e.g. 2026年11月25日（令和8年11月25日）
+    pub printed_on: String,
+    pub headers: Vec<String>,
+    /// Relative column widths, one per header (a missing or zero width counts as 1).
+    pub widths: Vec<u32>,
+    /// The cells, each row as long as `headers`.
+    pub rows: Vec<Vec<String>>,
+    /// Printed instead of rows when there are none.
+    pub empty: String,
+    /// Lines printed under the table.
+    pub footer: Vec<String>,
 }

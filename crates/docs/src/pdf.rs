@@ -1,4 +1,4 @@
-//! The checklist PDF through typst. The data goes in as one JSON string
+//! The checklist and ledger PDFs through typst. The data goes in as one JSON string
 //! (`sys.inputs.data`), which the template decodes: no typst types leak out.
 
 use std::sync::OnceLock;
@@ -6,15 +6,17 @@ use std::sync::OnceLock;
 use typst::foundations::{Dict, IntoValue, Str};
 use typst_as_lib::TypstEngine;
 
-use crate::{ChecklistPrint, DocumentError, JAPANESE_FONT};
+use crate::{ChecklistPrint, DocumentError, JAPANESE_FONT, TablePrint};
 
 static CHECKLIST_TEMPLATE: &str = include_str!("../templates/checklist.typ");
+static TABLE_TEMPLATE: &str = include_str!("../templates/table.typ");
 
-fn engine() -> &'static TypstEngine<typst_as_lib::TypstTemplateMainFile> {
-    static ENGINE: OnceLock<TypstEngine<typst_as_lib::TypstTemplateMainFile>> = OnceLock::new();
-    ENGINE.get_or_init(|| {
+type Engine = TypstEngine<typst_as_lib::TypstTemplateMainFile>;
+
+fn engine(template: &'static str, cell: &'static OnceLock<Engine>) -> &'static Engine {
+    cell.get_or_init(|| {
         TypstEngine::builder()
-            .main_file(CHECKLIST_TEMPLATE)
+            .main_file(template)
             .fonts([JAPANESE_FONT])
             .build()
     })
@@ -22,13 +24,64 @@ fn engine() -> &'static TypstEngine<typst_as_lib::TypstTemplateMainFile> {
 
 /// Renders the checklist as an A4 PDF with real, extractable Japanese text.
 pub fn checklist_pdf(print: &ChecklistPrint) -> Result<Vec<u8>, DocumentError> {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    render(engine(CHECKLIST_TEMPLATE, &ENGINE), print)
+}
+
+/// Renders a ledger as an A4 landscape table with real, extractable Japanese text.
+pub fn table_pdf(print: &TablePrint) -> Result<Vec<u8>, DocumentError> {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    let mut print = print.clone();
+    // The template lays the cells out by the header's count: one width and one
+    // cell per header, or every row after a short one would shift.
+    let n_columns = print.headers.len();
+    print.widths.resize(n_columns, 1);
+    for width in &mut print.widths {
+        *width = (*width).max(1);
+    }
+    for row in &mut print.rows {
+        row.resize(n_columns, String::new());
+    }
+    render(engine(TABLE_TEMPLATE, &ENGINE), &print)
+}
+
+fn render(engine: &Engine, print: &impl serde::Serialize) -> Result<Vec<u8>, DocumentError> {
     let json = serde_json::to_string(print)?;
     let mut inputs = Dict::new();
     inputs.insert(Str::from("data"), Str::from(json).into_value());
-    let document = engine()
+    let document = engine
         .compile_with_input(inputs)
         .output
         .map_err(|error| DocumentError::Template(format!("{error:?}")))?;
     typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
         .map_err(|errors| DocumentError::Template(format!("{errors:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ledger_table_renders_whatever_its_cells_hold() {
+        let print = TablePrint {
+            title: "使用機器一覧表".into(),
+            institution_name: "テスト医院".into(),
+            printed_on: "2026年11月25日（令和8年11月25日）".into(),
+            headers: vec!["種別".into(), "管理番号".into(), "備考".into()],
+            widths: vec![2],
+            // Markup characters are data, not typst code; a short row is padded.
+            rows: vec![
+                vec![
+                    "パソコン".into(),
+                    "PC-001".into(),
+                    "#set page(width: 1pt) *x* $y$ ]".into(),
+                ],
+                vec!["USB".into()],
+            ],
+            empty: "登録された機器はありません。".into(),
+            footer: vec!["出典：テスト".into()],
+        };
+        let pdf = table_pdf(&print).expect("renders");
+        assert!(pdf.starts_with(b"%PDF-"));
+    }
 }

@@ -313,6 +313,11 @@ pub const ROUTES: &[RouteInfo] = &[
     ),
     route(
         "GET",
+        "/ledger/devices/print.pdf",
+        Some(Permission::ViewLedger),
+    ),
+    route(
+        "GET",
         "/ledger/devices/import",
         Some(Permission::EditLedger),
     ),

@@ -386,6 +386,92 @@ async fn a_shift_jis_csv_is_previewed_then_imported_and_every_export_imports_bac
     );
 }
 
+/// The inspector reads a 機器台帳 on paper (checklist 2(1)): the active ledger
+/// prints as A4 landscape pages, the header on each, every device on them.
+#[tokio::test]
+async fn the_device_ledger_prints_on_a4_landscape_with_every_active_device() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    import(&admin, "ledger.csv", ledger_csv(0..80).into_bytes()).await;
+    let page = admin.get("/ledger/devices").await;
+    assert_eq!(
+        page.attribute("#print-pdf", "href").as_deref(),
+        Some("/ledger/devices/print.pdf")
+    );
+    let (status, content_type, pdf) = admin.get_bytes("/ledger/devices/print.pdf").await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (StatusCode::OK, "application/pdf")
+    );
+    let folder = tempfile::tempdir().expect("temp dir");
+    let path = folder.path().join("devices.pdf");
+    std::fs::write(&path, &pdf).expect("write");
+    if let Ok(keep) = std::env::var("MAMORI_KEEP_PDF") {
+        std::fs::write(keep, &pdf).expect("keep");
+    }
+    let poppler = |tool: &str, args: &[&str]| {
+        let output = std::process::Command::new(tool)
+            .args(args)
+            .arg(&path)
+            .args(if tool == "pdftotext" {
+                &["-"][..]
+            } else {
+                &[][..]
+            })
+            .output()
+            .unwrap_or_else(|_| {
+                panic!("{tool} (poppler-utils) must be installed: .ci/run installs it")
+            });
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    let info = poppler("pdfinfo", &[]);
+    let pages: usize = info
+        .lines()
+        .find_map(|line| line.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .expect("a page count");
+    assert!(pages >= 2, "80 devices take more than one page: {info}");
+    assert!(
+        info.contains("841.89 x 595.276 pts (A4)") || info.contains("841.89 x 595.28 pts (A4)"),
+        "A4 landscape: {info}"
+    );
+    let text: String = poppler("pdftotext", &[])
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for n in 0..80 {
+        assert!(text.contains(&format!("PC-{n:04}")), "PC-{n:04} is printed");
+    }
+    let name: String = admin
+        .get("/institution")
+        .await
+        .text("dd.name")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(text.contains("使用機器一覧表") && text.contains(&name));
+    assert!(
+        text.contains("80件") && text.contains("令和"),
+        "count and 和暦 date"
+    );
+    let second: String = poppler("pdftotext", &["-f", "2", "-l", "2"])
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    assert!(
+        second.contains("管理番号") && second.contains("管理責任者") && second.contains("PC-0079"),
+        "the header repeats on the second page above its devices: {second}"
+    );
+    let event = app
+        .audit_events()
+        .await
+        .into_iter()
+        .find(|e| e.action == "ledger.export" && e.target == "devices")
+        .expect("the print is audited");
+    assert_eq!(detail(&event)["format"], "pdf");
+    assert_eq!(detail(&event)["rows"], 80);
+}
+
 #[tokio::test]
 async fn a_bad_file_changes_nothing_and_names_the_row_and_column() {
     let app = spawn_app().await;

@@ -9,8 +9,8 @@ use mamori_domain::calendar::parse_date_ja;
 use mamori_domain::checklist::accept_upload;
 use mamori_domain::institution::{Grant, Permission, permissions};
 use mamori_domain::ledger::{
-    Antivirus, DeviceKind, DeviceStatus, NewDevice, RawDevice, STALE_UPDATE_DAYS, device_headers,
-    device_row, parse_device,
+    Antivirus, DEVICE_COLUMNS, DeviceKind, DeviceStatus, NewDevice, RawDevice, STALE_UPDATE_DAYS,
+    device_headers, device_row, parse_device,
 };
 use mamori_domain::{ParseError, ParseErrorKind};
 use mamori_store::device::{Device, DeviceQuery, NewDisposal};
@@ -832,6 +832,64 @@ async fn sheet(
         headers: device_headers(),
         rows: export_rows(state, grant).await?,
     })
+}
+
+/// The columns of the printed ledger, with their shares of the page's width: the
+/// policy's form (種別, 管理番号, メーカー, 管理場所, 管理責任者, 備考) and the
+/// security facts an inspector asks about; every column is in the exports.
+const PRINT_COLUMNS: [(&str, u32); 11] = [
+    ("kind", 3),
+    ("asset_number", 3),
+    ("maker_model", 5),
+    ("location", 4),
+    ("manager", 4),
+    ("status", 2),
+    ("os_version", 4),
+    ("last_security_update", 4),
+    ("remote_used", 2),
+    ("internet_connected", 2),
+    ("remarks", 6),
+];
+
+/// `GET /ledger/devices/print.pdf`: the active ledger as an A4 landscape PDF to
+/// print and keep (2(1): the inspector reads a 機器台帳 on paper).
+pub(super) async fn print_pdf(
+    State(state): State<AppState>,
+    authorized: Authorized<permissions::ViewLedger>,
+) -> Result<Response, AppError> {
+    let full = sheet(&state, &authorized.grant).await?;
+    let indices: Vec<usize> = PRINT_COLUMNS
+        .iter()
+        .filter_map(|(field, _)| {
+            DEVICE_COLUMNS
+                .iter()
+                .position(|column| column.field == *field)
+        })
+        .collect();
+    let pick = |cells: &[String]| -> Vec<String> {
+        indices
+            .iter()
+            .map(|&index| cells.get(index).cloned().unwrap_or_default())
+            .collect()
+    };
+    let printed = super::export::Sheet {
+        headers: indices
+            .iter()
+            .filter_map(|&index| DEVICE_COLUMNS.get(index).map(|column| column.header))
+            .collect(),
+        rows: full.rows.iter().map(|row| pick(row)).collect(),
+        ..full
+    };
+    super::export::send_pdf(
+        &state,
+        &authorized.grant,
+        printed,
+        PRINT_COLUMNS.iter().map(|(_, width)| *width).collect(),
+        vec![
+            "廃棄した機器は載りません（機器ごとの履歴に残ります）。IPアドレス・MACアドレス・リモート保守事業者などを含む全項目は Excel・CSV 出力にあります。".to_owned(),
+        ],
+    )
+    .await
 }
 
 /// `GET /ledger/devices/export.csv[?encoding=sjis]`: the active ledger as CSV.

@@ -3,6 +3,7 @@
 
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
+use mamori_domain::calendar::format_date_ja;
 use mamori_domain::institution::{Grant, permissions};
 use mamori_domain::ledger::{TextEncoding, write_csv};
 
@@ -95,6 +96,49 @@ pub(super) async fn send(
         content_type,
         bytes,
     ))
+}
+
+/// Prints `sheet` as an A4 landscape PDF (the columns it holds, each with its
+/// share of the width), records the print, and sends the file.
+pub(super) async fn send_pdf(
+    state: &AppState,
+    grant: &Grant<permissions::ViewLedger>,
+    sheet: Sheet,
+    widths: Vec<u32>,
+    footer: Vec<String>,
+) -> Result<Response, AppError> {
+    let institution = mamori_store::institution::get(&state.store, grant).await?;
+    let (ledger, japanese) = (sheet.ledger, sheet.japanese);
+    let n_rows = sheet.rows.len();
+    let print = mamori_docs::TablePrint {
+        title: japanese.to_owned(),
+        institution_name: institution.details.name().to_owned(),
+        printed_on: format_date_ja(state.clock.today()),
+        headers: sheet
+            .headers
+            .iter()
+            .map(|header| (*header).to_owned())
+            .collect(),
+        widths,
+        rows: sheet.rows,
+        empty: "登録されたものはありません。".to_owned(),
+        footer,
+    };
+    // typst takes milliseconds per page: off the async workers.
+    let bytes = tokio::task::spawn_blocking(move || mamori_docs::table_pdf(&print))
+        .await
+        .map_err(|error| AppError::Unexpected(error.to_string()))?
+        .map_err(|error| AppError::Unexpected(error.to_string()))?;
+    mamori_store::device::record_export(
+        &state.store,
+        grant,
+        ledger,
+        "pdf",
+        n_rows,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(download(ledger, japanese, "pdf", "application/pdf", bytes))
 }
 
 /// A file to save: an ASCII name (`devices.csv`) and the Japanese one

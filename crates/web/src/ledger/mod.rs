@@ -51,6 +51,7 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/ledger/devices/export.csv", get(devices::export_csv))
         .route("/ledger/devices/export.xlsx", get(devices::export_xlsx))
+        .route("/ledger/devices/print.pdf", get(devices::print_pdf))
         .route(
             "/ledger/devices/import",
             get(import::form)
