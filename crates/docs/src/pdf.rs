@@ -83,5 +83,10 @@ mod tests {
         };
         let pdf = table_pdf(&print).expect("renders");
         assert!(pdf.starts_with(b"%PDF-"));
+        let empty = TablePrint {
+            rows: Vec::new(),
+            ..print
+        };
+        assert!(table_pdf(&empty).expect("renders").starts_with(b"%PDF-"));
     }
 }

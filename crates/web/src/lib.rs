@@ -369,6 +369,11 @@ pub const ROUTES: &[RouteInfo] = &[
         "/ledger/staff/export.xlsx",
         Some(Permission::ViewLedger),
     ),
+    route(
+        "GET",
+        "/ledger/staff/print.pdf",
+        Some(Permission::ViewLedger),
+    ),
     route("GET", "/ledger/staff/import", Some(Permission::EditLedger)),
     route("POST", "/ledger/staff/import", Some(Permission::EditLedger)),
     route(
@@ -396,6 +401,11 @@ pub const ROUTES: &[RouteInfo] = &[
     route(
         "GET",
         "/ledger/accounts/export.xlsx",
+        Some(Permission::ViewLedger),
+    ),
+    route(
+        "GET",
+        "/ledger/accounts/print.pdf",
         Some(Permission::ViewLedger),
     ),
     route(

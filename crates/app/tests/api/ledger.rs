@@ -386,6 +386,31 @@ async fn a_shift_jis_csv_is_previewed_then_imported_and_every_export_imports_bac
     );
 }
 
+/// What a poppler tool (`pdfinfo`, or `pdftotext` writing to standard output)
+/// prints for `pdf`.
+fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let path = folder.path().join("ledger.pdf");
+    std::fs::write(&path, pdf).expect("write");
+    let mut command = std::process::Command::new(tool);
+    command.args(args).arg(&path);
+    if tool == "pdftotext" {
+        command.arg("-");
+    }
+    let output = command.output().unwrap_or_else(|_| {
+        panic!("{tool} (poppler-utils) must be installed: .ci/run installs it")
+    });
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// `pdftotext` of `pdf` without white space (cells wrap at any character).
+fn pdf_text(pdf: &[u8]) -> String {
+    poppler("pdftotext", &[], pdf)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
 /// The inspector reads a 機器台帳 on paper (checklist 2(1)): the active ledger
 /// prints as A4 landscape pages, the header on each, every device on them.
 #[tokio::test]
@@ -403,27 +428,10 @@ async fn the_device_ledger_prints_on_a4_landscape_with_every_active_device() {
         (status, content_type.as_str()),
         (StatusCode::OK, "application/pdf")
     );
-    let folder = tempfile::tempdir().expect("temp dir");
-    let path = folder.path().join("devices.pdf");
-    std::fs::write(&path, &pdf).expect("write");
     if let Ok(keep) = std::env::var("MAMORI_KEEP_PDF") {
         std::fs::write(keep, &pdf).expect("keep");
     }
-    let poppler = |tool: &str, args: &[&str]| {
-        let output = std::process::Command::new(tool)
-            .args(args)
-            .arg(&path)
-            .args(if tool == "pdftotext" {
-                &["-"][..]
-            } else {
-                &[][..]
-            })
-            .output()
-            .unwrap_or_else(|_| {
-                panic!("{tool} (poppler-utils) must be installed: .ci/run installs it")
-            });
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    };
+    let poppler = |tool: &str, args: &[&str]| poppler(tool, args, &pdf);
     let info = poppler("pdfinfo", &[]);
     let pages: usize = info
         .lines()
@@ -435,10 +443,7 @@ async fn the_device_ledger_prints_on_a4_landscape_with_every_active_device() {
         info.contains("841.89 x 595.276 pts (A4)") || info.contains("841.89 x 595.28 pts (A4)"),
         "A4 landscape: {info}"
     );
-    let text: String = poppler("pdftotext", &[])
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let text = pdf_text(&pdf);
     for n in 0..80 {
         assert!(text.contains(&format!("PC-{n:04}")), "PC-{n:04} is printed");
     }
@@ -1729,6 +1734,48 @@ async fn staff_import_by_name_records_leavers_and_exports_import_back_unchanged(
             preview.texts("#import-errors li")
         );
     }
+
+    // Both ledgers print for the inspector, each print audited.
+    for (page, link, expect) in [
+        (
+            "/ledger/staff",
+            "#print-staff-pdf",
+            &["職員台帳", "田中花子", "看護師", "鈴木一郎", "2026-10-31"][..],
+        ),
+        (
+            "/ledger/accounts",
+            "#print-accounts-pdf",
+            &["アカウント台帳", "レセコン", "suzuki", "鈴木一郎"][..],
+        ),
+    ] {
+        let href = admin
+            .get(page)
+            .await
+            .attribute(link, "href")
+            .expect("a print link");
+        let (status, content_type, pdf) = admin.get_bytes(&href).await;
+        assert_eq!(
+            (status, content_type.as_str()),
+            (StatusCode::OK, "application/pdf"),
+            "{href}"
+        );
+        let text = pdf_text(&pdf);
+        for word in expect {
+            assert!(text.contains(word), "{href} lacks {word}: {text}");
+        }
+        assert!(
+            poppler("pdfinfo", &[], &pdf).contains("841.89 x 595.2"),
+            "{href}: A4 landscape"
+        );
+    }
+    let prints: Vec<String> = app
+        .audit_events()
+        .await
+        .into_iter()
+        .filter(|e| e.action == "ledger.export" && detail(e)["format"] == "pdf")
+        .map(|e| e.target)
+        .collect();
+    assert_eq!(prints, ["accounts", "staff"], "newest first");
 }
 
 #[tokio::test]

@@ -79,6 +79,7 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/ledger/staff/export.csv", get(staff::export_staff_csv))
         .route("/ledger/staff/export.xlsx", get(staff::export_staff_xlsx))
+        .route("/ledger/staff/print.pdf", get(staff::print_staff_pdf))
         .route(
             "/ledger/staff/import",
             get(import::staff_form)
@@ -102,6 +103,7 @@ pub(crate) fn router() -> Router<AppState> {
             "/ledger/accounts/export.xlsx",
             get(staff::export_accounts_xlsx),
         )
+        .route("/ledger/accounts/print.pdf", get(staff::print_accounts_pdf))
         .route(
             "/ledger/accounts/import",
             get(import::account_form)

@@ -793,6 +793,25 @@ pub(super) async fn export_accounts_xlsx(
     .await
 }
 
+/// `GET /ledger/accounts/print.pdf`: the active accounts on A4 landscape pages.
+pub(super) async fn print_accounts_pdf(
+    State(state): State<AppState>,
+    authorized: Authorized<permissions::ViewLedger>,
+) -> Result<Response, AppError> {
+    let sheet = account_sheet(&state, &authorized.grant).await?;
+    let footer = vec!["削除を記録したアカウントは載りません（履歴に残ります）。".to_owned()];
+    super::export::send_pdf(&state, &authorized.grant, sheet, Vec::new(), footer).await
+}
+
+/// `GET /ledger/staff/print.pdf`: the staff on A4 landscape pages.
+pub(super) async fn print_staff_pdf(
+    State(state): State<AppState>,
+    authorized: Authorized<permissions::ViewLedger>,
+) -> Result<Response, AppError> {
+    let sheet = staff_sheet(&state, &authorized.grant).await?;
+    super::export::send_pdf(&state, &authorized.grant, sheet, Vec::new(), Vec::new()).await
+}
+
 /// `GET /ledger/staff/export.csv[?encoding=sjis]`.
 pub(super) async fn export_staff_csv(
     State(state): State<AppState>,
