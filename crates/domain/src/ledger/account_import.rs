@@ -7,7 +7,10 @@ use std::collections::HashMap;
 use jiff::civil;
 
 use super::device::yes_no_ja;
-use super::import::{Column, ImportProblems, RowChange, RowError, RowProblem, column, map_header};
+use super::import::{
+    Column, ImportProblems, RowChange, RowError, RowProblem, column, header_for, map_header,
+    place_cells,
+};
 use super::people::{NewAccount, RawAccount, parse_account};
 use super::table::Table;
 use crate::{ParseError, ParseErrorKind};
@@ -84,32 +87,22 @@ pub fn check_account_import(
     today: civil::Date,
 ) -> Result<Vec<AccountImportRow>, ImportProblems> {
     let mapping = map_header(&table.header, &ACCOUNT_COLUMNS).map_err(ImportProblems::Header)?;
-    let header_of = |field: &str| {
-        ACCOUNT_COLUMNS
-            .iter()
-            .find(|column| column.field == field)
-            .map(|column| column.header)
-    };
+    let header_of = |field: &str| header_for(&ACCOUNT_COLUMNS, field);
     let mut errors: Vec<RowError> = Vec::new();
     let mut rows = Vec::new();
     let mut first_row_of: HashMap<(String, String), usize> = HashMap::new();
     for (cells, &row) in table.rows.iter().zip(&table.row_numbers) {
-        if cells.len() > mapping.len()
-            && cells[mapping.len()..].iter().any(|c| !c.trim().is_empty())
-        {
-            errors.push(RowError {
-                row,
-                column: None,
-                problem: RowProblem::ExtraCells,
-            });
-            continue;
-        }
-        let mut values: Vec<Option<&str>> = vec![None; ACCOUNT_COLUMNS.len()];
-        for (cell, column) in cells.iter().zip(&mapping) {
-            if let Some(column) = column {
-                values[*column] = Some(cell.as_str());
+        let values = match place_cells(cells, &mapping, ACCOUNT_COLUMNS.len()) {
+            Ok(values) => values,
+            Err(problem) => {
+                errors.push(RowError {
+                    row,
+                    column: None,
+                    problem,
+                });
+                continue;
             }
-        }
+        };
         let system = values[0].unwrap_or_default().trim().to_owned();
         let login = values[1].unwrap_or_default().trim().to_owned();
         let current = existing(&system, &login);

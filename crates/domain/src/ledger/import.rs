@@ -232,6 +232,34 @@ pub(crate) fn map_header(
     }
 }
 
+/// The header of the column that fills `field`, to name it in an error.
+pub(crate) fn header_for(columns: &[Column], field: &str) -> Option<&'static str> {
+    columns
+        .iter()
+        .find(|column| column.field == field)
+        .map(|column| column.header)
+}
+
+/// One row's cells placed by column (`None` where the file has no such
+/// column), after [`map_header`] gave `mapping`; a row with anything written
+/// beyond the header is refused.
+pub(crate) fn place_cells<'a>(
+    cells: &'a [String],
+    mapping: &[Option<usize>],
+    n_columns: usize,
+) -> Result<Vec<Option<&'a str>>, RowProblem> {
+    if cells.len() > mapping.len() && cells[mapping.len()..].iter().any(|c| !c.trim().is_empty()) {
+        return Err(RowProblem::ExtraCells);
+    }
+    let mut values = vec![None; n_columns];
+    for (cell, column) in cells.iter().zip(mapping) {
+        if let Some(slot) = column.and_then(|column| values.get_mut(column)) {
+            *slot = Some(cell.as_str());
+        }
+    }
+    Ok(values)
+}
+
 /// Checks every row of `table` as devices. `existing` finds a device already
 /// in the ledger by 管理番号. Either every row is valid and the result says what
 /// each will change, or every problem found is returned.
@@ -249,22 +277,17 @@ pub fn check_device_import(
     let mut rows = Vec::with_capacity(table.rows.len());
     let mut first_row_of: HashMap<String, usize> = HashMap::new();
     for (cells, &row) in table.rows.iter().zip(&table.row_numbers) {
-        if cells.len() > mapping.len()
-            && cells[mapping.len()..].iter().any(|c| !c.trim().is_empty())
-        {
-            errors.push(RowError {
-                row,
-                column: None,
-                problem: RowProblem::ExtraCells,
-            });
-            continue;
-        }
-        let mut values: Vec<Option<&str>> = vec![None; DEVICE_COLUMNS.len()];
-        for (cell, column) in cells.iter().zip(&mapping) {
-            if let Some(column) = column {
-                values[*column] = Some(cell.as_str());
+        let values = match place_cells(cells, &mapping, DEVICE_COLUMNS.len()) {
+            Ok(values) => values,
+            Err(problem) => {
+                errors.push(RowError {
+                    row,
+                    column: None,
+                    problem,
+                });
+                continue;
             }
-        }
+        };
         let asset_number = values[asset_index].unwrap_or_default().trim().to_owned();
         let current = if asset_number.is_empty() {
             None
@@ -354,15 +377,10 @@ pub fn check_device_import(
                     change,
                 });
             }
-            Err(field_errors) => errors.extend(field_errors.into_iter().map(|error| {
-                RowError {
-                    row,
-                    column: DEVICE_COLUMNS
-                        .iter()
-                        .find(|column| column.field == error.field())
-                        .map(|column| column.header),
-                    problem: RowProblem::Field(error),
-                }
+            Err(field_errors) => errors.extend(field_errors.into_iter().map(|error| RowError {
+                row,
+                column: header_for(&DEVICE_COLUMNS, error.field()),
+                problem: RowProblem::Field(error),
             })),
         }
     }
@@ -380,6 +398,31 @@ mod tests {
 
     fn today() -> civil::Date {
         civil::date(2026, 11, 25)
+    }
+
+    #[test]
+    fn cells_go_to_their_columns_and_writing_beyond_the_header_is_refused() {
+        let cells = |row: &[&str]| row.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+        // The file's second column is the ledger's first; its first is unknown to it.
+        let mapping = [None, Some(0), Some(2)];
+        assert_eq!(
+            place_cells(&cells(&["x", "a", "c"]), &mapping, 3),
+            Ok(vec![Some("a"), None, Some("c")])
+        );
+        assert_eq!(
+            place_cells(&cells(&["x", "a", "c", " ", ""]), &mapping, 3),
+            Ok(vec![Some("a"), None, Some("c")]),
+            "blank cells beyond the header are what spreadsheets write"
+        );
+        assert_eq!(
+            place_cells(&cells(&["x", "a", "c", "", "extra"]), &mapping, 3),
+            Err(RowProblem::ExtraCells)
+        );
+        assert_eq!(
+            place_cells(&cells(&["x"]), &mapping, 3),
+            Ok(vec![None, None, None]),
+            "a short row leaves the rest empty"
+        );
     }
 
     fn table(csv: &str) -> Table {

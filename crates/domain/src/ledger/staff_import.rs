@@ -4,7 +4,10 @@
 
 use std::collections::HashMap;
 
-use super::import::{Column, ImportProblems, RowChange, RowError, RowProblem, column, map_header};
+use super::import::{
+    Column, ImportProblems, RowChange, RowError, RowProblem, column, header_for, map_header,
+    place_cells,
+};
 use super::people::{NewStaff, parse_staff};
 use super::table::Table;
 use crate::{ParseError, ParseErrorKind};
@@ -62,32 +65,22 @@ pub fn check_staff_import(
     existing: impl Fn(&str) -> Vec<(i64, Vec<String>)>,
 ) -> Result<Vec<StaffImportRow>, ImportProblems> {
     let mapping = map_header(&table.header, &STAFF_COLUMNS).map_err(ImportProblems::Header)?;
-    let header_of = |field: &str| {
-        STAFF_COLUMNS
-            .iter()
-            .find(|column| column.field == field)
-            .map(|column| column.header)
-    };
+    let header_of = |field: &str| header_for(&STAFF_COLUMNS, field);
     let mut errors = Vec::new();
     let mut rows = Vec::new();
     let mut first_row_of: HashMap<String, usize> = HashMap::new();
     for (cells, &row) in table.rows.iter().zip(&table.row_numbers) {
-        if cells.len() > mapping.len()
-            && cells[mapping.len()..].iter().any(|c| !c.trim().is_empty())
-        {
-            errors.push(RowError {
-                row,
-                column: None,
-                problem: RowProblem::ExtraCells,
-            });
-            continue;
-        }
-        let mut values: Vec<Option<&str>> = vec![None; STAFF_COLUMNS.len()];
-        for (cell, column) in cells.iter().zip(&mapping) {
-            if let Some(column) = column {
-                values[*column] = Some(cell.as_str());
+        let values = match place_cells(cells, &mapping, STAFF_COLUMNS.len()) {
+            Ok(values) => values,
+            Err(problem) => {
+                errors.push(RowError {
+                    row,
+                    column: None,
+                    problem,
+                });
+                continue;
             }
-        }
+        };
         let name = values[0].unwrap_or_default().trim().to_owned();
         if !name.is_empty() {
             if let Some(first_row) = first_row_of.get(&name) {
