@@ -20,6 +20,10 @@ pub const KEY_NAME: &str = "mamori-audit";
 pub const ORIGIN: &str = "mamori/audit-trail";
 const KEY_FILE: &str = "audit-signing.key";
 const CHECKPOINT_FILE: &str = "audit-checkpoint.txt";
+/// The tree's right edge at the size of `audit-checkpoint.txt`: its size on
+/// the first line, then the subtree roots, comma-separated. With it, proving
+/// that the trail extends the last checkpoint reads only the entries since.
+const FRONTIER_FILE: &str = "audit-frontier.txt";
 
 /// The signing key and where checkpoints are kept.
 #[derive(Clone)]
@@ -67,8 +71,17 @@ impl Auditor {
 
     /// Signs a checkpoint of the current tree if it grew since the last one, stores it
     /// in the database and the data folder, and returns the latest note.
+    ///
+    /// Refuses to sign a tree that does not extend the last signed checkpoint
+    /// (the one in the data folder, or the database's if larger): a shortened
+    /// or rewritten trail must never be covered by a fresh signature.
     pub async fn checkpoint(&self, store: &Store) -> anyhow::Result<String> {
         let (size, root) = audit_log::head(store).await?;
+        self.check_extends_last(store, size, root).await?;
+        let frontier = audit_log::head_frontier(store).await?;
+        let (size, root) = (frontier.size(), frontier.root());
+        // Entries appended since the check above are checked too.
+        self.check_extends_last(store, size, root).await?;
         let checkpoints = audit_log::list_checkpoints(store).await?;
         if let Some(latest) = checkpoints.last().filter(|latest| latest.size == size) {
             return Ok(latest.note.clone());
@@ -81,14 +94,108 @@ impl Auditor {
         .sign(KEY_NAME, &self.key)
         .context("cannot sign the checkpoint")?;
         audit_log::insert_checkpoint(store, size, &root, &note, jiff::Timestamp::now()).await?;
+        // The frontier first: a crash between the two leaves a frontier that
+        // does not match the note, which is then simply not used.
+        let roots: Vec<String> = frontier
+            .subtree_roots()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let path = self.data_dir.join(FRONTIER_FILE);
+        write_private(&path, &format!("{size}\n{}\n", roots.join(",")))
+            .with_context(|| format!("cannot write {}", path.display()))?;
         let path = self.data_dir.join(CHECKPOINT_FILE);
         write_private(&path, &note).with_context(|| format!("cannot write {}", path.display()))?;
         Ok(note)
     }
+
+    /// The latest signed checkpoint, from the data folder and the database,
+    /// whichever covers more; `None` before the first.
+    async fn last_signed(&self, store: &Store) -> anyhow::Result<Option<Checkpoint>> {
+        Ok(
+            signed_checkpoints(store, &self.verifying_key(), &self.data_dir)
+                .await?
+                .pop(),
+        )
+    }
+
+    /// Proves that the tree of `size` entries with `root` extends the last
+    /// signed checkpoint: the same root at the same size, or the checkpoint's
+    /// tree with the entries since appended.
+    async fn check_extends_last(&self, store: &Store, size: u64, root: Hash) -> anyhow::Result<()> {
+        let Some(last) = self.last_signed(store).await? else {
+            return Ok(());
+        };
+        let refuse = |what: String| {
+            anyhow::anyhow!(
+                "the audit trail no longer extends its last signed checkpoint ({what}); \
+                 mamori will not sign it. Run `mamori audit verify` and restore the database from a backup"
+            )
+        };
+        if size < last.size {
+            return Err(refuse(format!(
+                "the checkpoint covers {} entries, the trail now holds {size}: entries were removed",
+                last.size
+            )));
+        }
+        if size == last.size {
+            return if root == last.root {
+                Ok(())
+            } else {
+                Err(refuse(format!("the {size} entries it covers were changed")))
+            };
+        }
+        let mut frontier = match self.saved_frontier(&last) {
+            Some(frontier) => frontier,
+            None => {
+                let mut frontier = mamori_tlog::Frontier::new();
+                for leaf in audit_log::recorded_leaf_hashes(store, 0, last.size).await? {
+                    frontier.push(leaf);
+                }
+                frontier
+            }
+        };
+        if frontier.root() != last.root {
+            return Err(refuse(format!(
+                "the first {} entries were changed",
+                last.size
+            )));
+        }
+        let since = audit_log::recorded_leaf_hashes(store, last.size, size)
+            .await
+            .map_err(|error| refuse(format!("entries after {} are missing: {error}", last.size)))?;
+        for leaf in since {
+            frontier.push(leaf);
+        }
+        if frontier.root() == root {
+            Ok(())
+        } else {
+            Err(refuse(format!(
+                "the trail's head does not follow from its entries after {}",
+                last.size
+            )))
+        }
+    }
+
+    /// The frontier saved beside the checkpoint, if it is for `checkpoint` and
+    /// gives its root.
+    fn saved_frontier(&self, checkpoint: &Checkpoint) -> Option<mamori_tlog::Frontier> {
+        let text = std::fs::read_to_string(self.data_dir.join(FRONTIER_FILE)).ok()?;
+        let (size, roots) = text.trim().split_once('\n').unwrap_or((text.trim(), ""));
+        let size: u64 = size.trim().parse().ok()?;
+        let roots = roots
+            .split(',')
+            .filter(|part| !part.trim().is_empty())
+            .map(|part| Hash::from_hex(part.trim()))
+            .collect::<Result<Vec<_>, _>>()
+            .ok()?;
+        let frontier = mamori_tlog::Frontier::from_subtree_roots(size, roots).ok()?;
+        (size == checkpoint.size && frontier.root() == checkpoint.root).then_some(frontier)
+    }
 }
 
 /// Writes `text` to `path` atomically, readable by the owner only.
-fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     let temporary = path.with_extension("tmp");
     std::fs::write(&temporary, text)?;
     #[cfg(unix)]

@@ -213,7 +213,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             create_institution(&cli.storage.data_dir, &database_url, &args, false).await
         }
         Command::Audit(command) => {
-            let store = open_store(&cli.storage.data_dir, &database_url).await?;
+            // Verifying writes nothing, so it runs on a read-only copy (an
+            // inspector's copy of a backup); the other commands sign or read
+            // the latest checkpoint and open the database as the server does.
+            let store = if matches!(command, AuditCommand::Verify) {
+                Store::connect_read_only(&database_url)
+                    .await
+                    .with_context(|| {
+                        format!(
+                            "cannot open the database {} for reading",
+                            crate::config::redact_url(&database_url)
+                        )
+                    })?
+            } else {
+                open_store(&cli.storage.data_dir, &database_url).await?
+            };
             let result = run_audit(command, &store, &cli.storage.data_dir).await;
             store.close().await;
             result
@@ -334,9 +348,28 @@ async fn serve_until_signal(config: Config) -> anyhow::Result<()> {
     let address = application.address();
     tracing::info!("mamori listening on http://{address}");
     if let Some(token) = application.setup_token().await {
-        tracing::info!(
-            "first-run setup: open http://{address}/setup (初期設定); from another machine enter the setup token {token}"
+        // Plain lines on standard output, not a log line: the person starting
+        // mamori for the first time reads them.
+        let setup = if address.ip().is_unspecified() {
+            format!("http://127.0.0.1:{}/setup", address.port())
+        } else {
+            format!("http://{address}/setup")
+        };
+        println!();
+        println!("【初期設定】まだ初期設定がされていません。");
+        println!(
+            "このパソコンのブラウザで {setup} を開き、医療機関と最初の利用者を登録してください。"
         );
+        println!(
+            "ほかのパソコンから初期設定するときは、画面で次の「初期設定トークン」を入力してください:"
+        );
+        println!();
+        println!("    初期設定トークン: {token}");
+        println!();
+        println!(
+            "(First-run setup: open {setup}; from another machine, enter the setup token above.)"
+        );
+        println!();
     }
     application.run_until(shutdown_signal()).await
 }
@@ -365,8 +398,7 @@ async fn shutdown_signal() {
 
 async fn open_store(data_dir: &std::path::Path, database_url: &str) -> anyhow::Result<Store> {
     // The data folder holds the audit signing key whatever the database is.
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
+    crate::data_dir::prepare(data_dir, database_url)?;
     Store::open(database_url).await.with_context(|| {
         format!(
             "cannot open the database {}",

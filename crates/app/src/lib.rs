@@ -6,6 +6,7 @@ pub mod audit;
 pub mod catalogs;
 pub mod cli;
 mod config;
+mod data_dir;
 mod startup;
 mod time_sync;
 

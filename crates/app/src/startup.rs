@@ -23,15 +23,25 @@ pub struct Application {
 impl Application {
     /// Opens the data folder and database, migrates, and binds the port.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        prepare_data_dir(&config)?;
+        crate::data_dir::prepare(&config.data_dir, &config.database_url)?;
         let auditor = crate::audit::Auditor::load_or_create(&config.data_dir)?;
+        let secrets_key = crate::data_dir::secrets_key(&config.data_dir)?;
         let catalogs = crate::catalogs::load(&crate::catalogs::extra_files(&config.data_dir)?)?;
-        let store = Store::open(&config.database_url).await.with_context(|| {
-            format!(
-                "cannot open the database {}",
-                redact_url(&config.database_url)
-            )
-        })?;
+        let store = Store::open(&config.database_url)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the database {}",
+                    redact_url(&config.database_url)
+                )
+            })?
+            .with_secret_key(secrets_key);
+        let sealed = mamori_store::two_factor::seal_plain_secrets(&store)
+            .await
+            .context("cannot seal the stored two-factor secrets")?;
+        if sealed > 0 {
+            tracing::info!(sealed, "sealed two-factor secrets stored in plain text");
+        }
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
@@ -63,6 +73,7 @@ impl Application {
                 mamori_domain::dashboard::TimeSync::Unknown,
             )),
             catalogs: Arc::new(catalogs),
+            heavy: mamori_web::heavy::HeavyWork::default(),
         };
         auditor
             .checkpoint(&state.store)
@@ -130,16 +141,6 @@ impl Application {
         store.close().await;
         Ok(())
     }
-}
-
-fn prepare_data_dir(config: &Config) -> anyhow::Result<()> {
-    let data_dir = &config.data_dir;
-    if data_dir.exists() && !data_dir.is_dir() {
-        anyhow::bail!("the data folder {} is not a folder", data_dir.display());
-    }
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create the data folder {}", data_dir.display()))?;
-    Ok(())
 }
 
 /// Signs a checkpoint every minute in which the audit trail grew.

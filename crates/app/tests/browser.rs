@@ -331,9 +331,10 @@ async fn sign_in_on_a_phone_with_a_wrong_password_then_in_english() {
     fill(&client, "password", "not my password").await;
     click_and_wait(&client, "#sign-in-form button").await;
     assert_eq!(
-        text_of(&client, ".errors").await,
+        text_of(&client, ".errors p").await,
         "ログインIDまたはパスワードが正しくありません。"
     );
+    assert!(text_of(&client, "#lockout-help").await.contains("15分間"));
     let widths = client
         .execute(
             "return [document.documentElement.scrollWidth, window.innerWidth]",
@@ -426,7 +427,7 @@ async fn totp_enrolment_and_sign_in_then_lockout_in_a_real_browser() {
     fill(&client, "password", PASSWORD).await;
     click_and_wait(&client, "#sign-in-form button").await;
     assert_eq!(
-        text_of(&client, ".errors").await,
+        text_of(&client, ".errors p").await,
         "ログインIDまたはパスワードが正しくありません。",
         "locked: the right password gets the same answer as a wrong one"
     );

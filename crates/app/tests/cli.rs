@@ -199,10 +199,17 @@ impl Drop for Server {
 
 /// Starts `serve` on a free port and waits for its "listening on" line.
 fn start_server(data_dir: &Path) -> Server {
-    let mut child = mamori()
+    let mut command = mamori();
+    command
         .arg("--data-dir")
         .arg(data_dir)
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(["serve", "--listen", "127.0.0.1:0"]);
+    start_server_with(command)
+}
+
+/// Starts `command` (a `serve`) and waits for its "listening on" line.
+fn start_server_with(mut command: Command) -> Server {
+    let mut child = command
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -755,4 +762,496 @@ async fn audit_verify_catches_a_cut_tail_even_with_the_database_checkpoints_gone
         &trail.run(&["audit", "verify"]),
         "entries 5 to 5 were removed",
     );
+}
+
+#[tokio::test]
+async fn a_shortened_trail_is_never_signed_again_and_the_server_refuses_to_start() {
+    let trail = Trail::new().await;
+    trail
+        .tamper(&[
+            "DELETE FROM audit_events WHERE position >= 4",
+            "DELETE FROM audit_checkpoints",
+            // The head made whole again, frontier too (four leaves: one subtree).
+            "UPDATE audit_log_head SET size = 4, root = (SELECT root_after FROM audit_events WHERE position = 3), \
+             frontier = (SELECT root_after FROM audit_events WHERE position = 3)",
+        ])
+        .await;
+    let expected = "no longer extends its last signed checkpoint";
+    assert_clean_failure(&trail.run(&["audit", "checkpoint"]), expected);
+    let serve = trail
+        .command()
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .expect("run");
+    assert_clean_failure(&serve, expected);
+    assert_clean_failure(&trail.run(&["audit", "verify"]), "were removed");
+    // Nothing was signed over the shorter tree: verify still sees the cut.
+    let note = std::fs::read_to_string(trail.data_dir.join("audit-checkpoint.txt"))
+        .expect("checkpoint file");
+    assert!(note.starts_with("mamori/audit-trail\n6\n"), "{note}");
+}
+
+#[tokio::test]
+async fn an_emptied_trail_gets_no_size_zero_checkpoint() {
+    let trail = Trail::new().await;
+    trail
+        .tamper(&[
+            "DELETE FROM audit_events",
+            "DELETE FROM audit_checkpoints",
+            "UPDATE audit_log_head SET size = 0, root = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', frontier = ''",
+        ])
+        .await;
+    assert_clean_failure(
+        &trail.run(&["audit", "checkpoint"]),
+        "the checkpoint covers 6 entries, the trail now holds 0",
+    );
+}
+
+#[tokio::test]
+async fn a_grown_trail_is_signed_from_the_saved_frontier_or_from_the_recorded_leaves() {
+    let trail = Trail::new().await;
+    let add = |n: usize| {
+        let output = trail
+            .command()
+            .args([
+                "institution",
+                "create",
+                "--name",
+                &format!("追加{n}"),
+                "--kind",
+                "pharmacy",
+            ])
+            .args([
+                "--prefecture",
+                "高知県",
+                "--address",
+                "高知市1-1",
+                "--phone",
+                "088-000-0000",
+            ])
+            .args([
+                "--admin-name",
+                "薬局 管理者",
+                "--admin-login-id",
+                &format!("extra-{n}"),
+            ])
+            .env("MAMORI_ADMIN_PASSWORD", PASSWORD)
+            .output()
+            .expect("run");
+        assert!(output.status.success(), "{}", stderr(&output));
+    };
+    add(1);
+    let checkpoint = trail.run(&["audit", "checkpoint"]);
+    assert!(checkpoint.status.success(), "{}", stderr(&checkpoint));
+    assert!(String::from_utf8_lossy(&checkpoint.stdout).starts_with("mamori/audit-trail\n8\n"));
+    // Without the saved frontier the recorded leaf hashes prove the extension.
+    std::fs::remove_file(trail.data_dir.join("audit-frontier.txt")).expect("remove");
+    add(2);
+    let checkpoint = trail.run(&["audit", "checkpoint"]);
+    assert!(checkpoint.status.success(), "{}", stderr(&checkpoint));
+    assert!(String::from_utf8_lossy(&checkpoint.stdout).starts_with("mamori/audit-trail\n10\n"));
+    let verify = trail.run(&["audit", "verify"]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+    // A head rewritten to another tree of the same size is not signed either
+    // (ten leaves: subtrees of eight and two; the two replaced).
+    trail
+        .tamper(&[
+            "UPDATE audit_log_head SET frontier = (SELECT root_after FROM audit_events WHERE position = 7) \
+             || ',' || (SELECT leaf_hash FROM audit_events WHERE position = 0), \
+             root = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'",
+        ])
+        .await;
+    assert_clean_failure(
+        &trail.run(&["audit", "checkpoint"]),
+        "no longer extends its last signed checkpoint",
+    );
+}
+
+/// Every file below `folder` with its bytes, for comparing before and after.
+fn snapshot(folder: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(folder)
+        .expect("read dir")
+        .map(|entry| entry.expect("entry").path())
+        .map(|path| {
+            let bytes = std::fs::read(&path).expect("read");
+            (path, bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[tokio::test]
+async fn audit_verify_writes_nothing_so_it_runs_on_a_read_only_copy() {
+    let trail = Trail::new().await;
+    if trail.url.starts_with("postgres") {
+        // An inspector's copy is the SQLite file; PostgreSQL sessions of
+        // verify are read-only, which the PostgreSQL run of the suite covers.
+        let output = trail.run(&["audit", "verify"]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        return;
+    }
+    let copy = tempfile::tempdir().expect("temp dir");
+    for (path, bytes) in snapshot(&trail.data_dir) {
+        let name = path.file_name().expect("name");
+        std::fs::write(copy.path().join(name), bytes).expect("copy");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for (path, _) in snapshot(copy.path()) {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+        }
+        std::fs::set_permissions(copy.path(), std::fs::Permissions::from_mode(0o555))
+            .expect("chmod");
+    }
+    let before = snapshot(copy.path());
+    let output = mamori()
+        .arg("--data-dir")
+        .arg(copy.path())
+        .args(["audit", "verify"])
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("ok: 6 entries verified"));
+    assert_eq!(snapshot(copy.path()), before, "verify wrote into the copy");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(copy.path(), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod back");
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_folder_and_database_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let trail = Trail::new().await;
+    let mode = |path: &Path| {
+        std::fs::metadata(path)
+            .expect("metadata")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(&trail.data_dir), 0o700);
+    for (path, _) in snapshot(&trail.data_dir) {
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+    }
+    // A folder made by an older version (or by hand) is tightened at start.
+    std::fs::set_permissions(&trail.data_dir, std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
+    if !trail.url.starts_with("postgres") {
+        std::fs::set_permissions(
+            trail.data_dir.join("mamori.db"),
+            std::fs::Permissions::from_mode(0o644),
+        )
+        .expect("chmod");
+    }
+    let output = trail.run(&["institution", "list"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(mode(&trail.data_dir), 0o700);
+    if !trail.url.starts_with("postgres") {
+        assert_eq!(mode(&trail.data_dir.join("mamori.db")), 0o600);
+    }
+}
+
+/// A minimal .xlsx whose `part` is `head`, then `repeat` written `times`
+/// times, then `tail` — a few hundred kilobytes that inflate to as much as
+/// the test wants, never held whole in memory here either.
+fn xlsx_bomb(part: &str, head: &str, repeat: &str, times: usize, tail: &str) -> Vec<u8> {
+    use std::io::Write;
+    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let parts = [
+        (
+            "[Content_Types].xml",
+            String::from(
+                r#"<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#,
+            ),
+        ),
+        (
+            "_rels/.rels",
+            format!(
+                r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/workbook.xml",
+            format!(
+                r#"<?xml version="1.0"?><workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+            ),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            format!(
+                r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/worksheets/sheet1.xml",
+            format!(
+                r#"<?xml version="1.0"?><worksheet xmlns="{main}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>種別</t></is></c></row></sheetData></worksheet>"#
+            ),
+        ),
+        (
+            "xl/sharedStrings.xml",
+            format!(r#"<?xml version="1.0"?><sst xmlns="{main}"></sst>"#),
+        ),
+    ];
+    for (name, content) in &parts {
+        if *name == part {
+            continue;
+        }
+        writer.start_file(*name, options).expect("start");
+        writer.write_all(content.as_bytes()).expect("write");
+    }
+    writer.start_file(part, options).expect("start");
+    writer.write_all(head.as_bytes()).expect("write");
+    let chunk = repeat.repeat(4096);
+    for _ in 0..times / 4096 {
+        writer.write_all(chunk.as_bytes()).expect("write");
+    }
+    writer.write_all(tail.as_bytes()).expect("write");
+    writer.finish().expect("finish").into_inner()
+}
+
+/// Uploads `bytes` as a device import the way the form does; returns the
+/// status and the page.
+async fn upload_import(client: &reqwest::Client, base: &str, bytes: Vec<u8>) -> (u16, String) {
+    let page = client
+        .get(format!("{base}/ledger/devices/import"))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a CSRF token")
+        .to_owned();
+    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name("bomb.xlsx"),
+    );
+    let response = client
+        .post(format!("{base}/ledger/devices/import"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST");
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap_or_default())
+}
+
+/// The server runs under an address-space limit (`prlimit --as`, 1 GiB) far
+/// below what the workbook bombs asked of it before, while they are uploaded
+/// at once and a large ledger is printed twice at once; it answers every
+/// `/healthz` meanwhile, refuses each bomb with a message, and prints.
+#[tokio::test]
+async fn bombs_and_large_prints_under_a_memory_limit_leave_the_server_answering() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let data_dir = folder.path().join("data");
+    let mut init = mamori();
+    init.arg("--data-dir").arg(&data_dir);
+    let output = init_args(&mut init, "admin").output().expect("run");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut command = Command::new("prlimit");
+    command
+        .arg(format!("--as={}", 1024u64 * 1024 * 1024))
+        .arg(env!("CARGO_BIN_EXE_mamori"))
+        .env("MALLOC_ARENA_MAX", "2")
+        .env_remove("MAMORI_DATABASE_URL")
+        .env("MAMORI_LOG", "info,sqlx=warn")
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["serve", "--listen", "127.0.0.1:0"]);
+    let server = start_server_with(command);
+    let base = format!("http://{}", server.address);
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(300))
+        .build()
+        .expect("client");
+    assert_eq!(
+        submit(
+            &client,
+            &base,
+            "/login",
+            "/login",
+            &[("login_id", "admin"), ("password", PASSWORD)]
+        )
+        .await,
+        reqwest::StatusCode::SEE_OTHER
+    );
+
+    // A ledger of 2,500 devices, imported as CSV.
+    let mut csv = String::from("種別,管理番号,管理場所,備考\r\n");
+    for n in 0..2_500 {
+        csv.push_str(&format!(
+            "パソコン,PC-{n:05},診察室{},定期点検の対象、長めの備考をここに書く {n}\r\n",
+            n % 7
+        ));
+    }
+    let (status, preview) = upload_import(&client, &base, csv.into_bytes()).await;
+    assert_eq!(status, 200, "{preview}");
+    let action = preview
+        .split("action=\"/ledger/devices/import/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|rest| format!("/ledger/devices/import/{rest}"))
+        .expect("an apply form");
+    assert_eq!(
+        submit(&client, &base, "/ledger/devices", &action, &[]).await,
+        reqwest::StatusCode::OK
+    );
+
+    let healthy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let poller = {
+        let (base, healthy, done) = (base.clone(), healthy.clone(), done.clone());
+        tokio::spawn(async move {
+            let probe = reqwest::Client::builder()
+                .timeout(Duration::from_secs(5))
+                .build()
+                .expect("client");
+            let mut n = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                let ok = probe
+                    .get(format!("{base}/healthz"))
+                    .send()
+                    .await
+                    .is_ok_and(|response| response.status().is_success());
+                if !ok {
+                    healthy.store(false, std::sync::atomic::Ordering::SeqCst);
+                }
+                n += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            n
+        })
+    };
+    let shared_strings = xlsx_bomb(
+        "xl/sharedStrings.xml",
+        r#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#,
+        "<si><t/></si>",
+        500_000_000 / 13,
+        "</sst>",
+    );
+    let huge_cell = xlsx_bomb(
+        "xl/worksheets/sheet1.xml",
+        r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>"#,
+        "AAAAAAAAAAAAAAAA",
+        400_000_000 / 16,
+        "</t></is></c></row></sheetData></worksheet>",
+    );
+    let empty_cells = xlsx_bomb(
+        "xl/worksheets/sheet1.xml",
+        r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">"#,
+        "<c/>",
+        100_000_000 / 4,
+        "</row></sheetData></worksheet>",
+    );
+    for bomb in [&shared_strings, &huge_cell, &empty_cells] {
+        assert!(bomb.len() < 10 * 1024 * 1024, "{}", bomb.len());
+    }
+    let print = || {
+        let client = client.clone();
+        let base = base.clone();
+        async move {
+            let response = client
+                .get(format!("{base}/ledger/devices/print.pdf?part=1"))
+                .send()
+                .await
+                .expect("GET");
+            let status = response.status().as_u16();
+            (status, response.bytes().await.expect("body").to_vec())
+        }
+    };
+    let (a, b, c, print_a, print_b) = tokio::join!(
+        upload_import(&client, &base, shared_strings),
+        upload_import(&client, &base, huge_cell),
+        upload_import(&client, &base, empty_cells),
+        print(),
+        print(),
+    );
+    let (uploads, prints) = ([a, b, c], [print_a, print_b]);
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let probes = poller.await.expect("poller");
+    for (status, page) in uploads {
+        assert_eq!(status, 422, "{page}");
+        assert!(
+            page.contains("大きすぎます") || page.contains("多すぎます"),
+            "{page}"
+        );
+    }
+    for (status, bytes) in prints {
+        assert_eq!(status, 200);
+        assert!(bytes.starts_with(b"%PDF"));
+    }
+    // The chooser lists the three parts of 2,500 rows.
+    let chooser = client
+        .get(format!("{base}/ledger/devices/print.pdf"))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        chooser.contains("?part=3") && !chooser.contains("?part=4"),
+        "{chooser}"
+    );
+    assert!(probes > 0);
+    assert!(
+        healthy.load(std::sync::atomic::Ordering::SeqCst),
+        "/healthz failed while the bombs and prints ran"
+    );
+    let (status, _) = http_get(&server.address, "/healthz");
+    assert_eq!(status, 200, "the server is still alive");
+}
+
+#[test]
+fn the_setup_token_is_printed_as_plain_japanese_lines() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let mut child = mamori()
+        .arg("--data-dir")
+        .arg(folder.path().join("data"))
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        let done = line.contains("初期設定トークン:");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = seen.join("\n");
+    let token_line = seen
+        .iter()
+        .find(|line| line.contains("初期設定トークン:"))
+        .unwrap_or_else(|| panic!("no token line in {text}"));
+    let token = token_line.rsplit(' ').next().unwrap_or_default();
+    assert!(token.len() >= 20, "{token_line}");
+    assert!(text.contains("/setup を開き"), "{text}");
+    assert!(!text.contains('\u{1b}'), "no colour escapes: {text:?}");
+    assert!(!text.contains("INFO"), "not a log line: {text}");
 }

@@ -81,7 +81,38 @@ pub fn checklist_xlsx(print: &ChecklistPrint) -> Result<Vec<u8>, DocumentError> 
         row += 2;
         sheet.write_string(row, 0, line)?;
     }
+    // Printed as the official form is: A4 portrait, every column on the
+    // page, the heading row on every page, page numbers at the foot.
+    set_up_printing(sheet, Orientation::Portrait, 6)?;
     Ok(workbook.save_to_buffer()?)
+}
+
+/// Which way a sheet is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Orientation {
+    Portrait,
+    Landscape,
+}
+
+/// Excel's code for A4 paper.
+const A4: u8 = 9;
+
+/// A4 in `orientation`, scaled to the page width (as many pages long as it
+/// takes), `header_row` repeated at the top of each page, and "page / pages"
+/// in the footer.
+fn set_up_printing(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    orientation: Orientation,
+    header_row: u32,
+) -> Result<(), DocumentError> {
+    sheet.set_paper_size(A4);
+    if orientation == Orientation::Landscape {
+        sheet.set_landscape();
+    }
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(header_row, header_row)?;
+    sheet.set_footer("&C&P / &N");
+    Ok(())
 }
 
 /// A ledger as a workbook: one sheet named `sheet`, the header in row 1 (bold,
@@ -121,9 +152,47 @@ pub fn table_xlsx(
         sheet.autofilter(0, 0, last_row, last_column)?;
     }
     sheet.set_freeze_panes(1, 0)?;
+    // A ledger has many columns: A4 landscape, fitted to the width.
+    set_up_printing(sheet, Orientation::Landscape, 0)?;
     Ok(workbook.save_to_buffer()?)
 }
 
 fn too_wide() -> DocumentError {
     DocumentError::Workbook(rust_xlsxwriter::XlsxError::RowColumnLimitError)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+
+    fn part(bytes: &[u8], name: &str) -> String {
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+        let mut text = String::new();
+        archive
+            .by_name(name)
+            .expect("the part")
+            .read_to_string(&mut text)
+            .expect("text");
+        text
+    }
+
+    #[test]
+    fn a_ledger_workbook_prints_on_a4_landscape_fitted_to_the_width_with_its_header_on_every_page()
+    {
+        let rows = vec![vec!["パソコン".to_owned(), "PC-001".to_owned()]];
+        let bytes = table_xlsx("使用機器一覧表", &["種別", "管理番号"], &rows).expect("workbook");
+        let sheet = part(&bytes, "xl/worksheets/sheet1.xml");
+        assert!(sheet.contains(r#"paperSize="9""#), "{sheet}");
+        assert!(sheet.contains(r#"orientation="landscape""#), "{sheet}");
+        assert!(sheet.contains(r#"fitToHeight="0""#), "{sheet}");
+        assert!(sheet.contains(r#"<pageSetUpPr fitToPage="1"/>"#), "{sheet}");
+        assert!(sheet.contains("&amp;P / &amp;N"), "{sheet}");
+        let workbook = part(&bytes, "xl/workbook.xml");
+        assert!(
+            workbook.contains("_xlnm.Print_Titles") && workbook.contains("$1:$1"),
+            "{workbook}"
+        );
+    }
 }

@@ -100,11 +100,43 @@ pub(crate) fn required_text(
     if trimmed.chars().count() > max {
         return Err(ParseError::new(field, ParseErrorKind::TooLong { max }));
     }
-    if trimmed.chars().any(|c| c.is_control()) {
-        return Err(ParseError::new(
-            field,
-            ParseErrorKind::BadFormat("control characters are not allowed"),
-        ));
+    if trimmed.chars().any(|c| is_forbidden(c, false)) {
+        return Err(ParseError::new(field, ParseErrorKind::BadFormat(CONTROL)));
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// The reason given for a refused control or bidirectional character.
+pub(crate) const CONTROL: &str = "control characters are not allowed";
+
+/// The bidirectional formatting characters (Unicode's "explicit directional"
+/// marks, embeddings, overrides and isolates): they make text display other
+/// than it is — U+202E turns `report\u{202E}fdp.exe` into "reportexe.pdf".
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether `c` is refused in text people type: control characters (NUL among
+/// them, which PostgreSQL cannot store in text), except new line and tab where
+/// `multiline`, and the bidirectional controls.
+pub fn is_forbidden(c: char, multiline: bool) -> bool {
+    (c.is_control() && !(multiline && matches!(c, '\n' | '\t'))) || is_bidi_control(c)
+}
+
+/// Multi-line free text (備考, メモ): trimmed, `\r\n` and `\r` read as new
+/// lines, at most `max` characters, no other control characters; may be empty.
+pub(crate) fn multiline_text(
+    field: &'static str,
+    raw: &str,
+    max: usize,
+) -> Result<String, ParseError> {
+    let text = raw.replace("\r\n", "\n").replace('\r', "\n");
+    let trimmed = text.trim();
+    if trimmed.chars().count() > max {
+        return Err(ParseError::new(field, ParseErrorKind::TooLong { max }));
+    }
+    if trimmed.chars().any(|c| is_forbidden(c, true)) {
+        return Err(ParseError::new(field, ParseErrorKind::BadFormat(CONTROL)));
     }
     Ok(trimmed.to_owned())
 }

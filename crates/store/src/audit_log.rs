@@ -208,6 +208,8 @@ impl LeafFields<'_> {
 
 struct Head {
     frontier: mamori_tlog::Frontier,
+    /// The root the head row records beside the frontier.
+    recorded_root: mamori_tlog::Hash,
 }
 
 async fn lock_head(connection: &mut AnyConnection) -> Result<Head, Error> {
@@ -216,7 +218,11 @@ async fn lock_head(connection: &mut AnyConnection) -> Result<Head, Error> {
     sqlx::query("UPDATE audit_log_head SET size = size WHERE id = 1")
         .execute(&mut *connection)
         .await?;
-    let row = sqlx::query("SELECT size, frontier FROM audit_log_head WHERE id = 1")
+    read_head(connection).await
+}
+
+async fn read_head(connection: &mut AnyConnection) -> Result<Head, Error> {
+    let row = sqlx::query("SELECT size, root, frontier FROM audit_log_head WHERE id = 1")
         .fetch_one(&mut *connection)
         .await?;
     let size: i64 = row.try_get("size")?;
@@ -230,7 +236,13 @@ async fn lock_head(connection: &mut AnyConnection) -> Result<Head, Error> {
     let size = u64::try_from(size).map_err(|_| Error::Corrupt("audit_log_head.size"))?;
     let frontier = mamori_tlog::Frontier::from_subtree_roots(size, subtree_roots)
         .map_err(|_| Error::Corrupt("audit_log_head.frontier"))?;
-    Ok(Head { frontier })
+    let root: String = row.try_get("root")?;
+    let recorded_root =
+        mamori_tlog::Hash::from_hex(&root).map_err(|_| Error::Corrupt("audit_log_head.root"))?;
+    Ok(Head {
+        frontier,
+        recorded_root,
+    })
 }
 
 async fn store_head(
@@ -255,7 +267,7 @@ async fn store_head(
 /// Gives events written before the tree existed (migration 0003) their place in
 /// it, in id order. Runs when the store opens; does nothing once all are sealed.
 pub async fn seal_unsealed(store: &Store) -> Result<u64, Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let mut head = lock_head(&mut transaction).await?;
     let rows = sqlx::query(
         "SELECT id, institution_id, occurred_at, actor_user_id, actor_label, action, target, detail
@@ -300,6 +312,17 @@ pub async fn seal_unsealed(store: &Store) -> Result<u64, Error> {
     Ok(n_rows)
 }
 
+/// The tree's current right edge, as the head row records it; its root must be
+/// the root the head records.
+pub async fn head_frontier(store: &Store) -> Result<mamori_tlog::Frontier, Error> {
+    let mut connection = store.pool().acquire().await?;
+    let head = read_head(&mut connection).await?;
+    if head.frontier.root() != head.recorded_root {
+        return Err(Error::Corrupt("audit_log_head.frontier"));
+    }
+    Ok(head.frontier)
+}
+
 /// The tree's current size and root, as the head row records them.
 pub async fn head(store: &Store) -> Result<(u64, mamori_tlog::Hash), Error> {
     let row = sqlx::query("SELECT size, root FROM audit_log_head WHERE id = 1")
@@ -311,6 +334,42 @@ pub async fn head(store: &Store) -> Result<(u64, mamori_tlog::Hash), Error> {
         u64::try_from(size).map_err(|_| Error::Corrupt("audit_log_head.size"))?,
         mamori_tlog::Hash::from_hex(&root).map_err(|_| Error::Corrupt("audit_log_head.root"))?,
     ))
+}
+
+/// The leaf hashes recorded for positions `from..to`, in order, as they were
+/// stored when each entry was appended (not recomputed: that is
+/// [`walk_chain`]'s work). Fails when a position in the range has no entry.
+pub async fn recorded_leaf_hashes(
+    store: &Store,
+    from: u64,
+    to: u64,
+) -> Result<Vec<mamori_tlog::Hash>, Error> {
+    let bound = |n: u64| i64::try_from(n).map_err(|_| Error::Corrupt("audit_events.position"));
+    let rows = sqlx::query(
+        "SELECT position, leaf_hash FROM audit_events
+         WHERE position >= $1 AND position < $2 ORDER BY position",
+    )
+    .bind(bound(from)?)
+    .bind(bound(to)?)
+    .fetch_all(store.pool())
+    .await?;
+    let mut hashes = Vec::with_capacity(rows.len());
+    for (expected, row) in (from..to).zip(rows.iter()) {
+        let position: Option<i64> = row.try_get("position")?;
+        if position.and_then(|p| u64::try_from(p).ok()) != Some(expected) {
+            return Err(Error::Corrupt("audit_events.position"));
+        }
+        let leaf: Option<String> = row.try_get("leaf_hash")?;
+        hashes.push(
+            leaf.as_deref()
+                .and_then(|hex| mamori_tlog::Hash::from_hex(hex).ok())
+                .ok_or(Error::Corrupt("audit_events.leaf_hash"))?,
+        );
+    }
+    if hashes.len() as u64 != to.saturating_sub(from) {
+        return Err(Error::Corrupt("audit_events.position"));
+    }
+    Ok(hashes)
 }
 
 /// What a walk over the stored trail found.
@@ -564,7 +623,7 @@ pub async fn append_alone(
     event: &NewAuditEvent,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     append(&mut transaction, event, now).await?;
     transaction.commit().await?;
     Ok(())

@@ -32,7 +32,7 @@ pub async fn record_use(
     source: &str,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let result = sqlx::query(
         "UPDATE users SET break_glass_spent = 1 WHERE id = $1 AND institution_id = $2 AND break_glass = 1",
     )
@@ -93,7 +93,7 @@ pub async fn acknowledge(
     use_id: i64,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let result = sqlx::query(
         "UPDATE break_glass_uses SET acknowledged_by = $1, acknowledged_at = $2
          WHERE id = $3 AND institution_id = $4 AND acknowledged_at IS NULL",
@@ -123,7 +123,7 @@ pub async fn reset_password(
     password_hash: &mamori_domain::institution::PasswordHash,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     crate::people::guard_credentials_of(&mut transaction, grant.principal(), user_id).await?;
     let result = sqlx::query(
         "UPDATE users SET password_hash = $1, break_glass_spent = 0, failed_sign_ins = 0, locked_until = NULL,

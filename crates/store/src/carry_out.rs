@@ -129,7 +129,7 @@ pub async fn request(
     now: jiff::Timestamp,
 ) -> Result<i64, Error> {
     let institution_id = grant.institution_id().get();
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let device_id: Option<i64> = match &carry_out.asset_number {
         None => None,
         Some(asset) => Some(
@@ -244,7 +244,7 @@ pub async fn step(
         .map_err(StepError::Refused)?;
     let micros = to_micros(now);
     let user = grant.principal().user_id().get();
-    let mut transaction = store.pool().begin().await.map_err(Error::from)?;
+    let mut transaction = store.begin().await.map_err(Error::from)?;
     let query = match action {
         CarryOutAction::Approve | CarryOutAction::Reject => sqlx::query(
             "UPDATE carry_outs SET status = $3, decided_by = $5, decided_at = $6, decision_note = $7

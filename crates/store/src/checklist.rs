@@ -254,7 +254,7 @@ pub async fn start(
     now: jiff::Timestamp,
 ) -> Result<Assessment, Error> {
     let institution_id = grant.institution_id().get();
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let previous_year: Option<i64> = sqlx::query_scalar(
         "SELECT MAX(fiscal_year) FROM checklist_assessments WHERE institution_id = $1 AND form = $2 AND fiscal_year < $3",
     )
@@ -378,7 +378,7 @@ pub async fn save_answer(
     record: &ItemRecord,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     owned_assessment(
         &mut transaction,
         grant.institution_id().get(),
@@ -415,7 +415,7 @@ pub async fn save_gate(
     answer: Option<(bool, civil::Date)>,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let institution_id = grant.institution_id().get();
     let before: Option<(Option<i64>, Option<String>)> = sqlx::query(
         "SELECT system_in_use, system_checked_on FROM checklist_assessments WHERE id = $1 AND institution_id = $2",
@@ -458,7 +458,7 @@ pub async fn add_evidence(
     evidence: &NewEvidence,
     now: jiff::Timestamp,
 ) -> Result<i64, Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     owned_assessment(
         &mut transaction,
         grant.institution_id().get(),
@@ -528,7 +528,7 @@ pub async fn remove_evidence(
     evidence_id: i64,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let result = sqlx::query(
         "UPDATE checklist_evidence SET removed_at = $1 WHERE id = $2 AND institution_id = $3 AND removed_at IS NULL",
     )
@@ -614,7 +614,7 @@ pub async fn record_export<P: permissions::ReadsChecklist>(
     kind: &str,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     owned_assessment(
         &mut transaction,
         grant.institution_id().get(),

@@ -283,7 +283,7 @@ pub async fn add(
     device: &NewDevice,
     now: jiff::Timestamp,
 ) -> Result<i64, Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let id = insert(&mut transaction, grant.institution_id().get(), device, now).await?;
     let event = NewAuditEvent::by(
         grant,
@@ -303,7 +303,7 @@ pub async fn update(
     device: &NewDevice,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let before = fetch(&mut transaction, grant.institution_id().get(), id).await?;
     if before.disposal.is_some() {
         return Err(Error::NotFound);
@@ -458,7 +458,7 @@ pub async fn dispose(
     disposal: &NewDisposal,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let before = fetch(&mut transaction, grant.institution_id().get(), id).await?;
     if before.disposal.is_some() {
         return Err(Error::Conflict("disposed"));
@@ -572,7 +572,7 @@ pub async fn stage_import(
     sha256: &str,
     now: jiff::Timestamp,
 ) -> Result<i64, Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     sqlx::query(
         "DELETE FROM device_imports WHERE institution_id = $1 AND user_id = $2 AND ledger = $3 AND applied_at IS NULL",
     )
@@ -667,7 +667,7 @@ pub async fn apply_import(
     now: jiff::Timestamp,
 ) -> Result<ImportCounts, Error> {
     let institution_id = grant.institution_id().get();
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     mark_applied(&mut transaction, grant, import.id, now).await?;
     let ids: HashMap<String, i64> = sqlx::query(
         "SELECT asset_number, id FROM devices WHERE institution_id = $1 AND status <> 'disposed'",
@@ -736,7 +736,7 @@ pub async fn record_export<P: permissions::ReadsLedger>(
     rows: usize,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let transaction = store.pool().begin().await?;
+    let transaction = store.begin().await?;
     let event = NewAuditEvent::by(
         grant,
         "ledger.export",

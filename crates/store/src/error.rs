@@ -27,6 +27,13 @@ pub enum Error {
     /// A stored value could not be read back (the database was edited by hand).
     #[error("corrupt stored value in {0}")]
     Corrupt(&'static str),
+    /// A sealed secret does not open with the key in the data folder (the key
+    /// was replaced or lost, or the value was edited).
+    #[error("a stored secret does not open with the data folder's secrets key")]
+    SealedSecret,
+    /// The store was opened without the key that seals secrets.
+    #[error("no secrets key was given to the store")]
+    NoSecretKey,
     /// Any other database error.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

@@ -40,7 +40,7 @@ pub async fn set_up_first(
     password_hash: &PasswordHash,
     now: jiff::Timestamp,
 ) -> Result<(InstitutionId, UserId), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     sqlx::query("INSERT INTO setup_marker (id, completed_at) VALUES (1, $1)")
         .bind(to_micros(now))
         .execute(&mut *transaction)
@@ -71,7 +71,7 @@ pub async fn create_by_operator(
     password_hash: &PasswordHash,
     now: jiff::Timestamp,
 ) -> Result<(InstitutionId, UserId), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     sqlx::query(
         "INSERT INTO setup_marker (id, completed_at) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
     )
@@ -162,7 +162,7 @@ pub async fn update(
     details: &NewInstitution,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let before = get_in(&mut transaction, grant.institution_id()).await?;
     sqlx::query(
         "UPDATE institutions SET name = $1, kind = $2, bed_count = $3, prefecture = $4, address = $5,
@@ -294,7 +294,7 @@ pub async fn set_password_relaxation(
     relaxation: Option<&mamori_domain::institution::PasswordRelaxation>,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let before: Option<String> =
         sqlx::query_scalar("SELECT password_relaxation_reason FROM institutions WHERE id = $1")
             .bind(grant.institution_id().get())

@@ -21,6 +21,7 @@ pub mod institution;
 pub mod network;
 pub mod people;
 pub mod review;
+mod sealed;
 pub mod session;
 pub mod staff;
 pub mod testing;
@@ -28,6 +29,8 @@ pub mod tokushima;
 pub mod two_factor;
 pub mod usage;
 pub mod vendor;
+
+pub use sealed::SecretKey;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -74,7 +77,13 @@ impl Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// Seals secrets at rest; `None` until [`Store::with_secret_key`].
+    secret_key: Option<std::sync::Arc<SecretKey>>,
 }
+
+/// How long a write waits for the database's write lock, and a request for a
+/// connection, before it fails.
+const BUSY_TIMEOUT_SECONDS: u64 = 60;
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -91,6 +100,35 @@ impl Store {
 
     /// Connects without migrating; `open` is what the server uses.
     pub async fn connect(url: &str) -> Result<Self, Error> {
+        Self::connect_as(url, false).await
+    }
+
+    /// Connects for reading only, without migrating: `mamori audit verify` on
+    /// an inspector's copy of a backup, in a folder that may not be writable.
+    /// SQLite opens the file read-only, and immutable (writing not even a lock
+    /// or shared-memory file) unless a write-ahead log beside it still holds
+    /// committed pages; PostgreSQL sessions are read-only.
+    pub async fn connect_read_only(url: &str) -> Result<Self, Error> {
+        let backend = Backend::from_url(url)?;
+        let url = match backend {
+            Backend::Sqlite => {
+                let base = url.split_once('?').map_or(url, |(base, _)| base);
+                let path = base
+                    .trim_start_matches("sqlite://")
+                    .trim_start_matches("sqlite:");
+                let wal = std::fs::metadata(format!("{path}-wal")).map_or(0, |m| m.len());
+                if wal > 0 {
+                    format!("{base}?mode=ro")
+                } else {
+                    format!("{base}?mode=ro&immutable=1")
+                }
+            }
+            Backend::Postgres => url.to_owned(),
+        };
+        Self::connect_as(&url, true).await
+    }
+
+    async fn connect_as(url: &str, read_only: bool) -> Result<Self, Error> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         let options = AnyConnectOptions::from_str(url)
@@ -101,7 +139,7 @@ impl Store {
         let mut probe = sqlx::AnyConnection::connect_with(&options)
             .await
             .map_err(|error| Error::Unavailable(describe_connect_error(backend, &error)))?;
-        prepare_connection(backend, &mut probe)
+        prepare_connection(backend, read_only, &mut probe)
             .await
             .map_err(|error| Error::Unavailable(format!("the database cannot be read: {error}")))?;
         let _ = probe.close().await;
@@ -111,16 +149,33 @@ impl Store {
                 Backend::Sqlite => 4,
                 Backend::Postgres => 16,
             })
-            .acquire_timeout(Duration::from_secs(10))
+            // Writers queue behind a long import for as long as the busy
+            // timeout below allows; waiting for a connection must allow as much.
+            .acquire_timeout(Duration::from_secs(BUSY_TIMEOUT_SECONDS))
             .after_connect(move |connection, _meta| {
-                Box::pin(prepare_connection(backend, connection))
+                Box::pin(prepare_connection(backend, read_only, connection))
             })
             .connect_with(options)
             .await
             .map_err(|error| Error::Unavailable(describe_connect_error(backend, &error)))?;
-        let store = Self { pool, backend };
+        let store = Self {
+            pool,
+            backend,
+            secret_key: None,
+        };
         store.check_readable().await?;
         Ok(store)
+    }
+
+    /// The store with the key that seals secrets at rest (TOTP seeds); without
+    /// it, reading or writing such a secret fails.
+    pub fn with_secret_key(mut self, key: SecretKey) -> Self {
+        self.secret_key = Some(std::sync::Arc::new(key));
+        self
+    }
+
+    pub(crate) fn secret_key(&self) -> Result<&SecretKey, Error> {
+        self.secret_key.as_deref().ok_or(Error::NoSecretKey)
     }
 
     /// Which database this is.
@@ -138,6 +193,17 @@ impl Store {
     /// The pool, for the store's own modules.
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Begins a transaction that will write. On SQLite it takes the write lock
+    /// at once (`BEGIN IMMEDIATE`), so concurrent writers queue on the busy
+    /// timeout instead of failing with "database is locked" when a deferred
+    /// transaction that has read tries to write after another one committed.
+    pub(crate) async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
     }
 
     /// Applies pending migrations. Each runs in its own transaction, so a failure
@@ -176,15 +242,27 @@ impl Store {
 /// Settings every new connection gets.
 async fn prepare_connection(
     backend: Backend,
+    read_only: bool,
     connection: &mut sqlx::AnyConnection,
 ) -> Result<(), sqlx::Error> {
+    if read_only {
+        if backend == Backend::Postgres {
+            connection
+                .execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+                .await?;
+        }
+        return Ok(());
+    }
     if backend == Backend::Sqlite {
         // WAL lets readers work while one writer commits; FULL makes each commit
         // durable against power loss, not only against a crash of mamori.
         connection.execute("PRAGMA journal_mode = WAL").await?;
         connection.execute("PRAGMA synchronous = FULL").await?;
         connection.execute("PRAGMA foreign_keys = ON").await?;
-        connection.execute("PRAGMA busy_timeout = 5000").await?;
+        // A writer waits for the one before it (the largest import holds the
+        // lock for seconds) rather than failing.
+        // (BUSY_TIMEOUT_SECONDS in milliseconds.)
+        connection.execute("PRAGMA busy_timeout = 60000").await?;
     }
     Ok(())
 }

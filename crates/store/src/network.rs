@@ -43,7 +43,7 @@ pub async fn add_segment(
     segment: &NewSegment,
     now: jiff::Timestamp,
 ) -> Result<i64, Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO network_segments (institution_id, name, kind, note) VALUES ($1, $2, $3, $4) RETURNING id",
     )
@@ -101,7 +101,7 @@ pub async fn add_link(
         return Err(Error::Conflict("to"));
     }
     let institution_id = grant.institution_id().get();
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let found: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM network_segments WHERE institution_id = $1 AND id IN ($2, $3)",
     )
@@ -172,7 +172,7 @@ pub async fn remove_segment(
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
     let institution_id = grant.institution_id().get();
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let name: String = sqlx::query_scalar(
         "SELECT name FROM network_segments WHERE id = $1 AND institution_id = $2",
     )
@@ -211,7 +211,7 @@ pub async fn remove_link(
     id: i64,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let result = sqlx::query("DELETE FROM network_links WHERE id = $1 AND institution_id = $2")
         .bind(id)
         .bind(grant.institution_id().get())

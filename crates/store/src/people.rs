@@ -1,8 +1,8 @@
 //! People: users of an institution, their roles, activation and passwords.
 
 use mamori_domain::institution::{
-    DisplayName, Grant, InstitutionId, LockState, LockoutPolicy, LoginId, NewUser, PasswordHash,
-    PeopleRuleViolation, Principal, Role, SignInVerdict, UserId, permissions,
+    AuthStep, DisplayName, Grant, InstitutionId, LockState, LockoutPolicy, LoginId, NewUser,
+    PasswordHash, PeopleRuleViolation, Principal, Role, SignInVerdict, UserId, permissions,
 };
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
@@ -70,7 +70,7 @@ pub async fn insert(
     grant
         .check_change(UserId::from_db(0), None, new_user.role(), true, 0)
         .map_err(Error::Rule)?;
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let user_id = insert_in(
         &mut transaction,
         grant.institution_id(),
@@ -190,7 +190,7 @@ pub async fn update(
     change: &UserChange,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let before = get_in(&mut transaction, grant.institution_id(), user_id).await?;
     let n_active_security_managers: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM users WHERE institution_id = $1 AND role = $2 AND active = 1",
@@ -251,7 +251,7 @@ pub async fn change_own_password(
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
     let user_id = grant.principal().user_id();
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND institution_id = $4")
         .bind(password_hash.as_str())
         .bind(to_micros(now))
@@ -325,20 +325,23 @@ fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, Error> {
     })
 }
 
-/// Records one sign-in attempt on an existing account and returns the verdict:
+/// Records one attempt at `step` on an existing account and returns the verdict:
 /// the lockout rules are applied, the count and lock stored, and the attempt (and a
 /// new lock) written to the audit trail, all in one transaction. Concurrent attempts
 /// on the same account are serialised by the first statement, a write.
+/// A successful [`AuthStep::CurrentPassword`] writes no event: the change it
+/// allows is audited itself.
 pub async fn record_sign_in(
     store: &Store,
     principal: &Principal,
-    password_matches: bool,
+    step: AuthStep,
+    matches: bool,
     policy: LockoutPolicy,
     source: &str,
     now: jiff::Timestamp,
 ) -> Result<SignInVerdict, Error> {
     let user_id = principal.user_id().get();
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     sqlx::query("UPDATE users SET failed_sign_ins = failed_sign_ins WHERE id = $1")
         .bind(user_id)
         .execute(&mut *transaction)
@@ -358,7 +361,7 @@ pub async fn record_sign_in(
     // A used break-glass account stays shut until its password is reset.
     let spent = row.try_get::<i64, _>("break_glass_spent")? == 1;
     let active = row.try_get::<i64, _>("active")? == 1 && !spent;
-    let (verdict, after) = policy.judge(before, password_matches, active, now);
+    let (verdict, after) = policy.judge(before, step, matches, active, now);
     if after != before {
         sqlx::query("UPDATE users SET failed_sign_ins = $1, locked_until = $2 WHERE id = $3")
             .bind(after.failures)
@@ -367,12 +370,24 @@ pub async fn record_sign_in(
             .execute(&mut *transaction)
             .await?;
     }
-    let (action, actor) = match verdict {
-        SignInVerdict::Success => ("sign_in.success", Actor::User(principal.user_id())),
+    let (action, actor) = match (verdict, step) {
+        (SignInVerdict::Success, AuthStep::CurrentPassword) => {
+            transaction.commit().await?;
+            return Ok(verdict);
+        }
+        (SignInVerdict::Success, AuthStep::SecondFactor) => {
+            ("sign_in.second_factor", Actor::User(principal.user_id()))
+        }
+        (SignInVerdict::Success, _) => ("sign_in.success", Actor::User(principal.user_id())),
+        // A signed-in person who gets their own password wrong is still known.
+        (_, AuthStep::CurrentPassword) => ("reauth.failure", Actor::User(principal.user_id())),
         _ => ("sign_in.failure", Actor::Anonymous(source.to_owned())),
     };
     let reason = match verdict {
         SignInVerdict::Success => "ok",
+        SignInVerdict::WrongPassword { .. } if step == AuthStep::SecondFactor => {
+            "wrong_second_factor"
+        }
         SignInVerdict::WrongPassword { .. } => "wrong_password",
         SignInVerdict::Locked => "locked",
         SignInVerdict::Inactive if spent => "break_glass_spent",
@@ -384,7 +399,7 @@ pub async fn record_sign_in(
         actor,
         action,
         target: target.clone(),
-        detail: json!({ "source": source, "reason": reason, "consecutive_failures": after.failures }),
+        detail: json!({ "source": source, "step": step.code(), "reason": reason, "consecutive_failures": after.failures }),
     };
     audit_log::append(&mut transaction, &event, now).await?;
     if verdict == (SignInVerdict::WrongPassword { now_locked: true }) {
@@ -408,7 +423,7 @@ pub async fn unlock(
     user_id: UserId,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     guard_credentials_of(&mut transaction, grant.principal(), user_id).await?;
     let before = get_in(&mut transaction, grant.institution_id(), user_id).await?;
     sqlx::query("UPDATE users SET failed_sign_ins = 0, locked_until = NULL WHERE id = $1 AND institution_id = $2")

@@ -34,7 +34,7 @@ pub(crate) async fn record(
     counts: Value,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO ledger_reviews (institution_id, ledger, reviewed_on, note, reviewed_by, recorded_at)
          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",

@@ -185,7 +185,7 @@ pub async fn add_staff(
     staff: &NewStaff,
     now: jiff::Timestamp,
 ) -> Result<i64, Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let id = insert_staff(&mut transaction, grant.institution_id().get(), staff, now).await?;
     let event = NewAuditEvent::by(
         grant,
@@ -206,7 +206,7 @@ pub async fn update_staff(
     staff: &NewStaff,
     now: jiff::Timestamp,
 ) -> Result<u64, Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let (event, tasks) = change_staff(&mut transaction, grant, id, staff, now).await?;
     audit_log::commit_with(transaction, &event, now).await?;
     Ok(tasks)
@@ -222,7 +222,7 @@ pub async fn apply_staff_import(
 ) -> Result<crate::device::ImportCounts, Error> {
     use mamori_domain::ledger::RowChange;
     let institution_id = grant.institution_id().get();
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     crate::device::mark_applied(&mut transaction, grant, import.id, now).await?;
     let mut counts = crate::device::ImportCounts::default();
     let mut events = Vec::new();
@@ -365,7 +365,7 @@ pub async fn add_account(
     now: jiff::Timestamp,
 ) -> Result<i64, Error> {
     let institution_id = grant.institution_id().get();
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let owner = check_owner(&mut transaction, institution_id, account.staff_id).await?;
     let id = insert_account(&mut transaction, institution_id, account, now).await?;
     if let (Some(staff_id), Some(Some(left_on))) = (account.staff_id, owner) {
@@ -391,7 +391,7 @@ pub async fn delete_account(
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
     let institution_id = grant.institution_id().get();
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let result = sqlx::query(
         "UPDATE system_accounts SET deleted_on = $3, updated_at = $4
          WHERE id = $1 AND institution_id = $2 AND deleted_on IS NULL",
@@ -498,7 +498,7 @@ pub async fn set_access_rules(
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
     let institution_id = grant.institution_id().get();
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let before = rules_in(&mut transaction, institution_id).await?;
     sqlx::query("DELETE FROM access_rules WHERE institution_id = $1")
         .bind(institution_id)
@@ -596,7 +596,7 @@ pub async fn apply_account_import(
 ) -> Result<crate::device::ImportCounts, Error> {
     use mamori_domain::ledger::RowChange;
     let institution_id = grant.institution_id().get();
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     crate::device::mark_applied(&mut transaction, grant, import.id, now).await?;
     let mut counts = crate::device::ImportCounts::default();
     let mut events = Vec::new();

@@ -57,7 +57,7 @@ pub async fn save(
 ) -> Result<(), Error> {
     let institution_id = grant.institution_id().get();
     let fiscal_year = i64::from(year.start_year());
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let before = sqlx::query(
         "SELECT item_number, level, note FROM tokushima_levels WHERE institution_id = $1 AND fiscal_year = $2 ORDER BY item_number",
     )

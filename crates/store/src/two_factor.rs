@@ -21,6 +21,59 @@ pub struct TwoFactorStatus {
     pub n_recovery_codes_left: i64,
 }
 
+/// The associated data a user's sealed TOTP secret is bound to.
+fn seal_context(user_id: i64) -> String {
+    format!("totp:user:{user_id}")
+}
+
+fn open_secret(store: &Store, user_id: i64, stored: &str) -> Result<TotpSecret, Error> {
+    store
+        .secret_key()?
+        .open(stored, &seal_context(user_id))
+        .map(TotpSecret::from_stored)
+}
+
+/// Seals the TOTP secrets stored in plain text before sealing existed, and
+/// checks that every sealed one opens with this store's key, so that a wrong
+/// or lost key stops the server at start rather than at someone's sign-in.
+/// Returns how many were sealed now.
+pub async fn seal_plain_secrets(store: &Store) -> Result<u64, Error> {
+    let key = store.secret_key()?;
+    let mut transaction = store.begin().await?;
+    let rows = sqlx::query(
+        "SELECT id, totp_secret, totp_pending_secret FROM users
+         WHERE totp_secret IS NOT NULL OR totp_pending_secret IS NOT NULL",
+    )
+    .fetch_all(&mut *transaction)
+    .await?;
+    let mut n_sealed = 0u64;
+    for row in rows {
+        let id: i64 = row.try_get("id")?;
+        let context = seal_context(id);
+        for column in ["totp_secret", "totp_pending_secret"] {
+            let Some(value) = row.try_get::<Option<String>, _>(column)? else {
+                continue;
+            };
+            if value.starts_with(crate::sealed::PREFIX) {
+                key.open(&value, &context)?;
+                continue;
+            }
+            let sql = match column {
+                "totp_secret" => "UPDATE users SET totp_secret = $1 WHERE id = $2",
+                _ => "UPDATE users SET totp_pending_secret = $1 WHERE id = $2",
+            };
+            sqlx::query(sql)
+                .bind(key.seal(&value, &context)?)
+                .bind(id)
+                .execute(&mut *transaction)
+                .await?;
+            n_sealed += 1;
+        }
+    }
+    transaction.commit().await?;
+    Ok(n_sealed)
+}
+
 /// The signed-in person's two-factor state.
 pub async fn status(store: &Store, principal: &Principal) -> Result<TwoFactorStatus, Error> {
     let row = sqlx::query(
@@ -37,7 +90,8 @@ pub async fn status(store: &Store, principal: &Principal) -> Result<TwoFactorSta
         enabled: row.try_get::<Option<String>, _>("totp_secret")?.is_some(),
         pending: row
             .try_get::<Option<String>, _>("totp_pending_secret")?
-            .map(TotpSecret::from_stored),
+            .map(|stored| open_secret(store, principal.user_id().get(), &stored))
+            .transpose()?,
         n_recovery_codes_left: row.try_get("n_left")?,
     })
 }
@@ -48,9 +102,13 @@ pub async fn begin_enrolment(
     grant: &Grant<permissions::ChangeOwnPassword>,
     secret: &TotpSecret,
 ) -> Result<(), Error> {
+    let user_id = grant.principal().user_id().get();
+    let sealed = store
+        .secret_key()?
+        .seal(secret.as_base32(), &seal_context(user_id))?;
     sqlx::query("UPDATE users SET totp_pending_secret = $1 WHERE id = $2 AND institution_id = $3")
-        .bind(secret.as_base32())
-        .bind(grant.principal().user_id().get())
+        .bind(sealed)
+        .bind(user_id)
         .bind(grant.institution_id().get())
         .execute(store.pool())
         .await?;
@@ -67,7 +125,7 @@ pub async fn confirm_enrolment(
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
     let user_id = grant.principal().user_id();
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let result = sqlx::query(
         "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, totp_last_step = $1
          WHERE id = $2 AND institution_id = $3 AND totp_pending_secret IS NOT NULL",
@@ -116,7 +174,7 @@ pub async fn disable<P: permissions::Marker>(
     {
         return Err(Error::NotFound);
     }
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     crate::people::guard_credentials_of(&mut transaction, grant.principal(), user_id).await?;
     let result = sqlx::query(
         "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = NULL
@@ -147,7 +205,10 @@ pub async fn secret_of(store: &Store, user_id: UserId) -> Result<Option<TotpSecr
             .bind(user_id.get())
             .fetch_optional(store.pool())
             .await?;
-    Ok(secret.flatten().map(TotpSecret::from_stored))
+    secret
+        .flatten()
+        .map(|stored| open_secret(store, user_id.get(), &stored))
+        .transpose()
 }
 
 /// Accepts time step `step` for `user_id` once: a later use of the same (or an
@@ -202,7 +263,7 @@ pub async fn set_policy(
     policy: TwoFactorPolicy,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let before: String =
         sqlx::query_scalar("SELECT two_factor_policy FROM institutions WHERE id = $1")
             .bind(grant.institution_id().get())

@@ -33,7 +33,7 @@ pub async fn add_use(
     now: jiff::Timestamp,
 ) -> Result<i64, Error> {
     let institution_id = grant.institution_id().get();
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let device_id: i64 = sqlx::query_scalar(
         "SELECT id FROM devices WHERE institution_id = $1 AND asset_number = $2 AND status <> 'disposed'",
     )
@@ -121,7 +121,7 @@ pub async fn add_private_device(
     permission: &NewPrivateDevice,
     now: jiff::Timestamp,
 ) -> Result<i64, Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO private_devices (institution_id, owner_name, device, purpose, permitted_by, permitted_on,
             virus_checked, recorded_by, recorded_at)
@@ -193,7 +193,7 @@ pub async fn record_data_deleted(
     day: civil::Date,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let result = sqlx::query(
         "UPDATE private_devices SET data_deleted_on = $3
          WHERE id = $1 AND institution_id = $2 AND data_deleted_on IS NULL",

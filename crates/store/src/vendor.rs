@@ -109,7 +109,7 @@ pub async fn add(
         contact,
         systems,
     } = vendor;
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO vendors (institution_id, name, contact, systems, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
@@ -188,7 +188,7 @@ pub async fn issue(
     expires_at: jiff::Timestamp,
     now: jiff::Timestamp,
 ) -> Result<i64, Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let owner: Option<i64> =
         sqlx::query_scalar("SELECT id FROM vendors WHERE id = $1 AND institution_id = $2")
             .bind(vendor_id)
@@ -234,7 +234,7 @@ pub async fn revoke(
     request_id: i64,
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let result = sqlx::query(
         "UPDATE vendor_requests SET revoked_at = $1
          WHERE id = $2 AND institution_id = $3 AND revoked_at IS NULL AND answered_at IS NULL",
@@ -318,7 +318,7 @@ pub async fn submit(
     documents: &[NewDocument],
     now: jiff::Timestamp,
 ) -> Result<(), Error> {
-    let mut transaction = store.pool().begin().await?;
+    let mut transaction = store.begin().await?;
     let row = sqlx::query(
         "SELECT r.id, r.institution_id, v.name FROM vendor_requests r JOIN vendors v ON v.id = r.vendor_id
          WHERE r.token_hash = $1 AND r.revoked_at IS NULL AND r.answered_at IS NULL AND r.expires_at > $2",

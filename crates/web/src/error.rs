@@ -56,6 +56,15 @@ impl AppError {
         }
     }
 
+    /// 503: every slot for heavy work (imports, PDF prints) stayed taken.
+    pub fn busy(locale: Locale) -> Self {
+        Self::User {
+            status: StatusCode::SERVICE_UNAVAILABLE,
+            locale,
+            message: locale.messages().error_busy.into(),
+        }
+    }
+
     /// 400 with `message`.
     pub fn bad_request(locale: Locale, message: impl Into<String>) -> Self {
         Self::User {

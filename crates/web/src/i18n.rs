@@ -205,6 +205,10 @@ messages! {
     sign_in_title: "ログイン", "Sign in";
     sign_in_submit: "ログイン", "Sign in";
     sign_in_failed: "ログインIDまたはパスワードが正しくありません。", "The login ID or password is wrong.";
+    sign_in_lockout_before: "続けて", "After ";
+    sign_in_lockout_middle: "回間違えると、そのアカウントは", " failures in a row the account is locked for ";
+    sign_in_lockout_after: "分間ロックされます。ロックされたときやパスワードを忘れたときは、医療情報システム安全管理責任者か企画管理者に連絡してください（ロックを解除できます）。", " minutes. If it is locked or you forgot your password, ask the security manager or the planning manager: they can unlock it.";
+    error_busy: "ほかの取り込みや印刷を処理中です。少し待ってから、もう一度お試しください。", "The server is busy with other imports or prints. Wait a moment and try again.";
     too_many_attempts: "ログインの試行が多すぎます。1分ほど待ってから、もう一度お試しください。", "Too many sign-in attempts. Wait a minute and try again.";
     signed_out: "ログアウトしました。", "You have signed out.";
 

@@ -14,6 +14,7 @@ pub mod auth;
 mod checklist;
 mod dashboard;
 mod error;
+pub mod heavy;
 pub mod i18n;
 mod institution;
 mod ledger;
@@ -113,6 +114,8 @@ pub struct AppState {
     pub time_sync: Arc<std::sync::RwLock<mamori_domain::dashboard::TimeSync>>,
     /// The checklist catalogs, validated at start-up.
     pub catalogs: Arc<mamori_domain::checklist::CatalogSet>,
+    /// Slots for imports and PDF prints (see [`heavy`]).
+    pub heavy: heavy::HeavyWork,
 }
 
 /// One route of the application and the permission it requires.
@@ -331,6 +334,11 @@ pub const ROUTES: &[RouteInfo] = &[
         "/ledger/devices/import/{id}/apply",
         Some(Permission::EditLedger),
     ),
+    route(
+        "GET",
+        "/ledger/devices/import/template.xlsx",
+        Some(Permission::EditLedger),
+    ),
     route("GET", "/ledger/devices/{id}", Some(Permission::ViewLedger)),
     route(
         "GET",
@@ -377,6 +385,11 @@ pub const ROUTES: &[RouteInfo] = &[
     route("GET", "/ledger/staff/import", Some(Permission::EditLedger)),
     route("POST", "/ledger/staff/import", Some(Permission::EditLedger)),
     route(
+        "GET",
+        "/ledger/staff/import/template.xlsx",
+        Some(Permission::EditLedger),
+    ),
+    route(
         "POST",
         "/ledger/staff/import/{id}/apply",
         Some(Permission::EditLedger),
@@ -416,6 +429,11 @@ pub const ROUTES: &[RouteInfo] = &[
     route(
         "POST",
         "/ledger/accounts/import",
+        Some(Permission::EditLedger),
+    ),
+    route(
+        "GET",
+        "/ledger/accounts/import/template.xlsx",
         Some(Permission::EditLedger),
     ),
     route(

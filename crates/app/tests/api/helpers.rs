@@ -15,6 +15,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 /// A running application and the database behind it.
 pub struct TestApp {
     pub base: String,
+    pub database_url: String,
     pub store: mamori_store::Store,
     pub setup_token: Option<String>,
     pub time_sync: std::sync::Arc<std::sync::RwLock<mamori_domain::dashboard::TimeSync>>,
@@ -51,6 +52,7 @@ pub async fn spawn_app_listening_on(listen: &str) -> TestApp {
     tokio::spawn(application.run_until(std::future::pending()));
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
+        database_url: database.url().to_owned(),
         store,
         setup_token,
         time_sync,
@@ -200,6 +202,21 @@ impl TestApp {
         .await
         .expect("operator creates institution");
     }
+}
+
+/// The text in the first column of the first row `sql` returns, read straight
+/// from the database (to see what is stored, as an attacker with a copy would).
+pub async fn raw_text_column(app: &TestApp, sql: &'static str) -> String {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.database_url)
+        .await
+        .expect("connect");
+    let value: String = sqlx::query_scalar(sql)
+        .fetch_one(&pool)
+        .await
+        .expect("query");
+    pool.close().await;
+    value
 }
 
 /// The setup form of a typical clinic.

@@ -138,3 +138,59 @@ async fn sign_in_attempts_are_rate_limited_per_address() {
     assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(page.text(".error-message").contains("1分ほど待って"));
 }
+
+#[tokio::test]
+async fn guessing_the_current_password_on_the_password_page_locks_the_account() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    admin.add_user("clerk", "事務 花子", "staff").await;
+    // A failed sign-in says how the lock works and whom to ask, whatever the cause.
+    let failed = app.browser().sign_in("clerk", "not the password").await;
+    assert_eq!(failed.status, StatusCode::UNAUTHORIZED);
+    let help = failed.text("#lockout-help");
+    for expected in ["5回", "15分間", "安全管理責任者"] {
+        assert!(help.contains(expected), "{expected} in {help}");
+    }
+    let clerk = app.signed_in("clerk").await;
+    let mut signed_out = false;
+    for attempt in 1..=5 {
+        let page = clerk
+            .submit(
+                "/account/password",
+                "/account/password",
+                &[
+                    ("current_password", format!("guess number {attempt}")),
+                    ("password", "a brand new passphrase 2026".into()),
+                    ("password_confirm", "a brand new passphrase 2026".into()),
+                ],
+            )
+            .await;
+        if page.location.as_deref() == Some("/login") {
+            signed_out = true;
+            break;
+        }
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "attempt {attempt}");
+    }
+    assert!(
+        signed_out,
+        "the fifth wrong guess locks and ends the session"
+    );
+    assert_eq!(
+        clerk.get("/dashboard").await.status,
+        StatusCode::SEE_OTHER,
+        "the session is gone"
+    );
+    assert_eq!(
+        app.browser().sign_in("clerk", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED,
+        "locked, so even the right password is refused"
+    );
+    let events = app.audit_events().await;
+    assert_eq!(
+        events
+            .iter()
+            .filter(|event| event.action == "reauth.failure")
+            .count(),
+        5
+    );
+}

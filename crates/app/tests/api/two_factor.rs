@@ -235,3 +235,117 @@ async fn wrong_codes_count_towards_the_lockout() {
         "locked"
     );
 }
+
+#[tokio::test]
+async fn a_right_password_between_wrong_codes_does_not_reset_the_count() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    enrol(&admin).await;
+    // Right password, four wrong codes, again: the count goes on from four.
+    let mut locked_out = false;
+    'rounds: for round in 1..=3 {
+        let browser = app.browser();
+        let page = browser.sign_in("admin", PASSWORD).await;
+        if page.location.as_deref() != Some("/login/two-factor") {
+            assert_eq!(page.status, StatusCode::UNAUTHORIZED, "round {round}");
+            locked_out = true;
+            break;
+        }
+        for attempt in 1..=4 {
+            let page = browser
+                .submit(
+                    "/login/two-factor",
+                    "/login/two-factor",
+                    &[("code", "123456".into())],
+                )
+                .await;
+            if page.location.as_deref() == Some("/login") {
+                locked_out = true;
+                break 'rounds;
+            }
+            assert_eq!(
+                page.status,
+                StatusCode::UNAUTHORIZED,
+                "round {round}, attempt {attempt}"
+            );
+        }
+    }
+    assert!(
+        locked_out,
+        "wrong codes after a right password never locked"
+    );
+    assert_eq!(
+        app.browser().sign_in("admin", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED,
+        "locked"
+    );
+    let failures: Vec<_> = app
+        .audit_events()
+        .await
+        .into_iter()
+        .filter(|event| event.action == "sign_in.failure")
+        .collect();
+    assert!(
+        failures
+            .iter()
+            .any(|event| event.detail.contains("wrong_second_factor")),
+        "{failures:?}"
+    );
+}
+
+#[tokio::test]
+async fn totp_secrets_are_sealed_in_the_database() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let (secret, _, _) = enrol(&admin).await;
+    let stored = crate::helpers::raw_text_column(
+        &app,
+        "SELECT totp_secret FROM users WHERE login_id = 'admin'",
+    )
+    .await;
+    assert!(stored.starts_with("sealed1:"), "{stored}");
+    assert!(!stored.contains(secret.as_base32()), "{stored}");
+    // And the sealed secret still signs in.
+    let browser = password_step(&app, "admin").await;
+    let code = secret.code_at(now_seconds() + 30).expect("code");
+    let page = browser
+        .submit("/login/two-factor", "/login/two-factor", &[("code", code)])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(page.location.as_deref(), Some("/"));
+}
+
+#[tokio::test]
+async fn turning_two_factor_off_with_wrong_passwords_counts_towards_the_lockout() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    enrol(&admin).await;
+    let mut signed_out = false;
+    for attempt in 1..=5 {
+        let page = admin
+            .submit(
+                "/account/two-factor",
+                "/account/two-factor/disable",
+                &[("current_password", format!("wrong guess {attempt}"))],
+            )
+            .await;
+        if page.location.as_deref() == Some("/login") {
+            signed_out = true;
+            break;
+        }
+        assert_eq!(page.status, StatusCode::BAD_REQUEST, "attempt {attempt}");
+    }
+    assert!(signed_out, "the fifth wrong password locks and signs out");
+    assert_eq!(
+        app.browser().sign_in("admin", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED,
+        "locked"
+    );
+    let events = app.audit_events().await;
+    let guesses = events
+        .iter()
+        .filter(|event| event.action == "reauth.failure")
+        .count();
+    assert_eq!(guesses, 5, "every wrong guess is audited");
+    assert!(events.iter().any(|event| event.action == "user.locked"));
+}

@@ -188,13 +188,8 @@ pub fn parse_item_record(
     year: FiscalYear,
     today: civil::Date,
 ) -> Result<ItemRecord, ParseError> {
-    let remarks = raw.remarks.trim();
-    if remarks.chars().count() > 1000 {
-        return Err(ParseError::new(
-            "remarks",
-            ParseErrorKind::TooLong { max: 1000 },
-        ));
-    }
+    let remarks = crate::error::multiline_text("remarks", raw.remarks, 1000)?;
+    let remarks = remarks.as_str();
     let first_answer = parse_answer("first_answer", raw.first_answer)?;
     let first_date = parse_date("first_date", raw.first_date)?;
     let target = parse_date("target_date", raw.target_date)?;
@@ -207,19 +202,9 @@ pub fn parse_item_record(
                 ParseErrorKind::Inconsistent("this item cannot be marked not applicable"),
             ));
         }
-        let reason = raw.not_applicable_reason.trim();
-        if reason.is_empty() {
-            return Err(ParseError::new(
-                "not_applicable_reason",
-                ParseErrorKind::Empty,
-            ));
-        }
-        if reason.chars().count() > 200 {
-            return Err(ParseError::new(
-                "not_applicable_reason",
-                ParseErrorKind::TooLong { max: 200 },
-            ));
-        }
+        let reason =
+            crate::error::required_text("not_applicable_reason", raw.not_applicable_reason, 200)?;
+        let reason = reason.as_str();
         if first_answer.is_some() || second_answer.is_some() || target.is_some() {
             return Err(ParseError::new(
                 "not_applicable",

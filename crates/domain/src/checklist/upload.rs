@@ -63,7 +63,9 @@ pub fn accept_upload(
         .next()
         .unwrap_or_default()
         .chars()
-        .filter(|c| !c.is_control())
+        // Control and bidirectional characters are dropped: a name must show
+        // what it is (U+202E would make "exe.pdf" look like "pdf.exe").
+        .filter(|c| !crate::error::is_forbidden(*c, false))
         .collect::<String>()
         .trim()
         .to_owned();

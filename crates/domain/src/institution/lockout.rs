@@ -36,12 +36,15 @@ impl LockoutPolicy {
         self.duration
     }
 
-    /// Judges one sign-in attempt against the account's state before it, and
-    /// returns the verdict with the state to store.
+    /// Judges one attempt at `step` against the account's state before it, and
+    /// returns the verdict with the state to store. Only a step that completes
+    /// the proof of identity resets the failure count: a right password
+    /// followed by wrong codes must still reach the lock.
     pub fn judge(
         &self,
         before: LockState,
-        password_matches: bool,
+        step: AuthStep,
+        matches: bool,
         active: bool,
         now: Timestamp,
     ) -> (SignInVerdict, LockState) {
@@ -50,8 +53,16 @@ impl LockoutPolicy {
             // passwords must not keep the real person out for ever.
             return (SignInVerdict::Locked, before);
         }
-        if password_matches && active {
-            return (SignInVerdict::Success, LockState::default());
+        if matches && active {
+            let after = if step.completes() {
+                LockState::default()
+            } else {
+                LockState {
+                    failures: before.failures,
+                    locked_until: None,
+                }
+            };
+            return (SignInVerdict::Success, after);
         }
         if !active {
             return (SignInVerdict::Inactive, before);
@@ -81,6 +92,41 @@ impl LockoutPolicy {
 impl Default for LockoutPolicy {
     fn default() -> Self {
         Self::DEFAULT
+    }
+}
+
+/// Which proof of identity an attempt offers. Each counts towards the lockout
+/// when it fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthStep {
+    /// The password at sign-in; `second_factor_follows` when a code is still owed.
+    Password { second_factor_follows: bool },
+    /// The TOTP or recovery code after the password.
+    SecondFactor,
+    /// The current password, asked again by a signed-in person before a
+    /// sensitive change (password change, turning two-factor off).
+    CurrentPassword,
+}
+
+impl AuthStep {
+    /// Whether success at this step completes a sign-in (and so clears the count).
+    pub fn completes(self) -> bool {
+        match self {
+            Self::Password {
+                second_factor_follows,
+            } => !second_factor_follows,
+            Self::SecondFactor => true,
+            Self::CurrentPassword => false,
+        }
+    }
+
+    /// The step's name in the audit trail.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Password { .. } => "password",
+            Self::SecondFactor => "second_factor",
+            Self::CurrentPassword => "current_password",
+        }
     }
 }
 
@@ -117,6 +163,10 @@ pub enum SignInVerdict {
 mod tests {
     use super::*;
 
+    const PW: AuthStep = AuthStep::Password {
+        second_factor_follows: false,
+    };
+
     fn at(minutes: i64) -> Timestamp {
         Timestamp::UNIX_EPOCH
             .checked_add(SignedDuration::from_mins(minutes))
@@ -128,7 +178,7 @@ mod tests {
         let policy = LockoutPolicy::DEFAULT;
         let mut state = LockState::default();
         for attempt in 1..=4 {
-            let (verdict, next) = policy.judge(state, false, true, at(0));
+            let (verdict, next) = policy.judge(state, PW, false, true, at(0));
             assert_eq!(
                 verdict,
                 SignInVerdict::WrongPassword { now_locked: false },
@@ -136,21 +186,21 @@ mod tests {
             );
             state = next;
         }
-        let (verdict, state) = policy.judge(state, false, true, at(1));
+        let (verdict, state) = policy.judge(state, PW, false, true, at(1));
         assert_eq!(verdict, SignInVerdict::WrongPassword { now_locked: true });
         assert_eq!(state.locked_until, Some(at(16)));
         assert_eq!(
-            policy.judge(state, true, true, at(10)).0,
+            policy.judge(state, PW, true, true, at(10)).0,
             SignInVerdict::Locked,
             "even the right password"
         );
         assert_eq!(
-            policy.judge(state, false, true, at(10)).1,
+            policy.judge(state, PW, false, true, at(10)).1,
             state,
             "attempts during a lock do not extend it"
         );
         assert_eq!(
-            policy.judge(state, true, true, at(16)).0,
+            policy.judge(state, PW, true, true, at(16)).0,
             SignInVerdict::Success,
             "released after 15 minutes"
         );
@@ -159,9 +209,9 @@ mod tests {
     #[test]
     fn a_success_resets_the_count() {
         let policy = LockoutPolicy::new(3, SignedDuration::from_mins(5));
-        let (_, state) = policy.judge(LockState::default(), false, true, at(0));
-        let (_, state) = policy.judge(state, false, true, at(0));
-        let (verdict, state) = policy.judge(state, true, true, at(0));
+        let (_, state) = policy.judge(LockState::default(), PW, false, true, at(0));
+        let (_, state) = policy.judge(state, PW, false, true, at(0));
+        let (verdict, state) = policy.judge(state, PW, true, true, at(0));
         assert_eq!(
             (verdict, state),
             (SignInVerdict::Success, LockState::default())
@@ -169,9 +219,45 @@ mod tests {
     }
 
     #[test]
+    fn a_right_password_before_wrong_codes_does_not_reset_the_count() {
+        let policy = LockoutPolicy::DEFAULT;
+        let password = AuthStep::Password {
+            second_factor_follows: true,
+        };
+        let mut state = LockState::default();
+        let mut locked = false;
+        // Right password, wrong code, again and again: the fifth wrong code locks.
+        for round in 1..=5 {
+            let (verdict, next) = policy.judge(state, password, true, true, at(0));
+            assert_eq!(verdict, SignInVerdict::Success, "round {round}");
+            let (verdict, next) = policy.judge(next, AuthStep::SecondFactor, false, true, at(0));
+            state = next;
+            locked = verdict == (SignInVerdict::WrongPassword { now_locked: true });
+        }
+        assert!(locked, "{state:?}");
+        assert_eq!(
+            policy.judge(state, password, true, true, at(1)).0,
+            SignInVerdict::Locked
+        );
+        // A wrong current password counts too, and a right one clears nothing.
+        let (_, state) = policy.judge(
+            LockState::default(),
+            AuthStep::CurrentPassword,
+            false,
+            true,
+            at(0),
+        );
+        let (verdict, state) = policy.judge(state, AuthStep::CurrentPassword, true, true, at(0));
+        assert_eq!((verdict, state.failures), (SignInVerdict::Success, 1));
+        // Only a completed sign-in clears it.
+        let (_, state) = policy.judge(state, AuthStep::SecondFactor, true, true, at(0));
+        assert_eq!(state, LockState::default());
+    }
+
+    #[test]
     fn an_inactive_account_never_signs_in_and_is_not_counted() {
         let (verdict, state) =
-            LockoutPolicy::DEFAULT.judge(LockState::default(), true, false, at(0));
+            LockoutPolicy::DEFAULT.judge(LockState::default(), PW, true, false, at(0));
         assert_eq!((verdict, state.failures), (SignInVerdict::Inactive, 0));
         assert_eq!(
             LockoutPolicy::new(0, SignedDuration::from_mins(-3)).threshold(),

@@ -13,7 +13,7 @@ use std::fmt;
 use crate::error::required_text;
 use crate::{ParseError, ParseErrorKind};
 
-pub use lockout::{LockState, LockoutPolicy, SignInVerdict};
+pub use lockout::{AuthStep, LockState, LockoutPolicy, SignInVerdict};
 pub use password::{
     PasswordHash, PasswordPolicy, PasswordRelaxation, PlainPassword, hash_password, verify_password,
 };

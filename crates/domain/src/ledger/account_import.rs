@@ -8,7 +8,7 @@ use jiff::civil;
 
 use super::device::yes_no_ja;
 use super::import::{
-    Column, ImportProblems, RowChange, RowError, RowProblem, column, header_for, map_header,
+    Column, ImportProblems, RowChange, RowError, RowProblem, column, header_for, locate_header,
     place_cells,
 };
 use super::people::{NewAccount, RawAccount, parse_account};
@@ -86,12 +86,12 @@ pub fn check_account_import(
     existing: impl Fn(&str, &str) -> Option<ExistingAccount>,
     today: civil::Date,
 ) -> Result<Vec<AccountImportRow>, ImportProblems> {
-    let mapping = map_header(&table.header, &ACCOUNT_COLUMNS).map_err(ImportProblems::Header)?;
+    let (mapping, skip) = locate_header(table, &ACCOUNT_COLUMNS).map_err(ImportProblems::Header)?;
     let header_of = |field: &str| header_for(&ACCOUNT_COLUMNS, field);
     let mut errors: Vec<RowError> = Vec::new();
     let mut rows = Vec::new();
     let mut first_row_of: HashMap<(String, String), usize> = HashMap::new();
-    for (cells, &row) in table.rows.iter().zip(&table.row_numbers) {
+    for (cells, &row) in table.rows.iter().zip(&table.row_numbers).skip(skip) {
         let values = match place_cells(cells, &mapping, ACCOUNT_COLUMNS.len()) {
             Ok(values) => values,
             Err(problem) => {

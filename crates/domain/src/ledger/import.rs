@@ -232,6 +232,51 @@ pub(crate) fn map_header(
     }
 }
 
+/// How many rows above the header a file may have (a title such as
+/// 「使用機器一覧表　令和7年4月1日現在」, the institution's name, a blank).
+pub const MAX_TITLE_ROWS: usize = 5;
+
+/// Finds the header: the file's first row, or — when that is a title above
+/// the table, as Japanese Excel ledgers often have — the first of the next
+/// [`MAX_TITLE_ROWS`] rows that names the ledger's columns. Returns the
+/// mapping and how many of the table's data rows it skipped. When no row
+/// fits, the problems of the row that named most columns are returned.
+pub(crate) fn locate_header(
+    table: &Table,
+    columns: &[Column],
+) -> Result<(Vec<Option<usize>>, usize), Vec<HeaderProblem>> {
+    let first = match map_header(&table.header, columns) {
+        Ok(mapping) => return Ok((mapping, 0)),
+        Err(problems) => problems,
+    };
+    let known = |cells: &[String]| {
+        cells
+            .iter()
+            .filter(|cell| {
+                let name = normalise_header(cell);
+                !name.is_empty()
+                    && columns.iter().any(|column| {
+                        normalise_header(column.header) == name
+                            || column.aliases.iter().any(|alias| *alias == name)
+                    })
+            })
+            .count()
+    };
+    let mut best = (known(&table.header), first);
+    for (index, row) in table.rows.iter().take(MAX_TITLE_ROWS).enumerate() {
+        match map_header(row, columns) {
+            Ok(mapping) => return Ok((mapping, index + 1)),
+            Err(problems) => {
+                let n_known = known(row);
+                if n_known > best.0 {
+                    best = (n_known, problems);
+                }
+            }
+        }
+    }
+    Err(best.1)
+}
+
 /// The header of the column that fills `field`, to name it in an error.
 pub(crate) fn header_for(columns: &[Column], field: &str) -> Option<&'static str> {
     columns
@@ -268,7 +313,7 @@ pub fn check_device_import(
     existing: impl Fn(&str) -> Option<Existing>,
     today: civil::Date,
 ) -> Result<Vec<ImportRow>, ImportProblems> {
-    let mapping = map_header(&table.header, &DEVICE_COLUMNS).map_err(ImportProblems::Header)?;
+    let (mapping, skip) = locate_header(table, &DEVICE_COLUMNS).map_err(ImportProblems::Header)?;
     let asset_index = DEVICE_COLUMNS
         .iter()
         .position(|column| column.field == "asset_number")
@@ -276,7 +321,7 @@ pub fn check_device_import(
     let mut errors = Vec::new();
     let mut rows = Vec::with_capacity(table.rows.len());
     let mut first_row_of: HashMap<String, usize> = HashMap::new();
-    for (cells, &row) in table.rows.iter().zip(&table.row_numbers) {
+    for (cells, &row) in table.rows.iter().zip(&table.row_numbers).skip(skip) {
         let values = match place_cells(cells, &mapping, DEVICE_COLUMNS.len()) {
             Ok(values) => values,
             Err(problem) => {
@@ -398,6 +443,29 @@ mod tests {
 
     fn today() -> civil::Date {
         civil::date(2026, 11, 25)
+    }
+
+    #[test]
+    fn a_title_above_the_header_is_skipped_and_rows_keep_their_numbers() {
+        let csv = "使用機器一覧表（令和7年4月1日現在）\r\nまもり内科クリニック\r\n\r\n種別,管理番号,管理場所\r\nパソコン,PC-001,受付\r\n";
+        let table = read_table(csv.as_bytes()).expect("a table");
+        let rows = check_device_import(&table, |_| None, today()).expect("imports");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].row, 5, "the row a person sees in the file");
+        assert_eq!(rows[0].device.asset_number, "PC-001");
+        // Without a header anywhere near the top, the row naming most columns
+        // is the one whose problems are reported.
+        let csv = "使用機器一覧表\r\n種別,管理番号だ,場所\r\nパソコン,PC-001,受付\r\n";
+        let table = read_table(csv.as_bytes()).expect("a table");
+        match check_device_import(&table, |_| None, today()) {
+            Err(ImportProblems::Header(problems)) => {
+                assert!(
+                    problems.contains(&HeaderProblem::Unknown("管理番号だ".to_owned())),
+                    "{problems:?}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

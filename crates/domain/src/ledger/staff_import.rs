@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::import::{
-    Column, ImportProblems, RowChange, RowError, RowProblem, column, header_for, map_header,
+    Column, ImportProblems, RowChange, RowError, RowProblem, column, header_for, locate_header,
     place_cells,
 };
 use super::people::{NewStaff, parse_staff};
@@ -64,12 +64,12 @@ pub fn check_staff_import(
     table: &Table,
     existing: impl Fn(&str) -> Vec<(i64, Vec<String>)>,
 ) -> Result<Vec<StaffImportRow>, ImportProblems> {
-    let mapping = map_header(&table.header, &STAFF_COLUMNS).map_err(ImportProblems::Header)?;
+    let (mapping, skip) = locate_header(table, &STAFF_COLUMNS).map_err(ImportProblems::Header)?;
     let header_of = |field: &str| header_for(&STAFF_COLUMNS, field);
     let mut errors = Vec::new();
     let mut rows = Vec::new();
     let mut first_row_of: HashMap<String, usize> = HashMap::new();
-    for (cells, &row) in table.rows.iter().zip(&table.row_numbers) {
+    for (cells, &row) in table.rows.iter().zip(&table.row_numbers).skip(skip) {
         let values = match place_cells(cells, &mapping, STAFF_COLUMNS.len()) {
             Ok(values) => values,
             Err(problem) => {

@@ -14,6 +14,21 @@ pub const MAX_IMPORT_BYTES: usize = 10 * 1024 * 1024;
 pub const MAX_IMPORT_ROWS: usize = 50_000;
 /// The most columns a sheet may use (the ledgers have at most 21).
 pub const MAX_IMPORT_COLUMNS: usize = 64;
+/// The most characters one cell may hold (Excel's own limit).
+pub const MAX_CELL_CHARS: usize = 32_767;
+/// The most cells a sheet may hold, empty ones included: every row and
+/// column the import accepts, once.
+pub const MAX_SHEET_CELLS: usize = (MAX_IMPORT_ROWS + 1) * MAX_IMPORT_COLUMNS;
+/// The most bytes a worksheet or the shared strings may take once inflated.
+/// A 50,000-row ledger written by Excel takes about 40 MB.
+pub const MAX_XLSX_LARGE_PART: u64 = 64 * 1024 * 1024;
+/// The most bytes any other part of a workbook (styles, relationships, the
+/// sheet list) may take once inflated; real ones take kilobytes.
+pub const MAX_XLSX_SMALL_PART: u64 = 4 * 1024 * 1024;
+/// The most bytes all parts of a workbook may take together once inflated.
+pub const MAX_XLSX_INFLATED: u64 = 160 * 1024 * 1024;
+/// The most parts (files inside the ZIP) a workbook may have.
+pub const MAX_XLSX_PARTS: usize = 1_000;
 
 /// Why a file could not be read as a table at all.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,6 +54,20 @@ pub enum TableError {
     /// The workbook could not be opened.
     #[error("the workbook cannot be read: {0}")]
     Workbook(String),
+    /// A part of the workbook inflates beyond its bound (a "ZIP bomb", or a
+    /// workbook that is not a ledger).
+    #[error("the workbook's part {part} is larger than {max} bytes once unpacked")]
+    WorkbookTooLarge { part: String, max: u64 },
+    /// More cells, empty ones included, than [`MAX_SHEET_CELLS`].
+    #[error("the sheet holds more than {max} cells")]
+    TooManyCells { max: usize },
+    /// A cell holds more than [`MAX_CELL_CHARS`] characters.
+    #[error("row {row}, column {column}: the cell holds more than {max} characters")]
+    CellTooLong {
+        row: usize,
+        column: usize,
+        max: usize,
+    },
     /// A cell holds a spreadsheet error such as #REF!.
     #[error("row {row}, column {column}: the cell holds the error {error}")]
     CellError {
@@ -160,12 +189,102 @@ fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
             },
         })?;
         let row = record.position().map_or(0, |p| row_at(p.byte()));
-        records.push((row, record.iter().map(str::to_owned).collect::<Vec<_>>()));
+        records.push((
+            row,
+            record
+                .iter()
+                .map(|cell| csv_cell_value(cell).to_owned())
+                .collect::<Vec<_>>(),
+        ));
     }
     into_table(records, Some(encoding))
 }
 
+/// Inflates every part of the workbook once, through a bound, before calamine
+/// sees it: calamine reads the shared strings and styles whole when it opens a
+/// workbook, so a few megabytes that inflate to gigabytes (a "ZIP bomb") would
+/// otherwise take all memory. Counts the shared strings on the way, since a
+/// short `<si/>` costs calamine a whole `String`.
+fn check_workbook_parts(bytes: &[u8]) -> Result<(), TableError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|error| TableError::Workbook(error.to_string()))?;
+    if archive.len() > MAX_XLSX_PARTS {
+        return Err(TableError::Workbook(format!(
+            "more than {MAX_XLSX_PARTS} parts"
+        )));
+    }
+    let mut inflated = 0u64;
+    for index in 0..archive.len() {
+        let mut part = archive
+            .by_index(index)
+            .map_err(|error| TableError::Workbook(error.to_string()))?;
+        let name = part.name().to_owned();
+        let lower = name.to_ascii_lowercase();
+        let shared_strings = lower.contains("sharedstrings");
+        let max = if shared_strings || lower.contains("worksheets/") {
+            MAX_XLSX_LARGE_PART
+        } else {
+            MAX_XLSX_SMALL_PART
+        };
+        let too_large = || TableError::WorkbookTooLarge {
+            part: name.chars().take(100).collect(),
+            max,
+        };
+        let mut counter = PartCounter::default();
+        let read = std::io::copy(&mut std::io::Read::take(&mut part, max + 1), &mut counter)
+            .map_err(|error| TableError::Workbook(error.to_string()))?;
+        if read > max {
+            return Err(too_large());
+        }
+        inflated += read;
+        if inflated > MAX_XLSX_INFLATED {
+            return Err(TableError::WorkbookTooLarge {
+                part: "(all parts)".to_owned(),
+                max: MAX_XLSX_INFLATED,
+            });
+        }
+        if shared_strings && counter.strings > MAX_SHEET_CELLS {
+            return Err(TableError::TooManyCells {
+                max: MAX_SHEET_CELLS,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Counts `<si` elements (shared strings, with or without a namespace prefix)
+/// in a stream, across chunk boundaries.
+#[derive(Default)]
+struct PartCounter {
+    strings: usize,
+    /// The last bytes of the previous chunk.
+    tail: [u8; 3],
+}
+
+impl std::io::Write for PartCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut window = self.tail.to_vec();
+        window.extend_from_slice(buf);
+        self.strings += window
+            .windows(4)
+            .filter(|w| {
+                matches!(w[0], b'<' | b':')
+                    && &w[1..3] == b"si"
+                    && matches!(w[3], b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n')
+            })
+            .count();
+        let keep = window.len().saturating_sub(3);
+        self.tail.copy_from_slice(&window[keep..]);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn read_xlsx(bytes: &[u8]) -> Result<Table, TableError> {
+    check_workbook_parts(bytes)?;
     let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|error: calamine::XlsxError| TableError::Workbook(error.to_string()))?;
     let sheet = workbook
@@ -180,10 +299,18 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, TableError> {
         .map_err(|error| TableError::Workbook(error.to_string()))?;
     let mut by_row: std::collections::BTreeMap<u32, Vec<(u32, Data)>> = Default::default();
     let mut n_cells = 0usize;
+    let mut visited = 0usize;
     while let Some(cell) = reader
         .next_cell()
         .map_err(|error| TableError::Workbook(error.to_string()))?
     {
+        // Empty cells count too: a sheet of millions of `<c/>` is work.
+        visited += 1;
+        if visited > MAX_SHEET_CELLS {
+            return Err(TableError::TooManyCells {
+                max: MAX_SHEET_CELLS,
+            });
+        }
         let (row, column) = cell.get_position();
         let data: Data = cell.get_value().clone().into();
         if data == Data::Empty {
@@ -192,6 +319,16 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, TableError> {
         if column as usize >= MAX_IMPORT_COLUMNS {
             return Err(TableError::TooWide {
                 max: MAX_IMPORT_COLUMNS,
+            });
+        }
+        if let Data::String(text) = &data
+            && text.len() > MAX_CELL_CHARS
+            && text.chars().count() > MAX_CELL_CHARS
+        {
+            return Err(TableError::CellTooLong {
+                row: row as usize + 1,
+                column: column as usize + 1,
+                max: MAX_CELL_CHARS,
             });
         }
         n_cells += 1;
@@ -266,6 +403,16 @@ fn into_table(
     let mut rows = Vec::new();
     let mut row_numbers = Vec::new();
     for (row, cells) in records {
+        if let Some(column) = cells
+            .iter()
+            .position(|cell| cell.len() > MAX_CELL_CHARS && cell.chars().count() > MAX_CELL_CHARS)
+        {
+            return Err(TableError::CellTooLong {
+                row,
+                column: column + 1,
+                max: MAX_CELL_CHARS,
+            });
+        }
         if rows.len() == MAX_IMPORT_ROWS {
             return Err(TableError::TooManyRows {
                 max: MAX_IMPORT_ROWS,
@@ -282,26 +429,95 @@ fn into_table(
     })
 }
 
+/// Why rows could not be written as CSV.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CsvWriteError {
+    /// A character Shift_JIS (CP932) cannot hold, at a 1-based file row
+    /// (the header is row 1) and column.
+    #[error("row {row}, column {column}: the character {character} cannot be written in Shift_JIS")]
+    NotInShiftJis {
+        row: usize,
+        column: usize,
+        character: char,
+    },
+    /// The CSV writer failed (it writes to memory, so this is not expected).
+    #[error("{0}")]
+    Writer(String),
+}
+
+/// Whether a spreadsheet would take a cell starting like this as a formula
+/// (OWASP's list: `=`, `+`, `-`, `@`, tab, carriage return).
+fn starts_like_formula(text: &str) -> bool {
+    text.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// A cell as written to CSV: a value a spreadsheet would run as a formula gets
+/// a leading `'` (which Excel shows as "text", not as a character), and so
+/// does a value that itself starts with `'`, so that [`csv_cell_value`]
+/// reads every value back exactly.
+pub fn csv_cell_text(value: &str) -> std::borrow::Cow<'_, str> {
+    if starts_like_formula(value) || value.starts_with('\'') {
+        std::borrow::Cow::Owned(format!("'{value}"))
+    } else {
+        std::borrow::Cow::Borrowed(value)
+    }
+}
+
+/// A CSV cell as the value it stands for: the inverse of [`csv_cell_text`].
+/// A `'` is dropped only where [`csv_cell_text`] would have added it.
+pub fn csv_cell_value(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if starts_like_formula(rest) || rest.starts_with('\'') => rest,
+        _ => cell,
+    }
+}
+
 /// Writes rows as CSV (CRLF, quoted where needed) in UTF-8 with a BOM — so
 /// that Excel opens it as UTF-8 — or in Shift_JIS/CP932. Characters CP932
-/// cannot hold are refused rather than silently replaced.
+/// cannot hold are refused (naming row and column) rather than silently
+/// replaced. Cells that would run as formulas are neutralised
+/// ([`csv_cell_text`]).
 pub fn write_csv(
     header: &[&str],
     rows: &[Vec<String>],
     encoding: TextEncoding,
-) -> Result<Vec<u8>, String> {
+) -> Result<Vec<u8>, CsvWriteError> {
+    if encoding == TextEncoding::ShiftJis {
+        let lines = std::iter::once(header.iter().map(|h| (*h).to_owned()).collect::<Vec<_>>())
+            .chain(rows.iter().cloned());
+        for (row, cells) in lines.enumerate() {
+            for (column, cell) in cells.iter().enumerate() {
+                if let Some(character) = cell.chars().find(|c| {
+                    let mut buffer = [0u8; 4];
+                    encoding_rs::SHIFT_JIS.encode(c.encode_utf8(&mut buffer)).2
+                }) {
+                    return Err(CsvWriteError::NotInShiftJis {
+                        row: row + 1,
+                        column: column + 1,
+                        character,
+                    });
+                }
+            }
+        }
+    }
     let mut writer = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
-    let csv_error = |error: csv::Error| error.to_string();
-    writer.write_record(header).map_err(csv_error)?;
+    let csv_error = |error: csv::Error| CsvWriteError::Writer(error.to_string());
+    writer
+        .write_record(header.iter().map(|cell| csv_cell_text(cell).into_owned()))
+        .map_err(csv_error)?;
     for row in rows {
-        writer.write_record(row).map_err(csv_error)?;
+        writer
+            .write_record(row.iter().map(|cell| csv_cell_text(cell).into_owned()))
+            .map_err(csv_error)?;
     }
     let text = writer
         .into_inner()
-        .map_err(|error| error.to_string())
-        .and_then(|bytes| String::from_utf8(bytes).map_err(|error| error.to_string()))?;
+        .map_err(|error| CsvWriteError::Writer(error.to_string()))
+        .and_then(|bytes| {
+            String::from_utf8(bytes).map_err(|error| CsvWriteError::Writer(error.to_string()))
+        })?;
     match encoding {
         TextEncoding::Utf8 | TextEncoding::Utf16 => {
             let mut bytes = b"\xEF\xBB\xBF".to_vec();
@@ -309,21 +525,8 @@ pub fn write_csv(
             Ok(bytes)
         }
         TextEncoding::ShiftJis => {
-            let (bytes, _, had_errors) = encoding_rs::SHIFT_JIS.encode(&text);
-            if had_errors {
-                let bad = text
-                    .chars()
-                    .find(|c| {
-                        let mut buffer = [0u8; 4];
-                        encoding_rs::SHIFT_JIS.encode(c.encode_utf8(&mut buffer)).2
-                    })
-                    .unwrap_or('?');
-                Err(format!(
-                    "the character {bad} cannot be written in Shift_JIS; export in UTF-8"
-                ))
-            } else {
-                Ok(bytes.into_owned())
-            }
+            let (bytes, _, _) = encoding_rs::SHIFT_JIS.encode(&text);
+            Ok(bytes.into_owned())
         }
     }
 }
@@ -390,9 +593,53 @@ mod tests {
             assert_eq!(table.encoding, Some(encoding));
             assert_eq!(table.rows, rows);
         }
-        let emoji = vec![vec!["😀".to_owned()]];
-        let refused = write_csv(&["備考"], &emoji, TextEncoding::ShiftJis).expect_err("refused");
-        assert!(refused.contains('😀'), "{refused}");
+        let emoji = vec![vec!["PC-1".to_owned(), "😀".to_owned()]];
+        assert_eq!(
+            write_csv(&["管理番号", "備考"], &emoji, TextEncoding::ShiftJis),
+            Err(CsvWriteError::NotInShiftJis {
+                row: 2,
+                column: 2,
+                character: '😀'
+            })
+        );
+    }
+
+    #[test]
+    fn cells_that_would_run_as_formulas_are_neutralised_and_read_back_unchanged() {
+        let values = [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+81-3-0000-0000",
+            "-1",
+            "@SUM(A1)",
+            "\tx",
+            "\r=1",
+            "'quoted",
+            "'=kept",
+            "''",
+            "'",
+            "plain",
+            "a=b",
+        ];
+        let rows: Vec<Vec<String>> = values.iter().map(|v| vec![(*v).to_owned()]).collect();
+        for encoding in [TextEncoding::Utf8, TextEncoding::ShiftJis] {
+            let bytes = write_csv(&["備考"], &rows, encoding).expect("csv");
+            let text = match encoding {
+                TextEncoding::ShiftJis => encoding_rs::SHIFT_JIS.decode(&bytes).0.into_owned(),
+                _ => String::from_utf8(bytes.clone()).expect("utf-8"),
+            };
+            // No written line (outside quotes) starts with a formula character.
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(true)
+                .from_reader(text.trim_start_matches('\u{FEFF}').as_bytes());
+            for record in reader.records() {
+                let cell = record.expect("a record")[0].to_owned();
+                assert!(!starts_like_formula(&cell), "{cell:?} is not neutralised");
+            }
+            assert_eq!(read_table(&bytes).expect("reads back").rows, rows);
+        }
+        // A value typed with a leading apostrophe, as Excel users do, means text.
+        assert_eq!(csv_cell_value("'=1"), "=1");
+        assert_eq!(csv_cell_value("'abc"), "'abc");
     }
 
     fn workbook(cells: &[(u32, u16, &str)]) -> Vec<u8> {
@@ -424,6 +671,146 @@ mod tests {
         let table = read_table(&sparse).expect("a table");
         assert_eq!(table.rows, vec![vec![String::new(), "PC-1".to_owned()]]);
         assert_eq!(table.row_numbers, vec![6]);
+    }
+
+    /// `base` with the part `name` replaced (or added) by `head`, `repeat`
+    /// written `times` times, then `tail` — how a bomb is built without
+    /// holding it in memory.
+    fn with_part(
+        base: &[u8],
+        name: &str,
+        head: &str,
+        repeat: &str,
+        times: usize,
+        tail: &str,
+    ) -> Vec<u8> {
+        use std::io::{Read, Write};
+        let mut archive = zip::ZipArchive::new(Cursor::new(base)).expect("a zip");
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for index in 0..archive.len() {
+            let mut part = archive.by_index(index).expect("a part");
+            if part.name() == name {
+                continue;
+            }
+            let part_name = part.name().to_owned();
+            let mut content = Vec::new();
+            part.read_to_end(&mut content).expect("read");
+            writer.start_file(part_name, options).expect("start");
+            writer.write_all(&content).expect("write");
+        }
+        writer.start_file(name, options).expect("start");
+        writer.write_all(head.as_bytes()).expect("write");
+        let chunk = repeat.repeat(4096);
+        for _ in 0..times / 4096 {
+            writer.write_all(chunk.as_bytes()).expect("write");
+        }
+        for _ in 0..times % 4096 {
+            writer.write_all(repeat.as_bytes()).expect("write");
+        }
+        writer.write_all(tail.as_bytes()).expect("write");
+        writer.finish().expect("finish").into_inner()
+    }
+
+    const SHEET_HEAD: &str = r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>種別</t></is></c></row><row r="2">"#;
+    const SHEET_TAIL: &str = "</row></sheetData></worksheet>";
+
+    #[test]
+    fn workbook_bombs_are_refused_before_they_are_inflated_whole() {
+        let base = workbook(&[(0, 0, "種別")]);
+        // Shared strings that cost a String each: more than the sheet may hold.
+        let strings = with_part(
+            &base,
+            "xl/sharedStrings.xml",
+            r#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">"#,
+            "<si><t/></si>",
+            MAX_SHEET_CELLS + 1,
+            "</sst>",
+        );
+        assert!(strings.len() < MAX_IMPORT_BYTES, "{}", strings.len());
+        assert_eq!(
+            read_table(&strings),
+            Err(TableError::TooManyCells {
+                max: MAX_SHEET_CELLS
+            })
+        );
+        // One inline cell larger than any part may be once inflated.
+        let huge_cell = with_part(
+            &base,
+            "xl/worksheets/sheet1.xml",
+            &format!(r#"{SHEET_HEAD}<c r="A2" t="inlineStr"><is><t>"#),
+            "AAAAAAAAAAAAAAAA",
+            (MAX_XLSX_LARGE_PART as usize) / 16 + 1,
+            &format!("</t></is></c>{SHEET_TAIL}"),
+        );
+        assert!(huge_cell.len() < MAX_IMPORT_BYTES, "{}", huge_cell.len());
+        assert!(matches!(
+            read_table(&huge_cell),
+            Err(TableError::WorkbookTooLarge { part, max: MAX_XLSX_LARGE_PART }) if part == "xl/worksheets/sheet1.xml"
+        ));
+        // A sheet of empty cells: small once inflated, but too many to visit.
+        let empty_cells = with_part(
+            &base,
+            "xl/worksheets/sheet1.xml",
+            SHEET_HEAD,
+            "<c/>",
+            MAX_SHEET_CELLS + 1,
+            SHEET_TAIL,
+        );
+        assert_eq!(
+            read_table(&empty_cells),
+            Err(TableError::TooManyCells {
+                max: MAX_SHEET_CELLS
+            })
+        );
+        // Styles calamine reads whole when it opens the workbook.
+        let styles = with_part(
+            &base,
+            "xl/styles.xml",
+            r#"<?xml version="1.0"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><cellXfs>"#,
+            "<xf/>",
+            (MAX_XLSX_SMALL_PART as usize) / 5 + 1,
+            "</cellXfs></styleSheet>",
+        );
+        assert!(matches!(
+            read_table(&styles),
+            Err(TableError::WorkbookTooLarge {
+                max: MAX_XLSX_SMALL_PART,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn a_cell_longer_than_excel_allows_is_refused_naming_it() {
+        let long = "あ".repeat(MAX_CELL_CHARS + 1);
+        // Excel and rust_xlsxwriter refuse such a cell; a hand-made file need not.
+        let book = with_part(
+            &workbook(&[(0, 0, "種別")]),
+            "xl/worksheets/sheet1.xml",
+            &format!(r#"{SHEET_HEAD}</row><row r="3"><c r="B3" t="inlineStr"><is><t>"#),
+            "あ",
+            MAX_CELL_CHARS + 1,
+            &format!("</t></is></c>{SHEET_TAIL}"),
+        );
+        assert_eq!(
+            read_table(&book),
+            Err(TableError::CellTooLong {
+                row: 3,
+                column: 2,
+                max: MAX_CELL_CHARS
+            })
+        );
+        let csv = format!("種別,備考\r\nパソコン,{long}\r\n");
+        assert_eq!(
+            read_table(csv.as_bytes()),
+            Err(TableError::CellTooLong {
+                row: 2,
+                column: 2,
+                max: MAX_CELL_CHARS
+            })
+        );
     }
 
     #[test]

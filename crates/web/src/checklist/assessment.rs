@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 use super::{FormYear, ItemKey, catalog_for, institution_form, item_label};
 use crate::auth::{Authorized, CsrfForm};
+use crate::heavy::Kind;
 use crate::i18n::{Locale, describe};
 use crate::institution::IdPath;
 use crate::multipart::CsrfMultipart;
@@ -832,9 +833,12 @@ pub(super) async fn pdf(
     authorized: Authorized<permissions::ViewChecklist>,
 ) -> Result<Response, AppError> {
     let (print, assessment_id) = print_data(&state, &chrome, &at, &authorized).await?;
-    let bytes = tokio::task::spawn_blocking(move || mamori_docs::checklist_pdf(&print))
-        .await
-        .map_err(|error| AppError::Unexpected(error.to_string()))?
+    let bytes = state
+        .heavy
+        .run(Kind::Print, chrome.locale, move || {
+            mamori_docs::checklist_pdf(&print)
+        })
+        .await?
         .map_err(|error| AppError::Unexpected(error.to_string()))?;
     if let Some(id) = assessment_id {
         mamori_store::checklist::record_export(

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_domain::institution::{
-    LoginId, PasswordHash, PlainPassword, SignInVerdict, hash_password, verify_password,
+    AuthStep, LoginId, PasswordHash, PlainPassword, SignInVerdict, hash_password, verify_password,
 };
 use mamori_store::audit_log::{self, Actor, NewAuditEvent};
 use serde_json::json;
@@ -37,6 +37,11 @@ struct SignInPage {
     login_id: String,
     next: String,
     failed: bool,
+    /// Failures in a row that lock an account, and for how many minutes: said
+    /// after any failure, so a locked person knows to wait or whom to ask
+    /// without the page telling an attacker whether this account is locked.
+    lockout_threshold: u32,
+    lockout_minutes: i64,
 }
 
 #[derive(serde::Deserialize)]
@@ -62,6 +67,8 @@ pub(super) async fn new_get(
         login_id: String::new(),
         next,
         failed: false,
+        lockout_threshold: state.config.lockout.threshold(),
+        lockout_minutes: state.config.lockout.duration().as_mins(),
     })
 }
 
@@ -108,12 +115,25 @@ pub(super) async fn new_post(
     .await
     .map_err(|error| AppError::Unexpected(error.to_string()))?;
     let now = state.clock.now();
+    // With TOTP on, the password only opens the door to the second step, and
+    // a right password does not clear the failures the codes ran up.
+    let second_factor_pending = match &credentials {
+        Some(credentials) => {
+            mamori_store::two_factor::secret_of(&state.store, credentials.principal.user_id())
+                .await?
+                .is_some()
+        }
+        None => false,
+    };
     let verdict = match &credentials {
         Some(credentials) => {
             let policy = state.config.lockout;
             mamori_store::people::record_sign_in(
                 &state.store,
                 &credentials.principal,
+                AuthStep::Password {
+                    second_factor_follows: second_factor_pending,
+                },
                 matches,
                 policy,
                 &source,
@@ -145,6 +165,8 @@ pub(super) async fn new_post(
             login_id: form.login_id,
             next: safe_next(Some(&form.next)),
             failed: true,
+            lockout_threshold: state.config.lockout.threshold(),
+            lockout_minutes: state.config.lockout.duration().as_mins(),
         };
         return chrome.render_with_status(StatusCode::UNAUTHORIZED, &page);
     };
@@ -152,11 +174,7 @@ pub(super) async fn new_post(
     let expires_at = now
         .checked_add(state.config.absolute_timeout)
         .map_err(|e| AppError::Unexpected(e.to_string()))?;
-    // With TOTP on, the password only opens the door to the second step.
     let user_id = credentials.principal.user_id();
-    let second_factor_pending = mamori_store::two_factor::secret_of(&state.store, user_id)
-        .await?
-        .is_some();
     mamori_store::session::create(
         &state.store,
         user_id,

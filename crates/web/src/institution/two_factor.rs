@@ -9,13 +9,12 @@ use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use mamori_domain::institution::{
-    PlainPassword, SignInVerdict, TotpSecret, TwoFactorPolicy, UserId, format_recovery_code,
-    normalize_recovery_code, permissions, verify_password,
+    AuthStep, SignInVerdict, TotpSecret, TwoFactorPolicy, UserId, format_recovery_code,
+    normalize_recovery_code, permissions,
 };
-use mamori_store::audit_log::{self, Actor, NewAuditEvent};
-use serde_json::json;
 
 use super::IdPath;
+use super::account::Reauthentication;
 use crate::auth::{
     Authorized, CsrfForm, MaybeSession, PeerAddress, SESSION_COOKIE, random_token, set_cookie,
     token_hash,
@@ -98,17 +97,19 @@ pub(super) async fn second_factor_post(
     let source = peer
         .map(|address| address.ip().to_string())
         .unwrap_or_default();
-    if !accepted {
-        // A wrong code counts towards the lockout like a wrong password.
-        let verdict = mamori_store::people::record_sign_in(
-            &state.store,
-            &signed_in.principal,
-            false,
-            state.config.lockout,
-            &source,
-            now,
-        )
-        .await?;
+    // A wrong code counts towards the lockout like a wrong password; a right one
+    // completes the sign-in (and is refused if the account was locked meanwhile).
+    let verdict = mamori_store::people::record_sign_in(
+        &state.store,
+        &signed_in.principal,
+        AuthStep::SecondFactor,
+        accepted,
+        state.config.lockout,
+        &source,
+        now,
+    )
+    .await?;
+    if verdict != SignInVerdict::Success {
         if verdict != (SignInVerdict::WrongPassword { now_locked: false }) {
             mamori_store::session::delete(&state.store, &signed_in.token_hash).await?;
             return Ok(Redirect::to("/login").into_response());
@@ -127,14 +128,6 @@ pub(super) async fn second_factor_post(
     {
         return Ok(Redirect::to("/login").into_response());
     }
-    let event = NewAuditEvent {
-        institution_id: Some(signed_in.principal.institution_id()),
-        actor: Actor::User(user_id),
-        action: "sign_in.second_factor",
-        target: format!("user:{user_id}"),
-        detail: json!({ "source": source }),
-    };
-    audit_log::append_alone(&state.store, &event, now).await?;
     let cookie = set_cookie(
         SESSION_COOKIE,
         &token,
@@ -279,21 +272,22 @@ pub(super) async fn enrol_post(
 pub(super) async fn disable_post(
     State(state): State<AppState>,
     chrome: Chrome,
+    peer: PeerAddress,
     authorized: Authorized<permissions::ChangeOwnPassword>,
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Result<Response, AppError> {
-    let login_id = mamori_domain::institution::LoginId::parse(&authorized.user.login_id)
-        .map_err(|error| AppError::Unexpected(error.to_string()))?;
-    let credentials = mamori_store::people::find_credentials(&state.store, &login_id)
-        .await?
-        .ok_or_else(|| AppError::not_found(chrome.locale))?;
-    let password = PlainPassword::for_sign_in(&form.current_password);
-    let hash = credentials.password_hash.clone();
-    let password_ok =
-        tokio::task::spawn_blocking(move || password.is_some_and(|p| verify_password(&p, &hash)))
-            .await
-            .map_err(|error| AppError::Unexpected(error.to_string()))?;
-    if !password_ok {
+    let outcome = super::account::reauthenticate(
+        &state,
+        &chrome,
+        &authorized.user,
+        peer,
+        &form.current_password,
+    )
+    .await?;
+    if let Reauthentication::SignedOut(response) = outcome {
+        return Ok(response);
+    }
+    if matches!(outcome, Reauthentication::Wrong) {
         let page = enrol_page(
             &state,
             &chrome,

@@ -855,7 +855,9 @@ const PRINT_COLUMNS: [(&str, u32); 11] = [
 /// print and keep (2(1): the inspector reads a 機器台帳 on paper).
 pub(super) async fn print_pdf(
     State(state): State<AppState>,
+    chrome: Chrome,
     authorized: Authorized<permissions::ViewLedger>,
+    Query(query): Query<super::export::PrintQuery>,
 ) -> Result<Response, AppError> {
     let full = sheet(&state, &authorized.grant).await?;
     let indices: Vec<usize> = PRINT_COLUMNS
@@ -882,8 +884,10 @@ pub(super) async fn print_pdf(
     };
     super::export::send_pdf(
         &state,
+        &chrome,
         &authorized.grant,
         printed,
+        &query,
         PRINT_COLUMNS.iter().map(|(_, width)| *width).collect(),
         vec![
             "廃棄した機器は載りません（機器ごとの履歴に残ります）。IPアドレス・MACアドレス・リモート保守事業者などを含む全項目は Excel・CSV 出力にあります。".to_owned(),

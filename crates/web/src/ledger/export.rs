@@ -1,12 +1,15 @@
 //! Every ledger's export, one way: CSV (UTF-8 with BOM, or Shift_JIS) or
 //! .xlsx, recorded in the audit trail, sent as a download.
 
+use askama::Template;
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
 use mamori_domain::calendar::format_date_ja;
 use mamori_domain::institution::{Grant, permissions};
-use mamori_domain::ledger::{TextEncoding, write_csv};
+use mamori_domain::ledger::{CsvWriteError, TextEncoding, write_csv};
 
+use crate::heavy::Kind;
+use crate::i18n::Locale;
 use crate::page::Chrome;
 use crate::{AppError, AppState};
 
@@ -56,12 +59,24 @@ pub(super) async fn send(
 ) -> Result<Response, AppError> {
     let (bytes, label, extension, content_type) = match format {
         Format::Csv(encoding) => {
-            let bytes = write_csv(&sheet.headers, &sheet.rows, encoding).map_err(|reason| {
-                AppError::bad_request(
-                    chrome.locale,
-                    format!("Shift_JIS で書き出せない文字があります（{reason}）。UTF-8 の CSV か Excel 形式で出力してください。"),
-                )
-            })?;
+            let bytes =
+                write_csv(&sheet.headers, &sheet.rows, encoding).map_err(|error| match error {
+                    CsvWriteError::NotInShiftJis {
+                        row,
+                        column,
+                        character,
+                    } => {
+                        let header = sheet.headers.get(column - 1).copied().unwrap_or_default();
+                        AppError::bad_request(
+                            chrome.locale,
+                            format!(
+                                "{row}行目「{header}」の文字「{character}」（U+{:04X}）は Shift_JIS で書き出せません。UTF-8 の CSV か Excel 形式で出力するか、その文字を直してください。",
+                                u32::from(character)
+                            ),
+                        )
+                    }
+                    CsvWriteError::Writer(reason) => AppError::Unexpected(reason),
+                })?;
             match encoding {
                 TextEncoding::ShiftJis => {
                     (bytes, "csv-shift_jis", "csv", "text/csv; charset=Shift_JIS")
@@ -98,20 +113,89 @@ pub(super) async fn send(
     ))
 }
 
+/// The most rows one printed PDF holds (about 40 pages): typst lays a whole
+/// document out in memory, so a hospital's ledger of tens of thousands of
+/// rows is printed in parts of this size, each one bounded in time and memory.
+pub(super) const PRINT_ROWS: usize = 1_000;
+
+/// `?part=N` (1-based) picks one part of a ledger printed in parts.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct PrintQuery {
+    part: String,
+}
+
+/// The page that lists the parts of a ledger too long for one PDF.
+#[derive(Template)]
+#[template(path = "ledger/print_parts.html")]
+struct PartsPage {
+    chrome: Chrome,
+    japanese: &'static str,
+    n_rows: usize,
+    per_part: usize,
+    /// (href, first row, last row) of each part.
+    parts: Vec<(String, usize, usize)>,
+}
+
 /// Prints `sheet` as an A4 landscape PDF (the columns it holds, each with its
-/// share of the width), records the print, and sends the file.
+/// share of the width), records the print, and sends the file. A sheet longer
+/// than [`PRINT_ROWS`] is printed in parts: without `?part=` the person gets a
+/// page that lists them.
 pub(super) async fn send_pdf(
     state: &AppState,
+    chrome: &Chrome,
     grant: &Grant<permissions::ViewLedger>,
-    sheet: Sheet,
+    mut sheet: Sheet,
+    query: &PrintQuery,
     widths: Vec<u32>,
-    footer: Vec<String>,
+    mut footer: Vec<String>,
 ) -> Result<Response, AppError> {
+    let n_all = sheet.rows.len();
+    let n_parts = n_all.div_ceil(PRINT_ROWS).max(1);
+    let part = match query.part.trim() {
+        "" if n_parts > 1 => {
+            let parts = (1..=n_parts)
+                .map(|part| {
+                    (
+                        format!("/ledger/{}/print.pdf?part={part}", sheet.ledger),
+                        (part - 1) * PRINT_ROWS + 1,
+                        (part * PRINT_ROWS).min(n_all),
+                    )
+                })
+                .collect();
+            return chrome.render(&PartsPage {
+                chrome: chrome.clone(),
+                japanese: sheet.japanese,
+                n_rows: n_all,
+                per_part: PRINT_ROWS,
+                parts,
+            });
+        }
+        "" => 1,
+        text => text
+            .parse::<usize>()
+            .ok()
+            .filter(|part| (1..=n_parts).contains(part))
+            .ok_or_else(|| AppError::not_found(chrome.locale))?,
+    };
+    let from = (part - 1) * PRINT_ROWS;
+    let to = (from + PRINT_ROWS).min(n_all);
+    sheet.rows.truncate(to);
+    sheet.rows.drain(..from);
+    let title = if n_parts > 1 {
+        footer.push(format!(
+            "全{n_all}件のうち {}〜{to} 件目（{part}／{n_parts}）。ほかの部分は台帳の「印刷用PDF」から出力できます。",
+            from + 1
+        ));
+        format!("{}（{part}／{n_parts}）", sheet.japanese)
+    } else {
+        sheet.japanese.to_owned()
+    };
     let institution = mamori_store::institution::get(&state.store, grant).await?;
     let (ledger, japanese) = (sheet.ledger, sheet.japanese);
     let n_rows = sheet.rows.len();
     let print = mamori_docs::TablePrint {
-        title: japanese.to_owned(),
+        title,
         institution_name: institution.details.name().to_owned(),
         printed_on: format_date_ja(state.clock.today()),
         headers: sheet
@@ -124,10 +208,13 @@ pub(super) async fn send_pdf(
         empty: "登録されたものはありません。".to_owned(),
         footer,
     };
-    // typst takes milliseconds per page: off the async workers.
-    let bytes = tokio::task::spawn_blocking(move || mamori_docs::table_pdf(&print))
-        .await
-        .map_err(|error| AppError::Unexpected(error.to_string()))?
+    // typst takes milliseconds per page: off the async workers, one at a time.
+    let bytes = state
+        .heavy
+        .run(Kind::Print, Locale::Ja, move || {
+            mamori_docs::table_pdf(&print)
+        })
+        .await?
         .map_err(|error| AppError::Unexpected(error.to_string()))?;
     mamori_store::device::record_export(
         &state.store,
@@ -139,6 +226,19 @@ pub(super) async fn send_pdf(
     )
     .await?;
     Ok(download(ledger, japanese, "pdf", "application/pdf", bytes))
+}
+
+/// An empty workbook with a ledger's columns, to fill in and import.
+pub(super) fn template(stem: &str, japanese: &str, headers: &[&str]) -> Result<Response, AppError> {
+    let bytes = mamori_docs::table_xlsx(japanese, headers, &[])
+        .map_err(|error| AppError::Unexpected(error.to_string()))?;
+    Ok(download(
+        &format!("{stem}-template"),
+        &format!("{japanese}_取り込み用"),
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        bytes,
+    ))
 }
 
 /// A file to save: an ASCII name (`devices.csv`) and the Japanese one

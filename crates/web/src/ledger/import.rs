@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::devices::hex;
 use crate::auth::{Authorized, CsrfForm};
+use crate::heavy::Kind;
 use crate::i18n::describe;
 use crate::institution::IdPath;
 use crate::multipart::CsrfMultipart;
@@ -114,6 +115,34 @@ impl Ledger {
         }
     }
 
+    /// The values the choice columns accept, by their Japanese names (codes
+    /// and the usual spellings are read too).
+    fn choices(self) -> Vec<(&'static str, Vec<&'static str>)> {
+        use mamori_domain::ledger::{Antivirus, DeviceKind, DeviceStatus, Job};
+        match self {
+            Self::Devices => vec![
+                (
+                    "種別",
+                    DeviceKind::ALL.iter().map(|kind| kind.name_ja()).collect(),
+                ),
+                (
+                    "状態",
+                    DeviceStatus::ALL
+                        .iter()
+                        .filter(|status| **status != DeviceStatus::Disposed)
+                        .map(|status| status.name_ja())
+                        .collect(),
+                ),
+                (
+                    "ウイルス対策",
+                    Antivirus::ALL.iter().map(|value| value.name_ja()).collect(),
+                ),
+            ],
+            Self::Staff => vec![("職種", Job::ALL.iter().map(|job| job.name_ja()).collect())],
+            Self::Accounts => Vec::new(),
+        }
+    }
+
     fn help(self) -> &'static str {
         match self {
             Self::Devices => "管理番号が台帳にある機器は更新し、ない機器は追加します。",
@@ -147,6 +176,7 @@ struct ImportPage {
     unit: &'static str,
     help: &'static str,
     columns: Vec<(&'static str, bool)>,
+    choices: Vec<(&'static str, Vec<&'static str>)>,
     errors: Vec<String>,
     more_errors: usize,
     file_name: String,
@@ -180,6 +210,7 @@ impl ImportPage {
                 .iter()
                 .map(|column| (column.header, column.required))
                 .collect(),
+            choices: ledger.choices(),
             errors: Vec::new(),
             more_errors: 0,
             file_name: String::new(),
@@ -220,6 +251,16 @@ fn table_message(error: &TableError) -> String {
         }
         TableError::Workbook(detail) => {
             format!("Excelファイルを読み取れません。.xlsx 形式で保存し直してください（{detail}）。")
+        }
+        TableError::WorkbookTooLarge { .. } => {
+            "Excelファイルの中身が大きすぎます（台帳の行と列だけのシートにしてください）。"
+                .to_owned()
+        }
+        TableError::TooManyCells { max } => format!(
+            "セルが多すぎます（空のセルも含めて{max}個まで）。台帳の行と列だけのシートにしてください。"
+        ),
+        TableError::CellTooLong { row, column, max } => {
+            format!("{row}行目 {column}列目: セルの文字が多すぎます（{max}文字まで）。")
         }
         TableError::CellError { row, column, error } => {
             format!("{row}行目 {column}列目: セルがエラー値（{error}）です。")
@@ -329,7 +370,14 @@ async fn check(
     ledger: Ledger,
     bytes: &[u8],
 ) -> Result<Result<Checked, Vec<String>>, AppError> {
-    let table = match read_table(bytes) {
+    // A workbook is inflated and walked cell by cell: bounded, but seconds of
+    // a core for the largest, so off the async workers and one at a time.
+    let owned = bytes.to_vec();
+    let table = match state
+        .heavy
+        .run(Kind::Import, chrome.locale, move || read_table(&owned))
+        .await?
+    {
         Ok(table) => table,
         Err(error) => return Ok(Err(vec![table_message(&error)])),
     };
@@ -631,4 +679,34 @@ pub(super) async fn staff_apply(
     CsrfForm(_): CsrfForm<crate::checklist::Empty>,
 ) -> Result<Response, AppError> {
     apply_file(&state, &chrome, &authorized, Ledger::Staff, id).await
+}
+
+fn send_template(ledger: Ledger) -> Result<Response, AppError> {
+    let headers: Vec<&'static str> = ledger
+        .columns()
+        .iter()
+        .map(|column| column.header)
+        .collect();
+    super::export::template(ledger.code(), ledger.name(), &headers)
+}
+
+/// `GET /ledger/devices/import/template.xlsx`: an empty workbook with the columns.
+pub(super) async fn template(
+    _authorized: Authorized<permissions::EditLedger>,
+) -> Result<Response, AppError> {
+    send_template(Ledger::Devices)
+}
+
+/// `GET /ledger/accounts/import/template.xlsx`.
+pub(super) async fn account_template(
+    _authorized: Authorized<permissions::EditLedger>,
+) -> Result<Response, AppError> {
+    send_template(Ledger::Accounts)
+}
+
+/// `GET /ledger/staff/import/template.xlsx`.
+pub(super) async fn staff_template(
+    _authorized: Authorized<permissions::EditLedger>,
+) -> Result<Response, AppError> {
+    send_template(Ledger::Staff)
 }

@@ -59,6 +59,10 @@ pub(crate) fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(IMPORT_BODY_LIMIT)),
         )
         .route("/ledger/devices/import/{id}/apply", post(import::apply))
+        .route(
+            "/ledger/devices/import/template.xlsx",
+            get(import::template),
+        )
         .route("/ledger/devices/{id}", get(devices::show))
         .route(
             "/ledger/devices/{id}/edit",
@@ -88,6 +92,10 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/ledger/staff/import/{id}/apply", post(import::staff_apply))
         .route(
+            "/ledger/staff/import/template.xlsx",
+            get(import::staff_template),
+        )
+        .route(
             "/ledger/staff/{id}/edit",
             get(staff::edit_staff_form).post(staff::update_staff),
         )
@@ -113,6 +121,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/ledger/accounts/import/{id}/apply",
             post(import::account_apply),
+        )
+        .route(
+            "/ledger/accounts/import/template.xlsx",
+            get(import::account_template),
         )
         .route("/ledger/accounts/inventory", post(staff::inventory))
         .route("/ledger/accounts/{id}/delete", post(staff::delete_account))

@@ -796,20 +796,42 @@ pub(super) async fn export_accounts_xlsx(
 /// `GET /ledger/accounts/print.pdf`: the active accounts on A4 landscape pages.
 pub(super) async fn print_accounts_pdf(
     State(state): State<AppState>,
+    chrome: Chrome,
     authorized: Authorized<permissions::ViewLedger>,
+    axum::extract::Query(query): axum::extract::Query<super::export::PrintQuery>,
 ) -> Result<Response, AppError> {
     let sheet = account_sheet(&state, &authorized.grant).await?;
     let footer = vec!["削除を記録したアカウントは載りません（履歴に残ります）。".to_owned()];
-    super::export::send_pdf(&state, &authorized.grant, sheet, Vec::new(), footer).await
+    super::export::send_pdf(
+        &state,
+        &chrome,
+        &authorized.grant,
+        sheet,
+        &query,
+        Vec::new(),
+        footer,
+    )
+    .await
 }
 
 /// `GET /ledger/staff/print.pdf`: the staff on A4 landscape pages.
 pub(super) async fn print_staff_pdf(
     State(state): State<AppState>,
+    chrome: Chrome,
     authorized: Authorized<permissions::ViewLedger>,
+    axum::extract::Query(query): axum::extract::Query<super::export::PrintQuery>,
 ) -> Result<Response, AppError> {
     let sheet = staff_sheet(&state, &authorized.grant).await?;
-    super::export::send_pdf(&state, &authorized.grant, sheet, Vec::new(), Vec::new()).await
+    super::export::send_pdf(
+        &state,
+        &chrome,
+        &authorized.grant,
+        sheet,
+        &query,
+        Vec::new(),
+        Vec::new(),
+    )
+    .await
 }
 
 /// `GET /ledger/staff/export.csv[?encoding=sjis]`.
