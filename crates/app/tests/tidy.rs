@@ -55,3 +55,41 @@ fn every_rust_file_is_tidy() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Every action code the sources write to the audit trail (`action: "…"` or
+/// `NewAuditEvent::by(grant, "…"`) has words on the audit page: no "other".
+#[test]
+fn every_audited_action_has_a_label() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut files = Vec::new();
+    rust_files(&root.join("crates/store/src"), &mut files);
+    rust_files(&root.join("crates/web/src"), &mut files);
+    let mut codes = std::collections::BTreeSet::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("readable source");
+        let compact: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        for marker in [
+            "action: \"",
+            "NewAuditEvent::by( grant, \"",
+            "NewAuditEvent::by(grant, \"",
+        ] {
+            for piece in compact.split(marker).skip(1) {
+                if let Some(code) = piece.split('"').next()
+                    && code.contains(['.', '_'])
+                    && !code.starts_with("test.")
+                    && code
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_')
+                {
+                    codes.insert(code.to_owned());
+                }
+            }
+        }
+    }
+    assert!(codes.len() > 20, "the scan found the codes: {codes:?}");
+    let unlabelled: Vec<&String> = codes
+        .iter()
+        .filter(|code| mamori_web::audit_action_label(code, mamori_web::i18n::Locale::Ja).is_none())
+        .collect();
+    assert!(unlabelled.is_empty(), "no words for {unlabelled:?}");
+}

@@ -123,6 +123,17 @@ pub fn is_forbidden(c: char, multiline: bool) -> bool {
     (c.is_control() && !(multiline && matches!(c, '\n' | '\t'))) || is_bidi_control(c)
 }
 
+/// A short note beside a step (棚卸 or approval メモ): trimmed, without
+/// control or bidirectional characters, at most `max` characters. Lenient by
+/// design — a note never blocks the step it accompanies.
+pub fn short_note(raw: &str, max: usize) -> String {
+    raw.trim()
+        .chars()
+        .filter(|c| !is_forbidden(*c, false))
+        .take(max)
+        .collect()
+}
+
 /// Multi-line free text (備考, メモ): trimmed, `\r\n` and `\r` read as new
 /// lines, at most `max` characters, no other control characters; may be empty.
 pub(crate) fn multiline_text(

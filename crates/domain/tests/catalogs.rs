@@ -104,6 +104,11 @@ fn every_year_has_a_form_and_every_item_has_guidance() {
                     && !item.guidance.evidence.is_empty()
                     && !item.guidance.who.is_empty()
             );
+            // The vendor form speaks to the 事業者, not to the clinic.
+            if catalog.form == FormKind::Vendor && !item.key.starts_with("vendor-") {
+                let text = item.guidance.for_vendor.as_deref().unwrap_or_default();
+                assert!(text.starts_with("貴社"), "{}: {text}", item.key);
+            }
         }
     }
     assert_eq!(set.tokushima().items.len(), 20);

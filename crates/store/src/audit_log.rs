@@ -698,7 +698,7 @@ pub(crate) async fn for_target(
 ) -> Result<Vec<AuditEvent>, Error> {
     let rows = sqlx::query(
         "SELECT id, occurred_at, actor_user_id, actor_label, action, target, detail
-         FROM audit_events WHERE institution_id = $1 AND target = $2 ORDER BY id",
+         FROM audit_events WHERE institution_id = $1 AND target = $2 ORDER BY position, id",
     )
     .bind(institution_id.get())
     .bind(target)

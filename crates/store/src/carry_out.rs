@@ -6,7 +6,7 @@
 //! inspector) sees every request of the institution; anyone else only their own.
 
 use jiff::civil;
-use mamori_domain::institution::{Grant, Permission, UserId, permissions};
+use mamori_domain::institution::{Grant, Permission, Role, UserId, permissions};
 use mamori_domain::ledger::{
     Actor, CarryOutAction, CarryOutRefusal, CarryOutStatus, NewCarryOut, next_status,
 };
@@ -218,6 +218,35 @@ pub async fn get(
         .await?
         .ok_or(Error::NotFound)?;
     from_row(&row)
+}
+
+/// How many people other than `requester` could approve a request: active,
+/// ordinary (not break-glass) accounts whose role approves carry-outs. With
+/// none, the request can never be approved in mamori, and the page says so.
+pub async fn other_approvers(
+    store: &Store,
+    grant: &Grant<permissions::ViewCarryOuts>,
+    requester: UserId,
+) -> Result<i64, Error> {
+    let codes: Vec<&str> = Role::ALL
+        .iter()
+        .filter(|role| role.has(Permission::ApproveCarryOut))
+        .map(|role| role.code())
+        .collect();
+    let mut count = 0;
+    for code in codes {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users WHERE institution_id = $1 AND id <> $2
+             AND active = 1 AND break_glass = 0 AND role = $3",
+        )
+        .bind(grant.institution_id().get())
+        .bind(requester.get())
+        .bind(code)
+        .fetch_one(store.pool())
+        .await?;
+        count += n;
+    }
+    Ok(count)
 }
 
 /// Takes one step of the workflow. The status is read and changed in one

@@ -278,6 +278,7 @@ messages! {
     audit_detail: "内容", "Details";
     audit_none: "該当する記録はありません。", "No matching records.";
     audit_older: "さらに古い記録", "Older records";
+    audit_newer: "← 新しい記録", "← Newer";
     audit_bad_date: "日付は 2025-04-01 の形で入力してください。", "Enter dates as 2025-04-01.";
     account_title: "パスワード変更", "Change password";
     nav_two_factor: "二要素認証", "Two-factor";

@@ -32,6 +32,7 @@ use mamori_domain::institution::{LockoutPolicy, PasswordPolicy, Permission};
 use mamori_store::Store;
 use tokio::sync::Mutex;
 
+pub use audit_log::action_label as audit_action_label;
 pub use error::AppError;
 
 /// Settings the web layer needs, taken from the command line.

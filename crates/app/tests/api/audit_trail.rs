@@ -45,7 +45,18 @@ async fn admins_see_failed_sign_ins_with_time_and_source_and_can_filter() {
         by_record
             .texts("#audit-events td.target")
             .iter()
-            .all(|target| *target == format!("user:{clerk_id}"))
+            .all(|target| *target == format!("利用者 {clerk_id}"))
+    );
+    assert_eq!(
+        by_record.attribute("#audit-events td.target a", "href"),
+        Some(format!("/users/{clerk_id}/edit")),
+        "a readable target links to its record"
+    );
+    let all = admin.get("/audit").await;
+    let labels = all.texts("#audit-events td.action");
+    assert!(
+        labels.iter().all(|label| !label.contains("不明") && !label.contains("その他")),
+        "{labels:?}"
     );
 
     let future = admin.get("/audit?from=2099-01-01").await;

@@ -483,6 +483,23 @@ async fn the_pdf_and_the_workbook_hold_every_item_the_answers_and_the_name() {
         "the PDF lacks the institution name"
     );
     assert!(text.contains("はい（令和"), "the answer with its 和暦 date");
+    // What an inspector is handed: no on-screen warnings in the cells, no file
+    // names, and the official version it follows (and, when this 年度 has no
+    // form of its own yet, that it is printed on an earlier one).
+    assert!(!text.contains("公式様式で文言をご確認ください"), "{text}");
+    assert!(!text.contains(".yaml"), "{text}");
+    assert!(
+        text.contains(&without_space(&format!(
+            "{}版",
+            catalog.fiscal_year.label_ja()
+        ))),
+        "{text}"
+    );
+    assert_eq!(
+        text.contains("まだmamoriに登録されていないため"),
+        catalog.fiscal_year != year,
+        "{text}"
+    );
     let fonts = std::process::Command::new("pdffonts")
         .arg(&path)
         .output()

@@ -194,3 +194,71 @@ async fn the_dashboard_warns_when_the_clock_is_not_synchronised() {
         Some("time-sync ok notice")
     );
 }
+
+#[tokio::test]
+async fn control_and_bidirectional_characters_are_refused_the_same_on_both_databases() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let year = mamori_domain::calendar::FiscalYear::containing(
+        jiff::Timestamp::now()
+            .to_zoned_datetime(mamori_web::tokyo())
+            .date(),
+    );
+    let base = format!("/checklist/medical/{year}");
+    let started = admin.submit(&base, &format!("{base}/start"), &[]).await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER);
+    let item = format!("{base}/items/ledger");
+    let events_before = app.audit_events().await.len();
+    // A NUL byte in 備考 (PostgreSQL cannot store it in text) and a right-to-left
+    // override are refused by the domain, with the field named.
+    for remarks in ["台帳\0を作成中", "台帳\u{202E}を作成中", "\u{7}"] {
+        let refused = admin
+            .submit(
+                &item,
+                &item,
+                &[
+                    ("first_answer", "no".into()),
+                    ("first_date", year.first_day().to_string()),
+                    ("target_date", year.last_day().to_string()),
+                    ("remarks", remarks.into()),
+                ],
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{remarks:?}"
+        );
+        assert!(
+            refused
+                .errors()
+                .iter()
+                .any(|e| e.contains("備考") && e.contains("制御文字")),
+            "{:?}",
+            refused.errors()
+        );
+    }
+    // New lines stay allowed in a multi-line field.
+    let saved = admin
+        .submit(
+            &item,
+            &item,
+            &[
+                ("first_answer", "no".into()),
+                ("first_date", year.first_day().to_string()),
+                ("target_date", year.last_day().to_string()),
+                ("remarks", "1行目\r\n2行目\tタブ".into()),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{:?}", saved.errors());
+    assert_eq!(app.audit_events().await.len(), events_before + 1);
+    // Names refuse the override that makes text read backwards.
+    let refused = admin.add_user("mallory", "看護\u{202E}子花", "staff").await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.errors().iter().any(|e| e.contains("氏名")),
+        "{:?}",
+        refused.errors()
+    );
+}

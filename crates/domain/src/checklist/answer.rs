@@ -449,6 +449,7 @@ mod tests {
             note: None,
             guidance: Guidance {
                 meaning: "m".into(),
+                for_vendor: None,
                 evidence: "e".into(),
                 who: "w".into(),
             },

@@ -40,6 +40,16 @@ impl FormKind {
         Self::ALL.into_iter().find(|form| form.code() == code)
     }
 
+    /// The form an institution of `kind` answers itself: pharmacies the
+    /// 薬局確認用, everyone else the 医療機関確認用 (the 事業者確認用 is the
+    /// vendors').
+    pub fn answered_by(kind: crate::institution::InstitutionKind) -> Self {
+        match kind {
+            crate::institution::InstitutionKind::Pharmacy => Self::Pharmacy,
+            _ => Self::Medical,
+        }
+    }
+
     /// 医療機関確認用 …
     pub fn name_ja(self) -> &'static str {
         match self {
@@ -105,8 +115,12 @@ impl Target {
 /// Plain-Japanese guidance shown beside an item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Guidance {
-    /// What the item means.
+    /// What the item means, written to the institution.
     pub meaning: String,
+    /// What the item means, written to the 事業者 (ベンダ) who answers it on
+    /// the 事業者確認用 form; items of that form must have it unless their
+    /// key is the vendor's own (`vendor-…`).
+    pub for_vendor: Option<String>,
     /// What an inspector expects to see.
     pub evidence: String,
     /// Who usually does it (院長, 事務長, ベンダ …).
@@ -290,6 +304,9 @@ struct RawGuidance {
     meaning: String,
     evidence: String,
     who: String,
+    /// The meaning written to the 事業者, for a key the vendor form shares.
+    #[serde(default)]
+    for_vendor: Option<String>,
 }
 
 /// Shared guidance, keyed by topic key (`catalogs/guidance.yaml`).
@@ -340,8 +357,21 @@ fn check_guidance(file: &str, key: &str, raw: RawGuidance) -> Result<Guidance, C
             return Err(error(file, Some(key), field, "must not be empty"));
         }
     }
+    if raw
+        .for_vendor
+        .as_ref()
+        .is_some_and(|text| text.trim().is_empty())
+    {
+        return Err(error(
+            file,
+            Some(key),
+            "guidance.for_vendor",
+            "must not be empty",
+        ));
+    }
     Ok(Guidance {
         meaning: raw.meaning.trim().to_owned(),
+        for_vendor: raw.for_vendor.map(|text| text.trim().to_owned()),
         evidence: raw.evidence.trim().to_owned(),
         who: raw.who.trim().to_owned(),
     })
@@ -578,6 +608,17 @@ impl Catalog {
                     )
                 })?,
             };
+            if form == FormKind::Vendor
+                && guidance.for_vendor.is_none()
+                && !key.starts_with("vendor-")
+            {
+                return Err(error(
+                    file,
+                    at,
+                    "guidance.for_vendor",
+                    "an item of the 事業者確認用 form needs guidance written to the vendor",
+                ));
+            }
             items.push(CatalogItem {
                 key,
                 number,

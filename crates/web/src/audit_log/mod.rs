@@ -38,6 +38,7 @@ struct EventRow {
     action: &'static str,
     action_code: String,
     target: String,
+    target_link: Option<String>,
     detail: String,
 }
 
@@ -50,6 +51,8 @@ struct AuditPage {
     errors: Vec<String>,
     has_next: bool,
     next_query: String,
+    /// The query of the newer page, when this is not the first.
+    previous_query: Option<String>,
 }
 
 async fn list(
@@ -74,14 +77,17 @@ async fn list(
         .into_iter()
         .map(|event| row(event, chrome.locale))
         .collect();
-    let next_query = format!(
-        "actor={}&target={}&from={}&to={}&page={}",
-        encode(&form.actor),
-        encode(&form.target),
-        encode(&form.from),
-        encode(&form.to),
-        page + 1
-    );
+    let query = |page: i64| {
+        format!(
+            "actor={}&target={}&from={}&to={}&page={page}",
+            encode(&form.actor),
+            encode(&form.target),
+            encode(&form.from),
+            encode(&form.to),
+        )
+    };
+    let next_query = query(page + 1);
+    let previous_query = (page > 0).then(|| query(page - 1));
     chrome.render(&AuditPage {
         chrome: chrome.clone(),
         form,
@@ -89,6 +95,7 @@ async fn list(
         errors,
         has_next,
         next_query,
+        previous_query,
     })
 }
 
@@ -144,29 +151,245 @@ fn row(event: AuditEvent, locale: Locale) -> EventRow {
     EventRow {
         when,
         actor: event.actor_label,
-        action: action_label(&event.action, locale),
+        action: action_label(&event.action, locale).unwrap_or(if locale == Locale::Ja {
+            "（不明な操作）"
+        } else {
+            "(unknown action)"
+        }),
         action_code: event.action,
-        target: event.target,
+        target: target_text(&event.target, locale).0,
+        target_link: target_text(&event.target, locale).1,
         detail: event.detail,
     }
 }
 
-/// The action codes the store writes, in words.
-fn action_label(action: &str, locale: Locale) -> &'static str {
-    let (ja, en) = match action {
-        "sign_in.success" => ("ログイン成功", "Signed in"),
-        "sign_in.failure" => ("ログイン失敗", "Failed sign-in"),
-        "sign_out" => ("ログアウト", "Signed out"),
-        "user.create" => ("利用者の追加", "User added"),
-        "user.update" => ("利用者の変更", "User changed"),
-        "user.locked" => ("アカウントのロック", "Account locked"),
-        "user.unlock" => ("ロックの解除", "Account unlocked"),
-        "user.password_change" => ("パスワード変更", "Password changed"),
-        "institution.create" => ("医療機関の登録", "Institution registered"),
-        "institution.update" => ("医療機関情報の変更", "Institution changed"),
-        _ => ("その他", "Other"),
+/// Every action code the store writes, in words (Japanese, English). A test
+/// (`tests/tidy.rs`) checks that each code written in the sources is here.
+const ACTIONS: &[(&str, &str, &str)] = &[
+    ("sign_in.success", "ログイン成功", "Signed in"),
+    ("sign_in.failure", "ログイン失敗", "Failed sign-in"),
+    (
+        "sign_in.second_factor",
+        "二要素認証でログイン",
+        "Signed in with the second factor",
+    ),
+    (
+        "reauth.failure",
+        "現在のパスワードの誤り",
+        "Wrong current password",
+    ),
+    ("sign_out", "ログアウト", "Signed out"),
+    ("user.create", "利用者の追加", "User added"),
+    ("user.update", "利用者の変更", "User changed"),
+    ("user.locked", "アカウントのロック", "Account locked"),
+    ("user.unlock", "ロックの解除", "Account unlocked"),
+    ("user.sign_in_failed", "ログイン失敗", "Failed sign-in"),
+    ("user.password_change", "パスワード変更", "Password changed"),
+    (
+        "user.password_reset",
+        "パスワードの再設定",
+        "Password reset",
+    ),
+    (
+        "user.two_factor_enabled",
+        "二要素認証の設定",
+        "Two-factor turned on",
+    ),
+    (
+        "user.two_factor_disabled",
+        "二要素認証の解除",
+        "Two-factor turned off",
+    ),
+    (
+        "break_glass.used",
+        "非常時用アカウントの使用",
+        "Break-glass account used",
+    ),
+    (
+        "break_glass.acknowledged",
+        "非常時用アカウント使用の確認",
+        "Break-glass use acknowledged",
+    ),
+    (
+        "institution.create",
+        "医療機関の登録",
+        "Institution registered",
+    ),
+    (
+        "institution.update",
+        "医療機関情報の変更",
+        "Institution changed",
+    ),
+    (
+        "institution.password_rule",
+        "パスワード規則の変更",
+        "Password rule changed",
+    ),
+    (
+        "institution.two_factor_policy",
+        "二要素認証の規則の変更",
+        "Two-factor rule changed",
+    ),
+    (
+        "checklist.start",
+        "チェックリストの開始",
+        "Checklist started",
+    ),
+    (
+        "checklist.answer",
+        "チェックリストの回答",
+        "Checklist answered",
+    ),
+    (
+        "checklist.system_in_use",
+        "医療情報システムの有無",
+        "Information systems in use",
+    ),
+    (
+        "checklist.evidence.add",
+        "証拠ファイルの追加",
+        "Evidence added",
+    ),
+    (
+        "checklist.evidence.remove",
+        "証拠ファイルの取り消し",
+        "Evidence removed",
+    ),
+    (
+        "checklist.export",
+        "チェックリストの出力",
+        "Checklist exported",
+    ),
+    (
+        "tokushima.save",
+        "徳島県チェックリストの保存",
+        "Tokushima list saved",
+    ),
+    ("vendor.create", "事業者の登録", "Vendor added"),
+    (
+        "vendor.request.issue",
+        "事業者への回答依頼",
+        "Vendor link issued",
+    ),
+    (
+        "vendor.request.revoke",
+        "回答用リンクの取り消し",
+        "Vendor link revoked",
+    ),
+    ("vendor.request.answer", "事業者の回答", "Vendor answered"),
+    ("device.create", "機器の登録", "Device added"),
+    ("device.update", "機器の変更", "Device changed"),
+    ("device.dispose", "機器の廃棄", "Device disposed of"),
+    (
+        "device.import",
+        "使用機器一覧表の取り込み",
+        "Device ledger imported",
+    ),
+    (
+        "device.review",
+        "使用機器一覧表の棚卸",
+        "Device ledger reviewed",
+    ),
+    ("device.use", "使用管理簿の記録", "Device use recorded"),
+    ("ledger.export", "台帳の出力", "Ledger exported"),
+    ("staff.create", "職員の登録", "Staff added"),
+    ("staff.update", "職員の変更", "Staff changed"),
+    (
+        "staff.import",
+        "職員台帳の取り込み",
+        "Staff ledger imported",
+    ),
+    ("account.create", "アカウントの登録", "Account added"),
+    ("account.update", "アカウントの変更", "Account changed"),
+    ("account.delete", "アカウントの削除", "Account deleted"),
+    (
+        "account.import",
+        "アカウント台帳の取り込み",
+        "Account ledger imported",
+    ),
+    ("account.inventory", "アカウントの棚卸", "Accounts reviewed"),
+    (
+        "access_rules.update",
+        "アクセス権限の変更",
+        "Access rights changed",
+    ),
+    (
+        "network.segment",
+        "セグメントの登録・変更",
+        "Network segment saved",
+    ),
+    (
+        "network.segment_remove",
+        "セグメントの削除",
+        "Network segment removed",
+    ),
+    ("network.link", "接続の登録・変更", "Network link saved"),
+    ("network.link_remove", "接続の削除", "Network link removed"),
+    (
+        "network.review",
+        "全体構成図の確認",
+        "Network diagram reviewed",
+    ),
+    ("carry_out.request", "持ち出しの申請", "Carry-out requested"),
+    ("carry_out.approve", "持ち出しの承認", "Carry-out approved"),
+    ("carry_out.reject", "持ち出しの却下", "Carry-out rejected"),
+    ("carry_out.take", "持ち出し", "Carried out"),
+    ("carry_out.return", "返却", "Returned"),
+    (
+        "private_device.permit",
+        "私物の機器の許可",
+        "Private device permitted",
+    ),
+    (
+        "private_device.data_deleted",
+        "私物の機器のデータ削除",
+        "Private device data deleted",
+    ),
+];
+
+/// The words for an action code, if it is one mamori writes.
+pub fn action_label(action: &str, locale: Locale) -> Option<&'static str> {
+    ACTIONS
+        .iter()
+        .find(|(code, _, _)| *code == action)
+        .map(|(_, ja, en)| if locale == Locale::Ja { *ja } else { *en })
+}
+
+/// What a target such as `device:12` names, in words, with a link where the
+/// record has a page.
+fn target_text(target: &str, locale: Locale) -> (String, Option<String>) {
+    let Some((kind, id)) = target.split_once(':') else {
+        return (target.to_owned(), None);
     };
-    if locale == Locale::Ja { ja } else { en }
+    let (ja, en, link) = match kind {
+        "user" => ("利用者", "User", Some(format!("/users/{id}/edit"))),
+        "device" => ("機器", "Device", Some(format!("/ledger/devices/{id}"))),
+        "staff" => ("職員", "Staff", Some(format!("/ledger/staff/{id}/edit"))),
+        "account" => ("アカウント", "Account", None),
+        "carry_out" => (
+            "持ち出し申請",
+            "Carry-out",
+            Some(format!("/carry-outs/{id}")),
+        ),
+        "institution" => ("医療機関", "Institution", Some("/institution".to_owned())),
+        "login_id" => ("ログインID", "Login ID", None),
+        "vendor" => ("事業者", "Vendor", None),
+        "checklist" => ("チェックリスト", "Checklist", None),
+        "evidence" => ("証拠ファイル", "Evidence", None),
+        "tokushima" => ("徳島県チェックリスト", "Tokushima list", None),
+        "request" => ("回答依頼", "Vendor request", None),
+        "device_import" => ("取り込みファイル", "Import file", None),
+        "ledger_review" => ("棚卸", "Review", None),
+        "ledger" => ("台帳", "Ledger", None),
+        "network_segment" => ("セグメント", "Segment", None),
+        "network_link" => ("接続", "Link", None),
+        "private_device" => ("私物の機器", "Private device", None),
+        "break_glass_use" => ("非常時用アカウントの使用", "Break-glass use", None),
+        _ => return (target.to_owned(), None),
+    };
+    let link = link.filter(|_| id.bytes().all(|b| b.is_ascii_digit()));
+    let word = if locale == Locale::Ja { ja } else { en };
+    (format!("{word} {id}"), link)
 }
 
 fn encode(value: &str) -> String {

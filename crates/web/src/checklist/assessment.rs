@@ -232,6 +232,19 @@ pub(super) async fn start(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
     let catalog = catalog_for(&state, &at, chrome.locale)?;
+    let institution = mamori_store::institution::get(&state.store, &authorized.grant).await?;
+    let own = institution_form(institution.details.kind());
+    if at.form != own {
+        return Err(AppError::bad_request(
+            chrome.locale,
+            format!(
+                "この医療機関（{}）が回答するのは「{}」です。「{}」は始められません。",
+                institution.details.kind().name_ja(),
+                own.name_ja(),
+                at.form.name_ja()
+            ),
+        ));
+    }
     let keys: Vec<&str> = catalog.items.iter().map(|item| item.key.as_str()).collect();
     let base = format!("/checklist/{}/{}", at.form.code(), at.year);
     match mamori_store::checklist::start(

@@ -161,8 +161,5 @@ pub(crate) fn item_label(catalog: &Catalog, item: &CatalogItem) -> String {
 
 /// The form an institution of this kind answers.
 pub(crate) fn institution_form(kind: mamori_domain::institution::InstitutionKind) -> FormKind {
-    match kind {
-        mamori_domain::institution::InstitutionKind::Pharmacy => FormKind::Pharmacy,
-        _ => FormKind::Medical,
-    }
+    FormKind::answered_by(kind)
 }

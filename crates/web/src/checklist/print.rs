@@ -14,7 +14,7 @@ fn dated(answer: Option<DatedAnswer>) -> String {
         .unwrap_or_default()
 }
 
-fn print_row(catalog: &Catalog, item: &CatalogItem, record: Option<&ItemRecord>) -> PrintRow {
+fn print_row(item: &CatalogItem, record: Option<&ItemRecord>) -> PrintRow {
     let mut remarks = Vec::new();
     if let Some(record) = record {
         if let Some(reason) = &record.not_applicable {
@@ -27,9 +27,8 @@ fn print_row(catalog: &Catalog, item: &CatalogItem, record: Option<&ItemRecord>)
             remarks.push(record.remarks.clone());
         }
     }
-    if catalog.needs_wording_check(item) {
-        remarks.push("※公式様式で文言をご確認ください".to_owned());
-    }
+    // Whether mamori's wording was checked against the official PDF is shown
+    // on screen; the printed cells hold only what the institution wrote.
     PrintRow {
         number: item.number.clone(),
         text: item.text.clone(),
@@ -85,7 +84,7 @@ pub(super) fn checklist_print(
                     let mut blocks: Vec<PrintBlock> = Vec::new();
                     for item in items {
                         let heading = item.target.map(|target| target.heading_ja().to_owned());
-                        let row = print_row(catalog, item, record(&item.key));
+                        let row = print_row(item, record(&item.key));
                         match blocks.last_mut() {
                             Some(block) if block.heading == heading => block.rows.push(row),
                             _ => blocks.push(PrintBlock { heading, rows: vec![row] }),
@@ -122,9 +121,30 @@ pub(super) fn checklist_print(
         printed_on: format_date_ja(today),
         gate,
         sections,
-        footer: vec![format!(
-            "様式：{}（{}）　出典：{}",
-            catalog.version, catalog.file, catalog.source
-        )],
+        footer: version_lines(catalog, year),
     }
+}
+
+/// Which official version the print follows, and — when the 年度 printed has
+/// no form of its own in mamori yet — that it is printed on an earlier one.
+fn version_lines(catalog: &Catalog, year: FiscalYear) -> Vec<String> {
+    let published = catalog
+        .published
+        .map(|date| format!("（{}公表）", format_date_ja(date)))
+        .unwrap_or_default();
+    let mut lines = vec![format!(
+        "様式：厚生労働省「{}」{}版{}　出典：{}",
+        catalog.title,
+        catalog.fiscal_year.label_ja(),
+        published,
+        catalog.source
+    )];
+    if catalog.fiscal_year != year {
+        lines.push(format!(
+            "{}の公式様式はまだ mamori に登録されていないため、{}版の様式で出力しています。",
+            year.label_ja(),
+            catalog.fiscal_year.label_ja()
+        ));
+    }
+    lines
 }

@@ -107,7 +107,12 @@ fn page(
                 text: item.text.clone(),
                 heading: show_heading,
                 unverified: catalog.needs_wording_check(item),
-                guidance: item.guidance.meaning.clone(),
+                // Written to the 事業者, never the institution's text.
+                guidance: item
+                    .guidance
+                    .for_vendor
+                    .clone()
+                    .unwrap_or_else(|| item.guidance.meaning.clone()),
                 answer: field(format!("answer-{}", item.key)),
                 date: field(format!("date-{}", item.key)),
                 remarks: field(format!("remarks-{}", item.key)),

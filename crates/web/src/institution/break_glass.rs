@@ -52,7 +52,12 @@ pub(super) async fn reason_post(
         return Ok(Redirect::to("/").into_response());
     }
     let reason = form.reason.trim();
-    if reason.chars().count() < 5 || reason.chars().count() > 500 {
+    if reason.chars().count() < 5
+        || reason.chars().count() > 500
+        || reason
+            .chars()
+            .any(|c| mamori_domain::error::is_forbidden(c, true))
+    {
         let errors = vec![chrome.t.break_glass_reason_required.to_owned()];
         return chrome.render_with_status(
             StatusCode::BAD_REQUEST,

@@ -180,6 +180,10 @@ struct ShowPage {
     needs_decision: bool,
     errors: Vec<String>,
     advice: &'static str,
+    /// The メモ as typed, kept when the step was refused.
+    note: String,
+    /// Nobody but the requester could approve this request.
+    no_other_approver: bool,
 }
 
 fn refusal_message(refusal: CarryOutRefusal) -> &'static str {
@@ -206,6 +210,7 @@ async fn render(
     authorized: &Authorized<permissions::ViewCarryOuts>,
     id: i64,
     errors: Vec<String>,
+    note: String,
     status_code: StatusCode,
 ) -> Result<Response, AppError> {
     let carry_out = mamori_store::carry_out::get(&state.store, &authorized.grant, id).await?;
@@ -283,6 +288,14 @@ async fn render(
         }
         CarryOutStatus::Rejected | CarryOutStatus::Returned => "",
     };
+    let no_other_approver = carry_out.status == CarryOutStatus::Requested
+        && mamori_store::carry_out::other_approvers(
+            &state.store,
+            &authorized.grant,
+            carry_out.requested_by.0,
+        )
+        .await?
+            == 0;
     let page = ShowPage {
         chrome: chrome.clone(),
         id,
@@ -293,6 +306,8 @@ async fn render(
         needs_decision,
         errors,
         advice,
+        note,
+        no_other_approver,
     };
     chrome.render_with_status(status_code, &page)
 }
@@ -304,7 +319,16 @@ pub(super) async fn show(
     IdPath(id): IdPath,
     authorized: Authorized<permissions::ViewCarryOuts>,
 ) -> Result<Response, AppError> {
-    render(&state, &chrome, &authorized, id, Vec::new(), StatusCode::OK).await
+    render(
+        &state,
+        &chrome,
+        &authorized,
+        id,
+        Vec::new(),
+        String::new(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// The step form: which button, the encryption check and a note.
@@ -329,13 +353,7 @@ pub(super) async fn step(
     let Some(action) = CarryOutAction::from_code(&form.action) else {
         return Err(AppError::bad_request(chrome.locale, "不明な操作です。"));
     };
-    let note: String = form
-        .note
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
+    let note = mamori_domain::error::short_note(&form.note, 200);
     match mamori_store::carry_out::step(
         &state.store,
         &authorized.grant,
@@ -361,6 +379,7 @@ pub(super) async fn step(
                 &authorized,
                 id,
                 vec![refusal_message(refusal).to_owned()],
+                form.note,
                 status,
             )
             .await

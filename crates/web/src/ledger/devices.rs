@@ -185,11 +185,16 @@ fn form_page(
             &form.kind,
         ),
         statuses,
+        // Nothing chosen yet is 不明, never the first choice (導入済み).
         antivirus: choices(
             Antivirus::ALL,
             Antivirus::code,
             Antivirus::name_ja,
-            &form.antivirus,
+            if form.antivirus.is_empty() {
+                Antivirus::Unknown.code()
+            } else {
+                &form.antivirus
+            },
         ),
         remote_used: yes_no_choices(&form.remote_used),
         mds_sds_received: yes_no_choices(&form.mds_sds_received),
@@ -522,13 +527,7 @@ pub(super) async fn review(
         }
         Err(error) => return Err(refuse(error)),
     };
-    let note: String = form
-        .note
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
+    let note = mamori_domain::error::short_note(&form.note, 200);
     mamori_store::device::record_review(
         &state.store,
         &authorized.grant,
@@ -562,11 +561,20 @@ fn history_rows(events: Vec<mamori_store::audit_log::AuditEvent>) -> Vec<History
                     .unwrap_or_default()
                     .to_owned()
             };
-            let keys: Vec<String> = detail
+            // The stored detail is a JSON object, whose keys come back sorted
+            // by code point: list the changes in the ledger's column order.
+            let headers = mamori_domain::ledger::device_headers();
+            let mut keys: Vec<String> = detail
                 .get("after")
                 .and_then(serde_json::Value::as_object)
                 .map(|after| after.keys().cloned().collect())
                 .unwrap_or_default();
+            keys.sort_by_key(|key| {
+                headers
+                    .iter()
+                    .position(|header| header == key)
+                    .unwrap_or(usize::MAX)
+            });
             let changes = keys
                 .into_iter()
                 .map(|key| (field("before", &key), field("after", &key), key))

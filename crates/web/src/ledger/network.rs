@@ -307,13 +307,7 @@ pub(super) async fn review(
             .await;
         }
     };
-    let note: String = form
-        .note
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
+    let note = mamori_domain::error::short_note(&form.note, 200);
     mamori_store::network::record_review(
         &state.store,
         &authorized.grant,

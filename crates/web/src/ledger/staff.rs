@@ -584,13 +584,7 @@ pub(super) async fn inventory(
         "要確認": flagged,
         "管理者権限": active.iter().filter(|a| a.account.admin).count(),
     });
-    let note: String = form
-        .note
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
+    let note = mamori_domain::error::short_note(&form.note, 200);
     mamori_store::staff::record_inventory(
         &state.store,
         &authorized.grant,
