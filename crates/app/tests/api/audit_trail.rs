@@ -55,7 +55,9 @@ async fn admins_see_failed_sign_ins_with_time_and_source_and_can_filter() {
     let all = admin.get("/audit").await;
     let labels = all.texts("#audit-events td.action");
     assert!(
-        labels.iter().all(|label| !label.contains("不明") && !label.contains("その他")),
+        labels
+            .iter()
+            .all(|label| !label.contains("不明") && !label.contains("その他")),
         "{labels:?}"
     );
 
