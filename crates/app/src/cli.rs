@@ -102,6 +102,10 @@ struct ServeArgs {
     /// Minutes an account stays locked.
     #[arg(long, env = "MAMORI_LOCKOUT_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(i64).range(1..=1440))]
     lockout_minutes: i64,
+    /// The address others use to reach this server (e.g. https://mamori.example.jp),
+    /// used in the links sent to vendors; without it, the address the browser used.
+    #[arg(long, env = "MAMORI_PUBLIC_URL")]
+    public_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -202,6 +206,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
                 probe_time_sync: true,
                 sign_in_attempts_per_minute: serve.sign_in_attempts_per_minute,
+                public_url: serve.public_url,
                 fixed_now: None,
             };
             serve_until_signal(config).await

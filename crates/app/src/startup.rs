@@ -23,6 +23,9 @@ pub struct Application {
 impl Application {
     /// Opens the data folder and database, migrates, and binds the port.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        if let Some(url) = &config.public_url {
+            check_public_url(url)?;
+        }
         crate::data_dir::prepare(&config.data_dir, &config.database_url)?;
         let auditor = crate::audit::Auditor::load_or_create(&config.data_dir)?;
         let secrets_key = crate::data_dir::secrets_key(&config.data_dir)?;
@@ -58,6 +61,11 @@ impl Application {
             listens_on_loopback: config.listen.ip().is_loopback(),
             lockout: config.lockout,
             sign_in_attempts_per_minute: config.sign_in_attempts_per_minute,
+            public_url: config
+                .public_url
+                .as_ref()
+                .map(|url| url.trim().trim_end_matches('/').to_owned())
+                .filter(|url| !url.is_empty()),
             ..WebConfig::default()
         };
         let clock = config.fixed_now.map_or(Clock::System, Clock::Fixed);
@@ -74,6 +82,7 @@ impl Application {
             )),
             catalogs: Arc::new(catalogs),
             heavy: mamori_web::heavy::HeavyWork::default(),
+            issued_links: Arc::default(),
         };
         auditor
             .checkpoint(&state.store)
@@ -140,6 +149,28 @@ impl Application {
         }
         store.close().await;
         Ok(())
+    }
+}
+
+/// `--public-url` must be an http(s) address of a host, with no path: vendor
+/// links are built as `<public url>/v/<token>`.
+fn check_public_url(url: &str) -> anyhow::Result<()> {
+    let url = url.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host)
+            if !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)) =>
+        {
+            Ok(())
+        }
+        _ => anyhow::bail!(
+            "--public-url must look like https://mamori.example.jp (http or https, a host and an optional port, no path): {url}"
+        ),
     }
 }
 

@@ -1255,3 +1255,21 @@ fn the_setup_token_is_printed_as_plain_japanese_lines() {
     assert!(!text.contains('\u{1b}'), "no colour escapes: {text:?}");
     assert!(!text.contains("INFO"), "not a log line: {text}");
 }
+
+#[test]
+fn a_public_url_that_is_not_an_address_is_one_clear_line() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let output = mamori()
+        .arg("--data-dir")
+        .arg(folder.path().join("data"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--public-url",
+            "mamori.example.jp/path",
+        ])
+        .output()
+        .expect("run");
+    assert_clean_failure(&output, "--public-url must look like https://");
+}

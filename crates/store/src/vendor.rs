@@ -331,6 +331,17 @@ pub async fn submit(
     let request_id: i64 = row.try_get(0)?;
     let institution_id: i64 = row.try_get(1)?;
     let vendor_name: String = row.try_get(2)?;
+    // Files attached to an earlier, refused try count unless new ones came.
+    let staged = if documents.is_empty() {
+        staged_in(&mut transaction, request_id).await?
+    } else {
+        Vec::new()
+    };
+    let documents: Vec<&NewDocument> = documents.iter().chain(staged.iter()).collect();
+    sqlx::query("DELETE FROM vendor_staged_documents WHERE request_id = $1")
+        .bind(request_id)
+        .execute(&mut *transaction)
+        .await?;
     sqlx::query("UPDATE vendor_requests SET answered_at = $1, officer_name = $2 WHERE id = $3")
         .bind(to_micros(now))
         .bind(officer_name)
@@ -349,7 +360,7 @@ pub async fn submit(
         .execute(&mut *transaction)
         .await?;
     }
-    for document in documents {
+    for document in &documents {
         sqlx::query(
             "INSERT INTO vendor_documents (request_id, file_name, content_type, size_bytes, sha256, content, added_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -376,6 +387,96 @@ pub async fn submit(
         }),
     };
     audit_log::commit_with(transaction, &event, now).await
+}
+
+/// The live, unanswered request a link's token opens.
+async fn live_request(
+    connection: &mut sqlx::AnyConnection,
+    token_hash: &str,
+    now: jiff::Timestamp,
+) -> Result<i64, Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM vendor_requests
+         WHERE token_hash = $1 AND revoked_at IS NULL AND answered_at IS NULL AND expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(to_micros(now))
+    .fetch_optional(&mut *connection)
+    .await?
+    .ok_or(Error::NotFound)
+}
+
+async fn staged_in(
+    connection: &mut sqlx::AnyConnection,
+    request_id: i64,
+) -> Result<Vec<NewDocument>, Error> {
+    let rows = sqlx::query(
+        "SELECT file_name, content_type, sha256, content FROM vendor_staged_documents
+         WHERE request_id = $1 ORDER BY id",
+    )
+    .bind(request_id)
+    .fetch_all(&mut *connection)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(NewDocument {
+                name: row.try_get("file_name")?,
+                content_type: row.try_get("content_type")?,
+                sha256: row.try_get("sha256")?,
+                content: row.try_get("content")?,
+            })
+        })
+        .collect()
+}
+
+/// Keeps the files a vendor attached to a form that was refused for another
+/// field, for the same link, replacing any kept before; [`submit`] takes them
+/// when the vendor sends the form again without attaching files.
+pub async fn stage_documents(
+    store: &Store,
+    token_hash: &str,
+    documents: &[NewDocument],
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    let mut transaction = store.begin().await?;
+    let request_id = live_request(&mut transaction, token_hash, now).await?;
+    sqlx::query("DELETE FROM vendor_staged_documents WHERE request_id = $1")
+        .bind(request_id)
+        .execute(&mut *transaction)
+        .await?;
+    for document in documents {
+        sqlx::query(
+            "INSERT INTO vendor_staged_documents (request_id, file_name, content_type, size_bytes, sha256, content, added_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(request_id)
+        .bind(document.name.as_str())
+        .bind(document.content_type.as_str())
+        .bind(i64::try_from(document.content.len()).unwrap_or(i64::MAX))
+        .bind(document.sha256.as_str())
+        .bind(document.content.as_slice())
+        .bind(to_micros(now))
+        .execute(&mut *transaction)
+        .await?;
+    }
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// The names of the files kept for a link by [`stage_documents`].
+pub async fn staged_document_names(
+    store: &Store,
+    token_hash: &str,
+    now: jiff::Timestamp,
+) -> Result<Vec<String>, Error> {
+    let mut connection = store.pool().acquire().await?;
+    let request_id = live_request(&mut connection, token_hash, now).await?;
+    Ok(sqlx::query_scalar(
+        "SELECT file_name FROM vendor_staged_documents WHERE request_id = $1 ORDER BY id",
+    )
+    .bind(request_id)
+    .fetch_all(&mut *connection)
+    .await?)
 }
 
 /// A vendor's answer to one item.

@@ -53,6 +53,9 @@ pub struct WebConfig {
     pub lockout: LockoutPolicy,
     /// Sign-in attempts allowed per source address, and per login ID, each minute (0: no limit).
     pub sign_in_attempts_per_minute: u32,
+    /// The address others reach this server at (`https://host[:port]`), for
+    /// the links sent to vendors; `None`: the address the browser used.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebConfig {
@@ -65,6 +68,7 @@ impl Default for WebConfig {
             password_policy: PasswordPolicy::DEFAULT,
             lockout: LockoutPolicy::DEFAULT,
             sign_in_attempts_per_minute: 30,
+            public_url: None,
         }
     }
 }
@@ -117,6 +121,9 @@ pub struct AppState {
     pub catalogs: Arc<mamori_domain::checklist::CatalogSet>,
     /// Slots for imports and PDF prints (see [`heavy`]).
     pub heavy: heavy::HeavyWork,
+    /// A vendor link just issued, kept for the one page view after the
+    /// redirect (by session), so that reloading that page issues nothing.
+    pub issued_links: Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
 }
 
 /// One route of the application and the permission it requires.

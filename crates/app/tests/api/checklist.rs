@@ -561,6 +561,26 @@ async fn the_pdf_and_the_workbook_hold_every_item_the_answers_and_the_name() {
     assert_eq!(formats, ["pdf", "xlsx"]);
 }
 
+/// Issues a link to `vendor_id` and opens the page the redirect leads to,
+/// where the link is shown once.
+async fn issue(
+    browser: &Browser,
+    vendor_id: &str,
+    fields: &[(&str, String)],
+) -> crate::helpers::Page {
+    let posted = browser
+        .submit(
+            "/vendors",
+            &format!("/vendors/{vendor_id}/requests"),
+            fields,
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.body);
+    let location = posted.location.expect("a redirect");
+    assert_eq!(location, "/vendors?done=issued");
+    browser.get(&location).await
+}
+
 /// The path of the link a vendor page just issued (shown as a whole address).
 fn issued_link(page: &crate::helpers::Page) -> String {
     let link = page.text("#issued-link code.link");
@@ -591,14 +611,21 @@ async fn a_vendor_link_opens_one_form_only_until_it_expires_or_is_revoked() {
     let vendor_id = list
         .attribute("#vendors tr.vendor", "data-vendor-id")
         .expect("an id");
-    let issued = admin
-        .submit(
-            "/vendors",
-            &format!("/vendors/{vendor_id}/requests"),
-            &[("days", "14".into())],
-        )
-        .await;
+    let issued = issue(&admin, &vendor_id, &[("days", "14".into())]).await;
     let link = issued_link(&issued);
+    // Served from this machine only, the link cannot reach a vendor: said so.
+    assert!(issued.text("#loopback-link").contains("--public-url"));
+    // Reloading the page shows no link again and issues none.
+    let issues = |events: Vec<mamori_store::audit_log::AuditEvent>| {
+        events
+            .iter()
+            .filter(|event| event.action == "vendor.request.issue")
+            .count()
+    };
+    let issued_before = issues(app.audit_events().await);
+    let reloaded = admin.get("/vendors?done=issued").await;
+    assert!(reloaded.text("#issued-link").is_empty());
+    assert_eq!(issues(app.audit_events().await), issued_before);
     // Shown as the whole address, ready to paste into an e-mail.
     assert!(
         issued
@@ -643,15 +670,26 @@ async fn a_vendor_link_opens_one_form_only_until_it_expires_or_is_revoked() {
         fields.push((format!("answer-{}", item.key), "yes".into()));
         fields.push((format!("date-{}", item.key), today().to_string()));
     }
+    // Two items unanswered and no 管理責任者: every problem at once, and the
+    // attached MDS is kept so it need not be attached again.
     let incomplete: Vec<(&str, String)> = fields
         .iter()
-        .skip(3)
+        .skip(5)
         .map(|(k, v)| (k.as_str(), v.clone()))
-        .chain([("officer_name", "保守 太郎".to_owned())])
+        .chain([("officer_name", String::new())])
         .collect();
-    let refused = vendor.upload(&link, &link, &incomplete, &[]).await;
+    let mds = b"%PDF-1.4\n% MDS\n%%EOF\n".to_vec();
+    let refused = vendor
+        .upload(
+            &link,
+            &link,
+            &incomplete,
+            &[("documents", "MDS.pdf", mds.clone())],
+        )
+        .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(!refused.errors().is_empty());
+    assert!(refused.errors().len() >= 3, "{:?}", refused.errors());
+    assert!(refused.text("#staged-files").contains("MDS.pdf"));
     assert!(
         admin
             .get("/vendors")
@@ -664,15 +702,7 @@ async fn a_vendor_link_opens_one_form_only_until_it_expires_or_is_revoked() {
         .iter()
         .map(|(k, v)| (k.as_str(), v.clone()))
         .collect();
-    let mds = b"%PDF-1.4\n% MDS\n%%EOF\n".to_vec();
-    let sent = vendor
-        .upload(
-            &link,
-            &link,
-            &complete,
-            &[("documents", "MDS.pdf", mds.clone())],
-        )
-        .await;
+    let sent = vendor.upload(&link, &link, &complete, &[]).await;
     assert_eq!(sent.status, StatusCode::SEE_OTHER, "{:?}", sent.errors());
     assert!(vendor.get(&link).await.body.contains("id=\"answered\""));
     assert!(
@@ -696,11 +726,7 @@ async fn a_vendor_link_opens_one_form_only_until_it_expires_or_is_revoked() {
     assert_eq!(admin.get_bytes(&href).await.2, mds);
 
     // A revoked link stops at once; an expired one too.
-    let second = issued_link(
-        &admin
-            .submit("/vendors", &format!("/vendors/{vendor_id}/requests"), &[])
-            .await,
-    );
+    let second = issued_link(&issue(&admin, &vendor_id, &[]).await);
     let list = admin.get("/vendors").await;
     let revoke = list
         .attribute("#vendors form[action$='/revoke']", "action")
@@ -717,15 +743,7 @@ async fn a_vendor_link_opens_one_form_only_until_it_expires_or_is_revoked() {
             .text("#vendors .status")
             .contains("期限切れ")
     );
-    let third = issued_link(
-        &admin
-            .submit(
-                "/vendors",
-                &format!("/vendors/{vendor_id}/requests"),
-                &[("days", "1".into())],
-            )
-            .await,
-    );
+    let third = issued_link(&issue(&admin, &vendor_id, &[("days", "1".into())]).await);
     assert_eq!(vendor.get(&third).await.status, StatusCode::OK);
     sqlx::query("UPDATE vendor_requests SET expires_at = 0")
         .execute(app.store.pool_for_benchmarks())
@@ -778,4 +796,26 @@ async fn tokushima_levels_are_saved_per_year_and_charted() {
             .iter()
             .any(|e| e.action == "tokushima.save")
     );
+}
+
+#[tokio::test]
+async fn a_configured_public_address_is_used_for_vendor_links() {
+    let app = crate::helpers::spawn_app_with_public_url("https://mamori.example.jp/").await;
+    let admin = app.admin().await;
+    admin
+        .submit(
+            "/vendors",
+            "/vendors",
+            &[("name", "株式会社レセコン".into())],
+        )
+        .await;
+    let vendor_id = admin
+        .get("/vendors")
+        .await
+        .attribute("#vendors tr.vendor", "data-vendor-id")
+        .expect("an id");
+    let page = issue(&admin, &vendor_id, &[]).await;
+    let link = page.text("#issued-link code.link");
+    assert!(link.starts_with("https://mamori.example.jp/v/"), "{link}");
+    assert!(page.text("#loopback-link").is_empty(), "no warning");
 }

@@ -30,6 +30,15 @@ pub async fn spawn_app() -> TestApp {
 
 /// Boots the application on `listen` (e.g. `0.0.0.0:0` to leave loopback-only mode).
 pub async fn spawn_app_listening_on(listen: &str) -> TestApp {
+    spawn_app_with(listen, None).await
+}
+
+/// Boots the application with `--public-url`.
+pub async fn spawn_app_with_public_url(public_url: &str) -> TestApp {
+    spawn_app_with("127.0.0.1:0", Some(public_url.to_owned())).await
+}
+
+async fn spawn_app_with(listen: &str, public_url: Option<String>) -> TestApp {
     let database = TestDatabase::create().await;
     let data_dir = tempfile::tempdir().expect("temp dir");
     let config = Config {
@@ -40,6 +49,7 @@ pub async fn spawn_app_listening_on(listen: &str) -> TestApp {
         lockout: mamori_domain::institution::LockoutPolicy::DEFAULT,
         probe_time_sync: false,
         sign_in_attempts_per_minute: 30,
+        public_url,
         fixed_now: None,
     };
     let application = Application::build(config)

@@ -45,6 +45,9 @@ struct VendorFormPage {
     officer_name: String,
     items: Vec<VendorItem>,
     errors: Vec<String>,
+    /// Files kept from an earlier, refused try (sent with the form unless
+    /// others are attached).
+    staged_files: Vec<String>,
 }
 
 fn invalid_link(locale: Locale) -> AppError {
@@ -88,6 +91,7 @@ fn page(
     catalog: &Catalog,
     form: Option<&CsrfMultipart>,
     errors: Vec<String>,
+    staged_files: Vec<String>,
 ) -> VendorFormPage {
     let field = |name: String| form.map(|f| f.field(&name).to_owned()).unwrap_or_default();
     let mut previous_heading = None;
@@ -137,6 +141,7 @@ fn page(
             .unwrap_or_default(),
         items,
         errors,
+        staged_files,
         chrome: chrome.clone(),
     }
 }
@@ -148,45 +153,77 @@ pub(super) async fn show(
     Path(token): Path<String>,
 ) -> Result<Response, AppError> {
     let (request, catalog) = open(&state, &token, chrome.locale).await?;
-    chrome.render(&page(&chrome, &request, catalog, None, Vec::new()))
+    let staged = staged_names(&state, &token).await?;
+    chrome.render(&page(&chrome, &request, catalog, None, Vec::new(), staged))
+}
+
+async fn staged_names(state: &AppState, token: &str) -> Result<Vec<String>, AppError> {
+    match mamori_store::vendor::staged_document_names(
+        &state.store,
+        &token_hash(token),
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(names) => Ok(names),
+        Err(mamori_store::Error::NotFound) => Ok(Vec::new()),
+        Err(error) => Err(error.into()),
+    }
 }
 
 type Parsed = (String, Vec<(String, DatedAnswer, String)>, Vec<NewDocument>);
 
+/// Reads the whole form, reporting every wrong field at once; the files that
+/// were accepted come back with the errors, to be kept for the next try.
 fn parse(
     form: &CsrfMultipart,
     catalog: &Catalog,
     today: jiff::civil::Date,
-) -> Result<Parsed, ParseError> {
-    let officer = parse_officer(form.field("officer_name"))?;
+) -> Result<Parsed, (Vec<ParseError>, Vec<NewDocument>)> {
+    let mut errors = Vec::new();
+    let officer = parse_officer(form.field("officer_name"))
+        .map_err(|error| errors.push(error))
+        .ok();
     let mut answers = Vec::with_capacity(catalog.items.len());
     for item in &catalog.items {
-        let (answer, remarks) = parse_vendor_answer(
+        match parse_vendor_answer(
             form.field(&format!("answer-{}", item.key)),
             form.field(&format!("date-{}", item.key)),
             form.field(&format!("remarks-{}", item.key)),
             today,
-        )
-        .map_err(|e| e.with_subject(super::item_label(catalog, item)))?;
-        answers.push((item.key.clone(), answer, remarks));
+        ) {
+            Ok((answer, remarks)) => answers.push((item.key.clone(), answer, remarks)),
+            Err(error) => errors.push(error.with_subject(super::item_label(catalog, item))),
+        }
     }
     let mut documents = Vec::new();
     for file in form.files.iter().filter(|f| f.field == "documents") {
-        let accepted = accept_upload("file", &file.name, &file.bytes)?;
-        documents.push(NewDocument {
-            name: accepted.name,
-            content_type: accepted.content_type.to_owned(),
-            sha256: hex(&Sha256::digest(&file.bytes)),
-            content: file.bytes.clone(),
-        });
+        if file.name.is_empty() && file.bytes.is_empty() {
+            continue;
+        }
+        match accept_upload("file", &file.name, &file.bytes) {
+            Ok(accepted) => documents.push(NewDocument {
+                name: accepted.name,
+                content_type: accepted.content_type.to_owned(),
+                sha256: hex(&Sha256::digest(&file.bytes)),
+                content: file.bytes.clone(),
+            }),
+            Err(error) => {
+                errors.push(error.with_subject(file.name.chars().take(100).collect::<String>()))
+            }
+        }
     }
     if documents.len() > 2 {
-        return Err(ParseError::new(
+        errors.push(ParseError::new(
             "file",
             ParseErrorKind::BadFormat("at most two files (MDS and SDS)"),
         ));
+        documents.clear();
     }
-    Ok((officer, answers, documents))
+    match officer {
+        Some(officer) if errors.is_empty() => Ok((officer, answers, documents)),
+        _ => Err((errors, documents)),
+    }
 }
 
 /// `POST /v/{token}`: the vendor's answers, all or nothing.
@@ -217,11 +254,26 @@ pub(super) async fn submit(
                 Err(error) => Err(AppError::from_store(chrome.locale, error)),
             }
         }
-        Err(error) => {
-            let errors = vec![describe(&error, chrome.locale)];
+        Err((errors, documents)) => {
+            // Good files are kept for this link, so the vendor need not find
+            // and attach them again after correcting the other fields.
+            if !documents.is_empty() {
+                mamori_store::vendor::stage_documents(
+                    &state.store,
+                    &token_hash(&token),
+                    &documents,
+                    state.clock.now(),
+                )
+                .await?;
+            }
+            let staged = staged_names(&state, &token).await?;
+            let errors = errors
+                .iter()
+                .map(|error| describe(error, chrome.locale))
+                .collect();
             chrome.render_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &page(&chrome, &request, catalog, Some(&form), errors),
+                &page(&chrome, &request, catalog, Some(&form), errors, staged),
             )
         }
     }

@@ -36,6 +36,8 @@ struct VendorsPage {
     form: VendorForm,
     errors: Vec<String>,
     issued_link: Option<String>,
+    /// The link points at this machine only: vendors cannot open it.
+    loopback_link: bool,
     year_label: String,
 }
 
@@ -109,11 +111,13 @@ async fn render(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let vendors = mamori_store::vendor::list(&state.store, &authorized.grant).await?;
+    let loopback_link = issued_link.as_deref().is_some_and(is_loopback_link);
     let page = VendorsPage {
         vendors: rows(chrome, vendors, state.clock.now()),
         form,
         errors,
         issued_link,
+        loopback_link,
         year_label: FiscalYear::containing(state.clock.today()).label_ja(),
         chrome: chrome.clone(),
     };
@@ -126,13 +130,19 @@ pub(super) async fn list(
     chrome: Chrome,
     authorized: Authorized<permissions::ManageVendors>,
 ) -> Result<Response, AppError> {
+    // A link issued by this session just now is shown once, then forgotten.
+    let issued = state
+        .issued_links
+        .lock()
+        .ok()
+        .and_then(|mut links| links.remove(&authorized.user.token_hash));
     render(
         &state,
         &chrome,
         &authorized,
         VendorForm::default(),
         Vec::new(),
-        None,
+        issued,
         StatusCode::OK,
     )
     .await
@@ -222,21 +232,32 @@ pub(super) async fn issue(
         now,
     )
     .await?;
-    render(
-        &state,
-        &chrome,
-        &authorized,
-        VendorForm::default(),
-        Vec::new(),
-        Some(link_address(&headers, state.config.secure_cookies, &token)),
-        StatusCode::OK,
-    )
-    .await
+    // Post/redirect/get: the link is shown once on the page the redirect
+    // opens, so reloading that page shows the list, not a new link.
+    let link = link_address(
+        state.config.public_url.as_deref(),
+        &headers,
+        state.config.secure_cookies,
+        &token,
+    );
+    if let Ok(mut links) = state.issued_links.lock() {
+        links.insert(authorized.user.token_hash.clone(), link);
+    }
+    Ok(Redirect::to("/vendors?done=issued").into_response())
 }
 
-/// The whole address of a vendor link, as the person issuing it reaches this
-/// server (the `Host` they used), so that it can be pasted into an e-mail as it is.
-fn link_address(headers: &axum::http::HeaderMap, https: bool, token: &str) -> String {
+/// The whole address of a vendor link, so that it can be pasted into an
+/// e-mail as it is: the configured public address, else the address the
+/// person issuing it used to reach this server (the `Host`).
+fn link_address(
+    public_url: Option<&str>,
+    headers: &axum::http::HeaderMap,
+    https: bool,
+    token: &str,
+) -> String {
+    if let Some(base) = public_url {
+        return format!("{base}/v/{token}");
+    }
     let host = headers
         .get(axum::http::header::HOST)
         .and_then(|value| value.to_str().ok())
@@ -251,6 +272,28 @@ fn link_address(headers: &axum::http::HeaderMap, https: bool, token: &str) -> St
         ),
         None => format!("/v/{token}"),
     }
+}
+
+/// Whether a link points at this machine only (127.0.0.1, localhost, ::1):
+/// a vendor elsewhere cannot open it.
+fn is_loopback_link(link: &str) -> bool {
+    let host = link
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_default();
+    let name = if host.starts_with('[') {
+        host.split(']')
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches('[')
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, _)| name)
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback())
 }
 
 /// `POST /vendor-requests/{id}/revoke`.
