@@ -1875,3 +1875,41 @@ async fn a_deletion_task_follows_the_leaving_day_and_goes_when_it_is_cleared() {
         .await;
     assert_eq!(doubled.status, StatusCode::BAD_REQUEST);
 }
+
+/// A write that arrives while another holds SQLite's write lock for longer
+/// than the old 5-second busy timeout (a 50,000-row import did for 14 s)
+/// waits its turn instead of failing with a 500 "database is locked".
+#[tokio::test]
+async fn a_write_waits_for_a_long_transaction_instead_of_failing() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    if !app.database_url.starts_with("sqlite") {
+        // PostgreSQL locks rows, not the database: nothing to wait for here.
+        return;
+    }
+    sqlx::any::install_default_drivers();
+    let mut holder = <sqlx::AnyConnection as sqlx::Connection>::connect(&app.database_url)
+        .await
+        .expect("connect");
+    sqlx::Executor::execute(&mut holder, "BEGIN IMMEDIATE")
+        .await
+        .expect("take the write lock");
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_secs(7)).await;
+        sqlx::Executor::execute(&mut holder, "COMMIT")
+            .await
+            .expect("release");
+    });
+    let started = std::time::Instant::now();
+    let created = admin
+        .submit(
+            "/ledger/devices/new",
+            "/ledger/devices/new",
+            &device_fields("PC-LOCK"),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
+    assert!(started.elapsed() >= std::time::Duration::from_secs(6), "it waited");
+    release.await.expect("released");
+    assert_eq!(count(&admin, "").await, 1);
+}
