@@ -556,7 +556,17 @@ async fn a_carry_out_is_asked_for_taken_and_returned_on_a_phone() {
     click_and_wait(&client, "#submit-carry-out").await;
     assert_eq!(text_of(&client, "#carry-out-status").await, "申請中");
     assert!(text_of(&client, "#advice").await.contains("承認があるまで"));
-    let request = path_of(&client).await;
+    let request = path_of(&client)
+        .await
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        text_of(&client, ".notice[role=status]")
+            .await
+            .contains("保存しました")
+    );
     keep_screenshot(&client, "carry-out-requested-phone").await;
 
     // The 企画管理者 approves (from their own desk).
@@ -701,6 +711,83 @@ async fn the_network_diagram_prints_on_a4_and_a3_landscape() {
                 "{label}: {expected} on the first page:\n{text}"
             );
         }
+    }
+    client.close().await.expect("close");
+}
+
+/// Every button and every radio's label is at least 44 px high on a phone, and
+/// each radio sits at the start of its own label (not stretched away from it):
+/// on the checklist item, the 徳島県 list, the device form and the carry-out form.
+#[tokio::test]
+async fn touch_targets_are_44_px_and_radios_sit_beside_their_labels_on_a_phone() {
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let year = mamori_domain::calendar::FiscalYear::containing(
+        jiff::Timestamp::now()
+            .to_zoned_datetime(mamori_web::tokyo())
+            .date(),
+    );
+    let base = format!("/checklist/medical/{year}");
+    admin.submit(&base, &format!("{base}/start"), &[]).await;
+    let client = open_browser(&driver, 390, 844, true).await;
+    sign_in_as_admin(&client, &app.base).await;
+    let measure = r#"
+        const problems = [];
+        const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+        for (const el of document.querySelectorAll('main button, main a.button')) {
+            if (!visible(el)) continue;
+            const r = el.getBoundingClientRect();
+            if (r.height < 44 || r.width < 44) problems.push(`button ${el.textContent.trim()} ${Math.round(r.width)}x${Math.round(r.height)}`);
+        }
+        let radios = 0;
+        for (const radio of document.querySelectorAll('main input[type=radio]')) {
+            if (!visible(radio)) continue;
+            radios += 1;
+            const label = radio.closest('label');
+            if (!label) { problems.push(`radio ${radio.name} has no label around it`); continue; }
+            const l = label.getBoundingClientRect(), r = radio.getBoundingClientRect();
+            if (l.height < 44) problems.push(`label of ${radio.name} is ${Math.round(l.height)} px high`);
+            if (r.left - l.left > 12) problems.push(`radio ${radio.name} sits ${Math.round(r.left - l.left)} px from its label's start`);
+            if (r.top < l.top - 1 || r.bottom > l.bottom + 1) problems.push(`radio ${radio.name} is outside its label`);
+            if (l.right > window.innerWidth + 1) problems.push(`label of ${radio.name} runs off the screen`);
+            let text = radio.nextSibling;
+            while (text && !(text.nodeType === 3 && text.textContent.trim())) text = text.nextSibling;
+            if (text) {
+                const range = document.createRange();
+                range.selectNodeContents(text);
+                const first = range.getClientRects()[0];
+                const gap = first ? first.left - r.right : 999;
+                if (gap > 16 || gap < -2) problems.push(`radio ${radio.name} is ${Math.round(gap)} px from its words`);
+            } else {
+                problems.push(`radio ${radio.name} has no words beside it`);
+            }
+        }
+        return { problems, radios };
+    "#;
+    for path in [
+        format!("{base}/items/ledger"),
+        "/tokushima".to_owned(),
+        "/ledger/devices/new".to_owned(),
+        "/carry-outs/new".to_owned(),
+        base.clone(),
+    ] {
+        client
+            .goto(&format!("{}{path}", app.base))
+            .await
+            .expect("open");
+        let result = client.execute(measure, vec![]).await.expect("measure");
+        let problems: Vec<String> = result["problems"]
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|p| p.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+        keep_screenshot(&client, &format!("touch-{}", path.replace('/', "_"))).await;
+        assert!(problems.is_empty(), "{path}: {problems:#?}");
     }
     client.close().await.expect("close");
 }

@@ -262,6 +262,8 @@ messages! {
     institution_title: "医療機関情報", "Institution";
     institution_edit: "変更する", "Change";
     institution_edit_title: "医療機関情報の変更", "Change institution details";
+    saved: "保存しました。", "Saved.";
+    link_issued: "依頼リンクを発行しました（リンクは発行した直後に一度だけ表示されます）。", "The link was issued (it is shown once, right after issuing).";
     institution_updated: "医療機関情報を保存しました。", "The institution details were saved.";
     institution_created_at: "登録日", "Registered";
 

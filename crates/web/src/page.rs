@@ -179,6 +179,8 @@ fn notice_from_query(query: &str, t: &'static Messages) -> Option<&'static str> 
         "password_reset" => t.password_reset_done,
         "institution_updated" => t.institution_updated,
         "password_changed" => t.password_changed,
+        "saved" => t.saved,
+        "issued" => t.link_issued,
         _ => return None,
     })
 }

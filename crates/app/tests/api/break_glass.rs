@@ -91,7 +91,7 @@ async fn a_break_glass_use_needs_a_reason_alerts_and_spends_the_account() {
             .await
             .location
             .as_deref(),
-        Some("/dashboard")
+        Some("/dashboard?done=saved")
     );
     assert!(
         admin

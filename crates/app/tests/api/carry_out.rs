@@ -114,7 +114,7 @@ async fn a_request_is_approved_taken_and_returned_by_the_right_people() {
         "{:?}",
         created.errors()
     );
-    let request = created.location.expect("the request's page");
+    let request = created.location_path().expect("the request's page");
     assert_eq!(
         nurse.get(&request).await.text("#carry-out-status"),
         "申請中"

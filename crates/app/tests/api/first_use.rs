@@ -82,7 +82,7 @@ async fn a_refused_approval_keeps_its_note_and_a_lone_approver_is_told() {
     let created = admin
         .submit("/carry-outs/new", "/carry-outs/new", &fields)
         .await;
-    let own = created.location.expect("the request's page");
+    let own = created.location_path().expect("the request's page");
     let page = admin.get(&own).await;
     assert!(
         page.text("#no-other-approver")
@@ -128,7 +128,12 @@ async fn a_devices_changes_are_listed_in_the_ledgers_column_order() {
     let created = admin
         .submit("/ledger/devices/new", "/ledger/devices/new", &fields)
         .await;
-    let device = created.location.expect("the device's page");
+    let device = created.location_path().expect("the device's page");
+    // Every change says it was saved on the page it leads to.
+    let shown = admin
+        .get(created.location.as_deref().expect("a redirect"))
+        .await;
+    assert_eq!(shown.text(".notice[role=status]"), "保存しました。");
     for (name, value) in fields.iter_mut() {
         match *name {
             "location" => *value = "医事課".into(),

@@ -115,6 +115,13 @@ impl Page {
             .map(str::to_owned)
     }
 
+    /// Where a redirect leads, without its query (`?done=saved`).
+    pub fn location_path(&self) -> Option<String> {
+        self.location
+            .as_deref()
+            .map(|location| location.split('?').next().unwrap_or(location).to_owned())
+    }
+
     /// The error messages a form shows.
     pub fn errors(&self) -> Vec<String> {
         self.texts(".errors li")

@@ -112,7 +112,7 @@ async fn devices_are_added_changed_and_disposed_with_their_history() {
         "{:?}",
         created.errors()
     );
-    let device = created.location.clone().expect("the device's page");
+    let device = created.location_path().expect("the device's page");
     let page = admin.get(&device).await;
     let fields = page.texts("#device-fields dd").join("|");
     assert!(
@@ -1909,7 +1909,10 @@ async fn a_write_waits_for_a_long_transaction_instead_of_failing() {
         )
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
-    assert!(started.elapsed() >= std::time::Duration::from_secs(6), "it waited");
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(6),
+        "it waited"
+    );
     release.await.expect("released");
     assert_eq!(count(&admin, "").await, 1);
 }

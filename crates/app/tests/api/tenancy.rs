@@ -38,7 +38,7 @@ async fn no_route_shows_or_changes_another_institutions_records() {
         b_device.errors()
     );
     let b_device_id: i64 = b_device
-        .location
+        .location_path()
         .as_deref()
         .and_then(|path| path.rsplit('/').next())
         .and_then(|id| id.parse().ok())

@@ -99,7 +99,7 @@ pub(super) async fn acknowledge_post(
     )
     .await
     .map_err(|error| AppError::from_store(chrome.locale, error))?;
-    Ok(Redirect::to("/dashboard").into_response())
+    Ok(Redirect::to("/dashboard?done=saved").into_response())
 }
 
 pub(super) async fn reset_password_post(

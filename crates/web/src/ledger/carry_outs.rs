@@ -158,7 +158,7 @@ pub(super) async fn create(
     )
     .await
     {
-        Ok(id) => Ok(Redirect::to(&format!("/carry-outs/{id}")).into_response()),
+        Ok(id) => Ok(Redirect::to(&format!("/carry-outs/{id}?done=saved")).into_response()),
         Err(mamori_store::Error::NotFound) => refuse(
             form,
             vec!["管理番号: 使用機器一覧表にない（または廃棄済みの）管理番号です。空欄でも申請できます。".to_owned()],
@@ -365,7 +365,7 @@ pub(super) async fn step(
     )
     .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/carry-outs/{id}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/carry-outs/{id}?done=saved")).into_response()),
         Err(StepError::Refused(refusal)) => {
             let status = match refusal {
                 CarryOutRefusal::NotApprover | CarryOutRefusal::NotInvolved => {

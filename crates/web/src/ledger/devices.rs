@@ -257,7 +257,7 @@ pub(super) async fn create(
     match mamori_store::device::add(&state.store, &authorized.grant, &device, state.clock.now())
         .await
     {
-        Ok(id) => Ok(Redirect::to(&format!("/ledger/devices/{id}")).into_response()),
+        Ok(id) => Ok(Redirect::to(&format!("/ledger/devices/{id}?done=saved")).into_response()),
         Err(mamori_store::Error::Conflict(_)) => refuse(form, vec![conflict_message()]),
         Err(error) => Err(error.into()),
     }
@@ -313,7 +313,7 @@ pub(super) async fn update(
     )
     .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/ledger/devices/{id}")).into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("/ledger/devices/{id}?done=saved")).into_response()),
         Err(mamori_store::Error::Conflict(_)) => refuse(form, vec![conflict_message()]),
         Err(error) => Err(error.into()),
     }
@@ -536,7 +536,7 @@ pub(super) async fn review(
         state.clock.now(),
     )
     .await?;
-    Ok(Redirect::to("/ledger/devices").into_response())
+    Ok(Redirect::to("/ledger/devices?done=saved").into_response())
 }
 
 /// One line of a device's history.
@@ -785,7 +785,7 @@ pub(super) async fn dispose(
                 state.clock.now(),
             )
             .await?;
-            Ok(Redirect::to(&format!("/ledger/devices/{id}")).into_response())
+            Ok(Redirect::to(&format!("/ledger/devices/{id}?done=saved")).into_response())
         }
         _ => {
             let messages = messages(&chrome, &errors);

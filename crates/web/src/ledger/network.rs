@@ -190,7 +190,7 @@ pub(super) async fn add_segment(
             )
             .await
             {
-                Ok(_) => return Ok(Redirect::to("/ledger/network").into_response()),
+                Ok(_) => return Ok(Redirect::to("/ledger/network?done=saved").into_response()),
                 Err(mamori_store::Error::Conflict(_)) => {
                     vec!["セグメント名: 同じ名前のセグメントがすでにあります。".to_owned()]
                 }
@@ -241,7 +241,7 @@ pub(super) async fn add_link(
             )
             .await
             {
-                Ok(_) => return Ok(Redirect::to("/ledger/network").into_response()),
+                Ok(_) => return Ok(Redirect::to("/ledger/network?done=saved").into_response()),
                 Err(mamori_store::Error::Conflict(_)) => {
                     vec!["接続: 同じセグメント同士はつなげません。".to_owned()]
                 }
@@ -316,7 +316,7 @@ pub(super) async fn review(
         state.clock.now(),
     )
     .await?;
-    Ok(Redirect::to("/ledger/network").into_response())
+    Ok(Redirect::to("/ledger/network?done=saved").into_response())
 }
 
 /// `POST /ledger/network/segments/{id}/remove`.
@@ -328,7 +328,7 @@ pub(super) async fn remove_segment(
 ) -> Result<Response, AppError> {
     mamori_store::network::remove_segment(&state.store, &authorized.grant, id, state.clock.now())
         .await?;
-    Ok(Redirect::to("/ledger/network").into_response())
+    Ok(Redirect::to("/ledger/network?done=saved").into_response())
 }
 
 /// `POST /ledger/network/links/{id}/remove`.
@@ -340,5 +340,5 @@ pub(super) async fn remove_link(
 ) -> Result<Response, AppError> {
     mamori_store::network::remove_link(&state.store, &authorized.grant, id, state.clock.now())
         .await?;
-    Ok(Redirect::to("/ledger/network").into_response())
+    Ok(Redirect::to("/ledger/network?done=saved").into_response())
 }

@@ -178,7 +178,7 @@ pub(super) async fn add_staff(
                 state.clock.now(),
             )
             .await?;
-            Ok(Redirect::to("/ledger/staff").into_response())
+            Ok(Redirect::to("/ledger/staff?done=saved").into_response())
         }
         Err(errors) => {
             let errors = messages(&chrome, &errors);
@@ -490,7 +490,7 @@ pub(super) async fn add_account(
     )
     .await
     {
-        Ok(_) => Ok(Redirect::to("/ledger/accounts").into_response()),
+        Ok(_) => Ok(Redirect::to("/ledger/accounts?done=saved").into_response()),
         Err(mamori_store::Error::Conflict("staff_id")) => {
             let errors = vec!["利用者: 職員台帳にない職員です。".to_owned()];
             accounts_page(
@@ -551,7 +551,7 @@ pub(super) async fn delete_account(
         state.clock.now(),
     )
     .await?;
-    Ok(Redirect::to("/ledger/accounts").into_response())
+    Ok(Redirect::to("/ledger/accounts?done=saved").into_response())
 }
 
 /// `POST /ledger/accounts/inventory`: the account inventory (棚卸) is signed off
@@ -594,7 +594,7 @@ pub(super) async fn inventory(
         state.clock.now(),
     )
     .await?;
-    Ok(Redirect::to("/ledger/accounts").into_response())
+    Ok(Redirect::to("/ledger/accounts?done=saved").into_response())
 }
 
 #[derive(Template)]
@@ -714,7 +714,7 @@ pub(super) async fn save_access(
         state.clock.now(),
     )
     .await?;
-    Ok(Redirect::to("/ledger/access").into_response())
+    Ok(Redirect::to("/ledger/access?done=saved").into_response())
 }
 
 /// The active accounts as a sheet, with each owner's name.

@@ -112,7 +112,7 @@ pub(super) async fn add_use(
     match mamori_store::usage::add_use(&state.store, &authorized.grant, &line, state.clock.now())
         .await
     {
-        Ok(_) => Ok(Redirect::to("/ledger/usage").into_response()),
+        Ok(_) => Ok(Redirect::to("/ledger/usage?done=saved").into_response()),
         Err(mamori_store::Error::NotFound) => {
             let errors =
                 vec!["管理番号: 使用機器一覧表にない（または廃棄済みの）管理番号です。".to_owned()];
@@ -233,7 +233,7 @@ pub(super) async fn permit(
                 state.clock.now(),
             )
             .await?;
-            Ok(Redirect::to("/ledger/private-devices").into_response())
+            Ok(Redirect::to("/ledger/private-devices?done=saved").into_response())
         }
         Err(errors) => {
             let errors = errors.iter().map(|e| describe(e, chrome.locale)).collect();
@@ -276,5 +276,5 @@ pub(super) async fn data_deleted(
         state.clock.now(),
     )
     .await?;
-    Ok(Redirect::to("/ledger/private-devices").into_response())
+    Ok(Redirect::to("/ledger/private-devices?done=saved").into_response())
 }
