@@ -176,3 +176,36 @@ async fn a_devices_changes_are_listed_in_the_ledgers_column_order() {
         "{changes:?}"
     );
 }
+
+#[tokio::test]
+async fn a_shift_jis_export_that_cannot_hold_a_character_says_which_and_where() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let created = admin
+        .submit(
+            "/ledger/devices/new",
+            "/ledger/devices/new",
+            &[
+                ("kind", "pc".to_owned()),
+                ("asset_number", "PC-001".into()),
+                ("remarks", "受付用 😀".into()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        created.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        created.errors()
+    );
+    let refused = admin.get("/ledger/devices/export.csv?encoding=sjis").await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let message = refused.text(".error-message");
+    for expected in ["2行目", "備考", "😀", "Shift_JIS", "UTF-8"] {
+        assert!(message.contains(expected), "{expected} in {message}");
+    }
+    // UTF-8 holds it.
+    let (status, _, bytes) = admin.get_bytes("/ledger/devices/export.csv").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&bytes).contains("😀"));
+}

@@ -119,4 +119,17 @@ mod tests {
         let big = vec![b'%'; MAX_UPLOAD_BYTES + 1];
         assert!(accept_upload("file", "big.pdf", &big).is_err());
     }
+
+    #[test]
+    fn a_name_shows_what_it_is_without_bidi_or_control_characters() {
+        // "report<RLO>fdp.exe" displays as "reportexe.pdf": stored, it must read
+        // as what it is, and then it is an .exe and refused.
+        assert!(accept_upload("file", "report\u{202E}fdp.exe", b"%PDF-1.7").is_err());
+        let accepted =
+            accept_upload("file", "MDS\u{2066}\u{0}\u{202E}.pdf", b"%PDF-1.7").expect("accepted");
+        assert_eq!(accepted.name, "MDS.pdf");
+        assert!(crate::error::is_bidi_control('\u{202E}'));
+        assert!(!crate::error::is_forbidden('\n', true));
+        assert!(crate::error::is_forbidden('\n', false));
+    }
 }
