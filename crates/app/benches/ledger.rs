@@ -219,4 +219,40 @@ async fn run() {
             latency.p99 / LIMIT_MS
         );
     }
+    // Printing: a ledger this long is printed in parts of 1,000 rows; each part
+    // is timed, and the process's peak resident memory read before and after,
+    // so the growth a print costs shows (memory must stay flat, not grow with
+    // the ledger).
+    let peak_before = peak_resident_mb();
+    let mut seconds = Vec::new();
+    for part in [1, 5, 10, 1, 5] {
+        let started = Instant::now();
+        let (status, _, pdf) = admin
+            .get_bytes(&format!("/ledger/devices/print.pdf?part={part}"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(pdf.starts_with(b"%PDF"));
+        seconds.push(started.elapsed().as_secs_f64());
+    }
+    seconds.sort_by(f64::total_cmp);
+    println!(
+        "{backend}: print of one part (1,000 of {DEVICES} devices, A4 landscape): median {:.2} s, slowest {:.2} s; peak resident memory {:.0} MB before the prints, {:.0} MB after",
+        seconds[seconds.len() / 2],
+        seconds[seconds.len() - 1],
+        peak_before,
+        peak_resident_mb()
+    );
+}
+
+/// The process's peak resident set (VmHWM) in MB; 0 where /proc is absent.
+fn peak_resident_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix("VmHWM:"))
+                .and_then(|rest| rest.split_whitespace().next()?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
 }
