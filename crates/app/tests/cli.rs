@@ -1273,3 +1273,22 @@ fn a_public_url_that_is_not_an_address_is_one_clear_line() {
         .expect("run");
     assert_clean_failure(&output, "--public-url must look like https://");
 }
+
+#[tokio::test]
+async fn a_row_written_around_the_trail_is_never_sealed_as_if_it_belonged() {
+    let trail = Trail::new().await;
+    trail
+        .tamper(&[
+            "INSERT INTO audit_events (institution_id, occurred_at, actor_user_id, actor_label, action, target, detail) \
+             VALUES (1, 0, NULL, 'admin-1', 'user.create', 'user:99', '{}')",
+        ])
+        .await;
+    // Any command that opens the database as the server does…
+    let listed = trail.run(&["institution", "list"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    // …leaves the injected row for verify to name.
+    assert_clean_failure(
+        &trail.run(&["audit", "verify"]),
+        "was inserted outside the audit trail",
+    );
+}

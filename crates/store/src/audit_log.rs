@@ -265,9 +265,20 @@ async fn store_head(
 }
 
 /// Gives events written before the tree existed (migration 0003) their place in
-/// it, in id order. Runs when the store opens; does nothing once all are sealed.
+/// it, in id order. Runs when the store opens, and only while no event has a
+/// place yet: once the tree exists, a row without a position was written
+/// around the trail (by hand, into the database) and must stay visible to
+/// `mamori audit verify` as such, not be sealed as if it belonged.
 pub async fn seal_unsealed(store: &Store) -> Result<u64, Error> {
     let mut transaction = store.begin().await?;
+    let placed: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE position IS NOT NULL")
+            .fetch_one(&mut *transaction)
+            .await?;
+    if placed > 0 {
+        transaction.commit().await?;
+        return Ok(0);
+    }
     let mut head = lock_head(&mut transaction).await?;
     let rows = sqlx::query(
         "SELECT id, institution_id, occurred_at, actor_user_id, actor_label, action, target, detail
