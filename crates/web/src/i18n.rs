@@ -226,6 +226,11 @@ messages! {
     next_carry_outs_overdue: "返却予定日を過ぎた持ち出しが {n} 件あります。「持ち出し」で確認し、持ち出した人に連絡しましょう。", "{n} carry-outs are past their return date. Check them under Carry-out and contact the people who took them.";
     next_decide_carry_outs: "承認を待っている持ち出し申請が {n} 件あります。「持ち出し」で承認または却下してください。", "{n} carry-out requests wait for your decision under Carry-out.";
     next_delete_leavers_accounts: "退職した職員のアカウントが {n} 件、削除を待っています。各システムで削除し、「アカウント台帳」に記録しましょう。", "{n} accounts of staff who left wait to be deleted. Delete them on each system and record it under Accounts.";
+    next_checklist_overdue_one: "チェックリストに期限を過ぎた項目が 1 件あります。下の「チェックリスト」の上から順に対応しましょう。", "1 checklist item is past its date. Work through the list below from the top.";
+    next_checklist_open_one: "チェックリストの未完了の項目が 1 件あります。", "1 checklist item is still open.";
+    next_carry_outs_overdue_one: "返却予定日を過ぎた持ち出しが 1 件あります。「持ち出し」で確認し、持ち出した人に連絡しましょう。", "1 carry-out is past its return date. Check it under Carry-out and contact the person who took it.";
+    next_decide_carry_outs_one: "承認を待っている持ち出し申請が 1 件あります。「持ち出し」で承認または却下してください。", "1 carry-out request waits for your decision under Carry-out.";
+    next_delete_leavers_accounts_one: "退職した職員のアカウントが 1 件、削除を待っています。各システムで削除し、「アカウント台帳」に記録しましょう。", "1 account of a member of staff who left waits to be deleted. Delete it on its system and record it under Accounts.";
     dashboard_checklist: "チェックリスト", "Checklist";
     dashboard_checklist_progress: "完了", "Complete";
     dashboard_checklist_all: "すべての項目を見る", "See every item";

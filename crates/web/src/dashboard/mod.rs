@@ -199,16 +199,22 @@ async fn show(
             NextStep::CheckInstitutionDetails => t.next_check_institution.to_owned(),
             NextStep::StartChecklist => t.next_start_checklist.to_owned(),
             NextStep::ChecklistOverdue(n) => {
-                t.next_checklist_overdue.replace("{n}", &n.to_string())
+                counted(t.next_checklist_overdue, t.next_checklist_overdue_one, n)
             }
-            NextStep::FinishChecklist(n) => t.next_checklist_open.replace("{n}", &n.to_string()),
+            NextStep::FinishChecklist(n) => {
+                counted(t.next_checklist_open, t.next_checklist_open_one, n)
+            }
             NextStep::CarryOutsOverdue(n) => {
-                t.next_carry_outs_overdue.replace("{n}", &n.to_string())
+                counted(t.next_carry_outs_overdue, t.next_carry_outs_overdue_one, n)
             }
-            NextStep::DecideCarryOuts(n) => t.next_decide_carry_outs.replace("{n}", &n.to_string()),
-            NextStep::DeleteLeaversAccounts(n) => t
-                .next_delete_leavers_accounts
-                .replace("{n}", &n.to_string()),
+            NextStep::DecideCarryOuts(n) => {
+                counted(t.next_decide_carry_outs, t.next_decide_carry_outs_one, n)
+            }
+            NextStep::DeleteLeaversAccounts(n) => counted(
+                t.next_delete_leavers_accounts,
+                t.next_delete_leavers_accounts_one,
+                n,
+            ),
         })
         .collect();
     let fiscal_year_label = match chrome.locale {
@@ -258,4 +264,46 @@ async fn show(
         steps,
         checklist: checklist.map(|(_, summary)| summary),
     })
+}
+
+/// `n` things in words: the singular text for one ("1 account"), else the
+/// plural one with `{n}` filled in.
+fn counted(many: &str, one: &str, n: i64) -> String {
+    if n == 1 {
+        one.to_owned()
+    } else {
+        many.replace("{n}", &n.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counted;
+    use crate::i18n::Locale;
+
+    #[test]
+    fn one_thing_is_singular_in_english_and_the_same_in_japanese() {
+        let en = Locale::En.messages();
+        assert_eq!(
+            counted(
+                en.next_delete_leavers_accounts,
+                en.next_delete_leavers_accounts_one,
+                1
+            ),
+            "1 account of a member of staff who left waits to be deleted. Delete it on its system and record it under Accounts."
+        );
+        assert!(
+            counted(
+                en.next_delete_leavers_accounts,
+                en.next_delete_leavers_accounts_one,
+                2
+            )
+            .starts_with("2 accounts")
+        );
+        let ja = Locale::Ja.messages();
+        assert_eq!(
+            counted(ja.next_checklist_open, ja.next_checklist_open_one, 1),
+            ja.next_checklist_open.replace("{n}", "1")
+        );
+    }
 }
