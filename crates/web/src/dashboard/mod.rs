@@ -268,11 +268,12 @@ async fn show(
 
 /// `n` things in words: the singular text for one ("1 account"), else the
 /// plural one with `{n}` filled in.
-fn counted(many: &str, one: &str, n: i64) -> String {
-    if n == 1 {
+fn counted(many: &str, one: &str, n: impl std::fmt::Display) -> String {
+    let n = n.to_string();
+    if n == "1" {
         one.to_owned()
     } else {
-        many.replace("{n}", &n.to_string())
+        many.replace("{n}", &n)
     }
 }
 
