@@ -522,34 +522,7 @@ impl Trail {
                 .success()
         );
         for n in 2..=3 {
-            let output = trail
-                .command()
-                .args([
-                    "institution",
-                    "create",
-                    "--name",
-                    &format!("分院{n}"),
-                    "--kind",
-                    "pharmacy",
-                ])
-                .args([
-                    "--prefecture",
-                    "高知県",
-                    "--address",
-                    "高知市1-1",
-                    "--phone",
-                    "088-000-0000",
-                ])
-                .args([
-                    "--admin-name",
-                    "薬局 管理者",
-                    "--admin-login-id",
-                    &format!("admin-{n}"),
-                ])
-                .env("MAMORI_ADMIN_PASSWORD", PASSWORD)
-                .output()
-                .expect("run");
-            assert!(output.status.success(), "{}", stderr(&output));
+            trail.add_institution(&format!("分院{n}"), &format!("admin-{n}"));
         }
         let checkpoint = trail.run(&["audit", "checkpoint"]);
         assert!(checkpoint.status.success(), "{}", stderr(&checkpoint));
@@ -568,6 +541,38 @@ impl Trail {
 
     fn run(&self, args: &[&str]) -> Output {
         self.command().args(args).output().expect("run")
+    }
+
+    /// `mamori institution create`: a pharmacy and its admin (two entries).
+    fn add_institution(&self, name: &str, admin_login_id: &str) {
+        let output = self
+            .command()
+            .args([
+                "institution",
+                "create",
+                "--name",
+                name,
+                "--kind",
+                "pharmacy",
+            ])
+            .args([
+                "--prefecture",
+                "高知県",
+                "--address",
+                "高知市1-1",
+                "--phone",
+                "088-000-0000",
+            ])
+            .args([
+                "--admin-name",
+                "薬局 管理者",
+                "--admin-login-id",
+                admin_login_id,
+            ])
+            .env("MAMORI_ADMIN_PASSWORD", PASSWORD)
+            .output()
+            .expect("run");
+        assert!(output.status.success(), "{}", stderr(&output));
     }
 
     async fn tamper(&self, statements: &[&'static str]) {
@@ -810,36 +815,7 @@ async fn an_emptied_trail_gets_no_size_zero_checkpoint() {
 #[tokio::test]
 async fn a_grown_trail_is_signed_from_the_saved_frontier_or_from_the_recorded_leaves() {
     let trail = Trail::new().await;
-    let add = |n: usize| {
-        let output = trail
-            .command()
-            .args([
-                "institution",
-                "create",
-                "--name",
-                &format!("追加{n}"),
-                "--kind",
-                "pharmacy",
-            ])
-            .args([
-                "--prefecture",
-                "高知県",
-                "--address",
-                "高知市1-1",
-                "--phone",
-                "088-000-0000",
-            ])
-            .args([
-                "--admin-name",
-                "薬局 管理者",
-                "--admin-login-id",
-                &format!("extra-{n}"),
-            ])
-            .env("MAMORI_ADMIN_PASSWORD", PASSWORD)
-            .output()
-            .expect("run");
-        assert!(output.status.success(), "{}", stderr(&output));
-    };
+    let add = |n: usize| trail.add_institution(&format!("追加{n}"), &format!("extra-{n}"));
     add(1);
     let checkpoint = trail.run(&["audit", "checkpoint"]);
     assert!(checkpoint.status.success(), "{}", stderr(&checkpoint));

@@ -360,21 +360,7 @@ pub async fn submit(
         .execute(&mut *transaction)
         .await?;
     }
-    for document in &documents {
-        sqlx::query(
-            "INSERT INTO vendor_documents (request_id, file_name, content_type, size_bytes, sha256, content, added_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(request_id)
-        .bind(document.name.as_str())
-        .bind(document.content_type.as_str())
-        .bind(i64::try_from(document.content.len()).unwrap_or(i64::MAX))
-        .bind(document.sha256.as_str())
-        .bind(document.content.as_slice())
-        .bind(to_micros(now))
-        .execute(&mut *transaction)
-        .await?;
-    }
+    insert_documents(&mut transaction, Kept::Sent, request_id, &documents, now).await?;
     let event = NewAuditEvent {
         institution_id: Some(InstitutionId::from_db(institution_id)),
         actor: Actor::Anonymous(format!("vendor link {request_id} ({vendor_name})")),
@@ -387,6 +373,46 @@ pub async fn submit(
         }),
     };
     audit_log::commit_with(transaction, &event, now).await
+}
+
+/// Where a vendor's file is kept: sent with the answers, or kept from a
+/// refused try until the next.
+#[derive(Debug, Clone, Copy)]
+enum Kept {
+    Sent,
+    Staged,
+}
+
+async fn insert_documents(
+    connection: &mut sqlx::AnyConnection,
+    kept: Kept,
+    request_id: i64,
+    documents: &[&NewDocument],
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    let sql = match kept {
+        Kept::Sent => {
+            "INSERT INTO vendor_documents (request_id, file_name, content_type, size_bytes, sha256, content, added_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        }
+        Kept::Staged => {
+            "INSERT INTO vendor_staged_documents (request_id, file_name, content_type, size_bytes, sha256, content, added_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)"
+        }
+    };
+    for document in documents {
+        sqlx::query(sql)
+            .bind(request_id)
+            .bind(document.name.as_str())
+            .bind(document.content_type.as_str())
+            .bind(i64::try_from(document.content.len()).unwrap_or(i64::MAX))
+            .bind(document.sha256.as_str())
+            .bind(document.content.as_slice())
+            .bind(to_micros(now))
+            .execute(&mut *connection)
+            .await?;
+    }
+    Ok(())
 }
 
 /// The live, unanswered request a link's token opens.
@@ -444,21 +470,8 @@ pub async fn stage_documents(
         .bind(request_id)
         .execute(&mut *transaction)
         .await?;
-    for document in documents {
-        sqlx::query(
-            "INSERT INTO vendor_staged_documents (request_id, file_name, content_type, size_bytes, sha256, content, added_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(request_id)
-        .bind(document.name.as_str())
-        .bind(document.content_type.as_str())
-        .bind(i64::try_from(document.content.len()).unwrap_or(i64::MAX))
-        .bind(document.sha256.as_str())
-        .bind(document.content.as_slice())
-        .bind(to_micros(now))
-        .execute(&mut *transaction)
-        .await?;
-    }
+    let documents: Vec<&NewDocument> = documents.iter().collect();
+    insert_documents(&mut transaction, Kept::Staged, request_id, &documents, now).await?;
     transaction.commit().await?;
     Ok(())
 }
