@@ -110,13 +110,35 @@ impl Auditor {
     }
 
     /// The latest signed checkpoint, from the data folder and the database,
-    /// whichever covers more; `None` before the first.
+    /// whichever covers more; `None` before the first. Only those two notes
+    /// are read and verified, so this stays cheap however many checkpoints
+    /// the database holds (one a minute of activity).
     async fn last_signed(&self, store: &Store) -> anyhow::Result<Option<Checkpoint>> {
-        Ok(
-            signed_checkpoints(store, &self.verifying_key(), &self.data_dir)
-                .await?
-                .pop(),
-        )
+        let mut notes: Vec<String> = audit_log::latest_checkpoint_note(store)
+            .await?
+            .into_iter()
+            .collect();
+        if let Ok(note) = std::fs::read_to_string(self.data_dir.join(CHECKPOINT_FILE)) {
+            notes.push(note);
+        }
+        let mut latest: Option<Checkpoint> = None;
+        for note in &notes {
+            let checkpoint = Checkpoint::verify(note, KEY_NAME, &self.verifying_key())
+                .map_err(|error| anyhow::anyhow!("a stored checkpoint does not verify: {error}"))?;
+            if checkpoint.origin != ORIGIN {
+                anyhow::bail!(
+                    "a stored checkpoint belongs to another log ({})",
+                    checkpoint.origin
+                );
+            }
+            if latest
+                .as_ref()
+                .is_none_or(|kept| checkpoint.size > kept.size)
+            {
+                latest = Some(checkpoint);
+            }
+        }
+        Ok(latest)
     }
 
     /// Proves that the tree of `size` entries with `root` extends the last

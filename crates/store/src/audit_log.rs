@@ -591,6 +591,15 @@ pub struct StoredCheckpoint {
     pub note: String,
 }
 
+/// The signed note of the largest checkpoint in the database, if any.
+pub async fn latest_checkpoint_note(store: &Store) -> Result<Option<String>, Error> {
+    Ok(
+        sqlx::query_scalar("SELECT note FROM audit_checkpoints ORDER BY size DESC LIMIT 1")
+            .fetch_optional(store.pool())
+            .await?,
+    )
+}
+
 /// Stores a signed checkpoint (ignored if one of that size exists).
 pub async fn insert_checkpoint(
     store: &Store,
