@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use mamori_domain::institution::{
-    NewInstitution, NewUser, PasswordPolicy, PlainPassword, RawInstitution, RawUser, Role,
-    hash_password,
+    InstitutionCode, NewInstitution, NewUser, PasswordPolicy, PlainPassword, RawInstitution,
+    RawUser, Role, hash_password,
 };
 use mamori_store::Store;
 
@@ -137,6 +137,11 @@ struct InstitutionArgs {
     /// 電話, e.g. 088-123-4567.
     #[arg(long, env = "MAMORI_PHONE")]
     phone: String,
+    /// 施設コード: the code that names the institution at sign-in when the
+    /// server holds more than one (2–32 of a-z, 0-9, '_', '-'; e.g. its
+    /// 医療機関コード). Without it the institution gets m0001, m0002, …
+    #[arg(long, env = "MAMORI_INSTITUTION_CODE")]
+    code: Option<String>,
     /// The security manager's login ID.
     #[arg(long, env = "MAMORI_ADMIN_LOGIN_ID")]
     admin_login_id: String,
@@ -243,8 +248,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             for institution in institutions? {
                 println!(
-                    "{}\t{}\t{}\t{}",
+                    "{}\t{}\t{}\t{}\t{}",
                     institution.id,
+                    institution.code.as_str(),
                     institution.details.name(),
                     institution.details.kind().name_ja(),
                     institution.details.prefecture().name()
@@ -265,15 +271,30 @@ async fn create_institution(
 ) -> anyhow::Result<()> {
     let store = open_store(data_dir, database_url).await?;
     let (institution, admin, password) = parse_institution_args(args)?;
+    let code = args
+        .code
+        .as_deref()
+        .map(|raw| {
+            InstitutionCode::parse(raw).map_err(|error| anyhow::anyhow!("--code {raw:?}: {error}"))
+        })
+        .transpose()?;
     let password_hash = hash_in_background(password).await?;
     let now = jiff::Timestamp::now();
     let result = if first_run {
-        mamori_store::institution::set_up_first(&store, &institution, &admin, &password_hash, now)
-            .await
+        mamori_store::institution::set_up_first(
+            &store,
+            &institution,
+            code.as_ref(),
+            &admin,
+            &password_hash,
+            now,
+        )
+        .await
     } else {
         mamori_store::institution::create_by_operator(
             &store,
             &institution,
+            code.as_ref(),
             &admin,
             &password_hash,
             now,
@@ -283,16 +304,22 @@ async fn create_institution(
     store.close().await;
     let (institution_id, _) = match result {
         Ok(ids) => ids,
+        Err(mamori_store::Error::Conflict("institution_code")) => anyhow::bail!(
+            "the institution code {:?} is already used by another institution on this server",
+            code.as_ref().map_or("", InstitutionCode::as_str)
+        ),
         Err(mamori_store::Error::AlreadySetUp) => anyhow::bail!(
             "mamori is already set up in this database; use `mamori institution create` to add another institution"
         ),
         Err(error) => return Err(describe_store_error(error)),
     };
     let verb = if first_run { "initialised" } else { "created" };
+    let code = code.unwrap_or_else(|| InstitutionCode::for_id(institution_id));
     println!(
-        "{verb}: institution {institution_id} \"{}\", security manager \"{}\"",
+        "{verb}: institution {institution_id} \"{}\", security manager \"{}\", institution code \"{}\"",
         institution.name(),
-        admin.login_id().as_str()
+        admin.login_id().as_str(),
+        code.as_str()
     );
     Ok(())
 }

@@ -26,9 +26,13 @@ fn init_args<'a>(command: &'a mut Command, login_id: &str) -> &'a mut Command {
 }
 
 fn init_args_of_kind<'a>(command: &'a mut Command, login_id: &str, kind: &str) -> &'a mut Command {
+    institution_args(command.arg("init"), login_id, kind)
+}
+
+/// A clinic and its security manager, as `init` and `institution create` take them.
+fn institution_args<'a>(command: &'a mut Command, login_id: &str, kind: &str) -> &'a mut Command {
     command
         .args([
-            "init",
             "--name",
             "テスト診療所",
             "--kind",
@@ -169,6 +173,43 @@ async fn init_sets_up_once_and_refuses_bad_input_without_storing_it() {
     let listing = String::from_utf8_lossy(&list.stdout);
     assert_eq!(listing.lines().count(), 1, "{listing}");
     assert!(listing.contains("テスト診療所\t無床診療所\t徳島県"));
+}
+
+#[test]
+fn the_operator_names_each_institution_by_a_code_used_once_on_the_server() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let data_dir = folder.path().join("data");
+    let run = |extra: &[&str], login_id: &str| {
+        let mut create = mamori();
+        create
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .args(["institution", "create"]);
+        institution_args(&mut create, login_id, "clinic_without_beds")
+            .args(extra)
+            .output()
+            .expect("run")
+    };
+    let first = run(&[], "admin");
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("institution code \"m0001\""));
+    let named = run(&["--code", "Handa-Clinic"], "admin");
+    assert!(named.status.success(), "{}", stderr(&named));
+    assert!(String::from_utf8_lossy(&named.stdout).contains("institution code \"handa-clinic\""));
+    assert_clean_failure(&run(&["--code", "handa-clinic"], "other"), "already used");
+    assert_clean_failure(&run(&["--code", "半田"], "other"), "--code");
+    let list = mamori()
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["institution", "list"])
+        .output()
+        .expect("run");
+    let listing = String::from_utf8_lossy(&list.stdout);
+    assert_eq!(listing.lines().count(), 2, "{listing}");
+    assert!(
+        listing.contains("\tm0001\t") && listing.contains("\thanda-clinic\t"),
+        "{listing}"
+    );
 }
 
 #[test]

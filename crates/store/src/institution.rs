@@ -1,8 +1,8 @@
 //! Institutions (tenants): first-run setup, operator creation, reading and editing.
 
 use mamori_domain::institution::{
-    Grant, InstitutionId, InstitutionKind, NewInstitution, NewUser, PasswordHash, PhoneNumber,
-    Prefecture, UserId, permissions,
+    Grant, InstitutionCode, InstitutionId, InstitutionKind, NewInstitution, NewUser, PasswordHash,
+    PhoneNumber, Prefecture, UserId, permissions,
 };
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
@@ -15,6 +15,8 @@ use crate::{Error, Store, from_micros, to_micros};
 pub struct Institution {
     /// Its id.
     pub id: InstitutionId,
+    /// Its sign-in code (施設コード), unique on the server.
+    pub code: InstitutionCode,
     /// Its details.
     pub details: NewInstitution,
     /// When it was created.
@@ -33,9 +35,11 @@ pub async fn is_set_up(store: &Store) -> Result<bool, Error> {
 
 /// First-run setup: creates the first institution and its 安全管理責任者, once.
 /// A second call, even a concurrent one, fails with [`Error::AlreadySetUp`].
+/// Without a `code` the institution gets [`InstitutionCode::for_id`].
 pub async fn set_up_first(
     store: &Store,
     institution: &NewInstitution,
+    code: Option<&InstitutionCode>,
     admin: &NewUser,
     password_hash: &PasswordHash,
     now: jiff::Timestamp,
@@ -52,6 +56,7 @@ pub async fn set_up_first(
     let ids = insert_with_admin(
         &mut transaction,
         institution,
+        code,
         admin,
         password_hash,
         Actor::Anonymous("setup".into()),
@@ -63,10 +68,13 @@ pub async fn set_up_first(
 }
 
 /// Hosted mode: the operator creates another institution with its first
-/// 安全管理責任者. This also closes first-run setup.
+/// 安全管理責任者. This also closes first-run setup. Without a `code` the
+/// institution gets [`InstitutionCode::for_id`]; a code already taken is a
+/// [`Error::Conflict`] on `institution_code`.
 pub async fn create_by_operator(
     store: &Store,
     institution: &NewInstitution,
+    code: Option<&InstitutionCode>,
     admin: &NewUser,
     password_hash: &PasswordHash,
     now: jiff::Timestamp,
@@ -81,6 +89,7 @@ pub async fn create_by_operator(
     let ids = insert_with_admin(
         &mut transaction,
         institution,
+        code,
         admin,
         password_hash,
         Actor::Operator,
@@ -91,17 +100,22 @@ pub async fn create_by_operator(
     Ok(ids)
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn insert_with_admin(
     connection: &mut AnyConnection,
     institution: &NewInstitution,
+    code: Option<&InstitutionCode>,
     admin: &NewUser,
     password_hash: &PasswordHash,
     actor: Actor,
     now: jiff::Timestamp,
 ) -> Result<(InstitutionId, UserId), Error> {
+    // Without a code the row is inserted with an empty one and given its
+    // id-derived code before the transaction ends (a concurrent creation waits
+    // on the unique index meanwhile).
     let institution_id: i64 = sqlx::query_scalar(
-        "INSERT INTO institutions (name, kind, bed_count, prefecture, address, phone, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+        "INSERT INTO institutions (name, kind, bed_count, prefecture, address, phone, created_at, updated_at, sign_in_code)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING id",
     )
     .bind(institution.name())
     .bind(institution.kind().code())
@@ -110,9 +124,24 @@ async fn insert_with_admin(
     .bind(institution.address())
     .bind(institution.phone().as_str())
     .bind(to_micros(now))
+    .bind(code.map_or("", InstitutionCode::as_str))
     .fetch_one(&mut *connection)
-    .await?;
+    .await
+    .map_err(Error::conflict_on("institution_code"))?;
     let institution_id = InstitutionId::from_db(institution_id);
+    let code = match code {
+        Some(code) => code.clone(),
+        None => {
+            let code = InstitutionCode::for_id(institution_id);
+            sqlx::query("UPDATE institutions SET sign_in_code = $1 WHERE id = $2")
+                .bind(code.as_str())
+                .bind(institution_id.get())
+                .execute(&mut *connection)
+                .await
+                .map_err(Error::conflict_on("institution_code"))?;
+            code
+        }
+    };
     audit_log::append(
         connection,
         &NewAuditEvent {
@@ -120,7 +149,7 @@ async fn insert_with_admin(
             actor: actor.clone(),
             action: "institution.create",
             target: format!("institution:{institution_id}"),
-            detail: json!({ "after": institution_json(institution) }),
+            detail: json!({ "after": institution_json(institution), "code": code.as_str() }),
         },
         now,
     )
@@ -145,7 +174,7 @@ async fn get_in(
     institution_id: InstitutionId,
 ) -> Result<Institution, Error> {
     let row = sqlx::query(
-        "SELECT id, name, kind, bed_count, prefecture, address, phone, created_at, updated_at
+        "SELECT id, sign_in_code, name, kind, bed_count, prefecture, address, phone, created_at, updated_at
          FROM institutions WHERE id = $1",
     )
     .bind(institution_id.get())
@@ -188,10 +217,19 @@ pub async fn update(
     Ok(())
 }
 
+/// Whether the server holds more than one institution, so that sign-in must
+/// name the institution by its code (hosted mode).
+pub async fn sign_in_needs_code(store: &Store) -> Result<bool, Error> {
+    let n_institutions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM institutions")
+        .fetch_one(store.pool())
+        .await?;
+    Ok(n_institutions > 1)
+}
+
 /// Every institution on the server, for the operator's command line.
 pub async fn list_all_for_operator(store: &Store) -> Result<Vec<Institution>, Error> {
     let rows = sqlx::query(
-        "SELECT id, name, kind, bed_count, prefecture, address, phone, created_at, updated_at
+        "SELECT id, sign_in_code, name, kind, bed_count, prefecture, address, phone, created_at, updated_at
          FROM institutions ORDER BY id",
     )
     .fetch_all(store.pool())
@@ -203,6 +241,7 @@ fn institution_from_row(row: &sqlx::any::AnyRow) -> Result<Institution, Error> {
     let kind: String = row.try_get("kind")?;
     let prefecture: String = row.try_get("prefecture")?;
     let phone: String = row.try_get("phone")?;
+    let code: String = row.try_get("sign_in_code")?;
     let details = NewInstitution::from_stored(
         row.try_get("name")?,
         InstitutionKind::from_code(&kind).map_err(|_| Error::Corrupt("institutions.kind"))?,
@@ -213,6 +252,8 @@ fn institution_from_row(row: &sqlx::any::AnyRow) -> Result<Institution, Error> {
     );
     Ok(Institution {
         id: InstitutionId::from_db(row.try_get("id")?),
+        code: InstitutionCode::parse(&code)
+            .map_err(|_| Error::Corrupt("institutions.sign_in_code"))?,
         details,
         created_at: from_micros(row.try_get("created_at")?),
         updated_at: from_micros(row.try_get("updated_at")?),

@@ -18,6 +18,8 @@ pub mod checklist;
 pub mod device;
 mod error;
 pub mod institution;
+#[cfg(test)]
+mod migration_tests;
 pub mod network;
 pub mod people;
 pub mod review;

@@ -1,8 +1,9 @@
 //! People: users of an institution, their roles, activation and passwords.
 
 use mamori_domain::institution::{
-    AuthStep, DisplayName, Grant, InstitutionId, LockState, LockoutPolicy, LoginId, NewUser,
-    PasswordHash, PeopleRuleViolation, Principal, Role, SignInVerdict, UserId, permissions,
+    AuthStep, DisplayName, Grant, InstitutionCode, InstitutionId, LockState, LockoutPolicy,
+    LoginId, NewUser, PasswordHash, PeopleRuleViolation, Principal, Role, SignInVerdict, UserId,
+    permissions,
 };
 use serde_json::json;
 use sqlx::{AnyConnection, Row};
@@ -280,20 +281,58 @@ pub async fn change_own_password(
     Ok(())
 }
 
-/// The credentials stored for a login ID, for sign-in; `None` when no such user exists.
+/// The credentials stored for a login ID, for sign-in; `None` when no such user
+/// exists. Login IDs are unique per institution: `institution` names it by its
+/// code, and without one the login ID is looked up only while the server holds
+/// a single institution (a clinic's own server), so no ID is ever ambiguous.
 pub async fn find_credentials(
     store: &Store,
+    institution: Option<&InstitutionCode>,
     login_id: &LoginId,
 ) -> Result<Option<Credentials>, Error> {
+    let row = match institution {
+        Some(code) => {
+            sqlx::query(
+                "SELECT u.id, u.institution_id, u.role, u.password_hash, u.active
+                 FROM users u JOIN institutions i ON i.id = u.institution_id
+                 WHERE i.sign_in_code = $1 AND u.login_id = $2",
+            )
+            .bind(code.as_str())
+            .bind(login_id.as_str())
+            .fetch_optional(store.pool())
+            .await?
+        }
+        None => {
+            sqlx::query(
+                "SELECT id, institution_id, role, password_hash, active FROM users
+                 WHERE login_id = $1 AND (SELECT COUNT(*) FROM institutions) = 1",
+            )
+            .bind(login_id.as_str())
+            .fetch_optional(store.pool())
+            .await?
+        }
+    };
+    row.as_ref().map(credentials_from_row).transpose()
+}
+
+/// The signed-in person's own credentials, to check the current password again
+/// before a sensitive change.
+pub async fn credentials_of(store: &Store, principal: &Principal) -> Result<Credentials, Error> {
     let row = sqlx::query(
-        "SELECT id, institution_id, role, password_hash, active FROM users WHERE login_id = $1",
+        "SELECT id, institution_id, role, password_hash, active FROM users
+         WHERE id = $1 AND institution_id = $2",
     )
-    .bind(login_id.as_str())
+    .bind(principal.user_id().get())
+    .bind(principal.institution_id().get())
     .fetch_optional(store.pool())
-    .await?;
-    let Some(row) = row else { return Ok(None) };
+    .await?
+    .ok_or(Error::NotFound)?;
+    credentials_from_row(&row)
+}
+
+fn credentials_from_row(row: &sqlx::any::AnyRow) -> Result<Credentials, Error> {
     let role: String = row.try_get("role")?;
-    Ok(Some(Credentials {
+    Ok(Credentials {
         principal: Principal::new(
             UserId::from_db(row.try_get("id")?),
             InstitutionId::from_db(row.try_get("institution_id")?),
@@ -301,7 +340,7 @@ pub async fn find_credentials(
         ),
         password_hash: PasswordHash::from_stored(row.try_get("password_hash")?),
         active: row.try_get::<i64, _>("active")? == 1,
-    }))
+    })
 }
 
 fn user_from_row(row: &sqlx::any::AnyRow) -> Result<User, Error> {

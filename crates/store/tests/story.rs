@@ -60,8 +60,15 @@ async fn migrations_are_idempotent_and_setup_happens_once_even_when_raced() {
         let store = store.clone();
         tokio::spawn(async move {
             let (institution, admin) = (institution(name), user(login_id, Role::SecurityManager));
-            mamori_store::institution::set_up_first(&store, &institution, &admin, &hash(), now)
-                .await
+            mamori_store::institution::set_up_first(
+                &store,
+                &institution,
+                None,
+                &admin,
+                &hash(),
+                now,
+            )
+            .await
         })
     };
     let (first, second) = (race("一", "one"), race("二", "two"));
@@ -97,6 +104,7 @@ async fn tenants_see_only_their_own_people() {
     let (a, a_admin) = mamori_store::institution::set_up_first(
         &store,
         &institution("甲"),
+        None,
         &user("a-admin", Role::SecurityManager),
         &hash(),
         now,
@@ -106,6 +114,7 @@ async fn tenants_see_only_their_own_people() {
     let (b, b_admin) = mamori_store::institution::create_by_operator(
         &store,
         &institution("乙"),
+        None,
         &user("b-admin", Role::SecurityManager),
         &hash(),
         now,
@@ -188,6 +197,7 @@ async fn people_rules_hold_in_the_store_and_every_change_is_audited() {
     let (institution_id, admin_id) = mamori_store::institution::set_up_first(
         &store,
         &institution("丙"),
+        None,
         &user("admin", Role::SecurityManager),
         &hash(),
         now,
@@ -273,6 +283,7 @@ async fn sessions_expire_when_idle_or_old_and_end_with_deactivation() {
     let (institution_id, admin_id) = mamori_store::institution::set_up_first(
         &store,
         &institution("丁"),
+        None,
         &user("admin", Role::SecurityManager),
         &hash(),
         start,
@@ -386,7 +397,7 @@ async fn sessions_expire_when_idle_or_old_and_end_with_deactivation() {
             .is_none()
     );
     let credentials =
-        mamori_store::people::find_credentials(&store, &LoginId::parse("staff").expect("id"))
+        mamori_store::people::find_credentials(&store, None, &LoginId::parse("staff").expect("id"))
             .await
             .expect("query")
             .expect("exists");

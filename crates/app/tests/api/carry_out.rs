@@ -222,6 +222,7 @@ async fn a_request_out_past_its_return_is_flagged_and_the_viewer_only_reads() {
     // A request made last week (written through the store: the form refuses past days).
     let nurse_principal = mamori_store::people::find_credentials(
         &app.store,
+        None,
         &LoginId::parse("nurse").expect("login id"),
     )
     .await

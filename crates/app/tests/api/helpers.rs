@@ -176,10 +176,17 @@ impl TestApp {
     /// The first institution's audit events, newest first, as its admin sees them.
     pub async fn audit_events(&self) -> Vec<mamori_store::audit_log::AuditEvent> {
         let login_id = mamori_domain::institution::LoginId::parse("admin").expect("login id");
-        let admin = mamori_store::people::find_credentials(&self.store, &login_id)
+        let first = mamori_store::institution::list_all_for_operator(&self.store)
             .await
-            .expect("query")
-            .expect("admin");
+            .expect("institutions")
+            .into_iter()
+            .next()
+            .expect("an institution");
+        let admin =
+            mamori_store::people::find_credentials(&self.store, Some(&first.code), &login_id)
+                .await
+                .expect("query")
+                .expect("admin");
         let grant = admin
             .principal
             .grant::<mamori_domain::institution::permissions::ViewAuditTrail>()
@@ -189,8 +196,22 @@ impl TestApp {
             .expect("events")
     }
 
-    /// Hosted mode: the operator creates another institution with its admin.
-    pub async fn create_institution(&self, name: &str, admin_login_id: &str) {
+    /// A browser signed in as `login_id` of the institution with `code` (on a
+    /// server that holds several), with [`PASSWORD`].
+    pub async fn signed_in_at(&self, code: &str, login_id: &str) -> Browser {
+        let browser = self.browser();
+        let page = browser.sign_in_at(code, login_id, PASSWORD).await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "sign-in of {login_id} at {code} failed"
+        );
+        browser
+    }
+
+    /// Hosted mode: the operator creates another institution with its admin;
+    /// returns its institution code (施設コード).
+    pub async fn create_institution(&self, name: &str, admin_login_id: &str) -> String {
         let institution = NewInstitution::parse(RawInstitution {
             name,
             kind: "hospital",
@@ -209,15 +230,19 @@ impl TestApp {
         let password =
             PlainPassword::parse_new(PASSWORD, PasswordPolicy::DEFAULT, "", "").expect("password");
         let hash = hash_password(&password).expect("hash");
-        mamori_store::institution::create_by_operator(
+        let (id, _) = mamori_store::institution::create_by_operator(
             &self.store,
             &institution,
+            None,
             &admin,
             &hash,
             jiff::Timestamp::now(),
         )
         .await
         .expect("operator creates institution");
+        mamori_domain::institution::InstitutionCode::for_id(id)
+            .as_str()
+            .to_owned()
     }
 }
 
@@ -346,6 +371,20 @@ impl Browser {
             "/login",
             "/login",
             &[("login_id", login_id.into()), ("password", password.into())],
+        )
+        .await
+    }
+
+    /// Signs in through the form of a shared server, naming the institution.
+    pub async fn sign_in_at(&self, code: &str, login_id: &str, password: &str) -> Page {
+        self.submit(
+            "/login",
+            "/login",
+            &[
+                ("institution", code.into()),
+                ("login_id", login_id.into()),
+                ("password", password.into()),
+            ],
         )
         .await
     }

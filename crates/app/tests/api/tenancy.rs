@@ -13,8 +13,8 @@ async fn no_route_shows_or_changes_another_institutions_records() {
     let app = spawn_app().await;
     let a_admin = app.admin().await;
     a_admin.add_user("a-staff", "甲 職員", "staff").await;
-    app.create_institution(B_NAME, "b-admin").await;
-    let b_admin = app.signed_in("b-admin").await;
+    let b_code = app.create_institution(B_NAME, "b-admin").await;
+    let b_admin = app.signed_in_at(&b_code, "b-admin").await;
     b_admin.add_user("b-staff", "乙 職員", "staff").await;
     let b_ids = [
         b_admin.user_id_of("b-admin").await,
@@ -147,7 +147,11 @@ async fn no_route_shows_or_changes_another_institutions_records() {
         }
     }
     // B is untouched: its admin still signs in, its staff keeps name, role and access.
-    let b_list = app.signed_in("b-admin").await.get("/users").await;
+    let b_list = app
+        .signed_in_at(&b_code, "b-admin")
+        .await
+        .get("/users")
+        .await;
     assert!(b_list.texts(".login-id").contains(&"b-staff".to_owned()));
     assert!(
         b_list
@@ -157,7 +161,7 @@ async fn no_route_shows_or_changes_another_institutions_records() {
     );
     assert!(!b_list.body.contains("乗っ取り"));
     assert_eq!(
-        app.signed_in("b-admin")
+        app.signed_in_at(&b_code, "b-admin")
             .await
             .get("/institution")
             .await

@@ -22,9 +22,20 @@ async fn an_admin_adds_a_user_who_can_then_sign_in() {
 }
 
 #[tokio::test]
-async fn a_login_id_is_unique_across_the_server() {
+async fn a_login_id_is_unique_in_its_institution_and_reveals_nothing_of_another() {
     let app = spawn_app().await;
     let admin = app.admin().await;
+    // A clinic's own server: no institution code is asked or shown.
+    let sign_in_page = app.browser().get("/login").await;
+    assert!(sign_in_page.attribute("#login_id", "name").is_some());
+    assert!(sign_in_page.attribute("#institution", "name").is_none());
+    assert!(
+        admin
+            .get("/institution")
+            .await
+            .texts("#institution-code")
+            .is_empty()
+    );
     admin.add_user("tanaka", "田中 一郎", "staff").await;
     let again = admin.add_user("TANAKA", "田中 二郎", "staff").await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST);
@@ -34,14 +45,52 @@ async fn a_login_id_is_unique_across_the_server() {
             .iter()
             .any(|e| e.contains("すでに使われています"))
     );
-    app.create_institution("別の病院", "other-admin").await;
-    let other = app.signed_in("other-admin").await;
-    assert_eq!(
-        other.add_user("tanaka", "田中 三郎", "staff").await.status,
-        StatusCode::BAD_REQUEST
-    );
+
+    // Hosted mode: another institution may use the same login ID, and nothing
+    // it does tells it that the ID exists elsewhere.
+    let other_code = app.create_institution("別の病院", "other-admin").await;
+    let other = app.signed_in_at(&other_code, "other-admin").await;
+    let added = other.add_user("tanaka", "田中 三郎", "staff").await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
     let names = admin.get("/users").await.texts("#users td");
-    assert!(names.contains(&"田中 一郎".to_owned()) && !names.contains(&"田中 二郎".to_owned()));
+    assert!(names.contains(&"田中 一郎".to_owned()));
+    assert!(!names.contains(&"田中 二郎".to_owned()) && !names.contains(&"田中 三郎".to_owned()));
+
+    // Now the server is shared: sign-in names the institution, each page says
+    // which code is one's own, and each "tanaka" is the one of their institution.
+    let sign_in_page = app.browser().get("/login?institution=M0001").await;
+    assert_eq!(
+        sign_in_page.attribute("#institution", "value").as_deref(),
+        Some("m0001")
+    );
+    let own_code = admin.get("/institution").await.text("#institution-code");
+    assert!(own_code.starts_with("m0001"), "{own_code}");
+    let first = app.signed_in_at("m0001", "tanaka").await;
+    assert_eq!(
+        first.get("/dashboard").await.text(".user-name"),
+        "田中 一郎"
+    );
+    let second = app.signed_in_at(&other_code, "tanaka").await;
+    assert_eq!(
+        second.get("/dashboard").await.text(".user-name"),
+        "田中 三郎"
+    );
+    for (code, login_id) in [
+        ("", "tanaka"),
+        ("m9999", "tanaka"),
+        ("m0001", "other-admin"),
+    ] {
+        let refused = app.browser().sign_in_at(code, login_id, PASSWORD).await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNAUTHORIZED,
+            "{code}/{login_id}"
+        );
+        assert_eq!(
+            refused.attribute("#institution", "value").as_deref(),
+            Some(code)
+        );
+    }
 }
 
 #[tokio::test]

@@ -18,8 +18,8 @@ pub use password::{
     PasswordHash, PasswordPolicy, PasswordRelaxation, PlainPassword, hash_password, verify_password,
 };
 pub use people::{
-    DisplayName, Grant, LoginId, NewUser, PeopleRuleViolation, Permission, Principal, RawUser,
-    Role, UserId, permissions,
+    DisplayName, Grant, InstitutionCode, LoginId, NewUser, PeopleRuleViolation, Permission,
+    Principal, RawUser, Role, UserId, permissions,
 };
 pub use two_factor::{TotpSecret, TwoFactorPolicy, format_recovery_code, normalize_recovery_code};
 

@@ -1,4 +1,4 @@
-//! People: users with unique login IDs, their roles, and the permissions roles grant.
+//! People: users with login IDs unique in their institution, their roles, and the permissions roles grant.
 //!
 //! A `Grant<P>` is proof that a signed-in person holds permission `P` within one
 //! institution. Store functions that change or reveal tenant data take a grant, so a
@@ -35,49 +35,83 @@ impl fmt::Display for UserId {
 }
 
 /// A login ID: 3–64 characters of lower-case ASCII letters, digits, `.`, `_` and `-`,
-/// starting with a letter or digit. Unique across the server, so one ID is one person.
+/// starting with a letter or digit. Unique within its institution, so one ID is
+/// one person there; another institution on the same server may use it too.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LoginId(String);
 
 impl LoginId {
     /// Parses a login ID; upper-case letters are folded to lower case.
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
-        let login_id = raw.trim().to_ascii_lowercase();
-        if login_id.is_empty() {
-            return Err(ParseError::new("login_id", ParseErrorKind::Empty));
-        }
-        if login_id.len() < 3 {
-            return Err(ParseError::new(
-                "login_id",
-                ParseErrorKind::TooShort { min: 3 },
-            ));
-        }
-        if login_id.len() > 64 {
-            return Err(ParseError::new(
-                "login_id",
-                ParseErrorKind::TooLong { max: 64 },
-            ));
-        }
-        let allowed =
-            |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-');
-        if !login_id.chars().all(allowed) {
-            return Err(ParseError::new(
-                "login_id",
-                ParseErrorKind::BadFormat("only a-z, 0-9, '.', '_' and '-' are allowed"),
-            ));
-        }
-        if !login_id.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-            return Err(ParseError::new(
-                "login_id",
-                ParseErrorKind::BadFormat("must start with a letter or digit"),
-            ));
-        }
-        Ok(Self(login_id))
+        parse_ascii_name("login_id", raw, 3, 64, &['.', '_', '-']).map(Self)
     }
 
     /// The ID.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// An institution's sign-in code (施設コード): 2–32 lower-case ASCII letters,
+/// digits, `_` and `-`, starting with a letter or digit, unique on the server.
+/// It names the institution at sign-in when a server holds more than one
+/// (hosted mode); an association may use its members' 医療機関コード.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct InstitutionCode(String);
+
+impl InstitutionCode {
+    /// Parses a code; upper-case letters are folded to lower case.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        parse_ascii_name("institution_code", raw, 2, 32, &['_', '-']).map(Self)
+    }
+
+    /// The code given to an institution created without one: `m` and its id,
+    /// zero-padded to four digits (as the migration gave existing ones).
+    pub fn for_id(id: InstitutionId) -> Self {
+        Self(format!("m{:04}", id.get()))
+    }
+
+    /// The code.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Trims and lower-cases `raw` and checks it is `min`–`max` ASCII letters,
+/// digits and `punctuation`, starting with a letter or digit.
+fn parse_ascii_name(
+    field: &'static str,
+    raw: &str,
+    min: usize,
+    max: usize,
+    punctuation: &[char],
+) -> Result<String, ParseError> {
+    let name = raw.trim().to_ascii_lowercase();
+    let kind = if name.is_empty() {
+        Some(ParseErrorKind::Empty)
+    } else if name.len() < min {
+        Some(ParseErrorKind::TooShort { min })
+    } else if name.len() > max {
+        Some(ParseErrorKind::TooLong { max })
+    } else if !name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || punctuation.contains(&c))
+    {
+        Some(ParseErrorKind::BadFormat(if punctuation.contains(&'.') {
+            "only a-z, 0-9, '.', '_' and '-' are allowed"
+        } else {
+            "only a-z, 0-9, '_' and '-' are allowed"
+        }))
+    } else if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+        Some(ParseErrorKind::BadFormat(
+            "must start with a letter or digit",
+        ))
+    } else {
+        None
+    };
+    match kind {
+        Some(kind) => Err(ParseError::new(field, kind)),
+        None => Ok(name),
     }
 }
 
@@ -500,6 +534,28 @@ mod tests {
             "abc;drop",
         ] {
             assert!(LoginId::parse(bad).is_err(), "{bad:?} must be refused");
+        }
+    }
+
+    #[test]
+    fn institution_codes_are_folded_and_checked() {
+        assert_eq!(
+            InstitutionCode::parse(" Handa-Clinic ").map(|c| c.0),
+            Ok("handa-clinic".to_owned())
+        );
+        assert_eq!(
+            InstitutionCode::parse("3612345678").map(|c| c.0),
+            Ok("3612345678".to_owned())
+        );
+        assert_eq!(
+            InstitutionCode::for_id(InstitutionId::from_db(7)).as_str(),
+            "m0007"
+        );
+        for bad in ["", "a", "半田", "a.b", "_ab", "x".repeat(33).as_str()] {
+            assert!(
+                InstitutionCode::parse(bad).is_err(),
+                "{bad:?} must be refused"
+            );
         }
     }
 

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_domain::institution::{
-    AuthStep, LoginId, PlainPassword, SignInVerdict, hash_password, permissions, verify_password,
+    AuthStep, PlainPassword, SignInVerdict, hash_password, permissions, verify_password,
 };
 
 use crate::auth::{Authorized, CsrfForm, PeerAddress, SignedIn};
@@ -67,11 +67,7 @@ pub(super) async fn reauthenticate(
     {
         return Err(AppError::too_many_attempts(chrome.locale));
     }
-    let login_id =
-        LoginId::parse(&user.login_id).map_err(|e| AppError::Unexpected(e.to_string()))?;
-    let credentials = mamori_store::people::find_credentials(&state.store, &login_id)
-        .await?
-        .ok_or_else(|| AppError::not_found(chrome.locale))?;
+    let credentials = mamori_store::people::credentials_of(&state.store, &user.principal).await?;
     let current = PlainPassword::for_sign_in(typed);
     let stored_hash = credentials.password_hash.clone();
     let matches = tokio::task::spawn_blocking(move || {

@@ -25,6 +25,9 @@ struct DetailsPage {
     policy: &'static str,
     policies: Vec<(&'static str, &'static str)>,
     password_relaxation: Option<String>,
+    /// Whether the server holds other institutions too, so staff need the
+    /// institution code to sign in.
+    shared_server: bool,
 }
 
 /// The password-rule form as posted.
@@ -106,7 +109,9 @@ pub(super) async fn show(
     ];
     let password_relaxation =
         mamori_store::institution::password_relaxation(&state.store, &authorized.grant).await?;
+    let shared_server = mamori_store::institution::sign_in_needs_code(&state.store).await?;
     chrome.render(&DetailsPage {
+        shared_server,
         policy,
         policies,
         password_relaxation,

@@ -139,6 +139,7 @@ pub(super) async fn new_post(
     match mamori_store::institution::set_up_first(
         &state.store,
         &institution,
+        None,
         &admin,
         &password_hash,
         state.clock.now(),

@@ -9,7 +9,8 @@ use axum::http::StatusCode;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_domain::institution::{
-    AuthStep, LoginId, PasswordHash, PlainPassword, SignInVerdict, hash_password, verify_password,
+    AuthStep, InstitutionCode, LoginId, PasswordHash, PlainPassword, SignInVerdict, hash_password,
+    verify_password,
 };
 use mamori_store::audit_log::{self, Actor, NewAuditEvent};
 use serde_json::json;
@@ -25,6 +26,8 @@ use crate::{AppError, AppState};
 #[derive(Debug, Default, Clone, serde::Deserialize)]
 #[serde(default)]
 pub struct SignInForm {
+    /// The institution code (施設コード); asked only on a shared server.
+    institution: String,
     login_id: String,
     password: String,
     next: String,
@@ -34,6 +37,9 @@ pub struct SignInForm {
 #[template(path = "institution/sign_in.html")]
 struct SignInPage {
     chrome: Chrome,
+    /// Whether the server holds several institutions, so the form asks which.
+    needs_code: bool,
+    institution: String,
     login_id: String,
     next: String,
     failed: bool,
@@ -47,6 +53,8 @@ struct SignInPage {
 #[derive(serde::Deserialize)]
 pub(super) struct NextQuery {
     next: Option<String>,
+    /// An institution code to fill in, for a sign-in link an operator hands out.
+    institution: Option<String>,
 }
 
 pub(super) async fn new_get(
@@ -62,8 +70,16 @@ pub(super) async fn new_get(
         return Ok(Redirect::to("/setup").into_response());
     }
     let next = safe_next(query.next.as_deref());
+    let institution = query
+        .institution
+        .as_deref()
+        .and_then(|code| InstitutionCode::parse(code).ok())
+        .map(|code| code.as_str().to_owned())
+        .unwrap_or_default();
     chrome.render(&SignInPage {
         chrome: chrome.clone(),
+        needs_code: mamori_store::institution::sign_in_needs_code(&state.store).await?,
+        institution,
         login_id: String::new(),
         next,
         failed: false,
@@ -83,15 +99,27 @@ pub(super) async fn new_post(
         .unwrap_or_default();
     // Both counted before either is checked, so a refused attempt still counts.
     let now_instant = std::time::Instant::now();
-    let login_key = format!(
-        "id:{}",
-        form.login_id
+    // Login IDs are unique per institution: on a shared server the form names
+    // the institution, and both are part of what is counted and recorded.
+    let needs_code = mamori_store::institution::sign_in_needs_code(&state.store).await?;
+    let typed_code = if needs_code {
+        form.institution
             .trim()
             .to_ascii_lowercase()
             .chars()
-            .take(64)
+            .take(32)
             .collect::<String>()
-    );
+    } else {
+        String::new()
+    };
+    let typed_login = form
+        .login_id
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .take(64)
+        .collect::<String>();
+    let login_key = format!("id:{typed_code}/{typed_login}");
     let address_allowed = state
         .rate_limiter
         .allow(&format!("ip:{source}"), now_instant);
@@ -99,9 +127,14 @@ pub(super) async fn new_post(
     if !(address_allowed && login_allowed) {
         return Err(AppError::too_many_attempts(chrome.locale));
     }
+    let code = needs_code
+        .then(|| InstitutionCode::parse(&typed_code).ok())
+        .flatten();
     let credentials = match LoginId::parse(&form.login_id) {
-        Ok(login_id) => mamori_store::people::find_credentials(&state.store, &login_id).await?,
-        Err(_) => None,
+        Ok(login_id) if !needs_code || code.is_some() => {
+            mamori_store::people::find_credentials(&state.store, code.as_ref(), &login_id).await?
+        }
+        _ => None,
     };
     let password = PlainPassword::for_sign_in(&form.password);
     // An unknown login ID is checked against a dummy hash, so that it takes as
@@ -143,10 +176,11 @@ pub(super) async fn new_post(
         }
         None => {
             // An unknown login ID belongs to no institution; it is still recorded.
-            let target = format!(
-                "login_id:{}",
-                form.login_id.chars().take(64).collect::<String>()
-            );
+            let target = if needs_code {
+                format!("login_id:{typed_code}/{typed_login}")
+            } else {
+                format!("login_id:{typed_login}")
+            };
             let event = NewAuditEvent {
                 institution_id: None,
                 actor: Actor::Anonymous(source.clone()),
@@ -162,6 +196,8 @@ pub(super) async fn new_post(
     let (SignInVerdict::Success, Some(credentials)) = (verdict, credentials) else {
         let page = SignInPage {
             chrome: chrome.clone(),
+            needs_code,
+            institution: typed_code,
             login_id: form.login_id,
             next: safe_next(Some(&form.next)),
             failed: true,
