@@ -717,7 +717,8 @@ async fn the_network_diagram_prints_on_a4_and_a3_landscape() {
 
 /// Every button and every radio's label is at least 44 px high on a phone, and
 /// each radio sits at the start of its own label (not stretched away from it):
-/// on the checklist item, the 徳島県 list, the device form and the carry-out form.
+/// on the checklist item, the 徳島県 list, the device form and the carry-out form;
+/// the header's ログアウト stays a link beside the name, not a full-width bar.
 #[tokio::test]
 async fn touch_targets_are_44_px_and_radios_sit_beside_their_labels_on_a_phone() {
     let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
@@ -764,6 +765,10 @@ async fn touch_targets_are_44_px_and_radios_sit_beside_their_labels_on_a_phone()
                 problems.push(`radio ${radio.name} has no words beside it`);
             }
         }
+        const signOut = document.querySelector('.who button.link');
+        if (!signOut) problems.push('no sign-out button');
+        else if (signOut.getBoundingClientRect().width > window.innerWidth / 2)
+            problems.push(`the sign-out button is ${Math.round(signOut.getBoundingClientRect().width)} px wide, on a line of its own`);
         return { problems, radios };
     "#;
     for path in [

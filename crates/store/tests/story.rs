@@ -165,6 +165,16 @@ async fn tenants_see_only_their_own_people() {
         .expect("get");
     assert!(unchanged.active && unchanged.role == Role::Staff);
 
+    // Login IDs are unique per institution: B may use A's, but not its own twice.
+    mamori_store::people::insert(
+        &store,
+        &b_grant,
+        &user("a-staff", Role::Staff),
+        &hash(),
+        now,
+    )
+    .await
+    .expect("the same login ID in another institution");
     let duplicate = mamori_store::people::insert(
         &store,
         &b_grant,
