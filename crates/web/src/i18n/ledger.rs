@@ -351,4 +351,8 @@ messages! {
     change_new: "追加", "New";
     change_columns: "変更（{0}）", "Changed ({0})";
     change_none: "変更なし", "Unchanged";
+    history_start: "開始", "Start";
+    history_end: "終了", "End";
+    history_method: "方法", "Method";
+    certificate_sha_key: "消去証明書SHA-256", "Erasure certificate SHA-256";
 }}

@@ -553,6 +553,26 @@ pub(super) async fn review(
     Ok(Redirect::to("/ledger/devices?done=saved").into_response())
 }
 
+/// A recorded use's or disposal's detail key in the request's locale (stored in Japanese).
+fn history_key(chrome: &Chrome, key: String) -> String {
+    let ja = crate::i18n::Locale::Ja.ledger();
+    let l = chrome.l;
+    [
+        (ja.used_on, l.used_on),
+        (ja.user_name, l.user_name),
+        (ja.history_start, l.history_start),
+        (ja.history_end, l.history_end),
+        (ja.disposed_on, l.disposed_on),
+        (ja.contractor, l.contractor),
+        (ja.history_method, l.history_method),
+        (ja.certificate, l.certificate),
+        (ja.certificate_sha_key, l.certificate_sha_key),
+    ]
+    .into_iter()
+    .find(|(stored, _)| *stored == key)
+    .map_or(key, |(_, shown)| shown.to_owned())
+}
+
 /// One line of a device's history.
 struct HistoryRow {
     when: String,
@@ -603,7 +623,7 @@ fn history_rows(
                             device_value(chrome.locale, column.field, &before),
                             device_value(chrome.locale, column.field, &after),
                         ),
-                        None => (key, before, after),
+                        None => (history_key(chrome, key), before, after),
                     }
                 })
                 .collect();

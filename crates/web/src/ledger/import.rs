@@ -332,17 +332,23 @@ fn problem_messages(chrome: &Chrome, ledger: Ledger, problems: &ImportProblems) 
         ImportProblems::Header(problems) => problems
             .iter()
             .map(|problem| match problem {
-                HeaderProblem::Missing(header) => fill(chrome.l.header_missing, &[header]),
+                HeaderProblem::Missing(header) => fill(
+                    chrome.l.header_missing,
+                    &[&column_label(chrome, ledger, header)],
+                ),
                 HeaderProblem::Unknown(text) => {
                     fill(chrome.l.header_unknown, &[text, &ledger.name(chrome.l)])
                 }
-                HeaderProblem::Duplicate(header) => fill(chrome.l.header_duplicate, &[header]),
+                HeaderProblem::Duplicate(header) => fill(
+                    chrome.l.header_duplicate,
+                    &[&column_label(chrome, ledger, header)],
+                ),
             })
             .collect(),
         ImportProblems::Rows(errors) => errors
             .iter()
             .map(|error| {
-                let column = error.column.unwrap_or_default();
+                let column = column_label(chrome, ledger, error.column.unwrap_or_default());
                 match &error.problem {
                     RowProblem::Field(parse) => describe(
                         &parse
