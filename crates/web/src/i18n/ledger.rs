@@ -355,4 +355,7 @@ messages! {
     history_end: "終了", "End";
     history_method: "方法", "Method";
     certificate_sha_key: "消去証明書SHA-256", "Erasure certificate SHA-256";
+    import_no_file: "ファイル: 取り込むファイル（CSV または .xlsx）を選んでください。", "File: choose the file to import (CSV or .xlsx).";
+    import_changed_since_preview: "プレビューの後に台帳が変わったため、取り込めなくなりました。何も変更していません。", "The ledger changed after the preview, so the file can no longer be imported. Nothing was changed.";
+    import_changed_while_writing: "取り込み中に台帳が変わったため、取り込みを取り消しました。何も変更していません。もう一度ファイルを選んでください。", "The ledger changed during the import, so it was cancelled. Nothing was changed. Choose the file again.";
 }}

@@ -554,9 +554,8 @@ async fn receive(
     form: &CsrfMultipart,
 ) -> Result<Response, AppError> {
     let Some(file) = form.files.iter().find(|file| file.field == "file") else {
-        let page = ImportPage::new(chrome, ledger).with_errors(vec![
-            "ファイル: 取り込むファイル（CSV または .xlsx）を選んでください。".to_owned(),
-        ]);
+        let page =
+            ImportPage::new(chrome, ledger).with_errors(vec![chrome.l.import_no_file.to_owned()]);
         return chrome.render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let file_name: String = file.name.chars().take(200).collect();
@@ -674,10 +673,7 @@ async fn apply_file(
     let checked = match check(state, chrome, &authorized.grant, ledger, &pending.content).await? {
         Ok(checked) => checked,
         Err(mut errors) => {
-            errors.insert(
-                0,
-                "プレビューの後に台帳が変わったため、取り込めなくなりました。何も変更していません。".to_owned(),
-            );
+            errors.insert(0, chrome.l.import_changed_since_preview.to_owned());
             let mut page = ImportPage::new(chrome, ledger).with_errors(errors);
             page.file_name = pending.file_name;
             return chrome.render_with_status(StatusCode::CONFLICT, &page);
@@ -691,9 +687,8 @@ async fn apply_file(
             chrome.render(&page)
         }
         Err(mamori_store::Error::Conflict(_)) => {
-            let mut page = ImportPage::new(chrome, ledger).with_errors(vec![
-                "取り込み中に台帳が変わったため、取り込みを取り消しました。何も変更していません。もう一度ファイルを選んでください。".to_owned(),
-            ]);
+            let mut page = ImportPage::new(chrome, ledger)
+                .with_errors(vec![chrome.l.import_changed_while_writing.to_owned()]);
             page.file_name = pending.file_name;
             chrome.render_with_status(StatusCode::CONFLICT, &page)
         }
