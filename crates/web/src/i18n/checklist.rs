@@ -42,7 +42,7 @@ messages! {
     n_recheck_one: "前年度から引き継いだ回答が 1 件あります。内容を確認して保存し直してください（要再確認）。", "1 answer was carried over from last year. Check it and save it again (to recheck).";
     n_open: "未完了 {n} 件", "{n} items open";
     n_open_one: "未完了 1 件", "1 item open";
-    of_which_overdue: "（うち期限超過 {0} 件）", " ({0} past their date)";
+    of_which_overdue: "（うち期限超過 {0} 件）", " (past the date: {0})";
     period: "。", ".";
     carried_over: "前年度の回答を引き継いでいます（要再確認）。今年度の状況を確認して保存してください。", "This answer was carried over from last year (to recheck). Check this year’s state and save it.";
     link_label: "mamori 内の記録へのリンク（例: /users、/audit）", "Link to a record in mamori (e.g. /users, /audit)";
@@ -148,4 +148,5 @@ messages! {
     list_sep: "、", ", ";
     item_n: "項目{0}", "Item {0}";
     not_started_error: "この年度のチェックはまだ始まっていません。一覧の「この年度のチェックを始める」を押してください。", "This year’s check has not started. Press “Start this year’s check” on the list.";
+    overview_title: "{0} {1}", "Checklist {0}, {1}";
 }}

@@ -422,7 +422,7 @@ async fn accounts_page(
             can_edit: authorized.user.principal.role().has(Permission::EditLedger),
             last_inventory: mamori_store::staff::last_inventory(&state.store, &authorized.grant)
                 .await?
-                .map(|(day, who)| format!("{}（{who}）", chrome.date(&day))),
+                .map(|(day, who)| chrome.fill(chrome.l.date_by, chrome.date(&day), who)),
             today: today.to_string(),
             unused_days,
         },
