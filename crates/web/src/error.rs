@@ -1,7 +1,10 @@
-//! The one error type of handlers: the user's fault (a Japanese message page) or ours (a generic 500).
+//! The one error type of handlers: the user's fault (a message page in the
+//! request's language) or ours (a generic 500).
 
 use askama::Template;
+use axum::extract::Request;
 use axum::http::StatusCode;
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::i18n::{Locale, Messages};
@@ -96,6 +99,39 @@ impl From<askama::Error> for AppError {
     }
 }
 
+/// Marks an error page that shows a standard message (not found, forbidden,
+/// unexpected): made where the request's locale is not at hand (`?` on a store
+/// error), it is rendered again in that locale by [`localize_standard_errors`].
+#[derive(Debug, Clone, Copy)]
+struct StandardError {
+    status: StatusCode,
+    locale: Locale,
+}
+
+/// Renders a standard error page again in the locale the request asks for.
+pub async fn localize_standard_errors(request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let wanted = Locale::from_parts(&parts);
+    let response = next.run(Request::from_parts(parts, body)).await;
+    match response.extensions().get::<StandardError>().copied() {
+        Some(StandardError { status, locale }) if locale != wanted => {
+            let t = wanted.messages();
+            let message = match status {
+                StatusCode::NOT_FOUND => t.error_not_found,
+                StatusCode::FORBIDDEN => t.error_forbidden,
+                _ => t.error_unexpected,
+            };
+            AppError::User {
+                status,
+                locale: wanted,
+                message: message.to_owned(),
+            }
+            .into_response()
+        }
+        _ => response,
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, locale, message) = match self {
@@ -120,15 +156,23 @@ impl IntoResponse for AppError {
             StatusCode::INTERNAL_SERVER_ERROR => t.error_title_unexpected,
             _ => t.error_title_bad_request,
         };
+        let standard =
+            [t.error_not_found, t.error_forbidden, t.error_unexpected].contains(&message.as_str());
         let page = ErrorPage {
             t,
             lang: locale.code(),
             title,
             message: &message,
         };
-        match page.render() {
+        let mut response = match page.render() {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, message).into_response(),
+        };
+        if standard {
+            response
+                .extensions_mut()
+                .insert(StandardError { status, locale });
         }
+        response
     }
 }

@@ -528,6 +528,7 @@ pub fn app(state: AppState) -> Router {
         .merge(checklist::router())
         .merge(ledger::router())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(error::localize_standard_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::load_session,

@@ -10,7 +10,7 @@ use mamori_domain::calendar;
 use mamori_domain::institution::{Permission, Role};
 
 use crate::auth::{CSRF_COOKIE, MaybeSession, expected_csrf, set_cookie};
-use crate::i18n::{Locale, Messages};
+use crate::i18n::{ChecklistText, LedgerText, Locale, Messages};
 use crate::{AppError, AppState};
 
 /// The frame of a page: what `base.html` needs.
@@ -18,6 +18,10 @@ use crate::{AppError, AppState};
 pub struct Chrome {
     /// Strings in the request's locale.
     pub t: &'static Messages,
+    /// Ledger and carry-out strings in the request's locale.
+    pub l: &'static LedgerText,
+    /// Checklist, vendor and Tokushima list strings in the request's locale.
+    pub c: &'static ChecklistText,
     /// The locale.
     pub locale: Locale,
     /// The signed-in person, if any.
@@ -90,6 +94,44 @@ impl Chrome {
         }
     }
 
+    /// [`crate::i18n::counted`] for templates: `one` for 1, else `many` with `{n}`.
+    pub fn counted(&self, many: &str, one: &str, n: impl std::fmt::Display) -> String {
+        crate::i18n::counted(many, one, n)
+    }
+
+    /// `text` with `{0}` and `{1}` filled in.
+    pub fn fill(&self, text: &str, a: impl std::fmt::Display, b: impl std::fmt::Display) -> String {
+        text.replace("{0}", &a.to_string())
+            .replace("{1}", &b.to_string())
+    }
+
+    /// `text` with `{0}`, `{1}` and `{2}` filled in.
+    pub fn fill3(
+        &self,
+        text: &str,
+        a: impl std::fmt::Display,
+        b: impl std::fmt::Display,
+        c: impl std::fmt::Display,
+    ) -> String {
+        self.fill(text, a, b).replace("{2}", &c.to_string())
+    }
+
+    /// `2025年度（令和7年度）` or `FY2025 (Reiwa 7)`.
+    pub fn fiscal_year(&self, year: &calendar::FiscalYear) -> String {
+        match self.locale {
+            Locale::Ja => year.label_ja(),
+            Locale::En => year.label_en(),
+        }
+    }
+
+    /// A prefecture, stored by its Japanese name, in the request's locale.
+    pub fn prefecture<'a>(&self, name: &'a str) -> &'a str {
+        match self.locale {
+            Locale::Ja => name,
+            Locale::En => mamori_domain::institution::prefecture_en(name),
+        }
+    }
+
     /// A role's name in the request's locale.
     pub fn role_name(&self, role: &Role) -> &'static str {
         match self.locale {
@@ -150,6 +192,8 @@ impl FromRequestParts<AppState> for Chrome {
         let State(state) = State::<AppState>::from_request_parts(parts, state).await?;
         Ok(Self {
             t: locale.messages(),
+            l: locale.ledger(),
+            c: locale.checklist(),
             locale,
             user,
             csrf,

@@ -41,6 +41,14 @@ impl Answer {
             Self::No => "いいえ",
         }
     }
+
+    /// Yes／No
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Self::Yes => "Yes",
+            Self::No => "No",
+        }
+    }
 }
 
 /// An answer with the date it was checked.

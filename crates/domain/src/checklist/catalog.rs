@@ -95,6 +95,16 @@ impl Target {
         }
     }
 
+    /// The English name, for the English UI.
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Self::General => "general",
+            Self::Server => "servers",
+            Self::Pc => "PCs",
+            Self::Network => "network devices",
+        }
+    }
+
     /// The heading the form prints above the items of this target.
     pub fn heading_ja(self) -> &'static str {
         match self {

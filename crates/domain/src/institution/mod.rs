@@ -174,6 +174,66 @@ pub const PREFECTURES: [&str; 47] = [
     "沖縄県",
 ];
 
+/// The prefectures' English names, in the order of [`PREFECTURES`].
+pub const PREFECTURES_EN: [&str; 47] = [
+    "Hokkaido",
+    "Aomori",
+    "Iwate",
+    "Miyagi",
+    "Akita",
+    "Yamagata",
+    "Fukushima",
+    "Ibaraki",
+    "Tochigi",
+    "Gunma",
+    "Saitama",
+    "Chiba",
+    "Tokyo",
+    "Kanagawa",
+    "Niigata",
+    "Toyama",
+    "Ishikawa",
+    "Fukui",
+    "Yamanashi",
+    "Nagano",
+    "Gifu",
+    "Shizuoka",
+    "Aichi",
+    "Mie",
+    "Shiga",
+    "Kyoto",
+    "Osaka",
+    "Hyogo",
+    "Nara",
+    "Wakayama",
+    "Tottori",
+    "Shimane",
+    "Okayama",
+    "Hiroshima",
+    "Yamaguchi",
+    "Tokushima",
+    "Kagawa",
+    "Ehime",
+    "Kochi",
+    "Fukuoka",
+    "Saga",
+    "Nagasaki",
+    "Kumamoto",
+    "Oita",
+    "Miyazaki",
+    "Kagoshima",
+    "Okinawa",
+];
+
+/// The English name of the prefecture named `name` in Japanese, or `name` itself.
+pub fn prefecture_en(name: &str) -> &str {
+    PREFECTURES
+        .iter()
+        .position(|ja| *ja == name)
+        .and_then(|index| PREFECTURES_EN.get(index).copied())
+        .unwrap_or(name)
+}
+
 /// A 都道府県, one of [`PREFECTURES`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Prefecture(&'static str);

@@ -63,6 +63,17 @@ impl CarryOutStatus {
         }
     }
 
+    /// The English name.
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Self::Requested => "Requested",
+            Self::Approved => "Approved",
+            Self::Rejected => "Rejected",
+            Self::Taken => "Taken out",
+            Self::Returned => "Returned",
+        }
+    }
+
     /// Whether the request is finished (nothing more can happen to it).
     pub fn is_closed(self) -> bool {
         matches!(self, Self::Rejected | Self::Returned)

@@ -14,29 +14,29 @@ choice! {
     /// 種別.
     pub enum DeviceKind {
         /// サーバ (also the medical devices that store images or results, 第5条(1)④).
-        Server = ("server", "サーバ", "サーバー"),
+        Server = ("server", "サーバ", "サーバー") => "Server",
         /// 端末PC.
-        Pc = ("pc", "端末PC", "パソコン", "PC", "端末"),
+        Pc = ("pc", "端末PC", "パソコン", "PC", "端末") => "PC",
         /// タブレット.
-        Tablet = ("tablet", "タブレット"),
+        Tablet = ("tablet", "タブレット") => "Tablet",
         /// スマートフォン.
-        Smartphone = ("smartphone", "スマートフォン", "スマホ"),
+        Smartphone = ("smartphone", "スマートフォン", "スマホ") => "Smartphone",
         /// ネットワーク機器 (ルータ, スイッチ, Wi-Fi, VPN, ファイアウォール).
-        Network = ("network", "ネットワーク機器", "ルータ", "ルーター"),
+        Network = ("network", "ネットワーク機器", "ルータ", "ルーター") => "Network device",
         /// 記録媒体 (USB, HDD, SSD, 光学ドライブ).
-        Media = ("media", "記録媒体", "USB", "USBメモリ", "外付けHDD"),
+        Media = ("media", "記録媒体", "USB", "USBメモリ", "外付けHDD") => "Storage media",
         /// カードリーダー.
-        CardReader = ("card-reader", "カードリーダー"),
+        CardReader = ("card-reader", "カードリーダー") => "Card reader",
         /// IoT機器.
-        Iot = ("iot", "IoT機器"),
+        Iot = ("iot", "IoT機器") => "IoT device",
         /// 医療機器.
-        Medical = ("medical", "医療機器"),
+        Medical = ("medical", "医療機器") => "Medical device",
         /// 監視カメラ.
-        Camera = ("camera", "監視カメラ"),
+        Camera = ("camera", "監視カメラ") => "Security camera",
         /// プリンタ・複合機.
-        Printer = ("printer", "プリンタ・複合機", "プリンタ", "プリンター", "複合機"),
+        Printer = ("printer", "プリンタ・複合機", "プリンタ", "プリンター", "複合機") => "Printer or multifunction device",
         /// その他.
-        Other = ("other", "その他"),
+        Other = ("other", "その他") => "Other",
     }
 }
 
@@ -44,13 +44,13 @@ choice! {
     /// 状態.
     pub enum DeviceStatus {
         /// 稼働.
-        Active = ("active", "稼働", "稼働中"),
+        Active = ("active", "稼働", "稼働中") => "In use",
         /// 予備.
-        Spare = ("spare", "予備"),
+        Spare = ("spare", "予備") => "Spare",
         /// 停止.
-        Stopped = ("stopped", "停止"),
+        Stopped = ("stopped", "停止") => "Stopped",
         /// 廃棄: only through the disposal record; it leaves the active ledger.
-        Disposed = ("disposed", "廃棄", "廃棄済み"),
+        Disposed = ("disposed", "廃棄", "廃棄済み") => "Disposed of",
     }
 }
 
@@ -58,13 +58,13 @@ choice! {
     /// ウイルス対策ソフト.
     pub enum Antivirus {
         /// 導入済み (and updated).
-        Installed = ("installed", "導入済み", "あり", "導入"),
+        Installed = ("installed", "導入済み", "あり", "導入") => "Installed",
         /// 未導入.
-        Missing = ("missing", "未導入", "なし"),
+        Missing = ("missing", "未導入", "なし") => "Not installed",
         /// 対象外 (no OS that takes one, e.g. a switch or a USB stick).
-        NotApplicable = ("n/a", "対象外"),
+        NotApplicable = ("n/a", "対象外") => "Not applicable",
         /// 不明.
-        Unknown = ("unknown", "不明", ""),
+        Unknown = ("unknown", "不明", "") => "Unknown",
     }
 }
 
@@ -88,6 +88,15 @@ pub fn yes_no_ja(value: YesNo) -> &'static str {
     match value {
         Some(true) => "はい",
         Some(false) => "いいえ",
+        None => "",
+    }
+}
+
+/// How a [`YesNo`] reads in the English UI: Yes, No or empty.
+pub fn yes_no_en(value: YesNo) -> &'static str {
+    match value {
+        Some(true) => "Yes",
+        Some(false) => "No",
         None => "",
     }
 }

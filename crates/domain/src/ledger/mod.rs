@@ -2,12 +2,12 @@
 //! import and export as spreadsheets. Later: use, carry-out and disposal
 //! records, staff and accounts, the network diagram.
 
-/// A closed set of choices with a stored code, a Japanese name and the
-/// aliases spreadsheets use for it.
+/// A closed set of choices with a stored code, a Japanese name, the
+/// aliases spreadsheets use for it and an English name for the English UI.
 macro_rules! choice {
     (
         $(#[$meta:meta])*
-        pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = ($code:literal, $ja:literal $(, $alias:literal)*)),* $(,)? }
+        pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = ($code:literal, $ja:literal $(, $alias:literal)*) => $en:literal),* $(,)? }
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -25,6 +25,11 @@ macro_rules! choice {
             /// The Japanese name, as shown and exported.
             pub fn name_ja(self) -> &'static str {
                 match self { $(Self::$variant => $ja),* }
+            }
+
+            /// The English name, for the English UI only (files stay Japanese).
+            pub fn name_en(self) -> &'static str {
+                match self { $(Self::$variant => $en),* }
             }
 
             /// Reads a code, the Japanese name, or a common alias.
@@ -62,7 +67,7 @@ pub use carry_out::{
 };
 pub use device::{
     Antivirus, DeviceKind, DeviceStatus, ExternalMedia, MacAddress, NewDevice, RawDevice,
-    RemoteMaintenance, YesNo, parse_asset_number, parse_device, parse_yes_no, yes_no_ja,
+    RemoteMaintenance, YesNo, parse_asset_number, parse_device, parse_yes_no, yes_no_en, yes_no_ja,
 };
 pub use facts::{
     ACCOUNT_ITEM_KEYS, AccountFacts, Contradiction, DEVICE_ITEM_KEYS, DeviceFacts,

@@ -11,17 +11,17 @@ choice! {
     /// What a segment is.
     pub enum SegmentKind {
         /// インターネット.
-        Internet = ("internet", "インターネット"),
+        Internet = ("internet", "インターネット") => "Internet",
         /// 閉域網・専用線 (WAN).
-        Wan = ("wan", "閉域網・専用線"),
+        Wan = ("wan", "閉域網・専用線") => "Closed network or leased line",
         /// VPN (リモート保守など).
-        Vpn = ("vpn", "VPN"),
+        Vpn = ("vpn", "VPN") => "VPN",
         /// 院内LAN.
-        Lan = ("lan", "院内LAN"),
+        Lan = ("lan", "院内LAN") => "In-house LAN",
         /// 無線LAN.
-        Wifi = ("wifi", "無線LAN"),
+        Wifi = ("wifi", "無線LAN") => "Wireless LAN",
         /// その他.
-        Other = ("other", "その他"),
+        Other = ("other", "その他") => "Other",
     }
 }
 

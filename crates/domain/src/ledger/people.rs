@@ -15,23 +15,23 @@ choice! {
     /// 職種.
     pub enum Job {
         /// 医師.
-        Doctor = ("doctor", "医師"),
+        Doctor = ("doctor", "医師") => "Doctor",
         /// 歯科医師.
-        Dentist = ("dentist", "歯科医師"),
+        Dentist = ("dentist", "歯科医師") => "Dentist",
         /// 薬剤師.
-        Pharmacist = ("pharmacist", "薬剤師"),
+        Pharmacist = ("pharmacist", "薬剤師") => "Pharmacist",
         /// 看護師・准看護師.
-        Nurse = ("nurse", "看護師", "准看護師", "看護職"),
+        Nurse = ("nurse", "看護師", "准看護師", "看護職") => "Nurse",
         /// 医療技術職 (診療放射線技師, 臨床検査技師, リハビリ …).
-        Technologist = ("technologist", "医療技術職", "技師"),
+        Technologist = ("technologist", "医療技術職", "技師") => "Medical technologist",
         /// 医療事務 (受付・会計).
-        MedicalClerk = ("medical-clerk", "医療事務", "受付"),
+        MedicalClerk = ("medical-clerk", "医療事務", "受付") => "Medical clerk",
         /// 事務 (総務・経理).
-        Clerk = ("clerk", "事務", "事務職"),
+        Clerk = ("clerk", "事務", "事務職") => "Office clerk",
         /// システム担当.
-        It = ("it", "システム担当", "情報システム"),
+        It = ("it", "システム担当", "情報システム") => "IT staff",
         /// その他.
-        Other = ("other", "その他"),
+        Other = ("other", "その他") => "Other",
     }
 }
 
@@ -39,17 +39,17 @@ choice! {
     /// 情報区分: the kinds of information access rights are set for.
     pub enum InfoCategory {
         /// 診療録 (電子カルテ).
-        MedicalRecord = ("medical-record", "診療録"),
+        MedicalRecord = ("medical-record", "診療録") => "Medical records",
         /// 検査結果・画像.
-        Results = ("results", "検査結果・画像"),
+        Results = ("results", "検査結果・画像") => "Test results and images",
         /// 処方・調剤.
-        Prescription = ("prescription", "処方・調剤"),
+        Prescription = ("prescription", "処方・調剤") => "Prescriptions and dispensing",
         /// 会計・レセプト.
-        Billing = ("billing", "会計・レセプト"),
+        Billing = ("billing", "会計・レセプト") => "Billing and claims",
         /// 患者基本情報 (氏名・住所・保険).
-        PatientBasic = ("patient-basic", "患者基本情報"),
+        PatientBasic = ("patient-basic", "患者基本情報") => "Basic patient data",
         /// システム設定・利用者管理.
-        SystemAdmin = ("system-admin", "システム設定・利用者管理"),
+        SystemAdmin = ("system-admin", "システム設定・利用者管理") => "System settings and users",
     }
 }
 
@@ -57,13 +57,13 @@ choice! {
     /// What a 職種 may do with an 情報区分.
     pub enum AccessLevel {
         /// なし.
-        None = ("none", "なし", ""),
+        None = ("none", "なし", "") => "None",
         /// 参照.
-        Read = ("read", "参照"),
+        Read = ("read", "参照") => "Read",
         /// 更新 (参照を含む).
-        Update = ("update", "更新"),
+        Update = ("update", "更新") => "Update",
         /// 管理 (権限の付与を含む).
-        Admin = ("admin", "管理"),
+        Admin = ("admin", "管理") => "Administer",
     }
 }
 
@@ -237,6 +237,16 @@ impl AccountFlag {
             Self::Unused => "長期間未使用",
             Self::Shared => "共用アカウント",
             Self::NoOwner => "利用者不明",
+        }
+    }
+
+    /// The short English label.
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Self::OwnerLeft => "Owner has left",
+            Self::Unused => "Unused for a long time",
+            Self::Shared => "Shared account",
+            Self::NoOwner => "No known user",
         }
     }
 }

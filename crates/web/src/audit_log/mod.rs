@@ -40,6 +40,8 @@ struct EventRow {
     target: String,
     target_link: Option<String>,
     detail: String,
+    /// The recorded detail holds Japanese (column names, names as typed).
+    detail_is_ja: bool,
 }
 
 #[derive(Template)]
@@ -159,6 +161,10 @@ fn row(event: AuditEvent, locale: Locale) -> EventRow {
         action_code: event.action,
         target: target_text(&event.target, locale).0,
         target_link: target_text(&event.target, locale).1,
+        detail_is_ja: event
+            .detail
+            .chars()
+            .any(|c| matches!(c, '\u{3040}'..='\u{30FF}' | '\u{3400}'..='\u{9FFF}')),
         detail: event.detail,
     }
 }

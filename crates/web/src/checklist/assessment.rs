@@ -73,17 +73,24 @@ struct OverviewPage {
 /// How an item's state reads: a CSS class and a sentence.
 pub(crate) fn describe_state(chrome: &Chrome, state: ItemState) -> (&'static str, String) {
     match state {
-        ItemState::Done => ("done", "はい".to_owned()),
-        ItemState::NotApplicable => ("done", "対象外".to_owned()),
+        ItemState::Done => ("done", chrome.c.yes.to_owned()),
+        ItemState::NotApplicable => ("done", chrome.c.not_applicable.to_owned()),
         ItemState::Planned { target } => (
             "planned",
-            format!("いいえ・目標日 {}", chrome.date(&target)),
+            chrome.fill(chrome.c.state_planned, chrome.date(&target), ""),
         ),
-        ItemState::Overdue { since } => ("overdue", format!("期限超過（{}）", chrome.date(&since))),
-        ItemState::NeedsRecheck { due } => {
-            ("recheck", format!("要再確認（{}まで）", chrome.date(&due)))
-        }
-        ItemState::Unanswered { due } => ("open", format!("未回答（{}まで）", chrome.date(&due))),
+        ItemState::Overdue { since } => (
+            "overdue",
+            chrome.fill(chrome.c.state_overdue, chrome.date(&since), ""),
+        ),
+        ItemState::NeedsRecheck { due } => (
+            "recheck",
+            chrome.fill(chrome.c.state_recheck, chrome.date(&due), ""),
+        ),
+        ItemState::Unanswered { due } => (
+            "open",
+            chrome.fill(chrome.c.state_unanswered, chrome.date(&due), ""),
+        ),
     }
 }
 
@@ -96,7 +103,7 @@ fn row(
 ) -> ItemRow {
     let (state_class, state_text) = describe_state(chrome, state);
     ItemRow {
-        label: item_label(catalog, item),
+        label: item_label(chrome.locale, catalog, item),
         text: item.text.clone(),
         href: format!("{base}/items/{}", item.key),
         state_class,
@@ -106,6 +113,7 @@ fn row(
 }
 
 fn year_links(
+    chrome: &Chrome,
     at: &FormYear,
     today_year: FiscalYear,
     started: &[FiscalYear],
@@ -123,7 +131,7 @@ fn year_links(
         .map(|year| {
             (
                 format!("/checklist/{}/{}", at.form.code(), year),
-                year.label_ja(),
+                chrome.fiscal_year(&year),
                 year == at.year,
             )
         })
@@ -194,16 +202,16 @@ pub(super) async fn overview(
         .unwrap_or(0);
     let page = OverviewPage {
         title: catalog.title.clone(),
-        form_name: at.form.name_ja(),
-        year_label: at.year.label_ja(),
-        years: year_links(&at, FiscalYear::containing(today), &started_years),
+        form_name: chrome.locale.pick(at.form.name_ja(), at.form.name_en()),
+        year_label: chrome.fiscal_year(&at.year),
+        years: year_links(&chrome, &at, FiscalYear::containing(today), &started_years),
         started: assessment.is_some(),
         can_edit: authorized
             .user
             .principal
             .grant::<permissions::EditChecklist>()
             .is_some(),
-        catalog_file: format!("{}（{}）", catalog.version, catalog.file),
+        catalog_file: chrome.fill(chrome.c.version_file, &catalog.version, &catalog.file),
         catalog_verified: catalog.wording_verified,
         gate_text: catalog.gate.clone(),
         gate: assessment
@@ -237,12 +245,20 @@ pub(super) async fn start(
     if at.form != own {
         return Err(AppError::bad_request(
             chrome.locale,
-            format!(
-                "この医療機関（{}）が回答するのは「{}」です。「{}」は始められません。",
-                institution.details.kind().name_ja(),
-                own.name_ja(),
-                at.form.name_ja()
-            ),
+            match chrome.locale {
+                Locale::Ja => format!(
+                    "この医療機関（{}）が回答するのは「{}」です。「{}」は始められません。",
+                    institution.details.kind().name_ja(),
+                    own.name_ja(),
+                    at.form.name_ja()
+                ),
+                Locale::En => format!(
+                    "This institution ({}) answers the form {}; the form {} cannot be started.",
+                    institution.details.kind().name_en(),
+                    own.name_en(),
+                    at.form.name_en()
+                ),
+            },
         ));
     }
     let keys: Vec<&str> = catalog.items.iter().map(|item| item.key.as_str()).collect();
@@ -286,7 +302,7 @@ async fn assessment_or_404(
 ) -> Result<Assessment, AppError> {
     mamori_store::checklist::assessment(&state.store, grant, at.form, at.year)
         .await?
-        .ok_or_else(|| AppError::bad_request(locale, "この年度のチェックはまだ始まっていません。一覧の「この年度のチェックを始める」を押してください。"))
+        .ok_or_else(|| AppError::bad_request(locale, locale.checklist().not_started_error))
 }
 
 /// `POST /checklist/{form}/{year}/gate`.
@@ -454,19 +470,24 @@ async fn render_item<P: permissions::ReadsChecklist>(
                     label: e.label.clone(),
                     href: format!("/evidence/{}", e.id),
                     detail: format!(
-                        "{}・{} KB・SHA-256 {}・{}（{}）",
+                        "{}{sep}{} KB{sep}SHA-256 {}{sep}{}",
                         file.content_type,
                         (file.size_bytes + 1023) / 1024,
                         file.sha256,
-                        e.added_by,
-                        chrome.date(&when)
+                        chrome.fill(chrome.c.by_on, &e.added_by, chrome.date(&when)),
+                        sep = chrome.c.dot,
                     ),
                 },
                 (None, link) => EvidenceRow {
                     id: e.id,
                     label: e.label.clone(),
                     href: link.clone().unwrap_or_default(),
-                    detail: format!("mamori 内の記録・{}（{}）", e.added_by, chrome.date(&when)),
+                    detail: format!(
+                        "{}{}{}",
+                        chrome.c.record_in_mamori,
+                        chrome.c.dot,
+                        chrome.fill(chrome.c.by_on, &e.added_by, chrome.date(&when))
+                    ),
                 },
             }
         })
@@ -481,7 +502,7 @@ async fn render_item<P: permissions::ReadsChecklist>(
                 .filter(|a| a.item_key == item.key)
                 .map(|a| VendorFact {
                     vendor: a.vendor_name,
-                    answer: a.answer.name_ja(),
+                    answer: chrome.locale.pick(a.answer.name_ja(), a.answer.name_en()),
                     date: chrome.date(&a.answered_on),
                     remarks: a.remarks,
                 })
@@ -521,8 +542,8 @@ async fn render_item<P: permissions::ReadsChecklist>(
     });
     let page = ItemPage {
         base: format!("/checklist/{}/{}", at.form.code(), at.year),
-        year_label: at.year.label_ja(),
-        label: item_label(catalog, item),
+        year_label: chrome.fiscal_year(&at.year),
+        label: item_label(chrome.locale, catalog, item),
         item: item.clone(),
         unverified: catalog.needs_wording_check(item),
         catalog_source: item
@@ -537,7 +558,7 @@ async fn render_item<P: permissions::ReadsChecklist>(
         answered_by: stored.and_then(|s| {
             s.answered_by.as_ref().map(|who| {
                 let when = s.updated_at.to_zoned_datetime(crate::tokyo()).date();
-                format!("{who}（{}）", chrome.date(&when))
+                chrome.fill(chrome.c.by_on, who, chrome.date(&when))
             })
         }),
         form,

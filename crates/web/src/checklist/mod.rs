@@ -142,19 +142,29 @@ pub(crate) fn catalog_for<'a>(
         .ok_or_else(|| AppError::User {
             status: axum::http::StatusCode::NOT_FOUND,
             locale,
-            message: format!(
-                "{}の{}の様式はまだ登録されていません。",
-                at.year.label_ja(),
-                at.form.name_ja()
-            ),
+            message: match locale {
+                Locale::Ja => format!(
+                    "{}の{}の様式はまだ登録されていません。",
+                    at.year.label_ja(),
+                    at.form.name_ja()
+                ),
+                Locale::En => format!(
+                    "The form {} of {} is not registered yet.",
+                    at.form.name_en(),
+                    at.year.label_en()
+                ),
+            },
         })
 }
 
 /// `2 医療情報システムの管理・運用 (4) サーバ`: how lists name an item.
-pub(crate) fn item_label(catalog: &Catalog, item: &CatalogItem) -> String {
+pub(crate) fn item_label(locale: Locale, catalog: &Catalog, item: &CatalogItem) -> String {
     let group = &catalog.groups[item.group.min(catalog.groups.len().saturating_sub(1))];
     match item.target {
-        Some(target) => format!("{}{}［{}］", group.number, item.number, target.name_ja()),
+        Some(target) => match locale {
+            Locale::Ja => format!("{}{}［{}］", group.number, item.number, target.name_ja()),
+            Locale::En => format!("{}{} [{}]", group.number, item.number, target.name_en()),
+        },
         None => format!("{}{}", group.number, item.number),
     }
 }

@@ -157,7 +157,7 @@ async fn render<P: permissions::ReadsChecklist>(
         title: list.title.clone(),
         source: list.source.clone(),
         target_level: list.target_level,
-        year_label: year.label_ja(),
+        year_label: chrome.fiscal_year(&year),
         year,
         history_years,
         can_edit: grant.principal().role().has(Permission::EditChecklist),
@@ -206,7 +206,9 @@ pub(super) async fn save(
         match (parse_level(raw_level), parse_note(raw_note)) {
             (Ok(level), Ok(note)) => entries.push((item.number, level, note)),
             (Err(e), _) | (_, Err(e)) => {
-                error.get_or_insert(e.with_subject(format!("項目{}", item.number)));
+                error.get_or_insert(
+                    e.with_subject(crate::i18n::fill(chrome.c.item_n, &[&item.number])),
+                );
                 // Kept as typed, so the page shows it again.
                 let level = raw_level.parse().ok().filter(|l| (1..=3).contains(l));
                 entries.push((item.number, level, raw_note.to_owned()));

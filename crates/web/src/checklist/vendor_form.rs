@@ -54,7 +54,7 @@ fn invalid_link(locale: Locale) -> AppError {
     AppError::User {
         status: StatusCode::NOT_FOUND,
         locale,
-        message: "このリンクは使えません。期限が切れたか、無効にされたか、アドレスが誤っています。送付元の医療機関にお問い合わせください。".into(),
+        message: locale.checklist().invalid_link.into(),
     }
 }
 
@@ -107,7 +107,7 @@ fn page(
             };
             previous_heading = heading;
             VendorItem {
-                label: super::item_label(catalog, item),
+                label: super::item_label(chrome.locale, catalog, item),
                 text: item.text.clone(),
                 heading: show_heading,
                 unverified: catalog.needs_wording_check(item),
@@ -132,7 +132,7 @@ fn page(
         year_label: mamori_domain::calendar::FiscalYear::new(
             i16::try_from(request.request.fiscal_year).unwrap_or(2025),
         )
-        .map(|y| y.label_ja())
+        .map(|y| chrome.fiscal_year(&y))
         .unwrap_or_default(),
         expires: date(request.request.expires_at),
         answered: request.request.answered_at.map(date),
@@ -176,6 +176,7 @@ type Parsed = (String, Vec<(String, DatedAnswer, String)>, Vec<NewDocument>);
 /// Reads the whole form, reporting every wrong field at once; the files that
 /// were accepted come back with the errors, to be kept for the next try.
 fn parse(
+    locale: Locale,
     form: &CsrfMultipart,
     catalog: &Catalog,
     today: jiff::civil::Date,
@@ -193,7 +194,7 @@ fn parse(
             today,
         ) {
             Ok((answer, remarks)) => answers.push((item.key.clone(), answer, remarks)),
-            Err(error) => errors.push(error.with_subject(super::item_label(catalog, item))),
+            Err(error) => errors.push(error.with_subject(super::item_label(locale, catalog, item))),
         }
     }
     let mut documents = Vec::new();
@@ -237,7 +238,7 @@ pub(super) async fn submit(
     if request.request.answered_at.is_some() {
         return Ok(Redirect::to(&format!("/v/{token}")).into_response());
     }
-    match parse(&form, catalog, state.clock.today()) {
+    match parse(chrome.locale, &form, catalog, state.clock.today()) {
         Ok((officer, answers, documents)) => {
             match mamori_store::vendor::submit(
                 &state.store,

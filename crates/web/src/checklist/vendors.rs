@@ -60,20 +60,20 @@ fn rows(chrome: &Chrome, vendors: Vec<Vendor>, now: jiff::Timestamp) -> Vec<Vend
             let detail = match &vendor.latest {
                 None => String::new(),
                 Some(r) => match (r.answered_at, r.revoked_at) {
-                    (Some(answered), _) => format!(
-                        "{}年度・回答 {}・管理責任者 {}",
+                    (Some(answered), _) => chrome.fill3(
+                        chrome.c.vendor_answered,
                         r.fiscal_year,
                         date(answered),
-                        r.officer_name.clone().unwrap_or_default()
+                        r.officer_name.clone().unwrap_or_default(),
                     ),
                     (None, Some(revoked)) => {
-                        format!("{}年度・{} に無効化", r.fiscal_year, date(revoked))
+                        chrome.fill(chrome.c.vendor_revoked, r.fiscal_year, date(revoked))
                     }
-                    (None, None) => format!(
-                        "{}年度・送付 {}・期限 {}",
+                    (None, None) => chrome.fill3(
+                        chrome.c.vendor_sent,
                         r.fiscal_year,
                         date(r.issued_at),
-                        date(r.expires_at)
+                        date(r.expires_at),
                     ),
                 },
             };
@@ -87,7 +87,7 @@ fn rows(chrome: &Chrome, vendors: Vec<Vendor>, now: jiff::Timestamp) -> Vec<Vend
                 name: vendor.name,
                 contact: vendor.contact,
                 systems: vendor.systems,
-                status: status.name_ja(),
+                status: chrome.locale.pick(status.name_ja(), status.name_en()),
                 status_class: match status {
                     mamori_store::vendor::VendorStatus::Answered => "done",
                     mamori_store::vendor::VendorStatus::Waiting => "planned",
@@ -118,7 +118,7 @@ async fn render(
         errors,
         issued_link,
         loopback_link,
-        year_label: FiscalYear::containing(state.clock.today()).label_ja(),
+        year_label: chrome.fiscal_year(&FiscalYear::containing(state.clock.today())),
         chrome: chrome.clone(),
     };
     chrome.render_with_status(status, &page)
@@ -167,9 +167,7 @@ pub(super) async fn add(
             .await
             {
                 Ok(_) => return Ok(Redirect::to("/vendors?done=saved").into_response()),
-                Err(mamori_store::Error::Conflict(_)) => {
-                    "事業者名: 同じ名前の事業者が既に登録されています。".to_owned()
-                }
+                Err(mamori_store::Error::Conflict(_)) => chrome.c.vendor_taken.to_owned(),
                 Err(error) => return Err(AppError::from_store(chrome.locale, error)),
             }
         }
@@ -210,12 +208,7 @@ pub(super) async fn issue(
     let catalog = state
         .catalogs
         .for_year(FormKind::Vendor, year)
-        .ok_or_else(|| {
-            AppError::bad_request(
-                chrome.locale,
-                "この年度の事業者確認用の様式が登録されていません。",
-            )
-        })?;
+        .ok_or_else(|| AppError::bad_request(chrome.locale, chrome.c.no_vendor_form))?;
     let token = random_token();
     let now = state.clock.now();
     let expires_at = now

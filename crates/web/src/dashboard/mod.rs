@@ -11,6 +11,7 @@ use mamori_domain::dashboard::{ChecklistFacts, DashboardFacts, NextStep, TimeSyn
 use mamori_domain::institution::permissions;
 
 use crate::auth::Authorized;
+use crate::i18n::counted;
 use crate::page::Chrome;
 use crate::{AppError, AppState};
 
@@ -39,8 +40,8 @@ struct ChecklistSummary {
     started: bool,
     complete: usize,
     total: usize,
-    /// (link, label and wording, state class, state text), most urgent first.
-    first_open: Vec<(String, String, &'static str, String)>,
+    /// (link, label, official wording, state class, state text), most urgent first.
+    first_open: Vec<(String, String, String, &'static str, String)>,
 }
 
 /// How many open items the dashboard lists; the overview has the rest.
@@ -106,11 +107,8 @@ async fn checklist_summary(
             let (class, text) = crate::checklist::describe_state(chrome, *item_state);
             (
                 format!("{href}/items/{}", item.key),
-                format!(
-                    "{} {}",
-                    crate::checklist::item_label(catalog, item),
-                    item.text
-                ),
+                crate::checklist::item_label(chrome.locale, catalog, item),
+                item.text.clone(),
                 class,
                 text,
             )
@@ -266,21 +264,10 @@ async fn show(
     })
 }
 
-/// `n` things in words: the singular text for one ("1 account"), else the
-/// plural one with `{n}` filled in.
-fn counted(many: &str, one: &str, n: impl std::fmt::Display) -> String {
-    let n = n.to_string();
-    if n == "1" {
-        one.to_owned()
-    } else {
-        many.replace("{n}", &n)
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::counted;
     use crate::i18n::Locale;
+    use crate::i18n::counted;
 
     #[test]
     fn one_thing_is_singular_in_english_and_the_same_in_japanese() {

@@ -17,6 +17,8 @@ use crate::auth::{Authorized, CsrfForm};
 use crate::i18n::describe;
 use crate::institution::IdPath;
 use crate::page::Chrome;
+
+use super::name_in;
 use crate::{AppError, AppState};
 
 /// A request as the list shows it.
@@ -39,10 +41,10 @@ struct ListPage {
 }
 
 fn dates(chrome: &Chrome, carry_out: &CarryOut) -> String {
-    format!(
-        "{} 〜 {}",
+    chrome.fill(
+        chrome.l.from_to,
         chrome.date(&carry_out.out_on),
-        chrome.date(&carry_out.return_by)
+        chrome.date(&carry_out.return_by),
     )
 }
 
@@ -60,7 +62,11 @@ pub(super) async fn list(
             id: carry_out.id,
             dates: dates(&chrome, &carry_out),
             overdue: is_overdue(carry_out.status, carry_out.return_by, today),
-            status: carry_out.status.name_ja(),
+            status: name_in(
+                chrome.locale,
+                CarryOutStatus::name_ja,
+                CarryOutStatus::name_en,
+            )(carry_out.status),
             requester: carry_out.requested_by.1,
             what: carry_out.what,
         })
@@ -159,10 +165,9 @@ pub(super) async fn create(
     .await
     {
         Ok(id) => Ok(Redirect::to(&format!("/carry-outs/{id}?done=saved")).into_response()),
-        Err(mamori_store::Error::NotFound) => refuse(
-            form,
-            vec!["管理番号: 使用機器一覧表にない（または廃棄済みの）管理番号です。空欄でも申請できます。".to_owned()],
-        ),
+        Err(mamori_store::Error::NotFound) => {
+            refuse(form, vec![chrome.l.error_unknown_asset_optional.to_owned()])
+        }
         Err(error) => Err(error.into()),
     }
 }
@@ -186,21 +191,13 @@ struct ShowPage {
     no_other_approver: bool,
 }
 
-fn refusal_message(refusal: CarryOutRefusal) -> &'static str {
+fn refusal_message(chrome: &Chrome, refusal: CarryOutRefusal) -> &'static str {
     match refusal {
-        CarryOutRefusal::WrongStatus => {
-            "この申請の現在の状態では、その操作はできません（画面を再読み込みしてください）。"
-        }
-        CarryOutRefusal::NotApprover => {
-            "承認・却下は企画管理者（または安全管理責任者）が行います。"
-        }
-        CarryOutRefusal::OwnRequest => {
-            "自分の申請は承認できません。別の企画管理者に依頼してください。"
-        }
-        CarryOutRefusal::NotInvolved => "持ち出し・返却の記録は、申請者か企画管理者が行います。",
-        CarryOutRefusal::EncryptionNotConfirmed => {
-            "承認する前に、持ち出す情報・機器が暗号化されていることを確認し、「暗号化を確認した」にチェックしてください。"
-        }
+        CarryOutRefusal::WrongStatus => chrome.l.refusal_wrong_status,
+        CarryOutRefusal::NotApprover => chrome.l.refusal_not_approver,
+        CarryOutRefusal::OwnRequest => chrome.l.refusal_own_request,
+        CarryOutRefusal::NotInvolved => chrome.l.refusal_not_involved,
+        CarryOutRefusal::EncryptionNotConfirmed => chrome.l.refusal_encryption,
     }
 }
 
@@ -221,10 +218,10 @@ async fn render(
     };
     let may_act = role.has(Permission::RequestCarryOut);
     let actions = [
-        (CarryOutAction::Approve, "承認する"),
-        (CarryOutAction::Reject, "却下する"),
-        (CarryOutAction::Take, "持ち出した"),
-        (CarryOutAction::Return, "返却した"),
+        (CarryOutAction::Approve, chrome.l.action_approve),
+        (CarryOutAction::Reject, chrome.l.action_reject),
+        (CarryOutAction::Take, chrome.l.action_take),
+        (CarryOutAction::Return, chrome.l.action_return),
     ]
     .into_iter()
     .filter(|(action, _)| may_act && next_status(carry_out.status, *action, actor, true).is_ok())
@@ -236,56 +233,55 @@ async fn render(
         format!("{} {}", chrome.date(&zoned.date()), zoned.strftime("%H:%M"))
     };
     let mut fields = vec![
-        ("持ち出す情報・機器", carry_out.what.clone()),
+        (chrome.l.what_out, carry_out.what.clone()),
         (
-            "管理番号",
+            chrome.l.asset_number,
             carry_out
                 .device
                 .as_ref()
                 .map(|(_, asset)| asset.clone())
                 .unwrap_or_else(|| "—".to_owned()),
         ),
-        ("目的", carry_out.purpose.clone()),
-        ("持ち出し先", carry_out.destination.clone()),
-        ("期間", dates(chrome, &carry_out)),
+        (chrome.l.purpose, carry_out.purpose.clone()),
+        (chrome.l.destination, carry_out.destination.clone()),
+        (chrome.l.period, dates(chrome, &carry_out)),
         (
-            "暗号化（申請者の申告）",
+            chrome.l.encryption_declared,
             if carry_out.encrypted {
-                "あり"
+                chrome.l.yes_mark
             } else {
-                "なし・不明"
+                chrome.l.none_or_unknown
             }
             .to_owned(),
         ),
         (
-            "申請",
-            format!(
-                "{}（{}）",
-                carry_out.requested_by.1,
-                timestamp(carry_out.requested_at)
+            chrome.l.requested,
+            chrome.fill(
+                chrome.l.name_job,
+                &carry_out.requested_by.1,
+                timestamp(carry_out.requested_at),
             ),
         ),
     ];
     if let Some((name, at)) = &carry_out.decided {
-        fields.push(("承認・却下", format!("{name}（{}）", timestamp(*at))));
+        fields.push((
+            chrome.l.decision,
+            chrome.fill(chrome.l.name_job, name, timestamp(*at)),
+        ));
         if !carry_out.decision_note.is_empty() {
-            fields.push(("メモ", carry_out.decision_note.clone()));
+            fields.push((chrome.l.note, carry_out.decision_note.clone()));
         }
     }
     if let Some(at) = carry_out.taken_at {
-        fields.push(("持ち出し", timestamp(at)));
+        fields.push((chrome.l.carry_outs_title, timestamp(at)));
     }
     if let Some(at) = carry_out.returned_at {
-        fields.push(("返却", timestamp(at)));
+        fields.push((chrome.l.returned, timestamp(at)));
     }
     let advice = match carry_out.status {
-        CarryOutStatus::Requested => "企画管理者の承認があるまで持ち出さないでください。",
-        CarryOutStatus::Approved => {
-            "持ち出すときに「持ち出した」を押してください。公衆無線LANは使わないでください（第13条(1)④）。"
-        }
-        CarryOutStatus::Taken => {
-            "紛失・盗難に気づいたら、すぐに企画管理者に連絡してください。戻ったら「返却した」を押してください。"
-        }
+        CarryOutStatus::Requested => chrome.l.advice_requested,
+        CarryOutStatus::Approved => chrome.l.advice_approved,
+        CarryOutStatus::Taken => chrome.l.advice_taken,
         CarryOutStatus::Rejected | CarryOutStatus::Returned => "",
     };
     let no_other_approver = carry_out.status == CarryOutStatus::Requested
@@ -299,7 +295,11 @@ async fn render(
     let page = ShowPage {
         chrome: chrome.clone(),
         id,
-        status: carry_out.status.name_ja(),
+        status: name_in(
+            chrome.locale,
+            CarryOutStatus::name_ja,
+            CarryOutStatus::name_en,
+        )(carry_out.status),
         overdue: is_overdue(carry_out.status, carry_out.return_by, state.clock.today()),
         fields,
         actions,
@@ -351,7 +351,10 @@ pub(super) async fn step(
     // Another institution's or person's request is not found, whatever the form says.
     mamori_store::carry_out::get(&state.store, &authorized.grant, id).await?;
     let Some(action) = CarryOutAction::from_code(&form.action) else {
-        return Err(AppError::bad_request(chrome.locale, "不明な操作です。"));
+        return Err(AppError::bad_request(
+            chrome.locale,
+            chrome.l.unknown_action,
+        ));
     };
     let note = mamori_domain::error::short_note(&form.note, 200);
     match mamori_store::carry_out::step(
@@ -378,7 +381,7 @@ pub(super) async fn step(
                 &chrome,
                 &authorized,
                 id,
-                vec![refusal_message(refusal).to_owned()],
+                vec![refusal_message(&chrome, refusal).to_owned()],
                 form.note,
                 status,
             )

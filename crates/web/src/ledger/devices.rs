@@ -21,6 +21,8 @@ use crate::i18n::describe;
 use crate::institution::IdPath;
 use crate::multipart::CsrfMultipart;
 use crate::page::Chrome;
+
+use super::{device_label, device_value, name_in};
 use crate::{AppError, AppState};
 
 /// Devices per page of the list.
@@ -129,11 +131,15 @@ fn choices<T: Copy>(
         .collect()
 }
 
-fn yes_no_choices(current: &str) -> Vec<Choice> {
-    [("", "不明"), ("yes", "はい"), ("no", "いいえ")]
-        .into_iter()
-        .map(|(value, label)| (value, label, value == current))
-        .collect()
+fn yes_no_choices(chrome: &Chrome, current: &str) -> Vec<Choice> {
+    [
+        ("", chrome.l.unknown),
+        ("yes", chrome.l.yes),
+        ("no", chrome.l.no),
+    ]
+    .into_iter()
+    .map(|(value, label)| (value, label, value == current))
+    .collect()
 }
 
 #[derive(Template)]
@@ -168,7 +174,7 @@ fn form_page(
         .map(|status| {
             (
                 status.code(),
-                status.name_ja(),
+                name_in(chrome.locale, DeviceStatus::name_ja, DeviceStatus::name_en)(status),
                 status.code() == form.status
                     || (form.status.is_empty() && status == DeviceStatus::Active),
             )
@@ -181,7 +187,7 @@ fn form_page(
         kinds: choices(
             DeviceKind::ALL,
             DeviceKind::code,
-            DeviceKind::name_ja,
+            name_in(chrome.locale, DeviceKind::name_ja, DeviceKind::name_en),
             &form.kind,
         ),
         statuses,
@@ -189,18 +195,18 @@ fn form_page(
         antivirus: choices(
             Antivirus::ALL,
             Antivirus::code,
-            Antivirus::name_ja,
+            name_in(chrome.locale, Antivirus::name_ja, Antivirus::name_en),
             if form.antivirus.is_empty() {
                 Antivirus::Unknown.code()
             } else {
                 &form.antivirus
             },
         ),
-        remote_used: yes_no_choices(&form.remote_used),
-        mds_sds_received: yes_no_choices(&form.mds_sds_received),
-        internet_connected: yes_no_choices(&form.internet_connected),
-        initial_password_changed: yes_no_choices(&form.initial_password_changed),
-        external_media_restricted: yes_no_choices(&form.external_media_restricted),
+        remote_used: yes_no_choices(chrome, &form.remote_used),
+        mds_sds_received: yes_no_choices(chrome, &form.mds_sds_received),
+        internet_connected: yes_no_choices(chrome, &form.internet_connected),
+        initial_password_changed: yes_no_choices(chrome, &form.initial_password_changed),
+        external_media_restricted: yes_no_choices(chrome, &form.external_media_restricted),
         form,
         errors,
     }
@@ -213,8 +219,8 @@ fn messages(chrome: &Chrome, errors: &[ParseError]) -> Vec<String> {
         .collect()
 }
 
-fn conflict_message() -> String {
-    "管理番号: この管理番号はすでに使われています（廃棄済みの機器を含め、医療機関の中で重複できません）。".to_owned()
+fn conflict_message(chrome: &Chrome) -> String {
+    chrome.l.asset_number_taken.to_owned()
 }
 
 /// `GET /ledger/devices/new`.
@@ -224,7 +230,7 @@ pub(super) async fn new_form(
 ) -> Result<Response, AppError> {
     chrome.render(&form_page(
         &chrome,
-        "機器を追加",
+        chrome.l.add_device,
         "/ledger/devices/new".into(),
         DeviceForm::default(),
         Vec::new(),
@@ -243,7 +249,7 @@ pub(super) async fn create(
             StatusCode::UNPROCESSABLE_ENTITY,
             &form_page(
                 &chrome,
-                "機器を追加",
+                chrome.l.add_device,
                 "/ledger/devices/new".into(),
                 form,
                 errors,
@@ -258,7 +264,7 @@ pub(super) async fn create(
         .await
     {
         Ok(id) => Ok(Redirect::to(&format!("/ledger/devices/{id}?done=saved")).into_response()),
-        Err(mamori_store::Error::Conflict(_)) => refuse(form, vec![conflict_message()]),
+        Err(mamori_store::Error::Conflict(_)) => refuse(form, vec![conflict_message(&chrome)]),
         Err(error) => Err(error.into()),
     }
 }
@@ -276,7 +282,7 @@ pub(super) async fn edit_form(
     }
     chrome.render(&form_page(
         &chrome,
-        "機器を編集",
+        chrome.l.edit_device,
         format!("/ledger/devices/{id}/edit"),
         DeviceForm::from_device(&device.device),
         Vec::new(),
@@ -297,7 +303,7 @@ pub(super) async fn update(
     let refuse = |form: DeviceForm, errors: Vec<String>| {
         chrome.render_with_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &form_page(&chrome, "機器を編集", action.clone(), form, errors),
+            &form_page(&chrome, chrome.l.edit_device, action.clone(), form, errors),
         )
     };
     let device = match parse_device(&form.raw(), state.clock.today()) {
@@ -314,7 +320,7 @@ pub(super) async fn update(
     .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/ledger/devices/{id}?done=saved")).into_response()),
-        Err(mamori_store::Error::Conflict(_)) => refuse(form, vec![conflict_message()]),
+        Err(mamori_store::Error::Conflict(_)) => refuse(form, vec![conflict_message(&chrome)]),
         Err(error) => Err(error.into()),
     }
 }
@@ -343,18 +349,22 @@ struct DeviceRow {
 }
 
 /// What the checklist would count against a device.
-pub(super) fn warnings(device: &NewDevice, today: jiff::civil::Date) -> Vec<&'static str> {
+pub(super) fn warnings(
+    chrome: &Chrome,
+    device: &NewDevice,
+    today: jiff::civil::Date,
+) -> Vec<&'static str> {
     let mut warnings = Vec::new();
     if device.initial_password_changed == Some(false) {
-        warnings.push("初期パスワード未変更");
+        warnings.push(chrome.l.warn_initial_password);
     }
     if device.antivirus == Antivirus::Missing {
-        warnings.push("ウイルス対策なし");
+        warnings.push(chrome.l.warn_no_antivirus);
     }
     if device.external_media.restricted == Some(false)
         && matches!(device.kind, DeviceKind::Server | DeviceKind::Pc)
     {
-        warnings.push("外部記録媒体の制限なし");
+        warnings.push(chrome.l.warn_external_media);
     }
     let stale = |date: jiff::civil::Date| {
         today
@@ -362,10 +372,10 @@ pub(super) fn warnings(device: &NewDevice, today: jiff::civil::Date) -> Vec<&'st
             .is_ok_and(|span| span.get_days() > STALE_UPDATE_DAYS)
     };
     if device.last_security_update.is_some_and(stale) {
-        warnings.push("セキュリティ更新が半年以上前");
+        warnings.push(chrome.l.warn_stale_update);
     }
     if device.remote.used == Some(true) && device.mds_sds_received != Some(true) {
-        warnings.push("MDS/SDS未受領");
+        warnings.push(chrome.l.warn_no_mds_sds);
     }
     warnings
 }
@@ -444,27 +454,31 @@ pub(super) async fn list(
         .into_iter()
         .map(|device| DeviceRow {
             id: device.id,
-            warnings: warnings(&device.device, today),
+            warnings: warnings(&chrome, &device.device, today),
             asset_number: device.device.asset_number,
-            kind: device.device.kind.name_ja(),
+            kind: name_in(chrome.locale, DeviceKind::name_ja, DeviceKind::name_en)(
+                device.device.kind,
+            ),
             maker_model: device.device.maker_model,
             location: device.device.location,
             manager: device.device.manager,
-            status: device.device.status.name_ja(),
+            status: name_in(chrome.locale, DeviceStatus::name_ja, DeviceStatus::name_en)(
+                device.device.status,
+            ),
         })
         .collect();
-    let mut statuses = vec![("", "廃棄以外すべて", query.status.is_none())];
+    let mut statuses = vec![("", chrome.l.all_but_disposed, query.status.is_none())];
     statuses.extend(choices(
         DeviceStatus::ALL,
         DeviceStatus::code,
-        DeviceStatus::name_ja,
+        name_in(chrome.locale, DeviceStatus::name_ja, DeviceStatus::name_en),
         status_code,
     ));
-    let mut kinds = vec![("", "すべて", query.kind.is_none())];
+    let mut kinds = vec![("", chrome.l.all, query.kind.is_none())];
     kinds.extend(choices(
         DeviceKind::ALL,
         DeviceKind::code,
-        DeviceKind::name_ja,
+        name_in(chrome.locale, DeviceKind::name_ja, DeviceKind::name_en),
         query.kind.map(DeviceKind::code).unwrap_or_default(),
     ));
     chrome.render(&ListPage {
@@ -482,10 +496,10 @@ pub(super) async fn list(
         last_review: mamori_store::device::last_review(&state.store, &authorized.grant)
             .await?
             .map(|review| {
-                format!(
-                    "{}（{}）",
+                chrome.fill(
+                    chrome.l.date_by,
                     chrome.date(&review.reviewed_on),
-                    review.reviewed_by
+                    review.reviewed_by,
                 )
             }),
         today: today.to_string(),
@@ -539,6 +553,26 @@ pub(super) async fn review(
     Ok(Redirect::to("/ledger/devices?done=saved").into_response())
 }
 
+/// A recorded use's or disposal's detail key in the request's locale (stored in Japanese).
+fn history_key(chrome: &Chrome, key: String) -> String {
+    let ja = crate::i18n::Locale::Ja.ledger();
+    let l = chrome.l;
+    [
+        (ja.used_on, l.used_on),
+        (ja.user_name, l.user_name),
+        (ja.history_start, l.history_start),
+        (ja.history_end, l.history_end),
+        (ja.disposed_on, l.disposed_on),
+        (ja.contractor, l.contractor),
+        (ja.history_method, l.history_method),
+        (ja.certificate, l.certificate),
+        (ja.certificate_sha_key, l.certificate_sha_key),
+    ]
+    .into_iter()
+    .find(|(stored, _)| *stored == key)
+    .map_or(key, |(_, shown)| shown.to_owned())
+}
+
 /// One line of a device's history.
 struct HistoryRow {
     when: String,
@@ -547,7 +581,10 @@ struct HistoryRow {
     changes: Vec<(String, String, String)>,
 }
 
-fn history_rows(events: Vec<mamori_store::audit_log::AuditEvent>) -> Vec<HistoryRow> {
+fn history_rows(
+    chrome: &Chrome,
+    events: Vec<mamori_store::audit_log::AuditEvent>,
+) -> Vec<HistoryRow> {
     events
         .into_iter()
         .map(|event| {
@@ -579,19 +616,30 @@ fn history_rows(events: Vec<mamori_store::audit_log::AuditEvent>) -> Vec<History
                 .into_iter()
                 .map(|key| (field("before", &key), field("after", &key), key))
                 .filter(|(before, after, _)| before != after)
-                .map(|(before, after, key)| (key, before, after))
+                .map(|(before, after, key)| {
+                    match DEVICE_COLUMNS.iter().find(|column| column.header == key) {
+                        Some(column) => (
+                            device_label(chrome.locale, column).to_owned(),
+                            device_value(chrome.locale, column.field, &before),
+                            device_value(chrome.locale, column.field, &after),
+                        ),
+                        None => (history_key(chrome, key), before, after),
+                    }
+                })
                 .collect();
             HistoryRow {
                 when: format!("{} {}", zoned.date(), zoned.strftime("%H:%M")),
                 who: event.actor_label,
                 what: match event.action.as_str() {
-                    "device.create" if detail.get("import").is_some() => "取り込みで登録",
-                    "device.create" => "登録",
-                    "device.update" if detail.get("import").is_some() => "取り込みで変更",
-                    "device.update" => "変更",
-                    "device.dispose" => "廃棄",
-                    "device.use" => "使用記録",
-                    _ => "その他",
+                    "device.create" if detail.get("import").is_some() => chrome.l.history_imported,
+                    "device.create" => chrome.l.history_created,
+                    "device.update" if detail.get("import").is_some() => {
+                        chrome.l.history_import_changed
+                    }
+                    "device.update" => chrome.l.history_changed,
+                    "device.dispose" => chrome.l.history_disposed,
+                    "device.use" => chrome.l.history_used,
+                    _ => chrome.l.history_other,
                 },
                 changes,
             }
@@ -615,10 +663,16 @@ struct DevicePage {
 }
 
 /// Every field of a device, labelled as the export's columns.
-fn labelled_fields(device: &NewDevice) -> Vec<(&'static str, String)> {
-    device_headers()
-        .into_iter()
+fn labelled_fields(chrome: &Chrome, device: &NewDevice) -> Vec<(&'static str, String)> {
+    DEVICE_COLUMNS
+        .iter()
         .zip(device_row(device))
+        .map(|(column, value)| {
+            (
+                device_label(chrome.locale, column),
+                device_value(chrome.locale, column.field, &value),
+            )
+        })
         .collect()
 }
 
@@ -638,16 +692,16 @@ async fn render_device(
     let history = mamori_store::device::history(&state.store, grant, device.id).await?;
     let disposal = device.disposal.as_ref().map(|disposal| {
         vec![
-            ("廃棄日", chrome.date(&disposal.disposed_on)),
-            ("廃棄業者", disposal.contractor.clone()),
-            ("廃棄方法", disposal.method.clone()),
+            (chrome.l.disposed_on, chrome.date(&disposal.disposed_on)),
+            (chrome.l.contractor, disposal.contractor.clone()),
+            (chrome.l.method, disposal.method.clone()),
             (
-                "消去証明書",
+                chrome.l.certificate,
                 disposal
                     .certificate
                     .as_ref()
-                    .map(|(name, _, sha)| format!("{name}（SHA-256: {sha}）"))
-                    .unwrap_or_else(|| "なし".to_owned()),
+                    .map(|(name, _, sha)| chrome.fill(chrome.l.certificate_sha, name, sha))
+                    .unwrap_or_else(|| chrome.l.none.to_owned()),
             ),
         ]
     });
@@ -657,15 +711,15 @@ async fn render_device(
         warnings: if device.disposal.is_some() {
             Vec::new()
         } else {
-            warnings(&device.device, state.clock.today())
+            warnings(chrome, &device.device, state.clock.today())
         },
-        fields: labelled_fields(&device.device),
+        fields: labelled_fields(chrome, &device.device),
         has_certificate: device
             .disposal
             .as_ref()
             .is_some_and(|d| d.certificate.is_some()),
         disposal,
-        history: history_rows(history),
+        history: history_rows(chrome, history),
         can_edit: can_edit && device.disposal.is_none(),
         errors,
         dispose_form,
@@ -706,7 +760,7 @@ pub(super) async fn dispose(
     if device.disposal.is_some() {
         return Err(AppError::bad_request(
             chrome.locale,
-            "この機器はすでに廃棄済みです。",
+            chrome.l.already_disposed,
         ));
     }
     let fields = DisposeForm {

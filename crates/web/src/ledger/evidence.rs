@@ -8,6 +8,7 @@ use mamori_domain::ledger::{
     STALE_UPDATE_DAYS, account_contradictions, account_flags, contradictions,
 };
 
+use crate::i18n::{LedgerText, fill};
 use crate::page::Chrome;
 use crate::{AppError, AppState};
 
@@ -19,31 +20,17 @@ pub(crate) struct LedgerBox {
     pub warnings: Vec<String>,
 }
 
-fn warning(contradiction: Contradiction) -> String {
-    let yes = "「はい」と回答されていますが、";
-    match contradiction {
-        Contradiction::NoDevices => {
-            format!("{yes}使用機器一覧表にサーバ・端末PC・ネットワーク機器が登録されていません。")
-        }
-        Contradiction::RemoteUnknown(n) => {
-            format!("{yes}リモート保守の有無が不明な機器が {n} 台あります。")
-        }
-        Contradiction::MdsSdsMissing(n) => {
-            format!("{yes}リモート保守ありで MDS/SDS を受領していない機器が {n} 台あります。")
-        }
-        Contradiction::StaleUpdates(n) => format!(
-            "{yes}最終セキュリティ更新が{STALE_UPDATE_DAYS}日より前のサーバ・端末PCが {n} 台あります。"
-        ),
-        Contradiction::MediaUnrestricted(n) => {
-            format!("{yes}外部記録媒体を制限していないサーバ・端末PCが {n} 台あります。")
-        }
-        Contradiction::AccessRightsUnset => {
-            format!("{yes}職種ごとのアクセス権限（台帳）が設定されていません。")
-        }
-        Contradiction::LeaversAccountsActive(n) => {
-            format!("{yes}退職者のアカウントが {n} 件、削除されずに残っています。")
-        }
-    }
+fn warning(l: &LedgerText, contradiction: Contradiction) -> String {
+    let text = match contradiction {
+        Contradiction::NoDevices => l.contra_no_devices.to_owned(),
+        Contradiction::RemoteUnknown(n) => fill(l.contra_remote_unknown, &[&n]),
+        Contradiction::MdsSdsMissing(n) => fill(l.contra_mds_sds, &[&n]),
+        Contradiction::StaleUpdates(n) => fill(l.contra_stale, &[&STALE_UPDATE_DAYS, &n]),
+        Contradiction::MediaUnrestricted(n) => fill(l.contra_media, &[&n]),
+        Contradiction::AccessRightsUnset => l.contra_access.to_owned(),
+        Contradiction::LeaversAccountsActive(n) => fill(l.contra_leavers, &[&n]),
+    };
+    format!("{}{text}", l.contra_yes)
 }
 
 /// The box for the items the account ledger speaks to.
@@ -80,38 +67,30 @@ async fn account_box(
             }
         }
     }
-    let mut lines = vec![format!(
-        "アカウント台帳: 有効 {} 件（管理者権限 {} 件）",
-        facts.active, facts.admins
-    )];
+    let l = chrome.l;
+    let mut lines = vec![fill(l.box_accounts, &[&facts.active, &facts.admins])];
     if key == "access-rights" {
         lines.push(if facts.access_rules == 0 {
-            "職種ごとのアクセス権限: 未設定".to_owned()
+            l.box_access_unset.to_owned()
         } else {
-            format!(
-                "職種ごとのアクセス権限: {} 件の権限を設定済み",
-                facts.access_rules
-            )
+            fill(l.box_access_set, &[&facts.access_rules])
         });
     } else {
-        lines.push(format!(
-            "退職者のアカウント {} 件・長期間未使用 {} 件・共用または利用者不明 {} 件",
-            facts.owner_left, facts.unused, facts.shared_or_ownerless
+        lines.push(fill(
+            l.box_account_flags,
+            &[&facts.owner_left, &facts.unused, &facts.shared_or_ownerless],
         ));
     }
     lines.push(
         match mamori_store::staff::last_inventory(&state.store, grant).await? {
-            Some((day, who)) => format!(
-                "最終棚卸（アカウントの照合）: {}（{who}）",
-                chrome.date(&day)
-            ),
-            None => "最終棚卸（アカウントの照合）: 記録がありません".to_owned(),
+            Some((day, who)) => fill(l.box_account_review, &[&chrome.date(&day), &who]),
+            None => l.box_account_review_none.to_owned(),
         },
     );
     let warnings = if answered_yes {
         account_contradictions(key, &facts)
             .into_iter()
-            .map(warning)
+            .map(|contradiction| warning(l, contradiction))
             .collect()
     } else {
         Vec::new()
@@ -137,50 +116,53 @@ pub(crate) async fn checklist_box(
     }
     let devices = mamori_store::device::all(&state.store, grant).await?;
     let facts = DeviceFacts::of(devices.iter().map(|d| &d.device), state.clock.today());
-    let mut lines = vec![format!(
-        "使用機器一覧表: {} 台（サーバ {}・端末PC {}・ネットワーク機器 {}）",
-        facts.active, facts.servers, facts.pcs, facts.network
+    let l = chrome.l;
+    let mut lines = vec![fill(
+        l.box_devices,
+        &[&facts.active, &facts.servers, &facts.pcs, &facts.network],
     )];
     match key {
-        "remote-maintenance" => lines.push(format!(
-            "リモート保守あり {} 台・有無が不明 {} 台",
-            facts.remote, facts.remote_unknown
+        "remote-maintenance" => {
+            lines.push(fill(l.box_remote, &[&facts.remote, &facts.remote_unknown]))
+        }
+        "mds-sds" => lines.push(fill(
+            l.box_mds_sds,
+            &[&facts.remote, &facts.remote_without_mds_sds],
         )),
-        "mds-sds" => lines.push(format!(
-            "リモート保守あり {} 台のうち MDS/SDS 未受領 {} 台",
-            facts.remote, facts.remote_without_mds_sds
+        "patch" => lines.push(fill(
+            l.box_patch,
+            &[
+                &STALE_UPDATE_DAYS,
+                &facts.stale_updates,
+                &facts.no_update_date,
+            ],
         )),
-        "patch" => lines.push(format!(
-            "サーバ・端末PCのうち、最終セキュリティ更新が{STALE_UPDATE_DAYS}日より前 {} 台・日付の記録なし {} 台",
-            facts.stale_updates, facts.no_update_date
-        )),
-        "external-media" => lines.push(format!(
-            "サーバ・端末PCのうち、外部記録媒体を制限していない {} 台・不明 {} 台",
-            facts.media_unrestricted, facts.media_unknown
+        "external-media" => lines.push(fill(
+            l.box_media,
+            &[&facts.media_unrestricted, &facts.media_unknown],
         )),
         _ => {}
     }
     let last_change = mamori_store::device::last_change(&state.store, grant).await?;
     lines.push(match last_change {
-        Some(at) => format!(
-            "台帳の最終更新: {}",
-            chrome.date(&at.to_zoned_datetime(crate::tokyo()).date())
+        Some(at) => fill(
+            l.box_last_change,
+            &[&chrome.date(&at.to_zoned_datetime(crate::tokyo()).date())],
         ),
-        None => "台帳の最終更新: まだ登録がありません".to_owned(),
+        None => l.box_last_change_none.to_owned(),
     });
     let review = mamori_store::device::last_review(&state.store, grant).await?;
     lines.push(match review {
-        Some(review) => format!(
-            "最終棚卸（現物との照合）: {}（{}）",
-            chrome.date(&review.reviewed_on),
-            review.reviewed_by
+        Some(review) => fill(
+            l.box_device_review,
+            &[&chrome.date(&review.reviewed_on), &review.reviewed_by],
         ),
-        None => "最終棚卸（現物との照合）: 記録がありません".to_owned(),
+        None => l.box_device_review_none.to_owned(),
     });
     let warnings = if answered_yes {
         contradictions(key, &facts)
             .into_iter()
-            .map(warning)
+            .map(|contradiction| warning(l, contradiction))
             .collect()
     } else {
         Vec::new()

@@ -69,10 +69,16 @@ pub(super) async fn send(
                         let header = sheet.headers.get(column - 1).copied().unwrap_or_default();
                         AppError::bad_request(
                             chrome.locale,
-                            format!(
-                                "{row}行目「{header}」の文字「{character}」（U+{:04X}）は Shift_JIS で書き出せません。UTF-8 の CSV か Excel 形式で出力するか、その文字を直してください。",
-                                u32::from(character)
-                            ),
+                            match chrome.locale {
+                                Locale::Ja => format!(
+                                    "{row}行目「{header}」の文字「{character}」（U+{:04X}）は Shift_JIS で書き出せません。UTF-8 の CSV か Excel 形式で出力するか、その文字を直してください。",
+                                    u32::from(character)
+                                ),
+                                Locale::En => format!(
+                                    "Row {row}, column {header}: the character {character} (U+{:04X}) cannot be written in Shift_JIS. Export a UTF-8 CSV or an Excel file, or correct the character.",
+                                    u32::from(character)
+                                ),
+                            },
                         )
                     }
                     CsvWriteError::Writer(reason) => AppError::Unexpected(reason),
@@ -130,7 +136,7 @@ pub(super) struct PrintQuery {
 #[template(path = "ledger/print_parts.html")]
 struct PartsPage {
     chrome: Chrome,
-    japanese: &'static str,
+    name: &'static str,
     n_rows: usize,
     per_part: usize,
     /// (href, first row, last row) of each part.
@@ -165,7 +171,12 @@ pub(super) async fn send_pdf(
                 .collect();
             return chrome.render(&PartsPage {
                 chrome: chrome.clone(),
-                japanese: sheet.japanese,
+                name: match sheet.ledger {
+                    "devices" => chrome.l.devices_title,
+                    "staff" => chrome.l.staff_title,
+                    "accounts" => chrome.l.accounts_title,
+                    _ => chrome.l.ledgers,
+                },
                 n_rows: n_all,
                 per_part: PRINT_ROWS,
                 parts,

@@ -12,18 +12,20 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use mamori_domain::institution::{Grant, permissions};
 use mamori_domain::ledger::{
-    ACCOUNT_COLUMNS, AccountImportRow, Column, DEVICE_COLUMNS, Existing, ExistingAccount,
-    HeaderProblem, ImportProblems, ImportRow, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, RowChange,
-    RowProblem, STAFF_COLUMNS, StaffImportRow, TableError, account_row, check_account_import,
-    check_device_import, check_staff_import, device_row, read_table, staff_row,
+    ACCOUNT_COLUMNS, AccountImportRow, Column, DEVICE_COLUMNS, DeviceKind, Existing,
+    ExistingAccount, HeaderProblem, ImportProblems, ImportRow, Job, MAX_IMPORT_BYTES,
+    MAX_IMPORT_ROWS, RowChange, RowProblem, STAFF_COLUMNS, StaffImportRow, TableError, account_row,
+    check_account_import, check_device_import, check_staff_import, device_row, read_table,
+    staff_row,
 };
 use mamori_store::device::{ImportCounts, PendingImport};
 use sha2::{Digest, Sha256};
 
 use super::devices::hex;
+use super::name_in;
 use crate::auth::{Authorized, CsrfForm};
 use crate::heavy::Kind;
-use crate::i18n::describe;
+use crate::i18n::{LedgerText, Locale, describe, fill};
 use crate::institution::IdPath;
 use crate::multipart::CsrfMultipart;
 use crate::page::Chrome;
@@ -63,18 +65,19 @@ impl Ledger {
         }
     }
 
-    fn name(self) -> &'static str {
+    fn name(self, l: &LedgerText) -> &'static str {
         match self {
-            Self::Devices => "使用機器一覧表",
-            Self::Accounts => "アカウント台帳",
-            Self::Staff => "職員台帳",
+            Self::Devices => l.devices_title,
+            Self::Accounts => l.accounts_title,
+            Self::Staff => l.staff_title,
         }
     }
 
-    fn unit(self) -> &'static str {
+    /// The counter after a number, with its space (none in English).
+    fn unit(self, l: &LedgerText) -> &'static str {
         match self {
-            Self::Devices => "台",
-            Self::Accounts | Self::Staff => "件",
+            Self::Devices => l.unit_devices,
+            Self::Accounts | Self::Staff => l.unit_items,
         }
     }
 
@@ -86,32 +89,28 @@ impl Ledger {
         }
     }
 
-    fn key_name(self) -> &'static str {
+    fn key_name(self, l: &LedgerText) -> &'static str {
         match self {
-            Self::Devices => "管理番号",
-            Self::Accounts => "システムとアカウント",
-            Self::Staff => "氏名",
+            Self::Devices => l.asset_number,
+            Self::Accounts => l.system_and_account,
+            Self::Staff => l.name,
         }
     }
 
     /// The preview's two columns: the record's key and a detail.
-    fn preview_headers(self) -> (&'static str, &'static str) {
+    fn preview_headers(self, l: &LedgerText) -> (&'static str, &'static str) {
         match self {
-            Self::Devices => ("管理番号", "種別"),
-            Self::Accounts => ("システム / アカウント", "権限"),
-            Self::Staff => ("氏名", "職種"),
+            Self::Devices => (l.asset_number, l.kind),
+            Self::Accounts => (l.system_account, l.rights),
+            Self::Staff => (l.name, l.job),
         }
     }
 
-    fn gone(self) -> &'static str {
+    fn gone(self, l: &LedgerText) -> &'static str {
         match self {
-            Self::Devices => {
-                "廃棄済みの機器の管理番号です（廃棄した機器は取り込みで変更できません）。"
-            }
-            Self::Accounts => {
-                "削除済みのアカウントです（削除したアカウントは取り込みで変更できません）。"
-            }
-            Self::Staff => "この記録は取り込みで変更できません。",
+            Self::Devices => l.gone_device,
+            Self::Accounts => l.gone_account,
+            Self::Staff => l.gone_staff,
         }
     }
 
@@ -143,16 +142,26 @@ impl Ledger {
         }
     }
 
-    fn help(self) -> &'static str {
+    fn help(self, l: &LedgerText) -> &'static str {
         match self {
-            Self::Devices => "管理番号が台帳にある機器は更新し、ない機器は追加します。",
-            Self::Accounts => {
-                "システムとアカウントの組が台帳にあれば更新し、なければ追加します。利用者は職員台帳の氏名で書いてください。"
-            }
-            Self::Staff => {
-                "氏名が台帳にある職員は更新し、ない職員は追加します。退職日を入れると、その人のアカウントに削除の作業が作られます。"
-            }
+            Self::Devices => l.import_help_devices,
+            Self::Accounts => l.import_help_accounts,
+            Self::Staff => l.import_help_staff,
         }
+    }
+}
+
+/// A file column's name in the UI's language (files always name them in Japanese).
+fn column_label<'a>(chrome: &Chrome, ledger: Ledger, header: &'a str) -> &'a str {
+    match chrome.locale {
+        Locale::Ja => header,
+        Locale::En => ledger
+            .columns()
+            .iter()
+            .find(|column| column.header == header)
+            .map_or(header, |column| {
+                crate::i18n::field_label(column.field, chrome.t)
+            }),
     }
 }
 
@@ -175,7 +184,8 @@ struct ImportPage {
     detail_header: &'static str,
     unit: &'static str,
     help: &'static str,
-    columns: Vec<(&'static str, bool)>,
+    /// (header in the file, its meaning in the UI's language, required).
+    columns: Vec<(&'static str, &'static str, bool)>,
     choices: Vec<(&'static str, Vec<&'static str>)>,
     errors: Vec<String>,
     more_errors: usize,
@@ -200,15 +210,21 @@ impl ImportPage {
         Self {
             chrome: chrome.clone(),
             base: ledger.base(),
-            ledger_name: ledger.name(),
-            key_header: ledger.preview_headers().0,
-            detail_header: ledger.preview_headers().1,
-            unit: ledger.unit(),
-            help: ledger.help(),
+            ledger_name: ledger.name(chrome.l),
+            key_header: ledger.preview_headers(chrome.l).0,
+            detail_header: ledger.preview_headers(chrome.l).1,
+            unit: ledger.unit(chrome.l),
+            help: ledger.help(chrome.l),
             columns: ledger
                 .columns()
                 .iter()
-                .map(|column| (column.header, column.required))
+                .map(|column| {
+                    (
+                        column.header,
+                        crate::i18n::field_label(column.field, chrome.t),
+                        column.required,
+                    )
+                })
                 .collect(),
             choices: ledger.choices(),
             errors: Vec::new(),
@@ -231,7 +247,50 @@ impl ImportPage {
     }
 }
 
-fn table_message(error: &TableError) -> String {
+fn table_message(locale: Locale, error: &TableError) -> String {
+    match locale {
+        Locale::Ja => table_message_ja(error),
+        Locale::En => table_message_en(error),
+    }
+}
+
+fn table_message_en(error: &TableError) -> String {
+    match error {
+        TableError::Empty => "The file is empty. The first row must hold the column names.".to_owned(),
+        TableError::TooLarge { max } => {
+            format!("The file is too large (at most {} MB).", max / (1024 * 1024))
+        }
+        TableError::TooWide { max } => {
+            format!("Too many columns (at most {max}). Keep only the ledger's columns in the sheet.")
+        }
+        TableError::TooManyRows { max } => {
+            format!("Too many rows (at most {max}). Split the file and import the parts.")
+        }
+        TableError::Encoding { row } => format!(
+            "Row {row}: the character encoding cannot be read. Save the file again as UTF-8 or Shift_JIS (Excel's \"CSV (comma delimited)\")."
+        ),
+        TableError::Csv { row, .. } => {
+            format!("Row {row}: the CSV is malformed (a quote \" left open?).")
+        }
+        TableError::Workbook(detail) => {
+            format!("The Excel file cannot be read. Save it again as .xlsx ({detail}).")
+        }
+        TableError::WorkbookTooLarge { .. } => {
+            "The Excel file's content is too large (keep only the ledger's rows and columns in the sheet).".to_owned()
+        }
+        TableError::TooManyCells { max } => format!(
+            "Too many cells (at most {max}, empty ones included). Keep only the ledger's rows and columns in the sheet."
+        ),
+        TableError::CellTooLong { row, column, max } => {
+            format!("Row {row}, column {column}: the cell is too long (at most {max} characters).")
+        }
+        TableError::CellError { row, column, error } => {
+            format!("Row {row}, column {column}: the cell holds an error value ({error}).")
+        }
+    }
+}
+
+fn table_message_ja(error: &TableError) -> String {
     match error {
         TableError::Empty => "ファイルが空です。1行目に列名が必要です。".to_owned(),
         TableError::TooLarge { max } => {
@@ -273,38 +332,40 @@ fn problem_messages(chrome: &Chrome, ledger: Ledger, problems: &ImportProblems) 
         ImportProblems::Header(problems) => problems
             .iter()
             .map(|problem| match problem {
-                HeaderProblem::Missing(header) => {
-                    format!("1行目（列名）: 必須の列「{header}」がありません。")
-                }
-                HeaderProblem::Unknown(text) => format!(
-                    "1行目（列名）: 「{text}」は{}の列ではありません（使える列名は下の表のとおりです）。",
-                    ledger.name()
+                HeaderProblem::Missing(header) => fill(
+                    chrome.l.header_missing,
+                    &[&column_label(chrome, ledger, header)],
                 ),
-                HeaderProblem::Duplicate(header) => {
-                    format!("1行目（列名）: 列「{header}」が2回あります。")
+                HeaderProblem::Unknown(text) => {
+                    fill(chrome.l.header_unknown, &[text, &ledger.name(chrome.l)])
                 }
+                HeaderProblem::Duplicate(header) => fill(
+                    chrome.l.header_duplicate,
+                    &[&column_label(chrome, ledger, header)],
+                ),
             })
             .collect(),
         ImportProblems::Rows(errors) => errors
             .iter()
             .map(|error| {
-                let column = error.column.unwrap_or_default();
+                let column = column_label(chrome, ledger, error.column.unwrap_or_default());
                 match &error.problem {
                     RowProblem::Field(parse) => describe(
-                        &parse.clone().with_subject(format!("{}行目", error.row)),
+                        &parse
+                            .clone()
+                            .with_subject(fill(chrome.l.row_n, &[&error.row])),
                         chrome.locale,
                     ),
-                    RowProblem::DuplicateAssetNumber { first_row } => format!(
-                        "{}行目 {column}: {first_row}行目と同じ{}です。",
-                        error.row,
-                        ledger.key_name()
+                    RowProblem::DuplicateAssetNumber { first_row } => fill(
+                        chrome.l.row_duplicate,
+                        &[&error.row, &column, first_row, &ledger.key_name(chrome.l)],
                     ),
-                    RowProblem::Disposed => {
-                        format!("{}行目 {column}: {}", error.row, ledger.gone())
-                    }
-                    RowProblem::ExtraCells => {
-                        format!("{}行目: 列名のない列に値があります。", error.row)
-                    }
+                    RowProblem::Disposed => format!(
+                        "{} {column}: {}",
+                        fill(chrome.l.row_n, &[&error.row]),
+                        ledger.gone(chrome.l)
+                    ),
+                    RowProblem::ExtraCells => fill(chrome.l.row_extra_cells, &[&error.row]),
                 }
             })
             .collect(),
@@ -319,7 +380,7 @@ enum Checked {
 }
 
 impl Checked {
-    fn preview_rows(&self) -> Vec<(usize, String, String, &RowChange)> {
+    fn preview_rows(&self, chrome: &Chrome) -> Vec<(usize, String, String, &RowChange)> {
         match self {
             Self::Devices(rows) => rows
                 .iter()
@@ -327,7 +388,10 @@ impl Checked {
                     (
                         row.row,
                         row.device.asset_number.clone(),
-                        row.device.kind.name_ja().to_owned(),
+                        name_in(chrome.locale, DeviceKind::name_ja, DeviceKind::name_en)(
+                            row.device.kind,
+                        )
+                        .to_owned(),
                         &row.change,
                     )
                 })
@@ -339,7 +403,7 @@ impl Checked {
                         row.row,
                         format!("{} / {}", row.account.system, row.account.login),
                         if row.account.admin {
-                            "管理者権限あり".to_owned()
+                            chrome.l.admin_label.to_owned()
                         } else {
                             String::new()
                         },
@@ -353,7 +417,8 @@ impl Checked {
                     (
                         row.row,
                         row.staff.name.clone(),
-                        row.staff.job.name_ja().to_owned(),
+                        name_in(chrome.locale, Job::name_ja, Job::name_en)(row.staff.job)
+                            .to_owned(),
                         &row.change,
                     )
                 })
@@ -379,7 +444,7 @@ async fn check(
         .await?
     {
         Ok(table) => table,
-        Err(error) => return Ok(Err(vec![table_message(&error)])),
+        Err(error) => return Ok(Err(vec![table_message(chrome.locale, &error)])),
     };
     let today = state.clock.today();
     let checked = match ledger {
@@ -489,9 +554,8 @@ async fn receive(
     form: &CsrfMultipart,
 ) -> Result<Response, AppError> {
     let Some(file) = form.files.iter().find(|file| file.field == "file") else {
-        let page = ImportPage::new(chrome, ledger).with_errors(vec![
-            "ファイル: 取り込むファイル（CSV または .xlsx）を選んでください。".to_owned(),
-        ]);
+        let page =
+            ImportPage::new(chrome, ledger).with_errors(vec![chrome.l.import_no_file.to_owned()]);
         return chrome.render_with_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
     let file_name: String = file.name.chars().take(200).collect();
@@ -514,7 +578,7 @@ async fn receive(
         state.clock.now(),
     )
     .await?;
-    let rows = checked.preview_rows();
+    let rows = checked.preview_rows(chrome);
     let count = |wanted: fn(&RowChange) -> bool| rows.iter().filter(|row| wanted(row.3)).count();
     let preview = Preview {
         import_id,
@@ -527,11 +591,18 @@ async fn receive(
             .take(SHOWN_ROWS)
             .map(|(row, key, detail, change)| {
                 let (change, class) = match change {
-                    RowChange::New => ("追加".to_owned(), "new"),
+                    RowChange::New => (chrome.l.change_new.to_owned(), "new"),
                     RowChange::Changed(columns) => {
-                        (format!("変更（{}）", columns.join("、")), "changed")
+                        let names: Vec<&str> = columns
+                            .iter()
+                            .map(|header| column_label(chrome, ledger, header))
+                            .collect();
+                        (
+                            fill(chrome.l.change_columns, &[&names.join(chrome.l.list_sep)]),
+                            "changed",
+                        )
                     }
-                    RowChange::Unchanged => ("変更なし".to_owned(), "unchanged"),
+                    RowChange::Unchanged => (chrome.l.change_none.to_owned(), "unchanged"),
                 };
                 PreviewRow {
                     row: *row,
@@ -602,10 +673,7 @@ async fn apply_file(
     let checked = match check(state, chrome, &authorized.grant, ledger, &pending.content).await? {
         Ok(checked) => checked,
         Err(mut errors) => {
-            errors.insert(
-                0,
-                "プレビューの後に台帳が変わったため、取り込めなくなりました。何も変更していません。".to_owned(),
-            );
+            errors.insert(0, chrome.l.import_changed_since_preview.to_owned());
             let mut page = ImportPage::new(chrome, ledger).with_errors(errors);
             page.file_name = pending.file_name;
             return chrome.render_with_status(StatusCode::CONFLICT, &page);
@@ -619,9 +687,8 @@ async fn apply_file(
             chrome.render(&page)
         }
         Err(mamori_store::Error::Conflict(_)) => {
-            let mut page = ImportPage::new(chrome, ledger).with_errors(vec![
-                "取り込み中に台帳が変わったため、取り込みを取り消しました。何も変更していません。もう一度ファイルを選んでください。".to_owned(),
-            ]);
+            let mut page = ImportPage::new(chrome, ledger)
+                .with_errors(vec![chrome.l.import_changed_while_writing.to_owned()]);
             page.file_name = pending.file_name;
             chrome.render_with_status(StatusCode::CONFLICT, &page)
         }
@@ -687,7 +754,7 @@ fn send_template(ledger: Ledger) -> Result<Response, AppError> {
         .iter()
         .map(|column| column.header)
         .collect();
-    super::export::template(ledger.code(), ledger.name(), &headers)
+    super::export::template(ledger.code(), ledger.name(Locale::Ja.ledger()), &headers)
 }
 
 /// `GET /ledger/devices/import/template.xlsx`: an empty workbook with the columns.

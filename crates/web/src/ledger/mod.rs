@@ -162,3 +162,52 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/carry-outs/{id}", get(carry_outs::show))
         .route("/carry-outs/{id}/step", post(carry_outs::step))
 }
+
+/// Picks a choice's Japanese or English name by locale.
+pub(crate) fn name_in<T: Copy>(
+    locale: crate::i18n::Locale,
+    ja: fn(T) -> &'static str,
+    en: fn(T) -> &'static str,
+) -> fn(T) -> &'static str {
+    match locale {
+        crate::i18n::Locale::Ja => ja,
+        crate::i18n::Locale::En => en,
+    }
+}
+
+/// A device ledger column's label in `locale`: the export's header in Japanese.
+pub(crate) fn device_label(
+    locale: crate::i18n::Locale,
+    column: &mamori_domain::ledger::Column,
+) -> &'static str {
+    match locale {
+        crate::i18n::Locale::Ja => column.header,
+        crate::i18n::Locale::En => crate::i18n::field_label(column.field, locale.messages()),
+    }
+}
+
+/// A device ledger value as exported (Japanese names of choices) in `locale`.
+pub(crate) fn device_value(locale: crate::i18n::Locale, field: &str, value: &str) -> String {
+    use mamori_domain::ledger::{Antivirus, DeviceKind, DeviceStatus, parse_yes_no, yes_no_en};
+    if locale == crate::i18n::Locale::Ja {
+        return value.to_owned();
+    }
+    let english = match field {
+        "kind" => DeviceKind::parse("kind", value)
+            .ok()
+            .map(DeviceKind::name_en),
+        "status" => DeviceStatus::parse("status", value)
+            .ok()
+            .map(DeviceStatus::name_en),
+        "antivirus" => Antivirus::parse("antivirus", value)
+            .ok()
+            .map(Antivirus::name_en),
+        "remote_used"
+        | "mds_sds_received"
+        | "internet_connected"
+        | "initial_password_changed"
+        | "external_media_restricted" => parse_yes_no("yes", value).ok().map(yes_no_en),
+        _ => None,
+    };
+    english.map_or_else(|| value.to_owned(), str::to_owned)
+}

@@ -9,12 +9,14 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_domain::calendar::parse_date_ja;
 use mamori_domain::institution::{Grant, Permission, permissions};
-use mamori_domain::ledger::{Diagram, NewLink, SegmentKind, lay_out, parse_segment};
+use mamori_domain::ledger::{DeviceKind, Diagram, NewLink, SegmentKind, lay_out, parse_segment};
 use mamori_domain::{ParseError, ParseErrorKind};
 
 use crate::auth::{Authorized, CsrfForm};
-use crate::i18n::describe;
+use crate::i18n::{LedgerText, Locale, describe};
 use crate::page::Chrome;
+
+use super::name_in;
 use crate::{AppError, AppState};
 
 /// The drawing alone: the page includes it, and `/ledger/network.svg` sends it.
@@ -24,6 +26,34 @@ struct Drawing {
     diagram: Diagram,
     title: String,
     reviewed: String,
+    /// "ほか {0} 台": the devices a lane does not draw.
+    more_text: &'static str,
+}
+
+impl Drawing {
+    /// The note of the devices a lane does not draw.
+    fn more(&self, n: impl std::fmt::Display) -> String {
+        self.more_text.replace("{0}", &n.to_string())
+    }
+}
+
+/// The diagram's names of kinds in English (the domain lays it out in Japanese).
+fn diagram_in_english(mut diagram: Diagram, l: &LedgerText) -> Diagram {
+    for lane in &mut diagram.lanes {
+        match SegmentKind::parse("segment_kind", lane.kind) {
+            Ok(kind) => lane.kind = kind.name_en(),
+            Err(_) => {
+                lane.kind = l.to_check;
+                lane.label = l.no_segment.to_owned();
+            }
+        }
+        for device in &mut lane.devices {
+            if let Ok(kind) = DeviceKind::parse("kind", device.kind) {
+                device.kind = kind.name_en();
+            }
+        }
+    }
+    diagram
 }
 
 #[derive(Template)]
@@ -40,9 +70,11 @@ struct NetworkPage {
     today: String,
 }
 
+/// The drawing in `locale` (the file is always Japanese, the page follows the UI).
 async fn drawing(
     state: &AppState,
     chrome: &Chrome,
+    locale: Locale,
     grant: &Grant<permissions::ViewLedger>,
 ) -> Result<(Drawing, Option<jiff::civil::Date>), AppError> {
     let segments = mamori_store::network::segments(&state.store, grant).await?;
@@ -62,15 +94,27 @@ async fn drawing(
         .name()
         .to_owned();
     let review = mamori_store::network::last_review(&state.store, grant).await?;
+    let l = locale.ledger();
     let reviewed = match &review {
-        Some((day, who)) => format!("最終見直し: {}（{who}）", chrome.date(day)),
-        None => "最終見直し: 記録なし".to_owned(),
+        Some((day, who)) => {
+            let day = match locale {
+                Locale::Ja => mamori_domain::calendar::format_date_ja(*day),
+                Locale::En => mamori_domain::calendar::format_date_en(*day),
+            };
+            chrome.fill(l.last_network_review, day, who)
+        }
+        None => l.no_network_review.to_owned(),
     };
+    let diagram = lay_out(&segments, &links, &devices);
     Ok((
         Drawing {
-            diagram: lay_out(&segments, &links, &devices),
-            title: format!("{} 全体構成図", institution),
+            diagram: match locale {
+                Locale::Ja => diagram,
+                Locale::En => diagram_in_english(diagram, l),
+            },
+            title: chrome.fill(l.diagram_title, institution, ""),
             reviewed,
+            more_text: l.n_more_devices,
         },
         review.map(|(day, _)| day),
     ))
@@ -82,7 +126,7 @@ async fn page(
     authorized: &Authorized<permissions::ViewLedger>,
     errors: Vec<String>,
 ) -> Result<Response, AppError> {
-    let (drawing, reviewed_on) = drawing(state, chrome, &authorized.grant).await?;
+    let (drawing, reviewed_on) = drawing(state, chrome, chrome.locale, &authorized.grant).await?;
     let segments = mamori_store::network::segments(&state.store, &authorized.grant).await?;
     let name_of = |id: i64| {
         segments
@@ -118,11 +162,23 @@ async fn page(
             drawing,
             segments: segments
                 .iter()
-                .map(|(id, s)| (*id, s.name.clone(), s.kind.name_ja(), s.note.clone()))
+                .map(|(id, s)| {
+                    (
+                        *id,
+                        s.name.clone(),
+                        name_in(chrome.locale, SegmentKind::name_ja, SegmentKind::name_en)(s.kind),
+                        s.note.clone(),
+                    )
+                })
                 .collect(),
             kinds: SegmentKind::ALL
                 .iter()
-                .map(|k| (k.code(), k.name_ja()))
+                .map(|k| {
+                    (
+                        k.code(),
+                        name_in(chrome.locale, SegmentKind::name_ja, SegmentKind::name_en)(*k),
+                    )
+                })
                 .collect(),
             links,
             can_edit: authorized.user.principal.role().has(Permission::EditLedger),
@@ -148,7 +204,7 @@ pub(super) async fn svg(
     chrome: Chrome,
     authorized: Authorized<permissions::ViewLedger>,
 ) -> Result<Response, AppError> {
-    let (drawing, _) = drawing(&state, &chrome, &authorized.grant).await?;
+    let (drawing, _) = drawing(&state, &chrome, Locale::Ja, &authorized.grant).await?;
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{}",
         drawing.render()?
@@ -192,7 +248,7 @@ pub(super) async fn add_segment(
             {
                 Ok(_) => return Ok(Redirect::to("/ledger/network?done=saved").into_response()),
                 Err(mamori_store::Error::Conflict(_)) => {
-                    vec!["セグメント名: 同じ名前のセグメントがすでにあります。".to_owned()]
+                    vec![chrome.l.error_segment_taken.to_owned()]
                 }
                 Err(error) => return Err(error.into()),
             }
@@ -243,15 +299,15 @@ pub(super) async fn add_link(
             {
                 Ok(_) => return Ok(Redirect::to("/ledger/network?done=saved").into_response()),
                 Err(mamori_store::Error::Conflict(_)) => {
-                    vec!["接続: 同じセグメント同士はつなげません。".to_owned()]
+                    vec![chrome.l.error_link_same.to_owned()]
                 }
                 Err(mamori_store::Error::NotFound) => {
-                    vec!["接続: セグメントを選び直してください。".to_owned()]
+                    vec![chrome.l.error_link_choose_again.to_owned()]
                 }
                 Err(error) => return Err(error.into()),
             }
         }
-        _ => vec!["接続: つなぐ2つのセグメントを選んでください。".to_owned()],
+        _ => vec![chrome.l.error_link_choose.to_owned()],
     };
     page(&state, &chrome, &super::viewing(&authorized)?, errors).await
 }

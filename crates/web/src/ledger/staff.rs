@@ -18,16 +18,19 @@ use crate::auth::{Authorized, CsrfForm};
 use crate::i18n::describe;
 use crate::institution::IdPath;
 use crate::page::Chrome;
+
+use super::name_in;
 use crate::{AppError, AppState};
 
 type Choice = (&'static str, &'static str, bool);
 /// One cell of the access matrix: its field name and the level choices.
 type MatrixCell = (String, Vec<Choice>);
 
-fn job_choices(current: &str) -> Vec<Choice> {
+fn job_choices(chrome: &Chrome, current: &str) -> Vec<Choice> {
+    let name = name_in(chrome.locale, Job::name_ja, Job::name_en);
     Job::ALL
         .iter()
-        .map(|job| (job.code(), job.name_ja(), job.code() == current))
+        .map(|job| (job.code(), name(*job), job.code() == current))
         .collect()
 }
 
@@ -102,7 +105,7 @@ async fn staff_page(
         .into_iter()
         .map(|staff| StaffRow {
             id: staff.id,
-            job: staff.staff.job.name_ja(),
+            job: name_in(chrome.locale, Job::name_ja, Job::name_en)(staff.staff.job),
             department: staff.staff.department,
             joined_on: staff
                 .staff
@@ -129,7 +132,7 @@ async fn staff_page(
         &StaffPage {
             chrome: chrome.clone(),
             rows,
-            jobs: job_choices(&form.job),
+            jobs: job_choices(chrome, &form.job),
             form,
             errors,
             can_edit: authorized.user.principal.role().has(Permission::EditLedger),
@@ -328,7 +331,11 @@ fn account_row(
             unused_days,
         )
         .into_iter()
-        .map(AccountFlag::name_ja)
+        .map(name_in(
+            chrome.locale,
+            AccountFlag::name_ja,
+            AccountFlag::name_en,
+        ))
         .collect()
     };
     AccountRow {
@@ -338,12 +345,12 @@ fn account_row(
         owner: account
             .owner
             .map(|(name, left)| match left {
-                Some(left) => format!("{name}（{} 退職）", chrome.date(&left)),
+                Some(left) => chrome.fill(chrome.l.owner_left, name, chrome.date(&left)),
                 None => name,
             })
             .unwrap_or_else(|| {
                 if account.account.shared {
-                    "共用".to_owned()
+                    chrome.l.shared.to_owned()
                 } else {
                     "—".to_owned()
                 }
@@ -388,7 +395,11 @@ async fn accounts_page(
             let selected = form.staff_id == staff.id.to_string();
             (
                 staff.id,
-                format!("{}（{}）", staff.staff.name, staff.staff.job.name_ja()),
+                chrome.fill(
+                    chrome.l.name_job,
+                    staff.staff.name,
+                    name_in(chrome.locale, Job::name_ja, Job::name_en)(staff.staff.job),
+                ),
                 selected,
             )
         })
@@ -411,7 +422,7 @@ async fn accounts_page(
             can_edit: authorized.user.principal.role().has(Permission::EditLedger),
             last_inventory: mamori_store::staff::last_inventory(&state.store, &authorized.grant)
                 .await?
-                .map(|(day, who)| format!("{}（{who}）", chrome.date(&day))),
+                .map(|(day, who)| chrome.fill(chrome.l.date_by, chrome.date(&day), who)),
             today: today.to_string(),
             unused_days,
         },
@@ -492,7 +503,7 @@ pub(super) async fn add_account(
     {
         Ok(_) => Ok(Redirect::to("/ledger/accounts?done=saved").into_response()),
         Err(mamori_store::Error::Conflict("staff_id")) => {
-            let errors = vec!["利用者: 職員台帳にない職員です。".to_owned()];
+            let errors = vec![chrome.l.error_unknown_staff.to_owned()];
             accounts_page(
                 &state,
                 &chrome,
@@ -504,9 +515,7 @@ pub(super) async fn add_account(
             .await
         }
         Err(mamori_store::Error::Conflict(_)) => {
-            let errors = vec![
-                "アカウント: このシステムに同じアカウントがすでに登録されています。".to_owned(),
-            ];
+            let errors = vec![chrome.l.error_account_taken.to_owned()];
             accounts_page(
                 &state,
                 &chrome,
@@ -631,12 +640,23 @@ pub(super) async fn access(
                     let current = level_of(*job, *category);
                     let choices = AccessLevel::ALL
                         .iter()
-                        .map(|level| (level.code(), level.name_ja(), *level == current))
+                        .map(|level| {
+                            (
+                                level.code(),
+                                name_in(chrome.locale, AccessLevel::name_ja, AccessLevel::name_en)(
+                                    *level,
+                                ),
+                                *level == current,
+                            )
+                        })
                         .collect();
                     (format!("{}.{}", job.code(), category.code()), choices)
                 })
                 .collect();
-            (job.name_ja(), cells)
+            (
+                name_in(chrome.locale, Job::name_ja, Job::name_en)(*job),
+                cells,
+            )
         })
         .collect();
     let admins = mamori_store::staff::list_accounts(&state.store, &authorized.grant)
@@ -656,7 +676,10 @@ pub(super) async fn access(
         .collect();
     chrome.render(&AccessPage {
         chrome: chrome.clone(),
-        categories: InfoCategory::ALL.iter().map(|c| c.name_ja()).collect(),
+        categories: InfoCategory::ALL
+            .iter()
+            .map(|c| name_in(chrome.locale, InfoCategory::name_ja, InfoCategory::name_en)(*c))
+            .collect(),
         rows,
         admins,
         can_edit: authorized.user.principal.role().has(Permission::EditLedger),
@@ -690,9 +713,7 @@ pub(super) async fn save_access(
             None => {
                 return Err(AppError::bad_request(
                     chrome.locale,
-                    format!(
-                        "アクセス権限: 「{name}」の値が正しくありません。何も変更していません。"
-                    ),
+                    chrome.fill(chrome.l.error_access_value, name, ""),
                 ));
             }
         }
@@ -704,7 +725,7 @@ pub(super) async fn save_access(
     {
         return Err(AppError::bad_request(
             chrome.locale,
-            "アクセス権限: 同じ職種・情報区分が2回指定されています。何も変更していません。",
+            chrome.l.error_access_twice,
         ));
     }
     mamori_store::staff::set_access_rules(

@@ -49,7 +49,7 @@ async fn usage_page(
             (
                 chrome.date(&line.used_on),
                 line.asset_number,
-                format!("{}〜{}", line.start, line.end),
+                chrome.fill(chrome.l.time_range, line.start, line.end),
                 line.user_name,
                 line.virus_checked,
             )
@@ -114,8 +114,7 @@ pub(super) async fn add_use(
     {
         Ok(_) => Ok(Redirect::to("/ledger/usage?done=saved").into_response()),
         Err(mamori_store::Error::NotFound) => {
-            let errors =
-                vec!["管理番号: 使用機器一覧表にない（または廃棄済みの）管理番号です。".to_owned()];
+            let errors = vec![chrome.l.error_unknown_asset.to_owned()];
             usage_page(&state, &chrome, &view, form, errors).await
         }
         Err(error) => Err(error.into()),
@@ -166,10 +165,10 @@ async fn private_page(
         .into_iter()
         .map(|entry| PrivateRow {
             id: entry.id,
-            permitted: format!(
-                "{}（{}）",
+            permitted: chrome.fill(
+                chrome.l.date_by,
                 chrome.date(&entry.permission.permitted_on),
-                entry.permission.permitted_by
+                &entry.permission.permitted_by,
             ),
             deleted: entry.data_deleted_on.map(|day| chrome.date(&day)),
             owner_name: entry.permission.owner_name,

@@ -45,6 +45,35 @@ impl Locale {
             Self::En => &EN,
         }
     }
+
+    /// The ledger and carry-out strings of this locale.
+    pub fn ledger(self) -> &'static LedgerText {
+        match self {
+            Self::Ja => &ledger::JA,
+            Self::En => &ledger::EN,
+        }
+    }
+
+    /// The checklist, vendor and Tokushima list strings of this locale.
+    pub fn checklist(self) -> &'static ChecklistText {
+        match self {
+            Self::Ja => &checklist::JA,
+            Self::En => &checklist::EN,
+        }
+    }
+
+    /// Whether this is English.
+    pub fn is_en(self) -> bool {
+        self == Self::En
+    }
+
+    /// Picks the Japanese or the English of a pair.
+    pub fn pick<'a>(self, ja: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Self::Ja => ja,
+            Self::En => en,
+        }
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Locale {
@@ -55,19 +84,29 @@ impl<S: Send + Sync> FromRequestParts<S> for Locale {
     }
 }
 
+/// Declares one table of UI strings: a struct with a field per string and its
+/// Japanese and English instances, side by side.
 macro_rules! messages {
-    ($($field:ident: $ja:expr, $en:expr;)*) => {
-        /// Every UI string of one locale.
+    ($(#[$meta:meta])* $name:ident, $ja_static:ident, $en_static:ident { $($field:ident: $ja:expr, $en:expr;)* }) => {
+        $(#[$meta])*
         #[derive(Debug)]
-        pub struct Messages {
+        pub struct $name {
             $(#[allow(missing_docs)] pub $field: &'static str,)*
         }
-        static JA: Messages = Messages { $($field: $ja,)* };
-        static EN: Messages = Messages { $($field: $en,)* };
+        pub(crate) static $ja_static: $name = $name { $($field: $ja,)* };
+        pub(crate) static $en_static: $name = $name { $($field: $en,)* };
     };
 }
 
+mod checklist;
+mod ledger;
+
+pub use checklist::ChecklistText;
+pub use ledger::LedgerText;
+
 messages! {
+    /// Every UI string of one locale shared by all pages.
+    Messages, JA, EN {
     app_name: "mamori（守り）", "mamori";
     app_tagline: "医療機関のサイバーセキュリティ管理", "Cybersecurity management for medical institutions";
     nav_dashboard: "ホーム", "Home";
@@ -82,6 +121,8 @@ messages! {
     save: "保存する", "Save";
     cancel: "戻る", "Back";
     errors_heading: "入力内容を確認してください", "Please check the form";
+    paren_open: "（", " (";
+    paren_close: "）", ")";
 
     error_title_not_found: "ページが見つかりません", "Page not found";
     error_title_forbidden: "権限がありません", "Not permitted";
@@ -345,6 +386,26 @@ messages! {
     err_empty: "入力してください。", "Please fill this in.";
     err_choice: "一覧から選択してください。", "Please choose from the list.";
     err_format: "形式が正しくありません。", "The format is not valid.";
+}}
+
+/// `n` things in words: the singular text for one ("1 account"), else the
+/// plural one with `{n}` filled in.
+pub fn counted(many: &str, one: &str, n: impl std::fmt::Display) -> String {
+    let n = n.to_string();
+    if n == "1" {
+        one.to_owned()
+    } else {
+        many.replace("{n}", &n)
+    }
+}
+
+/// `text` with `{0}`, `{1}` … replaced by `args` in order.
+pub fn fill(text: &str, args: &[&dyn std::fmt::Display]) -> String {
+    let mut filled = text.to_owned();
+    for (index, arg) in args.iter().enumerate() {
+        filled = filled.replace(&format!("{{{index}}}"), &arg.to_string());
+    }
+    filled
 }
 
 /// One sentence naming the field and what is wrong with it, in `locale`.
@@ -381,7 +442,8 @@ pub fn describe(error: &ParseError, locale: Locale) -> String {
     }
 }
 
-fn field_label(field: &str, t: &Messages) -> &'static str {
+/// The label of a form field, by its name.
+pub(crate) fn field_label(field: &str, t: &Messages) -> &'static str {
     match field {
         "name" => t.field_name,
         "kind" => t.field_kind,

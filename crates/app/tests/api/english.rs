@@ -1,0 +1,847 @@
+//! English mode: every page, walked with the `mamori_lang=en` cookie over an
+//! institution whose data is ASCII only, shows no Japanese outside the
+//! passages marked `lang="ja"` (official catalog wording, file column names).
+
+use jiff::civil::Date;
+use mamori_domain::calendar::FiscalYear;
+use mamori_web::ROUTES;
+use reqwest::StatusCode;
+use scraper::{ElementRef, Html, Node, Selector};
+
+use crate::helpers::{Browser, PASSWORD, Page, TestApp, spawn_app};
+
+fn today() -> Date {
+    jiff::Timestamp::now()
+        .to_zoned_datetime(mamori_web::tokyo())
+        .date()
+}
+
+/// Hiragana, Katakana or Han.
+fn is_japanese(c: char) -> bool {
+    matches!(
+        c,
+        '\u{3040}'..='\u{30FF}'
+            | '\u{31F0}'..='\u{31FF}'
+            | '\u{3400}'..='\u{4DBF}'
+            | '\u{4E00}'..='\u{9FFF}'
+            | '\u{F900}'..='\u{FAFF}'
+            | '\u{FF66}'..='\u{FF9F}'
+    )
+}
+
+fn has_japanese(text: &str) -> bool {
+    text.chars().any(is_japanese)
+}
+
+/// Whether `element` or its nearest ancestor with a `lang` says Japanese; the
+/// page's own `<html lang>` is left out, so that a Japanese page fails the check.
+fn in_japanese(element: ElementRef<'_>) -> bool {
+    std::iter::once(element)
+        .chain(element.ancestors().filter_map(ElementRef::wrap))
+        .filter(|e| e.value().name() != "html")
+        .find_map(|e| e.value().attr("lang"))
+        .is_some_and(|lang| lang == "ja" || lang.starts_with("ja-"))
+}
+
+/// Every Japanese text and attribute of the page outside `lang="ja"`.
+fn japanese_outside_ja(html: &Html) -> Vec<String> {
+    let mut found = Vec::new();
+    for node in html.tree.nodes() {
+        match node.value() {
+            Node::Text(text) if has_japanese(text) => {
+                let Some(parent) = node.parent().and_then(ElementRef::wrap) else {
+                    continue;
+                };
+                if !in_japanese(parent) {
+                    found.push(format!("<{}> {}", parent.value().name(), text.trim()));
+                }
+            }
+            Node::Element(_) => {
+                let Some(element) = ElementRef::wrap(node) else {
+                    continue;
+                };
+                let e = element.value();
+                let mut attributes = vec!["title", "placeholder", "aria-label", "alt"];
+                let visible_value = match e.name() {
+                    "button" => true,
+                    "input" => !matches!(e.attr("type"), Some("hidden")),
+                    _ => false,
+                };
+                if visible_value {
+                    attributes.push("value");
+                }
+                for name in attributes {
+                    if let Some(value) = e.attr(name)
+                        && has_japanese(value)
+                        && !in_japanese(element)
+                    {
+                        found.push(format!("<{} {name}=\"{value}\">", e.name()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
+/// The ids the routes' parameters take.
+#[derive(Default)]
+struct Ids {
+    user: String,
+    device: String,
+    disposed: String,
+    staff: String,
+    carry_out: String,
+    evidence: String,
+    vendor_document: String,
+    token: String,
+    year: String,
+    items: Vec<String>,
+}
+
+/// The paths of `route` with its parameters filled; none when an id is missing.
+fn paths(route: &str, ids: &Ids) -> Vec<String> {
+    let mut path = route
+        .replace("{form}", "medical")
+        .replace("{year}", &ids.year);
+    if path.contains("{id}") || path.contains("{token}") {
+        let id = if route.ends_with("/certificate") {
+            &ids.disposed
+        } else if route.starts_with("/users/") {
+            &ids.user
+        } else if route.starts_with("/ledger/devices/") {
+            &ids.device
+        } else if route.starts_with("/ledger/staff/") {
+            &ids.staff
+        } else if route.starts_with("/carry-outs/") {
+            &ids.carry_out
+        } else if route.starts_with("/evidence/") {
+            &ids.evidence
+        } else if route.starts_with("/vendor-documents/") {
+            &ids.vendor_document
+        } else if route.starts_with("/v/") {
+            &ids.token
+        } else {
+            return Vec::new();
+        };
+        if id.is_empty() {
+            return Vec::new();
+        }
+        path = path.replace("{id}", id).replace("{token}", id);
+    }
+    if path.contains("{key}") {
+        return ids
+            .items
+            .iter()
+            .map(|key| path.replace("{key}", key))
+            .collect();
+    }
+    vec![path]
+}
+
+/// Routes that answer a signed-in person with a redirect.
+const REDIRECTS: [&str; 6] = [
+    "/",
+    "/checklist",
+    "/setup",
+    "/login",
+    "/login/two-factor",
+    "/break-glass",
+];
+
+/// A page's leftovers: (path, Japanese strings outside `lang="ja"`).
+type Leftovers = Vec<(String, Vec<String>)>;
+
+/// GETs `path`, checks it is a 200 HTML page in `lang`, and returns its Japanese.
+async fn check_page(browser: &Browser, path: &str, lang: &str) -> Option<Vec<String>> {
+    let page = browser.get(path).await;
+    let content_type = page
+        .headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    if page.status.is_success() && !content_type.starts_with("text/html") {
+        return None;
+    }
+    assert_eq!(page.status, StatusCode::OK, "GET {path}: {}", page.body);
+    let html = page.html();
+    let root_lang = html
+        .select(&Selector::parse("html").expect("selector"))
+        .next()
+        .and_then(|e| e.value().attr("lang"))
+        .map(str::to_owned);
+    assert_eq!(root_lang.as_deref(), Some(lang), "<html lang> of {path}");
+    Some(japanese_outside_ja(&html))
+}
+
+/// Walks every GET route (with its parameters from `ids`) and returns the leftovers.
+async fn walk(browser: &Browser, ids: &Ids, lang: &str) -> Leftovers {
+    let mut leftovers = Vec::new();
+    // The language switch only redirects, and would change the walk's language.
+    let routes = ROUTES
+        .iter()
+        .filter(|route| route.method == "GET" && route.path != "/lang/{code}");
+    for route in routes {
+        for path in paths(route.path, ids) {
+            if REDIRECTS.contains(&route.path) {
+                let page = browser.get(&path).await;
+                if page.status.is_redirection() {
+                    continue;
+                }
+            }
+            if let Some(found) = check_page(browser, &path, lang).await {
+                leftovers.push((path, found));
+            }
+        }
+    }
+    leftovers
+}
+
+fn report(leftovers: &Leftovers) -> String {
+    leftovers
+        .iter()
+        .filter(|(_, found)| !found.is_empty())
+        .map(|(path, found)| format!("{path}:\n    {}", found.join("\n    ")))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn assert_no_japanese(leftovers: &Leftovers) {
+    let text = report(leftovers);
+    assert!(text.is_empty(), "Japanese in English pages:\n{text}");
+}
+
+/// A browser in English.
+async fn english(app: &TestApp) -> Browser {
+    let browser = app.browser();
+    let switched = browser.get("/lang/en?next=/login").await;
+    assert!(switched.status.is_redirection(), "{}", switched.status);
+    browser
+}
+
+fn ok(page: Page, what: &str) -> Page {
+    assert!(
+        page.status == StatusCode::SEE_OTHER || page.status == StatusCode::OK,
+        "{what}: {} {:?}",
+        page.status,
+        page.errors()
+    );
+    page
+}
+
+fn id_at_end(page: &Page) -> String {
+    page.location_path()
+        .and_then(|path| path.rsplit('/').next().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn attributes(page: &Page, selector: &str, attribute: &str) -> Vec<String> {
+    page.html()
+        .select(&Selector::parse(selector).expect("selector"))
+        .filter_map(|e| e.value().attr(attribute).map(str::to_owned))
+        .collect()
+}
+
+fn device_fields(asset_number: &str, kind: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("kind", kind.into()),
+        ("asset_number", asset_number.into()),
+        ("maker_model", "Acme X1".into()),
+        ("location", "Server room".into()),
+        ("manager", "IT lead".into()),
+        ("os_version", "Linux 6.1".into()),
+        ("last_security_update", "2025-04-01".into()),
+        ("antivirus", "installed".into()),
+        ("remote_used", "yes".into()),
+        ("remote_vendor", "Karte Support".into()),
+        ("remote_method", "VPN".into()),
+        ("mds_sds_received", "no".into()),
+        ("internet_connected", "no".into()),
+        ("segment", "EHR LAN".into()),
+        ("ip_addresses", "192.168.10.2".into()),
+        ("mac_addresses", "00-1a-2b-3c-4d-5e".into()),
+        ("initial_password_changed", "no".into()),
+        ("external_media_restricted", "no".into()),
+        ("remarks", "Main server".into()),
+    ]
+}
+
+/// Sets up an institution with ASCII data and signs its security manager in.
+async fn set_up(app: &TestApp) -> Browser {
+    let browser = english(app).await;
+    let fields = [
+        ("name", "Mamori Clinic".to_owned()),
+        ("kind", "clinic_without_beds".to_owned()),
+        ("bed_count", "0".to_owned()),
+        ("prefecture", "徳島県".to_owned()),
+        ("address", "1-1 Saiwai-cho, Tokushima".to_owned()),
+        ("phone", "088-123-4567".to_owned()),
+        ("display_name", "Taro Mamori".to_owned()),
+        ("login_id", "admin".to_owned()),
+        ("password", PASSWORD.to_owned()),
+        ("password_confirm", PASSWORD.to_owned()),
+    ];
+    let done = browser.submit("/setup", "/setup", &fields).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{:?}", done.errors());
+    let signed_in = browser.sign_in("admin", PASSWORD).await;
+    assert_eq!(signed_in.status, StatusCode::SEE_OTHER);
+    browser
+}
+
+/// Fills every ledger, the checklist, vendors and carry-outs; returns the ids.
+async fn fill(app: &TestApp, admin: &Browser) -> Ids {
+    let day = today().to_string();
+    let year = FiscalYear::containing(today()).to_string();
+    let mut ids = Ids {
+        year: year.clone(),
+        ..Ids::default()
+    };
+    ok(
+        admin
+            .add_user("planner", "Hana Plan", "planning_manager")
+            .await,
+        "user",
+    );
+    ids.user = admin.user_id_of("planner").await.to_string();
+
+    // Devices: one with warnings and a history, one disposed of with a certificate.
+    let created = ok(
+        admin
+            .submit(
+                "/ledger/devices/new",
+                "/ledger/devices/new",
+                &device_fields("SV-01", "server"),
+            )
+            .await,
+        "device",
+    );
+    ids.device = id_at_end(&created);
+    let mut changed = device_fields("SV-01", "server");
+    changed.retain(|(name, _)| *name != "location");
+    changed.push(("location", "Room 2".into()));
+    let edit = format!("/ledger/devices/{}/edit", ids.device);
+    ok(admin.submit(&edit, &edit, &changed).await, "device edit");
+    let spare = ok(
+        admin
+            .submit(
+                "/ledger/devices/new",
+                "/ledger/devices/new",
+                &device_fields("PC-09", "pc"),
+            )
+            .await,
+        "device",
+    );
+    ids.disposed = id_at_end(&spare);
+    let spare = format!("/ledger/devices/{}", ids.disposed);
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec();
+    ok(
+        admin
+            .upload(
+                &spare,
+                &format!("{spare}/dispose"),
+                &[
+                    ("disposed_on", day.clone()),
+                    ("contractor", "Recycle Inc.".into()),
+                    ("method", "Shredded".into()),
+                ],
+                &[("certificate", "certificate.pdf", pdf.clone())],
+            )
+            .await,
+        "disposal",
+    );
+    ok(
+        admin
+            .submit(
+                "/ledger/devices",
+                "/ledger/devices/review",
+                &[("reviewed_on", day.clone()), ("note", "All checked".into())],
+            )
+            .await,
+        "device review",
+    );
+
+    // Staff, a leaver among them, and their accounts.
+    for (name, job, left_on) in [
+        ("Hanako Tanaka", "nurse", ""),
+        ("Ichiro Suzuki", "clerk", "2025-03-31"),
+    ] {
+        ok(
+            admin
+                .submit(
+                    "/ledger/staff",
+                    "/ledger/staff",
+                    &[
+                        ("name", name.into()),
+                        ("job", job.into()),
+                        ("department", "Ward 1".into()),
+                        ("joined_on", "2024-04-01".into()),
+                        ("left_on", left_on.into()),
+                    ],
+                )
+                .await,
+            "staff",
+        );
+    }
+    let staff_page = admin.get("/ledger/staff").await;
+    ids.staff = attributes(&staff_page, "#staff a", "href")
+        .first()
+        .and_then(|href| href.split('/').nth(3).map(str::to_owned))
+        .unwrap_or_default();
+    let accounts = admin.get("/ledger/accounts").await;
+    let staff_ids = attributes(&accounts, "#staff_id option", "value");
+    let staff_ids: Vec<&String> = staff_ids.iter().filter(|v| !v.is_empty()).collect();
+    for (system, login, owner, shared, admin_right, used) in [
+        ("EHR", "tanaka", 0, "", "yes", day.clone()),
+        ("Windows", "suzuki", 1, "", "", day.clone()),
+        ("VPN", "shared-vpn", 9, "yes", "", "2024-01-01".to_owned()),
+    ] {
+        let owner = staff_ids
+            .get(owner)
+            .map(|id| (*id).clone())
+            .unwrap_or_default();
+        ok(
+            admin
+                .submit(
+                    "/ledger/accounts",
+                    "/ledger/accounts",
+                    &[
+                        ("system", system.into()),
+                        ("login", login.into()),
+                        ("staff_id", owner),
+                        ("shared", shared.into()),
+                        ("admin", admin_right.into()),
+                        ("last_used_on", used),
+                    ],
+                )
+                .await,
+            "account",
+        );
+    }
+    ok(
+        admin
+            .submit(
+                "/ledger/accounts",
+                "/ledger/accounts/inventory",
+                &[("date", day.clone()), ("note", "All matched".into())],
+            )
+            .await,
+        "inventory",
+    );
+    ok(
+        admin
+            .submit(
+                "/ledger/access",
+                "/ledger/access",
+                &[
+                    ("doctor.medical-record", "update".into()),
+                    ("it.system-admin", "admin".into()),
+                    ("nurse.medical-record", "read".into()),
+                ],
+            )
+            .await,
+        "access",
+    );
+
+    // Use log, private devices, network.
+    ok(
+        admin
+            .submit(
+                "/ledger/usage",
+                "/ledger/usage",
+                &[
+                    ("asset_number", "SV-01".into()),
+                    ("used_on", day.clone()),
+                    ("start_time", "09:00".into()),
+                    ("end_time", "10:00".into()),
+                    ("user_name", "Hanako Tanaka".into()),
+                    ("virus_checked", "yes".into()),
+                ],
+            )
+            .await,
+        "use",
+    );
+    for device in ["USB stick", "Camera"] {
+        ok(
+            admin
+                .submit(
+                    "/ledger/private-devices",
+                    "/ledger/private-devices",
+                    &[
+                        ("owner_name", "Hanako Tanaka".into()),
+                        ("device", device.into()),
+                        ("purpose", "Conference slides".into()),
+                        ("permitted_by", "Head nurse".into()),
+                        ("permitted_on", day.clone()),
+                        ("virus_checked", "yes".into()),
+                    ],
+                )
+                .await,
+            "private device",
+        );
+    }
+    let private = admin.get("/ledger/private-devices").await;
+    if let Some(action) = attributes(&private, "#private-devices form", "action").first() {
+        ok(
+            admin
+                .submit(
+                    "/ledger/private-devices",
+                    action,
+                    &[("data_deleted_on", day.clone())],
+                )
+                .await,
+            "data deleted",
+        );
+    }
+    for (name, kind) in [("Internet", "internet"), ("EHR LAN", "lan")] {
+        ok(
+            admin
+                .submit(
+                    "/ledger/network",
+                    "/ledger/network/segments",
+                    &[
+                        ("segment_name", name.into()),
+                        ("segment_kind", kind.into()),
+                        ("note", "192.168.10.0/24".into()),
+                    ],
+                )
+                .await,
+            "segment",
+        );
+    }
+    let network = admin.get("/ledger/network").await;
+    let segments = attributes(&network, "#link-form select[name=from] option", "value");
+    if let [from, to, ..] = segments.as_slice() {
+        ok(
+            admin
+                .submit(
+                    "/ledger/network",
+                    "/ledger/network/links",
+                    &[
+                        ("from", from.clone()),
+                        ("to", to.clone()),
+                        ("via", "SV-01".into()),
+                    ],
+                )
+                .await,
+            "link",
+        );
+    }
+    ok(
+        admin
+            .submit(
+                "/ledger/network",
+                "/ledger/network/review",
+                &[("date", day.clone()), ("note", "Checked on site".into())],
+            )
+            .await,
+        "network review",
+    );
+
+    // Carry-outs: one taken out (approved by the planner), one waiting.
+    let request = |what: &'static str| {
+        vec![
+            ("what", what.to_owned()),
+            ("asset_number", "SV-01".to_owned()),
+            ("purpose", "Home visits".to_owned()),
+            ("destination", "Patient home".to_owned()),
+            ("out_on", today().to_string()),
+            ("return_by", today().to_string()),
+            ("encrypted", "yes".to_owned()),
+        ]
+    };
+    let taken = ok(
+        admin
+            .submit("/carry-outs/new", "/carry-outs/new", &request("Laptop"))
+            .await,
+        "carry-out",
+    );
+    let taken = taken.location_path().unwrap_or_default();
+    let planner = app.signed_in("planner").await;
+    ok(
+        planner
+            .submit(
+                "/dashboard",
+                &format!("{taken}/step"),
+                &[
+                    ("action", "approve".into()),
+                    ("encryption_confirmed", "yes".into()),
+                    ("note", "Fine".into()),
+                ],
+            )
+            .await,
+        "approve",
+    );
+    ok(
+        admin
+            .submit(
+                "/dashboard",
+                &format!("{taken}/step"),
+                &[("action", "take".into())],
+            )
+            .await,
+        "take",
+    );
+    let waiting = ok(
+        admin
+            .submit("/carry-outs/new", "/carry-outs/new", &request("Letters"))
+            .await,
+        "carry-out",
+    );
+    ids.carry_out = id_at_end(&waiting);
+
+    // The checklist: started, answered, with evidence.
+    let base = format!("/checklist/medical/{year}");
+    ok(
+        admin.submit(&base, &format!("{base}/start"), &[]).await,
+        "start",
+    );
+    admin
+        .submit(
+            &base,
+            &format!("{base}/gate"),
+            &[("in_use", "yes".into()), ("checked_on", day.clone())],
+        )
+        .await;
+    let overview = admin.get(&base).await;
+    let mut items: Vec<String> = attributes(&overview, "#items a", "href")
+        .iter()
+        .filter_map(|href| href.rsplit('/').next().map(str::to_owned))
+        .collect();
+    items.dedup();
+    for (index, key) in items.iter().enumerate().take(3) {
+        let item = format!("{base}/items/{key}");
+        let fields: Vec<(&str, String)> = if index == 1 {
+            vec![
+                ("first_answer", "no".into()),
+                ("first_date", day.clone()),
+                (
+                    "target_date",
+                    FiscalYear::containing(today()).last_day().to_string(),
+                ),
+                ("remarks", "Planned".into()),
+            ]
+        } else {
+            vec![
+                ("first_answer", "yes".into()),
+                ("first_date", day.clone()),
+                ("remarks", "Done".into()),
+            ]
+        };
+        ok(admin.submit(&item, &item, &fields).await, "answer");
+    }
+    for key in ["ledger", "access-rights", "mds-sds", "remote-maintenance"] {
+        let item = format!("{base}/items/{key}");
+        admin
+            .submit(
+                &item,
+                &item,
+                &[("first_answer", "yes".into()), ("first_date", day.clone())],
+            )
+            .await;
+    }
+    let evidence_item = format!(
+        "{base}/items/{}",
+        items.first().cloned().unwrap_or_default()
+    );
+    ok(
+        admin
+            .upload(
+                &evidence_item,
+                &format!("{evidence_item}/evidence"),
+                &[("label", "Contact chart".into())],
+                &[("file", "chart.pdf", pdf.clone())],
+            )
+            .await,
+        "evidence",
+    );
+    ok(
+        admin
+            .submit(
+                &evidence_item,
+                &format!("{evidence_item}/links"),
+                &[("path", "/users".into()), ("label", "User list".into())],
+            )
+            .await,
+        "link",
+    );
+    ids.evidence = attributes(&admin.get(&evidence_item).await, ".evidence-item a", "href")
+        .iter()
+        .find_map(|href| href.strip_prefix("/evidence/").map(str::to_owned))
+        .unwrap_or_default();
+    ids.items = items;
+    ok(
+        admin
+            .submit(
+                "/tokushima",
+                &format!("/tokushima/{year}"),
+                &[
+                    ("level-1", "2".into()),
+                    ("note-1", "Backups checked".into()),
+                ],
+            )
+            .await,
+        "tokushima",
+    );
+
+    // A vendor, its request link and its answer with an MDS.
+    ok(
+        admin
+            .submit(
+                "/vendors",
+                "/vendors",
+                &[
+                    ("name", "Karte Support Inc.".into()),
+                    ("systems", "EHR".into()),
+                    ("contact", "support@example.com".into()),
+                ],
+            )
+            .await,
+        "vendor",
+    );
+    let vendors = admin.get("/vendors").await;
+    let vendor_id = vendors
+        .attribute("#vendors tr.vendor", "data-vendor-id")
+        .unwrap_or_default();
+    ok(
+        admin
+            .submit(
+                "/vendors",
+                &format!("/vendors/{vendor_id}/requests"),
+                &[("days", "14".into())],
+            )
+            .await,
+        "request",
+    );
+    ids
+}
+
+/// The vendor's side: the form in English, then its answer with a document.
+async fn vendor_answers(app: &TestApp, admin: &Browser, ids: &mut Ids) -> Leftovers {
+    let issued = admin.get("/vendors?done=issued").await;
+    let mut leftovers = vec![(
+        "/vendors?done=issued".to_owned(),
+        japanese_outside_ja(&issued.html()),
+    )];
+    let link = issued.text("#issued-link code.link");
+    let path = link
+        .split_once("/v/")
+        .map(|(_, token)| format!("/v/{token}"))
+        .unwrap_or_default();
+    assert!(!path.is_empty(), "a link in {}", issued.body);
+    ids.token = path.trim_start_matches("/v/").to_owned();
+    let vendor = english(app).await;
+    if let Some(found) = check_page(&vendor, &path, "en").await {
+        leftovers.push((format!("{path} (form)"), found));
+    }
+    let form = vendor.get(&path).await;
+    let mut fields: Vec<(&str, String)> = vec![("officer_name", "Ken Vendor".into())];
+    let names = attributes(&form, "input[type=radio][value=yes]", "name");
+    let mut owned: Vec<(String, String)> = Vec::new();
+    for name in &names {
+        owned.push((name.clone(), "yes".into()));
+        owned.push((name.replace("answer-", "date-"), today().to_string()));
+    }
+    fields.extend(owned.iter().map(|(k, v)| (k.as_str(), v.clone())));
+    let mds = b"%PDF-1.4\n% MDS\n%%EOF\n".to_vec();
+    ok(
+        vendor
+            .upload(&path, &path, &fields, &[("documents", "MDS.pdf", mds)])
+            .await,
+        "vendor answer",
+    );
+    let year = &ids.year;
+    let mds_item = admin
+        .get(&format!("/checklist/medical/{year}/items/mds-sds"))
+        .await;
+    ids.vendor_document = attributes(&mds_item, "#vendor-facts a", "href")
+        .iter()
+        .find_map(|href| href.strip_prefix("/vendor-documents/").map(str::to_owned))
+        .unwrap_or_default();
+    leftovers
+}
+
+#[tokio::test]
+async fn every_page_in_english_shows_no_japanese_outside_marked_passages() {
+    let app = spawn_app().await;
+    let anonymous = english(&app).await;
+    let mut leftovers = Leftovers::new();
+    for path in ["/setup"] {
+        if let Some(found) = check_page(&anonymous, path, "en").await {
+            leftovers.push((format!("{path} (signed out)"), found));
+        }
+    }
+    let admin = set_up(&app).await;
+    if let Some(found) = check_page(&anonymous, "/login", "en").await {
+        leftovers.push(("/login (after setup)".to_owned(), found));
+    }
+
+    // Empty states first, then every page with data.
+    let empty = Ids {
+        year: FiscalYear::containing(today()).to_string(),
+        ..Ids::default()
+    };
+    for (path, found) in walk(&admin, &empty, "en").await {
+        leftovers.push((format!("{path} (empty)"), found));
+    }
+    let mut ids = fill(&app, &admin).await;
+    leftovers.extend(vendor_answers(&app, &admin, &mut ids).await);
+    for (what, id) in [
+        ("a user", &ids.user),
+        ("a device", &ids.device),
+        ("a disposed device", &ids.disposed),
+        ("a member of staff", &ids.staff),
+        ("a carry-out", &ids.carry_out),
+        ("a vendor link", &ids.token),
+    ] {
+        assert!(!id.is_empty(), "{what}");
+    }
+    assert!(
+        ids.items.len() > 10,
+        "the checklist's items: {:?}",
+        ids.items
+    );
+    assert!(!ids.evidence.is_empty(), "an evidence file");
+    assert!(!ids.vendor_document.is_empty(), "a vendor document");
+    leftovers.extend(walk(&admin, &ids, "en").await);
+    let disposed = format!("/ledger/devices/{}", ids.disposed);
+    if let Some(found) = check_page(&admin, &disposed, "en").await {
+        leftovers.push((format!("{disposed} (disposed)"), found));
+    }
+    let vendor = english(&app).await;
+    if let Some(found) = check_page(&vendor, &format!("/v/{}", ids.token), "en").await {
+        leftovers.push(("/v/{token} (answered)".to_owned(), found));
+    }
+    // The import preview and a refused import answer a POST: checked too.
+    for (name, csv) in [
+        (
+            "devices.csv",
+            "種別,管理番号,管理場所\r\nserver,SV-01,Room 3\r\npc,PC-20,Desk\r\n",
+        ),
+        ("bad.csv", "種別,colour\r\nfridge,x\r\n"),
+    ] {
+        let page = admin
+            .upload(
+                "/ledger/devices/import",
+                "/ledger/devices/import",
+                &[],
+                &[("file", name, csv.as_bytes().to_vec())],
+            )
+            .await;
+        leftovers.push((
+            format!("POST /ledger/devices/import ({name})"),
+            japanese_outside_ja(&page.html()),
+        ));
+    }
+    assert_no_japanese(&leftovers);
+
+    // The same walk in Japanese finds Japanese on every page: the check can fail.
+    let switched = admin.get("/lang/ja?next=/dashboard").await;
+    assert!(switched.status.is_redirection());
+    let japanese = walk(&admin, &ids, "ja").await;
+    assert!(japanese.len() > 30, "{} pages", japanese.len());
+    for (path, found) in &japanese {
+        assert!(!found.is_empty(), "{path} shows no Japanese in Japanese");
+    }
+}
