@@ -37,19 +37,21 @@ async fn login_ids_per_institution_keep_users_sessions_and_recovery_codes() {
     let database = TestDatabase::create().await;
     let store = Store::connect(database.url()).await.expect("connect");
     migrated_to(&store, 9).await;
+    // Ids come from the database (1 and 2 in a fresh one), so that PostgreSQL's
+    // sequences stay in step with the rows.
     execute(
         &store,
-        "INSERT INTO institutions (id, name, kind, bed_count, prefecture, address, phone, created_at, updated_at)
-         VALUES (1, '甲', 'hospital', 10, '徳島県', '徳島市', '088-123-4567', 0, 0),
-                (2, '乙', 'hospital', 10, '徳島県', '徳島市', '088-123-4567', 0, 0)",
+        "INSERT INTO institutions (name, kind, bed_count, prefecture, address, phone, created_at, updated_at)
+         VALUES ('甲', 'hospital', 10, '徳島県', '徳島市', '088-123-4567', 0, 0),
+                ('乙', 'hospital', 10, '徳島県', '徳島市', '088-123-4567', 0, 0)",
     )
     .await;
     execute(
         &store,
-        "INSERT INTO users (id, institution_id, login_id, display_name, role, password_hash, created_at, updated_at,
+        "INSERT INTO users (institution_id, login_id, display_name, role, password_hash, created_at, updated_at,
                             failed_sign_ins, totp_secret, break_glass)
-         VALUES (1, 1, 'admin', '管理者', 'security_manager', 'h1', 0, 0, 2, 'sealed-secret', 0),
-                (2, 2, 'other', '他院', 'security_manager', 'h2', 0, 0, 0, NULL, 1)",
+         VALUES (1, 'admin', '管理者', 'security_manager', 'h1', 0, 0, 2, 'sealed-secret', 0),
+                (2, 'other', '他院', 'security_manager', 'h2', 0, 0, 0, NULL, 1)",
     )
     .await;
     execute(
