@@ -845,3 +845,106 @@ async fn every_page_in_english_shows_no_japanese_outside_marked_passages() {
         assert!(!found.is_empty(), "{path} shows no Japanese in Japanese");
     }
 }
+
+/// The pages the walk above meets only as redirects — the second sign-in step,
+/// the break-glass reason and the chooser of a ledger printed in parts — in
+/// English too, reached the way a person reaches them.
+#[tokio::test]
+async fn the_second_step_the_break_glass_reason_and_the_print_parts_are_english() {
+    let app = spawn_app().await;
+    let admin = set_up(&app).await;
+    let mut leftovers = Leftovers::new();
+    for (login_id, break_glass) in [("emergency", "on"), ("totp-user", "")] {
+        let fields = [
+            ("login_id", login_id.to_owned()),
+            ("display_name", format!("User {login_id}")),
+            ("role", "system_operator".to_owned()),
+            ("password", PASSWORD.to_owned()),
+            ("break_glass", break_glass.to_owned()),
+        ];
+        ok(
+            admin.submit("/users/new", "/users/new", &fields).await,
+            login_id,
+        );
+    }
+
+    // 非常時用アカウント: its first page asks for the reason.
+    let emergency = english(&app).await;
+    assert_eq!(
+        emergency.sign_in("emergency", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        emergency.get("/dashboard").await.location.as_deref(),
+        Some("/break-glass")
+    );
+    if let Some(found) = check_page(&emergency, "/break-glass", "en").await {
+        leftovers.push(("/break-glass".to_owned(), found));
+    }
+
+    // Two-factor: enrol, then sign in again up to the code page.
+    let enrolling = english(&app).await;
+    assert_eq!(
+        enrolling.sign_in("totp-user", PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let page = enrolling.get("/account/two-factor").await;
+    let secret = mamori_domain::institution::TotpSecret::from_stored(page.text("#totp-secret"));
+    let now = u64::try_from(jiff::Timestamp::now().as_second()).expect("after 1970");
+    let code = secret.code_at(now).expect("code");
+    let enrolled = enrolling
+        .submit(
+            "/account/two-factor",
+            "/account/two-factor",
+            &[("code", code)],
+        )
+        .await;
+    assert_eq!(enrolled.status, StatusCode::OK, "{:?}", enrolled.errors());
+    leftovers.push((
+        "/account/two-factor (recovery codes)".to_owned(),
+        japanese_outside_ja(&enrolled.html()),
+    ));
+    let second_step = english(&app).await;
+    assert_eq!(
+        second_step
+            .sign_in("totp-user", PASSWORD)
+            .await
+            .location
+            .as_deref(),
+        Some("/login/two-factor")
+    );
+    if let Some(found) = check_page(&second_step, "/login/two-factor", "en").await {
+        leftovers.push(("/login/two-factor".to_owned(), found));
+    }
+
+    // A ledger longer than one printed part: the print link lists the parts.
+    let mut csv = "種別,管理番号,管理場所\r\n".to_owned();
+    for n in 1..=1_001 {
+        csv.push_str(&format!("pc,PC-{n:04},Room {n}\r\n"));
+    }
+    let preview = admin
+        .upload(
+            "/ledger/devices/import",
+            "/ledger/devices/import",
+            &[],
+            &[("file", "many.csv", csv.into_bytes())],
+        )
+        .await;
+    let action = preview
+        .attribute("#import-preview form", "action")
+        .expect("an apply form");
+    ok(
+        admin.submit("/ledger/devices", &action, &[]).await,
+        "import",
+    );
+    let parts = check_page(&admin, "/ledger/devices/print.pdf", "en")
+        .await
+        .expect("an HTML page listing the parts, not a PDF");
+    leftovers.push(("/ledger/devices/print.pdf (parts)".to_owned(), parts));
+    let chooser = admin.get("/ledger/devices/print.pdf").await;
+    assert!(
+        chooser.body.contains("part=2"),
+        "the chooser links the second part"
+    );
+    assert_no_japanese(&leftovers);
+}
