@@ -209,3 +209,26 @@ async fn a_shift_jis_export_that_cannot_hold_a_character_says_which_and_where() 
     assert_eq!(status, StatusCode::OK);
     assert!(String::from_utf8_lossy(&bytes).contains("😀"));
 }
+
+#[tokio::test]
+async fn an_empty_vendor_list_says_so_and_what_to_add() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let empty = admin.get("/vendors").await;
+    assert!(
+        empty.text("#no-vendors").contains("まだ登録されていません"),
+        "{}",
+        empty.text("#vendors")
+    );
+    let added = admin
+        .submit(
+            "/vendors",
+            "/vendors",
+            &[("name", "株式会社カルテ保守".into())],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
+    let listed = admin.get("/vendors").await;
+    assert!(listed.texts("#no-vendors").is_empty());
+    assert_eq!(listed.texts("#vendors tr.vendor").len(), 1);
+}

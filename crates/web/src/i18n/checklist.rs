@@ -58,6 +58,7 @@ messages! {
     about_item: "この項目について", "About this item";
     access_title: "アクセス権限", "Access rights";
     none_yet: "まだありません。", "None yet.";
+    no_vendors_yet: "事業者はまだ登録されていません。下の「事業者を追加」から、保守を頼んでいる事業者（電子カルテ、レセコン、ネットワークなど）を登録してください。", "No vendors yet. Add the companies that maintain your systems (EHR, receipt computer, network…) below.";
     not_done_option: " 未実施", " Not done";
     attach: "添付する", "Attach";
     add_link: "リンクを追加", "Add a link";
