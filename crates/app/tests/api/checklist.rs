@@ -10,7 +10,7 @@ use mamori_domain::calendar::FiscalYear;
 use mamori_domain::checklist::{CatalogSet, FormKind};
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, spawn_app};
+use crate::helpers::{Browser, pdf_text, poppler, spawn_app, spawn_app_at};
 
 fn detail(event: &mamori_store::audit_log::AuditEvent) -> serde_json::Value {
     serde_json::from_str(&event.detail).expect("details are JSON")
@@ -457,19 +457,10 @@ async fn the_pdf_and_the_workbook_hold_every_item_the_answers_and_the_name() {
         (status, content_type.as_str()),
         (StatusCode::OK, "application/pdf")
     );
-    let folder = tempfile::tempdir().expect("temp dir");
-    let path = folder.path().join("checklist.pdf");
-    std::fs::write(&path, &pdf).expect("write");
     if let Ok(keep) = std::env::var("MAMORI_KEEP_PDF") {
         std::fs::write(keep, &pdf).expect("keep");
     }
-    // Reading order (not -layout): a wrapped cell stays together.
-    let output = std::process::Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) must be installed: .ci/run installs it");
-    let text = without_space(&String::from_utf8_lossy(&output.stdout));
+    let text = pdf_text(&pdf);
     for item in &catalog.items {
         assert!(
             text.contains(&without_space(&item.text)),
@@ -500,20 +491,12 @@ async fn the_pdf_and_the_workbook_hold_every_item_the_answers_and_the_name() {
         catalog.fiscal_year != year,
         "{text}"
     );
-    let fonts = std::process::Command::new("pdffonts")
-        .arg(&path)
-        .output()
-        .expect("pdffonts");
-    let fonts = String::from_utf8_lossy(&fonts.stdout);
+    let fonts = poppler("pdffonts", &[], &pdf);
     assert!(
         fonts.contains("IPAexGothic") && fonts.contains("yes"),
         "{fonts}"
     );
-    let size = std::process::Command::new("pdfinfo")
-        .arg(&path)
-        .output()
-        .expect("pdfinfo");
-    assert!(String::from_utf8_lossy(&size.stdout).contains("(A4)"));
+    assert!(poppler("pdfinfo", &[], &pdf).contains("(A4)"));
 
     let (status, _, xlsx) = admin
         .get_bytes(&format!("{}/export.xlsx", base(year)))
@@ -818,4 +801,55 @@ async fn a_configured_public_address_is_used_for_vendor_links() {
     let link = page.text("#issued-link code.link");
     assert!(link.starts_with("https://mamori.example.jp/v/"), "{link}");
     assert!(page.text("#loopback-link").is_empty(), "no warning");
+}
+
+/// A 年度 whose own official form is not in mamori (issue #16 item 1) says so
+/// on the checklist, on the dashboard and on the printout, with the ministry's
+/// page; a year that has its own form does not.
+#[tokio::test]
+async fn a_year_without_its_own_form_says_which_form_is_used_instead() {
+    // 2031-06-01 lies in 令和13年度, far past every form mamori ships.
+    let app = spawn_app_at("2031-06-01T01:00:00Z".parse().expect("instant")).await;
+    let admin = app.admin().await;
+    let overview = admin.get("/checklist/medical/2031").await;
+    let banner = overview.text("#earlier-form");
+    assert!(
+        banner.contains("令和13年度")
+            && banner.contains("令和7年度")
+            && banner.contains("まだ mamori に登録されていません"),
+        "{banner}"
+    );
+    assert_eq!(
+        overview.attribute("#earlier-form a", "href").as_deref(),
+        Some(mamori_domain::checklist::OFFICIAL_FORMS_PAGE)
+    );
+    let dashboard = admin
+        .get("/dashboard")
+        .await
+        .text("#dashboard-earlier-form");
+    assert!(
+        dashboard.contains("令和13年度") && dashboard.contains("令和7年度"),
+        "{dashboard}"
+    );
+
+    let started = admin
+        .submit(
+            "/checklist/medical/2031",
+            "/checklist/medical/2031/start",
+            &[],
+        )
+        .await;
+    assert_eq!(started.status, StatusCode::SEE_OTHER);
+    let (status, _, pdf) = admin.get_bytes("/checklist/medical/2031/print.pdf").await;
+    assert_eq!(status, StatusCode::OK);
+    let text = pdf_text(&pdf);
+    assert!(
+        text.contains("（令和13年度）の公式様式はまだmamoriに登録されていないため、2025年度（令和7年度）版の様式で出力しています"),
+        "{text}"
+    );
+
+    // 令和7年度 has its own form: no banner.
+    let own = admin.get("/checklist/medical/2025").await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert!(own.texts("#earlier-form").is_empty());
 }

@@ -30,15 +30,24 @@ pub async fn spawn_app() -> TestApp {
 
 /// Boots the application on `listen` (e.g. `0.0.0.0:0` to leave loopback-only mode).
 pub async fn spawn_app_listening_on(listen: &str) -> TestApp {
-    spawn_app_with(listen, None).await
+    spawn_app_with(listen, None, None).await
+}
+
+/// Boots the application with its clock stopped at `now`.
+pub async fn spawn_app_at(now: jiff::Timestamp) -> TestApp {
+    spawn_app_with("127.0.0.1:0", None, Some(now)).await
 }
 
 /// Boots the application with `--public-url`.
 pub async fn spawn_app_with_public_url(public_url: &str) -> TestApp {
-    spawn_app_with("127.0.0.1:0", Some(public_url.to_owned())).await
+    spawn_app_with("127.0.0.1:0", Some(public_url.to_owned()), None).await
 }
 
-async fn spawn_app_with(listen: &str, public_url: Option<String>) -> TestApp {
+async fn spawn_app_with(
+    listen: &str,
+    public_url: Option<String>,
+    fixed_now: Option<jiff::Timestamp>,
+) -> TestApp {
     let database = TestDatabase::create().await;
     let data_dir = tempfile::tempdir().expect("temp dir");
     let config = Config {
@@ -50,7 +59,7 @@ async fn spawn_app_with(listen: &str, public_url: Option<String>) -> TestApp {
         probe_time_sync: false,
         sign_in_attempts_per_minute: 30,
         public_url,
-        fixed_now: None,
+        fixed_now,
     };
     let application = Application::build(config)
         .await
@@ -431,4 +440,29 @@ async fn read(response: reqwest::Response) -> Page {
         headers,
         body,
     }
+}
+
+/// What a poppler tool (`pdfinfo`, or `pdftotext` writing to standard output)
+/// prints for `pdf`.
+pub fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let path = folder.path().join("print.pdf");
+    std::fs::write(&path, pdf).expect("write");
+    let mut command = std::process::Command::new(tool);
+    command.args(args).arg(&path);
+    if tool == "pdftotext" {
+        command.arg("-");
+    }
+    let output = command.output().unwrap_or_else(|_| {
+        panic!("{tool} (poppler-utils) must be installed: .ci/run installs it")
+    });
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// `pdftotext` of `pdf` without white space (cells wrap at any character).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    poppler("pdftotext", &[], pdf)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }

@@ -5,7 +5,7 @@
 
 use reqwest::StatusCode;
 
-use crate::helpers::{Browser, spawn_app};
+use crate::helpers::{Browser, pdf_text, poppler, spawn_app};
 
 fn detail(event: &mamori_store::audit_log::AuditEvent) -> serde_json::Value {
     serde_json::from_str(&event.detail).expect("details are JSON")
@@ -384,31 +384,6 @@ async fn a_shift_jis_csv_is_previewed_then_imported_and_every_export_imports_bac
         fields.contains("2階") && fields.contains("192.168.1.2"),
         "{fields}"
     );
-}
-
-/// What a poppler tool (`pdfinfo`, or `pdftotext` writing to standard output)
-/// prints for `pdf`.
-fn poppler(tool: &str, args: &[&str], pdf: &[u8]) -> String {
-    let folder = tempfile::tempdir().expect("temp dir");
-    let path = folder.path().join("ledger.pdf");
-    std::fs::write(&path, pdf).expect("write");
-    let mut command = std::process::Command::new(tool);
-    command.args(args).arg(&path);
-    if tool == "pdftotext" {
-        command.arg("-");
-    }
-    let output = command.output().unwrap_or_else(|_| {
-        panic!("{tool} (poppler-utils) must be installed: .ci/run installs it")
-    });
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// `pdftotext` of `pdf` without white space (cells wrap at any character).
-fn pdf_text(pdf: &[u8]) -> String {
-    poppler("pdftotext", &[], pdf)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
 }
 
 /// The inspector reads a 機器台帳 on paper (checklist 2(1)): the active ledger

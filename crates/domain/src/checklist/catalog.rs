@@ -180,6 +180,11 @@ impl CatalogItem {
     }
 }
 
+/// The MHLW page where the guideline and each year's checklist forms are
+/// published (医療情報システムの安全管理に関するガイドライン), for people to
+/// fetch a year's official form that mamori does not hold yet.
+pub const OFFICIAL_FORMS_PAGE: &str = "https://www.mhlw.go.jp/stf/shingi/0000516275_00006.html";
+
 /// One official version of one form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Catalog {
@@ -210,6 +215,13 @@ pub struct Catalog {
 }
 
 impl Catalog {
+    /// Whether this is `year`'s own form, not an earlier year's used because
+    /// the year's official form is not in mamori yet (pages and prints must
+    /// then say so).
+    pub fn is_own_form_of(&self, year: FiscalYear) -> bool {
+        self.fiscal_year == year
+    }
+
     /// `R7-medical`: how answers and links name the catalog.
     pub fn id(&self) -> String {
         format!("{}-{}", self.version, self.form.code())
@@ -742,7 +754,8 @@ impl CatalogSet {
     }
 
     /// The version of `form` in force in `year`: the latest one that applies
-    /// from that year or earlier.
+    /// from that year or earlier. It may be an earlier year's form when the
+    /// year's own has not been entered yet: see [`Catalog::is_own_form_of`].
     pub fn for_year(&self, form: FormKind, year: FiscalYear) -> Option<&Catalog> {
         self.catalogs
             .iter()

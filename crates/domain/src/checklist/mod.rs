@@ -13,7 +13,8 @@ pub use answer::{
     item_state, not_after, open_items, parse_date, parse_dated_answer, parse_item_record,
 };
 pub use catalog::{
-    Catalog, CatalogError, CatalogItem, CatalogSet, FormKind, Group, Guidance, Target,
+    Catalog, CatalogError, CatalogItem, CatalogSet, FormKind, Group, Guidance, OFFICIAL_FORMS_PAGE,
+    Target,
 };
 pub use forms::{
     NewVendor, parse_evidence_link, parse_gate, parse_link_days, parse_note, parse_officer,

@@ -59,6 +59,10 @@ struct OverviewPage {
     can_edit: bool,
     catalog_file: String,
     catalog_verified: bool,
+    /// Set when the year's own official form is not in mamori yet: the
+    /// earlier year whose form is shown instead.
+    earlier_form: Option<String>,
+    official_page: &'static str,
     gate_text: Option<String>,
     gate: Option<(bool, String)>,
     gate_date_value: String,
@@ -213,6 +217,9 @@ pub(super) async fn overview(
             .is_some(),
         catalog_file: chrome.fill(chrome.c.version_file, &catalog.version, &catalog.file),
         catalog_verified: catalog.wording_verified,
+        earlier_form: (!catalog.is_own_form_of(at.year))
+            .then(|| chrome.fiscal_year(&catalog.fiscal_year)),
+        official_page: mamori_domain::checklist::OFFICIAL_FORMS_PAGE,
         gate_text: catalog.gate.clone(),
         gate: assessment
             .as_ref()

@@ -139,7 +139,7 @@ fn version_lines(catalog: &Catalog, year: FiscalYear) -> Vec<String> {
         published,
         catalog.source
     )];
-    if catalog.fiscal_year != year {
+    if !catalog.is_own_form_of(year) {
         lines.push(format!(
             "{}の公式様式はまだ mamori に登録されていないため、{}版の様式で出力しています。",
             year.label_ja(),

@@ -42,6 +42,9 @@ struct ChecklistSummary {
     total: usize,
     /// (link, label, official wording, state class, state text), most urgent first.
     first_open: Vec<(String, String, String, &'static str, String)>,
+    /// The earlier year whose form is used, while this year's official form
+    /// is not in mamori yet.
+    earlier_form: Option<String>,
 }
 
 /// How many open items the dashboard lists; the overview has the rest.
@@ -67,6 +70,8 @@ async fn checklist_summary(
         return Ok(None);
     };
     let href = format!("/checklist/{}/{}", form.code(), year);
+    let earlier_form =
+        (!catalog.is_own_form_of(year)).then(|| chrome.fiscal_year(&catalog.fiscal_year));
     let assessment = mamori_store::checklist::assessment(&state.store, &grant, form, year).await?;
     let Some(assessment) = assessment else {
         let summary = ChecklistSummary {
@@ -75,6 +80,7 @@ async fn checklist_summary(
             complete: 0,
             total: catalog.items.len(),
             first_open: Vec::new(),
+            earlier_form,
         };
         return Ok(Some((ChecklistFacts::default(), summary)));
     };
@@ -125,6 +131,7 @@ async fn checklist_summary(
         complete,
         total: catalog.items.len(),
         first_open,
+        earlier_form,
     };
     Ok(Some((facts, summary)))
 }

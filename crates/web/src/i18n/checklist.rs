@@ -58,6 +58,8 @@ messages! {
     about_item: "この項目について", "About this item";
     access_title: "アクセス権限", "Access rights";
     none_yet: "まだありません。", "None yet.";
+    earlier_form_1: "{0}の公式様式は、まだ mamori に登録されていません。{1}版の様式で表示・印刷しています。", "The official form of {0} is not in mamori yet: this page and its printouts use the form of {1}.";
+    earlier_form_2: "立入検査の前に、この年度の様式が公表されていないか厚生労働省のページで確認してください。公表されていれば、その様式で回答し直してください:", "Before an inspection, check the ministry's page for the year's own form; if it is published, answer on that form:";
     no_vendors_yet: "事業者はまだ登録されていません。下の「事業者を追加」から、保守を頼んでいる事業者（電子カルテ、レセコン、ネットワークなど）を登録してください。", "No vendors yet. Add the companies that maintain your systems (EHR, receipt computer, network…) below.";
     not_done_option: " 未実施", " Not done";
     attach: "添付する", "Attach";
