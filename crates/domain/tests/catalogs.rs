@@ -114,6 +114,46 @@ fn every_year_has_a_form_and_every_item_has_guidance() {
     assert_eq!(set.tokushima().items.len(), 20);
 }
 
+/// The guidance of one topic key, from the form in force in 令和7年度.
+fn guidance_of(key: &str) -> mamori_domain::checklist::Guidance {
+    let set = catalogs();
+    let catalog = set
+        .for_year(FormKind::Medical, FiscalYear::new(2025).expect("FY"))
+        .expect("R7");
+    catalog
+        .items
+        .iter()
+        .find(|item| item.key == key)
+        .unwrap_or_else(|| panic!("{key} in R7"))
+        .guidance
+        .clone()
+}
+
+/// The contact chart's guidance names every body the seed's §3(1)③ expects on
+/// it, and the two-factor guidance states the guideline's condition rather than
+/// a bare deadline (issue #16 item 5).
+#[test]
+fn guidance_names_every_contact_and_the_two_factor_condition() {
+    let contacts = guidance_of("contact-chart").evidence;
+    for body in [
+        "外部委託業者",
+        "医療情報担当参事官室",
+        "03-6812-7837",
+        "igishitsu@mhlw.go.jp",
+        "個人情報保護委員会（個人情報保護法第26条に基づく場合",
+        "都道府県警察のサイバー犯罪相談窓口",
+        "コンピュータ不正アクセス届出制度",
+        "コンピュータウイルス届出制度",
+        "ソフトウェア等の脆弱性関連情報に関する届出制度",
+    ] {
+        assert!(contacts.contains(body), "{body} missing from: {contacts}");
+    }
+    let two_factor = guidance_of("two-factor").meaning;
+    for part in ["令和9年度", "稼働", "新しく導入または更新", "第6.0版による"] {
+        assert!(two_factor.contains(part), "{part} missing from: {two_factor}");
+    }
+}
+
 const GOOD: &str = r#"
 version: R9
 fiscal_year: 2027
