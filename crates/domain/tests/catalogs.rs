@@ -149,8 +149,12 @@ fn guidance_names_every_contact_and_the_two_factor_condition() {
         assert!(contacts.contains(body), "{body} missing from: {contacts}");
     }
     let two_factor = guidance_of("two-factor").meaning;
-    for part in ["令和9年度", "稼働", "新しく導入または更新", "第6.0版による"] {
-        assert!(two_factor.contains(part), "{part} missing from: {two_factor}");
+    for part in ["令和9年度", "稼働", "新しく導入または更新", "第6.0版による"]
+    {
+        assert!(
+            two_factor.contains(part),
+            "{part} missing from: {two_factor}"
+        );
     }
 }
 

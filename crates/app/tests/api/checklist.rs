@@ -848,6 +848,32 @@ async fn a_year_without_its_own_form_says_which_form_is_used_instead() {
         "{text}"
     );
 
+    // The 事業者確認用 form too: on the vendors page and on the vendor's link.
+    let added = admin
+        .submit(
+            "/vendors",
+            "/vendors",
+            &[("name", "株式会社カルテ保守".into())],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let vendors = admin.get("/vendors").await;
+    assert!(
+        vendors.text("#earlier-form").contains("令和7年度"),
+        "{}",
+        vendors.body
+    );
+    let vendor_id = vendors
+        .attribute("#vendors tr.vendor", "data-vendor-id")
+        .expect("an id");
+    let issued = issue(&admin, &vendor_id, &[("days", "14".into())]).await;
+    let vendor_form = app.browser().get(&issued_link(&issued)).await;
+    let banner = vendor_form.text("#earlier-form");
+    assert!(
+        banner.contains("令和13年度") && banner.contains("令和7年度"),
+        "{banner}"
+    );
+
     // 令和7年度 has its own form: no banner.
     let own = admin.get("/checklist/medical/2025").await;
     assert_eq!(own.status, StatusCode::OK);

@@ -40,6 +40,8 @@ struct VendorFormPage {
     vendor_name: String,
     title: String,
     year_label: String,
+    /// The earlier year whose form this is, while the year's own is not in mamori.
+    earlier_form: Option<String>,
     expires: String,
     answered: Option<String>,
     officer_name: String,
@@ -125,15 +127,17 @@ fn page(
         })
         .collect();
     let date = |t: jiff::Timestamp| chrome.date(&t.to_zoned_datetime(crate::tokyo()).date());
+    let year = i16::try_from(request.request.fiscal_year)
+        .ok()
+        .and_then(|year| mamori_domain::calendar::FiscalYear::new(year).ok());
     VendorFormPage {
         institution_name: request.institution_name.clone(),
         vendor_name: request.vendor_name.clone(),
         title: catalog.title.clone(),
-        year_label: mamori_domain::calendar::FiscalYear::new(
-            i16::try_from(request.request.fiscal_year).unwrap_or(2025),
-        )
-        .map(|y| chrome.fiscal_year(&y))
-        .unwrap_or_default(),
+        year_label: year.map(|y| chrome.fiscal_year(&y)).unwrap_or_default(),
+        earlier_form: year
+            .filter(|year| !catalog.is_own_form_of(*year))
+            .map(|_| chrome.fiscal_year(&catalog.fiscal_year)),
         expires: date(request.request.expires_at),
         answered: request.request.answered_at.map(date),
         officer_name: form

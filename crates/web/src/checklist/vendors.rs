@@ -39,6 +39,9 @@ struct VendorsPage {
     /// The link points at this machine only: vendors cannot open it.
     loopback_link: bool,
     year_label: String,
+    /// The earlier year whose 事業者確認用 form the links use, while this
+    /// year's own is not in mamori yet.
+    earlier_form: Option<String>,
 }
 
 /// The add-vendor form.
@@ -112,13 +115,20 @@ async fn render(
 ) -> Result<Response, AppError> {
     let vendors = mamori_store::vendor::list(&state.store, &authorized.grant).await?;
     let loopback_link = issued_link.as_deref().is_some_and(is_loopback_link);
+    let year = FiscalYear::containing(state.clock.today());
+    let earlier_form = state
+        .catalogs
+        .for_year(FormKind::Vendor, year)
+        .filter(|catalog| !catalog.is_own_form_of(year))
+        .map(|catalog| chrome.fiscal_year(&catalog.fiscal_year));
     let page = VendorsPage {
+        earlier_form,
         vendors: rows(chrome, vendors, state.clock.now()),
         form,
         errors,
         issued_link,
         loopback_link,
-        year_label: chrome.fiscal_year(&FiscalYear::containing(state.clock.today())),
+        year_label: chrome.fiscal_year(&year),
         chrome: chrome.clone(),
     };
     chrome.render_with_status(status, &page)
