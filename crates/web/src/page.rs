@@ -101,8 +101,7 @@ impl Chrome {
 
     /// `text` with `{0}` and `{1}` filled in.
     pub fn fill(&self, text: &str, a: impl std::fmt::Display, b: impl std::fmt::Display) -> String {
-        text.replace("{0}", &a.to_string())
-            .replace("{1}", &b.to_string())
+        crate::i18n::fill(text, &[&a, &b])
     }
 
     /// `text` with `{0}`, `{1}` and `{2}` filled in.
@@ -113,7 +112,7 @@ impl Chrome {
         b: impl std::fmt::Display,
         c: impl std::fmt::Display,
     ) -> String {
-        self.fill(text, a, b).replace("{2}", &c.to_string())
+        crate::i18n::fill(text, &[&a, &b, &c])
     }
 
     /// `2025年度（令和7年度）` or `FY2025 (Reiwa 7)`.

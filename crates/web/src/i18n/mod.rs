@@ -399,12 +399,30 @@ pub fn counted(many: &str, one: &str, n: impl std::fmt::Display) -> String {
     }
 }
 
-/// `text` with `{0}`, `{1}` … replaced by `args` in order.
+/// `text` with `{0}`, `{1}` … replaced by `args` in order, in one pass, so a
+/// value that itself holds `{1}` (a name someone typed) stays as typed.
 pub fn fill(text: &str, args: &[&dyn std::fmt::Display]) -> String {
-    let mut filled = text.to_owned();
-    for (index, arg) in args.iter().enumerate() {
-        filled = filled.replace(&format!("{{{index}}}"), &arg.to_string());
+    let mut filled = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        filled.push_str(&rest[..start]);
+        let after = &rest[start + 1..];
+        let placeholder = after.find('}').and_then(|end| {
+            let index: usize = after[..end].parse().ok()?;
+            Some((args.get(index)?, end))
+        });
+        match placeholder {
+            Some((arg, end)) => {
+                filled.push_str(&arg.to_string());
+                rest = &after[end + 1..];
+            }
+            None => {
+                filled.push('{');
+                rest = after;
+            }
+        }
     }
+    filled.push_str(rest);
     filled
 }
 
@@ -629,6 +647,16 @@ fn japanese_reason(why: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fill_replaces_each_placeholder_once_and_leaves_typed_braces_alone() {
+        assert_eq!(fill("{0}の{1}", &[&"甲", &"乙"]), "甲の乙");
+        assert_eq!(fill("{1} before {0}", &[&"a", &"b"]), "b before a");
+        // A typed value holding a placeholder is not filled again.
+        assert_eq!(fill("{0}: {1}", &[&"{1}", &"x"]), "{1}: x");
+        // Braces that are not a placeholder of an argument stay.
+        assert_eq!(fill("{x} {9} {", &[&"a"]), "{x} {9} {");
+    }
 
     #[test]
     fn errors_name_the_field_in_both_locales() {
