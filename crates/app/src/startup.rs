@@ -185,14 +185,18 @@ async fn sign_checkpoints(store: Store, auditor: crate::audit::Auditor) {
     }
 }
 
+/// Every hour: removes expired sessions, and the files a vendor attached to a
+/// refused try on a link that has since expired or been revoked.
 async fn clean_expired_sessions(store: Store) {
     let mut interval = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         interval.tick().await;
-        if let Err(error) =
-            mamori_store::session::delete_expired(&store, jiff::Timestamp::now()).await
-        {
+        let now = jiff::Timestamp::now();
+        if let Err(error) = mamori_store::session::delete_expired(&store, now).await {
             tracing::warn!(%error, "could not remove expired sessions");
+        }
+        if let Err(error) = mamori_store::vendor::discard_stale_staged(&store, now).await {
+            tracing::warn!(%error, "could not remove a vendor's files kept for a stale link");
         }
     }
 }

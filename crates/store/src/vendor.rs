@@ -476,6 +476,22 @@ pub async fn stage_documents(
     Ok(())
 }
 
+/// Removes the files kept by [`stage_documents`] for links that can no longer
+/// be sent (expired or revoked), so a vendor's refused try does not keep its
+/// files in the database for ever; returns how many were removed. Staged files
+/// were never part of the institution's records (sending the form makes them
+/// `vendor_documents`), so this is housekeeping, like expired sessions.
+pub async fn discard_stale_staged(store: &Store, now: jiff::Timestamp) -> Result<u64, Error> {
+    let result = sqlx::query(
+        "DELETE FROM vendor_staged_documents WHERE request_id IN (
+             SELECT id FROM vendor_requests WHERE expires_at <= $1 OR revoked_at IS NOT NULL)",
+    )
+    .bind(to_micros(now))
+    .execute(store.pool())
+    .await?;
+    Ok(result.rows_affected())
+}
+
 /// The names of the files kept for a link by [`stage_documents`].
 pub async fn staged_document_names(
     store: &Store,

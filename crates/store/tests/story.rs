@@ -413,3 +413,92 @@ async fn sessions_expire_when_idle_or_old_and_end_with_deactivation() {
             .expect("exists");
     assert!(!credentials.active);
 }
+
+/// Files a vendor attached to a refused try are kept for the link while it can
+/// still be sent, and removed once it has expired or been revoked.
+#[tokio::test]
+async fn a_vendors_kept_files_go_when_the_link_expires_or_is_revoked() {
+    use mamori_domain::calendar::FiscalYear;
+    use mamori_store::vendor::{self, NewDocument};
+
+    let (_database, store) = open().await;
+    let now = Timestamp::now();
+    let (institution_id, admin_id) = mamori_store::institution::set_up_first(
+        &store,
+        &institution("戊"),
+        None,
+        &user("admin", Role::SecurityManager),
+        &hash(),
+        now,
+    )
+    .await
+    .expect("setup");
+    let grant = Principal::new(admin_id, institution_id, Role::SecurityManager)
+        .grant::<permissions::ManageVendors>()
+        .expect("grant");
+    let year = FiscalYear::new(2025).expect("FY");
+    let file = NewDocument {
+        name: "mds.pdf".into(),
+        content_type: "application/pdf".into(),
+        content: b"%PDF-1.4".to_vec(),
+        sha256: "00".repeat(32),
+    };
+    // Three vendors' links (a new link replaces a vendor's earlier one), each
+    // with a file kept from a refused try.
+    let mut requests = Vec::new();
+    for (token, days) in [("live", 30), ("short", 1), ("revoked", 30)] {
+        let vendor_id = vendor::add(
+            &store,
+            &grant,
+            &mamori_domain::checklist::parse_vendor(token, "", "").expect("vendor"),
+            now,
+        )
+        .await
+        .expect("vendor");
+        let id = vendor::issue(
+            &store,
+            &grant,
+            vendor_id,
+            year,
+            "R7",
+            token,
+            now + SignedDuration::from_hours(24 * days),
+            now,
+        )
+        .await
+        .expect("issue");
+        vendor::stage_documents(&store, token, std::slice::from_ref(&file), now)
+            .await
+            .expect("stage");
+        requests.push((token, id));
+    }
+    vendor::revoke(&store, &grant, requests[2].1, now)
+        .await
+        .expect("revoke");
+    let kept = |token: &'static str| {
+        let store = store.clone();
+        async move {
+            vendor::staged_document_names(&store, token, now)
+                .await
+                .expect("names")
+                .len()
+        }
+    };
+    assert_eq!(kept("live").await, 1);
+
+    // Two days on: the one-day link has expired, one was revoked.
+    let later = now + SignedDuration::from_hours(48);
+    assert_eq!(
+        vendor::discard_stale_staged(&store, later)
+            .await
+            .expect("discard"),
+        2
+    );
+    assert_eq!(kept("live").await, 1, "a live link keeps its files");
+    assert_eq!(
+        vendor::discard_stale_staged(&store, later)
+            .await
+            .expect("again"),
+        0
+    );
+}
