@@ -673,6 +673,8 @@ pub struct AuditFilter {
     pub actor: Option<String>,
     /// The record acted on, such as `user:12`, exactly.
     pub target: Option<String>,
+    /// What was done, such as `user.create`, exactly.
+    pub action: Option<String>,
     /// From this instant, inclusive.
     pub from: Option<jiff::Timestamp>,
     /// Before this instant.
@@ -695,13 +697,15 @@ pub async fn search(
            AND ($3 IS NULL OR target = $3)
            AND ($4 IS NULL OR occurred_at >= $4)
            AND ($5 IS NULL OR occurred_at < $5)
-         ORDER BY id DESC LIMIT $6 OFFSET $7",
+           AND ($6 IS NULL OR action = $6)
+         ORDER BY id DESC LIMIT $7 OFFSET $8",
     )
     .bind(grant.institution_id().get())
     .bind(filter.actor.as_deref())
     .bind(filter.target.as_deref())
     .bind(filter.from.map(to_micros))
     .bind(filter.until.map(to_micros))
+    .bind(filter.action.as_deref())
     .bind(limit)
     .bind(offset)
     .fetch_all(store.pool())

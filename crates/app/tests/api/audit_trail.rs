@@ -61,6 +61,26 @@ async fn admins_see_failed_sign_ins_with_time_and_source_and_can_filter() {
         "{labels:?}"
     );
 
+    // By what was done: only that action, the choice kept in the form.
+    let failures = admin.get("/audit?action=sign_in.failure").await;
+    let codes = failures.attributes("#audit-events tbody tr", "data-action");
+    assert!(
+        !codes.is_empty() && codes.iter().all(|code| code == "sign_in.failure"),
+        "{codes:?}"
+    );
+    assert_eq!(
+        failures
+            .attribute("#action option[selected]", "value")
+            .as_deref(),
+        Some("sign_in.failure")
+    );
+    let unknown = admin.get("/audit?action=no.such.action").await;
+    assert_eq!(
+        unknown.texts("#audit-events tbody tr").len(),
+        all.texts("#audit-events tbody tr").len(),
+        "an unknown action filters nothing"
+    );
+
     let future = admin.get("/audit?from=2099-01-01").await;
     assert!(
         future.texts("#audit-events tbody tr").is_empty(),

@@ -237,13 +237,6 @@ fn id_at_end(page: &Page) -> String {
         .unwrap_or_default()
 }
 
-fn attributes(page: &Page, selector: &str, attribute: &str) -> Vec<String> {
-    page.html()
-        .select(&Selector::parse(selector).expect("selector"))
-        .filter_map(|e| e.value().attr(attribute).map(str::to_owned))
-        .collect()
-}
-
 fn device_fields(asset_number: &str, kind: &str) -> Vec<(&'static str, String)> {
     vec![
         ("kind", kind.into()),
@@ -385,12 +378,13 @@ async fn fill(app: &TestApp, admin: &Browser) -> Ids {
         );
     }
     let staff_page = admin.get("/ledger/staff").await;
-    ids.staff = attributes(&staff_page, "#staff a", "href")
+    ids.staff = staff_page
+        .attributes("#staff a", "href")
         .first()
         .and_then(|href| href.split('/').nth(3).map(str::to_owned))
         .unwrap_or_default();
     let accounts = admin.get("/ledger/accounts").await;
-    let staff_ids = attributes(&accounts, "#staff_id option", "value");
+    let staff_ids = accounts.attributes("#staff_id option", "value");
     let staff_ids: Vec<&String> = staff_ids.iter().filter(|v| !v.is_empty()).collect();
     for (system, login, owner, shared, admin_right, used) in [
         ("EHR", "tanaka", 0, "", "yes", day.clone()),
@@ -482,7 +476,10 @@ async fn fill(app: &TestApp, admin: &Browser) -> Ids {
         );
     }
     let private = admin.get("/ledger/private-devices").await;
-    if let Some(action) = attributes(&private, "#private-devices form", "action").first() {
+    if let Some(action) = private
+        .attributes("#private-devices form", "action")
+        .first()
+    {
         ok(
             admin
                 .submit(
@@ -511,7 +508,7 @@ async fn fill(app: &TestApp, admin: &Browser) -> Ids {
         );
     }
     let network = admin.get("/ledger/network").await;
-    let segments = attributes(&network, "#link-form select[name=from] option", "value");
+    let segments = network.attributes("#link-form select[name=from] option", "value");
     if let [from, to, ..] = segments.as_slice() {
         ok(
             admin
@@ -605,7 +602,8 @@ async fn fill(app: &TestApp, admin: &Browser) -> Ids {
         )
         .await;
     let overview = admin.get(&base).await;
-    let mut items: Vec<String> = attributes(&overview, "#items a", "href")
+    let mut items: Vec<String> = overview
+        .attributes("#items a", "href")
         .iter()
         .filter_map(|href| href.rsplit('/').next().map(str::to_owned))
         .collect();
@@ -666,7 +664,10 @@ async fn fill(app: &TestApp, admin: &Browser) -> Ids {
             .await,
         "link",
     );
-    ids.evidence = attributes(&admin.get(&evidence_item).await, ".evidence-item a", "href")
+    ids.evidence = admin
+        .get(&evidence_item)
+        .await
+        .attributes(".evidence-item a", "href")
         .iter()
         .find_map(|href| href.strip_prefix("/evidence/").map(str::to_owned))
         .unwrap_or_default();
@@ -737,7 +738,7 @@ async fn vendor_answers(app: &TestApp, admin: &Browser, ids: &mut Ids) -> Leftov
     }
     let form = vendor.get(&path).await;
     let mut fields: Vec<(&str, String)> = vec![("officer_name", "Ken Vendor".into())];
-    let names = attributes(&form, "input[type=radio][value=yes]", "name");
+    let names = form.attributes("input[type=radio][value=yes]", "name");
     let mut owned: Vec<(String, String)> = Vec::new();
     for name in &names {
         owned.push((name.clone(), "yes".into()));
@@ -755,7 +756,8 @@ async fn vendor_answers(app: &TestApp, admin: &Browser, ids: &mut Ids) -> Leftov
     let mds_item = admin
         .get(&format!("/checklist/medical/{year}/items/mds-sds"))
         .await;
-    ids.vendor_document = attributes(&mds_item, "#vendor-facts a", "href")
+    ids.vendor_document = mds_item
+        .attributes("#vendor-facts a", "href")
         .iter()
         .find_map(|href| href.strip_prefix("/vendor-documents/").map(str::to_owned))
         .unwrap_or_default();

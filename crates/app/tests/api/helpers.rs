@@ -114,6 +114,15 @@ impl Page {
         self.texts(selector).into_iter().next().unwrap_or_default()
     }
 
+    /// `attribute` of every matching element that has it, in document order.
+    pub fn attributes(&self, selector: &str, attribute: &str) -> Vec<String> {
+        let selector = Selector::parse(selector).expect("selector");
+        self.html()
+            .select(&selector)
+            .filter_map(|element| element.value().attr(attribute).map(str::to_owned))
+            .collect()
+    }
+
     /// The value attribute of the first matching element.
     pub fn attribute(&self, selector: &str, attribute: &str) -> Option<String> {
         let selector = Selector::parse(selector).expect("selector");

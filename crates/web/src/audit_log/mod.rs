@@ -26,6 +26,7 @@ pub(crate) fn router() -> Router<AppState> {
 pub struct FilterForm {
     actor: String,
     target: String,
+    action: String,
     from: String,
     to: String,
     page: String,
@@ -52,6 +53,8 @@ struct AuditPage {
     events: Vec<EventRow>,
     errors: Vec<String>,
     has_next: bool,
+    /// (code, label) of every action, by label, for the filter's list.
+    actions: Vec<(&'static str, &'static str)>,
     next_query: String,
     /// The query of the newer page, when this is not the first.
     previous_query: Option<String>,
@@ -81,21 +84,28 @@ async fn list(
         .collect();
     let query = |page: i64| {
         format!(
-            "actor={}&target={}&from={}&to={}&page={page}",
+            "actor={}&target={}&action={}&from={}&to={}&page={page}",
             encode(&form.actor),
             encode(&form.target),
+            encode(&form.action),
             encode(&form.from),
             encode(&form.to),
         )
     };
     let next_query = query(page + 1);
     let previous_query = (page > 0).then(|| query(page - 1));
+    let mut actions: Vec<(&'static str, &'static str)> = ACTIONS
+        .iter()
+        .map(|(code, ja, en)| (*code, chrome.locale.pick(ja, en)))
+        .collect();
+    actions.sort_by_key(|(_, label)| *label);
     chrome.render(&AuditPage {
         chrome: chrome.clone(),
         form,
         events: rows,
         errors,
         has_next,
+        actions,
         next_query,
         previous_query,
     })
@@ -127,6 +137,11 @@ fn parse_filter(form: &FilterForm, locale: Locale, errors: &mut Vec<String>) -> 
     let filter = AuditFilter {
         actor: Some(form.actor.trim().to_owned()).filter(|actor| !actor.is_empty()),
         target: Some(form.target.trim().to_owned()).filter(|target| !target.is_empty()),
+        // Only a known code: anything else (a hand-edited address) means "any".
+        action: ACTIONS
+            .iter()
+            .find(|(code, _, _)| *code == form.action.trim())
+            .map(|(code, _, _)| (*code).to_owned()),
         from: from.and_then(start_of),
         until: to.and_then(|date| date.tomorrow().ok()).and_then(start_of),
     };

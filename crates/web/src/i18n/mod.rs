@@ -326,6 +326,7 @@ messages! {
     audit_filter: "絞り込む", "Filter";
     audit_when: "日時", "When";
     audit_action: "操作", "Action";
+    audit_any_action: "（すべての操作）", "(any action)";
     audit_detail: "内容", "Details";
     audit_none: "該当する記録はありません。", "No matching records.";
     audit_older: "さらに古い記録", "Older records";
