@@ -82,9 +82,11 @@ impl Auditor {
         let (size, root) = (frontier.size(), frontier.root());
         // Entries appended since the check above are checked too.
         self.check_extends_last(store, size, root).await?;
-        let checkpoints = audit_log::list_checkpoints(store).await?;
-        if let Some(latest) = checkpoints.last().filter(|latest| latest.size == size) {
-            return Ok(latest.note.clone());
+        if let Some(latest) = audit_log::latest_checkpoint(store)
+            .await?
+            .filter(|latest| latest.size == size)
+        {
+            return Ok(latest.note);
         }
         let note = Checkpoint {
             origin: ORIGIN.to_owned(),
@@ -114,8 +116,9 @@ impl Auditor {
     /// are read and verified, so this stays cheap however many checkpoints
     /// the database holds (one a minute of activity).
     async fn last_signed(&self, store: &Store) -> anyhow::Result<Option<Checkpoint>> {
-        let mut notes: Vec<String> = audit_log::latest_checkpoint_note(store)
+        let mut notes: Vec<String> = audit_log::latest_checkpoint(store)
             .await?
+            .map(|latest| latest.note)
             .into_iter()
             .collect();
         if let Ok(note) = std::fs::read_to_string(self.data_dir.join(CHECKPOINT_FILE)) {

@@ -591,13 +591,15 @@ pub struct StoredCheckpoint {
     pub note: String,
 }
 
-/// The signed note of the largest checkpoint in the database, if any.
-pub async fn latest_checkpoint_note(store: &Store) -> Result<Option<String>, Error> {
-    Ok(
-        sqlx::query_scalar("SELECT note FROM audit_checkpoints ORDER BY size DESC LIMIT 1")
-            .fetch_optional(store.pool())
-            .await?,
-    )
+/// The largest checkpoint in the database, if any: one row, however many
+/// checkpoints are stored.
+pub async fn latest_checkpoint(store: &Store) -> Result<Option<StoredCheckpoint>, Error> {
+    sqlx::query("SELECT size, note FROM audit_checkpoints ORDER BY size DESC LIMIT 1")
+        .fetch_optional(store.pool())
+        .await?
+        .as_ref()
+        .map(checkpoint_from_row)
+        .transpose()
 }
 
 /// Stores a signed checkpoint (ignored if one of that size exists).
@@ -626,15 +628,15 @@ pub async fn list_checkpoints(store: &Store) -> Result<Vec<StoredCheckpoint>, Er
     let rows = sqlx::query("SELECT size, note FROM audit_checkpoints ORDER BY size")
         .fetch_all(store.pool())
         .await?;
-    rows.iter()
-        .map(|row| {
-            let size: i64 = row.try_get("size")?;
-            Ok(StoredCheckpoint {
-                size: u64::try_from(size).map_err(|_| Error::Corrupt("audit_checkpoints.size"))?,
-                note: row.try_get("note")?,
-            })
-        })
-        .collect()
+    rows.iter().map(checkpoint_from_row).collect()
+}
+
+fn checkpoint_from_row(row: &sqlx::any::AnyRow) -> Result<StoredCheckpoint, Error> {
+    let size: i64 = row.try_get("size")?;
+    Ok(StoredCheckpoint {
+        size: u64::try_from(size).map_err(|_| Error::Corrupt("audit_checkpoints.size"))?,
+        note: row.try_get("note")?,
+    })
 }
 
 /// Appends one event in its own transaction (for events with no change, like a sign-in).
