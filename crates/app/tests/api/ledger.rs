@@ -281,6 +281,10 @@ async fn a_shift_jis_csv_is_previewed_then_imported_and_every_export_imports_bac
         "{}",
         preview.text("#preview-counts")
     );
+    // The file's own word for a 種別 stays beside the ledger's name for it.
+    let kinds = preview.texts("#preview-rows tbody td:nth-child(3)");
+    assert_eq!(kinds[0], "サーバ", "the ledger's own word as it was");
+    assert_eq!(kinds[1], "端末PC（ファイルでは「パソコン」）");
     assert_eq!(
         count(&admin, "").await,
         0,

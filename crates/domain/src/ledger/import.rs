@@ -179,6 +179,9 @@ pub struct ImportRow {
     pub device: NewDevice,
     /// What applying it changes.
     pub change: RowChange,
+    /// The 種別 as the file wrote it, when that was another word for it (an
+    /// alias such as パソコン for 端末PC), so the preview can show both.
+    pub kind_as_written: Option<String>,
 }
 
 fn normalise_header(raw: &str) -> String {
@@ -416,10 +419,16 @@ pub fn check_device_import(
                         }
                     }
                 };
+                let written = raw.kind.trim();
+                let kind_as_written = (!written.is_empty()
+                    && written != device.kind.name_ja()
+                    && written != device.kind.code())
+                .then(|| written.to_owned());
                 rows.push(ImportRow {
                     row,
                     device,
                     change,
+                    kind_as_written,
                 });
             }
             Err(field_errors) => errors.extend(field_errors.into_iter().map(|error| RowError {

@@ -5,6 +5,7 @@ messages! {
     LedgerText, JA, EN {
     n_devices: "{n} 台", "{n} devices";
     n_devices_one: "1 台", "1 device";
+    as_written: "{0}（ファイルでは「{1}」）", "{0} (the file says “{1}”)";
     page_of: "（{0} / {1} ページ）", " (page {0} of {1})";
     ledgers: "台帳", "Ledgers";
     devices_title: "使用機器一覧表", "Device ledger";

@@ -388,10 +388,16 @@ impl Checked {
                     (
                         row.row,
                         row.device.asset_number.clone(),
-                        name_in(chrome.locale, DeviceKind::name_ja, DeviceKind::name_en)(
-                            row.device.kind,
-                        )
-                        .to_owned(),
+                        {
+                            let name =
+                                name_in(chrome.locale, DeviceKind::name_ja, DeviceKind::name_en)(
+                                    row.device.kind,
+                                );
+                            match &row.kind_as_written {
+                                Some(written) => chrome.fill(chrome.l.as_written, name, written),
+                                None => name.to_owned(),
+                            }
+                        },
                         &row.change,
                     )
                 })
