@@ -4,6 +4,7 @@
 
 pub mod event;
 pub mod framing;
+pub mod products;
 pub mod syslog;
 
 pub use event::{Action, LogEvent, Outcome};
