@@ -104,7 +104,12 @@ fn linux(text: &str, base: LogEvent) -> Option<LogEvent> {
         return Some(with(base, SignOut, Success, non_empty(user), from));
     }
     if let Some(rest) = text.strip_prefix("pam_unix(") {
-        let (_, rest) = rest.split_once("): ")?;
+        let (service, rest) = rest.split_once("): ")?;
+        // Scheduled jobs open sessions too; they are nobody signing in.
+        let service = service.split(':').next().unwrap_or(service);
+        if matches!(service, "cron" | "crond" | "atd" | "systemd-user") {
+            return None;
+        }
         // "session opened for user alice(uid=1000) by (uid=0)" (newer PAM adds the uid)
         let session_user = |rest: &str| {
             let user = rest.split(' ').next().unwrap_or("");
@@ -815,6 +820,8 @@ mod tests {
         assert_eq!(unknown.host.as_deref(), Some("pc01"));
         assert_eq!(unknown.app.as_deref(), Some("cron"));
         assert_eq!(unknown.raw, line);
+        let cron = "<86>Apr  1 10:00:00 pc01 CRON[9]: pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)";
+        assert_eq!(event(cron).1, None);
         for line in [
             "plain text",
             "<13>Accepted",
