@@ -5,6 +5,7 @@
 //! Invariant: nothing here is `Serialize`; the web and store layers convert explicitly.
 #![forbid(unsafe_code)]
 
+pub mod access_log;
 pub mod calendar;
 pub mod checklist;
 pub mod dashboard;

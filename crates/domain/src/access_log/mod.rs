@@ -1,0 +1,10 @@
+//! Access logs (アクセスログ) as pure parsers: syslog lines and TCP frames in,
+//! common [`LogEvent`]s out. Nothing here receives, stores or seals a log;
+//! the receivers and the tamper-evident store come later.
+
+pub mod event;
+pub mod framing;
+pub mod products;
+pub mod syslog;
+
+pub use event::{Action, LogEvent, Outcome};
