@@ -11,8 +11,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use mamori_domain::institution::{
-    InstitutionCode, NewInstitution, NewUser, PasswordPolicy, PlainPassword, RawInstitution,
-    RawUser, Role, hash_password,
+    InstitutionCode, InstitutionId, NewInstitution, NewUser, PasswordPolicy, PlainPassword,
+    RawInstitution, RawUser, Role, hash_password,
 };
 use mamori_store::Store;
 
@@ -112,8 +112,16 @@ struct ServeArgs {
 enum InstitutionCommand {
     /// Creates an institution with its first security manager.
     Create(Box<InstitutionArgs>),
-    /// Lists every institution on this server.
+    /// Lists every institution on this server (id, code, name, kind, prefecture).
     List,
+    /// Changes an institution's sign-in code (施設コード); its staff then sign
+    /// in with the new one.
+    SetCode {
+        /// The institution's id, as `institution list` shows it.
+        id: i64,
+        /// The new code: 2–32 of a-z, 0-9, '_' and '-'.
+        code: String,
+    },
 }
 
 /// An institution and its first 安全管理責任者.
@@ -221,6 +229,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Institution(InstitutionCommand::Create(args)) => {
             create_institution(&cli.storage.data_dir, &database_url, &args, false).await
+        }
+        Command::Institution(InstitutionCommand::SetCode { id, code }) => {
+            let code = InstitutionCode::parse(&code)
+                .map_err(|error| anyhow::anyhow!("code {code:?}: {error}"))?;
+            let store = open_store(&cli.storage.data_dir, &database_url).await?;
+            let result = mamori_store::institution::set_code_by_operator(
+                &store,
+                InstitutionId::from_db(id),
+                &code,
+                jiff::Timestamp::now(),
+            )
+            .await;
+            store.close().await;
+            match result {
+                Ok(()) => {
+                    println!("institution {id}: institution code \"{}\"", code.as_str());
+                    Ok(())
+                }
+                Err(mamori_store::Error::NotFound) => {
+                    anyhow::bail!("there is no institution {id} on this server")
+                }
+                Err(mamori_store::Error::Conflict(_)) => anyhow::bail!(
+                    "the institution code {:?} is already used by another institution on this server",
+                    code.as_str()
+                ),
+                Err(error) => Err(describe_store_error(error)),
+            }
         }
         Command::Audit(command) => {
             // Verifying writes nothing, so it runs on a read-only copy (an

@@ -210,6 +210,31 @@ fn the_operator_names_each_institution_by_a_code_used_once_on_the_server() {
         listing.contains("\tm0001\t") && listing.contains("\thanda-clinic\t"),
         "{listing}"
     );
+    // The operator renames a code; a code in use or a wrong id is refused.
+    let set_code = |id: &str, code: &str| {
+        mamori()
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .args(["institution", "set-code", id, code])
+            .output()
+            .expect("run")
+    };
+    let renamed = set_code("1", "Tokushima-01");
+    assert!(renamed.status.success(), "{}", stderr(&renamed));
+    assert_clean_failure(&set_code("2", "tokushima-01"), "already used");
+    assert_clean_failure(&set_code("99", "free-code"), "no institution 99");
+    assert_clean_failure(&set_code("1", "x"), "code");
+    let list = mamori()
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["institution", "list"])
+        .output()
+        .expect("run");
+    let listing = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        listing.contains("\ttokushima-01\t") && listing.contains("\thanda-clinic\t"),
+        "{listing}"
+    );
 }
 
 #[test]

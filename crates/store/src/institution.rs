@@ -217,6 +217,42 @@ pub async fn update(
     Ok(())
 }
 
+/// Hosted mode: the operator changes an institution's sign-in code, recording
+/// before and after. [`Error::NotFound`] for no such institution,
+/// [`Error::Conflict`] on `institution_code` when another one has the code.
+pub async fn set_code_by_operator(
+    store: &Store,
+    institution_id: InstitutionId,
+    code: &InstitutionCode,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    let mut transaction = store.begin().await?;
+    let before: String = sqlx::query_scalar("SELECT sign_in_code FROM institutions WHERE id = $1")
+        .bind(institution_id.get())
+        .fetch_optional(&mut *transaction)
+        .await?
+        .ok_or(Error::NotFound)?;
+    sqlx::query("UPDATE institutions SET sign_in_code = $1, updated_at = $2 WHERE id = $3")
+        .bind(code.as_str())
+        .bind(to_micros(now))
+        .bind(institution_id.get())
+        .execute(&mut *transaction)
+        .await
+        .map_err(Error::conflict_on("institution_code"))?;
+    audit_log::commit_with(
+        transaction,
+        &NewAuditEvent {
+            institution_id: Some(institution_id),
+            actor: Actor::Operator,
+            action: "institution.code_change",
+            target: format!("institution:{institution_id}"),
+            detail: json!({ "before": before, "after": code.as_str() }),
+        },
+        now,
+    )
+    .await
+}
+
 /// Whether the server holds more than one institution, so that sign-in must
 /// name the institution by its code (hosted mode).
 pub async fn sign_in_needs_code(store: &Store) -> Result<bool, Error> {

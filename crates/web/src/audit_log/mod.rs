@@ -188,6 +188,11 @@ fn row(event: AuditEvent, locale: Locale) -> EventRow {
 /// (`tests/tidy.rs`) checks that each code written in the sources is here.
 const ACTIONS: &[(&str, &str, &str)] = &[
     ("sign_in.success", "ログイン成功", "Signed in"),
+    (
+        "institution.code_change",
+        "施設コードの変更",
+        "Institution code changed",
+    ),
     ("sign_in.failure", "ログイン失敗", "Failed sign-in"),
     (
         "sign_in.second_factor",
