@@ -91,6 +91,30 @@ async fn a_login_id_is_unique_in_its_institution_and_reveals_nothing_of_another(
             Some(code)
         );
     }
+
+    // A code of the longest length, then more: only the code itself opens.
+    let longest = "c".repeat(32);
+    let other_id = mamori_domain::institution::InstitutionId::from_db(
+        other_code.trim_start_matches('m').parse().expect("an id"),
+    );
+    mamori_store::institution::set_code_by_operator(
+        &app.store,
+        other_id,
+        &mamori_domain::institution::InstitutionCode::parse(&longest).expect("code"),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .expect("set code");
+    let padded = format!("{longest}zz");
+    assert_eq!(
+        app.browser()
+            .sign_in_at(&padded, "tanaka", PASSWORD)
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED,
+        "a code that only begins with a real one"
+    );
+    app.signed_in_at(&longest, "tanaka").await;
 }
 
 #[tokio::test]

@@ -127,8 +127,9 @@ pub(super) async fn new_post(
     if !(address_allowed && login_allowed) {
         return Err(AppError::too_many_attempts(chrome.locale));
     }
+    // Parsed from what was typed, not from the shortened key above.
     let code = needs_code
-        .then(|| InstitutionCode::parse(&typed_code).ok())
+        .then(|| InstitutionCode::parse(&form.institution).ok())
         .flatten();
     let credentials = match LoginId::parse(&form.login_id) {
         Ok(login_id) if !needs_code || code.is_some() => {
