@@ -75,10 +75,10 @@ impl VendorStatus {
     /// English label.
     pub fn name_en(self) -> &'static str {
         match self {
-            Self::NotSent => "not sent",
-            Self::Waiting => "waiting",
-            Self::Answered => "answered",
-            Self::Expired => "expired",
+            Self::NotSent => "Not sent",
+            Self::Waiting => "Waiting for the answer",
+            Self::Answered => "Answered",
+            Self::Expired => "Expired",
         }
     }
 }
