@@ -227,3 +227,29 @@ fn notice_from_query(query: &str, t: &'static Messages) -> Option<&'static str> 
         _ => return None,
     })
 }
+
+/// The whole address of `path` on this server, so that it can be pasted into
+/// an e-mail or a notice as it is: the configured public address
+/// (`--public-url`), else the address the person asking used to reach this
+/// server (the `Host`, when it looks like a host), else the bare path.
+pub(crate) fn public_address(
+    public_url: Option<&str>,
+    headers: &axum::http::HeaderMap,
+    https: bool,
+    path: &str,
+) -> String {
+    if let Some(base) = public_url {
+        return format!("{base}{path}");
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .filter(|host| {
+            host.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        });
+    match host {
+        Some(host) => format!("{}://{host}{path}", if https { "https" } else { "http" }),
+        None => path.to_owned(),
+    }
+}

@@ -63,8 +63,11 @@ async fn a_login_id_is_unique_in_its_institution_and_reveals_nothing_of_another(
         sign_in_page.attribute("#institution", "value").as_deref(),
         Some("m0001")
     );
-    let own_code = admin.get("/institution").await.text("#institution-code");
+    let institution_page = admin.get("/institution").await;
+    let own_code = institution_page.text("#institution-code");
     assert!(own_code.starts_with("m0001"), "{own_code}");
+    let link = institution_page.text("#sign-in-link");
+    assert_eq!(link, format!("{}/login?institution=m0001", admin.base));
     let first = app.signed_in_at("m0001", "tanaka").await;
     assert_eq!(
         first.get("/dashboard").await.text(".user-name"),

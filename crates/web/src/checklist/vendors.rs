@@ -237,44 +237,16 @@ pub(super) async fn issue(
     .await?;
     // Post/redirect/get: the link is shown once on the page the redirect
     // opens, so reloading that page shows the list, not a new link.
-    let link = link_address(
+    let link = crate::page::public_address(
         state.config.public_url.as_deref(),
         &headers,
         state.config.secure_cookies,
-        &token,
+        &format!("/v/{token}"),
     );
     if let Ok(mut links) = state.issued_links.lock() {
         links.insert(authorized.user.token_hash.clone(), link);
     }
     Ok(Redirect::to("/vendors?done=issued").into_response())
-}
-
-/// The whole address of a vendor link, so that it can be pasted into an
-/// e-mail as it is: the configured public address, else the address the
-/// person issuing it used to reach this server (the `Host`).
-fn link_address(
-    public_url: Option<&str>,
-    headers: &axum::http::HeaderMap,
-    https: bool,
-    token: &str,
-) -> String {
-    if let Some(base) = public_url {
-        return format!("{base}/v/{token}");
-    }
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|value| value.to_str().ok())
-        .filter(|host| {
-            host.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        });
-    match host {
-        Some(host) => format!(
-            "{}://{host}/v/{token}",
-            if https { "https" } else { "http" }
-        ),
-        None => format!("/v/{token}"),
-    }
 }
 
 /// Whether a link points at this machine only (127.0.0.1, localhost, ::1):

@@ -143,6 +143,7 @@ messages! {
     field_phone: "電話番号", "Telephone";
     field_login_id: "ログインID", "Login ID";
     field_institution_code: "施設コード", "Institution code";
+    institution_sign_in_link: "施設コードを入力済みのログイン画面のアドレス:", "The sign-in address with the code filled in:";
     institution_code_help: "このサーバーは複数の医療機関が使っています。ログインするときは、この施設コードとログインIDの両方を入力します。職員に伝えてください。", "Several institutions share this server. Signing in takes this institution code as well as the login ID; tell your staff.";
     sign_in_institution_code_help: "医療機関ごとの施設コードです。わからないときは、施設の安全管理責任者に聞いてください。", "Your institution's code; ask your institution's security manager if you do not know it.";
     field_display_name: "氏名", "Name";

@@ -28,6 +28,8 @@ struct DetailsPage {
     /// Whether the server holds other institutions too, so staff need the
     /// institution code to sign in.
     shared_server: bool,
+    /// The sign-in address with the code filled in, to hand to staff.
+    sign_in_link: String,
 }
 
 /// The password-rule form as posted.
@@ -85,6 +87,7 @@ fn edit_page(chrome: &Chrome, form: InstitutionForm, errors: Vec<String>) -> Edi
 pub(super) async fn show(
     State(state): State<AppState>,
     chrome: Chrome,
+    headers: axum::http::HeaderMap,
     authorized: Authorized<permissions::ViewInstitution>,
 ) -> Result<Response, AppError> {
     let institution = mamori_store::institution::get(&state.store, &authorized.grant).await?;
@@ -110,8 +113,15 @@ pub(super) async fn show(
     let password_relaxation =
         mamori_store::institution::password_relaxation(&state.store, &authorized.grant).await?;
     let shared_server = mamori_store::institution::sign_in_needs_code(&state.store).await?;
+    let sign_in_link = crate::page::public_address(
+        state.config.public_url.as_deref(),
+        &headers,
+        state.config.secure_cookies,
+        &format!("/login?institution={}", institution.code.as_str()),
+    );
     chrome.render(&DetailsPage {
         shared_server,
+        sign_in_link,
         policy,
         policies,
         password_relaxation,
