@@ -6,5 +6,6 @@ pub mod event;
 pub mod framing;
 pub mod products;
 pub mod syslog;
+pub mod windows;
 
 pub use event::{Action, LogEvent, Outcome};
