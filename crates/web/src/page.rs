@@ -32,7 +32,7 @@ pub struct Chrome {
     csrf_is_new: bool,
     /// Whether cookies get the `Secure` flag.
     secure_cookies: bool,
-    /// The request path, for the language switch to come back to.
+    /// The request path and query, for the language switch to come back to.
     pub path: String,
     /// A one-line notice shown at the top (after a redirect).
     pub notice: Option<&'static str>,
@@ -198,7 +198,12 @@ impl FromRequestParts<AppState> for Chrome {
             csrf,
             csrf_is_new,
             secure_cookies: state.config.secure_cookies,
-            path: parts.uri.path().to_owned(),
+            // With the query, so switching language keeps a filled-in
+            // institution code, a search or a page of the audit trail.
+            path: parts
+                .uri
+                .path_and_query()
+                .map_or_else(|| parts.uri.path().to_owned(), |pq| pq.as_str().to_owned()),
             notice,
         })
     }

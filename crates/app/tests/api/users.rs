@@ -63,6 +63,14 @@ async fn a_login_id_is_unique_in_its_institution_and_reveals_nothing_of_another(
         sign_in_page.attribute("#institution", "value").as_deref(),
         Some("m0001")
     );
+    // Switching language keeps the code filled in.
+    let switch = sign_in_page
+        .attribute("a.lang", "href")
+        .expect("the switch");
+    assert_eq!(
+        app.browser().get(&switch).await.location.as_deref(),
+        Some("/login?institution=M0001")
+    );
     let institution_page = admin.get("/institution").await;
     let own_code = institution_page.text("#institution-code");
     assert!(own_code.starts_with("m0001"), "{own_code}");
