@@ -100,6 +100,9 @@ pub struct Table {
     pub row_numbers: Vec<usize>,
     /// What the file was: `None` for a workbook.
     pub encoding: Option<TextEncoding>,
+    /// The delimiter the text was read with ([`Delimiter::Comma`] or
+    /// [`Delimiter::Tab`], never `Auto`): `None` for a workbook.
+    pub delimiter: Option<Delimiter>,
 }
 
 /// What separates the cells of a text file.
@@ -178,6 +181,7 @@ fn read_csv(bytes: &[u8], delimiter: Delimiter) -> Result<Table, TableError> {
     let delimiter = match delimiter {
         Delimiter::Comma => b',',
         Delimiter::Tab => b'\t',
+
         Delimiter::Auto => {
             // A title above the header (「操作ログ 2026年4月」) holds neither.
             let first_line = text
@@ -231,7 +235,12 @@ fn read_csv(bytes: &[u8], delimiter: Delimiter) -> Result<Table, TableError> {
                 .collect::<Vec<_>>(),
         ));
     }
-    into_table(records, Some(encoding))
+    let delimiter = if delimiter == b'\t' {
+        Delimiter::Tab
+    } else {
+        Delimiter::Comma
+    };
+    into_table(records, Some(encoding), Some(delimiter))
 }
 
 /// Inflates every part of the workbook once, through a bound, before calamine
@@ -392,7 +401,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, TableError> {
         }
         records.push((row as usize + 1, texts));
     }
-    into_table(records, None)
+    into_table(records, None, None)
 }
 
 /// A cell as the text a person sees: whole numbers without `.0`, dates as
@@ -428,6 +437,7 @@ fn excel_date(serial: f64) -> Option<civil::Date> {
 fn into_table(
     records: Vec<(usize, Vec<String>)>,
     encoding: Option<TextEncoding>,
+    delimiter: Option<Delimiter>,
 ) -> Result<Table, TableError> {
     let mut records = records
         .into_iter()
@@ -460,6 +470,7 @@ fn into_table(
         rows,
         row_numbers,
         encoding,
+        delimiter,
     })
 }
 
@@ -605,6 +616,7 @@ mod tests {
         let table = read_table(text.as_bytes()).expect("tsv");
         assert_eq!(table.header, vec!["機器一覧"]);
         assert_eq!(table.rows[1], vec!["パソコン", "a, b"]);
+        assert_eq!(table.delimiter, Some(Delimiter::Tab));
         let forced = read_delimited(text.as_bytes(), Delimiter::Comma).expect("csv");
         assert_eq!(forced.rows[1], vec!["パソコン\ta", " b"]);
     }
