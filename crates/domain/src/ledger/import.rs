@@ -184,7 +184,9 @@ pub struct ImportRow {
     pub kind_as_written: Option<String>,
 }
 
-fn normalise_header(raw: &str) -> String {
+/// A header cell as compared: trimmed, without spaces or the `*`/`※` marks
+/// of required columns, with the slash and middle dot in one form.
+pub(crate) fn normalise_header(raw: &str) -> String {
     raw.trim()
         .chars()
         .filter(|c| !c.is_whitespace() && *c != '*' && *c != '※')

@@ -86,7 +86,7 @@ pub use staff_import::{
     STAFF_COLUMNS, StaffImportRow, check_staff_import, staff_headers, staff_row,
 };
 pub use table::{
-    CsvWriteError, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, Table, TableError, TextEncoding, read_table,
-    write_csv,
+    CsvWriteError, Delimiter, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS, Table, TableError, TextEncoding,
+    read_delimited, read_table, write_csv,
 };
 pub use usage::{NewPrivateDevice, NewUse, parse_deletion_day, parse_private_device, parse_use};

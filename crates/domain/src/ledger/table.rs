@@ -100,6 +100,22 @@ pub struct Table {
     pub row_numbers: Vec<usize>,
     /// What the file was: `None` for a workbook.
     pub encoding: Option<TextEncoding>,
+    /// The delimiter the text was read with ([`Delimiter::Comma`] or
+    /// [`Delimiter::Tab`], never `Auto`): `None` for a workbook.
+    pub delimiter: Option<Delimiter>,
+}
+
+/// What separates the cells of a text file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Delimiter {
+    /// Tab when the first line that holds a tab or a comma holds tabs and
+    /// no comma; comma otherwise.
+    #[default]
+    Auto,
+    /// Comma (CSV).
+    Comma,
+    /// Tab (TSV, and Excel's "Unicode text").
+    Tab,
 }
 
 /// Reads `bytes` as an .xlsx workbook (by its ZIP signature) or as CSV.
@@ -112,8 +128,19 @@ pub fn read_table(bytes: &[u8]) -> Result<Table, TableError> {
     if bytes.starts_with(b"PK\x03\x04") {
         read_xlsx(bytes)
     } else {
-        read_csv(bytes)
+        read_csv(bytes, Delimiter::Auto)
     }
+}
+
+/// Reads `bytes` as delimited text only (CSV or TSV), never as a workbook,
+/// with the same encodings and bounds as [`read_table`].
+pub fn read_delimited(bytes: &[u8], delimiter: Delimiter) -> Result<Table, TableError> {
+    if bytes.len() > MAX_IMPORT_BYTES {
+        return Err(TableError::TooLarge {
+            max: MAX_IMPORT_BYTES,
+        });
+    }
+    read_csv(bytes, delimiter)
 }
 
 fn decode(bytes: &[u8]) -> Result<(String, TextEncoding), TableError> {
@@ -149,13 +176,24 @@ fn first_bad_row(text: &str) -> usize {
         .map_or(1, |index| index + 1)
 }
 
-fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
+fn read_csv(bytes: &[u8], delimiter: Delimiter) -> Result<Table, TableError> {
     let (text, encoding) = decode(bytes)?;
-    let first_line = text.lines().next().unwrap_or_default();
-    let delimiter = if first_line.contains('\t') && !first_line.contains(',') {
-        b'\t'
-    } else {
-        b','
+    let delimiter = match delimiter {
+        Delimiter::Comma => b',',
+        Delimiter::Tab => b'\t',
+
+        Delimiter::Auto => {
+            // A title above the header (「操作ログ 2026年4月」) holds neither.
+            let first_line = text
+                .lines()
+                .find(|line| line.contains(['\t', ',']))
+                .unwrap_or_default();
+            if first_line.contains('\t') && !first_line.contains(',') {
+                b'\t'
+            } else {
+                b','
+            }
+        }
     };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -197,7 +235,12 @@ fn read_csv(bytes: &[u8]) -> Result<Table, TableError> {
                 .collect::<Vec<_>>(),
         ));
     }
-    into_table(records, Some(encoding))
+    let delimiter = if delimiter == b'\t' {
+        Delimiter::Tab
+    } else {
+        Delimiter::Comma
+    };
+    into_table(records, Some(encoding), Some(delimiter))
 }
 
 /// Inflates every part of the workbook once, through a bound, before calamine
@@ -358,7 +401,7 @@ fn read_xlsx(bytes: &[u8]) -> Result<Table, TableError> {
         }
         records.push((row as usize + 1, texts));
     }
-    into_table(records, None)
+    into_table(records, None, None)
 }
 
 /// A cell as the text a person sees: whole numbers without `.0`, dates as
@@ -394,6 +437,7 @@ fn excel_date(serial: f64) -> Option<civil::Date> {
 fn into_table(
     records: Vec<(usize, Vec<String>)>,
     encoding: Option<TextEncoding>,
+    delimiter: Option<Delimiter>,
 ) -> Result<Table, TableError> {
     let mut records = records
         .into_iter()
@@ -426,6 +470,7 @@ fn into_table(
         rows,
         row_numbers,
         encoding,
+        delimiter,
     })
 }
 
@@ -563,6 +608,17 @@ mod tests {
                 table.encoding
             );
         }
+    }
+
+    #[test]
+    fn a_title_above_a_tsv_header_does_not_hide_the_tabs() {
+        let text = "機器一覧\r\n種別\t備考\r\nパソコン\ta, b\r\n";
+        let table = read_table(text.as_bytes()).expect("tsv");
+        assert_eq!(table.header, vec!["機器一覧"]);
+        assert_eq!(table.rows[1], vec!["パソコン", "a, b"]);
+        assert_eq!(table.delimiter, Some(Delimiter::Tab));
+        let forced = read_delimited(text.as_bytes(), Delimiter::Comma).expect("csv");
+        assert_eq!(forced.rows[1], vec!["パソコン\ta", " b"]);
     }
 
     #[test]
