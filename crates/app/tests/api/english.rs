@@ -87,7 +87,7 @@ fn japanese_outside_ja(html: &Html) -> Vec<String> {
 
 /// The ids the routes' parameters take.
 #[derive(Default)]
-struct Ids {
+pub(crate) struct Ids {
     user: String,
     device: String,
     disposed: String,
@@ -101,7 +101,7 @@ struct Ids {
 }
 
 /// The paths of `route` with its parameters filled; none when an id is missing.
-fn paths(route: &str, ids: &Ids) -> Vec<String> {
+pub(crate) fn paths(route: &str, ids: &Ids) -> Vec<String> {
     let mut path = route
         .replace("{form}", "medical")
         .replace("{year}", &ids.year);
@@ -263,7 +263,7 @@ fn device_fields(asset_number: &str, kind: &str) -> Vec<(&'static str, String)> 
 }
 
 /// Sets up an institution with ASCII data and signs its security manager in.
-async fn set_up(app: &TestApp) -> Browser {
+pub(crate) async fn set_up(app: &TestApp) -> Browser {
     let browser = english(app).await;
     let fields = [
         ("name", "Mamori Clinic".to_owned()),
@@ -285,7 +285,7 @@ async fn set_up(app: &TestApp) -> Browser {
 }
 
 /// Fills every ledger, the checklist, vendors and carry-outs; returns the ids.
-async fn fill(app: &TestApp, admin: &Browser) -> Ids {
+pub(crate) async fn fill(app: &TestApp, admin: &Browser) -> Ids {
     let day = today().to_string();
     let year = FiscalYear::containing(today()).to_string();
     let mut ids = Ids {
@@ -720,7 +720,7 @@ async fn fill(app: &TestApp, admin: &Browser) -> Ids {
 }
 
 /// The vendor's side: the form in English, then its answer with a document.
-async fn vendor_answers(app: &TestApp, admin: &Browser, ids: &mut Ids) -> Leftovers {
+pub(crate) async fn vendor_answers(app: &TestApp, admin: &Browser, ids: &mut Ids) -> Leftovers {
     let issued = admin.get("/vendors?done=issued").await;
     let mut leftovers = vec![(
         "/vendors?done=issued".to_owned(),

@@ -211,3 +211,32 @@ async fn guessing_ids_finds_only_ones_own_users() {
         );
     }
 }
+
+/// Every record kind a GET route opens by its id — users, devices (and a
+/// disposed one's certificate), staff, carry-outs, evidence, vendor documents —
+/// filled in institution A as a clinic would, then asked for by B's admin on
+/// a shared server: each answers 404 and shows nothing of A.
+#[tokio::test]
+async fn no_get_route_opens_another_institutions_record_by_its_id() {
+    let app = spawn_app().await;
+    let a_admin = crate::english::set_up(&app).await;
+    let mut ids = crate::english::fill(&app, &a_admin).await;
+    crate::english::vendor_answers(&app, &a_admin, &mut ids).await;
+    let b_code = app.create_institution(B_NAME, "b-admin").await;
+    let b_admin = app.signed_in_at(&b_code, "b-admin").await;
+    let mut probed = 0;
+    for route in ROUTES
+        .iter()
+        .filter(|route| route.method == "GET" && route.path.contains("{id}"))
+    {
+        for path in crate::english::paths(route.path, &ids) {
+            let page = b_admin.get(&path).await;
+            assert_eq!(page.status, StatusCode::NOT_FOUND, "B opened A's {path}");
+            assert!(!page.body.contains("Mamori Clinic"), "{path} names A");
+            probed += 1;
+        }
+    }
+    // Users, devices (two pages and the certificate), staff, carry-outs,
+    // evidence and vendor documents: nothing was skipped for want of an id.
+    assert!(probed >= 8, "{probed} routes probed");
+}
