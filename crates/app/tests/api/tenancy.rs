@@ -239,4 +239,34 @@ async fn no_get_route_opens_another_institutions_record_by_its_id() {
     // Users, devices (two pages and the certificate), staff, carry-outs,
     // evidence and vendor documents: nothing was skipped for want of an id.
     assert!(probed >= 8, "{probed} routes probed");
+
+    // Nor can B act on them: approve A's waiting carry-out, remove A's evidence.
+    let carry_out = format!("/carry-outs/{}", ids.carry_out);
+    let status_before = a_admin.get(&carry_out).await.text("#carry-out-status");
+    assert!(!status_before.is_empty(), "A sees its request's status");
+    for action in ["approve", "reject", "take", "return"] {
+        let stepped = b_admin
+            .submit(
+                "/dashboard",
+                &format!("{carry_out}/step"),
+                &[
+                    ("action", action.to_owned()),
+                    ("encryption_confirmed", "yes".to_owned()),
+                ],
+            )
+            .await;
+        assert_eq!(stepped.status, StatusCode::NOT_FOUND, "{action}");
+    }
+    assert_eq!(
+        a_admin.get(&carry_out).await.text("#carry-out-status"),
+        status_before
+    );
+    let evidence = format!("/evidence/{}", ids.evidence);
+    let removed = b_admin
+        .submit("/dashboard", &format!("{evidence}/remove"), &[])
+        .await;
+    assert_eq!(removed.status, StatusCode::NOT_FOUND);
+    let (status, _, bytes) = a_admin.get_bytes(&evidence).await;
+    assert_eq!(status, StatusCode::OK, "A's evidence is still there");
+    assert!(!bytes.is_empty());
 }
