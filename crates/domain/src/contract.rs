@@ -1,0 +1,361 @@
+//! Vendor contracts (委託契約, 第9条) and the items of 【別紙1】 each one
+//! contains: which clauses a contract holds, which essential ones it lacks,
+//! and whether it has expired. The clause list is data
+//! (`catalogs/contract_clauses.yaml`), checked when mamori starts.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use jiff::civil::Date;
+
+use crate::calendar::parse_date_ja;
+use crate::error::{optional_text, required_text};
+use crate::{ParseError, ParseErrorKind};
+
+/// The id of a stored contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ContractId(i64);
+
+impl ContractId {
+    /// Wraps a database id; only the store and route parsing should call this.
+    pub fn from_db(raw: i64) -> Self {
+        Self(raw)
+    }
+
+    /// The database id.
+    pub fn get(&self) -> i64 {
+        self.0
+    }
+}
+
+impl fmt::Display for ContractId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// One item of 【別紙1】.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clause {
+    /// Stable key, stored with each contract that contains the item.
+    pub key: String,
+    /// The 別紙1 section it belongs to.
+    pub section: String,
+    /// The item in the seed's words (Japanese).
+    pub text: String,
+    /// Whether a contract without it gets a warning.
+    pub essential: bool,
+}
+
+/// Every item of 【別紙1】, in the order of the handbook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClauseList {
+    clauses: Vec<Clause>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClauses {
+    clauses: Vec<RawClause>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClause {
+    key: String,
+    section: String,
+    text: String,
+    #[serde(default)]
+    essential: bool,
+}
+
+/// Why the clause list does not load; names the file, item and field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {problem}")]
+pub struct ClauseListError {
+    file: &'static str,
+    problem: String,
+}
+
+const FILE: &str = "catalogs/contract_clauses.yaml";
+
+impl ClauseList {
+    /// The list shipped with mamori.
+    pub fn builtin() -> Result<Self, ClauseListError> {
+        Self::parse(include_str!("../../../catalogs/contract_clauses.yaml"))
+    }
+
+    /// Parses and checks a clause list: keys unique and of a-z, 0-9 and `-`;
+    /// section and text not empty.
+    pub fn parse(yaml: &str) -> Result<Self, ClauseListError> {
+        let error = |problem: String| ClauseListError {
+            file: FILE,
+            problem,
+        };
+        let raw: RawClauses = serde_norway::from_str(yaml).map_err(|e| error(e.to_string()))?;
+        if raw.clauses.is_empty() {
+            return Err(error("no clauses".to_owned()));
+        }
+        let mut seen = BTreeSet::new();
+        let mut clauses = Vec::with_capacity(raw.clauses.len());
+        for (index, clause) in raw.clauses.into_iter().enumerate() {
+            let at = format!("clause {} ({})", index + 1, clause.key);
+            let key_ok = !clause.key.is_empty()
+                && clause
+                    .key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !key_ok {
+                return Err(error(format!("{at}: key: only a-z, 0-9 and '-'")));
+            }
+            if !seen.insert(clause.key.clone()) {
+                return Err(error(format!("{at}: key: used twice")));
+            }
+            if clause.section.trim().is_empty() {
+                return Err(error(format!("{at}: section: empty")));
+            }
+            if clause.text.trim().is_empty() {
+                return Err(error(format!("{at}: text: empty")));
+            }
+            clauses.push(Clause {
+                key: clause.key,
+                section: clause.section,
+                text: clause.text,
+                essential: clause.essential,
+            });
+        }
+        Ok(Self { clauses })
+    }
+
+    /// Every clause, in order.
+    pub fn all(&self) -> &[Clause] {
+        &self.clauses
+    }
+
+    /// The clause with `key`.
+    pub fn get(&self, key: &str) -> Option<&Clause> {
+        self.clauses.iter().find(|clause| clause.key == key)
+    }
+
+    /// The essential clauses a contract holding `keys` lacks, in order.
+    pub fn missing_essentials(&self, keys: &BTreeSet<String>) -> Vec<&Clause> {
+        self.clauses
+            .iter()
+            .filter(|clause| clause.essential && !keys.contains(&clause.key))
+            .collect()
+    }
+}
+
+/// A contract as the form gives it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RawContract<'a> {
+    /// 契約の名称 (e.g. 電子カルテ保守契約).
+    pub title: &'a str,
+    /// 締結日.
+    pub signed_on: &'a str,
+    /// 契約期限 (may be empty: no end date).
+    pub expires_on: &'a str,
+    /// 備考.
+    pub note: &'a str,
+    /// The keys of the 別紙1 items ticked.
+    pub clauses: &'a [String],
+}
+
+/// A checked contract.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewContract {
+    /// 契約の名称.
+    pub title: String,
+    /// 締結日.
+    pub signed_on: Date,
+    /// 契約期限, if any.
+    pub expires_on: Option<Date>,
+    /// 備考.
+    pub note: String,
+    /// The 別紙1 items it contains, by key.
+    pub clauses: BTreeSet<String>,
+}
+
+impl NewContract {
+    /// Whether the contract has ended by `today` (its last day is still in force).
+    pub fn is_expired(&self, today: Date) -> bool {
+        self.expires_on.is_some_and(|end| end < today)
+    }
+}
+
+/// Checks a contract, reporting every wrong field at once: a title, a signing
+/// date (西暦 or 和暦), an end date not before it, and only known 別紙1 items.
+pub fn parse_contract(
+    raw: RawContract<'_>,
+    list: &ClauseList,
+) -> Result<NewContract, Vec<ParseError>> {
+    let mut errors = Vec::new();
+    let title = required_text("title", raw.title, 100)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let signed_on = match parse_date_ja("signed_on", raw.signed_on) {
+        Ok(Some(date)) => Some(date),
+        Ok(None) => {
+            errors.push(ParseError::new("signed_on", ParseErrorKind::Empty));
+            None
+        }
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    };
+    let expires_on = parse_date_ja("expires_on", raw.expires_on)
+        .map_err(|e| errors.push(e))
+        .ok()
+        .flatten();
+    if let (Some(signed), Some(end)) = (signed_on, expires_on)
+        && end < signed
+    {
+        errors.push(ParseError::new(
+            "expires_on",
+            ParseErrorKind::Inconsistent("the contract cannot end before it was signed"),
+        ));
+    }
+    let note = optional_text("note", raw.note, 1000)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let mut clauses = BTreeSet::new();
+    for key in raw.clauses {
+        if list.get(key).is_some() {
+            clauses.insert(key.clone());
+        } else {
+            errors.push(ParseError::new("clauses", ParseErrorKind::UnknownChoice));
+            break;
+        }
+    }
+    match (title, signed_on, note) {
+        (Some(title), Some(signed_on), Some(note)) if errors.is_empty() => Ok(NewContract {
+            title,
+            signed_on,
+            expires_on,
+            note,
+            clauses,
+        }),
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list() -> ClauseList {
+        ClauseList::builtin().unwrap()
+    }
+
+    #[test]
+    fn the_shipped_list_loads_with_the_essential_items() {
+        let list = list();
+        assert!(list.all().len() >= 25);
+        for key in [
+            "incident-responsibility",
+            "incident-reporting",
+            "remote-maintenance-method",
+            "remote-maintenance-log",
+            "mds-sds",
+            "disposal-erasure",
+            "cost-sharing",
+            "network-patches",
+        ] {
+            assert!(list.get(key).is_some_and(|c| c.essential), "{key}");
+        }
+    }
+
+    #[test]
+    fn a_bad_list_is_refused_naming_the_item_and_field() {
+        let twice =
+            "clauses:\n  - {key: a, section: s, text: t}\n  - {key: a, section: s, text: t}\n";
+        assert!(
+            ClauseList::parse(twice)
+                .unwrap_err()
+                .to_string()
+                .contains("clause 2 (a): key: used twice")
+        );
+        let empty = "clauses:\n  - {key: a, section: s, text: ' '}\n";
+        assert!(
+            ClauseList::parse(empty)
+                .unwrap_err()
+                .to_string()
+                .contains("text: empty")
+        );
+        let bad_key = "clauses:\n  - {key: A B, section: s, text: t}\n";
+        assert!(
+            ClauseList::parse(bad_key)
+                .unwrap_err()
+                .to_string()
+                .contains("key:")
+        );
+        assert!(ClauseList::parse("clauses: []\n").is_err());
+        assert!(ClauseList::parse("nonsense: 1\n").is_err());
+    }
+
+    #[test]
+    fn a_contract_is_checked_field_by_field_and_its_gaps_named() {
+        let list = list();
+        let keys = vec!["mds-sds".to_owned(), "remote-maintenance-log".to_owned()];
+        let contract = parse_contract(
+            RawContract {
+                title: "電子カルテ保守契約",
+                signed_on: "令和7年4月1日",
+                expires_on: "2026-03-31",
+                note: "",
+                clauses: &keys,
+            },
+            &list,
+        )
+        .unwrap();
+        assert_eq!(contract.signed_on, jiff::civil::date(2025, 4, 1));
+        assert!(
+            !contract.is_expired(jiff::civil::date(2026, 3, 31)),
+            "its last day"
+        );
+        assert!(contract.is_expired(jiff::civil::date(2026, 4, 1)));
+        let missing: Vec<&str> = list
+            .missing_essentials(&contract.clauses)
+            .iter()
+            .map(|c| c.key.as_str())
+            .collect();
+        assert!(missing.contains(&"disposal-erasure") && !missing.contains(&"mds-sds"));
+
+        let unknown = vec!["no-such-item".to_owned()];
+        let errors = parse_contract(
+            RawContract {
+                title: " ",
+                signed_on: "2026-02-30",
+                expires_on: "",
+                note: "",
+                clauses: &unknown,
+            },
+            &list,
+        )
+        .unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(ParseError::field).collect();
+        assert_eq!(fields, ["title", "signed_on", "clauses"]);
+
+        let backwards = parse_contract(
+            RawContract {
+                title: "契約",
+                signed_on: "2026-04-01",
+                expires_on: "2026-03-31",
+                ..RawContract::default()
+            },
+            &list,
+        )
+        .unwrap_err();
+        assert_eq!(backwards[0].field(), "expires_on");
+        let missing_date = parse_contract(
+            RawContract {
+                title: "契約",
+                ..RawContract::default()
+            },
+            &list,
+        )
+        .unwrap_err();
+        assert_eq!(missing_date[0].field(), "signed_on");
+    }
+}
