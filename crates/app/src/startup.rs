@@ -30,6 +30,8 @@ impl Application {
         let auditor = crate::audit::Auditor::load_or_create(&config.data_dir)?;
         let secrets_key = crate::data_dir::secrets_key(&config.data_dir)?;
         let catalogs = crate::catalogs::load(&crate::catalogs::extra_files(&config.data_dir)?)?;
+        let contract_clauses = mamori_domain::contract::ClauseList::builtin()
+            .context("the 別紙1 contract items do not load")?;
         let store = Store::open(&config.database_url)
             .await
             .with_context(|| {
@@ -81,6 +83,7 @@ impl Application {
                 mamori_domain::dashboard::TimeSync::Unknown,
             )),
             catalogs: Arc::new(catalogs),
+            contract_clauses: Arc::new(contract_clauses),
             heavy: mamori_web::heavy::HeavyWork::default(),
             issued_links: Arc::default(),
         };

@@ -119,6 +119,8 @@ pub struct AppState {
     pub time_sync: Arc<std::sync::RwLock<mamori_domain::dashboard::TimeSync>>,
     /// The checklist catalogs, validated at start-up.
     pub catalogs: Arc<mamori_domain::checklist::CatalogSet>,
+    /// The items of 【別紙1】 a vendor contract should contain, validated at start-up.
+    pub contract_clauses: Arc<mamori_domain::contract::ClauseList>,
     /// Slots for imports and PDF prints (see [`heavy`]).
     pub heavy: heavy::HeavyWork,
     /// A vendor link just issued, kept for the one page view after the
@@ -290,6 +292,16 @@ pub const ROUTES: &[RouteInfo] = &[
     ),
     route("GET", "/vendors", Some(Permission::ManageVendors)),
     route("POST", "/vendors", Some(Permission::ManageVendors)),
+    route(
+        "GET",
+        "/vendors/{id}/contracts",
+        Some(Permission::ManageVendors),
+    ),
+    route(
+        "POST",
+        "/vendors/{id}/contracts",
+        Some(Permission::ManageVendors),
+    ),
     route(
         "POST",
         "/vendors/{id}/requests",

@@ -879,3 +879,127 @@ async fn a_year_without_its_own_form_says_which_form_is_used_instead() {
     assert_eq!(own.status, StatusCode::OK);
     assert!(own.texts("#earlier-form").is_empty());
 }
+
+/// 第9条 and 【別紙1】: a vendor's contracts, which items each contains, the
+/// essential ones it lacks and its end; bad input is refused whole.
+#[tokio::test]
+async fn a_vendors_contracts_show_the_annex_items_they_lack_and_their_end() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let added = admin
+        .submit(
+            "/vendors",
+            "/vendors",
+            &[("name", "株式会社カルテ保守".into())],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let vendor_id = admin
+        .get("/vendors")
+        .await
+        .attribute("#vendors tr.vendor", "data-vendor-id")
+        .expect("an id");
+    let page = format!("/vendors/{vendor_id}/contracts");
+    async fn state(browser: &Browser) -> String {
+        browser.get("/vendors").await.text(".contract-state")
+    }
+    assert_eq!(state(&admin).await, "契約未記録");
+    assert!(!admin.get(&page).await.texts("#no-contracts").is_empty());
+
+    // Everything wrong at once: nothing is stored, what was ticked stays ticked.
+    let refused = admin
+        .submit(
+            &page,
+            &page,
+            &[
+                ("title", " ".into()),
+                ("signed_on", "2026-02-30".into()),
+                ("clause", "mds-sds".into()),
+                ("clause", "no-such-item".into()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let errors = refused.errors().join("\n");
+    for field in ["契約の名称", "締結日", "別紙1の項目"] {
+        assert!(errors.contains(field), "{field} in {errors}");
+    }
+    assert_eq!(
+        refused.attributes("input[name=clause][checked]", "value"),
+        vec!["mds-sds".to_owned()]
+    );
+    let backwards = admin
+        .submit(
+            &page,
+            &page,
+            &[
+                ("title", "保守契約".into()),
+                ("signed_on", "2026-04-01".into()),
+                ("expires_on", "2026-03-31".into()),
+            ],
+        )
+        .await;
+    assert!(
+        backwards
+            .errors()
+            .iter()
+            .any(|e| e.contains("契約期限は締結日以降")),
+        "{:?}",
+        backwards.errors()
+    );
+    assert!(!admin.get(&page).await.texts("#no-contracts").is_empty());
+
+    // A contract without the disposal clause: named as missing.
+    let essentials = [
+        "network-patches",
+        "incident-responsibility",
+        "remote-maintenance-method",
+        "mds-sds",
+        "remote-maintenance-log",
+        "incident-reporting",
+        "cost-sharing",
+    ];
+    let mut fields = vec![
+        ("title", "電子カルテ保守契約".to_owned()),
+        ("signed_on", "令和6年4月1日".to_owned()),
+        ("expires_on", "2099-03-31".to_owned()),
+    ];
+    fields.extend(essentials.iter().map(|key| ("clause", (*key).to_owned())));
+    let saved = admin.submit(&page, &page, &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{:?}", saved.errors());
+    let listed = admin.get(&page).await;
+    assert!(listed.text("#contracts .count").starts_with("7 / "));
+    let missing = listed.texts("#contracts .missing li");
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert!(missing[0].contains("HDD/SSD"), "{missing:?}");
+    assert_eq!(state(&admin).await, "別紙1の重要項目が不足");
+    assert!(
+        app.audit_events()
+            .await
+            .iter()
+            .any(|event| event.action == "vendor.contract.add"
+                && event.target == format!("vendor:{vendor_id}"))
+    );
+
+    // A newer contract with every essential item and no end: no warning.
+    fields.push(("clause", "disposal-erasure".to_owned()));
+    fields[1].1 = "2026-04-01".to_owned();
+    fields[2].1 = String::new();
+    assert_eq!(
+        admin.submit(&page, &page, &fields).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(state(&admin).await, "2件");
+    // The newest having ended is a warning again.
+    let ended = [
+        ("title", "短期契約".to_owned()),
+        ("signed_on", "2026-05-01".to_owned()),
+        ("expires_on", "2026-05-31".to_owned()),
+    ];
+    assert_eq!(
+        admin.submit(&page, &page, &ended).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(state(&admin).await, "契約期限切れ");
+    assert_eq!(admin.get(&page).await.texts("#contracts .expired").len(), 1);
+}

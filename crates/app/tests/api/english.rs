@@ -89,6 +89,7 @@ fn japanese_outside_ja(html: &Html) -> Vec<String> {
 #[derive(Default)]
 pub(crate) struct Ids {
     user: String,
+    vendor: String,
     device: String,
     disposed: String,
     staff: String,
@@ -122,6 +123,8 @@ pub(crate) fn paths(route: &str, ids: &Ids) -> Vec<String> {
             &ids.vendor_document
         } else if route.starts_with("/v/") {
             &ids.token
+        } else if route.starts_with("/vendors/") {
+            &ids.vendor
         } else {
             // A new route with a parameter must be walked too, not skipped.
             panic!("the English walk cannot fill {route}: give it an id in paths()")
@@ -716,6 +719,24 @@ pub(crate) async fn fill(app: &TestApp, admin: &Browser) -> Ids {
             .await,
         "request",
     );
+    // Its contract, which lacks most of annex 1's items and has ended.
+    ok(
+        admin
+            .submit(
+                &format!("/vendors/{vendor_id}/contracts"),
+                &format!("/vendors/{vendor_id}/contracts"),
+                &[
+                    ("title", "EHR maintenance".into()),
+                    ("signed_on", "2024-04-01".into()),
+                    ("expires_on", "2025-03-31".into()),
+                    ("note", "Renewed yearly".into()),
+                    ("clause", "mds-sds".into()),
+                ],
+            )
+            .await,
+        "contract",
+    );
+    ids.vendor = vendor_id;
     ids
 }
 

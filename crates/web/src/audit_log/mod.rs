@@ -189,6 +189,11 @@ fn row(event: AuditEvent, locale: Locale) -> EventRow {
 const ACTIONS: &[(&str, &str, &str)] = &[
     ("sign_in.success", "ログイン成功", "Signed in"),
     (
+        "vendor.contract.add",
+        "事業者との契約の記録",
+        "Vendor contract recorded",
+    ),
+    (
         "institution.code_change",
         "施設コードの変更",
         "Institution code changed",

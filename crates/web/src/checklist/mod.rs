@@ -3,6 +3,7 @@
 //! Tokushima Lv1–3 list.
 
 mod assessment;
+mod contracts;
 mod print;
 mod tokushima;
 mod vendor_form;
@@ -54,6 +55,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/evidence/{id}/remove", post(assessment::remove_evidence))
         .route("/vendors", get(vendors::list).post(vendors::add))
         .route("/vendors/{id}/requests", post(vendors::issue))
+        .route(
+            "/vendors/{id}/contracts",
+            get(contracts::show).post(contracts::add),
+        )
         .route("/vendor-requests/{id}/revoke", post(vendors::revoke))
         .route("/vendor-documents/{id}", get(vendors::download))
         .route(

@@ -26,6 +26,8 @@ struct VendorRow {
     status_class: &'static str,
     detail: String,
     live_request: Option<i64>,
+    /// What the vendor's contracts say, in words, and whether it is a warning.
+    contract_state: (String, bool),
 }
 
 #[derive(Template)]
@@ -53,7 +55,12 @@ pub(super) struct VendorForm {
     systems: String,
 }
 
-fn rows(chrome: &Chrome, vendors: Vec<Vendor>, now: jiff::Timestamp) -> Vec<VendorRow> {
+fn rows(
+    chrome: &Chrome,
+    vendors: Vec<Vendor>,
+    contracts: &std::collections::HashMap<i64, super::contracts::ContractSummary>,
+    now: jiff::Timestamp,
+) -> Vec<VendorRow> {
     vendors
         .into_iter()
         .map(|vendor| {
@@ -85,7 +92,25 @@ fn rows(chrome: &Chrome, vendors: Vec<Vendor>, now: jiff::Timestamp) -> Vec<Vend
                 .as_ref()
                 .filter(|_| status == mamori_store::vendor::VendorStatus::Waiting)
                 .map(|r| r.id);
+            let contract_state = match contracts.get(&vendor.id) {
+                None => (chrome.c.vendor_contracts_none.to_owned(), true),
+                Some(summary) if summary.expired => {
+                    (chrome.c.vendor_contract_expired.to_owned(), true)
+                }
+                Some(summary) if summary.missing_essentials => {
+                    (chrome.c.vendor_contract_missing.to_owned(), true)
+                }
+                Some(summary) => (
+                    chrome.counted(
+                        chrome.c.n_contracts,
+                        chrome.c.n_contracts_one,
+                        summary.count,
+                    ),
+                    false,
+                ),
+            };
             VendorRow {
+                contract_state,
                 id: vendor.id,
                 name: vendor.name,
                 contact: vendor.contact,
@@ -123,7 +148,12 @@ async fn render(
         .map(|catalog| chrome.fiscal_year(&catalog.fiscal_year));
     let page = VendorsPage {
         earlier_form,
-        vendors: rows(chrome, vendors, state.clock.now()),
+        vendors: rows(
+            chrome,
+            vendors,
+            &super::contracts::summaries(state, &authorized.grant).await?,
+            state.clock.now(),
+        ),
         form,
         errors,
         issued_link,

@@ -143,6 +143,10 @@ messages! {
     field_phone: "電話番号", "Telephone";
     field_login_id: "ログインID", "Login ID";
     field_institution_code: "施設コード", "Institution code";
+    field_contract_title: "契約の名称", "Contract";
+    field_signed_on: "締結日", "Signed on";
+    field_expires_on: "契約期限", "Ends on";
+    field_clauses: "別紙1の項目", "Annex 1 items";
     institution_sign_in_link: "施設コードを入力済みのログイン画面のアドレス:", "The sign-in address with the code filled in:";
     institution_code_help: "このサーバーは複数の医療機関が使っています。ログインするときは、この施設コードとログインIDの両方を入力します。職員に伝えてください。", "Several institutions share this server. Signing in takes this institution code as well as the login ID; tell your staff.";
     sign_in_institution_code_help: "医療機関ごとの施設コードです。わからないときは、施設の安全管理責任者に聞いてください。", "Your institution's code; ask your institution's security manager if you do not know it.";
@@ -547,6 +551,10 @@ pub(crate) fn field_label(field: &str, t: &Messages) -> &'static str {
         "destination" => t.field_destination,
         "out_on" => t.field_out_on,
         "return_by" => t.field_return_by,
+        "title" => t.field_contract_title,
+        "signed_on" => t.field_signed_on,
+        "expires_on" => t.field_expires_on,
+        "clauses" => t.field_clauses,
         _ => t.err_format,
     }
 }
@@ -613,6 +621,7 @@ fn japanese_reason(why: &str) -> String {
             "持ち出しは事前に申請してください（持ち出し日に過去の日付は入れられません）。"
         }
         "the return cannot be before the day out" => "返却予定日は持ち出し日以降にしてください。",
+        "the contract cannot end before it was signed" => "契約期限は締結日以降にしてください。",
         "the leaving day cannot be before the joining day" => "退職日は入職日以降にしてください。",
         "a time like 09:30" => "09:30 の形で時刻を入力してください。",
         "the end must be after the start" => "終了時間は開始時間より後にしてください。",
