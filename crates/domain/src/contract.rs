@@ -9,7 +9,7 @@ use std::fmt;
 use jiff::civil::Date;
 
 use crate::calendar::parse_date_ja;
-use crate::error::{optional_text, required_text};
+use crate::error::{multiline_text, required_text};
 use crate::{ParseError, ParseErrorKind};
 
 /// The id of a stored contract.
@@ -216,7 +216,8 @@ pub fn parse_contract(
             ParseErrorKind::Inconsistent("the contract cannot end before it was signed"),
         ));
     }
-    let note = optional_text("note", raw.note, 1000)
+    // The note is a textarea: new lines are kept, other controls refused.
+    let note = multiline_text("note", raw.note, 1000)
         .map_err(|e| errors.push(e))
         .ok();
     let mut clauses = BTreeSet::new();
@@ -357,5 +358,28 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(missing_date[0].field(), "signed_on");
+
+        let lines = parse_contract(
+            RawContract {
+                title: "契約",
+                signed_on: "2026-04-01",
+                note: "自動更新\r\n解約は3か月前まで",
+                ..RawContract::default()
+            },
+            &list,
+        )
+        .unwrap();
+        assert_eq!(lines.note, "自動更新\n解約は3か月前まで");
+        let hidden = parse_contract(
+            RawContract {
+                title: "契約",
+                signed_on: "2026-04-01",
+                note: "a\u{202e}b",
+                ..RawContract::default()
+            },
+            &list,
+        )
+        .unwrap_err();
+        assert_eq!(hidden[0].field(), "note");
     }
 }
