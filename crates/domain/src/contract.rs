@@ -241,6 +241,129 @@ pub fn parse_contract(
     }
 }
 
+/// A vendor's certification (第9条, 別紙1 1-①).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CertificateKind {
+    /// プライバシーマーク.
+    PrivacyMark,
+    /// ISMS (ISO/IEC 27001).
+    Isms,
+    /// ISMAP (the government's cloud security register).
+    Ismap,
+    /// ISMSクラウドセキュリティ (ISO/IEC 27017).
+    CloudSecurity,
+    /// Anything else; the number field says what.
+    Other,
+}
+
+impl CertificateKind {
+    /// Every kind, in the order the form lists them.
+    pub const ALL: &'static [Self] = &[
+        Self::PrivacyMark,
+        Self::Isms,
+        Self::Ismap,
+        Self::CloudSecurity,
+        Self::Other,
+    ];
+
+    /// The stable code stored in the database.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::PrivacyMark => "privacy_mark",
+            Self::Isms => "isms",
+            Self::Ismap => "ismap",
+            Self::CloudSecurity => "iso27017",
+            Self::Other => "other",
+        }
+    }
+
+    /// The Japanese name.
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            Self::PrivacyMark => "プライバシーマーク",
+            Self::Isms => "ISMS（ISO/IEC 27001）",
+            Self::Ismap => "ISMAP",
+            Self::CloudSecurity => "ISMSクラウドセキュリティ（ISO/IEC 27017）",
+            Self::Other => "その他",
+        }
+    }
+
+    /// The English name.
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Self::PrivacyMark => "PrivacyMark",
+            Self::Isms => "ISMS (ISO/IEC 27001)",
+            Self::Ismap => "ISMAP",
+            Self::CloudSecurity => "ISMS cloud security (ISO/IEC 27017)",
+            Self::Other => "Other",
+        }
+    }
+
+    /// Reads a stored or posted code.
+    pub fn from_code(code: &str) -> Result<Self, ParseError> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|kind| kind.code() == code.trim())
+            .ok_or_else(|| ParseError::new("certificate_kind", ParseErrorKind::UnknownChoice))
+    }
+}
+
+/// A checked certificate: its kind, registration number and last valid day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewCertificate {
+    /// What it certifies.
+    pub kind: CertificateKind,
+    /// Its registration number (登録番号), or what it is for `Other`.
+    pub number: String,
+    /// 有効期限: its last valid day.
+    pub expires_on: Date,
+}
+
+impl NewCertificate {
+    /// Whether it has lapsed by `today` (its last day still counts).
+    pub fn is_expired(&self, today: Date) -> bool {
+        self.expires_on < today
+    }
+}
+
+/// Checks a certificate, reporting every wrong field at once.
+pub fn parse_certificate(
+    kind: &str,
+    number: &str,
+    expires_on: &str,
+) -> Result<NewCertificate, Vec<ParseError>> {
+    let mut errors = Vec::new();
+    let kind = CertificateKind::from_code(kind)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let number = required_text("certificate_number", number, 100)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let expires_on = match parse_date_ja("certificate_expires_on", expires_on) {
+        Ok(Some(date)) => Some(date),
+        Ok(None) => {
+            errors.push(ParseError::new(
+                "certificate_expires_on",
+                ParseErrorKind::Empty,
+            ));
+            None
+        }
+        Err(error) => {
+            errors.push(error);
+            None
+        }
+    };
+    match (kind, number, expires_on) {
+        (Some(kind), Some(number), Some(expires_on)) => Ok(NewCertificate {
+            kind,
+            number,
+            expires_on,
+        }),
+        _ => Err(errors),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -381,5 +504,26 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(hidden[0].field(), "note");
+    }
+
+    #[test]
+    fn a_certificate_is_checked_field_by_field() {
+        let isms = parse_certificate("isms", "IS 123456", "令和9年3月31日").unwrap();
+        assert_eq!(isms.kind, CertificateKind::Isms);
+        assert!(!isms.is_expired(jiff::civil::date(2027, 3, 31)));
+        assert!(isms.is_expired(jiff::civil::date(2027, 4, 1)));
+        let errors = parse_certificate("gold-star", "", "2027-13-01").unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(ParseError::field).collect();
+        assert_eq!(
+            fields,
+            [
+                "certificate_kind",
+                "certificate_number",
+                "certificate_expires_on"
+            ]
+        );
+        for kind in CertificateKind::ALL {
+            assert_eq!(CertificateKind::from_code(kind.code()), Ok(*kind));
+        }
     }
 }

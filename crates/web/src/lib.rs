@@ -304,6 +304,11 @@ pub const ROUTES: &[RouteInfo] = &[
     ),
     route(
         "POST",
+        "/vendors/{id}/certificates",
+        Some(Permission::ManageVendors),
+    ),
+    route(
+        "POST",
         "/vendors/{id}/requests",
         Some(Permission::ManageVendors),
     ),

@@ -1002,4 +1002,51 @@ async fn a_vendors_contracts_show_the_annex_items_they_lack_and_their_end() {
     );
     assert_eq!(state(&admin).await, "契約期限切れ");
     assert_eq!(admin.get(&page).await.texts("#contracts .expired").len(), 1);
+
+    // Certificates: refused whole when wrong, a lapsed one flagged on the list.
+    let certificates = format!("/vendors/{vendor_id}/certificates");
+    let refused = admin
+        .submit(
+            &page,
+            &certificates,
+            &[
+                ("kind", "gold-star".into()),
+                ("number", "".into()),
+                ("expires_on", "2027-02-30".into()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    let errors = refused.texts("#certificate-errors li").join("\n");
+    for field in ["認証の種類", "登録番号", "有効期限"] {
+        assert!(errors.contains(field), "{field} in {errors}");
+    }
+    assert!(
+        !refused.texts("#no-certificates").is_empty(),
+        "nothing stored"
+    );
+    for (number, expires_on) in [("P-0001", "2099-12-31"), ("IS-0002", "2025-03-31")] {
+        let saved = admin
+            .submit(
+                &page,
+                &certificates,
+                &[
+                    ("kind", "isms".into()),
+                    ("number", number.into()),
+                    ("expires_on", expires_on.into()),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, StatusCode::SEE_OTHER, "{:?}", saved.errors());
+    }
+    let listed = admin.get(&page).await;
+    assert_eq!(listed.texts("#certificates tr.certificate").len(), 2);
+    assert_eq!(listed.texts("#certificates .expired").len(), 1);
+    assert_eq!(state(&admin).await, "認証の期限切れ");
+    assert!(
+        app.audit_events()
+            .await
+            .iter()
+            .any(|event| event.action == "vendor.certificate.add")
+    );
 }

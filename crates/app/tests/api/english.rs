@@ -736,6 +736,20 @@ pub(crate) async fn fill(app: &TestApp, admin: &Browser) -> Ids {
             .await,
         "contract",
     );
+    ok(
+        admin
+            .submit(
+                &format!("/vendors/{vendor_id}/contracts"),
+                &format!("/vendors/{vendor_id}/certificates"),
+                &[
+                    ("kind", "privacy_mark".into()),
+                    ("number", "P-10820001".into()),
+                    ("expires_on", "2025-03-31".into()),
+                ],
+            )
+            .await,
+        "certificate",
+    );
     ids.vendor = vendor_id;
     ids
 }

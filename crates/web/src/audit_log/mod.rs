@@ -189,6 +189,11 @@ fn row(event: AuditEvent, locale: Locale) -> EventRow {
 const ACTIONS: &[(&str, &str, &str)] = &[
     ("sign_in.success", "ログイン成功", "Signed in"),
     (
+        "vendor.certificate.add",
+        "事業者の認証の記録",
+        "Vendor certificate recorded",
+    ),
+    (
         "vendor.contract.add",
         "事業者との契約の記録",
         "Vendor contract recorded",

@@ -1,11 +1,14 @@
 //! A vendor's contracts (委託契約, 第9条): each with its dates and the items of
-//! 【別紙1】 it contains, the essential ones it lacks and whether it has ended.
+//! 【別紙1】 it contains, the essential ones it lacks and whether it has ended;
+//! and the vendor's certificates (Pマーク, ISMS…) with their expiry.
 
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use mamori_domain::contract::{ClauseList, NewContract, RawContract, parse_contract};
+use mamori_domain::contract::{
+    CertificateKind, ClauseList, NewContract, RawContract, parse_certificate, parse_contract,
+};
 use mamori_domain::institution::{Grant, permissions};
 
 use crate::auth::{Authorized, CsrfForm};
@@ -23,6 +26,23 @@ pub(super) struct ContractForm {
     expires_on: String,
     note: String,
     clause: Vec<String>,
+}
+
+/// The certificate form as posted.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct CertificateForm {
+    kind: String,
+    number: String,
+    expires_on: String,
+}
+
+/// One certificate as shown.
+struct CertificateRow {
+    kind: &'static str,
+    number: String,
+    expires_on: String,
+    expired: bool,
 }
 
 /// One stored contract as shown.
@@ -54,6 +74,11 @@ struct ContractsPage {
     sections: Vec<Section>,
     form: ContractForm,
     errors: Vec<String>,
+    certificates: Vec<CertificateRow>,
+    /// (code, name, selected) of each certificate kind.
+    kinds: Vec<(&'static str, &'static str, bool)>,
+    certificate_form: CertificateForm,
+    certificate_errors: Vec<String>,
 }
 
 /// `GET /vendors/{id}/contracts`.
@@ -68,8 +93,7 @@ pub(super) async fn show(
         &chrome,
         &authorized.grant,
         vendor_id,
-        ContractForm::default(),
-        Vec::new(),
+        Forms::default(),
         StatusCode::OK,
     )
     .await
@@ -112,13 +136,17 @@ pub(super) async fn add(
                 .iter()
                 .map(|error| describe(error, chrome.locale))
                 .collect();
+            let forms = Forms {
+                contract: form,
+                contract_errors: errors,
+                ..Forms::default()
+            };
             render(
                 &state,
                 &chrome,
                 &authorized.grant,
                 vendor_id,
-                form,
-                errors,
+                forms,
                 StatusCode::BAD_REQUEST,
             )
             .await
@@ -126,15 +154,74 @@ pub(super) async fn add(
     }
 }
 
+/// `POST /vendors/{id}/certificates`: records a certificate, or shows every
+/// problem of the form at once with what was typed kept.
+pub(super) async fn add_certificate(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    IdPath(vendor_id): IdPath,
+    authorized: Authorized<permissions::ManageVendors>,
+    CsrfForm(form): CsrfForm<CertificateForm>,
+) -> Result<Response, AppError> {
+    match parse_certificate(&form.kind, &form.number, &form.expires_on) {
+        Ok(certificate) => {
+            mamori_store::contract::add_certificate(
+                &state.store,
+                &authorized.grant,
+                vendor_id,
+                &certificate,
+                state.clock.now(),
+            )
+            .await
+            .map_err(|error| AppError::from_store(chrome.locale, error))?;
+            Ok(Redirect::to(&format!("/vendors/{vendor_id}/contracts?done=saved")).into_response())
+        }
+        Err(errors) => {
+            let forms = Forms {
+                certificate_errors: errors
+                    .iter()
+                    .map(|error| describe(error, chrome.locale))
+                    .collect(),
+                certificate: form,
+                ..Forms::default()
+            };
+            render(
+                &state,
+                &chrome,
+                &authorized.grant,
+                vendor_id,
+                forms,
+                StatusCode::BAD_REQUEST,
+            )
+            .await
+        }
+    }
+}
+
+/// What the page shows besides the stored records: the two forms as typed and
+/// their problems.
+#[derive(Default)]
+struct Forms {
+    contract: ContractForm,
+    contract_errors: Vec<String>,
+    certificate: CertificateForm,
+    certificate_errors: Vec<String>,
+}
+
 async fn render(
     state: &AppState,
     chrome: &Chrome,
     grant: &Grant<permissions::ManageVendors>,
     vendor_id: i64,
-    form: ContractForm,
-    errors: Vec<String>,
+    forms: Forms,
     status: StatusCode,
 ) -> Result<Response, AppError> {
+    let Forms {
+        contract: form,
+        contract_errors: errors,
+        certificate: certificate_form,
+        certificate_errors,
+    } = forms;
     let vendor = mamori_store::vendor::list(&state.store, grant)
         .await?
         .into_iter()
@@ -147,9 +234,36 @@ async fn render(
         .into_iter()
         .map(|stored| row(chrome, list, &stored.contract, today))
         .collect();
+    let certificates = mamori_store::contract::certificates(&state.store, grant, Some(vendor_id))
+        .await?
+        .into_iter()
+        .map(|stored| CertificateRow {
+            kind: chrome.locale.pick(
+                stored.certificate.kind.name_ja(),
+                stored.certificate.kind.name_en(),
+            ),
+            number: stored.certificate.number.clone(),
+            expires_on: chrome.date(&stored.certificate.expires_on),
+            expired: stored.certificate.is_expired(today),
+        })
+        .collect();
+    let kinds = CertificateKind::ALL
+        .iter()
+        .map(|kind| {
+            (
+                kind.code(),
+                chrome.locale.pick(kind.name_ja(), kind.name_en()),
+                kind.code() == certificate_form.kind,
+            )
+        })
+        .collect();
     chrome.render_with_status(
         status,
         &ContractsPage {
+            certificates,
+            kinds,
+            certificate_form,
+            certificate_errors,
             chrome: chrome.clone(),
             vendor_id,
             vendor_name: vendor.name,
@@ -213,6 +327,8 @@ pub(super) struct ContractSummary {
     pub(super) count: usize,
     pub(super) expired: bool,
     pub(super) missing_essentials: bool,
+    /// Whether one of the vendor's certificates has lapsed.
+    pub(super) certificate_expired: bool,
 }
 
 /// Every vendor's [`ContractSummary`], by vendor id.
@@ -228,6 +344,7 @@ pub(super) async fn summaries(
             .entry(stored.vendor_id)
             .and_modify(|summary: &mut ContractSummary| summary.count += 1)
             .or_insert_with(|| ContractSummary {
+                certificate_expired: false,
                 count: 1,
                 expired: stored.contract.is_expired(today),
                 missing_essentials: !state
@@ -235,6 +352,19 @@ pub(super) async fn summaries(
                     .missing_essentials(&stored.contract.clauses)
                     .is_empty(),
             });
+    }
+    for stored in mamori_store::contract::certificates(&state.store, grant, None).await? {
+        if stored.certificate.is_expired(today) {
+            by_vendor
+                .entry(stored.vendor_id)
+                .or_insert(ContractSummary {
+                    count: 0,
+                    expired: false,
+                    missing_essentials: false,
+                    certificate_expired: false,
+                })
+                .certificate_expired = true;
+        }
     }
     Ok(by_vendor)
 }

@@ -59,6 +59,10 @@ pub(crate) fn router() -> Router<AppState> {
             "/vendors/{id}/contracts",
             get(contracts::show).post(contracts::add),
         )
+        .route(
+            "/vendors/{id}/certificates",
+            post(contracts::add_certificate),
+        )
         .route("/vendor-requests/{id}/revoke", post(vendors::revoke))
         .route("/vendor-documents/{id}", get(vendors::download))
         .route(

@@ -93,7 +93,13 @@ fn rows(
                 .filter(|_| status == mamori_store::vendor::VendorStatus::Waiting)
                 .map(|r| r.id);
             let contract_state = match contracts.get(&vendor.id) {
+                Some(summary) if summary.certificate_expired => {
+                    (chrome.c.vendor_certificate_expired.to_owned(), true)
+                }
                 None => (chrome.c.vendor_contracts_none.to_owned(), true),
+                Some(summary) if summary.count == 0 => {
+                    (chrome.c.vendor_contracts_none.to_owned(), true)
+                }
                 Some(summary) if summary.expired => {
                     (chrome.c.vendor_contract_expired.to_owned(), true)
                 }

@@ -79,6 +79,15 @@ messages! {
     no_contracts_yet: "契約はまだ記録されていません。", "No contract recorded yet.";
     vendor_contracts_link: "契約・別紙1", "Contracts";
     vendor_contracts_none: "契約未記録", "No contract recorded";
+    vendor_certificate_expired: "認証の期限切れ", "Certificate expired";
+    certificates_heading: "認証（プライバシーマーク・ISMSなど）", "Certificates (PrivacyMark, ISMS…)";
+    certificates_help: "事業者が取得している認証と有効期限を記録します（別紙1 1-①）。期限が過ぎると事業者の一覧に警告が出ます。", "Record the vendor's certificates and their expiry (annex 1, 1-①). A lapsed one is flagged on the vendors list.";
+    certificate_kind: "認証の種類", "Kind";
+    certificate_number: "登録番号", "Registration number";
+    certificate_expires_on: "有効期限", "Valid until";
+    certificate_expired: "期限切れ", "Expired";
+    no_certificates_yet: "認証はまだ記録されていません。", "No certificate recorded yet.";
+    record_certificate: "認証を記録する", "Record the certificate";
     n_contracts: "{n}件", "{n} contracts";
     n_contracts_one: "1件", "1 contract";
     vendor_contract_expired: "契約期限切れ", "Contract expired";

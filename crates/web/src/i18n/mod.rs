@@ -147,6 +147,9 @@ messages! {
     field_signed_on: "締結日", "Signed on";
     field_expires_on: "契約期限", "Ends on";
     field_clauses: "別紙1の項目", "Annex 1 items";
+    field_certificate_kind: "認証の種類", "Certificate kind";
+    field_certificate_number: "登録番号", "Registration number";
+    field_certificate_expires_on: "有効期限", "Valid until";
     institution_sign_in_link: "施設コードを入力済みのログイン画面のアドレス:", "The sign-in address with the code filled in:";
     institution_code_help: "このサーバーは複数の医療機関が使っています。ログインするときは、この施設コードとログインIDの両方を入力します。職員に伝えてください。", "Several institutions share this server. Signing in takes this institution code as well as the login ID; tell your staff.";
     sign_in_institution_code_help: "医療機関ごとの施設コードです。わからないときは、施設の安全管理責任者に聞いてください。", "Your institution's code; ask your institution's security manager if you do not know it.";
@@ -555,6 +558,9 @@ pub(crate) fn field_label(field: &str, t: &Messages) -> &'static str {
         "signed_on" => t.field_signed_on,
         "expires_on" => t.field_expires_on,
         "clauses" => t.field_clauses,
+        "certificate_kind" => t.field_certificate_kind,
+        "certificate_number" => t.field_certificate_number,
+        "certificate_expires_on" => t.field_certificate_expires_on,
         _ => t.err_format,
     }
 }
