@@ -364,6 +364,52 @@ pub fn parse_certificate(
     }
 }
 
+/// What a vendor's contracts and certificates say, most pressing first: the
+/// one warning the vendors list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// One of its certificates has lapsed.
+    CertificateExpired,
+    /// No contract is recorded.
+    NoContract,
+    /// Its latest contract (by signing date) has ended.
+    ContractExpired,
+    /// Its latest contract lacks an essential 別紙1 item.
+    MissingEssentials,
+    /// Nothing to warn of; this many contracts are recorded.
+    InOrder {
+        /// How many contracts.
+        contracts: usize,
+    },
+}
+
+impl ClauseList {
+    /// The [`Standing`] of a vendor with these contracts and certificates on
+    /// `today`; only its latest contract counts for ending and missing items.
+    pub fn standing(
+        &self,
+        contracts: &[&NewContract],
+        certificates: &[&NewCertificate],
+        today: Date,
+    ) -> Standing {
+        if certificates.iter().any(|c| c.is_expired(today)) {
+            return Standing::CertificateExpired;
+        }
+        let Some(latest) = contracts.iter().max_by_key(|c| c.signed_on) else {
+            return Standing::NoContract;
+        };
+        if latest.is_expired(today) {
+            Standing::ContractExpired
+        } else if !self.missing_essentials(&latest.clauses).is_empty() {
+            Standing::MissingEssentials
+        } else {
+            Standing::InOrder {
+                contracts: contracts.len(),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -504,6 +550,59 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(hidden[0].field(), "note");
+    }
+
+    #[test]
+    fn the_standing_follows_the_latest_contract_and_any_lapsed_certificate() {
+        let list = list();
+        let today = jiff::civil::date(2026, 12, 1);
+        let contract = |signed: &str, ends: &str, keys: &[&str]| {
+            let keys: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+            parse_contract(
+                RawContract {
+                    title: "契約",
+                    signed_on: signed,
+                    expires_on: ends,
+                    clauses: &keys,
+                    ..RawContract::default()
+                },
+                &list,
+            )
+            .unwrap()
+        };
+        let all: Vec<&str> = list
+            .all()
+            .iter()
+            .filter(|c| c.essential)
+            .map(|c| c.key.as_str())
+            .collect();
+        let complete = contract("2026-04-01", "", &all);
+        let old_ended = contract("2020-04-01", "2021-03-31", &[]);
+        let partial = contract("2026-05-01", "2099-01-01", &["mds-sds"]);
+        let ended = contract("2026-06-01", "2026-11-30", &all);
+        assert_eq!(list.standing(&[], &[], today), Standing::NoContract);
+        assert_eq!(
+            list.standing(&[&old_ended, &complete], &[], today),
+            Standing::InOrder { contracts: 2 },
+            "an older, ended contract does not count"
+        );
+        assert_eq!(
+            list.standing(&[&complete, &partial], &[], today),
+            Standing::MissingEssentials
+        );
+        assert_eq!(
+            list.standing(&[&partial, &ended], &[], today),
+            Standing::ContractExpired
+        );
+        let lapsed = parse_certificate("isms", "IS-1", "2026-11-30").unwrap();
+        assert_eq!(
+            list.standing(&[&complete], &[&lapsed], today),
+            Standing::CertificateExpired
+        );
+        assert_eq!(
+            list.standing(&[], &[&lapsed], today),
+            Standing::CertificateExpired
+        );
     }
 
     #[test]

@@ -38,6 +38,22 @@ fn hash() -> PasswordHash {
     )
 }
 
+/// First-run setup of institution `name` with its security manager "admin";
+/// returns that admin as a principal.
+async fn set_up_admin(store: &Store, name: &str, now: Timestamp) -> Principal {
+    let (institution_id, admin_id) = mamori_store::institution::set_up_first(
+        store,
+        &institution(name),
+        None,
+        &user("admin", Role::SecurityManager),
+        &hash(),
+        now,
+    )
+    .await
+    .expect("setup");
+    Principal::new(admin_id, institution_id, Role::SecurityManager)
+}
+
 async fn open() -> (TestDatabase, Store) {
     let database = TestDatabase::create().await;
     let store = Store::open(database.url()).await.expect("open");
@@ -204,17 +220,8 @@ async fn tenants_see_only_their_own_people() {
 async fn people_rules_hold_in_the_store_and_every_change_is_audited() {
     let (_database, store) = open().await;
     let now = Timestamp::now();
-    let (institution_id, admin_id) = mamori_store::institution::set_up_first(
-        &store,
-        &institution("丙"),
-        None,
-        &user("admin", Role::SecurityManager),
-        &hash(),
-        now,
-    )
-    .await
-    .expect("setup");
-    let admin = Principal::new(admin_id, institution_id, Role::SecurityManager);
+    let admin = set_up_admin(&store, "丙", now).await;
+    let (institution_id, admin_id) = (admin.institution_id(), admin.user_id());
     let manage = admin.grant::<permissions::ManageUsers>().expect("grant");
     let planner_id = mamori_store::people::insert(
         &store,
@@ -290,19 +297,9 @@ async fn people_rules_hold_in_the_store_and_every_change_is_audited() {
 async fn sessions_expire_when_idle_or_old_and_end_with_deactivation() {
     let (_database, store) = open().await;
     let start = Timestamp::now();
-    let (institution_id, admin_id) = mamori_store::institution::set_up_first(
-        &store,
-        &institution("丁"),
-        None,
-        &user("admin", Role::SecurityManager),
-        &hash(),
-        start,
-    )
-    .await
-    .expect("setup");
-    let manage = Principal::new(admin_id, institution_id, Role::SecurityManager)
-        .grant::<permissions::ManageUsers>()
-        .expect("grant");
+    let admin = set_up_admin(&store, "丁", start).await;
+    let institution_id = admin.institution_id();
+    let manage = admin.grant::<permissions::ManageUsers>().expect("grant");
     let staff_id =
         mamori_store::people::insert(&store, &manage, &user("staff", Role::Staff), &hash(), start)
             .await
@@ -423,17 +420,8 @@ async fn a_vendors_kept_files_go_when_the_link_expires_or_is_revoked() {
 
     let (_database, store) = open().await;
     let now = Timestamp::now();
-    let (institution_id, admin_id) = mamori_store::institution::set_up_first(
-        &store,
-        &institution("戊"),
-        None,
-        &user("admin", Role::SecurityManager),
-        &hash(),
-        now,
-    )
-    .await
-    .expect("setup");
-    let grant = Principal::new(admin_id, institution_id, Role::SecurityManager)
+    let grant = set_up_admin(&store, "戊", now)
+        .await
         .grant::<permissions::ManageVendors>()
         .expect("grant");
     let year = FiscalYear::new(2025).expect("FY");

@@ -123,6 +123,17 @@ impl Chrome {
         }
     }
 
+    /// The label of the earlier year whose form `catalog` is, when it is not
+    /// `year`'s own (that year's official form is not in mamori yet): pages
+    /// and prints say so plainly.
+    pub fn earlier_form(
+        &self,
+        catalog: &mamori_domain::checklist::Catalog,
+        year: calendar::FiscalYear,
+    ) -> Option<String> {
+        (!catalog.is_own_form_of(year)).then(|| self.fiscal_year(&catalog.fiscal_year))
+    }
+
     /// A prefecture, stored by its Japanese name, in the request's locale.
     pub fn prefecture<'a>(&self, name: &'a str) -> &'a str {
         match self.locale {

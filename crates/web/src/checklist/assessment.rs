@@ -217,8 +217,7 @@ pub(super) async fn overview(
             .is_some(),
         catalog_file: chrome.fill(chrome.c.version_file, &catalog.version, &catalog.file),
         catalog_verified: catalog.wording_verified,
-        earlier_form: (!catalog.is_own_form_of(at.year))
-            .then(|| chrome.fiscal_year(&catalog.fiscal_year)),
+        earlier_form: chrome.earlier_form(catalog, at.year),
         official_page: mamori_domain::checklist::OFFICIAL_FORMS_PAGE,
         gate_text: catalog.gate.clone(),
         gate: assessment

@@ -6,8 +6,11 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use std::collections::HashMap;
+
 use mamori_domain::contract::{
-    CertificateKind, ClauseList, NewContract, RawContract, parse_certificate, parse_contract,
+    CertificateKind, ClauseList, NewCertificate, NewContract, RawContract, Standing,
+    parse_certificate, parse_contract,
 };
 use mamori_domain::institution::{Grant, permissions};
 
@@ -118,40 +121,21 @@ pub(super) async fn add(
         },
         &state.contract_clauses,
     );
-    match parsed {
+    let refused = match parsed {
         Ok(contract) => {
-            mamori_store::contract::add(
-                &state.store,
-                &authorized.grant,
-                vendor_id,
-                &contract,
-                state.clock.now(),
-            )
-            .await
-            .map_err(|error| AppError::from_store(chrome.locale, error))?;
-            Ok(Redirect::to(&format!("/vendors/{vendor_id}/contracts?done=saved")).into_response())
+            let now = state.clock.now();
+            mamori_store::contract::add(&state.store, &authorized.grant, vendor_id, &contract, now)
+                .await
+                .map_err(|error| AppError::from_store(chrome.locale, error))?;
+            None
         }
-        Err(errors) => {
-            let errors = errors
-                .iter()
-                .map(|error| describe(error, chrome.locale))
-                .collect();
-            let forms = Forms {
-                contract: form,
-                contract_errors: errors,
-                ..Forms::default()
-            };
-            render(
-                &state,
-                &chrome,
-                &authorized.grant,
-                vendor_id,
-                forms,
-                StatusCode::BAD_REQUEST,
-            )
-            .await
-        }
-    }
+        Err(errors) => Some(Forms {
+            contract_errors: describe_all(&errors, &chrome),
+            contract: form,
+            ..Forms::default()
+        }),
+    };
+    saved_or_refused(&state, &chrome, &authorized.grant, vendor_id, refused).await
 }
 
 /// `POST /vendors/{id}/certificates`: records a certificate, or shows every
@@ -163,32 +147,55 @@ pub(super) async fn add_certificate(
     authorized: Authorized<permissions::ManageVendors>,
     CsrfForm(form): CsrfForm<CertificateForm>,
 ) -> Result<Response, AppError> {
-    match parse_certificate(&form.kind, &form.number, &form.expires_on) {
+    let refused = match parse_certificate(&form.kind, &form.number, &form.expires_on) {
         Ok(certificate) => {
+            let now = state.clock.now();
+            let grant = &authorized.grant;
             mamori_store::contract::add_certificate(
                 &state.store,
-                &authorized.grant,
+                grant,
                 vendor_id,
                 &certificate,
-                state.clock.now(),
+                now,
             )
             .await
             .map_err(|error| AppError::from_store(chrome.locale, error))?;
+            None
+        }
+        Err(errors) => Some(Forms {
+            certificate_errors: describe_all(&errors, &chrome),
+            certificate: form,
+            ..Forms::default()
+        }),
+    };
+    saved_or_refused(&state, &chrome, &authorized.grant, vendor_id, refused).await
+}
+
+fn describe_all(errors: &[mamori_domain::ParseError], chrome: &Chrome) -> Vec<String> {
+    errors
+        .iter()
+        .map(|error| describe(error, chrome.locale))
+        .collect()
+}
+
+/// After either form: back to the page with the saved notice, or the page
+/// again (400) with the refused form's problems and what was typed.
+async fn saved_or_refused(
+    state: &AppState,
+    chrome: &Chrome,
+    grant: &Grant<permissions::ManageVendors>,
+    vendor_id: i64,
+    refused: Option<Forms>,
+) -> Result<Response, AppError> {
+    match refused {
+        None => {
             Ok(Redirect::to(&format!("/vendors/{vendor_id}/contracts?done=saved")).into_response())
         }
-        Err(errors) => {
-            let forms = Forms {
-                certificate_errors: errors
-                    .iter()
-                    .map(|error| describe(error, chrome.locale))
-                    .collect(),
-                certificate: form,
-                ..Forms::default()
-            };
+        Some(forms) => {
             render(
-                &state,
-                &chrome,
-                &authorized.grant,
+                state,
+                chrome,
+                grant,
                 vendor_id,
                 forms,
                 StatusCode::BAD_REQUEST,
@@ -321,50 +328,38 @@ fn sections(list: &ClauseList, ticked: &[String]) -> Vec<Section> {
     sections
 }
 
-/// For the vendors list: per vendor, how many contracts, and whether the
-/// latest one (by signing date) has ended or lacks an essential 別紙1 item.
-pub(super) struct ContractSummary {
-    pub(super) count: usize,
-    pub(super) expired: bool,
-    pub(super) missing_essentials: bool,
-    /// Whether one of the vendor's certificates has lapsed.
-    pub(super) certificate_expired: bool,
-}
-
-/// Every vendor's [`ContractSummary`], by vendor id.
-pub(super) async fn summaries(
+/// Every vendor's [`Standing`] (the one warning the vendors list shows), by
+/// vendor id; a vendor without contracts or certificates is not in the map
+/// (its standing is [`Standing::NoContract`]).
+pub(super) async fn standings(
     state: &AppState,
     grant: &Grant<permissions::ManageVendors>,
-) -> Result<std::collections::HashMap<i64, ContractSummary>, AppError> {
-    let today = state.clock.today();
-    let mut by_vendor = std::collections::HashMap::new();
-    // Newest first, so the first contract seen of a vendor is its latest.
-    for stored in mamori_store::contract::list(&state.store, grant, None).await? {
+) -> Result<HashMap<i64, Standing>, AppError> {
+    let contracts = mamori_store::contract::list(&state.store, grant, None).await?;
+    let certificates = mamori_store::contract::certificates(&state.store, grant, None).await?;
+    let mut by_vendor: HashMap<i64, (Vec<&NewContract>, Vec<&NewCertificate>)> = HashMap::new();
+    for stored in &contracts {
         by_vendor
             .entry(stored.vendor_id)
-            .and_modify(|summary: &mut ContractSummary| summary.count += 1)
-            .or_insert_with(|| ContractSummary {
-                certificate_expired: false,
-                count: 1,
-                expired: stored.contract.is_expired(today),
-                missing_essentials: !state
-                    .contract_clauses
-                    .missing_essentials(&stored.contract.clauses)
-                    .is_empty(),
-            });
+            .or_default()
+            .0
+            .push(&stored.contract);
     }
-    for stored in mamori_store::contract::certificates(&state.store, grant, None).await? {
-        if stored.certificate.is_expired(today) {
-            by_vendor
-                .entry(stored.vendor_id)
-                .or_insert(ContractSummary {
-                    count: 0,
-                    expired: false,
-                    missing_essentials: false,
-                    certificate_expired: false,
-                })
-                .certificate_expired = true;
-        }
+    for stored in &certificates {
+        by_vendor
+            .entry(stored.vendor_id)
+            .or_default()
+            .1
+            .push(&stored.certificate);
     }
-    Ok(by_vendor)
+    let today = state.clock.today();
+    Ok(by_vendor
+        .into_iter()
+        .map(|(vendor_id, (contracts, certificates))| {
+            let standing = state
+                .contract_clauses
+                .standing(&contracts, &certificates, today);
+            (vendor_id, standing)
+        })
+        .collect())
 }

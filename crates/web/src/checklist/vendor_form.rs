@@ -135,9 +135,7 @@ fn page(
         vendor_name: request.vendor_name.clone(),
         title: catalog.title.clone(),
         year_label: year.map(|y| chrome.fiscal_year(&y)).unwrap_or_default(),
-        earlier_form: year
-            .filter(|year| !catalog.is_own_form_of(*year))
-            .map(|_| chrome.fiscal_year(&catalog.fiscal_year)),
+        earlier_form: year.and_then(|year| chrome.earlier_form(catalog, year)),
         expires: date(request.request.expires_at),
         answered: request.request.answered_at.map(date),
         officer_name: form

@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_domain::calendar::FiscalYear;
 use mamori_domain::checklist::{FormKind, parse_link_days, parse_vendor};
+use mamori_domain::contract::Standing;
 use mamori_domain::institution::permissions;
 use mamori_store::vendor::Vendor;
 
@@ -58,7 +59,7 @@ pub(super) struct VendorForm {
 fn rows(
     chrome: &Chrome,
     vendors: Vec<Vendor>,
-    contracts: &std::collections::HashMap<i64, super::contracts::ContractSummary>,
+    contracts: &std::collections::HashMap<i64, Standing>,
     now: jiff::Timestamp,
 ) -> Vec<VendorRow> {
     vendors
@@ -92,26 +93,19 @@ fn rows(
                 .as_ref()
                 .filter(|_| status == mamori_store::vendor::VendorStatus::Waiting)
                 .map(|r| r.id);
-            let contract_state = match contracts.get(&vendor.id) {
-                Some(summary) if summary.certificate_expired => {
+            let contract_state = match contracts
+                .get(&vendor.id)
+                .copied()
+                .unwrap_or(Standing::NoContract)
+            {
+                Standing::CertificateExpired => {
                     (chrome.c.vendor_certificate_expired.to_owned(), true)
                 }
-                None => (chrome.c.vendor_contracts_none.to_owned(), true),
-                Some(summary) if summary.count == 0 => {
-                    (chrome.c.vendor_contracts_none.to_owned(), true)
-                }
-                Some(summary) if summary.expired => {
-                    (chrome.c.vendor_contract_expired.to_owned(), true)
-                }
-                Some(summary) if summary.missing_essentials => {
-                    (chrome.c.vendor_contract_missing.to_owned(), true)
-                }
-                Some(summary) => (
-                    chrome.counted(
-                        chrome.c.n_contracts,
-                        chrome.c.n_contracts_one,
-                        summary.count,
-                    ),
+                Standing::NoContract => (chrome.c.vendor_contracts_none.to_owned(), true),
+                Standing::ContractExpired => (chrome.c.vendor_contract_expired.to_owned(), true),
+                Standing::MissingEssentials => (chrome.c.vendor_contract_missing.to_owned(), true),
+                Standing::InOrder { contracts } => (
+                    chrome.counted(chrome.c.n_contracts, chrome.c.n_contracts_one, contracts),
                     false,
                 ),
             };
@@ -150,14 +144,13 @@ async fn render(
     let earlier_form = state
         .catalogs
         .for_year(FormKind::Vendor, year)
-        .filter(|catalog| !catalog.is_own_form_of(year))
-        .map(|catalog| chrome.fiscal_year(&catalog.fiscal_year));
+        .and_then(|catalog| chrome.earlier_form(catalog, year));
     let page = VendorsPage {
         earlier_form,
         vendors: rows(
             chrome,
             vendors,
-            &super::contracts::summaries(state, &authorized.grant).await?,
+            &super::contracts::standings(state, &authorized.grant).await?,
             state.clock.now(),
         ),
         form,

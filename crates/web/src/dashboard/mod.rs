@@ -70,8 +70,7 @@ async fn checklist_summary(
         return Ok(None);
     };
     let href = format!("/checklist/{}/{}", form.code(), year);
-    let earlier_form =
-        (!catalog.is_own_form_of(year)).then(|| chrome.fiscal_year(&catalog.fiscal_year));
+    let earlier_form = chrome.earlier_form(catalog, year);
     let assessment = mamori_store::checklist::assessment(&state.store, &grant, form, year).await?;
     let Some(assessment) = assessment else {
         let summary = ChecklistSummary {
