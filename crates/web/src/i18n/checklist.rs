@@ -72,7 +72,7 @@ messages! {
     contract_clauses: "盛り込まれている別紙1の項目", "Annex 1 items it contains";
     contract_essentials_ok: "重要な項目はすべてあります", "Every essential item is there";
     contract_missing: "欠けている重要な項目:", "Essential items missing:";
-    contract_essential: "（重要）", "(essential)";
+    contract_essential: "【重要】", "[essential]";
     contract_note: "備考", "Note";
     add_contract: "契約を記録する", "Record a contract";
     record_contract: "記録する", "Record";
