@@ -122,6 +122,15 @@ enum InstitutionCommand {
         /// The new code: 2–32 of a-z, 0-9, '_' and '-'.
         code: String,
     },
+    /// Hosted mode: shares a checklist version that an institution made and
+    /// published in mamori (e.g. the new year's form, entered once) with
+    /// every institution on this server.
+    ShareVersion {
+        /// The id of the institution that made it, as `institution list` shows it.
+        id: i64,
+        /// The version, as its page shows it (e.g. R8-medical).
+        version: String,
+    },
 }
 
 /// An institution and its first 安全管理責任者.
@@ -253,6 +262,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Err(mamori_store::Error::Conflict(_)) => anyhow::bail!(
                     "the institution code {:?} is already used by another institution on this server",
                     code.as_str()
+                ),
+                Err(error) => Err(describe_store_error(error)),
+            }
+        }
+        Command::Institution(InstitutionCommand::ShareVersion { id, version }) => {
+            let store = open_store(&cli.storage.data_dir, &database_url).await?;
+            let result = mamori_store::checklist_version::share_by_operator(
+                &store,
+                InstitutionId::from_db(id),
+                version.trim(),
+                jiff::Timestamp::now(),
+            )
+            .await;
+            store.close().await;
+            match result {
+                Ok(_) => {
+                    println!(
+                        "checklist version {version}: now used by every institution on this server"
+                    );
+                    Ok(())
+                }
+                Err(mamori_store::Error::NotFound) => {
+                    anyhow::bail!("institution {id} has no published checklist version {version:?}")
+                }
+                Err(mamori_store::Error::Conflict(_)) => anyhow::bail!(
+                    "a checklist version {version:?} is already shared with every institution"
                 ),
                 Err(error) => Err(describe_store_error(error)),
             }

@@ -5,7 +5,8 @@
 use std::time::{Duration, Instant};
 
 use mamori_docs::{
-    ChecklistPrint, PrintBlock, PrintGroup, PrintRow, PrintSection, checklist_pdf, checklist_xlsx,
+    ChecklistPrint, PrintBlock, PrintColumn, PrintGate, PrintGroup, PrintRow, PrintSection,
+    checklist_pdf, checklist_xlsx,
 };
 
 const RUNS: usize = 50;
@@ -15,10 +16,13 @@ fn row(number: usize) -> PrintRow {
     PrintRow {
         number: format!("({number})"),
         text: "利用者の職種・担当業務別の情報区分毎のアクセス利用権限を設定している。".into(),
-        first: "いいえ（令和8年5月1日）".into(),
-        target: "令和9年3月31日".into(),
-        second: "はい（令和8年11月20日）".into(),
-        remarks: "電子カルテの権限表を更新し、院長が確認した".into(),
+        cells: vec![
+            "いいえ（令和8年5月1日）".into(),
+            "令和9年3月31日".into(),
+            "はい（令和8年11月20日）".into(),
+            "令和8年11月25日".into(),
+            "電子カルテの権限表を更新し、院長が確認した".into(),
+        ],
     }
 }
 
@@ -33,7 +37,24 @@ fn print() -> ChecklistPrint {
         institution_name: "ベンチ総合病院".into(),
         fiscal_year: "2026年度（令和8年度）".into(),
         printed_on: "2026年11月25日（令和8年11月25日）".into(),
-        gate: Some(row(0)),
+        columns: [
+            ("1回目", true),
+            ("目標日", true),
+            ("2回目", true),
+            ("確認日", false),
+            ("備考", false),
+        ]
+        .into_iter()
+        .map(|(heading, result)| PrintColumn {
+            heading: heading.into(),
+            result,
+        })
+        .collect(),
+        gate: Some(PrintGate {
+            text: "医療情報システムを導入、運用している。".into(),
+            answer: "はい（令和8年5月1日）".into(),
+            remarks: String::new(),
+        }),
         sections: vec![PrintSection {
             heading: "○令和8年度中".into(),
             notes: vec!["※1回目の確認で「いいえ」の場合、目標日を記入してください。".into()],

@@ -49,7 +49,10 @@ pub struct ChecklistPrint {
     pub fiscal_year: String,
     /// e.g. 2026年11月25日（令和8年11月25日）
     pub printed_on: String,
-    pub gate: Option<PrintRow>,
+    /// The columns the institution fills in, as this version of the form has
+    /// them (1回目, 目標日, 2回目, 確認日, 備考 …); every row has a cell for each.
+    pub columns: Vec<PrintColumn>,
+    pub gate: Option<PrintGate>,
     pub sections: Vec<PrintSection>,
     /// Lines printed under the table (e.g. the 事業者名 of a vendor form).
     pub footer: Vec<String>,
@@ -77,16 +80,31 @@ pub struct PrintBlock {
     pub rows: Vec<PrintRow>,
 }
 
+/// One column the institution fills in.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrintColumn {
+    /// e.g. 1回目
+    pub heading: String,
+    /// Printed under the shared heading 確認結果(日付) (1回目, 目標日, 2回目).
+    pub result: bool,
+}
+
+/// The 医療情報システムの有無 question.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrintGate {
+    pub text: String,
+    /// はい／いいえ and the date, or empty.
+    pub answer: String,
+    pub remarks: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct PrintRow {
     /// e.g. (4)
     pub number: String,
     pub text: String,
-    /// はい／いいえ and the date, or empty.
-    pub first: String,
-    pub target: String,
-    pub second: String,
-    pub remarks: String,
+    /// One cell per [`ChecklistPrint::columns`], already formatted.
+    pub cells: Vec<String>,
 }
 
 /// A ledger printed as one table on A4 landscape pages, its header repeated on

@@ -4,16 +4,8 @@ use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook};
 
 use crate::{ChecklistPrint, DocumentError};
 
-/// Column headings, in order, as the official form prints them.
-pub const COLUMNS: [&str; 7] = [
-    "区分",
-    "番号",
-    "チェック項目",
-    "1回目",
-    "目標日",
-    "2回目",
-    "備考",
-];
+/// The headings before the columns the institution fills in.
+const LEADING_COLUMNS: [&str; 3] = ["区分", "番号", "チェック項目"];
 
 /// Writes the checklist as one worksheet: a title block, then one row per
 /// item with its section and group in the first column.
@@ -36,32 +28,53 @@ pub fn checklist_xlsx(print: &ChecklistPrint) -> Result<Vec<u8>, DocumentError> 
     sheet.write_string(3, 0, format!("年度：{}", print.fiscal_year))?;
     sheet.write_string(4, 0, format!("出力日：{}", print.printed_on))?;
     let mut row = 6;
-    for (column, name) in COLUMNS.iter().enumerate() {
-        sheet.write_string_with_format(row, column as u16, *name, &header)?;
+    let headings: Vec<&str> = LEADING_COLUMNS
+        .into_iter()
+        .chain(print.columns.iter().map(|column| column.heading.as_str()))
+        .collect();
+    for (column, name) in headings.iter().enumerate() {
+        sheet.write_string_with_format(row, column_index(column)?, *name, &header)?;
     }
-    let widths = [22.0, 8.0, 60.0, 18.0, 18.0, 18.0, 30.0];
+    let widths = [22.0, 8.0, 60.0];
     for (column, width) in widths.iter().enumerate() {
-        sheet.set_column_width(column as u16, *width)?;
+        sheet.set_column_width(column_index(column)?, *width)?;
     }
-    let mut write_row =
-        |row: u32, place: &str, item: &crate::PrintRow| -> Result<(), DocumentError> {
-            let cells = [
-                place,
-                &item.number,
-                &item.text,
-                &item.first,
-                &item.target,
-                &item.second,
-                &item.remarks,
-            ];
-            for (column, value) in cells.iter().enumerate() {
-                sheet.write_string_with_format(row, column as u16, *value, &cell)?;
-            }
-            Ok(())
+    for (offset, column) in print.columns.iter().enumerate() {
+        let width = if column.heading == "備考" {
+            30.0
+        } else {
+            18.0
         };
+        sheet.set_column_width(column_index(LEADING_COLUMNS.len() + offset)?, width)?;
+    }
+    let mut write_row = |row: u32,
+                         place: &str,
+                         number: &str,
+                         text: &str,
+                         cells: &[String]|
+     -> Result<(), DocumentError> {
+        let values = [place, number, text]
+            .into_iter()
+            .chain(cells.iter().map(String::as_str));
+        for (column, value) in values.enumerate() {
+            sheet.write_string_with_format(row, column_index(column)?, value, &cell)?;
+        }
+        Ok(())
+    };
     if let Some(gate) = &print.gate {
         row += 1;
-        write_row(row, "医療情報システムの有無", gate)?;
+        // The question's answer sits in the first column, its remarks in 備考.
+        let cells: Vec<String> = print
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(index, column)| match (index, column.heading.as_str()) {
+                (0, _) => gate.answer.clone(),
+                (_, "備考") => gate.remarks.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        write_row(row, "医療情報システムの有無", "", &gate.text, &cells)?;
     }
     for section in &print.sections {
         for group in &section.groups {
@@ -72,7 +85,7 @@ pub fn checklist_xlsx(print: &ChecklistPrint) -> Result<Vec<u8>, DocumentError> 
                         Some(heading) => format!("{} {} {}", section.heading, group.name, heading),
                         None => format!("{} {}", section.heading, group.name),
                     };
-                    write_row(row, &place, item)?;
+                    write_row(row, &place, &item.number, &item.text, &item.cells)?;
                 }
             }
         }
@@ -85,6 +98,10 @@ pub fn checklist_xlsx(print: &ChecklistPrint) -> Result<Vec<u8>, DocumentError> 
     // page, the heading row on every page, page numbers at the foot.
     set_up_printing(sheet, Orientation::Portrait, 6)?;
     Ok(workbook.save_to_buffer()?)
+}
+
+fn column_index(column: usize) -> Result<u16, DocumentError> {
+    u16::try_from(column).map_err(|_| DocumentError::Template("too many columns".to_owned()))
 }
 
 /// Which way a sheet is printed.

@@ -129,6 +129,7 @@ fn record_json(record: &ItemRecord) -> Value {
         "first": side(record.first),
         "target": record.target.map(date_text),
         "second": side(record.second),
+        "checked_on": record.checked_on.map(date_text),
         "remarks": record.remarks,
         "not_applicable": record.not_applicable,
         "needs_recheck": record.needs_recheck,
@@ -141,7 +142,8 @@ async fn load_answers(
 ) -> Result<HashMap<String, StoredAnswer>, Error> {
     let rows = sqlx::query(
         "SELECT a.item_key, a.first_answer, a.first_date, a.target_date, a.second_answer, a.second_date,
-                a.remarks, a.not_applicable_reason, a.needs_recheck, u.display_name, a.updated_at
+                a.remarks, a.not_applicable_reason, a.needs_recheck, u.display_name, a.updated_at,
+                a.checked_on
          FROM checklist_answers a LEFT JOIN users u ON u.id = a.answered_by
          WHERE a.assessment_id = $1",
     )
@@ -154,6 +156,7 @@ async fn load_answers(
             first: dated(row.try_get(1)?, row.try_get(2)?)?,
             target: parse_stored_date(row.try_get(3)?)?,
             second: dated(row.try_get(4)?, row.try_get(5)?)?,
+            checked_on: parse_stored_date(row.try_get(11)?)?,
             remarks: row.try_get(6)?,
             not_applicable: row.try_get(7)?,
             needs_recheck: row.try_get::<i64, _>(8)? != 0,
@@ -328,14 +331,16 @@ async fn write_answer(
 ) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO checklist_answers (assessment_id, item_key, first_answer, first_date, target_date,
-             second_answer, second_date, remarks, not_applicable_reason, needs_recheck, answered_by, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             second_answer, second_date, remarks, not_applicable_reason, needs_recheck, answered_by, updated_at,
+             checked_on)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          ON CONFLICT (assessment_id, item_key) DO UPDATE SET
              first_answer = excluded.first_answer, first_date = excluded.first_date,
              target_date = excluded.target_date, second_answer = excluded.second_answer,
              second_date = excluded.second_date, remarks = excluded.remarks,
              not_applicable_reason = excluded.not_applicable_reason, needs_recheck = excluded.needs_recheck,
-             answered_by = excluded.answered_by, updated_at = excluded.updated_at",
+             answered_by = excluded.answered_by, updated_at = excluded.updated_at,
+             checked_on = excluded.checked_on",
     )
     .bind(assessment_id)
     .bind(key)
@@ -349,6 +354,7 @@ async fn write_answer(
     .bind(i64::from(record.needs_recheck))
     .bind(answered_by.map(|id| id.get()))
     .bind(to_micros(now))
+    .bind(record.checked_on.map(date_text))
     .execute(&mut *connection)
     .await?;
     Ok(())

@@ -15,6 +15,7 @@ pub mod audit_log;
 pub mod break_glass;
 pub mod carry_out;
 pub mod checklist;
+pub mod checklist_version;
 pub mod contract;
 pub mod device;
 mod error;

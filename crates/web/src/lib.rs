@@ -284,6 +284,56 @@ pub const ROUTES: &[RouteInfo] = &[
         "/checklist/{form}/{year}/export.xlsx",
         Some(Permission::ViewChecklist),
     ),
+    route(
+        "GET",
+        "/checklist-versions",
+        Some(Permission::ViewChecklist),
+    ),
+    route(
+        "POST",
+        "/checklist-versions",
+        Some(Permission::EditChecklistVersions),
+    ),
+    route(
+        "GET",
+        "/checklist-versions/{id}",
+        Some(Permission::ViewChecklist),
+    ),
+    route(
+        "POST",
+        "/checklist-versions/{id}/header",
+        Some(Permission::EditChecklistVersions),
+    ),
+    route(
+        "POST",
+        "/checklist-versions/{id}/items",
+        Some(Permission::EditChecklistVersions),
+    ),
+    route(
+        "GET",
+        "/checklist-versions/{id}/items/{key}",
+        Some(Permission::ViewChecklist),
+    ),
+    route(
+        "POST",
+        "/checklist-versions/{id}/items/{key}",
+        Some(Permission::EditChecklistVersions),
+    ),
+    route(
+        "POST",
+        "/checklist-versions/{id}/items/{key}/remove",
+        Some(Permission::EditChecklistVersions),
+    ),
+    route(
+        "POST",
+        "/checklist-versions/{id}/publish",
+        Some(Permission::EditChecklistVersions),
+    ),
+    route(
+        "GET",
+        "/checklist-versions/{id}/catalog.yaml",
+        Some(Permission::ViewChecklist),
+    ),
     route("GET", "/evidence/{id}", Some(Permission::ViewChecklist)),
     route(
         "POST",

@@ -96,6 +96,7 @@ pub(crate) struct Ids {
     pub(crate) carry_out: String,
     pub(crate) evidence: String,
     vendor_document: String,
+    version: String,
     token: String,
     year: String,
     items: Vec<String>,
@@ -121,6 +122,8 @@ pub(crate) fn paths(route: &str, ids: &Ids) -> Vec<String> {
             &ids.evidence
         } else if route.starts_with("/vendor-documents/") {
             &ids.vendor_document
+        } else if route.starts_with("/checklist-versions/") {
+            &ids.version
         } else if route.starts_with("/v/") {
             &ids.token
         } else if route.starts_with("/vendors/") {
@@ -676,6 +679,25 @@ pub(crate) async fn fill(app: &TestApp, admin: &Browser) -> Ids {
         .find_map(|href| href.strip_prefix("/evidence/").map(str::to_owned))
         .unwrap_or_default();
     ids.items = items;
+    // A draft of next year's version (a draft changes nothing in force).
+    let next_year = (FiscalYear::containing(today()).start_year() + 1).to_string();
+    let version = ok(
+        admin
+            .submit(
+                "/checklist-versions",
+                "/checklist-versions",
+                &[("base", "R7-medical".into()), ("fiscal_year", next_year)],
+            )
+            .await,
+        "checklist version",
+    );
+    ids.version = version
+        .location_path()
+        .and_then(|path| {
+            path.strip_prefix("/checklist-versions/")
+                .map(|rest| rest.split('?').next().unwrap_or_default().to_owned())
+        })
+        .unwrap_or_default();
     ok(
         admin
             .submit(

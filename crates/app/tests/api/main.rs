@@ -5,6 +5,7 @@ mod audit_trail;
 mod break_glass;
 mod carry_out;
 mod checklist;
+mod checklist_versions;
 mod english;
 mod first_use;
 mod helpers;

@@ -69,6 +69,8 @@ pub struct ItemRecord {
     pub target: Option<civil::Date>,
     /// 2回目.
     pub second: Option<DatedAnswer>,
+    /// 確認日: the day the answers were last confirmed (on forms with that column).
+    pub checked_on: Option<civil::Date>,
     /// 備考.
     pub remarks: String,
     /// 対象外 with its reason (only where the form allows it).
@@ -90,6 +92,7 @@ impl ItemRecord {
             first: self.current(),
             target: None,
             second: None,
+            checked_on: None,
             remarks: self.remarks.clone(),
             not_applicable: self.not_applicable.clone(),
             needs_recheck: true,
@@ -110,6 +113,8 @@ pub struct RawItemRecord<'a> {
     pub second_answer: &'a str,
     /// YYYY-MM-DD.
     pub second_date: &'a str,
+    /// 確認日, YYYY-MM-DD (empty on forms without that column).
+    pub checked_on: &'a str,
     /// 備考.
     pub remarks: &'a str,
     /// The 対象外 box.
@@ -203,6 +208,9 @@ pub fn parse_item_record(
     let target = parse_date("target_date", raw.target_date)?;
     let second_answer = parse_answer("second_answer", raw.second_answer)?;
     let second_date = parse_date("second_date", raw.second_date)?;
+    let checked_on = parse_date("checked_on", raw.checked_on)?
+        .map(|date| not_after("checked_on", date, today))
+        .transpose()?;
     if raw.not_applicable {
         if !item.vendor_contract_only {
             return Err(ParseError::new(
@@ -221,6 +229,7 @@ pub fn parse_item_record(
         }
         return Ok(ItemRecord {
             remarks: remarks.to_owned(),
+            checked_on,
             not_applicable: Some(reason.to_owned()),
             ..ItemRecord::default()
         });
@@ -288,6 +297,7 @@ pub fn parse_item_record(
         first,
         target,
         second,
+        checked_on,
         remarks: remarks.to_owned(),
         not_applicable: None,
         needs_recheck: false,
@@ -461,6 +471,8 @@ mod tests {
                 evidence: "e".into(),
                 who: "w".into(),
             },
+            unchanged: false,
+            checked: None,
         }
     }
 

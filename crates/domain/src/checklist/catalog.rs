@@ -122,6 +122,90 @@ impl Target {
     }
 }
 
+/// A column of the form in which the institution writes (besides the item
+/// itself): the R5–R7 forms print 1回目, 目標日, 2回目 and 備考; the final R7
+/// form added a 確認日. Each version lists its own columns, and the screen
+/// and the printout follow them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AnswerColumn {
+    /// 1回目 (はい／いいえ with its date).
+    First,
+    /// 目標日 (when the 1回目 is いいえ).
+    Target,
+    /// 2回目.
+    Second,
+    /// 確認日: the day the answers were last confirmed.
+    CheckedOn,
+    /// 備考.
+    Remarks,
+}
+
+impl AnswerColumn {
+    /// Every column, in the order they may appear.
+    pub const ALL: [Self; 5] = [
+        Self::First,
+        Self::Target,
+        Self::Second,
+        Self::CheckedOn,
+        Self::Remarks,
+    ];
+
+    /// The columns of a version that lists none: the R5–R7 draft layout.
+    pub const CLASSIC: [Self; 4] = [Self::First, Self::Target, Self::Second, Self::Remarks];
+
+    /// The code used in catalog files and forms.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::First => "first",
+            Self::Target => "target",
+            Self::Second => "second",
+            Self::CheckedOn => "checked_on",
+            Self::Remarks => "remarks",
+        }
+    }
+
+    /// Parses [`AnswerColumn::code`].
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|column| column.code() == code)
+    }
+
+    /// The column's heading on the form.
+    pub fn name_ja(self) -> &'static str {
+        match self {
+            Self::First => "1回目",
+            Self::Target => "目標日",
+            Self::Second => "2回目",
+            Self::CheckedOn => "確認日",
+            Self::Remarks => "備考",
+        }
+    }
+
+    /// The English heading.
+    pub fn name_en(self) -> &'static str {
+        match self {
+            Self::First => "1st check",
+            Self::Target => "Target date",
+            Self::Second => "2nd check",
+            Self::CheckedOn => "Confirmed on",
+            Self::Remarks => "Remarks",
+        }
+    }
+}
+
+/// Where an item's wording was checked against the official form, and by whom:
+/// "verified" is recorded per item, not per file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WordingCheck {
+    /// The document read (e.g. 「医療機関におけるサイバーセキュリティ対策チェックリスト（令和8年5月）」).
+    pub document: String,
+    /// Where it is published.
+    pub url: String,
+    /// The day it was read.
+    pub on: civil::Date,
+    /// Who read it.
+    pub by: String,
+}
+
 /// Plain-Japanese guidance shown beside an item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Guidance {
@@ -171,6 +255,11 @@ pub struct CatalogItem {
     pub note: Option<String>,
     /// What it means, what evidence is expected, who does it.
     pub guidance: Guidance,
+    /// Marked by whoever made the version: the wording is the same as in the
+    /// version it was made from.
+    pub unchanged: bool,
+    /// Where the wording was checked, when and by whom.
+    pub checked: Option<WordingCheck>,
 }
 
 impl CatalogItem {
@@ -185,13 +274,32 @@ impl CatalogItem {
 /// fetch a year's official form that mamori does not hold yet.
 pub const OFFICIAL_FORMS_PAGE: &str = "https://www.mhlw.go.jp/stf/shingi/0000516275_00006.html";
 
+/// Where a catalog comes from; a later origin wins over an earlier one for
+/// the same version and form, and for the same 年度.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CatalogOrigin {
+    /// Built into mamori, or a file the operator put in the data folder.
+    Shipped,
+    /// Made in mamori and shared by the server's operator with every institution.
+    Server,
+    /// Made in mamori by this institution.
+    Institution,
+}
+
 /// One official version of one form.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Catalog {
     /// The file it was read from.
     pub file: String,
+    /// Shipped, or made in mamori (by the server's operator or the institution).
+    pub origin: CatalogOrigin,
     /// `R5`, `R6` …
     pub version: String,
+    /// The other institution form this one also serves: 令和8年度's single
+    /// 「医療機関・薬局」 form is `medical` serving `pharmacy` too.
+    pub also_serves: Option<FormKind>,
+    /// The columns the institution fills in, in form order.
+    pub columns: Vec<AnswerColumn>,
     /// The first 年度 the version applies to.
     pub fiscal_year: FiscalYear,
     /// Which form.
@@ -222,6 +330,16 @@ impl Catalog {
         self.fiscal_year == year
     }
 
+    /// Whether institutions answering `form` use this catalog.
+    pub fn serves(&self, form: FormKind) -> bool {
+        self.form == form || self.also_serves == Some(form)
+    }
+
+    /// Whether the form has `column`.
+    pub fn has_column(&self, column: AnswerColumn) -> bool {
+        self.columns.contains(&column)
+    }
+
     /// `R7-medical`: how answers and links name the catalog.
     pub fn id(&self) -> String {
         format!("{}-{}", self.version, self.form.code())
@@ -235,7 +353,7 @@ impl Catalog {
     /// Whether the item's wording must be checked against the official form
     /// before it is relied on (「公式様式で文言をご確認ください」).
     pub fn needs_wording_check(&self, item: &CatalogItem) -> bool {
-        !(self.wording_verified && item.verified)
+        !(item.verified && (self.wording_verified || item.checked.is_some()))
     }
 
     /// The distinct 年度 in which items fall due, in order (the form's sections).
@@ -291,6 +409,10 @@ struct RawCatalog {
     wording_verified: bool,
     gate: Option<String>,
     #[serde(default)]
+    also_serves: Option<String>,
+    #[serde(default)]
+    columns: Option<Vec<String>>,
+    #[serde(default)]
     notes: Vec<String>,
     groups: Vec<RawGroup>,
     items: Vec<serde_norway::Value>,
@@ -318,6 +440,19 @@ struct RawItem {
     source: Option<String>,
     note: Option<String>,
     guidance: Option<RawGuidance>,
+    #[serde(default)]
+    unchanged: bool,
+    #[serde(default)]
+    checked: Option<RawCheck>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCheck {
+    document: String,
+    url: String,
+    on: String,
+    by: String,
 }
 
 #[derive(Deserialize, Clone)]
@@ -514,6 +649,69 @@ impl Catalog {
             }
             (_, Some(text)) => Some(text.to_owned()),
         };
+        let also_serves = match raw.also_serves.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(code) => {
+                let other = FormKind::from_code(code)
+                    .filter(|other| *other != FormKind::Vendor && *other != form)
+                    .ok_or_else(|| {
+                        error(
+                            file,
+                            None,
+                            "also_serves",
+                            format!(
+                                "{code:?} is not the other institution form (medical or pharmacy)"
+                            ),
+                        )
+                    })?;
+                if form == FormKind::Vendor {
+                    return Err(error(
+                        file,
+                        None,
+                        "also_serves",
+                        "the vendor form serves vendors only",
+                    ));
+                }
+                Some(other)
+            }
+        };
+        let columns = match raw.columns {
+            None => AnswerColumn::CLASSIC.to_vec(),
+            Some(codes) => {
+                let mut columns = Vec::with_capacity(codes.len());
+                for code in codes {
+                    let column = AnswerColumn::from_code(code.trim()).ok_or_else(|| {
+                        error(
+                            file,
+                            None,
+                            "columns",
+                            format!(
+                                "{code:?} is not one of first, target, second, checked_on, remarks"
+                            ),
+                        )
+                    })?;
+                    if columns.contains(&column) {
+                        return Err(error(
+                            file,
+                            None,
+                            "columns",
+                            format!("{code} is listed twice"),
+                        ));
+                    }
+                    columns.push(column);
+                }
+                if !columns.contains(&AnswerColumn::First) {
+                    return Err(error(
+                        file,
+                        None,
+                        "columns",
+                        "a form needs its first column (first: 1回目)",
+                    ));
+                }
+                columns.sort_by_key(|column| AnswerColumn::ALL.iter().position(|c| c == column));
+                columns
+            }
+        };
         if raw.groups.is_empty() {
             return Err(error(
                 file,
@@ -641,6 +839,33 @@ impl Catalog {
                     "an item of the 事業者確認用 form needs guidance written to the vendor",
                 ));
             }
+            let checked = match item.checked {
+                None => None,
+                Some(check) => Some(WordingCheck {
+                    document: non_empty(file, at, "checked.document", &check.document, 300)?,
+                    url: {
+                        let url = non_empty(file, at, "checked.url", &check.url, 500)?;
+                        if !(url.starts_with("https://") || url.starts_with("http://")) {
+                            return Err(error(
+                                file,
+                                at,
+                                "checked.url",
+                                "must be a web address starting with https:// or http://",
+                            ));
+                        }
+                        url
+                    },
+                    on: check.on.trim().parse::<civil::Date>().map_err(|_| {
+                        error(
+                            file,
+                            at,
+                            "checked.on",
+                            format!("{:?} is not a date (YYYY-MM-DD)", check.on),
+                        )
+                    })?,
+                    by: non_empty(file, at, "checked.by", &check.by, 100)?,
+                }),
+            };
             items.push(CatalogItem {
                 key,
                 number,
@@ -659,11 +884,16 @@ impl Catalog {
                     .map(|s| s.trim().to_owned())
                     .filter(|s| !s.is_empty()),
                 guidance,
+                unchanged: item.unchanged,
+                checked,
             });
         }
         Ok(Self {
             file: file.to_owned(),
+            origin: CatalogOrigin::Shipped,
             version,
+            also_serves,
+            columns,
             fiscal_year: fiscal,
             form,
             title,
@@ -687,6 +917,7 @@ impl Catalog {
 #[derive(Debug, Clone)]
 pub struct CatalogSet {
     catalogs: Vec<Catalog>,
+    guidance: GuidanceBook,
     tokushima: super::tokushima::TokushimaList,
 }
 
@@ -722,6 +953,7 @@ impl CatalogSet {
         let tokushima = super::tokushima::TokushimaList::parse(tokushima.0, tokushima.1)?;
         Ok(Self {
             catalogs,
+            guidance: book,
             tokushima,
         })
     }
@@ -754,13 +986,52 @@ impl CatalogSet {
     }
 
     /// The version of `form` in force in `year`: the latest one that applies
-    /// from that year or earlier. It may be an earlier year's form when the
-    /// year's own has not been entered yet: see [`Catalog::is_own_form_of`].
+    /// from that year or earlier (a combined form serves both institution
+    /// forms; for the same 年度 one made in mamori wins over a shipped one).
+    /// It may be an earlier year's form when the year's own has not been
+    /// entered yet: see [`Catalog::is_own_form_of`].
     pub fn for_year(&self, form: FormKind, year: FiscalYear) -> Option<&Catalog> {
         self.catalogs
             .iter()
-            .filter(|c| c.form == form && c.fiscal_year <= year)
-            .max_by_key(|c| c.fiscal_year)
+            .filter(|c| c.serves(form) && c.fiscal_year <= year)
+            .max_by_key(|c| (c.fiscal_year, c.origin, c.form == form))
+    }
+
+    /// The guidance book the catalogs were read with.
+    pub fn guidance(&self) -> &GuidanceBook {
+        &self.guidance
+    }
+
+    /// Parses and validates a version made in mamori, exactly as a shipped
+    /// file is, with this set's guidance.
+    pub fn parse_version(
+        &self,
+        file: &str,
+        text: &str,
+        origin: CatalogOrigin,
+    ) -> Result<Catalog, CatalogError> {
+        let mut catalog = Catalog::parse(file, text, &self.guidance)?;
+        catalog.origin = origin;
+        Ok(catalog)
+    }
+
+    /// This set with `versions` added (made in mamori); a version with the
+    /// same id as one already here replaces it when its origin is later.
+    pub fn with_versions(&self, versions: Vec<Catalog>) -> Self {
+        let mut catalogs = self.catalogs.clone();
+        for version in versions {
+            match catalogs.iter_mut().find(|c| c.id() == version.id()) {
+                Some(existing) if existing.origin <= version.origin => *existing = version,
+                Some(_) => {}
+                None => catalogs.push(version),
+            }
+        }
+        catalogs.sort_by_key(|c| (c.form, c.fiscal_year));
+        Self {
+            catalogs,
+            guidance: self.guidance.clone(),
+            tokushima: self.tokushima.clone(),
+        }
     }
 
     /// The Tokushima Lv1–3 list (参考2).

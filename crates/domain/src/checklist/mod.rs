@@ -7,14 +7,15 @@ pub mod catalog;
 pub mod forms;
 pub mod tokushima;
 pub mod upload;
+pub mod version;
 
 pub use answer::{
     Answer, DatedAnswer, GroupProgress, ItemRecord, ItemState, RawItemRecord, group_progress,
     item_state, not_after, open_items, parse_date, parse_dated_answer, parse_item_record,
 };
 pub use catalog::{
-    Catalog, CatalogError, CatalogItem, CatalogSet, FormKind, Group, Guidance, OFFICIAL_FORMS_PAGE,
-    Target,
+    AnswerColumn, Catalog, CatalogError, CatalogItem, CatalogOrigin, CatalogSet, FormKind, Group,
+    Guidance, GuidanceBook, OFFICIAL_FORMS_PAGE, Target, WordingCheck,
 };
 pub use forms::{
     NewVendor, parse_evidence_link, parse_gate, parse_link_days, parse_note, parse_officer,
@@ -22,3 +23,7 @@ pub use forms::{
 };
 pub use tokushima::{TokushimaItem, TokushimaList};
 pub use upload::{AcceptedFile, MAX_UPLOAD_BYTES, accept_upload};
+pub use version::{
+    NewVersion, RawHeaderEdit, RawItemEdit, VersionId, apply_header_edit, parse_item_edit,
+    parse_new_version, version_name,
+};

@@ -223,6 +223,7 @@ impl Role {
                 self,
                 R::SecurityManager | R::PlanningManager | R::SystemOperator | R::Viewer
             ),
+            P::EditChecklistVersions => matches!(self, R::SecurityManager),
             P::EditChecklist | P::ManageVendors => {
                 matches!(self, R::SecurityManager | R::PlanningManager)
             }
@@ -264,6 +265,9 @@ pub enum Permission {
     ViewChecklist,
     /// Answer the checklists and attach evidence.
     EditChecklist,
+    /// Make a new version of a checklist form (a new 年度's wording) and
+    /// publish it for the institution (安全管理責任者 only).
+    EditChecklistVersions,
     /// Keep the list of vendors (ベンダ) and send them the 事業者確認用 form.
     ManageVendors,
     /// Read the ledgers (台帳) and export them (an inspector may).
@@ -326,6 +330,7 @@ pub mod permissions {
         ChangeOwnPassword,
         ViewChecklist,
         EditChecklist,
+        EditChecklistVersions,
         ManageVendors,
         ViewLedger,
         EditLedger,
@@ -345,6 +350,7 @@ pub mod permissions {
     impl ReadsChecklist for ViewChecklist {}
     impl ReadsChecklist for EditChecklist {}
     impl ReadsChecklist for ManageVendors {}
+    impl ReadsChecklist for EditChecklistVersions {}
 
     /// Permissions that allow reading the institution's user list.
     pub trait ReadsUsers: Marker {}

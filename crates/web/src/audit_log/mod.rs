@@ -189,6 +189,26 @@ fn row(event: AuditEvent, locale: Locale) -> EventRow {
 const ACTIONS: &[(&str, &str, &str)] = &[
     ("sign_in.success", "ログイン成功", "Signed in"),
     (
+        "checklist_version.create",
+        "チェックリストの版の作成",
+        "Checklist version made",
+    ),
+    (
+        "checklist_version.edit",
+        "チェックリストの版の編集",
+        "Checklist version edited",
+    ),
+    (
+        "checklist_version.publish",
+        "チェックリストの版の公開",
+        "Checklist version published",
+    ),
+    (
+        "checklist_version.share",
+        "チェックリストの版の全施設への共有",
+        "Checklist version shared with every institution",
+    ),
+    (
         "vendor.certificate.add",
         "事業者の認証の記録",
         "Vendor certificate recorded",

@@ -8,8 +8,9 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_domain::calendar::FiscalYear;
 use mamori_domain::checklist::{
-    Catalog, CatalogItem, GroupProgress, ItemRecord, ItemState, RawItemRecord, accept_upload,
-    group_progress, item_state, open_items, parse_evidence_link, parse_gate, parse_item_record,
+    AnswerColumn, Catalog, CatalogItem, GroupProgress, ItemRecord, ItemState, RawItemRecord,
+    accept_upload, group_progress, item_state, open_items, parse_evidence_link, parse_gate,
+    parse_item_record,
 };
 use mamori_domain::institution::{Grant, Permission, permissions};
 use mamori_domain::{ParseError, ParseErrorKind};
@@ -149,7 +150,8 @@ pub(super) async fn overview(
     at: FormYear,
     authorized: Authorized<permissions::ViewChecklist>,
 ) -> Result<Response, AppError> {
-    let catalog = catalog_for(&state, &at, chrome.locale)?;
+    let catalog = catalog_for(&state, authorized.grant.principal(), &at, chrome.locale).await?;
+    let catalog = &catalog;
     let assessment =
         mamori_store::checklist::assessment(&state.store, &authorized.grant, at.form, at.year)
             .await?;
@@ -245,7 +247,7 @@ pub(super) async fn start(
     authorized: Authorized<permissions::EditChecklist>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
-    let catalog = catalog_for(&state, &at, chrome.locale)?;
+    let catalog = catalog_for(&state, authorized.grant.principal(), &at, chrome.locale).await?;
     let institution = mamori_store::institution::get(&state.store, &authorized.grant).await?;
     let own = institution_form(institution.details.kind());
     if at.form != own {
@@ -347,6 +349,7 @@ pub(super) struct ItemForm {
     target_date: String,
     second_answer: String,
     second_date: String,
+    checked_on: String,
     remarks: String,
     not_applicable: String,
     not_applicable_reason: String,
@@ -369,6 +372,7 @@ impl ItemForm {
                 .second
                 .map(|s| s.date.to_string())
                 .unwrap_or_default(),
+            checked_on: record.checked_on.map(|d| d.to_string()).unwrap_or_default(),
             remarks: record.remarks.clone(),
             not_applicable: if record.not_applicable.is_some() {
                 "on".into()
@@ -379,13 +383,19 @@ impl ItemForm {
         }
     }
 
-    fn raw(&self) -> RawItemRecord<'_> {
+    /// The raw answer; the 確認日 counts only on a form that has that column.
+    fn raw(&self, catalog: &Catalog) -> RawItemRecord<'_> {
         RawItemRecord {
             first_answer: &self.first_answer,
             first_date: &self.first_date,
             target_date: &self.target_date,
             second_answer: &self.second_answer,
             second_date: &self.second_date,
+            checked_on: if catalog.has_column(AnswerColumn::CheckedOn) {
+                &self.checked_on
+            } else {
+                ""
+            },
             remarks: &self.remarks,
             not_applicable: !self.not_applicable.is_empty(),
             not_applicable_reason: &self.not_applicable_reason,
@@ -426,6 +436,7 @@ struct ItemPage {
     needs_recheck: bool,
     answered_by: Option<String>,
     form: ItemForm,
+    has_checked_on: bool,
     errors: Vec<String>,
     year_first: String,
     year_last: String,
@@ -568,6 +579,7 @@ async fn render_item<P: permissions::ReadsChecklist>(
             })
         }),
         form,
+        has_checked_on: catalog.has_column(AnswerColumn::CheckedOn),
         errors,
         year_first: at.year.first_day().to_string(),
         year_last: at.year.last_day().to_string(),
@@ -588,32 +600,42 @@ pub(super) async fn item(
     ItemKey(key): ItemKey,
     authorized: Authorized<permissions::ViewChecklist>,
 ) -> Result<Response, AppError> {
-    let catalog = catalog_for(&state, &at, chrome.locale)?;
+    let catalog = catalog_for(&state, authorized.grant.principal(), &at, chrome.locale).await?;
     let item = catalog
         .item(&key)
         .ok_or_else(|| AppError::not_found(chrome.locale))?;
-    render_item(&state, &chrome, &at, &authorized.grant, catalog, item, None).await
+    render_item(
+        &state,
+        &chrome,
+        &at,
+        &authorized.grant,
+        &catalog,
+        item,
+        None,
+    )
+    .await
 }
 
 /// What every change to an item works on: the catalog in force, the item and
 /// the started assessment (404 for an unknown item, 400 before the year is started).
-struct OpenItem<'a> {
-    catalog: &'a Catalog,
-    item: &'a CatalogItem,
+struct OpenItem {
+    catalog: Catalog,
+    item: CatalogItem,
     assessment_id: i64,
 }
 
-impl<'a> OpenItem<'a> {
+impl OpenItem {
     async fn load(
-        state: &'a AppState,
+        state: &AppState,
         at: &FormYear,
         key: &str,
         grant: &Grant<permissions::EditChecklist>,
         locale: Locale,
     ) -> Result<Self, AppError> {
-        let catalog = catalog_for(state, at, locale)?;
+        let catalog = catalog_for(state, grant.principal(), at, locale).await?;
         let item = catalog
             .item(key)
+            .cloned()
             .ok_or_else(|| AppError::not_found(locale))?;
         let assessment = assessment_or_404(state, grant, at, locale).await?;
         Ok(Self {
@@ -645,7 +667,7 @@ impl<'a> OpenItem<'a> {
         error: &ParseError,
     ) -> Result<Response, AppError> {
         let posted = Some((form, vec![describe(error, chrome.locale)]));
-        render_item(state, chrome, at, grant, self.catalog, self.item, posted).await
+        render_item(state, chrome, at, grant, &self.catalog, &self.item, posted).await
     }
 
     async fn add_evidence(
@@ -680,7 +702,12 @@ pub(super) async fn save_item(
 ) -> Result<Response, AppError> {
     let grant = &authorized.grant;
     let open = OpenItem::load(&state, &at, &key, grant, chrome.locale).await?;
-    match parse_item_record(&form.raw(), open.item, at.year, state.clock.today()) {
+    match parse_item_record(
+        &form.raw(&open.catalog),
+        &open.item,
+        at.year,
+        state.clock.today(),
+    ) {
         Ok(record) => {
             mamori_store::checklist::save_answer(
                 &state.store,
@@ -850,13 +877,13 @@ async fn print_data(
     at: &FormYear,
     authorized: &Authorized<permissions::ViewChecklist>,
 ) -> Result<(mamori_docs::ChecklistPrint, Option<i64>), AppError> {
-    let catalog = catalog_for(state, at, chrome.locale)?;
+    let catalog = catalog_for(state, authorized.grant.principal(), at, chrome.locale).await?;
     let institution = mamori_store::institution::get(&state.store, &authorized.grant).await?;
     let assessment =
         mamori_store::checklist::assessment(&state.store, &authorized.grant, at.form, at.year)
             .await?;
     let print = super::print::checklist_print(
-        catalog,
+        &catalog,
         assessment.as_ref(),
         institution.details.name(),
         at.year,

@@ -8,6 +8,7 @@ mod print;
 mod tokushima;
 mod vendor_form;
 mod vendors;
+mod versions;
 
 pub(crate) use assessment::{Empty, attachment, describe_state};
 
@@ -16,7 +17,13 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::routing::{get, post};
 use mamori_domain::calendar::FiscalYear;
-use mamori_domain::checklist::{Catalog, CatalogItem, FormKind, MAX_UPLOAD_BYTES};
+use std::sync::Arc;
+
+use mamori_domain::checklist::{
+    Catalog, CatalogItem, CatalogOrigin, CatalogSet, FormKind, MAX_UPLOAD_BYTES,
+};
+use mamori_domain::institution::Principal;
+use mamori_store::checklist_version::StoredVersion;
 
 use crate::i18n::Locale;
 use crate::{AppError, AppState};
@@ -50,6 +57,29 @@ pub(crate) fn router() -> Router<AppState> {
         .route(
             "/checklist/{form}/{year}/export.xlsx",
             get(assessment::xlsx),
+        )
+        .route(
+            "/checklist-versions",
+            get(versions::list).post(versions::create),
+        )
+        .route("/checklist-versions/{id}", get(versions::show))
+        .route(
+            "/checklist-versions/{id}/header",
+            post(versions::save_header),
+        )
+        .route("/checklist-versions/{id}/items", post(versions::add_item))
+        .route(
+            "/checklist-versions/{id}/items/{key}",
+            get(versions::item).post(versions::save_item),
+        )
+        .route(
+            "/checklist-versions/{id}/items/{key}/remove",
+            post(versions::remove_item),
+        )
+        .route("/checklist-versions/{id}/publish", post(versions::publish))
+        .route(
+            "/checklist-versions/{id}/catalog.yaml",
+            get(versions::download),
         )
         .route("/evidence/{id}", get(assessment::download_evidence))
         .route("/evidence/{id}/remove", post(assessment::remove_evidence))
@@ -139,15 +169,56 @@ impl<S: Send + Sync> FromRequestParts<S> for ItemKey {
     }
 }
 
+/// Every catalog the principal's institution sees: the shipped ones with the
+/// versions made in mamori that are in force for it (its own and those the
+/// operator shared). Without such versions this is the shared set itself.
+pub(crate) async fn catalogs_for(
+    state: &AppState,
+    principal: &Principal,
+) -> Result<Arc<CatalogSet>, AppError> {
+    let versions = mamori_store::checklist_version::in_force(&state.store, principal).await?;
+    Ok(with_versions(state, &versions))
+}
+
+/// The shared set with `versions` (published, made in mamori) added. A stored
+/// version that this build no longer accepts is left out and logged, so the
+/// shipped forms keep working.
+pub(crate) fn with_versions(state: &AppState, versions: &[StoredVersion]) -> Arc<CatalogSet> {
+    if versions.is_empty() {
+        return state.catalogs.clone();
+    }
+    let parsed = versions
+        .iter()
+        .filter_map(|version| {
+            let origin = if version.shared {
+                CatalogOrigin::Server
+            } else {
+                CatalogOrigin::Institution
+            };
+            let file = format!("{}.yaml", version.catalog_id.to_lowercase());
+            match state.catalogs.parse_version(&file, &version.body, origin) {
+                Ok(catalog) => Some(catalog),
+                Err(error) => {
+                    tracing::error!(version = %version.id, %error, "a stored checklist version no longer validates");
+                    None
+                }
+            }
+        })
+        .collect();
+    Arc::new(state.catalogs.with_versions(parsed))
+}
+
 /// The catalog in force for `form` in `year`, or a 404 naming the gap.
-pub(crate) fn catalog_for<'a>(
-    state: &'a AppState,
+pub(crate) async fn catalog_for(
+    state: &AppState,
+    principal: &Principal,
     at: &FormYear,
     locale: Locale,
-) -> Result<&'a Catalog, AppError> {
-    state
-        .catalogs
+) -> Result<Catalog, AppError> {
+    catalogs_for(state, principal)
+        .await?
         .for_year(at.form, at.year)
+        .cloned()
         .ok_or_else(|| AppError::User {
             status: axum::http::StatusCode::NOT_FOUND,
             locale,

@@ -3,9 +3,11 @@
 //! cell as the form prints it (はい／いいえ with the date in 和暦).
 
 use jiff::civil;
-use mamori_docs::{ChecklistPrint, PrintBlock, PrintGroup, PrintRow, PrintSection};
+use mamori_docs::{
+    ChecklistPrint, PrintBlock, PrintColumn, PrintGate, PrintGroup, PrintRow, PrintSection,
+};
 use mamori_domain::calendar::{FiscalYear, format_date_ja, format_wareki};
-use mamori_domain::checklist::{Catalog, CatalogItem, DatedAnswer, ItemRecord};
+use mamori_domain::checklist::{AnswerColumn, Catalog, CatalogItem, DatedAnswer, ItemRecord};
 use mamori_store::checklist::Assessment;
 
 fn dated(answer: Option<DatedAnswer>) -> String {
@@ -14,7 +16,7 @@ fn dated(answer: Option<DatedAnswer>) -> String {
         .unwrap_or_default()
 }
 
-fn print_row(item: &CatalogItem, record: Option<&ItemRecord>) -> PrintRow {
+fn print_row(catalog: &Catalog, item: &CatalogItem, record: Option<&ItemRecord>) -> PrintRow {
     let mut remarks = Vec::new();
     if let Some(record) = record {
         if let Some(reason) = &record.not_applicable {
@@ -29,16 +31,27 @@ fn print_row(item: &CatalogItem, record: Option<&ItemRecord>) -> PrintRow {
     }
     // Whether mamori's wording was checked against the official PDF is shown
     // on screen; the printed cells hold only what the institution wrote.
+    let cells = catalog
+        .columns
+        .iter()
+        .map(|column| match column {
+            AnswerColumn::First => dated(record.and_then(|r| r.first)),
+            AnswerColumn::Target => record
+                .and_then(|r| r.target)
+                .map(format_wareki)
+                .unwrap_or_default(),
+            AnswerColumn::Second => dated(record.and_then(|r| r.second)),
+            AnswerColumn::CheckedOn => record
+                .and_then(|r| r.checked_on)
+                .map(format_wareki)
+                .unwrap_or_default(),
+            AnswerColumn::Remarks => remarks.join(" / "),
+        })
+        .collect();
     PrintRow {
         number: item.number.clone(),
         text: item.text.clone(),
-        first: dated(record.and_then(|r| r.first)),
-        target: record
-            .and_then(|r| r.target)
-            .map(format_wareki)
-            .unwrap_or_default(),
-        second: dated(record.and_then(|r| r.second)),
-        remarks: remarks.join(" / "),
+        cells,
     }
 }
 
@@ -84,7 +97,7 @@ pub(super) fn checklist_print(
                     let mut blocks: Vec<PrintBlock> = Vec::new();
                     for item in items {
                         let heading = item.target.map(|target| target.heading_ja().to_owned());
-                        let row = print_row(item, record(&item.key));
+                        let row = print_row(catalog, item, record(&item.key));
                         match blocks.last_mut() {
                             Some(block) if block.heading == heading => block.rows.push(row),
                             _ => blocks.push(PrintBlock { heading, rows: vec![row] }),
@@ -96,10 +109,9 @@ pub(super) fn checklist_print(
             PrintSection { heading: era_heading(due), notes, groups }
         })
         .collect();
-    let gate = catalog.gate.as_ref().map(|text| PrintRow {
-        number: String::new(),
+    let gate = catalog.gate.as_ref().map(|text| PrintGate {
         text: text.clone(),
-        first: assessment
+        answer: assessment
             .and_then(|a| a.system_in_use)
             .map(|(in_use, date)| {
                 format!(
@@ -109,16 +121,26 @@ pub(super) fn checklist_print(
                 )
             })
             .unwrap_or_default(),
-        target: String::new(),
-        second: String::new(),
         remarks: String::new(),
     });
+    let columns = catalog
+        .columns
+        .iter()
+        .map(|column| PrintColumn {
+            heading: column.name_ja().to_owned(),
+            result: matches!(
+                column,
+                AnswerColumn::First | AnswerColumn::Target | AnswerColumn::Second
+            ),
+        })
+        .collect();
     ChecklistPrint {
         title: catalog.title.clone(),
-        form_name: catalog.form.name_ja().to_owned(),
+        form_name: catalog.form_name_ja(),
         institution_name: institution_name.to_owned(),
         fiscal_year: year.label_ja(),
         printed_on: format_date_ja(today),
+        columns,
         gate,
         sections,
         footer: version_lines(catalog, year),

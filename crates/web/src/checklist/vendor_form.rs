@@ -60,11 +60,11 @@ fn invalid_link(locale: Locale) -> AppError {
     }
 }
 
-async fn open<'a>(
-    state: &'a AppState,
+async fn open(
+    state: &AppState,
     token: &str,
     locale: Locale,
-) -> Result<(OpenRequest, &'a Catalog), AppError> {
+) -> Result<(OpenRequest, Catalog), AppError> {
     if token.len() > 100 {
         return Err(invalid_link(locale));
     }
@@ -75,9 +75,11 @@ async fn open<'a>(
             Err(mamori_store::Error::NotFound) => return Err(invalid_link(locale)),
             Err(error) => return Err(AppError::from_store(locale, error)),
         };
-    let catalog = state
-        .catalogs
+    let versions =
+        mamori_store::checklist_version::in_force_for_link(&state.store, &request).await?;
+    let catalog = super::with_versions(state, &versions)
         .by_id(&format!("{}-vendor", request.request.catalog_version))
+        .cloned()
         .ok_or_else(|| {
             AppError::Unexpected(format!(
                 "vendor catalog {} is gone",
@@ -156,7 +158,7 @@ pub(super) async fn show(
 ) -> Result<Response, AppError> {
     let (request, catalog) = open(&state, &token, chrome.locale).await?;
     let staged = staged_names(&state, &token).await?;
-    chrome.render(&page(&chrome, &request, catalog, None, Vec::new(), staged))
+    chrome.render(&page(&chrome, &request, &catalog, None, Vec::new(), staged))
 }
 
 async fn staged_names(state: &AppState, token: &str) -> Result<Vec<String>, AppError> {
@@ -240,7 +242,7 @@ pub(super) async fn submit(
     if request.request.answered_at.is_some() {
         return Ok(Redirect::to(&format!("/v/{token}")).into_response());
     }
-    match parse(chrome.locale, &form, catalog, state.clock.today()) {
+    match parse(chrome.locale, &form, &catalog, state.clock.today()) {
         Ok((officer, answers, documents)) => {
             match mamori_store::vendor::submit(
                 &state.store,
@@ -276,7 +278,7 @@ pub(super) async fn submit(
                 .collect();
             chrome.render_with_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &page(&chrome, &request, catalog, Some(&form), errors, staged),
+                &page(&chrome, &request, &catalog, Some(&form), errors, staged),
             )
         }
     }

@@ -141,8 +141,8 @@ async fn render(
     let vendors = mamori_store::vendor::list(&state.store, &authorized.grant).await?;
     let loopback_link = issued_link.as_deref().is_some_and(is_loopback_link);
     let year = FiscalYear::containing(state.clock.today());
-    let earlier_form = state
-        .catalogs
+    let catalogs = super::catalogs_for(state, authorized.grant.principal()).await?;
+    let earlier_form = catalogs
         .for_year(FormKind::Vendor, year)
         .and_then(|catalog| chrome.earlier_form(catalog, year));
     let page = VendorsPage {
@@ -244,8 +244,8 @@ pub(super) async fn issue(
     let days = parse_link_days(&form.days)
         .map_err(|error| AppError::bad_request(chrome.locale, describe(&error, chrome.locale)))?;
     let year = FiscalYear::containing(state.clock.today());
-    let catalog = state
-        .catalogs
+    let catalogs = super::catalogs_for(&state, authorized.grant.principal()).await?;
+    let catalog = catalogs
         .for_year(FormKind::Vendor, year)
         .ok_or_else(|| AppError::bad_request(chrome.locale, chrome.c.no_vendor_form))?;
     let token = random_token();

@@ -66,7 +66,8 @@ async fn checklist_summary(
         return Ok(None);
     };
     let form = crate::checklist::institution_form(kind);
-    let Some(catalog) = state.catalogs.for_year(form, year) else {
+    let catalogs = crate::checklist::catalogs_for(state, grant.principal()).await?;
+    let Some(catalog) = catalogs.for_year(form, year) else {
         return Ok(None);
     };
     let href = format!("/checklist/{}/{}", form.code(), year);

@@ -150,6 +150,31 @@ messages! {
     field_certificate_kind: "認証の種類", "Certificate kind";
     field_certificate_number: "登録番号", "Registration number";
     field_certificate_expires_on: "有効期限", "Valid until";
+    field_version_year: "適用する年度", "Fiscal year it applies from";
+    field_combined: "医療機関・薬局共通の様式", "One form for institutions and pharmacies";
+    field_base: "元にする版", "Version to start from";
+    field_item_key: "キー", "Key";
+    field_item_number: "番号", "Number";
+    field_item_group: "区分", "Group";
+    field_item_target: "対象", "Target";
+    field_item_text: "文言", "Wording";
+    field_item_due: "期限の年度", "Due fiscal year";
+    field_item_note: "注記", "Note";
+    field_vendor_contract_only: "事業者と契約していない場合は記入不要", "Blank without a vendor contract";
+    field_check_document: "確認した資料", "Document checked";
+    field_check_url: "資料のURL", "Document URL";
+    field_check_on: "文言の確認日", "Wording checked on";
+    field_check_by: "確認者", "Checked by";
+    field_meaning: "ガイダンス（意味）", "Guidance (meaning)";
+    field_evidence_text: "ガイダンス（求められる証拠）", "Guidance (evidence)";
+    field_who: "ガイダンス（担当）", "Guidance (who)";
+    field_for_vendor: "ガイダンス（事業者向け）", "Guidance (for vendors)";
+    field_form_title: "様式の題名", "Form title";
+    field_form_source: "出典", "Source";
+    field_published_on: "公表日", "Published on";
+    field_gate_text: "医療情報システムの有無の設問", "Systems-in-use question";
+    field_notes: "様式の注記", "Notes on the form";
+    field_columns: "記入欄", "Columns";
     institution_sign_in_link: "施設コードを入力済みのログイン画面のアドレス:", "The sign-in address with the code filled in:";
     institution_code_help: "このサーバーは複数の医療機関が使っています。ログインするときは、この施設コードとログインIDの両方を入力します。職員に伝えてください。", "Several institutions share this server. Signing in takes this institution code as well as the login ID; tell your staff.";
     sign_in_institution_code_help: "医療機関ごとの施設コードです。わからないときは、施設の安全管理責任者に聞いてください。", "Your institution's code; ask your institution's security manager if you do not know it.";
@@ -561,6 +586,31 @@ pub(crate) fn field_label(field: &str, t: &Messages) -> &'static str {
         "certificate_kind" => t.field_certificate_kind,
         "certificate_number" => t.field_certificate_number,
         "certificate_expires_on" => t.field_certificate_expires_on,
+        "version_year" => t.field_version_year,
+        "combined" => t.field_combined,
+        "base" => t.field_base,
+        "item_key" => t.field_item_key,
+        "item_number" => t.field_item_number,
+        "item_group" => t.field_item_group,
+        "item_target" => t.field_item_target,
+        "item_text" => t.field_item_text,
+        "item_due" => t.field_item_due,
+        "item_note" => t.field_item_note,
+        "vendor_contract_only" => t.field_vendor_contract_only,
+        "check_document" => t.field_check_document,
+        "check_url" => t.field_check_url,
+        "check_on" => t.field_check_on,
+        "check_by" => t.field_check_by,
+        "meaning" => t.field_meaning,
+        "evidence_text" => t.field_evidence_text,
+        "who" => t.field_who,
+        "for_vendor" => t.field_for_vendor,
+        "form_title" => t.field_form_title,
+        "form_source" => t.field_form_source,
+        "published_on" => t.field_published_on,
+        "gate_text" => t.field_gate_text,
+        "notes" => t.field_notes,
+        "columns" => t.field_columns,
         _ => t.err_format,
     }
 }
@@ -644,6 +694,31 @@ fn japanese_reason(why: &str) -> String {
             "データ削除日は許可日以降にしてください。"
         }
         "a carry-out lasts at most 90 days" => "持ち出し期間は90日以内にしてください。",
+        "a new version must be for a later fiscal year than the one it is made from" => {
+            "元にする版より後の年度を指定してください。"
+        }
+        "only an institution form can serve hospitals and pharmacies at once" => {
+            "医療機関・薬局共通にできるのは医療機関・薬局の様式だけです（事業者確認用はできません）。"
+        }
+        "a form keeps at least one item" => "様式には少なくとも1つの項目が必要です。",
+        "only a-z, 0-9 and - are allowed" => "半角英小文字・数字・「-」だけが使えます。",
+        "another item of this form has this key" => {
+            "この様式の別の項目が同じキーを使っています。文言を改めただけの項目は元のキーのまま、新しい項目には新しいキーを付けてください。"
+        }
+        "the due fiscal year cannot be before the form's own" => {
+            "期限の年度は様式の年度より前にできません。"
+        }
+        "only institution forms have items blank without a vendor contract" => {
+            "「事業者と契約していない場合は記入不要」は医療機関・薬局の様式の項目だけに付けられます。"
+        }
+        "a verified item needs where, when and by whom its wording was checked" => {
+            "「公式様式で確認済み」にするには、確認した資料名・URL・確認日・確認者を入力してください。"
+        }
+        "a web address starting with https://" => "https:// で始まるURLを入力してください。",
+        "a form needs its first check column" => "「1回目」の列は外せません。",
+        "this version has been made already" => {
+            "この年度・様式の版はすでにあります。一覧から開いて編集してください。"
+        }
         "name the vendor that maintains it remotely" => {
             "リモート保守が「はい」のときは、保守する事業者名を入力してください。"
         }
