@@ -235,6 +235,15 @@ fn the_operator_names_each_institution_by_a_code_used_once_on_the_server() {
         listing.contains("\ttokushima-01\t") && listing.contains("\thanda-clinic\t"),
         "{listing}"
     );
+    // Sharing a checklist version needs one the institution published (the
+    // sharing itself is walked through HTTP in checklist_versions.rs).
+    let share = mamori()
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["institution", "share-version", "1", "R8-medical"])
+        .output()
+        .expect("run");
+    assert_clean_failure(&share, "institution 1 has no published checklist version \"R8-medical\"");
 }
 
 #[test]

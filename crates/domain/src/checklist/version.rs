@@ -744,6 +744,26 @@ mod tests {
     }
 
     #[test]
+    fn every_shipped_form_can_start_a_next_version_that_validates() {
+        let set = set();
+        for base in set.all() {
+            let next = base.successor(&NewVersion {
+                fiscal_year: FiscalYear::new(2030).expect("year"),
+                combined: false,
+            });
+            let (checked, _) = set
+                .check_version(&next)
+                .unwrap_or_else(|e| panic!("{}: {e}", base.id()));
+            assert_eq!(checked.form, base.form);
+            assert_eq!(checked.gate, base.gate, "{}: the gate question is kept", base.id());
+            for item in &checked.items {
+                let old = base.item(&item.key).expect("same keys");
+                assert_eq!(item.guidance, old.guidance, "{} {}", base.id(), item.key);
+            }
+        }
+    }
+
+    #[test]
     fn a_new_version_must_be_for_a_later_year() {
         let set = set();
         let base = r7(&set);
