@@ -243,7 +243,10 @@ fn the_operator_names_each_institution_by_a_code_used_once_on_the_server() {
         .args(["institution", "share-version", "1", "R8-medical"])
         .output()
         .expect("run");
-    assert_clean_failure(&share, "institution 1 has no published checklist version \"R8-medical\"");
+    assert_clean_failure(
+        &share,
+        "institution 1 has no published checklist version \"R8-medical\"",
+    );
 }
 
 #[test]

@@ -14,6 +14,8 @@ const IN_FY2026: &str = "2026-06-01T00:00:00Z";
 
 const NEW_TITLE: &str = "医療機関・薬局におけるサイバーセキュリティ対策チェックリスト";
 const NEW_WORDING: &str = "医療情報システム安全管理責任者を設置し、その役割を文書で定めている。";
+const R7_GROUPS: &str =
+    "1 体制構築\n2 医療情報システムの管理・運用\n3 インシデント発生に備えた対応\n4 規程類";
 const NEW_ITEM: &str = "二要素認証の導入計画を、システム更新の予定とあわせて定めている。";
 
 fn seen(page: &Page) -> String {
@@ -181,6 +183,7 @@ async fn a_version_made_in_the_web_forms_carries_last_years_answers_and_prints_i
                 "gate_text",
                 "医療情報システムを導入、運用している。".to_owned(),
             ),
+            ("groups", R7_GROUPS.replace("4 規程類", "4 規程類・教育")),
             (
                 "notes",
                 "立入検査時、本チェックリストを確認します。".to_owned(),
@@ -301,6 +304,7 @@ async fn a_version_made_in_the_web_forms_carries_last_years_answers_and_prints_i
         "令和8年5月31日",
         NEW_ITEM,
         "前年度の回答（要再確認）",
+        "4規程類・教育",
         "はい（令和7年6月2日）",
     ] {
         assert!(text.contains(expected), "{expected} missing from: {text}");
@@ -489,6 +493,7 @@ async fn a_version_is_seen_by_its_institution_only_until_the_operator_shares_it_
                 "gate_text",
                 "医療情報システムを導入、運用している。".to_owned(),
             ),
+            ("groups", R7_GROUPS.to_owned()),
             ("columns", "first".to_owned()),
             ("columns", "target".to_owned()),
             ("columns", "second".to_owned()),

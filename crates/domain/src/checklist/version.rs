@@ -9,7 +9,7 @@ use jiff::civil;
 use serde::Serialize;
 
 use super::catalog::{
-    AnswerColumn, Catalog, CatalogError, CatalogItem, CatalogOrigin, CatalogSet, FormKind,
+    AnswerColumn, Catalog, CatalogError, CatalogItem, CatalogOrigin, CatalogSet, FormKind, Group,
     Guidance, GuidanceBook, Target, WordingCheck,
 };
 use crate::calendar::FiscalYear;
@@ -611,6 +611,10 @@ pub struct RawHeaderEdit<'a> {
     pub gate: &'a str,
     /// Notes printed on the form, one a line.
     pub notes: &'a str,
+    /// The groups, one a line: its number, a space, its name (`1 体制構築`).
+    /// Items keep their group by position, so renaming a line renames the
+    /// group of its items.
+    pub groups: &'a str,
     /// The codes of the columns ticked.
     pub columns: Vec<&'a str>,
     /// One form for 医療機関 and 薬局.
@@ -654,6 +658,14 @@ pub fn apply_header_edit(
             ParseErrorKind::Inconsistent("a form needs its first check column"),
         ));
     }
+    let groups = parse_groups(raw.groups)?;
+    if let Some(item) = catalog.items.iter().find(|item| item.group >= groups.len()) {
+        return Err(ParseError::new(
+            "groups",
+            ParseErrorKind::Inconsistent("a group that still has items cannot be removed"),
+        )
+        .with_subject(format!("{} {}", item.number, item.key)));
+    }
     let also_serves = match (raw.combined, catalog.form) {
         (false, _) => None,
         (true, FormKind::Medical) => Some(FormKind::Pharmacy),
@@ -674,7 +686,42 @@ pub fn apply_header_edit(
     catalog.notes = notes;
     catalog.columns = columns;
     catalog.also_serves = also_serves;
+    catalog.groups = groups;
     Ok(())
+}
+
+/// The groups as the header form writes them: `1 体制構築`, one a line.
+fn parse_groups(raw: &str) -> Result<Vec<Group>, ParseError> {
+    let text = multiline_text("groups", raw, 2000)?;
+    let mut groups: Vec<Group> = Vec::new();
+    for line in text.lines().map(str::trim).filter(|line| !line.is_empty()) {
+        let (number, name) = line
+            .split_once([' ', '\u{3000}'])
+            .map(|(number, name)| (number.trim(), name.trim()))
+            .ok_or(ParseError::new(
+                "groups",
+                ParseErrorKind::BadFormat("one group a line: its number, a space and its name"),
+            ))?;
+        let number: u8 = number.parse().map_err(|_| {
+            ParseError::new(
+                "groups",
+                ParseErrorKind::BadFormat("one group a line: its number, a space and its name"),
+            )
+        })?;
+        let name = required_text("groups", name, 100)?;
+        if groups.iter().any(|g| g.number == number || g.name == name) {
+            return Err(ParseError::new(
+                "groups",
+                ParseErrorKind::Inconsistent("each group's number and name are used once"),
+            )
+            .with_subject(line.to_owned()));
+        }
+        groups.push(Group { number, name });
+    }
+    if groups.is_empty() {
+        return Err(ParseError::new("groups", ParseErrorKind::Empty));
+    }
+    Ok(groups)
 }
 
 #[cfg(test)]
@@ -755,7 +802,12 @@ mod tests {
                 .check_version(&next)
                 .unwrap_or_else(|e| panic!("{}: {e}", base.id()));
             assert_eq!(checked.form, base.form);
-            assert_eq!(checked.gate, base.gate, "{}: the gate question is kept", base.id());
+            assert_eq!(
+                checked.gate,
+                base.gate,
+                "{}: the gate question is kept",
+                base.id()
+            );
             for item in &checked.items {
                 let old = base.item(&item.key).expect("same keys");
                 assert_eq!(item.guidance, old.guidance, "{} {}", base.id(), item.key);
@@ -922,6 +974,7 @@ mod tests {
             source: "https://www.mhlw.go.jp/stf/shingi/0000516275_00006.html",
             gate: "医療情報システムを導入、運用している。",
             columns: vec!["remarks", "checked_on", "first"],
+            groups: "1 体制構築\n2 医療情報システムの管理・運用\n3 インシデント発生に備えた対応\n4 規程類・教育",
             combined: true,
             ..RawHeaderEdit::default()
         };
@@ -938,6 +991,24 @@ mod tests {
         let (parsed, text) = set.check_version(&next).expect("valid");
         assert!(text.contains("checked_on"), "{text}");
         assert_eq!(parsed.columns, next.columns);
+        assert_eq!(parsed.groups[3].name, "規程類・教育", "renamed in place");
+        let dropped = RawHeaderEdit {
+            groups: "1 体制構築\n2 医療情報システムの管理・運用\n3 インシデント発生に備えた対応",
+            ..raw.clone()
+        };
+        let error = apply_header_edit(&mut next.clone(), &dropped, TODAY).unwrap_err();
+        assert_eq!(error.field(), "groups");
+        assert_eq!(error.subject(), Some("① operation-rules"));
+        let twice = RawHeaderEdit {
+            groups: "1 体制構築\n1 体制構築",
+            ..raw.clone()
+        };
+        assert_eq!(
+            apply_header_edit(&mut next.clone(), &twice, TODAY)
+                .unwrap_err()
+                .field(),
+            "groups"
+        );
         let without_first = RawHeaderEdit {
             columns: vec!["remarks"],
             ..raw

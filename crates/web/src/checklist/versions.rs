@@ -304,6 +304,7 @@ pub(super) struct HeaderForm {
     published_on: String,
     gate_text: String,
     notes: String,
+    groups: String,
     columns: Vec<String>,
     combined: String,
     seen: String,
@@ -317,6 +318,12 @@ impl HeaderForm {
             published_on: catalog.published.map(|d| d.to_string()).unwrap_or_default(),
             gate_text: catalog.gate.clone().unwrap_or_default(),
             notes: catalog.notes.join("\n"),
+            groups: catalog
+                .groups
+                .iter()
+                .map(|g| format!("{} {}", g.number, g.name))
+                .collect::<Vec<_>>()
+                .join("\n"),
             columns: catalog
                 .columns
                 .iter()
@@ -338,6 +345,7 @@ impl HeaderForm {
             published: &self.published_on,
             gate: &self.gate_text,
             notes: &self.notes,
+            groups: &self.groups,
             columns: self.columns.iter().map(String::as_str).collect(),
             combined: !self.combined.is_empty(),
         }
@@ -731,6 +739,7 @@ fn header_json(catalog: &Catalog) -> serde_json::Value {
         "published": catalog.published.map(|d| d.to_string()),
         "gate": catalog.gate,
         "notes": catalog.notes,
+        "groups": catalog.groups.iter().map(|g| format!("{} {}", g.number, g.name)).collect::<Vec<_>>(),
         "columns": catalog.columns.iter().map(|c| c.code()).collect::<Vec<_>>(),
         "also_serves": catalog.also_serves.map(FormKind::code),
     })

@@ -138,6 +138,7 @@ messages! {
     version_wording: "文言の確認", "Wording";
     version_add_item: "項目を追加する", "Add an item";
     version_header: "様式の題名・注記・記入欄", "Title, notes and columns";
+    version_groups_help: "1行に1つ、「番号 名前」の形で書きます（例: 1 体制構築）。名前を変えると、その行の区分の項目はそのまま新しい名前の区分になります。", "One group a line, its number then its name (e.g. 1 Organisation). Renaming a line renames the group of its items.";
     version_notes_help: "様式に印刷する注記を1行に1つずつ書きます。", "One note printed on the form per line.";
     version_publish: "この版を公開する", "Publish this version";
     version_publish_help: "公開すると、この版がこの医療機関の適用年度以降のチェックに使われます。公開した版はもう変更できません（直すときは次の版を作ります）。", "Once published, this version is used for the institution's checks from its fiscal year on, and no longer changes (to correct it, make the next version).";

@@ -175,6 +175,7 @@ messages! {
     field_gate_text: "医療情報システムの有無の設問", "Systems-in-use question";
     field_notes: "様式の注記", "Notes on the form";
     field_columns: "記入欄", "Columns";
+    field_groups: "区分（グループ）", "Groups";
     institution_sign_in_link: "施設コードを入力済みのログイン画面のアドレス:", "The sign-in address with the code filled in:";
     institution_code_help: "このサーバーは複数の医療機関が使っています。ログインするときは、この施設コードとログインIDの両方を入力します。職員に伝えてください。", "Several institutions share this server. Signing in takes this institution code as well as the login ID; tell your staff.";
     sign_in_institution_code_help: "医療機関ごとの施設コードです。わからないときは、施設の安全管理責任者に聞いてください。", "Your institution's code; ask your institution's security manager if you do not know it.";
@@ -611,6 +612,7 @@ pub(crate) fn field_label(field: &str, t: &Messages) -> &'static str {
         "gate_text" => t.field_gate_text,
         "notes" => t.field_notes,
         "columns" => t.field_columns,
+        "groups" => t.field_groups,
         _ => t.err_format,
     }
 }
@@ -716,6 +718,13 @@ fn japanese_reason(why: &str) -> String {
         }
         "a web address starting with https://" => "https:// で始まるURLを入力してください。",
         "a form needs its first check column" => "「1回目」の列は外せません。",
+        "a group that still has items cannot be removed" => {
+            "この区分にはまだ項目があるため削除できません。先に項目を別の区分に移すか削除してください。"
+        }
+        "one group a line: its number, a space and its name" => {
+            "区分は1行に1つ、「番号 名前」（例: 1 体制構築）の形で書いてください。"
+        }
+        "each group's number and name are used once" => "区分の番号と名前は重複できません。",
         "this version has been made already" => {
             "この年度・様式の版はすでにあります。一覧から開いて編集してください。"
         }
