@@ -449,7 +449,8 @@ fn parse_item_fields(
                 ))?,
         ),
     };
-    let text = required_text("item_text", raw.text, 500)?;
+    // Wording copied from a PDF arrives broken into lines; Japanese joins them without spaces.
+    let text = required_text("item_text", &raw.text.replace(['\r', '\n'], ""), 500)?;
     let due_year: i16 = raw.due.trim().parse().map_err(|_| {
         ParseError::new(
             "item_due",
@@ -634,7 +635,11 @@ pub fn apply_header_edit(
         .transpose()?;
     let gate = match catalog.form {
         FormKind::Vendor => None,
-        _ => Some(required_text("gate_text", raw.gate, 500)?),
+        _ => Some(required_text(
+            "gate_text",
+            &raw.gate.replace(['\r', '\n'], ""),
+            500,
+        )?),
     };
     let notes = multiline_text("notes", raw.notes, 3000)?
         .lines()
@@ -866,6 +871,20 @@ mod tests {
         assert_eq!(duplicate.field(), "item_key");
         assert_eq!(duplicate.subject(), Some(format!("⑭ {used_key}").as_str()));
 
+        let pasted = parse_item_edit(
+            &raw_for(
+                "new-item",
+                &group,
+                &due,
+                "医療情報システム安全管理責任者を\r\n設置している。",
+            ),
+            &next,
+            book,
+            None,
+            TODAY,
+        )
+        .unwrap_err();
+        assert_eq!(pasted.field(), "meaning", "the wording itself was accepted");
         let empty = parse_item_edit(
             &raw_for("new-item", &group, &due, "  "),
             &next,
