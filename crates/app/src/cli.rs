@@ -62,6 +62,57 @@ enum Command {
     /// The tamper-evident audit trail (監査証跡).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Backs up everything mamori holds into one encrypted file (age format)
+    /// in a folder, while the server runs, and rotates older backups; or,
+    /// with --verify, checks a backup without restoring it.
+    Backup(BackupArgs),
+    /// Restores a backup into a new, empty data folder (--data-dir) and
+    /// verifies its audit trail.
+    Restore(RestoreArgs),
+}
+
+/// How a backup is encrypted or opened: a passphrase (MAMORI_BACKUP_PASSPHRASE
+/// or --passphrase-file, never on the command line) or age keys.
+#[derive(Debug, Args)]
+struct BackupKeyArgs {
+    /// A file whose first line is the passphrase (instead of MAMORI_BACKUP_PASSPHRASE).
+    #[arg(long)]
+    passphrase_file: Option<PathBuf>,
+    /// Encrypt to this age public key (age1…) instead of a passphrase; repeatable.
+    #[arg(long)]
+    recipient: Vec<String>,
+    /// Open with the age secret keys in this file (AGE-SECRET-KEY-1…).
+    #[arg(long)]
+    identity: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct BackupArgs {
+    /// The folder the backups go to (ideally another disk, kept offline between backups).
+    #[arg(long, env = "MAMORI_BACKUP_DIR", required_unless_present = "verify")]
+    to: Option<PathBuf>,
+    /// Check this backup file (every file against its SHA-256) instead of taking one.
+    #[arg(long, value_name = "FILE")]
+    verify: Option<PathBuf>,
+    /// Daily generations kept.
+    #[arg(long, default_value_t = 7)]
+    keep_daily: usize,
+    /// Weekly generations kept.
+    #[arg(long, default_value_t = 4)]
+    keep_weekly: usize,
+    /// Monthly generations kept.
+    #[arg(long, default_value_t = 12)]
+    keep_monthly: usize,
+    #[command(flatten)]
+    key: BackupKeyArgs,
+}
+
+#[derive(Debug, Args)]
+struct RestoreArgs {
+    /// The backup file (mamori-backup-….tar.age).
+    file: PathBuf,
+    #[command(flatten)]
+    key: BackupKeyArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -292,6 +343,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Err(error) => Err(describe_store_error(error)),
             }
         }
+        Command::Backup(args) => run_backup(&cli.storage.data_dir, &database_url, args).await,
+        Command::Restore(args) => run_restore(&cli.storage.data_dir, &database_url, args).await,
         Command::Audit(command) => {
             // Verifying writes nothing, so it runs on a read-only copy (an
             // inspector's copy of a backup); the other commands sign or read
@@ -392,6 +445,121 @@ async fn create_institution(
         code.as_str()
     );
     Ok(())
+}
+
+/// The key to open a backup with: an identity file, or the passphrase.
+fn opening_key(args: &BackupKeyArgs) -> anyhow::Result<crate::backup::Key> {
+    use crate::backup::{Key, passphrase_from};
+    if let Some(identity) = &args.identity {
+        return Key::identity_file(identity);
+    }
+    match passphrase_from(args.passphrase_file.as_deref())? {
+        Some(passphrase) => Ok(Key::passphrase(passphrase)),
+        None => anyhow::bail!(
+            "no key to open the backup with: set MAMORI_BACKUP_PASSPHRASE, or give --passphrase-file or --identity"
+        ),
+    }
+}
+
+async fn run_backup(
+    data_dir: &std::path::Path,
+    database_url: &str,
+    args: BackupArgs,
+) -> anyhow::Result<()> {
+    use crate::backup::{self, BackupPlan, Key, passphrase_from};
+    if let Some(file) = &args.verify {
+        let key = opening_key(&args.key)?;
+        let file = file.clone();
+        let files = tokio::task::spawn_blocking(move || backup::verify(&file, &key))
+            .await
+            .context("the check was interrupted")??;
+        println!(
+            "ok: {} holds {files} files, each matching its SHA-256",
+            args.verify
+                .as_deref()
+                .unwrap_or(std::path::Path::new(""))
+                .display()
+        );
+        return Ok(());
+    }
+    let key = if args.key.recipient.is_empty() {
+        match passphrase_from(args.key.passphrase_file.as_deref())? {
+            Some(passphrase) => Key::new_passphrase(passphrase)?,
+            None => anyhow::bail!(
+                "no key to encrypt the backup with: set MAMORI_BACKUP_PASSPHRASE, or give --passphrase-file or --recipient"
+            ),
+        }
+    } else {
+        Key::recipients(&args.key.recipient)?
+    };
+    let target = args.to.context("--to is required")?;
+    let report = backup::backup(&BackupPlan {
+        data_dir,
+        database_url,
+        target: &target,
+        retention: mamori_domain::continuity::Retention {
+            daily: args.keep_daily,
+            weekly: args.keep_weekly,
+            monthly: args.keep_monthly,
+        },
+        key: &key,
+        now: jiff::Timestamp::now(),
+    })
+    .await?;
+    println!(
+        "backup: {} ({} files, {} bytes, audit trail size {})",
+        report.file.display(),
+        report.files,
+        report.bytes,
+        report.audit_size
+    );
+    for removed in report.removed {
+        println!("removed an older generation: {}", removed.display());
+    }
+    Ok(())
+}
+
+async fn run_restore(
+    data_dir: &std::path::Path,
+    database_url: &str,
+    args: RestoreArgs,
+) -> anyhow::Result<()> {
+    if mamori_store::Backend::from_url(database_url)? != mamori_store::Backend::Sqlite {
+        anyhow::bail!(
+            "mamori restore restores the embedded SQLite database; for PostgreSQL use the database's own tools"
+        );
+    }
+    let key = opening_key(&args.key)?;
+    let target = data_dir.to_path_buf();
+    let file = args.file.clone();
+    let report = tokio::task::spawn_blocking(move || crate::backup::restore(&file, &key, &target))
+        .await
+        .context("the restore was interrupted")??;
+    println!(
+        "restored {} files from {} into {}",
+        report.files,
+        args.file.display(),
+        data_dir.display()
+    );
+    let store = Store::connect_read_only(&crate::backup::restored_database_url(data_dir))
+        .await
+        .context("cannot open the restored database")?;
+    // A folder whose server never ran has no signing key yet: the trail is
+    // then checked against its own hashes, with a new key as the server would make.
+    let verdict = match crate::audit::Auditor::load_or_create(data_dir) {
+        Ok(auditor) => crate::audit::verify(&store, &auditor.verifying_key(), data_dir).await,
+        Err(error) => Err(error),
+    };
+    store.close().await;
+    match verdict? {
+        crate::audit::Verdict::Intact(summary) => {
+            println!("audit trail: ok: {summary}");
+            Ok(())
+        }
+        crate::audit::Verdict::Tampered(finding) => {
+            anyhow::bail!("restored, but the audit trail does not verify: {finding}")
+        }
+    }
 }
 
 async fn run_audit(

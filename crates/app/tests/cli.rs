@@ -1346,3 +1346,424 @@ async fn a_row_written_around_the_trail_is_never_sealed_as_if_it_belonged() {
         "was inserted outside the audit trail",
     );
 }
+
+// ---- mamori backup / restore (issue #13) ----
+
+const BACKUP_PASSPHRASE: &str = "kumo no ue ni mo hi wa noboru";
+
+/// `mamori` with the backup passphrase in its environment.
+fn mamori_with_passphrase(passphrase: &str) -> Command {
+    let mut command = mamori();
+    command.env("MAMORI_BACKUP_PASSPHRASE", passphrase);
+    command
+}
+
+/// A data folder set up by `init`.
+fn initialised(folder: &Path) -> std::path::PathBuf {
+    let data_dir = folder.join("data");
+    let mut init = mamori();
+    init.arg("--data-dir").arg(&data_dir);
+    let output = init_args(&mut init, "admin").output().expect("run");
+    assert!(output.status.success(), "{}", stderr(&output));
+    data_dir
+}
+
+fn take_backup(data_dir: &Path, target: &Path, extra: &[&str]) -> Output {
+    mamori_with_passphrase(BACKUP_PASSPHRASE)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("backup")
+        .arg("--to")
+        .arg(target)
+        .args(extra)
+        .output()
+        .expect("run")
+}
+
+/// The backup file a successful `backup` names.
+fn backup_file(output: &Output) -> std::path::PathBuf {
+    assert!(output.status.success(), "{}", stderr(output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let line = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("backup: "))
+        .expect("a backup line");
+    std::path::PathBuf::from(line.split(" (").next().expect("a path"))
+}
+
+fn restore_into(file: &Path, target: &Path, passphrase: &str) -> Output {
+    mamori_with_passphrase(passphrase)
+        .arg("--data-dir")
+        .arg(target)
+        .arg("restore")
+        .arg(file)
+        .output()
+        .expect("run")
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+async fn count_failed_sign_ins(database: &Path) -> i64 {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&format!("sqlite://{}?mode=ro", database.display()))
+        .await
+        .expect("open the restored database");
+    let count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'sign_in.failure'")
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+    pool.close().await;
+    count
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backup_taken_while_the_server_writes_restores_every_earlier_record_and_signs_in() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let data_dir = initialised(folder.path());
+    let mut serve = mamori();
+    serve.arg("--data-dir").arg(&data_dir).args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--sign-in-attempts-per-minute",
+        "100000",
+    ]);
+    let server = start_server_with(serve);
+    let base = format!("http://{}", server.address);
+
+    // A writer: failed sign-ins, each an audit event committed before its answer.
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (answered, stop, base) = (answered.clone(), stop.clone(), base.clone());
+        tokio::spawn(async move {
+            let client = client();
+            let mut n = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                n += 1;
+                let login = format!("nobody{n}");
+                let status = submit(
+                    &client,
+                    &base,
+                    "/login",
+                    "/login",
+                    &[("login_id", &login), ("password", "wrong password here")],
+                )
+                .await;
+                assert_eq!(
+                    status,
+                    reqwest::StatusCode::UNAUTHORIZED,
+                    "a refused sign-in"
+                );
+                answered.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        })
+    };
+    // Let the writer get going, then back up while it keeps writing.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while answered.load(std::sync::atomic::Ordering::SeqCst) < 20 {
+        assert!(!writer.is_finished(), "the writer stopped");
+        assert!(Instant::now() < deadline, "the writer is too slow");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let before = answered.load(std::sync::atomic::Ordering::SeqCst);
+    let target = folder.path().join("backups");
+    let output = {
+        let (data_dir, target) = (data_dir.clone(), target.clone());
+        tokio::task::spawn_blocking(move || take_backup(&data_dir, &target, &[]))
+            .await
+            .expect("backup ran")
+    };
+    let during = answered.load(std::sync::atomic::Ordering::SeqCst);
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    writer.await.expect("writer");
+    assert!(during > before, "the server kept writing during the backup");
+    let file = backup_file(&output);
+    assert!(file.starts_with(&target));
+    drop(server);
+
+    // --verify reads every file against its sum.
+    let verified = mamori_with_passphrase(BACKUP_PASSPHRASE)
+        .arg("backup")
+        .arg("--verify")
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    assert!(String::from_utf8_lossy(&verified.stdout).contains("each matching its SHA-256"));
+
+    // Restore into a new folder: the trail verifies and holds every sign-in
+    // answered before the backup began.
+    let restored = folder.path().join("restored");
+    let output = restore_into(&file, &restored, BACKUP_PASSPHRASE);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("audit trail: ok"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    let kept = count_failed_sign_ins(&restored.join("mamori.db")).await;
+    assert!(
+        kept >= before,
+        "{kept} of the {before} answered before the backup"
+    );
+    assert!(kept <= during, "nothing invented: {kept} <= {during}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&restored)
+            .expect("folder")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o700, "the restored folder is private");
+    }
+
+    // The restored folder serves, and the admin signs in.
+    let server = start_server(&restored);
+    let base = format!("http://{}", server.address);
+    let status = submit(
+        &client(),
+        &base,
+        "/login",
+        "/login",
+        &[("login_id", "admin"), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(
+        status,
+        reqwest::StatusCode::SEE_OTHER,
+        "signed in on the restored data"
+    );
+}
+
+/// Every file of `folder` with its contents (none when it does not exist).
+fn contents(folder: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    if folder.exists() {
+        snapshot(folder)
+    } else {
+        Vec::new()
+    }
+}
+
+#[test]
+fn a_damaged_or_wrongly_opened_backup_is_one_clear_line_and_leaves_the_target_as_it_was() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let data_dir = initialised(folder.path());
+    let backups = folder.path().join("backups");
+    let file = backup_file(&take_backup(&data_dir, &backups, &[]));
+    let bytes = std::fs::read(&file).expect("backup");
+    let target = folder.path().join("target");
+
+    // The wrong passphrase.
+    assert_clean_failure(
+        &restore_into(&file, &target, "not the passphrase at all"),
+        "does not open with this passphrase",
+    );
+    assert!(!target.exists(), "nothing was created");
+    // No key at all, or a missing identity file.
+    let no_key = mamori()
+        .arg("--data-dir")
+        .arg(&target)
+        .arg("restore")
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert_clean_failure(&no_key, "no key to open the backup");
+    let missing_identity = mamori()
+        .arg("--data-dir")
+        .arg(&target)
+        .args(["restore", "--identity"])
+        .arg(folder.path().join("no-such-key.txt"))
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert_clean_failure(&missing_identity, "cannot read the identity file");
+
+    // A flipped byte in the middle, and a file cut short.
+    let flipped = folder.path().join("flipped.tar.age");
+    let mut damaged = bytes.clone();
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0x01;
+    std::fs::write(&flipped, &damaged).expect("write");
+    let truncated = folder.path().join("truncated.tar.age");
+    std::fs::write(&truncated, &bytes[..bytes.len() * 2 / 3]).expect("write");
+    for broken in [&flipped, &truncated] {
+        let verify = mamori_with_passphrase(BACKUP_PASSPHRASE)
+            .arg("backup")
+            .arg("--verify")
+            .arg(broken)
+            .output()
+            .expect("run");
+        assert_clean_failure(&verify, "damaged or cut short");
+        assert_clean_failure(
+            &restore_into(broken, &target, BACKUP_PASSPHRASE),
+            "damaged or cut short",
+        );
+        assert!(!target.exists(), "nothing was left behind");
+    }
+    // Not a backup at all.
+    let text = folder.path().join("notes.txt");
+    std::fs::write(&text, "not an age file").expect("write");
+    assert_clean_failure(
+        &restore_into(&text, &target, BACKUP_PASSPHRASE),
+        "not a mamori backup",
+    );
+
+    // A folder that holds anything is refused, and left as it was.
+    std::fs::create_dir_all(&target).expect("folder");
+    std::fs::write(target.join("keep.txt"), "mine").expect("write");
+    let before = contents(&target);
+    assert_clean_failure(
+        &restore_into(&file, &target, BACKUP_PASSPHRASE),
+        "is not empty",
+    );
+    assert_eq!(contents(&target), before);
+
+    // A passphrase too short for a new backup.
+    let short = mamori_with_passphrase("short")
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .arg("backup")
+        .arg("--to")
+        .arg(&backups)
+        .output()
+        .expect("run");
+    assert_clean_failure(&short, "at least 12 characters");
+
+    // Leftovers of the staging folder are nowhere.
+    let leftovers: Vec<_> = std::fs::read_dir(folder.path())
+        .expect("list")
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains("restoring"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_full_disk_fails_the_backup_and_the_restore_in_one_line_leaving_nothing() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let data_dir = initialised(folder.path());
+    let good = backup_file(&take_backup(&data_dir, &folder.path().join("backups"), &[]));
+    let small = folder.path().join("small");
+    std::fs::create_dir_all(&small).expect("folder");
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+        .arg(&small)
+        .status()
+        .is_ok_and(|status| status.success());
+    if !mounted {
+        // Mounting needs root; CI runs as root and must run this.
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI must be able to mount a small tmpfs"
+        );
+        eprintln!("skipped: cannot mount a tmpfs here (not root)");
+        return;
+    }
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(&small);
+
+    let backups = small.join("backups");
+    assert_clean_failure(
+        &take_backup(&data_dir, &backups, &[]),
+        "cannot write the backup",
+    );
+    assert_eq!(contents(&backups), Vec::new(), "no partial backup is left");
+
+    let target = small.join("data");
+    assert_clean_failure(
+        &restore_into(&good, &target, BACKUP_PASSPHRASE),
+        "cannot write",
+    );
+    assert!(!target.exists(), "the target was not created");
+    let left: Vec<_> = std::fs::read_dir(&small)
+        .expect("list")
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "backups")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[test]
+fn backups_to_a_public_key_rotate_and_open_with_the_identity_file() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let data_dir = initialised(folder.path());
+    let identity = age::x25519::Identity::generate();
+    let identity_file = folder.path().join("backup-key.txt");
+    use age::secrecy::ExposeSecret;
+    std::fs::write(
+        &identity_file,
+        format!(
+            "# mamori backup key\n{}\n",
+            identity.to_string().expose_secret()
+        ),
+    )
+    .expect("write");
+    let recipient = identity.to_public().to_string();
+    let backups = folder.path().join("backups");
+    std::fs::create_dir_all(&backups).expect("folder");
+    // An old generation, a stranger's file and a file of another name.
+    let old = backups.join("mamori-backup-20240101T000000Z.tar.age");
+    std::fs::write(&old, "old").expect("write");
+    std::fs::write(backups.join("notes.txt"), "mine").expect("write");
+
+    let output = mamori()
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["backup", "--to"])
+        .arg(&backups)
+        .args(["--recipient", &recipient])
+        .args([
+            "--keep-daily",
+            "1",
+            "--keep-weekly",
+            "0",
+            "--keep-monthly",
+            "0",
+        ])
+        .output()
+        .expect("run");
+    let file = backup_file(&output);
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("removed an older generation"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(!old.exists(), "the old generation was rotated out");
+    assert!(
+        backups.join("notes.txt").exists(),
+        "other files are left alone"
+    );
+
+    // A passphrase does not open it; the identity file does.
+    assert_clean_failure(
+        &restore_into(&file, &folder.path().join("x"), BACKUP_PASSPHRASE),
+        "does not open",
+    );
+    let restored = folder.path().join("restored");
+    let output = mamori()
+        .arg("--data-dir")
+        .arg(&restored)
+        .args(["restore", "--identity"])
+        .arg(&identity_file)
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(restored.join("mamori.db").exists(), "the database restored");
+    assert!(!restored.join("MANIFEST.sha256").exists());
+}

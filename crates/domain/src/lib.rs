@@ -8,6 +8,7 @@
 pub mod access_log;
 pub mod calendar;
 pub mod checklist;
+pub mod continuity;
 pub mod contract;
 pub mod dashboard;
 pub mod error;

@@ -12,6 +12,9 @@ pub enum Error {
     /// The change would break a rule about people.
     #[error("{0}")]
     Rule(mamori_domain::institution::PeopleRuleViolation),
+    /// The operation is not available on this database (e.g. an SQLite snapshot of PostgreSQL).
+    #[error("not available on this database: {0}")]
+    NotSupported(&'static str),
     /// Setup was attempted after an institution already exists.
     #[error("mamori has already been set up")]
     AlreadySetUp,

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod audit_log;
+pub mod backup;
 pub mod break_glass;
 pub mod carry_out;
 pub mod checklist;

@@ -1,0 +1,832 @@
+//! `mamori backup` and `mamori restore` (issue #13): everything mamori holds
+//! in one encrypted file that tools outside mamori can open.
+//!
+//! A backup is a tar archive encrypted with age (a passphrase through scrypt,
+//! or X25519 recipients): `age -d FILE | tar x` gives a folder
+//! `mamori-backup/` holding the database (a consistent `VACUUM INTO` copy
+//! taken while the server keeps writing), the secrets and audit signing keys,
+//! the latest audit checkpoint with its frontier, the catalogs added to the
+//! data folder, `BACKUP-INFO.txt`, and `MANIFEST.sha256`, which
+//! `sha256sum -c` checks. The checkpoint is read before the database is
+//! copied, so the copy's trail always extends it.
+//!
+//! Backups rotate in the target folder (by default 7 daily, 4 weekly and 12
+//! monthly generations). A file is written under a temporary name, synced and
+//! then renamed, so an interrupted backup never looks like a finished one.
+//! `restore` refuses a folder that holds anything, checks every sum before it
+//! puts the folder in place, and then verifies the audit trail.
+
+use std::cell::Cell;
+use std::collections::BTreeMap;
+use std::fs::{self, File};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Component, Path, PathBuf};
+use std::str::FromStr;
+
+use age::secrecy::SecretString;
+use anyhow::{Context, bail};
+use mamori_domain::continuity::{Retention, keep};
+use mamori_store::Store;
+use sha2::{Digest, Sha256};
+
+/// The folder every file of a backup sits in.
+const ROOT: &str = "mamori-backup";
+/// The sums, in `sha256sum` format; written last.
+const MANIFEST: &str = "MANIFEST.sha256";
+/// What the backup is: mamori's version, when, which database, the trail's size.
+const INFO: &str = "BACKUP-INFO.txt";
+/// The database file in the data folder and in the backup.
+const DATABASE: &str = "mamori.db";
+/// Files of the data folder a backup carries besides the database.
+const KEY_FILES: [&str; 4] = [
+    "secrets.key",
+    "audit-signing.key",
+    "audit-checkpoint.txt",
+    "audit-frontier.txt",
+];
+/// A backup's file name: `mamori-backup-20261203T180512Z.tar.age`.
+const PREFIX: &str = "mamori-backup-";
+const SUFFIX: &str = ".tar.age";
+/// Shortest passphrase accepted for a new backup.
+const MIN_PASSPHRASE: usize = 12;
+
+/// How a backup is locked or opened.
+pub enum Key {
+    /// A passphrase (scrypt): for people.
+    Passphrase(SecretString),
+    /// X25519 recipients (`age1…`) to encrypt to.
+    Recipients(Vec<age::x25519::Recipient>),
+    /// X25519 identities (`AGE-SECRET-KEY-1…`) to decrypt with.
+    Identities(Vec<age::x25519::Identity>),
+}
+
+impl Key {
+    /// A passphrase, checked for a new backup.
+    pub fn new_passphrase(passphrase: String) -> anyhow::Result<Self> {
+        let passphrase = passphrase.trim_end_matches(['\r', '\n']).to_owned();
+        if passphrase.chars().count() < MIN_PASSPHRASE {
+            bail!("the backup passphrase needs at least {MIN_PASSPHRASE} characters");
+        }
+        Ok(Self::Passphrase(SecretString::from(passphrase)))
+    }
+
+    /// A passphrase to open an existing backup.
+    pub fn passphrase(passphrase: String) -> Self {
+        Self::Passphrase(SecretString::from(
+            passphrase.trim_end_matches(['\r', '\n']).to_owned(),
+        ))
+    }
+
+    /// Recipients given as `age1…` public keys.
+    pub fn recipients(keys: &[String]) -> anyhow::Result<Self> {
+        let recipients = keys
+            .iter()
+            .map(|key| {
+                age::x25519::Recipient::from_str(key.trim()).map_err(|_| {
+                    anyhow::anyhow!("--recipient {key:?} is not an age public key (age1…)")
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Self::Recipients(recipients))
+    }
+
+    /// The identities in an age identity file (one `AGE-SECRET-KEY-1…` a
+    /// line; `#` comments and blank lines skipped).
+    pub fn identity_file(path: &Path) -> anyhow::Result<Self> {
+        let text = fs::read_to_string(path)
+            .with_context(|| format!("cannot read the identity file {}", path.display()))?;
+        let identities = text
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .map(|line| {
+                age::x25519::Identity::from_str(line).map_err(|_| {
+                    anyhow::anyhow!(
+                        "the identity file {} holds a line that is not an age secret key",
+                        path.display()
+                    )
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if identities.is_empty() {
+            bail!("the identity file {} holds no key", path.display());
+        }
+        Ok(Self::Identities(identities))
+    }
+
+    fn encryptor(&self) -> anyhow::Result<age::Encryptor> {
+        match self {
+            Self::Passphrase(passphrase) => {
+                Ok(age::Encryptor::with_user_passphrase(passphrase.clone()))
+            }
+            Self::Recipients(recipients) => {
+                age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
+                    .map_err(|error| anyhow::anyhow!("cannot encrypt to these recipients: {error}"))
+            }
+            Self::Identities(_) => {
+                bail!("a backup is written to a passphrase or recipients, not with an identity")
+            }
+        }
+    }
+
+    fn open<R: io::BufRead>(&self, input: R) -> anyhow::Result<age::stream::StreamReader<R>> {
+        let decryptor = age::Decryptor::new_buffered(input).map_err(describe_decrypt_error)?;
+        let result = match self {
+            Self::Passphrase(passphrase) => {
+                let identity = age::scrypt::Identity::new(passphrase.clone());
+                decryptor.decrypt(std::iter::once(&identity as &dyn age::Identity))
+            }
+            Self::Identities(identities) => {
+                decryptor.decrypt(identities.iter().map(|i| i as &dyn age::Identity))
+            }
+            Self::Recipients(_) => bail!(
+                "a backup is opened with a passphrase or an identity file, not with recipients"
+            ),
+        };
+        result.map_err(describe_decrypt_error)
+    }
+}
+
+fn describe_decrypt_error(error: age::DecryptError) -> anyhow::Error {
+    use age::DecryptError as E;
+    match error {
+        E::NoMatchingKeys | E::KeyDecryptionFailed | E::DecryptionFailed => anyhow::anyhow!(
+            "the backup does not open with this passphrase or key (wrong passphrase, or another key)"
+        ),
+        E::InvalidHeader | E::UnknownFormat => {
+            anyhow::anyhow!(
+                "not a mamori backup: the file is not an age-encrypted file (or its start is damaged)"
+            )
+        }
+        E::InvalidMac => {
+            anyhow::anyhow!("the backup's header is damaged (its check does not match)")
+        }
+        E::ExcessiveWork { required, target } => anyhow::anyhow!(
+            "the backup's passphrase needs more work to open (2^{required}) than this machine allows (2^{target})"
+        ),
+        E::Io(error) => anyhow::anyhow!("cannot read the backup: {error}"),
+        other => anyhow::anyhow!("cannot open the backup: {other}"),
+    }
+}
+
+/// What `backup` is asked to do.
+pub struct BackupPlan<'a> {
+    /// The data folder.
+    pub data_dir: &'a Path,
+    /// The database URL (SQLite only for now).
+    pub database_url: &'a str,
+    /// The folder the backups go to.
+    pub target: &'a Path,
+    /// How many generations to keep.
+    pub retention: Retention,
+    /// Passphrase or recipients.
+    pub key: &'a Key,
+    /// When, for the file name and the rotation.
+    pub now: jiff::Timestamp,
+}
+
+/// What a finished backup holds.
+#[derive(Debug)]
+pub struct BackupReport {
+    /// The file written.
+    pub file: PathBuf,
+    /// The files in it (besides the manifest).
+    pub files: usize,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// The audit trail's size in the copy.
+    pub audit_size: i64,
+    /// Older backups removed by the rotation.
+    pub removed: Vec<PathBuf>,
+}
+
+/// Takes a backup: a consistent copy of the database while the server runs,
+/// the data folder's keys and checkpoint, encrypted, then rotates the folder.
+pub async fn backup(plan: &BackupPlan<'_>) -> anyhow::Result<BackupReport> {
+    let backend = mamori_store::Backend::from_url(plan.database_url)?;
+    if backend != mamori_store::Backend::Sqlite {
+        bail!(
+            "mamori backup copies the embedded SQLite database; for PostgreSQL use the database's own tools (pg_dump) and back up the data folder's key files with them (see README)"
+        );
+    }
+    let encryptor = plan.key.encryptor()?;
+    create_private_dir(plan.target)?;
+    // The checkpoint first: the database copied after it can only be longer.
+    let keys = read_key_files(plan.data_dir)?;
+    let snapshot = Snapshot::take(plan.data_dir, plan.database_url).await?;
+    let store = Store::connect_read_only(&sqlite_url(&snapshot.path))
+        .await
+        .context("cannot open the database copy")?;
+    let audit_size = mamori_store::backup::audit_size(&store).await;
+    store.close().await;
+    let audit_size = audit_size.context("cannot read the copy's audit trail")?;
+    let stamp = plan.now.strftime("%Y%m%dT%H%M%SZ").to_string();
+    let file = plan.target.join(format!("{PREFIX}{stamp}{SUFFIX}"));
+    if file.exists() {
+        bail!("{} exists already: one backup a second", file.display());
+    }
+    let info = format!(
+        "mamori backup\nmamori version: {}\ntaken at (UTC): {}\ndatabase: sqlite\naudit trail size: {audit_size}\n",
+        env!("CARGO_PKG_VERSION"),
+        plan.now
+    );
+    let partial = plan
+        .target
+        .join(format!(".{PREFIX}{stamp}{SUFFIX}.partial"));
+    let catalogs = catalog_files(plan.data_dir)?;
+    let written = {
+        let partial = partial.clone();
+        let database = snapshot.path.clone();
+        tokio::task::spawn_blocking(move || {
+            write_archive(&partial, encryptor, &info, &database, &keys, &catalogs)
+        })
+        .await
+        .context("the backup was interrupted")?
+    };
+    drop(snapshot);
+    let files = match written {
+        Ok(files) => files,
+        Err(error) => {
+            let _ = fs::remove_file(&partial);
+            return Err(error);
+        }
+    };
+    fs::rename(&partial, &file)
+        .with_context(|| format!("cannot finish the backup file {}", file.display()))?;
+    sync_dir(plan.target);
+    let bytes = fs::metadata(&file).map(|m| m.len()).unwrap_or(0);
+    let removed = rotate(plan.target, plan.retention)?;
+    Ok(BackupReport {
+        file,
+        files,
+        bytes,
+        audit_size,
+        removed,
+    })
+}
+
+fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}", path.display())
+}
+
+fn create_private_dir(path: &Path) -> anyhow::Result<()> {
+    fs::create_dir_all(path)
+        .with_context(|| format!("cannot create the backup folder {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(path, fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot make {} private", path.display()))?;
+    }
+    Ok(())
+}
+
+fn sync_dir(path: &Path) {
+    // Best effort: makes the rename durable where the platform allows it.
+    if let Ok(dir) = File::open(path) {
+        let _ = dir.sync_all();
+    }
+}
+
+/// (name in the backup, contents) of the small files of the data folder.
+fn read_key_files(data_dir: &Path) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    // The checkpoint and its frontier are written by the server one after the
+    // other; read until both are seen unchanged, so they belong together.
+    for _ in 0..20 {
+        let first = read_optional(&data_dir.join("audit-checkpoint.txt"))?;
+        let mut files = Vec::new();
+        for name in KEY_FILES {
+            if let Some(bytes) = read_optional(&data_dir.join(name))? {
+                files.push((name.to_owned(), bytes));
+            }
+        }
+        let again = read_optional(&data_dir.join("audit-checkpoint.txt"))?;
+        if first == again {
+            return Ok(files);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    bail!("the audit checkpoint kept changing while it was read; try again")
+}
+
+fn read_optional(path: &Path) -> anyhow::Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+fn catalog_files(data_dir: &Path) -> anyhow::Result<Vec<(String, PathBuf)>> {
+    let folder = data_dir.join("catalogs");
+    let entries = match fs::read_dir(&folder) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => {
+            return Err(error).with_context(|| format!("cannot read {}", folder.display()));
+        }
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("cannot read {}", folder.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().map(|t| t.is_file()).unwrap_or(false) && safe_name(&name) {
+            files.push((format!("catalogs/{name}"), entry.path()));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+/// A name made of letters, digits, `.`, `_` and `-`, not starting with `.`.
+fn safe_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name.len() <= 200
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// The database copied with `VACUUM INTO` into the data folder (private),
+/// removed when dropped.
+struct Snapshot {
+    path: PathBuf,
+}
+
+impl Snapshot {
+    async fn take(data_dir: &Path, database_url: &str) -> anyhow::Result<Self> {
+        let path = data_dir.join(format!(".backup-{}.db", std::process::id()));
+        let _ = fs::remove_file(&path);
+        // Created empty and private before SQLite writes into it.
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        options
+            .open(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        let snapshot = Self { path };
+        let store = Store::connect(database_url)
+            .await
+            .context("cannot open the database")?;
+        let copied = mamori_store::backup::snapshot_sqlite(&store, &snapshot.path).await;
+        store.close().await;
+        copied.context("cannot copy the database")?;
+        Ok(snapshot)
+    }
+}
+
+impl Drop for Snapshot {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// A reader that hashes what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// A reader that keeps the first error it met, so that a failure to read the
+/// backup is told apart from a failure to write what was read.
+struct Watched<'a, R> {
+    inner: R,
+    error: &'a Cell<Option<io::Error>>,
+}
+
+impl<R: Read> Read for Watched<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).inspect_err(|error| {
+            self.error
+                .set(Some(io::Error::new(error.kind(), error.to_string())));
+        })
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn header_for(size: u64) -> tar::Header {
+    let mut header = tar::Header::new_gnu();
+    header.set_size(size);
+    header.set_mode(0o600);
+    header.set_entry_type(tar::EntryType::Regular);
+    header
+}
+
+/// Appends one file to the archive, recording its SHA-256.
+fn append<W: Write>(
+    archive: &mut tar::Builder<W>,
+    sums: &mut Vec<(String, String)>,
+    name: &str,
+    size: u64,
+    reader: &mut dyn Read,
+) -> io::Result<()> {
+    let mut hashing = Hashing {
+        inner: reader,
+        hasher: Sha256::new(),
+    };
+    archive.append_data(
+        &mut header_for(size),
+        format!("{ROOT}/{name}"),
+        &mut hashing,
+    )?;
+    sums.push((name.to_owned(), hex(&hashing.hasher.finalize())));
+    Ok(())
+}
+
+fn write_archive(
+    partial: &Path,
+    encryptor: age::Encryptor,
+    info: &str,
+    database: &Path,
+    keys: &[(String, Vec<u8>)],
+    catalogs: &[(String, PathBuf)],
+) -> anyhow::Result<usize> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options
+        .open(partial)
+        .with_context(|| format!("cannot create {}", partial.display()))?;
+    let writing = || format!("cannot write the backup {}", partial.display());
+    let encrypted = encryptor
+        .wrap_output(BufWriter::new(file))
+        .with_context(writing)?;
+    let mut archive = tar::Builder::new(encrypted);
+    let mut sums: Vec<(String, String)> = Vec::new();
+    append(
+        &mut archive,
+        &mut sums,
+        INFO,
+        info.len() as u64,
+        &mut info.as_bytes(),
+    )
+    .with_context(writing)?;
+    let database_file = File::open(database).context("cannot read the database copy")?;
+    let size = database_file
+        .metadata()
+        .context("cannot read the database copy")?
+        .len();
+    append(
+        &mut archive,
+        &mut sums,
+        DATABASE,
+        size,
+        &mut BufReader::new(database_file),
+    )
+    .with_context(writing)?;
+    for (name, bytes) in keys {
+        append(
+            &mut archive,
+            &mut sums,
+            name,
+            bytes.len() as u64,
+            &mut bytes.as_slice(),
+        )
+        .with_context(writing)?;
+    }
+    for (name, path) in catalogs {
+        let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let size = file
+            .metadata()
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .len();
+        append(
+            &mut archive,
+            &mut sums,
+            name,
+            size,
+            &mut BufReader::new(file),
+        )
+        .with_context(writing)?;
+    }
+    let manifest: String = sums
+        .iter()
+        .map(|(name, sum)| format!("{sum}  {name}\n"))
+        .collect();
+    archive
+        .append_data(
+            &mut header_for(manifest.len() as u64),
+            format!("{ROOT}/{MANIFEST}"),
+            manifest.as_bytes(),
+        )
+        .with_context(writing)?;
+    let encrypted = archive.into_inner().with_context(writing)?;
+    let buffered = encrypted.finish().with_context(writing)?;
+    let file = buffered
+        .into_inner()
+        .map_err(|error| error.into_error())
+        .with_context(writing)?;
+    file.sync_all().with_context(writing)?;
+    Ok(sums.len())
+}
+
+/// Removes the backups in `folder` that `retention` no longer keeps; returns them.
+fn rotate(folder: &Path, retention: Retention) -> anyhow::Result<Vec<PathBuf>> {
+    let mut backups: Vec<(PathBuf, jiff::civil::DateTime)> = Vec::new();
+    for entry in
+        fs::read_dir(folder).with_context(|| format!("cannot read {}", folder.display()))?
+    {
+        let entry = entry.with_context(|| format!("cannot read {}", folder.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(stamp) = name
+            .strip_prefix(PREFIX)
+            .and_then(|rest| rest.strip_suffix(SUFFIX))
+        else {
+            continue;
+        };
+        let Some(taken) = stamp
+            .strip_suffix('Z')
+            .and_then(|utc| jiff::civil::DateTime::strptime("%Y%m%dT%H%M%S", utc).ok())
+            .and_then(|utc| utc.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok())
+        else {
+            continue;
+        };
+        let local = taken
+            .timestamp()
+            .to_zoned_datetime(mamori_web::tokyo())
+            .datetime();
+        backups.push((entry.path(), local));
+    }
+    let times: Vec<jiff::civil::DateTime> = backups.iter().map(|(_, at)| *at).collect();
+    let mut removed = Vec::new();
+    for ((path, _), kept) in backups.into_iter().zip(keep(&times, retention)) {
+        if !kept {
+            fs::remove_file(&path)
+                .with_context(|| format!("cannot remove the old backup {}", path.display()))?;
+            removed.push(path);
+        }
+    }
+    removed.sort();
+    Ok(removed)
+}
+
+/// A name inside the backup that may be written: the files a backup holds,
+/// nothing else (no absolute paths, no `..`, no links).
+fn allowed(name: &str) -> bool {
+    name == INFO
+        || name == MANIFEST
+        || name == DATABASE
+        || KEY_FILES.contains(&name)
+        || name.strip_prefix("catalogs/").is_some_and(safe_name)
+}
+
+/// Reads a backup: every entry's name checked and its sum computed; `sink`
+/// receives each allowed file (to write it, or not). Then the manifest is
+/// compared with the sums. Returns the number of files.
+fn read_archive(
+    file: &Path,
+    key: &Key,
+    mut sink: impl FnMut(&str, &mut dyn Read) -> anyhow::Result<()>,
+) -> anyhow::Result<usize> {
+    let opened = File::open(file).with_context(|| format!("cannot open {}", file.display()))?;
+    let decrypted = key.open(BufReader::new(opened))?;
+    let mut archive = tar::Archive::new(decrypted);
+    let damaged = |error: io::Error| {
+        anyhow::anyhow!(
+            "the backup {} is damaged or cut short (its integrity check fails: {error})",
+            file.display()
+        )
+    };
+    let mut sums: BTreeMap<String, String> = BTreeMap::new();
+    let mut manifest: Option<String> = None;
+    for entry in archive.entries().map_err(damaged)? {
+        let mut entry = entry.map_err(damaged)?;
+        let path = entry.path().map_err(damaged)?.into_owned();
+        let name = inner_name(&path)
+            .filter(|name| allowed(name))
+            .ok_or_else(|| {
+                anyhow::anyhow!("the backup holds an unexpected entry {}", path.display())
+            })?;
+        if entry.header().entry_type() != tar::EntryType::Regular {
+            bail!("the backup holds {name} as something other than a file");
+        }
+        if sums.contains_key(&name) || manifest.is_some() {
+            bail!("the backup holds {name} twice, or after its manifest");
+        }
+        if name == MANIFEST {
+            let mut text = String::new();
+            entry.read_to_string(&mut text).map_err(damaged)?;
+            manifest = Some(text);
+            continue;
+        }
+        let read_error: Cell<Option<io::Error>> = Cell::new(None);
+        let mut hashing = Hashing {
+            inner: Watched {
+                inner: &mut entry,
+                error: &read_error,
+            },
+            hasher: Sha256::new(),
+        };
+        let sunk = sink(&name, &mut hashing);
+        // A failure to read the backup is the backup's, whatever the sink made of it.
+        if let Some(error) = read_error.take() {
+            return Err(damaged(error));
+        }
+        sunk?;
+        // Whatever the sink left unread still counts.
+        io::copy(&mut hashing, &mut io::sink()).map_err(damaged)?;
+        sums.insert(name, hex(&hashing.hasher.finalize()));
+    }
+    let manifest = manifest.ok_or_else(|| {
+        anyhow::anyhow!(
+            "the backup {} has no manifest: it is cut short",
+            file.display()
+        )
+    })?;
+    let mut listed: BTreeMap<String, String> = BTreeMap::new();
+    for line in manifest.lines().filter(|line| !line.is_empty()) {
+        let (sum, name) = line.split_once("  ").ok_or_else(|| {
+            anyhow::anyhow!("the backup's manifest has a line that is not \"SUM  NAME\"")
+        })?;
+        listed.insert(name.to_owned(), sum.to_owned());
+    }
+    if listed != sums {
+        let wrong = listed
+            .iter()
+            .find(|(name, sum)| sums.get(*name) != Some(*sum))
+            .map(|(name, _)| name.clone())
+            .or_else(|| {
+                sums.keys()
+                    .find(|name| !listed.contains_key(*name))
+                    .cloned()
+            })
+            .unwrap_or_default();
+        bail!("the backup's file {wrong} does not match its manifest");
+    }
+    if !sums.contains_key(DATABASE) {
+        bail!("the backup holds no database");
+    }
+    Ok(sums.len())
+}
+
+fn inner_name(path: &Path) -> Option<String> {
+    let mut components = path.components();
+    if components.next() != Some(Component::Normal(ROOT.as_ref())) {
+        return None;
+    }
+    let rest: Vec<&str> = components
+        .map(|component| match component {
+            Component::Normal(part) => part.to_str(),
+            _ => None,
+        })
+        .collect::<Option<Vec<_>>>()?;
+    (!rest.is_empty()).then(|| rest.join("/"))
+}
+
+/// `mamori backup --verify FILE`: reads the whole backup and checks every sum.
+pub fn verify(file: &Path, key: &Key) -> anyhow::Result<usize> {
+    read_archive(file, key, |_, _| Ok(()))
+}
+
+/// What `restore` did.
+#[derive(Debug)]
+pub struct RestoreReport {
+    /// Files restored.
+    pub files: usize,
+}
+
+/// Restores `file` into `data_dir`, which must be missing or empty. The files
+/// go to a private folder beside it first and take its place only once every
+/// sum matched; on any failure nothing is left behind.
+pub fn restore(file: &Path, key: &Key, data_dir: &Path) -> anyhow::Result<RestoreReport> {
+    if let Ok(mut entries) = fs::read_dir(data_dir) {
+        if entries.next().is_some() {
+            bail!(
+                "{} is not empty: restore only into a new or empty folder (nothing was changed)",
+                data_dir.display()
+            );
+        }
+    } else if data_dir.exists() {
+        bail!("{} is not a folder", data_dir.display());
+    }
+    let parent = match data_dir.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = data_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "data".to_owned());
+    let staging = parent.join(format!(".{name}.restoring-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&staging);
+    create_private_dir(&staging)?;
+    let result = (|| {
+        let files = read_archive(file, key, |name, reader| {
+            let target = staging.join(name);
+            if let Some(folder) = target.parent() {
+                create_private_dir(folder)?;
+            }
+            let mut options = fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            let writing = || format!("cannot write {}", target.display());
+            let mut out = BufWriter::new(options.open(&target).with_context(writing)?);
+            io::copy(reader, &mut out).with_context(writing)?;
+            let out = out
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .with_context(writing)?;
+            out.sync_all().with_context(writing)?;
+            Ok(())
+        })?;
+        // The backup's info file describes the backup, not the data folder.
+        let _ = fs::remove_file(staging.join(INFO));
+        let _ = fs::remove_file(staging.join(MANIFEST));
+        if data_dir.exists() {
+            fs::remove_dir(data_dir).with_context(|| {
+                format!("cannot replace the empty folder {}", data_dir.display())
+            })?;
+        }
+        fs::rename(&staging, data_dir)
+            .with_context(|| format!("cannot move the restored files to {}", data_dir.display()))?;
+        sync_dir(&parent);
+        Ok(files)
+    })();
+    match result {
+        Ok(files) => Ok(RestoreReport { files }),
+        Err(error) => {
+            let _ = fs::remove_dir_all(&staging);
+            Err(error)
+        }
+    }
+}
+
+/// Reads the passphrase from `MAMORI_BACKUP_PASSPHRASE` or the first line of
+/// `file`; never from the command line, where other users could see it.
+pub fn passphrase_from(file: Option<&Path>) -> anyhow::Result<Option<String>> {
+    if let Some(file) = file {
+        let text = fs::read_to_string(file)
+            .with_context(|| format!("cannot read the passphrase file {}", file.display()))?;
+        return Ok(Some(text.lines().next().unwrap_or_default().to_owned()));
+    }
+    Ok(std::env::var("MAMORI_BACKUP_PASSPHRASE").ok())
+}
+
+/// The data folder's database URL after a restore (for `audit verify`).
+pub fn restored_database_url(data_dir: &Path) -> String {
+    format!("sqlite://{}?mode=ro", data_dir.join(DATABASE).display())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_files_a_backup_holds_may_be_restored() {
+        for name in [
+            "mamori.db",
+            "secrets.key",
+            "audit-checkpoint.txt",
+            "catalogs/r8-medical.yaml",
+            "MANIFEST.sha256",
+        ] {
+            assert!(allowed(name), "{name}");
+        }
+        for name in [
+            "../etc/passwd",
+            "catalogs/../x",
+            "catalogs/.hidden",
+            "other.db",
+            "catalogs/a/b",
+        ] {
+            assert!(!allowed(name), "{name}");
+        }
+        assert_eq!(
+            inner_name(Path::new("mamori-backup/mamori.db")).as_deref(),
+            Some("mamori.db")
+        );
+        assert_eq!(inner_name(Path::new("/mamori-backup/mamori.db")), None);
+        assert_eq!(inner_name(Path::new("mamori-backup/../x")), None);
+        assert_eq!(inner_name(Path::new("elsewhere/mamori.db")), None);
+    }
+
+    #[test]
+    fn a_short_passphrase_is_refused_for_a_new_backup() {
+        assert!(Key::new_passphrase("short".into()).is_err());
+        assert!(Key::new_passphrase("a long enough passphrase".into()).is_ok());
+    }
+}
