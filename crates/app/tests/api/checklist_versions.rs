@@ -123,7 +123,7 @@ async fn a_version_made_in_the_web_forms_carries_last_years_answers_and_prints_i
         .expect("R7")
         .items
         .len();
-    assert_eq!(page.texts("#version-items tr.version-item").len(), r7_keys);
+    assert_eq!(page.texts("#version-items .version-item").len(), r7_keys);
     assert_eq!(
         page.texts("#version-items .unchanged").len(),
         r7_keys,

@@ -110,6 +110,20 @@ async fn render_list(
 ) -> Result<Response, AppError> {
     let stored = mamori_store::checklist_version::list(&state.store, grant).await?;
     let catalogs = super::catalogs_for(state, grant.principal()).await?;
+    let institution = mamori_store::institution::get(&state.store, grant).await?;
+    let own_form = super::institution_form(institution.details.kind());
+    let year = mamori_domain::calendar::FiscalYear::containing(state.clock.today());
+    // The versions this year's checks use, for the list's state column.
+    let in_use: Vec<String> = FormKind::ALL
+        .into_iter()
+        .filter_map(|form| catalogs.for_year(form, year).map(Catalog::id))
+        .collect();
+    let status_of = |id: &str, status: VersionStatus| match status {
+        VersionStatus::Published if in_use.iter().any(|used| used == id) => {
+            chrome.c.version_in_use.to_owned()
+        }
+        other => status_label(chrome, other),
+    };
     let mut rows: Vec<VersionRow> = stored
         .iter()
         .map(|version| {
@@ -129,7 +143,7 @@ async fn render_list(
                     .map(|catalog| chrome.fiscal_year(&catalog.fiscal_year))
                     .unwrap_or_default(),
                 origin: origin_label(chrome, version.shared),
-                status: status_label(chrome, version.status),
+                status: status_of(&version.catalog_id, version.status),
                 href: Some(format!("/checklist-versions/{}", version.id)),
             }
         })
@@ -142,10 +156,11 @@ async fn render_list(
         status: chrome.c.version_published.to_owned(),
         href: None,
     }));
-    let bases = catalogs
-        .all()
-        .iter()
-        .rev()
+    // The institution's own form first, newest first: the usual starting point.
+    let mut ordered: Vec<&Catalog> = catalogs.all().iter().rev().collect();
+    ordered.sort_by_key(|catalog| !catalog.serves(own_form));
+    let bases = ordered
+        .into_iter()
         .map(|catalog| {
             (
                 catalog.id(),

@@ -114,7 +114,8 @@ messages! {
     version_origin_own: "この医療機関で作成", "Made by this institution";
     version_origin_server: "サーバー管理者が全施設に共有", "Shared with every institution by the server operator";
     version_draft: "下書き", "Draft";
-    version_published: "公開済み（使用中）", "Published (in use)";
+    version_published: "公開済み", "Published";
+    version_in_use: "公開済み（今年度に使用中）", "Published (used this fiscal year)";
     version_operator: "サーバー管理者", "the server operator";
     version_new: "新しい版を作る", "Make a new version";
     version_new_help: "元にする版の項目をすべて引き継ぎます（キーが同じなので、前年度の回答も引き継がれます）。引き継いだ項目は「前の版と同じ文言」「文言未確認」になります。公式PDFと見比べて、項目ごとに直してください。", "Every item of the version you start from is kept (with the same keys, so last year's answers carry over). Kept items are marked \"same wording as before\" and \"wording unchecked\"; compare each item with the official PDF and correct it.";
