@@ -684,14 +684,65 @@ fn saved(id: VersionId) -> Response {
     Redirect::to(&format!("/checklist-versions/{id}?done=saved")).into_response()
 }
 
-async fn refused(
+/// Why an edit was not made.
+enum Refused {
+    /// The form broke a rule: shown again with the reason.
+    Rule(ParseError),
+    /// The item edited is not in the version.
+    NotFound,
+}
+
+impl From<ParseError> for Refused {
+    fn from(error: ParseError) -> Self {
+        Self::Rule(error)
+    }
+}
+
+/// Where a refused form goes back to, with what was typed.
+enum Back {
+    /// The version page (header, new item or remove).
+    Version(Box<Posted>),
+    /// An item's page.
+    Item(String, Box<ItemForm>),
+}
+
+/// Every change to a draft: load it, let `edit` make the edited catalog and
+/// the audit trail's account of the change, validate and save both — or show
+/// the form again with the reason, having stored nothing.
+async fn edit_draft(
     state: &AppState,
     chrome: &Chrome,
     grant: &Grant<permissions::EditChecklistVersions>,
     id: VersionId,
-    posted: Posted,
+    seen: &str,
+    back: Back,
+    edit: impl FnOnce(&Catalog) -> Result<(Catalog, serde_json::Value), Refused>,
 ) -> Result<Response, AppError> {
-    render_version(state, chrome, grant, id, posted).await
+    let draft = Draft::load(state, grant, id, chrome).await?;
+    let error = match edit(&draft.catalog) {
+        Ok((edited, change)) => match draft
+            .save(state, grant, seen, &edited, change, chrome)
+            .await?
+        {
+            None => return Ok(saved(id)),
+            Some(error) => error,
+        },
+        Err(Refused::Rule(error)) => describe(&error, chrome.locale),
+        Err(Refused::NotFound) => return Err(AppError::not_found(chrome.locale)),
+    };
+    match back {
+        Back::Version(posted) => {
+            let posted = Posted {
+                errors: vec![error],
+                ..*posted
+            };
+            render_version(state, chrome, grant, id, posted).await
+        }
+        Back::Item(key, form) => {
+            let form = *form;
+            render_item(state, chrome, grant, id, &key, Some((form, vec![error]))).await
+        }
+    }
 }
 
 /// `POST /checklist-versions/{id}/header`.
@@ -702,49 +753,18 @@ pub(super) async fn save_header(
     authorized: Authorized<permissions::EditChecklistVersions>,
     CsrfForm(form): CsrfForm<HeaderForm>,
 ) -> Result<Response, AppError> {
-    let grant = &authorized.grant;
-    let draft = Draft::load(&state, grant, id, &chrome).await?;
-    let mut edited = draft.catalog.clone();
-    if let Err(error) = apply_header_edit(&mut edited, &form.raw(), state.clock.today()) {
-        let errors = vec![describe(&error, chrome.locale)];
-        return refused(
-            &state,
-            &chrome,
-            grant,
-            id,
-            Posted {
-                header: Some(form),
-                errors,
-                ..Posted::default()
-            },
-        )
-        .await;
-    }
-    let change = json!({
-        "part": "header",
-        "before": header_json(&draft.catalog),
-        "after": header_json(&edited),
-    });
-    match draft
-        .save(&state, grant, &form.seen, &edited, change, &chrome)
-        .await?
-    {
-        None => Ok(saved(id)),
-        Some(error) => {
-            refused(
-                &state,
-                &chrome,
-                grant,
-                id,
-                Posted {
-                    header: Some(form),
-                    errors: vec![error],
-                    ..Posted::default()
-                },
-            )
-            .await
-        }
-    }
+    let today = state.clock.today();
+    let back = Back::Version(Box::new(Posted {
+        header: Some(form.clone()),
+        ..Posted::default()
+    }));
+    edit_draft(&state, &chrome, &authorized.grant, id, &form.seen, back, |catalog| {
+        let mut edited = catalog.clone();
+        apply_header_edit(&mut edited, &form.raw(), today)?;
+        let change = json!({ "part": "header", "before": header_json(catalog), "after": header_json(&edited) });
+        Ok((edited, change))
+    })
+    .await
 }
 
 fn header_json(catalog: &Catalog) -> serde_json::Value {
@@ -782,51 +802,20 @@ pub(super) async fn add_item(
     authorized: Authorized<permissions::EditChecklistVersions>,
     CsrfForm(form): CsrfForm<ItemForm>,
 ) -> Result<Response, AppError> {
-    let grant = &authorized.grant;
-    let draft = Draft::load(&state, grant, id, &chrome).await?;
-    let book = state.catalogs.guidance();
-    let item = match parse_item_edit(&form.raw(), &draft.catalog, book, None, state.clock.today()) {
-        Ok(item) => item,
-        Err(error) => {
-            let errors = vec![describe(&error, chrome.locale)];
-            return refused(
-                &state,
-                &chrome,
-                grant,
-                id,
-                Posted {
-                    item: Some(form),
-                    errors,
-                    ..Posted::default()
-                },
-            )
-            .await;
-        }
-    };
-    let mut edited = draft.catalog.clone();
-    let after = Some(form.after.trim()).filter(|key| !key.is_empty());
-    edited.insert_item(after, item.clone());
-    let change = json!({ "part": "item", "key": item.key, "before": null, "after": item_json(&edited, &item) });
-    match draft
-        .save(&state, grant, &form.seen, &edited, change, &chrome)
-        .await?
-    {
-        None => Ok(saved(id)),
-        Some(error) => {
-            refused(
-                &state,
-                &chrome,
-                grant,
-                id,
-                Posted {
-                    item: Some(form),
-                    errors: vec![error],
-                    ..Posted::default()
-                },
-            )
-            .await
-        }
-    }
+    let today = state.clock.today();
+    let back = Back::Version(Box::new(Posted {
+        item: Some(form.clone()),
+        ..Posted::default()
+    }));
+    edit_draft(&state, &chrome, &authorized.grant, id, &form.seen, back, |catalog| {
+        let item = parse_item_edit(&form.raw(), catalog, state.catalogs.guidance(), None, today)?;
+        let mut edited = catalog.clone();
+        let after = Some(form.after.trim()).filter(|key| !key.is_empty());
+        edited.insert_item(after, item.clone());
+        let change = json!({ "part": "item", "key": item.key, "before": null, "after": item_json(&edited, &item) });
+        Ok((edited, change))
+    })
+    .await
 }
 
 #[derive(Template)]
@@ -905,46 +894,36 @@ pub(super) async fn save_item(
     authorized: Authorized<permissions::EditChecklistVersions>,
     CsrfForm(form): CsrfForm<ItemForm>,
 ) -> Result<Response, AppError> {
-    let grant = &authorized.grant;
-    let draft = Draft::load(&state, grant, id, &chrome).await?;
-    let before = draft
-        .catalog
-        .item(&key)
-        .cloned()
-        .ok_or_else(|| AppError::not_found(chrome.locale))?;
-    let book = state.catalogs.guidance();
-    let item = match parse_item_edit(
-        &form.raw(),
-        &draft.catalog,
-        book,
-        Some(&key),
-        state.clock.today(),
-    ) {
-        Ok(item) => item,
-        Err(error) => {
-            let errors = vec![describe(&error, chrome.locale)];
-            return render_item(&state, &chrome, grant, id, &key, Some((form, errors))).await;
-        }
-    };
-    let mut edited = draft.catalog.clone();
-    edited
-        .replace_item(&key, item.clone())
-        .map_err(|_| AppError::not_found(chrome.locale))?;
-    let change = json!({
-        "part": "item",
-        "key": key,
-        "before": item_json(&draft.catalog, &before),
-        "after": item_json(&edited, &item),
-    });
-    match draft
-        .save(&state, grant, &form.seen, &edited, change, &chrome)
-        .await?
-    {
-        None => Ok(saved(id)),
-        Some(error) => {
-            render_item(&state, &chrome, grant, id, &key, Some((form, vec![error]))).await
-        }
-    }
+    let today = state.clock.today();
+    let back = Back::Item(key.clone(), Box::new(form.clone()));
+    edit_draft(
+        &state,
+        &chrome,
+        &authorized.grant,
+        id,
+        &form.seen,
+        back,
+        |catalog| {
+            let before = catalog.item(&key).ok_or(Refused::NotFound)?;
+            let item = parse_item_edit(
+                &form.raw(),
+                catalog,
+                state.catalogs.guidance(),
+                Some(&key),
+                today,
+            )?;
+            let mut edited = catalog.clone();
+            edited.replace_item(&key, item.clone())?;
+            let change = json!({
+                "part": "item",
+                "key": key,
+                "before": item_json(catalog, before),
+                "after": item_json(&edited, &item),
+            });
+            Ok((edited, change))
+        },
+    )
+    .await
 }
 
 /// The remove and publish forms carry only the stamp of the text they saw.
@@ -963,49 +942,20 @@ pub(super) async fn remove_item(
     authorized: Authorized<permissions::EditChecklistVersions>,
     CsrfForm(form): CsrfForm<SeenForm>,
 ) -> Result<Response, AppError> {
-    let grant = &authorized.grant;
-    let draft = Draft::load(&state, grant, id, &chrome).await?;
-    let mut edited = draft.catalog.clone();
-    let removed = match edited.remove_item(&key) {
-        Ok(removed) => removed,
-        Err(error) if *error.kind() == ParseErrorKind::UnknownChoice => {
-            return Err(AppError::not_found(chrome.locale));
-        }
-        Err(error) => {
-            let errors = vec![describe(&error, chrome.locale)];
-            return refused(
-                &state,
-                &chrome,
-                grant,
-                id,
-                Posted {
-                    errors,
-                    ..Posted::default()
-                },
-            )
-            .await;
-        }
-    };
-    let change = json!({ "part": "item", "key": key, "before": item_json(&draft.catalog, &removed), "after": null });
-    match draft
-        .save(&state, grant, &form.seen, &edited, change, &chrome)
-        .await?
-    {
-        None => Ok(saved(id)),
-        Some(error) => {
-            refused(
-                &state,
-                &chrome,
-                grant,
-                id,
-                Posted {
-                    errors: vec![error],
-                    ..Posted::default()
-                },
-            )
-            .await
-        }
-    }
+    let back = Back::Version(Box::default());
+    edit_draft(&state, &chrome, &authorized.grant, id, &form.seen, back, |catalog| {
+        let mut edited = catalog.clone();
+        let removed = match edited.remove_item(&key) {
+            Ok(removed) => removed,
+            Err(error) if *error.kind() == ParseErrorKind::UnknownChoice => {
+                return Err(Refused::NotFound);
+            }
+            Err(error) => return Err(error.into()),
+        };
+        let change = json!({ "part": "item", "key": key, "before": item_json(catalog, &removed), "after": null });
+        Ok((edited, change))
+    })
+    .await
 }
 
 /// `POST /checklist-versions/{id}/publish`: the draft is in force from now on.
