@@ -825,6 +825,8 @@ struct VersionItemPage {
     id: VersionId,
     catalog_id: String,
     key: String,
+    /// `① 医療情報システム安全管理責任者を設置している。`: how the heading names the item.
+    heading: String,
     editable: bool,
     is_vendor_form: bool,
     form: ItemForm,
@@ -857,6 +859,7 @@ async fn render_item<P: permissions::ReadsChecklist>(
         id,
         catalog_id: version.catalog_id.clone(),
         key: item.key.clone(),
+        heading: format!("{} {}", item.number, item.text),
         editable: version.status == VersionStatus::Draft
             && !version.shared
             && grant
