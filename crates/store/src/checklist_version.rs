@@ -299,6 +299,35 @@ pub async fn publish(
     audit_log::commit_with(transaction, &event, now).await
 }
 
+/// Discards a draft the institution no longer wants. Its text goes into the
+/// audit trail with the event, so nothing typed is lost.
+pub async fn discard_draft(
+    store: &Store,
+    grant: &Grant<permissions::EditChecklistVersions>,
+    id: VersionId,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    let mut transaction = store.begin().await?;
+    own_draft(&mut transaction, grant, id).await?;
+    let row = sqlx::query(
+        "DELETE FROM checklist_versions WHERE id = $1 AND institution_id = $2 AND status = 'draft'
+         RETURNING catalog_id, body",
+    )
+    .bind(id.get())
+    .bind(grant.institution_id().get())
+    .fetch_one(&mut *transaction)
+    .await?;
+    let catalog_id: String = row.try_get("catalog_id")?;
+    let body: String = row.try_get("body")?;
+    let event = NewAuditEvent::by(
+        grant,
+        "checklist_version.discard",
+        format!("checklist_version:{id}"),
+        json!({ "catalog": catalog_id, "before": body, "after": null }),
+    );
+    audit_log::commit_with(transaction, &event, now).await
+}
+
 /// Hosted mode, the operator's command line: shares the version `catalog_id`
 /// that `institution_id` published with every institution on the server.
 /// [`Error::NotFound`] when the institution has no such published version,

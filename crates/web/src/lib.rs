@@ -330,6 +330,11 @@ pub const ROUTES: &[RouteInfo] = &[
         Some(Permission::EditChecklistVersions),
     ),
     route(
+        "POST",
+        "/checklist-versions/{id}/discard",
+        Some(Permission::EditChecklistVersions),
+    ),
+    route(
         "GET",
         "/checklist-versions/{id}/catalog.yaml",
         Some(Permission::ViewChecklist),

@@ -458,6 +458,24 @@ async fn an_item_with_a_used_key_an_empty_wording_or_an_unknown_group_is_refused
     );
     assert!(!catalog_file(&admin, &version).await.contains("plan-b"));
 
+    // A draft no longer wanted is discarded; its text stays in the audit trail.
+    let discarded = post_with_seen(&admin, &version, &format!("{version}/discard"), &[]).await;
+    assert_eq!(discarded.status, StatusCode::SEE_OTHER);
+    assert_eq!(admin.get(&version).await.status, StatusCode::NOT_FOUND);
+    let event = app
+        .audit_events()
+        .await
+        .into_iter()
+        .find(|event| event.action == "checklist_version.discard")
+        .expect("a discard event");
+    assert!(
+        event.detail.contains("plan-a"),
+        "the text is kept: {}",
+        event.detail
+    );
+    let version = make_draft(&admin, false).await;
+    let add = format!("{version}/items");
+
     // Only the 安全管理責任者 makes versions.
     admin
         .add_user("planner", "企画 花子", "planning_manager")

@@ -194,6 +194,11 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "Checklist version made",
     ),
     (
+        "checklist_version.discard",
+        "チェックリストの版（下書き）の破棄",
+        "Checklist version draft discarded",
+    ),
+    (
         "checklist_version.edit",
         "チェックリストの版の編集",
         "Checklist version edited",

@@ -77,6 +77,7 @@ pub(crate) fn router() -> Router<AppState> {
             post(versions::remove_item),
         )
         .route("/checklist-versions/{id}/publish", post(versions::publish))
+        .route("/checklist-versions/{id}/discard", post(versions::discard))
         .route(
             "/checklist-versions/{id}/catalog.yaml",
             get(versions::download),

@@ -977,6 +977,23 @@ pub(super) async fn publish(
     Ok(saved(id))
 }
 
+/// `POST /checklist-versions/{id}/discard`: a draft no longer wanted is
+/// removed (its text is kept in the audit trail).
+pub(super) async fn discard(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    VersionPath(id): VersionPath,
+    authorized: Authorized<permissions::EditChecklistVersions>,
+    CsrfForm(_): CsrfForm<SeenForm>,
+) -> Result<Response, AppError> {
+    let grant = &authorized.grant;
+    Draft::load(&state, grant, id, &chrome).await?;
+    mamori_store::checklist_version::discard_draft(&state.store, grant, id, state.clock.now())
+        .await
+        .map_err(|error| AppError::from_store(chrome.locale, error))?;
+    Ok(Redirect::to("/checklist-versions?done=saved").into_response())
+}
+
 /// `GET /checklist-versions/{id}/catalog.yaml`: the version as a catalog file,
 /// to put under `catalogs/checklists/` (or the data folder's `catalogs/`).
 pub(super) async fn download(

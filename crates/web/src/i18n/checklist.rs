@@ -143,6 +143,8 @@ messages! {
     version_notes_help: "様式に印刷する注記を1行に1つずつ書きます。", "One note printed on the form per line.";
     version_publish: "この版を公開する", "Publish this version";
     version_publish_help: "公開すると、この版がこの医療機関の適用年度以降のチェックに使われます。公開した版はもう変更できません（直すときは次の版を作ります）。", "Once published, this version is used for the institution's checks from its fiscal year on, and no longer changes (to correct it, make the next version).";
+    version_discard: "この下書きを破棄する", "Discard this draft";
+    version_discard_help: "下書きを一覧から消します（入力した内容は監査証跡に残ります）。公開した版は破棄できません。", "Removes the draft from the list (what was entered stays in the audit trail). A published version cannot be discarded.";
     version_not_draft: "公開済みの版は変更できません。直すときは、この版をもとに次の版を作ってください。", "A published version no longer changes; to correct it, make the next version from it.";
     version_changed_meanwhile: "この版は、この画面を開いた後に別の人が変更しました。画面を開き直して、もう一度入力してください。", "Someone else changed this version after you opened this page. Open it again and enter your change once more.";
     not_applicable: "対象外", "Not applicable";
