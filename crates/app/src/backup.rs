@@ -209,6 +209,18 @@ pub async fn backup(plan: &BackupPlan<'_>) -> anyhow::Result<BackupReport> {
             "mamori backup copies the embedded SQLite database; for PostgreSQL use the database's own tools (pg_dump) and back up the data folder's key files with them (see README)"
         );
     }
+    // Opening a missing database would create an empty one and back that up.
+    let database = plan
+        .database_url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if !Path::new(database).is_file() {
+        bail!(
+            "there is no mamori database at {database}: give the data folder the server uses (--data-dir)"
+        );
+    }
     let encryptor = plan.key.encryptor()?;
     create_private_dir(plan.target)?;
     // The checkpoint first: the database copied after it can only be longer.

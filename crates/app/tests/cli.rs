@@ -1626,6 +1626,15 @@ fn a_damaged_or_wrongly_opened_backup_is_one_clear_line_and_leaves_the_target_as
     );
     assert_eq!(contents(&target), before);
 
+    // A folder without a database is not backed up (nor given an empty one).
+    let empty = folder.path().join("empty");
+    std::fs::create_dir_all(&empty).expect("folder");
+    assert_clean_failure(
+        &take_backup(&empty, &backups, &[]),
+        "there is no mamori database",
+    );
+    assert!(!empty.join("mamori.db").exists());
+
     // A passphrase too short for a new backup.
     let short = mamori_with_passphrase("short")
         .arg("--data-dir")
