@@ -12,6 +12,22 @@ use crate::audit_log::{self, Actor, NewAuditEvent};
 use crate::vendor::OpenRequest;
 use crate::{Error, Store, from_micros, to_micros};
 
+/// The one query of stored versions with their authors' names; `$where` adds
+/// the condition (and order).
+macro_rules! select_versions {
+    ($where:literal) => {
+        concat!(
+            "SELECT v.id, v.institution_id, v.catalog_id, v.form, v.based_on, v.body, v.status,
+                c.display_name AS created_by, v.created_at, v.updated_at,
+                p.display_name AS published_by, v.published_at
+             FROM checklist_versions v
+             LEFT JOIN users c ON c.id = v.created_by
+             LEFT JOIN users p ON p.id = v.published_by ",
+            $where
+        )
+    };
+}
+
 /// Where a version stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VersionStatus {
@@ -93,15 +109,10 @@ async fn published_of(
     store: &Store,
     institution_id: InstitutionId,
 ) -> Result<Vec<StoredVersion>, Error> {
-    let rows = sqlx::query(
-        "SELECT v.id, v.institution_id, v.catalog_id, v.form, v.based_on, v.body, v.status,
-            c.display_name AS created_by, v.created_at, v.updated_at, p.display_name AS published_by, v.published_at
-         FROM checklist_versions v
-         LEFT JOIN users c ON c.id = v.created_by
-         LEFT JOIN users p ON p.id = v.published_by
-         WHERE v.status = 'published' AND (v.institution_id = $1 OR v.institution_id IS NULL)
-         ORDER BY v.id",
-    )
+    let rows = sqlx::query(select_versions!(
+        "WHERE v.status = 'published' AND (v.institution_id = $1 OR v.institution_id IS NULL)
+         ORDER BY v.id"
+    ))
     .bind(institution_id.get())
     .fetch_all(store.pool())
     .await?;
@@ -127,15 +138,10 @@ pub async fn list<P: permissions::ReadsChecklist>(
     store: &Store,
     grant: &Grant<P>,
 ) -> Result<Vec<StoredVersion>, Error> {
-    let rows = sqlx::query(
-        "SELECT v.id, v.institution_id, v.catalog_id, v.form, v.based_on, v.body, v.status,
-            c.display_name AS created_by, v.created_at, v.updated_at, p.display_name AS published_by, v.published_at
-         FROM checklist_versions v
-         LEFT JOIN users c ON c.id = v.created_by
-         LEFT JOIN users p ON p.id = v.published_by
-         WHERE v.institution_id = $1 OR (v.institution_id IS NULL AND v.status = 'published')
-         ORDER BY v.fiscal_year DESC, v.id DESC",
-    )
+    let rows = sqlx::query(select_versions!(
+        "WHERE v.institution_id = $1 OR (v.institution_id IS NULL AND v.status = 'published')
+         ORDER BY v.fiscal_year DESC, v.id DESC"
+    ))
     .bind(grant.institution_id().get())
     .fetch_all(store.pool())
     .await?;
@@ -149,12 +155,7 @@ pub async fn get<P: permissions::ReadsChecklist>(
     id: VersionId,
 ) -> Result<StoredVersion, Error> {
     let row = sqlx::query(
-        "SELECT v.id, v.institution_id, v.catalog_id, v.form, v.based_on, v.body, v.status,
-            c.display_name AS created_by, v.created_at, v.updated_at, p.display_name AS published_by, v.published_at
-         FROM checklist_versions v
-         LEFT JOIN users c ON c.id = v.created_by
-         LEFT JOIN users p ON p.id = v.published_by
-         WHERE v.id = $1 AND (v.institution_id = $2 OR (v.institution_id IS NULL AND v.status = 'published'))",
+        select_versions!("WHERE v.id = $1 AND (v.institution_id = $2 OR (v.institution_id IS NULL AND v.status = 'published'))"),
     )
     .bind(id.get())
     .bind(grant.institution_id().get())

@@ -54,22 +54,7 @@ pub fn parse_new_version(
     combined: bool,
     base: &Catalog,
 ) -> Result<NewVersion, ParseError> {
-    let year: i16 = raw_year.trim().parse().map_err(|_| {
-        ParseError::new(
-            "version_year",
-            ParseErrorKind::BadFormat("a whole number is expected"),
-        )
-    })?;
-    let fiscal_year = FiscalYear::new(year)
-        .ok()
-        .filter(|y| (2020..=2100).contains(&y.start_year()))
-        .ok_or(ParseError::new(
-            "version_year",
-            ParseErrorKind::OutOfRange {
-                min: 2020,
-                max: 2100,
-            },
-        ))?;
+    let fiscal_year = parse_fiscal_year("version_year", raw_year)?;
     if fiscal_year <= base.fiscal_year {
         return Err(ParseError::new(
             "version_year",
@@ -90,6 +75,26 @@ pub fn parse_new_version(
         fiscal_year,
         combined,
     })
+}
+
+/// A 年度 typed as its starting year (2026), between 2020 and 2100.
+fn parse_fiscal_year(field: &'static str, raw: &str) -> Result<FiscalYear, ParseError> {
+    let year: i16 = raw.trim().parse().map_err(|_| {
+        ParseError::new(
+            field,
+            ParseErrorKind::BadFormat("a whole number is expected"),
+        )
+    })?;
+    FiscalYear::new(year)
+        .ok()
+        .filter(|y| (2020..=2100).contains(&y.start_year()))
+        .ok_or(ParseError::new(
+            field,
+            ParseErrorKind::OutOfRange {
+                min: 2020,
+                max: 2100,
+            },
+        ))
 }
 
 /// `R8` for 2026: the version name of a 年度.
@@ -451,22 +456,7 @@ fn parse_item_fields(
     };
     // Wording copied from a PDF arrives broken into lines; Japanese joins them without spaces.
     let text = required_text("item_text", &raw.text.replace(['\r', '\n'], ""), 500)?;
-    let due_year: i16 = raw.due.trim().parse().map_err(|_| {
-        ParseError::new(
-            "item_due",
-            ParseErrorKind::BadFormat("a whole number is expected"),
-        )
-    })?;
-    let due = FiscalYear::new(due_year)
-        .ok()
-        .filter(|year| (2020..=2100).contains(&year.start_year()))
-        .ok_or(ParseError::new(
-            "item_due",
-            ParseErrorKind::OutOfRange {
-                min: 2020,
-                max: 2100,
-            },
-        ))?;
+    let due = parse_fiscal_year("item_due", raw.due)?;
     if due < catalog.fiscal_year {
         return Err(ParseError::new(
             "item_due",

@@ -190,23 +190,29 @@ pub(crate) fn with_versions(state: &AppState, versions: &[StoredVersion]) -> Arc
     }
     let parsed = versions
         .iter()
-        .filter_map(|version| {
-            let origin = if version.shared {
-                CatalogOrigin::Server
-            } else {
-                CatalogOrigin::Institution
-            };
-            let file = format!("{}.yaml", version.catalog_id.to_lowercase());
-            match state.catalogs.parse_version(&file, &version.body, origin) {
-                Ok(catalog) => Some(catalog),
-                Err(error) => {
-                    tracing::error!(version = %version.id, %error, "a stored checklist version no longer validates");
-                    None
-                }
+        .filter_map(|version| match parse_stored(state, version) {
+            Ok(catalog) => Some(catalog),
+            Err(error) => {
+                tracing::error!(version = %version.id, %error, "a stored checklist version no longer validates");
+                None
             }
         })
         .collect();
     Arc::new(state.catalogs.with_versions(parsed))
+}
+
+/// A stored version read as a catalog, through the shipped files' validation.
+pub(crate) fn parse_stored(
+    state: &AppState,
+    version: &StoredVersion,
+) -> Result<Catalog, mamori_domain::checklist::CatalogError> {
+    let origin = if version.shared {
+        CatalogOrigin::Server
+    } else {
+        CatalogOrigin::Institution
+    };
+    let file = format!("{}.yaml", version.catalog_id.to_lowercase());
+    state.catalogs.parse_version(&file, &version.body, origin)
 }
 
 /// The catalog in force for `form` in `year`, or a 404 naming the gap.

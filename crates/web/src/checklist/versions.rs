@@ -8,8 +8,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_domain::checklist::{
-    AnswerColumn, Catalog, CatalogItem, CatalogOrigin, FormKind, NewVersion, RawHeaderEdit,
-    RawItemEdit, Target, VersionId, apply_header_edit, parse_item_edit, parse_new_version,
+    AnswerColumn, Catalog, CatalogItem, FormKind, NewVersion, RawHeaderEdit, RawItemEdit, Target,
+    VersionId, apply_header_edit, parse_item_edit, parse_new_version,
 };
 use mamori_domain::institution::{Grant, Permission, permissions};
 use mamori_domain::{ParseError, ParseErrorKind};
@@ -127,11 +127,7 @@ async fn render_list(
     let mut rows: Vec<VersionRow> = stored
         .iter()
         .map(|version| {
-            let parsed = state.catalogs.parse_version(
-                "version.yaml",
-                &version.body,
-                CatalogOrigin::Institution,
-            );
+            let parsed = super::parse_stored(state, version);
             VersionRow {
                 id: version.catalog_id.clone(),
                 form_name: parsed
@@ -475,18 +471,7 @@ impl ItemForm {
 
 /// A stored version read back as a catalog (it was validated when saved).
 fn parsed(state: &AppState, version: &StoredVersion) -> Result<Catalog, AppError> {
-    let origin = if version.shared {
-        CatalogOrigin::Server
-    } else {
-        CatalogOrigin::Institution
-    };
-    state
-        .catalogs
-        .parse_version(
-            &format!("{}.yaml", version.catalog_id.to_lowercase()),
-            &version.body,
-            origin,
-        )
+    super::parse_stored(state, version)
         .map_err(|error| AppError::Unexpected(format!("stored version {}: {error}", version.id)))
 }
 
