@@ -60,6 +60,7 @@ async fn boot(data_dir: &std::path::Path, database: &TestDatabase, today: Date) 
         sign_in_attempts_per_minute: 0,
         public_url: None,
         fixed_now: Some(now),
+        scheduled_backup: None,
     };
     let application = Application::build(config).await.expect("application");
     let base = format!("http://127.0.0.1:{}", application.address().port());

@@ -37,6 +37,9 @@ const MANIFEST: &str = "MANIFEST.sha256";
 const INFO: &str = "BACKUP-INFO.txt";
 /// The database file in the data folder and in the backup.
 const DATABASE: &str = "mamori.db";
+/// A PostgreSQL database in the backup: the store's portable export (JSON
+/// lines, see `mamori_store::portable`), which restores into either backend.
+const PORTABLE: &str = "mamori-data.jsonl";
 /// Files of the data folder a backup carries besides the database.
 const KEY_FILES: [&str; 4] = [
     "secrets.key",
@@ -200,47 +203,43 @@ pub struct BackupReport {
     pub removed: Vec<PathBuf>,
 }
 
-/// Takes a backup: a consistent copy of the database while the server runs,
-/// the data folder's keys and checkpoint, encrypted, then rotates the folder.
+/// Takes a backup: a consistent copy of the database while the server runs
+/// (SQLite: the file; PostgreSQL: the portable export, a logical backup
+/// through the store), the data folder's keys and checkpoint, encrypted; then
+/// rotates the folder.
 pub async fn backup(plan: &BackupPlan<'_>) -> anyhow::Result<BackupReport> {
     let backend = mamori_store::Backend::from_url(plan.database_url)?;
-    if backend != mamori_store::Backend::Sqlite {
-        bail!(
-            "mamori backup copies the embedded SQLite database; for PostgreSQL use the database's own tools (pg_dump) and back up the data folder's key files with them (see README)"
-        );
-    }
-    // Opening a missing database would create an empty one and back that up.
-    let database = plan
-        .database_url
-        .trim_start_matches("sqlite://")
-        .split('?')
-        .next()
-        .unwrap_or_default();
-    if !Path::new(database).is_file() {
-        bail!(
-            "there is no mamori database at {database}: give the data folder the server uses (--data-dir)"
-        );
+    if backend == mamori_store::Backend::Sqlite {
+        // Opening a missing database would create an empty one and back that up.
+        let database = plan
+            .database_url
+            .trim_start_matches("sqlite://")
+            .split('?')
+            .next()
+            .unwrap_or_default();
+        if !Path::new(database).is_file() {
+            bail!(
+                "there is no mamori database at {database}: give the data folder the server uses (--data-dir)"
+            );
+        }
     }
     let encryptor = plan.key.encryptor()?;
     create_private_dir(plan.target)?;
     // The checkpoint first: the database copied after it can only be longer.
     let keys = read_key_files(plan.data_dir)?;
-    let snapshot = Snapshot::take(plan.data_dir, plan.database_url).await?;
-    let store = Store::connect_read_only(&sqlite_url(&snapshot.path))
-        .await
-        .context("cannot open the database copy")?;
-    let audit_size = mamori_store::backup::audit_size(&store).await;
-    store.close().await;
-    let audit_size = audit_size.context("cannot read the copy's audit trail")?;
+    let snapshot = Snapshot::take(plan.data_dir, plan.database_url, backend).await?;
+    let audit_size = snapshot.audit_size;
     let stamp = plan.now.strftime("%Y%m%dT%H%M%SZ").to_string();
     let file = plan.target.join(format!("{PREFIX}{stamp}{SUFFIX}"));
     if file.exists() {
         bail!("{} exists already: one backup a second", file.display());
     }
     let info = format!(
-        "mamori backup\nmamori version: {}\ntaken at (UTC): {}\ndatabase: sqlite\naudit trail size: {audit_size}\n",
+        "mamori backup\nmamori version: {}\ntaken at (UTC): {}\ndatabase: {} ({})\naudit trail size: {audit_size}\n",
         env!("CARGO_PKG_VERSION"),
-        plan.now
+        plan.now,
+        backend.name(),
+        snapshot.name,
     );
     let partial = plan
         .target
@@ -248,7 +247,7 @@ pub async fn backup(plan: &BackupPlan<'_>) -> anyhow::Result<BackupReport> {
     let catalogs = catalog_files(plan.data_dir)?;
     let written = {
         let partial = partial.clone();
-        let database = snapshot.path.clone();
+        let database = (snapshot.name, snapshot.path.clone());
         tokio::task::spawn_blocking(move || {
             write_archive(&partial, encryptor, &info, &database, &keys, &catalogs)
         })
@@ -360,34 +359,83 @@ fn safe_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-/// The database copied with `VACUUM INTO` into the data folder (private),
-/// removed when dropped.
+/// The database copied into the data folder (private), removed when dropped:
+/// SQLite with `VACUUM INTO`, PostgreSQL as the portable export.
 struct Snapshot {
     path: PathBuf,
+    /// Its name in the backup: [`DATABASE`] or [`PORTABLE`].
+    name: &'static str,
+    /// The audit trail's size in the copy.
+    audit_size: i64,
+}
+
+/// Creates `path` empty and private (0600), failing if it exists.
+fn create_private_file(path: &Path) -> anyhow::Result<File> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))
 }
 
 impl Snapshot {
-    async fn take(data_dir: &Path, database_url: &str) -> anyhow::Result<Self> {
-        let path = data_dir.join(format!(".backup-{}.db", std::process::id()));
+    async fn take(
+        data_dir: &Path,
+        database_url: &str,
+        backend: mamori_store::Backend,
+    ) -> anyhow::Result<Self> {
+        let name = match backend {
+            mamori_store::Backend::Sqlite => DATABASE,
+            mamori_store::Backend::Postgres => PORTABLE,
+        };
+        let path = data_dir.join(format!(".backup-{}-{name}", std::process::id()));
         let _ = fs::remove_file(&path);
-        // Created empty and private before SQLite writes into it.
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-        }
-        options
-            .open(&path)
-            .with_context(|| format!("cannot create {}", path.display()))?;
-        let snapshot = Self { path };
+        // Created empty and private before anything writes into it.
+        let file = create_private_file(&path)?;
+        let mut snapshot = Self {
+            path,
+            name,
+            audit_size: 0,
+        };
         let store = Store::connect(database_url)
             .await
             .context("cannot open the database")?;
-        let copied = mamori_store::backup::snapshot_sqlite(&store, &snapshot.path).await;
-        store.close().await;
-        copied.context("cannot copy the database")?;
+        snapshot.audit_size = match backend {
+            mamori_store::Backend::Sqlite => {
+                drop(file);
+                let copied = mamori_store::backup::snapshot_sqlite(&store, &snapshot.path).await;
+                store.close().await;
+                copied.context("cannot copy the database")?;
+                let copy = Store::connect_read_only(&sqlite_url(&snapshot.path))
+                    .await
+                    .context("cannot open the database copy")?;
+                let size = mamori_store::backup::audit_size(&copy).await;
+                copy.close().await;
+                size.context("cannot read the copy's audit trail")?
+            }
+            mamori_store::Backend::Postgres => {
+                let mut out = BufWriter::new(file);
+                let exported = mamori_store::portable::export(&store, &mut out).await;
+                store.close().await;
+                let summary = exported.context("cannot export the database")?;
+                let file = out
+                    .into_inner()
+                    .map_err(|error| error.into_error())
+                    .context("cannot write the database export")?;
+                file.sync_all()
+                    .context("cannot write the database export")?;
+                summary
+                    .rows
+                    .iter()
+                    .find(|(table, _)| *table == "audit_events")
+                    .map_or(0, |(_, rows)| i64::try_from(*rows).unwrap_or(i64::MAX))
+            }
+        };
         Ok(snapshot)
     }
 }
@@ -465,7 +513,7 @@ fn write_archive(
     partial: &Path,
     encryptor: age::Encryptor,
     info: &str,
-    database: &Path,
+    (database_name, database): &(&'static str, PathBuf),
     keys: &[(String, Vec<u8>)],
     catalogs: &[(String, PathBuf)],
 ) -> anyhow::Result<usize> {
@@ -501,7 +549,7 @@ fn write_archive(
     append(
         &mut archive,
         &mut sums,
-        DATABASE,
+        database_name,
         size,
         &mut BufReader::new(database_file),
     )
@@ -598,6 +646,7 @@ fn allowed(name: &str) -> bool {
     name == INFO
         || name == MANIFEST
         || name == DATABASE
+        || name == PORTABLE
         || KEY_FILES.contains(&name)
         || name.strip_prefix("catalogs/").is_some_and(safe_name)
 }
@@ -685,8 +734,8 @@ fn read_archive(
             .unwrap_or_default();
         bail!("the backup's file {wrong} does not match its manifest");
     }
-    if !sums.contains_key(DATABASE) {
-        bail!("the backup holds no database");
+    if sums.contains_key(DATABASE) == sums.contains_key(PORTABLE) {
+        bail!("the backup holds no database, or two");
     }
     Ok(sums.len())
 }
@@ -717,10 +766,19 @@ pub struct RestoreReport {
     pub files: usize,
 }
 
-/// Restores `file` into `data_dir`, which must be missing or empty. The files
-/// go to a private folder beside it first and take its place only once every
-/// sum matched; on any failure nothing is left behind.
-pub fn restore(file: &Path, key: &Key, data_dir: &Path) -> anyhow::Result<RestoreReport> {
+/// Restores `file` into `data_dir`, which must be missing or empty, and its
+/// database into `database_url`: the data folder's own SQLite file, or a
+/// PostgreSQL database that holds no mamori data. A backup of either backend
+/// restores into either (through the portable export). The files go to a
+/// private folder beside `data_dir` first and take its place only once every
+/// sum matched and the database is in; on any failure nothing is left behind.
+pub async fn restore(
+    file: &Path,
+    key: Key,
+    data_dir: &Path,
+    database_url: &str,
+) -> anyhow::Result<RestoreReport> {
+    let backend = mamori_store::Backend::from_url(database_url)?;
     if let Ok(mut entries) = fs::read_dir(data_dir) {
         if entries.next().is_some() {
             bail!(
@@ -730,6 +788,18 @@ pub fn restore(file: &Path, key: &Key, data_dir: &Path) -> anyhow::Result<Restor
         }
     } else if data_dir.exists() {
         bail!("{} is not a folder", data_dir.display());
+    }
+    if backend == mamori_store::Backend::Postgres {
+        let target = Store::connect(database_url)
+            .await
+            .context("cannot open the target database")?;
+        let holds = mamori_store::portable::holds_data(&target).await;
+        target.close().await;
+        if holds.context("cannot read the target database")? {
+            bail!(
+                "the target database already holds mamori data: restore only into a new, empty database (nothing was changed)"
+            );
+        }
     }
     let parent = match data_dir.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
@@ -742,32 +812,17 @@ pub fn restore(file: &Path, key: &Key, data_dir: &Path) -> anyhow::Result<Restor
     let staging = parent.join(format!(".{name}.restoring-{}", std::process::id()));
     let _ = fs::remove_dir_all(&staging);
     create_private_dir(&staging)?;
-    let result = (|| {
-        let files = read_archive(file, key, |name, reader| {
-            let target = staging.join(name);
-            if let Some(folder) = target.parent() {
-                create_private_dir(folder)?;
-            }
-            let mut options = fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                options.mode(0o600);
-            }
-            let writing = || format!("cannot write {}", target.display());
-            let mut out = BufWriter::new(options.open(&target).with_context(writing)?);
-            io::copy(reader, &mut out).with_context(writing)?;
-            let out = out
-                .into_inner()
-                .map_err(|e| e.into_error())
-                .with_context(writing)?;
-            out.sync_all().with_context(writing)?;
-            Ok(())
-        })?;
+    let result = async {
+        let files = {
+            let (file, staging) = (file.to_path_buf(), staging.clone());
+            tokio::task::spawn_blocking(move || read_into(&file, &key, &staging))
+                .await
+                .context("the restore was interrupted")??
+        };
         // The backup's info file describes the backup, not the data folder.
         let _ = fs::remove_file(staging.join(INFO));
         let _ = fs::remove_file(staging.join(MANIFEST));
+        place_database(&staging, backend, database_url).await?;
         if data_dir.exists() {
             fs::remove_dir(data_dir).with_context(|| {
                 format!("cannot replace the empty folder {}", data_dir.display())
@@ -776,8 +831,9 @@ pub fn restore(file: &Path, key: &Key, data_dir: &Path) -> anyhow::Result<Restor
         fs::rename(&staging, data_dir)
             .with_context(|| format!("cannot move the restored files to {}", data_dir.display()))?;
         sync_dir(&parent);
-        Ok(files)
-    })();
+        anyhow::Ok(files)
+    }
+    .await;
     match result {
         Ok(files) => Ok(RestoreReport { files }),
         Err(error) => {
@@ -785,6 +841,66 @@ pub fn restore(file: &Path, key: &Key, data_dir: &Path) -> anyhow::Result<Restor
             Err(error)
         }
     }
+}
+
+/// Writes every file of the backup into `staging`, checking every sum.
+fn read_into(file: &Path, key: &Key, staging: &Path) -> anyhow::Result<usize> {
+    read_archive(file, key, |name, reader| {
+        let target = staging.join(name);
+        if let Some(folder) = target.parent() {
+            create_private_dir(folder)?;
+        }
+        let writing = || format!("cannot write {}", target.display());
+        let mut out = BufWriter::new(create_private_file(&target)?);
+        io::copy(reader, &mut out).with_context(writing)?;
+        let out = out
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .with_context(writing)?;
+        out.sync_all().with_context(writing)?;
+        Ok(())
+    })
+}
+
+/// Puts the restored database where it belongs: the SQLite file stays in the
+/// staged folder; a portable export becomes one (SQLite) or goes into the
+/// PostgreSQL database; an SQLite file goes into PostgreSQL through its export.
+async fn place_database(
+    staging: &Path,
+    backend: mamori_store::Backend,
+    database_url: &str,
+) -> anyhow::Result<()> {
+    use mamori_store::{Backend, portable};
+    let sqlite = staging.join(DATABASE);
+    let export = staging.join(PORTABLE);
+    let target_url = match backend {
+        Backend::Sqlite if sqlite.exists() => return Ok(()),
+        Backend::Sqlite => format!("{}?mode=rwc", sqlite_url(&sqlite)),
+        Backend::Postgres => database_url.to_owned(),
+    };
+    if sqlite.exists() {
+        // SQLite into PostgreSQL: through the portable export.
+        let source = Store::connect_read_only(&sqlite_url(&sqlite))
+            .await
+            .context("cannot open the restored database")?;
+        let mut out = BufWriter::new(create_private_file(&export)?);
+        let exported = portable::export(&source, &mut out).await;
+        source.close().await;
+        exported.context("cannot read the restored database")?;
+        out.into_inner()
+            .map_err(|error| error.into_error())
+            .context("cannot write the database export")?;
+        fs::remove_file(&sqlite).context("cannot remove the restored database copy")?;
+    }
+    let target = Store::open(&target_url)
+        .await
+        .context("cannot open the target database")?;
+    let opened = File::open(&export).context("cannot read the database export")?;
+    let imported = portable::import(&target, &mut BufReader::new(opened)).await;
+    target.close().await;
+    imported.context("the backup's data cannot be stored")?;
+    fs::remove_file(&export).context("cannot remove the database export")?;
+    Ok(())
 }
 
 /// Reads the passphrase from `MAMORI_BACKUP_PASSPHRASE` or the first line of
@@ -798,9 +914,13 @@ pub fn passphrase_from(file: Option<&Path>) -> anyhow::Result<Option<String>> {
     Ok(std::env::var("MAMORI_BACKUP_PASSPHRASE").ok())
 }
 
-/// The data folder's database URL after a restore (for `audit verify`).
-pub fn restored_database_url(data_dir: &Path) -> String {
-    format!("sqlite://{}?mode=ro", data_dir.join(DATABASE).display())
+/// The database URL after a restore (for `audit verify`): the data folder's
+/// SQLite file, or the PostgreSQL database restored into.
+pub fn restored_database_url(data_dir: &Path, database_url: &str) -> String {
+    match mamori_store::Backend::from_url(database_url) {
+        Ok(mamori_store::Backend::Postgres) => database_url.to_owned(),
+        _ => format!("sqlite://{}?mode=ro", data_dir.join(DATABASE).display()),
+    }
 }
 
 #[cfg(test)]
@@ -840,5 +960,81 @@ mod tests {
     fn a_short_passphrase_is_refused_for_a_new_backup() {
         assert!(Key::new_passphrase("short".into()).is_err());
         assert!(Key::new_passphrase("a long enough passphrase".into()).is_ok());
+    }
+}
+
+/// mamori's own backup taken by `mamori serve` on a schedule (`--backup-dir`,
+/// `--backup-every`): each run is recorded in every institution's backup
+/// register on mamori's own line, so it shows on the dashboard like any other.
+#[derive(Clone)]
+pub struct Schedule {
+    /// The folder the backups go to.
+    pub dir: PathBuf,
+    /// How often.
+    pub every: std::time::Duration,
+    /// How many generations to keep.
+    pub retention: Retention,
+    /// Passphrase or recipients.
+    pub key: std::sync::Arc<Key>,
+}
+
+/// The first scheduled backup runs this long after the server starts (so a
+/// restart never skips one for a whole period); the next ones every period.
+const FIRST_RUN_AFTER: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Runs `schedule` until the task is aborted: a backup, then its record.
+pub async fn keep_backing_up(
+    store: Store,
+    schedule: Schedule,
+    data_dir: PathBuf,
+    database_url: String,
+) {
+    tokio::time::sleep(FIRST_RUN_AFTER).await;
+    loop {
+        let started_at = jiff::Timestamp::now();
+        let outcome = backup(&BackupPlan {
+            data_dir: &data_dir,
+            database_url: &database_url,
+            target: &schedule.dir,
+            retention: schedule.retention,
+            key: &schedule.key,
+            now: started_at,
+        })
+        .await;
+        let finished_at = jiff::Timestamp::now();
+        let (name, message);
+        let result = match &outcome {
+            Ok(report) => {
+                name = report
+                    .file
+                    .file_name()
+                    .map(|name| name.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                tracing::info!(file = %report.file.display(), bytes = report.bytes, "scheduled backup taken");
+                Ok((name.as_str(), report.bytes))
+            }
+            Err(error) => {
+                message = format!("{error:#}");
+                tracing::error!(error = %message, "the scheduled backup failed");
+                Err(message.as_str())
+            }
+        };
+        let line = mamori_domain::continuity::own_backup_line(
+            schedule.every,
+            schedule.retention,
+            &schedule.dir.display().to_string(),
+        );
+        let day = finished_at.to_zoned_datetime(mamori_web::tokyo()).date();
+        let run = mamori_store::backup_register::OwnRun {
+            started_at,
+            finished_at,
+            day,
+            result,
+            line: &line,
+        };
+        if let Err(error) = mamori_store::backup_register::record_own_run(&store, &run).await {
+            tracing::error!(%error, "could not record the scheduled backup in the register");
+        }
+        tokio::time::sleep(schedule.every).await;
     }
 }

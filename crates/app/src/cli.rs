@@ -157,6 +157,30 @@ struct ServeArgs {
     /// used in the links sent to vendors; without it, the address the browser used.
     #[arg(long, env = "MAMORI_PUBLIC_URL")]
     public_url: Option<String>,
+    /// Takes mamori's own encrypted backup into this folder on a schedule
+    /// and records each run in the backup register (key: MAMORI_BACKUP_PASSPHRASE,
+    /// --backup-passphrase-file or --backup-recipient).
+    #[arg(long, env = "MAMORI_BACKUP_DIR")]
+    backup_dir: Option<PathBuf>,
+    /// How often the scheduled backup runs: a number and s, m, h or d (the
+    /// first run is a few seconds after the server starts).
+    #[arg(long, env = "MAMORI_BACKUP_EVERY", default_value = "1d")]
+    backup_every: String,
+    /// A file whose first line is the scheduled backup's passphrase.
+    #[arg(long)]
+    backup_passphrase_file: Option<PathBuf>,
+    /// Encrypt the scheduled backup to this age public key (age1…); repeatable.
+    #[arg(long)]
+    backup_recipient: Vec<String>,
+    /// Daily generations the scheduled backup keeps.
+    #[arg(long, default_value_t = 7)]
+    backup_keep_daily: usize,
+    /// Weekly generations the scheduled backup keeps.
+    #[arg(long, default_value_t = 4)]
+    backup_keep_weekly: usize,
+    /// Monthly generations the scheduled backup keeps.
+    #[arg(long, default_value_t = 12)]
+    backup_keep_monthly: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -279,6 +303,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
                 probe_time_sync: true,
                 sign_in_attempts_per_minute: serve.sign_in_attempts_per_minute,
+                scheduled_backup: schedule_of(&serve)?,
                 public_url: serve.public_url,
                 fixed_now: None,
             };
@@ -461,12 +486,54 @@ fn opening_key(args: &BackupKeyArgs) -> anyhow::Result<crate::backup::Key> {
     }
 }
 
+/// The key to encrypt a new backup with: the recipients, or else the passphrase.
+fn sealing_key(
+    passphrase_file: Option<&std::path::Path>,
+    recipients: &[String],
+    flags: &str,
+) -> anyhow::Result<crate::backup::Key> {
+    use crate::backup::{Key, passphrase_from};
+    if !recipients.is_empty() {
+        return Key::recipients(recipients);
+    }
+    match passphrase_from(passphrase_file)? {
+        Some(passphrase) => Key::new_passphrase(passphrase),
+        None => anyhow::bail!(
+            "no key to encrypt the backup with: set MAMORI_BACKUP_PASSPHRASE, or give {flags}"
+        ),
+    }
+}
+
+/// The scheduled backup `serve` was asked for, checked before the server starts.
+fn schedule_of(serve: &ServeArgs) -> anyhow::Result<Option<crate::backup::Schedule>> {
+    let Some(dir) = &serve.backup_dir else {
+        return Ok(None);
+    };
+    let every =
+        mamori_domain::continuity::parse_every(&serve.backup_every).map_err(anyhow::Error::msg)?;
+    let key = sealing_key(
+        serve.backup_passphrase_file.as_deref(),
+        &serve.backup_recipient,
+        "--backup-passphrase-file or --backup-recipient",
+    )?;
+    Ok(Some(crate::backup::Schedule {
+        dir: dir.clone(),
+        every,
+        retention: mamori_domain::continuity::Retention {
+            daily: serve.backup_keep_daily,
+            weekly: serve.backup_keep_weekly,
+            monthly: serve.backup_keep_monthly,
+        },
+        key: std::sync::Arc::new(key),
+    }))
+}
+
 async fn run_backup(
     data_dir: &std::path::Path,
     database_url: &str,
     args: BackupArgs,
 ) -> anyhow::Result<()> {
-    use crate::backup::{self, BackupPlan, Key, passphrase_from};
+    use crate::backup::{self, BackupPlan};
     if let Some(file) = &args.verify {
         let key = opening_key(&args.key)?;
         let file = file.clone();
@@ -482,16 +549,11 @@ async fn run_backup(
         );
         return Ok(());
     }
-    let key = if args.key.recipient.is_empty() {
-        match passphrase_from(args.key.passphrase_file.as_deref())? {
-            Some(passphrase) => Key::new_passphrase(passphrase)?,
-            None => anyhow::bail!(
-                "no key to encrypt the backup with: set MAMORI_BACKUP_PASSPHRASE, or give --passphrase-file or --recipient"
-            ),
-        }
-    } else {
-        Key::recipients(&args.key.recipient)?
-    };
+    let key = sealing_key(
+        args.key.passphrase_file.as_deref(),
+        &args.key.recipient,
+        "--passphrase-file or --recipient",
+    )?;
     let target = args.to.context("--to is required")?;
     let report = backup::backup(&BackupPlan {
         data_dir,
@@ -524,26 +586,20 @@ async fn run_restore(
     database_url: &str,
     args: RestoreArgs,
 ) -> anyhow::Result<()> {
-    if mamori_store::Backend::from_url(database_url)? != mamori_store::Backend::Sqlite {
-        anyhow::bail!(
-            "mamori restore restores the embedded SQLite database; for PostgreSQL use the database's own tools"
-        );
-    }
     let key = opening_key(&args.key)?;
-    let target = data_dir.to_path_buf();
-    let file = args.file.clone();
-    let report = tokio::task::spawn_blocking(move || crate::backup::restore(&file, &key, &target))
-        .await
-        .context("the restore was interrupted")??;
+    let report = crate::backup::restore(&args.file, key, data_dir, database_url).await?;
     println!(
         "restored {} files from {} into {}",
         report.files,
         args.file.display(),
         data_dir.display()
     );
-    let store = Store::connect_read_only(&crate::backup::restored_database_url(data_dir))
-        .await
-        .context("cannot open the restored database")?;
+    let store = Store::connect_read_only(&crate::backup::restored_database_url(
+        data_dir,
+        database_url,
+    ))
+    .await
+    .context("cannot open the restored database")?;
     // A folder whose server never ran has no signing key yet: the trail is
     // then checked against its own hashes, with a new key as the server would make.
     let verdict = match crate::audit::Auditor::load_or_create(data_dir) {

@@ -24,6 +24,8 @@ pub struct Config {
     pub probe_time_sync: bool,
     /// A fixed clock for tests; `None` means the system clock.
     pub fixed_now: Option<jiff::Timestamp>,
+    /// mamori's own backup, taken by the server on a schedule (`--backup-dir`).
+    pub scheduled_backup: Option<crate::backup::Schedule>,
 }
 
 impl std::fmt::Debug for Config {
@@ -34,6 +36,10 @@ impl std::fmt::Debug for Config {
             .field("database_url", &redact_url(&self.database_url))
             .field("listen", &self.listen)
             .field("secure_cookies", &self.secure_cookies)
+            .field(
+                "scheduled_backup",
+                &self.scheduled_backup.as_ref().map(|schedule| &schedule.dir),
+            )
             .finish()
     }
 }

@@ -18,6 +18,8 @@ pub struct Application {
     state: AppState,
     auditor: crate::audit::Auditor,
     probe_time_sync: bool,
+    /// The scheduled backup with the data folder and database it copies.
+    scheduled_backup: Option<(crate::backup::Schedule, std::path::PathBuf, String)>,
 }
 
 impl Application {
@@ -97,6 +99,9 @@ impl Application {
             state,
             auditor,
             probe_time_sync: config.probe_time_sync,
+            scheduled_backup: config
+                .scheduled_backup
+                .map(|schedule| (schedule, config.data_dir, config.database_url)),
         })
     }
 
@@ -133,6 +138,16 @@ impl Application {
                 self.state.time_sync.clone(),
             ))
         });
+        let backups = self
+            .scheduled_backup
+            .map(|(schedule, data_dir, database_url)| {
+                tokio::spawn(crate::backup::keep_backing_up(
+                    store.clone(),
+                    schedule,
+                    data_dir,
+                    database_url,
+                ))
+            });
         let router = mamori_web::app(self.state);
         axum::serve(
             self.listener,
@@ -145,6 +160,9 @@ impl Application {
         checkpointer.abort();
         if let Some(time_checker) = time_checker {
             time_checker.abort();
+        }
+        if let Some(backups) = backups {
+            backups.abort();
         }
         // One last checkpoint, so the trail up to shutdown is signed.
         if let Err(error) = self.auditor.checkpoint(&store).await {

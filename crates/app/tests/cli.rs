@@ -1776,3 +1776,277 @@ fn backups_to_a_public_key_rotate_and_open_with_the_identity_file() {
     assert!(restored.join("mamori.db").exists(), "the database restored");
     assert!(!restored.join("MANIFEST.sha256").exists());
 }
+
+#[tokio::test]
+async fn the_server_takes_its_own_backup_on_schedule_and_records_it_in_the_register() {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let data_dir = initialised(folder.path());
+    let identity = age::x25519::Identity::generate();
+    let identity_file = folder.path().join("backup-key.txt");
+    use age::secrecy::ExposeSecret;
+    std::fs::write(&identity_file, identity.to_string().expose_secret()).expect("write");
+    let backups = folder.path().join("backups");
+
+    // A bad interval or no key stops the server before it starts, in one line.
+    let mut bad = mamori();
+    bad.arg("--data-dir")
+        .arg(&data_dir)
+        .args(["serve", "--listen", "127.0.0.1:0"]);
+    bad.arg("--backup-dir")
+        .arg(&backups)
+        .args(["--backup-every", "1w"]);
+    assert_clean_failure(&bad.output().expect("run"), "--backup-every");
+    let mut keyless = mamori();
+    keyless
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["serve", "--listen", "127.0.0.1:0", "--backup-dir"])
+        .arg(&backups)
+        .env_remove("MAMORI_BACKUP_PASSPHRASE");
+    assert_clean_failure(&keyless.output().expect("run"), "MAMORI_BACKUP_PASSPHRASE");
+
+    let mut serve = mamori();
+    serve
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["serve", "--listen", "127.0.0.1:0", "--backup-dir"])
+        .arg(&backups)
+        .args(["--backup-every", "1h", "--backup-recipient"])
+        .arg(identity.to_public().to_string());
+    let server = start_server_with(serve);
+    let base = format!("http://{}", server.address);
+
+    // The first run comes a few seconds after the start and is recorded.
+    let database = data_dir.join("mamori.db");
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&format!("sqlite://{}?mode=ro", database.display()))
+        .await
+        .expect("open the database");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (ok, file_name): (i64, String) = loop {
+        let run: Option<(i64, String)> =
+            sqlx::query_as("SELECT ok, file_name FROM backup_runs ORDER BY id LIMIT 1")
+                .fetch_optional(&pool)
+                .await
+                .expect("query");
+        if let Some(run) = run {
+            break run;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no scheduled backup was recorded"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    assert_eq!(ok, 1, "the run succeeded");
+    let file = backups.join(&file_name);
+    assert!(file.is_file(), "{} exists", file.display());
+    let (own, last_success): (i64, Option<String>) =
+        sqlx::query_as("SELECT own, last_success FROM backup_plans")
+            .fetch_one(&pool)
+            .await
+            .expect("mamori's own line");
+    assert_eq!(own, 1);
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(mamori_web::tokyo())
+        .date()
+        .to_string();
+    assert_eq!(last_success.as_deref(), Some(today.as_str()));
+    let events: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_events WHERE action = 'backup.run'")
+            .fetch_one(&pool)
+            .await
+            .expect("count");
+    assert_eq!(events, 1, "the run is in the audit trail");
+    pool.close().await;
+
+    // The file is a real backup: every sum checks with the identity.
+    let verified = mamori()
+        .args(["backup", "--verify"])
+        .arg(&file)
+        .arg("--identity")
+        .arg(&identity_file)
+        .output()
+        .expect("run");
+    assert!(verified.status.success(), "{}", stderr(&verified));
+
+    // mamori's line shows in the register, with its run.
+    let client = client();
+    let status = submit(
+        &client,
+        &base,
+        "/login",
+        "/login",
+        &[("login_id", "admin"), ("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(status, reqwest::StatusCode::SEE_OTHER);
+    let register = client
+        .get(format!("{base}/ledger/backups"))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("body");
+    assert!(register.contains("mamori (mamori 自身)"), "{register}");
+    drop(server);
+}
+
+/// The store's portable export of the database at `url`: the same text
+/// whichever backend holds it.
+async fn portable_export(url: &str) -> String {
+    let store = mamori_store::Store::connect(url).await.expect("open");
+    let mut out = Vec::new();
+    mamori_store::portable::export(&store, &mut out)
+        .await
+        .expect("export");
+    store.close().await;
+    String::from_utf8(out).expect("UTF-8")
+}
+
+/// Signs `login_id` in on the server at `base` (and fails once first, so
+/// that the trail grows); returns the status of the good attempt.
+async fn sign_in_after_a_failure(
+    base: &str,
+    institution: &str,
+    login_id: &str,
+) -> reqwest::StatusCode {
+    let client = client();
+    let refused = submit(
+        &client,
+        base,
+        "/login",
+        "/login",
+        &[
+            ("institution", institution),
+            ("login_id", login_id),
+            ("password", "not the password"),
+        ],
+    )
+    .await;
+    assert_eq!(refused, reqwest::StatusCode::UNAUTHORIZED);
+    submit(
+        &client,
+        base,
+        "/login",
+        "/login",
+        &[
+            ("institution", institution),
+            ("login_id", login_id),
+            ("password", PASSWORD),
+        ],
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_to_postgresql_and_back_keeps_every_record_and_the_trail() {
+    let postgres = TestDatabase::create().await;
+    if !postgres.is_postgres() {
+        eprintln!("skipped here: the PostgreSQL pass (TEST_DATABASE_URL) runs this");
+        return;
+    }
+    let folder = tempfile::tempdir().expect("temp dir");
+    let data_dir = initialised(folder.path());
+    let sqlite_url = format!("sqlite://{}?mode=ro", data_dir.join("mamori.db").display());
+    // A second institution, and sign-ins (sessions, audit events) on SQLite.
+    let mut create = mamori();
+    create.arg("--data-dir").arg(&data_dir);
+    let output = institution_args(
+        create.args(["institution", "create", "--code", "second"]),
+        "second-admin",
+        "hospital",
+    )
+    .args(["--bed-count", "120"])
+    .output()
+    .expect("run");
+    assert!(output.status.success(), "{}", stderr(&output));
+    {
+        let server = start_server(&data_dir);
+        let base = format!("http://{}", server.address);
+        let status = sign_in_after_a_failure(&base, "m0001", "admin").await;
+        assert_eq!(status, reqwest::StatusCode::SEE_OTHER);
+    }
+    let from_sqlite = portable_export(&sqlite_url).await;
+    let backup = backup_file(&take_backup(&data_dir, &folder.path().join("b1"), &[]));
+
+    // SQLite → PostgreSQL: the same export, the trail verifies, sign-in works
+    // and new rows get new ids (the sequences continue after the moved rows).
+    let pg_data = folder.path().join("pg-data");
+    let output = mamori_with_passphrase(BACKUP_PASSPHRASE)
+        .arg("--data-dir")
+        .arg(&pg_data)
+        .args(["--database-url", postgres.url()])
+        .arg("restore")
+        .arg(&backup)
+        .output()
+        .expect("run");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("audit trail: ok"));
+    assert!(
+        !pg_data.join("mamori.db").exists(),
+        "the data went to PostgreSQL"
+    );
+    assert_eq!(portable_export(postgres.url()).await, from_sqlite);
+    {
+        let mut serve = mamori();
+        serve
+            .arg("--data-dir")
+            .arg(&pg_data)
+            .args(["--database-url", postgres.url()])
+            .args(["serve", "--listen", "127.0.0.1:0"]);
+        let server = start_server_with(serve);
+        let base = format!("http://{}", server.address);
+        let status = sign_in_after_a_failure(&base, "m0001", "admin").await;
+        assert_eq!(
+            status,
+            reqwest::StatusCode::SEE_OTHER,
+            "signed in on PostgreSQL"
+        );
+    }
+    let on_postgres = portable_export(postgres.url()).await;
+    assert_ne!(
+        on_postgres, from_sqlite,
+        "PostgreSQL recorded the new sign-ins"
+    );
+
+    // A second restore into the same database is refused, changing nothing.
+    let output = mamori_with_passphrase(BACKUP_PASSPHRASE)
+        .arg("--data-dir")
+        .arg(folder.path().join("pg-data-2"))
+        .args(["--database-url", postgres.url()])
+        .arg("restore")
+        .arg(&backup)
+        .output()
+        .expect("run");
+    assert_clean_failure(&output, "already holds mamori data");
+    assert!(!folder.path().join("pg-data-2").exists());
+    assert_eq!(portable_export(postgres.url()).await, on_postgres);
+
+    // PostgreSQL → SQLite: a logical backup through the store, restored into
+    // a new data folder's SQLite file.
+    let output = mamori_with_passphrase(BACKUP_PASSPHRASE)
+        .arg("--data-dir")
+        .arg(&pg_data)
+        .args(["--database-url", postgres.url()])
+        .arg("backup")
+        .arg("--to")
+        .arg(folder.path().join("b2"))
+        .output()
+        .expect("run");
+    let from_postgres = backup_file(&output);
+    let back = folder.path().join("back");
+    let output = restore_into(&from_postgres, &back, BACKUP_PASSPHRASE);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("audit trail: ok"));
+    let back_url = format!("sqlite://{}?mode=ro", back.join("mamori.db").display());
+    assert_eq!(portable_export(&back_url).await, on_postgres);
+    let server = start_server(&back);
+    let base = format!("http://{}", server.address);
+    assert_eq!(
+        sign_in_after_a_failure(&base, "second", "second-admin").await,
+        reqwest::StatusCode::SEE_OTHER,
+        "signed in on SQLite again"
+    );
+}

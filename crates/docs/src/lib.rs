@@ -7,12 +7,14 @@
 //! nothing of the database or the domain rules. typst-as-lib's API is not
 //! stable; it is used in [`pdf`] only.
 
+mod docx;
 mod pdf;
 mod xlsx;
 
 use serde::Serialize;
 
-pub use pdf::{checklist_pdf, table_pdf};
+pub use docx::document_docx;
+pub use pdf::{checklist_pdf, document_pdf, table_pdf};
 pub use xlsx::{checklist_xlsx, table_xlsx};
 
 /// IPAexGothic, embedded as distributed (IPA Font License v1.0: it must not
@@ -33,6 +35,42 @@ pub enum DocumentError {
     Workbook(#[from] rust_xlsxwriter::XlsxError),
     #[error("the document data could not be encoded: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error("the .docx could not be written: {0}")]
+    Docx(String),
+}
+
+/// A document mamori writes from the institution's data (the BCP of 別紙3):
+/// a title, the institution and version printed on every page, and blocks.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentPrint {
+    pub title: String,
+    pub institution_name: String,
+    /// e.g. 第2版（2026年12月3日（令和8年12月3日）承認）, or 案（未承認）.
+    pub version: String,
+    pub blocks: Vec<DocumentBlock>,
+}
+
+/// One block of a [`DocumentPrint`].
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum DocumentBlock {
+    Heading {
+        text: String,
+    },
+    Subheading {
+        text: String,
+    },
+    Paragraph {
+        text: String,
+    },
+    Item {
+        text: String,
+    },
+    /// A table: its header and rows, each row as wide as the header.
+    Table {
+        head: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
 }
 
 /// A filled checklist, laid out as the official form: a gate question, then

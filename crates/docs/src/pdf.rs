@@ -6,10 +6,13 @@ use std::sync::OnceLock;
 use typst::foundations::{Dict, IntoValue, Str};
 use typst_as_lib::TypstEngine;
 
-use crate::{ChecklistPrint, DocumentError, JAPANESE_FONT, TablePrint};
+use crate::{
+    ChecklistPrint, DocumentBlock, DocumentError, DocumentPrint, JAPANESE_FONT, TablePrint,
+};
 
 static CHECKLIST_TEMPLATE: &str = include_str!("../templates/checklist.typ");
 static TABLE_TEMPLATE: &str = include_str!("../templates/table.typ");
+static DOCUMENT_TEMPLATE: &str = include_str!("../templates/document.typ");
 
 type Engine = TypstEngine<typst_as_lib::TypstTemplateMainFile>;
 
@@ -45,6 +48,21 @@ pub fn table_pdf(print: &TablePrint) -> Result<Vec<u8>, DocumentError> {
     render(engine(TABLE_TEMPLATE, &ENGINE), &print)
 }
 
+/// Renders a document (the BCP) as an A4 PDF with real, extractable Japanese text.
+pub fn document_pdf(print: &DocumentPrint) -> Result<Vec<u8>, DocumentError> {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    let mut print = print.clone();
+    // The template lays a table out by its header's count: pad or cut each row.
+    for block in &mut print.blocks {
+        if let DocumentBlock::Table { head, rows } = block {
+            for row in rows.iter_mut() {
+                row.resize(head.len(), String::new());
+            }
+        }
+    }
+    render(engine(DOCUMENT_TEMPLATE, &ENGINE), &print)
+}
+
 fn render(engine: &Engine, print: &impl serde::Serialize) -> Result<Vec<u8>, DocumentError> {
     let json = serde_json::to_string(print)?;
     let mut inputs = Dict::new();
@@ -60,6 +78,42 @@ fn render(engine: &Engine, print: &impl serde::Serialize) -> Result<Vec<u8>, Doc
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_document_renders_its_blocks_and_pads_short_table_rows() {
+        let print = DocumentPrint {
+            title: "サイバー攻撃等を想定した事業継続計画（BCP）".into(),
+            institution_name: "まもり内科クリニック".into(),
+            version: "第1版（2026年12月4日（令和8年12月4日）承認：守 太郎）".into(),
+            blocks: vec![
+                DocumentBlock::Heading {
+                    text: "体制".into(),
+                },
+                DocumentBlock::Table {
+                    head: vec!["役割".into(), "担当者".into()],
+                    rows: vec![
+                        vec!["企画管理者".into(), "山田 花子".into()],
+                        vec!["システム運用担当者".into()],
+                    ],
+                },
+                DocumentBlock::Subheading {
+                    text: "(1) 対策会議".into(),
+                },
+                DocumentBlock::Paragraph {
+                    text: "#set page(width: 1pt) *x* $y$ ]".into(),
+                },
+                DocumentBlock::Item {
+                    text: "電源は切らない".into(),
+                },
+            ],
+        };
+        let pdf = document_pdf(&print).expect("renders");
+        assert!(pdf.starts_with(b"%PDF-"));
+        // To look at it: MAMORI_SAMPLE_DIR=/tmp cargo test -p mamori-docs document
+        if let Ok(dir) = std::env::var("MAMORI_SAMPLE_DIR") {
+            std::fs::write(std::path::Path::new(&dir).join("document.pdf"), &pdf).expect("write");
+        }
+    }
 
     #[test]
     fn a_ledger_table_renders_whatever_its_cells_hold() {

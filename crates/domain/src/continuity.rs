@@ -4,6 +4,8 @@
 //! newest ones are already encrypted by ransomware (manual II-1(3) asks for at
 //! least three generations).
 
+pub mod bcp;
+
 use jiff::civil;
 
 /// How many generations of each kind to keep.
@@ -66,6 +68,63 @@ pub fn keep(backups: &[civil::DateTime], policy: Retention) -> Vec<bool> {
     kept
 }
 
+/// How often `mamori serve --backup-every` runs a backup: a whole number and
+/// a unit, `s`, `m`, `h` or `d` (e.g. `6h`, `1d`); at least one second, at
+/// most 31 days.
+pub fn parse_every(raw: &str) -> Result<std::time::Duration, String> {
+    let raw = raw.trim();
+    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
+    let (number, unit) = raw.split_at(split);
+    let bad = || format!("--backup-every {raw:?}: a whole number and s, m, h or d, like 6h or 1d");
+    let number: u64 = number.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "s" => number,
+        "m" => number.saturating_mul(60),
+        "h" => number.saturating_mul(3600),
+        "d" => number.saturating_mul(86_400),
+        _ => return Err(bad()),
+    };
+    if seconds == 0 || seconds > 31 * 86_400 {
+        return Err(format!("--backup-every {raw:?}: between 1s and 31d"));
+    }
+    Ok(std::time::Duration::from_secs(seconds))
+}
+
+/// mamori's own line in the backup register, as the scheduled backup first
+/// writes it (the institution may then correct it, e.g. say the target
+/// folder is a disk kept offline): taken every `every` into `location`,
+/// keeping up to the generations of `retention`. Whether a copy is offline is
+/// left unknown: mamori cannot tell, and the register asks.
+pub fn own_backup_line(
+    every: std::time::Duration,
+    retention: Retention,
+    location: &str,
+) -> crate::ledger::NewBackupPlan {
+    use crate::ledger::{BackupFrequency, BackupMethod};
+    let hours = every.as_secs() / 3600;
+    let frequency = match hours {
+        0..=12 => BackupFrequency::Continuous,
+        13..=24 => BackupFrequency::Daily,
+        25..=168 => BackupFrequency::Weekly,
+        _ => BackupFrequency::Monthly,
+    };
+    let generations = retention.daily + retention.weekly + retention.monthly;
+    crate::ledger::NewBackupPlan {
+        system: "mamori".to_owned(),
+        asset_number: None,
+        data: "データベース・署名鍵・監査証跡のチェックポイント・追加したカタログ（age暗号化）"
+            .to_owned(),
+        method: BackupMethod::Other,
+        frequency,
+        generations: u16::try_from(generations).unwrap_or(u16::MAX),
+        offline_copy: None,
+        location: location.chars().take(200).collect(),
+        responsible: "mamori serve --backup-dir".to_owned(),
+        last_success: None,
+        note: String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,6 +140,42 @@ mod tests {
             .filter(|(keep, _)| *keep)
             .map(|(_, at)| at.date().to_string())
             .collect()
+    }
+
+    #[test]
+    fn the_backup_interval_reads_a_number_and_a_unit_within_bounds() {
+        assert_eq!(
+            parse_every("6h"),
+            Ok(std::time::Duration::from_secs(21_600))
+        );
+        assert_eq!(
+            parse_every(" 1d "),
+            Ok(std::time::Duration::from_secs(86_400))
+        );
+        assert_eq!(parse_every("90s"), Ok(std::time::Duration::from_secs(90)));
+        for bad in [
+            "",
+            "0s",
+            "h",
+            "1w",
+            "-1h",
+            "1.5h",
+            "32d",
+            "99999999999999999999d",
+        ] {
+            assert!(parse_every(bad).is_err(), "{bad}");
+        }
+        let line = own_backup_line(
+            std::time::Duration::from_secs(86_400),
+            Retention::DEFAULT,
+            "/mnt/backup",
+        );
+        assert_eq!(line.frequency, crate::ledger::BackupFrequency::Daily);
+        assert_eq!(line.generations, 23);
+        assert_eq!(
+            line.offline_copy, None,
+            "mamori cannot know; the register asks"
+        );
     }
 
     #[test]

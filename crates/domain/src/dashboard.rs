@@ -16,6 +16,13 @@ pub struct DashboardFacts {
     pub carry_outs_overdue: i64,
     /// Accounts of staff who left, still to be deleted (for ledger readers).
     pub leavers_accounts: i64,
+    /// Backup register lines whose restore test is due or overdue, or never done (for ledger readers).
+    pub restore_tests_due: usize,
+    /// Backup register lines with a failed last test, no offline copy or
+    /// fewer than three generations (for ledger readers).
+    pub backups_at_risk: usize,
+    /// Whether the latest run of mamori's own scheduled backup failed.
+    pub own_backup_failed: bool,
 }
 
 /// Where this 年度's checklist stands.
@@ -48,6 +55,12 @@ pub enum NextStep {
     DecideCarryOuts(i64),
     /// Leavers' accounts wait to be deleted (退職者のアカウント削除).
     DeleteLeaversAccounts(i64),
+    /// mamori's own last scheduled backup failed.
+    OwnBackupFailed,
+    /// Backups ransomware could reach or that did not restore (バックアップ台帳).
+    SecureBackups(usize),
+    /// Restore tests are due (復旧手順の確認, 第15条(3)).
+    TestRestores(usize),
 }
 
 /// The steps for `facts`, in the order they should be done.
@@ -61,6 +74,15 @@ pub fn next_steps(facts: DashboardFacts) -> Vec<NextStep> {
     }
     if facts.leavers_accounts > 0 {
         steps.push(NextStep::DeleteLeaversAccounts(facts.leavers_accounts));
+    }
+    if facts.own_backup_failed {
+        steps.push(NextStep::OwnBackupFailed);
+    }
+    if facts.backups_at_risk > 0 {
+        steps.push(NextStep::SecureBackups(facts.backups_at_risk));
+    }
+    if facts.restore_tests_due > 0 {
+        steps.push(NextStep::TestRestores(facts.restore_tests_due));
     }
     if facts.n_active_users <= 1 {
         steps.push(NextStep::AddUsers);
@@ -102,6 +124,25 @@ mod tests {
             ..DashboardFacts::default()
         });
         assert_eq!(steps, vec![NextStep::AddUsers, NextStep::StartChecklist]);
+    }
+
+    #[test]
+    fn a_failed_own_backup_comes_before_weak_backups_and_due_restore_tests() {
+        let steps = next_steps(DashboardFacts {
+            n_active_users: 5,
+            restore_tests_due: 2,
+            backups_at_risk: 1,
+            own_backup_failed: true,
+            ..DashboardFacts::default()
+        });
+        assert_eq!(
+            steps,
+            vec![
+                NextStep::OwnBackupFailed,
+                NextStep::SecureBackups(1),
+                NextStep::TestRestores(2)
+            ]
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod checklist;
 pub mod continuity;
 pub mod contract;
 pub mod dashboard;
+pub mod document;
 pub mod error;
 pub mod institution;
 pub mod ledger;

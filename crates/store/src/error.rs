@@ -37,6 +37,10 @@ pub enum Error {
     /// The store was opened without the key that seals secrets.
     #[error("no secrets key was given to the store")]
     NoSecretKey,
+    /// A portable export could not be read or stored (names the line and why);
+    /// nothing was stored.
+    #[error("{0}")]
+    Portable(String),
     /// Any other database error.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

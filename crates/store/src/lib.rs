@@ -13,6 +13,8 @@
 
 pub mod audit_log;
 pub mod backup;
+pub mod backup_register;
+pub mod bcp;
 pub mod break_glass;
 pub mod carry_out;
 pub mod checklist;
@@ -25,6 +27,7 @@ pub mod institution;
 mod migration_tests;
 pub mod network;
 pub mod people;
+pub mod portable;
 pub mod review;
 mod sealed;
 pub mod session;
@@ -289,4 +292,15 @@ pub(crate) fn to_micros(timestamp: jiff::Timestamp) -> i64 {
 /// database was edited by hand) become the epoch rather than a panic.
 pub(crate) fn from_micros(micros: i64) -> jiff::Timestamp {
     jiff::Timestamp::from_microsecond(micros).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+/// Lower-case hexadecimal, as SHA-256 sums are stored and shown.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
 }

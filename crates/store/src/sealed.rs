@@ -7,7 +7,7 @@
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 
-use crate::Error;
+use crate::{Error, hex};
 
 /// What a sealed value starts with; anything else is a value stored before
 /// sealing existed (see [`crate::two_factor::seal_plain_secrets`]).
@@ -68,10 +68,6 @@ impl SecretKey {
             .map_err(|_| Error::SealedSecret)?;
         String::from_utf8(plain).map_err(|_| Error::SealedSecret)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 fn unhex(text: &str) -> Option<Vec<u8>> {

@@ -12,6 +12,7 @@
 mod audit_log;
 pub mod auth;
 mod checklist;
+mod continuity;
 mod dashboard;
 mod error;
 pub mod heavy;
@@ -533,6 +534,36 @@ pub const ROUTES: &[RouteInfo] = &[
     ),
     route("GET", "/ledger/access", Some(Permission::ViewLedger)),
     route("POST", "/ledger/access", Some(Permission::EditLedger)),
+    route("GET", "/ledger/backups", Some(Permission::ViewLedger)),
+    route("POST", "/ledger/backups", Some(Permission::EditLedger)),
+    route("GET", "/ledger/backups/{id}", Some(Permission::ViewLedger)),
+    route("POST", "/ledger/backups/{id}", Some(Permission::EditLedger)),
+    route(
+        "POST",
+        "/ledger/backups/{id}/tests",
+        Some(Permission::EditLedger),
+    ),
+    route(
+        "GET",
+        "/ledger/backups/{id}/tests/{test}/evidence",
+        Some(Permission::ViewLedger),
+    ),
+    route("GET", "/bcp", Some(Permission::ViewBcp)),
+    route("GET", "/bcp/draft", Some(Permission::EditBcp)),
+    route("POST", "/bcp/answers", Some(Permission::EditBcp)),
+    route("POST", "/bcp/approve", Some(Permission::ApproveBcp)),
+    route("POST", "/bcp/acknowledge", Some(Permission::ViewBcp)),
+    route("GET", "/bcp/versions/{id}", Some(Permission::ViewBcp)),
+    route(
+        "GET",
+        "/bcp/versions/{id}/bcp.pdf",
+        Some(Permission::ViewBcp),
+    ),
+    route(
+        "GET",
+        "/bcp/versions/{id}/bcp.docx",
+        Some(Permission::ViewBcp),
+    ),
     route("GET", "/ledger/usage", Some(Permission::ViewCarryOuts)),
     route("POST", "/ledger/usage", Some(Permission::RecordUse)),
     route(
@@ -599,6 +630,7 @@ pub fn app(state: AppState) -> Router {
         .merge(audit_log::router())
         .merge(checklist::router())
         .merge(ledger::router())
+        .merge(continuity::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(error::localize_standard_errors))
         .layer(axum::middleware::from_fn_with_state(
@@ -646,6 +678,7 @@ mod tests {
             include_str!("audit_log/mod.rs"),
             include_str!("checklist/mod.rs"),
             include_str!("ledger/mod.rs"),
+            include_str!("continuity/mod.rs"),
         ];
         let mut n_found = 0;
         for source in sources {

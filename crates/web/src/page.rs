@@ -10,7 +10,7 @@ use mamori_domain::calendar;
 use mamori_domain::institution::{Permission, Role};
 
 use crate::auth::{CSRF_COOKIE, MaybeSession, expected_csrf, set_cookie};
-use crate::i18n::{ChecklistText, LedgerText, Locale, Messages};
+use crate::i18n::{ChecklistText, ContinuityText, LedgerText, Locale, Messages};
 use crate::{AppError, AppState};
 
 /// The frame of a page: what `base.html` needs.
@@ -22,6 +22,8 @@ pub struct Chrome {
     pub l: &'static LedgerText,
     /// Checklist, vendor and Tokushima list strings in the request's locale.
     pub c: &'static ChecklistText,
+    /// Continuity strings (backup register, restore tests) in the request's locale.
+    pub k: &'static ContinuityText,
     /// The locale.
     pub locale: Locale,
     /// The signed-in person, if any.
@@ -62,6 +64,11 @@ impl ChromeUser {
     /// Whether the menu shows the checklists.
     pub fn can_view_checklist(&self) -> bool {
         self.role.has(Permission::ViewChecklist)
+    }
+
+    /// Whether the menu shows the BCP.
+    pub fn can_view_bcp(&self) -> bool {
+        self.role.has(Permission::ViewBcp)
     }
 
     /// Whether the menu shows the ledgers.
@@ -204,6 +211,7 @@ impl FromRequestParts<AppState> for Chrome {
             t: locale.messages(),
             l: locale.ledger(),
             c: locale.checklist(),
+            k: locale.continuity(),
             locale,
             user,
             csrf,

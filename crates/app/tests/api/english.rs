@@ -97,6 +97,9 @@ pub(crate) struct Ids {
     pub(crate) evidence: String,
     vendor_document: String,
     version: String,
+    pub(crate) backup: String,
+    backup_test: String,
+    bcp_version: String,
     token: String,
     year: String,
     items: Vec<String>,
@@ -128,6 +131,10 @@ pub(crate) fn paths(route: &str, ids: &Ids) -> Vec<String> {
             &ids.token
         } else if route.starts_with("/vendors/") {
             &ids.vendor
+        } else if route.starts_with("/ledger/backups/") {
+            &ids.backup
+        } else if route.starts_with("/bcp/versions/") {
+            &ids.bcp_version
         } else {
             // A new route with a parameter must be walked too, not skipped.
             panic!("the English walk cannot fill {route}: give it an id in paths()")
@@ -136,6 +143,12 @@ pub(crate) fn paths(route: &str, ids: &Ids) -> Vec<String> {
             return Vec::new();
         }
         path = path.replace("{id}", id).replace("{token}", id);
+    }
+    if path.contains("{test}") {
+        if ids.backup_test.is_empty() {
+            return Vec::new();
+        }
+        path = path.replace("{test}", &ids.backup_test);
     }
     if path.contains("{key}") {
         return ids
@@ -385,6 +398,87 @@ pub(crate) async fn fill(app: &TestApp, admin: &Browser) -> Ids {
         );
     }
     let staff_page = admin.get("/ledger/staff").await;
+    // The backup register: a line on the server, a restore test with its evidence.
+    let plan = ok(
+        admin
+            .submit(
+                "/ledger/backups",
+                "/ledger/backups",
+                &[
+                    ("system", "EHR".into()),
+                    ("asset_number", "SV-01".into()),
+                    ("data", "EHR database".into()),
+                    ("method", "nas".into()),
+                    ("frequency", "daily".into()),
+                    ("generations", "2".into()),
+                    ("offline_copy", "".into()),
+                    ("location", "NAS".into()),
+                    ("responsible", "Acme Medical".into()),
+                    ("last_success", day.clone()),
+                    ("note", "".into()),
+                ],
+            )
+            .await,
+        "backup plan",
+    );
+    ids.backup = id_at_end(&plan);
+    let backup = format!("/ledger/backups/{}", ids.backup);
+    ok(
+        admin
+            .upload(
+                &backup,
+                &format!("{backup}/tests"),
+                &[
+                    ("tested_on", day.clone()),
+                    ("restored", "Yesterday's database".into()),
+                    ("minutes", "30".into()),
+                    ("outcome", "failed".into()),
+                    ("performed_by", "Hana Plan".into()),
+                    ("note", "Images did not come back".into()),
+                ],
+                &[("evidence", "report.pdf", pdf.clone())],
+            )
+            .await,
+        "restore test",
+    );
+    ids.backup_test = admin
+        .get(&backup)
+        .await
+        .attributes("a.evidence", "href")
+        .iter()
+        .find_map(|href| {
+            href.strip_suffix("/evidence")
+                .and_then(|rest| rest.rsplit('/').next())
+                .map(str::to_owned)
+        })
+        .unwrap_or_default();
+    // The BCP: answers written, a first version approved.
+    ok(
+        admin
+            .submit(
+                "/bcp/draft",
+                "/bcp/answers",
+                &[("meeting_members", "Director, office manager".into())],
+            )
+            .await,
+        "BCP answers",
+    );
+    let fingerprint = admin
+        .get("/bcp/draft")
+        .await
+        .attribute("input[name=fingerprint]", "value")
+        .unwrap_or_default();
+    ok(
+        admin
+            .submit(
+                "/bcp/draft",
+                "/bcp/approve",
+                &[("fingerprint", fingerprint)],
+            )
+            .await,
+        "BCP approval",
+    );
+    ids.bcp_version = "1".to_owned();
     ids.staff = staff_page
         .attributes("#staff a", "href")
         .first()
@@ -863,6 +957,7 @@ async fn every_page_in_english_shows_no_japanese_outside_marked_passages() {
         ids.items
     );
     assert!(!ids.evidence.is_empty(), "an evidence file");
+    assert!(!ids.backup_test.is_empty(), "a restore test's evidence");
     assert!(!ids.vendor_document.is_empty(), "a vendor document");
     leftovers.extend(walk(&admin, &ids, "en").await);
     let disposed = format!("/ledger/devices/{}", ids.disposed);

@@ -60,6 +60,7 @@ async fn spawn_app_with(
         sign_in_attempts_per_minute: 30,
         public_url,
         fixed_now,
+        scheduled_backup: None,
     };
     let application = Application::build(config)
         .await

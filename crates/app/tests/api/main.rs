@@ -6,6 +6,7 @@ mod break_glass;
 mod carry_out;
 mod checklist;
 mod checklist_versions;
+mod continuity;
 mod english;
 mod first_use;
 mod helpers;

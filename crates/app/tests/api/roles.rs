@@ -44,6 +44,7 @@ async fn each_role_reaches_exactly_the_pages_its_permissions_allow() {
             let path = route
                 .path
                 .replace("{id}", &some_user_id.to_string())
+                .replace("{test}", &some_user_id.to_string())
                 .replace("{form}", "medical")
                 .replace("{year}", &year.to_string())
                 .replace("{key}", "ledger");

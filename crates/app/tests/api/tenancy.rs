@@ -58,15 +58,23 @@ async fn no_route_shows_or_changes_another_institutions_records() {
         .iter()
         .filter(|route| route.path.starts_with("/ledger/") && route.path.contains("{id}"))
     {
-        let path = route.path.replace("{id}", &b_device_id.to_string());
+        let path = route
+            .path
+            .replace("{id}", &b_device_id.to_string())
+            .replace("{test}", &b_device_id.to_string());
         let page = match route.method {
             "GET" => a_admin.get(&path).await,
-            // Disposal is a file upload (multipart), as the browser sends it.
-            _ if path.ends_with("/dispose") => {
+            // Disposal and restore tests are file uploads (multipart), as the browser sends them.
+            _ if path.ends_with("/dispose") || path.ends_with("/tests") => {
                 let fields = [
                     ("disposed_on", "2026-01-01".to_owned()),
                     ("contractor", "x".to_owned()),
                     ("method", "x".to_owned()),
+                    ("tested_on", "2026-01-01".to_owned()),
+                    ("restored", "x".to_owned()),
+                    ("minutes", "10".to_owned()),
+                    ("outcome", "success".to_owned()),
+                    ("performed_by", "x".to_owned()),
                 ];
                 a_admin.upload("/dashboard", &path, &fields, &[]).await
             }
@@ -105,10 +113,11 @@ async fn no_route_shows_or_changes_another_institutions_records() {
             let path = route
                 .path
                 .replace("{id}", &b_id.to_string())
+                .replace("{test}", &b_id.to_string())
                 .replace("{code}", "ja");
             let page = match route.method {
                 "GET" => a_admin.get(&path).await,
-                _ if path.ends_with("/dispose") => {
+                _ if path.ends_with("/dispose") || path.ends_with("/tests") => {
                     a_admin.upload("/dashboard", &path, &[], &[]).await
                 }
                 _ => {
@@ -269,4 +278,40 @@ async fn no_get_route_opens_another_institutions_record_by_its_id() {
     let (status, _, bytes) = a_admin.get_bytes(&evidence).await;
     assert_eq!(status, StatusCode::OK, "A's evidence is still there");
     assert!(!bytes.is_empty());
+
+    // Nor change A's backup register line or add a restore test to it.
+    let line = format!("/ledger/backups/{}", ids.backup);
+    let before = a_admin.get(&line).await.text("#plan");
+    let changed = b_admin
+        .submit(
+            "/ledger/backups",
+            &line,
+            &[
+                ("system", "B's".to_owned()),
+                ("data", "x".to_owned()),
+                ("method", "nas".to_owned()),
+                ("frequency", "daily".to_owned()),
+                ("generations", "9".to_owned()),
+                ("location", "x".to_owned()),
+                ("responsible", "x".to_owned()),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::NOT_FOUND);
+    let tested = b_admin
+        .upload(
+            "/ledger/backups",
+            &format!("{line}/tests"),
+            &[
+                ("tested_on", "2026-01-05".to_owned()),
+                ("restored", "x".to_owned()),
+                ("minutes", "1".to_owned()),
+                ("outcome", "success".to_owned()),
+                ("performed_by", "x".to_owned()),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(tested.status, StatusCode::NOT_FOUND);
+    assert_eq!(a_admin.get(&line).await.text("#plan"), before);
 }

@@ -238,6 +238,9 @@ impl Role {
             P::ViewCarryOuts => !matches!(self, R::Vendor),
             P::RequestCarryOut | P::RecordUse => !matches!(self, R::Vendor | R::Viewer),
             P::ApproveCarryOut => matches!(self, R::SecurityManager | R::PlanningManager),
+            P::ViewBcp => !matches!(self, R::Vendor),
+            P::EditBcp => matches!(self, R::SecurityManager | R::PlanningManager),
+            P::ApproveBcp => matches!(self, R::SecurityManager),
         }
     }
 }
@@ -283,6 +286,12 @@ pub enum Permission {
     ApproveCarryOut,
     /// Write the usage log (使用管理簿, 第6条) and private-device permissions (第7条).
     RecordUse,
+    /// Read the approved BCP (別紙3) and acknowledge having read it (every member of staff).
+    ViewBcp,
+    /// Write the institution's answers into the BCP and see who has read it.
+    EditBcp,
+    /// Approve a version of the BCP (安全管理責任者 only).
+    ApproveBcp,
 }
 
 /// A rule about people that a change would break.
@@ -337,8 +346,17 @@ pub mod permissions {
         ViewCarryOuts,
         RequestCarryOut,
         ApproveCarryOut,
-        RecordUse
+        RecordUse,
+        ViewBcp,
+        EditBcp,
+        ApproveBcp
     );
+
+    /// Permissions that allow reading the BCP.
+    pub trait ReadsBcp: Marker {}
+    impl ReadsBcp for ViewBcp {}
+    impl ReadsBcp for EditBcp {}
+    impl ReadsBcp for ApproveBcp {}
 
     /// Permissions that allow reading the ledgers.
     pub trait ReadsLedger: Marker {}

@@ -47,6 +47,7 @@ macro_rules! choice {
 }
 
 pub mod account_import;
+pub mod backup;
 pub mod carry_out;
 pub mod device;
 pub mod facts;
@@ -60,6 +61,12 @@ pub mod usage;
 pub use account_import::{
     ACCOUNT_COLUMNS, AccountImportRow, ExistingAccount, account_headers, account_row,
     check_account_import,
+};
+pub use backup::{
+    BACKUP_ITEM_KEYS, BackupContradiction, BackupFacts, BackupFlag, BackupFrequency, BackupMethod,
+    BackupPlanId, LastTest, MIN_GENERATIONS, NewBackupPlan, NewRestoreTest, RESTORE_TEST_MONTHS,
+    RawBackupPlan, RawRestoreTest, RestoreDue, RestoreOutcome, RestoreTestId,
+    backup_contradictions, backup_flags, parse_backup_plan, parse_restore_test, restore_due,
 };
 pub use carry_out::{
     Actor, CarryOutAction, CarryOutRefusal, CarryOutStatus, NewCarryOut, RawCarryOut, is_overdue,

@@ -342,6 +342,34 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("device.update", "機器の変更", "Device changed"),
     ("device.dispose", "機器の廃棄", "Device disposed of"),
     (
+        "backup.plan.add",
+        "バックアップ台帳への登録",
+        "System added to the backup register",
+    ),
+    (
+        "backup.plan.update",
+        "バックアップ台帳の変更",
+        "Backup register line changed",
+    ),
+    (
+        "backup.restore_test.add",
+        "復旧テストの記録",
+        "Restore test recorded",
+    ),
+    (
+        "backup.run",
+        "mamori 自身のバックアップ",
+        "mamori's own backup",
+    ),
+    ("bcp.answers", "BCPの記入", "BCP answers saved"),
+    ("bcp.approve", "BCPの承認", "BCP version approved"),
+    ("bcp.acknowledge", "BCPを読んだ記録", "BCP read"),
+    (
+        "backup.run.failed",
+        "mamori 自身のバックアップの失敗",
+        "mamori's own backup failed",
+    ),
+    (
         "device.import",
         "使用機器一覧表の取り込み",
         "Device ledger imported",

@@ -181,7 +181,15 @@ async fn show(
         }
         None => (0, 0),
     };
+    let (restore_tests_due, backups_at_risk, own_backup_failed) =
+        match authorized.user.principal.grant::<permissions::ViewLedger>() {
+            Some(grant) => crate::continuity::dashboard_facts(&state, &grant).await?,
+            None => (0, 0, false),
+        };
     let facts = DashboardFacts {
+        restore_tests_due,
+        backups_at_risk,
+        own_backup_failed,
         n_active_users,
         days_since_details_changed,
         checklist: checklist.as_ref().map(|(facts, _)| *facts),
@@ -215,6 +223,11 @@ async fn show(
             NextStep::DecideCarryOuts(n) => {
                 counted(t.next_decide_carry_outs, t.next_decide_carry_outs_one, n)
             }
+            NextStep::OwnBackupFailed => t.next_own_backup_failed.to_owned(),
+            NextStep::SecureBackups(n) => {
+                counted(t.next_secure_backups, t.next_secure_backups_one, n)
+            }
+            NextStep::TestRestores(n) => counted(t.next_test_restores, t.next_test_restores_one, n),
             NextStep::DeleteLeaversAccounts(n) => counted(
                 t.next_delete_leavers_accounts,
                 t.next_delete_leavers_accounts_one,

@@ -62,6 +62,14 @@ impl Locale {
         }
     }
 
+    /// The continuity strings (backup register, restore tests) of this locale.
+    pub fn continuity(self) -> &'static ContinuityText {
+        match self {
+            Self::Ja => &continuity::JA,
+            Self::En => &continuity::EN,
+        }
+    }
+
     /// Whether this is English.
     pub fn is_en(self) -> bool {
         self == Self::En
@@ -99,9 +107,11 @@ macro_rules! messages {
 }
 
 mod checklist;
+mod continuity;
 mod ledger;
 
 pub use checklist::ChecklistText;
+pub use continuity::ContinuityText;
 pub use ledger::LedgerText;
 
 messages! {
@@ -110,6 +120,7 @@ messages! {
     app_name: "mamori（守り）", "mamori";
     app_tagline: "医療機関のサイバーセキュリティ管理", "Cybersecurity management for medical institutions";
     nav_dashboard: "ホーム", "Home";
+    nav_bcp: "BCP", "BCP";
     nav_users: "利用者", "Users";
     nav_institution: "医療機関情報", "Institution";
     nav_account: "パスワード変更", "Change password";
@@ -188,6 +199,28 @@ messages! {
     field_second_answer: "確認結果（2回目）", "Second check";
     field_second_date: "確認日（2回目）", "Second check date";
     field_remarks: "備考", "Remarks";
+    field_backup_system: "対象システム", "System";
+    field_backup_data: "対象データ", "What is backed up";
+    field_backup_method: "取得方法", "Method";
+    field_backup_frequency: "取得頻度", "How often";
+    field_generations: "保存世代数", "Generations kept";
+    field_offline_copy: "ネットワークから切り離した複製", "Copy off the network";
+    field_backup_location: "保管場所", "Where the copies are";
+    field_responsible: "担当者", "Responsible";
+    field_last_success: "最終成功日", "Last successful backup";
+    field_tested_on: "実施日", "Date of the test";
+    field_restored: "復元した内容", "What was restored";
+    field_minutes: "所要時間（分）", "Time taken (minutes)";
+    field_outcome: "結果", "Result";
+    field_performed_by: "実施者", "Done by";
+    field_meeting_members: "対策会議の構成員", "Members of the response meeting";
+    field_police_desk: "警察の相談窓口", "Police desk";
+    field_paper_records: "紙カルテでの診療", "Care on paper records";
+    field_insurance_check: "保険証・資格確認の目視確認", "Checking insurance by eye";
+    field_reception_billing: "レセコンを使わない受付・会計", "Reception and billing without the receipt computer";
+    field_announcements: "職員への周知と患者への広報", "Telling staff and patients";
+    field_restore_priority: "復旧の優先順位", "Order of recovery";
+    field_disaster: "災害への備え", "Disaster preparedness";
     field_not_applicable: "対象外", "Not applicable";
     field_not_applicable_reason: "対象外の理由", "Reason it does not apply";
     field_file: "ファイル", "File";
@@ -309,6 +342,11 @@ messages! {
     next_carry_outs_overdue_one: "返却予定日を過ぎた持ち出しが 1 件あります。「持ち出し」で確認し、持ち出した人に連絡しましょう。", "1 carry-out is past its return date. Check it under Carry-out and contact the person who took it.";
     next_decide_carry_outs_one: "承認を待っている持ち出し申請が 1 件あります。「持ち出し」で承認または却下してください。", "1 carry-out request waits for your decision under Carry-out.";
     next_delete_leavers_accounts_one: "退職した職員のアカウントが 1 件、削除を待っています。各システムで削除し、「アカウント台帳」に記録しましょう。", "1 account of a member of staff who left waits to be deleted. Delete it on its system and record it under Accounts.";
+    next_own_backup_failed: "mamori 自身の直近のバックアップが失敗しました。「バックアップ台帳」の mamori の行で原因を確かめてください。", "mamori's own last backup failed. See why on mamori's line in the Backup register.";
+    next_secure_backups: "バックアップに問題のあるシステムが {n} 件あります（直近の復旧テストの失敗、オフライン複製なし、3世代未満）。「バックアップ台帳」で確かめましょう。", "{n} systems have a backup problem (last restore test failed, no offline copy, or fewer than three generations). Check them in the Backup register.";
+    next_secure_backups_one: "バックアップに問題のあるシステムが 1 件あります（直近の復旧テストの失敗、オフライン複製なし、3世代未満）。「バックアップ台帳」で確かめましょう。", "1 system has a backup problem (last restore test failed, no offline copy, or fewer than three generations). Check it in the Backup register.";
+    next_test_restores: "復旧テストの時期が来ているシステムが {n} 件あります。バックアップから実際に戻して確かめ、「バックアップ台帳」に記録しましょう。", "{n} systems are due for a restore test. Bring data back from a backup, check it, and record it in the Backup register.";
+    next_test_restores_one: "復旧テストの時期が来ているシステムが 1 件あります。バックアップから実際に戻して確かめ、「バックアップ台帳」に記録しましょう。", "1 system is due for a restore test. Bring data back from a backup, check it, and record it in the Backup register.";
     dashboard_checklist: "チェックリスト", "Checklist";
     dashboard_checklist_progress: "完了", "Complete";
     dashboard_checklist_all: "すべての項目を見る", "See every item";
@@ -613,6 +651,28 @@ pub(crate) fn field_label(field: &str, t: &Messages) -> &'static str {
         "notes" => t.field_notes,
         "columns" => t.field_columns,
         "groups" => t.field_groups,
+        "backup_system" => t.field_backup_system,
+        "backup_data" => t.field_backup_data,
+        "backup_method" => t.field_backup_method,
+        "backup_frequency" => t.field_backup_frequency,
+        "generations" => t.field_generations,
+        "offline_copy" => t.field_offline_copy,
+        "backup_location" => t.field_backup_location,
+        "responsible" => t.field_responsible,
+        "last_success" => t.field_last_success,
+        "tested_on" => t.field_tested_on,
+        "restored" => t.field_restored,
+        "minutes" => t.field_minutes,
+        "outcome" => t.field_outcome,
+        "performed_by" => t.field_performed_by,
+        "meeting_members" => t.field_meeting_members,
+        "police_desk" => t.field_police_desk,
+        "paper_records" => t.field_paper_records,
+        "insurance_check" => t.field_insurance_check,
+        "reception_billing" => t.field_reception_billing,
+        "announcements" => t.field_announcements,
+        "restore_priority" => t.field_restore_priority,
+        "disaster" => t.field_disaster,
         _ => t.err_format,
     }
 }
@@ -636,6 +696,10 @@ fn japanese_reason(why: &str) -> String {
             "推測されやすいパスワードです（よく使われるパスワード、単語、キーボードの並び、日付など）。関係のない単語をいくつか組み合わせてください。"
         }
         "control characters are not allowed" => "制御文字は使えません。",
+        "a whole number" => "半角または全角の数字（整数）で入力してください。",
+        "say what did not come back" => {
+            "成功しなかったときは、戻らなかったものや原因を備考に書いてください。"
+        }
         "a date like 2026-04-01" => "2026-04-01 の形式で日付を入力してください。",
         "a date that exists, like 2026-04-01" => {
             "存在する日付を入力してください（例: 2026-04-01）。"

@@ -1,5 +1,6 @@
 //! The device ledger beside the checklist: its live state for the items it
-//! speaks to (台帳管理, remote maintenance, MDS/SDS, patches, external media),
+//! speaks to (台帳管理, remote maintenance, MDS/SDS, patches, external media;
+//! the backup register for the backup item),
 //! its last change and review (棚卸), and a warning where it contradicts an はい.
 
 use mamori_domain::institution::{Grant, permissions};
@@ -106,6 +107,11 @@ pub(crate) async fn checklist_box(
     key: &str,
     answered_yes: bool,
 ) -> Result<Option<LedgerBox>, AppError> {
+    if let Some(backups) =
+        crate::continuity::backup_box(state, chrome, grant, key, answered_yes).await?
+    {
+        return Ok(Some(backups));
+    }
     if ACCOUNT_ITEM_KEYS.contains(&key) {
         return account_box(state, chrome, grant, key, answered_yes)
             .await

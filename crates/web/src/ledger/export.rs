@@ -254,7 +254,7 @@ pub(super) fn template(stem: &str, japanese: &str, headers: &[&str]) -> Result<R
 
 /// A file to save: an ASCII name (`devices.csv`) and the Japanese one
 /// (`使用機器一覧表.csv`) for browsers that read RFC 5987.
-fn download(
+pub(crate) fn download(
     stem: &str,
     japanese: &str,
     extension: &str,

@@ -4,7 +4,7 @@
 mod carry_outs;
 mod devices;
 mod evidence;
-mod export;
+pub(crate) mod export;
 mod import;
 mod network;
 mod staff;
@@ -23,7 +23,7 @@ pub(crate) use evidence::{LedgerBox, checklist_box};
 /// The same signed-in person under a reading permission that every role with
 /// the writing one also holds (a refused form is shown again on the page that
 /// reading permission renders).
-fn viewing<P, Q: mamori_domain::institution::permissions::Marker>(
+pub(crate) fn viewing<P, Q: mamori_domain::institution::permissions::Marker>(
     authorized: &crate::auth::Authorized<P>,
 ) -> Result<crate::auth::Authorized<Q>, crate::AppError> {
     authorized
