@@ -3,8 +3,10 @@
 //!
 //! A backup is a tar archive encrypted with age (a passphrase through scrypt,
 //! or X25519 recipients): `age -d FILE | tar x` gives a folder
-//! `mamori-backup/` holding the database (a consistent `VACUUM INTO` copy
-//! taken while the server keeps writing), the secrets and audit signing keys,
+//! `mamori-backup/` holding the database (SQLite: a consistent `VACUUM INTO`
+//! copy taken while the server keeps writing; PostgreSQL: the store's
+//! portable export from one repeatable-read snapshot, `mamori-data.jsonl`,
+//! which restores into either backend), the secrets and audit signing keys,
 //! the latest audit checkpoint with its frontier, the catalogs added to the
 //! data folder, `BACKUP-INFO.txt`, and `MANIFEST.sha256`, which
 //! `sha256sum -c` checks. The checkpoint is read before the database is
@@ -13,8 +15,9 @@
 //! Backups rotate in the target folder (by default 7 daily, 4 weekly and 12
 //! monthly generations). A file is written under a temporary name, synced and
 //! then renamed, so an interrupted backup never looks like a finished one.
-//! `restore` refuses a folder that holds anything, checks every sum before it
-//! puts the folder in place, and then verifies the audit trail.
+//! `restore` refuses a folder that holds anything (and a PostgreSQL database
+//! that holds mamori data), checks every sum before it puts the folder in
+//! place, and then verifies the audit trail.
 
 use std::cell::Cell;
 use std::collections::BTreeMap;

@@ -66,8 +66,9 @@ enum Command {
     /// in a folder, while the server runs, and rotates older backups; or,
     /// with --verify, checks a backup without restoring it.
     Backup(BackupArgs),
-    /// Restores a backup into a new, empty data folder (--data-dir) and
-    /// verifies its audit trail.
+    /// Restores a backup into a new, empty data folder (--data-dir) — and,
+    /// with a PostgreSQL --database-url, into a database without mamori data —
+    /// and verifies its audit trail. Either backend's backup restores into either.
     Restore(RestoreArgs),
 }
 

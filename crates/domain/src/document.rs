@@ -33,7 +33,11 @@ pub struct Document {
     pub lines: Vec<Line>,
 }
 
-const TAGS: [(&str, fn(String) -> Line); 4] = [
+/// Makes a line of one kind from its text.
+type MakeLine = fn(String) -> Line;
+
+/// Each kind of line's tag in the text form.
+const TAGS: [(&str, MakeLine); 4] = [
     ("H", Line::Heading),
     ("S", Line::Subheading),
     ("P", Line::Paragraph),

@@ -431,16 +431,25 @@ struct PlanPage {
 /// How many runs of mamori's own backup the line's page lists.
 const RUNS_SHOWN: i64 = 30;
 
+/// What a line's page shows back: nothing posted, or a form refused with its errors.
+enum Posted {
+    Nothing,
+    Plan(PlanForm, Vec<String>),
+    Test(TestForm, Vec<String>),
+}
+
 async fn plan_page(
     state: &AppState,
     chrome: &Chrome,
     authorized: &Authorized<permissions::ViewLedger>,
     id: BackupPlanId,
-    form: Option<PlanForm>,
-    errors: Vec<String>,
-    test_form: TestForm,
-    test_errors: Vec<String>,
+    posted: Posted,
 ) -> Result<Response, AppError> {
+    let (form, errors, test_form, test_errors) = match posted {
+        Posted::Nothing => (None, Vec::new(), blank_test_form(state), Vec::new()),
+        Posted::Plan(form, errors) => (Some(form), errors, blank_test_form(state), Vec::new()),
+        Posted::Test(form, errors) => (None, Vec::new(), form, errors),
+    };
     let grant = &authorized.grant;
     let stored = mamori_store::backup_register::get(&state.store, grant, id).await?;
     let pick = |ja, en| chrome.locale.pick(ja, en);
@@ -536,18 +545,7 @@ pub(super) async fn show(
     PlanPath(id): PlanPath,
     authorized: Authorized<permissions::ViewLedger>,
 ) -> Result<Response, AppError> {
-    let test_form = blank_test_form(&state);
-    plan_page(
-        &state,
-        &chrome,
-        &authorized,
-        id,
-        None,
-        Vec::new(),
-        test_form,
-        Vec::new(),
-    )
-    .await
+    plan_page(&state, &chrome, &authorized, id, Posted::Nothing).await
 }
 
 /// `POST /ledger/backups/{id}`: changes the line, recording before and after.
@@ -559,22 +557,11 @@ pub(super) async fn update(
     CsrfForm(form): CsrfForm<PlanForm>,
 ) -> Result<Response, AppError> {
     let view = crate::ledger::viewing(&authorized)?;
-    let test_form = blank_test_form(&state);
     let plan = match parse_backup_plan(form.raw(), state.clock.today()) {
         Ok(plan) => plan,
         Err(errors) => {
             let errors = errors.iter().map(|e| describe(e, chrome.locale)).collect();
-            return plan_page(
-                &state,
-                &chrome,
-                &view,
-                id,
-                Some(form),
-                errors,
-                test_form,
-                Vec::new(),
-            )
-            .await;
+            return plan_page(&state, &chrome, &view, id, Posted::Plan(form, errors)).await;
         }
     };
     let updated = mamori_store::backup_register::update_plan(
@@ -593,17 +580,7 @@ pub(super) async fn update(
     if errors.is_empty() {
         Ok(Redirect::to(&format!("/ledger/backups/{id}?done=saved")).into_response())
     } else {
-        plan_page(
-            &state,
-            &chrome,
-            &view,
-            id,
-            Some(form),
-            errors,
-            test_form,
-            Vec::new(),
-        )
-        .await
+        plan_page(&state, &chrome, &view, id, Posted::Plan(form, errors)).await
     }
 }
 
@@ -655,7 +632,7 @@ pub(super) async fn add_test(
             let mut errors = parsed.err().unwrap_or_default();
             errors.extend(evidence.err());
             let errors = errors.iter().map(|e| describe(e, chrome.locale)).collect();
-            return plan_page(&state, &chrome, &view, id, None, Vec::new(), form, errors).await;
+            return plan_page(&state, &chrome, &view, id, Posted::Test(form, errors)).await;
         }
     };
     mamori_store::backup_register::add_test(
