@@ -554,27 +554,51 @@ async fn print_of(
     })
 }
 
+/// The version's file in one of the two formats it is printed in.
+#[derive(Clone, Copy)]
+enum Format {
+    Pdf,
+    Docx,
+}
+
+async fn version_file(
+    state: &AppState,
+    grant: &mamori_domain::institution::Grant<permissions::ViewBcp>,
+    number: i64,
+    format: Format,
+) -> Result<Response, AppError> {
+    let print = print_of(state, grant, number).await?;
+    let bytes = state
+        .heavy
+        .run(Kind::Print, crate::i18n::Locale::Ja, move || match format {
+            Format::Pdf => mamori_docs::document_pdf(&print),
+            Format::Docx => mamori_docs::document_docx(&print),
+        })
+        .await?
+        .map_err(|error| AppError::Unexpected(error.to_string()))?;
+    let (extension, content_type) = match format {
+        Format::Pdf => ("pdf", "application/pdf"),
+        Format::Docx => (
+            "docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+    };
+    Ok(crate::ledger::export::download(
+        &format!("bcp-v{number}"),
+        &format!("事業継続計画_第{number}版"),
+        extension,
+        content_type,
+        bytes,
+    ))
+}
+
 /// `GET /bcp/versions/{id}/bcp.pdf`.
 pub(super) async fn pdf(
     State(state): State<AppState>,
     crate::institution::IdPath(number): crate::institution::IdPath,
     authorized: Authorized<permissions::ViewBcp>,
 ) -> Result<Response, AppError> {
-    let print = print_of(&state, &authorized.grant, number).await?;
-    let bytes = state
-        .heavy
-        .run(Kind::Print, crate::i18n::Locale::Ja, move || {
-            mamori_docs::document_pdf(&print)
-        })
-        .await?
-        .map_err(|error| AppError::Unexpected(error.to_string()))?;
-    Ok(crate::ledger::export::download(
-        &format!("bcp-v{number}"),
-        &format!("事業継続計画_第{number}版"),
-        "pdf",
-        "application/pdf",
-        bytes,
-    ))
+    version_file(&state, &authorized.grant, number, Format::Pdf).await
 }
 
 /// `GET /bcp/versions/{id}/bcp.docx`.
@@ -583,19 +607,5 @@ pub(super) async fn docx(
     crate::institution::IdPath(number): crate::institution::IdPath,
     authorized: Authorized<permissions::ViewBcp>,
 ) -> Result<Response, AppError> {
-    let print = print_of(&state, &authorized.grant, number).await?;
-    let bytes = state
-        .heavy
-        .run(Kind::Print, crate::i18n::Locale::Ja, move || {
-            mamori_docs::document_docx(&print)
-        })
-        .await?
-        .map_err(|error| AppError::Unexpected(error.to_string()))?;
-    Ok(crate::ledger::export::download(
-        &format!("bcp-v{number}"),
-        &format!("事業継続計画_第{number}版"),
-        "docx",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        bytes,
-    ))
+    version_file(&state, &authorized.grant, number, Format::Docx).await
 }
