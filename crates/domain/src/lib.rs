@@ -13,6 +13,8 @@ pub mod contract;
 pub mod dashboard;
 pub mod document;
 pub mod error;
+pub mod holiday;
+pub mod incident;
 pub mod institution;
 pub mod ledger;
 
