@@ -5,6 +5,33 @@
 //! Invariant: nothing here is `Serialize`; the web and store layers convert explicitly.
 #![forbid(unsafe_code)]
 
+/// A database id with its own type, so that ids of different records cannot be mixed up.
+macro_rules! typed_id {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(i64);
+
+        impl $name {
+            /// Wraps a database id; only the store and route parsing should call this.
+            pub fn from_db(raw: i64) -> Self {
+                Self(raw)
+            }
+
+            /// The database id.
+            pub fn get(&self) -> i64 {
+                self.0
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                write!(f, "{}", self.0)
+            }
+        }
+    };
+}
+
 pub mod access_log;
 pub mod calendar;
 pub mod checklist;

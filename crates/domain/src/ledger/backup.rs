@@ -5,8 +5,6 @@
 //! restore tests that prove the copies can be brought back (第15条(3), manual
 //! II-1(3): at least three generations, checked regularly).
 
-use std::fmt;
-
 use jiff::ToSpan;
 use jiff::civil::Date;
 
@@ -26,32 +24,6 @@ pub const RESTORE_REMINDER_DAYS: i32 = 30;
 pub const MAX_GENERATIONS: u16 = 9999;
 /// The longest restore the form accepts, in minutes (30 days).
 pub const MAX_RESTORE_MINUTES: u32 = 43_200;
-
-macro_rules! typed_id {
-    ($(#[$meta:meta])* $name:ident) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(i64);
-
-        impl $name {
-            /// Wraps a database id; only the store and route parsing should call this.
-            pub fn from_db(raw: i64) -> Self {
-                Self(raw)
-            }
-
-            /// The database id.
-            pub fn get(&self) -> i64 {
-                self.0
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}", self.0)
-            }
-        }
-    };
-}
 
 typed_id!(
     /// The id of a stored backup plan (one line of the register).
