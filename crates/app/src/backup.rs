@@ -3,8 +3,10 @@
 //!
 //! A backup is a tar archive encrypted with age (a passphrase through scrypt,
 //! or X25519 recipients): `age -d FILE | tar x` gives a folder
-//! `mamori-backup/` holding the database (SQLite: a consistent `VACUUM INTO`
-//! copy taken while the server keeps writing; PostgreSQL: the store's
+//! `mamori-backup/` holding the database (SQLite: `mamori.db` and its log
+//! `mamori.db-wal`, read under one snapshot while the server keeps writing —
+//! SQLite opens the pair as one consistent database, and `restore` folds the
+//! log in; PostgreSQL: the store's
 //! portable export from one repeatable-read snapshot, `mamori-data.jsonl`,
 //! which restores into either backend), the secrets and audit signing keys,
 //! the latest audit checkpoint with its frontier, the catalogs added to the
@@ -40,6 +42,9 @@ const MANIFEST: &str = "MANIFEST.sha256";
 const INFO: &str = "BACKUP-INFO.txt";
 /// The database file in the data folder and in the backup.
 const DATABASE: &str = "mamori.db";
+/// The database's write-ahead log, read after the database file under the
+/// same snapshot; folded into the database on restore.
+const DATABASE_LOG: &str = "mamori.db-wal";
 /// A PostgreSQL database in the backup: the store's portable export (JSON
 /// lines, see `mamori_store::portable`), which restores into either backend.
 const PORTABLE: &str = "mamori-data.jsonl";
@@ -53,6 +58,8 @@ const KEY_FILES: [&str; 4] = [
 /// A backup's file name: `mamori-backup-20261203T180512Z.tar.age`.
 const PREFIX: &str = "mamori-backup-";
 const SUFFIX: &str = ".tar.age";
+/// The scrypt work factor (log2 N) of a passphrase backup.
+const SCRYPT_LOG_N: u8 = 18;
 /// Shortest passphrase accepted for a new backup.
 const MIN_PASSPHRASE: usize = 12;
 
@@ -123,7 +130,15 @@ impl Key {
     fn encryptor(&self) -> anyhow::Result<age::Encryptor> {
         match self {
             Self::Passphrase(passphrase) => {
-                Ok(age::Encryptor::with_user_passphrase(passphrase.clone()))
+                let mut recipient = age::scrypt::Recipient::new(passphrase.clone());
+                // 2^18: the work factor of age's reference implementation
+                // (Go `age -p`; the age crate's own "roughly 1 second on a
+                // modern machine"). Left to itself the crate calibrates to a
+                // second of this machine, which on a fast one means 2^19 and
+                // a second more of every backup's fixed cost.
+                recipient.set_work_factor(SCRYPT_LOG_N);
+                age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+                    .map_err(|error| anyhow::anyhow!("cannot encrypt with the passphrase: {error}"))
             }
             Self::Recipients(recipients) => {
                 age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
@@ -214,12 +229,7 @@ pub async fn backup(plan: &BackupPlan<'_>) -> anyhow::Result<BackupReport> {
     let backend = mamori_store::Backend::from_url(plan.database_url)?;
     if backend == mamori_store::Backend::Sqlite {
         // Opening a missing database would create an empty one and back that up.
-        let database = plan
-            .database_url
-            .trim_start_matches("sqlite://")
-            .split('?')
-            .next()
-            .unwrap_or_default();
+        let database = sqlite_path(plan.database_url);
         if !Path::new(database).is_file() {
             bail!(
                 "there is no mamori database at {database}: give the data folder the server uses (--data-dir)"
@@ -228,36 +238,60 @@ pub async fn backup(plan: &BackupPlan<'_>) -> anyhow::Result<BackupReport> {
     }
     let encryptor = plan.key.encryptor()?;
     create_private_dir(plan.target)?;
-    // The checkpoint first: the database copied after it can only be longer.
-    let keys = read_key_files(plan.data_dir)?;
-    let snapshot = Snapshot::take(plan.data_dir, plan.database_url, backend).await?;
-    let audit_size = snapshot.audit_size;
     let stamp = plan.now.strftime("%Y%m%dT%H%M%SZ").to_string();
     let file = plan.target.join(format!("{PREFIX}{stamp}{SUFFIX}"));
     if file.exists() {
         bail!("{} exists already: one backup a second", file.display());
     }
-    let info = format!(
-        "mamori backup\nmamori version: {}\ntaken at (UTC): {}\ndatabase: {} ({})\naudit trail size: {audit_size}\n",
-        env!("CARGO_PKG_VERSION"),
-        plan.now,
-        backend.name(),
-        snapshot.name,
-    );
     let partial = plan
         .target
         .join(format!(".{PREFIX}{stamp}{SUFFIX}.partial"));
-    let catalogs = catalog_files(plan.data_dir)?;
-    let written = {
+    // The checkpoint first: the database copied after it can only be longer.
+    let keys = read_key_files(plan.data_dir)?;
+    // The age header (with a passphrase, scrypt: about a second of one core)
+    // is written while the database is copied on the other.
+    let header = {
         let partial = partial.clone();
-        let database = (snapshot.name, snapshot.path.clone());
-        tokio::task::spawn_blocking(move || {
-            write_archive(&partial, encryptor, &info, &database, &keys, &catalogs)
-        })
-        .await
-        .context("the backup was interrupted")?
+        tokio::task::spawn_blocking(move || begin_archive(&partial, encryptor))
     };
-    drop(snapshot);
+    let source = Source::open(plan.data_dir, plan.database_url, backend).await;
+    let header = header
+        .await
+        .context("the backup was interrupted")
+        .and_then(|begun| begun);
+    // Both are finished before anything is removed, so nothing writes after.
+    let (source, encrypted) =
+        match source.and_then(|source| header.map(|encrypted| (source, encrypted))) {
+            Ok(both) => both,
+            Err(error) => {
+                let _ = fs::remove_file(&partial);
+                return Err(error);
+            }
+        };
+    let audit_size = source.audit_size;
+    let info = format!(
+        "mamori backup\nmamori version: {}\ntaken at (UTC): {}\ndatabase: {} ({})\naudit trail size (at least): {audit_size}\n",
+        env!("CARGO_PKG_VERSION"),
+        plan.now,
+        backend.name(),
+        source.name,
+    );
+    let written = match catalog_files(plan.data_dir) {
+        Ok(catalogs) => {
+            let partial = partial.clone();
+            let files = source.files.clone();
+            tokio::task::spawn_blocking(move || {
+                write_archive(&partial, encrypted, &info, &files, &keys, &catalogs)
+            })
+            .await
+            .context("the backup was interrupted")
+            .and_then(|written| written)
+        }
+        Err(error) => Err(error),
+    };
+    // The snapshot is held until every file of the database has been read.
+    let ended = source.close().await;
+    let written = written.and_then(|files| ended.map(|()| files));
     let files = match written {
         Ok(files) => files,
         Err(error) => {
@@ -277,6 +311,15 @@ pub async fn backup(plan: &BackupPlan<'_>) -> anyhow::Result<BackupReport> {
         audit_size,
         removed,
     })
+}
+
+/// The file of an `sqlite://` URL.
+fn sqlite_path(database_url: &str) -> &str {
+    database_url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap_or_default()
 }
 
 fn sqlite_url(path: &Path) -> String {
@@ -362,14 +405,21 @@ fn safe_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
-/// The database copied into the data folder (private), removed when dropped:
-/// SQLite with `VACUUM INTO`, PostgreSQL as the portable export.
-struct Snapshot {
-    path: PathBuf,
-    /// Its name in the backup: [`DATABASE`] or [`PORTABLE`].
+/// What a backup reads the database from. SQLite: the live database file
+/// and its write-ahead log, read under a held snapshot (see
+/// [`mamori_store::backup::SqliteSnapshot`]); PostgreSQL: the store's
+/// portable export, written first to a private file in the data folder.
+struct Source {
+    /// (name in the backup, file) of each database file, in order.
+    files: Vec<(&'static str, PathBuf)>,
+    /// Its name in BACKUP-INFO: [`DATABASE`] or [`PORTABLE`].
     name: &'static str,
-    /// The audit trail's size in the copy.
+    /// The audit trail's size in the snapshot.
     audit_size: i64,
+    /// SQLite: the snapshot held while the files are read.
+    snapshot: Option<(Store, mamori_store::backup::SqliteSnapshot)>,
+    /// PostgreSQL: the export file, removed when the backup is done.
+    export: Option<PathBuf>,
 }
 
 /// Creates `path` empty and private (0600), failing if it exists.
@@ -386,42 +436,46 @@ fn create_private_file(path: &Path) -> anyhow::Result<File> {
         .with_context(|| format!("cannot create {}", path.display()))
 }
 
-impl Snapshot {
-    async fn take(
+impl Source {
+    async fn open(
         data_dir: &Path,
         database_url: &str,
         backend: mamori_store::Backend,
     ) -> anyhow::Result<Self> {
-        let name = match backend {
-            mamori_store::Backend::Sqlite => DATABASE,
-            mamori_store::Backend::Postgres => PORTABLE,
-        };
-        let path = data_dir.join(format!(".backup-{}-{name}", std::process::id()));
-        let _ = fs::remove_file(&path);
-        // Created empty and private before anything writes into it.
-        let file = create_private_file(&path)?;
-        let mut snapshot = Self {
-            path,
-            name,
-            audit_size: 0,
-        };
         let store = Store::connect(database_url)
             .await
             .context("cannot open the database")?;
-        snapshot.audit_size = match backend {
+        match backend {
             mamori_store::Backend::Sqlite => {
-                drop(file);
-                let copied = mamori_store::backup::snapshot_sqlite(&store, &snapshot.path).await;
-                store.close().await;
-                copied.context("cannot copy the database")?;
-                let copy = Store::connect_read_only(&sqlite_url(&snapshot.path))
-                    .await
-                    .context("cannot open the database copy")?;
-                let size = mamori_store::backup::audit_size(&copy).await;
-                copy.close().await;
-                size.context("cannot read the copy's audit trail")?
+                let snapshot = match mamori_store::backup::SqliteSnapshot::begin(&store).await {
+                    Ok(snapshot) => snapshot,
+                    Err(error) => {
+                        store.close().await;
+                        return Err(error).context("cannot read the database");
+                    }
+                };
+                let database = PathBuf::from(sqlite_path(database_url));
+                let log = mamori_store::backup::log_of(&database);
+                Ok(Self {
+                    files: vec![(DATABASE, database), (DATABASE_LOG, log)],
+                    name: DATABASE,
+                    audit_size: snapshot.audit_size(),
+                    snapshot: Some((store, snapshot)),
+                    export: None,
+                })
             }
             mamori_store::Backend::Postgres => {
+                let path = data_dir.join(format!(".backup-{}-{PORTABLE}", std::process::id()));
+                let _ = fs::remove_file(&path);
+                // Created empty and private before anything writes into it.
+                let file = create_private_file(&path)?;
+                let mut source = Self {
+                    files: vec![(PORTABLE, path.clone())],
+                    name: PORTABLE,
+                    audit_size: 0,
+                    snapshot: None,
+                    export: Some(path),
+                };
                 let mut out = BufWriter::new(file);
                 let exported = mamori_store::portable::export(&store, &mut out).await;
                 store.close().await;
@@ -432,20 +486,32 @@ impl Snapshot {
                     .context("cannot write the database export")?;
                 file.sync_all()
                     .context("cannot write the database export")?;
-                summary
+                source.audit_size = summary
                     .rows
                     .iter()
                     .find(|(table, _)| *table == "audit_events")
-                    .map_or(0, |(_, rows)| i64::try_from(*rows).unwrap_or(i64::MAX))
+                    .map_or(0, |(_, rows)| i64::try_from(*rows).unwrap_or(i64::MAX));
+                Ok(source)
             }
-        };
-        Ok(snapshot)
+        }
+    }
+
+    /// Ends the snapshot (SQLite) and removes the export (PostgreSQL).
+    async fn close(mut self) -> anyhow::Result<()> {
+        if let Some((store, snapshot)) = self.snapshot.take() {
+            let ended = snapshot.end().await;
+            store.close().await;
+            ended.context("cannot end the database snapshot")?;
+        }
+        Ok(())
     }
 }
 
-impl Drop for Snapshot {
+impl Drop for Source {
     fn drop(&mut self) {
-        let _ = fs::remove_file(&self.path);
+        if let Some(export) = &self.export {
+            let _ = fs::remove_file(export);
+        }
     }
 }
 
@@ -512,14 +578,11 @@ fn append<W: Write>(
     Ok(())
 }
 
-fn write_archive(
-    partial: &Path,
-    encryptor: age::Encryptor,
-    info: &str,
-    (database_name, database): &(&'static str, PathBuf),
-    keys: &[(String, Vec<u8>)],
-    catalogs: &[(String, PathBuf)],
-) -> anyhow::Result<usize> {
+/// The archive's file, created private, with the age header written (for a
+/// passphrase this runs scrypt, the slow part).
+type Sealed = age::stream::StreamWriter<File>;
+
+fn begin_archive(partial: &Path, encryptor: age::Encryptor) -> anyhow::Result<Sealed> {
     let mut options = fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -530,10 +593,99 @@ fn write_archive(
     let file = options
         .open(partial)
         .with_context(|| format!("cannot create {}", partial.display()))?;
+    encryptor
+        // age writes whole 64 KiB chunks: no buffer of our own (one copy fewer).
+        .wrap_output(file)
+        .with_context(|| format!("cannot write the backup {}", partial.display()))
+}
+
+/// Buffer size for the large files of a backup.
+const CHUNK: usize = 1 << 20;
+
+/// A reader that also sends what it reads to a hashing thread, and counts it.
+struct Tee<R> {
+    inner: R,
+    sender: std::sync::mpsc::SyncSender<Vec<u8>>,
+    count: u64,
+}
+
+impl<R: Read> Read for Tee<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            self.sender
+                .send(buf[..n].to_vec())
+                .map_err(|_| io::Error::other("the file's check stopped"))?;
+            self.count += n as u64;
+        }
+        Ok(n)
+    }
+}
+
+/// Appends a file that may be larger than memory and that a server may be
+/// writing to: exactly the size it has when it is opened, hashed on a second
+/// thread from the very bytes archived on this one. A missing file is
+/// skipped (`Ok(false)`).
+fn append_streamed<W: Write>(
+    archive: &mut tar::Builder<W>,
+    sums: &mut Vec<(String, String)>,
+    name: &str,
+    path: &Path,
+    partial: &Path,
+) -> anyhow::Result<bool> {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == io::ErrorKind::NotFound && name == DATABASE_LOG => {
+            return Ok(false);
+        }
+        Err(error) => return Err(error).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let size = file
+        .metadata()
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .len();
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Vec<u8>>(8);
+    let (archived, count, sum) = std::thread::scope(|scope| {
+        let hashing = scope.spawn(move || {
+            let mut hasher = Sha256::new();
+            for chunk in receiver {
+                hasher.update(&chunk);
+            }
+            hex(&hasher.finalize())
+        });
+        let mut reader = BufReader::with_capacity(
+            CHUNK,
+            Tee {
+                inner: file.take(size),
+                sender,
+                count: 0,
+            },
+        );
+        let archived =
+            archive.append_data(&mut header_for(size), format!("{ROOT}/{name}"), &mut reader);
+        let count = reader.get_ref().count;
+        // Closing the channel lets the hashing thread finish.
+        drop(reader);
+        (archived, count, hashing.join())
+    });
+    archived.with_context(|| format!("cannot write the backup {} ({name})", partial.display()))?;
+    if count != size {
+        bail!("{name} got shorter while it was read ({count} of {size} bytes); try again");
+    }
+    let sum = sum.map_err(|_| anyhow::anyhow!("the check of {name} stopped"))?;
+    sums.push((name.to_owned(), sum));
+    Ok(true)
+}
+
+fn write_archive(
+    partial: &Path,
+    encrypted: Sealed,
+    info: &str,
+    database: &[(&'static str, PathBuf)],
+    keys: &[(String, Vec<u8>)],
+    catalogs: &[(String, PathBuf)],
+) -> anyhow::Result<usize> {
     let writing = || format!("cannot write the backup {}", partial.display());
-    let encrypted = encryptor
-        .wrap_output(BufWriter::new(file))
-        .with_context(writing)?;
     let mut archive = tar::Builder::new(encrypted);
     let mut sums: Vec<(String, String)> = Vec::new();
     append(
@@ -544,19 +696,10 @@ fn write_archive(
         &mut info.as_bytes(),
     )
     .with_context(writing)?;
-    let database_file = File::open(database).context("cannot read the database copy")?;
-    let size = database_file
-        .metadata()
-        .context("cannot read the database copy")?
-        .len();
-    append(
-        &mut archive,
-        &mut sums,
-        database_name,
-        size,
-        &mut BufReader::new(database_file),
-    )
-    .with_context(writing)?;
+    // The database file, then its log (the order the snapshot needs).
+    for (name, path) in database {
+        append_streamed(&mut archive, &mut sums, name, path, partial)?;
+    }
     for (name, bytes) in keys {
         append(
             &mut archive,
@@ -594,11 +737,7 @@ fn write_archive(
         )
         .with_context(writing)?;
     let encrypted = archive.into_inner().with_context(writing)?;
-    let buffered = encrypted.finish().with_context(writing)?;
-    let file = buffered
-        .into_inner()
-        .map_err(|error| error.into_error())
-        .with_context(writing)?;
+    let file = encrypted.finish().with_context(writing)?;
     file.sync_all().with_context(writing)?;
     Ok(sums.len())
 }
@@ -649,6 +788,7 @@ fn allowed(name: &str) -> bool {
     name == INFO
         || name == MANIFEST
         || name == DATABASE
+        || name == DATABASE_LOG
         || name == PORTABLE
         || KEY_FILES.contains(&name)
         || name.strip_prefix("catalogs/").is_some_and(safe_name)
@@ -740,6 +880,9 @@ fn read_archive(
     if sums.contains_key(DATABASE) == sums.contains_key(PORTABLE) {
         bail!("the backup holds no database, or two");
     }
+    if sums.contains_key(DATABASE_LOG) && !sums.contains_key(DATABASE) {
+        bail!("the backup holds a database log without its database");
+    }
     Ok(sums.len())
 }
 
@@ -825,6 +968,12 @@ pub async fn restore(
         // The backup's info file describes the backup, not the data folder.
         let _ = fs::remove_file(staging.join(INFO));
         let _ = fs::remove_file(staging.join(MANIFEST));
+        // A log read with the database under its snapshot is folded into it.
+        if staging.join(DATABASE_LOG).exists() {
+            mamori_store::backup::fold_log(&staging.join(DATABASE))
+                .await
+                .context("cannot rebuild the database from the backup")?;
+        }
         place_database(&staging, backend, database_url).await?;
         if data_dir.exists() {
             fs::remove_dir(data_dir).with_context(|| {

@@ -255,6 +255,16 @@ pub fn main() -> ExitCode {
     }));
     let cli = Cli::parse();
     init_logging();
+    if let Command::Backup(args) = &cli.command
+        && args.verify.is_none()
+    {
+        // A backup shares the machine with the server the clinic is using:
+        // it yields the CPU to it (nice 19; the threads started below inherit it).
+        #[cfg(unix)]
+        if let Err(error) = rustix::process::setpriority_process(None, 19) {
+            tracing::debug!("cannot lower the backup's priority: {error}");
+        }
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1509,6 +1509,10 @@ async fn a_backup_taken_while_the_server_writes_restores_every_earlier_record_an
         "{}",
         String::from_utf8_lossy(&output.stdout)
     );
+    assert!(
+        !restored.join("mamori.db-wal").exists(),
+        "the log read with the database is folded into it"
+    );
     let kept = count_failed_sign_ins(&restored.join("mamori.db")).await;
     assert!(
         kept >= before,
