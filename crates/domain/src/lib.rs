@@ -32,6 +32,50 @@ macro_rules! typed_id {
     };
 }
 
+/// A closed set of choices with a stored code, a Japanese name, the
+/// aliases spreadsheets use for it and an English name for the English UI.
+macro_rules! choice {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = ($code:literal, $ja:literal $(, $alias:literal)*) => $en:literal),* $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($(#[$vmeta])* $variant),* }
+
+        impl $name {
+            /// Every value, in the order the forms list them.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),*];
+
+            /// The stable code stored in the database.
+            pub fn code(self) -> &'static str {
+                match self { $(Self::$variant => $code),* }
+            }
+
+            /// The Japanese name, as shown and exported.
+            pub fn name_ja(self) -> &'static str {
+                match self { $(Self::$variant => $ja),* }
+            }
+
+            /// The English name, for the English UI only (files stay Japanese).
+            pub fn name_en(self) -> &'static str {
+                match self { $(Self::$variant => $en),* }
+            }
+
+            /// Reads a code, the Japanese name, or a common alias.
+            pub fn parse(field: &'static str, raw: &str) -> Result<Self, $crate::ParseError> {
+                let raw = raw.trim();
+                $(
+                    if raw == $code || raw == $ja $(|| raw == $alias)* {
+                        return Ok(Self::$variant);
+                    }
+                )*
+                Err($crate::ParseError::new(field, $crate::ParseErrorKind::UnknownChoice))
+            }
+        }
+    };
+}
+
 pub mod access_log;
 pub mod calendar;
 pub mod checklist;

@@ -41,6 +41,10 @@ pub enum Error {
     /// nothing was stored.
     #[error("{0}")]
     Portable(String),
+    /// A reference in the input (a 管理番号, a network segment, an incident
+    /// to join) matches nothing of the institution; names the field.
+    #[error("{0}: nothing of this institution matches")]
+    Unknown(&'static str),
     /// Any other database error.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

@@ -22,6 +22,7 @@ pub mod checklist_version;
 pub mod contract;
 pub mod device;
 mod error;
+pub mod incident;
 pub mod institution;
 #[cfg(test)]
 mod migration_tests;

@@ -71,6 +71,10 @@ pub const TABLES: &[&str] = &[
     "bcp_answers",
     "bcp_versions",
     "bcp_acknowledgements",
+    "incidents",
+    "incident_reports",
+    "incident_files",
+    "incident_entries",
 ];
 
 /// Tables a migration fills with a first row; an import replaces it.

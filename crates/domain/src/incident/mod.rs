@@ -5,3 +5,4 @@
 pub mod deadline;
 pub mod playbook;
 pub mod report;
+pub mod status;

@@ -241,6 +241,12 @@ impl Role {
             P::ViewBcp => !matches!(self, R::Vendor),
             P::EditBcp => matches!(self, R::SecurityManager | R::PlanningManager),
             P::ApproveBcp => matches!(self, R::SecurityManager),
+            P::ReportIncident => true,
+            P::ViewIncidents => matches!(
+                self,
+                R::SecurityManager | R::PlanningManager | R::SystemOperator | R::Viewer
+            ),
+            P::HandleIncidents => matches!(self, R::SecurityManager | R::PlanningManager),
         }
     }
 }
@@ -292,6 +298,13 @@ pub enum Permission {
     EditBcp,
     /// Approve a version of the BCP (安全管理責任者 only).
     ApproveBcp,
+    /// Report something wrong (不具合発生報告書): everyone signed in.
+    ReportIncident,
+    /// Read incidents, their timelines and files (an inspector may).
+    ViewIncidents,
+    /// Handle incidents: status, notes, playbook steps, decisions (企画管理者,
+    /// 安全管理責任者); they also see the banner of a new report.
+    HandleIncidents,
 }
 
 /// A rule about people that a change would break.
@@ -349,8 +362,16 @@ pub mod permissions {
         RecordUse,
         ViewBcp,
         EditBcp,
-        ApproveBcp
+        ApproveBcp,
+        ReportIncident,
+        ViewIncidents,
+        HandleIncidents
     );
+
+    /// Permissions that allow reading incidents.
+    pub trait ReadsIncidents: Marker {}
+    impl ReadsIncidents for ViewIncidents {}
+    impl ReadsIncidents for HandleIncidents {}
 
     /// Permissions that allow reading the BCP.
     pub trait ReadsBcp: Marker {}

@@ -1,0 +1,64 @@
+//! Where an incident stands, how grave it is, and what its timeline records.
+
+choice! {
+    /// The incident's stage (報告 → 調査中 → 対策会議 → 復旧中 → 事後対応 → 終了).
+    pub enum Status {
+        /// 報告: reported, nobody has taken it yet (the banner shows).
+        Reported = ("reported", "報告") => "Reported",
+        /// 調査中.
+        Investigating = ("investigating", "調査中") => "Investigating",
+        /// 対策会議 (別紙3 §3).
+        Meeting = ("meeting", "対策会議") => "Response meeting",
+        /// 復旧中.
+        Recovering = ("recovering", "復旧中") => "Recovering",
+        /// 事後対応 (II-10: 再発防止策).
+        Aftercare = ("aftercare", "事後対応") => "Follow-up",
+        /// 終了.
+        Closed = ("closed", "終了") => "Closed",
+    }
+}
+
+impl Status {
+    /// Whether the incident is still being handled.
+    pub fn is_open(self) -> bool {
+        self != Self::Closed
+    }
+}
+
+choice! {
+    /// How grave the incident is, as judged by whoever handles it.
+    pub enum Severity {
+        /// 未評価: nobody has judged it yet.
+        Unassessed = ("unassessed", "未評価") => "Not assessed",
+        /// 軽微: no harm to care or data.
+        Low = ("low", "軽微") => "Low",
+        /// 中: some systems or data affected.
+        Medium = ("medium", "中") => "Medium",
+        /// 重大: care or patient data affected.
+        High = ("high", "重大") => "High",
+        /// 緊急: care stopped, or data taken or encrypted (ransomware).
+        Critical = ("critical", "緊急") => "Critical",
+    }
+}
+
+choice! {
+    /// What a timeline entry records.
+    pub enum EntryKind {
+        /// A report was received (opening the incident or joining it).
+        Report = ("report", "報告受付") => "Report received",
+        /// The status changed (value: the new status's code).
+        Status = ("status", "状況の変更") => "Status changed",
+        /// The severity changed (value: the new severity's code).
+        Severity = ("severity", "重大度の変更") => "Severity changed",
+        /// Someone took charge (value: their login ID).
+        Lead = ("lead", "担当者") => "Person in charge",
+        /// A note, decision or correction in words.
+        Note = ("note", "記録") => "Note",
+        /// A playbook step was done (step: its id).
+        StepDone = ("step_done", "手順 実施") => "Step done",
+        /// A playbook step does not apply (step: its id; body: why).
+        StepNotApplicable = ("step_na", "手順 該当なし") => "Step not applicable",
+        /// A file was added (a photo, a log).
+        File = ("file", "ファイル") => "File added",
+    }
+}

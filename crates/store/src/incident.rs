@@ -1,0 +1,690 @@
+//! Incidents (issue #12): reports (不具合発生報告書) that open or join an
+//! incident, and the incident's append-only timeline. A report, its photos,
+//! the incident it opens and the first timeline entry are written in one
+//! transaction with their audit event; so is every later step.
+
+use std::collections::BTreeSet;
+
+use jiff::civil::{Date, DateTime, Time};
+use mamori_domain::incident::report::{IncidentFileId, IncidentId, Measure, NewReport, ReportId};
+use mamori_domain::incident::status::{EntryKind, Severity, Status};
+use mamori_domain::institution::{Grant, permissions};
+use serde_json::json;
+use sqlx::Row;
+
+use crate::audit_log::{self, NewAuditEvent};
+use crate::backup_register::UploadedFile;
+use crate::{Error, Store, from_micros, to_micros};
+
+/// One line of the incident list.
+#[derive(Debug, Clone)]
+pub struct IncidentSummary {
+    /// Its id.
+    pub id: IncidentId,
+    /// A short title (from the first report).
+    pub title: String,
+    /// Its stage.
+    pub status: Status,
+    /// How grave.
+    pub severity: Severity,
+    /// A drill (訓練), kept apart in counts and exports.
+    pub drill: bool,
+    /// The day the institution knew (the PPC clock starts here).
+    pub known_on: Date,
+    /// When the first report came in.
+    pub opened_at: jiff::Timestamp,
+    /// Who is in charge (display name), when someone is.
+    pub lead: Option<String>,
+    /// How many reports it holds.
+    pub reports: i64,
+}
+
+/// A stored report.
+#[derive(Debug, Clone)]
+pub struct StoredReport {
+    /// Its id.
+    pub id: ReportId,
+    /// What it says (the device by 管理番号 when it was picked from the ledger).
+    pub report: NewReport,
+    /// Sent through the poster's link, without signing in.
+    pub anonymous: bool,
+    /// When it was sent.
+    pub submitted_at: jiff::Timestamp,
+}
+
+/// One entry of the timeline.
+#[derive(Debug, Clone)]
+pub struct StoredEntry {
+    /// When.
+    pub at: jiff::Timestamp,
+    /// Who (display name); `None` for a report sent without an account.
+    pub who: Option<String>,
+    /// What kind of entry.
+    pub kind: EntryKind,
+    /// The playbook step, for step entries.
+    pub step: Option<String>,
+    /// The new value (a status or severity code), for changes.
+    pub value: String,
+    /// The words.
+    pub body: String,
+    /// The file, for file entries.
+    pub file: Option<IncidentFileId>,
+}
+
+/// A file of an incident, without its bytes.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    /// Its id.
+    pub id: IncidentFileId,
+    /// Its name.
+    pub name: String,
+    /// Its media type.
+    pub content_type: String,
+    /// Its SHA-256, hex.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub size: i64,
+    /// When it was added.
+    pub added_at: jiff::Timestamp,
+}
+
+/// An incident with everything it holds, in order.
+#[derive(Debug, Clone)]
+pub struct Incident {
+    /// The list line.
+    pub summary: IncidentSummary,
+    /// Its reports, oldest first.
+    pub reports: Vec<StoredReport>,
+    /// Its timeline, oldest first.
+    pub entries: Vec<StoredEntry>,
+    /// Its files, oldest first.
+    pub files: Vec<StoredFile>,
+}
+
+/// Who sends a report.
+pub enum Reporter<'a> {
+    /// A signed-in user.
+    User(&'a Grant<permissions::ReportIncident>),
+}
+
+const SUMMARY: &str =
+    "SELECT i.id, i.title, i.status, i.severity, i.drill, i.known_on, i.opened_at,
+        u.display_name AS lead,
+        (SELECT COUNT(*) FROM incident_reports r WHERE r.incident_id = i.id) AS reports
+     FROM incidents i LEFT JOIN users u ON u.id = i.lead_user_id
+     WHERE i.institution_id = $1";
+
+fn corrupt(column: &'static str) -> impl Fn(mamori_domain::ParseError) -> Error {
+    move |_| Error::Corrupt(column)
+}
+
+fn summary_from_row(row: &sqlx::any::AnyRow) -> Result<IncidentSummary, Error> {
+    let status: String = row.try_get("status")?;
+    let severity: String = row.try_get("severity")?;
+    let known_on: String = row.try_get("known_on")?;
+    let drill: i64 = row.try_get("drill")?;
+    Ok(IncidentSummary {
+        id: IncidentId::from_db(row.try_get("id")?),
+        title: row.try_get("title")?,
+        status: Status::parse("status", &status).map_err(corrupt("incidents.status"))?,
+        severity: Severity::parse("severity", &severity).map_err(corrupt("incidents.severity"))?,
+        drill: drill != 0,
+        known_on: known_on
+            .parse()
+            .map_err(|_| Error::Corrupt("incidents.known_on"))?,
+        opened_at: from_micros(row.try_get("opened_at")?),
+        lead: row.try_get("lead")?,
+        reports: row.try_get("reports")?,
+    })
+}
+
+/// A title for a new incident: the first ticked pattern, else the details' start.
+fn title_of(report: &NewReport) -> String {
+    use mamori_domain::incident::report::PATTERNS;
+    let from_pattern = report
+        .patterns
+        .iter()
+        .next()
+        .and_then(|n| PATTERNS.get(usize::from(*n).saturating_sub(1)))
+        .map(|(ja, _)| ja.trim_end_matches('。').to_owned());
+    let text =
+        from_pattern.unwrap_or_else(|| report.details.lines().next().unwrap_or("").to_owned());
+    text.chars().take(60).collect()
+}
+
+/// The report as the audit trail and the stored columns say it.
+fn measures_text(measures: &[(Measure, DateTime)]) -> String {
+    measures
+        .iter()
+        .map(|(measure, at)| format!("{}@{}", measure.code(), at.strftime("%Y-%m-%dT%H:%M")))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn measures_from(text: &str) -> Result<Vec<(Measure, DateTime)>, Error> {
+    let bad = || Error::Corrupt("incident_reports.measures");
+    text.split(',')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (code, at) = part.split_once('@').ok_or_else(bad)?;
+            let measure = Measure::ALL
+                .into_iter()
+                .find(|m| m.code() == code)
+                .ok_or_else(bad)?;
+            let at = DateTime::strptime("%Y-%m-%dT%H:%M", at).map_err(|_| bad())?;
+            Ok((measure, at))
+        })
+        .collect()
+}
+
+fn patterns_text(patterns: &BTreeSet<u8>) -> String {
+    patterns
+        .iter()
+        .map(u8::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn report_detail(report: &NewReport, anonymous: bool, files: &[UploadedFile]) -> serde_json::Value {
+    json!({
+        "事象発生確認日": report.noticed_on.to_string(),
+        "確認時刻": report.noticed_at.map(|t| t.strftime("%H:%M").to_string()),
+        "場所": report.place,
+        "機器管理番号": report.asset_number,
+        "機器名称": report.device_name,
+        "発生ネットワーク": report.segment,
+        "報告者": report.reporter,
+        "課": report.department,
+        "発生事例パターン": report.patterns.iter().collect::<Vec<_>>(),
+        "その他": report.other,
+        "詳細": report.details,
+        "緊急措置": measures_text(&report.measures),
+        "アカウントなしの報告": anonymous,
+        "写真": files.iter().map(|f| json!({ "name": f.name, "sha256": f.sha256 })).collect::<Vec<_>>(),
+    })
+}
+
+/// Stores a report: it opens a new incident, or joins `join` when that is an
+/// open incident of the institution. The device is looked up by 管理番号
+/// and the segment by name in the ledgers ([`Error::Unknown`] names the field
+/// that matches nothing). Returns the incident and the report.
+pub async fn report(
+    store: &Store,
+    reporter: Reporter<'_>,
+    report: &NewReport,
+    photos: &[UploadedFile],
+    join: Option<IncidentId>,
+    now: jiff::Timestamp,
+) -> Result<(IncidentId, ReportId), Error> {
+    let Reporter::User(grant) = reporter;
+    let institution_id = grant.institution_id().get();
+    let user_id = Some(grant.principal().user_id().get());
+    let mut transaction = store.begin().await?;
+    let device: Option<i64> = match report.asset_number.as_deref() {
+        None => None,
+        Some(number) => Some(
+            sqlx::query_scalar(
+                "SELECT id FROM devices WHERE institution_id = $1 AND asset_number = $2 AND status <> 'disposed'",
+            )
+            .bind(institution_id)
+            .bind(number)
+            .fetch_optional(&mut *transaction)
+            .await?
+            .ok_or(Error::Unknown("asset_number"))?,
+        ),
+    };
+    let segment: Option<i64> = match report.segment.as_deref() {
+        None => None,
+        Some(name) => Some(
+            sqlx::query_scalar(
+                "SELECT id FROM network_segments WHERE institution_id = $1 AND name = $2",
+            )
+            .bind(institution_id)
+            .bind(name)
+            .fetch_optional(&mut *transaction)
+            .await?
+            .ok_or(Error::Unknown("segment"))?,
+        ),
+    };
+    let incident_id: i64 = match join {
+        Some(id) => sqlx::query_scalar(
+            "SELECT id FROM incidents WHERE id = $1 AND institution_id = $2 AND status <> 'closed'",
+        )
+        .bind(id.get())
+        .bind(institution_id)
+        .fetch_optional(&mut *transaction)
+        .await?
+        .ok_or(Error::Unknown("incident"))?,
+        None => {
+            sqlx::query_scalar(
+                "INSERT INTO incidents (institution_id, title, status, severity, drill, known_on, opened_at)
+                 VALUES ($1, $2, $3, $4, 0, $5, $6) RETURNING id",
+            )
+            .bind(institution_id)
+            .bind(title_of(report))
+            .bind(Status::Reported.code())
+            .bind(Severity::Unassessed.code())
+            .bind(report.noticed_on.to_string())
+            .bind(to_micros(now))
+            .fetch_one(&mut *transaction)
+            .await?
+        }
+    };
+    let report_id: i64 = sqlx::query_scalar(
+        "INSERT INTO incident_reports (institution_id, incident_id, noticed_on, noticed_at, place,
+            device_id, device_name, segment_id, department, reporter, reporter_user_id, patterns,
+            other, details, measures, anonymous, submitted_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+         RETURNING id",
+    )
+    .bind(institution_id)
+    .bind(incident_id)
+    .bind(report.noticed_on.to_string())
+    .bind(report.noticed_at.map(|t| t.strftime("%H:%M").to_string()))
+    .bind(report.place.as_str())
+    .bind(device)
+    .bind(report.device_name.as_str())
+    .bind(segment)
+    .bind(report.department.as_str())
+    .bind(report.reporter.as_str())
+    .bind(user_id)
+    .bind(patterns_text(&report.patterns))
+    .bind(report.other.as_str())
+    .bind(report.details.as_str())
+    .bind(measures_text(&report.measures))
+    .bind(0_i64)
+    .bind(to_micros(now))
+    .fetch_one(&mut *transaction)
+    .await?;
+    append_entry(
+        &mut transaction,
+        institution_id,
+        incident_id,
+        user_id,
+        now,
+        EntryKind::Report,
+        None,
+        "",
+        "",
+        (Some(report_id), None),
+    )
+    .await?;
+    for photo in photos {
+        let file_id: i64 = sqlx::query_scalar(
+            "INSERT INTO incident_files (institution_id, incident_id, report_id, name, content_type,
+                sha256, size, content, added_by, added_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(institution_id)
+        .bind(incident_id)
+        .bind(report_id)
+        .bind(photo.name.as_str())
+        .bind(photo.content_type.as_str())
+        .bind(photo.sha256.as_str())
+        .bind(i64::try_from(photo.content.len()).unwrap_or(i64::MAX))
+        .bind(photo.content.as_slice())
+        .bind(user_id)
+        .bind(to_micros(now))
+        .fetch_one(&mut *transaction)
+        .await?;
+        append_entry(
+            &mut transaction,
+            institution_id,
+            incident_id,
+            user_id,
+            now,
+            EntryKind::File,
+            None,
+            "",
+            &photo.name,
+            (Some(report_id), Some(file_id)),
+        )
+        .await?;
+    }
+    let event = NewAuditEvent::by(
+        grant,
+        if join.is_some() {
+            "incident.report.join"
+        } else {
+            "incident.report"
+        },
+        format!("incident:{incident_id}"),
+        json!({ "report": report_id, "after": report_detail(report, false, photos) }),
+    );
+    audit_log::commit_with(transaction, &event, now).await?;
+    Ok((
+        IncidentId::from_db(incident_id),
+        ReportId::from_db(report_id),
+    ))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn append_entry(
+    connection: &mut sqlx::AnyConnection,
+    institution_id: i64,
+    incident_id: i64,
+    user_id: Option<i64>,
+    now: jiff::Timestamp,
+    kind: EntryKind,
+    step: Option<&str>,
+    value: &str,
+    body: &str,
+    (report_id, file_id): (Option<i64>, Option<i64>),
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO incident_entries (institution_id, incident_id, at, user_id, kind, step, value,
+            body, report_id, file_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(institution_id)
+    .bind(incident_id)
+    .bind(to_micros(now))
+    .bind(user_id)
+    .bind(kind.code())
+    .bind(step)
+    .bind(value)
+    .bind(body)
+    .bind(report_id)
+    .bind(file_id)
+    .execute(&mut *connection)
+    .await?;
+    Ok(())
+}
+
+/// What a handler adds to an incident's timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// A new stage (closing sets `closed_at`).
+    Status(Status),
+    /// A new severity.
+    Severity(Severity),
+    /// The handler takes charge.
+    TakeCharge,
+    /// Marks or unmarks the incident as a drill (訓練).
+    Drill(bool),
+    /// A note, decision or correction.
+    Note(String),
+    /// A playbook step done, with an optional remark.
+    StepDone { step: String, remark: String },
+    /// A playbook step that does not apply, with the reason.
+    StepNotApplicable { step: String, reason: String },
+}
+
+/// Adds `change` to the incident's timeline (and to the incident's current
+/// state for status, severity, lead and drill), with its audit event.
+pub async fn change(
+    store: &Store,
+    grant: &Grant<permissions::HandleIncidents>,
+    id: IncidentId,
+    change: &Change,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    let institution_id = grant.institution_id().get();
+    let user_id = grant.principal().user_id().get();
+    let mut transaction = store.begin().await?;
+    let status: String =
+        sqlx::query_scalar("SELECT status FROM incidents WHERE id = $1 AND institution_id = $2")
+            .bind(id.get())
+            .bind(institution_id)
+            .fetch_optional(&mut *transaction)
+            .await?
+            .ok_or(Error::NotFound)?;
+    let (kind, step, value, body) = match change {
+        Change::Status(new) => (EntryKind::Status, None, new.code().to_owned(), ""),
+        Change::Severity(new) => (EntryKind::Severity, None, new.code().to_owned(), ""),
+        Change::TakeCharge => (EntryKind::Lead, None, String::new(), ""),
+        Change::Drill(true) => (EntryKind::Note, None, "drill".to_owned(), "訓練として記録"),
+        Change::Drill(false) => (
+            EntryKind::Note,
+            None,
+            "real".to_owned(),
+            "訓練ではない（実際の事象）として記録",
+        ),
+        Change::Note(text) => (EntryKind::Note, None, String::new(), text.as_str()),
+        Change::StepDone { step, remark } => (
+            EntryKind::StepDone,
+            Some(step.as_str()),
+            String::new(),
+            remark.as_str(),
+        ),
+        Change::StepNotApplicable { step, reason } => (
+            EntryKind::StepNotApplicable,
+            Some(step.as_str()),
+            String::new(),
+            reason.as_str(),
+        ),
+    };
+    let update = match change {
+        Change::Status(new) => Some(
+            sqlx::query(
+                "UPDATE incidents SET status = $3, closed_at = $4 WHERE id = $1 AND institution_id = $2",
+            )
+            .bind(id.get())
+            .bind(institution_id)
+            .bind(new.code())
+            .bind((*new == Status::Closed).then(|| to_micros(now))),
+        ),
+        Change::Severity(new) => Some(
+            sqlx::query("UPDATE incidents SET severity = $3 WHERE id = $1 AND institution_id = $2")
+                .bind(id.get())
+                .bind(institution_id)
+                .bind(new.code()),
+        ),
+        Change::TakeCharge => Some(
+            sqlx::query("UPDATE incidents SET lead_user_id = $3 WHERE id = $1 AND institution_id = $2")
+                .bind(id.get())
+                .bind(institution_id)
+                .bind(user_id),
+        ),
+        Change::Drill(drill) => Some(
+            sqlx::query("UPDATE incidents SET drill = $3 WHERE id = $1 AND institution_id = $2")
+                .bind(id.get())
+                .bind(institution_id)
+                .bind(i64::from(*drill)),
+        ),
+        Change::Note(_) | Change::StepDone { .. } | Change::StepNotApplicable { .. } => None,
+    };
+    if let Some(update) = update {
+        let result = update.execute(&mut *transaction).await?;
+        Error::unless_one_row(&result)?;
+    }
+    append_entry(
+        &mut transaction,
+        institution_id,
+        id.get(),
+        Some(user_id),
+        now,
+        kind,
+        step,
+        &value,
+        body,
+        (None, None),
+    )
+    .await?;
+    let event = NewAuditEvent::by(
+        grant,
+        "incident.change",
+        format!("incident:{id}"),
+        json!({ "before": { "status": status }, "kind": kind.code(), "step": step, "value": value, "body": body }),
+    );
+    audit_log::commit_with(transaction, &event, now).await
+}
+
+/// The institution's incidents, newest first.
+pub async fn list<P: permissions::ReadsIncidents>(
+    store: &Store,
+    grant: &Grant<P>,
+) -> Result<Vec<IncidentSummary>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{SUMMARY} ORDER BY i.id DESC")))
+        .bind(grant.institution_id().get())
+        .fetch_all(store.pool())
+        .await?;
+    rows.iter().map(summary_from_row).collect()
+}
+
+/// The incidents nobody has taken yet (status 報告), for the banner; oldest first.
+pub async fn unhandled(
+    store: &Store,
+    grant: &Grant<permissions::HandleIncidents>,
+) -> Result<Vec<IncidentSummary>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SUMMARY} AND i.status = 'reported' ORDER BY i.id"
+    )))
+    .bind(grant.institution_id().get())
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(summary_from_row).collect()
+}
+
+/// One incident with its reports, timeline and files.
+pub async fn get<P: permissions::ReadsIncidents>(
+    store: &Store,
+    grant: &Grant<P>,
+    id: IncidentId,
+) -> Result<Incident, Error> {
+    let institution_id = grant.institution_id().get();
+    let mut connection = store.pool().acquire().await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SUMMARY} AND i.id = $2")))
+        .bind(institution_id)
+        .bind(id.get())
+        .fetch_optional(&mut *connection)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let summary = summary_from_row(&row)?;
+    let rows = sqlx::query(
+        "SELECT r.id, r.noticed_on, r.noticed_at, r.place, d.asset_number, r.device_name,
+            s.name AS segment, r.department, r.reporter, r.patterns, r.other, r.details, r.measures,
+            r.anonymous, r.submitted_at
+         FROM incident_reports r
+            LEFT JOIN devices d ON d.id = r.device_id
+            LEFT JOIN network_segments s ON s.id = r.segment_id
+         WHERE r.institution_id = $1 AND r.incident_id = $2 ORDER BY r.id",
+    )
+    .bind(institution_id)
+    .bind(id.get())
+    .fetch_all(&mut *connection)
+    .await?;
+    let reports = rows
+        .iter()
+        .map(report_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let rows = sqlx::query(
+        "SELECT e.at, u.display_name, e.kind, e.step, e.value, e.body, e.file_id
+         FROM incident_entries e LEFT JOIN users u ON u.id = e.user_id
+         WHERE e.institution_id = $1 AND e.incident_id = $2 ORDER BY e.id",
+    )
+    .bind(institution_id)
+    .bind(id.get())
+    .fetch_all(&mut *connection)
+    .await?;
+    let entries = rows
+        .iter()
+        .map(|row| {
+            let kind: String = row.try_get("kind")?;
+            let file: Option<i64> = row.try_get("file_id")?;
+            Ok(StoredEntry {
+                at: from_micros(row.try_get("at")?),
+                who: row.try_get("display_name")?,
+                kind: EntryKind::parse("kind", &kind).map_err(corrupt("incident_entries.kind"))?,
+                step: row.try_get("step")?,
+                value: row.try_get("value")?,
+                body: row.try_get("body")?,
+                file: file.map(IncidentFileId::from_db),
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let rows = sqlx::query(
+        "SELECT id, name, content_type, sha256, size, added_at FROM incident_files
+         WHERE institution_id = $1 AND incident_id = $2 ORDER BY id",
+    )
+    .bind(institution_id)
+    .bind(id.get())
+    .fetch_all(&mut *connection)
+    .await?;
+    let files = rows
+        .iter()
+        .map(|row| {
+            Ok(StoredFile {
+                id: IncidentFileId::from_db(row.try_get("id")?),
+                name: row.try_get("name")?,
+                content_type: row.try_get("content_type")?,
+                sha256: row.try_get("sha256")?,
+                size: row.try_get("size")?,
+                added_at: from_micros(row.try_get("added_at")?),
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(Incident {
+        summary,
+        reports,
+        entries,
+        files,
+    })
+}
+
+fn report_from_row(row: &sqlx::any::AnyRow) -> Result<StoredReport, Error> {
+    let noticed_on: String = row.try_get("noticed_on")?;
+    let noticed_at: Option<String> = row.try_get("noticed_at")?;
+    let patterns: String = row.try_get("patterns")?;
+    let measures: String = row.try_get("measures")?;
+    let segment: Option<String> = row.try_get("segment")?;
+    let anonymous: i64 = row.try_get("anonymous")?;
+    let patterns = patterns
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<u8>()
+                .map_err(|_| Error::Corrupt("incident_reports.patterns"))
+        })
+        .collect::<Result<BTreeSet<_>, _>>()?;
+    Ok(StoredReport {
+        id: ReportId::from_db(row.try_get("id")?),
+        report: NewReport {
+            noticed_on: noticed_on
+                .parse()
+                .map_err(|_| Error::Corrupt("incident_reports.noticed_on"))?,
+            noticed_at: noticed_at
+                .map(|t| {
+                    Time::strptime("%H:%M", &t)
+                        .map_err(|_| Error::Corrupt("incident_reports.noticed_at"))
+                })
+                .transpose()?,
+            place: row.try_get("place")?,
+            asset_number: row.try_get("asset_number")?,
+            device_name: row.try_get("device_name")?,
+            segment,
+            department: row.try_get("department")?,
+            reporter: row.try_get("reporter")?,
+            patterns,
+            other: row.try_get("other")?,
+            details: row.try_get("details")?,
+            measures: measures_from(&measures)?,
+        },
+        anonymous: anonymous != 0,
+        submitted_at: from_micros(row.try_get("submitted_at")?),
+    })
+}
+
+/// A file of an incident with its bytes: (name, media type, bytes).
+pub async fn file<P: permissions::ReadsIncidents>(
+    store: &Store,
+    grant: &Grant<P>,
+    incident: IncidentId,
+    file: IncidentFileId,
+) -> Result<(String, String, Vec<u8>), Error> {
+    let row = sqlx::query(
+        "SELECT name, content_type, content FROM incident_files
+         WHERE id = $1 AND incident_id = $2 AND institution_id = $3",
+    )
+    .bind(file.get())
+    .bind(incident.get())
+    .bind(grant.institution_id().get())
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or(Error::NotFound)?;
+    Ok((
+        row.try_get("name")?,
+        row.try_get("content_type")?,
+        row.try_get("content")?,
+    ))
+}
