@@ -597,6 +597,87 @@ async fn a_carry_out_is_asked_for_taken_and_returned_on_a_phone() {
     client.close().await.expect("close");
 }
 
+#[tokio::test]
+async fn a_nurse_reports_a_ransom_note_with_a_photo_from_a_phone() {
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let added = admin.add_user("nurse", "看護 花子", "staff").await;
+    assert_eq!(added.status.as_u16(), 303, "{:?}", added.errors());
+    let photo = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("ransom-note.jpg");
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    jpeg.extend_from_slice(b"JFIF a photo of the screen");
+    std::fs::write(&photo, &jpeg).expect("a photo file");
+
+    let client = open_browser(&driver, 390, 844, true).await;
+    client
+        .goto(&format!("{}/login", app.base))
+        .await
+        .expect("open");
+    fill(&client, "login_id", "nurse").await;
+    fill(&client, "password", PASSWORD).await;
+    click_and_wait(&client, "#sign-in-form button").await;
+    // From any page, one tap on the menu's report link.
+    click_and_wait(&client, "a.report-link").await;
+    assert_eq!(path_of(&client).await, "/incidents/report");
+    assert!(
+        fits_the_screen(&client).await,
+        "the report form fits a phone"
+    );
+    for name in ["pattern_1", "pattern_2", "cut_network"] {
+        client
+            .find(Locator::Css(&format!("input[name={name}]")))
+            .await
+            .expect(name)
+            .click()
+            .await
+            .expect("tick");
+    }
+    fill(&client, "details", "受付PCに英語の脅迫文").await;
+    client
+        .find(Locator::Css("input[name=photos]"))
+        .await
+        .expect("the photo input")
+        .send_keys(&photo.display().to_string())
+        .await
+        .expect("attach the photo");
+    keep_screenshot(&client, "incident-report-phone").await;
+    click_and_wait(&client, "#send-report").await;
+    assert!(
+        path_of(&client).await.starts_with("/incidents/reported?n="),
+        "{}",
+        path_of(&client).await
+    );
+    assert!(
+        text_of(&client, "#do-not-switch-off")
+            .await
+            .contains("電源は切らないでください")
+    );
+    assert!(text_of(&client, "#what-to-do").await.contains("企画管理者"));
+    assert!(
+        fits_the_screen(&client).await,
+        "the instructions fit a phone"
+    );
+    keep_screenshot(&client, "incident-reported-phone").await;
+    let number = path_of(&client)
+        .await
+        .rsplit('=')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+
+    // The security manager's pages now carry the red banner, and the photo is kept.
+    let dashboard = admin.get("/dashboard").await;
+    assert!(dashboard.text("#incident-alert").contains("1 件"));
+    let incident = admin.get(&format!("/incidents/{number}")).await;
+    let files = incident.attributes("#files a", "href");
+    assert_eq!(files.len(), 1, "the photo arrived");
+    let (_, _, bytes) = admin.get_bytes(&files[0]).await;
+    assert_eq!(bytes, jpeg);
+    client.close().await.expect("close");
+}
+
 /// The page size of a PDF in points, as pdfinfo reports it.
 fn pdf_page_size(pdf: &std::path::Path) -> (f64, f64) {
     let info = Command::new("pdfinfo")
@@ -776,6 +857,7 @@ async fn touch_targets_are_44_px_and_radios_sit_beside_their_labels_on_a_phone()
         "/tokushima".to_owned(),
         "/ledger/devices/new".to_owned(),
         "/carry-outs/new".to_owned(),
+        "/incidents/report".to_owned(),
         base.clone(),
     ] {
         client

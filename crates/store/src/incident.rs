@@ -665,6 +665,28 @@ fn report_from_row(row: &sqlx::any::AnyRow) -> Result<StoredReport, Error> {
     })
 }
 
+/// A file of one of the institution's incidents, by the file's id alone:
+/// (name, media type, bytes).
+pub async fn file_by_id<P: permissions::ReadsIncidents>(
+    store: &Store,
+    grant: &Grant<P>,
+    file: IncidentFileId,
+) -> Result<(String, String, Vec<u8>), Error> {
+    let row = sqlx::query(
+        "SELECT name, content_type, content FROM incident_files WHERE id = $1 AND institution_id = $2",
+    )
+    .bind(file.get())
+    .bind(grant.institution_id().get())
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or(Error::NotFound)?;
+    Ok((
+        row.try_get("name")?,
+        row.try_get("content_type")?,
+        row.try_get("content")?,
+    ))
+}
+
 /// A file of an incident with its bytes: (name, media type, bytes).
 pub async fn file<P: permissions::ReadsIncidents>(
     store: &Store,

@@ -17,6 +17,7 @@ mod dashboard;
 mod error;
 pub mod heavy;
 pub mod i18n;
+mod incident;
 mod institution;
 mod ledger;
 mod multipart;
@@ -608,6 +609,25 @@ pub const ROUTES: &[RouteInfo] = &[
         "/ledger/network/links/{id}/remove",
         Some(Permission::EditLedger),
     ),
+    route("GET", "/incidents/report", Some(Permission::ReportIncident)),
+    route(
+        "POST",
+        "/incidents/report",
+        Some(Permission::ReportIncident),
+    ),
+    route(
+        "GET",
+        "/incidents/reported",
+        Some(Permission::ReportIncident),
+    ),
+    route("GET", "/incidents", Some(Permission::ViewIncidents)),
+    route("GET", "/incidents/{id}", Some(Permission::ViewIncidents)),
+    route("POST", "/incidents/{id}", Some(Permission::HandleIncidents)),
+    route(
+        "GET",
+        "/incident-files/{id}",
+        Some(Permission::ViewIncidents),
+    ),
     route("GET", "/carry-outs", Some(Permission::ViewCarryOuts)),
     route("GET", "/carry-outs/new", Some(Permission::RequestCarryOut)),
     route("POST", "/carry-outs/new", Some(Permission::RequestCarryOut)),
@@ -631,6 +651,7 @@ pub fn app(state: AppState) -> Router {
         .merge(checklist::router())
         .merge(ledger::router())
         .merge(continuity::router())
+        .merge(incident::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(error::localize_standard_errors))
         .layer(axum::middleware::from_fn_with_state(
@@ -679,6 +700,7 @@ mod tests {
             include_str!("checklist/mod.rs"),
             include_str!("ledger/mod.rs"),
             include_str!("continuity/mod.rs"),
+            include_str!("incident/mod.rs"),
         ];
         let mut n_found = 0;
         for source in sources {

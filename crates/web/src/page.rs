@@ -7,10 +7,10 @@ use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Response};
 use mamori_domain::calendar;
-use mamori_domain::institution::{Permission, Role};
+use mamori_domain::institution::{Permission, Role, permissions};
 
 use crate::auth::{CSRF_COOKIE, MaybeSession, expected_csrf, set_cookie};
-use crate::i18n::{ChecklistText, ContinuityText, LedgerText, Locale, Messages};
+use crate::i18n::{ChecklistText, ContinuityText, IncidentText, LedgerText, Locale, Messages};
 use crate::{AppError, AppState};
 
 /// The frame of a page: what `base.html` needs.
@@ -24,6 +24,11 @@ pub struct Chrome {
     pub c: &'static ChecklistText,
     /// Continuity strings (backup register, restore tests) in the request's locale.
     pub k: &'static ContinuityText,
+    /// Incident strings in the request's locale.
+    pub i: &'static IncidentText,
+    /// For those who handle incidents: how many reports nobody has taken yet
+    /// (the red banner on every page).
+    pub incident_alert: usize,
     /// The locale.
     pub locale: Locale,
     /// The signed-in person, if any.
@@ -84,6 +89,16 @@ impl ChromeUser {
     /// Whether the menu shows the vendors.
     pub fn can_manage_vendors(&self) -> bool {
         self.role.has(Permission::ManageVendors)
+    }
+
+    /// Whether the menu shows the incident list.
+    pub fn can_view_incidents(&self) -> bool {
+        self.role.has(Permission::ViewIncidents)
+    }
+
+    /// Whether the menu offers the incident report.
+    pub fn can_report_incident(&self) -> bool {
+        self.role.has(Permission::ReportIncident)
     }
 
     /// Whether the menu shows the institution page.
@@ -207,11 +222,26 @@ impl FromRequestParts<AppState> for Chrome {
             .query()
             .and_then(|query| notice_from_query(query, locale.messages()));
         let State(state) = State::<AppState>::from_request_parts(parts, state).await?;
+        // A new report shows on every page of those who handle incidents; a
+        // failure to count leaves the page as it is rather than failing it.
+        let incident_alert = match parts.extensions.get::<MaybeSession>() {
+            Some(MaybeSession(Some(signed_in))) if !signed_in.second_factor_pending => {
+                match signed_in.principal.grant::<permissions::HandleIncidents>() {
+                    Some(grant) => mamori_store::incident::unhandled(&state.store, &grant)
+                        .await
+                        .map_or(0, |unhandled| unhandled.len()),
+                    None => 0,
+                }
+            }
+            _ => 0,
+        };
         Ok(Self {
             t: locale.messages(),
             l: locale.ledger(),
             c: locale.checklist(),
             k: locale.continuity(),
+            i: locale.incident(),
+            incident_alert,
             locale,
             user,
             csrf,

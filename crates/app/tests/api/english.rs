@@ -100,6 +100,8 @@ pub(crate) struct Ids {
     pub(crate) backup: String,
     backup_test: String,
     bcp_version: String,
+    pub(crate) incident: String,
+    incident_file: String,
     token: String,
     year: String,
     items: Vec<String>,
@@ -135,6 +137,10 @@ pub(crate) fn paths(route: &str, ids: &Ids) -> Vec<String> {
             &ids.backup
         } else if route.starts_with("/bcp/versions/") {
             &ids.bcp_version
+        } else if route.starts_with("/incidents/") {
+            &ids.incident
+        } else if route.starts_with("/incident-files/") {
+            &ids.incident_file
         } else {
             // A new route with a parameter must be walked too, not skipped.
             panic!("the English walk cannot fill {route}: give it an id in paths()")
@@ -479,6 +485,60 @@ pub(crate) async fn fill(app: &TestApp, admin: &Browser) -> Ids {
         "BCP approval",
     );
     ids.bcp_version = "1".to_owned();
+    // An incident: a report with a photo, taken in charge, a step ticked.
+    let jpeg = b"\xFF\xD8\xFF\xE0 a photo of the screen".to_vec();
+    let reported = ok(
+        admin
+            .upload(
+                "/incidents/report",
+                "/incidents/report",
+                &[
+                    ("reporter", "Hana Front".into()),
+                    ("place", "Reception".into()),
+                    ("asset_number", "SV-01".into()),
+                    ("pattern_1", "1".into()),
+                    ("details", "A ransom note on the screen".into()),
+                    ("cut_network", "1".into()),
+                ],
+                &[("photos", "screen.jpg", jpeg)],
+            )
+            .await,
+        "incident report",
+    );
+    ids.incident = reported
+        .location
+        .as_deref()
+        .and_then(|location| location.split("n=").nth(1))
+        .unwrap_or_default()
+        .to_owned();
+    let incident = format!("/incidents/{}", ids.incident);
+    ok(
+        admin
+            .submit(&incident, &incident, &[("action", "take_charge".into())])
+            .await,
+        "take charge",
+    );
+    ok(
+        admin
+            .submit(
+                &incident,
+                &incident,
+                &[
+                    ("action", "step_done".into()),
+                    ("step", "II-2-1".into()),
+                    ("text", "Cable unplugged".into()),
+                ],
+            )
+            .await,
+        "step",
+    );
+    ids.incident_file = admin
+        .get(&incident)
+        .await
+        .attributes("#files a", "href")
+        .first()
+        .and_then(|href| href.rsplit('/').next().map(str::to_owned))
+        .unwrap_or_default();
     ids.staff = staff_page
         .attributes("#staff a", "href")
         .first()

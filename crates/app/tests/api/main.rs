@@ -10,6 +10,7 @@ mod continuity;
 mod english;
 mod first_use;
 mod helpers;
+mod incidents;
 mod ledger;
 mod lockout;
 mod roles;

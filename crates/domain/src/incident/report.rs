@@ -136,7 +136,7 @@ impl Measure {
     pub fn name_en(self) -> &'static str {
         match self {
             Self::CutNetwork => "Unplugged the PC's LAN cable and switched its Wi-Fi off",
-            Self::CalledPlanner => "Told the planning manager (企画管理者)",
+            Self::CalledPlanner => "Told the planning manager",
             Self::KeptEvidence => {
                 "Kept the evidence (a 'do not switch off' notice on the device, photos, logs)"
             }
@@ -190,6 +190,35 @@ pub struct RawReport<'a> {
     pub other: &'a str,
     pub details: &'a str,
     pub measures: Vec<(&'a str, &'a str)>,
+}
+
+/// The most photos one report carries.
+pub const MAX_PHOTOS: usize = 5;
+
+/// The media type of a photo a phone sends, told by its first bytes (the
+/// name's extension is not trusted): JPEG, PNG, WebP or HEIC; `None` for
+/// anything else, or for more than 10 MB.
+pub fn photo_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.len() > crate::checklist::MAX_UPLOAD_BYTES {
+        return None;
+    }
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else if bytes.len() >= 12
+        && &bytes[4..8] == b"ftyp"
+        && matches!(
+            &bytes[8..12],
+            b"heic" | b"heix" | b"mif1" | b"msf1" | b"hevc"
+        )
+    {
+        Some("image/heic")
+    } else {
+        None
+    }
 }
 
 /// The longest 詳細 the form takes.
@@ -424,6 +453,22 @@ mod tests {
             fields(&parse_report(&control, now()).expect_err("refused")),
             ["reporter"]
         );
+    }
+
+    #[test]
+    fn only_images_a_phone_takes_are_photos() {
+        assert_eq!(photo_type(b"\xFF\xD8\xFF\xE0rest"), Some("image/jpeg"));
+        assert_eq!(photo_type(b"\x89PNG\r\n\x1a\nrest"), Some("image/png"));
+        assert_eq!(photo_type(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(photo_type(b"\0\0\0\x18ftypheic\0\0"), Some("image/heic"));
+        assert_eq!(photo_type(b"%PDF-1.7"), None, "a PDF is not a photo");
+        assert_eq!(photo_type(b"MZ\x90\0"), None);
+        assert_eq!(photo_type(b""), None);
+        let mut big = vec![0xFF, 0xD8, 0xFF];
+        big.resize(crate::checklist::MAX_UPLOAD_BYTES + 1, 0);
+        assert_eq!(photo_type(&big), None, "10 MB + 1 byte");
+        big.truncate(crate::checklist::MAX_UPLOAD_BYTES);
+        assert_eq!(photo_type(&big), Some("image/jpeg"), "exactly 10 MB");
     }
 
     #[test]

@@ -364,6 +364,17 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("bcp.answers", "BCPの記入", "BCP answers saved"),
     ("bcp.approve", "BCPの承認", "BCP version approved"),
     ("bcp.acknowledge", "BCPを読んだ記録", "BCP read"),
+    ("incident.report", "インシデント報告", "Incident reported"),
+    (
+        "incident.report.join",
+        "インシデントへの追加報告",
+        "Report added to an incident",
+    ),
+    (
+        "incident.change",
+        "インシデント対応の記録",
+        "Incident response recorded",
+    ),
     (
         "backup.run.failed",
         "mamori 自身のバックアップの失敗",

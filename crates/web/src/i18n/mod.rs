@@ -62,6 +62,14 @@ impl Locale {
         }
     }
 
+    /// The incident strings of this locale.
+    pub fn incident(self) -> &'static IncidentText {
+        match self {
+            Self::Ja => &incident::JA,
+            Self::En => &incident::EN,
+        }
+    }
+
     /// The continuity strings (backup register, restore tests) of this locale.
     pub fn continuity(self) -> &'static ContinuityText {
         match self {
@@ -108,10 +116,12 @@ macro_rules! messages {
 
 mod checklist;
 mod continuity;
+mod incident;
 mod ledger;
 
 pub use checklist::ChecklistText;
 pub use continuity::ContinuityText;
+pub use incident::IncidentText;
 pub use ledger::LedgerText;
 
 messages! {
@@ -199,6 +209,17 @@ messages! {
     field_second_answer: "確認結果（2回目）", "Second check";
     field_second_date: "確認日（2回目）", "Second check date";
     field_remarks: "備考", "Remarks";
+    field_noticed_on: "気づいた日", "Day noticed";
+    field_noticed_at: "気づいた時刻", "Time noticed";
+    field_place: "場所", "Place";
+    field_device_name: "機器名称", "Device name";
+    field_reporter: "報告者の氏名", "Your name";
+    field_patterns: "何が起きたか", "What happened";
+    field_other: "その他の内容", "Other: what";
+    field_details: "詳しい状況", "Details";
+    field_measures: "すでにしたこと", "Already done";
+    field_measure_time: "緊急措置の時刻", "Time of a first measure";
+    field_severity: "重大度", "Severity";
     field_backup_system: "対象システム", "System";
     field_backup_data: "対象データ", "What is backed up";
     field_backup_method: "取得方法", "Method";
@@ -578,6 +599,19 @@ pub(crate) fn field_label(field: &str, t: &Messages) -> &'static str {
         "mds_sds_received" => t.field_mds_sds_received,
         "internet_connected" => t.field_internet_connected,
         "segment" => t.field_segment,
+        "noticed_on" => t.field_noticed_on,
+        "noticed_at" => t.field_noticed_at,
+        "place" => t.field_place,
+        "device_name" => t.field_device_name,
+        "reporter" => t.field_reporter,
+        "patterns" => t.field_patterns,
+        "other" => t.field_other,
+        "details" => t.field_details,
+        "measures" => t.field_measures,
+        "cut_network" | "called_planner" | "kept_evidence" | "checked_similar" => {
+            t.field_measure_time
+        }
+        "severity" => t.field_severity,
         "ip_addresses" => t.field_ip_addresses,
         "mac_addresses" => t.field_mac_addresses,
         "initial_password_changed" => t.field_initial_password_changed,
@@ -739,6 +773,11 @@ fn japanese_reason(why: &str) -> String {
             "元号の期間内の日付にしてください（令和は2019年5月1日から、平成は1989年1月8日から）。"
         }
         "the date cannot be in the future" => "未来の日付は入れられません。",
+        "a time like 08:40" => "08:40 のように時刻を入力してください。",
+        "say what else happened (その他)" => "「その他」に何が起きたかを書いてください。",
+        "tick what happened or describe it" => {
+            "起きたことにチェックを入れるか、詳しい状況を書いてください。"
+        }
         "ask before taking out: the day cannot be in the past" => {
             "持ち出しは事前に申請してください（持ち出し日に過去の日付は入れられません）。"
         }
