@@ -408,6 +408,9 @@ pub enum Change {
     StepDone { step: String, remark: String },
     /// A playbook step that does not apply, with the reason.
     StepNotApplicable { step: String, reason: String },
+    /// The personal-data assessment (個人情報保護法): whether and by when the
+    /// PPC must be told.
+    Assessment(mamori_domain::incident::deadline::Assessment),
 }
 
 /// Adds `change` to the incident's timeline (and to the incident's current
@@ -453,6 +456,7 @@ pub async fn change(
             String::new(),
             reason.as_str(),
         ),
+        Change::Assessment(assessment) => (EntryKind::Assessment, None, assessment.code(), ""),
     };
     let update = match change {
         Change::Status(new) => Some(
@@ -482,7 +486,10 @@ pub async fn change(
                 .bind(institution_id)
                 .bind(i64::from(*drill)),
         ),
-        Change::Note(_) | Change::StepDone { .. } | Change::StepNotApplicable { .. } => None,
+        Change::Note(_)
+        | Change::StepDone { .. }
+        | Change::StepNotApplicable { .. }
+        | Change::Assessment(_) => None,
     };
     if let Some(update) = update {
         let result = update.execute(&mut *transaction).await?;

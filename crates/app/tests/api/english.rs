@@ -532,6 +532,22 @@ pub(crate) async fn fill(app: &TestApp, admin: &Browser) -> Ids {
             .await,
         "step",
     );
+    ok(
+        admin
+            .submit(
+                &incident,
+                &incident,
+                &[
+                    ("action", "assessment".into()),
+                    ("personal_data", "1".into()),
+                    ("sensitive", "1".into()),
+                    ("wrongful_purpose", "1".into()),
+                    ("people", "3".into()),
+                ],
+            )
+            .await,
+        "assessment",
+    );
     ids.incident_file = admin
         .get(&incident)
         .await

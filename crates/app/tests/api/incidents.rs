@@ -279,3 +279,115 @@ async fn bad_reports_are_refused_by_field_and_store_nothing() {
             .is_none()
     );
 }
+
+#[tokio::test]
+async fn the_personal_data_assessment_starts_the_ppc_clock_and_a_missed_deadline_shows_red() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(mamori_web::tokyo())
+        .date();
+    let known = today
+        .checked_sub(jiff::Span::new().days(40))
+        .expect("a date");
+    let sent = report(
+        &admin,
+        &[
+            ("reporter", "守 太郎".to_owned()),
+            ("noticed_on", known.to_string()),
+            ("pattern_13", "1".to_owned()),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{:?}", sent.errors());
+    let number = sent
+        .location
+        .as_deref()
+        .and_then(|l| l.rsplit('=').next())
+        .unwrap_or_default()
+        .to_owned();
+    let incident = format!("/incidents/{number}");
+    let page = admin.get(&incident).await;
+    assert!(page.text("#ppc-verdict").contains("まだ評価していません"));
+    assert!(page.attribute("#ppc-deadlines", "id").is_none());
+
+    // Patient data, no attack: 30 days from the day known, 40 days ago: overdue.
+    let assessed = admin
+        .submit(
+            &incident,
+            &incident,
+            &[
+                ("action", "assessment".to_owned()),
+                ("personal_data", "1".to_owned()),
+                ("sensitive", "1".to_owned()),
+                ("people", "12".to_owned()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        assessed.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        assessed.errors()
+    );
+    let page = admin.get(&incident).await;
+    assert!(
+        page.text("#ppc-verdict").contains("第1号"),
+        "{}",
+        page.text("#ppc-verdict")
+    );
+    let rows = page.texts("#ppc-deadlines tr");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows[1].contains("超過"), "{rows:?}");
+    assert_eq!(
+        page.attributes("#ppc-deadlines tr.overdue", "class").len(),
+        2
+    );
+    let expected = mamori_domain::incident::deadline::Deadlines::counted_from(known, 30).final_by;
+    assert!(
+        rows[1].contains(&mamori_domain::calendar::format_date_ja(expected)),
+        "{rows:?}"
+    );
+
+    // A correction, as a new entry: an attack may be the cause, so 60 days.
+    let corrected = admin
+        .submit(
+            &incident,
+            &incident,
+            &[
+                ("action", "assessment".to_owned()),
+                ("personal_data", "1".to_owned()),
+                ("sensitive", "1".to_owned()),
+                ("wrongful_purpose", "1".to_owned()),
+                ("people", "12".to_owned()),
+            ],
+        )
+        .await;
+    assert_eq!(corrected.status, StatusCode::SEE_OTHER);
+    let page = admin.get(&incident).await;
+    let rows = page.texts("#ppc-deadlines tr");
+    assert!(rows[1].contains("あと"), "{rows:?}");
+    assert!(page.text("#ppc-verdict").contains("第3号"));
+    let assessments = page
+        .texts("#timeline .what")
+        .iter()
+        .filter(|what| what.contains("個人情報の評価"))
+        .count();
+    assert_eq!(assessments, 2, "both assessments stay on the timeline");
+
+    // A number of people that is not a number is refused, nothing added.
+    let refused = admin
+        .submit(
+            &incident,
+            &incident,
+            &[
+                ("action", "assessment".to_owned()),
+                ("personal_data", "1".to_owned()),
+                ("people", "たくさん".to_owned()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.errors().join(" ").contains("対象の人数"));
+}

@@ -41,6 +41,113 @@ pub struct Assessment {
     pub strongly_encrypted: bool,
 }
 
+/// The assessment as the form posts it: checkboxes ("" when not ticked) and
+/// the number of people.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RawAssessment<'a> {
+    pub personal_data: &'a str,
+    pub sensitive: &'a str,
+    pub financial_harm: &'a str,
+    pub wrongful_purpose: &'a str,
+    pub people: &'a str,
+    pub strongly_encrypted: &'a str,
+}
+
+/// The most people the form takes (the population of Japan, with room).
+const MAX_PEOPLE: u64 = 200_000_000;
+
+impl Assessment {
+    /// Reads the form: a ticked box is any non-empty value; the number of
+    /// people is empty (not known) or a whole number (ASCII or full-width).
+    pub fn parse(raw: RawAssessment<'_>) -> Result<Self, crate::ParseError> {
+        let ticked = |value: &str| !value.trim().is_empty();
+        let digits: String = raw
+            .people
+            .trim()
+            .chars()
+            .filter(|c| *c != ',' && *c != '，')
+            .map(|c| match c {
+                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+                other => other,
+            })
+            .collect();
+        let people = if digits.is_empty() {
+            None
+        } else {
+            match digits.parse::<u64>() {
+                Ok(n) if n <= MAX_PEOPLE => Some(n),
+                _ => {
+                    return Err(crate::ParseError::new(
+                        "people",
+                        crate::ParseErrorKind::OutOfRange {
+                            min: 0,
+                            max: MAX_PEOPLE as i64,
+                        },
+                    ));
+                }
+            }
+        };
+        Ok(Self {
+            personal_data: ticked(raw.personal_data),
+            sensitive: ticked(raw.sensitive),
+            financial_harm: ticked(raw.financial_harm),
+            wrongful_purpose: ticked(raw.wrongful_purpose),
+            people,
+            strongly_encrypted: ticked(raw.strongly_encrypted),
+        })
+    }
+
+    /// The stored form: `pd,sens,fin,wp,enc` as 0/1 then the people (or `-`).
+    pub fn code(&self) -> String {
+        let bit = |b: bool| if b { '1' } else { '0' };
+        format!(
+            "{}{}{}{}{}:{}",
+            bit(self.personal_data),
+            bit(self.sensitive),
+            bit(self.financial_harm),
+            bit(self.wrongful_purpose),
+            bit(self.strongly_encrypted),
+            self.people
+                .map_or_else(|| "-".to_owned(), |n| n.to_string())
+        )
+    }
+
+    /// Reads [`Assessment::code`]; `None` for anything else.
+    pub fn from_code(code: &str) -> Option<Self> {
+        let (bits, people) = code.split_once(':')?;
+        let bits: Vec<bool> = bits
+            .chars()
+            .map(|c| match c {
+                '1' => Some(true),
+                '0' => Some(false),
+                _ => None,
+            })
+            .collect::<Option<_>>()?;
+        let [
+            personal_data,
+            sensitive,
+            financial_harm,
+            wrongful_purpose,
+            strongly_encrypted,
+        ] = bits.as_slice()
+        else {
+            return None;
+        };
+        let people = match people {
+            "-" => None,
+            n => Some(n.parse().ok()?),
+        };
+        Some(Self {
+            personal_data: *personal_data,
+            sensitive: *sensitive,
+            financial_harm: *financial_harm,
+            wrongful_purpose: *wrongful_purpose,
+            people,
+            strongly_encrypted: *strongly_encrypted,
+        })
+    }
+}
+
 /// Why a report to the PPC is due (施行規則 第7条 各号).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ground {
@@ -303,6 +410,34 @@ mod tests {
         let d = Deadlines::counted_from(date(2026, 12, 31), 30);
         assert_eq!(d.preliminary_by, date(2027, 1, 4));
         assert_eq!(d.final_by, date(2027, 1, 29));
+    }
+
+    #[test]
+    fn the_form_is_read_and_the_stored_code_round_trips() {
+        let assessment = Assessment::parse(RawAssessment {
+            personal_data: "1",
+            sensitive: "1",
+            wrongful_purpose: "on",
+            people: "１，２００",
+            ..RawAssessment::default()
+        })
+        .expect("valid");
+        assert_eq!(assessment.people, Some(1200));
+        assert!(assessment.wrongful_purpose && !assessment.financial_harm);
+        assert_eq!(assessment.code(), "11010:1200");
+        assert_eq!(Assessment::from_code(&assessment.code()), Some(assessment));
+        assert_eq!(
+            Assessment::from_code(&Assessment::default().code()),
+            Some(Assessment::default())
+        );
+        assert_eq!(Assessment::from_code("1101:5"), None);
+        assert_eq!(Assessment::from_code("11012:5"), None);
+        let error = Assessment::parse(RawAssessment {
+            people: "many",
+            ..RawAssessment::default()
+        })
+        .expect_err("not a number");
+        assert_eq!(error.field(), "people");
     }
 
     #[test]

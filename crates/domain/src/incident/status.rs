@@ -60,5 +60,8 @@ choice! {
         StepNotApplicable = ("step_na", "手順 該当なし") => "Step not applicable",
         /// A file was added (a photo, a log).
         File = ("file", "ファイル") => "File added",
+        /// The personal-data assessment (value: `deadline::Assessment::code`);
+        /// the latest one counts.
+        Assessment = ("assessment", "個人情報の評価") => "Personal-data assessment",
     }
 }

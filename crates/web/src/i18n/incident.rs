@@ -79,5 +79,25 @@ messages! {
     error_too_many_photos: "写真は5枚までです。", "At most five photos.";
     error_step: "この手順はマニュアルにありません。", "This step is not in the manual.";
     error_note: "記録を書いてください（2000文字以内）。", "Write the note (at most 2000 characters).";
+    ppc_heading: "個人情報保護委員会への報告（個人情報保護法第26条）", "Report to the Personal Information Protection Commission (APPI art. 26)";
+    ppc_help: "患者の情報が漏えい・滅失・毀損した（またはそのおそれがある）ときは、1人分でも報告と本人への通知が必要です（医療情報は要配慮個人情報）。速報はおおむね3〜5日以内、確報は把握した日から30日以内（不正アクセス・ランサムウェアなど不正の目的によるおそれがあるときは60日以内）です。期限の最終日が土日祝日・年末年始（12月29日〜1月3日）のときは翌開庁日です。", "When patient data is, or may have been, leaked, lost or damaged, even one patient's, the commission must be told and the patients notified (medical data is sensitive personal data). The preliminary report is due in about 3–5 days, the final one within 30 days of the day the institution knew (60 days when an attack or other wrongful purpose may be the cause). A last day on a weekend, holiday or 29 Dec–3 Jan moves to the next working day.";
+    ppc_not_assessed: "まだ評価していません。個人情報が関係するかを確認して記録してください。", "Not assessed yet. Find out whether personal data is involved and record it.";
+    ppc_not_due: "この評価では報告は不要です。", "On this assessment no report is due.";
+    ppc_due: "報告が必要です（施行規則第7条 {0}）。", "A report is due (PPC rules art. 7, {0}).";
+    ppc_item: "第{0}号", "item {0}";
+    ppc_preliminary: "速報（目安）", "Preliminary report (target)";
+    ppc_final: "確報（期限）", "Final report (deadline)";
+    ppc_window: "{0}〜{1}", "{0} to {1}";
+    days_left: "あと {0} 日", "{0} day(s) left";
+    due_today: "今日が期限", "due today";
+    overdue_by: "{0} 日超過", "{0} day(s) overdue";
+    assess: "評価を記録する", "Record the assessment";
+    a_personal_data: "個人情報が漏えい・滅失・毀損した（おそれを含む）", "Personal data was, or may have been, leaked, lost or damaged";
+    a_sensitive: "要配慮個人情報（病歴・診療記録など）を含む", "It includes sensitive data (medical history, records…)";
+    a_financial_harm: "財産的被害のおそれがある（カード番号など）", "It may cause financial damage (card numbers…)";
+    a_wrongful_purpose: "不正アクセス・ランサムウェアなど不正の目的によるおそれがある", "An attack or other wrongful purpose may be the cause";
+    a_people: "対象の人数（わかる範囲で）", "How many people (as far as known)";
+    a_strongly_encrypted: "高度な暗号化で保護されていた", "The data was protected by strong encryption";
+    ppc_link: "個人情報保護委員会の報告ページ", "The commission's reporting page";
     }
 }

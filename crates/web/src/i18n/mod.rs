@@ -220,6 +220,7 @@ messages! {
     field_measures: "すでにしたこと", "Already done";
     field_measure_time: "緊急措置の時刻", "Time of a first measure";
     field_severity: "重大度", "Severity";
+    field_people: "対象の人数", "Number of people";
     field_backup_system: "対象システム", "System";
     field_backup_data: "対象データ", "What is backed up";
     field_backup_method: "取得方法", "Method";
@@ -612,6 +613,7 @@ pub(crate) fn field_label(field: &str, t: &Messages) -> &'static str {
             t.field_measure_time
         }
         "severity" => t.field_severity,
+        "people" => t.field_people,
         "ip_addresses" => t.field_ip_addresses,
         "mac_addresses" => t.field_mac_addresses,
         "initial_password_changed" => t.field_initial_password_changed,

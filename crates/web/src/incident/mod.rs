@@ -11,6 +11,7 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use mamori_domain::incident::deadline::{Assessment, Countdown, Ground, RawAssessment};
 use mamori_domain::incident::playbook::{Audience, Playbooks, Step};
 use mamori_domain::incident::report::{
     IncidentFileId, IncidentId, MAX_PHOTOS, Measure, PATTERNS, RawReport, parse_report, photo_type,
@@ -550,7 +551,91 @@ struct ShowPage {
     severities: Vec<Choice>,
     /// (section heading, steps).
     playbook: Vec<(String, Vec<StepView>)>,
+    ppc: PpcView,
     errors: Vec<String>,
+}
+
+/// The personal-data assessment and the PPC deadlines, as shown.
+struct PpcView {
+    /// The latest assessment, when there is one.
+    assessment: Option<Assessment>,
+    /// What it means, in words.
+    verdict: String,
+    /// (label, dates, countdown, overdue) of each deadline.
+    deadlines: Vec<(&'static str, String, String, bool)>,
+}
+
+/// `第1号・第3号` or `item 1, item 3`.
+fn grounds_text(chrome: &Chrome, grounds: &[Ground]) -> String {
+    grounds
+        .iter()
+        .map(|g| fill(chrome.i.ppc_item, &[&g.item()]))
+        .collect::<Vec<_>>()
+        .join(chrome.locale.pick("・", ", "))
+}
+
+fn countdown(
+    i: &IncidentText,
+    today: jiff::civil::Date,
+    last: jiff::civil::Date,
+) -> (String, bool) {
+    match Countdown::on(today, last) {
+        Countdown::DaysLeft(n) => (fill(i.days_left, &[&n]), false),
+        Countdown::Today => (i.due_today.to_owned(), false),
+        Countdown::Overdue(n) => (fill(i.overdue_by, &[&n]), true),
+    }
+}
+
+fn ppc_view(chrome: &Chrome, incident: &Incident, today: jiff::civil::Date) -> PpcView {
+    let i = chrome.i;
+    let assessment = incident
+        .entries
+        .iter()
+        .rev()
+        .find(|entry| entry.kind == EntryKind::Assessment)
+        .and_then(|entry| Assessment::from_code(&entry.value));
+    let Some(assessment) = assessment else {
+        return PpcView {
+            assessment: None,
+            verdict: i.ppc_not_assessed.to_owned(),
+            deadlines: Vec::new(),
+        };
+    };
+    let grounds = assessment.grounds();
+    let Some(deadlines) = assessment.deadlines(incident.summary.known_on) else {
+        return PpcView {
+            assessment: Some(assessment),
+            verdict: i.ppc_not_due.to_owned(),
+            deadlines: Vec::new(),
+        };
+    };
+    let items = grounds_text(chrome, &grounds);
+    let (left, late) = countdown(i, today, deadlines.preliminary_by);
+    let (final_left, final_late) = countdown(i, today, deadlines.final_by);
+    PpcView {
+        assessment: Some(assessment),
+        verdict: fill(i.ppc_due, &[&items]),
+        deadlines: vec![
+            (
+                i.ppc_preliminary,
+                fill(
+                    i.ppc_window,
+                    &[
+                        &chrome.date(&deadlines.preliminary_from),
+                        &chrome.date(&deadlines.preliminary_by),
+                    ],
+                ),
+                left,
+                late,
+            ),
+            (
+                i.ppc_final,
+                chrome.date(&deadlines.final_by),
+                final_left,
+                final_late,
+            ),
+        ],
+    }
 }
 
 fn entry_view(chrome: &Chrome, playbooks: &Playbooks, entry: &StoredEntry) -> EntryView {
@@ -575,6 +660,16 @@ fn entry_view(chrome: &Chrome, playbooks: &Playbooks, entry: &StoredEntry) -> En
                 format!("{step} {text} — {}", entry.body)
             }
         }
+        EntryKind::Assessment => Assessment::from_code(&entry.value)
+            .map(|a| {
+                let due = a.grounds();
+                if due.is_empty() {
+                    chrome.i.ppc_not_due.to_owned()
+                } else {
+                    fill(chrome.i.ppc_due, &[&grounds_text(chrome, &due)])
+                }
+            })
+            .unwrap_or_default(),
         EntryKind::Note if entry.value == "drill" => chrome.i.mark_drill.to_owned(),
         EntryKind::Note if entry.value == "real" => chrome.i.mark_real.to_owned(),
         _ => entry.body.clone(),
@@ -771,6 +866,7 @@ async fn show_page(
             statuses,
             severities,
             playbook,
+            ppc: ppc_view(chrome, &incident, state.clock.today()),
             errors,
         },
     )
@@ -787,7 +883,7 @@ async fn show(
 }
 
 /// What a handler posts: one of `take_charge`, `status`, `severity`,
-/// `drill`, `real`, `note`, `step_done`, `step_na`.
+/// `drill`, `real`, `note`, `step_done`, `step_na`, `assessment`.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
 struct ChangeForm {
@@ -795,6 +891,12 @@ struct ChangeForm {
     value: String,
     text: String,
     step: String,
+    personal_data: String,
+    sensitive: String,
+    financial_harm: String,
+    wrongful_purpose: String,
+    people: String,
+    strongly_encrypted: String,
 }
 
 /// `POST /incidents/{id}`: adds one entry to the timeline.
@@ -851,6 +953,16 @@ async fn change(
             reason: text.to_owned(),
         }),
         "step_done" | "step_na" => Err(i.error_note.to_owned()),
+        "assessment" => Assessment::parse(RawAssessment {
+            personal_data: &form.personal_data,
+            sensitive: &form.sensitive,
+            financial_harm: &form.financial_harm,
+            wrongful_purpose: &form.wrongful_purpose,
+            people: &form.people,
+            strongly_encrypted: &form.strongly_encrypted,
+        })
+        .map(Change::Assessment)
+        .map_err(|e| describe(&e, chrome.locale)),
         _ => Err(chrome.t.err_choice.to_owned()),
     };
     let change = match parsed {
