@@ -529,6 +529,28 @@ pub async fn list<P: permissions::ReadsIncidents>(
     rows.iter().map(summary_from_row).collect()
 }
 
+/// The open incidents that are not drills, each with its latest personal-data
+/// assessment (the stored code), for the dashboard's PPC deadlines; oldest first.
+pub async fn open_with_assessment<P: permissions::ReadsIncidents>(
+    store: &Store,
+    grant: &Grant<P>,
+) -> Result<Vec<(IncidentSummary, Option<String>)>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT * FROM ({SUMMARY} AND i.status <> 'closed' AND i.drill = 0) s
+         LEFT JOIN (SELECT e.incident_id, e.value AS assessment FROM incident_entries e
+             WHERE e.id = (SELECT MAX(x.id) FROM incident_entries x
+                 WHERE x.incident_id = e.incident_id AND x.kind = 'assessment')) a
+           ON a.incident_id = s.id
+         ORDER BY s.id"
+    )))
+    .bind(grant.institution_id().get())
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| Ok((summary_from_row(row)?, row.try_get("assessment")?)))
+        .collect()
+}
+
 /// The incidents nobody has taken yet (status 報告), for the banner; oldest first.
 pub async fn unhandled(
     store: &Store,

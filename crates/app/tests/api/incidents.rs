@@ -350,6 +350,18 @@ async fn the_personal_data_assessment_starts_the_ppc_clock_and_a_missed_deadline
         "{rows:?}"
     );
 
+    // The dashboard counts the same deadlines down, missed ones in red.
+    let dashboard = admin.get("/dashboard").await;
+    let rows = dashboard.texts("#dashboard-ppc-deadlines tr");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(
+        dashboard
+            .attributes("#dashboard-ppc-deadlines tr.overdue", "class")
+            .len(),
+        2
+    );
+    assert!(rows[1].contains(&format!("#{number}")), "{rows:?}");
+
     // A correction, as a new entry: an attack may be the cause, so 60 days.
     let corrected = admin
         .submit(
@@ -375,6 +387,14 @@ async fn the_personal_data_assessment_starts_the_ppc_clock_and_a_missed_deadline
         .filter(|what| what.contains("個人情報の評価"))
         .count();
     assert_eq!(assessments, 2, "both assessments stay on the timeline");
+
+    // A drill is kept apart: marked as one, it leaves the dashboard's deadlines.
+    let marked = admin
+        .submit(&incident, &incident, &[("action", "drill".to_owned())])
+        .await;
+    assert_eq!(marked.status, StatusCode::SEE_OTHER);
+    let dashboard = admin.get("/dashboard").await;
+    assert!(dashboard.attribute("#dashboard-ppc", "id").is_none());
 
     // A number of people that is not a number is refused, nothing added.
     let refused = admin

@@ -32,6 +32,8 @@ struct DashboardPage {
     time_sync_ok: bool,
     time_sync_text: String,
     break_glass_uses: Vec<BreakGlassRow>,
+    /// The PPC deadlines of open incidents (not drills).
+    ppc_deadlines: Vec<crate::incident::DeadlineRow>,
 }
 
 /// This 年度's checklist as the dashboard shows it: progress and the first open items.
@@ -270,8 +272,11 @@ async fn show(
             .collect(),
         None => Vec::new(),
     };
+    let ppc_deadlines =
+        crate::incident::dashboard_deadlines(&state, &chrome, &authorized.user.principal).await?;
     chrome.render(&DashboardPage {
         break_glass_uses,
+        ppc_deadlines,
         time_sync_ok,
         time_sync_text,
         chrome: chrome.clone(),

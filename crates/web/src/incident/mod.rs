@@ -565,6 +565,59 @@ struct PpcView {
     deadlines: Vec<(&'static str, String, String, bool)>,
 }
 
+/// One PPC deadline of an open incident, as the dashboard shows it.
+pub(crate) struct DeadlineRow {
+    pub(crate) href: String,
+    pub(crate) number: String,
+    pub(crate) title: String,
+    pub(crate) label: &'static str,
+    pub(crate) date: String,
+    pub(crate) left: String,
+    pub(crate) overdue: bool,
+}
+
+/// The PPC deadlines still running or missed for open incidents that are not
+/// drills, for the dashboard: the 速報 while its window has not passed by
+/// more than the 確報's time, and the 確報.
+pub(crate) async fn dashboard_deadlines(
+    state: &AppState,
+    chrome: &Chrome,
+    principal: &mamori_domain::institution::Principal,
+) -> Result<Vec<DeadlineRow>, AppError> {
+    let Some(grant) = principal.grant::<permissions::ViewIncidents>() else {
+        return Ok(Vec::new());
+    };
+    let today = state.clock.today();
+    let mut rows = Vec::new();
+    for (incident, code) in
+        mamori_store::incident::open_with_assessment(&state.store, &grant).await?
+    {
+        let Some(deadlines) = code
+            .as_deref()
+            .and_then(Assessment::from_code)
+            .and_then(|a| a.deadlines(incident.known_on))
+        else {
+            continue;
+        };
+        for (label, last) in [
+            (chrome.i.ppc_preliminary, deadlines.preliminary_by),
+            (chrome.i.ppc_final, deadlines.final_by),
+        ] {
+            let (left, overdue) = countdown(chrome.i, today, last);
+            rows.push(DeadlineRow {
+                href: format!("/incidents/{}", incident.id),
+                number: format!("#{}", incident.id),
+                title: incident.title.clone(),
+                label,
+                date: chrome.date(&last),
+                left,
+                overdue,
+            });
+        }
+    }
+    Ok(rows)
+}
+
 /// `第1号・第3号` or `item 1, item 3`.
 fn grounds_text(chrome: &Chrome, grounds: &[Ground]) -> String {
     grounds
