@@ -165,3 +165,34 @@ pub(crate) fn optional_text(
         required_text(field, raw, max)
     }
 }
+
+/// A whole number in `0..=max`, written with ASCII or full-width digits.
+pub(crate) fn whole_number(field: &'static str, raw: &str, max: u32) -> Result<u32, ParseError> {
+    let digits: String = raw
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            c => c,
+        })
+        .collect();
+    if digits.is_empty() {
+        return Err(ParseError::new(field, ParseErrorKind::Empty));
+    }
+    if !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(ParseError::new(
+            field,
+            ParseErrorKind::BadFormat("a whole number"),
+        ));
+    }
+    match digits.parse::<u32>() {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(ParseError::new(
+            field,
+            ParseErrorKind::OutOfRange {
+                min: 0,
+                max: i64::from(max),
+            },
+        )),
+    }
+}

@@ -220,32 +220,22 @@ pub async fn report(
     let institution_id = grant.institution_id().get();
     let user_id = Some(grant.principal().user_id().get());
     let mut transaction = store.begin().await?;
-    let device: Option<i64> = match report.asset_number.as_deref() {
-        None => None,
-        Some(number) => Some(
-            sqlx::query_scalar(
-                "SELECT id FROM devices WHERE institution_id = $1 AND asset_number = $2 AND status <> 'disposed'",
-            )
-            .bind(institution_id)
-            .bind(number)
-            .fetch_optional(&mut *transaction)
-            .await?
-            .ok_or(Error::Unknown("asset_number"))?,
-        ),
-    };
-    let segment: Option<i64> = match report.segment.as_deref() {
-        None => None,
-        Some(name) => Some(
-            sqlx::query_scalar(
-                "SELECT id FROM network_segments WHERE institution_id = $1 AND name = $2",
-            )
-            .bind(institution_id)
-            .bind(name)
-            .fetch_optional(&mut *transaction)
-            .await?
-            .ok_or(Error::Unknown("segment"))?,
-        ),
-    };
+    let device = id_of(
+        &mut transaction,
+        "SELECT id FROM devices WHERE institution_id = $1 AND asset_number = $2 AND status <> 'disposed'",
+        institution_id,
+        report.asset_number.as_deref(),
+        "asset_number",
+    )
+    .await?;
+    let segment = id_of(
+        &mut transaction,
+        "SELECT id FROM network_segments WHERE institution_id = $1 AND name = $2",
+        institution_id,
+        report.segment.as_deref(),
+        "segment",
+    )
+    .await?;
     let incident_id: i64 = match join {
         Some(id) => sqlx::query_scalar(
             "SELECT id FROM incidents WHERE id = $1 AND institution_id = $2 AND status <> 'closed'",
@@ -356,6 +346,26 @@ pub async fn report(
         IncidentId::from_db(incident_id),
         ReportId::from_db(report_id),
     ))
+}
+
+/// The id `sql` finds for `value` in the institution (`None` for no value);
+/// [`Error::Unknown`] naming `field` when nothing matches.
+async fn id_of(
+    connection: &mut sqlx::AnyConnection,
+    sql: &'static str,
+    institution_id: i64,
+    value: Option<&str>,
+    field: &'static str,
+) -> Result<Option<i64>, Error> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let id: Option<i64> = sqlx::query_scalar(sql)
+        .bind(institution_id)
+        .bind(value)
+        .fetch_optional(&mut *connection)
+        .await?;
+    id.map(Some).ok_or(Error::Unknown(field))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -107,6 +107,15 @@ impl ChromeUser {
     }
 }
 
+/// 200 for a page, 422 for a form shown again with its problems.
+pub(crate) fn form_status(errors: &[String]) -> axum::http::StatusCode {
+    if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    }
+}
+
 impl Chrome {
     /// `2025年4月1日（令和7年4月1日）` or `2025-04-01 (Reiwa 7)`.
     pub fn date(&self, date: &jiff::civil::Date) -> String {

@@ -54,38 +54,19 @@ pub struct RawAssessment<'a> {
 }
 
 /// The most people the form takes (the population of Japan, with room).
-const MAX_PEOPLE: u64 = 200_000_000;
+const MAX_PEOPLE: u32 = 200_000_000;
 
 impl Assessment {
     /// Reads the form: a ticked box is any non-empty value; the number of
     /// people is empty (not known) or a whole number (ASCII or full-width).
     pub fn parse(raw: RawAssessment<'_>) -> Result<Self, crate::ParseError> {
         let ticked = |value: &str| !value.trim().is_empty();
-        let digits: String = raw
-            .people
-            .trim()
-            .chars()
-            .filter(|c| *c != ',' && *c != '，')
-            .map(|c| match c {
-                '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-                other => other,
-            })
-            .collect();
-        let people = if digits.is_empty() {
+        let people = if raw.people.trim().is_empty() {
             None
         } else {
-            match digits.parse::<u64>() {
-                Ok(n) if n <= MAX_PEOPLE => Some(n),
-                _ => {
-                    return Err(crate::ParseError::new(
-                        "people",
-                        crate::ParseErrorKind::OutOfRange {
-                            min: 0,
-                            max: MAX_PEOPLE as i64,
-                        },
-                    ));
-                }
-            }
+            Some(u64::from(crate::error::whole_number(
+                "people", raw.people, MAX_PEOPLE,
+            )?))
         };
         Ok(Self {
             personal_data: ticked(raw.personal_data),
@@ -418,7 +399,7 @@ mod tests {
             personal_data: "1",
             sensitive: "1",
             wrongful_purpose: "on",
-            people: "１，２００",
+            people: "１２００",
             ..RawAssessment::default()
         })
         .expect("valid");

@@ -10,7 +10,7 @@ use jiff::civil::Date;
 
 use super::device::{Errors, YesNo, parse_yes_no};
 use crate::calendar::parse_date_ja;
-use crate::error::{multiline_text, optional_text, required_text};
+use crate::error::{multiline_text, optional_text, required_text, whole_number};
 use crate::{ParseError, ParseErrorKind};
 
 /// Fewer generations than this are flagged (manual II-1(3): 3世代以上).
@@ -138,37 +138,6 @@ fn optional_past_day(
     }
 }
 
-/// A whole number in `0..=max`, written with ASCII or full-width digits.
-fn count(field: &'static str, raw: &str, max: u32) -> Result<u32, ParseError> {
-    let digits: String = raw
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            c => c,
-        })
-        .collect();
-    if digits.is_empty() {
-        return Err(ParseError::new(field, ParseErrorKind::Empty));
-    }
-    if !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(ParseError::new(
-            field,
-            ParseErrorKind::BadFormat("a whole number"),
-        ));
-    }
-    match digits.parse::<u32>() {
-        Ok(n) if n <= max => Ok(n),
-        _ => Err(ParseError::new(
-            field,
-            ParseErrorKind::OutOfRange {
-                min: 0,
-                max: i64::from(max),
-            },
-        )),
-    }
-}
-
 /// Checks a register line, reporting every wrong field at once.
 pub fn parse_backup_plan(
     raw: RawBackupPlan<'_>,
@@ -181,7 +150,7 @@ pub fn parse_backup_plan(
     let method = errors.take(BackupMethod::parse("backup_method", raw.method));
     let frequency = errors.take(BackupFrequency::parse("backup_frequency", raw.frequency));
     let generations = errors.take(
-        count("generations", raw.generations, u32::from(MAX_GENERATIONS))
+        whole_number("generations", raw.generations, u32::from(MAX_GENERATIONS))
             .map(|n| u16::try_from(n).unwrap_or(MAX_GENERATIONS)),
     );
     let offline_copy = errors.take(parse_yes_no("offline_copy", raw.offline_copy));
@@ -272,7 +241,7 @@ pub fn parse_restore_test(
         Err(error) => errors.take(Err(error)),
     };
     let restored = errors.take(required_text("restored", raw.restored, 200));
-    let minutes = errors.take(count("minutes", raw.minutes, MAX_RESTORE_MINUTES));
+    let minutes = errors.take(whole_number("minutes", raw.minutes, MAX_RESTORE_MINUTES));
     let outcome = errors.take(RestoreOutcome::parse("outcome", raw.outcome));
     let performed_by = errors.take(required_text("performed_by", raw.performed_by, 100));
     let note = errors.take(multiline_text("note", raw.note, 1000));

@@ -286,13 +286,6 @@ struct RegisterPage {
     errors: Vec<String>,
 }
 
-fn status_of(errors: &[String]) -> StatusCode {
-    if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    }
-}
 
 async fn register_page(
     state: &AppState,
@@ -309,7 +302,7 @@ async fn register_page(
         .collect();
     let choices = plan_choices(state, chrome, &authorized.grant, &form).await?;
     chrome.render_with_status(
-        status_of(&errors),
+        crate::page::form_status(&errors),
         &RegisterPage {
             chrome: chrome.clone(),
             rows,

@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use mamori_domain::incident::deadline::{Assessment, Countdown, Ground, RawAssessment};
@@ -71,33 +70,33 @@ async fn path_id(parts: &mut axum::http::request::Parts) -> Result<i64, AppError
         .ok_or(AppError::not_found(locale))
 }
 
-/// An incident's id from the path.
-struct IncidentPath(IncidentId);
+/// An extractor of a typed id from the path's `{id}`.
+macro_rules! id_path {
+    ($(#[$meta:meta])* $name:ident($id:ty)) => {
+        $(#[$meta])*
+        struct $name($id);
 
-impl<S: Send + Sync> FromRequestParts<S> for IncidentPath {
-    type Rejection = AppError;
+        impl<S: Send + Sync> FromRequestParts<S> for $name {
+            type Rejection = AppError;
 
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(Self(IncidentId::from_db(path_id(parts).await?)))
-    }
+            async fn from_request_parts(
+                parts: &mut axum::http::request::Parts,
+                _state: &S,
+            ) -> Result<Self, Self::Rejection> {
+                Ok(Self(<$id>::from_db(path_id(parts).await?)))
+            }
+        }
+    };
 }
 
-/// A file's id from the path.
-struct FilePath(IncidentFileId);
-
-impl<S: Send + Sync> FromRequestParts<S> for FilePath {
-    type Rejection = AppError;
-
-    async fn from_request_parts(
-        parts: &mut axum::http::request::Parts,
-        _state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        Ok(Self(IncidentFileId::from_db(path_id(parts).await?)))
-    }
-}
+id_path!(
+    /// An incident's id from the path.
+    IncidentPath(IncidentId)
+);
+id_path!(
+    /// A file's id from the path.
+    FilePath(IncidentFileId)
+);
 
 /// The report form as posted (multipart: it carries photos).
 #[derive(Debug, Default, Clone)]
@@ -270,13 +269,8 @@ async fn report_page(
             )
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     chrome.render_with_status(
-        status,
+        crate::page::form_status(&errors),
         &ReportPage {
             chrome: chrome.clone(),
             form,
@@ -882,13 +876,8 @@ async fn show_page(
             )
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
     chrome.render_with_status(
-        status,
+        crate::page::form_status(&errors),
         &ShowPage {
             chrome: chrome.clone(),
             id,
