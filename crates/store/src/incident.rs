@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use jiff::civil::{Date, DateTime, Time};
+use mamori_domain::incident::meeting::NewMeeting;
 use mamori_domain::incident::report::{IncidentFileId, IncidentId, Measure, NewReport, ReportId};
 use mamori_domain::incident::status::{EntryKind, Severity, Status};
 use mamori_domain::institution::{Grant, permissions};
@@ -69,6 +70,8 @@ pub struct StoredEntry {
     pub body: String,
     /// The file, for file entries.
     pub file: Option<IncidentFileId>,
+    /// The 対策会議's record, for meeting entries.
+    pub meeting: Option<NewMeeting>,
 }
 
 /// A file of an incident, without its bytes.
@@ -421,6 +424,45 @@ pub enum Change {
     /// The personal-data assessment (個人情報保護法): whether and by when the
     /// PPC must be told.
     Assessment(mamori_domain::incident::deadline::Assessment),
+    /// A 対策会議 and its decisions.
+    Meeting(NewMeeting),
+}
+
+/// A meeting as its timeline entry keeps it: the time in `value`, the record
+/// as a JSON object in `body`.
+fn meeting_body(meeting: &NewMeeting) -> String {
+    json!({
+        "attendees": meeting.attendees,
+        "care": meeting.care,
+        "recovery": meeting.recovery,
+        "leak": meeting.leak,
+        "containment": meeting.containment,
+        "told_staff": meeting.told_staff,
+        "told_patients": meeting.told_patients,
+    })
+    .to_string()
+}
+
+fn meeting_from(value: &str, body: &str) -> Result<NewMeeting, Error> {
+    let bad = || Error::Corrupt("incident_entries.body");
+    let record: serde_json::Value = serde_json::from_str(body).map_err(|_| bad())?;
+    let text = |key: &str| -> Result<String, Error> {
+        record
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned)
+            .ok_or_else(bad)
+    };
+    Ok(NewMeeting {
+        convened_at: DateTime::strptime("%Y-%m-%dT%H:%M", value).map_err(|_| bad())?,
+        attendees: text("attendees")?,
+        care: text("care")?,
+        recovery: text("recovery")?,
+        leak: text("leak")?,
+        containment: text("containment")?,
+        told_staff: text("told_staff")?,
+        told_patients: text("told_patients")?,
+    })
 }
 
 /// Adds `change` to the incident's timeline (and to the incident's current
@@ -467,7 +509,19 @@ pub async fn change(
             reason.as_str(),
         ),
         Change::Assessment(assessment) => (EntryKind::Assessment, None, assessment.code(), ""),
+        Change::Meeting(meeting) => (
+            EntryKind::Meeting,
+            None,
+            meeting.convened_at.strftime("%Y-%m-%dT%H:%M").to_string(),
+            "",
+        ),
     };
+    // A meeting's record is kept whole in the entry's body.
+    let meeting_text = match change {
+        Change::Meeting(meeting) => Some(meeting_body(meeting)),
+        _ => None,
+    };
+    let body = meeting_text.as_deref().unwrap_or(body);
     let update = match change {
         Change::Status(new) => Some(
             sqlx::query(
@@ -499,7 +553,8 @@ pub async fn change(
         Change::Note(_)
         | Change::StepDone { .. }
         | Change::StepNotApplicable { .. }
-        | Change::Assessment(_) => None,
+        | Change::Assessment(_)
+        | Change::Meeting(_) => None,
     };
     if let Some(update) = update {
         let result = update.execute(&mut *transaction).await?;
@@ -620,15 +675,23 @@ pub async fn get<P: permissions::ReadsIncidents>(
         .iter()
         .map(|row| {
             let kind: String = row.try_get("kind")?;
+            let kind = EntryKind::parse("kind", &kind).map_err(corrupt("incident_entries.kind"))?;
             let file: Option<i64> = row.try_get("file_id")?;
+            let value: String = row.try_get("value")?;
+            let body: String = row.try_get("body")?;
+            let meeting = match kind {
+                EntryKind::Meeting => Some(meeting_from(&value, &body)?),
+                _ => None,
+            };
             Ok(StoredEntry {
                 at: from_micros(row.try_get("at")?),
                 who: row.try_get("display_name")?,
-                kind: EntryKind::parse("kind", &kind).map_err(corrupt("incident_entries.kind"))?,
+                kind,
                 step: row.try_get("step")?,
-                value: row.try_get("value")?,
-                body: row.try_get("body")?,
+                value,
+                body,
                 file: file.map(IncidentFileId::from_db),
+                meeting,
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;

@@ -548,6 +548,20 @@ pub(crate) async fn fill(app: &TestApp, admin: &Browser) -> Ids {
             .await,
         "assessment",
     );
+    ok(
+        admin
+            .submit(
+                &incident,
+                &incident,
+                &[
+                    ("action", "meeting".into()),
+                    ("attendees", "Director, office manager".into()),
+                    ("care", "Paper records".into()),
+                ],
+            )
+            .await,
+        "meeting",
+    );
     ids.incident_file = admin
         .get(&incident)
         .await

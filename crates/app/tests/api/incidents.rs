@@ -168,12 +168,48 @@ async fn a_staff_report_with_a_photo_raises_the_banner_until_someone_takes_charg
             .attribute("#incident-alert", "id")
             .is_none()
     );
+    // The 対策会議 is recorded with its decisions; one without attendees is refused.
+    let refused = admin
+        .submit(
+            &incident,
+            &incident,
+            &[
+                ("action", "meeting".to_owned()),
+                ("care", "継続".to_owned()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.errors().join(" ").contains("出席者"));
+    let met = admin
+        .submit(
+            &incident,
+            &incident,
+            &[
+                ("action", "meeting".to_owned()),
+                ("convened_time", "00:00".to_owned()),
+                ("attendees", "院長、事務長、ベンダ".to_owned()),
+                ("care", "紙カルテで外来を継続。新患は受けない".to_owned()),
+                ("recovery", "前日のバックアップから復旧可能".to_owned()),
+                ("leak", "調査中".to_owned()),
+                ("containment", "全端末のLANを切断".to_owned()),
+                ("told_staff", "朝礼で周知".to_owned()),
+                ("told_patients", "受付に掲示".to_owned()),
+            ],
+        )
+        .await;
+    assert_eq!(met.status, StatusCode::SEE_OTHER, "{:?}", met.errors());
     let page = admin.get(&incident).await;
+    let meeting = page.text(".meeting");
+    assert!(
+        meeting.contains("紙カルテで外来を継続") && meeting.contains("受付に掲示"),
+        "{meeting}"
+    );
     assert_eq!(page.text("#incident-status"), "調査中");
     assert_eq!(page.text("#incident-severity"), "緊急");
     assert_eq!(page.text("#incident-lead"), "守 太郎");
     let timeline = page.texts("#timeline .what");
-    assert_eq!(timeline.len(), 7, "{timeline:?}");
+    assert_eq!(timeline.len(), 8, "{timeline:?}");
     assert!(page.text("#step-II-4-1 .step-state").contains("該当なし"));
 
     // Bad handling is refused with nothing added: an unknown step, an empty note.
@@ -196,7 +232,7 @@ async fn a_staff_report_with_a_photo_raises_the_banner_until_someone_takes_charg
         );
         assert!(!refused.errors().is_empty());
     }
-    assert_eq!(admin.get(&incident).await.texts("#timeline .what").len(), 7);
+    assert_eq!(admin.get(&incident).await.texts("#timeline .what").len(), 8);
     assert_eq!(
         admin.get("/incidents/999999").await.status,
         StatusCode::NOT_FOUND

@@ -3,6 +3,7 @@
 //! when something is wrong (不具合発生報告書).
 
 pub mod deadline;
+pub mod meeting;
 pub mod playbook;
 pub mod report;
 pub mod status;

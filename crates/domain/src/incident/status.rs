@@ -63,5 +63,7 @@ choice! {
         /// The personal-data assessment (value: `deadline::Assessment::code`);
         /// the latest one counts.
         Assessment = ("assessment", "個人情報の評価") => "Personal-data assessment",
+        /// A 対策会議 and its decisions (body: the record, as the store keeps it).
+        Meeting = ("meeting", "対策会議") => "Response meeting",
     }
 }

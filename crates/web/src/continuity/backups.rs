@@ -286,7 +286,6 @@ struct RegisterPage {
     errors: Vec<String>,
 }
 
-
 async fn register_page(
     state: &AppState,
     chrome: &Chrome,

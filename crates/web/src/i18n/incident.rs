@@ -99,5 +99,18 @@ messages! {
     a_people: "対象の人数（わかる範囲で）", "How many people (as far as known)";
     a_strongly_encrypted: "高度な暗号化で保護されていた", "The data was protected by strong encryption";
     ppc_link: "個人情報保護委員会の報告ページ", "The commission's reporting page";
+    meeting_heading: "対策会議", "Response meeting";
+    meeting_help: "別紙3 §3: 経営層・企画管理者・関係者で対策会議を開き、診療を続けるか（紙カルテなどの条件）、データを復旧できるか、情報が漏れたおそれ、被害を広げない対策を決め、職員と患者に伝えた内容を記録します。", "Annex 3 §3: management, the planning manager and those concerned meet and decide whether care continues (and on what terms, such as paper records), whether the data can be recovered, whether information may have leaked, and how to keep the damage from spreading; record what staff and patients were told.";
+    no_meetings: "まだ対策会議の記録はありません。", "No response meeting recorded yet.";
+    convened_on: "開催日", "Day";
+    convened_time: "開始時刻", "Time";
+    attendees: "出席者", "Attendees";
+    care: "診療継続の可否と条件", "Whether care continues, and on what terms";
+    recovery: "データ復旧の可否", "Whether the data can be recovered";
+    leak: "情報漏洩の可能性", "Whether information may have leaked";
+    containment: "被害拡大防止策", "How the damage is kept from spreading";
+    told_staff: "職員への周知", "What staff were told";
+    told_patients: "患者への説明", "What patients were told";
+    record_meeting: "対策会議を記録する", "Record the meeting";
     }
 }

@@ -221,6 +221,15 @@ messages! {
     field_measure_time: "緊急措置の時刻", "Time of a first measure";
     field_severity: "重大度", "Severity";
     field_people: "対象の人数", "Number of people";
+    field_convened_on: "開催日", "Day of the meeting";
+    field_convened_time: "開始時刻", "Time of the meeting";
+    field_attendees: "出席者", "Attendees";
+    field_care: "診療継続の可否と条件", "Whether care continues";
+    field_recovery: "データ復旧の可否", "Whether the data can be recovered";
+    field_leak: "情報漏洩の可能性", "Whether information may have leaked";
+    field_containment: "被害拡大防止策", "How the damage is kept from spreading";
+    field_told_staff: "職員への周知", "What staff were told";
+    field_told_patients: "患者への説明", "What patients were told";
     field_backup_system: "対象システム", "System";
     field_backup_data: "対象データ", "What is backed up";
     field_backup_method: "取得方法", "Method";
@@ -614,6 +623,15 @@ pub(crate) fn field_label(field: &str, t: &Messages) -> &'static str {
         }
         "severity" => t.field_severity,
         "people" => t.field_people,
+        "convened_on" => t.field_convened_on,
+        "convened_time" => t.field_convened_time,
+        "attendees" => t.field_attendees,
+        "care" => t.field_care,
+        "recovery" => t.field_recovery,
+        "leak" => t.field_leak,
+        "containment" => t.field_containment,
+        "told_staff" => t.field_told_staff,
+        "told_patients" => t.field_told_patients,
         "ip_addresses" => t.field_ip_addresses,
         "mac_addresses" => t.field_mac_addresses,
         "initial_password_changed" => t.field_initial_password_changed,

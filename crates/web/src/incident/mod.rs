@@ -11,6 +11,7 @@ use axum::extract::{DefaultBodyLimit, FromRequestParts, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use mamori_domain::incident::deadline::{Assessment, Countdown, Ground, RawAssessment};
+use mamori_domain::incident::meeting::{RawMeeting, parse_meeting};
 use mamori_domain::incident::playbook::{Audience, Playbooks, Step};
 use mamori_domain::incident::report::{
     IncidentFileId, IncidentId, MAX_PHOTOS, Measure, PATTERNS, RawReport, parse_report, photo_type,
@@ -546,8 +547,13 @@ struct ShowPage {
     /// (section heading, steps).
     playbook: Vec<(String, Vec<StepView>)>,
     ppc: PpcView,
+    /// (when, who recorded, [(question, answer)]) of each 対策会議, oldest first.
+    meetings: Vec<(String, String, Answers)>,
     errors: Vec<String>,
 }
+
+/// A meeting's (question, answer) lines.
+type Answers = Vec<(&'static str, String)>;
 
 /// The personal-data assessment and the PPC deadlines, as shown.
 struct PpcView {
@@ -716,6 +722,11 @@ fn entry_view(chrome: &Chrome, playbooks: &Playbooks, entry: &StoredEntry) -> En
                     fill(chrome.i.ppc_due, &[&grounds_text(chrome, &due)])
                 }
             })
+            .unwrap_or_default(),
+        EntryKind::Meeting => entry
+            .meeting
+            .as_ref()
+            .map(|m| m.care.clone())
             .unwrap_or_default(),
         EntryKind::Note if entry.value == "drill" => chrome.i.mark_drill.to_owned(),
         EntryKind::Note if entry.value == "real" => chrome.i.mark_real.to_owned(),
@@ -909,6 +920,31 @@ async fn show_page(
             severities,
             playbook,
             ppc: ppc_view(chrome, &incident, state.clock.today()),
+            meetings: incident
+                .entries
+                .iter()
+                .filter_map(|entry| {
+                    let meeting = entry.meeting.as_ref()?;
+                    let when = format!(
+                        "{} {}",
+                        chrome.date(&meeting.convened_at.date()),
+                        meeting.convened_at.strftime("%H:%M")
+                    );
+                    Some((
+                        when,
+                        entry.who.clone().unwrap_or_default(),
+                        vec![
+                            (i.attendees, meeting.attendees.clone()),
+                            (i.care, meeting.care.clone()),
+                            (i.recovery, meeting.recovery.clone()),
+                            (i.leak, meeting.leak.clone()),
+                            (i.containment, meeting.containment.clone()),
+                            (i.told_staff, meeting.told_staff.clone()),
+                            (i.told_patients, meeting.told_patients.clone()),
+                        ],
+                    ))
+                })
+                .collect(),
             errors,
         },
     )
@@ -925,7 +961,7 @@ async fn show(
 }
 
 /// What a handler posts: one of `take_charge`, `status`, `severity`,
-/// `drill`, `real`, `note`, `step_done`, `step_na`, `assessment`.
+/// `drill`, `real`, `note`, `step_done`, `step_na`, `assessment`, `meeting`.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
 struct ChangeForm {
@@ -939,6 +975,15 @@ struct ChangeForm {
     wrongful_purpose: String,
     people: String,
     strongly_encrypted: String,
+    convened_on: String,
+    convened_time: String,
+    attendees: String,
+    care: String,
+    recovery: String,
+    leak: String,
+    containment: String,
+    told_staff: String,
+    told_patients: String,
 }
 
 /// `POST /incidents/{id}`: adds one entry to the timeline.
@@ -995,6 +1040,32 @@ async fn change(
             reason: text.to_owned(),
         }),
         "step_done" | "step_na" => Err(i.error_note.to_owned()),
+        "meeting" => parse_meeting(
+            RawMeeting {
+                convened_on: &form.convened_on,
+                convened_time: &form.convened_time,
+                attendees: &form.attendees,
+                care: &form.care,
+                recovery: &form.recovery,
+                leak: &form.leak,
+                containment: &form.containment,
+                told_staff: &form.told_staff,
+                told_patients: &form.told_patients,
+            },
+            state
+                .clock
+                .now()
+                .to_zoned_datetime(crate::tokyo())
+                .datetime(),
+        )
+        .map(Change::Meeting)
+        .map_err(|errors| {
+            errors
+                .iter()
+                .map(|e| describe(e, chrome.locale))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }),
         "assessment" => Assessment::parse(RawAssessment {
             personal_data: &form.personal_data,
             sensitive: &form.sensitive,
