@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use jiff::civil::{Date, DateTime, Time};
+use mamori_domain::incident::deadline::Assessment;
 use mamori_domain::incident::meeting::NewMeeting;
 use mamori_domain::incident::report::{IncidentFileId, IncidentId, Measure, NewReport, ReportId};
 use mamori_domain::incident::status::{EntryKind, Severity, Status};
@@ -38,6 +39,8 @@ pub struct IncidentSummary {
     pub lead: Option<String>,
     /// How many reports it holds.
     pub reports: i64,
+    /// Its latest personal-data assessment, when there is one.
+    pub assessment: Option<Assessment>,
 }
 
 /// A stored report.
@@ -110,12 +113,39 @@ pub enum Reporter<'a> {
     User(&'a Grant<permissions::ReportIncident>),
 }
 
-const SUMMARY: &str =
-    "SELECT i.id, i.title, i.status, i.severity, i.drill, i.known_on, i.opened_at,
-        u.display_name AS lead,
-        (SELECT COUNT(*) FROM incident_reports r WHERE r.incident_id = i.id) AS reports
-     FROM incidents i LEFT JOIN users u ON u.id = i.lead_user_id
-     WHERE i.institution_id = $1";
+/// Every column of an incident's list line, for the one SELECT below; the
+/// condition follows the institution's.
+macro_rules! select_incidents {
+    ($condition:literal) => {
+        concat!(
+            "SELECT i.id, i.title, i.status, i.severity, i.drill, i.known_on, i.opened_at,
+                u.display_name AS lead,
+                (SELECT COUNT(*) FROM incident_reports r WHERE r.incident_id = i.id) AS reports,
+                (SELECT e.value FROM incident_entries e
+                    WHERE e.incident_id = i.id AND e.kind = 'assessment'
+                    ORDER BY e.id DESC LIMIT 1) AS assessment
+             FROM incidents i LEFT JOIN users u ON u.id = i.lead_user_id
+             WHERE i.institution_id = $1 ",
+            $condition
+        )
+    };
+}
+
+/// The list lines `sql` (from [`select_incidents!`]) selects, binding
+/// `more` after the institution.
+async fn summaries(
+    store: &Store,
+    institution_id: i64,
+    sql: &'static str,
+    more: Option<i64>,
+) -> Result<Vec<IncidentSummary>, Error> {
+    let mut query = sqlx::query(sql).bind(institution_id);
+    if let Some(value) = more {
+        query = query.bind(value);
+    }
+    let rows = query.fetch_all(store.pool()).await?;
+    rows.iter().map(summary_from_row).collect()
+}
 
 fn corrupt(column: &'static str) -> impl Fn(mamori_domain::ParseError) -> Error {
     move |_| Error::Corrupt(column)
@@ -138,6 +168,12 @@ fn summary_from_row(row: &sqlx::any::AnyRow) -> Result<IncidentSummary, Error> {
         opened_at: from_micros(row.try_get("opened_at")?),
         lead: row.try_get("lead")?,
         reports: row.try_get("reports")?,
+        assessment: row
+            .try_get::<Option<String>, _>("assessment")?
+            .map(|code| {
+                Assessment::from_code(&code).ok_or(Error::Corrupt("incident_entries.value"))
+            })
+            .transpose()?,
     })
 }
 
@@ -423,7 +459,7 @@ pub enum Change {
     StepNotApplicable { step: String, reason: String },
     /// The personal-data assessment (個人情報保護法): whether and by when the
     /// PPC must be told.
-    Assessment(mamori_domain::incident::deadline::Assessment),
+    Assessment(Assessment),
     /// A 対策会議 and its decisions.
     Meeting(NewMeeting),
 }
@@ -587,33 +623,18 @@ pub async fn list<P: permissions::ReadsIncidents>(
     store: &Store,
     grant: &Grant<P>,
 ) -> Result<Vec<IncidentSummary>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{SUMMARY} ORDER BY i.id DESC")))
-        .bind(grant.institution_id().get())
-        .fetch_all(store.pool())
-        .await?;
-    rows.iter().map(summary_from_row).collect()
+    let sql = select_incidents!("ORDER BY i.id DESC");
+    summaries(store, grant.institution_id().get(), sql, None).await
 }
 
-/// The open incidents that are not drills, each with its latest personal-data
-/// assessment (the stored code), for the dashboard's PPC deadlines; oldest first.
-pub async fn open_with_assessment<P: permissions::ReadsIncidents>(
+/// The open incidents that are not drills, for the dashboard's PPC
+/// deadlines; oldest first.
+pub async fn open_real<P: permissions::ReadsIncidents>(
     store: &Store,
     grant: &Grant<P>,
-) -> Result<Vec<(IncidentSummary, Option<String>)>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT * FROM ({SUMMARY} AND i.status <> 'closed' AND i.drill = 0) s
-         LEFT JOIN (SELECT e.incident_id, e.value AS assessment FROM incident_entries e
-             WHERE e.id = (SELECT MAX(x.id) FROM incident_entries x
-                 WHERE x.incident_id = e.incident_id AND x.kind = 'assessment')) a
-           ON a.incident_id = s.id
-         ORDER BY s.id"
-    )))
-    .bind(grant.institution_id().get())
-    .fetch_all(store.pool())
-    .await?;
-    rows.iter()
-        .map(|row| Ok((summary_from_row(row)?, row.try_get("assessment")?)))
-        .collect()
+) -> Result<Vec<IncidentSummary>, Error> {
+    let sql = select_incidents!("AND i.status <> 'closed' AND i.drill = 0 ORDER BY i.id");
+    summaries(store, grant.institution_id().get(), sql, None).await
 }
 
 /// The incidents nobody has taken yet (status 報告), for the banner; oldest first.
@@ -621,13 +642,8 @@ pub async fn unhandled(
     store: &Store,
     grant: &Grant<permissions::HandleIncidents>,
 ) -> Result<Vec<IncidentSummary>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SUMMARY} AND i.status = 'reported' ORDER BY i.id"
-    )))
-    .bind(grant.institution_id().get())
-    .fetch_all(store.pool())
-    .await?;
-    rows.iter().map(summary_from_row).collect()
+    let sql = select_incidents!("AND i.status = 'reported' ORDER BY i.id");
+    summaries(store, grant.institution_id().get(), sql, None).await
 }
 
 /// One incident with its reports, timeline and files.
@@ -638,13 +654,15 @@ pub async fn get<P: permissions::ReadsIncidents>(
 ) -> Result<Incident, Error> {
     let institution_id = grant.institution_id().get();
     let mut connection = store.pool().acquire().await?;
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SUMMARY} AND i.id = $2")))
-        .bind(institution_id)
-        .bind(id.get())
-        .fetch_optional(&mut *connection)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let summary = summary_from_row(&row)?;
+    let summary = summaries(
+        store,
+        institution_id,
+        select_incidents!("AND i.id = $2"),
+        Some(id.get()),
+    )
+    .await?
+    .pop()
+    .ok_or(Error::NotFound)?;
     let rows = sqlx::query(
         "SELECT r.id, r.noticed_on, r.noticed_at, r.place, d.asset_number, r.device_name,
             s.name AS segment, r.department, r.reporter, r.patterns, r.other, r.details, r.measures,
@@ -769,7 +787,7 @@ fn report_from_row(row: &sqlx::any::AnyRow) -> Result<StoredReport, Error> {
 
 /// A file of one of the institution's incidents, by the file's id alone:
 /// (name, media type, bytes).
-pub async fn file_by_id<P: permissions::ReadsIncidents>(
+pub async fn file<P: permissions::ReadsIncidents>(
     store: &Store,
     grant: &Grant<P>,
     file: IncidentFileId,
@@ -778,30 +796,6 @@ pub async fn file_by_id<P: permissions::ReadsIncidents>(
         "SELECT name, content_type, content FROM incident_files WHERE id = $1 AND institution_id = $2",
     )
     .bind(file.get())
-    .bind(grant.institution_id().get())
-    .fetch_optional(store.pool())
-    .await?
-    .ok_or(Error::NotFound)?;
-    Ok((
-        row.try_get("name")?,
-        row.try_get("content_type")?,
-        row.try_get("content")?,
-    ))
-}
-
-/// A file of an incident with its bytes: (name, media type, bytes).
-pub async fn file<P: permissions::ReadsIncidents>(
-    store: &Store,
-    grant: &Grant<P>,
-    incident: IncidentId,
-    file: IncidentFileId,
-) -> Result<(String, String, Vec<u8>), Error> {
-    let row = sqlx::query(
-        "SELECT name, content_type, content FROM incident_files
-         WHERE id = $1 AND incident_id = $2 AND institution_id = $3",
-    )
-    .bind(file.get())
-    .bind(incident.get())
     .bind(grant.institution_id().get())
     .fetch_optional(store.pool())
     .await?

@@ -219,7 +219,7 @@ async fn a_report_opens_an_incident_that_only_its_institution_sees_and_the_timel
         ]
     );
     assert_eq!(held.files.len(), 1);
-    let (name, kind, bytes) = incident::file(&store, &a_reader, id, held.files[0].id)
+    let (name, kind, bytes) = incident::file(&store, &a_reader, held.files[0].id)
         .await
         .expect("file");
     assert_eq!(
@@ -265,7 +265,7 @@ async fn a_report_opens_an_incident_that_only_its_institution_sees_and_the_timel
         Err(Error::NotFound)
     ));
     assert!(matches!(
-        incident::file(&store, &b_reader, id, held.files[0].id).await,
+        incident::file(&store, &b_reader, held.files[0].id).await,
         Err(Error::NotFound)
     ));
     assert!(matches!(

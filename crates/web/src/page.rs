@@ -107,6 +107,24 @@ impl ChromeUser {
     }
 }
 
+/// The positive id in route parameter `name`, or 404.
+pub(crate) async fn path_id(
+    parts: &mut axum::http::request::Parts,
+    name: &str,
+) -> Result<i64, AppError> {
+    let locale = crate::i18n::Locale::from_parts(parts);
+    let axum::extract::Path(params) =
+        axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, &())
+            .await
+            .map_err(|_| AppError::not_found(locale))?;
+    params
+        .iter()
+        .find(|(param, _)| param == name)
+        .and_then(|(_, raw)| raw.parse::<i64>().ok())
+        .filter(|id| *id > 0)
+        .ok_or(AppError::not_found(locale))
+}
+
 /// 200 for a page, 422 for a form shown again with its problems.
 pub(crate) fn form_status(errors: &[String]) -> axum::http::StatusCode {
     if errors.is_empty() {

@@ -52,19 +52,20 @@ const KINDS: &[(&[&str], &[u8], &str)] = &[
     ),
 ];
 
-/// Checks an upload named `raw_name` with contents `bytes`; `field` names the form field.
-pub fn accept_upload(
+/// The name an upload is kept under, with what every upload must be: a name
+/// (its last path part, without control or bidirectional characters, which
+/// would let "exe.pdf" look like "pdf.exe") of at most 200 characters, and
+/// contents of 1 byte to 10 MB.
+pub(crate) fn checked_name(
     field: &'static str,
     raw_name: &str,
     bytes: &[u8],
-) -> Result<AcceptedFile, ParseError> {
+) -> Result<String, ParseError> {
     let name: String = raw_name
         .rsplit(['/', '\\'])
         .next()
         .unwrap_or_default()
         .chars()
-        // Control and bidirectional characters are dropped: a name must show
-        // what it is (U+202E would make "exe.pdf" look like "pdf.exe").
         .filter(|c| !crate::error::is_forbidden(*c, false))
         .collect::<String>()
         .trim()
@@ -81,6 +82,16 @@ pub fn accept_upload(
             ParseErrorKind::BadFormat("a file of at most 10 MB"),
         ));
     }
+    Ok(name)
+}
+
+/// Checks an upload named `raw_name` with contents `bytes`; `field` names the form field.
+pub fn accept_upload(
+    field: &'static str,
+    raw_name: &str,
+    bytes: &[u8],
+) -> Result<AcceptedFile, ParseError> {
+    let name = checked_name(field, raw_name, bytes)?;
     let extension = name
         .rsplit_once('.')
         .map(|(_, ext)| ext.to_ascii_lowercase())

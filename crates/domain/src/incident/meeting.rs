@@ -3,7 +3,7 @@
 //! data can be recovered, whether information may have leaked, how the damage
 //! is kept from spreading — and what staff and patients were told (§3(4)).
 
-use jiff::civil::{Date, DateTime, Time};
+use jiff::civil::{Date, DateTime};
 
 use crate::calendar::parse_date_ja;
 use crate::error::{multiline_text, required_text};
@@ -60,14 +60,9 @@ pub fn parse_meeting(raw: RawMeeting<'_>, now: DateTime) -> Result<NewMeeting, V
     };
     let time = match raw.convened_time.trim() {
         "" => Some(now.time()),
-        text => errors.take(
-            Time::strptime("%H:%M", text.replace('：', ":")).map_err(|_| {
-                ParseError::new(
-                    "convened_time",
-                    ParseErrorKind::BadFormat("a time like 08:40"),
-                )
-            }),
-        ),
+        text => errors
+            .take(super::report::time_of_day("convened_time", text))
+            .flatten(),
     };
     let convened_at = match (day, time) {
         (Some(day), Some(time)) if day.to_datetime(time) > now => {

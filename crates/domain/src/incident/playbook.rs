@@ -276,6 +276,18 @@ impl Playbooks {
     }
 }
 
+impl Playbooks {
+    /// A step that those who handle an incident tick: from manual II (企画管理者)
+    /// or manual I (経営層); `None` for any other id.
+    pub fn handler_step(&self, id: &str) -> Option<&Step> {
+        self.step(id)
+            .filter(|(manual, _)| {
+                matches!(manual.audience, Audience::Planner | Audience::Executive)
+            })
+            .map(|(_, step)| step)
+    }
+}
+
 fn find_step<'a>(steps: &'a [Step], id: &str) -> Option<&'a Step> {
     steps.iter().find_map(|step| {
         if step.id == id {
@@ -392,6 +404,12 @@ mod tests {
         assert_eq!(manual.audience, Audience::Planner);
         assert!(!step.text.is_empty());
         assert!(playbooks.step("II-99").is_none());
+        assert!(playbooks.handler_step("II-4-3-a").is_some());
+        assert!(playbooks.handler_step("I-1-1").is_some());
+        assert!(
+            playbooks.handler_step("III-1-1").is_none(),
+            "staff steps are not the handler's"
+        );
     }
 
     #[test]

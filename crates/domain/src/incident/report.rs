@@ -195,19 +195,22 @@ pub struct RawReport<'a> {
 /// The most photos one report carries.
 pub const MAX_PHOTOS: usize = 5;
 
-/// The media type of a photo a phone sends, told by its first bytes (the
-/// name's extension is not trusted): JPEG, PNG, WebP or HEIC; `None` for
-/// anything else, or for more than 10 MB.
-pub fn photo_type(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.len() > crate::checklist::MAX_UPLOAD_BYTES {
-        return None;
-    }
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
+/// Checks a photo a phone sends: the name and size every upload must have
+/// (see [`crate::checklist::accept_upload`]), and contents that are a JPEG,
+/// PNG, WebP or HEIC image, told by their first bytes (the name's extension
+/// is not trusted).
+pub fn accept_photo(
+    field: &'static str,
+    raw_name: &str,
+    bytes: &[u8],
+) -> Result<crate::checklist::AcceptedFile, ParseError> {
+    let name = crate::checklist::upload::checked_name(field, raw_name, bytes)?;
+    let content_type = if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "image/jpeg"
     } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
+        "image/png"
     } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
+        "image/webp"
     } else if bytes.len() >= 12
         && &bytes[4..8] == b"ftyp"
         && matches!(
@@ -215,16 +218,20 @@ pub fn photo_type(bytes: &[u8]) -> Option<&'static str> {
             b"heic" | b"heix" | b"mif1" | b"msf1" | b"hevc"
         )
     {
-        Some("image/heic")
+        "image/heic"
     } else {
-        None
-    }
+        return Err(ParseError::new(
+            field,
+            ParseErrorKind::BadFormat("a photo: a JPEG, PNG, WebP or HEIC image"),
+        ));
+    };
+    Ok(crate::checklist::AcceptedFile { name, content_type })
 }
 
 /// The longest 詳細 the form takes.
 pub const MAX_DETAILS: usize = 4000;
 
-fn time_of_day(field: &'static str, raw: &str) -> Result<Option<Time>, ParseError> {
+pub(crate) fn time_of_day(field: &'static str, raw: &str) -> Result<Option<Time>, ParseError> {
     let raw = raw.trim().replace('：', ":");
     if raw.is_empty() {
         return Ok(None);
@@ -457,18 +464,25 @@ mod tests {
 
     #[test]
     fn only_images_a_phone_takes_are_photos() {
-        assert_eq!(photo_type(b"\xFF\xD8\xFF\xE0rest"), Some("image/jpeg"));
-        assert_eq!(photo_type(b"\x89PNG\r\n\x1a\nrest"), Some("image/png"));
-        assert_eq!(photo_type(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
-        assert_eq!(photo_type(b"\0\0\0\x18ftypheic\0\0"), Some("image/heic"));
-        assert_eq!(photo_type(b"%PDF-1.7"), None, "a PDF is not a photo");
-        assert_eq!(photo_type(b"MZ\x90\0"), None);
-        assert_eq!(photo_type(b""), None);
+        let kind = |bytes: &[u8]| accept_photo("photos", "p.jpg", bytes).map(|f| f.content_type);
+        assert_eq!(kind(b"\xFF\xD8\xFF\xE0rest"), Ok("image/jpeg"));
+        assert_eq!(kind(b"\x89PNG\r\n\x1a\nrest"), Ok("image/png"));
+        assert_eq!(kind(b"RIFF\0\0\0\0WEBPVP8 "), Ok("image/webp"));
+        assert_eq!(kind(b"\0\0\0\x18ftypheic\0\0"), Ok("image/heic"));
+        assert!(kind(b"%PDF-1.7").is_err(), "a PDF is not a photo");
+        assert!(kind(b"MZ\x90\0").is_err());
+        assert!(kind(b"").is_err());
         let mut big = vec![0xFF, 0xD8, 0xFF];
         big.resize(crate::checklist::MAX_UPLOAD_BYTES + 1, 0);
-        assert_eq!(photo_type(&big), None, "10 MB + 1 byte");
+        assert!(kind(&big).is_err(), "10 MB + 1 byte");
         big.truncate(crate::checklist::MAX_UPLOAD_BYTES);
-        assert_eq!(photo_type(&big), Some("image/jpeg"), "exactly 10 MB");
+        assert_eq!(kind(&big), Ok("image/jpeg"), "exactly 10 MB");
+        let named = accept_photo("photos", "C:\\Users\\a\u{202E}gpj.exe", b"\xFF\xD8\xFF")
+            .expect("a photo");
+        assert_eq!(
+            named.name, "agpj.exe",
+            "the path and the bidi control are dropped"
+        );
     }
 
     #[test]

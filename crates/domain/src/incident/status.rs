@@ -67,3 +67,37 @@ choice! {
         Meeting = ("meeting", "対策会議") => "Response meeting",
     }
 }
+
+/// The longest note, reason or remark a handler writes on the timeline.
+pub const MAX_NOTE: usize = 2000;
+
+/// A handler's note, reason or remark: at most [`MAX_NOTE`] characters,
+/// lines allowed, no control characters; `required` refuses an empty one.
+pub fn parse_note(
+    field: &'static str,
+    raw: &str,
+    required: bool,
+) -> Result<String, crate::ParseError> {
+    let text = crate::error::multiline_text(field, raw, MAX_NOTE)?;
+    if required && text.is_empty() {
+        return Err(crate::ParseError::new(field, crate::ParseErrorKind::Empty));
+    }
+    Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_is_checked_like_every_other_text() {
+        assert_eq!(
+            parse_note("text", "  ベンダへ電話\r\n済み ", true),
+            Ok("ベンダへ電話\n済み".to_owned())
+        );
+        assert_eq!(parse_note("text", "  ", false), Ok(String::new()));
+        assert!(parse_note("text", "  ", true).is_err());
+        assert!(parse_note("text", "a\u{202E}b", false).is_err());
+        assert!(parse_note("text", &"x".repeat(MAX_NOTE + 1), false).is_err());
+    }
+}

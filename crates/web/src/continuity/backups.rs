@@ -24,21 +24,6 @@ use crate::multipart::CsrfMultipart;
 use crate::page::Chrome;
 use crate::{AppError, AppState};
 
-/// The positive id in route parameter `name`, or 404.
-async fn named_id(parts: &mut axum::http::request::Parts, name: &str) -> Result<i64, AppError> {
-    let locale = crate::i18n::Locale::from_parts(parts);
-    let axum::extract::Path(params) =
-        axum::extract::Path::<Vec<(String, String)>>::from_request_parts(parts, &())
-            .await
-            .map_err(|_| AppError::not_found(locale))?;
-    params
-        .iter()
-        .find(|(param, _)| param == name)
-        .and_then(|(_, raw)| raw.parse::<i64>().ok())
-        .filter(|id| *id > 0)
-        .ok_or(AppError::not_found(locale))
-}
-
 /// A register line's id from the path (`{id}`).
 pub(super) struct PlanPath(BackupPlanId);
 
@@ -49,7 +34,9 @@ impl<S: Send + Sync> FromRequestParts<S> for PlanPath {
         parts: &mut axum::http::request::Parts,
         _state: &S,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Self(BackupPlanId::from_db(named_id(parts, "id").await?)))
+        Ok(Self(BackupPlanId::from_db(
+            crate::page::path_id(parts, "id").await?,
+        )))
     }
 }
 
@@ -63,7 +50,9 @@ impl<S: Send + Sync> FromRequestParts<S> for TestPath {
         parts: &mut axum::http::request::Parts,
         _state: &S,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Self(RestoreTestId::from_db(named_id(parts, "test").await?)))
+        Ok(Self(RestoreTestId::from_db(
+            crate::page::path_id(parts, "test").await?,
+        )))
     }
 }
 

@@ -75,10 +75,8 @@ messages! {
     error_unknown_device: "この管理番号の機器は台帳にありません（廃棄済みを含む）。", "No device in the ledger has this asset number (or it was disposed of).";
     error_unknown_segment: "このネットワークは台帳にありません。", "This network is not in the network ledger.";
     error_unknown_incident: "追加先のインシデントが見つからないか、終了しています。", "The incident to add to is not found, or is closed.";
-    error_photo: "写真は JPEG・PNG・HEIC・WebP の画像で、10 MB までにしてください（{0}）。", "Photos must be JPEG, PNG, HEIC or WebP images of at most 10 MB ({0}).";
     error_too_many_photos: "写真は5枚までです。", "At most five photos.";
     error_step: "この手順はマニュアルにありません。", "This step is not in the manual.";
-    error_note: "記録を書いてください（2000文字以内）。", "Write the note (at most 2000 characters).";
     ppc_heading: "個人情報保護委員会への報告（個人情報保護法第26条）", "Report to the Personal Information Protection Commission (APPI art. 26)";
     ppc_help: "患者の情報が漏えい・滅失・毀損した（またはそのおそれがある）ときは、1人分でも報告と本人への通知が必要です（医療情報は要配慮個人情報）。速報はおおむね3〜5日以内、確報は把握した日から30日以内（不正アクセス・ランサムウェアなど不正の目的によるおそれがあるときは60日以内）です。期限の最終日が土日祝日・年末年始（12月29日〜1月3日）のときは翌開庁日です。", "When patient data is, or may have been, leaked, lost or damaged, even one patient's, the commission must be told and the patients notified (medical data is sensitive personal data). The preliminary report is due in about 3–5 days, the final one within 30 days of the day the institution knew (60 days when an attack or other wrongful purpose may be the cause). A last day on a weekend, holiday or 29 Dec–3 Jan moves to the next working day.";
     ppc_not_assessed: "まだ評価していません。個人情報が関係するかを確認して記録してください。", "Not assessed yet. Find out whether personal data is involved and record it.";

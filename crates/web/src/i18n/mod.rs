@@ -221,6 +221,7 @@ messages! {
     field_measure_time: "緊急措置の時刻", "Time of a first measure";
     field_severity: "重大度", "Severity";
     field_people: "対象の人数", "Number of people";
+    field_photos: "写真", "Photo";
     field_convened_on: "開催日", "Day of the meeting";
     field_convened_time: "開始時刻", "Time of the meeting";
     field_attendees: "出席者", "Attendees";
@@ -623,6 +624,7 @@ pub(crate) fn field_label(field: &str, t: &Messages) -> &'static str {
         }
         "severity" => t.field_severity,
         "people" => t.field_people,
+        "photos" => t.field_photos,
         "convened_on" => t.field_convened_on,
         "convened_time" => t.field_convened_time,
         "attendees" => t.field_attendees,
@@ -777,6 +779,9 @@ fn japanese_reason(why: &str) -> String {
         }
         "a not-applicable item takes no answers" => {
             "対象外にする場合は、回答と日付を空欄にしてください。"
+        }
+        "a photo: a JPEG, PNG, WebP or HEIC image" => {
+            "写真は JPEG・PNG・WebP・HEIC の画像にしてください。"
         }
         "a PDF, PNG, JPEG or Office file (Word, Excel, PowerPoint)" => {
             "PDF、PNG、JPEG、Office文書（Word・Excel・PowerPoint）のファイルだけを添付できます。ファイルの中身と拡張子が一致している必要があります。"

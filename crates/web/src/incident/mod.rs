@@ -14,9 +14,10 @@ use mamori_domain::incident::deadline::{Assessment, Countdown, Ground, RawAssess
 use mamori_domain::incident::meeting::{RawMeeting, parse_meeting};
 use mamori_domain::incident::playbook::{Audience, Playbooks, Step};
 use mamori_domain::incident::report::{
-    IncidentFileId, IncidentId, MAX_PHOTOS, Measure, PATTERNS, RawReport, parse_report, photo_type,
+    IncidentFileId, IncidentId, MAX_PHOTOS, Measure, PATTERNS, RawReport, accept_photo,
+    parse_report,
 };
-use mamori_domain::incident::status::{EntryKind, Severity, Status};
+use mamori_domain::incident::status::{EntryKind, Severity, Status, parse_note};
 use mamori_domain::institution::{Permission, permissions};
 use mamori_domain::ledger::DeviceStatus;
 use mamori_store::backup_register::UploadedFile;
@@ -32,8 +33,6 @@ use crate::{AppError, AppState};
 /// Photos and the form around them: the largest body any route accepts
 /// (two photos of the 10 MB limit; a phone's photos are a few MB each).
 const REPORT_BODY_LIMIT: usize = crate::checklist::LARGEST_BODY;
-/// The longest note a handler writes.
-const MAX_NOTE: usize = 2000;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -59,18 +58,6 @@ fn playbooks() -> Result<&'static Playbooks, AppError> {
         .map_err(|error| AppError::Unexpected(error.clone()))
 }
 
-/// A positive id from the path (`{id}`), or 404.
-async fn path_id(parts: &mut axum::http::request::Parts) -> Result<i64, AppError> {
-    let locale = Locale::from_parts(parts);
-    let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, &())
-        .await
-        .map_err(|_| AppError::not_found(locale))?;
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or(AppError::not_found(locale))
-}
-
 /// An extractor of a typed id from the path's `{id}`.
 macro_rules! id_path {
     ($(#[$meta:meta])* $name:ident($id:ty)) => {
@@ -84,7 +71,7 @@ macro_rules! id_path {
                 parts: &mut axum::http::request::Parts,
                 _state: &S,
             ) -> Result<Self, Self::Rejection> {
-                Ok(Self(<$id>::from_db(path_id(parts).await?)))
+                Ok(Self(<$id>::from_db(crate::page::path_id(parts, "id").await?)))
             }
         }
     };
@@ -299,7 +286,11 @@ async fn report_form(
     report_page(&state, &chrome, &authorized, form, Vec::new()).await
 }
 
-fn photos(i: &IncidentText, multipart: &CsrfMultipart) -> Result<Vec<UploadedFile>, Vec<String>> {
+fn photos(
+    i: &IncidentText,
+    locale: Locale,
+    multipart: &CsrfMultipart,
+) -> Result<Vec<UploadedFile>, Vec<String>> {
     let files: Vec<_> = multipart
         .files
         .iter()
@@ -311,23 +302,14 @@ fn photos(i: &IncidentText, multipart: &CsrfMultipart) -> Result<Vec<UploadedFil
     let mut errors = Vec::new();
     let mut accepted = Vec::new();
     for file in files {
-        let name: String = file
-            .name
-            .rsplit(['/', '\\'])
-            .next()
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| !mamori_domain::error::is_forbidden(*c, false))
-            .take(200)
-            .collect();
-        match photo_type(&file.bytes) {
-            Some(content_type) if !name.trim().is_empty() => accepted.push(UploadedFile {
-                name,
-                content_type: content_type.to_owned(),
+        match accept_photo("photos", &file.name, &file.bytes) {
+            Ok(photo) => accepted.push(UploadedFile {
+                name: photo.name,
+                content_type: photo.content_type.to_owned(),
                 sha256: mamori_store::hex(&sha2::Sha256::digest(&file.bytes)),
                 content: file.bytes.clone(),
             }),
-            _ => errors.push(fill(i.error_photo, &[&name])),
+            Err(error) => errors.push(describe(&error.with_subject(file.name.clone()), locale)),
         }
     }
     if errors.is_empty() {
@@ -349,7 +331,7 @@ async fn send_report(
     let now = state.clock.now();
     let local_now = now.to_zoned_datetime(crate::tokyo()).datetime();
     let parsed = parse_report(&form.raw(), local_now);
-    let photos = photos(chrome.i, &multipart);
+    let photos = photos(chrome.i, chrome.locale, &multipart);
     let join = match form.join.trim() {
         "" => Ok(None),
         raw => raw
@@ -589,12 +571,9 @@ pub(crate) async fn dashboard_deadlines(
     };
     let today = state.clock.today();
     let mut rows = Vec::new();
-    for (incident, code) in
-        mamori_store::incident::open_with_assessment(&state.store, &grant).await?
-    {
-        let Some(deadlines) = code
-            .as_deref()
-            .and_then(Assessment::from_code)
+    for incident in mamori_store::incident::open_real(&state.store, &grant).await? {
+        let Some(deadlines) = incident
+            .assessment
             .and_then(|a| a.deadlines(incident.known_on))
         else {
             continue;
@@ -641,12 +620,7 @@ fn countdown(
 
 fn ppc_view(chrome: &Chrome, incident: &Incident, today: jiff::civil::Date) -> PpcView {
     let i = chrome.i;
-    let assessment = incident
-        .entries
-        .iter()
-        .rev()
-        .find(|entry| entry.kind == EntryKind::Assessment)
-        .and_then(|entry| Assessment::from_code(&entry.value));
+    let assessment = incident.summary.assessment;
     let Some(assessment) = assessment else {
         return PpcView {
             assessment: None,
@@ -1003,21 +977,11 @@ async fn change(
         user: authorized.user.clone(),
     };
     let i = chrome.i;
-    let text = form.text.trim();
-    let text_ok = !text.is_empty()
-        && text.chars().count() <= MAX_NOTE
-        && !text
-            .chars()
-            .any(|c| mamori_domain::error::is_forbidden(c, true));
-    let remark_ok = text.chars().count() <= MAX_NOTE
-        && !text
-            .chars()
-            .any(|c| mamori_domain::error::is_forbidden(c, true));
-    let known_step = playbooks()?
-        .step(form.step.trim())
-        .is_some_and(|(manual, _)| {
-            manual.audience == Audience::Planner || manual.audience == Audience::Executive
-        });
+    let step = form.step.trim();
+    let known_step = playbooks()?.handler_step(step).is_some();
+    let note = |required| {
+        parse_note("note", &form.text, required).map_err(|e| describe(&e, chrome.locale))
+    };
     let parsed: Result<Change, String> = match form.action.as_str() {
         "take_charge" => Ok(Change::TakeCharge),
         "drill" => Ok(Change::Drill(true)),
@@ -1028,18 +992,16 @@ async fn change(
         "severity" => Severity::parse("severity", &form.value)
             .map(Change::Severity)
             .map_err(|e| describe(&e, chrome.locale)),
-        "note" if text_ok => Ok(Change::Note(text.to_owned())),
-        "note" => Err(i.error_note.to_owned()),
+        "note" => note(true).map(Change::Note),
         "step_done" | "step_na" if !known_step => Err(i.error_step.to_owned()),
-        "step_done" if remark_ok => Ok(Change::StepDone {
-            step: form.step.trim().to_owned(),
-            remark: text.to_owned(),
+        "step_done" => note(false).map(|remark| Change::StepDone {
+            step: step.to_owned(),
+            remark,
         }),
-        "step_na" if text_ok => Ok(Change::StepNotApplicable {
-            step: form.step.trim().to_owned(),
-            reason: text.to_owned(),
+        "step_na" => note(true).map(|reason| Change::StepNotApplicable {
+            step: step.to_owned(),
+            reason,
         }),
-        "step_done" | "step_na" => Err(i.error_note.to_owned()),
         "meeting" => parse_meeting(
             RawMeeting {
                 convened_on: &form.convened_on,
@@ -1104,6 +1066,6 @@ async fn file(
     authorized: Authorized<permissions::ViewIncidents>,
 ) -> Result<Response, AppError> {
     let (name, content_type, bytes) =
-        mamori_store::incident::file_by_id(&state.store, &authorized.grant, id).await?;
+        mamori_store::incident::file(&state.store, &authorized.grant, id).await?;
     Ok(crate::checklist::attachment(&name, &content_type, bytes))
 }
