@@ -58,6 +58,7 @@ async fn boot(data_dir: &std::path::Path, database: &TestDatabase, today: Date) 
         lockout: mamori_domain::institution::LockoutPolicy::DEFAULT,
         probe_time_sync: false,
         sign_in_attempts_per_minute: 0,
+        poster_reports_per_hour: 0,
         public_url: None,
         fixed_now: Some(now),
         scheduled_backup: None,

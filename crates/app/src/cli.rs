@@ -151,6 +151,9 @@ struct ServeArgs {
     /// Sign-in attempts allowed per source address, and per login ID, each minute (0: no limit).
     #[arg(long, env = "MAMORI_SIGN_IN_ATTEMPTS_PER_MINUTE", default_value_t = 30)]
     sign_in_attempts_per_minute: u32,
+    /// Incident reports accepted through one poster link (no account) each hour (0: no limit).
+    #[arg(long, env = "MAMORI_POSTER_REPORTS_PER_HOUR", default_value_t = 30)]
+    poster_reports_per_hour: u32,
     /// Minutes an account stays locked.
     #[arg(long, env = "MAMORI_LOCKOUT_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(i64).range(1..=1440))]
     lockout_minutes: i64,
@@ -314,6 +317,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ),
                 probe_time_sync: true,
                 sign_in_attempts_per_minute: serve.sign_in_attempts_per_minute,
+                poster_reports_per_hour: serve.poster_reports_per_hour,
                 scheduled_backup: schedule_of(&serve)?,
                 public_url: serve.public_url,
                 fixed_now: None,

@@ -18,6 +18,8 @@ pub struct Config {
     pub lockout: mamori_domain::institution::LockoutPolicy,
     /// Sign-in attempts allowed per address and per login ID each minute (0: no limit).
     pub sign_in_attempts_per_minute: u32,
+    /// Reports accepted through one poster link each hour (0: no limit).
+    pub poster_reports_per_hour: u32,
     /// The address others reach the server at (vendor links), if configured.
     pub public_url: Option<String>,
     /// Whether to ask the system for its NTP status (off in tests, which set it).

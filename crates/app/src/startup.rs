@@ -65,6 +65,7 @@ impl Application {
             listens_on_loopback: config.listen.ip().is_loopback(),
             lockout: config.lockout,
             sign_in_attempts_per_minute: config.sign_in_attempts_per_minute,
+            poster_reports_per_hour: config.poster_reports_per_hour,
             public_url: config
                 .public_url
                 .as_ref()
@@ -80,6 +81,10 @@ impl Application {
             setup_token: Arc::new(Mutex::new(setup_token)),
             rate_limiter: Arc::new(mamori_web::rate_limit::RateLimiter::new(
                 config.sign_in_attempts_per_minute,
+            )),
+            report_link_limiter: Arc::new(mamori_web::rate_limit::RateLimiter::per_window(
+                config.poster_reports_per_hour,
+                std::time::Duration::from_secs(3600),
             )),
             time_sync: Arc::new(std::sync::RwLock::new(
                 mamori_domain::dashboard::TimeSync::Unknown,

@@ -2,7 +2,9 @@
 //! A4, a Japanese font for East Asian text, the institution and version in
 //! the page header, headings in bold, tables with a shaded header row.
 
-use docx_rs::{Docx, Header, Paragraph, Run, RunFonts, Shading, Table, TableCell, TableRow};
+use docx_rs::{
+    BreakType, Docx, Header, Paragraph, Run, RunFonts, Shading, Table, TableCell, TableRow,
+};
 
 use crate::{DocumentBlock, DocumentError, DocumentPrint};
 
@@ -70,6 +72,9 @@ pub fn document_docx(print: &DocumentPrint) -> Result<Vec<u8>, DocumentError> {
             }
             DocumentBlock::Item { text } => {
                 docx.add_paragraph(Paragraph::new().add_run(run(&format!("・{text}"))))
+            }
+            DocumentBlock::PageBreak => {
+                docx.add_paragraph(Paragraph::new().add_run(Run::new().add_break(BreakType::Page)))
             }
             DocumentBlock::Table { head, rows } => {
                 let mut table_rows = vec![TableRow::new(

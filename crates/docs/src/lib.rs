@@ -14,8 +14,8 @@ mod xlsx;
 use serde::Serialize;
 
 pub use docx::document_docx;
-pub use pdf::{checklist_pdf, document_pdf, table_pdf};
-pub use xlsx::{checklist_xlsx, table_xlsx};
+pub use pdf::{checklist_pdf, document_pdf, poster_pdf, table_pdf};
+pub use xlsx::{checklist_xlsx, sheets_xlsx, table_xlsx};
 
 /// IPAexGothic, embedded as distributed (IPA Font License v1.0: it must not
 /// be renamed or subset, so it is shipped whole).
@@ -71,6 +71,39 @@ pub enum DocumentBlock {
         head: Vec<String>,
         rows: Vec<Vec<String>>,
     },
+    /// What follows starts a new page.
+    PageBreak,
+}
+
+/// One sheet of a workbook of several (an incident's record): its name, the
+/// header in row 1 and the rows.
+#[derive(Debug, Clone)]
+pub struct SheetPrint {
+    pub name: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// The incident-report poster: a QR code that opens the report form
+/// without an account, and what to do at once (manual III).
+#[derive(Debug, Clone, Serialize)]
+pub struct PosterPrint {
+    /// e.g. サイバー攻撃かな？と思ったら
+    pub title: String,
+    pub institution_name: String,
+    /// What to do at once, each a short imperative.
+    pub steps: Vec<String>,
+    /// The QR code of [`Self::url`], as SVG.
+    pub qr_svg: String,
+    /// Under the QR code: e.g. スマートフォンで読み取って報告
+    pub scan: String,
+    /// Above the printed link.
+    pub link_label: String,
+    pub url: String,
+    /// Lines at the foot of the poster.
+    pub notes: Vec<String>,
+    /// e.g. 2026年12月6日（令和8年12月6日）発行
+    pub issued: String,
 }
 
 /// A filled checklist, laid out as the official form: a gate question, then

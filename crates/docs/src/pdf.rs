@@ -7,12 +7,14 @@ use typst::foundations::{Dict, IntoValue, Str};
 use typst_as_lib::TypstEngine;
 
 use crate::{
-    ChecklistPrint, DocumentBlock, DocumentError, DocumentPrint, JAPANESE_FONT, TablePrint,
+    ChecklistPrint, DocumentBlock, DocumentError, DocumentPrint, JAPANESE_FONT, PosterPrint,
+    TablePrint,
 };
 
 static CHECKLIST_TEMPLATE: &str = include_str!("../templates/checklist.typ");
 static TABLE_TEMPLATE: &str = include_str!("../templates/table.typ");
 static DOCUMENT_TEMPLATE: &str = include_str!("../templates/document.typ");
+static POSTER_TEMPLATE: &str = include_str!("../templates/poster.typ");
 
 type Engine = TypstEngine<typst_as_lib::TypstTemplateMainFile>;
 
@@ -61,6 +63,12 @@ pub fn document_pdf(print: &DocumentPrint) -> Result<Vec<u8>, DocumentError> {
         }
     }
     render(engine(DOCUMENT_TEMPLATE, &ENGINE), &print)
+}
+
+/// Renders the incident-report poster as one A4 page.
+pub fn poster_pdf(print: &PosterPrint) -> Result<Vec<u8>, DocumentError> {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    render(engine(POSTER_TEMPLATE, &ENGINE), print)
 }
 
 fn render(engine: &Engine, print: &impl serde::Serialize) -> Result<Vec<u8>, DocumentError> {
@@ -112,6 +120,26 @@ mod tests {
         // To look at it: MAMORI_SAMPLE_DIR=/tmp cargo test -p mamori-docs document
         if let Ok(dir) = std::env::var("MAMORI_SAMPLE_DIR") {
             std::fs::write(std::path::Path::new(&dir).join("document.pdf"), &pdf).expect("write");
+        }
+    }
+
+    #[test]
+    fn the_poster_renders_its_qr_code_and_markup_as_text() {
+        let print = PosterPrint {
+            title: "サイバー攻撃かな？と思ったら".into(),
+            institution_name: "まもり内科クリニック".into(),
+            steps: vec!["電源は切らない".into(), "#set page(width: 1pt) *x* $y$ ]".into()],
+            qr_svg: r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 2 2"><rect width="1" height="1"/></svg>"#.into(),
+            scan: "読み取って報告".into(),
+            link_label: "リンク".into(),
+            url: "https://mamori.example/report/abc".into(),
+            notes: vec!["アカウントは不要です。".into()],
+            issued: "2026年12月6日（令和8年12月6日）発行".into(),
+        };
+        let pdf = poster_pdf(&print).expect("renders");
+        assert!(pdf.starts_with(b"%PDF-"));
+        if let Ok(dir) = std::env::var("MAMORI_SAMPLE_DIR") {
+            std::fs::write(std::path::Path::new(&dir).join("poster.pdf"), &pdf).expect("write");
         }
     }
 

@@ -142,7 +142,26 @@ pub fn table_xlsx(
     rows: &[Vec<String>],
 ) -> Result<Vec<u8>, DocumentError> {
     let mut workbook = Workbook::new();
-    let sheet = workbook.add_worksheet();
+    write_table(workbook.add_worksheet(), sheet_name, header, rows)?;
+    Ok(workbook.save_to_buffer()?)
+}
+
+/// Several tables as one workbook, a sheet each, laid out as [`table_xlsx`]'s.
+pub fn sheets_xlsx(sheets: &[crate::SheetPrint]) -> Result<Vec<u8>, DocumentError> {
+    let mut workbook = Workbook::new();
+    for print in sheets {
+        let header: Vec<&str> = print.header.iter().map(String::as_str).collect();
+        write_table(workbook.add_worksheet(), &print.name, &header, &print.rows)?;
+    }
+    Ok(workbook.save_to_buffer()?)
+}
+
+fn write_table(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    sheet_name: &str,
+    header: &[&str],
+    rows: &[Vec<String>],
+) -> Result<(), DocumentError> {
     sheet.set_name(sheet_name)?;
     let bold = Format::new()
         .set_bold()
@@ -171,7 +190,7 @@ pub fn table_xlsx(
     sheet.set_freeze_panes(1, 0)?;
     // A ledger has many columns: A4 landscape, fitted to the width.
     set_up_printing(sheet, Orientation::Landscape, 0)?;
-    Ok(workbook.save_to_buffer()?)
+    Ok(())
 }
 
 fn too_wide() -> DocumentError {

@@ -8,13 +8,15 @@ use std::collections::BTreeSet;
 use jiff::civil::{Date, DateTime, Time};
 use mamori_domain::incident::deadline::Assessment;
 use mamori_domain::incident::meeting::NewMeeting;
+use mamori_domain::incident::notice::NewNotice;
 use mamori_domain::incident::report::{IncidentFileId, IncidentId, Measure, NewReport, ReportId};
 use mamori_domain::incident::status::{EntryKind, Severity, Status};
-use mamori_domain::institution::{Grant, permissions};
+use mamori_domain::incident::task::{NewTask, TaskId};
+use mamori_domain::institution::{Grant, InstitutionId, permissions};
 use serde_json::json;
 use sqlx::Row;
 
-use crate::audit_log::{self, NewAuditEvent};
+use crate::audit_log::{self, Actor, NewAuditEvent};
 use crate::backup_register::UploadedFile;
 use crate::{Error, Store, from_micros, to_micros};
 
@@ -41,6 +43,8 @@ pub struct IncidentSummary {
     pub reports: i64,
     /// Its latest personal-data assessment, when there is one.
     pub assessment: Option<Assessment>,
+    /// The days of the first PPC 速報 and 確報 made, when made.
+    pub ppc_reported: [Option<Date>; 2],
 }
 
 /// A stored report.
@@ -105,12 +109,126 @@ pub struct Incident {
     pub entries: Vec<StoredEntry>,
     /// Its files, oldest first.
     pub files: Vec<StoredFile>,
+    /// Its 再発防止策, oldest first.
+    pub tasks: Vec<StoredTask>,
+}
+
+/// A 再発防止策 task.
+#[derive(Debug, Clone)]
+pub struct StoredTask {
+    pub id: TaskId,
+    pub incident_id: IncidentId,
+    /// The incident's title, for the dashboard.
+    pub incident_title: String,
+    pub title: String,
+    pub owner: String,
+    pub due_on: Date,
+    /// When it was done and by whom, with the remark.
+    pub done: Option<(jiff::Timestamp, String, String)>,
+}
+
+/// Every column of a task line, for the one SELECT below.
+macro_rules! select_tasks {
+    ($condition:literal) => {
+        concat!(
+            "SELECT t.id, t.incident_id, i.title AS incident_title, t.title, o.display_name AS owner,
+                t.due_on, t.done_at, d.display_name AS done_by, t.done_note
+             FROM incident_tasks t JOIN incidents i ON i.id = t.incident_id
+                JOIN users o ON o.id = t.owner_user_id LEFT JOIN users d ON d.id = t.done_by
+             WHERE t.institution_id = $1 ",
+            $condition
+        )
+    };
+}
+
+fn task_from_row(row: &sqlx::any::AnyRow) -> Result<StoredTask, Error> {
+    let due_on: String = row.try_get("due_on")?;
+    let done_at: Option<i64> = row.try_get("done_at")?;
+    Ok(StoredTask {
+        id: TaskId::from_db(row.try_get("id")?),
+        incident_id: IncidentId::from_db(row.try_get("incident_id")?),
+        incident_title: row.try_get("incident_title")?,
+        title: row.try_get("title")?,
+        owner: row.try_get("owner")?,
+        due_on: due_on
+            .parse()
+            .map_err(|_| Error::Corrupt("incident_tasks.due_on"))?,
+        done: match done_at {
+            Some(at) => Some((
+                from_micros(at),
+                row.try_get::<Option<String>, _>("done_by")?
+                    .unwrap_or_default(),
+                row.try_get("done_note")?,
+            )),
+            None => None,
+        },
+    })
+}
+
+/// Records that the incident was downloaded as `format` (pdf, xlsx): every
+/// export is in the audit trail.
+pub async fn record_export<P: permissions::ReadsIncidents>(
+    store: &Store,
+    grant: &Grant<P>,
+    id: IncidentId,
+    format: &str,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    let transaction = store.begin().await?;
+    let event = NewAuditEvent::by(
+        grant,
+        "incident.export",
+        format!("incident:{id}"),
+        json!({ "format": format }),
+    );
+    audit_log::commit_with(transaction, &event, now).await
+}
+
+/// The institution's active people (not break-glass accounts), by name: whom
+/// a task can be given to.
+pub async fn people(
+    store: &Store,
+    grant: &Grant<permissions::HandleIncidents>,
+) -> Result<Vec<(i64, String)>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, display_name FROM users
+         WHERE institution_id = $1 AND active = 1 AND break_glass = 0 AND role <> 'vendor'
+         ORDER BY display_name, id",
+    )
+    .bind(grant.institution_id().get())
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("id")?, row.try_get("display_name")?)))
+        .collect()
+}
+
+/// The 再発防止策 not yet done, of incidents that are not drills, by due
+/// day: the dashboard's list.
+pub async fn open_tasks<P: permissions::ReadsIncidents>(
+    store: &Store,
+    grant: &Grant<P>,
+) -> Result<Vec<StoredTask>, Error> {
+    let rows = sqlx::query(select_tasks!(
+        "AND t.done_at IS NULL AND i.drill = 0 ORDER BY t.due_on, t.id"
+    ))
+    .bind(grant.institution_id().get())
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(task_from_row).collect()
 }
 
 /// Who sends a report.
 pub enum Reporter<'a> {
     /// A signed-in user.
     User(&'a Grant<permissions::ReportIncident>),
+    /// Someone without an account, through the institution's poster link:
+    /// the SHA-256 of the link's token, and the address the report came from.
+    /// Such a report always opens a new incident.
+    Poster {
+        token_hash: &'a str,
+        source: &'a str,
+    },
 }
 
 /// Every column of an incident's list line, for the one SELECT below; the
@@ -123,7 +241,13 @@ macro_rules! select_incidents {
                 (SELECT COUNT(*) FROM incident_reports r WHERE r.incident_id = i.id) AS reports,
                 (SELECT e.value FROM incident_entries e
                     WHERE e.incident_id = i.id AND e.kind = 'assessment'
-                    ORDER BY e.id DESC LIMIT 1) AS assessment
+                    ORDER BY e.id DESC LIMIT 1) AS assessment,
+                (SELECT MIN(e.value) FROM incident_entries e
+                    WHERE e.incident_id = i.id AND e.kind = 'notice'
+                      AND e.value LIKE 'ppc_preliminary@%') AS ppc_preliminary,
+                (SELECT MIN(e.value) FROM incident_entries e
+                    WHERE e.incident_id = i.id AND e.kind = 'notice'
+                      AND e.value LIKE 'ppc_final@%') AS ppc_final
              FROM incidents i LEFT JOIN users u ON u.id = i.lead_user_id
              WHERE i.institution_id = $1 ",
             $condition
@@ -174,7 +298,20 @@ fn summary_from_row(row: &sqlx::any::AnyRow) -> Result<IncidentSummary, Error> {
                 Assessment::from_code(&code).ok_or(Error::Corrupt("incident_entries.value"))
             })
             .transpose()?,
+        ppc_reported: [
+            notice_day(row.try_get("ppc_preliminary")?)?,
+            notice_day(row.try_get("ppc_final")?)?,
+        ],
     })
+}
+
+fn notice_day(code: Option<String>) -> Result<Option<Date>, Error> {
+    code.map(|code| {
+        NewNotice::from_code(&code)
+            .map(|(_, day)| day)
+            .ok_or(Error::Corrupt("incident_entries.value"))
+    })
+    .transpose()
 }
 
 /// A title for a new incident: the first ticked pattern, else the details' start.
@@ -255,10 +392,28 @@ pub async fn report(
     join: Option<IncidentId>,
     now: jiff::Timestamp,
 ) -> Result<(IncidentId, ReportId), Error> {
-    let Reporter::User(grant) = reporter;
-    let institution_id = grant.institution_id().get();
-    let user_id = Some(grant.principal().user_id().get());
     let mut transaction = store.begin().await?;
+    let (institution_id, user_id, actor, link) = match reporter {
+        Reporter::User(grant) => (
+            grant.institution_id().get(),
+            Some(grant.principal().user_id().get()),
+            Actor::User(grant.principal().user_id()),
+            None,
+        ),
+        Reporter::Poster { token_hash, source } => {
+            if join.is_some() {
+                return Err(Error::Unknown("incident"));
+            }
+            let (link_id, institution_id) =
+                crate::incident_link::live(&mut transaction, token_hash).await?;
+            (
+                institution_id,
+                None,
+                Actor::Anonymous(format!("poster link {link_id} ({source})")),
+                Some(link_id),
+            )
+        }
+    };
     let device = id_of(
         &mut transaction,
         "SELECT id FROM devices WHERE institution_id = $1 AND asset_number = $2 AND status <> 'disposed'",
@@ -321,7 +476,7 @@ pub async fn report(
     .bind(report.other.as_str())
     .bind(report.details.as_str())
     .bind(measures_text(&report.measures))
-    .bind(0_i64)
+    .bind(i64::from(link.is_some()))
     .bind(to_micros(now))
     .fetch_one(&mut *transaction)
     .await?;
@@ -370,16 +525,21 @@ pub async fn report(
         )
         .await?;
     }
-    let event = NewAuditEvent::by(
-        grant,
-        if join.is_some() {
-            "incident.report.join"
-        } else {
-            "incident.report"
+    let event = NewAuditEvent {
+        institution_id: Some(InstitutionId::from_db(institution_id)),
+        actor,
+        action: match (link, join) {
+            (Some(_), _) => "incident.report.poster",
+            (None, Some(_)) => "incident.report.join",
+            (None, None) => "incident.report",
         },
-        format!("incident:{incident_id}"),
-        json!({ "report": report_id, "after": report_detail(report, false, photos) }),
-    );
+        target: format!("incident:{incident_id}"),
+        detail: json!({
+            "report": report_id,
+            "poster_link": link,
+            "after": report_detail(report, link.is_some(), photos),
+        }),
+    };
     audit_log::commit_with(transaction, &event, now).await?;
     Ok((
         IncidentId::from_db(incident_id),
@@ -462,6 +622,14 @@ pub enum Change {
     Assessment(Assessment),
     /// A 対策会議 and its decisions.
     Meeting(NewMeeting),
+    /// A notice outside: the PPC, MHLW, the police, IPA, the people concerned.
+    Notice(NewNotice),
+    /// A 再発防止策 task ([`Error::Unknown`] `owner` when the owner is not an
+    /// active person of the institution).
+    Task(NewTask),
+    /// A task done, with a remark ([`Error::NotFound`] when it is not an
+    /// open task of this incident).
+    TaskDone { task: TaskId, remark: String },
 }
 
 /// A meeting as its timeline entry keeps it: the time in `value`, the record
@@ -551,6 +719,23 @@ pub async fn change(
             meeting.convened_at.strftime("%Y-%m-%dT%H:%M").to_string(),
             "",
         ),
+        // Filled below, from the notice.
+        Change::Notice(_) => (EntryKind::Notice, None, String::new(), ""),
+        Change::Task(task) => (EntryKind::Task, None, String::new(), task.title.as_str()),
+        Change::TaskDone { task, remark } => (
+            EntryKind::TaskDone,
+            None,
+            task.get().to_string(),
+            remark.as_str(),
+        ),
+    };
+    let notice_code = match change {
+        Change::Notice(notice) => notice.code(),
+        _ => String::new(),
+    };
+    let (kind, value, body) = match change {
+        Change::Notice(notice) => (EntryKind::Notice, notice_code, notice.note.as_str()),
+        _ => (kind, value, body),
     };
     // A meeting's record is kept whole in the entry's body.
     let meeting_text = match change {
@@ -590,12 +775,57 @@ pub async fn change(
         | Change::StepDone { .. }
         | Change::StepNotApplicable { .. }
         | Change::Assessment(_)
-        | Change::Meeting(_) => None,
+        | Change::Meeting(_)
+        | Change::Notice(_)
+        | Change::Task(_) => None,
+        Change::TaskDone { task, .. } => Some(
+            sqlx::query(
+                "UPDATE incident_tasks SET done_at = $4, done_by = $5, done_note = $6
+                 WHERE incident_id = $1 AND institution_id = $2 AND id = $3 AND done_at IS NULL",
+            )
+            .bind(id.get())
+            .bind(institution_id)
+            .bind(task.get())
+            .bind(to_micros(now))
+            .bind(user_id)
+            .bind(match change {
+                Change::TaskDone { remark, .. } => remark.as_str(),
+                _ => "",
+            }),
+        ),
     };
     if let Some(update) = update {
         let result = update.execute(&mut *transaction).await?;
         Error::unless_one_row(&result)?;
     }
+    let value = match change {
+        Change::Task(task) => {
+            let owner: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM users WHERE id = $1 AND institution_id = $2 AND active = 1",
+            )
+            .bind(task.owner)
+            .bind(institution_id)
+            .fetch_optional(&mut *transaction)
+            .await?;
+            let owner = owner.ok_or(Error::Unknown("owner"))?;
+            let task_id: i64 = sqlx::query_scalar(
+                "INSERT INTO incident_tasks (institution_id, incident_id, title, owner_user_id,
+                    due_on, created_by, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            )
+            .bind(institution_id)
+            .bind(id.get())
+            .bind(task.title.as_str())
+            .bind(owner)
+            .bind(task.due_on.to_string())
+            .bind(user_id)
+            .bind(to_micros(now))
+            .fetch_one(&mut *transaction)
+            .await?;
+            task_id.to_string()
+        }
+        _ => value,
+    };
     append_entry(
         &mut transaction,
         institution_id,
@@ -713,6 +943,15 @@ pub async fn get<P: permissions::ReadsIncidents>(
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;
+    let rows = sqlx::query(select_tasks!("AND t.incident_id = $2 ORDER BY t.id"))
+        .bind(institution_id)
+        .bind(id.get())
+        .fetch_all(&mut *connection)
+        .await?;
+    let tasks = rows
+        .iter()
+        .map(task_from_row)
+        .collect::<Result<Vec<_>, Error>>()?;
     let rows = sqlx::query(
         "SELECT id, name, content_type, sha256, size, added_at FROM incident_files
          WHERE institution_id = $1 AND incident_id = $2 ORDER BY id",
@@ -739,6 +978,7 @@ pub async fn get<P: permissions::ReadsIncidents>(
         reports,
         entries,
         files,
+        tasks,
     })
 }
 

@@ -19,10 +19,12 @@ pub mod break_glass;
 pub mod carry_out;
 pub mod checklist;
 pub mod checklist_version;
+pub mod contact;
 pub mod contract;
 pub mod device;
 mod error;
 pub mod incident;
+pub mod incident_link;
 pub mod institution;
 #[cfg(test)]
 mod migration_tests;

@@ -75,6 +75,9 @@ pub const TABLES: &[&str] = &[
     "incident_reports",
     "incident_files",
     "incident_entries",
+    "incident_report_links",
+    "contact_entries",
+    "incident_tasks",
 ];
 
 /// Tables a migration fills with a first row; an import replaces it.

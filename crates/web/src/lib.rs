@@ -58,6 +58,9 @@ pub struct WebConfig {
     /// The address others reach this server at (`https://host[:port]`), for
     /// the links sent to vendors; `None`: the address the browser used.
     pub public_url: Option<String>,
+    /// Reports accepted through one poster link each hour (0: no limit); more
+    /// are refused with a message to telephone instead.
+    pub poster_reports_per_hour: u32,
 }
 
 impl Default for WebConfig {
@@ -71,6 +74,7 @@ impl Default for WebConfig {
             lockout: LockoutPolicy::DEFAULT,
             sign_in_attempts_per_minute: 30,
             public_url: None,
+            poster_reports_per_hour: 30,
         }
     }
 }
@@ -117,6 +121,8 @@ pub struct AppState {
     pub setup_token: Arc<Mutex<Option<String>>>,
     /// Sign-in rate limits.
     pub rate_limiter: Arc<rate_limit::RateLimiter>,
+    /// Reports through each poster link, per hour ([`WebConfig::poster_reports_per_hour`]).
+    pub report_link_limiter: Arc<rate_limit::RateLimiter>,
     /// Whether the system clock is NTP-synchronised, as last checked.
     pub time_sync: Arc<std::sync::RwLock<mamori_domain::dashboard::TimeSync>>,
     /// The checklist catalogs, validated at start-up.
@@ -620,9 +626,44 @@ pub const ROUTES: &[RouteInfo] = &[
         "/incidents/reported",
         Some(Permission::ReportIncident),
     ),
+    route("GET", "/contacts", Some(Permission::ReportIncident)),
+    route("POST", "/contacts", Some(Permission::ReportIncident)),
+    route(
+        "GET",
+        "/contacts/print.pdf",
+        Some(Permission::ReportIncident),
+    ),
+    route(
+        "GET",
+        "/incidents/poster",
+        Some(Permission::HandleIncidents),
+    ),
+    route(
+        "POST",
+        "/incidents/poster",
+        Some(Permission::HandleIncidents),
+    ),
+    route(
+        "GET",
+        "/incidents/poster.pdf",
+        Some(Permission::HandleIncidents),
+    ),
+    route("GET", "/report/{token}", None),
+    route("POST", "/report/{token}", None),
+    route("GET", "/report/{token}/sent", None),
     route("GET", "/incidents", Some(Permission::ViewIncidents)),
     route("GET", "/incidents/{id}", Some(Permission::ViewIncidents)),
     route("POST", "/incidents/{id}", Some(Permission::HandleIncidents)),
+    route(
+        "GET",
+        "/incidents/{id}/report.pdf",
+        Some(Permission::ViewIncidents),
+    ),
+    route(
+        "GET",
+        "/incidents/{id}/export.xlsx",
+        Some(Permission::ViewIncidents),
+    ),
     route(
         "GET",
         "/incident-files/{id}",

@@ -135,6 +135,21 @@ pub(crate) fn form_status(errors: &[String]) -> axum::http::StatusCode {
 }
 
 impl Chrome {
+    /// The same page chrome in Japanese: for what is printed and hung in the
+    /// institution whatever the screen's language.
+    pub fn in_japanese(&self) -> Self {
+        let locale = Locale::Ja;
+        Self {
+            t: locale.messages(),
+            l: locale.ledger(),
+            c: locale.checklist(),
+            k: locale.continuity(),
+            i: locale.incident(),
+            locale,
+            ..self.clone()
+        }
+    }
+
     /// `2025年4月1日（令和7年4月1日）` or `2025-04-01 (Reiwa 7)`.
     pub fn date(&self, date: &jiff::civil::Date) -> String {
         match self.locale {

@@ -1,5 +1,5 @@
-//! Sign-in rate limits per source address and per login ID: a fixed one-minute
-//! window, kept in memory (a restart forgets it, which only helps a user).
+//! Rate limits: sign-ins per source address and per login ID in a fixed
+//! one-minute window, and reports per poster link in an hour; kept in memory (a restart forgets it, which only helps a user).
 //! The lockout (store) stops guessing one account's password; this stops one
 //! address from trying many accounts, and slows a flood on one account from many.
 
@@ -7,25 +7,32 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Counts attempts per key within the current minute.
+/// Counts attempts per key within the current window.
 #[derive(Debug)]
 pub struct RateLimiter {
-    per_minute: u32,
+    per_window: u32,
+    window: Duration,
     windows: Mutex<HashMap<String, (Instant, u32)>>,
 }
 
 impl RateLimiter {
     /// Allows `per_minute` attempts per key and minute; 0 turns the limit off.
     pub fn new(per_minute: u32) -> Self {
+        Self::per_window(per_minute, Duration::from_secs(60))
+    }
+
+    /// Allows `n` attempts per key in each `window`; 0 turns the limit off.
+    pub fn per_window(n: u32, window: Duration) -> Self {
         Self {
-            per_minute,
+            per_window: n,
+            window,
             windows: Mutex::new(HashMap::new()),
         }
     }
 
     /// Counts one attempt for `key` and says whether it is within the limit.
     pub fn allow(&self, key: &str, now: Instant) -> bool {
-        if self.per_minute == 0 {
+        if self.per_window == 0 {
             return true;
         }
         let Ok(mut windows) = self.windows.lock() else {
@@ -33,14 +40,14 @@ impl RateLimiter {
         };
         if windows.len() > 100_000 {
             // Forget finished windows so a scan over many addresses cannot grow memory.
-            windows.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
+            windows.retain(|_, (start, _)| now.duration_since(*start) < self.window);
         }
         let entry = windows.entry(key.to_owned()).or_insert((now, 0));
-        if now.duration_since(entry.0) >= Duration::from_secs(60) {
+        if now.duration_since(entry.0) >= self.window {
             *entry = (now, 0);
         }
         entry.1 = entry.1.saturating_add(1);
-        entry.1 <= self.per_minute
+        entry.1 <= self.per_window
     }
 }
 
@@ -69,5 +76,9 @@ mod tests {
             RateLimiter::new(0).allow("anything", start),
             "0 turns the limit off"
         );
+        let hourly = RateLimiter::per_window(2, Duration::from_secs(3600));
+        assert!(hourly.allow("poster:a", start) && hourly.allow("poster:a", start));
+        assert!(!hourly.allow("poster:a", start + Duration::from_secs(61)));
+        assert!(hourly.allow("poster:a", start + Duration::from_secs(3601)));
     }
 }

@@ -102,6 +102,8 @@ pub(crate) struct Ids {
     bcp_version: String,
     pub(crate) incident: String,
     incident_file: String,
+    /// The poster link's token (`/report/{token}`).
+    poster: String,
     token: String,
     year: String,
     items: Vec<String>,
@@ -141,6 +143,8 @@ pub(crate) fn paths(route: &str, ids: &Ids) -> Vec<String> {
             &ids.incident
         } else if route.starts_with("/incident-files/") {
             &ids.incident_file
+        } else if route.starts_with("/report/") {
+            &ids.poster
         } else {
             // A new route with a parameter must be walked too, not skipped.
             panic!("the English walk cannot fill {route}: give it an id in paths()")
@@ -569,6 +573,24 @@ pub(crate) async fn fill(app: &TestApp, admin: &Browser) -> Ids {
         .first()
         .and_then(|href| href.rsplit('/').next().map(str::to_owned))
         .unwrap_or_default();
+    ok(
+        admin
+            .submit(
+                "/incidents/poster",
+                "/incidents/poster",
+                &[("action", "issue".into())],
+            )
+            .await,
+        "poster link",
+    );
+    ids.poster = admin
+        .get("/incidents/poster")
+        .await
+        .text("#poster-url")
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     ids.staff = staff_page
         .attributes("#staff a", "href")
         .first()

@@ -58,6 +58,8 @@ async fn spawn_app_with(
         lockout: mamori_domain::institution::LockoutPolicy::DEFAULT,
         probe_time_sync: false,
         sign_in_attempts_per_minute: 30,
+        // Low, so that a test reaches it: 3 reports per poster link and hour.
+        poster_reports_per_hour: 3,
         public_url,
         fixed_now,
         scheduled_backup: None,

@@ -233,6 +233,164 @@ async fn a_staff_report_with_a_photo_raises_the_banner_until_someone_takes_charg
         assert!(!refused.errors().is_empty());
     }
     assert_eq!(admin.get(&incident).await.texts("#timeline .what").len(), 8);
+
+    // 再発防止策: a task with an owner and a due day stays on the dashboard until done.
+    let owner = page
+        .html()
+        .select(&scraper::Selector::parse("#owner option").expect("selector"))
+        .find(|o| o.text().collect::<String>() == "守 太郎")
+        .and_then(|o| o.value().attr("value").map(str::to_owned))
+        .expect("the admin can own a task");
+    let yesterday = jiff::Timestamp::now()
+        .to_zoned_datetime(mamori_web::tokyo())
+        .date()
+        .yesterday()
+        .expect("a date");
+    let refused = admin
+        .submit(
+            &incident,
+            &incident,
+            &[
+                ("action", "task".to_owned()),
+                ("task", "VPN機器の更新".to_owned()),
+                ("owner", owner.clone()),
+                ("due_on", yesterday.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.errors().join(" ").contains("期限"),
+        "{:?}",
+        refused.errors()
+    );
+    let stranger_owner = admin
+        .submit(
+            &incident,
+            &incident,
+            &[
+                ("action", "task".to_owned()),
+                ("task", "VPN機器の更新".to_owned()),
+                ("owner", "999999".to_owned()),
+                ("due_on", "2099-01-01".to_owned()),
+            ],
+        )
+        .await;
+    assert_eq!(stranger_owner.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let added = admin
+        .submit(
+            &incident,
+            &incident,
+            &[
+                ("action", "task".to_owned()),
+                ("task", "VPN機器のファームウェアを更新する".to_owned()),
+                ("owner", owner),
+                ("due_on", "2099-01-01".to_owned()),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
+    let dashboard = admin.get("/dashboard").await;
+    assert!(
+        dashboard
+            .text("#dashboard-task-list")
+            .contains("VPN機器のファームウェアを更新する")
+    );
+    let page = admin.get(&incident).await;
+    let task_id = page
+        .attribute("#tasks tr.task", "id")
+        .and_then(|id| id.strip_prefix("task-").map(str::to_owned))
+        .expect("the task");
+    let done = admin
+        .submit(
+            &incident,
+            &incident,
+            &[
+                ("action", "task_done".to_owned()),
+                ("task_id", task_id.clone()),
+                ("text", "v10.01.99 に更新".to_owned()),
+            ],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let again = admin
+        .submit(
+            &incident,
+            &incident,
+            &[("action", "task_done".to_owned()), ("task_id", task_id)],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_FOUND, "done once only");
+    assert!(
+        admin
+            .get("/dashboard")
+            .await
+            .attribute("#dashboard-tasks", "id")
+            .is_none()
+    );
+    let page = admin.get(&incident).await;
+    assert!(page.text("#tasks .state").contains("v10.01.99 に更新"));
+    assert_eq!(
+        page.texts("#timeline .what").len(),
+        10,
+        "set and done on the timeline"
+    );
+
+    // The whole record prints: the seed's form first, then the response,
+    // the evidence with its SHA-256; and exports as a workbook. Both audited.
+    let (status, content_type, pdf) = admin.get_bytes(&format!("{incident}/report.pdf")).await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (StatusCode::OK, "application/pdf")
+    );
+    let info = crate::helpers::poppler("pdfinfo", &[], &pdf);
+    assert!(info.contains("595.276 x 841.89"), "A4: {info}");
+    let first_page = crate::helpers::poppler("pdftotext", &["-l", "1"], &pdf)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>();
+    assert!(first_page.contains("不具合発生報告書"), "{first_page}");
+    assert!(first_page.contains("画面に英語の脅迫文"), "{first_page}");
+    assert!(
+        !first_page.contains("再発防止策"),
+        "the form is alone on page one"
+    );
+    let text = crate::helpers::pdf_text(&pdf);
+    for words in [
+        "経過",
+        "対策会議",
+        "紙カルテで外来を継続",
+        "VPN機器のファームウェアを更新する",
+        sum.as_str(),
+    ] {
+        assert!(text.contains(words), "{words} in the PDF");
+    }
+    let (status, _, workbook) = admin.get_bytes(&format!("{incident}/export.xlsx")).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut book: calamine::Xlsx<_> =
+        calamine::open_workbook_from_rs(std::io::Cursor::new(workbook)).expect("a workbook");
+    use calamine::Reader;
+    let names = book.sheet_names();
+    assert!(
+        names.contains(&"経過".to_owned()) && names.contains(&"再発防止策".to_owned()),
+        "{names:?}"
+    );
+    let evidence = book
+        .worksheet_range("証拠（ファイル）")
+        .expect("the evidence sheet");
+    assert!(
+        evidence
+            .rows()
+            .any(|row| row.iter().any(|cell| cell.to_string() == sum)),
+        "the photo's SHA-256 in the workbook"
+    );
+    let exports = app
+        .audit_events()
+        .await
+        .iter()
+        .filter(|e| e.action == "incident.export")
+        .count();
+    assert_eq!(exports, 2);
     assert_eq!(
         admin.get("/incidents/999999").await.status,
         StatusCode::NOT_FOUND
@@ -424,6 +582,75 @@ async fn the_personal_data_assessment_starts_the_ppc_clock_and_a_missed_deadline
         .count();
     assert_eq!(assessments, 2, "both assessments stay on the timeline");
 
+    // The notices owed once a report is due, and the text to paste.
+    let owed = page.attributes("#notices tr.owed", "id");
+    assert_eq!(
+        owed,
+        vec![
+            "notice-ppc_preliminary",
+            "notice-ppc_final",
+            "notice-patients"
+        ],
+        "the two reports and the notice to the people concerned"
+    );
+    let text = page.texts("#ppc-text textarea");
+    assert_eq!(text.len(), 9, "the nine items of 施行規則第8条");
+    assert!(text[2].starts_with("12人"), "{text:?}");
+    assert!(text[3].contains("不正の目的"), "{text:?}");
+    // The 速報, made 2 days after the day known: on time; the dashboard stops
+    // counting it down. A notice dated in the future is refused.
+    let early = known
+        .checked_add(jiff::Span::new().days(2))
+        .expect("a date");
+    for (fields, status) in [
+        (
+            vec![
+                ("action", "notice".to_owned()),
+                ("recipient", "ppc_preliminary".to_owned()),
+                ("notified_on", today.tomorrow().expect("a date").to_string()),
+            ],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            vec![
+                ("action", "notice".to_owned()),
+                ("recipient", "ppc_preliminary".to_owned()),
+                ("notified_on", early.to_string()),
+                ("text", "受付番号 A-123".to_owned()),
+            ],
+            StatusCode::SEE_OTHER,
+        ),
+        (
+            vec![
+                ("action", "notice".to_owned()),
+                ("recipient", "police".to_owned()),
+                ("text", "県警サイバー犯罪相談窓口に電話".to_owned()),
+            ],
+            StatusCode::SEE_OTHER,
+        ),
+    ] {
+        let done = admin.submit(&incident, &incident, &fields).await;
+        assert_eq!(done.status, status, "{fields:?}: {:?}", done.errors());
+    }
+    let page = admin.get(&incident).await;
+    let rows = page.texts("#ppc-deadlines tr");
+    assert!(rows[0].contains("提出（期限内）"), "{rows:?}");
+    assert!(
+        page.text("#notice-police")
+            .contains("県警サイバー犯罪相談窓口に電話")
+    );
+    assert!(
+        page.text("#notice-ppc_preliminary")
+            .contains("受付番号 A-123")
+    );
+    let dashboard = admin.get("/dashboard").await;
+    let rows = dashboard.texts("#dashboard-ppc-deadlines tr");
+    assert_eq!(
+        rows.len(),
+        1,
+        "only the 確報 is still counted down: {rows:?}"
+    );
+
     // A drill is kept apart: marked as one, it leaves the dashboard's deadlines.
     let marked = admin
         .submit(&incident, &incident, &[("action", "drill".to_owned())])
@@ -446,4 +673,400 @@ async fn the_personal_data_assessment_starts_the_ppc_clock_and_a_missed_deadline
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.errors().join(" ").contains("対象の人数"));
+}
+
+/// The QR code in the first page of `pdf`, read back by zbarimg from the page
+/// rendered at 150 dpi by pdftoppm.
+fn qr_of(pdf: &[u8]) -> String {
+    let folder = tempfile::tempdir().expect("temp dir");
+    let path = folder.path().join("poster.pdf");
+    std::fs::write(&path, pdf).expect("write");
+    let prefix = folder.path().join("page");
+    let rendered = std::process::Command::new("pdftoppm")
+        .args(["-r", "150", "-png", "-singlefile"])
+        .arg(&path)
+        .arg(&prefix)
+        .status()
+        .expect("pdftoppm (poppler-utils) must be installed: .ci/run installs it");
+    assert!(rendered.success());
+    let output = std::process::Command::new("zbarimg")
+        .args(["--quiet", "--raw"])
+        .arg(prefix.with_extension("png"))
+        .output()
+        .expect("zbarimg (zbar-tools) must be installed: .ci/run installs it");
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+#[tokio::test]
+async fn the_poster_link_opens_only_the_form_is_limited_rotates_and_is_marked_in_the_audit_trail() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    admin.add_user("nurse", "看護 花子", "staff").await;
+    let nurse = app.signed_in("nurse").await;
+    // Only those who handle incidents manage the link.
+    assert_eq!(
+        nurse.get("/incidents/poster").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let none = admin.get("/incidents/poster").await;
+    assert!(none.attribute("#poster-none", "id").is_some());
+    let issued = admin
+        .submit(
+            "/incidents/poster",
+            "/incidents/poster",
+            &[("action", "issue".into())],
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::SEE_OTHER);
+    let page = admin.get("/incidents/poster").await;
+    let url = page.text("#poster-url");
+    let path = url
+        .split_once("/report/")
+        .map(|(_, token)| format!("/report/{token}"))
+        .expect("a /report/ link");
+    assert!(path.len() > "/report/".len() + 40, "a long token: {path}");
+
+    // The poster is one A4 page with the link as text and as a QR code.
+    let (status, content_type, pdf) = admin.get_bytes("/incidents/poster.pdf").await;
+    assert_eq!(
+        (status, content_type.as_str()),
+        (StatusCode::OK, "application/pdf")
+    );
+    // To look at it: MAMORI_SAMPLE_DIR=/tmp cargo test -p mamori --test api poster
+    if let Ok(dir) = std::env::var("MAMORI_SAMPLE_DIR") {
+        std::fs::write(std::path::Path::new(&dir).join("incident-poster.pdf"), &pdf)
+            .expect("write");
+    }
+    let info = crate::helpers::poppler("pdfinfo", &[], &pdf);
+    assert_eq!(pages(&info), 1, "{info}");
+    assert!(info.contains("595.276 x 841.89"), "A4: {info}");
+    let text = crate::helpers::pdf_text(&pdf);
+    for words in [
+        "サイバー攻撃かな？と思ったら",
+        "電源は切らない",
+        "まもり内科クリニック",
+    ] {
+        assert!(text.contains(words), "{words} in {text}");
+    }
+    assert!(text.contains(&path), "the link is printed: {text}");
+    assert_eq!(qr_of(&pdf), url, "the QR code holds the link");
+
+    // Anyone opens the form through it, without signing in; nothing else opens.
+    let stranger = app.browser();
+    let form = stranger.get(&path).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert_eq!(form.text("#poster-institution"), "まもり内科クリニック");
+    assert!(form.attribute("#asset_number", "id").is_none(), "no ledger");
+    assert!(form.attribute("#join", "id").is_none(), "no incidents");
+    for other in ["/incidents", "/dashboard", "/ledger/devices"] {
+        let refused = stranger.get(other).await;
+        assert_eq!(refused.status, StatusCode::SEE_OTHER, "{other}");
+    }
+    assert_eq!(
+        stranger.get(&format!("{path}x")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let empty = stranger
+        .upload(&path, &path, &[("reporter", "清掃 一郎".into())], &[])
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(empty.errors().join(" ").contains("詳しい状況"));
+
+    let fields = [
+        ("reporter", "清掃 一郎".to_owned()),
+        ("place", "2階 医局".to_owned()),
+        ("pattern_1", "1".to_owned()),
+        ("details", "画面に英語の脅迫文".to_owned()),
+    ];
+    let sent = stranger
+        .upload(&path, &path, &fields, &[("photos", "screen.jpg", jpeg())])
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{:?}", sent.errors());
+    let next = sent.location.clone().unwrap_or_default();
+    assert!(next.starts_with(&format!("{path}/sent?n=")), "{next}");
+    let told = stranger.get(&next).await;
+    assert!(
+        told.texts("#what-to-do li")
+            .iter()
+            .any(|s| s.contains("電源は停止しない"))
+    );
+    // The banner rises; the report is marked as sent without an account.
+    assert!(
+        admin
+            .get("/dashboard")
+            .await
+            .text("#incident-alert")
+            .contains("1 件")
+    );
+    let events = app.audit_events().await;
+    let event = events
+        .iter()
+        .find(|e| e.action == "incident.report.poster")
+        .expect("the report's event");
+    assert_eq!(event.actor_user_id, None);
+    assert!(
+        event.actor_label.starts_with("poster link"),
+        "{}",
+        event.actor_label
+    );
+    assert!(
+        event.detail.contains(r#""アカウントなしの報告":true"#),
+        "{}",
+        event.detail
+    );
+
+    // The link's hourly limit (3 posts in tests, the refused one counted)
+    // refuses the next reports, storing nothing.
+    let more = stranger.upload(&path, &path, &fields, &[]).await;
+    assert_eq!(more.status, StatusCode::SEE_OTHER);
+    let limited = stranger.upload(&path, &path, &fields, &[]).await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.body.contains("電話"), "told to telephone instead");
+    let reports = admin.get("/incidents").await.texts("#incidents tbody tr");
+    assert_eq!(reports.len(), 2, "{reports:?}");
+
+    // Rotation: the old link stops working, the new one works; revoking ends both.
+    let rotated = admin
+        .submit(
+            "/incidents/poster",
+            "/incidents/poster",
+            &[("action", "issue".into())],
+        )
+        .await;
+    assert_eq!(rotated.status, StatusCode::SEE_OTHER);
+    let new_url = admin.get("/incidents/poster").await.text("#poster-url");
+    assert_ne!(new_url, url);
+    assert_eq!(stranger.get(&path).await.status, StatusCode::NOT_FOUND);
+    let new_path = format!(
+        "/report/{}",
+        new_url
+            .split_once("/report/")
+            .map(|(_, t)| t)
+            .unwrap_or_default()
+    );
+    assert_eq!(stranger.get(&new_path).await.status, StatusCode::OK);
+    let revoked = admin
+        .submit(
+            "/incidents/poster",
+            "/incidents/poster",
+            &[("action", "revoke".into())],
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    assert_eq!(stranger.get(&new_path).await.status, StatusCode::NOT_FOUND);
+    let events = app.audit_events().await;
+    let actions: Vec<&str> = events_actions(&events);
+    assert!(
+        actions.contains(&"incident.link.issue") && actions.contains(&"incident.link.revoke"),
+        "{actions:?}"
+    );
+}
+
+fn events_actions(events: &[mamori_store::audit_log::AuditEvent]) -> Vec<&str> {
+    events.iter().map(|e| e.action.as_str()).collect()
+}
+
+#[tokio::test]
+async fn the_contact_chart_is_built_from_the_people_vendors_and_police_catalog_and_asks_for_checks()
+{
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    admin
+        .add_user("planner", "企画 次郎", "planning_manager")
+        .await;
+    admin.add_user("nurse", "看護 花子", "staff").await;
+    let planner = app.signed_in("planner").await;
+    let nurse = app.signed_in("nurse").await;
+
+    // Every role reads it; the gaps are named (no vendor, numbers missing).
+    let chart = nurse.get("/contacts").await;
+    assert_eq!(chart.status, StatusCode::OK);
+    let names = chart.texts("#contacts-internal .name");
+    assert_eq!(
+        names,
+        vec!["守 太郎", "企画 次郎"],
+        "the chain's roles, no staff"
+    );
+    let gaps = chart.text("#chart-gaps");
+    assert!(gaps.contains("ベンダが登録されていません"), "{gaps}");
+    assert!(gaps.contains("企画 次郎：電話番号がありません"), "{gaps}");
+    // The outside bodies come prefilled: MHLW from the seed, the police of
+    // the institution's prefecture (徳島県) from the catalog.
+    let authorities = chart.text("#contacts-authorities");
+    assert!(authorities.contains("03-6812-7837"), "{authorities}");
+    assert!(authorities.contains("igishitsu@mhlw.go.jp"));
+    assert!(authorities.contains("個人情報保護法第26条"));
+    assert!(authorities.contains("徳島県警察"), "{authorities}");
+    assert!(
+        chart
+            .attributes("#contacts-authorities a", "href")
+            .contains(&"tel:0368127837".to_owned()),
+        "tap to call"
+    );
+    // Staff cannot edit others' lines, but enter their own number.
+    assert!(chart.attribute(".contact-edit", "id").is_none());
+    let refused = nurse
+        .submit(
+            "/contacts",
+            "/contacts",
+            &[
+                ("action", "save".into()),
+                ("key", "authority:police".into()),
+                ("phone", "088-622-3101".into()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // A wrong number is refused by field, nothing stored.
+    let bad = planner
+        .submit(
+            "/contacts",
+            "/contacts",
+            &[
+                ("action", "own".into()),
+                ("phone", "110番".into()),
+                ("email", "not-an-address".into()),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = bad.errors().join(" ");
+    assert!(
+        errors.contains("電話") && errors.contains("メール"),
+        "{errors}"
+    );
+    let own = planner
+        .submit(
+            "/contacts",
+            "/contacts",
+            &[("action", "own".into()), ("phone", "090-1234-5678".into())],
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::SEE_OTHER, "{:?}", own.errors());
+
+    // The manager completes the police desk and confirms the lines.
+    let police = admin
+        .submit(
+            "/contacts",
+            "/contacts",
+            &[
+                ("action", "save".into()),
+                ("key", "authority:police".into()),
+                ("phone", "088-622-3101".into()),
+                ("page", "https://www.police.pref.tokushima.jp/".into()),
+                ("confirmed", "1".into()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        police.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        police.errors()
+    );
+    for key in ["authority:mhlw", "authority:ppc", "authority:ipa"] {
+        let confirmed = admin
+            .submit(
+                "/contacts",
+                "/contacts",
+                &[("action", "confirm".into()), ("key", key.into())],
+            )
+            .await;
+        assert_eq!(confirmed.status, StatusCode::SEE_OTHER, "{key}");
+    }
+    // Another institution's vendor or a made-up key is not a line here.
+    for key in ["vendor:999999", "user:999999", "authority:fbi"] {
+        let refused = admin
+            .submit(
+                "/contacts",
+                "/contacts",
+                &[("action", "confirm".into()), ("key", key.into())],
+            )
+            .await;
+        assert!(
+            [StatusCode::NOT_FOUND, StatusCode::UNPROCESSABLE_ENTITY].contains(&refused.status),
+            "{key}: {}",
+            refused.status
+        );
+    }
+    let chart = admin.get("/contacts").await;
+    let authorities = chart.text("#contacts-authorities");
+    assert!(authorities.contains("088-622-3101"), "{authorities}");
+    let gaps = chart.text("#chart-gaps");
+    assert!(
+        !gaps.contains("警察"),
+        "the police line is complete: {gaps}"
+    );
+    assert!(!gaps.contains("企画 次郎"), "{gaps}");
+    assert!(
+        gaps.contains("守 太郎"),
+        "the admin has no number yet: {gaps}"
+    );
+    let events = app.audit_events().await;
+    assert!(events.iter().any(|e| e.action == "contact.save_own"));
+    let saved = events
+        .iter()
+        .find(|e| e.action == "contact.save" && e.target == "contact:authority:police")
+        .expect("the police line's event");
+    assert!(saved.detail.contains("088-622-3101"), "{}", saved.detail);
+
+    // One A4 page to hang by the phone, in Japanese.
+    let (status, _, pdf) = nurse.get_bytes("/contacts/print.pdf").await;
+    assert_eq!(status, StatusCode::OK);
+    let info = crate::helpers::poppler("pdfinfo", &[], &pdf);
+    assert_eq!(pages(&info), 1, "{info}");
+    assert!(info.contains("595.276 x 841.89"), "A4: {info}");
+    let text = crate::helpers::pdf_text(&pdf);
+    for words in [
+        "連絡体制図",
+        "企画次郎",
+        "090-1234-5678",
+        "088-622-3101",
+        "03-6812-7837",
+    ] {
+        assert!(text.contains(words), "{words} in {text}");
+    }
+
+    // Inside an open incident, the same lines with tap-to-call links.
+    let sent = report(
+        &admin,
+        &[("reporter", "守 太郎".into()), ("pattern_1", "1".into())],
+        &[],
+    )
+    .await;
+    let number = sent
+        .location
+        .unwrap_or_default()
+        .rsplit('=')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let incident = admin.get(&format!("/incidents/{number}")).await;
+    assert!(
+        incident
+            .attributes("#incident-contacts a", "href")
+            .contains(&"tel:09012345678".to_owned())
+    );
+
+    // The checklist's 連絡体制図 item shows the chart and warns of its gaps.
+    let year = mamori_domain::calendar::FiscalYear::containing(
+        jiff::Timestamp::now()
+            .to_zoned_datetime(mamori_web::tokyo())
+            .date(),
+    );
+    let base = format!("/checklist/medical/{year}");
+    admin.submit(&base, &format!("{base}/start"), &[]).await;
+    let item = admin.get(&format!("{base}/items/contact-chart")).await;
+    let facts = item.text("#ledger-facts");
+    assert!(facts.contains("院内 2 人、ベンダ 0 社"), "{facts}");
+    assert!(facts.contains("ベンダが登録されていません"), "{facts}");
+}
+
+/// The page count pdfinfo reports.
+fn pages(info: &str) -> u32 {
+    info.lines()
+        .find_map(|line| line.strip_prefix("Pages:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
 }

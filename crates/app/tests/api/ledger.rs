@@ -763,7 +763,7 @@ async fn the_checklist_shows_the_ledger_and_warns_where_it_contradicts_a_yes() {
     // An item the ledger does not speak to shows no box; nor does an unanswered one warn.
     assert!(
         admin
-            .get(&format!("{base}/items/contact-chart"))
+            .get(&format!("{base}/items/security-officer"))
             .await
             .attribute("#ledger-facts", "id")
             .is_none()

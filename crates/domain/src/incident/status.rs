@@ -65,6 +65,12 @@ choice! {
         Assessment = ("assessment", "個人情報の評価") => "Personal-data assessment",
         /// A 対策会議 and its decisions (body: the record, as the store keeps it).
         Meeting = ("meeting", "対策会議") => "Response meeting",
+        /// A notice outside (value: `notice::NewNotice::code`; body: how).
+        Notice = ("notice", "外部への連絡・報告") => "Notice given",
+        /// A 再発防止策 task was set (value: the task's id; body: what).
+        Task = ("task", "再発防止策") => "Preventive task",
+        /// A task was done (value: the task's id; body: a remark).
+        TaskDone = ("task_done", "再発防止策 完了") => "Preventive task done",
     }
 }
 

@@ -366,6 +366,36 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("bcp.acknowledge", "BCPを読んだ記録", "BCP read"),
     ("incident.report", "インシデント報告", "Incident reported"),
     (
+        "incident.report.poster",
+        "インシデント報告（ポスターのリンク・アカウントなし）",
+        "Incident reported through the poster link (no account)",
+    ),
+    (
+        "contact.save",
+        "連絡体制図を更新",
+        "Contact chart line updated",
+    ),
+    (
+        "incident.export",
+        "インシデント記録の出力",
+        "Incident record exported",
+    ),
+    (
+        "contact.save_own",
+        "自分の連絡先を更新",
+        "Own contact updated",
+    ),
+    (
+        "incident.link.issue",
+        "報告用ポスターのリンクを発行",
+        "Reporting poster link issued",
+    ),
+    (
+        "incident.link.revoke",
+        "報告用ポスターのリンクを無効化",
+        "Reporting poster link revoked",
+    ),
+    (
         "incident.report.join",
         "インシデントへの追加報告",
         "Report added to an incident",

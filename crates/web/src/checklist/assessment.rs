@@ -547,6 +547,23 @@ async fn render_item<P: permissions::ReadsChecklist>(
         }
         None => None,
     };
+    // The contact chart beside 連絡体制図.
+    let ledger = match (
+        ledger,
+        grant.principal().grant::<permissions::ReportIncident>(),
+    ) {
+        (None, Some(chart_grant)) => {
+            crate::incident::contacts::checklist_box(
+                state,
+                chrome,
+                &chart_grant,
+                &item.key,
+                answered_yes,
+            )
+            .await?
+        }
+        (ledger, _) => ledger,
+    };
     let (form, errors) = posted.unwrap_or_else(|| {
         // A first answer is usually checked today: start the date there.
         let form = stored

@@ -164,6 +164,7 @@ fn shown(document: &Document) -> Vec<ShownLine> {
                 B::Paragraph { text } => ("paragraph", text, Vec::new(), Vec::new()),
                 B::Item { text } => ("item", text, Vec::new(), Vec::new()),
                 B::Table { head, rows } => ("table", String::new(), head, rows),
+                B::PageBreak => ("page-break", String::new(), Vec::new(), Vec::new()),
             };
             ShownLine {
                 class,

@@ -34,6 +34,8 @@ struct DashboardPage {
     break_glass_uses: Vec<BreakGlassRow>,
     /// The PPC deadlines of open incidents (not drills).
     ppc_deadlines: Vec<crate::incident::DeadlineRow>,
+    /// 再発防止策 not yet done.
+    tasks: Vec<crate::incident::TaskView>,
 }
 
 /// This 年度's checklist as the dashboard shows it: progress and the first open items.
@@ -274,9 +276,12 @@ async fn show(
     };
     let ppc_deadlines =
         crate::incident::dashboard_deadlines(&state, &chrome, &authorized.user.principal).await?;
+    let tasks =
+        crate::incident::dashboard_tasks(&state, &chrome, &authorized.user.principal).await?;
     chrome.render(&DashboardPage {
         break_glass_uses,
         ppc_deadlines,
+        tasks,
         time_sync_ok,
         time_sync_text,
         chrome: chrome.clone(),

@@ -225,6 +225,15 @@ messages! {
     field_convened_on: "開催日", "Day of the meeting";
     field_convened_time: "開始時刻", "Time of the meeting";
     field_attendees: "出席者", "Attendees";
+    field_email: "メール", "E-mail";
+    field_hours: "対応時間", "Hours";
+    field_page: "ページ", "Page";
+    field_contact_key: "連絡先", "Contact line";
+    field_task: "再発防止策", "Preventive measure";
+    field_owner: "担当者", "Responsible";
+    field_due_on: "期限", "Due";
+    field_recipient: "連絡・報告先", "To";
+    field_notified_on: "実施日", "Day made";
     field_care: "診療継続の可否と条件", "Whether care continues";
     field_recovery: "データ復旧の可否", "Whether the data can be recovered";
     field_leak: "情報漏洩の可能性", "Whether information may have leaked";
@@ -628,6 +637,15 @@ pub(crate) fn field_label(field: &str, t: &Messages) -> &'static str {
         "convened_on" => t.field_convened_on,
         "convened_time" => t.field_convened_time,
         "attendees" => t.field_attendees,
+        "email" => t.field_email,
+        "hours" => t.field_hours,
+        "page" => t.field_page,
+        "key" => t.field_contact_key,
+        "task" => t.field_task,
+        "owner" => t.field_owner,
+        "due_on" => t.field_due_on,
+        "recipient" => t.field_recipient,
+        "notified_on" => t.field_notified_on,
         "care" => t.field_care,
         "recovery" => t.field_recovery,
         "leak" => t.field_leak,
@@ -824,6 +842,12 @@ fn japanese_reason(why: &str) -> String {
             "データ削除日は許可日以降にしてください。"
         }
         "a carry-out lasts at most 90 days" => "持ち出し期間は90日以内にしてください。",
+        "an address such as name@example.jp" => {
+            "name@example.jp のような形でメールアドレスを入力してください。"
+        }
+        "an address starting with https://" => "https:// で始まるアドレスを入力してください。",
+        "a day in the past" => "過去の日付は入れられません。",
+        "a day in the future" => "未来の日付は入れられません。",
         "a new version must be for a later fiscal year than the one it is made from" => {
             "元にする版より後の年度を指定してください。"
         }

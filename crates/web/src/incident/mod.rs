@@ -12,13 +12,17 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use mamori_domain::incident::deadline::{Assessment, Countdown, Ground, RawAssessment};
 use mamori_domain::incident::meeting::{RawMeeting, parse_meeting};
+use mamori_domain::incident::notice::{
+    Met, NewNotice, PpcFacts, Recipient, met, parse_notice, ppc_text,
+};
 use mamori_domain::incident::playbook::{Audience, Playbooks, Step};
 use mamori_domain::incident::report::{
     IncidentFileId, IncidentId, MAX_PHOTOS, Measure, PATTERNS, RawReport, accept_photo,
     parse_report,
 };
 use mamori_domain::incident::status::{EntryKind, Severity, Status, parse_note};
-use mamori_domain::institution::{Permission, permissions};
+use mamori_domain::incident::task::{TaskId, parse_task};
+use mamori_domain::institution::{Permission, Principal, permissions};
 use mamori_domain::ledger::DeviceStatus;
 use mamori_store::backup_register::UploadedFile;
 use mamori_store::incident::{Change, Incident, Reporter, StoredEntry};
@@ -29,6 +33,10 @@ use crate::i18n::{IncidentText, Locale, describe, fill};
 use crate::multipart::CsrfMultipart;
 use crate::page::Chrome;
 use crate::{AppError, AppState};
+
+pub(crate) mod contacts;
+mod poster;
+mod print;
 
 /// Photos and the form around them: the largest body any route accepts
 /// (two photos of the 10 MB limit; a phone's photos are a few MB each).
@@ -43,8 +51,21 @@ pub(crate) fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(REPORT_BODY_LIMIT)),
         )
         .route("/incidents/reported", get(reported))
+        .route("/contacts", get(contacts::show).post(contacts::change))
+        .route("/contacts/print.pdf", get(contacts::pdf))
+        .route("/incidents/poster", get(poster::show).post(poster::change))
+        .route("/incidents/poster.pdf", get(poster::pdf))
+        .route(
+            "/report/{token}",
+            get(poster::form)
+                .post(poster::send)
+                .layer(DefaultBodyLimit::max(REPORT_BODY_LIMIT)),
+        )
+        .route("/report/{token}/sent", get(poster::sent))
         .route("/incidents", get(list))
         .route("/incidents/{id}", get(show).post(change))
+        .route("/incidents/{id}/report.pdf", get(print::pdf))
+        .route("/incidents/{id}/export.xlsx", get(print::xlsx))
         .route("/incident-files/{id}", get(file))
 }
 
@@ -176,16 +197,42 @@ struct ReportPage {
     segments: Vec<Choice>,
     open_incidents: Vec<Choice>,
     errors: Vec<String>,
+    /// Where the form posts to.
+    action: String,
+    /// The institution, named on the poster link's form (nobody is signed in).
+    institution_name: Option<String>,
+}
+
+/// Who fills the report form in.
+enum FormFor<'a> {
+    /// A signed-in user, offered the ledgers and open incidents they may read.
+    User(&'a Principal),
+    /// Someone without an account, through the poster link: no ledger, no
+    /// incident is shown, only the form.
+    Poster {
+        token: &'a str,
+        institution_name: &'a str,
+    },
 }
 
 async fn report_page(
     state: &AppState,
     chrome: &Chrome,
-    authorized: &Authorized<permissions::ReportIncident>,
+    who: FormFor<'_>,
     form: ReportForm,
     errors: Vec<String>,
 ) -> Result<Response, AppError> {
-    let principal = &authorized.user.principal;
+    let (principal, action, institution_name) = match who {
+        FormFor::User(principal) => (Some(principal), "/incidents/report".to_owned(), None),
+        FormFor::Poster {
+            token,
+            institution_name,
+        } => (
+            None,
+            format!("/report/{token}"),
+            Some(institution_name.to_owned()),
+        ),
+    };
     let pick = |ja: &'static str, en: &'static str| chrome.locale.pick(ja, en);
     let i = chrome.i;
     let mut devices = vec![(
@@ -199,7 +246,7 @@ async fn report_page(
         form.segment.is_empty(),
     )];
     // The ledgers are offered to those who may read them; others type the name.
-    if let Some(grant) = principal.grant::<permissions::ViewLedger>() {
+    if let Some(grant) = principal.and_then(|p| p.grant::<permissions::ViewLedger>()) {
         for device in mamori_store::device::all(&state.store, &grant).await? {
             let device = device.device;
             if device.status == DeviceStatus::Disposed {
@@ -219,7 +266,7 @@ async fn report_page(
         }
     }
     let mut open_incidents = vec![(String::new(), i.join_none.to_owned(), form.join.is_empty())];
-    if let Some(grant) = principal.grant::<permissions::ViewIncidents>() {
+    if let Some(grant) = principal.and_then(|p| p.grant::<permissions::ViewIncidents>()) {
         for incident in mamori_store::incident::list(&state.store, &grant).await? {
             if incident.status.is_open() {
                 let value = incident.id.to_string();
@@ -268,6 +315,8 @@ async fn report_page(
             segments,
             open_incidents,
             errors,
+            action,
+            institution_name,
         },
     )
 }
@@ -283,7 +332,14 @@ async fn report_form(
         noticed_on: state.clock.today().to_string(),
         ..ReportForm::default()
     };
-    report_page(&state, &chrome, &authorized, form, Vec::new()).await
+    report_page(
+        &state,
+        &chrome,
+        FormFor::User(&authorized.user.principal),
+        form,
+        Vec::new(),
+    )
+    .await
 }
 
 fn photos(
@@ -327,11 +383,34 @@ async fn send_report(
     authorized: Authorized<permissions::ReportIncident>,
     multipart: CsrfMultipart,
 ) -> Result<Response, AppError> {
-    let form = ReportForm::from_multipart(&multipart);
+    receive(
+        &state,
+        &chrome,
+        FormFor::User(&authorized.user.principal),
+        Reporter::User(&authorized.grant),
+        &multipart,
+    )
+    .await
+    .map(|stored| match stored {
+        Ok(id) => Redirect::to(&format!("/incidents/reported?n={id}")).into_response(),
+        Err(page) => page,
+    })
+}
+
+/// Reads and stores a report from `who`: the new or joined incident, or the
+/// form again with every problem named (nothing stored).
+async fn receive(
+    state: &AppState,
+    chrome: &Chrome,
+    who: FormFor<'_>,
+    reporter: Reporter<'_>,
+    multipart: &CsrfMultipart,
+) -> Result<Result<IncidentId, Response>, AppError> {
+    let form = ReportForm::from_multipart(multipart);
     let now = state.clock.now();
     let local_now = now.to_zoned_datetime(crate::tokyo()).datetime();
     let parsed = parse_report(&form.raw(), local_now);
-    let photos = photos(chrome.i, chrome.locale, &multipart);
+    let photos = photos(chrome.i, chrome.locale, multipart);
     let join = match form.join.trim() {
         "" => Ok(None),
         raw => raw
@@ -352,20 +431,13 @@ async fn send_report(
                 .collect();
             errors.extend(photos.err().unwrap_or_default());
             errors.extend(join.err());
-            return report_page(&state, &chrome, &authorized, form, errors).await;
+            return report_page(state, chrome, who, form, errors).await.map(Err);
         }
     };
-    let stored = mamori_store::incident::report(
-        &state.store,
-        Reporter::User(&authorized.grant),
-        &report,
-        &photos,
-        join,
-        now,
-    )
-    .await;
+    let stored =
+        mamori_store::incident::report(&state.store, reporter, &report, &photos, join, now).await;
     match stored {
-        Ok((id, _)) => Ok(Redirect::to(&format!("/incidents/reported?n={id}")).into_response()),
+        Ok((id, _)) => Ok(Ok(id)),
         Err(mamori_store::Error::Unknown(field)) => {
             let i = chrome.i;
             let error = match field {
@@ -373,9 +445,11 @@ async fn send_report(
                 "segment" => i.error_unknown_segment,
                 _ => i.error_unknown_incident,
             };
-            report_page(&state, &chrome, &authorized, form, vec![error.to_owned()]).await
+            report_page(state, chrome, who, form, vec![error.to_owned()])
+                .await
+                .map(Err)
         }
-        Err(error) => Err(error.into()),
+        Err(error) => Err(AppError::from_store(chrome.locale, error)),
     }
 }
 
@@ -393,14 +467,33 @@ struct ReportedQuery {
     n: Option<String>,
 }
 
+impl ReportedQuery {
+    /// The report's incident number, when it is one.
+    fn number(&self) -> Option<i64> {
+        self.n
+            .as_deref()
+            .and_then(|n| n.parse().ok())
+            .filter(|n: &i64| *n > 0)
+    }
+}
+
 /// `GET /incidents/reported?n=ID`: what the reporter does now (manual III).
 async fn reported(
     chrome: Chrome,
     _authorized: Authorized<permissions::ReportIncident>,
     Query(query): Query<ReportedQuery>,
 ) -> Result<Response, AppError> {
+    chrome.render(&ReportedPage {
+        chrome: chrome.clone(),
+        number: query.number(),
+        steps: what_to_do_now()?,
+    })
+}
+
+/// The staff manual's (III) steps for the moment something happened.
+fn what_to_do_now() -> Result<Vec<(String, Vec<String>)>, AppError> {
     let manual = playbooks()?.manual(Audience::Staff);
-    let steps = manual
+    Ok(manual
         .sections
         .iter()
         .filter(|section| section.phase == mamori_domain::incident::playbook::Phase::Respond)
@@ -411,15 +504,7 @@ async fn reported(
                 step.steps.iter().map(|s| s.text.clone()).collect(),
             )
         })
-        .collect();
-    chrome.render(&ReportedPage {
-        chrome: chrome.clone(),
-        number: query
-            .n
-            .and_then(|n| n.parse().ok())
-            .filter(|n: &i64| *n > 0),
-        steps,
-    })
+        .collect())
 }
 
 /// One incident as the list shows it.
@@ -467,6 +552,8 @@ fn row(chrome: &Chrome, incident: &mamori_store::incident::IncidentSummary) -> R
 struct ListPage {
     chrome: Chrome,
     rows: Vec<Row>,
+    /// Whether the reader handles incidents (and so manages the poster link).
+    can_handle: bool,
 }
 
 /// `GET /incidents`.
@@ -483,6 +570,11 @@ async fn list(
     chrome.render(&ListPage {
         chrome: chrome.clone(),
         rows,
+        can_handle: authorized
+            .user
+            .principal
+            .grant::<permissions::HandleIncidents>()
+            .is_some(),
     })
 }
 
@@ -531,7 +623,63 @@ struct ShowPage {
     ppc: PpcView,
     /// (when, who recorded, [(question, answer)]) of each 対策会議, oldest first.
     meetings: Vec<(String, String, Answers)>,
+    /// The contact chart, with tap-to-call numbers.
+    chart: Option<contacts::Chart>,
+    /// (id, what, owner, due, done: when, who and the remark; overdue) of each 再発防止策.
+    tasks: Vec<TaskView>,
+    /// (user id, name) of the people a task can be given to.
+    owners: Vec<(i64, String)>,
     errors: Vec<String>,
+}
+
+/// A 再発防止策 as shown.
+pub(crate) struct TaskView {
+    pub(crate) id: i64,
+    pub(crate) href: String,
+    pub(crate) incident: String,
+    pub(crate) title: String,
+    pub(crate) owner: String,
+    pub(crate) due: String,
+    pub(crate) done: Option<String>,
+    pub(crate) overdue: bool,
+}
+
+pub(crate) fn task_view(
+    chrome: &Chrome,
+    task: &mamori_store::incident::StoredTask,
+    today: jiff::civil::Date,
+) -> TaskView {
+    TaskView {
+        id: task.id.get(),
+        href: format!("/incidents/{}", task.incident_id),
+        incident: format!("#{} {}", task.incident_id, task.incident_title),
+        title: task.title.clone(),
+        owner: task.owner.clone(),
+        due: chrome.date(&task.due_on),
+        done: task.done.as_ref().map(|(at, who, remark)| {
+            format!("{}（{who}）{remark}", when(chrome, *at))
+                .trim_end()
+                .to_owned()
+        }),
+        overdue: task.done.is_none() && task.due_on < today,
+    }
+}
+
+/// The 再発防止策 not yet done, for the dashboard.
+pub(crate) async fn dashboard_tasks(
+    state: &AppState,
+    chrome: &Chrome,
+    principal: &Principal,
+) -> Result<Vec<TaskView>, AppError> {
+    let Some(grant) = principal.grant::<permissions::ViewIncidents>() else {
+        return Ok(Vec::new());
+    };
+    let today = state.clock.today();
+    Ok(mamori_store::incident::open_tasks(&state.store, &grant)
+        .await?
+        .iter()
+        .map(|task| task_view(chrome, task, today))
+        .collect())
 }
 
 /// A meeting's (question, answer) lines.
@@ -543,8 +691,13 @@ struct PpcView {
     assessment: Option<Assessment>,
     /// What it means, in words.
     verdict: String,
-    /// (label, dates, countdown, overdue) of each deadline.
+    /// (label, dates, countdown or the day it was made, overdue) of each deadline.
     deadlines: Vec<(&'static str, String, String, bool)>,
+    /// (recipient code, label, done: the days and notes, owed) of each notice
+    /// outside; `owed` when a PPC report is due and this one follows it.
+    notices: Vec<(&'static str, &'static str, Vec<String>, bool)>,
+    /// The PPC form's nine items, prefilled, when a report is due.
+    text: Vec<(&'static str, String)>,
 }
 
 /// One PPC deadline of an open incident, as the dashboard shows it.
@@ -578,10 +731,17 @@ pub(crate) async fn dashboard_deadlines(
         else {
             continue;
         };
-        for (label, last) in [
+        for ((label, last), made) in [
             (chrome.i.ppc_preliminary, deadlines.preliminary_by),
             (chrome.i.ppc_final, deadlines.final_by),
-        ] {
+        ]
+        .into_iter()
+        .zip(incident.ppc_reported)
+        {
+            // A report made is no longer a deadline to watch.
+            if made.is_some() {
+                continue;
+            }
             let (left, overdue) = countdown(chrome.i, today, last);
             rows.push(DeadlineRow {
                 href: format!("/incidents/{}", incident.id),
@@ -618,27 +778,126 @@ fn countdown(
     }
 }
 
-fn ppc_view(chrome: &Chrome, incident: &Incident, today: jiff::civil::Date) -> PpcView {
+fn ppc_view(
+    chrome: &Chrome,
+    incident: &Incident,
+    institution_name: &str,
+    today: jiff::civil::Date,
+) -> PpcView {
     let i = chrome.i;
+    let pick = |ja: &'static str, en: &'static str| chrome.locale.pick(ja, en);
+    // Every notice made, by recipient, oldest first.
+    let made: Vec<(Recipient, jiff::civil::Date, &str)> = incident
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Notice)
+        .filter_map(|e| NewNotice::from_code(&e.value).map(|(to, day)| (to, day, e.body.as_str())))
+        .collect();
     let assessment = incident.summary.assessment;
+    let deadlines = assessment.and_then(|a| a.deadlines(incident.summary.known_on));
+    let notices = Recipient::ALL
+        .iter()
+        .map(|to| {
+            let done = made
+                .iter()
+                .filter(|(r, _, _)| r == to)
+                .map(|(_, day, note)| {
+                    if note.is_empty() {
+                        chrome.date(day)
+                    } else {
+                        format!("{} {note}", chrome.date(day))
+                    }
+                })
+                .collect();
+            (
+                to.code(),
+                pick(to.name_ja(), to.name_en()),
+                done,
+                deadlines.is_some() && to.follows_ppc(),
+            )
+        })
+        .collect();
     let Some(assessment) = assessment else {
         return PpcView {
             assessment: None,
             verdict: i.ppc_not_assessed.to_owned(),
             deadlines: Vec::new(),
+            notices,
+            text: Vec::new(),
         };
     };
-    let grounds = assessment.grounds();
-    let Some(deadlines) = assessment.deadlines(incident.summary.known_on) else {
+    let Some(deadlines) = deadlines else {
         return PpcView {
             assessment: Some(assessment),
             verdict: i.ppc_not_due.to_owned(),
             deadlines: Vec::new(),
+            notices,
+            text: Vec::new(),
         };
     };
-    let items = grounds_text(chrome, &grounds);
-    let (left, late) = countdown(i, today, deadlines.preliminary_by);
-    let (final_left, final_late) = countdown(i, today, deadlines.final_by);
+    let items = grounds_text(chrome, &assessment.grounds());
+    let first = |to: Recipient| {
+        made.iter()
+            .filter(|(r, _, _)| *r == to)
+            .map(|(_, day, _)| *day)
+            .min()
+    };
+    let [preliminary_met, final_met] = met(
+        &deadlines,
+        first(Recipient::PpcPreliminary),
+        first(Recipient::PpcFinal),
+    );
+    let state = |made: Option<Met>, last| match made {
+        Some(Met::OnTime(day)) => (fill(i.ppc_made_on_time, &[&chrome.date(&day)]), false),
+        Some(Met::Late(day)) => (fill(i.ppc_made_late, &[&chrome.date(&day)]), true),
+        None => countdown(i, today, last),
+    };
+    let (left, late) = state(preliminary_met, deadlines.preliminary_by);
+    let (final_left, final_late) = state(final_met, deadlines.final_by);
+    let latest_meeting = incident
+        .entries
+        .iter()
+        .rev()
+        .find_map(|e| e.meeting.as_ref());
+    let patients = made
+        .iter()
+        .find(|(r, _, _)| *r == Recipient::Patients)
+        .map(|(_, day, note)| (*day, (*note).to_owned()));
+    let facts = PpcFacts {
+        institution_name: institution_name.to_owned(),
+        title: incident.summary.title.clone(),
+        known_on: Some(incident.summary.known_on),
+        reported: incident
+            .reports
+            .iter()
+            .map(|r| r.report.details.clone())
+            .collect(),
+        patterns: {
+            let mut seen: Vec<String> = Vec::new();
+            for report in &incident.reports {
+                for n in &report.report.patterns {
+                    let name = PATTERNS
+                        .get(usize::from(*n).saturating_sub(1))
+                        .map(|(ja, _)| ja.trim_end_matches('。').to_owned())
+                        .unwrap_or_default();
+                    if !name.is_empty() && !seen.contains(&name) {
+                        seen.push(name);
+                    }
+                }
+            }
+            seen
+        },
+        assessment: Some(assessment),
+        leak: latest_meeting.map(|m| m.leak.clone()).unwrap_or_default(),
+        containment: latest_meeting
+            .map(|m| m.containment.clone())
+            .unwrap_or_default(),
+        told_patients: latest_meeting
+            .map(|m| m.told_patients.clone())
+            .unwrap_or_default(),
+        recurrence: Vec::new(),
+        patients_notified: patients,
+    };
     PpcView {
         assessment: Some(assessment),
         verdict: fill(i.ppc_due, &[&items]),
@@ -662,6 +921,8 @@ fn ppc_view(chrome: &Chrome, incident: &Incident, today: jiff::civil::Date) -> P
                 final_late,
             ),
         ],
+        notices,
+        text: ppc_text(&facts),
     }
 }
 
@@ -702,6 +963,17 @@ fn entry_view(chrome: &Chrome, playbooks: &Playbooks, entry: &StoredEntry) -> En
             .as_ref()
             .map(|m| m.care.clone())
             .unwrap_or_default(),
+        EntryKind::Notice => match NewNotice::from_code(&entry.value) {
+            Some((to, day)) => format!(
+                "{} {} {}",
+                pick(to.name_ja(), to.name_en()),
+                chrome.date(&day),
+                entry.body
+            )
+            .trim_end()
+            .to_owned(),
+            None => entry.body.clone(),
+        },
         EntryKind::Note if entry.value == "drill" => chrome.i.mark_drill.to_owned(),
         EntryKind::Note if entry.value == "real" => chrome.i.mark_real.to_owned(),
         _ => entry.body.clone(),
@@ -742,6 +1014,11 @@ async fn show_page(
 ) -> Result<Response, AppError> {
     let incident: Incident =
         mamori_store::incident::get(&state.store, &authorized.grant, id).await?;
+    let institution_name = mamori_store::institution::get(&state.store, &authorized.grant)
+        .await?
+        .details
+        .name()
+        .to_owned();
     let playbooks = playbooks()?;
     let i = chrome.i;
     let pick = |ja: &'static str, en: &'static str| chrome.locale.pick(ja, en);
@@ -861,9 +1138,34 @@ async fn show_page(
             )
         })
         .collect();
+    let chart = match authorized
+        .user
+        .principal
+        .grant::<permissions::ReportIncident>()
+    {
+        Some(grant) => Some(contacts::chart(state, chrome, &grant).await?),
+        None => None,
+    };
+    let today = state.clock.today();
+    let tasks = incident
+        .tasks
+        .iter()
+        .map(|task| task_view(chrome, task, today))
+        .collect();
+    let owners = match authorized
+        .user
+        .principal
+        .grant::<permissions::HandleIncidents>()
+    {
+        Some(grant) => mamori_store::incident::people(&state.store, &grant).await?,
+        None => Vec::new(),
+    };
     chrome.render_with_status(
         crate::page::form_status(&errors),
         &ShowPage {
+            chart,
+            tasks,
+            owners,
             chrome: chrome.clone(),
             id,
             row: row(chrome, summary),
@@ -893,7 +1195,7 @@ async fn show_page(
             statuses,
             severities,
             playbook,
-            ppc: ppc_view(chrome, &incident, state.clock.today()),
+            ppc: ppc_view(chrome, &incident, &institution_name, state.clock.today()),
             meetings: incident
                 .entries
                 .iter()
@@ -958,6 +1260,12 @@ struct ChangeForm {
     containment: String,
     told_staff: String,
     told_patients: String,
+    recipient: String,
+    notified_on: String,
+    task: String,
+    owner: String,
+    due_on: String,
+    task_id: String,
 }
 
 /// `POST /incidents/{id}`: adds one entry to the timeline.
@@ -1038,6 +1346,36 @@ async fn change(
         })
         .map(Change::Assessment)
         .map_err(|e| describe(&e, chrome.locale)),
+        "task" => parse_task(&form.task, &form.owner, &form.due_on, state.clock.today())
+            .map(Change::Task)
+            .map_err(|errors| {
+                errors
+                    .iter()
+                    .map(|e| describe(e, chrome.locale))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            }),
+        "task_done" => match form.task_id.trim().parse::<i64>() {
+            Ok(task) if task > 0 => note(false).map(|remark| Change::TaskDone {
+                task: TaskId::from_db(task),
+                remark,
+            }),
+            _ => Err(chrome.t.err_choice.to_owned()),
+        },
+        "notice" => parse_notice(
+            &form.recipient,
+            &form.notified_on,
+            &form.text,
+            state.clock.today(),
+        )
+        .map(Change::Notice)
+        .map_err(|errors| {
+            errors
+                .iter()
+                .map(|e| describe(e, chrome.locale))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }),
         _ => Err(chrome.t.err_choice.to_owned()),
     };
     let change = match parsed {
@@ -1048,15 +1386,28 @@ async fn change(
             return show_page(&state, &chrome, &view, id, vec![error]).await;
         }
     };
-    mamori_store::incident::change(
+    match mamori_store::incident::change(
         &state.store,
         &authorized.grant,
         id,
         &change,
         state.clock.now(),
     )
-    .await?;
-    Ok(Redirect::to(&format!("/incidents/{id}?done=saved")).into_response())
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/incidents/{id}?done=saved")).into_response()),
+        Err(mamori_store::Error::Unknown(_)) => {
+            show_page(
+                &state,
+                &chrome,
+                &view,
+                id,
+                vec![i.error_unknown_owner.to_owned()],
+            )
+            .await
+        }
+        Err(error) => Err(AppError::from_store(chrome.locale, error)),
+    }
 }
 
 /// `GET /incident-files/{id}`: a photo or file, as an attachment.
