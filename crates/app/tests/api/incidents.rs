@@ -211,6 +211,18 @@ async fn a_staff_report_with_a_photo_raises_the_banner_until_someone_takes_charg
     let timeline = page.texts("#timeline .what");
     assert_eq!(timeline.len(), 8, "{timeline:?}");
     assert!(page.text("#step-II-4-1 .step-state").contains("該当なし"));
+    // The four manuals are there, the reader's own first and open: the
+    // 安全管理責任者 reads manual I (経営層); 体制整備 is not a step of one incident.
+    assert_eq!(
+        page.attributes("section.manual", "id"),
+        vec!["manual-I", "manual-II", "manual-III", "manual-IV"]
+    );
+    assert_eq!(
+        page.attribute("section.manual.mine", "id").as_deref(),
+        Some("manual-I")
+    );
+    assert!(page.attribute("#step-I-1-1", "id").is_none());
+    assert!(page.attribute("#step-III-2-2", "id").is_some());
 
     // Bad handling is refused with nothing added: an unknown step, an empty note.
     for fields in [
@@ -391,6 +403,42 @@ async fn a_staff_report_with_a_photo_raises_the_banner_until_someone_takes_charg
         .filter(|e| e.action == "incident.export")
         .count();
     assert_eq!(exports, 2);
+
+    // Through every stage to 終了; a closed incident takes no new report.
+    for stage in ["meeting", "recovering", "aftercare", "closed"] {
+        let moved = admin
+            .submit(
+                &incident,
+                &incident,
+                &[("action", "status".to_owned()), ("value", stage.to_owned())],
+            )
+            .await;
+        assert_eq!(moved.status, StatusCode::SEE_OTHER, "{stage}");
+    }
+    let closed = admin.get(&incident).await;
+    assert_eq!(closed.text("#incident-status"), "終了");
+    assert!(
+        closed.attribute("#incident-contacts[open]", "id").is_none(),
+        "the chart is folded once closed"
+    );
+    let late = report(
+        &nurse,
+        &[
+            ("reporter", "看護 花子".into()),
+            ("pattern_1", "1".into()),
+            ("join", number.clone()),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        late.errors().join(" ").contains("終了"),
+        "{:?}",
+        late.errors()
+    );
+    let list = admin.get("/incidents").await;
+    assert_eq!(list.texts("#incidents tr.incident.open").len(), 0);
     assert_eq!(
         admin.get("/incidents/999999").await.status,
         StatusCode::NOT_FOUND

@@ -277,14 +277,18 @@ impl Playbooks {
 }
 
 impl Playbooks {
-    /// A step that those who handle an incident tick: from manual II (企画管理者)
-    /// or manual I (経営層); `None` for any other id.
+    /// A step ticked on an incident: any manual's step outside the 体制整備
+    /// sections (phase prepare), which are about readiness, not one incident.
+    /// Those who handle the incident tick the staff's (III) and the vendors'
+    /// (IV) steps too, as they are told of them. `None` for any other id.
     pub fn handler_step(&self, id: &str) -> Option<&Step> {
-        self.step(id)
-            .filter(|(manual, _)| {
-                matches!(manual.audience, Audience::Planner | Audience::Executive)
-            })
-            .map(|(_, step)| step)
+        self.manuals.iter().find_map(|manual| {
+            manual
+                .sections
+                .iter()
+                .filter(|section| section.phase != Phase::Prepare)
+                .find_map(|section| find_step(&section.steps, id))
+        })
     }
 }
 
@@ -405,11 +409,13 @@ mod tests {
         assert!(!step.text.is_empty());
         assert!(playbooks.step("II-99").is_none());
         assert!(playbooks.handler_step("II-4-3-a").is_some());
-        assert!(playbooks.handler_step("I-1-1").is_some());
+        assert!(playbooks.handler_step("I-2-1").is_some());
+        assert!(playbooks.handler_step("III-2-2").is_some());
         assert!(
             playbooks.handler_step("III-1-1").is_none(),
-            "staff steps are not the handler's"
+            "体制整備 is not a step of one incident"
         );
+        assert!(playbooks.handler_step("I-1-1").is_none());
     }
 
     #[test]

@@ -6,7 +6,7 @@ messages! {
     IncidentText, JA, EN {
     nav_report: "インシデント報告", "Report an incident";
     nav_incidents: "インシデント", "Incidents";
-    banner: "新しいインシデント報告が {0} 件あります。すぐに確認してください。", "{0} new incident report(s). Look at them now.";
+    banner: "新しいインシデント報告が {0} 件あります。すぐに確認してください（誰かが「担当する」を押すと消えます）。", "{0} new incident report(s). Look at them now (this clears when someone takes charge).";
     banner_link: "報告を見る", "See the reports";
     report_title: "不具合・インシデントの報告", "Report a problem or incident";
     report_help: "パソコンに脅迫文が出た、ファイルが開けない、不審なメールを開いた――おかしいと思ったら、すぐに報告してください。わかることだけで構いません。電源は切らないでください。", "A ransom note on a PC, files that will not open, a suspicious e-mail opened: report it now, with whatever you know. Do not switch the device off.";
@@ -89,6 +89,11 @@ messages! {
     ppc_made_on_time: "{0} 提出（期限内）", "Made {0} (on time)";
     ppc_made_late: "{0} 提出（期限後）", "Made {0} (late)";
     error_unknown_owner: "担当者が見つかりません。一覧から選んでください。", "The person is not found; pick one from the list.";
+    manual_for_executive: "経営層（院長・理事長）向け", "For the management (director)";
+    manual_for_planner: "企画管理者向け", "For the planning manager";
+    manual_for_staff: "医療従事者・利用者向け（職員から聞いて記録）", "For staff (recorded as staff report it)";
+    manual_for_vendor: "ベンダ・委託業者向け（ベンダに依頼・確認して記録）", "For vendors (recorded as asked of and confirmed with them)";
+    manual_yours: "あなたの役割向け", "For your role";
     print_pdf: "PDFで印刷", "Print as PDF";
     export_xlsx: "Excelで出力", "Export to Excel";
     tasks_heading: "再発防止策", "Preventive measures";

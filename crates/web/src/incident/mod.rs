@@ -596,6 +596,18 @@ struct EntryView {
     text: String,
 }
 
+/// A manual as the incident page shows it.
+struct ManualView {
+    numeral: String,
+    title: String,
+    /// For whom, in words.
+    role: &'static str,
+    /// Whether it is written for the reader's role (shown open, first).
+    mine: bool,
+    /// (section heading, steps) of the sections for one incident.
+    sections: Vec<(String, Vec<StepView>)>,
+}
+
 /// A playbook step with where it stands.
 struct StepView {
     id: String,
@@ -618,8 +630,8 @@ struct ShowPage {
     can_handle: bool,
     statuses: Vec<Choice>,
     severities: Vec<Choice>,
-    /// (section heading, steps).
-    playbook: Vec<(String, Vec<StepView>)>,
+    /// The four manuals, the reader's own first.
+    playbook: Vec<ManualView>,
     ppc: PpcView,
     /// (when, who recorded, [(question, answer)]) of each 対策会議, oldest first.
     meetings: Vec<(String, String, Answers)>,
@@ -1107,16 +1119,45 @@ async fn show_page(
             );
         }
     }
-    let manual = playbooks.manual(Audience::Planner);
-    let playbook = manual
-        .sections
+    // The manual written for the reader's role first (経営層: the 安全管理責任者
+    // who runs the institution; 企画管理者; staff), then the others.
+    let own = match authorized.user.principal.role() {
+        mamori_domain::institution::Role::SecurityManager => Audience::Executive,
+        mamori_domain::institution::Role::PlanningManager => Audience::Planner,
+        mamori_domain::institution::Role::Vendor => Audience::Vendor,
+        _ => Audience::Staff,
+    };
+    let mut playbook: Vec<ManualView> = playbooks
+        .manuals()
         .iter()
-        .map(|section| {
-            let mut steps = Vec::new();
-            flatten(&section.steps, 0, &step_state, &mut steps);
-            (format!("II-{} {}", section.number, section.title), steps)
+        .map(|manual| ManualView {
+            numeral: manual.numeral.clone(),
+            title: manual.title.clone(),
+            role: match manual.audience {
+                Audience::Executive => i.manual_for_executive,
+                Audience::Planner => i.manual_for_planner,
+                Audience::Staff => i.manual_for_staff,
+                Audience::Vendor => i.manual_for_vendor,
+            },
+            mine: manual.audience == own,
+            sections: manual
+                .sections
+                .iter()
+                .filter(|section| {
+                    section.phase != mamori_domain::incident::playbook::Phase::Prepare
+                })
+                .map(|section| {
+                    let mut steps = Vec::new();
+                    flatten(&section.steps, 0, &step_state, &mut steps);
+                    (
+                        format!("{}-{} {}", manual.numeral, section.number, section.title),
+                        steps,
+                    )
+                })
+                .collect(),
         })
         .collect();
+    playbook.sort_by_key(|manual| !manual.mine);
     let summary = &incident.summary;
     let statuses = Status::ALL
         .iter()
