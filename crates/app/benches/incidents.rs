@@ -125,7 +125,9 @@ async fn run() {
         admin.sign_in("admin", PASSWORD).await.status,
         StatusCode::SEE_OTHER
     );
-    admin.add_user("planner", "企画 次郎", "planning_manager").await;
+    admin
+        .add_user("planner", "企画 次郎", "planning_manager")
+        .await;
     admin.add_user("nurse", "看護 花子", "staff").await;
     let planner = browser(&base);
     assert_eq!(
@@ -211,10 +213,7 @@ async fn run() {
                 &incident,
                 &[
                     ("action", "note".into()),
-                    (
-                        "text",
-                        format!("{entries}: ベンダに電話。ログを保全した。"),
-                    ),
+                    ("text", format!("{entries}: ベンダに電話。ログを保全した。")),
                 ],
             )
             .await;
@@ -248,7 +247,10 @@ async fn run() {
             ("wrongful_purpose", "1".to_owned()),
             ("people", "120".to_owned()),
         ],
-        vec![("action", "step_done".to_owned()), ("step", "II-6-1".to_owned())],
+        vec![
+            ("action", "step_done".to_owned()),
+            ("step", "II-6-1".to_owned()),
+        ],
         vec![
             ("action", "note".to_owned()),
             ("text", "警察に相談".to_owned()),
@@ -274,13 +276,25 @@ async fn run() {
         stats(typical_pdf),
         stats(big_pdf),
     );
-    println!("{backend}: {REPORTS} reports with a 3 MB photo; the big incident shows {shown_entries} entries and {shown_photos} photos");
+    println!(
+        "{backend}: {REPORTS} reports with a 3 MB photo; the big incident shows {shown_entries} entries and {shown_photos} photos"
+    );
     println!("| backend | measure | n | p50 | p99 | max | target | p99 / target |");
     println!("|---|---|---|---|---|---|---|---|");
     for (what, n, s, target) in [
         ("report POST (3 MB photo)", REPORTS, &sends, 100.0),
-        ("report POST + 企画管理者's page with the banner", REPORTS, &to_banner, 100.0),
-        ("incident page, 1,000 entries, 50 photos", PAGE_GETS, &page_stats, 50.0),
+        (
+            "report POST + 企画管理者's page with the banner",
+            REPORTS,
+            &to_banner,
+            100.0,
+        ),
+        (
+            "incident page, 1,000 entries, 50 photos",
+            PAGE_GETS,
+            &page_stats,
+            50.0,
+        ),
         ("incident PDF, typical", PDFS, &typical_pdf, 500.0),
         ("incident PDF, 1,000 entries", PDFS, &big_pdf, 500.0),
     ] {

@@ -23,6 +23,8 @@ pub struct DashboardFacts {
     pub backups_at_risk: usize,
     /// Whether the latest run of mamori's own scheduled backup failed.
     pub own_backup_failed: bool,
+    /// What the contact chart lacks (for those who handle incidents).
+    pub contact_chart_gaps: usize,
 }
 
 /// Where this 年度's checklist stands.
@@ -61,6 +63,8 @@ pub enum NextStep {
     SecureBackups(usize),
     /// Restore tests are due (復旧手順の確認, 第15条(3)).
     TestRestores(usize),
+    /// The contact chart (連絡体制図) lacks numbers or its yearly check.
+    CompleteContactChart(usize),
 }
 
 /// The steps for `facts`, in the order they should be done.
@@ -83,6 +87,9 @@ pub fn next_steps(facts: DashboardFacts) -> Vec<NextStep> {
     }
     if facts.restore_tests_due > 0 {
         steps.push(NextStep::TestRestores(facts.restore_tests_due));
+    }
+    if facts.contact_chart_gaps > 0 {
+        steps.push(NextStep::CompleteContactChart(facts.contact_chart_gaps));
     }
     if facts.n_active_users <= 1 {
         steps.push(NextStep::AddUsers);
@@ -141,6 +148,24 @@ mod tests {
                 NextStep::OwnBackupFailed,
                 NextStep::SecureBackups(1),
                 NextStep::TestRestores(2)
+            ]
+        );
+    }
+
+    #[test]
+    fn an_incomplete_contact_chart_comes_after_the_backups_and_before_adding_staff() {
+        let steps = next_steps(DashboardFacts {
+            n_active_users: 1,
+            restore_tests_due: 1,
+            contact_chart_gaps: 3,
+            ..DashboardFacts::default()
+        });
+        assert_eq!(
+            steps,
+            vec![
+                NextStep::TestRestores(1),
+                NextStep::CompleteContactChart(3),
+                NextStep::AddUsers
             ]
         );
     }

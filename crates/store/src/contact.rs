@@ -22,11 +22,11 @@ pub struct StoredContact {
     pub confirmed_by: Option<String>,
 }
 
-/// Every line the institution has written. Everyone who may report an
-/// incident reads the chart: it hangs by the phone.
+/// Every line the institution has written. Every member of the institution
+/// reads the chart (it hangs by the phone); a vendor's account does not.
 pub async fn all(
     store: &Store,
-    grant: &Grant<permissions::ReportIncident>,
+    grant: &Grant<permissions::ViewContacts>,
 ) -> Result<Vec<StoredContact>, Error> {
     let rows = sqlx::query(
         "SELECT c.entry_key, c.phone, c.email, c.hours, c.page, c.note, c.confirmed_on,
@@ -162,7 +162,7 @@ pub async fn save(
 /// A person's own number (and e-mail, hours), written by that person.
 pub async fn save_own(
     store: &Store,
-    grant: &Grant<permissions::ReportIncident>,
+    grant: &Grant<permissions::ViewContacts>,
     details: &ContactDetails,
     today: Date,
     now: jiff::Timestamp,
@@ -240,7 +240,7 @@ pub struct ChainPerson {
 /// are not people.
 pub async fn chain(
     store: &Store,
-    grant: &Grant<permissions::ReportIncident>,
+    grant: &Grant<permissions::ViewContacts>,
 ) -> Result<Vec<ChainPerson>, Error> {
     let rows = sqlx::query(
         "SELECT id, display_name, role FROM users
@@ -280,7 +280,7 @@ pub struct ChartVendor {
 /// The institution's vendors, by name.
 pub async fn vendors(
     store: &Store,
-    grant: &Grant<permissions::ReportIncident>,
+    grant: &Grant<permissions::ViewContacts>,
 ) -> Result<Vec<ChartVendor>, Error> {
     let rows = sqlx::query(
         "SELECT id, name, systems, contact FROM vendors WHERE institution_id = $1 ORDER BY name, id",

@@ -867,13 +867,31 @@ pub async fn open_real<P: permissions::ReadsIncidents>(
     summaries(store, grant.institution_id().get(), sql, None).await
 }
 
-/// The incidents nobody has taken yet (status 報告), for the banner; oldest first.
+/// The incidents nobody has taken yet (status 報告 and nobody in charge);
+/// oldest first.
 pub async fn unhandled(
     store: &Store,
     grant: &Grant<permissions::HandleIncidents>,
 ) -> Result<Vec<IncidentSummary>, Error> {
-    let sql = select_incidents!("AND i.status = 'reported' ORDER BY i.id");
+    let sql =
+        select_incidents!("AND i.status = 'reported' AND i.lead_user_id IS NULL ORDER BY i.id");
     summaries(store, grant.institution_id().get(), sql, None).await
+}
+
+/// How many incidents nobody has taken yet, as [`unhandled`] lists them: the
+/// red banner on every page of those who handle incidents, so one indexed count.
+pub async fn count_unhandled(
+    store: &Store,
+    grant: &Grant<permissions::HandleIncidents>,
+) -> Result<usize, Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM incidents
+         WHERE institution_id = $1 AND status = 'reported' AND lead_user_id IS NULL",
+    )
+    .bind(grant.institution_id().get())
+    .fetch_one(store.pool())
+    .await?;
+    Ok(usize::try_from(n).unwrap_or(0))
 }
 
 /// One incident with its reports, timeline and files.

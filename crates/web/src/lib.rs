@@ -626,13 +626,9 @@ pub const ROUTES: &[RouteInfo] = &[
         "/incidents/reported",
         Some(Permission::ReportIncident),
     ),
-    route("GET", "/contacts", Some(Permission::ReportIncident)),
-    route("POST", "/contacts", Some(Permission::ReportIncident)),
-    route(
-        "GET",
-        "/contacts/print.pdf",
-        Some(Permission::ReportIncident),
-    ),
+    route("GET", "/contacts", Some(Permission::ViewContacts)),
+    route("POST", "/contacts", Some(Permission::ViewContacts)),
+    route("GET", "/contacts/print.pdf", Some(Permission::ViewContacts)),
     route(
         "GET",
         "/incidents/poster",

@@ -101,6 +101,11 @@ impl ChromeUser {
         self.role.has(Permission::ReportIncident)
     }
 
+    /// Whether the menu shows the contact chart.
+    pub fn can_view_contacts(&self) -> bool {
+        self.role.has(Permission::ViewContacts)
+    }
+
     /// Whether the menu shows the institution page.
     pub fn can_view_institution(&self) -> bool {
         self.role.has(Permission::ViewInstitution)
@@ -269,9 +274,9 @@ impl FromRequestParts<AppState> for Chrome {
         let incident_alert = match parts.extensions.get::<MaybeSession>() {
             Some(MaybeSession(Some(signed_in))) if !signed_in.second_factor_pending => {
                 match signed_in.principal.grant::<permissions::HandleIncidents>() {
-                    Some(grant) => mamori_store::incident::unhandled(&state.store, &grant)
+                    Some(grant) => mamori_store::incident::count_unhandled(&state.store, &grant)
                         .await
-                        .map_or(0, |unhandled| unhandled.len()),
+                        .unwrap_or(0),
                     None => 0,
                 }
             }

@@ -1109,6 +1109,24 @@ async fn the_contact_chart_is_built_from_the_people_vendors_and_police_catalog_a
     let facts = item.text("#ledger-facts");
     assert!(facts.contains("院内 2 人、ベンダ 0 社"), "{facts}");
     assert!(facts.contains("ベンダが登録されていません"), "{facts}");
+    // The BCP item shows the drills and incidents recorded.
+    let bcp = admin
+        .get(&format!("{base}/items/bcp"))
+        .await
+        .text("#ledger-facts");
+    assert!(
+        bcp.contains("実際のインシデント：1 件（対応中 1 件）"),
+        "{bcp}"
+    );
+    assert!(bcp.contains("訓練は、まだ記録がありません"), "{bcp}");
+    // Those who handle incidents are told on the home page what the chart lacks.
+    assert!(
+        admin
+            .get("/dashboard")
+            .await
+            .text("#next-steps")
+            .contains("連絡体制図に足りないところ")
+    );
 }
 
 /// The page count pdfinfo reports.

@@ -247,6 +247,7 @@ impl Role {
                 R::SecurityManager | R::PlanningManager | R::SystemOperator | R::Viewer
             ),
             P::HandleIncidents => matches!(self, R::SecurityManager | R::PlanningManager),
+            P::ViewContacts => !matches!(self, R::Vendor),
         }
     }
 }
@@ -305,6 +306,9 @@ pub enum Permission {
     /// Handle incidents: status, notes, playbook steps, decisions (企画管理者,
     /// 安全管理責任者); they also see the banner of a new report.
     HandleIncidents,
+    /// Read the contact chart (連絡体制図) and enter one's own number: every
+    /// member of the institution, not a vendor's account.
+    ViewContacts,
 }
 
 /// A rule about people that a change would break.
@@ -365,7 +369,8 @@ pub mod permissions {
         ApproveBcp,
         ReportIncident,
         ViewIncidents,
-        HandleIncidents
+        HandleIncidents,
+        ViewContacts
     );
 
     /// Permissions that allow reading incidents.

@@ -550,7 +550,7 @@ async fn render_item<P: permissions::ReadsChecklist>(
     // The contact chart beside 連絡体制図.
     let ledger = match (
         ledger,
-        grant.principal().grant::<permissions::ReportIncident>(),
+        grant.principal().grant::<permissions::ViewContacts>(),
     ) {
         (None, Some(chart_grant)) => {
             crate::incident::contacts::checklist_box(
@@ -563,6 +563,11 @@ async fn render_item<P: permissions::ReadsChecklist>(
             .await?
         }
         (ledger, _) => ledger,
+    };
+    // The drills and incidents beside the BCP item.
+    let ledger = match ledger {
+        None => crate::incident::checklist_box(state, chrome, grant.principal(), &item.key).await?,
+        ledger => ledger,
     };
     let (form, errors) = posted.unwrap_or_else(|| {
         // A first answer is usually checked today: start the date there.

@@ -190,7 +190,26 @@ async fn show(
             Some(grant) => crate::continuity::dashboard_facts(&state, &grant).await?,
             None => (0, 0, false),
         };
+    // Those who can fix the contact chart are told what it lacks.
+    let contact_chart_gaps = match (
+        authorized
+            .user
+            .principal
+            .grant::<permissions::ViewContacts>(),
+        authorized
+            .user
+            .principal
+            .role()
+            .has(mamori_domain::institution::Permission::HandleIncidents),
+    ) {
+        (Some(grant), true) => crate::incident::contacts::chart(&state, &chrome, &grant)
+            .await?
+            .gaps
+            .len(),
+        _ => 0,
+    };
     let facts = DashboardFacts {
+        contact_chart_gaps,
         restore_tests_due,
         backups_at_risk,
         own_backup_failed,
@@ -232,6 +251,11 @@ async fn show(
                 counted(t.next_secure_backups, t.next_secure_backups_one, n)
             }
             NextStep::TestRestores(n) => counted(t.next_test_restores, t.next_test_restores_one, n),
+            NextStep::CompleteContactChart(n) => counted(
+                t.next_complete_contact_chart,
+                t.next_complete_contact_chart_one,
+                n,
+            ),
             NextStep::DeleteLeaversAccounts(n) => counted(
                 t.next_delete_leavers_accounts,
                 t.next_delete_leavers_accounts_one,

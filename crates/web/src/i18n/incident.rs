@@ -94,6 +94,9 @@ messages! {
     manual_for_staff: "医療従事者・利用者向け（職員から聞いて記録）", "For staff (recorded as staff report it)";
     manual_for_vendor: "ベンダ・委託業者向け（ベンダに依頼・確認して記録）", "For vendors (recorded as asked of and confirmed with them)";
     manual_yours: "あなたの役割向け", "For your role";
+    box_last_drill: "対応マニュアルに基づく訓練（インシデントとして記録）：最後は {0}。", "Drills based on the manuals (recorded as incidents): the last on {0}.";
+    box_no_drill: "対応マニュアルに基づく訓練は、まだ記録がありません（インシデントを「訓練」として記録できます）。", "No drill based on the manuals is recorded yet (an incident can be recorded as a drill).";
+    box_incidents: "実際のインシデント：{0} 件（対応中 {1} 件）。", "Real incidents: {0} ({1} open).";
     print_pdf: "PDFで印刷", "Print as PDF";
     export_xlsx: "Excelで出力", "Export to Excel";
     tasks_heading: "再発防止策", "Preventive measures";

@@ -386,6 +386,8 @@ messages! {
     next_own_backup_failed: "mamori 自身の直近のバックアップが失敗しました。「バックアップ台帳」の mamori の行で原因を確かめてください。", "mamori's own last backup failed. See why on mamori's line in the Backup register.";
     next_secure_backups: "バックアップに問題のあるシステムが {n} 件あります（直近の復旧テストの失敗、オフライン複製なし、3世代未満）。「バックアップ台帳」で確かめましょう。", "{n} systems have a backup problem (last restore test failed, no offline copy, or fewer than three generations). Check them in the Backup register.";
     next_secure_backups_one: "バックアップに問題のあるシステムが 1 件あります（直近の復旧テストの失敗、オフライン複製なし、3世代未満）。「バックアップ台帳」で確かめましょう。", "1 system has a backup problem (last restore test failed, no offline copy, or fewer than three generations). Check it in the Backup register.";
+    next_complete_contact_chart: "連絡体制図に足りないところが {n} か所あります（電話番号がない、1年以上確認していない など）。「連絡体制図」で確かめて書き足しましょう。", "The contact chart lacks {n} things (a missing number, a line not checked for a year…). Check and complete it on the Contact chart page.";
+    next_complete_contact_chart_one: "連絡体制図に足りないところが 1 か所あります。「連絡体制図」で確かめて書き足しましょう。", "The contact chart lacks one thing. Check and complete it on the Contact chart page.";
     next_test_restores: "復旧テストの時期が来ているシステムが {n} 件あります。バックアップから実際に戻して確かめ、「バックアップ台帳」に記録しましょう。", "{n} systems are due for a restore test. Bring data back from a backup, check it, and record it in the Backup register.";
     next_test_restores_one: "復旧テストの時期が来ているシステムが 1 件あります。バックアップから実際に戻して確かめ、「バックアップ台帳」に記録しましょう。", "1 system is due for a restore test. Bring data back from a backup, check it, and record it in the Backup register.";
     dashboard_checklist: "チェックリスト", "Checklist";

@@ -20,7 +20,6 @@ use mamori_domain::institution::{Grant, Role, permissions};
 use mamori_store::contact::{StoredContact, Write};
 
 use crate::auth::{Authorized, CsrfForm};
-use crate::heavy::Kind;
 use crate::i18n::{IncidentText, describe, fill};
 use crate::page::Chrome;
 use crate::{AppError, AppState};
@@ -102,7 +101,7 @@ fn gap_text(i: &IncidentText, chrome: &Chrome, gap: &Gap) -> String {
 pub(crate) async fn chart(
     state: &AppState,
     chrome: &Chrome,
-    grant: &Grant<permissions::ReportIncident>,
+    grant: &Grant<permissions::ViewContacts>,
 ) -> Result<Chart, AppError> {
     let store = &state.store;
     let today = state.clock.today();
@@ -280,7 +279,7 @@ pub(super) struct DoneQuery {
 async fn page(
     state: &AppState,
     chrome: &Chrome,
-    authorized: &Authorized<permissions::ReportIncident>,
+    authorized: &Authorized<permissions::ViewContacts>,
     done: bool,
     errors: Vec<String>,
 ) -> Result<Response, AppError> {
@@ -305,7 +304,7 @@ async fn page(
 pub(super) async fn show(
     State(state): State<AppState>,
     chrome: Chrome,
-    authorized: Authorized<permissions::ReportIncident>,
+    authorized: Authorized<permissions::ViewContacts>,
     Query(query): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
     let done = query.done.as_deref() == Some("saved");
@@ -337,7 +336,7 @@ pub(super) struct ContactForm {
 pub(super) async fn change(
     State(state): State<AppState>,
     chrome: Chrome,
-    authorized: Authorized<permissions::ReportIncident>,
+    authorized: Authorized<permissions::ViewContacts>,
     CsrfForm(form): CsrfForm<ContactForm>,
 ) -> Result<Response, AppError> {
     let now = state.clock.now();
@@ -426,7 +425,7 @@ pub(super) async fn change(
 pub(super) async fn pdf(
     State(state): State<AppState>,
     chrome: Chrome,
-    authorized: Authorized<permissions::ReportIncident>,
+    authorized: Authorized<permissions::ViewContacts>,
 ) -> Result<Response, AppError> {
     // Printed in Japanese whatever the screen's language: it hangs in the institution.
     let chrome = chrome.in_japanese();
@@ -498,27 +497,20 @@ pub(super) async fn pdf(
         version: fill(i.chart_printed_on, &[&chrome.date(&state.clock.today())]),
         blocks,
     };
-    let bytes = state
-        .heavy
-        .run(Kind::Print, chrome.locale, move || {
-            mamori_docs::document_pdf(&print)
-        })
-        .await?
-        .map_err(|error| AppError::Unexpected(error.to_string()))?;
-    Ok(crate::ledger::export::download(
-        "contact-chart",
-        "連絡体制図",
-        "pdf",
-        "application/pdf",
-        bytes,
-    ))
+    super::send_file(
+        &state,
+        chrome.locale,
+        ("contact-chart", "連絡体制図", "pdf", "application/pdf"),
+        move || mamori_docs::document_pdf(&print),
+    )
+    .await
 }
 
 /// The checklist's 連絡体制図 item: the chart's size and what it lacks.
 pub(crate) async fn checklist_box(
     state: &AppState,
     chrome: &Chrome,
-    grant: &Grant<permissions::ReportIncident>,
+    grant: &Grant<permissions::ViewContacts>,
     key: &str,
     answered_yes: bool,
 ) -> Result<Option<crate::ledger::LedgerBox>, AppError> {

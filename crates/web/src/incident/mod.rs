@@ -69,6 +69,37 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/incident-files/{id}", get(file))
 }
 
+/// A printed file (`job` renders it in a slot for heavy work), sent as a
+/// download named `stem` (ASCII) and `japanese`.
+async fn send_file(
+    state: &AppState,
+    locale: Locale,
+    (stem, japanese, extension, content_type): (&str, &str, &str, &str),
+    job: impl FnOnce() -> Result<Vec<u8>, mamori_docs::DocumentError> + Send + 'static,
+) -> Result<Response, AppError> {
+    let bytes = state
+        .heavy
+        .run(crate::heavy::Kind::Print, locale, job)
+        .await?
+        .map_err(|error| AppError::Unexpected(error.to_string()))?;
+    Ok(crate::ledger::export::download(
+        stem,
+        japanese,
+        extension,
+        content_type,
+        bytes,
+    ))
+}
+
+/// Every problem of a form, in one line.
+fn all_described(errors: &[mamori_domain::ParseError], locale: Locale) -> String {
+    errors
+        .iter()
+        .map(|e| describe(e, locale))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The shipped playbooks; a broken catalog is a build error caught by the
 /// domain's tests, so a failure here is reported, not a panic.
 fn playbooks() -> Result<&'static Playbooks, AppError> {
@@ -677,6 +708,45 @@ pub(crate) fn task_view(
     }
 }
 
+/// The checklist's BCP item (サイバー攻撃を想定した事業継続計画): the drills
+/// recorded as incidents (the seed asks for drills based on the manuals) and
+/// the real incidents, as facts beside the answer.
+pub(crate) async fn checklist_box(
+    state: &AppState,
+    chrome: &Chrome,
+    principal: &Principal,
+    key: &str,
+) -> Result<Option<crate::ledger::LedgerBox>, AppError> {
+    let Some(grant) = principal.grant::<permissions::ViewIncidents>() else {
+        return Ok(None);
+    };
+    if key != "bcp" {
+        return Ok(None);
+    }
+    let incidents = mamori_store::incident::list(&state.store, &grant).await?;
+    let i = chrome.i;
+    let last_drill = incidents
+        .iter()
+        .filter(|x| x.drill)
+        .map(|x| x.known_on)
+        .max();
+    let real = incidents.iter().filter(|x| !x.drill).count();
+    let open = incidents
+        .iter()
+        .filter(|x| !x.drill && x.status.is_open())
+        .count();
+    Ok(Some(crate::ledger::LedgerBox {
+        lines: vec![
+            match last_drill {
+                Some(day) => fill(i.box_last_drill, &[&chrome.date(&day)]),
+                None => i.box_no_drill.to_owned(),
+            },
+            fill(i.box_incidents, &[&real, &open]),
+        ],
+        warnings: Vec::new(),
+    }))
+}
+
 /// The 再発防止策 not yet done, for the dashboard.
 pub(crate) async fn dashboard_tasks(
     state: &AppState,
@@ -790,6 +860,16 @@ fn countdown(
     }
 }
 
+/// Every notice outside the incident records: whom, the day, how; oldest first.
+fn notices_made(incident: &Incident) -> Vec<(Recipient, jiff::civil::Date, &str)> {
+    incident
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Notice)
+        .filter_map(|e| NewNotice::from_code(&e.value).map(|(to, day)| (to, day, e.body.as_str())))
+        .collect()
+}
+
 fn ppc_view(
     chrome: &Chrome,
     incident: &Incident,
@@ -799,12 +879,7 @@ fn ppc_view(
     let i = chrome.i;
     let pick = |ja: &'static str, en: &'static str| chrome.locale.pick(ja, en);
     // Every notice made, by recipient, oldest first.
-    let made: Vec<(Recipient, jiff::civil::Date, &str)> = incident
-        .entries
-        .iter()
-        .filter(|e| e.kind == EntryKind::Notice)
-        .filter_map(|e| NewNotice::from_code(&e.value).map(|(to, day)| (to, day, e.body.as_str())))
-        .collect();
+    let made = notices_made(incident);
     let assessment = incident.summary.assessment;
     let deadlines = assessment.and_then(|a| a.deadlines(incident.summary.known_on));
     let notices = Recipient::ALL
@@ -1182,7 +1257,7 @@ async fn show_page(
     let chart = match authorized
         .user
         .principal
-        .grant::<permissions::ReportIncident>()
+        .grant::<permissions::ViewContacts>()
     {
         Some(grant) => Some(contacts::chart(state, chrome, &grant).await?),
         None => None,
@@ -1370,13 +1445,7 @@ async fn change(
                 .datetime(),
         )
         .map(Change::Meeting)
-        .map_err(|errors| {
-            errors
-                .iter()
-                .map(|e| describe(e, chrome.locale))
-                .collect::<Vec<_>>()
-                .join(" ")
-        }),
+        .map_err(|errors| all_described(&errors, chrome.locale)),
         "assessment" => Assessment::parse(RawAssessment {
             personal_data: &form.personal_data,
             sensitive: &form.sensitive,
@@ -1389,13 +1458,7 @@ async fn change(
         .map_err(|e| describe(&e, chrome.locale)),
         "task" => parse_task(&form.task, &form.owner, &form.due_on, state.clock.today())
             .map(Change::Task)
-            .map_err(|errors| {
-                errors
-                    .iter()
-                    .map(|e| describe(e, chrome.locale))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            }),
+            .map_err(|errors| all_described(&errors, chrome.locale)),
         "task_done" => match form.task_id.trim().parse::<i64>() {
             Ok(task) if task > 0 => note(false).map(|remark| Change::TaskDone {
                 task: TaskId::from_db(task),
@@ -1410,13 +1473,7 @@ async fn change(
             state.clock.today(),
         )
         .map(Change::Notice)
-        .map_err(|errors| {
-            errors
-                .iter()
-                .map(|e| describe(e, chrome.locale))
-                .collect::<Vec<_>>()
-                .join(" ")
-        }),
+        .map_err(|errors| all_described(&errors, chrome.locale)),
         _ => Err(chrome.t.err_choice.to_owned()),
     };
     let change = match parsed {

@@ -15,7 +15,6 @@ use super::{
     FormFor, ReportForm, ReportedPage, ReportedQuery, receive, report_page, what_to_do_now,
 };
 use crate::auth::{Authorized, CsrfForm, PeerAddress, random_token, token_hash};
-use crate::heavy::Kind;
 use crate::i18n::Locale;
 use crate::multipart::CsrfMultipart;
 use crate::page::Chrome;
@@ -188,20 +187,18 @@ pub(super) async fn pdf(
             &[&mamori_domain::calendar::format_date_ja(today)],
         ),
     };
-    let bytes = state
-        .heavy
-        .run(Kind::Print, chrome.locale, move || {
-            mamori_docs::poster_pdf(&print)
-        })
-        .await?
-        .map_err(|error| AppError::Unexpected(error.to_string()))?;
-    Ok(crate::ledger::export::download(
-        "incident-poster",
-        "インシデント報告ポスター",
-        "pdf",
-        "application/pdf",
-        bytes,
-    ))
+    super::send_file(
+        &state,
+        chrome.locale,
+        (
+            "incident-poster",
+            "インシデント報告ポスター",
+            "pdf",
+            "application/pdf",
+        ),
+        move || mamori_docs::poster_pdf(&print),
+    )
+    .await
 }
 
 fn invalid_link(locale: Locale) -> AppError {

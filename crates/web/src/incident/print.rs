@@ -8,15 +8,14 @@ use axum::extract::State;
 use axum::response::Response;
 use mamori_docs::{DocumentBlock, DocumentPrint, SheetPrint};
 use mamori_domain::calendar::format_date_ja;
-use mamori_domain::incident::notice::{Met, NewNotice, Recipient, met};
+use mamori_domain::incident::notice::{Met, Recipient, met};
 use mamori_domain::incident::report::{Measure, PATTERNS};
 use mamori_domain::incident::status::EntryKind;
 use mamori_domain::institution::permissions;
 use mamori_store::incident::Incident;
 
-use super::{IncidentPath, entry_view, playbooks, task_view, when};
+use super::{IncidentPath, entry_view, notices_made, playbooks, task_view, when};
 use crate::auth::Authorized;
-use crate::heavy::Kind;
 use crate::page::Chrome;
 use crate::{AppError, AppState};
 
@@ -185,12 +184,7 @@ fn sections(
         rows: meetings,
     });
     // The PPC deadlines, met or missed, and every notice outside.
-    let made: Vec<(Recipient, jiff::civil::Date, String)> = incident
-        .entries
-        .iter()
-        .filter(|e| e.kind == EntryKind::Notice)
-        .filter_map(|e| NewNotice::from_code(&e.value).map(|(to, day)| (to, day, e.body.clone())))
-        .collect();
+    let made = notices_made(incident);
     let mut deadlines = Vec::new();
     if let Some(d) = s.assessment.and_then(|a| a.deadlines(s.known_on)) {
         let first = |to: Recipient| {
@@ -224,7 +218,7 @@ fn sections(
         deadlines.push(vec![
             to.name_ja().to_owned(),
             chrome.date(day),
-            note.clone(),
+            (*note).to_owned(),
         ]);
     }
     out.push(Section {
@@ -334,20 +328,18 @@ pub(super) async fn pdf(
         version: format!("{} 出力", chrome.date(&state.clock.today())),
         blocks,
     };
-    let bytes = state
-        .heavy
-        .run(Kind::Print, chrome.locale, move || {
-            mamori_docs::document_pdf(&print)
-        })
-        .await?
-        .map_err(|error| AppError::Unexpected(error.to_string()))?;
-    Ok(crate::ledger::export::download(
-        &format!("incident-{id}"),
-        &format!("インシデント記録_{id}"),
-        "pdf",
-        "application/pdf",
-        bytes,
-    ))
+    super::send_file(
+        &state,
+        chrome.locale,
+        (
+            &format!("incident-{id}"),
+            &format!("インシデント記録_{id}"),
+            "pdf",
+            "application/pdf",
+        ),
+        move || mamori_docs::document_pdf(&print),
+    )
+    .await
 }
 
 /// `GET /incidents/{id}/export.xlsx`: a sheet per part of the record.
@@ -374,18 +366,16 @@ pub(super) async fn xlsx(
             rows: section.rows,
         })
         .collect();
-    let bytes = state
-        .heavy
-        .run(Kind::Print, chrome.locale, move || {
-            mamori_docs::sheets_xlsx(&sheets)
-        })
-        .await?
-        .map_err(|error| AppError::Unexpected(error.to_string()))?;
-    Ok(crate::ledger::export::download(
-        &format!("incident-{id}"),
-        &format!("インシデント記録_{id}"),
-        "xlsx",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        bytes,
-    ))
+    super::send_file(
+        &state,
+        chrome.locale,
+        (
+            &format!("incident-{id}"),
+            &format!("インシデント記録_{id}"),
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        move || mamori_docs::sheets_xlsx(&sheets),
+    )
+    .await
 }
