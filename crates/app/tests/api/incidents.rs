@@ -1127,6 +1127,45 @@ async fn the_contact_chart_is_built_from_the_people_vendors_and_police_catalog_a
             .text("#next-steps")
             .contains("連絡体制図に足りないところ")
     );
+
+    // Another institution's vendor is not a line of this chart, nor is its chart this one's.
+    let code = app.create_institution("別院", "admin2").await;
+    let other = app.signed_in_at(&code, "admin2").await;
+    let added = other
+        .submit(
+            "/vendors",
+            "/vendors",
+            &[
+                ("name", "他院の業者".into()),
+                ("systems", "電子カルテ".into()),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let vendor = other
+        .get("/vendors")
+        .await
+        .attribute("#vendors tr.vendor", "data-vendor-id")
+        .expect("a vendor id");
+    let crossed = admin
+        .submit(
+            "/contacts",
+            "/contacts",
+            &[
+                ("action", "save".into()),
+                ("key", format!("vendor:{vendor}")),
+                ("phone", "03-0000-0000".into()),
+            ],
+        )
+        .await;
+    assert_eq!(crossed.status, StatusCode::NOT_FOUND);
+    let theirs = other.get("/contacts").await;
+    assert!(
+        !theirs.body.contains("088-622-3101"),
+        "this institution's police line"
+    );
+    assert!(theirs.text("#contacts-authorities").contains("大阪府警察"));
+    assert!(!admin.get("/contacts").await.body.contains("他院の業者"));
 }
 
 /// The page count pdfinfo reports.

@@ -45,6 +45,8 @@ pub struct Prefilled {
     pub phone: &'static str,
     pub email: &'static str,
     pub page: &'static str,
+    /// More the seed gives (IPA's second page).
+    pub note: &'static str,
 }
 
 impl Authority {
@@ -77,6 +79,7 @@ impl Authority {
                 phone: "03-6812-7837",
                 email: "igishitsu@mhlw.go.jp",
                 page: "",
+                note: "",
             },
             Self::Ppc => Prefilled {
                 name: "個人情報保護委員会",
@@ -85,6 +88,7 @@ impl Authority {
                 phone: "",
                 email: "",
                 page: "https://www.ppc.go.jp/personalinfo/legal/leakAction/",
+                note: "",
             },
             Self::Police => Prefilled {
                 name: "警察",
@@ -93,6 +97,7 @@ impl Authority {
                 phone: "",
                 email: "",
                 page: "",
+                note: "",
             },
             Self::Ipa => Prefilled {
                 name: "独立行政法人情報処理推進機構（IPA）（事後報告）",
@@ -101,6 +106,7 @@ impl Authority {
                 phone: "",
                 email: "",
                 page: "https://www.ipa.go.jp/security/todokede/crack-virus/about.html",
+                note: "脆弱性関連情報の届出：https://www.ipa.go.jp/security/vuln/report/index.html",
             },
         }
     }

@@ -225,6 +225,7 @@ pub(crate) async fn chart(
                         phone: seed.phone.to_owned(),
                         email: seed.email.to_owned(),
                         page: seed.page.to_owned(),
+                        note: seed.note.to_owned(),
                         ..ContactDetails::default()
                     },
                 )
