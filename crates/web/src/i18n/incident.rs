@@ -156,6 +156,7 @@ messages! {
     chart_phone: "電話", "Phone";
     chart_other: "メール・対応時間・ページ・メモ", "E-mail, hours, page, note";
     chart_confirmed: "最終確認日", "Last confirmed";
+    chart_none: "（登録なし）", "(none registered)";
     chart_gaps: "足りないところ", "What is missing";
     chart_print: "A4で印刷する（電話のそばに掲示）", "Print on A4 (to hang by the phone)";
     chart_print_lead: "インシデント（サイバー攻撃等）が起きたら、まず企画管理者に連絡する。企画管理者は対策会議を招集し、ベンダ・外部機関に連絡する。", "In an incident (such as a cyber attack), call the planning manager first; the planning manager convenes the response meeting and calls the vendors and outside bodies.";
