@@ -675,6 +675,30 @@ async fn a_nurse_reports_a_ransom_note_with_a_photo_from_a_phone() {
     assert_eq!(files.len(), 1, "the photo arrived");
     let (_, _, bytes) = admin.get_bytes(&files[0]).await;
     assert_eq!(bytes, jpeg);
+
+    // Whom to call, on the same phone: each line a card, the number on one
+    // line and large enough to tap.
+    client
+        .goto(&format!("{}/contacts", app.base))
+        .await
+        .expect("open the contact chart");
+    assert!(fits_the_screen(&client).await, "the chart fits a phone");
+    let number = client
+        .execute(
+            "const a = document.querySelector('#contacts-authorities a[href=\"tel:0368127837\"]');\
+             const r = a.getBoundingClientRect();\
+             return [r.height, a.textContent];",
+            vec![],
+        )
+        .await
+        .expect("the MHLW number");
+    let height = number[0].as_f64().unwrap_or(0.0);
+    assert!(
+        (40.0..70.0).contains(&height),
+        "one line, a tap target of 44 px: {number:?}"
+    );
+    assert_eq!(number[1].as_str(), Some("03-6812-7837"));
+    keep_screenshot(&client, "contact-chart-phone").await;
     client.close().await.expect("close");
 }
 
