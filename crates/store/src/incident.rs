@@ -165,6 +165,97 @@ fn task_from_row(row: &sqlx::any::AnyRow) -> Result<StoredTask, Error> {
     })
 }
 
+/// The manual steps recorded on `id` by the signed-in person, who must have
+/// reported it ([`Error::NotFound`] otherwise): what the reporter sees of
+/// their own steps (staff cannot read incidents). (step, when.)
+pub async fn reporter_steps(
+    store: &Store,
+    grant: &Grant<permissions::ReportIncident>,
+    id: IncidentId,
+) -> Result<Vec<(String, jiff::Timestamp)>, Error> {
+    let institution_id = grant.institution_id().get();
+    let user_id = grant.principal().user_id().get();
+    let mut connection = store.pool().acquire().await?;
+    reported_by(&mut connection, institution_id, id, user_id).await?;
+    let rows = sqlx::query(
+        "SELECT step, at FROM incident_entries
+         WHERE institution_id = $1 AND incident_id = $2 AND user_id = $3 AND kind = 'step_done'
+         ORDER BY id",
+    )
+    .bind(institution_id)
+    .bind(id.get())
+    .bind(user_id)
+    .fetch_all(&mut *connection)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get::<Option<String>, _>("step")?
+                    .unwrap_or_default(),
+                from_micros(row.try_get("at")?),
+            ))
+        })
+        .collect()
+}
+
+/// Fails with [`Error::NotFound`] unless `user_id` sent a report of the open
+/// incident `id`.
+async fn reported_by(
+    connection: &mut sqlx::AnyConnection,
+    institution_id: i64,
+    id: IncidentId,
+    user_id: i64,
+) -> Result<(), Error> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "SELECT r.id FROM incident_reports r JOIN incidents i ON i.id = r.incident_id
+         WHERE r.institution_id = $1 AND r.incident_id = $2 AND r.reporter_user_id = $3
+           AND i.status <> 'closed'
+         LIMIT 1",
+    )
+    .bind(institution_id)
+    .bind(id.get())
+    .bind(user_id)
+    .fetch_optional(&mut *connection)
+    .await?;
+    found.map(|_| ()).ok_or(Error::NotFound)
+}
+
+/// A step of the staff manual (III) done by the member of staff who reported
+/// the incident, recorded on its timeline with its audit event; the caller
+/// checks that `step` is one (`Playbooks::staff_step`).
+pub async fn reporter_step_done(
+    store: &Store,
+    grant: &Grant<permissions::ReportIncident>,
+    id: IncidentId,
+    step: &str,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    let institution_id = grant.institution_id().get();
+    let user_id = grant.principal().user_id().get();
+    let mut transaction = store.begin().await?;
+    reported_by(&mut transaction, institution_id, id, user_id).await?;
+    append_entry(
+        &mut transaction,
+        institution_id,
+        id.get(),
+        Some(user_id),
+        now,
+        EntryKind::StepDone,
+        Some(step),
+        "",
+        "",
+        (None, None),
+    )
+    .await?;
+    let event = NewAuditEvent::by(
+        grant,
+        "incident.change",
+        format!("incident:{id}"),
+        json!({ "kind": EntryKind::StepDone.code(), "step": step, "by": "reporter" }),
+    );
+    audit_log::commit_with(transaction, &event, now).await
+}
+
 /// Records that the incident was downloaded as `format` (pdf, xlsx): every
 /// export is in the audit trail.
 pub async fn record_export<P: permissions::ReadsIncidents>(

@@ -651,6 +651,11 @@ pub const ROUTES: &[RouteInfo] = &[
     route("GET", "/incidents/{id}", Some(Permission::ViewIncidents)),
     route("POST", "/incidents/{id}", Some(Permission::HandleIncidents)),
     route(
+        "POST",
+        "/incidents/{id}/my-steps",
+        Some(Permission::ReportIncident),
+    ),
+    route(
         "GET",
         "/incidents/{id}/report.pdf",
         Some(Permission::ViewIncidents),

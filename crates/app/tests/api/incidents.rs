@@ -87,6 +87,44 @@ async fn a_staff_report_with_a_photo_raises_the_banner_until_someone_takes_charg
         "{steps:?}"
     );
     assert!(steps.iter().any(|s| s.contains("企画管理者")), "{steps:?}");
+    // The reporter ticks the staff manual's steps as they are done; another
+    // member of staff cannot, nor can a step of another manual be ticked.
+    let my_steps = format!("/incidents/{number}/my-steps");
+    let ticked = nurse
+        .submit(&next, &my_steps, &[("step", "III-2-2-a".into())])
+        .await;
+    assert_eq!(ticked.status, StatusCode::SEE_OTHER);
+    let told = nurse.get(&next).await;
+    assert!(
+        told.text("#my-step-III-2-2-a .step-state").contains("実施"),
+        "{}",
+        told.text("#my-steps")
+    );
+    assert!(
+        told.attribute("#my-step-III-2-1-a form", "action")
+            .is_some()
+    );
+    let wrong = nurse
+        .submit(&next, &my_steps, &[("step", "II-4-3-a".into())])
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    admin.add_user("clerk", "受付 次郎", "staff").await;
+    let clerk = app.signed_in("clerk").await;
+    let refused = clerk
+        .submit(
+            "/incidents/report",
+            &my_steps,
+            &[("step", "III-2-3-a".into())],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::NOT_FOUND, "only the reporter");
+    assert!(
+        clerk
+            .get(&next)
+            .await
+            .attribute("#my-steps", "id")
+            .is_none()
+    );
     // Staff may report but not read the incidents.
     assert_eq!(nurse.get("/incidents").await.status, StatusCode::FORBIDDEN);
     assert!(
@@ -209,7 +247,7 @@ async fn a_staff_report_with_a_photo_raises_the_banner_until_someone_takes_charg
     assert_eq!(page.text("#incident-severity"), "緊急");
     assert_eq!(page.text("#incident-lead"), "守 太郎");
     let timeline = page.texts("#timeline .what");
-    assert_eq!(timeline.len(), 8, "{timeline:?}");
+    assert_eq!(timeline.len(), 9, "{timeline:?}");
     assert!(page.text("#step-II-4-1 .step-state").contains("該当なし"));
     // The four manuals are there, the reader's own first and open: the
     // 安全管理責任者 reads manual I (経営層); 体制整備 is not a step of one incident.
@@ -223,6 +261,12 @@ async fn a_staff_report_with_a_photo_raises_the_banner_until_someone_takes_charg
     );
     assert!(page.attribute("#step-I-1-1", "id").is_none());
     assert!(page.attribute("#step-III-2-2", "id").is_some());
+    assert!(
+        page.text("#step-III-2-2-a .step-state")
+            .contains("看護 花子"),
+        "the nurse's own tick shows on the incident: {}",
+        page.text("#step-III-2-2-a")
+    );
 
     // Bad handling is refused with nothing added: an unknown step, an empty note.
     for fields in [
@@ -244,7 +288,7 @@ async fn a_staff_report_with_a_photo_raises_the_banner_until_someone_takes_charg
         );
         assert!(!refused.errors().is_empty());
     }
-    assert_eq!(admin.get(&incident).await.texts("#timeline .what").len(), 8);
+    assert_eq!(admin.get(&incident).await.texts("#timeline .what").len(), 9);
 
     // 再発防止策: a task with an owner and a due day stays on the dashboard until done.
     let owner = page
@@ -344,7 +388,7 @@ async fn a_staff_report_with_a_photo_raises_the_banner_until_someone_takes_charg
     assert!(page.text("#tasks .state").contains("v10.01.99 に更新"));
     assert_eq!(
         page.texts("#timeline .what").len(),
-        10,
+        11,
         "set and done on the timeline"
     );
 

@@ -292,6 +292,18 @@ impl Playbooks {
     }
 }
 
+impl Playbooks {
+    /// A step of the staff manual's (III) response that the member of staff
+    /// who reported an incident ticks for themselves; `None` for any other id.
+    pub fn staff_step(&self, id: &str) -> Option<&Step> {
+        self.manual(Audience::Staff)
+            .sections
+            .iter()
+            .filter(|section| section.phase == Phase::Respond)
+            .find_map(|section| find_step(&section.steps, id))
+    }
+}
+
 fn find_step<'a>(steps: &'a [Step], id: &str) -> Option<&'a Step> {
     steps.iter().find_map(|step| {
         if step.id == id {
@@ -416,6 +428,15 @@ mod tests {
             "体制整備 is not a step of one incident"
         );
         assert!(playbooks.handler_step("I-1-1").is_none());
+        assert!(playbooks.staff_step("III-2-2-a").is_some());
+        assert!(
+            playbooks.staff_step("II-4-3-a").is_none(),
+            "staff tick only their own manual"
+        );
+        assert!(
+            playbooks.staff_step("III-3-1").is_none(),
+            "not 再発防止 either"
+        );
     }
 
     #[test]

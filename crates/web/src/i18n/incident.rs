@@ -97,6 +97,9 @@ messages! {
     box_last_drill: "対応マニュアルに基づく訓練（インシデントとして記録）：最後は {0}。", "Drills based on the manuals (recorded as incidents): the last on {0}.";
     box_no_drill: "対応マニュアルに基づく訓練は、まだ記録がありません（インシデントを「訓練」として記録できます）。", "No drill based on the manuals is recorded yet (an incident can be recorded as a drill).";
     box_incidents: "実際のインシデント：{0} 件（対応中 {1} 件）。", "Real incidents: {0} ({1} open).";
+    my_steps: "したことに印をつける", "Tick what you have done";
+    my_steps_help: "職員用マニュアル（III）の手順です。したものから「した」を押すと、時刻とともに記録され、企画管理者に伝わります。", "The staff manual's (III) steps: press Done for each as you do it; it is recorded with the time and reaches the planning manager.";
+    my_step_done: "した", "Done";
     print_pdf: "PDFで印刷", "Print as PDF";
     export_xlsx: "Excelで出力", "Export to Excel";
     tasks_heading: "再発防止策", "Preventive measures";

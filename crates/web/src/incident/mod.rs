@@ -64,6 +64,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/report/{token}/sent", get(poster::sent))
         .route("/incidents", get(list))
         .route("/incidents/{id}", get(show).post(change))
+        .route("/incidents/{id}/my-steps", axum::routing::post(my_step))
         .route("/incidents/{id}/report.pdf", get(print::pdf))
         .route("/incidents/{id}/export.xlsx", get(print::xlsx))
         .route("/incident-files/{id}", get(file))
@@ -489,6 +490,9 @@ async fn receive(
 struct ReportedPage {
     chrome: Chrome,
     number: Option<i64>,
+    /// For the signed-in reporter: the staff manual's response steps to tick
+    /// (id, text, when done).
+    mine: Vec<(String, String, Option<String>)>,
     /// The staff manual's steps for the moment something happened.
     steps: Vec<(String, Vec<String>)>,
 }
@@ -508,17 +512,87 @@ impl ReportedQuery {
     }
 }
 
-/// `GET /incidents/reported?n=ID`: what the reporter does now (manual III).
+/// `GET /incidents/reported?n=ID`: what the reporter does now (manual III),
+/// and the same steps to tick as they are done.
 async fn reported(
+    State(state): State<AppState>,
     chrome: Chrome,
-    _authorized: Authorized<permissions::ReportIncident>,
+    authorized: Authorized<permissions::ReportIncident>,
     Query(query): Query<ReportedQuery>,
 ) -> Result<Response, AppError> {
+    let number = query.number();
+    let mut mine = Vec::new();
+    if let Some(n) = number {
+        let id = IncidentId::from_db(n);
+        // Only the reporter of an open incident ticks its steps; anyone else
+        // sees the instructions alone.
+        match mamori_store::incident::reporter_steps(&state.store, &authorized.grant, id).await {
+            Ok(done) => {
+                let manual = playbooks()?.manual(Audience::Staff);
+                for section in manual
+                    .sections
+                    .iter()
+                    .filter(|s| s.phase == mamori_domain::incident::playbook::Phase::Respond)
+                {
+                    for step in &section.steps {
+                        for sub in &step.steps {
+                            let at = done
+                                .iter()
+                                .find(|(id, _)| *id == sub.id)
+                                .map(|(_, at)| when(&chrome, *at));
+                            mine.push((sub.id.clone(), sub.text.clone(), at));
+                        }
+                    }
+                }
+            }
+            Err(mamori_store::Error::NotFound) => {}
+            Err(error) => return Err(error.into()),
+        }
+    }
     chrome.render(&ReportedPage {
         chrome: chrome.clone(),
-        number: query.number(),
+        number,
+        mine,
         steps: what_to_do_now()?,
     })
+}
+
+#[derive(serde::Deserialize)]
+struct MyStepForm {
+    #[serde(default)]
+    step: String,
+}
+
+/// `POST /incidents/{id}/my-steps`: the reporter ticks a step of manual III.
+async fn my_step(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    IncidentPath(id): IncidentPath,
+    authorized: Authorized<permissions::ReportIncident>,
+    CsrfForm(form): CsrfForm<MyStepForm>,
+) -> Result<Response, AppError> {
+    // Someone else's incident, or another institution's, is not found first.
+    mamori_store::incident::reporter_steps(&state.store, &authorized.grant, id)
+        .await
+        .map_err(|error| AppError::from_store(chrome.locale, error))?;
+    let step = form.step.trim();
+    if playbooks()?.staff_step(step).is_none() {
+        return Err(AppError::User {
+            status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            locale: chrome.locale,
+            message: chrome.i.error_step.into(),
+        });
+    }
+    mamori_store::incident::reporter_step_done(
+        &state.store,
+        &authorized.grant,
+        id,
+        step,
+        state.clock.now(),
+    )
+    .await
+    .map_err(|error| AppError::from_store(chrome.locale, error))?;
+    Ok(Redirect::to(&format!("/incidents/reported?n={id}")).into_response())
 }
 
 /// The staff manual's (III) steps for the moment something happened.

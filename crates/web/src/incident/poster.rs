@@ -299,6 +299,7 @@ pub(super) async fn sent(
     chrome.render(&ReportedPage {
         chrome: chrome.clone(),
         number: query.number(),
+        mine: Vec::new(),
         steps: what_to_do_now()?,
     })
 }
