@@ -869,6 +869,10 @@ async fn the_poster_link_opens_only_the_form_is_limited_rotates_and_is_marked_in
         ("place", "2階 医局".to_owned()),
         ("pattern_1", "1".to_owned()),
         ("details", "画面に英語の脅迫文".to_owned()),
+        // Not offered through the poster, and dropped when posted anyway: the
+        // answer tells a stranger nothing about the ledger or the incidents.
+        ("asset_number", "PC-NONE".to_owned()),
+        ("join", "1".to_owned()),
     ];
     let sent = stranger
         .upload(&path, &path, &fields, &[("photos", "screen.jpg", jpeg())])

@@ -438,7 +438,15 @@ async fn receive(
     reporter: Reporter<'_>,
     multipart: &CsrfMultipart,
 ) -> Result<Result<IncidentId, Response>, AppError> {
-    let form = ReportForm::from_multipart(multipart);
+    let mut form = ReportForm::from_multipart(multipart);
+    if let FormFor::Poster { .. } = who {
+        // Through the poster the ledgers and incidents are not offered: what
+        // was posted for them anyway is dropped, so that an answer cannot
+        // tell a stranger whether a 管理番号, a segment or an incident exists.
+        form.asset_number.clear();
+        form.segment.clear();
+        form.join.clear();
+    }
     let now = state.clock.now();
     let local_now = now.to_zoned_datetime(crate::tokyo()).datetime();
     let parsed = parse_report(&form.raw(), local_now);
