@@ -70,4 +70,15 @@ impl HeavyWork {
         .await
         .map_err(|error| AppError::Unexpected(format!("blocking task: {error}")))
     }
+
+    /// Prints a document (PDF, workbook) in a print slot: `render` fails only
+    /// on a bug (the templates are fixed), which is reported as one.
+    pub async fn print<F>(&self, locale: Locale, render: F) -> Result<Vec<u8>, AppError>
+    where
+        F: FnOnce() -> Result<Vec<u8>, mamori_docs::DocumentError> + Send + 'static,
+    {
+        self.run(Kind::Print, locale, render)
+            .await?
+            .map_err(|error| AppError::Unexpected(error.to_string()))
+    }
 }

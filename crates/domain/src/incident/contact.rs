@@ -173,6 +173,22 @@ pub struct ContactDetails {
     pub note: String,
 }
 
+impl ContactDetails {
+    /// What the chart shows: each field the institution wrote, else what the
+    /// seed or the police catalog gives (`fallback`).
+    pub fn over(&self, fallback: &ContactDetails) -> ContactDetails {
+        let pick =
+            |mine: &str, theirs: &str| if mine.is_empty() { theirs } else { mine }.to_owned();
+        ContactDetails {
+            phone: pick(&self.phone, &fallback.phone),
+            email: pick(&self.email, &fallback.email),
+            hours: pick(&self.hours, &fallback.hours),
+            page: pick(&self.page, &fallback.page),
+            note: pick(&self.note, &fallback.note),
+        }
+    }
+}
+
 /// The line's form as posted.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct RawContact<'a> {
@@ -467,6 +483,25 @@ mod tests {
             parse_contact(RawContact::default()),
             Ok(ContactDetails::default())
         );
+    }
+
+    #[test]
+    fn what_the_institution_wrote_stands_over_the_catalog_field_by_field() {
+        let catalog = ContactDetails {
+            phone: "088-622-3101".into(),
+            page: "https://www.npa.go.jp/bureau/cyber/soudan.html".into(),
+            ..ContactDetails::default()
+        };
+        let written = ContactDetails {
+            page: "https://www.police.pref.tokushima.jp/".into(),
+            hours: "24時間".into(),
+            ..ContactDetails::default()
+        };
+        let shown = written.over(&catalog);
+        assert_eq!(shown.phone, "088-622-3101");
+        assert_eq!(shown.page, "https://www.police.pref.tokushima.jp/");
+        assert_eq!(shown.hours, "24時間");
+        assert_eq!(ContactDetails::default().over(&catalog), catalog);
     }
 
     #[test]

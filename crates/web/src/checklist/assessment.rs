@@ -19,7 +19,6 @@ use sha2::{Digest, Sha256};
 
 use super::{FormYear, ItemKey, catalog_for, institution_form, item_label};
 use crate::auth::{Authorized, CsrfForm};
-use crate::heavy::Kind;
 use crate::i18n::{Locale, describe};
 use crate::institution::IdPath;
 use crate::multipart::CsrfMultipart;
@@ -924,11 +923,8 @@ pub(super) async fn pdf(
     let (print, assessment_id) = print_data(&state, &chrome, &at, &authorized).await?;
     let bytes = state
         .heavy
-        .run(Kind::Print, chrome.locale, move || {
-            mamori_docs::checklist_pdf(&print)
-        })
-        .await?
-        .map_err(|error| AppError::Unexpected(error.to_string()))?;
+        .print(chrome.locale, move || mamori_docs::checklist_pdf(&print))
+        .await?;
     if let Some(id) = assessment_id {
         mamori_store::checklist::record_export(
             &state.store,

@@ -15,7 +15,6 @@ use mamori_domain::contract::{
 use mamori_domain::institution::{Grant, permissions};
 
 use crate::auth::{Authorized, CsrfForm};
-use crate::i18n::describe;
 use crate::institution::IdPath;
 use crate::page::Chrome;
 use crate::{AppError, AppState};
@@ -130,7 +129,7 @@ pub(super) async fn add(
             None
         }
         Err(errors) => Some(Forms {
-            contract_errors: describe_all(&errors, &chrome),
+            contract_errors: crate::i18n::describe_all(&errors, chrome.locale),
             contract: form,
             ..Forms::default()
         }),
@@ -163,19 +162,12 @@ pub(super) async fn add_certificate(
             None
         }
         Err(errors) => Some(Forms {
-            certificate_errors: describe_all(&errors, &chrome),
+            certificate_errors: crate::i18n::describe_all(&errors, chrome.locale),
             certificate: form,
             ..Forms::default()
         }),
     };
     saved_or_refused(&state, &chrome, &authorized.grant, vendor_id, refused).await
-}
-
-fn describe_all(errors: &[mamori_domain::ParseError], chrome: &Chrome) -> Vec<String> {
-    errors
-        .iter()
-        .map(|error| describe(error, chrome.locale))
-        .collect()
 }
 
 /// After either form: back to the page with the saved notice, or the page

@@ -17,7 +17,6 @@ use mamori_domain::ledger::{DeviceKind, DeviceStatus, backup_flags};
 use sha2::{Digest, Sha256};
 
 use crate::auth::{Authorized, CsrfForm};
-use crate::heavy::Kind;
 use crate::i18n::describe;
 use crate::page::Chrome;
 use crate::{AppError, AppState};
@@ -571,12 +570,11 @@ async fn version_file(
     let print = print_of(state, grant, number).await?;
     let bytes = state
         .heavy
-        .run(Kind::Print, crate::i18n::Locale::Ja, move || match format {
+        .print(crate::i18n::Locale::Ja, move || match format {
             Format::Pdf => mamori_docs::document_pdf(&print),
             Format::Docx => mamori_docs::document_docx(&print),
         })
-        .await?
-        .map_err(|error| AppError::Unexpected(error.to_string()))?;
+        .await?;
     let (extension, content_type) = match format {
         Format::Pdf => ("pdf", "application/pdf"),
         Format::Docx => (

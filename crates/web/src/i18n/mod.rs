@@ -543,6 +543,12 @@ pub fn fill(text: &str, args: &[&dyn std::fmt::Display]) -> String {
 }
 
 /// One sentence naming the field and what is wrong with it, in `locale`.
+/// Every problem of a form, each in words ([`describe`]).
+pub fn describe_all(errors: &[ParseError], locale: Locale) -> Vec<String> {
+    errors.iter().map(|error| describe(error, locale)).collect()
+}
+
+/// One problem of a form in words.
 pub fn describe(error: &ParseError, locale: Locale) -> String {
     let t = locale.messages();
     let field = field_label(error.field(), t);

@@ -20,7 +20,7 @@ use mamori_domain::institution::{Grant, Role, permissions};
 use mamori_store::contact::{StoredContact, Write};
 
 use crate::auth::{Authorized, CsrfForm};
-use crate::i18n::{IncidentText, describe, fill};
+use crate::i18n::{IncidentText, describe_all, fill};
 use crate::page::Chrome;
 use crate::{AppError, AppState};
 
@@ -121,14 +121,8 @@ pub(crate) async fn chart(
                     needs_phone: bool| {
         let record = stored.get(&key);
         let details = record.map(|r| r.details.clone()).unwrap_or_default();
-        let or = |mine: &str, theirs: &str| {
-            if mine.is_empty() {
-                theirs.to_owned()
-            } else {
-                mine.to_owned()
-            }
-        };
-        let phone = or(&details.phone, &fallback.phone);
+        let shown = details.over(&fallback);
+        let phone = shown.phone.clone();
         let confirmed_on = record.and_then(|r| r.confirmed_on);
         lines_for_gaps.push(ChartLine {
             key,
@@ -143,10 +137,10 @@ pub(crate) async fn chart(
             name,
             tel: tel_of(&phone),
             phone,
-            email: or(&details.email, &fallback.email),
-            hours: or(&details.hours, &fallback.hours),
-            page: or(&details.page, &fallback.page),
-            note: or(&details.note, &fallback.note),
+            email: shown.email,
+            hours: shown.hours,
+            page: shown.page,
+            note: shown.note,
             confirmed: match (confirmed_on, record.and_then(|r| r.confirmed_by.clone())) {
                 (Some(day), Some(by)) => format!("{}（{by}）", chrome.date(&day)),
                 (Some(day), None) => chrome.date(&day),
@@ -349,12 +343,7 @@ pub(super) async fn change(
         page: &form.page,
         note: &form.note,
     };
-    let refused = |errors: Vec<mamori_domain::ParseError>| {
-        errors
-            .iter()
-            .map(|e| describe(e, chrome.locale))
-            .collect::<Vec<_>>()
-    };
+    let refused = |errors: Vec<mamori_domain::ParseError>| describe_all(&errors, chrome.locale);
     let result = if form.action == "own" {
         match parse_contact(raw) {
             Ok(details) => {

@@ -78,11 +78,7 @@ async fn send_file(
     (stem, japanese, extension, content_type): (&str, &str, &str, &str),
     job: impl FnOnce() -> Result<Vec<u8>, mamori_docs::DocumentError> + Send + 'static,
 ) -> Result<Response, AppError> {
-    let bytes = state
-        .heavy
-        .run(crate::heavy::Kind::Print, locale, job)
-        .await?
-        .map_err(|error| AppError::Unexpected(error.to_string()))?;
+    let bytes = state.heavy.print(locale, job).await?;
     Ok(crate::ledger::export::download(
         stem,
         japanese,
@@ -94,11 +90,7 @@ async fn send_file(
 
 /// Every problem of a form, in one line.
 fn all_described(errors: &[mamori_domain::ParseError], locale: Locale) -> String {
-    errors
-        .iter()
-        .map(|e| describe(e, locale))
-        .collect::<Vec<_>>()
-        .join(" ")
+    crate::i18n::describe_all(errors, locale).join(" ")
 }
 
 /// The shipped playbooks; a broken catalog is a build error caught by the

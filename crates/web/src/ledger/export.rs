@@ -8,7 +8,6 @@ use mamori_domain::calendar::format_date_ja;
 use mamori_domain::institution::{Grant, permissions};
 use mamori_domain::ledger::{CsvWriteError, TextEncoding, write_csv};
 
-use crate::heavy::Kind;
 use crate::i18n::Locale;
 use crate::page::Chrome;
 use crate::{AppError, AppState};
@@ -222,11 +221,8 @@ pub(super) async fn send_pdf(
     // typst takes milliseconds per page: off the async workers, one at a time.
     let bytes = state
         .heavy
-        .run(Kind::Print, Locale::Ja, move || {
-            mamori_docs::table_pdf(&print)
-        })
-        .await?
-        .map_err(|error| AppError::Unexpected(error.to_string()))?;
+        .print(Locale::Ja, move || mamori_docs::table_pdf(&print))
+        .await?;
     mamori_store::device::record_export(
         &state.store,
         grant,
