@@ -811,6 +811,14 @@ async fn the_poster_link_opens_only_the_form_is_limited_rotates_and_is_marked_in
         .await;
     assert_eq!(issued.status, StatusCode::SEE_OTHER);
     let page = admin.get("/incidents/poster").await;
+    assert!(
+        !page.body.contains("依頼リンク"),
+        "no vendor-link notice on the poster page"
+    );
+    assert!(
+        page.text("#loopback-link").contains("--public-url"),
+        "a link to this machine only cannot reach a phone: said so"
+    );
     let url = page.text("#poster-url");
     let path = url
         .split_once("/report/")

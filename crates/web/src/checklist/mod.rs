@@ -7,7 +7,7 @@ mod contracts;
 mod print;
 mod tokushima;
 mod vendor_form;
-mod vendors;
+pub(crate) mod vendors;
 mod versions;
 
 pub(crate) use assessment::{Empty, attachment, describe_state};

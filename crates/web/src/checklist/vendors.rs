@@ -279,8 +279,8 @@ pub(super) async fn issue(
 }
 
 /// Whether a link points at this machine only (127.0.0.1, localhost, ::1):
-/// a vendor elsewhere cannot open it.
-fn is_loopback_link(link: &str) -> bool {
+/// a vendor, or a phone, elsewhere cannot open it.
+pub(crate) fn is_loopback_link(link: &str) -> bool {
     let host = link
         .split("://")
         .nth(1)

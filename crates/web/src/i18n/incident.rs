@@ -184,6 +184,8 @@ messages! {
     chart_box: "連絡体制図（mamori）：院内 {0} 人、ベンダ {1} 社、外部機関 {2} か所。", "Contact chart (mamori): {0} people, {1} vendors, {2} outside bodies.";
     chart_box_link: "「連絡体制図」画面で確認・印刷できます。", "See and print it on the contact chart page.";
     error_unknown_action: "この操作はできません。", "This action is not known.";
+    poster_loopback_1: "このリンク（127.0.0.1・localhost）は、mamori を動かしているこのパソコンでしか開けず、職員のスマートフォンでは開けません。ポスターを印刷する前に、院内のネットワークのアドレス（例: http://192.168.1.10:8080）で mamori を開いてこのページを表示し直すか、起動時に ", "This link (127.0.0.1 or localhost) opens only on the computer running mamori, not on staff phones. Before printing the poster, open mamori at its address on the institution's network (e.g. http://192.168.1.10:8080) and show this page again, or start mamori with ";
+    poster_loopback_2: " でそのアドレスを指定してください（分からなければベンダに依頼してください）。", " set to that address (ask your vendor if unsure).";
     poster_nav: "報告用ポスター（アカウントなしで報告）", "Reporting poster (no account needed)";
     poster_page_title: "報告用ポスター", "Reporting poster";
     poster_page_help: "アカウントを持たない職員も、ポスターのQRコードをスマートフォンで読み取れば報告フォームを開けます。このリンクで開けるのは報告フォームだけで、1時間あたりの報告数に上限があります。リンクからの報告は監査証跡に「アカウントなし」と記録されます。ポスターを紛失したり外部に知られたりしたときは、新しいリンクにしてください（古いポスターは使えなくなります）。", "Staff without an account can open the report form by scanning the poster's QR code with a phone. The link opens only the report form, and the reports it accepts per hour are limited. Reports through it are recorded in the audit trail as sent without an account. If a poster is lost or the link becomes known outside, issue a new link (the old posters stop working).";

@@ -49,12 +49,16 @@ struct PosterPage {
     chrome: Chrome,
     /// The live link, its QR code (data URI) and who issued it when.
     link: Option<(String, String, String)>,
+    /// The link names this machine only: no phone can open it.
+    loopback_link: bool,
     done: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
 pub(super) struct DoneQuery {
-    done: Option<String>,
+    /// `issued` or `revoked`: named apart from `done`, whose `issued` the
+    /// page chrome announces as a vendor link.
+    link: Option<String>,
 }
 
 /// `GET /incidents/poster`: the live link, its QR code, and the buttons.
@@ -66,7 +70,7 @@ pub(super) async fn show(
     Query(query): Query<DoneQuery>,
 ) -> Result<Response, AppError> {
     let done = query
-        .done
+        .link
         .filter(|d| ["issued", "revoked"].contains(&d.as_str()));
     page(&state, &chrome, &headers, &authorized, done).await
 }
@@ -96,8 +100,12 @@ async fn page(
         }
         None => None,
     };
+    let loopback_link = link
+        .as_ref()
+        .is_some_and(|(url, _, _)| crate::checklist::vendors::is_loopback_link(url));
     chrome.render(&PosterPage {
         chrome: chrome.clone(),
+        loopback_link,
         link,
         done,
     })
@@ -140,7 +148,7 @@ pub(super) async fn change(
     {
         // Revoking when nothing is live changes nothing.
         Ok(()) | Err(mamori_store::Error::NotFound) => {
-            Ok(Redirect::to(&format!("/incidents/poster?done={done}")).into_response())
+            Ok(Redirect::to(&format!("/incidents/poster?link={done}")).into_response())
         }
         Err(error) => Err(AppError::from_store(chrome.locale, error)),
     }
