@@ -73,6 +73,16 @@ pub fn document_docx(print: &DocumentPrint) -> Result<Vec<u8>, DocumentError> {
             DocumentBlock::Item { text } => {
                 docx.add_paragraph(Paragraph::new().add_run(run(&format!("・{text}"))))
             }
+            DocumentBlock::Numbered { text } => docx.add_paragraph(
+                Paragraph::new()
+                    .indent(
+                        Some(400),
+                        Some(docx_rs::SpecialIndentType::Hanging(400)),
+                        None,
+                        None,
+                    )
+                    .add_run(run(text)),
+            ),
             DocumentBlock::PageBreak => {
                 docx.add_paragraph(Paragraph::new().add_run(Run::new().add_break(BreakType::Page)))
             }

@@ -66,6 +66,10 @@ pub enum DocumentBlock {
     Item {
         text: String,
     },
+    /// An item that carries its own number (①, ア.), printed indented without a bullet.
+    Numbered {
+        text: String,
+    },
     /// A table: its header and rows, each row as wide as the header.
     Table {
         head: Vec<String>,

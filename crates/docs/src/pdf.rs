@@ -113,6 +113,9 @@ mod tests {
                 DocumentBlock::Item {
                     text: "電源は切らない".into(),
                 },
+                DocumentBlock::Numbered {
+                    text: "① 端末を登録する".into(),
+                },
             ],
         };
         let pdf = document_pdf(&print).expect("renders");

@@ -88,11 +88,13 @@ pub fn next_steps(facts: DashboardFacts) -> Vec<NextStep> {
     if facts.restore_tests_due > 0 {
         steps.push(NextStep::TestRestores(facts.restore_tests_due));
     }
-    if facts.contact_chart_gaps > 0 {
-        steps.push(NextStep::CompleteContactChart(facts.contact_chart_gaps));
-    }
+    // The contact chart is built from the people holding the roles: register
+    // them first.
     if facts.n_active_users <= 1 {
         steps.push(NextStep::AddUsers);
+    }
+    if facts.contact_chart_gaps > 0 {
+        steps.push(NextStep::CompleteContactChart(facts.contact_chart_gaps));
     }
     if facts.days_since_details_changed >= 365 {
         steps.push(NextStep::CheckInstitutionDetails);
@@ -153,7 +155,7 @@ mod tests {
     }
 
     #[test]
-    fn an_incomplete_contact_chart_comes_after_the_backups_and_before_adding_staff() {
+    fn an_incomplete_contact_chart_comes_after_the_backups_and_after_adding_staff() {
         let steps = next_steps(DashboardFacts {
             n_active_users: 1,
             restore_tests_due: 1,
@@ -164,8 +166,8 @@ mod tests {
             steps,
             vec![
                 NextStep::TestRestores(1),
-                NextStep::CompleteContactChart(3),
-                NextStep::AddUsers
+                NextStep::AddUsers,
+                NextStep::CompleteContactChart(3)
             ]
         );
     }

@@ -58,6 +58,16 @@ fn flat(text: &str) -> String {
         .to_owned()
 }
 
+/// Whether a list item carries its own number (①–⑳, ア., a.), so that it is
+/// printed without a bullet.
+pub fn is_numbered(text: &str) -> bool {
+    let mut chars = text.chars();
+    matches!(
+        (chars.next(), chars.next()),
+        (Some('①'..='⑳'), _) | (Some('ア'..='ン' | 'a'..='z'), Some('.'))
+    )
+}
+
 impl Document {
     /// A document with `title` and no lines yet.
     pub fn new(title: impl Into<String>) -> Self {

@@ -88,5 +88,6 @@ pub mod holiday;
 pub mod incident;
 pub mod institution;
 pub mod ledger;
+pub mod policy;
 
 pub use error::{ParseError, ParseErrorKind};

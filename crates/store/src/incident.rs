@@ -165,97 +165,6 @@ fn task_from_row(row: &sqlx::any::AnyRow) -> Result<StoredTask, Error> {
     })
 }
 
-/// The manual steps recorded on `id` by the signed-in person, who must have
-/// reported it ([`Error::NotFound`] otherwise): what the reporter sees of
-/// their own steps (staff cannot read incidents). (step, when.)
-pub async fn reporter_steps(
-    store: &Store,
-    grant: &Grant<permissions::ReportIncident>,
-    id: IncidentId,
-) -> Result<Vec<(String, jiff::Timestamp)>, Error> {
-    let institution_id = grant.institution_id().get();
-    let user_id = grant.principal().user_id().get();
-    let mut connection = store.pool().acquire().await?;
-    reported_by(&mut connection, institution_id, id, user_id).await?;
-    let rows = sqlx::query(
-        "SELECT step, at FROM incident_entries
-         WHERE institution_id = $1 AND incident_id = $2 AND user_id = $3 AND kind = 'step_done'
-         ORDER BY id",
-    )
-    .bind(institution_id)
-    .bind(id.get())
-    .bind(user_id)
-    .fetch_all(&mut *connection)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok((
-                row.try_get::<Option<String>, _>("step")?
-                    .unwrap_or_default(),
-                from_micros(row.try_get("at")?),
-            ))
-        })
-        .collect()
-}
-
-/// Fails with [`Error::NotFound`] unless `user_id` sent a report of the open
-/// incident `id`.
-async fn reported_by(
-    connection: &mut sqlx::AnyConnection,
-    institution_id: i64,
-    id: IncidentId,
-    user_id: i64,
-) -> Result<(), Error> {
-    let found: Option<i64> = sqlx::query_scalar(
-        "SELECT r.id FROM incident_reports r JOIN incidents i ON i.id = r.incident_id
-         WHERE r.institution_id = $1 AND r.incident_id = $2 AND r.reporter_user_id = $3
-           AND i.status <> 'closed'
-         LIMIT 1",
-    )
-    .bind(institution_id)
-    .bind(id.get())
-    .bind(user_id)
-    .fetch_optional(&mut *connection)
-    .await?;
-    found.map(|_| ()).ok_or(Error::NotFound)
-}
-
-/// A step of the staff manual (III) done by the member of staff who reported
-/// the incident, recorded on its timeline with its audit event; the caller
-/// checks that `step` is one (`Playbooks::staff_step`).
-pub async fn reporter_step_done(
-    store: &Store,
-    grant: &Grant<permissions::ReportIncident>,
-    id: IncidentId,
-    step: &str,
-    now: jiff::Timestamp,
-) -> Result<(), Error> {
-    let institution_id = grant.institution_id().get();
-    let user_id = grant.principal().user_id().get();
-    let mut transaction = store.begin().await?;
-    reported_by(&mut transaction, institution_id, id, user_id).await?;
-    append_entry(
-        &mut transaction,
-        institution_id,
-        id.get(),
-        Some(user_id),
-        now,
-        EntryKind::StepDone,
-        Some(step),
-        "",
-        "",
-        (None, None),
-    )
-    .await?;
-    let event = NewAuditEvent::by(
-        grant,
-        "incident.change",
-        format!("incident:{id}"),
-        json!({ "kind": EntryKind::StepDone.code(), "step": step, "by": "reporter" }),
-    );
-    audit_log::commit_with(transaction, &event, now).await
-}
-
 /// Records that the incident was downloaded as `format` (pdf, xlsx): every
 /// export is in the audit trail.
 pub async fn record_export<P: permissions::ReadsIncidents>(
@@ -275,18 +184,37 @@ pub async fn record_export<P: permissions::ReadsIncidents>(
     audit_log::commit_with(transaction, &event, now).await
 }
 
-/// The institution's active people (not break-glass accounts), by name: whom
-/// a task can be given to.
+/// The institution's active people (not break-glass accounts, not vendors'
+/// accounts), by name: whom a task can be given to.
 pub async fn people(
     store: &Store,
     grant: &Grant<permissions::HandleIncidents>,
 ) -> Result<Vec<(i64, String)>, Error> {
+    active_accounts(store, grant, false).await
+}
+
+/// The institution's active vendors' accounts (外部事業者), by name: whom an
+/// incident can call in to answer manual IV.
+pub async fn vendor_accounts(
+    store: &Store,
+    grant: &Grant<permissions::HandleIncidents>,
+) -> Result<Vec<(i64, String)>, Error> {
+    active_accounts(store, grant, true).await
+}
+
+async fn active_accounts(
+    store: &Store,
+    grant: &Grant<permissions::HandleIncidents>,
+    vendors: bool,
+) -> Result<Vec<(i64, String)>, Error> {
     let rows = sqlx::query(
         "SELECT id, display_name FROM users
-         WHERE institution_id = $1 AND active = 1 AND break_glass = 0 AND role <> 'vendor'
+         WHERE institution_id = $1 AND active = 1 AND break_glass = 0
+           AND (role = 'vendor') = ($2 = 1)
          ORDER BY display_name, id",
     )
     .bind(grant.institution_id().get())
+    .bind(i64::from(vendors))
     .fetch_all(store.pool())
     .await?;
     rows.iter()
@@ -700,6 +628,10 @@ pub enum Change {
     Severity(Severity),
     /// The handler takes charge.
     TakeCharge,
+    /// A vendor's account is called in to answer manual IV
+    /// ([`Error::Unknown`] `vendor` when it is not an active vendor's account
+    /// of the institution, [`Error::Conflict`] when already called in).
+    CallVendor(i64),
     /// Marks or unmarks the incident as a drill (訓練).
     Drill(bool),
     /// A note, decision or correction.
@@ -783,6 +715,7 @@ pub async fn change(
         Change::Status(new) => (EntryKind::Status, None, new.code().to_owned(), ""),
         Change::Severity(new) => (EntryKind::Severity, None, new.code().to_owned(), ""),
         Change::TakeCharge => (EntryKind::Lead, None, String::new(), ""),
+        Change::CallVendor(_) => (EntryKind::VendorCalled, None, String::new(), ""),
         Change::Drill(true) => (EntryKind::Note, None, "drill".to_owned(), "訓練として記録"),
         Change::Drill(false) => (
             EntryKind::Note,
@@ -863,6 +796,7 @@ pub async fn change(
                 .bind(i64::from(*drill)),
         ),
         Change::Note(_)
+        | Change::CallVendor(_)
         | Change::StepDone { .. }
         | Change::StepNotApplicable { .. }
         | Change::Assessment(_)
@@ -915,6 +849,31 @@ pub async fn change(
             .await?;
             task_id.to_string()
         }
+        Change::CallVendor(vendor) => {
+            let name: Option<String> = sqlx::query_scalar(
+                "SELECT display_name FROM users
+                 WHERE id = $1 AND institution_id = $2 AND active = 1 AND role = 'vendor'",
+            )
+            .bind(*vendor)
+            .bind(institution_id)
+            .fetch_optional(&mut *transaction)
+            .await?;
+            let name = name.ok_or(Error::Unknown("vendor"))?;
+            sqlx::query(
+                "INSERT INTO incident_vendors (institution_id, incident_id, user_id, called_by,
+                    called_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(institution_id)
+            .bind(id.get())
+            .bind(*vendor)
+            .bind(user_id)
+            .bind(to_micros(now))
+            .execute(&mut *transaction)
+            .await
+            .map_err(Error::conflict_on("vendor"))?;
+            name
+        }
         _ => value,
     };
     append_entry(
@@ -930,11 +889,40 @@ pub async fn change(
         (None, None),
     )
     .await?;
+    // Taking charge of a reported incident starts its investigation (調査中),
+    // recorded as its own status entry in the same transaction.
+    let moved = match change {
+        Change::TakeCharge => Status::parse("status", &status)
+            .map_err(corrupt("incidents.status"))?
+            .on_taking_charge(),
+        _ => None,
+    };
+    if let Some(next) = moved {
+        sqlx::query("UPDATE incidents SET status = $3 WHERE id = $1 AND institution_id = $2")
+            .bind(id.get())
+            .bind(institution_id)
+            .bind(next.code())
+            .execute(&mut *transaction)
+            .await?;
+        append_entry(
+            &mut transaction,
+            institution_id,
+            id.get(),
+            Some(user_id),
+            now,
+            EntryKind::Status,
+            None,
+            next.code(),
+            "",
+            (None, None),
+        )
+        .await?;
+    }
     let event = NewAuditEvent::by(
         grant,
         "incident.change",
         format!("incident:{id}"),
-        json!({ "before": { "status": status }, "kind": kind.code(), "step": step, "value": value, "body": body }),
+        json!({ "before": { "status": status }, "kind": kind.code(), "step": step, "value": value, "body": body, "status": moved.map(Status::code) }),
     );
     audit_log::commit_with(transaction, &event, now).await
 }
@@ -985,6 +973,236 @@ pub async fn count_unhandled(
     Ok(usize::try_from(n).unwrap_or(0))
 }
 
+/// A manual step someone ticked for themselves on an incident.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnStep {
+    /// The step's id (e.g. `III-2-2-a`, `IV-2-1-a`).
+    pub step: String,
+    /// When.
+    pub at: jiff::Timestamp,
+    /// What they wrote with it (a vendor's findings), or empty.
+    pub remark: String,
+}
+
+/// Who ticks steps of an open incident for themselves: the member of staff
+/// who reported it (manual III) or a vendor's account called into it (IV).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Reporter,
+    Vendor,
+}
+
+impl Part {
+    fn code(self) -> &'static str {
+        match self {
+            Self::Reporter => "reporter",
+            Self::Vendor => "vendor",
+        }
+    }
+}
+
+/// Fails with [`Error::NotFound`] unless `user_id` takes `part` in the open
+/// incident `id`.
+async fn taking_part(
+    connection: &mut sqlx::AnyConnection,
+    institution_id: i64,
+    id: IncidentId,
+    user_id: i64,
+    part: Part,
+) -> Result<(), Error> {
+    let sql = match part {
+        Part::Reporter => {
+            "SELECT r.id FROM incident_reports r JOIN incidents i ON i.id = r.incident_id
+             WHERE r.institution_id = $1 AND r.incident_id = $2 AND r.reporter_user_id = $3
+               AND i.status <> 'closed'
+             LIMIT 1"
+        }
+        Part::Vendor => {
+            "SELECT v.id FROM incident_vendors v JOIN incidents i ON i.id = v.incident_id
+             WHERE v.institution_id = $1 AND v.incident_id = $2 AND v.user_id = $3
+               AND i.status <> 'closed'
+             LIMIT 1"
+        }
+    };
+    let found: Option<i64> = sqlx::query_scalar(sql)
+        .bind(institution_id)
+        .bind(id.get())
+        .bind(user_id)
+        .fetch_optional(&mut *connection)
+        .await?;
+    found.map(|_| ()).ok_or(Error::NotFound)
+}
+
+/// The steps `user_id` ticked on `id`, in order.
+async fn own_steps(
+    connection: &mut sqlx::AnyConnection,
+    institution_id: i64,
+    id: IncidentId,
+    user_id: i64,
+) -> Result<Vec<OwnStep>, Error> {
+    let rows = sqlx::query(
+        "SELECT step, at, body FROM incident_entries
+         WHERE institution_id = $1 AND incident_id = $2 AND user_id = $3 AND kind = 'step_done'
+         ORDER BY id",
+    )
+    .bind(institution_id)
+    .bind(id.get())
+    .bind(user_id)
+    .fetch_all(&mut *connection)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(OwnStep {
+                step: row
+                    .try_get::<Option<String>, _>("step")?
+                    .unwrap_or_default(),
+                at: from_micros(row.try_get("at")?),
+                remark: row.try_get("body")?,
+            })
+        })
+        .collect()
+}
+
+/// A step ticked by someone taking `part` in the open incident `id`, on its
+/// timeline with its audit event; the caller checks that `step` belongs to
+/// their manual.
+async fn own_step_done<P>(
+    store: &Store,
+    grant: &Grant<P>,
+    part: Part,
+    id: IncidentId,
+    (step, remark): (&str, &str),
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    let institution_id = grant.institution_id().get();
+    let user_id = grant.principal().user_id().get();
+    let mut transaction = store.begin().await?;
+    taking_part(&mut transaction, institution_id, id, user_id, part).await?;
+    append_entry(
+        &mut transaction,
+        institution_id,
+        id.get(),
+        Some(user_id),
+        now,
+        EntryKind::StepDone,
+        Some(step),
+        "",
+        remark,
+        (None, None),
+    )
+    .await?;
+    let event = NewAuditEvent::by(
+        grant,
+        "incident.change",
+        format!("incident:{id}"),
+        json!({ "kind": EntryKind::StepDone.code(), "step": step, "body": remark, "by": part.code() }),
+    );
+    audit_log::commit_with(transaction, &event, now).await
+}
+
+/// The manual steps recorded on `id` by the signed-in person, who must have
+/// reported it and the incident be open ([`Error::NotFound`] otherwise): what
+/// the reporter sees of their own steps (staff cannot read incidents).
+pub async fn reporter_steps(
+    store: &Store,
+    grant: &Grant<permissions::ReportIncident>,
+    id: IncidentId,
+) -> Result<Vec<OwnStep>, Error> {
+    let institution_id = grant.institution_id().get();
+    let user_id = grant.principal().user_id().get();
+    let mut connection = store.pool().acquire().await?;
+    taking_part(&mut connection, institution_id, id, user_id, Part::Reporter).await?;
+    own_steps(&mut connection, institution_id, id, user_id).await
+}
+
+/// A step of the staff manual (III) done by the member of staff who reported
+/// the incident, recorded on its timeline with its audit event; the caller
+/// checks that `step` is one (`Playbooks::staff_step`).
+pub async fn reporter_step_done(
+    store: &Store,
+    grant: &Grant<permissions::ReportIncident>,
+    id: IncidentId,
+    step: &str,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    own_step_done(store, grant, Part::Reporter, id, (step, ""), now).await
+}
+
+/// An open incident a vendor's account was called into, as that vendor sees
+/// it: its line, its reports and the steps of manual IV it answered.
+#[derive(Debug, Clone)]
+pub struct CalledIn {
+    /// The incident's line.
+    pub summary: IncidentSummary,
+    /// What was reported.
+    pub reports: Vec<StoredReport>,
+    /// The steps this vendor answered.
+    pub steps: Vec<OwnStep>,
+}
+
+/// The open incidents the signed-in vendor's account was called into, newest
+/// first: all a vendor reads of the institution's incidents.
+pub async fn called_in(
+    store: &Store,
+    grant: &Grant<permissions::AnswerVendorManual>,
+) -> Result<Vec<CalledIn>, Error> {
+    let institution_id = grant.institution_id().get();
+    let user_id = grant.principal().user_id().get();
+    let sql = select_incidents!(
+        "AND i.status <> 'closed'
+           AND EXISTS (SELECT 1 FROM incident_vendors v
+                       WHERE v.incident_id = i.id AND v.user_id = $2)
+         ORDER BY i.id DESC"
+    );
+    let mut called = Vec::new();
+    let mut connection = store.pool().acquire().await?;
+    for summary in summaries(store, institution_id, sql, Some(user_id)).await? {
+        let id = summary.id;
+        called.push(CalledIn {
+            summary,
+            reports: reports_of(&mut connection, institution_id, id).await?,
+            steps: own_steps(&mut connection, institution_id, id, user_id).await?,
+        });
+    }
+    Ok(called)
+}
+
+/// A step of the vendors' manual (IV) answered by a vendor's account called
+/// into the open incident `id` ([`Error::NotFound`] otherwise), with what it
+/// found or did; the caller checks that `step` is one (`Playbooks::vendor_step`).
+pub async fn vendor_step_done(
+    store: &Store,
+    grant: &Grant<permissions::AnswerVendorManual>,
+    id: IncidentId,
+    step: &str,
+    remark: &str,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    own_step_done(store, grant, Part::Vendor, id, (step, remark), now).await
+}
+
+/// The reports of `id`, in order.
+async fn reports_of(
+    connection: &mut sqlx::AnyConnection,
+    institution_id: i64,
+    id: IncidentId,
+) -> Result<Vec<StoredReport>, Error> {
+    let rows = sqlx::query(
+        "SELECT r.id, r.noticed_on, r.noticed_at, r.place, d.asset_number, r.device_name,
+            s.name AS segment, r.department, r.reporter, r.patterns, r.other, r.details, r.measures,
+            r.anonymous, r.submitted_at
+         FROM incident_reports r
+            LEFT JOIN devices d ON d.id = r.device_id
+            LEFT JOIN network_segments s ON s.id = r.segment_id
+         WHERE r.institution_id = $1 AND r.incident_id = $2 ORDER BY r.id",
+    )
+    .bind(institution_id)
+    .bind(id.get())
+    .fetch_all(&mut *connection)
+    .await?;
+    rows.iter().map(report_from_row).collect()
+}
+
 /// One incident with its reports, timeline and files.
 pub async fn get<P: permissions::ReadsIncidents>(
     store: &Store,
@@ -1002,23 +1220,7 @@ pub async fn get<P: permissions::ReadsIncidents>(
     .await?
     .pop()
     .ok_or(Error::NotFound)?;
-    let rows = sqlx::query(
-        "SELECT r.id, r.noticed_on, r.noticed_at, r.place, d.asset_number, r.device_name,
-            s.name AS segment, r.department, r.reporter, r.patterns, r.other, r.details, r.measures,
-            r.anonymous, r.submitted_at
-         FROM incident_reports r
-            LEFT JOIN devices d ON d.id = r.device_id
-            LEFT JOIN network_segments s ON s.id = r.segment_id
-         WHERE r.institution_id = $1 AND r.incident_id = $2 ORDER BY r.id",
-    )
-    .bind(institution_id)
-    .bind(id.get())
-    .fetch_all(&mut *connection)
-    .await?;
-    let reports = rows
-        .iter()
-        .map(report_from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+    let reports = reports_of(&mut connection, institution_id, id).await?;
     let rows = sqlx::query(
         "SELECT e.at, u.display_name, e.kind, e.step, e.value, e.body, e.file_id
          FROM incident_entries e LEFT JOIN users u ON u.id = e.user_id

@@ -30,6 +30,7 @@ pub mod institution;
 mod migration_tests;
 pub mod network;
 pub mod people;
+pub mod policy;
 pub mod portable;
 pub mod review;
 mod sealed;

@@ -78,6 +78,9 @@ pub const TABLES: &[&str] = &[
     "incident_report_links",
     "contact_entries",
     "incident_tasks",
+    "incident_vendors",
+    "policy_answers",
+    "document_versions",
 ];
 
 /// Tables a migration fills with a first row; an import replaces it.

@@ -168,8 +168,8 @@ async fn a_report_opens_an_incident_that_only_its_institution_sees_and_the_timel
 
     // The handler takes charge, grades it, ticks steps and writes notes.
     for change in [
+        // Taking charge of a reported incident moves it to 調査中 by itself.
         Change::TakeCharge,
-        Change::Status(Status::Investigating),
         Change::Severity(Severity::Critical),
         Change::StepDone {
             step: "II-2-1".to_owned(),
@@ -196,6 +196,7 @@ async fn a_report_opens_an_incident_that_only_its_institution_sees_and_the_timel
     assert_eq!(held.reports.len(), 2);
     assert_eq!(held.summary.reports, 2);
     assert_eq!(held.summary.severity, Severity::Critical);
+    assert_eq!(held.summary.status, Status::Investigating);
     assert_eq!(held.summary.lead.as_deref(), Some("事務長 花子"));
     let first = &held.reports[0].report;
     assert_eq!(
@@ -313,6 +314,6 @@ async fn a_report_opens_an_incident_that_only_its_institution_sees_and_the_timel
     );
     assert_eq!(
         actions.iter().filter(|a| **a == "incident.change").count(),
-        7
+        6
     );
 }

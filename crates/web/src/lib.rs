@@ -14,6 +14,7 @@ pub mod auth;
 mod checklist;
 mod continuity;
 mod dashboard;
+mod document;
 mod error;
 pub mod heavy;
 pub mod i18n;
@@ -22,6 +23,7 @@ mod institution;
 mod ledger;
 mod multipart;
 mod page;
+mod policy;
 pub mod rate_limit;
 mod security;
 
@@ -555,6 +557,21 @@ pub const ROUTES: &[RouteInfo] = &[
         "/ledger/backups/{id}/tests/{test}/evidence",
         Some(Permission::ViewLedger),
     ),
+    route("GET", "/policy", Some(Permission::ViewPolicy)),
+    route("GET", "/policy/draft", Some(Permission::EditPolicy)),
+    route("POST", "/policy/answers", Some(Permission::EditPolicy)),
+    route("POST", "/policy/approve", Some(Permission::ApprovePolicy)),
+    route("GET", "/policy/versions/{id}", Some(Permission::ViewPolicy)),
+    route(
+        "GET",
+        "/policy/versions/{id}/policy.pdf",
+        Some(Permission::ViewPolicy),
+    ),
+    route(
+        "GET",
+        "/policy/versions/{id}/policy.docx",
+        Some(Permission::ViewPolicy),
+    ),
     route("GET", "/bcp", Some(Permission::ViewBcp)),
     route("GET", "/bcp/draft", Some(Permission::EditBcp)),
     route("POST", "/bcp/answers", Some(Permission::EditBcp)),
@@ -657,6 +674,16 @@ pub const ROUTES: &[RouteInfo] = &[
     ),
     route(
         "GET",
+        "/incidents/vendor",
+        Some(Permission::AnswerVendorManual),
+    ),
+    route(
+        "POST",
+        "/incidents/{id}/vendor-steps",
+        Some(Permission::AnswerVendorManual),
+    ),
+    route(
+        "GET",
         "/incidents/{id}/report.pdf",
         Some(Permission::ViewIncidents),
     ),
@@ -694,6 +721,7 @@ pub fn app(state: AppState) -> Router {
         .merge(ledger::router())
         .merge(continuity::router())
         .merge(incident::router())
+        .merge(policy::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(error::localize_standard_errors))
         .layer(axum::middleware::from_fn_with_state(

@@ -106,6 +106,16 @@ impl ChromeUser {
         self.role.has(Permission::ViewContacts)
     }
 
+    /// Whether the menu shows the security policy.
+    pub fn can_view_policy(&self) -> bool {
+        self.role.has(Permission::ViewPolicy)
+    }
+
+    /// Whether the menu shows the incidents a vendor's account was called into.
+    pub fn can_answer_vendor_manual(&self) -> bool {
+        self.role.has(Permission::AnswerVendorManual)
+    }
+
     /// Whether the menu shows the institution page.
     pub fn can_view_institution(&self) -> bool {
         self.role.has(Permission::ViewInstitution)

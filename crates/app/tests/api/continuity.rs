@@ -455,7 +455,7 @@ async fn approve(browser: &Browser) -> crate::helpers::Page {
 }
 
 /// The text LibreOffice reads from a .docx (Writer converts it to plain text).
-fn docx_text(docx: &[u8]) -> Option<String> {
+pub(crate) fn docx_text(docx: &[u8]) -> Option<String> {
     let soffice = ["/usr/bin/soffice", "/usr/bin/libreoffice"]
         .into_iter()
         .find(|path| std::path::Path::new(path).exists())?;

@@ -100,6 +100,7 @@ pub(crate) struct Ids {
     pub(crate) backup: String,
     backup_test: String,
     bcp_version: String,
+    policy_version: String,
     pub(crate) incident: String,
     incident_file: String,
     /// The poster link's token (`/report/{token}`).
@@ -139,6 +140,8 @@ pub(crate) fn paths(route: &str, ids: &Ids) -> Vec<String> {
             &ids.backup
         } else if route.starts_with("/bcp/versions/") {
             &ids.bcp_version
+        } else if route.starts_with("/policy/versions/") {
+            &ids.policy_version
         } else if route.starts_with("/incidents/") {
             &ids.incident
         } else if route.starts_with("/incident-files/") {
@@ -210,9 +213,15 @@ async fn check_page(browser: &Browser, path: &str, lang: &str) -> Option<Vec<Str
 async fn walk(browser: &Browser, ids: &Ids, lang: &str) -> Leftovers {
     let mut leftovers = Vec::new();
     // The language switch only redirects, and would change the walk's language.
-    let routes = ROUTES
-        .iter()
-        .filter(|route| route.method == "GET" && route.path != "/lang/{code}");
+    // The walker is the 安全管理責任者: every page but the vendor's own, which
+    // a vendor's account walks below.
+    let routes = ROUTES.iter().filter(|route| {
+        route.method == "GET"
+            && route.path != "/lang/{code}"
+            && route
+                .permission
+                .is_none_or(|p| mamori_domain::institution::Role::SecurityManager.has(p))
+    });
     for route in routes {
         for path in paths(route.path, ids) {
             if REDIRECTS.contains(&route.path) {
@@ -489,6 +498,23 @@ pub(crate) async fn fill(app: &TestApp, admin: &Browser) -> Ids {
         "BCP approval",
     );
     ids.bcp_version = "1".to_owned();
+    // The security policy, approved as it is drafted (the defaults).
+    let fingerprint = admin
+        .get("/policy/draft")
+        .await
+        .attribute("input[name=fingerprint]", "value")
+        .unwrap_or_default();
+    ok(
+        admin
+            .submit(
+                "/policy/draft",
+                "/policy/approve",
+                &[("fingerprint", fingerprint)],
+            )
+            .await,
+        "policy approval",
+    );
+    ids.policy_version = "1".to_owned();
     // An incident: a report with a photo, taken in charge, a step ticked.
     let jpeg = b"\xFF\xD8\xFF\xE0 a photo of the screen".to_vec();
     let reported = ok(
@@ -565,6 +591,28 @@ pub(crate) async fn fill(app: &TestApp, admin: &Browser) -> Ids {
             )
             .await,
         "meeting",
+    );
+    // A vendor's account called in to answer manual IV (its page is walked
+    // by that vendor, in English, in the test).
+    ok(
+        admin
+            .add_user("vendor-en", "Vendor Engineer", "vendor")
+            .await,
+        "vendor account",
+    );
+    let vendor_id = admin.user_id_of("vendor-en").await;
+    ok(
+        admin
+            .submit(
+                &incident,
+                &incident,
+                &[
+                    ("action", "call_vendor".into()),
+                    ("vendor", vendor_id.to_string()),
+                ],
+            )
+            .await,
+        "call the vendor in",
     );
     ids.incident_file = admin
         .get(&incident)
@@ -1079,6 +1127,32 @@ async fn every_page_in_english_shows_no_japanese_outside_marked_passages() {
     let vendor = english(&app).await;
     if let Some(found) = check_page(&vendor, &format!("/v/{}", ids.token), "en").await {
         leftovers.push(("/v/{token} (answered)".to_owned(), found));
+    }
+    // The vendor's account, called into the incident, answers manual IV.
+    let called = english(&app).await;
+    let signed = called.sign_in("vendor-en", PASSWORD).await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "vendor sign-in");
+    let step = format!("/incidents/{}/vendor-steps", ids.incident);
+    ok(
+        called
+            .submit(
+                "/incidents/vendor",
+                &step,
+                &[
+                    ("step", "IV-2-1-a".into()),
+                    ("text", "Disk full on SV-01".into()),
+                ],
+            )
+            .await,
+        "vendor step",
+    );
+    let page = called.get("/incidents/vendor").await;
+    assert!(
+        page.text(&format!("#vendor-step-{}-IV-2-1-a", ids.incident))
+            .contains("Disk full on SV-01")
+    );
+    if let Some(found) = check_page(&called, "/incidents/vendor", "en").await {
+        leftovers.push(("/incidents/vendor (vendor)".to_owned(), found));
     }
     // The import preview and a refused import answer a POST: checked too.
     for (name, csv) in [

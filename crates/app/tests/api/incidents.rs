@@ -170,13 +170,10 @@ async fn a_staff_report_with_a_photo_raises_the_banner_until_someone_takes_charg
         .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
-    // Taking charge clears the banner; each step is on the timeline.
+    // Taking charge clears the banner and starts the investigation (調査中,
+    // asserted below without any status posted); each step is on the timeline.
     for fields in [
         vec![("action", "take_charge".to_owned())],
-        vec![
-            ("action", "status".to_owned()),
-            ("value", "investigating".to_owned()),
-        ],
         vec![
             ("action", "severity".to_owned()),
             ("value", "critical".to_owned()),
@@ -966,6 +963,249 @@ async fn the_poster_link_opens_only_the_form_is_limited_rotates_and_is_marked_in
     );
 }
 
+/// Manual IV from the vendor's side: a vendor's account called into an
+/// incident reads that incident alone and records its findings step by step;
+/// nothing else, and nothing once the incident is closed.
+#[tokio::test]
+async fn a_vendor_called_into_an_incident_answers_manual_iv_and_sees_nothing_else() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    admin.add_user("nurse", "看護 花子", "staff").await;
+    admin
+        .add_user("vendor-a", "電カル保守 山田", "vendor")
+        .await;
+    admin
+        .add_user("vendor-b", "複合機業者 佐藤", "vendor")
+        .await;
+    let nurse = app.signed_in("nurse").await;
+    let vendor_a = app.signed_in("vendor-a").await;
+    let vendor_b = app.signed_in("vendor-b").await;
+    let sent = report(
+        &nurse,
+        &[
+            ("reporter", "看護 花子".into()),
+            ("place", "受付".into()),
+            ("pattern_5", "1".into()),
+            ("details", "電子カルテが開かない".into()),
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{:?}", sent.errors());
+    let number = sent
+        .location
+        .clone()
+        .unwrap_or_default()
+        .rsplit('=')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let incident = format!("/incidents/{number}");
+    let steps = format!("/incidents/{number}/vendor-steps");
+
+    // Before being called in, a vendor sees no incident at all.
+    assert_eq!(vendor_a.get(&incident).await.status, StatusCode::FORBIDDEN);
+    let none = vendor_a.get("/incidents/vendor").await;
+    assert_eq!(none.status, StatusCode::OK);
+    assert!(none.attribute("#vendor-none", "id").is_some());
+    let early = vendor_a
+        .submit("/incidents/vendor", &steps, &[("step", "IV-2-1-a".into())])
+        .await;
+    assert_eq!(early.status, StatusCode::NOT_FOUND);
+
+    // The handler picks from the vendors' accounts only; a staff account or a
+    // second call of the same vendor is refused, with nothing stored.
+    let page = admin.get(&incident).await;
+    let mut offered = page.texts("#call-vendor-select option");
+    offered.sort();
+    assert_eq!(offered, vec!["複合機業者 佐藤", "電カル保守 山田"]);
+    let nurse_id = admin.user_id_of("nurse").await;
+    let vendor_a_id = admin.user_id_of("vendor-a").await;
+    let entries_before = page.texts("#timeline .what").len();
+    let wrong = admin
+        .submit(
+            &incident,
+            &incident,
+            &[
+                ("action", "call_vendor".into()),
+                ("vendor", nurse_id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong
+            .errors()
+            .join(" ")
+            .contains("外部事業者のアカウントが見つかりません")
+    );
+    let called = admin
+        .submit(
+            &incident,
+            &incident,
+            &[
+                ("action", "call_vendor".into()),
+                ("vendor", vendor_a_id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        called.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        called.errors()
+    );
+    let again = admin
+        .submit(
+            &incident,
+            &incident,
+            &[
+                ("action", "call_vendor".into()),
+                ("vendor", vendor_a_id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.errors().join(" ").contains("すでに依頼"));
+    let page = admin.get(&incident).await;
+    let timeline = page.texts("#timeline tr.entry");
+    assert_eq!(timeline.len(), entries_before + 1, "{timeline:?}");
+    assert!(
+        timeline
+            .iter()
+            .any(|e| e.contains("ベンダへ依頼") && e.contains("電カル保守 山田")),
+        "{timeline:?}"
+    );
+
+    // The called vendor reads the report and manual IV's steps for one
+    // incident (体制整備 is not one of them) and still not the incident page.
+    let mine = vendor_a.get("/incidents/vendor").await;
+    assert_eq!(mine.status, StatusCode::OK);
+    assert_eq!(
+        mine.attributes("section.called-in", "id"),
+        vec![format!("incident-{number}")]
+    );
+    assert!(mine.text(".report").contains("電子カルテが開かない"));
+    assert!(
+        mine.attribute(&format!("#vendor-step-{number}-IV-2-1-a"), "id")
+            .is_some()
+    );
+    assert!(
+        mine.attribute(&format!("#vendor-step-{number}-IV-1-1-a"), "id")
+            .is_none()
+    );
+    assert_eq!(vendor_a.get(&incident).await.status, StatusCode::FORBIDDEN);
+    // It records what it found; a step of another manual, or of 体制整備, is refused.
+    let recorded = vendor_a
+        .submit(
+            "/incidents/vendor",
+            &steps,
+            &[
+                ("step", "IV-2-1-a".into()),
+                (
+                    "text",
+                    "サーバのディスク障害。影響は電子カルテ全端末".into(),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(
+        recorded.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        recorded.errors()
+    );
+    for wrong_step in ["IV-1-1-a", "II-4-1", "III-2-2-a", "nope"] {
+        let refused = vendor_a
+            .submit(
+                "/incidents/vendor",
+                &steps,
+                &[("step", wrong_step.into()), ("text", "x".into())],
+            )
+            .await;
+        assert_eq!(
+            refused.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{wrong_step}"
+        );
+    }
+    let bidi = vendor_a
+        .submit(
+            "/incidents/vendor",
+            &steps,
+            &[("step", "IV-2-2-a".into()), ("text", "a\u{202E}b".into())],
+        )
+        .await;
+    assert_eq!(bidi.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mine = vendor_a.get("/incidents/vendor").await;
+    assert!(
+        mine.text(&format!("#vendor-step-{number}-IV-2-1-a .step-state"))
+            .contains("サーバのディスク障害")
+    );
+    assert!(
+        mine.attribute(&format!("#vendor-step-{number}-IV-2-2-a.done"), "id")
+            .is_none(),
+        "the refused answer stored nothing"
+    );
+    // The handlers see it on the incident, with who and when.
+    let page = admin.get(&incident).await;
+    assert!(
+        page.text("#step-IV-2-1-a .step-state")
+            .contains("電カル保守 山田")
+    );
+    assert!(
+        page.texts("#timeline .text")
+            .iter()
+            .any(|t| t.contains("サーバのディスク障害")),
+    );
+    let event = app
+        .audit_events()
+        .await
+        .into_iter()
+        .find(|e| e.action == "incident.change" && e.detail.contains("\"by\":\"vendor\""))
+        .expect("the vendor's step in the audit trail");
+    assert_eq!(event.target, format!("incident:{number}"));
+
+    // Another vendor was not called in: nothing to see, nothing to record.
+    assert!(
+        vendor_b
+            .get("/incidents/vendor")
+            .await
+            .attribute("#vendor-none", "id")
+            .is_some()
+    );
+    let other = vendor_b
+        .submit("/incidents/vendor", &steps, &[("step", "IV-2-1-a".into())])
+        .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND);
+
+    // Closed, the incident leaves the vendor's page and takes no more answers.
+    let closed = admin
+        .submit(
+            &incident,
+            &incident,
+            &[("action", "status".into()), ("value", "closed".into())],
+        )
+        .await;
+    assert_eq!(
+        closed.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        closed.errors()
+    );
+    assert!(
+        vendor_a
+            .get("/incidents/vendor")
+            .await
+            .attribute("#vendor-none", "id")
+            .is_some()
+    );
+    let late = vendor_a
+        .submit("/incidents/vendor", &steps, &[("step", "IV-3-1-a".into())])
+        .await;
+    assert_eq!(late.status, StatusCode::NOT_FOUND);
+}
+
 fn events_actions(events: &[mamori_store::audit_log::AuditEvent]) -> Vec<&str> {
     events.iter().map(|e| e.action.as_str()).collect()
 }
@@ -1006,6 +1246,15 @@ async fn the_contact_chart_is_built_from_the_people_vendors_and_police_catalog_a
             .attributes("#contacts-authorities a", "href")
             .contains(&"tel:0368127837".to_owned()),
         "tap to call"
+    );
+    // The catalog has no desk number for 徳島県: the line offers #9110 (警察相談
+    // 専用電話, nationwide) with its '#' kept in the link, and asks for the desk's own.
+    assert!(authorities.contains("#9110"), "{authorities}");
+    assert!(
+        chart
+            .attributes("#contacts-authorities a", "href")
+            .contains(&"tel:%239110".to_owned()),
+        "#9110 tap to call"
     );
     // Staff cannot edit others' lines, but enter their own number.
     assert!(chart.attribute(".contact-edit", "id").is_none());

@@ -13,6 +13,7 @@ mod helpers;
 mod incidents;
 mod ledger;
 mod lockout;
+mod policy;
 mod roles;
 mod security;
 mod setup;

@@ -94,10 +94,13 @@ impl Authority {
                 name: "警察",
                 name_en: "Police",
                 desk: "サイバー犯罪相談窓口",
-                phone: "",
+                // 警察相談専用電話: one short number across Japan that reaches
+                // the caller's prefecture police; the line until the
+                // institution writes in its desk's own number.
+                phone: POLICE_CONSULTATION_LINE,
                 email: "",
                 page: "",
-                note: "",
+                note: "#9110 は警察相談専用電話（全国共通、かけた地域の都道府県警察の相談窓口につながります）。サイバー犯罪相談窓口の直通番号を確かめて記入してください。",
             },
             Self::Ipa => Prefilled {
                 name: "独立行政法人情報処理推進機構（IPA）（事後報告）",
@@ -274,6 +277,11 @@ pub fn parse_contact(raw: RawContact<'_>) -> Result<ContactDetails, Vec<ParseErr
         _ => Err(errors.0),
     }
 }
+
+/// 警察相談専用電話 (#9110): reaches the consultation desk of the caller's
+/// prefecture police from anywhere in Japan; the police line's number while
+/// the catalog has no desk number for the prefecture.
+pub const POLICE_CONSULTATION_LINE: &str = "#9110";
 
 /// One prefecture police's cyber-crime desk as the catalog holds it.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]

@@ -304,6 +304,19 @@ impl Playbooks {
     }
 }
 
+impl Playbooks {
+    /// A step of the vendors' manual (IV) outside its 体制整備 section that a
+    /// vendor called into an incident answers (what it found, reported or
+    /// did); `None` for any other id.
+    pub fn vendor_step(&self, id: &str) -> Option<&Step> {
+        self.manual(Audience::Vendor)
+            .sections
+            .iter()
+            .filter(|section| section.phase != Phase::Prepare)
+            .find_map(|section| find_step(&section.steps, id))
+    }
+}
+
 fn find_step<'a>(steps: &'a [Step], id: &str) -> Option<&'a Step> {
     steps.iter().find_map(|step| {
         if step.id == id {
@@ -429,6 +442,13 @@ mod tests {
         );
         assert!(playbooks.handler_step("I-1-1").is_none());
         assert!(playbooks.staff_step("III-2-2-a").is_some());
+        assert!(playbooks.vendor_step("IV-2-1-a").is_some());
+        assert!(playbooks.vendor_step("IV-3-1-a").is_some());
+        assert!(
+            playbooks.vendor_step("IV-1-1-a").is_none(),
+            "体制整備 is not a step of one incident"
+        );
+        assert!(playbooks.vendor_step("III-2-2-a").is_none());
         assert!(
             playbooks.staff_step("II-4-3-a").is_none(),
             "staff tick only their own manual"

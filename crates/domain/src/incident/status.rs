@@ -23,6 +23,13 @@ impl Status {
     pub fn is_open(self) -> bool {
         self != Self::Closed
     }
+
+    /// The stage an incident moves to when someone takes charge of it: a
+    /// reported incident is being investigated from then on (調査中); any
+    /// later stage stays where it is.
+    pub fn on_taking_charge(self) -> Option<Self> {
+        (self == Self::Reported).then_some(Self::Investigating)
+    }
 }
 
 choice! {
@@ -52,6 +59,9 @@ choice! {
         Severity = ("severity", "重大度の変更") => "Severity changed",
         /// Someone took charge (value: their login ID).
         Lead = ("lead", "担当者") => "Person in charge",
+        /// A vendor's account was called in to answer manual IV (value: its
+        /// display name).
+        VendorCalled = ("vendor_called", "ベンダへ依頼") => "Vendor called in",
         /// A note, decision or correction in words.
         Note = ("note", "記録") => "Note",
         /// A playbook step was done (step: its id).
@@ -105,5 +115,22 @@ mod tests {
         assert!(parse_note("text", "  ", true).is_err());
         assert!(parse_note("text", "a\u{202E}b", false).is_err());
         assert!(parse_note("text", &"x".repeat(MAX_NOTE + 1), false).is_err());
+    }
+
+    #[test]
+    fn taking_charge_starts_the_investigation_only_of_a_reported_incident() {
+        assert_eq!(
+            Status::Reported.on_taking_charge(),
+            Some(Status::Investigating)
+        );
+        for later in [
+            Status::Investigating,
+            Status::Meeting,
+            Status::Recovering,
+            Status::Aftercare,
+            Status::Closed,
+        ] {
+            assert_eq!(later.on_taking_charge(), None, "{later:?}");
+        }
     }
 }

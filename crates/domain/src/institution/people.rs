@@ -248,6 +248,10 @@ impl Role {
             ),
             P::HandleIncidents => matches!(self, R::SecurityManager | R::PlanningManager),
             P::ViewContacts => !matches!(self, R::Vendor),
+            P::AnswerVendorManual => matches!(self, R::Vendor),
+            P::ViewPolicy => !matches!(self, R::Vendor),
+            P::EditPolicy => matches!(self, R::SecurityManager | R::PlanningManager),
+            P::ApprovePolicy => matches!(self, R::SecurityManager),
         }
     }
 }
@@ -309,6 +313,16 @@ pub enum Permission {
     /// Read the contact chart (連絡体制図) and enter one's own number: every
     /// member of the institution, not a vendor's account.
     ViewContacts,
+    /// Answer the vendors' manual (IV) on the incidents one's vendor account
+    /// was called into, and nothing else of them (外部事業者 only).
+    AnswerVendorManual,
+    /// Read the approved security policy (第1–16条, 【別紙2】): every member
+    /// of the institution, not a vendor's account.
+    ViewPolicy,
+    /// Answer the policy's choices and see the draft (企画管理者, 安全管理責任者).
+    EditPolicy,
+    /// Approve a version of the policy (安全管理責任者 only).
+    ApprovePolicy,
 }
 
 /// A rule about people that a change would break.
@@ -370,8 +384,18 @@ pub mod permissions {
         ReportIncident,
         ViewIncidents,
         HandleIncidents,
-        ViewContacts
+        ViewContacts,
+        AnswerVendorManual,
+        ViewPolicy,
+        EditPolicy,
+        ApprovePolicy
     );
+
+    /// Permissions that allow reading the approved policy.
+    pub trait ReadsPolicy: Marker {}
+    impl ReadsPolicy for ViewPolicy {}
+    impl ReadsPolicy for EditPolicy {}
+    impl ReadsPolicy for ApprovePolicy {}
 
     /// Permissions that allow reading incidents.
     pub trait ReadsIncidents: Marker {}
@@ -635,6 +659,12 @@ mod tests {
         );
         // A vendor sees nothing of the institution; a viewer reads but never writes.
         assert!(!may(P::ViewDashboard).contains(&Role::Vendor));
+        // Only a vendor's account answers the vendors' manual (IV), and it reads
+        // no incident otherwise.
+        assert_eq!(may(P::AnswerVendorManual), vec![Role::Vendor]);
+        assert_eq!(may(P::ApprovePolicy), vec![Role::SecurityManager]);
+        assert!(!may(P::ViewPolicy).contains(&Role::Vendor));
+        assert!(!may(P::ViewIncidents).contains(&Role::Vendor));
         for write in [
             P::EditInstitution,
             P::ManageUsers,

@@ -363,6 +363,16 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ),
     ("bcp.answers", "BCPの記入", "BCP answers saved"),
     ("bcp.approve", "BCPの承認", "BCP version approved"),
+    (
+        "policy.answers",
+        "安全管理方針の選択",
+        "Security policy choices saved",
+    ),
+    (
+        "policy.approve",
+        "安全管理方針の承認",
+        "Security policy version approved",
+    ),
     ("bcp.acknowledge", "BCPを読んだ記録", "BCP read"),
     ("incident.report", "インシデント報告", "Incident reported"),
     (

@@ -11,12 +11,13 @@ use mamori_domain::continuity::bcp::{
     ANSWER_FIELDS, BackupLine, BcpAnswers, BcpFacts, SystemLine, VendorLine, compose,
     parse_bcp_answers,
 };
-use mamori_domain::document::{ChangeKind, Document, Line, changes};
 use mamori_domain::institution::{Permission, Principal, Role, permissions};
 use mamori_domain::ledger::{DeviceKind, DeviceStatus, backup_flags};
-use sha2::{Digest, Sha256};
 
 use crate::auth::{Authorized, CsrfForm};
+use crate::document::{
+    Format, ShownLine, blocks_of, fingerprint, parse_stored, shown, shown_changes,
+};
 use crate::i18n::describe;
 use crate::page::Chrome;
 use crate::{AppError, AppState};
@@ -117,80 +118,6 @@ async fn facts(state: &AppState, principal: &Principal) -> Result<BcpFacts, AppE
             .collect();
     }
     Ok(facts)
-}
-
-/// A document's lines gathered into blocks: a table's header with its rows.
-fn blocks_of(document: Document) -> Vec<mamori_docs::DocumentBlock> {
-    use mamori_docs::DocumentBlock as B;
-    let mut blocks: Vec<B> = Vec::new();
-    for line in document.lines {
-        match line {
-            Line::Heading(text) => blocks.push(B::Heading { text }),
-            Line::Subheading(text) => blocks.push(B::Subheading { text }),
-            Line::Paragraph(text) => blocks.push(B::Paragraph { text }),
-            Line::Item(text) => blocks.push(B::Item { text }),
-            Line::TableHead(head) => blocks.push(B::Table {
-                head,
-                rows: Vec::new(),
-            }),
-            Line::TableRow(row) => match blocks.last_mut() {
-                Some(B::Table { rows, .. }) => rows.push(row),
-                _ => blocks.push(B::Paragraph {
-                    text: row.join("　"),
-                }),
-            },
-        }
-    }
-    blocks
-}
-
-/// A block as the page shows it.
-struct ShownLine {
-    class: &'static str,
-    text: String,
-    head: Vec<String>,
-    rows: Vec<Vec<String>>,
-}
-
-fn shown(document: &Document) -> Vec<ShownLine> {
-    use mamori_docs::DocumentBlock as B;
-    blocks_of(document.clone())
-        .into_iter()
-        .map(|block| {
-            let (class, text, head, rows) = match block {
-                B::Heading { text } => ("heading", text, Vec::new(), Vec::new()),
-                B::Subheading { text } => ("subheading", text, Vec::new(), Vec::new()),
-                B::Paragraph { text } => ("paragraph", text, Vec::new(), Vec::new()),
-                B::Item { text } => ("item", text, Vec::new(), Vec::new()),
-                B::Table { head, rows } => ("table", String::new(), head, rows),
-                B::PageBreak => ("page-break", String::new(), Vec::new(), Vec::new()),
-            };
-            ShownLine {
-                class,
-                text,
-                head,
-                rows,
-            }
-        })
-        .collect()
-}
-
-/// The changes between two versions as the page shows them: (added, text).
-fn shown_changes(old: &Document, new: &Document) -> Vec<(bool, String)> {
-    changes(old, new)
-        .into_iter()
-        .map(|(kind, text)| (kind == ChangeKind::Added, text))
-        .collect()
-}
-
-fn parse_stored(text: &str) -> Result<Document, AppError> {
-    Document::from_text(text)
-        .ok_or_else(|| AppError::Unexpected("a stored BCP version does not read back".into()))
-}
-
-/// The SHA-256 of a draft's text: approval names the draft the approver saw.
-fn fingerprint(text: &str) -> String {
-    mamori_store::hex(&Sha256::digest(text.as_bytes()))
 }
 
 struct VersionRow {
@@ -554,13 +481,7 @@ async fn print_of(
     })
 }
 
-/// The version's file in one of the two formats it is printed in.
-#[derive(Clone, Copy)]
-enum Format {
-    Pdf,
-    Docx,
-}
-
+/// The version's file in `format`.
 async fn version_file(
     state: &AppState,
     grant: &mamori_domain::institution::Grant<permissions::ViewBcp>,
@@ -568,27 +489,14 @@ async fn version_file(
     format: Format,
 ) -> Result<Response, AppError> {
     let print = print_of(state, grant, number).await?;
-    let bytes = state
-        .heavy
-        .print(crate::i18n::Locale::Ja, move || match format {
-            Format::Pdf => mamori_docs::document_pdf(&print),
-            Format::Docx => mamori_docs::document_docx(&print),
-        })
-        .await?;
-    let (extension, content_type) = match format {
-        Format::Pdf => ("pdf", "application/pdf"),
-        Format::Docx => (
-            "docx",
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        ),
-    };
-    Ok(crate::ledger::export::download(
+    crate::document::send(
+        state,
+        print,
+        format,
         &format!("bcp-v{number}"),
         &format!("事業継続計画_第{number}版"),
-        extension,
-        content_type,
-        bytes,
-    ))
+    )
+    .await
 }
 
 /// `GET /bcp/versions/{id}/bcp.pdf`.

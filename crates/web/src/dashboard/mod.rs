@@ -27,7 +27,8 @@ struct DashboardPage {
     today: jiff::civil::Date,
     fiscal_year_label: String,
     fiscal_year_end: jiff::civil::Date,
-    steps: Vec<String>,
+    /// Each step with the page where it is done.
+    steps: Vec<(String, String)>,
     checklist: Option<ChecklistSummary>,
     time_sync_ok: bool,
     time_sync_text: String,
@@ -228,40 +229,60 @@ async fn show(
         },
     };
     let t = chrome.t;
+    let checklist_href = checklist
+        .as_ref()
+        .map_or("/checklist", |(_, summary)| summary.href.as_str());
     let steps = next_steps(facts)
         .into_iter()
         .map(|step| match step {
-            NextStep::AddUsers => t.next_add_users.to_owned(),
-            NextStep::CheckInstitutionDetails => t.next_check_institution.to_owned(),
-            NextStep::StartChecklist => t.next_start_checklist.to_owned(),
-            NextStep::ChecklistOverdue(n) => {
-                counted(t.next_checklist_overdue, t.next_checklist_overdue_one, n)
+            NextStep::AddUsers => ("/users/new", t.next_add_users.to_owned()),
+            NextStep::CheckInstitutionDetails => {
+                ("/institution", t.next_check_institution.to_owned())
             }
-            NextStep::FinishChecklist(n) => {
-                counted(t.next_checklist_open, t.next_checklist_open_one, n)
-            }
-            NextStep::CarryOutsOverdue(n) => {
-                counted(t.next_carry_outs_overdue, t.next_carry_outs_overdue_one, n)
-            }
-            NextStep::DecideCarryOuts(n) => {
-                counted(t.next_decide_carry_outs, t.next_decide_carry_outs_one, n)
-            }
-            NextStep::OwnBackupFailed => t.next_own_backup_failed.to_owned(),
-            NextStep::SecureBackups(n) => {
-                counted(t.next_secure_backups, t.next_secure_backups_one, n)
-            }
-            NextStep::TestRestores(n) => counted(t.next_test_restores, t.next_test_restores_one, n),
-            NextStep::CompleteContactChart(n) => counted(
-                t.next_complete_contact_chart,
-                t.next_complete_contact_chart_one,
-                n,
+            NextStep::StartChecklist => (checklist_href, t.next_start_checklist.to_owned()),
+            NextStep::ChecklistOverdue(n) => (
+                checklist_href,
+                counted(t.next_checklist_overdue, t.next_checklist_overdue_one, n),
             ),
-            NextStep::DeleteLeaversAccounts(n) => counted(
-                t.next_delete_leavers_accounts,
-                t.next_delete_leavers_accounts_one,
-                n,
+            NextStep::FinishChecklist(n) => (
+                checklist_href,
+                counted(t.next_checklist_open, t.next_checklist_open_one, n),
+            ),
+            NextStep::CarryOutsOverdue(n) => (
+                "/carry-outs",
+                counted(t.next_carry_outs_overdue, t.next_carry_outs_overdue_one, n),
+            ),
+            NextStep::DecideCarryOuts(n) => (
+                "/carry-outs",
+                counted(t.next_decide_carry_outs, t.next_decide_carry_outs_one, n),
+            ),
+            NextStep::OwnBackupFailed => ("/ledger/backups", t.next_own_backup_failed.to_owned()),
+            NextStep::SecureBackups(n) => (
+                "/ledger/backups",
+                counted(t.next_secure_backups, t.next_secure_backups_one, n),
+            ),
+            NextStep::TestRestores(n) => (
+                "/ledger/backups",
+                counted(t.next_test_restores, t.next_test_restores_one, n),
+            ),
+            NextStep::CompleteContactChart(n) => (
+                "/contacts",
+                counted(
+                    t.next_complete_contact_chart,
+                    t.next_complete_contact_chart_one,
+                    n,
+                ),
+            ),
+            NextStep::DeleteLeaversAccounts(n) => (
+                "/ledger/accounts",
+                counted(
+                    t.next_delete_leavers_accounts,
+                    t.next_delete_leavers_accounts_one,
+                    n,
+                ),
             ),
         })
+        .map(|(href, text)| (href.to_owned(), text))
         .collect();
     let fiscal_year_label = match chrome.locale {
         crate::i18n::Locale::Ja => fiscal_year.label_ja(),

@@ -84,7 +84,13 @@ impl Chart {
 }
 
 fn tel_of(phone: &str) -> String {
-    phone.chars().filter(char::is_ascii_digit).collect()
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    // A short number such as #9110 keeps its `#`, escaped in the URI.
+    if phone.trim_start().starts_with('#') && !digits.is_empty() {
+        format!("%23{digits}")
+    } else {
+        digits
+    }
 }
 
 fn gap_text(i: &IncidentText, chrome: &Chrome, gap: &Gap) -> String {
@@ -203,7 +209,15 @@ pub(crate) async fn chart(
                     police,
                     found.map_or(seed.desk.to_owned(), |d| d.desk.clone()),
                     ContactDetails {
-                        phone: found.map(|d| d.phone.clone()).unwrap_or_default(),
+                        phone: found
+                            .map(|d| d.phone.clone())
+                            .filter(|p| !p.is_empty())
+                            .unwrap_or_else(|| seed.phone.to_owned()),
+                        note: if found.is_some_and(|d| !d.phone.is_empty()) {
+                            String::new()
+                        } else {
+                            seed.note.to_owned()
+                        },
                         page: found
                             .map(|d| d.page.clone())
                             .filter(|p| !p.is_empty())

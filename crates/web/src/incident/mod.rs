@@ -25,7 +25,7 @@ use mamori_domain::incident::task::{TaskId, parse_task};
 use mamori_domain::institution::{Permission, Principal, permissions};
 use mamori_domain::ledger::DeviceStatus;
 use mamori_store::backup_register::UploadedFile;
-use mamori_store::incident::{Change, Incident, Reporter, StoredEntry};
+use mamori_store::incident::{Change, Incident, Reporter, StoredEntry, StoredReport};
 use sha2::Digest;
 
 use crate::auth::{Authorized, CsrfForm};
@@ -37,6 +37,7 @@ use crate::{AppError, AppState};
 pub(crate) mod contacts;
 mod poster;
 mod print;
+mod vendor;
 
 /// Photos and the form around them: the largest body any route accepts
 /// (two photos of the 10 MB limit; a phone's photos are a few MB each).
@@ -65,6 +66,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/incidents", get(list))
         .route("/incidents/{id}", get(show).post(change))
         .route("/incidents/{id}/my-steps", axum::routing::post(my_step))
+        .route("/incidents/vendor", get(vendor::page))
+        .route(
+            "/incidents/{id}/vendor-steps",
+            axum::routing::post(vendor::step),
+        )
         .route("/incidents/{id}/report.pdf", get(print::pdf))
         .route("/incidents/{id}/export.xlsx", get(print::xlsx))
         .route("/incident-files/{id}", get(file))
@@ -538,8 +544,8 @@ async fn reported(
                         for sub in &step.steps {
                             let at = done
                                 .iter()
-                                .find(|(id, _)| *id == sub.id)
-                                .map(|(_, at)| when(&chrome, *at));
+                                .find(|own| own.step == sub.id)
+                                .map(|own| when(&chrome, own.at));
                             mine.push((sub.id.clone(), sub.text.clone(), at));
                         }
                     }
@@ -746,6 +752,8 @@ struct ShowPage {
     tasks: Vec<TaskView>,
     /// (user id, name) of the people a task can be given to.
     owners: Vec<(i64, String)>,
+    /// The vendors' accounts an incident can call in (manual IV).
+    vendor_accounts: Vec<(i64, String)>,
     errors: Vec<String>,
 }
 
@@ -1087,6 +1095,73 @@ fn ppc_view(
     }
 }
 
+/// The `index`th report (from 0) as the incident page and the vendor's page
+/// show it.
+fn report_view(chrome: &Chrome, index: usize, stored: &StoredReport) -> ReportView {
+    let i = chrome.i;
+    let pick = |ja: &'static str, en: &'static str| chrome.locale.pick(ja, en);
+    let report = &stored.report;
+    let noticed = match report.noticed_at {
+        Some(time) => format!(
+            "{} {}",
+            chrome.date(&report.noticed_on),
+            time.strftime("%H:%M")
+        ),
+        None => chrome.date(&report.noticed_on),
+    };
+    let device = match (&report.asset_number, report.device_name.is_empty()) {
+        (Some(number), true) => number.clone(),
+        (Some(number), false) => format!("{} {number}", report.device_name),
+        (None, _) => report.device_name.clone(),
+    };
+    ReportView {
+        heading: fill(
+            i.report_heading,
+            &[&(index + 1), &when(chrome, stored.submitted_at)],
+        ),
+        anonymous: stored.anonymous,
+        facts: vec![
+            (i.noticed_on, noticed),
+            (i.place, report.place.clone()),
+            (i.device_name, device),
+            (i.segment, report.segment.clone().unwrap_or_default()),
+            (
+                i.reporter,
+                if report.department.is_empty() {
+                    report.reporter.clone()
+                } else {
+                    format!(
+                        "{}{}{}{}",
+                        report.reporter,
+                        chrome.t.paren_open,
+                        report.department,
+                        chrome.t.paren_close
+                    )
+                },
+            ),
+            (i.details, report.details.clone()),
+        ],
+        patterns: report
+            .patterns
+            .iter()
+            .filter_map(|n| PATTERNS.get(usize::from(*n).saturating_sub(1)))
+            .map(|(ja, en)| pick(ja, en).to_owned())
+            .chain((!report.other.is_empty()).then(|| report.other.clone()))
+            .collect(),
+        measures: report
+            .measures
+            .iter()
+            .map(|(measure, at)| {
+                format!(
+                    "{} {}",
+                    at.strftime("%H:%M"),
+                    pick(measure.name_ja(), measure.name_en())
+                )
+            })
+            .collect(),
+    }
+}
+
 fn entry_view(chrome: &Chrome, playbooks: &Playbooks, entry: &StoredEntry) -> EntryView {
     let pick = |ja: &'static str, en: &'static str| chrome.locale.pick(ja, en);
     let what = pick(entry.kind.name_ja(), entry.kind.name_en()).to_owned();
@@ -1135,6 +1210,7 @@ fn entry_view(chrome: &Chrome, playbooks: &Playbooks, entry: &StoredEntry) -> En
             .to_owned(),
             None => entry.body.clone(),
         },
+        EntryKind::VendorCalled => entry.value.clone(),
         EntryKind::Note if entry.value == "drill" => chrome.i.mark_drill.to_owned(),
         EntryKind::Note if entry.value == "real" => chrome.i.mark_real.to_owned(),
         _ => entry.body.clone(),
@@ -1187,68 +1263,7 @@ async fn show_page(
         .reports
         .iter()
         .enumerate()
-        .map(|(index, stored)| {
-            let report = &stored.report;
-            let noticed = match report.noticed_at {
-                Some(time) => format!(
-                    "{} {}",
-                    chrome.date(&report.noticed_on),
-                    time.strftime("%H:%M")
-                ),
-                None => chrome.date(&report.noticed_on),
-            };
-            let device = match (&report.asset_number, report.device_name.is_empty()) {
-                (Some(number), true) => number.clone(),
-                (Some(number), false) => format!("{} {number}", report.device_name),
-                (None, _) => report.device_name.clone(),
-            };
-            ReportView {
-                heading: fill(
-                    i.report_heading,
-                    &[&(index + 1), &when(chrome, stored.submitted_at)],
-                ),
-                anonymous: stored.anonymous,
-                facts: vec![
-                    (i.noticed_on, noticed),
-                    (i.place, report.place.clone()),
-                    (i.device_name, device),
-                    (i.segment, report.segment.clone().unwrap_or_default()),
-                    (
-                        i.reporter,
-                        if report.department.is_empty() {
-                            report.reporter.clone()
-                        } else {
-                            format!(
-                                "{}{}{}{}",
-                                report.reporter,
-                                chrome.t.paren_open,
-                                report.department,
-                                chrome.t.paren_close
-                            )
-                        },
-                    ),
-                    (i.details, report.details.clone()),
-                ],
-                patterns: report
-                    .patterns
-                    .iter()
-                    .filter_map(|n| PATTERNS.get(usize::from(*n).saturating_sub(1)))
-                    .map(|(ja, en)| pick(ja, en).to_owned())
-                    .chain((!report.other.is_empty()).then(|| report.other.clone()))
-                    .collect(),
-                measures: report
-                    .measures
-                    .iter()
-                    .map(|(measure, at)| {
-                        format!(
-                            "{} {}",
-                            at.strftime("%H:%M"),
-                            pick(measure.name_ja(), measure.name_en())
-                        )
-                    })
-                    .collect(),
-            }
-        })
+        .map(|(index, stored)| report_view(chrome, index, stored))
         .collect();
     // The latest word on each step wins: a correction is a later entry.
     let mut step_state: BTreeMap<&str, String> = BTreeMap::new();
@@ -1342,13 +1357,16 @@ async fn show_page(
         .iter()
         .map(|task| task_view(chrome, task, today))
         .collect();
-    let owners = match authorized
+    let (owners, vendor_accounts) = match authorized
         .user
         .principal
         .grant::<permissions::HandleIncidents>()
     {
-        Some(grant) => mamori_store::incident::people(&state.store, &grant).await?,
-        None => Vec::new(),
+        Some(grant) => (
+            mamori_store::incident::people(&state.store, &grant).await?,
+            mamori_store::incident::vendor_accounts(&state.store, &grant).await?,
+        ),
+        None => (Vec::new(), Vec::new()),
     };
     chrome.render_with_status(
         crate::page::form_status(&errors),
@@ -1356,6 +1374,7 @@ async fn show_page(
             chart,
             tasks,
             owners,
+            vendor_accounts,
             chrome: chrome.clone(),
             id,
             row: row(chrome, summary),
@@ -1456,6 +1475,7 @@ struct ChangeForm {
     owner: String,
     due_on: String,
     task_id: String,
+    vendor: String,
 }
 
 /// `POST /incidents/{id}`: adds one entry to the timeline.
@@ -1482,6 +1502,10 @@ async fn change(
     };
     let parsed: Result<Change, String> = match form.action.as_str() {
         "take_charge" => Ok(Change::TakeCharge),
+        "call_vendor" => match form.vendor.trim().parse::<i64>() {
+            Ok(vendor) if vendor > 0 => Ok(Change::CallVendor(vendor)),
+            _ => Err(i.error_unknown_vendor.to_owned()),
+        },
         "drill" => Ok(Change::Drill(true)),
         "real" => Ok(Change::Drill(false)),
         "status" => Status::parse("status", &form.value)
@@ -1568,13 +1592,21 @@ async fn change(
     .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/incidents/{id}?done=saved")).into_response()),
-        Err(mamori_store::Error::Unknown(_)) => {
+        Err(mamori_store::Error::Unknown(field)) => {
+            let message = if field == "vendor" {
+                i.error_unknown_vendor
+            } else {
+                i.error_unknown_owner
+            };
+            show_page(&state, &chrome, &view, id, vec![message.to_owned()]).await
+        }
+        Err(mamori_store::Error::Conflict("vendor")) => {
             show_page(
                 &state,
                 &chrome,
                 &view,
                 id,
-                vec![i.error_unknown_owner.to_owned()],
+                vec![i.error_vendor_called.to_owned()],
             )
             .await
         }
