@@ -25,6 +25,20 @@ pub struct DashboardFacts {
     pub own_backup_failed: bool,
     /// What the contact chart lacks (for those who handle incidents).
     pub contact_chart_gaps: usize,
+    /// The security policy, for those who write it: `None` when no version
+    /// is approved, else how many members of staff past their 入職日 have
+    /// not acknowledged the current one.
+    pub policy: Option<PolicyFacts>,
+}
+
+/// Where the security policy stands, for those who write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PolicyFacts {
+    /// No version is approved yet.
+    NotApproved,
+    /// This many members of staff, past their 入職日, have not acknowledged
+    /// the current version (別紙2).
+    Unacknowledged(usize),
 }
 
 /// Where this 年度's checklist stands.
@@ -65,6 +79,10 @@ pub enum NextStep {
     TestRestores(usize),
     /// The contact chart (連絡体制図) lacks numbers or its yearly check.
     CompleteContactChart(usize),
+    /// No version of the security policy is approved (第1–16条).
+    ApprovePolicy,
+    /// Members of staff have not acknowledged the policy's current version (別紙2).
+    AcknowledgePolicy(usize),
 }
 
 /// The steps for `facts`, in the order they should be done.
@@ -95,6 +113,11 @@ pub fn next_steps(facts: DashboardFacts) -> Vec<NextStep> {
     }
     if facts.contact_chart_gaps > 0 {
         steps.push(NextStep::CompleteContactChart(facts.contact_chart_gaps));
+    }
+    match facts.policy {
+        Some(PolicyFacts::NotApproved) => steps.push(NextStep::ApprovePolicy),
+        Some(PolicyFacts::Unacknowledged(n)) if n > 0 => steps.push(NextStep::AcknowledgePolicy(n)),
+        _ => {}
     }
     if facts.days_since_details_changed >= 365 {
         steps.push(NextStep::CheckInstitutionDetails);
@@ -170,6 +193,27 @@ mod tests {
                 NextStep::CompleteContactChart(3)
             ]
         );
+    }
+
+    #[test]
+    fn the_policy_is_asked_for_until_approved_and_then_read_by_everyone() {
+        let steps = |policy| {
+            next_steps(DashboardFacts {
+                n_active_users: 5,
+                policy,
+                ..DashboardFacts::default()
+            })
+        };
+        assert_eq!(steps(None), vec![]);
+        assert_eq!(
+            steps(Some(PolicyFacts::NotApproved)),
+            vec![NextStep::ApprovePolicy]
+        );
+        assert_eq!(
+            steps(Some(PolicyFacts::Unacknowledged(3))),
+            vec![NextStep::AcknowledgePolicy(3)]
+        );
+        assert_eq!(steps(Some(PolicyFacts::Unacknowledged(0))), vec![]);
     }
 
     #[test]

@@ -81,6 +81,7 @@ pub const TABLES: &[&str] = &[
     "incident_vendors",
     "policy_answers",
     "document_versions",
+    "policy_acknowledgements",
 ];
 
 /// Tables a migration fills with a first row; an import replaces it.

@@ -561,6 +561,17 @@ pub const ROUTES: &[RouteInfo] = &[
     route("GET", "/policy/draft", Some(Permission::EditPolicy)),
     route("POST", "/policy/answers", Some(Permission::EditPolicy)),
     route("POST", "/policy/approve", Some(Permission::ApprovePolicy)),
+    route("POST", "/policy/acknowledge", Some(Permission::ViewPolicy)),
+    route(
+        "GET",
+        "/policy/acknowledgements",
+        Some(Permission::EditPolicy),
+    ),
+    route(
+        "POST",
+        "/policy/acknowledgements",
+        Some(Permission::EditPolicy),
+    ),
     route("GET", "/policy/versions/{id}", Some(Permission::ViewPolicy)),
     route(
         "GET",

@@ -29,6 +29,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/policy/draft", get(draft))
         .route("/policy/answers", post(save_answers))
         .route("/policy/approve", post(approve))
+        .route("/policy/acknowledge", post(acknowledge))
+        .route(
+            "/policy/acknowledgements",
+            get(acknowledgements).post(record_on_paper),
+        )
         .route("/policy/versions/{id}", get(version))
         .route("/policy/versions/{id}/policy.pdf", get(pdf))
         .route("/policy/versions/{id}/policy.docx", get(docx))
@@ -134,6 +139,8 @@ struct PolicyPage {
     lines: Vec<ShownLine>,
     versions: Vec<VersionRow>,
     can_edit: bool,
+    /// `Some(read)` when a version is approved.
+    has_read: Option<bool>,
 }
 
 /// `GET /policy`: the approved version, to read and print.
@@ -161,8 +168,208 @@ async fn show(
             })
             .collect(),
         can_edit: authorized.user.principal.role().has(Permission::EditPolicy),
+        has_read: mamori_store::policy::has_read_current(&state.store, &authorized.grant).await?,
         chrome: chrome.clone(),
     })
+}
+
+/// The acknowledgement form: the version read.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+struct AcknowledgeForm {
+    version: String,
+}
+
+/// `POST /policy/acknowledge`: the signed-in person has read the current version.
+async fn acknowledge(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ViewPolicy>,
+    CsrfForm(form): CsrfForm<AcknowledgeForm>,
+) -> Result<Response, AppError> {
+    let number: i64 = form
+        .version
+        .trim()
+        .parse()
+        .map_err(|_| AppError::bad_request(chrome.locale, chrome.k.bcp_superseded))?;
+    match mamori_store::policy::acknowledge(
+        &state.store,
+        &authorized.grant,
+        number,
+        state.clock.today(),
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to("/policy?done=saved").into_response()),
+        Err(mamori_store::Error::Conflict(_)) => Err(AppError::bad_request(
+            chrome.locale,
+            chrome.k.bcp_superseded,
+        )),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// One member of staff as the acknowledgement list shows them.
+struct AckRow {
+    staff_id: i64,
+    name: String,
+    joined: String,
+    /// When and how, once acknowledged.
+    acknowledged: Option<String>,
+    /// Joined on or before today (or no 入職日) and not yet acknowledged.
+    due: bool,
+}
+
+#[derive(Template)]
+#[template(path = "policy/acknowledgements.html")]
+struct AcknowledgementsPage {
+    chrome: Chrome,
+    current: Option<i64>,
+    rows: Vec<AckRow>,
+    today: String,
+    errors: Vec<String>,
+}
+
+async fn acknowledgements_page(
+    state: &AppState,
+    chrome: &Chrome,
+    grant: &Grant<permissions::EditPolicy>,
+    errors: Vec<String>,
+) -> Result<Response, AppError> {
+    let today = state.clock.today();
+    let current = mamori_store::policy::versions(&state.store, grant)
+        .await?
+        .first()
+        .map(|v| v.number);
+    let rows = mamori_store::policy::acknowledgements(&state.store, grant, today)
+        .await?
+        .into_iter()
+        .map(|row| AckRow {
+            staff_id: row.staff_id,
+            name: row.name,
+            joined: row.joined_on.map(|d| chrome.date(&d)).unwrap_or_default(),
+            due: row.acknowledged.is_none() && row.joined_on.is_none_or(|d| d <= today),
+            acknowledged: row.acknowledged.map(|(day, on_paper)| {
+                format!(
+                    "{} {}",
+                    chrome.date(&day),
+                    if on_paper {
+                        chrome.k.policy_on_paper
+                    } else {
+                        chrome.k.policy_signed_in
+                    }
+                )
+            }),
+        })
+        .collect();
+    chrome.render_with_status(
+        crate::page::form_status(&errors),
+        &AcknowledgementsPage {
+            chrome: chrome.clone(),
+            current,
+            rows,
+            today: today.to_string(),
+            errors,
+        },
+    )
+}
+
+/// `GET /policy/acknowledgements`: who on the staff ledger has acknowledged
+/// the current version (and 【別紙2】), who has not.
+async fn acknowledgements(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::EditPolicy>,
+) -> Result<Response, AppError> {
+    acknowledgements_page(&state, &chrome, &authorized.grant, Vec::new()).await
+}
+
+/// A printed sheet as posted.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+struct PaperForm {
+    version: String,
+    staff: String,
+    day: String,
+}
+
+/// `POST /policy/acknowledgements`: the 企画管理者 records a signed sheet.
+async fn record_on_paper(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::EditPolicy>,
+    CsrfForm(form): CsrfForm<PaperForm>,
+) -> Result<Response, AppError> {
+    let grant = &authorized.grant;
+    // Someone not on this institution's staff ledger is not found first.
+    let staff_id: i64 = form
+        .staff
+        .trim()
+        .parse()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| AppError::from_store(chrome.locale, mamori_store::Error::NotFound))?;
+    let today = state.clock.today();
+    let listed = mamori_store::policy::acknowledgements(&state.store, grant, today).await?;
+    if !listed.iter().any(|row| row.staff_id == staff_id) {
+        return Err(AppError::from_store(
+            chrome.locale,
+            mamori_store::Error::NotFound,
+        ));
+    }
+    let day = match mamori_domain::calendar::parse_date_ja("day", &form.day) {
+        Ok(Some(day)) if day <= today => day,
+        Ok(Some(_)) => {
+            return acknowledgements_page(
+                &state,
+                &chrome,
+                grant,
+                vec![chrome.k.policy_day_future.to_owned()],
+            )
+            .await;
+        }
+        _ => {
+            return acknowledgements_page(
+                &state,
+                &chrome,
+                grant,
+                vec![chrome.k.policy_day_bad.to_owned()],
+            )
+            .await;
+        }
+    };
+    let number: i64 = form
+        .version
+        .trim()
+        .parse()
+        .map_err(|_| AppError::bad_request(chrome.locale, chrome.k.bcp_superseded))?;
+    match mamori_store::policy::record_on_paper(
+        &state.store,
+        grant,
+        number,
+        staff_id,
+        day,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to("/policy/acknowledgements?done=saved").into_response()),
+        Err(mamori_store::Error::Conflict("acknowledged")) => {
+            acknowledgements_page(
+                &state,
+                &chrome,
+                grant,
+                vec![chrome.k.policy_already.to_owned()],
+            )
+            .await
+        }
+        Err(mamori_store::Error::Conflict(_)) => Err(AppError::bad_request(
+            chrome.locale,
+            chrome.k.bcp_superseded,
+        )),
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// One choice as the form shows it.

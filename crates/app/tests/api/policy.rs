@@ -257,3 +257,181 @@ async fn the_policy_is_written_from_the_data_chosen_approved_in_versions_and_pri
         ]
     );
 }
+
+async fn add_staff(admin: &Browser, name: &str, joined_on: &str) {
+    let added = admin
+        .submit(
+            "/ledger/staff",
+            "/ledger/staff",
+            &[
+                ("name", name.into()),
+                ("job", "nurse".into()),
+                ("joined_on", joined_on.into()),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
+}
+
+#[tokio::test]
+async fn every_member_of_staff_acknowledges_the_current_version_signed_in_or_on_paper() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    admin.add_user("nurse", "看護 花子", "staff").await;
+    let nurse = app.signed_in("nurse").await;
+    // 看護 花子 has an account; 受付 一郎 has none; 新人 三郎 starts next year.
+    add_staff(&admin, "看護 花子", "2024-04-01").await;
+    add_staff(&admin, "受付 一郎", "2025-04-01").await;
+    add_staff(&admin, "新人 三郎", "2099-04-01").await;
+    let steps = admin.get("/dashboard").await.texts("#next-steps li");
+    assert!(
+        steps.iter().any(|s| s.contains("まだ承認していません")),
+        "{steps:?}"
+    );
+    assert_eq!(approve(&admin).await.status, StatusCode::SEE_OTHER);
+    let steps = admin.get("/dashboard").await.texts("#next-steps li");
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.contains("確認していない職員が 2 人")),
+        "{steps:?}"
+    );
+
+    // Signed in: 看護 花子 reads it and says so.
+    let page = nurse.get("/policy").await;
+    assert!(page.attribute("#acknowledge-form", "id").is_some());
+    assert_eq!(
+        nurse.get("/policy/acknowledgements").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let read = nurse
+        .submit("/policy", "/policy/acknowledge", &[("version", "1".into())])
+        .await;
+    assert_eq!(read.status, StatusCode::SEE_OTHER);
+    assert!(
+        nurse
+            .get("/policy")
+            .await
+            .attribute("#acknowledged", "id")
+            .is_some()
+    );
+
+    // On paper: the 企画管理者's list, and a signed sheet recorded.
+    let list = admin.get("/policy/acknowledgements").await;
+    let rows = list.texts("#policy-acknowledgements tbody tr");
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert!(
+        rows[0].contains("受付 一郎"),
+        "the unacknowledged first: {rows:?}"
+    );
+    let done = list.text("tr.staff-ack.done");
+    assert!(
+        done.contains("看護 花子") && done.contains("ログインして確認"),
+        "{done}"
+    );
+    assert_eq!(
+        list.attributes("tr.staff-ack.overdue", "id").len(),
+        1,
+        "only 一郎 is due: 三郎 has not joined"
+    );
+    let ichiro = list
+        .attributes("tr.staff-ack.overdue input[name=staff]", "value")
+        .first()
+        .cloned()
+        .expect("一郎's form");
+    for (day, expected) in [("2099-01-01", "未来"), ("きのう", "2026-04-01")] {
+        let refused = admin
+            .submit(
+                "/policy/acknowledgements",
+                "/policy/acknowledgements",
+                &[
+                    ("version", "1".into()),
+                    ("staff", ichiro.clone()),
+                    ("day", day.into()),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{day}");
+        assert!(refused.errors().join(" ").contains(expected), "{day}");
+    }
+    let unknown = admin
+        .submit(
+            "/policy/acknowledgements",
+            "/policy/acknowledgements",
+            &[
+                ("version", "1".into()),
+                ("staff", "99999".into()),
+                ("day", "2026-04-01".into()),
+            ],
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    let paper = [
+        ("version", "1".to_owned()),
+        ("staff", ichiro.clone()),
+        ("day", "2026-04-02".to_owned()),
+    ];
+    let recorded = admin
+        .submit(
+            "/policy/acknowledgements",
+            "/policy/acknowledgements",
+            &paper,
+        )
+        .await;
+    assert_eq!(
+        recorded.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        recorded.errors()
+    );
+    let again = admin
+        .submit(
+            "/policy/acknowledgements",
+            "/policy/acknowledgements",
+            &paper,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let list = admin.get("/policy/acknowledgements").await;
+    assert!(list.attributes("tr.staff-ack.overdue", "id").is_empty());
+    assert!(list.text(&format!("#ack-{ichiro}")).contains("署名した紙"));
+    let steps = admin.get("/dashboard").await.texts("#next-steps li");
+    assert!(
+        !steps.iter().any(|s| s.contains("確認していない職員")),
+        "{steps:?}"
+    );
+
+    // A new version asks everyone again; the old one can no longer be acknowledged.
+    let mut fields = all_choices(&admin, "no").await;
+    fields.push(("review_month".into(), "4".into()));
+    fields.push(("check_day".into(), "1".into()));
+    assert_eq!(save(&admin, &fields).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(approve(&admin).await.status, StatusCode::SEE_OTHER);
+    assert!(
+        nurse
+            .get("/policy")
+            .await
+            .attribute("#acknowledge-form", "id")
+            .is_some()
+    );
+    let stale = nurse
+        .submit("/policy", "/policy/acknowledge", &[("version", "1".into())])
+        .await;
+    assert_eq!(stale.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        admin
+            .get("/policy/acknowledgements")
+            .await
+            .attributes("tr.staff-ack.overdue", "id")
+            .len(),
+        2
+    );
+    let actions: Vec<String> = app
+        .audit_events()
+        .await
+        .into_iter()
+        .map(|e| e.action)
+        .filter(|a| a.starts_with("policy.acknowledge"))
+        .collect();
+    assert_eq!(actions, ["policy.acknowledge.paper", "policy.acknowledge"]);
+}

@@ -7,7 +7,9 @@ use axum::response::Response;
 use axum::routing::get;
 use mamori_domain::calendar::FiscalYear;
 use mamori_domain::checklist::{item_state, open_items};
-use mamori_domain::dashboard::{ChecklistFacts, DashboardFacts, NextStep, TimeSync, next_steps};
+use mamori_domain::dashboard::{
+    ChecklistFacts, DashboardFacts, NextStep, PolicyFacts, TimeSync, next_steps,
+};
 use mamori_domain::institution::permissions;
 
 use crate::auth::Authorized;
@@ -209,7 +211,27 @@ async fn show(
             .len(),
         _ => 0,
     };
+    let policy = match authorized.user.principal.grant::<permissions::EditPolicy>() {
+        Some(grant)
+            if mamori_store::policy::versions(&state.store, &grant)
+                .await?
+                .is_empty() =>
+        {
+            Some(PolicyFacts::NotApproved)
+        }
+        Some(grant) => Some(PolicyFacts::Unacknowledged(
+            mamori_store::policy::acknowledgements(&state.store, &grant, today)
+                .await?
+                .iter()
+                .filter(|row| {
+                    row.acknowledged.is_none() && row.joined_on.is_none_or(|day| day <= today)
+                })
+                .count(),
+        )),
+        None => None,
+    };
     let facts = DashboardFacts {
+        policy,
         contact_chart_gaps,
         restore_tests_due,
         backups_at_risk,
@@ -272,6 +294,11 @@ async fn show(
                     t.next_complete_contact_chart_one,
                     n,
                 ),
+            ),
+            NextStep::ApprovePolicy => ("/policy/draft", t.next_approve_policy.to_owned()),
+            NextStep::AcknowledgePolicy(n) => (
+                "/policy/acknowledgements",
+                counted(t.next_acknowledge_policy, t.next_acknowledge_policy_one, n),
             ),
             NextStep::DeleteLeaversAccounts(n) => (
                 "/ledger/accounts",

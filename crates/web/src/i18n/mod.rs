@@ -383,6 +383,9 @@ messages! {
     next_carry_outs_overdue_one: "返却予定日を過ぎた持ち出しが 1 件あります。「持ち出し」で確認し、持ち出した人に連絡しましょう。", "1 carry-out is past its return date. Check it under Carry-out and contact the person who took it.";
     next_decide_carry_outs_one: "承認を待っている持ち出し申請が 1 件あります。「持ち出し」で承認または却下してください。", "1 carry-out request waits for your decision under Carry-out.";
     next_delete_leavers_accounts_one: "退職した職員のアカウントが 1 件、削除を待っています。各システムで削除し、「アカウント台帳」に記録しましょう。", "1 account of a member of staff who left waits to be deleted. Delete it on its system and record it under Accounts.";
+    next_approve_policy: "医療情報システム安全管理方針（第1条〜第16条）をまだ承認していません。選択に答えて案を確かめ、承認しましょう。立入検査で確認されます。", "The security policy (articles 1–16) is not approved yet. Answer the choices, check the draft and approve it; the inspection asks for it.";
+    next_acknowledge_policy: "安全管理方針（別紙2 職員業務方針）を確認していない職員が {n} 人います。", "{n} members of staff have not acknowledged the security policy (annex 2, staff rules).";
+    next_acknowledge_policy_one: "安全管理方針（別紙2 職員業務方針）を確認していない職員が 1 人います。", "1 member of staff has not acknowledged the security policy (annex 2, staff rules).";
     next_own_backup_failed: "mamori 自身の直近のバックアップが失敗しました。「バックアップ台帳」の mamori の行で原因を確かめてください。", "mamori's own last backup failed. See why on mamori's line in the Backup register.";
     next_secure_backups: "バックアップに問題のあるシステムが {n} 件あります（直近の復旧テストの失敗、オフライン複製なし、3世代未満）。「バックアップ台帳」で確かめましょう。", "{n} systems have a backup problem (last restore test failed, no offline copy, or fewer than three generations). Check them in the Backup register.";
     next_secure_backups_one: "バックアップに問題のあるシステムが 1 件あります（直近の復旧テストの失敗、オフライン複製なし、3世代未満）。「バックアップ台帳」で確かめましょう。", "1 system has a backup problem (last restore test failed, no offline copy, or fewer than three generations). Check it in the Backup register.";
