@@ -29,6 +29,8 @@ pub struct DashboardFacts {
     /// is approved, else how many members of staff past their 入職日 have
     /// not acknowledged the current one.
     pub policy: Option<PolicyFacts>,
+    /// Members of staff overdue for training (for those who record it).
+    pub training_overdue: usize,
 }
 
 /// Where the security policy stands, for those who write it.
@@ -83,6 +85,8 @@ pub enum NextStep {
     ApprovePolicy,
     /// Members of staff have not acknowledged the policy's current version (別紙2).
     AcknowledgePolicy(usize),
+    /// Members of staff are overdue for training (on hiring, about yearly).
+    TrainStaff(usize),
 }
 
 /// The steps for `facts`, in the order they should be done.
@@ -118,6 +122,9 @@ pub fn next_steps(facts: DashboardFacts) -> Vec<NextStep> {
         Some(PolicyFacts::NotApproved) => steps.push(NextStep::ApprovePolicy),
         Some(PolicyFacts::Unacknowledged(n)) if n > 0 => steps.push(NextStep::AcknowledgePolicy(n)),
         _ => {}
+    }
+    if facts.training_overdue > 0 {
+        steps.push(NextStep::TrainStaff(facts.training_overdue));
     }
     if facts.days_since_details_changed >= 365 {
         steps.push(NextStep::CheckInstitutionDetails);

@@ -89,5 +89,6 @@ pub mod incident;
 pub mod institution;
 pub mod ledger;
 pub mod policy;
+pub mod training;
 
 pub use error::{ParseError, ParseErrorKind};

@@ -38,6 +38,7 @@ pub mod session;
 pub mod staff;
 pub mod testing;
 pub mod tokushima;
+pub mod training;
 pub mod two_factor;
 pub mod usage;
 pub mod vendor;

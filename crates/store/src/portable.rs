@@ -82,6 +82,8 @@ pub const TABLES: &[&str] = &[
     "policy_answers",
     "document_versions",
     "policy_acknowledgements",
+    "training_sessions",
+    "training_attendees",
 ];
 
 /// Tables a migration fills with a first row; an import replaces it.

@@ -26,6 +26,7 @@ mod page;
 mod policy;
 pub mod rate_limit;
 mod security;
+mod training;
 
 use std::sync::Arc;
 
@@ -583,6 +584,9 @@ pub const ROUTES: &[RouteInfo] = &[
         "/policy/versions/{id}/policy.docx",
         Some(Permission::ViewPolicy),
     ),
+    route("GET", "/training", Some(Permission::ViewLedger)),
+    route("POST", "/training", Some(Permission::RecordTraining)),
+    route("GET", "/training/{id}", Some(Permission::ViewLedger)),
     route("GET", "/bcp", Some(Permission::ViewBcp)),
     route("GET", "/bcp/draft", Some(Permission::EditBcp)),
     route("POST", "/bcp/answers", Some(Permission::EditBcp)),
@@ -733,6 +737,7 @@ pub fn app(state: AppState) -> Router {
         .merge(continuity::router())
         .merge(incident::router())
         .merge(policy::router())
+        .merge(training::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn(error::localize_standard_errors))
         .layer(axum::middleware::from_fn_with_state(

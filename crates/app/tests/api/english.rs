@@ -101,6 +101,7 @@ pub(crate) struct Ids {
     backup_test: String,
     bcp_version: String,
     policy_version: String,
+    training: String,
     pub(crate) incident: String,
     incident_file: String,
     /// The poster link's token (`/report/{token}`).
@@ -142,6 +143,8 @@ pub(crate) fn paths(route: &str, ids: &Ids) -> Vec<String> {
             &ids.bcp_version
         } else if route.starts_with("/policy/versions/") {
             &ids.policy_version
+        } else if route.starts_with("/training/") {
+            &ids.training
         } else if route.starts_with("/incidents/") {
             &ids.incident
         } else if route.starts_with("/incident-files/") {
@@ -644,6 +647,31 @@ pub(crate) async fn fill(app: &TestApp, admin: &Browser) -> Ids {
         .first()
         .and_then(|href| href.split('/').nth(3).map(str::to_owned))
         .unwrap_or_default();
+    // A drill with its attendee.
+    let drill = ok(
+        admin
+            .submit(
+                "/training",
+                "/training",
+                &[
+                    ("held_on", "2026-11-20".into()),
+                    ("kind", "phishing".into()),
+                    ("topic", "Phishing drill".into()),
+                    ("scenario", "An invoice e-mail".into()),
+                    ("lessons", "Two opened it".into()),
+                    ("attendees", ids.staff.clone()),
+                ],
+            )
+            .await,
+        "training",
+    );
+    ids.training = drill
+        .location
+        .as_deref()
+        .and_then(|l| l.split('/').nth(2))
+        .and_then(|l| l.split('?').next())
+        .unwrap_or_default()
+        .to_owned();
     let accounts = admin.get("/ledger/accounts").await;
     let staff_ids = accounts.attributes("#staff_id option", "value");
     let staff_ids: Vec<&String> = staff_ids.iter().filter(|v| !v.is_empty()).collect();

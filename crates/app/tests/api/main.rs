@@ -19,5 +19,6 @@ mod security;
 mod setup;
 mod sign_in;
 mod tenancy;
+mod training;
 mod two_factor;
 mod users;

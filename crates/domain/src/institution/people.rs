@@ -252,6 +252,7 @@ impl Role {
             P::ViewPolicy => !matches!(self, R::Vendor),
             P::EditPolicy => matches!(self, R::SecurityManager | R::PlanningManager),
             P::ApprovePolicy => matches!(self, R::SecurityManager),
+            P::RecordTraining => matches!(self, R::SecurityManager | R::PlanningManager),
         }
     }
 }
@@ -323,6 +324,9 @@ pub enum Permission {
     EditPolicy,
     /// Approve a version of the policy (安全管理責任者 only).
     ApprovePolicy,
+    /// Record training sessions and drills (企画管理者, 安全管理責任者); those
+    /// who read the ledgers read them.
+    RecordTraining,
 }
 
 /// A rule about people that a change would break.
@@ -388,7 +392,8 @@ pub mod permissions {
         AnswerVendorManual,
         ViewPolicy,
         EditPolicy,
-        ApprovePolicy
+        ApprovePolicy,
+        RecordTraining
     );
 
     /// Permissions that allow reading the approved policy.
@@ -412,6 +417,7 @@ pub mod permissions {
     pub trait ReadsLedger: Marker {}
     impl ReadsLedger for ViewLedger {}
     impl ReadsLedger for EditLedger {}
+    impl ReadsLedger for RecordTraining {}
 
     /// Permissions that allow reading the checklists.
     pub trait ReadsChecklist: Marker {}

@@ -373,6 +373,21 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "安全管理方針の承認",
         "Security policy version approved",
     ),
+    (
+        "policy.acknowledge",
+        "安全管理方針を読んだ記録",
+        "Security policy read",
+    ),
+    (
+        "policy.acknowledge.paper",
+        "安全管理方針の確認（署名した紙）",
+        "Security policy acknowledged on paper",
+    ),
+    (
+        "training.add",
+        "研修・訓練の記録",
+        "Training session recorded",
+    ),
     ("bcp.acknowledge", "BCPを読んだ記録", "BCP read"),
     ("incident.report", "インシデント報告", "Incident reported"),
     (

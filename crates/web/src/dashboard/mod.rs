@@ -230,7 +230,9 @@ async fn show(
         )),
         None => None,
     };
+    let training_overdue = crate::training::overdue(&state, &authorized.user.principal).await?;
     let facts = DashboardFacts {
+        training_overdue,
         policy,
         contact_chart_gaps,
         restore_tests_due,
@@ -294,6 +296,10 @@ async fn show(
                     t.next_complete_contact_chart_one,
                     n,
                 ),
+            ),
+            NextStep::TrainStaff(n) => (
+                "/training",
+                counted(t.next_train_staff, t.next_train_staff_one, n),
             ),
             NextStep::ApprovePolicy => ("/policy/draft", t.next_approve_policy.to_owned()),
             NextStep::AcknowledgePolicy(n) => (

@@ -225,6 +225,15 @@ messages! {
     field_convened_on: "開催日", "Day of the meeting";
     field_convened_time: "開始時刻", "Time of the meeting";
     field_attendees: "出席者", "Attendees";
+    field_topic: "題目", "Title";
+    field_held_on: "実施日", "Day held";
+    field_content: "内容", "Content";
+    field_materials: "資料", "Materials";
+    field_scenario: "訓練のシナリオ", "Drill scenario";
+    field_lessons: "振り返り（学んだこと）", "What was learned";
+    field_choice: "選択", "Choice";
+    field_review_month: "見直しの月", "Month of the review";
+    field_check_day: "チェックの日", "Day of the check";
     field_email: "メール", "E-mail";
     field_hours: "対応時間", "Hours";
     field_page: "ページ", "Page";
@@ -383,6 +392,8 @@ messages! {
     next_carry_outs_overdue_one: "返却予定日を過ぎた持ち出しが 1 件あります。「持ち出し」で確認し、持ち出した人に連絡しましょう。", "1 carry-out is past its return date. Check it under Carry-out and contact the person who took it.";
     next_decide_carry_outs_one: "承認を待っている持ち出し申請が 1 件あります。「持ち出し」で承認または却下してください。", "1 carry-out request waits for your decision under Carry-out.";
     next_delete_leavers_accounts_one: "退職した職員のアカウントが 1 件、削除を待っています。各システムで削除し、「アカウント台帳」に記録しましょう。", "1 account of a member of staff who left waits to be deleted. Delete it on its system and record it under Accounts.";
+    next_train_staff: "研修を受けていない職員が {n} 人います（入職時、または1年以上受講なし）。研修・訓練を記録しましょう。", "{n} members of staff are due for training (none since joining, or none for a year). Record the session under Training.";
+    next_train_staff_one: "研修を受けていない職員が 1 人います（入職時、または1年以上受講なし）。研修・訓練を記録しましょう。", "1 member of staff is due for training (none since joining, or none for a year). Record the session under Training.";
     next_approve_policy: "医療情報システム安全管理方針（第1条〜第16条）をまだ承認していません。選択に答えて案を確かめ、承認しましょう。立入検査で確認されます。", "The security policy (articles 1–16) is not approved yet. Answer the choices, check the draft and approve it; the inspection asks for it.";
     next_acknowledge_policy: "安全管理方針（別紙2 職員業務方針）を確認していない職員が {n} 人います。", "{n} members of staff have not acknowledged the security policy (annex 2, staff rules).";
     next_acknowledge_policy_one: "安全管理方針（別紙2 職員業務方針）を確認していない職員が 1 人います。", "1 member of staff has not acknowledged the security policy (annex 2, staff rules).";
@@ -704,6 +715,15 @@ pub(crate) fn field_label(field: &str, t: &Messages) -> &'static str {
         "out_on" => t.field_out_on,
         "return_by" => t.field_return_by,
         "title" => t.field_contract_title,
+        "topic" => t.field_topic,
+        "held_on" => t.field_held_on,
+        "content" => t.field_content,
+        "materials" => t.field_materials,
+        "scenario" => t.field_scenario,
+        "lessons" => t.field_lessons,
+        "choice" => t.field_choice,
+        "review_month" => t.field_review_month,
+        "check_day" => t.field_check_day,
         "signed_on" => t.field_signed_on,
         "expires_on" => t.field_expires_on,
         "clauses" => t.field_clauses,
