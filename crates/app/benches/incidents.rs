@@ -14,11 +14,14 @@
 //! loopback HTTP round trip: an upper bound of the server time.
 
 #[allow(dead_code)]
+mod common;
+#[allow(dead_code)]
 #[path = "../tests/api/helpers.rs"]
 mod helpers;
 
 use std::time::Instant;
 
+use common::{browser, stats, timed_get};
 use helpers::{Browser, PASSWORD};
 use mamori::{Application, Config};
 use mamori_store::testing::TestDatabase;
@@ -41,46 +44,6 @@ fn photo(bytes: usize) -> Vec<u8> {
     photo
 }
 
-fn browser(base: &str) -> Browser {
-    Browser {
-        client: reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
-        base: base.to_owned(),
-    }
-}
-
-struct Stats {
-    p50: f64,
-    p99: f64,
-    max: f64,
-}
-
-fn stats(mut samples: Vec<f64>) -> Stats {
-    samples.sort_by(f64::total_cmp);
-    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
-    Stats {
-        p50: at(0.50),
-        p99: at(0.99),
-        max: *samples.last().unwrap_or(&0.0),
-    }
-}
-
-async fn timed_get(browser: &Browser, path: &str) -> f64 {
-    let started = Instant::now();
-    let response = browser
-        .client
-        .get(format!("{}{path}", browser.base))
-        .send()
-        .await
-        .expect("GET");
-    assert_eq!(response.status(), StatusCode::OK, "{path}");
-    response.bytes().await.expect("body");
-    started.elapsed().as_secs_f64() * 1000.0
-}
-
 fn number_of(page: &helpers::Page) -> String {
     page.location
         .as_deref()
@@ -90,32 +53,8 @@ fn number_of(page: &helpers::Page) -> String {
 }
 
 async fn run() {
-    let database = TestDatabase::create().await;
-    let data_dir = tempfile::tempdir().expect("temp dir");
-    let backend = if database.url().starts_with("postgres") {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
-    let config = Config {
-        data_dir: data_dir.path().to_path_buf(),
-        database_url: database.url().to_owned(),
-        listen: "127.0.0.1:0".parse().expect("listen address"),
-        secure_cookies: false,
-        lockout: mamori_domain::institution::LockoutPolicy::DEFAULT,
-        probe_time_sync: false,
-        sign_in_attempts_per_minute: 0,
-        poster_reports_per_hour: 0,
-        public_url: None,
-        fixed_now: None,
-        scheduled_backup: None,
-    };
-    let application = Application::build(config).await.expect("application");
-    let base = format!("http://127.0.0.1:{}", application.address().port());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(application.run_until(async move {
-        let _ = stopped.await;
-    }));
+    let (database, data_dir, backend, base, stop, task) = common::boot().await;
+    let _keep = (&database, &data_dir);
     let admin = browser(&base);
     let setup = admin
         .submit("/setup", "/setup", &helpers::setup_fields())

@@ -787,6 +787,8 @@ mod tests {
             include_str!("ledger/mod.rs"),
             include_str!("continuity/mod.rs"),
             include_str!("incident/mod.rs"),
+            include_str!("policy.rs"),
+            include_str!("training.rs"),
         ];
         let mut n_found = 0;
         for source in sources {
