@@ -22,9 +22,7 @@ mod helpers;
 use std::time::Instant;
 
 use common::{browser, stats, timed_get};
-use helpers::{Browser, PASSWORD};
-use mamori::{Application, Config};
-use mamori_store::testing::TestDatabase;
+use helpers::PASSWORD;
 use reqwest::StatusCode;
 
 const REPORTS: usize = 100;

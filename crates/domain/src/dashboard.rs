@@ -31,6 +31,9 @@ pub struct DashboardFacts {
     pub policy: Option<PolicyFacts>,
     /// Members of staff overdue for training (for those who record it).
     pub training_overdue: usize,
+    /// Remote maintenance sessions carried out whose vendor report is not in
+    /// (for ledger readers).
+    pub maintenance_reports_awaited: usize,
 }
 
 /// Where the security policy stands, for those who write it.
@@ -87,6 +90,8 @@ pub enum NextStep {
     AcknowledgePolicy(usize),
     /// Members of staff are overdue for training (on hiring, about yearly).
     TrainStaff(usize),
+    /// Remote maintenance sessions wait for the vendor's report.
+    CollectMaintenanceReports(usize),
 }
 
 /// The steps for `facts`, in the order they should be done.
@@ -125,6 +130,11 @@ pub fn next_steps(facts: DashboardFacts) -> Vec<NextStep> {
     }
     if facts.training_overdue > 0 {
         steps.push(NextStep::TrainStaff(facts.training_overdue));
+    }
+    if facts.maintenance_reports_awaited > 0 {
+        steps.push(NextStep::CollectMaintenanceReports(
+            facts.maintenance_reports_awaited,
+        ));
     }
     if facts.days_since_details_changed >= 365 {
         steps.push(NextStep::CheckInstitutionDetails);

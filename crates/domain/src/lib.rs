@@ -88,6 +88,7 @@ pub mod holiday;
 pub mod incident;
 pub mod institution;
 pub mod ledger;
+pub mod maintenance;
 pub mod policy;
 pub mod training;
 

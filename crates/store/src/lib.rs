@@ -26,6 +26,7 @@ mod error;
 pub mod incident;
 pub mod incident_link;
 pub mod institution;
+pub mod maintenance;
 #[cfg(test)]
 mod migration_tests;
 pub mod network;

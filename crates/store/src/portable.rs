@@ -84,6 +84,7 @@ pub const TABLES: &[&str] = &[
     "policy_acknowledgements",
     "training_sessions",
     "training_attendees",
+    "remote_sessions",
 ];
 
 /// Tables a migration fills with a first row; an import replaces it.

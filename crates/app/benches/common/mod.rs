@@ -7,7 +7,7 @@ use mamori::{Application, Config};
 use mamori_store::testing::TestDatabase;
 use reqwest::StatusCode;
 
-use crate::helpers::{self, Browser};
+use crate::helpers::Browser;
 
 /// A running application: the database and data folder it owns (dropped with
 /// it), the backend's name, its base URL, and how to stop it.

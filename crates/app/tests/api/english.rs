@@ -102,6 +102,7 @@ pub(crate) struct Ids {
     bcp_version: String,
     policy_version: String,
     training: String,
+    remote: String,
     pub(crate) incident: String,
     incident_file: String,
     /// The poster link's token (`/report/{token}`).
@@ -145,6 +146,8 @@ pub(crate) fn paths(route: &str, ids: &Ids) -> Vec<String> {
             &ids.policy_version
         } else if route.starts_with("/training/") {
             &ids.training
+        } else if route.starts_with("/ledger/remote/") {
+            &ids.remote
         } else if route.starts_with("/incidents/") {
             &ids.incident
         } else if route.starts_with("/incident-files/") {
@@ -672,6 +675,60 @@ pub(crate) async fn fill(app: &TestApp, admin: &Browser) -> Ids {
         .and_then(|l| l.split('?').next())
         .unwrap_or_default()
         .to_owned();
+    // A remote maintenance session, approved, carried out and reported with its log.
+    let asset = admin
+        .get("/ledger/remote")
+        .await
+        .attribute("#asset_number option", "value")
+        .unwrap_or_default();
+    let requested = ok(
+        admin
+            .submit(
+                "/ledger/remote",
+                "/ledger/remote",
+                &[
+                    ("asset_number", asset),
+                    ("planned_on", "2026-11-01".into()),
+                    ("purpose", "OS update".into()),
+                ],
+            )
+            .await,
+        "remote maintenance request",
+    );
+    ids.remote = requested
+        .location
+        .as_deref()
+        .and_then(|l| l.split('/').nth(3))
+        .and_then(|l| l.split('?').next())
+        .unwrap_or_default()
+        .to_owned();
+    let session = format!("/ledger/remote/{}", ids.remote);
+    let step = format!("{session}/step");
+    for (fields, files) in [
+        (vec![("step", "approve".to_owned())], vec![]),
+        (
+            vec![
+                ("step", "done".to_owned()),
+                ("done_on", "2026-11-01".to_owned()),
+                ("start_time", "09:00".to_owned()),
+                ("end_time", "10:00".to_owned()),
+                ("operator", "Karte engineer".to_owned()),
+            ],
+            vec![],
+        ),
+        (
+            vec![
+                ("step", "report".to_owned()),
+                ("report", "Updated, rebooted".to_owned()),
+            ],
+            vec![("log", "vpn.log", b"2026-11-01 09:00 login".to_vec())],
+        ),
+    ] {
+        ok(
+            admin.upload(&session, &step, &fields, &files).await,
+            "remote maintenance step",
+        );
+    }
     let accounts = admin.get("/ledger/accounts").await;
     let staff_ids = accounts.attributes("#staff_id option", "value");
     let staff_ids: Vec<&String> = staff_ids.iter().filter(|v| !v.is_empty()).collect();

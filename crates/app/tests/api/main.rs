@@ -13,6 +13,7 @@ mod helpers;
 mod incidents;
 mod ledger;
 mod lockout;
+mod maintenance;
 mod policy;
 mod roles;
 mod security;

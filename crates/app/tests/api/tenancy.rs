@@ -65,7 +65,10 @@ async fn no_route_shows_or_changes_another_institutions_records() {
         let page = match route.method {
             "GET" => a_admin.get(&path).await,
             // Disposal and restore tests are file uploads (multipart), as the browser sends them.
-            _ if path.ends_with("/dispose") || path.ends_with("/tests") => {
+            _ if path.ends_with("/dispose")
+                || path.ends_with("/tests")
+                || (path.starts_with("/ledger/remote/") && path.ends_with("/step")) =>
+            {
                 let fields = [
                     ("disposed_on", "2026-01-01".to_owned()),
                     ("contractor", "x".to_owned()),
@@ -117,7 +120,10 @@ async fn no_route_shows_or_changes_another_institutions_records() {
                 .replace("{code}", "ja");
             let page = match route.method {
                 "GET" => a_admin.get(&path).await,
-                _ if path.ends_with("/dispose") || path.ends_with("/tests") => {
+                _ if path.ends_with("/dispose")
+                    || path.ends_with("/tests")
+                    || (path.starts_with("/ledger/remote/") && path.ends_with("/step")) =>
+                {
                     a_admin.upload("/dashboard", &path, &[], &[]).await
                 }
                 _ => {

@@ -111,9 +111,48 @@ pub fn accept_upload(
         ))
 }
 
+/// Checks a log file (a vendor's work log): what [`accept_upload`] accepts,
+/// or plain text (.txt, .log, .csv) with no NUL byte.
+pub fn accept_log(
+    field: &'static str,
+    raw_name: &str,
+    bytes: &[u8],
+) -> Result<AcceptedFile, ParseError> {
+    if let Ok(accepted) = accept_upload(field, raw_name, bytes) {
+        return Ok(accepted);
+    }
+    let name = checked_name(field, raw_name, bytes)?;
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, ext)| ext.to_ascii_lowercase())
+        .unwrap_or_default();
+    if ["txt", "log", "csv"].contains(&extension.as_str()) && !bytes.contains(&0) {
+        Ok(AcceptedFile {
+            name,
+            content_type: "text/plain",
+        })
+    } else {
+        Err(ParseError::new(
+            field,
+            ParseErrorKind::BadFormat("a PDF, Office file or text log (.txt, .log, .csv)"),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_log_is_a_document_or_text_without_nul() {
+        assert_eq!(
+            accept_log("file", "rtx.log", b"2026/12/03 09:00 login").map(|a| a.content_type),
+            Ok("text/plain")
+        );
+        assert!(accept_log("file", "report.pdf", b"%PDF-1.7").is_ok());
+        assert!(accept_log("file", "tool.exe", b"MZ\x90").is_err());
+        assert!(accept_log("file", "binary.log", b"ab\0cd").is_err());
+    }
 
     #[test]
     fn contents_and_extension_must_agree() {

@@ -253,6 +253,7 @@ impl Role {
             P::EditPolicy => matches!(self, R::SecurityManager | R::PlanningManager),
             P::ApprovePolicy => matches!(self, R::SecurityManager),
             P::RecordTraining => matches!(self, R::SecurityManager | R::PlanningManager),
+            P::ApproveMaintenance => matches!(self, R::SecurityManager | R::PlanningManager),
         }
     }
 }
@@ -327,6 +328,9 @@ pub enum Permission {
     /// Record training sessions and drills (企画管理者, 安全管理責任者); those
     /// who read the ledgers read them.
     RecordTraining,
+    /// Approve or reject a remote maintenance session beforehand (企画管理者,
+    /// 安全管理責任者; 第4条, 【別紙1】).
+    ApproveMaintenance,
 }
 
 /// A rule about people that a change would break.
@@ -393,7 +397,8 @@ pub mod permissions {
         ViewPolicy,
         EditPolicy,
         ApprovePolicy,
-        RecordTraining
+        RecordTraining,
+        ApproveMaintenance
     );
 
     /// Permissions that allow reading the approved policy.

@@ -388,6 +388,16 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "研修・訓練の記録",
         "Training session recorded",
     ),
+    (
+        "maintenance.request",
+        "リモートメンテナンスの申請",
+        "Remote maintenance requested",
+    ),
+    (
+        "maintenance.step",
+        "リモートメンテナンスの承認・実施・報告",
+        "Remote maintenance step",
+    ),
     ("bcp.acknowledge", "BCPを読んだ記録", "BCP read"),
     ("incident.report", "インシデント報告", "Incident reported"),
     (

@@ -231,7 +231,13 @@ async fn show(
         None => None,
     };
     let training_overdue = crate::training::overdue(&state, &authorized.user.principal).await?;
+    let maintenance_reports_awaited =
+        match authorized.user.principal.grant::<permissions::ViewLedger>() {
+            Some(grant) => crate::ledger::remote::awaiting_reports(&state, &grant).await?,
+            None => 0,
+        };
     let facts = DashboardFacts {
+        maintenance_reports_awaited,
         training_overdue,
         policy,
         contact_chart_gaps,
@@ -294,6 +300,14 @@ async fn show(
                 counted(
                     t.next_complete_contact_chart,
                     t.next_complete_contact_chart_one,
+                    n,
+                ),
+            ),
+            NextStep::CollectMaintenanceReports(n) => (
+                "/ledger/remote",
+                counted(
+                    t.next_maintenance_reports,
+                    t.next_maintenance_reports_one,
                     n,
                 ),
             ),

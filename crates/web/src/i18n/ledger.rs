@@ -3,6 +3,35 @@
 messages! {
     /// The ledger and carry-out pages' strings in one locale.
     LedgerText, JA, EN {
+    remote_title: "リモートメンテナンス", "Remote maintenance";
+    nav_remote: "リモート保守", "Remote maintenance";
+    remote_help: "事業者が遠隔で保守する機器（使用機器一覧表で「リモートメンテナンス：はい」）の作業ごとに、事前の申請と企画管理者の承認、実施の記録、事業者の作業報告とログを残します（安全管理方針 第4条・【別紙1】）。実施済みで報告がまだのものは赤で示します。", "For each session on a device a vendor maintains remotely (marked so in the device ledger): the request and the planning manager's approval beforehand, the record of the work, and the vendor's work report with its log (policy art. 4, annex 1). Sessions carried out without a report are shown in red.";
+    remote_none: "まだ記録がありません。", "Nothing recorded yet.";
+    remote_no_devices: "使用機器一覧表に「リモートメンテナンス：はい」の機器がありません。遠隔保守される機器は、機器の登録で「はい」と事業者名を記入してください。", "No device in the ledger is marked as remotely maintained. Mark such devices, with their vendor, in the device ledger.";
+    remote_request: "作業を申請する", "Request a session";
+    remote_device: "機器", "Device";
+    remote_session_vendor: "事業者（空欄なら台帳の事業者）", "Vendor (empty: the ledger's)";
+    remote_planned_on: "予定日", "Planned day";
+    remote_purpose: "作業の目的・内容", "Purpose and work";
+    remote_status: "状況", "Status";
+    remote_awaiting: "報告待ち", "Report awaited";
+    remote_requested_by: "申請者", "Requested by";
+    remote_decided: "承認・却下", "Decision";
+    remote_carried: "実施", "Carried out";
+    remote_operator: "作業者（事業者）", "Engineer (vendor)";
+    remote_report: "作業報告", "Work report";
+    remote_log: "ログファイル（PDF・Office・テキスト .txt .log .csv）", "Log file (PDF, Office, text .txt .log .csv)";
+    remote_approve: "承認する", "Approve";
+    remote_reject: "却下する", "Reject";
+    remote_note: "メモ（却下の理由は必須）", "Note (required to reject)";
+    remote_record_done: "実施を記録する", "Record the work";
+    remote_record_report: "報告を記録する", "Record the report";
+    remote_done_on: "実施日", "Day";
+    remote_start: "開始", "Start";
+    remote_end: "終了", "End";
+    remote_back: "リモートメンテナンスへ戻る", "Back to remote maintenance";
+    remote_not_remote: "この機器は使用機器一覧表でリモートメンテナンスの対象になっていません。一覧から選んでください。", "This device is not marked as remotely maintained in the ledger; pick one from the list.";
+    remote_moved: "この作業の状況は、画面を開いている間に変わりました。開き直して確かめてください。", "The session's status changed while you had the page open; reload it and check.";
     n_devices: "{n} 台", "{n} devices";
     n_devices_one: "1 台", "1 device";
     as_written: "{0}（ファイルでは「{1}」）", "{0} (the file says “{1}”)";

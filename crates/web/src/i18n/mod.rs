@@ -226,6 +226,11 @@ messages! {
     field_convened_time: "開始時刻", "Time of the meeting";
     field_attendees: "出席者", "Attendees";
     field_topic: "題目", "Title";
+    field_planned_on: "予定日", "Planned day";
+    field_done_on: "実施日", "Day carried out";
+    field_operator: "作業者（事業者）", "Engineer (vendor)";
+    field_report: "作業報告", "Work report";
+    field_log: "ログファイル", "Log file";
     field_held_on: "実施日", "Day held";
     field_content: "内容", "Content";
     field_materials: "資料", "Materials";
@@ -392,6 +397,8 @@ messages! {
     next_carry_outs_overdue_one: "返却予定日を過ぎた持ち出しが 1 件あります。「持ち出し」で確認し、持ち出した人に連絡しましょう。", "1 carry-out is past its return date. Check it under Carry-out and contact the person who took it.";
     next_decide_carry_outs_one: "承認を待っている持ち出し申請が 1 件あります。「持ち出し」で承認または却下してください。", "1 carry-out request waits for your decision under Carry-out.";
     next_delete_leavers_accounts_one: "退職した職員のアカウントが 1 件、削除を待っています。各システムで削除し、「アカウント台帳」に記録しましょう。", "1 account of a member of staff who left waits to be deleted. Delete it on its system and record it under Accounts.";
+    next_maintenance_reports: "実施済みで事業者の作業報告がまだのリモートメンテナンスが {n} 件あります。報告とログを受け取って記録しましょう。", "{n} remote maintenance sessions were carried out without the vendor's report yet. Get the report and log and record them.";
+    next_maintenance_reports_one: "実施済みで事業者の作業報告がまだのリモートメンテナンスが 1 件あります。報告とログを受け取って記録しましょう。", "1 remote maintenance session was carried out without the vendor's report yet. Get the report and log and record it.";
     next_train_staff: "研修を受けていない職員が {n} 人います（入職時、または1年以上受講なし）。研修・訓練を記録しましょう。", "{n} members of staff are due for training (none since joining, or none for a year). Record the session under Training.";
     next_train_staff_one: "研修を受けていない職員が 1 人います（入職時、または1年以上受講なし）。研修・訓練を記録しましょう。", "1 member of staff is due for training (none since joining, or none for a year). Record the session under Training.";
     next_approve_policy: "医療情報システム安全管理方針（第1条〜第16条）をまだ承認していません。選択に答えて案を確かめ、承認しましょう。立入検査で確認されます。", "The security policy (articles 1–16) is not approved yet. Answer the choices, check the draft and approve it; the inspection asks for it.";
@@ -716,6 +723,11 @@ pub(crate) fn field_label(field: &str, t: &Messages) -> &'static str {
         "return_by" => t.field_return_by,
         "title" => t.field_contract_title,
         "topic" => t.field_topic,
+        "planned_on" => t.field_planned_on,
+        "done_on" => t.field_done_on,
+        "operator" => t.field_operator,
+        "report" => t.field_report,
+        "log" => t.field_log,
         "held_on" => t.field_held_on,
         "content" => t.field_content,
         "materials" => t.field_materials,

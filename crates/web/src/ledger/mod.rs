@@ -7,6 +7,7 @@ mod evidence;
 pub(crate) mod export;
 mod import;
 mod network;
+pub(crate) mod remote;
 mod staff;
 mod usage;
 
@@ -44,6 +45,13 @@ const CERTIFICATE_BODY_LIMIT: usize = MAX_UPLOAD_BYTES + 64 * 1024;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
+        .route("/ledger/remote", get(remote::list).post(remote::request))
+        .route("/ledger/remote/{id}", get(remote::show))
+        .route(
+            "/ledger/remote/{id}/step",
+            post(remote::step).layer(DefaultBodyLimit::max(CERTIFICATE_BODY_LIMIT)),
+        )
+        .route("/ledger/remote/{id}/file", get(remote::file))
         .route("/ledger/devices", get(devices::list))
         .route(
             "/ledger/devices/new",
