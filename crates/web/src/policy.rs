@@ -117,6 +117,58 @@ async fn facts(state: &AppState, principal: &Principal) -> Result<PolicyFacts, A
     Ok(facts)
 }
 
+/// Whether a member of staff should have acknowledged the current version by
+/// now: not yet done, and joined (or no 入職日 recorded).
+pub(crate) fn is_due(
+    row: &mamori_store::policy::StaffAcknowledgement,
+    today: jiff::civil::Date,
+) -> bool {
+    row.acknowledged.is_none() && row.joined_on.is_none_or(|day| day <= today)
+}
+
+/// The checklist's 運用管理規程 item: the approved policy as live evidence,
+/// and for those who write it, how many of the staff have acknowledged it.
+pub(crate) async fn checklist_box(
+    state: &AppState,
+    chrome: &Chrome,
+    principal: &Principal,
+    key: &str,
+) -> Result<Option<crate::ledger::LedgerBox>, AppError> {
+    let Some(grant) = principal.grant::<permissions::ViewPolicy>() else {
+        return Ok(None);
+    };
+    if key != "operation-rules" {
+        return Ok(None);
+    }
+    let k = chrome.k;
+    let versions = mamori_store::policy::versions(&state.store, &grant).await?;
+    let Some(current) = versions.first() else {
+        return Ok(Some(crate::ledger::LedgerBox {
+            lines: Vec::new(),
+            warnings: vec![k.policy_box_none.to_owned()],
+        }));
+    };
+    let mut lines = vec![crate::i18n::fill(
+        k.policy_box_version,
+        &[&current.number, &approved_label(chrome, current)],
+    )];
+    let mut warnings = Vec::new();
+    if let Some(edit) = principal.grant::<permissions::EditPolicy>() {
+        let today = state.clock.today();
+        let staff = mamori_store::policy::acknowledgements(&state.store, &edit, today).await?;
+        let done = staff.iter().filter(|s| s.acknowledged.is_some()).count();
+        let due = staff.iter().filter(|s| is_due(s, today)).count();
+        lines.push(crate::i18n::fill(
+            k.policy_box_acknowledged,
+            &[&done, &(done + due)],
+        ));
+        if due > 0 {
+            warnings.push(crate::i18n::fill(k.policy_box_unacknowledged, &[&due]));
+        }
+    }
+    Ok(Some(crate::ledger::LedgerBox { lines, warnings }))
+}
+
 fn approved_label(chrome: &Chrome, version: &mamori_store::policy::PolicyVersion) -> String {
     let day = version.approved_at.to_zoned_datetime(crate::tokyo()).date();
     chrome.fill(
@@ -246,10 +298,10 @@ async fn acknowledgements_page(
         .await?
         .into_iter()
         .map(|row| AckRow {
+            due: is_due(&row, today),
             staff_id: row.staff_id,
             name: row.name,
             joined: row.joined_on.map(|d| chrome.date(&d)).unwrap_or_default(),
-            due: row.acknowledged.is_none() && row.joined_on.is_none_or(|d| d <= today),
             acknowledged: row.acknowledged.map(|(day, on_paper)| {
                 format!(
                     "{} {}",

@@ -71,6 +71,42 @@ struct ListPage {
     errors: Vec<String>,
 }
 
+/// What the training records say beside the Tokushima list's items on
+/// 標的型メール訓練 (17, 19) and regular education (20), by item number.
+pub(crate) async fn tokushima_evidence(
+    state: &AppState,
+    chrome: &Chrome,
+    principal: &Principal,
+) -> Result<std::collections::BTreeMap<u8, String>, AppError> {
+    let mut evidence = std::collections::BTreeMap::new();
+    let Some(grant) = principal.grant::<permissions::ViewLedger>() else {
+        return Ok(evidence);
+    };
+    let sessions = mamori_store::training::list(&state.store, &grant).await?;
+    let k = chrome.k;
+    let last = |drill: bool| {
+        sessions
+            .iter()
+            .filter(|s| (s.kind == TrainingKind::Phishing) == drill)
+            .map(|s| s.held_on)
+            .max()
+    };
+    let drill = match last(true) {
+        Some(day) => crate::i18n::fill(k.training_last_drill, &[&chrome.date(&day)]),
+        None => k.training_no_drill.to_owned(),
+    };
+    evidence.insert(17, drill.clone());
+    evidence.insert(19, drill);
+    evidence.insert(
+        20,
+        match last(false) {
+            Some(day) => crate::i18n::fill(k.training_last_session, &[&chrome.date(&day)]),
+            None => k.training_no_session.to_owned(),
+        },
+    );
+    Ok(evidence)
+}
+
 /// How many members of staff are overdue for training, for the dashboard.
 pub(crate) async fn overdue(state: &AppState, principal: &Principal) -> Result<usize, AppError> {
     let Some(grant) = principal.grant::<permissions::RecordTraining>() else {

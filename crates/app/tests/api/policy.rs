@@ -400,6 +400,20 @@ async fn every_member_of_staff_acknowledges_the_current_version_signed_in_or_on_
         !steps.iter().any(|s| s.contains("確認していない職員")),
         "{steps:?}"
     );
+    // The checklist's 運用管理規程 item shows the approved policy as live evidence.
+    let year = mamori_domain::calendar::FiscalYear::containing(
+        jiff::Timestamp::now()
+            .to_zoned_datetime(mamori_web::tokyo())
+            .date(),
+    );
+    let base = format!("/checklist/medical/{year}");
+    admin.submit(&base, &format!("{base}/start"), &[]).await;
+    let facts = admin
+        .get(&format!("{base}/items/operation-rules"))
+        .await
+        .text("#ledger-facts");
+    assert!(facts.contains("安全管理方針 第1版"), "{facts}");
+    assert!(facts.contains("2 / 2 人"), "{facts}");
 
     // A new version asks everyone again; the old one can no longer be acknowledged.
     let mut fields = all_choices(&admin, "no").await;

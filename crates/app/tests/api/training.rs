@@ -168,6 +168,15 @@ async fn sessions_record_who_attended_and_clear_who_was_due() {
         !steps.iter().any(|s| s.contains("研修を受けていない")),
         "{steps:?}"
     );
+    // The Tokushima list's items on drills and education show the records.
+    let tokushima = admin.get("/tokushima").await;
+    let drill_item = tokushima.text("tr.tokushima-item[data-item='17'] .training-evidence");
+    assert!(
+        drill_item.contains("最後の標的型メール訓練"),
+        "{drill_item}"
+    );
+    let education = tokushima.text("tr.tokushima-item[data-item='20'] .training-evidence");
+    assert!(education.contains("最後の研修"), "{education}");
 
     // The inspector reads; staff do not; neither records.
     let inspector = app.signed_in("inspector").await;

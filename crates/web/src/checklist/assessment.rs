@@ -568,6 +568,11 @@ async fn render_item<P: permissions::ReadsChecklist>(
         None => crate::incident::checklist_box(state, chrome, grant.principal(), &item.key).await?,
         ledger => ledger,
     };
+    // The approved security policy beside 運用管理規程.
+    let ledger = match ledger {
+        None => crate::policy::checklist_box(state, chrome, grant.principal(), &item.key).await?,
+        ledger => ledger,
+    };
     let (form, errors) = posted.unwrap_or_else(|| {
         // A first answer is usually checked today: start the date there.
         let form = stored

@@ -24,6 +24,8 @@ struct Row {
     chosen: Option<u8>,
     note: String,
     history: Vec<String>,
+    /// What mamori's records say (the last drill or training).
+    evidence: Option<String>,
 }
 
 impl Row {
@@ -105,6 +107,7 @@ async fn render<P: permissions::ReadsChecklist>(
             .find(|l| l.fiscal_year == fiscal_year && l.item == i64::from(item))
     };
     let (posted_levels, errors) = posted.unwrap_or_default();
+    let evidence = crate::training::tokushima_evidence(state, chrome, grant.principal()).await?;
     let rows: Vec<Row> = list
         .items
         .iter()
@@ -128,6 +131,7 @@ async fn render<P: permissions::ReadsChecklist>(
                     .collect(),
                 chosen,
                 note,
+                evidence: evidence.get(&item.number).cloned(),
                 history: history_years
                     .iter()
                     .map(|y| {

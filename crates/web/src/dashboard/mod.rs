@@ -223,9 +223,7 @@ async fn show(
             mamori_store::policy::acknowledgements(&state.store, &grant, today)
                 .await?
                 .iter()
-                .filter(|row| {
-                    row.acknowledged.is_none() && row.joined_on.is_none_or(|day| day <= today)
-                })
+                .filter(|row| crate::policy::is_due(row, today))
                 .count(),
         )),
         None => None,

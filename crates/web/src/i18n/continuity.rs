@@ -100,6 +100,10 @@ messages! {
     training_lessons: "振り返り（学んだこと）", "What was learned";
     training_attendees: "参加者", "Attendees";
     training_record: "研修・訓練を記録する", "Record a session";
+    training_last_drill: "記録：最後の標的型メール訓練 {0}", "Recorded: last phishing drill {0}";
+    training_no_drill: "記録：標的型メール訓練の記録はまだありません", "Recorded: no phishing drill yet";
+    training_last_session: "記録：最後の研修 {0}", "Recorded: last training session {0}";
+    training_no_session: "記録：研修の記録はまだありません", "Recorded: no training session yet";
     training_back: "研修・訓練へ戻る", "Back to training";
     training_unknown_attendee: "参加者が職員台帳に見つかりません。一覧から選んでください。", "An attendee is not on the staff ledger; pick from the list.";
     policy_acknowledgements: "職員の確認（別紙2）", "Staff acknowledgements (annex 2)";
@@ -116,6 +120,10 @@ messages! {
     policy_day_bad: "署名日を 2026-04-01 や 令和8年4月1日 の形で入力してください。", "Enter the day signed as 2026-04-01.";
     policy_day_future: "署名日に未来の日付は入力できません。", "The day signed cannot be in the future.";
     policy_already: "この職員はすでにこの版を確認しています。", "This member of staff has already acknowledged this version.";
+    policy_box_none: "安全管理方針（第1条〜第16条）の承認された版がありません。「安全管理方針」で作成・承認してください。", "No version of the security policy is approved. Write and approve it under Security policy.";
+    policy_box_version: "安全管理方針 第{0}版（{1}）", "Security policy version {0} ({1})";
+    policy_box_acknowledged: "職員の確認（別紙2）：{0} / {1} 人", "Staff acknowledgements (annex 2): {0} of {1}";
+    policy_box_unacknowledged: "最新の版をまだ確認していない職員が {0} 人います。", "{0} members of staff have not acknowledged the current version.";
     policy_approve_help: "この案を新しい版として承認します。承認した版は変更できません。", "Approve this draft as the next version. An approved version never changes.";
     bcp_help: "サイバー攻撃を受けたときに診療を続け、復旧するための計画です（別紙3、チェックリスト「サイバー攻撃を想定したBCP」）。mamori の台帳・事業者・利用者の情報から作られ、安全管理責任者が承認した版が職員に示されます。読んだら「読みました」を押してください。", "The plan for continuing care and recovering after a cyber-attack (annex 3; checklist item on a BCP for cyber-attacks). It is written from mamori's ledgers, vendors and users; the version the security manager approved is shown to staff. Press “I have read it” once you have read it.";
     bcp_edit: "記入・承認", "Write and approve";
