@@ -773,7 +773,16 @@ async fn root(session: auth::MaybeSession) -> Response {
         Some(signed_in) if signed_in.principal.role().has(Permission::ViewDashboard) => {
             Redirect::to("/dashboard").into_response()
         }
-        // A vendor account has no dashboard: vendors answer through their links (/v/…).
+        // A vendor's account has no dashboard: its home is the incidents it
+        // was called into (manual IV); the checklist answers come by links (/v/…).
+        Some(signed_in)
+            if signed_in
+                .principal
+                .role()
+                .has(Permission::AnswerVendorManual) =>
+        {
+            Redirect::to("/incidents/vendor").into_response()
+        }
         Some(_) => Redirect::to("/account/password").into_response(),
         None => Redirect::to("/login").into_response(),
     }

@@ -1003,7 +1003,11 @@ async fn a_vendor_called_into_an_incident_answers_manual_iv_and_sees_nothing_els
     let incident = format!("/incidents/{number}");
     let steps = format!("/incidents/{number}/vendor-steps");
 
-    // Before being called in, a vendor sees no incident at all.
+    // A vendor's home is this page; before being called in, it shows no incident.
+    assert_eq!(
+        vendor_a.get("/").await.location.as_deref(),
+        Some("/incidents/vendor")
+    );
     assert_eq!(vendor_a.get(&incident).await.status, StatusCode::FORBIDDEN);
     let none = vendor_a.get("/incidents/vendor").await;
     assert_eq!(none.status, StatusCode::OK);
