@@ -822,7 +822,8 @@ async fn the_network_diagram_prints_on_a4_and_a3_landscape() {
 
 /// Every button and every radio's label is at least 44 px high on a phone, and
 /// each radio sits at the start of its own label (not stretched away from it):
-/// on the checklist item, the 徳島県 list, the device form and the carry-out form;
+/// on the checklist item, the 徳島県 list, the device form, the carry-out form,
+/// the report form, the policy's choices and the training form;
 /// the header's ログアウト stays a link beside the name, not a full-width bar.
 #[tokio::test]
 async fn touch_targets_are_44_px_and_radios_sit_beside_their_labels_on_a_phone() {
@@ -882,6 +883,8 @@ async fn touch_targets_are_44_px_and_radios_sit_beside_their_labels_on_a_phone()
         "/ledger/devices/new".to_owned(),
         "/carry-outs/new".to_owned(),
         "/incidents/report".to_owned(),
+        "/policy/draft".to_owned(),
+        "/training".to_owned(),
         base.clone(),
     ] {
         client
