@@ -90,6 +90,7 @@ pub mod institution;
 pub mod ledger;
 pub mod maintenance;
 pub mod policy;
+pub mod schedule;
 pub mod training;
 
 pub use error::{ParseError, ParseErrorKind};

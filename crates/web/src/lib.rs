@@ -11,6 +11,7 @@
 
 mod audit_log;
 pub mod auth;
+mod calendar;
 mod checklist;
 mod continuity;
 mod dashboard;
@@ -597,6 +598,7 @@ pub const ROUTES: &[RouteInfo] = &[
         "/ledger/remote/{id}/file",
         Some(Permission::ViewLedger),
     ),
+    route("GET", "/calendar", Some(Permission::ViewDashboard)),
     route("GET", "/training", Some(Permission::ViewLedger)),
     route("POST", "/training", Some(Permission::RecordTraining)),
     route("GET", "/training/{id}", Some(Permission::ViewLedger)),
@@ -751,6 +753,7 @@ pub fn app(state: AppState) -> Router {
         .merge(incident::router())
         .merge(policy::router())
         .merge(training::router())
+        .route("/calendar", axum::routing::get(calendar::show))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(error::localize_standard_errors))
         .layer(axum::middleware::from_fn_with_state(

@@ -106,6 +106,11 @@ impl ChromeUser {
         self.role.has(Permission::ViewContacts)
     }
 
+    /// Whether the menu shows the dashboard's schedule.
+    pub fn can_view_dashboard(&self) -> bool {
+        self.role.has(Permission::ViewDashboard)
+    }
+
     /// Whether the menu shows the security policy.
     pub fn can_view_policy(&self) -> bool {
         self.role.has(Permission::ViewPolicy)

@@ -3,6 +3,7 @@
 
 mod audit_trail;
 mod break_glass;
+mod calendar;
 mod carry_out;
 mod checklist;
 mod checklist_versions;

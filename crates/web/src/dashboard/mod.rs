@@ -30,6 +30,8 @@ struct DashboardPage {
     fiscal_year_label: String,
     fiscal_year_end: jiff::civil::Date,
     /// Each step with the page where it is done.
+    /// The schedule's next two weeks (and what is overdue).
+    soon: Vec<crate::calendar::DueRow>,
     steps: Vec<(String, String)>,
     checklist: Option<ChecklistSummary>,
     time_sync_ok: bool,
@@ -257,6 +259,10 @@ async fn show(
         },
     };
     let t = chrome.t;
+    let soon = crate::calendar::rows(
+        &chrome,
+        &crate::calendar::upcoming(&state, &authorized.user.principal, 14).await?,
+    );
     let checklist_href = checklist
         .as_ref()
         .map_or("/checklist", |(_, summary)| summary.href.as_str());
@@ -380,6 +386,7 @@ async fn show(
         fiscal_year_label,
         fiscal_year_end: fiscal_year.last_day(),
         steps,
+        soon,
         checklist: checklist.map(|(_, summary)| summary),
     })
 }

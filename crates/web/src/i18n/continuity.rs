@@ -80,6 +80,16 @@ messages! {
     policy_no: "いいえ", "No";
     policy_review_month: "毎年の見直しの月（1〜12）", "Month of the yearly review (1–12)";
     policy_check_day: "毎月のサイバーセキュリティチェックの日（1〜28）", "Day of the monthly security check (1–28)";
+    calendar_title: "予定（期限の一覧）", "Schedule";
+    nav_calendar: "予定", "Schedule";
+    calendar_help: "毎月のチェック日、年1回の見直し（安全管理方針・連絡体制図・ネットワーク構成図・アカウントの棚卸・BCP）、チェックリストの期限と目標日、事業者の認証と契約の期限、持ち出しの返却予定、復旧テスト、職員の確認、研修を、日付の順に1つにまとめています。期限を過ぎたものは赤で示し、終わるまで残ります。今後12か月分です。", "The monthly check day, the yearly reviews (policy, contact chart, network diagram, account inventory, BCP), checklist dates, vendor certificate and contract expiry, carry-out returns, restore tests, staff acknowledgements and training, in one list by day. What is past its day is shown in red until done. The next 12 months.";
+    calendar_none: "期限のある予定はありません。", "Nothing comes due.";
+    calendar_day: "期日", "Due";
+    calendar_what: "やること", "What";
+    calendar_subject: "対象", "About";
+    calendar_overdue: "期限切れ", "overdue";
+    calendar_soon: "今後2週間の予定", "The next two weeks";
+    calendar_all: "予定をすべて見る", "The whole schedule";
     training_title: "研修・訓練", "Training and drills";
     nav_training: "研修・訓練", "Training";
     training_help: "職員の研修と訓練の記録です（安全管理方針 第3条(2)②：新規採用時と年1回程度、標的型メール訓練、マニュアルに基づくインシデント対応訓練）。参加者は職員台帳から選びます。入職から30日を過ぎても研修がない職員と、最後の研修から1年を過ぎた職員を赤で示します。立入検査では研修の記録を求められます。", "Records of staff training and drills (policy art. 3(2)②: on hiring and about yearly; phishing drills; incident drills based on the manuals). Attendees come from the staff ledger. Staff with no training 30 days after joining, or whose last session is more than a year old, are shown in red. The inspection asks for these records.";

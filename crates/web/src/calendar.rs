@@ -1,0 +1,255 @@
+//! `/calendar` (issue #15, item 6): one schedule of everything that comes due
+//! for the institution, of what the signed-in person is responsible for (the
+//! permission that does the work decides: the 企画管理者 sees the reviews,
+//! a member of staff the return of their own carry-out) — the
+//! monthly check day, the yearly reviews, checklist dates, certificate and
+//! contract expiry, carry-out returns, restore tests, acknowledgements and
+//! training — overdue first-class, then the next 12 months by day. The
+//! dashboard shows the next weeks of it.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use jiff::ToSpan;
+use jiff::civil::Date;
+use mamori_domain::calendar::FiscalYear;
+use mamori_domain::checklist::open_items;
+use mamori_domain::institution::{Permission, Principal, permissions};
+use mamori_domain::ledger::{CarryOutStatus, RestoreDue, restore_due};
+use mamori_domain::schedule::{Due, DueKind, ScheduleFacts, Yearly, schedule};
+use mamori_domain::training::{HIRING_GRACE_DAYS, Standing, standing};
+
+use crate::auth::Authorized;
+use crate::page::Chrome;
+use crate::{AppError, AppState};
+
+/// What the records say of what `principal` is responsible for.
+async fn facts(state: &AppState, principal: &Principal) -> Result<ScheduleFacts, AppError> {
+    let store = &state.store;
+    let today = state.clock.today();
+    let mut facts = ScheduleFacts::default();
+    if let Some(grant) = principal.grant::<permissions::EditPolicy>() {
+        let approved = !mamori_store::policy::versions(store, &grant)
+            .await?
+            .is_empty();
+        let answers = mamori_store::policy::answers(store, &grant).await?;
+        if approved || answers.is_some() {
+            let answers = answers.unwrap_or_default();
+            facts.check_day = Some(answers.check_day);
+            facts.review_month = Some(answers.review_month);
+        }
+    }
+    // Those who handle incidents keep the chart (each person their own number).
+    let keeps_chart = principal.role().has(Permission::HandleIncidents);
+    if let Some(grant) = principal
+        .grant::<permissions::ViewContacts>()
+        .filter(|_| keeps_chart)
+    {
+        let oldest = mamori_store::contact::all(store, &grant)
+            .await?
+            .into_iter()
+            .map(|line| line.confirmed_on)
+            .min()
+            .flatten();
+        facts.yearly.push(Yearly {
+            kind: DueKind::ContactChart,
+            last: oldest,
+            href: "/contacts".to_owned(),
+        });
+    }
+    if let Some(grant) = principal.grant::<permissions::EditBcp>() {
+        let last = mamori_store::bcp::versions(store, &grant)
+            .await?
+            .first()
+            .map(|v| v.approved_at.to_zoned_datetime(crate::tokyo()).date());
+        facts.yearly.push(Yearly {
+            kind: DueKind::BcpReview,
+            last,
+            href: "/bcp".to_owned(),
+        });
+    }
+    if let Some(grant) = principal.grant::<permissions::EditLedger>() {
+        facts.yearly.push(Yearly {
+            kind: DueKind::NetworkDiagram,
+            last: mamori_store::network::last_review(store, &grant)
+                .await?
+                .map(|(day, _)| day),
+            href: "/ledger/network".to_owned(),
+        });
+        facts.yearly.push(Yearly {
+            kind: DueKind::AccountInventory,
+            last: mamori_store::staff::last_inventory(store, &grant)
+                .await?
+                .map(|(day, _)| day),
+            href: "/ledger/accounts".to_owned(),
+        });
+        for line in mamori_store::backup_register::list(store, &grant).await? {
+            let on = match restore_due(line.last_test.map(|(day, _)| day), today) {
+                RestoreDue::NeverTested => today,
+                RestoreDue::Overdue(day) | RestoreDue::Soon(day) | RestoreDue::Later(day) => day,
+            };
+            facts.dated.push((
+                on,
+                DueKind::RestoreTest,
+                line.plan.system.clone(),
+                format!("/ledger/backups/{}", line.id),
+            ));
+        }
+    }
+    if let Some(grant) = principal.grant::<permissions::RecordTraining>() {
+        for person in mamori_store::training::staff(store, &grant, today).await? {
+            let due = match standing(person.joined_on, person.last, today) {
+                Standing::Current => person
+                    .last
+                    .and_then(|last| last.checked_add(1.year()).ok())
+                    .or_else(|| {
+                        person
+                            .joined_on
+                            .and_then(|d| d.checked_add(HIRING_GRACE_DAYS.days()).ok())
+                    }),
+                Standing::NoHiringTraining | Standing::YearlyOverdue => Some(today),
+            };
+            if let Some(on) = due {
+                facts
+                    .dated
+                    .push((on, DueKind::Training, person.name, "/training".to_owned()));
+            }
+        }
+    }
+    if let Some(grant) = principal.grant::<permissions::EditPolicy>() {
+        for row in mamori_store::policy::acknowledgements(store, &grant, today).await? {
+            if crate::policy::is_due(&row, today) {
+                facts.dated.push((
+                    row.joined_on.unwrap_or(today).max(today),
+                    DueKind::Acknowledgement,
+                    row.name,
+                    "/policy/acknowledgements".to_owned(),
+                ));
+            }
+        }
+    }
+    if let Some(grant) = principal.grant::<permissions::ViewCarryOuts>() {
+        for carry_out in mamori_store::carry_out::list(store, &grant).await? {
+            if matches!(
+                carry_out.status,
+                CarryOutStatus::Approved | CarryOutStatus::Taken
+            ) {
+                facts.dated.push((
+                    carry_out.return_by,
+                    DueKind::CarryOut,
+                    carry_out.what,
+                    format!("/carry-outs/{}", carry_out.id),
+                ));
+            }
+        }
+    }
+    if let Some(grant) = principal.grant::<permissions::ManageVendors>() {
+        let vendors = mamori_store::vendor::list(store, &grant).await?;
+        let name = |id: i64| {
+            vendors
+                .iter()
+                .find(|v| v.id == id)
+                .map(|v| v.name.clone())
+                .unwrap_or_default()
+        };
+        for certificate in mamori_store::contract::certificates(store, &grant, None).await? {
+            facts.dated.push((
+                certificate.certificate.expires_on,
+                DueKind::Certificate,
+                format!(
+                    "{} {}",
+                    name(certificate.vendor_id),
+                    certificate.certificate.kind.name_ja()
+                ),
+                "/vendors".to_owned(),
+            ));
+        }
+        for contract in mamori_store::contract::list(store, &grant, None).await? {
+            if let Some(on) = contract.contract.expires_on {
+                facts.dated.push((
+                    on,
+                    DueKind::Contract,
+                    format!("{} {}", name(contract.vendor_id), contract.contract.title),
+                    "/vendors".to_owned(),
+                ));
+            }
+        }
+    }
+    if let Some(grant) = principal.grant::<permissions::EditChecklist>() {
+        let institution = mamori_store::institution::get(store, &grant).await?;
+        let form = crate::checklist::institution_form(institution.details.kind());
+        let year = FiscalYear::containing(today);
+        let catalogs = crate::checklist::catalogs_for(state, principal).await?;
+        if let (Some(catalog), Some(assessment)) = (
+            catalogs.for_year(form, year),
+            mamori_store::checklist::assessment(store, &grant, form, year).await?,
+        ) {
+            let href = format!("/checklist/{}/{}", form.code(), year);
+            let record = |key: &str| assessment.answers.get(key).map(|answer| &answer.record);
+            for (item, item_state) in open_items(catalog, record, year, today) {
+                if let Some(on) = item_state.deadline() {
+                    facts.dated.push((
+                        on,
+                        DueKind::Checklist,
+                        crate::checklist::item_label(crate::i18n::Locale::Ja, catalog, item),
+                        format!("{href}/items/{}", item.key),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(facts)
+}
+
+/// The schedule from today until `days` ahead, overdue lines first-class.
+pub(crate) async fn upcoming(
+    state: &AppState,
+    principal: &Principal,
+    days: i64,
+) -> Result<Vec<Due>, AppError> {
+    let today = state.clock.today();
+    let until = today.checked_add(days.days()).unwrap_or(Date::MAX);
+    Ok(schedule(&facts(state, principal).await?, today, until))
+}
+
+/// One line as the page shows it.
+pub(crate) struct DueRow {
+    pub(crate) on: String,
+    pub(crate) what: &'static str,
+    pub(crate) subject: String,
+    pub(crate) href: String,
+    pub(crate) overdue: bool,
+}
+
+pub(crate) fn rows(chrome: &Chrome, lines: &[Due]) -> Vec<DueRow> {
+    lines
+        .iter()
+        .map(|due| DueRow {
+            on: chrome.date(&due.on),
+            what: chrome.locale.pick(due.kind.name_ja(), due.kind.name_en()),
+            subject: due.subject.clone(),
+            href: due.href.clone(),
+            overdue: due.overdue,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "calendar.html")]
+struct CalendarPage {
+    chrome: Chrome,
+    rows: Vec<DueRow>,
+}
+
+/// `GET /calendar`: the next 12 months.
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ViewDashboard>,
+) -> Result<Response, AppError> {
+    let lines = upcoming(&state, &authorized.user.principal, 366).await?;
+    chrome.render(&CalendarPage {
+        rows: rows(&chrome, &lines),
+        chrome: chrome.clone(),
+    })
+}
