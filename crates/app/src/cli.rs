@@ -185,6 +185,33 @@ struct ServeArgs {
     /// Monthly generations the scheduled backup keeps.
     #[arg(long, default_value_t = 12)]
     backup_keep_monthly: usize,
+    /// Sends each person's daily digest of what comes due through this SMTP
+    /// server (their address is set under お知らせメール).
+    #[arg(long, env = "MAMORI_SMTP_HOST")]
+    smtp_host: Option<String>,
+    /// The SMTP server's port (587 for STARTTLS, 465 for TLS).
+    #[arg(long, env = "MAMORI_SMTP_PORT", default_value_t = 587)]
+    smtp_port: u16,
+    /// starttls, tls, or none (only for a relay on this machine).
+    #[arg(
+        long,
+        env = "MAMORI_SMTP_SECURITY",
+        value_enum,
+        default_value = "starttls"
+    )]
+    smtp_security: crate::reminders::SmtpSecurity,
+    /// The SMTP user name, when the server asks for one.
+    #[arg(long, env = "MAMORI_SMTP_USER")]
+    smtp_user: Option<String>,
+    /// A file whose first line is the SMTP password.
+    #[arg(long)]
+    smtp_password_file: Option<PathBuf>,
+    /// The sender of the reminders, e.g. "mamori <mamori@clinic.example.jp>".
+    #[arg(long, env = "MAMORI_MAIL_FROM")]
+    mail_from: Option<String>,
+    /// How often the reminder job looks for digests to write and send.
+    #[arg(long, env = "MAMORI_REMINDERS_EVERY", default_value = "10m")]
+    reminders_every: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -319,6 +346,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 sign_in_attempts_per_minute: serve.sign_in_attempts_per_minute,
                 poster_reports_per_hour: serve.poster_reports_per_hour,
                 scheduled_backup: schedule_of(&serve)?,
+                smtp: smtp_of(&serve)?,
                 public_url: serve.public_url,
                 fixed_now: None,
             };
@@ -520,6 +548,42 @@ fn sealing_key(
 }
 
 /// The scheduled backup `serve` was asked for, checked before the server starts.
+fn smtp_of(serve: &ServeArgs) -> anyhow::Result<Option<crate::reminders::Smtp>> {
+    let Some(host) = &serve.smtp_host else {
+        return Ok(None);
+    };
+    let from = serve
+        .mail_from
+        .clone()
+        .context("--smtp-host needs --mail-from (the sender's address)")?;
+    let password = match &serve.smtp_password_file {
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let credentials = match (&serve.smtp_user, password) {
+        (Some(user), Some(password)) => Some((user.clone(), password)),
+        (None, None) => None,
+        _ => anyhow::bail!("--smtp-user and --smtp-password-file go together"),
+    };
+    let every = mamori_domain::continuity::parse_every(&serve.reminders_every)
+        .map_err(anyhow::Error::msg)?;
+    Ok(Some(crate::reminders::Smtp {
+        host: host.clone(),
+        port: serve.smtp_port,
+        security: serve.smtp_security,
+        credentials,
+        from,
+        every,
+    }))
+}
+
 fn schedule_of(serve: &ServeArgs) -> anyhow::Result<Option<crate::backup::Schedule>> {
     let Some(dir) = &serve.backup_dir else {
         return Ok(None);

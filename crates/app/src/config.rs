@@ -28,6 +28,8 @@ pub struct Config {
     pub fixed_now: Option<jiff::Timestamp>,
     /// mamori's own backup, taken by the server on a schedule (`--backup-dir`).
     pub scheduled_backup: Option<crate::backup::Schedule>,
+    /// The reminder e-mails' SMTP server (`--smtp-host`), if configured.
+    pub smtp: Option<crate::reminders::Smtp>,
 }
 
 impl std::fmt::Debug for Config {

@@ -20,6 +20,8 @@ pub struct Application {
     probe_time_sync: bool,
     /// The scheduled backup with the data folder and database it copies.
     scheduled_backup: Option<(crate::backup::Schedule, std::path::PathBuf, String)>,
+    /// The reminder e-mails' SMTP server.
+    smtp: Option<crate::reminders::Smtp>,
 }
 
 impl Application {
@@ -104,6 +106,7 @@ impl Application {
             state,
             auditor,
             probe_time_sync: config.probe_time_sync,
+            smtp: config.smtp,
             scheduled_backup: config
                 .scheduled_backup
                 .map(|schedule| (schedule, config.data_dir, config.database_url)),
@@ -123,6 +126,12 @@ impl Application {
     /// The time-synchronisation status the dashboard shows (tests set it).
     pub fn time_sync(&self) -> Arc<std::sync::RwLock<mamori_domain::dashboard::TimeSync>> {
         self.state.time_sync.clone()
+    }
+
+    /// The application's state, for tests that run a job directly (the
+    /// reminders) against the same store and clock.
+    pub fn state(&self) -> AppState {
+        self.state.clone()
     }
 
     /// The store, for tests that look behind the HTTP surface.
@@ -153,6 +162,9 @@ impl Application {
                     database_url,
                 ))
             });
+        let reminders = self
+            .smtp
+            .map(|smtp| tokio::spawn(crate::reminders::keep_reminding(self.state.clone(), smtp)));
         let router = mamori_web::app(self.state);
         axum::serve(
             self.listener,
@@ -168,6 +180,9 @@ impl Application {
         }
         if let Some(backups) = backups {
             backups.abort();
+        }
+        if let Some(reminders) = reminders {
+            reminders.abort();
         }
         // One last checkpoint, so the trail up to shutdown is signed.
         if let Err(error) = self.auditor.checkpoint(&store).await {

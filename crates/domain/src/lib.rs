@@ -90,6 +90,7 @@ pub mod institution;
 pub mod ledger;
 pub mod maintenance;
 pub mod policy;
+pub mod reminder;
 pub mod schedule;
 pub mod training;
 

@@ -33,6 +33,7 @@ pub mod network;
 pub mod people;
 pub mod policy;
 pub mod portable;
+pub mod reminder;
 pub mod review;
 mod sealed;
 pub mod session;

@@ -85,6 +85,7 @@ pub const TABLES: &[&str] = &[
     "training_sessions",
     "training_attendees",
     "remote_sessions",
+    "reminder_mails",
 ];
 
 /// Tables a migration fills with a first row; an import replaces it.

@@ -202,7 +202,7 @@ async fn facts(state: &AppState, principal: &Principal) -> Result<ScheduleFacts,
 }
 
 /// The schedule from today until `days` ahead, overdue lines first-class.
-pub(crate) async fn upcoming(
+pub async fn upcoming(
     state: &AppState,
     principal: &Principal,
     days: i64,

@@ -11,7 +11,7 @@
 
 mod audit_log;
 pub mod auth;
-mod calendar;
+pub mod calendar;
 mod checklist;
 mod continuity;
 mod dashboard;
@@ -26,6 +26,7 @@ mod multipart;
 mod page;
 mod policy;
 pub mod rate_limit;
+mod reminders;
 mod security;
 mod training;
 
@@ -599,6 +600,12 @@ pub const ROUTES: &[RouteInfo] = &[
         Some(Permission::ViewLedger),
     ),
     route("GET", "/calendar", Some(Permission::ViewDashboard)),
+    route("GET", "/account/email", Some(Permission::ChangeOwnPassword)),
+    route(
+        "POST",
+        "/account/email",
+        Some(Permission::ChangeOwnPassword),
+    ),
     route("GET", "/training", Some(Permission::ViewLedger)),
     route("POST", "/training", Some(Permission::RecordTraining)),
     route("GET", "/training/{id}", Some(Permission::ViewLedger)),
@@ -753,6 +760,7 @@ pub fn app(state: AppState) -> Router {
         .merge(incident::router())
         .merge(policy::router())
         .merge(training::router())
+        .merge(reminders::router())
         .route("/calendar", axum::routing::get(calendar::show))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(error::localize_standard_errors))
@@ -814,6 +822,7 @@ mod tests {
             include_str!("incident/mod.rs"),
             include_str!("policy.rs"),
             include_str!("training.rs"),
+            include_str!("reminders.rs"),
         ];
         let mut n_found = 0;
         for source in sources {

@@ -41,6 +41,7 @@ pub async fn boot() -> Running {
         public_url: None,
         fixed_now: None,
         scheduled_backup: None,
+        smtp: None,
     };
     let application = Application::build(config).await.expect("application");
     let base = format!("http://127.0.0.1:{}", application.address().port());

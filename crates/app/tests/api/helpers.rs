@@ -19,6 +19,8 @@ pub struct TestApp {
     pub store: mamori_store::Store,
     pub setup_token: Option<String>,
     pub time_sync: std::sync::Arc<std::sync::RwLock<mamori_domain::dashboard::TimeSync>>,
+    /// The application's state, for running a job (the reminders) directly.
+    pub state: mamori_web::AppState,
     _database: TestDatabase,
     _data_dir: tempfile::TempDir,
 }
@@ -63,6 +65,7 @@ async fn spawn_app_with(
         public_url,
         fixed_now,
         scheduled_backup: None,
+        smtp: None,
     };
     let application = Application::build(config)
         .await
@@ -71,6 +74,7 @@ async fn spawn_app_with(
     let store = application.store().clone();
     let setup_token = application.setup_token().await;
     let time_sync = application.time_sync();
+    let state = application.state();
     tokio::spawn(application.run_until(std::future::pending()));
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
@@ -78,6 +82,7 @@ async fn spawn_app_with(
         store,
         setup_token,
         time_sync,
+        state,
         _database: database,
         _data_dir: data_dir,
     }

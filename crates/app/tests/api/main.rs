@@ -16,6 +16,7 @@ mod ledger;
 mod lockout;
 mod maintenance;
 mod policy;
+mod reminders;
 mod roles;
 mod security;
 mod setup;

@@ -207,7 +207,9 @@ const MAX_EMAIL: usize = 254;
 /// The longest page address taken.
 const MAX_PAGE: usize = 500;
 
-fn email(raw: &str) -> Result<String, ParseError> {
+/// An e-mail address, or empty: ASCII, one `@`, a dotted domain, at most 254
+/// characters (the contact chart's lines, a person's own address for reminders).
+pub fn parse_email(raw: &str) -> Result<String, ParseError> {
     let text = optional_text("email", raw, MAX_EMAIL)?;
     if text.is_empty() {
         return Ok(text);
@@ -260,7 +262,7 @@ pub fn parse_contact(raw: RawContact<'_>) -> Result<ContactDetails, Vec<ParseErr
     } else {
         errors.take(PhoneNumber::parse(raw.phone).map(|p| p.as_str().to_owned()))
     };
-    let email = errors.take(email(raw.email));
+    let email = errors.take(parse_email(raw.email));
     let hours = errors.take(optional_text("hours", raw.hours, 100));
     let page = errors.take(page(raw.page));
     let note = errors.take(multiline_text("note", raw.note, 500));

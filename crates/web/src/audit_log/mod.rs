@@ -388,6 +388,7 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "研修・訓練の記録",
         "Training session recorded",
     ),
+    ("user.email", "お知らせメールのアドレス", "Reminder address"),
     (
         "maintenance.request",
         "リモートメンテナンスの申請",

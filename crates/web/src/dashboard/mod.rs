@@ -32,6 +32,8 @@ struct DashboardPage {
     /// Each step with the page where it is done.
     /// The schedule's next two weeks (and what is overdue).
     soon: Vec<crate::calendar::DueRow>,
+    /// Reminder e-mails whose last try failed: (to, day, error, tries).
+    mail_failures: Vec<(String, String, String, i64)>,
     steps: Vec<(String, String)>,
     checklist: Option<ChecklistSummary>,
     time_sync_ok: bool,
@@ -387,6 +389,14 @@ async fn show(
         fiscal_year_end: fiscal_year.last_day(),
         steps,
         soon,
+        mail_failures: match authorized
+            .user
+            .principal
+            .grant::<permissions::ManageUsers>()
+        {
+            Some(grant) => mamori_store::reminder::failures(&state.store, &grant).await?,
+            None => Vec::new(),
+        },
         checklist: checklist.map(|(_, summary)| summary),
     })
 }

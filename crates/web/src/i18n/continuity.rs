@@ -80,6 +80,11 @@ messages! {
     policy_no: "いいえ", "No";
     policy_review_month: "毎年の見直しの月（1〜12）", "Month of the yearly review (1–12)";
     policy_check_day: "毎月のサイバーセキュリティチェックの日（1〜28）", "Day of the monthly security check (1–28)";
+    email_title: "予定のお知らせメール", "Reminder e-mail";
+    nav_email: "お知らせメール", "Reminder e-mail";
+    email_help: "ここに書いたアドレスに、あなたが担当する期限切れと今後7日の予定を、1日1通まとめて送ります（予定がない日は送りません）。空欄にすると送りません。", "Your overdue items and the next 7 days of what you are responsible for go to this address in one e-mail a day (none on a day with nothing). Leave it empty for none.";
+    email_label: "メールアドレス", "E-mail address";
+    email_failures: "送れなかったお知らせメール", "Reminder e-mails that could not be sent";
     calendar_title: "予定（期限の一覧）", "Schedule";
     nav_calendar: "予定", "Schedule";
     calendar_help: "毎月のチェック日、年1回の見直し（安全管理方針・連絡体制図・ネットワーク構成図・アカウントの棚卸・BCP）、チェックリストの期限と目標日、事業者の認証と契約の期限、持ち出しの返却予定、復旧テスト、職員の確認、研修を、日付の順に1つにまとめています。期限を過ぎたものは赤で示し、終わるまで残ります。今後12か月分です。", "The monthly check day, the yearly reviews (policy, contact chart, network diagram, account inventory, BCP), checklist dates, vendor certificate and contract expiry, carry-out returns, restore tests, staff acknowledgements and training, in one list by day. What is past its day is shown in red until done. The next 12 months.";

@@ -1,0 +1,169 @@
+//! The reminder job (issue #15): once per run it writes each person's digest
+//! for the day into the outbox (one per person and day: nothing twice), then
+//! sends what waits through the configured SMTP server, recording each try.
+//! `serve` runs it every few minutes when `--smtp-host` is given.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use lettre::message::{Mailbox, header::ContentType};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use mamori_domain::reminder::{AHEAD_DAYS, digest};
+use mamori_web::AppState;
+
+/// How the server reaches its SMTP server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SmtpSecurity {
+    /// STARTTLS on the submission port (587): the usual choice.
+    Starttls,
+    /// TLS from the first byte (SMTPS, 465).
+    Tls,
+    /// No encryption: only for a relay on the same machine or in tests.
+    None,
+}
+
+/// The SMTP settings (`--smtp-*`, `--mail-from`).
+#[derive(Clone)]
+pub struct Smtp {
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    /// User name and password, when the server asks for them.
+    pub credentials: Option<(String, String)>,
+    /// The sender, e.g. `mamori <mamori@clinic.example.jp>`.
+    pub from: String,
+    /// How often the job runs.
+    pub every: Duration,
+}
+
+impl std::fmt::Debug for Smtp {
+    // Never print the password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Smtp")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+fn transport(smtp: &Smtp) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+    let builder = match smtp.security {
+        SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
+            .context("the SMTP host")?,
+        SmtpSecurity::Tls => {
+            AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host).context("the SMTP host")?
+        }
+        SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
+    };
+    let builder = builder
+        .port(smtp.port)
+        .timeout(Some(Duration::from_secs(30)));
+    let builder = match &smtp.credentials {
+        Some((user, password)) => {
+            builder.credentials(Credentials::new(user.clone(), password.clone()))
+        }
+        None => builder,
+    };
+    Ok(builder.build())
+}
+
+/// What one run did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Run {
+    pub queued: usize,
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// Queues today's digests and sends every digest waiting.
+pub async fn run_once(state: &AppState, smtp: &Smtp) -> anyhow::Result<Run> {
+    let store = &state.store;
+    let today = state.clock.today();
+    let base = state.config.public_url.clone().unwrap_or_default();
+    let mut run = Run::default();
+    for recipient in mamori_store::reminder::recipients(store).await? {
+        let lines = mamori_web::calendar::upcoming(state, &recipient.principal, AHEAD_DAYS)
+            .await
+            .map_err(|error| anyhow::anyhow!("the schedule of a person: {error:?}"))?;
+        let Some(mail) = digest(
+            &recipient.institution,
+            &recipient.name,
+            today,
+            &lines,
+            &base,
+        ) else {
+            continue;
+        };
+        if mamori_store::reminder::enqueue(
+            store,
+            &recipient,
+            today,
+            (&mail.subject, &mail.body),
+            state.clock.now(),
+        )
+        .await?
+        {
+            run.queued += 1;
+        }
+    }
+    let outgoing = mamori_store::reminder::outgoing(store).await?;
+    if outgoing.is_empty() {
+        return Ok(run);
+    }
+    let transport = transport(smtp)?;
+    let from: Mailbox = smtp.from.parse().context("--mail-from is not an address")?;
+    for mail in outgoing {
+        let outcome = match mail.recipient.parse::<Mailbox>() {
+            Ok(to) => {
+                let message = Message::builder()
+                    .from(from.clone())
+                    .to(to)
+                    .subject(mail.subject.clone())
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(mail.body.clone());
+                match message {
+                    Ok(message) => transport
+                        .send(message)
+                        .await
+                        .map(|_| ())
+                        .map_err(|error| error.to_string()),
+                    Err(error) => Err(error.to_string()),
+                }
+            }
+            Err(error) => Err(format!("not an address: {error}")),
+        };
+        match &outcome {
+            Ok(()) => run.sent += 1,
+            Err(error) => {
+                run.failed += 1;
+                tracing::warn!(%error, "a reminder e-mail could not be sent");
+            }
+        }
+        mamori_store::reminder::record_attempt(
+            store,
+            mail.id,
+            outcome.as_ref().map(|_| ()).map_err(String::as_str),
+            state.clock.now(),
+        )
+        .await?;
+    }
+    Ok(run)
+}
+
+/// Runs the job every `smtp.every`, from a minute after start.
+pub async fn keep_reminding(state: AppState, smtp: Smtp) {
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    loop {
+        match run_once(&state, &smtp).await {
+            Ok(run) if run.queued + run.sent + run.failed > 0 => {
+                tracing::info!(?run, "reminders");
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "the reminder job failed"),
+        }
+        tokio::time::sleep(smtp.every).await;
+    }
+}
