@@ -80,10 +80,22 @@ pub struct Run {
 
 /// Queues today's digests and sends every digest waiting.
 pub async fn run_once(state: &AppState, smtp: &Smtp) -> anyhow::Result<Run> {
+    let queued = queue_today(state).await?;
+    let (sent, failed) = send_waiting(state, smtp).await?;
+    Ok(Run {
+        queued,
+        sent,
+        failed,
+    })
+}
+
+/// Writes today's digest of each person with an address into the outbox (a
+/// person already written to today is left alone); how many were written.
+pub async fn queue_today(state: &AppState) -> anyhow::Result<usize> {
     let store = &state.store;
     let today = state.clock.today();
     let base = state.config.public_url.clone().unwrap_or_default();
-    let mut run = Run::default();
+    let mut queued = 0;
     for recipient in mamori_store::reminder::recipients(store).await? {
         let lines = mamori_web::calendar::upcoming(state, &recipient.principal, AHEAD_DAYS)
             .await
@@ -106,13 +118,21 @@ pub async fn run_once(state: &AppState, smtp: &Smtp) -> anyhow::Result<Run> {
         )
         .await?
         {
-            run.queued += 1;
+            queued += 1;
         }
     }
+    Ok(queued)
+}
+
+/// Sends every digest waiting in the outbox through `smtp`, recording each
+/// try; (sent, failed).
+pub async fn send_waiting(state: &AppState, smtp: &Smtp) -> anyhow::Result<(usize, usize)> {
+    let store = &state.store;
     let outgoing = mamori_store::reminder::outgoing(store).await?;
     if outgoing.is_empty() {
-        return Ok(run);
+        return Ok((0, 0));
     }
+    let (mut sent, mut failed) = (0, 0);
     let transport = transport(smtp)?;
     let from: Mailbox = smtp.from.parse().context("--mail-from is not an address")?;
     for mail in outgoing {
@@ -136,9 +156,9 @@ pub async fn run_once(state: &AppState, smtp: &Smtp) -> anyhow::Result<Run> {
             Err(error) => Err(format!("not an address: {error}")),
         };
         match &outcome {
-            Ok(()) => run.sent += 1,
+            Ok(()) => sent += 1,
             Err(error) => {
-                run.failed += 1;
+                failed += 1;
                 tracing::warn!(%error, "a reminder e-mail could not be sent");
             }
         }
@@ -150,7 +170,7 @@ pub async fn run_once(state: &AppState, smtp: &Smtp) -> anyhow::Result<Run> {
         )
         .await?;
     }
-    Ok(run)
+    Ok((sent, failed))
 }
 
 /// Runs the job every `smtp.every`, from a minute after start.

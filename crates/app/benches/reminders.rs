@@ -1,0 +1,176 @@
+//! Benchmark (not a test) of issue #15's reminder target: in hosted mode, a
+//! server holding 1,000 institutions, each with a 安全管理責任者 who has an
+//! e-mail address and reviews due — computing the day's digests (each
+//! person's schedule, as they would see it) and writing them to the outbox,
+//! target < 1 s; then sending the 1,000 through a real SMTP server
+//! (Debian's python3-aiosmtpd on loopback), reported without a target.
+//!
+//! `cargo bench -p mamori --bench reminders` (SQLite), and with
+//! `TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432` on PostgreSQL.
+
+#[allow(dead_code)]
+mod common;
+#[allow(dead_code)]
+#[path = "../tests/api/helpers.rs"]
+mod helpers;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use mamori::reminders::{Smtp, SmtpSecurity, queue_today, send_waiting};
+use mamori::{Application, Config};
+use mamori_domain::institution::{
+    NewInstitution, NewUser, PasswordPolicy, PlainPassword, Principal, RawInstitution, RawUser,
+    Role, hash_password, permissions,
+};
+use mamori_store::testing::TestDatabase;
+
+const INSTITUTIONS: usize = 1000;
+const RUNS: usize = 5;
+
+fn main() {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(run());
+}
+
+async fn run() {
+    let database = TestDatabase::create().await;
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let backend = if database.url().starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let config = Config {
+        data_dir: data_dir.path().to_path_buf(),
+        database_url: database.url().to_owned(),
+        listen: "127.0.0.1:0".parse().expect("listen address"),
+        secure_cookies: false,
+        lockout: mamori_domain::institution::LockoutPolicy::DEFAULT,
+        probe_time_sync: false,
+        sign_in_attempts_per_minute: 0,
+        poster_reports_per_hour: 0,
+        public_url: None,
+        fixed_now: None,
+        scheduled_backup: None,
+        smtp: None,
+    };
+    let application = Application::build(config).await.expect("application");
+    let state = application.state();
+    let store = state.store.clone();
+
+    // 1,000 institutions, each with its admin and an address (one Argon2 hash reused).
+    let password = PlainPassword::parse_new(helpers::PASSWORD, PasswordPolicy::DEFAULT, "", "")
+        .expect("password");
+    let hash = hash_password(&password).expect("hash");
+    for n in 0..INSTITUTIONS {
+        let name = format!("まもり医院{n:04}");
+        let institution = NewInstitution::parse(RawInstitution {
+            name: &name,
+            kind: "clinic_without_beds",
+            bed_count: "0",
+            prefecture: "徳島県",
+            address: "徳島市幸町1-1",
+            phone: "088-123-4567",
+        })
+        .expect("institution");
+        let login = format!("admin{n}");
+        let admin = NewUser::parse(RawUser {
+            login_id: &login,
+            display_name: "院長 太郎",
+            role: "security_manager",
+        })
+        .expect("user");
+        let (institution_id, user_id) = mamori_store::institution::create_by_operator(
+            &store,
+            &institution,
+            None,
+            &admin,
+            &hash,
+            jiff::Timestamp::now(),
+        )
+        .await
+        .expect("institution");
+        let grant = Principal::new(user_id, institution_id, Role::SecurityManager)
+            .grant::<permissions::ChangeOwnPassword>()
+            .expect("grant");
+        mamori_store::reminder::set_own_email(
+            &store,
+            &grant,
+            &format!("admin{n}@clinic{n}.example.jp"),
+            jiff::Timestamp::now(),
+        )
+        .await
+        .expect("email");
+    }
+
+    // Computing the digests: the first run writes 1,000; each later run
+    // computes every schedule and digest again and finds them written (the
+    // outbox's one-per-person-and-day key), as the job does every few minutes.
+    let mut compute = Vec::with_capacity(RUNS);
+    for run in 0..RUNS {
+        let started = Instant::now();
+        let queued = queue_today(&state).await.expect("queue");
+        compute.push(started.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(queued, if run == 0 { INSTITUTIONS } else { 0 });
+    }
+    let first = compute[0];
+
+    // Sending them through a real SMTP server.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let mut smtpd = Command::new("/usr/bin/python3")
+        .args(["-m", "aiosmtpd", "-n", "-l"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(dir.path().join("maildir"))
+        .spawn()
+        .expect("aiosmtpd (python3-aiosmtpd) starts");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let smtp = Smtp {
+        host: "127.0.0.1".into(),
+        port,
+        security: SmtpSecurity::None,
+        credentials: None,
+        from: "mamori <mamori@association.example.jp>".into(),
+        every: Duration::from_secs(3600),
+    };
+    let started = Instant::now();
+    let (sent, failed) = send_waiting(&state, &smtp).await.expect("send");
+    let sending = started.elapsed().as_secs_f64();
+    let _ = smtpd.kill();
+    let _ = smtpd.wait();
+    let delivered = std::fs::read_dir(dir.path().join("maildir").join("new"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+
+    compute.sort_by(f64::total_cmp);
+    let median = compute[compute.len() / 2];
+    let worst = compute[compute.len() - 1];
+    println!("| backend | measure | n | median | max | target | max / target |");
+    println!("|---|---|---|---|---|---|---|");
+    println!(
+        "| {backend} | the day's digests of {INSTITUTIONS} institutions: first run, computed and written | 1 run | {first:.0} ms | {first:.0} ms | < 1000 ms | {:.2} |",
+        first / 1000.0
+    );
+    println!(
+        "| {backend} | the same, every run (later runs find them written) | {RUNS} runs | {median:.0} ms | {worst:.0} ms | < 1000 ms | {:.2} |",
+        worst / 1000.0
+    );
+    println!(
+        "| {backend} | sending them through SMTP (aiosmtpd, loopback) | 1 run | {sending:.1} s | — | — | — |"
+    );
+    println!("sent {sent}, failed {failed}, delivered {delivered}");
+    drop(application);
+}
