@@ -140,8 +140,119 @@ pub fn schedule(facts: &ScheduleFacts, today: Date, until: Date) -> Vec<Due> {
     lines
 }
 
+/// Text for an iCalendar value: backslash, semicolon, comma and new lines escaped.
+fn ics_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            ';' => out.push_str("\\;"),
+            ',' => out.push_str("\\,"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One content line folded at 75 octets (RFC 5545 §3.1), never inside a
+/// character, each piece ended by CRLF.
+fn ics_line(out: &mut String, line: &str) {
+    let mut used = 0;
+    for c in line.chars() {
+        let len = c.len_utf8();
+        if used + len > 75 {
+            out.push_str("\r\n ");
+            used = 1;
+        }
+        out.push(c);
+        used += len;
+    }
+    out.push_str("\r\n");
+}
+
+/// The schedule as an iCalendar feed (RFC 5545): one all-day event per line,
+/// named `name`, stamped `now` (UTC, `YYYYMMDDTHHMMSSZ`), each with a stable
+/// UID so a calendar updates rather than duplicates it.
+pub fn to_ics(name: &str, lines: &[Due], now: &str) -> String {
+    let mut out = String::new();
+    for line in [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//mamori//schedule//JA",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+    ] {
+        ics_line(&mut out, line);
+    }
+    ics_line(&mut out, &format!("X-WR-CALNAME:{}", ics_text(name)));
+    for due in lines {
+        let day = due.on.strftime("%Y%m%d").to_string();
+        let next = due
+            .on
+            .checked_add(1.day())
+            .map(|d| d.strftime("%Y%m%d").to_string())
+            .unwrap_or_else(|_| day.clone());
+        let uid: String = format!("{}-{}", due.kind.code(), due.href)
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let summary = if due.subject.is_empty() {
+            due.kind.name_ja().to_owned()
+        } else {
+            format!("{}（{}）", due.kind.name_ja(), due.subject)
+        };
+        ics_line(&mut out, "BEGIN:VEVENT");
+        ics_line(&mut out, &format!("UID:{uid}-{day}@mamori"));
+        ics_line(&mut out, &format!("DTSTAMP:{now}"));
+        ics_line(&mut out, &format!("DTSTART;VALUE=DATE:{day}"));
+        ics_line(&mut out, &format!("DTEND;VALUE=DATE:{next}"));
+        ics_line(&mut out, &format!("SUMMARY:{}", ics_text(&summary)));
+        ics_line(&mut out, "END:VEVENT");
+    }
+    ics_line(&mut out, "END:VCALENDAR");
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_feed_is_icalendar_with_escaped_folded_lines() {
+        let lines = [Due {
+            on: date(2026, 12, 31),
+            kind: DueKind::Certificate,
+            subject: "阿波メディカル, ISMS; 本社\\支社の認証とその他の長い説明をここに書いておく"
+                .into(),
+            href: "/vendors".into(),
+            overdue: false,
+        }];
+        let ics = to_ics("mamori 予定", &lines, "20261203T000000Z");
+        assert!(ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
+        assert!(ics.ends_with("END:VCALENDAR\r\n"));
+        assert!(ics.contains("DTSTART;VALUE=DATE:20261231\r\n"));
+        assert!(
+            ics.contains("DTEND;VALUE=DATE:20270101\r\n"),
+            "the year turns"
+        );
+        assert!(ics.contains("UID:certificate--vendors-20261231@mamori"));
+        for line in ics.split("\r\n") {
+            assert!(line.len() <= 75, "{line:?} is {} octets", line.len());
+        }
+        let unfolded = ics.replace("\r\n ", "");
+        assert!(
+            unfolded
+                .contains("SUMMARY:事業者の認証の有効期限（阿波メディカル\\, ISMS\\; 本社\\\\支社"),
+            "{unfolded}"
+        );
+    }
+
     use super::*;
     use jiff::civil::date;
 

@@ -86,6 +86,7 @@ pub const TABLES: &[&str] = &[
     "training_attendees",
     "remote_sessions",
     "reminder_mails",
+    "calendar_feeds",
 ];
 
 /// Tables a migration fills with a first row; an import replaces it.

@@ -204,3 +204,97 @@ pub async fn failures(
         })
         .collect()
 }
+
+fn feed_context(user_id: i64) -> String {
+    format!("calendar_feeds.token_sealed:{user_id}")
+}
+
+/// The signed-in person's calendar feed token, if they have one.
+pub async fn feed(
+    store: &Store,
+    grant: &Grant<permissions::ViewDashboard>,
+) -> Result<Option<String>, Error> {
+    let user_id = grant.principal().user_id().get();
+    let sealed: Option<String> = sqlx::query_scalar(
+        "SELECT token_sealed FROM calendar_feeds WHERE user_id = $1 AND institution_id = $2",
+    )
+    .bind(user_id)
+    .bind(grant.institution_id().get())
+    .fetch_optional(store.pool())
+    .await?;
+    sealed
+        .map(|sealed| store.secret_key()?.open(&sealed, &feed_context(user_id)))
+        .transpose()
+}
+
+/// Issues the signed-in person's feed `token` (replacing any earlier one),
+/// or with `None` revokes it; [`Error::NotFound`] when there was none to revoke.
+pub async fn set_feed(
+    store: &Store,
+    grant: &Grant<permissions::ViewDashboard>,
+    token: Option<(&str, &str)>,
+    now: jiff::Timestamp,
+) -> Result<(), Error> {
+    let user_id = grant.principal().user_id().get();
+    let institution_id = grant.institution_id().get();
+    let mut transaction = store.begin().await?;
+    let removed = sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+    if let Some((token, token_hash)) = token {
+        sqlx::query(
+            "INSERT INTO calendar_feeds (user_id, institution_id, token_hash, token_sealed,
+                issued_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(user_id)
+        .bind(institution_id)
+        .bind(token_hash)
+        .bind(store.secret_key()?.seal(token, &feed_context(user_id))?)
+        .bind(to_micros(now))
+        .execute(&mut *transaction)
+        .await?;
+    } else if removed == 0 {
+        return Err(Error::NotFound);
+    }
+    let event = NewAuditEvent::by(
+        grant,
+        if token.is_some() {
+            "calendar.feed.issue"
+        } else {
+            "calendar.feed.revoke"
+        },
+        format!("user:{user_id}"),
+        json!({ "replaced": removed }),
+    );
+    audit_log::commit_with(transaction, &event, now).await
+}
+
+/// The person a feed token belongs to (active, not a break-glass account),
+/// to compute their schedule; [`Error::NotFound`] for an unknown or revoked token.
+pub async fn feed_owner(store: &Store, token_hash: &str) -> Result<Recipient, Error> {
+    let row = sqlx::query(
+        "SELECT u.id, u.institution_id, u.role, u.display_name, u.email, i.name
+         FROM calendar_feeds f
+            JOIN users u ON u.id = f.user_id
+            JOIN institutions i ON i.id = u.institution_id
+         WHERE f.token_hash = $1 AND u.active = 1 AND u.break_glass = 0",
+    )
+    .bind(token_hash)
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or(Error::NotFound)?;
+    let role: String = row.try_get("role")?;
+    Ok(Recipient {
+        principal: Principal::new(
+            UserId::from_db(row.try_get("id")?),
+            InstitutionId::from_db(row.try_get("institution_id")?),
+            Role::from_code(&role).map_err(|_| Error::Corrupt("users.role"))?,
+        ),
+        name: row.try_get("display_name")?,
+        email: row.try_get("email")?,
+        institution: row.try_get("name")?,
+    })
+}

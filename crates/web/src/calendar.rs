@@ -8,18 +8,19 @@
 //! dashboard shows the next weeks of it.
 
 use askama::Template;
-use axum::extract::State;
-use axum::response::Response;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use mamori_domain::calendar::FiscalYear;
 use mamori_domain::checklist::open_items;
 use mamori_domain::institution::{Permission, Principal, permissions};
 use mamori_domain::ledger::{CarryOutStatus, RestoreDue, restore_due};
-use mamori_domain::schedule::{Due, DueKind, ScheduleFacts, Yearly, schedule};
+use mamori_domain::schedule::{Due, DueKind, ScheduleFacts, Yearly, schedule, to_ics};
 use mamori_domain::training::{HIRING_GRACE_DAYS, Standing, standing};
 
-use crate::auth::Authorized;
+use crate::auth::{Authorized, CsrfForm, random_token, token_hash};
 use crate::page::Chrome;
 use crate::{AppError, AppState};
 
@@ -239,17 +240,95 @@ pub(crate) fn rows(chrome: &Chrome, lines: &[Due]) -> Vec<DueRow> {
 struct CalendarPage {
     chrome: Chrome,
     rows: Vec<DueRow>,
+    /// The address a calendar app subscribes to, once issued.
+    feed: Option<String>,
 }
 
-/// `GET /calendar`: the next 12 months.
+/// How long a token can be (mamori issues 43 characters).
+const MAX_TOKEN: usize = 100;
+
+fn feed_address(state: &AppState, headers: &HeaderMap, token: &str) -> String {
+    crate::page::public_address(
+        state.config.public_url.as_deref(),
+        headers,
+        state.config.secure_cookies,
+        &format!("/calendar/feed/{token}"),
+    )
+}
+
+/// `GET /calendar`: the next 12 months, and the person's feed address.
 pub(crate) async fn show(
     State(state): State<AppState>,
     chrome: Chrome,
+    headers: HeaderMap,
     authorized: Authorized<permissions::ViewDashboard>,
 ) -> Result<Response, AppError> {
     let lines = upcoming(&state, &authorized.user.principal, 366).await?;
+    let feed = mamori_store::reminder::feed(&state.store, &authorized.grant)
+        .await?
+        .map(|token| feed_address(&state, &headers, &token));
     chrome.render(&CalendarPage {
         rows: rows(&chrome, &lines),
+        feed,
         chrome: chrome.clone(),
     })
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(crate) struct FeedForm {
+    action: String,
+}
+
+/// `POST /calendar/feed`: issue (or replace) the person's feed address, or revoke it.
+pub(crate) async fn set_feed(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ViewDashboard>,
+    CsrfForm(form): CsrfForm<FeedForm>,
+) -> Result<Response, AppError> {
+    let token = match form.action.as_str() {
+        "issue" => Some(random_token()),
+        "revoke" => None,
+        _ => return Err(AppError::bad_request(chrome.locale, chrome.t.err_choice)),
+    };
+    let hash = token.as_deref().map(token_hash);
+    mamori_store::reminder::set_feed(
+        &state.store,
+        &authorized.grant,
+        token.as_deref().zip(hash.as_deref()),
+        state.clock.now(),
+    )
+    .await
+    .map_err(|error| AppError::from_store(chrome.locale, error))?;
+    Ok(Redirect::to("/calendar?done=saved").into_response())
+}
+
+/// `GET /calendar/feed/{token}`: the person's schedule as iCalendar, for a
+/// calendar app's subscription (no session: the token is the key).
+pub(crate) async fn feed(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    if token.is_empty() || token.len() > MAX_TOKEN {
+        return Err(AppError::not_found(chrome.locale));
+    }
+    let owner = mamori_store::reminder::feed_owner(&state.store, &token_hash(&token))
+        .await
+        .map_err(|error| AppError::from_store(chrome.locale, error))?;
+    let lines = upcoming(&state, &owner.principal, 366).await?;
+    let now = state.clock.now().strftime("%Y%m%dT%H%M%SZ").to_string();
+    let body = to_ics(&format!("mamori {}", owner.institution), &lines, &now);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "inline; filename=\"mamori.ics\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }

@@ -600,6 +600,8 @@ pub const ROUTES: &[RouteInfo] = &[
         Some(Permission::ViewLedger),
     ),
     route("GET", "/calendar", Some(Permission::ViewDashboard)),
+    route("POST", "/calendar/feed", Some(Permission::ViewDashboard)),
+    route("GET", "/calendar/feed/{token}", None),
     route("GET", "/account/email", Some(Permission::ChangeOwnPassword)),
     route(
         "POST",
@@ -762,6 +764,8 @@ pub fn app(state: AppState) -> Router {
         .merge(training::router())
         .merge(reminders::router())
         .route("/calendar", axum::routing::get(calendar::show))
+        .route("/calendar/feed", axum::routing::post(calendar::set_feed))
+        .route("/calendar/feed/{token}", axum::routing::get(calendar::feed))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(error::localize_standard_errors))
         .layer(axum::middleware::from_fn_with_state(

@@ -104,6 +104,50 @@ async fn the_schedule_gathers_what_comes_due_for_the_person_responsible() {
     assert!(soon.contains("阿波メディカル株式会社"), "{soon}");
     assert!(soon.contains("BCPの見直し"), "{soon}");
 
+    // The same schedule as an iCalendar feed a calendar app subscribes to,
+    // without a session; changing the address stops the old one.
+    let issued = admin
+        .submit("/calendar", "/calendar/feed", &[("action", "issue".into())])
+        .await;
+    assert_eq!(issued.status, StatusCode::SEE_OTHER);
+    let address = admin.get("/calendar").await.text("#feed-address");
+    let path = address
+        .split_once("/calendar/feed/")
+        .map(|(_, token)| format!("/calendar/feed/{token}"))
+        .expect("a feed address");
+    let anonymous = app.browser();
+    let (status, content_type, ics) = anonymous.get_bytes(&path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(content_type.starts_with("text/calendar"), "{content_type}");
+    let ics = String::from_utf8(ics).expect("UTF-8").replace("\r\n ", "");
+    assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"));
+    assert!(ics.contains("SUMMARY:BCPの見直し"), "{ics}");
+    assert!(ics.contains("阿波メディカル株式会社"), "{ics}");
+    let rotated = admin
+        .submit("/calendar", "/calendar/feed", &[("action", "issue".into())])
+        .await;
+    assert_eq!(rotated.status, StatusCode::SEE_OTHER);
+    assert_eq!(anonymous.get(&path).await.status, StatusCode::NOT_FOUND);
+    let revoked = admin
+        .submit(
+            "/calendar",
+            "/calendar/feed",
+            &[("action", "revoke".into())],
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    assert!(
+        admin
+            .get("/calendar")
+            .await
+            .attribute("#feed-address", "id")
+            .is_none()
+    );
+    assert_eq!(
+        anonymous.get("/calendar/feed/nonsense").await.status,
+        StatusCode::NOT_FOUND
+    );
+
     // Staff see only what is theirs; a vendor's account has no schedule.
     let nurse = app.signed_in("nurse").await;
     let theirs = nurse.get("/calendar").await;

@@ -103,6 +103,8 @@ pub(crate) struct Ids {
     policy_version: String,
     training: String,
     remote: String,
+    /// A calendar feed's token (`/calendar/feed/{token}`).
+    feed: String,
     pub(crate) incident: String,
     incident_file: String,
     /// The poster link's token (`/report/{token}`).
@@ -148,6 +150,8 @@ pub(crate) fn paths(route: &str, ids: &Ids) -> Vec<String> {
             &ids.training
         } else if route.starts_with("/ledger/remote/") {
             &ids.remote
+        } else if route.starts_with("/calendar/feed/") {
+            &ids.feed
         } else if route.starts_with("/incidents/") {
             &ids.incident
         } else if route.starts_with("/incident-files/") {
@@ -729,6 +733,21 @@ pub(crate) async fn fill(app: &TestApp, admin: &Browser) -> Ids {
             "remote maintenance step",
         );
     }
+    // The admin's calendar feed.
+    ok(
+        admin
+            .submit("/calendar", "/calendar/feed", &[("action", "issue".into())])
+            .await,
+        "calendar feed",
+    );
+    ids.feed = admin
+        .get("/calendar")
+        .await
+        .text("#feed-address")
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
     let accounts = admin.get("/ledger/accounts").await;
     let staff_ids = accounts.attributes("#staff_id option", "value");
     let staff_ids: Vec<&String> = staff_ids.iter().filter(|v| !v.is_empty()).collect();

@@ -390,6 +390,16 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ),
     ("user.email", "お知らせメールのアドレス", "Reminder address"),
     (
+        "calendar.feed.issue",
+        "予定のカレンダー用アドレスの発行",
+        "Calendar feed issued",
+    ),
+    (
+        "calendar.feed.revoke",
+        "予定のカレンダー用アドレスの無効化",
+        "Calendar feed revoked",
+    ),
+    (
         "maintenance.request",
         "リモートメンテナンスの申請",
         "Remote maintenance requested",

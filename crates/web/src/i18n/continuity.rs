@@ -93,6 +93,11 @@ messages! {
     calendar_what: "やること", "What";
     calendar_subject: "対象", "About";
     calendar_overdue: "期限切れ", "overdue";
+    feed_title: "カレンダーアプリで見る", "In your calendar app";
+    feed_help: "このアドレスをカレンダーアプリ（Googleカレンダー、iPhoneのカレンダーなど）に「URLで追加」すると、あなたの予定が表示されます。アドレスを知っている人は誰でも予定を見られるので、人に教えないでください。漏れたときは「アドレスを変える」を押すと、前のアドレスは使えなくなります。", "Add this address to your calendar app (Google Calendar, the iPhone's Calendar: add by URL) to see your schedule there. Anyone with the address can read it: keep it to yourself. If it leaks, press Change the address and the old one stops working.";
+    feed_issue: "アドレスを作る", "Create the address";
+    feed_rotate: "アドレスを変える", "Change the address";
+    feed_revoke: "アドレスを無効にする", "Turn the address off";
     calendar_soon: "今後2週間の予定", "The next two weeks";
     calendar_all: "予定をすべて見る", "The whole schedule";
     training_title: "研修・訓練", "Training and drills";
