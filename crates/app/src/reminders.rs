@@ -89,24 +89,42 @@ pub async fn run_once(state: &AppState, smtp: &Smtp) -> anyhow::Result<Run> {
     })
 }
 
-/// Writes today's digest of each person with an address into the outbox (a
-/// person already written to today is left alone); how many were written.
+/// How many people's schedules are computed at once (reads only; SQLite
+/// serves them from its pool's connections in parallel).
+const CONCURRENT_SCHEDULES: usize = 4;
+
+/// Writes today's digest of each person with an address into the outbox; a
+/// person already written to today is skipped before their schedule is
+/// computed. How many were written.
 pub async fn queue_today(state: &AppState) -> anyhow::Result<usize> {
+    use futures_util::stream::{self, StreamExt};
+
     let store = &state.store;
     let today = state.clock.today();
     let base = state.config.public_url.clone().unwrap_or_default();
+    let done = mamori_store::reminder::queued_on(store, today).await?;
+    let waiting: Vec<_> = mamori_store::reminder::recipients(store)
+        .await?
+        .into_iter()
+        .filter(|r| !done.contains(&r.principal.user_id().get()))
+        .collect();
+    let digests: Vec<_> = stream::iter(waiting)
+        .map(|recipient| {
+            let base = &base;
+            async move {
+                let lines = mamori_web::calendar::upcoming(state, &recipient.principal, AHEAD_DAYS)
+                    .await
+                    .map_err(|error| anyhow::anyhow!("the schedule of a person: {error:?}"))?;
+                let mail = digest(&recipient.institution, &recipient.name, today, &lines, base);
+                anyhow::Ok(mail.map(|mail| (recipient, mail)))
+            }
+        })
+        .buffer_unordered(CONCURRENT_SCHEDULES)
+        .collect()
+        .await;
     let mut queued = 0;
-    for recipient in mamori_store::reminder::recipients(store).await? {
-        let lines = mamori_web::calendar::upcoming(state, &recipient.principal, AHEAD_DAYS)
-            .await
-            .map_err(|error| anyhow::anyhow!("the schedule of a person: {error:?}"))?;
-        let Some(mail) = digest(
-            &recipient.institution,
-            &recipient.name,
-            today,
-            &lines,
-            &base,
-        ) else {
+    for result in digests {
+        let Some((recipient, mail)) = result? else {
             continue;
         };
         if mamori_store::reminder::enqueue(

@@ -98,6 +98,15 @@ pub async fn recipients(store: &Store) -> Result<Vec<Recipient>, Error> {
         .collect()
 }
 
+/// The people whose digest for `day` is already in the outbox (queued or sent).
+pub async fn queued_on(store: &Store, day: Date) -> Result<std::collections::HashSet<i64>, Error> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM reminder_mails WHERE day = $1")
+        .bind(day.to_string())
+        .fetch_all(store.pool())
+        .await?;
+    Ok(ids.into_iter().collect())
+}
+
 /// Queues the day's digest for a person; nothing when one is already queued
 /// or sent for that day. Whether it was queued now.
 pub async fn enqueue(

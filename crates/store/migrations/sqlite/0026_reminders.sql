@@ -19,3 +19,4 @@ CREATE TABLE reminder_mails (
     UNIQUE (user_id, day)
 );
 CREATE INDEX reminder_mails_by_status ON reminder_mails (status, attempts);
+CREATE INDEX reminder_mails_by_day ON reminder_mails (day);
