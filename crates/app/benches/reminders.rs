@@ -155,18 +155,20 @@ async fn run() {
         .map(|d| d.count())
         .unwrap_or(0);
 
-    compute.sort_by(f64::total_cmp);
-    let median = compute[compute.len() / 2];
-    let worst = compute[compute.len() - 1];
+    let mut later = compute[1..].to_vec();
+    later.sort_by(f64::total_cmp);
+    let later_median = later[later.len() / 2];
+    let later_max = later[later.len() - 1];
     println!("| backend | measure | n | median | max | target | max / target |");
     println!("|---|---|---|---|---|---|---|");
     println!(
-        "| {backend} | the day's digests of {INSTITUTIONS} institutions: first run, computed and written | 1 run | {first:.0} ms | {first:.0} ms | < 1000 ms | {:.2} |",
+        "| {backend} | the day's digests of {INSTITUTIONS} institutions: first run, every schedule computed and every digest written | 1 run | {first:.0} ms | {first:.0} ms | < 1000 ms | {:.2} |",
         first / 1000.0
     );
     println!(
-        "| {backend} | the same, every run (later runs find them written) | {RUNS} runs | {median:.0} ms | {worst:.0} ms | < 1000 ms | {:.2} |",
-        worst / 1000.0
+        "| {backend} | the runs after it the same day (everyone already written: skipped) | {} runs | {later_median:.0} ms | {later_max:.0} ms | < 1000 ms | {:.3} |",
+        RUNS - 1,
+        later_max / 1000.0
     );
     println!(
         "| {backend} | sending them through SMTP (aiosmtpd, loopback) | 1 run | {sending:.1} s | — | — | — |"

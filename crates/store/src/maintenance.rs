@@ -25,7 +25,8 @@ pub struct StoredMaintenance {
     pub planned_on: Date,
     pub purpose: String,
     pub status: MaintenanceStatus,
-    pub requested_by: String,
+    /// The person who asked; `None` when the vendor asked through its link.
+    pub requested_by: Option<String>,
     pub decided: Option<(String, jiff::Timestamp, String)>,
     pub carried: Option<Carried>,
     pub report: String,
@@ -107,6 +108,102 @@ pub async fn request(
         format!("maintenance:{id}"),
         json!({ "管理番号": new.asset_number, "事業者": vendor, "予定日": new.planned_on.to_string(), "目的": new.purpose }),
     );
+    audit_log::commit_with(transaction, &event, now).await?;
+    Ok(MaintenanceId::from_db(id))
+}
+
+/// The devices a vendor's link may ask remote maintenance for: those the
+/// ledger marks as remotely maintained by that vendor (its name as the
+/// ledger writes it), not disposed. [`Error::NotFound`] for a dead link.
+pub async fn link_devices(
+    store: &Store,
+    token_hash: &str,
+    now: jiff::Timestamp,
+) -> Result<Vec<RemoteDevice>, Error> {
+    let rows = sqlx::query(
+        "SELECT d.asset_number, d.maker_model, d.remote_vendor
+         FROM vendor_requests q
+            JOIN vendors v ON v.id = q.vendor_id
+            JOIN devices d ON d.institution_id = q.institution_id
+         WHERE q.token_hash = $1 AND q.revoked_at IS NULL AND q.expires_at > $2
+           AND d.remote_used = 1 AND d.status <> 'disposed' AND d.remote_vendor = v.name
+         ORDER BY d.asset_number",
+    )
+    .bind(token_hash)
+    .bind(to_micros(now))
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("asset_number")?,
+                row.try_get("maker_model")?,
+                row.try_get("remote_vendor")?,
+            ))
+        })
+        .collect()
+}
+
+/// A request the vendor sends through its live link, for one of its devices
+/// ([`link_devices`]); [`Error::NotFound`] for a dead link,
+/// [`Error::Unknown`] (`asset_number`) for another device. Audited as the link.
+pub async fn request_by_link(
+    store: &Store,
+    token_hash: &str,
+    new: &NewMaintenance,
+    now: jiff::Timestamp,
+) -> Result<MaintenanceId, Error> {
+    let mut transaction = store.begin().await?;
+    let link = sqlx::query(
+        "SELECT q.id, q.institution_id, v.name FROM vendor_requests q
+            JOIN vendors v ON v.id = q.vendor_id
+         WHERE q.token_hash = $1 AND q.revoked_at IS NULL AND q.expires_at > $2",
+    )
+    .bind(token_hash)
+    .bind(to_micros(now))
+    .fetch_optional(&mut *transaction)
+    .await?
+    .ok_or(Error::NotFound)?;
+    let (link_id, institution_id, vendor): (i64, i64, String) = (
+        link.try_get("id")?,
+        link.try_get("institution_id")?,
+        link.try_get("name")?,
+    );
+    let device: Option<i64> = sqlx::query_scalar(
+        "SELECT id FROM devices
+         WHERE institution_id = $1 AND asset_number = $2 AND remote_used = 1
+           AND status <> 'disposed' AND remote_vendor = $3",
+    )
+    .bind(institution_id)
+    .bind(new.asset_number.as_str())
+    .bind(vendor.as_str())
+    .fetch_optional(&mut *transaction)
+    .await?;
+    let device_id = device.ok_or(Error::Unknown("asset_number"))?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO remote_sessions (institution_id, device_id, vendor, planned_on, purpose,
+            status, requested_via, requested_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(institution_id)
+    .bind(device_id)
+    .bind(vendor.as_str())
+    .bind(new.planned_on.to_string())
+    .bind(new.purpose.as_str())
+    .bind(MaintenanceStatus::Requested.code())
+    .bind(link_id)
+    .bind(to_micros(now))
+    .fetch_one(&mut *transaction)
+    .await?;
+    let event = NewAuditEvent {
+        institution_id: Some(mamori_domain::institution::InstitutionId::from_db(
+            institution_id,
+        )),
+        actor: crate::audit_log::Actor::Anonymous(format!("vendor link {link_id} ({vendor})")),
+        action: "maintenance.request",
+        target: format!("maintenance:{id}"),
+        detail: json!({ "管理番号": new.asset_number, "事業者": vendor, "予定日": new.planned_on.to_string(), "目的": new.purpose, "via": "vendor link" }),
+    };
     audit_log::commit_with(transaction, &event, now).await?;
     Ok(MaintenanceId::from_db(id))
 }
@@ -219,7 +316,7 @@ const SELECT: &str = "SELECT r.id, d.asset_number, d.maker_model, r.vendor, r.pl
         r.file_name, r.file_sha256, p.display_name AS reported_by, r.reported_at
     FROM remote_sessions r
         JOIN devices d ON d.id = r.device_id
-        JOIN users q ON q.id = r.requested_by
+        LEFT JOIN users q ON q.id = r.requested_by
         LEFT JOIN users k ON k.id = r.decided_by
         LEFT JOIN users p ON p.id = r.reported_by
     WHERE r.institution_id = $1";

@@ -391,6 +391,8 @@ pub const ROUTES: &[RouteInfo] = &[
         Some(Permission::ViewChecklist),
     ),
     route("GET", "/v/{token}", None),
+    route("GET", "/v/{token}/remote", None),
+    route("POST", "/v/{token}/remote", None),
     route("POST", "/v/{token}", None),
     route("GET", "/tokushima", Some(Permission::ViewChecklist)),
     route("POST", "/tokushima/{year}", Some(Permission::EditChecklist)),

@@ -239,3 +239,140 @@ async fn a_session_is_requested_approved_carried_out_and_closed_with_the_vendors
         ]
     );
 }
+
+/// The vendor asks through the link it already has (the 事業者確認用 form):
+/// only for the devices the ledger says it maintains remotely; the request
+/// waits for the 企画管理者 like any other, marked as the link's.
+#[tokio::test]
+async fn a_vendor_asks_through_its_link_for_its_own_devices_only() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    for (number, vendor) in [("SV-01", "阿波メディカル"), ("SV-02", "ほかの業者")] {
+        let added = admin
+            .submit(
+                "/ledger/devices/new",
+                "/ledger/devices/new",
+                &[
+                    ("kind", "server".into()),
+                    ("asset_number", number.into()),
+                    ("status", "active".into()),
+                    ("antivirus", "installed".into()),
+                    ("remote_used", "yes".into()),
+                    ("remote_vendor", vendor.into()),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
+    }
+    let added = admin
+        .submit(
+            "/vendors",
+            "/vendors",
+            &[
+                ("name", "阿波メディカル".into()),
+                ("systems", "電子カルテ".into()),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let vendor_id = admin
+        .get("/vendors")
+        .await
+        .attribute("#vendors tr.vendor", "data-vendor-id")
+        .expect("a vendor id");
+    let issued = admin
+        .submit(
+            "/vendors",
+            &format!("/vendors/{vendor_id}/requests"),
+            &[("days", "14".into())],
+        )
+        .await;
+    assert_eq!(
+        issued.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        issued.errors()
+    );
+    let link = admin
+        .get(issued.location.as_deref().unwrap_or("/vendors"))
+        .await
+        .text("#issued-link code.link");
+    let path = link
+        .split_once("/v/")
+        .map(|(_, token)| format!("/v/{}", token.trim()))
+        .expect("a link");
+    let vendor = app.browser();
+    let form = vendor.get(&path).await;
+    assert_eq!(
+        form.attribute("#remote-link a", "href").as_deref(),
+        Some(format!("{path}/remote").as_str())
+    );
+    let remote = format!("{path}/remote");
+    let page = vendor.get(&remote).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.attributes("#asset_number option", "value"), ["SV-01"]);
+    // Another vendor's device, or an empty purpose: refused, nothing stored.
+    for (number, purpose) in [("SV-02", "更新"), ("SV-01", " ")] {
+        let refused = vendor
+            .submit(
+                &remote,
+                &remote,
+                &[
+                    ("asset_number", number.into()),
+                    ("planned_on", "2026-12-20".into()),
+                    ("purpose", purpose.into()),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{number}");
+    }
+    assert!(
+        admin
+            .get("/ledger/remote")
+            .await
+            .attribute("#remote-none", "id")
+            .is_some()
+    );
+    let sent = vendor
+        .submit(
+            &remote,
+            &remote,
+            &[
+                ("asset_number", "SV-01".into()),
+                ("planned_on", "2026-12-20".into()),
+                ("purpose", "ファームウェア更新".into()),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{:?}", sent.errors());
+    assert!(
+        vendor
+            .get(sent.location.as_deref().unwrap_or_default())
+            .await
+            .attribute("#remote-sent", "id")
+            .is_some()
+    );
+    let list = admin.get("/ledger/remote").await;
+    let href = list
+        .attribute("#remote-sessions a", "href")
+        .expect("the request");
+    let session = admin.get(&href).await;
+    assert!(session.text("#remote-facts").contains("回答用リンクから"));
+    assert!(session.attribute("#remote-approve", "id").is_some());
+    let event = app
+        .audit_events()
+        .await
+        .into_iter()
+        .find(|e| e.action == "maintenance.request")
+        .expect("audited");
+    assert!(
+        event.actor_label.contains("vendor link"),
+        "{}",
+        event.actor_label
+    );
+    // A dead link opens nothing.
+    assert_eq!(
+        vendor.get("/v/not-a-token/remote").await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -11,7 +11,9 @@ CREATE TABLE remote_sessions (
     planned_on TEXT NOT NULL,
     purpose TEXT NOT NULL,
     status TEXT NOT NULL,
-    requested_by BIGINT NOT NULL REFERENCES users (id),
+    -- who asked: a person, or the vendor through its link (requested_via)
+    requested_by BIGINT REFERENCES users (id),
+    requested_via BIGINT REFERENCES vendor_requests (id),
     requested_at BIGINT NOT NULL,
     decided_by BIGINT REFERENCES users (id),
     decided_at BIGINT,

@@ -4,6 +4,12 @@ messages! {
     /// The ledger and carry-out pages' strings in one locale.
     LedgerText, JA, EN {
     remote_title: "リモートメンテナンス", "Remote maintenance";
+    remote_link_title: "リモートメンテナンスの作業申請", "Ask to carry out remote maintenance";
+    remote_link_help: "医療機関の使用機器一覧表で、貴社がリモートメンテナンスを行うとされている機器です。作業の前に、機器・予定日・作業の内容を申請してください。医療機関の企画管理者が承認してから作業してください（安全管理方針 第4条・【別紙1】）。", "The devices the institution's ledger says your company maintains remotely. Before any work, ask here with the device, the day and what you will do; work only once the institution's planning manager has approved it (policy art. 4, annex 1).";
+    remote_link_back: "回答フォームへ戻る", "Back to the form";
+    remote_link_sent: "申請を送りました。医療機関の承認を待ってから作業してください。", "Your request is sent. Wait for the institution's approval before working.";
+    remote_link_none: "この医療機関の使用機器一覧表には、貴社がリモートメンテナンスを行う機器が登録されていません。医療機関にお問い合わせください。", "The institution's ledger names no device your company maintains remotely. Please ask the institution.";
+    remote_by_link: "事業者（回答用リンクから）", "The vendor (through its link)";
     nav_remote: "リモート保守", "Remote maintenance";
     remote_help: "事業者が遠隔で保守する機器（使用機器一覧表で「リモートメンテナンス：はい」）の作業ごとに、事前の申請と企画管理者の承認、実施の記録、事業者の作業報告とログを残します（安全管理方針 第4条・【別紙1】）。実施済みで報告がまだのものは赤で示します。", "For each session on a device a vendor maintains remotely (marked so in the device ledger): the request and the planning manager's approval beforehand, the record of the work, and the vendor's work report with its log (policy art. 4, annex 1). Sessions carried out without a report are shown in red.";
     remote_none: "まだ記録がありません。", "Nothing recorded yet.";

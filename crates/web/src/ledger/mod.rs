@@ -52,6 +52,10 @@ pub(crate) fn router() -> Router<AppState> {
             post(remote::step).layer(DefaultBodyLimit::max(CERTIFICATE_BODY_LIMIT)),
         )
         .route("/ledger/remote/{id}/file", get(remote::file))
+        .route(
+            "/v/{token}/remote",
+            get(remote::link_form).post(remote::link_request),
+        )
         .route("/ledger/devices", get(devices::list))
         .route(
             "/ledger/devices/new",

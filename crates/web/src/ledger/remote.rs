@@ -241,7 +241,9 @@ async fn session_page(
             planned_on: chrome.date(&s.planned_on),
             purpose: s.purpose,
             status: status_name(chrome, s.status),
-            requested_by: s.requested_by,
+            requested_by: s
+                .requested_by
+                .unwrap_or_else(|| chrome.l.remote_by_link.to_owned()),
             decided: s
                 .decided
                 .map(|(who, at, note)| (who, when(chrome, at), note)),
@@ -407,4 +409,133 @@ pub(crate) async fn awaiting_reports(
         .iter()
         .filter(|s| s.status == MaintenanceStatus::Done)
         .count())
+}
+
+#[derive(Template)]
+#[template(path = "ledger/remote_link.html")]
+struct LinkPage {
+    chrome: Chrome,
+    token: String,
+    /// (管理番号, label) of this vendor's remotely maintained devices.
+    devices: Vec<(String, String)>,
+    form: RequestForm,
+    errors: Vec<String>,
+    sent: bool,
+}
+
+/// A vendor link's token longer than this is not one mamori issued.
+const MAX_TOKEN: usize = 100;
+
+async fn link_page(
+    state: &AppState,
+    chrome: &Chrome,
+    token: &str,
+    posted: Option<(RequestForm, Vec<String>)>,
+    sent: bool,
+) -> Result<Response, AppError> {
+    if token.len() > MAX_TOKEN {
+        return Err(AppError::not_found(chrome.locale));
+    }
+    let devices = mamori_store::maintenance::link_devices(
+        &state.store,
+        &crate::auth::token_hash(token),
+        state.clock.now(),
+    )
+    .await?;
+    // A dead link and a live one for a vendor without devices both answer
+    // 404 only when the link itself is dead: the store finds no link rows.
+    if devices.is_empty()
+        && mamori_store::vendor::open(
+            &state.store,
+            &crate::auth::token_hash(token),
+            state.clock.now(),
+        )
+        .await
+        .is_err()
+    {
+        return Err(AppError::not_found(chrome.locale));
+    }
+    let (form, errors) = posted.unwrap_or_else(|| {
+        (
+            RequestForm {
+                planned_on: state.clock.today().to_string(),
+                ..RequestForm::default()
+            },
+            Vec::new(),
+        )
+    });
+    chrome.render_with_status(
+        crate::page::form_status(&errors),
+        &LinkPage {
+            chrome: chrome.clone(),
+            token: token.to_owned(),
+            devices: devices
+                .into_iter()
+                .map(|(number, name, _)| {
+                    let label = if name.is_empty() {
+                        number.clone()
+                    } else {
+                        format!("{number} / {name}")
+                    };
+                    (number, label)
+                })
+                .collect(),
+            form,
+            errors,
+            sent,
+        },
+    )
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub(super) struct SentQuery {
+    done: String,
+}
+
+/// `GET /v/{token}/remote`: the vendor asks, through its link, to maintain one
+/// of the devices the ledger says it maintains remotely.
+pub(super) async fn link_form(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    axum::extract::Path(token): axum::extract::Path<String>,
+    axum::extract::Query(query): axum::extract::Query<SentQuery>,
+) -> Result<Response, AppError> {
+    link_page(&state, &chrome, &token, None, query.done == "sent").await
+}
+
+/// `POST /v/{token}/remote`: the vendor's request, or every problem at once
+/// with nothing stored.
+pub(super) async fn link_request(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    axum::extract::Path(token): axum::extract::Path<String>,
+    CsrfForm(form): CsrfForm<RequestForm>,
+) -> Result<Response, AppError> {
+    if token.len() > MAX_TOKEN {
+        return Err(AppError::not_found(chrome.locale));
+    }
+    let new = match parse_request(&form.asset_number, "", &form.planned_on, &form.purpose) {
+        Ok(new) => new,
+        Err(errors) => {
+            let errors = describe_all(&errors, chrome.locale);
+            return link_page(&state, &chrome, &token, Some((form, errors)), false).await;
+        }
+    };
+    match mamori_store::maintenance::request_by_link(
+        &state.store,
+        &crate::auth::token_hash(&token),
+        &new,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/v/{token}/remote?done=sent")).into_response()),
+        Err(mamori_store::Error::Unknown(_)) => {
+            let errors = vec![chrome.l.remote_not_remote.to_owned()];
+            link_page(&state, &chrome, &token, Some((form, errors)), false).await
+        }
+        Err(mamori_store::Error::NotFound) => Err(AppError::not_found(chrome.locale)),
+        Err(error) => Err(error.into()),
+    }
 }
