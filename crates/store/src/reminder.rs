@@ -307,3 +307,131 @@ pub async fn feed_owner(store: &Store, token_hash: &str) -> Result<Recipient, Er
         institution: row.try_get("name")?,
     })
 }
+
+/// What the schedule needs of the institution's documents and reviews, in
+/// one query (the reminder job computes a schedule per person): the policy
+/// (approved at all, and its answers), the BCP's last approval, the last
+/// network and account reviews, and the contact chart's oldest confirmation
+/// (`None` while a stored line was never confirmed).
+#[derive(Debug, Clone, Default)]
+pub struct ScheduleBasics {
+    pub policy_approved: bool,
+    pub policy_answers: Option<mamori_domain::policy::PolicyAnswers>,
+    pub bcp_approved_at: Option<jiff::Timestamp>,
+    pub network_reviewed: Option<Date>,
+    pub accounts_reviewed: Option<Date>,
+    pub chart_confirmed: Option<Date>,
+    /// The institution's kind (which checklist form it answers).
+    pub kind: Option<mamori_domain::institution::InstitutionKind>,
+}
+
+/// The institution's [`ScheduleBasics`]; the caller decides, by the person's
+/// permissions, which of them concern that person.
+pub async fn schedule_basics<P: permissions::Marker>(
+    store: &Store,
+    grant: &Grant<P>,
+) -> Result<ScheduleBasics, Error> {
+    let row = sqlx::query(
+        "SELECT
+            (SELECT COUNT(*) FROM document_versions
+              WHERE institution_id = $1 AND kind = 'policy') AS policy_versions,
+            (SELECT answers FROM policy_answers WHERE institution_id = $1) AS policy_answers,
+            (SELECT MAX(approved_at) FROM bcp_versions WHERE institution_id = $1) AS bcp_approved,
+            (SELECT MAX(reviewed_on) FROM ledger_reviews
+              WHERE institution_id = $1 AND ledger = 'network') AS network_reviewed,
+            (SELECT MAX(reviewed_on) FROM ledger_reviews
+              WHERE institution_id = $1 AND ledger = 'accounts') AS accounts_reviewed,
+            (SELECT CASE WHEN COUNT(*) > 0 AND COUNT(*) = COUNT(confirmed_on)
+                         THEN MIN(confirmed_on) END
+               FROM contact_entries WHERE institution_id = $1) AS chart_confirmed,
+            (SELECT kind FROM institutions WHERE id = $1) AS kind",
+    )
+    .bind(grant.institution_id().get())
+    .fetch_one(store.pool())
+    .await?;
+    let day = |column: &'static str| -> Result<Option<Date>, Error> {
+        row.try_get::<Option<String>, _>(column)?
+            .map(|text| text.parse().map_err(|_| Error::Corrupt(column)))
+            .transpose()
+    };
+    let answers: Option<String> = row.try_get("policy_answers")?;
+    let versions: i64 = row.try_get("policy_versions")?;
+    let bcp: Option<i64> = row.try_get("bcp_approved")?;
+    Ok(ScheduleBasics {
+        policy_approved: versions > 0,
+        policy_answers: answers
+            .map(|text| {
+                mamori_domain::policy::answers_from_text(&text)
+                    .ok_or(Error::Corrupt("policy_answers.answers"))
+            })
+            .transpose()?,
+        bcp_approved_at: bcp.map(crate::from_micros),
+        network_reviewed: day("network_reviewed")?,
+        accounts_reviewed: day("accounts_reviewed")?,
+        chart_confirmed: day("chart_confirmed")?,
+        kind: row
+            .try_get::<Option<String>, _>("kind")?
+            .map(|code| {
+                mamori_domain::institution::InstitutionKind::from_code(&code)
+                    .map_err(|_| Error::Corrupt("institutions.kind"))
+            })
+            .transpose()?,
+    })
+}
+
+/// A vendor's certificate or contract with an expiry, for the schedule.
+#[derive(Debug, Clone)]
+pub struct VendorExpiry {
+    pub expires_on: Date,
+    /// A certificate (its kind's code) or a contract (its title).
+    pub what: VendorPaper,
+    pub vendor: String,
+}
+
+/// What expires.
+#[derive(Debug, Clone)]
+pub enum VendorPaper {
+    Certificate(mamori_domain::contract::CertificateKind),
+    Contract(String),
+}
+
+/// Every certificate and every contract with an expiry day, with its
+/// vendor's name, in one query.
+pub async fn vendor_expiries(
+    store: &Store,
+    grant: &Grant<permissions::ManageVendors>,
+) -> Result<Vec<VendorExpiry>, Error> {
+    let rows = sqlx::query(
+        "SELECT c.expires_on, 'certificate' AS paper, c.kind AS what, v.name
+         FROM vendor_certificates c JOIN vendors v ON v.id = c.vendor_id
+         WHERE c.institution_id = $1
+         UNION ALL
+         SELECT k.expires_on, 'contract' AS paper, k.title AS what, v.name
+         FROM vendor_contracts k JOIN vendors v ON v.id = k.vendor_id
+         WHERE k.institution_id = $1 AND k.expires_on IS NOT NULL",
+    )
+    .bind(grant.institution_id().get())
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let day: String = row.try_get("expires_on")?;
+            let paper: String = row.try_get("paper")?;
+            let what: String = row.try_get("what")?;
+            Ok(VendorExpiry {
+                expires_on: day
+                    .parse()
+                    .map_err(|_| Error::Corrupt("vendor papers.expires_on"))?,
+                what: if paper == "certificate" {
+                    VendorPaper::Certificate(
+                        mamori_domain::contract::CertificateKind::from_code(&what)
+                            .map_err(|_| Error::Corrupt("vendor_certificates.kind"))?,
+                    )
+                } else {
+                    VendorPaper::Contract(what)
+                },
+                vendor: row.try_get("name")?,
+            })
+        })
+        .collect()
+}

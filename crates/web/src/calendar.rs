@@ -23,67 +23,59 @@ use mamori_domain::training::{HIRING_GRACE_DAYS, Standing, standing};
 use crate::auth::{Authorized, CsrfForm, random_token, token_hash};
 use crate::page::Chrome;
 use crate::{AppError, AppState};
+use mamori_store::reminder::VendorPaper;
 
 /// What the records say of what `principal` is responsible for.
 async fn facts(state: &AppState, principal: &Principal) -> Result<ScheduleFacts, AppError> {
     let store = &state.store;
     let today = state.clock.today();
     let mut facts = ScheduleFacts::default();
-    if let Some(grant) = principal.grant::<permissions::EditPolicy>() {
-        let approved = !mamori_store::policy::versions(store, &grant)
-            .await?
-            .is_empty();
-        let answers = mamori_store::policy::answers(store, &grant).await?;
-        if approved || answers.is_some() {
-            let answers = answers.unwrap_or_default();
+    let role = principal.role();
+    // The documents' and reviews' days in one query, then kept as far as
+    // this person is responsible for them.
+    let basics = match principal.grant::<permissions::ViewDashboard>() {
+        Some(grant) => mamori_store::reminder::schedule_basics(store, &grant).await?,
+        None => mamori_store::reminder::ScheduleBasics::default(),
+    };
+    {
+        if role.has(Permission::EditPolicy)
+            && (basics.policy_approved || basics.policy_answers.is_some())
+        {
+            let answers = basics.policy_answers.clone().unwrap_or_default();
             facts.check_day = Some(answers.check_day);
             facts.review_month = Some(answers.review_month);
         }
-    }
-    // Those who handle incidents keep the chart (each person their own number).
-    let keeps_chart = principal.role().has(Permission::HandleIncidents);
-    if let Some(grant) = principal
-        .grant::<permissions::ViewContacts>()
-        .filter(|_| keeps_chart)
-    {
-        let oldest = mamori_store::contact::all(store, &grant)
-            .await?
-            .into_iter()
-            .map(|line| line.confirmed_on)
-            .min()
-            .flatten();
-        facts.yearly.push(Yearly {
-            kind: DueKind::ContactChart,
-            last: oldest,
-            href: "/contacts".to_owned(),
-        });
-    }
-    if let Some(grant) = principal.grant::<permissions::EditBcp>() {
-        let last = mamori_store::bcp::versions(store, &grant)
-            .await?
-            .first()
-            .map(|v| v.approved_at.to_zoned_datetime(crate::tokyo()).date());
-        facts.yearly.push(Yearly {
-            kind: DueKind::BcpReview,
-            last,
-            href: "/bcp".to_owned(),
-        });
+        // Those who handle incidents keep the chart (each person their own number).
+        if role.has(Permission::HandleIncidents) {
+            facts.yearly.push(Yearly {
+                kind: DueKind::ContactChart,
+                last: basics.chart_confirmed,
+                href: "/contacts".to_owned(),
+            });
+        }
+        if role.has(Permission::EditBcp) {
+            facts.yearly.push(Yearly {
+                kind: DueKind::BcpReview,
+                last: basics
+                    .bcp_approved_at
+                    .map(|at| at.to_zoned_datetime(crate::tokyo()).date()),
+                href: "/bcp".to_owned(),
+            });
+        }
+        if role.has(Permission::EditLedger) {
+            facts.yearly.push(Yearly {
+                kind: DueKind::NetworkDiagram,
+                last: basics.network_reviewed,
+                href: "/ledger/network".to_owned(),
+            });
+            facts.yearly.push(Yearly {
+                kind: DueKind::AccountInventory,
+                last: basics.accounts_reviewed,
+                href: "/ledger/accounts".to_owned(),
+            });
+        }
     }
     if let Some(grant) = principal.grant::<permissions::EditLedger>() {
-        facts.yearly.push(Yearly {
-            kind: DueKind::NetworkDiagram,
-            last: mamori_store::network::last_review(store, &grant)
-                .await?
-                .map(|(day, _)| day),
-            href: "/ledger/network".to_owned(),
-        });
-        facts.yearly.push(Yearly {
-            kind: DueKind::AccountInventory,
-            last: mamori_store::staff::last_inventory(store, &grant)
-                .await?
-                .map(|(day, _)| day),
-            href: "/ledger/accounts".to_owned(),
-        });
         for line in mamori_store::backup_register::list(store, &grant).await? {
             let on = match restore_due(line.last_test.map(|(day, _)| day), today) {
                 RestoreDue::NeverTested => today,
@@ -145,56 +137,41 @@ async fn facts(state: &AppState, principal: &Principal) -> Result<ScheduleFacts,
         }
     }
     if let Some(grant) = principal.grant::<permissions::ManageVendors>() {
-        let vendors = mamori_store::vendor::list(store, &grant).await?;
-        let name = |id: i64| {
-            vendors
-                .iter()
-                .find(|v| v.id == id)
-                .map(|v| v.name.clone())
-                .unwrap_or_default()
-        };
-        for certificate in mamori_store::contract::certificates(store, &grant, None).await? {
+        for paper in mamori_store::reminder::vendor_expiries(store, &grant).await? {
+            let (kind, what) = match paper.what {
+                VendorPaper::Certificate(kind) => (DueKind::Certificate, kind.name_ja().to_owned()),
+                VendorPaper::Contract(title) => (DueKind::Contract, title),
+            };
             facts.dated.push((
-                certificate.certificate.expires_on,
-                DueKind::Certificate,
-                format!(
-                    "{} {}",
-                    name(certificate.vendor_id),
-                    certificate.certificate.kind.name_ja()
-                ),
+                paper.expires_on,
+                kind,
+                format!("{} {what}", paper.vendor),
                 "/vendors".to_owned(),
             ));
         }
-        for contract in mamori_store::contract::list(store, &grant, None).await? {
-            if let Some(on) = contract.contract.expires_on {
-                facts.dated.push((
-                    on,
-                    DueKind::Contract,
-                    format!("{} {}", name(contract.vendor_id), contract.contract.title),
-                    "/vendors".to_owned(),
-                ));
-            }
-        }
     }
-    if let Some(grant) = principal.grant::<permissions::EditChecklist>() {
-        let institution = mamori_store::institution::get(store, &grant).await?;
-        let form = crate::checklist::institution_form(institution.details.kind());
+    if let (Some(grant), Some(kind)) =
+        (principal.grant::<permissions::EditChecklist>(), basics.kind)
+    {
+        let form = crate::checklist::institution_form(kind);
         let year = FiscalYear::containing(today);
-        let catalogs = crate::checklist::catalogs_for(state, principal).await?;
-        if let (Some(catalog), Some(assessment)) = (
-            catalogs.for_year(form, year),
-            mamori_store::checklist::assessment(store, &grant, form, year).await?,
-        ) {
-            let href = format!("/checklist/{}/{}", form.code(), year);
-            let record = |key: &str| assessment.answers.get(key).map(|answer| &answer.record);
-            for (item, item_state) in open_items(catalog, record, year, today) {
-                if let Some(on) = item_state.deadline() {
-                    facts.dated.push((
-                        on,
-                        DueKind::Checklist,
-                        crate::checklist::item_label(crate::i18n::Locale::Ja, catalog, item),
-                        format!("{href}/items/{}", item.key),
-                    ));
+        // Only a started assessment has dates; the catalogs are read after.
+        if let Some(assessment) =
+            mamori_store::checklist::assessment(store, &grant, form, year).await?
+        {
+            let catalogs = crate::checklist::catalogs_for(state, principal).await?;
+            if let Some(catalog) = catalogs.for_year(form, year) {
+                let href = format!("/checklist/{}/{}", form.code(), year);
+                let record = |key: &str| assessment.answers.get(key).map(|answer| &answer.record);
+                for (item, item_state) in open_items(catalog, record, year, today) {
+                    if let Some(on) = item_state.deadline() {
+                        facts.dated.push((
+                            on,
+                            DueKind::Checklist,
+                            crate::checklist::item_label(crate::i18n::Locale::Ja, catalog, item),
+                            format!("{href}/items/{}", item.key),
+                        ));
+                    }
                 }
             }
         }
