@@ -444,6 +444,17 @@ impl PolicyTemplate {
     }
 }
 
+/// Whether a member of staff should have acknowledged the current version by
+/// `today`: not yet done, and joined (or no 入職日 recorded; a future hire is
+/// not due before their first day).
+pub fn acknowledgement_due(
+    acknowledged: bool,
+    joined_on: Option<jiff::civil::Date>,
+    today: jiff::civil::Date,
+) -> bool {
+    !acknowledged && joined_on.is_none_or(|day| day <= today)
+}
+
 /// The answers as stored: `key=yes|no` per choice, then `review_month=N`
 /// and `check_day=N`, one per line.
 pub fn answers_to_text(answers: &PolicyAnswers) -> String {
@@ -563,6 +574,16 @@ mod tests {
         let text = text_of(&template.compose(&pharmacy, &answers));
         assert!(text.contains("当薬局"));
         assert!(!text.contains("当院"));
+    }
+
+    #[test]
+    fn staff_are_due_from_their_first_day_until_they_acknowledge() {
+        use jiff::civil::date;
+        let today = date(2026, 12, 3);
+        assert!(acknowledgement_due(false, None, today));
+        assert!(acknowledgement_due(false, Some(today), today));
+        assert!(!acknowledgement_due(false, Some(date(2027, 4, 1)), today));
+        assert!(!acknowledgement_due(true, Some(date(2020, 4, 1)), today));
     }
 
     #[test]

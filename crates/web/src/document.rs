@@ -85,6 +85,40 @@ pub(crate) fn fingerprint(text: &str) -> String {
     mamori_store::hex(&Sha256::digest(text.as_bytes()))
 }
 
+/// "approved on … by …" for an approved version (the BCP's, the policy's).
+pub(crate) fn approved_label(
+    chrome: &crate::page::Chrome,
+    version: &mamori_store::bcp::BcpVersion,
+) -> String {
+    let day = version.approved_at.to_zoned_datetime(crate::tokyo()).date();
+    chrome.fill(
+        chrome.k.bcp_approved,
+        chrome.date(&day),
+        &version.approved_by,
+    )
+}
+
+/// An approved version as printed: its title, the institution and
+/// 第N版（approved on, by） on every page, its blocks.
+pub(crate) fn print_of(
+    version: &mamori_store::bcp::BcpVersion,
+    institution_name: &str,
+) -> Result<mamori_docs::DocumentPrint, AppError> {
+    let document = parse_stored(&version.text)?;
+    let day = version.approved_at.to_zoned_datetime(crate::tokyo()).date();
+    Ok(mamori_docs::DocumentPrint {
+        title: document.title.clone(),
+        institution_name: institution_name.to_owned(),
+        version: format!(
+            "第{}版（{}承認：{}）",
+            version.number,
+            mamori_domain::calendar::format_date_ja(day),
+            version.approved_by
+        ),
+        blocks: blocks_of(document),
+    })
+}
+
 /// The two formats a version is printed in.
 #[derive(Clone, Copy)]
 pub(crate) enum Format {

@@ -18,7 +18,9 @@ use mamori_domain::ledger::DeviceStatus;
 use mamori_domain::policy::{PolicyAnswers, PolicyFacts, PolicyTemplate};
 
 use crate::auth::{Authorized, CsrfForm};
-use crate::document::{Format, ShownLine, fingerprint, parse_stored, shown, shown_changes};
+use crate::document::{
+    Format, ShownLine, approved_label, fingerprint, parse_stored, shown, shown_changes,
+};
 use crate::i18n::describe;
 use crate::page::Chrome;
 use crate::{AppError, AppState};
@@ -123,7 +125,7 @@ pub(crate) fn is_due(
     row: &mamori_store::policy::StaffAcknowledgement,
     today: jiff::civil::Date,
 ) -> bool {
-    row.acknowledged.is_none() && row.joined_on.is_none_or(|day| day <= today)
+    mamori_domain::policy::acknowledgement_due(row.acknowledged.is_some(), row.joined_on, today)
 }
 
 /// The checklist's 運用管理規程 item: the approved policy as live evidence,
@@ -167,15 +169,6 @@ pub(crate) async fn checklist_box(
         }
     }
     Ok(Some(crate::ledger::LedgerBox { lines, warnings }))
-}
-
-fn approved_label(chrome: &Chrome, version: &mamori_store::policy::PolicyVersion) -> String {
-    let day = version.approved_at.to_zoned_datetime(crate::tokyo()).date();
-    chrome.fill(
-        chrome.k.bcp_approved,
-        chrome.date(&day),
-        &version.approved_by,
-    )
 }
 
 struct VersionRow {
@@ -644,19 +637,7 @@ async fn version_file(
 ) -> Result<Response, AppError> {
     let version = mamori_store::policy::version(&state.store, grant, number).await?;
     let institution = mamori_store::institution::get(&state.store, grant).await?;
-    let document = parse_stored(&version.text)?;
-    let day = version.approved_at.to_zoned_datetime(crate::tokyo()).date();
-    let print = mamori_docs::DocumentPrint {
-        title: document.title.clone(),
-        institution_name: institution.details.name().to_owned(),
-        version: format!(
-            "第{}版（{}承認：{}）",
-            version.number,
-            mamori_domain::calendar::format_date_ja(day),
-            version.approved_by
-        ),
-        blocks: crate::document::blocks_of(document),
-    };
+    let print = crate::document::print_of(&version, institution.details.name())?;
     crate::document::send(
         state,
         print,

@@ -16,7 +16,7 @@ use mamori_domain::ledger::{DeviceKind, DeviceStatus, backup_flags};
 
 use crate::auth::{Authorized, CsrfForm};
 use crate::document::{
-    Format, ShownLine, blocks_of, fingerprint, parse_stored, shown, shown_changes,
+    Format, ShownLine, approved_label, fingerprint, parse_stored, shown, shown_changes,
 };
 use crate::i18n::describe;
 use crate::page::Chrome;
@@ -134,15 +134,6 @@ struct BcpPage {
     has_read: Option<bool>,
     versions: Vec<VersionRow>,
     can_edit: bool,
-}
-
-fn approved_label(chrome: &Chrome, version: &mamori_store::bcp::BcpVersion) -> String {
-    let day = version.approved_at.to_zoned_datetime(crate::tokyo()).date();
-    chrome.fill(
-        chrome.k.bcp_approved,
-        chrome.date(&day),
-        &version.approved_by,
-    )
 }
 
 /// `GET /bcp`: the approved version, to read and acknowledge.
@@ -464,21 +455,7 @@ async fn print_of(
 ) -> Result<mamori_docs::DocumentPrint, AppError> {
     let version = mamori_store::bcp::version(&state.store, grant, number).await?;
     let institution = mamori_store::institution::get(&state.store, grant).await?;
-    let document = parse_stored(&version.text)?;
-    let title = document.title.clone();
-    let blocks = blocks_of(document);
-    let day = version.approved_at.to_zoned_datetime(crate::tokyo()).date();
-    Ok(mamori_docs::DocumentPrint {
-        title,
-        institution_name: institution.details.name().to_owned(),
-        version: format!(
-            "第{}版（{}承認：{}）",
-            version.number,
-            mamori_domain::calendar::format_date_ja(day),
-            version.approved_by
-        ),
-        blocks,
-    })
+    crate::document::print_of(&version, institution.details.name())
 }
 
 /// The version's file in `format`.
