@@ -73,6 +73,7 @@ impl Application {
                 .as_ref()
                 .map(|url| url.trim().trim_end_matches('/').to_owned())
                 .filter(|url| !url.is_empty()),
+            sends_mail: config.smtp.is_some(),
             ..WebConfig::default()
         };
         let clock = config.fixed_now.map_or(Clock::System, Clock::Fixed);

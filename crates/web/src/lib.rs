@@ -66,6 +66,9 @@ pub struct WebConfig {
     /// Reports accepted through one poster link each hour (0: no limit); more
     /// are refused with a message to telephone instead.
     pub poster_reports_per_hour: u32,
+    /// Whether the server sends reminder e-mails (`--smtp-host` given); the
+    /// address page says so when it does not.
+    pub sends_mail: bool,
 }
 
 impl Default for WebConfig {
@@ -80,6 +83,7 @@ impl Default for WebConfig {
             sign_in_attempts_per_minute: 30,
             public_url: None,
             poster_reports_per_hour: 30,
+            sends_mail: false,
         }
     }
 }

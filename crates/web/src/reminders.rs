@@ -26,6 +26,8 @@ struct EmailPage {
     chrome: Chrome,
     email: String,
     errors: Vec<String>,
+    /// The server has no SMTP server configured: nothing will be sent yet.
+    no_mail: bool,
 }
 
 /// `GET /account/email`.
@@ -39,6 +41,7 @@ async fn show(
         chrome: chrome.clone(),
         email,
         errors: Vec::new(),
+        no_mail: !state.config.sends_mail,
     })
 }
 
@@ -71,6 +74,7 @@ async fn save(
             &EmailPage {
                 email: form.email.clone(),
                 errors: vec![describe(&error, chrome.locale)],
+                no_mail: !state.config.sends_mail,
                 chrome: chrome.clone(),
             },
         ),

@@ -196,6 +196,15 @@ async fn each_person_gets_one_digest_a_day_through_a_real_smtp_server() {
         )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    // This test server was started without --smtp-host: the page says no
+    // mail will arrive until the server is set up to send it.
+    assert!(
+        admin
+            .get("/account/email")
+            .await
+            .text("#email-not-configured")
+            .contains("--smtp-host")
+    );
 
     // The admin has reviews due today; the nurse has no address and nothing due.
     let first = run_once(&app.state, &smtp(server.port)).await.expect("run");

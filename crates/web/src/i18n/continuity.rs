@@ -83,6 +83,7 @@ messages! {
     email_title: "予定のお知らせメール", "Reminder e-mail";
     nav_email: "お知らせメール", "Reminder e-mail";
     email_help: "ここに書いたアドレスに、あなたが担当する期限切れと今後7日の予定を、1日1通まとめて送ります（予定がない日は送りません）。空欄にすると送りません。", "Your overdue items and the next 7 days of what you are responsible for go to this address in one e-mail a day (none on a day with nothing). Leave it empty for none.";
+    email_not_configured: "このサーバーはまだメールを送る設定になっていません。アドレスは保存されますが、メールは届きません。サーバーを管理する人（ベンダ）に、mamori を --smtp-host と --mail-from を付けて起動するよう依頼してください。それまでは「予定」とホーム画面で確認できます。", "This server is not set up to send e-mail yet: the address is kept, but no mail will arrive. Ask whoever runs the server (your vendor) to start mamori with --smtp-host and --mail-from. Until then, see the Schedule and the home page.";
     email_label: "メールアドレス", "E-mail address";
     email_failures: "送れなかったお知らせメール", "Reminder e-mails that could not be sent";
     calendar_title: "予定（期限の一覧）", "Schedule";
