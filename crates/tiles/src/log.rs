@@ -1,0 +1,270 @@
+//! The writer: appends entries, writes bundles and tiles, signs the checkpoint.
+
+use std::path::{Path, PathBuf};
+
+use ed25519_dalek::SigningKey;
+use mamori_tlog::{Checkpoint, Frontier, Hash, leaf_hash, root};
+
+use crate::bundle::{MAX_ENTRY_LEN, encode_entry, parse_bundle};
+use crate::files::{prune_partials, read_if_present, write_durably};
+use crate::tiling::{FullTile, Tiling, tile_bytes, tile_hashes};
+use crate::{CHECKPOINT_FILE, Error, TILE_WIDTH, bundle_path, tile_path};
+
+/// A log open for appending. One writer per folder: the caller must not open
+/// the same folder twice at once.
+pub struct TileLog {
+    dir: PathBuf,
+    origin: String,
+    key_name: String,
+    key: SigningKey,
+    tiling: Tiling,
+    /// The encoded entries of the bundle that is not full yet.
+    open_bundle: Vec<u8>,
+}
+
+impl std::fmt::Debug for TileLog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TileLog")
+            .field("dir", &self.dir)
+            .field("origin", &self.origin)
+            .field("size", &self.size())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TileLog {
+    /// Opens the log in `dir` (creating nothing until the first append),
+    /// checking that its checkpoint is signed by `key` for `origin` and that
+    /// the tiles on its right edge give the signed tree head.
+    pub fn open(dir: &Path, origin: &str, key_name: &str, key: SigningKey) -> Result<Self, Error> {
+        let damaged = |reason: String| Error::Damaged {
+            dir: dir.to_path_buf(),
+            reason,
+        };
+        let mut log = Self {
+            dir: dir.to_path_buf(),
+            origin: origin.to_owned(),
+            key_name: key_name.to_owned(),
+            key,
+            tiling: Tiling::default(),
+            open_bundle: Vec::new(),
+        };
+        let Some(note) = read_if_present(&dir.join(CHECKPOINT_FILE))? else {
+            if dir.join("tile").exists() {
+                // Starting afresh would overwrite the entries that are there.
+                return Err(damaged(
+                    "there are tiles but no checkpoint; restore the checkpoint file".to_owned(),
+                ));
+            }
+            return Ok(log);
+        };
+        let note = String::from_utf8(note)
+            .map_err(|_| damaged("the checkpoint is not UTF-8".to_owned()))?;
+        let checkpoint = Checkpoint::verify(&note, key_name, &log.key.verifying_key())
+            .map_err(|err| damaged(format!("the checkpoint does not verify: {err}")))?;
+        if checkpoint.origin != origin {
+            return Err(damaged(format!(
+                "the checkpoint is for the log {:?}",
+                checkpoint.origin
+            )));
+        }
+        log.tiling = log
+            .load_right_edge(checkpoint.size)
+            .map_err(|err| match err {
+                Error::Damaged { reason, .. } => damaged(reason),
+                other => other,
+            })?;
+        if log.tiling.frontier.root() != checkpoint.root {
+            return Err(damaged(
+                "the tiles do not give the tree head the checkpoint signed".to_owned(),
+            ));
+        }
+        let width = checkpoint.size % TILE_WIDTH;
+        if width > 0 {
+            let path = bundle_path(checkpoint.size / TILE_WIDTH, width);
+            let bytes = read_if_present(&dir.join(&path))?
+                .ok_or_else(|| damaged(format!("{} is missing", path.display())))?;
+            let entries = parse_bundle(&bytes)
+                .ok_or_else(|| damaged(format!("{} is malformed", path.display())))?;
+            let hashes: Vec<Hash> = entries.iter().map(|entry| leaf_hash(entry)).collect();
+            if log.tiling.open.first() != Some(&hashes) {
+                return Err(damaged(format!(
+                    "{} does not match its tile",
+                    path.display()
+                )));
+            }
+            log.open_bundle = bytes;
+        }
+        Ok(log)
+    }
+
+    /// Reads the partial tile of every level and the hashes of the tree's
+    /// complete subtrees, for a log of `size` entries.
+    fn load_right_edge(&self, size: u64) -> Result<Tiling, Error> {
+        let damaged = |reason: String| Error::Damaged {
+            dir: self.dir.clone(),
+            reason,
+        };
+        let read_tile = |level: u8, index: u64, width: u64| -> Result<Vec<Hash>, Error> {
+            let path = tile_path(level, index, width);
+            let bytes = read_if_present(&self.dir.join(&path))?
+                .ok_or_else(|| damaged(format!("{} is missing", path.display())))?;
+            tile_hashes(&bytes, width)
+                .ok_or_else(|| damaged(format!("{} has the wrong length", path.display())))
+        };
+        let mut open = Vec::new();
+        let mut level = 0u8;
+        while u32::from(level) * 8 < 64 && size >> (8 * u32::from(level)) > 0 {
+            let count = size >> (8 * u32::from(level));
+            let width = count % TILE_WIDTH;
+            open.push(if width > 0 {
+                read_tile(level, count / TILE_WIDTH, width)?
+            } else {
+                Vec::new()
+            });
+            level += 1;
+        }
+        // One complete subtree per one bit of the size, largest first; each
+        // is a run of 2^r hashes inside one tile of level L = bit / 8.
+        let mut roots = Vec::new();
+        let mut offset = 0u64;
+        for bit in (0..64u32).rev().filter(|bit| size & (1 << bit) != 0) {
+            let level = (bit / 8) as u8;
+            let run = 1u64 << (bit % 8);
+            let first = offset >> (8 * u32::from(level));
+            let index = first / TILE_WIDTH;
+            let count = size >> (8 * u32::from(level));
+            let hashes = if index == count / TILE_WIDTH {
+                open[usize::from(level)].clone()
+            } else {
+                read_tile(level, index, TILE_WIDTH)?
+            };
+            let start = (first % TILE_WIDTH) as usize;
+            let slice = hashes
+                .get(start..start + run as usize)
+                .ok_or_else(|| damaged(format!("a tile at level {level} is too short")))?;
+            roots.push(root(slice));
+            offset += 1 << bit;
+        }
+        let frontier = Frontier::from_subtree_roots(size, roots)
+            .map_err(|err| damaged(format!("cannot rebuild the tree's edge: {err}")))?;
+        Ok(Tiling { open, frontier })
+    }
+
+    /// The number of entries committed.
+    pub fn size(&self) -> u64 {
+        self.tiling.size()
+    }
+
+    /// The tree head of the committed entries.
+    pub fn root(&self) -> Hash {
+        self.tiling.frontier.root()
+    }
+
+    /// The log's folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The current signed checkpoint (what `checkpoint` holds).
+    pub fn checkpoint(&self) -> Result<String, Error> {
+        Ok(Checkpoint {
+            origin: self.origin.clone(),
+            size: self.size(),
+            root: self.root(),
+        }
+        .sign(&self.key_name, &self.key)?)
+    }
+
+    /// Appends `entries` in order and commits them with a new signed
+    /// checkpoint; returns the index of the first. All or nothing: an entry
+    /// over [`MAX_ENTRY_LEN`] or a failed write leaves the log as it was.
+    pub fn append<E: AsRef<[u8]>>(&mut self, entries: &[E]) -> Result<u64, Error> {
+        if let Some(long) = entries
+            .iter()
+            .find(|entry| entry.as_ref().len() > MAX_ENTRY_LEN)
+        {
+            return Err(Error::EntryTooLong {
+                len: long.as_ref().len(),
+            });
+        }
+        let first = self.size();
+        if entries.is_empty() {
+            return Ok(first);
+        }
+        let mut tiling = self.tiling.clone();
+        let mut bundle = self.open_bundle.clone();
+        let mut full: Vec<FullTile> = Vec::new();
+        for entry in entries {
+            let entry = entry.as_ref();
+            encode_entry(&mut bundle, entry)?;
+            tiling.push(leaf_hash(entry), &mut full);
+            let size = tiling.size();
+            if size.is_multiple_of(TILE_WIDTH) {
+                let path = bundle_path(size / TILE_WIDTH - 1, TILE_WIDTH);
+                write_durably(&self.dir.join(path), &bundle)?;
+                bundle.clear();
+            }
+            for tile in full.drain(..) {
+                let path = tile_path(tile.level, tile.index, TILE_WIDTH);
+                write_durably(&self.dir.join(path), &tile_bytes(&tile.hashes))?;
+            }
+        }
+        let size = tiling.size();
+        let width = size % TILE_WIDTH;
+        if width > 0 {
+            let path = bundle_path(size / TILE_WIDTH, width);
+            write_durably(&self.dir.join(path), &bundle)?;
+        }
+        for (level, index, hashes) in tiling.partial_tiles() {
+            let path = tile_path(level, index, hashes.len() as u64);
+            write_durably(&self.dir.join(path), &tile_bytes(hashes))?;
+        }
+        let note = Checkpoint {
+            origin: self.origin.clone(),
+            size,
+            root: tiling.frontier.root(),
+        }
+        .sign(&self.key_name, &self.key)?;
+        write_durably(&self.dir.join(CHECKPOINT_FILE), note.as_bytes())?;
+        // Committed.
+        self.tiling = tiling;
+        self.open_bundle = bundle;
+        self.prune(first, size);
+        Ok(first)
+    }
+
+    /// Removes the partial bundles and tiles that the append from `old` to
+    /// `new` entries superseded.
+    fn prune(&self, old: u64, new: u64) {
+        let keep = |path: PathBuf, width: u64| (width > 0).then(|| self.dir.join(path));
+        for index in old / TILE_WIDTH..=new / TILE_WIDTH {
+            let current = (index == new / TILE_WIDTH)
+                .then(|| keep(bundle_path(index, new % TILE_WIDTH), new % TILE_WIDTH))
+                .flatten();
+            prune_partials(
+                &self.dir.join(bundle_path(index, TILE_WIDTH)),
+                current.as_deref(),
+            );
+        }
+        let mut level = 0u32;
+        while level < 8 && new >> (8 * level) > 0 {
+            let (old_count, new_count) = (old >> (8 * level), new >> (8 * level));
+            for index in old_count / TILE_WIDTH..=new_count / TILE_WIDTH {
+                let current = (index == new_count / TILE_WIDTH)
+                    .then(|| {
+                        keep(
+                            tile_path(level as u8, index, new_count % TILE_WIDTH),
+                            new_count % TILE_WIDTH,
+                        )
+                    })
+                    .flatten();
+                prune_partials(
+                    &self.dir.join(tile_path(level as u8, index, TILE_WIDTH)),
+                    current.as_deref(),
+                );
+            }
+            level += 1;
+        }
+    }
+}
