@@ -1,8 +1,7 @@
 //! Durable file writes: a temporary name, sync, rename, sync of the folder.
 
 use std::fs::{self, File};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::Error;
 
@@ -20,28 +19,33 @@ fn sync_dir(dir: &Path) -> Result<(), Error> {
         .map_err(io(dir))
 }
 
-/// Writes `bytes` to `path` so that after a crash the file holds either its
-/// old content or all of `bytes`, never part of them.
-pub(crate) fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    if !dir.exists() {
+/// Writes `bytes` to `path`, creating its folders, without syncing: for
+/// files that no checkpoint refers to yet, synced by [`sync_filesystem`]
+/// before the checkpoint that will.
+pub(crate) fn write_unsynced(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    if let Some(dir) = path.parent()
+        && !dir.exists()
+    {
         fs::create_dir_all(dir).map_err(io(dir))?;
-        if let Some(parent) = dir.parent() {
-            sync_dir(parent)?;
-        }
     }
-    let mut temp = PathBuf::from(path);
-    let name = path
-        .file_name()
-        .map(|name| format!(".{}.tmp", name.to_string_lossy()))
-        .unwrap_or_else(|| ".tmp".to_owned());
-    temp.set_file_name(name);
-    let mut file = File::create(&temp).map_err(io(&temp))?;
-    file.write_all(bytes).map_err(io(&temp))?;
-    file.sync_all().map_err(io(&temp))?;
-    drop(file);
-    fs::rename(&temp, path).map_err(io(path))?;
-    sync_dir(dir)
+    fs::write(path, bytes).map_err(io(path))
+}
+
+/// Syncs everything written to the filesystem that holds `dir` (one
+/// `syncfs`: one journal commit for all the files of an append, where a
+/// sync per file would cost one each).
+pub(crate) fn sync_filesystem(dir: &Path) -> Result<(), Error> {
+    let folder = File::open(dir).map_err(io(dir))?;
+    rustix::fs::syncfs(&folder).map_err(|err| Error::Io {
+        path: dir.to_path_buf(),
+        source: err.into(),
+    })
+}
+
+/// Renames `from` to `to` and syncs the folder, so the rename survives a crash.
+pub(crate) fn rename_durably(from: &Path, to: &Path) -> Result<(), Error> {
+    fs::rename(from, to).map_err(io(to))?;
+    sync_dir(to.parent().unwrap_or(Path::new(".")))
 }
 
 /// Reads a file, telling "not there" (`None`) from a failure.

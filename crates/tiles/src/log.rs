@@ -3,10 +3,12 @@
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::SigningKey;
-use mamori_tlog::{Checkpoint, Frontier, Hash, leaf_hash, root};
+use mamori_tlog::{Checkpoint, Hash, leaf_hash};
 
 use crate::bundle::{MAX_ENTRY_LEN, encode_entry, parse_bundle};
-use crate::files::{prune_partials, read_if_present, write_durably};
+use crate::files::{
+    prune_partials, read_if_present, rename_durably, sync_filesystem, write_unsynced,
+};
 use crate::tiling::{FullTile, Tiling, tile_bytes, tile_hashes};
 use crate::{CHECKPOINT_FILE, Error, TILE_WIDTH, bundle_path, tile_path};
 
@@ -74,7 +76,7 @@ impl TileLog {
                 Error::Damaged { reason, .. } => damaged(reason),
                 other => other,
             })?;
-        if log.tiling.frontier.root() != checkpoint.root {
+        if log.tiling.root() != checkpoint.root {
             return Err(damaged(
                 "the tiles do not give the tree head the checkpoint signed".to_owned(),
             ));
@@ -98,57 +100,30 @@ impl TileLog {
         Ok(log)
     }
 
-    /// Reads the partial tile of every level and the hashes of the tree's
-    /// complete subtrees, for a log of `size` entries.
+    /// Reads the partial tile of every level of a log of `size` entries.
     fn load_right_edge(&self, size: u64) -> Result<Tiling, Error> {
         let damaged = |reason: String| Error::Damaged {
             dir: self.dir.clone(),
             reason,
         };
-        let read_tile = |level: u8, index: u64, width: u64| -> Result<Vec<Hash>, Error> {
-            let path = tile_path(level, index, width);
-            let bytes = read_if_present(&self.dir.join(&path))?
-                .ok_or_else(|| damaged(format!("{} is missing", path.display())))?;
-            tile_hashes(&bytes, width)
-                .ok_or_else(|| damaged(format!("{} has the wrong length", path.display())))
-        };
         let mut open = Vec::new();
         let mut level = 0u8;
-        while u32::from(level) * 8 < 64 && size >> (8 * u32::from(level)) > 0 {
+        while level < 8 && size >> (8 * u32::from(level)) > 0 {
             let count = size >> (8 * u32::from(level));
             let width = count % TILE_WIDTH;
-            open.push(if width > 0 {
-                read_tile(level, count / TILE_WIDTH, width)?
-            } else {
-                Vec::new()
-            });
+            let mut hashes = Vec::new();
+            if width > 0 {
+                let path = tile_path(level, count / TILE_WIDTH, width);
+                let bytes = read_if_present(&self.dir.join(&path))?
+                    .ok_or_else(|| damaged(format!("{} is missing", path.display())))?;
+                hashes = tile_hashes(&bytes, width)
+                    .ok_or_else(|| damaged(format!("{} has the wrong length", path.display())))?;
+            }
+            open.push(hashes);
             level += 1;
         }
-        // One complete subtree per one bit of the size, largest first; each
-        // is a run of 2^r hashes inside one tile of level L = bit / 8.
-        let mut roots = Vec::new();
-        let mut offset = 0u64;
-        for bit in (0..64u32).rev().filter(|bit| size & (1 << bit) != 0) {
-            let level = (bit / 8) as u8;
-            let run = 1u64 << (bit % 8);
-            let first = offset >> (8 * u32::from(level));
-            let index = first / TILE_WIDTH;
-            let count = size >> (8 * u32::from(level));
-            let hashes = if index == count / TILE_WIDTH {
-                open[usize::from(level)].clone()
-            } else {
-                read_tile(level, index, TILE_WIDTH)?
-            };
-            let start = (first % TILE_WIDTH) as usize;
-            let slice = hashes
-                .get(start..start + run as usize)
-                .ok_or_else(|| damaged(format!("a tile at level {level} is too short")))?;
-            roots.push(root(slice));
-            offset += 1 << bit;
-        }
-        let frontier = Frontier::from_subtree_roots(size, roots)
-            .map_err(|err| damaged(format!("cannot rebuild the tree's edge: {err}")))?;
-        Ok(Tiling { open, frontier })
+        Tiling::from_open_tiles(size, open)
+            .ok_or_else(|| damaged("the partial tiles do not fit the size".to_owned()))
     }
 
     /// The number of entries committed.
@@ -158,7 +133,7 @@ impl TileLog {
 
     /// The tree head of the committed entries.
     pub fn root(&self) -> Hash {
-        self.tiling.frontier.root()
+        self.tiling.root()
     }
 
     /// The log's folder.
@@ -202,31 +177,36 @@ impl TileLog {
             let size = tiling.size();
             if size.is_multiple_of(TILE_WIDTH) {
                 let path = bundle_path(size / TILE_WIDTH - 1, TILE_WIDTH);
-                write_durably(&self.dir.join(path), &bundle)?;
+                write_unsynced(&self.dir.join(path), &bundle)?;
                 bundle.clear();
             }
             for tile in full.drain(..) {
                 let path = tile_path(tile.level, tile.index, TILE_WIDTH);
-                write_durably(&self.dir.join(path), &tile_bytes(&tile.hashes))?;
+                write_unsynced(&self.dir.join(path), &tile_bytes(&tile.hashes))?;
             }
         }
         let size = tiling.size();
         let width = size % TILE_WIDTH;
         if width > 0 {
             let path = bundle_path(size / TILE_WIDTH, width);
-            write_durably(&self.dir.join(path), &bundle)?;
+            write_unsynced(&self.dir.join(path), &bundle)?;
         }
         for (level, index, hashes) in tiling.partial_tiles() {
             let path = tile_path(level, index, hashes.len() as u64);
-            write_durably(&self.dir.join(path), &tile_bytes(hashes))?;
+            write_unsynced(&self.dir.join(path), &tile_bytes(hashes))?;
         }
         let note = Checkpoint {
             origin: self.origin.clone(),
             size,
-            root: tiling.frontier.root(),
+            root: tiling.root(),
         }
         .sign(&self.key_name, &self.key)?;
-        write_durably(&self.dir.join(CHECKPOINT_FILE), note.as_bytes())?;
+        // The checkpoint goes in place only once everything it signs is on
+        // disk: the commit point of the append.
+        let next = self.dir.join(format!(".{CHECKPOINT_FILE}.next"));
+        write_unsynced(&next, note.as_bytes())?;
+        sync_filesystem(&self.dir)?;
+        rename_durably(&next, &self.dir.join(CHECKPOINT_FILE))?;
         // Committed.
         self.tiling = tiling;
         self.open_bundle = bundle;

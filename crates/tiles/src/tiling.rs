@@ -13,28 +13,46 @@ pub(crate) struct FullTile {
     pub(crate) hashes: Vec<Hash>,
 }
 
-/// The right edge of the tiled tree.
+/// The right edge of the tiled tree: the open (partial) tile of each level.
+/// That is all the tree head needs: each complete subtree of the tree's
+/// right-edge decomposition is a run of hashes inside one open tile.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Tiling {
     /// The hashes of the partial tile of each level (empty when that level's
     /// tiles are all full).
     pub(crate) open: Vec<Vec<Hash>>,
-    pub(crate) frontier: Frontier,
+    size: u64,
 }
 
 impl Tiling {
+    /// The right edge of a tree of `size` leaves whose open tiles are `open`;
+    /// `None` if their widths do not fit the size.
+    pub(crate) fn from_open_tiles(size: u64, open: Vec<Vec<Hash>>) -> Option<Self> {
+        let fits = open.iter().enumerate().all(|(level, hashes)| {
+            let count = size.checked_shr(8 * level as u32).unwrap_or(0);
+            hashes.len() as u64 == count % TILE_WIDTH
+        });
+        fits.then_some(Self { open, size })
+    }
+
     pub(crate) fn size(&self) -> u64 {
-        self.frontier.size()
+        self.size
     }
 
     /// Adds the next leaf hash; tiles it fills are appended to `full`.
     pub(crate) fn push(&mut self, leaf: Hash, full: &mut Vec<FullTile>) {
-        self.frontier.push(leaf);
-        let size = self.frontier.size();
-        let mut hash = leaf;
-        let mut level = 0usize;
+        self.push_at(0, leaf, full);
+    }
+
+    /// Adds the head of the next complete subtree of 256^`level` leaves (for
+    /// level 1, a full level-0 tile's head), the size being a multiple of
+    /// that; tiles it fills are appended to `full`.
+    pub(crate) fn push_at(&mut self, level: usize, head: Hash, full: &mut Vec<FullTile>) {
+        self.size += 1 << (8 * level as u32);
+        let mut hash = head;
+        let mut level = level;
         loop {
-            if self.open.len() <= level {
+            while self.open.len() <= level {
                 self.open.push(Vec::with_capacity(TILE_WIDTH as usize));
             }
             self.open[level].push(hash);
@@ -47,16 +65,38 @@ impl Tiling {
             let span_bits = 8 * (level as u32 + 1);
             full.push(FullTile {
                 level: level as u8,
-                index: (size >> span_bits) - 1,
+                index: (self.size >> span_bits) - 1,
                 hashes,
             });
             level += 1;
         }
     }
 
+    /// The tree head (MTH) of all leaves so far.
+    pub(crate) fn root(&self) -> Hash {
+        // One complete subtree per one bit of the size, largest first: a run
+        // of 2^(bit % 8) hashes in the open tile of level bit / 8, right
+        // after the runs of that level's larger bits.
+        let mut roots = Vec::new();
+        for level in (0..self.open.len()).rev() {
+            let hashes = &self.open[level];
+            let mut start = 0usize;
+            for bit in (0..8).rev() {
+                let run = 1usize << bit;
+                if hashes.len() & run != 0 {
+                    roots.push(root(&hashes[start..start + run]));
+                    start += run;
+                }
+            }
+        }
+        Frontier::from_subtree_roots(self.size, roots)
+            .map(|frontier| frontier.root())
+            .unwrap_or_else(|_| root(&[]))
+    }
+
     /// The partial tiles as (level, index, hashes), for every level that has one.
     pub(crate) fn partial_tiles(&self) -> impl Iterator<Item = (u8, u64, &[Hash])> {
-        let size = self.frontier.size();
+        let size = self.size;
         self.open
             .iter()
             .enumerate()
@@ -113,7 +153,20 @@ mod tests {
         assert_eq!(level0[3].hashes, leaves[768..1024]);
         assert_eq!(level1[0].hashes[3], root(&leaves[768..1024]));
         assert_eq!(root(&level1[0].hashes), root(&leaves[..65536]));
-        assert_eq!(tiling.frontier.root(), root(&leaves));
+        assert_eq!(tiling.root(), root(&leaves));
+        for n in [0usize, 1, 2, 255, 256, 257, 1000, 65535, 65536] {
+            let mut small = Tiling::default();
+            for leaf in &leaves[..n] {
+                small.push(*leaf, &mut Vec::new());
+            }
+            assert_eq!(small.root(), root(&leaves[..n]), "size {n}");
+            let again = Tiling::from_open_tiles(n as u64, small.open.clone()).expect("fits");
+            assert_eq!(
+                again.root(),
+                root(&leaves[..n]),
+                "size {n} from its open tiles"
+            );
+        }
         let partial: Vec<_> = tiling.partial_tiles().collect();
         // Level 0: 65,836 leaves, tile 257 holds 44; level 1: 257 heads of
         // 256 leaves, tile 1 holds one; level 2: one head of 65,536 leaves.

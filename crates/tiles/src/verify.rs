@@ -4,7 +4,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use ed25519_dalek::VerifyingKey;
-use mamori_tlog::{Checkpoint, Hash, leaf_hash};
+use mamori_tlog::{Checkpoint, Hash, leaf_hash, root};
 
 use crate::bundle::parse_bundle;
 use crate::tiling::{FullTile, Tiling, tile_bytes, tile_hashes};
@@ -80,67 +80,149 @@ pub fn verify(
             }),
         }
     };
-    for index in 0..size.div_ceil(TILE_WIDTH) {
-        let start = index * TILE_WIDTH;
-        let width = (size - start).min(TILE_WIDTH);
-        let tile = tile_path(0, index, width);
-        let recorded = read(&dir.join(&tile))?
-            .and_then(|bytes| tile_hashes(&bytes, width))
-            .ok_or_else(|| VerifyError::TileMismatch {
-                path: tile.display().to_string(),
-            })?;
-        let path = bundle_path(index, width);
-        let mut bundle = read(&dir.join(&path))?;
-        if bundle.is_none()
-            && let Some(archive) = archive
+    // The bundles are read and hashed on every core, a run of them at a
+    // time; the tiles above level 0 are built in order from their heads.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8)) as u64;
+    let bundles = size.div_ceil(TILE_WIDTH);
+    let per_run = workers * 32;
+    let mut first = 0;
+    while first < bundles {
+        let last = (first + per_run).min(bundles);
+        let share = (last - first).div_ceil(workers);
+        let results: Vec<Result<Vec<Bundle>, VerifyError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (first..last)
+                .step_by(share as usize)
+                .map(|from| {
+                    let to = (from + share).min(last);
+                    scope.spawn(move || {
+                        (from..to)
+                            .map(|index| check_bundle(dir, archive, size, index))
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| {
+                    handle.join().unwrap_or_else(|_| {
+                        Err(VerifyError::Io {
+                            path: dir.display().to_string(),
+                            reason: "a verifying thread failed".to_owned(),
+                        })
+                    })
+                })
+                .collect()
+        });
+        for bundle in results
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
         {
-            bundle = read(&archive.join(&path))?;
-        }
-        let leaves = match bundle {
-            Some(bytes) => {
-                let bad = |reason: String| VerifyError::BadBundle {
-                    path: path.display().to_string(),
-                    reason,
-                };
-                let entries = parse_bundle(&bytes).ok_or_else(|| {
-                    bad("it is cut short or a length runs past its end".to_owned())
-                })?;
-                if entries.len() as u64 != width {
-                    return Err(bad(format!(
-                        "it holds {} entries where the checkpoint needs {width} (an entry was removed or added)",
-                        entries.len()
-                    )));
-                }
-                let leaves: Vec<Hash> = entries.iter().map(|entry| leaf_hash(entry)).collect();
-                if let Some(at) = leaves.iter().zip(&recorded).position(|(a, b)| a != b) {
-                    return Err(VerifyError::EntryMismatch {
-                        index: start + at as u64,
-                    });
-                }
-                verified.checked += width;
-                verified.bytes += bytes.len() as u64;
-                leaves
-            }
-            None => {
+            if bundle.checked {
+                verified.checked += bundle.width;
+                verified.bytes += bundle.bytes;
+            } else {
                 match verified.archived.last_mut() {
-                    Some(range) if range.end == start => range.end = start + width,
-                    _ => verified.archived.push(start..start + width),
+                    Some(range) if range.end == bundle.start => range.end += bundle.width,
+                    _ => verified
+                        .archived
+                        .push(bundle.start..bundle.start + bundle.width),
                 }
-                recorded
             }
-        };
-        for leaf in leaves {
-            tiling.push(leaf, &mut full);
+            match bundle.head {
+                Some(head) => tiling.push_at(1, head, &mut full),
+                None => {
+                    for leaf in bundle.leaves {
+                        tiling.push(leaf, &mut full);
+                    }
+                }
+            }
+            for tile in full.drain(..).filter(|tile| tile.level > 0) {
+                check_tile(tile.level, tile.index, &tile.hashes)?;
+            }
         }
-        for tile in full.drain(..).filter(|tile| tile.level > 0) {
-            check_tile(tile.level, tile.index, &tile.hashes)?;
-        }
+        first = last;
     }
     for (level, index, hashes) in tiling.partial_tiles().filter(|(level, ..)| *level > 0) {
         check_tile(level, index, hashes)?;
     }
-    if tiling.frontier.root() != checkpoint.root {
+    if tiling.root() != checkpoint.root {
         return Err(VerifyError::RootMismatch);
     }
     Ok(verified)
+}
+
+/// One bundle, checked against its level-0 tile.
+struct Bundle {
+    start: u64,
+    width: u64,
+    /// Whether its entries were read (not archived away).
+    checked: bool,
+    bytes: u64,
+    /// The head of a full bundle's 256 leaves; `None` for the last, partial one.
+    head: Option<Hash>,
+    /// The leaf hashes of a partial bundle.
+    leaves: Vec<Hash>,
+}
+
+/// Reads bundle `index` (from `dir`, else `archive`) and its level-0 tile,
+/// and checks every entry against the hash recorded for it.
+fn check_bundle(
+    dir: &Path,
+    archive: Option<&Path>,
+    size: u64,
+    index: u64,
+) -> Result<Bundle, VerifyError> {
+    let start = index * TILE_WIDTH;
+    let width = (size - start).min(TILE_WIDTH);
+    let tile = tile_path(0, index, width);
+    let recorded = read(&dir.join(&tile))?
+        .and_then(|bytes| tile_hashes(&bytes, width))
+        .ok_or_else(|| VerifyError::TileMismatch {
+            path: tile.display().to_string(),
+        })?;
+    let path = bundle_path(index, width);
+    let mut content = read(&dir.join(&path))?;
+    if content.is_none()
+        && let Some(archive) = archive
+    {
+        content = read(&archive.join(&path))?;
+    }
+    let (checked, bytes) = match content {
+        Some(bytes) => {
+            let bad = |reason: String| VerifyError::BadBundle {
+                path: path.display().to_string(),
+                reason,
+            };
+            let entries = parse_bundle(&bytes)
+                .ok_or_else(|| bad("it is cut short or a length runs past its end".to_owned()))?;
+            if entries.len() as u64 != width {
+                return Err(bad(format!(
+                    "it holds {} entries where the checkpoint needs {width} (an entry was removed or added)",
+                    entries.len()
+                )));
+            }
+            if let Some(at) = entries
+                .iter()
+                .zip(&recorded)
+                .position(|(entry, hash)| leaf_hash(entry) != *hash)
+            {
+                return Err(VerifyError::EntryMismatch {
+                    index: start + at as u64,
+                });
+            }
+            (true, bytes.len() as u64)
+        }
+        None => (false, 0),
+    };
+    let full = width == TILE_WIDTH;
+    Ok(Bundle {
+        start,
+        width,
+        checked,
+        bytes,
+        head: full.then(|| root(&recorded)),
+        leaves: if full { Vec::new() } else { recorded },
+    })
 }
