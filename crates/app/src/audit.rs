@@ -36,30 +36,16 @@ impl Auditor {
     /// Loads the key from the data folder, creating it (readable by the owner only)
     /// the first time.
     pub fn load_or_create(data_dir: &Path) -> anyhow::Result<Self> {
-        let path = data_dir.join(KEY_FILE);
-        if !path.exists() {
-            let mut seed = [0u8; 32];
-            rand::fill(&mut seed);
-            let encoded = base64::engine::general_purpose::STANDARD.encode(seed);
-            write_private(&path, &format!("{encoded}\n")).with_context(|| {
-                format!("cannot create the audit signing key {}", path.display())
-            })?;
-        }
-        Self::load(data_dir)
+        Ok(Self {
+            key: load_or_create_key(data_dir, KEY_FILE, "audit")?,
+            data_dir: data_dir.to_path_buf(),
+        })
     }
 
     /// Loads the key; fails if there is none.
     pub fn load(data_dir: &Path) -> anyhow::Result<Self> {
-        let path = data_dir.join(KEY_FILE);
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read the audit signing key {}", path.display()))?;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(text.trim())
-            .ok()
-            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-            .with_context(|| format!("the audit signing key {} is malformed", path.display()))?;
         Ok(Self {
-            key: SigningKey::from_bytes(&bytes),
+            key: load_key(data_dir, KEY_FILE, "audit")?,
             data_dir: data_dir.to_path_buf(),
         })
     }
@@ -220,6 +206,37 @@ impl Auditor {
 }
 
 /// Writes `text` to `path` atomically, readable by the owner only.
+/// Loads the Ed25519 signing key in `file` of the data folder, creating it
+/// (readable by the owner only) the first time. `what` names it in errors.
+pub(crate) fn load_or_create_key(
+    data_dir: &Path,
+    file: &str,
+    what: &str,
+) -> anyhow::Result<SigningKey> {
+    let path = data_dir.join(file);
+    if !path.exists() {
+        let mut seed = [0u8; 32];
+        rand::fill(&mut seed);
+        let encoded = base64::engine::general_purpose::STANDARD.encode(seed);
+        write_private(&path, &format!("{encoded}\n"))
+            .with_context(|| format!("cannot create the {what} signing key {}", path.display()))?;
+    }
+    load_key(data_dir, file, what)
+}
+
+/// Loads the Ed25519 signing key in `file` of the data folder; fails if there is none.
+pub(crate) fn load_key(data_dir: &Path, file: &str, what: &str) -> anyhow::Result<SigningKey> {
+    let path = data_dir.join(file);
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read the {what} signing key {}", path.display()))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text.trim())
+        .ok()
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        .with_context(|| format!("the {what} signing key {} is malformed", path.display()))?;
+    Ok(SigningKey::from_bytes(&bytes))
+}
+
 pub(crate) fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     let temporary = path.with_extension("tmp");
     std::fs::write(&temporary, text)?;

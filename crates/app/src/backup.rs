@@ -49,11 +49,12 @@ const DATABASE_LOG: &str = "mamori.db-wal";
 /// lines, see `mamori_store::portable`), which restores into either backend.
 const PORTABLE: &str = "mamori-data.jsonl";
 /// Files of the data folder a backup carries besides the database.
-const KEY_FILES: [&str; 4] = [
+const KEY_FILES: [&str; 5] = [
     "secrets.key",
     "audit-signing.key",
     "audit-checkpoint.txt",
     "audit-frontier.txt",
+    "access-log-signing.key",
 ];
 /// A backup's file name: `mamori-backup-20261203T180512Z.tar.age`.
 const PREFIX: &str = "mamori-backup-";

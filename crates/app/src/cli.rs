@@ -62,6 +62,9 @@ enum Command {
     /// The tamper-evident audit trail (監査証跡).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Access logs (アクセスログ): sources, file imports, verification.
+    #[command(subcommand)]
+    Logs(LogsCommand),
     /// Backs up everything mamori holds into one encrypted file (age format)
     /// in a folder, while the server runs, and rotates older backups; or,
     /// with --verify, checks a backup without restoring it.
@@ -114,6 +117,53 @@ struct RestoreArgs {
     file: PathBuf,
     #[command(flatten)]
     key: BackupKeyArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum LogsCommand {
+    /// Registers a log source (ログの収集元) of an institution.
+    AddSource {
+        /// The institution's id, as `institution list` shows it.
+        #[arg(long)]
+        institution: i64,
+        /// The source's name, e.g. "RTX1210 本院".
+        #[arg(long)]
+        name: String,
+        /// syslog or windows_json.
+        #[arg(long)]
+        kind: String,
+        /// The zone of the source's clock, for times without an offset.
+        #[arg(long, default_value = "Asia/Tokyo")]
+        time_zone: String,
+        /// How many years its events are kept.
+        #[arg(long, default_value = "5")]
+        retention_years: String,
+    },
+    /// Imports a file a source exported: every line is kept (understood or
+    /// raw); the same file twice adds nothing.
+    Import {
+        /// The institution's id.
+        #[arg(long)]
+        institution: i64,
+        /// The source's name, as registered with add-source.
+        #[arg(long)]
+        source: String,
+        /// The file.
+        file: PathBuf,
+    },
+    /// Checks every entry, tile and the signed checkpoint of an institution's
+    /// access log; names the first entry changed, removed or reordered and
+    /// exits with status 1.
+    Verify {
+        /// The institution's id.
+        #[arg(long)]
+        institution: i64,
+        /// A folder holding bundles moved out of the log (retention), checked too.
+        #[arg(long)]
+        archive: Option<PathBuf>,
+    },
+    /// Prints the verifier key (C2SP signed-note format) of the access logs' checkpoints.
+    PublicKey,
 }
 
 #[derive(Debug, Subcommand)]
@@ -433,6 +483,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             result
         }
+        Command::Logs(command) => run_logs(command, &cli.storage.data_dir, &database_url).await,
         Command::Institution(InstitutionCommand::List) => {
             let store = open_store(&cli.storage.data_dir, &database_url).await?;
             let institutions = mamori_store::institution::list_all_for_operator(&store).await;
@@ -693,6 +744,139 @@ async fn run_restore(
         }
         crate::audit::Verdict::Tampered(finding) => {
             anyhow::bail!("restored, but the audit trail does not verify: {finding}")
+        }
+    }
+}
+
+async fn run_logs(
+    command: LogsCommand,
+    data_dir: &std::path::Path,
+    database_url: &str,
+) -> anyhow::Result<()> {
+    use crate::access_logs::{self, ImportReport};
+    use mamori_domain::access_log::source::NewLogSource;
+    match command {
+        LogsCommand::AddSource {
+            institution,
+            name,
+            kind,
+            time_zone,
+            retention_years,
+        } => {
+            let source = NewLogSource::parse(&name, &kind, &time_zone, &retention_years).map_err(
+                |errors| {
+                    anyhow::anyhow!(
+                        "{}",
+                        errors
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    )
+                },
+            )?;
+            let store = open_store(data_dir, database_url).await?;
+            let result = mamori_store::access_log::add_source_by_operator(
+                &store,
+                InstitutionId::from_db(institution),
+                &source,
+                jiff::Timestamp::now(),
+            )
+            .await;
+            store.close().await;
+            match result {
+                Ok(id) => {
+                    println!("log source {id}: {} ({})", source.name, source.kind.code());
+                    Ok(())
+                }
+                Err(mamori_store::Error::NotFound) => {
+                    anyhow::bail!("there is no institution {institution}")
+                }
+                Err(mamori_store::Error::Conflict(_)) => anyhow::bail!(
+                    "institution {institution} already has a log source named {:?}",
+                    source.name
+                ),
+                Err(other) => Err(other.into()),
+            }
+        }
+        LogsCommand::Import {
+            institution,
+            source,
+            file,
+        } => {
+            let store = open_store(data_dir, database_url).await?;
+            let result = access_logs::import_file(
+                &store,
+                data_dir,
+                InstitutionId::from_db(institution),
+                source.trim(),
+                &file,
+            )
+            .await;
+            store.close().await;
+            match result? {
+                ImportReport::Imported {
+                    first_seq,
+                    events,
+                    unrecognised,
+                } => {
+                    println!(
+                        "imported {events} events from {} as entries {first_seq}..{} ({unrecognised} not understood, kept raw)",
+                        file.display(),
+                        first_seq + events
+                    );
+                }
+                ImportReport::AlreadyImported(before) => {
+                    println!(
+                        "already imported: {} (source {}) on {} as entries {}..{}; nothing added",
+                        before.file_name,
+                        before.source,
+                        before.imported_at,
+                        before.first_seq,
+                        before.first_seq + before.events
+                    );
+                }
+            }
+            Ok(())
+        }
+        LogsCommand::Verify {
+            institution,
+            archive,
+        } => {
+            let dir = data_dir.to_path_buf();
+            let verified = tokio::task::spawn_blocking(move || {
+                access_logs::verify(
+                    &dir,
+                    InstitutionId::from_db(institution),
+                    archive.as_deref(),
+                )
+            });
+            let verified = verified.await??;
+            let archived: Vec<String> = verified
+                .archived
+                .iter()
+                .map(|range| format!("{}..{}", range.start, range.end))
+                .collect();
+            println!(
+                "ok: {} entries, tree head {}, {} read and hashed ({} bytes){}",
+                verified.size,
+                verified.root,
+                verified.checked,
+                verified.bytes,
+                if archived.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; archived (their hashes only, content not checked): {}",
+                        archived.join(", ")
+                    )
+                }
+            );
+            Ok(())
+        }
+        LogsCommand::PublicKey => {
+            println!("{}", access_logs::public_key(data_dir)?);
+            Ok(())
         }
     }
 }

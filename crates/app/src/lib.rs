@@ -2,6 +2,7 @@
 //! of store and web into one server that `main` and the tests both build.
 #![forbid(unsafe_code)]
 
+pub mod access_logs;
 pub mod audit;
 pub mod backup;
 pub mod catalogs;

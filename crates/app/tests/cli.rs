@@ -2054,3 +2054,193 @@ async fn sqlite_to_postgresql_and_back_keeps_every_record_and_the_trail() {
         "signed in on SQLite again"
     );
 }
+
+/// The institutions' ids, as `institution list` prints them (first column).
+fn institution_ids(trail: &Trail) -> Vec<String> {
+    let list = trail.run(&["institution", "list"]);
+    assert!(list.status.success(), "{}", stderr(&list));
+    String::from_utf8_lossy(&list.stdout)
+        .lines()
+        .filter_map(|line| line.split('\t').next().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn an_exported_log_is_imported_once_kept_tamper_evident_and_verified() {
+    let trail = Trail::new().await;
+    let ids = institution_ids(&trail);
+    let (clinic, other) = (ids[0].as_str(), ids[1].as_str());
+
+    // A source is checked field by field; nothing is stored on refusal.
+    let refused = trail.run(&[
+        "logs",
+        "add-source",
+        "--institution",
+        clinic,
+        "--name",
+        "RTX1210",
+        "--kind",
+        "netflow",
+        "--time-zone",
+        "Mars/Base",
+    ]);
+    assert_clean_failure(&refused, "kind");
+    assert!(
+        stderr(&refused).contains("time_zone"),
+        "{}",
+        stderr(&refused)
+    );
+    let added = trail.run(&[
+        "logs",
+        "add-source",
+        "--institution",
+        clinic,
+        "--name",
+        "RTX1210",
+        "--kind",
+        "syslog",
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let again = trail.run(&[
+        "logs",
+        "add-source",
+        "--institution",
+        clinic,
+        "--name",
+        "RTX1210",
+        "--kind",
+        "syslog",
+    ]);
+    assert_clean_failure(&again, "already has a log source named");
+
+    // An exported file: two lines a parser knows, garbage, invalid UTF-8, and
+    // a line far longer than an entry holds. Every line is kept.
+    let mut file = Vec::new();
+    file.extend_from_slice(b"<86>Dec  6 08:41:02 srv1 sshd[811]: Failed password for invalid user admin from 203.0.113.9 port 51022 ssh2\n");
+    file.extend_from_slice(b"<86>Dec  6 08:41:09 srv1 sshd[811]: Accepted password for hanako from 192.0.2.10 port 50000 ssh2\n");
+    file.extend_from_slice(b"\x00\x01\x02 binary garbage \xff\xfe\n");
+    file.extend_from_slice(&[b'x'; 100_000]);
+    file.extend_from_slice(
+        b"\n\n<13>Dec  6 08:42:00 srv1 cron[1]: (root) CMD (run-parts /etc/cron.hourly)\n",
+    );
+    let export = trail.data_dir.parent().expect("folder").join("auth.log");
+    std::fs::write(&export, &file).expect("write the export");
+    let export_arg = export.to_str().expect("utf-8 path");
+
+    let unknown = trail.run(&[
+        "logs",
+        "import",
+        "--institution",
+        clinic,
+        "--source",
+        "nope",
+        export_arg,
+    ]);
+    assert_clean_failure(&unknown, "no log source named");
+
+    let imported = trail.run(&[
+        "logs",
+        "import",
+        "--institution",
+        clinic,
+        "--source",
+        "RTX1210",
+        export_arg,
+    ]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let said = String::from_utf8_lossy(&imported.stdout);
+    assert!(said.contains("imported 5 events"), "{said}");
+    assert!(said.contains("entries 0..5"), "{said}");
+    assert!(said.contains("3 not understood"), "{said}");
+
+    let twice = trail.run(&[
+        "logs",
+        "import",
+        "--institution",
+        clinic,
+        "--source",
+        "RTX1210",
+        export_arg,
+    ]);
+    assert!(twice.status.success(), "{}", stderr(&twice));
+    assert!(String::from_utf8_lossy(&twice.stdout).contains("nothing added"));
+
+    let verified = trail.run(&["logs", "verify", "--institution", clinic]);
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    assert!(
+        String::from_utf8_lossy(&verified.stdout).starts_with("ok: 5 entries"),
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
+    );
+    // The other institution has no log of its own: nothing of the clinic's shows there.
+    assert_clean_failure(
+        &trail.run(&["logs", "verify", "--institution", other]),
+        "no checkpoint",
+    );
+
+    // The index: the failed sign-in is searchable by user, with its address and time.
+    let store = mamori_store::Store::open(&trail.url)
+        .await
+        .expect("open the store");
+    let institution =
+        mamori_domain::institution::InstitutionId::from_db(clinic.parse().expect("numeric id"));
+    let rows = mamori_store::access_log::events_of_user(
+        &store,
+        institution,
+        "admin",
+        "2026-01-01T00:00:00Z".parse().expect("time"),
+        "2027-12-31T00:00:00Z".parse().expect("time"),
+        10,
+    )
+    .await
+    .expect("search");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].seq, 0);
+    assert_eq!(rows[0].outcome, "failure");
+    assert_eq!(rows[0].source_address.as_deref(), Some("203.0.113.9"));
+    assert_eq!(
+        rows[0].occurred_at.to_string()[11..19].to_owned(),
+        "23:41:02"
+    );
+    assert_eq!(
+        mamori_store::access_log::indexed_size(&store, institution)
+            .await
+            .expect("size"),
+        5
+    );
+    store.close().await;
+
+    // The entry keeps the raw line; the long one is cut and its length noted.
+    let log = trail.data_dir.join("access-logs").join(clinic);
+    let bundle_path = log.join("tile/entries/000.p/5");
+    let bundle = std::fs::read(&bundle_path).expect("the partial bundle");
+    let text = String::from_utf8_lossy(&bundle);
+    assert!(text.contains("Failed password for invalid user admin"));
+    assert!(
+        text.contains("\"raw_bytes\":100000"),
+        "the long line is marked as cut"
+    );
+    assert!(text.contains("\"sha256\":\""));
+
+    // Tampering: one byte of the accepted sign-in (entry 1) changed.
+    let at = text.find("Accepted password").expect("entry 1");
+    let mut edited = bundle.clone();
+    edited[at] = b'a';
+    std::fs::write(&bundle_path, &edited).expect("edit");
+    assert_clean_failure(
+        &trail.run(&["logs", "verify", "--institution", clinic]),
+        "entry 1 does not match",
+    );
+    // Put back, and with the audit trail intact.
+    std::fs::write(&bundle_path, &bundle).expect("restore");
+    assert!(
+        trail
+            .run(&["logs", "verify", "--institution", clinic])
+            .status
+            .success()
+    );
+    let audit = trail.run(&["audit", "verify"]);
+    assert!(audit.status.success(), "{}", stderr(&audit));
+    let key = trail.run(&["logs", "public-key"]);
+    assert!(String::from_utf8_lossy(&key.stdout).starts_with("mamori-access-log+"));
+}

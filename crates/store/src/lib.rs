@@ -11,6 +11,7 @@
 //! Invariant: every change is written together with its audit event, in one transaction.
 #![forbid(unsafe_code)]
 
+pub mod access_log;
 pub mod audit_log;
 pub mod backup;
 pub mod backup_register;

@@ -87,6 +87,9 @@ pub const TABLES: &[&str] = &[
     "remote_sessions",
     "reminder_mails",
     "calendar_feeds",
+    "log_sources",
+    "log_events",
+    "log_imports",
 ];
 
 /// Tables a migration fills with a first row; an import replaces it.

@@ -27,6 +27,12 @@ pub enum Error {
         /// What is wrong, in one line.
         reason: String,
     },
+    /// Another writer has the log open.
+    #[error("the log in {dir} is open for writing elsewhere (another mamori process?)")]
+    Busy {
+        /// The log's folder.
+        dir: PathBuf,
+    },
     /// Signing the checkpoint failed (an invalid key name or origin).
     #[error("cannot sign the checkpoint: {0}")]
     Sign(#[from] mamori_tlog::Error),

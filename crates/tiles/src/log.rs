@@ -12,9 +12,13 @@ use crate::files::{
 use crate::tiling::{FullTile, Tiling, tile_bytes, tile_hashes};
 use crate::{CHECKPOINT_FILE, Error, TILE_WIDTH, bundle_path, tile_path};
 
-/// A log open for appending. One writer per folder: the caller must not open
-/// the same folder twice at once.
+/// The file `open` locks so that one writer at a time appends.
+const LOCK_FILE: &str = "lock";
+
+/// A log open for appending. One writer per folder: `open` takes an exclusive
+/// lock on the folder's `lock` file, held until the `TileLog` is dropped.
 pub struct TileLog {
+    _lock: std::fs::File,
     dir: PathBuf,
     origin: String,
     key_name: String,
@@ -35,7 +39,7 @@ impl std::fmt::Debug for TileLog {
 }
 
 impl TileLog {
-    /// Opens the log in `dir` (creating nothing until the first append),
+    /// Opens the log in `dir` (creating the folder and its lock file),
     /// checking that its checkpoint is signed by `key` for `origin` and that
     /// the tiles on its right edge give the signed tree head.
     pub fn open(dir: &Path, origin: &str, key_name: &str, key: SigningKey) -> Result<Self, Error> {
@@ -43,7 +47,36 @@ impl TileLog {
             dir: dir.to_path_buf(),
             reason,
         };
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let lock_path = dir.join(LOCK_FILE);
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|source| Error::Io {
+                path: lock_path.clone(),
+                source,
+            })?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::Busy {
+                    dir: dir.to_path_buf(),
+                });
+            }
+            Err(std::fs::TryLockError::Error(source)) => {
+                return Err(Error::Io {
+                    path: lock_path,
+                    source,
+                });
+            }
+        }
         let mut log = Self {
+            _lock: lock,
             dir: dir.to_path_buf(),
             origin: origin.to_owned(),
             key_name: key_name.to_owned(),

@@ -269,3 +269,15 @@ fn an_interrupted_append_leaves_the_last_checkpoint_and_a_refused_batch_changes_
     assert_eq!(verified.size, 310);
     assert!(!stray.exists(), "the stray partial was pruned");
 }
+
+#[test]
+fn a_second_writer_is_refused_while_the_first_holds_the_log() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let first = open(dir.path());
+    assert!(matches!(
+        TileLog::open(dir.path(), ORIGIN, KEY, key()),
+        Err(Error::Busy { .. })
+    ));
+    drop(first);
+    open(dir.path());
+}

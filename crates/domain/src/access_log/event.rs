@@ -51,6 +51,17 @@ pub enum Outcome {
     Unknown,
 }
 
+impl Outcome {
+    /// The stable code stored in the index.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Failure => "failure",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
 /// One access-log event in the common shape, whatever its source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LogEvent {

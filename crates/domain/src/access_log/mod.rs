@@ -1,12 +1,14 @@
 //! Access logs (アクセスログ) as pure parsers: syslog lines and TCP frames in,
-//! common [`LogEvent`]s out. Nothing here receives, stores or seals a log;
-//! the receivers and the tamper-evident store come later. CSV/TSV audit
-//! exports of EHR and レセコン products are read by [`ehr_csv`].
+//! common [`LogEvent`]s out, and the registered sources ([`source`]) with
+//! the reading of a file they exported. Nothing here receives, stores or
+//! seals a log (the app keeps them in a tiled log, `crates/tiles`). CSV/TSV
+//! audit exports of EHR and レセコン products are read by [`ehr_csv`].
 
 pub mod ehr_csv;
 pub mod event;
 pub mod framing;
 pub mod products;
+pub mod source;
 pub mod syslog;
 pub mod windows;
 

@@ -224,6 +224,16 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "Vendor contract recorded",
     ),
     (
+        "log_source.add",
+        "ログ収集元の登録",
+        "Log source registered",
+    ),
+    (
+        "access_log.import",
+        "アクセスログの取込",
+        "Access log imported",
+    ),
+    (
         "institution.code_change",
         "施設コードの変更",
         "Institution code changed",

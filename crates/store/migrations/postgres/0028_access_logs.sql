@@ -1,0 +1,46 @@
+-- Access logs (issue #14). The events themselves live in the data folder as a
+-- tamper-evident tiled log per institution (crates/tiles); these tables hold
+-- the registered sources, the searchable fields of each event (an index that
+-- can be rebuilt from the log: `seq` is the event's position in it) and the
+-- files imported, by SHA-256, so the same file twice adds nothing.
+CREATE TABLE log_sources (
+    id BIGSERIAL PRIMARY KEY,
+    institution_id BIGINT NOT NULL REFERENCES institutions (id),
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    time_zone TEXT NOT NULL,
+    retention_years BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    UNIQUE (institution_id, name)
+);
+
+CREATE TABLE log_events (
+    institution_id BIGINT NOT NULL REFERENCES institutions (id),
+    seq BIGINT NOT NULL,
+    source_id BIGINT REFERENCES log_sources (id),
+    occurred_at BIGINT NOT NULL,
+    host TEXT,
+    user_name TEXT,
+    source_address TEXT,
+    action TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    patient_id TEXT,
+    PRIMARY KEY (institution_id, seq)
+);
+CREATE INDEX log_events_by_user ON log_events (institution_id, user_name, occurred_at);
+CREATE INDEX log_events_by_time ON log_events (institution_id, occurred_at);
+CREATE INDEX log_events_by_address ON log_events (institution_id, source_address, occurred_at);
+CREATE INDEX log_events_by_patient ON log_events (institution_id, patient_id, occurred_at);
+
+CREATE TABLE log_imports (
+    id BIGSERIAL PRIMARY KEY,
+    institution_id BIGINT NOT NULL REFERENCES institutions (id),
+    source_id BIGINT NOT NULL REFERENCES log_sources (id),
+    sha256 TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    first_seq BIGINT NOT NULL,
+    events BIGINT NOT NULL,
+    unrecognised BIGINT NOT NULL,
+    imported_at BIGINT NOT NULL,
+    UNIQUE (institution_id, sha256)
+);

@@ -1,0 +1,282 @@
+//! Access logs (issue #14): the registered sources, the searchable index of
+//! the events, and the files imported. The events themselves are kept in the
+//! data folder as a tamper-evident tiled log (`crates/tiles`, written by the
+//! app); `seq` here is an event's position in that log, so the index can be
+//! checked against and rebuilt from it. Every change is written with its
+//! audit event.
+
+use jiff::Timestamp;
+use mamori_domain::access_log::source::{LogSourceId, LogSourceKind, NewLogSource};
+use mamori_domain::institution::InstitutionId;
+use serde_json::json;
+use sqlx::Row;
+
+use crate::audit_log::{self, Actor, NewAuditEvent};
+use crate::{Error, Store, from_micros, to_micros};
+
+/// A registered source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredLogSource {
+    pub id: LogSourceId,
+    pub name: String,
+    pub kind: LogSourceKind,
+    pub time_zone: String,
+    pub retention_years: i64,
+}
+
+/// The searchable fields of one event, at its position in the tiled log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexRow {
+    pub seq: u64,
+    pub occurred_at: Timestamp,
+    pub host: Option<String>,
+    pub user: Option<String>,
+    pub source_address: Option<String>,
+    /// `domain::access_log::ehr_csv::action_code` of the action.
+    pub action: String,
+    /// `Outcome::code`.
+    pub outcome: &'static str,
+    pub patient_id: Option<String>,
+}
+
+/// A file already imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredImport {
+    pub source: String,
+    pub file_name: String,
+    pub first_seq: u64,
+    pub events: u64,
+    pub imported_at: Timestamp,
+}
+
+/// Registers a source from the command line; [`Error::Conflict`] (`name`)
+/// when the institution already has one of that name.
+pub async fn add_source_by_operator(
+    store: &Store,
+    institution_id: InstitutionId,
+    source: &NewLogSource,
+    now: Timestamp,
+) -> Result<LogSourceId, Error> {
+    let mut transaction = store.begin().await?;
+    let known: Option<i64> = sqlx::query_scalar("SELECT id FROM institutions WHERE id = $1")
+        .bind(institution_id.get())
+        .fetch_optional(&mut *transaction)
+        .await?;
+    known.ok_or(Error::NotFound)?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO log_sources (institution_id, name, kind, time_zone, retention_years, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(institution_id.get())
+    .bind(source.name.as_str())
+    .bind(source.kind.code())
+    .bind(source.time_zone.as_str())
+    .bind(source.retention_years)
+    .bind(to_micros(now))
+    .fetch_one(&mut *transaction)
+    .await
+    .map_err(Error::conflict_on("name"))?;
+    audit_log::commit_with(
+        transaction,
+        &NewAuditEvent {
+            institution_id: Some(institution_id),
+            actor: Actor::Operator,
+            action: "log_source.add",
+            target: format!("log_source:{id}"),
+            detail: json!({
+                "name": source.name,
+                "kind": source.kind.code(),
+                "time_zone": source.time_zone,
+                "retention_years": source.retention_years,
+            }),
+        },
+        now,
+    )
+    .await?;
+    Ok(LogSourceId::from_db(id))
+}
+
+/// The institution's source of that name.
+pub async fn source_by_name(
+    store: &Store,
+    institution_id: InstitutionId,
+    name: &str,
+) -> Result<Option<StoredLogSource>, Error> {
+    let row = sqlx::query(
+        "SELECT id, name, kind, time_zone, retention_years FROM log_sources
+         WHERE institution_id = $1 AND name = $2",
+    )
+    .bind(institution_id.get())
+    .bind(name)
+    .fetch_optional(store.pool())
+    .await?;
+    row.map(|row| {
+        let kind: String = row.try_get("kind")?;
+        Ok(StoredLogSource {
+            id: LogSourceId::from_db(row.try_get("id")?),
+            name: row.try_get("name")?,
+            kind: LogSourceKind::parse("kind", &kind)
+                .map_err(|_| Error::Corrupt("log_sources.kind"))?,
+            time_zone: row.try_get("time_zone")?,
+            retention_years: row.try_get("retention_years")?,
+        })
+    })
+    .transpose()
+}
+
+/// The import of a file with this SHA-256 (lowercase hex), if there was one.
+pub async fn import_of(
+    store: &Store,
+    institution_id: InstitutionId,
+    sha256: &str,
+) -> Result<Option<StoredImport>, Error> {
+    let row = sqlx::query(
+        "SELECT s.name, i.file_name, i.first_seq, i.events, i.imported_at
+         FROM log_imports i JOIN log_sources s ON s.id = i.source_id
+         WHERE i.institution_id = $1 AND i.sha256 = $2",
+    )
+    .bind(institution_id.get())
+    .bind(sha256)
+    .fetch_optional(store.pool())
+    .await?;
+    row.map(|row| {
+        Ok(StoredImport {
+            source: row.try_get("name")?,
+            file_name: row.try_get("file_name")?,
+            first_seq: row.try_get::<i64, _>("first_seq")? as u64,
+            events: row.try_get::<i64, _>("events")? as u64,
+            imported_at: from_micros(row.try_get("imported_at")?),
+        })
+    })
+    .transpose()
+}
+
+/// How many events of the institution are indexed (the next `seq`).
+pub async fn indexed_size(store: &Store, institution_id: InstitutionId) -> Result<u64, Error> {
+    let max: Option<i64> =
+        sqlx::query_scalar("SELECT MAX(seq) FROM log_events WHERE institution_id = $1")
+            .bind(institution_id.get())
+            .fetch_one(store.pool())
+            .await?;
+    Ok(max.map_or(0, |max| max as u64 + 1))
+}
+
+/// What a file import records, all in one transaction with its audit event.
+#[derive(Debug, Clone)]
+pub struct NewImport<'a> {
+    pub source: &'a StoredLogSource,
+    pub sha256: &'a str,
+    pub file_name: &'a str,
+    pub rows: &'a [IndexRow],
+    pub unrecognised: u64,
+}
+
+/// Records an import made from the command line: the index rows of its
+/// events (already appended to the tiled log), the file's SHA-256, and the
+/// audit event. [`Error::Conflict`] (`sha256`) if the file was imported.
+pub async fn record_import_by_operator(
+    store: &Store,
+    institution_id: InstitutionId,
+    import: &NewImport<'_>,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let mut transaction = store.begin().await?;
+    let first_seq = import.rows.first().map_or(0, |row| row.seq);
+    sqlx::query(
+        "INSERT INTO log_imports (institution_id, source_id, sha256, file_name, first_seq, events,
+            unrecognised, imported_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(institution_id.get())
+    .bind(import.source.id.get())
+    .bind(import.sha256)
+    .bind(import.file_name)
+    .bind(first_seq as i64)
+    .bind(import.rows.len() as i64)
+    .bind(import.unrecognised as i64)
+    .bind(to_micros(now))
+    .execute(&mut *transaction)
+    .await
+    .map_err(Error::conflict_on("sha256"))?;
+    for row in import.rows {
+        sqlx::query(
+            "INSERT INTO log_events (institution_id, seq, source_id, occurred_at, host, user_name,
+                source_address, action, outcome, patient_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(institution_id.get())
+        .bind(row.seq as i64)
+        .bind(import.source.id.get())
+        .bind(to_micros(row.occurred_at))
+        .bind(row.host.as_deref())
+        .bind(row.user.as_deref())
+        .bind(row.source_address.as_deref())
+        .bind(row.action.as_str())
+        .bind(row.outcome)
+        .bind(row.patient_id.as_deref())
+        .execute(&mut *transaction)
+        .await?;
+    }
+    audit_log::commit_with(
+        transaction,
+        &NewAuditEvent {
+            institution_id: Some(institution_id),
+            actor: Actor::Operator,
+            action: "access_log.import",
+            target: format!("log_source:{}", import.source.id),
+            detail: json!({
+                "file": import.file_name,
+                "sha256": import.sha256,
+                "first_seq": first_seq,
+                "events": import.rows.len(),
+                "unrecognised": import.unrecognised,
+            }),
+        },
+        now,
+    )
+    .await
+}
+
+/// One user's events in a time range, newest first, at most `limit` (the
+/// search by user that the review page will use).
+pub async fn events_of_user(
+    store: &Store,
+    institution_id: InstitutionId,
+    user: &str,
+    from: Timestamp,
+    to: Timestamp,
+    limit: i64,
+) -> Result<Vec<IndexRow>, Error> {
+    let rows = sqlx::query(
+        "SELECT seq, occurred_at, host, user_name, source_address, action, outcome, patient_id
+         FROM log_events
+         WHERE institution_id = $1 AND user_name = $2 AND occurred_at >= $3 AND occurred_at < $4
+         ORDER BY occurred_at DESC, seq DESC LIMIT $5",
+    )
+    .bind(institution_id.get())
+    .bind(user)
+    .bind(to_micros(from))
+    .bind(to_micros(to))
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let outcome: String = row.try_get("outcome")?;
+            Ok(IndexRow {
+                seq: row.try_get::<i64, _>("seq")? as u64,
+                occurred_at: from_micros(row.try_get("occurred_at")?),
+                host: row.try_get("host")?,
+                user: row.try_get("user_name")?,
+                source_address: row.try_get("source_address")?,
+                action: row.try_get("action")?,
+                outcome: match outcome.as_str() {
+                    "success" => "success",
+                    "failure" => "failure",
+                    _ => "unknown",
+                },
+                patient_id: row.try_get("patient_id")?,
+            })
+        })
+        .collect()
+}
