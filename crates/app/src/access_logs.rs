@@ -143,20 +143,28 @@ pub async fn import_file(
         .map(|event| entry_of(event, &source, &file_name, &sha256, now))
         .collect();
 
-    let indexed = access_log::indexed_size(store, institution).await?;
     let key = crate::audit::load_or_create_key(data_dir, KEY_FILE, "access-log")?;
     let dir = log_dir(data_dir, institution);
-    let first_seq = tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
-        let mut log = TileLog::open(&dir, &origin(institution), KEY_NAME, key)?;
-        if log.size() != indexed {
-            anyhow::bail!(
-                "the access log holds {} entries but the database indexes {indexed}: an earlier import was interrupted after writing the log; nothing was added (rebuilding the index from the log is not automated yet)",
-                log.size()
-            );
-        }
-        Ok(log.append(&entries)?)
+    // The log stays open (locked) until the index rows are committed, so a
+    // backup, which takes the lock first, sees both or neither.
+    let log = tokio::task::spawn_blocking(move || {
+        TileLog::open(&dir, &origin(institution), KEY_NAME, key)
     })
     .await??;
+    let indexed = access_log::indexed_size(store, institution).await?;
+    if log.size() != indexed {
+        anyhow::bail!(
+            "the access log holds {} entries but the database indexes {indexed}: an earlier import was interrupted after writing the log; nothing was added (rebuilding the index from the log is not automated yet)",
+            log.size()
+        );
+    }
+    let (log, first_seq) =
+        tokio::task::spawn_blocking(move || -> anyhow::Result<(TileLog, u64)> {
+            let mut log = log;
+            let first = log.append(&entries)?;
+            Ok((log, first))
+        })
+        .await??;
 
     let rows: Vec<IndexRow> = events
         .iter()
@@ -189,6 +197,7 @@ pub async fn import_file(
         now,
     )
     .await?;
+    drop(log);
     Ok(ImportReport::Imported {
         first_seq,
         events: rows.len() as u64,
@@ -216,4 +225,100 @@ pub fn verify(
     .map_err(|finding| {
         anyhow::anyhow!("the access log of institution {institution} does not verify: {finding}")
     })
+}
+
+/// The access logs' files held for a backup: every institution's log
+/// locked (waiting for an import to finish) until this is dropped.
+#[derive(Debug, Default)]
+pub struct HeldForBackup {
+    _locks: Vec<std::fs::File>,
+    /// (name in the backup, file): `access-logs/<id>/checkpoint`, `…/tile/…`.
+    pub files: Vec<(String, PathBuf)>,
+}
+
+/// Locks every institution's access log and lists its files (the lock files
+/// and temporary files left out).
+pub fn hold_for_backup(data_dir: &Path) -> anyhow::Result<HeldForBackup> {
+    let root = data_dir.join(FOLDER);
+    let mut held = HeldForBackup::default();
+    let institutions = match std::fs::read_dir(&root) {
+        Ok(listing) => listing,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(held),
+        Err(err) => return Err(err).with_context(|| format!("cannot read {}", root.display())),
+    };
+    let mut folders: Vec<PathBuf> = institutions
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.is_dir())
+        .collect();
+    folders.sort();
+    for folder in folders {
+        let lock_path = folder.join("lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .with_context(|| format!("cannot open {}", lock_path.display()))?;
+        lock.lock()
+            .with_context(|| format!("cannot lock {}", lock_path.display()))?;
+        held._locks.push(lock);
+        collect_files(data_dir, &folder, &mut held.files)?;
+    }
+    held.files.sort();
+    Ok(held)
+}
+
+fn collect_files(
+    data_dir: &Path,
+    folder: &Path,
+    files: &mut Vec<(String, PathBuf)>,
+) -> anyhow::Result<()> {
+    let listing =
+        std::fs::read_dir(folder).with_context(|| format!("cannot read {}", folder.display()))?;
+    for entry in listing {
+        let entry = entry.with_context(|| format!("cannot read {}", folder.display()))?;
+        let path = entry.path();
+        let kind = entry
+            .file_type()
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if kind.is_dir() {
+            collect_files(data_dir, &path, files)?;
+        } else if kind.is_file() {
+            let Ok(relative) = path.strip_prefix(data_dir) else {
+                continue;
+            };
+            let name = relative
+                .components()
+                .map(|part| part.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            if let Some(rest) = name.strip_prefix("access-logs/")
+                && is_backup_name(rest)
+            {
+                files.push((name, path));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `name` (below `access-logs/`) is a file a backup holds and a
+/// restore writes: `<institution id>/checkpoint` or `<id>/tile/…`, each
+/// part letters, digits, `.`, `_` or `-`, not starting with `.`.
+pub fn is_backup_name(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('/').collect();
+    let safe = |part: &&str| {
+        !part.is_empty()
+            && !part.starts_with('.')
+            && part.len() <= 100
+            && part
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+    };
+    parts.len() >= 2
+        && parts.len() <= 12
+        && parts[0].bytes().all(|b| b.is_ascii_digit())
+        && parts.iter().all(safe)
+        && (parts[1..] == ["checkpoint"] || parts[1] == "tile")
 }

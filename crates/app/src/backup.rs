@@ -255,6 +255,24 @@ pub async fn backup(plan: &BackupPlan<'_>) -> anyhow::Result<BackupReport> {
         let partial = partial.clone();
         tokio::task::spawn_blocking(move || begin_archive(&partial, encryptor))
     };
+    // The access logs are locked before the database is copied: an import
+    // holds its log's lock until its index rows are committed, so the copied
+    // logs and the copied index agree.
+    let access_logs = {
+        let data_dir = plan.data_dir.to_path_buf();
+        tokio::task::spawn_blocking(move || crate::access_logs::hold_for_backup(&data_dir))
+            .await
+            .context("the backup was interrupted")
+            .and_then(|held| held)
+    };
+    let access_logs = match access_logs {
+        Ok(held) => held,
+        Err(error) => {
+            let _ = header.await;
+            let _ = fs::remove_file(&partial);
+            return Err(error);
+        }
+    };
     let source = Source::open(plan.data_dir, plan.database_url, backend).await;
     let header = header
         .await
@@ -278,7 +296,8 @@ pub async fn backup(plan: &BackupPlan<'_>) -> anyhow::Result<BackupReport> {
         source.name,
     );
     let written = match catalog_files(plan.data_dir) {
-        Ok(catalogs) => {
+        Ok(mut catalogs) => {
+            catalogs.extend(access_logs.files.iter().cloned());
             let partial = partial.clone();
             let files = source.files.clone();
             tokio::task::spawn_blocking(move || {
@@ -292,6 +311,7 @@ pub async fn backup(plan: &BackupPlan<'_>) -> anyhow::Result<BackupReport> {
     };
     // The snapshot is held until every file of the database has been read.
     let ended = source.close().await;
+    drop(access_logs);
     let written = written.and_then(|files| ended.map(|()| files));
     let files = match written {
         Ok(files) => files,
@@ -793,6 +813,9 @@ fn allowed(name: &str) -> bool {
         || name == PORTABLE
         || KEY_FILES.contains(&name)
         || name.strip_prefix("catalogs/").is_some_and(safe_name)
+        || name
+            .strip_prefix("access-logs/")
+            .is_some_and(crate::access_logs::is_backup_name)
 }
 
 /// Reads a backup: every entry's name checked and its sum computed; `sink`
@@ -1088,6 +1111,10 @@ mod tests {
             "audit-checkpoint.txt",
             "catalogs/r8-medical.yaml",
             "MANIFEST.sha256",
+            "access-log-signing.key",
+            "access-logs/1/checkpoint",
+            "access-logs/12/tile/entries/x001/000.p/5",
+            "access-logs/3/tile/0/000",
         ] {
             assert!(allowed(name), "{name}");
         }
@@ -1097,6 +1124,11 @@ mod tests {
             "catalogs/.hidden",
             "other.db",
             "catalogs/a/b",
+            "access-logs/1/lock",
+            "access-logs/1/.checkpoint.next",
+            "access-logs/x/checkpoint",
+            "access-logs/1/tile/../../../x",
+            "access-logs/1",
         ] {
             assert!(!allowed(name), "{name}");
         }

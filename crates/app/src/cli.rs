@@ -132,6 +132,12 @@ enum LogsCommand {
         /// syslog or windows_json.
         #[arg(long)]
         kind: String,
+        /// The device's 管理番号 in the device ledger, if the source is one.
+        #[arg(long, default_value = "")]
+        device: String,
+        /// The addresses it sends from, comma-separated (receivers keep other senders apart).
+        #[arg(long, default_value = "")]
+        senders: String,
         /// The zone of the source's clock, for times without an offset.
         #[arg(long, default_value = "Asia/Tokyo")]
         time_zone: String,
@@ -754,27 +760,35 @@ async fn run_logs(
     database_url: &str,
 ) -> anyhow::Result<()> {
     use crate::access_logs::{self, ImportReport};
-    use mamori_domain::access_log::source::NewLogSource;
+    use mamori_domain::access_log::source::{NewLogSource, RawLogSource};
     match command {
         LogsCommand::AddSource {
             institution,
             name,
             kind,
+            device,
+            senders,
             time_zone,
             retention_years,
         } => {
-            let source = NewLogSource::parse(&name, &kind, &time_zone, &retention_years).map_err(
-                |errors| {
-                    anyhow::anyhow!(
-                        "{}",
-                        errors
-                            .iter()
-                            .map(ToString::to_string)
-                            .collect::<Vec<_>>()
-                            .join("; ")
-                    )
-                },
-            )?;
+            let source = NewLogSource::parse(RawLogSource {
+                name: &name,
+                kind: &kind,
+                device: &device,
+                senders: &senders,
+                time_zone: &time_zone,
+                retention_years: &retention_years,
+            })
+            .map_err(|errors| {
+                anyhow::anyhow!(
+                    "{}",
+                    errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            })?;
             let store = open_store(data_dir, database_url).await?;
             let result = mamori_store::access_log::add_source_by_operator(
                 &store,
@@ -795,6 +809,10 @@ async fn run_logs(
                 Err(mamori_store::Error::Conflict(_)) => anyhow::bail!(
                     "institution {institution} already has a log source named {:?}",
                     source.name
+                ),
+                Err(mamori_store::Error::Unknown(_)) => anyhow::bail!(
+                    "device: institution {institution} has no device with 管理番号 {:?} in its device ledger",
+                    source.device.as_deref().unwrap_or_default()
                 ),
                 Err(other) => Err(other.into()),
             }

@@ -63,13 +63,35 @@ pub async fn add_source_by_operator(
         .fetch_optional(&mut *transaction)
         .await?;
     known.ok_or(Error::NotFound)?;
+    let device_id: Option<i64> = match &source.device {
+        None => None,
+        Some(asset_number) => Some(
+            sqlx::query_scalar(
+                "SELECT id FROM devices WHERE institution_id = $1 AND asset_number = $2",
+            )
+            .bind(institution_id.get())
+            .bind(asset_number.as_str())
+            .fetch_optional(&mut *transaction)
+            .await?
+            .ok_or(Error::Unknown("device"))?,
+        ),
+    };
+    let senders = source
+        .senders
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO log_sources (institution_id, name, kind, time_zone, retention_years, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        "INSERT INTO log_sources (institution_id, name, kind, device_id, senders, time_zone,
+            retention_years, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
     .bind(institution_id.get())
     .bind(source.name.as_str())
     .bind(source.kind.code())
+    .bind(device_id)
+    .bind(senders.as_str())
     .bind(source.time_zone.as_str())
     .bind(source.retention_years)
     .bind(to_micros(now))
@@ -86,6 +108,8 @@ pub async fn add_source_by_operator(
             detail: json!({
                 "name": source.name,
                 "kind": source.kind.code(),
+                "device": source.device,
+                "senders": senders,
                 "time_zone": source.time_zone,
                 "retention_years": source.retention_years,
             }),

@@ -28,7 +28,9 @@ pub enum Error {
         reason: String,
     },
     /// Another writer has the log open.
-    #[error("the log in {dir} is open for writing elsewhere (another mamori process?)")]
+    #[error(
+        "the log in {dir} is locked by another writer or a backup; try again when it has finished"
+    )]
     Busy {
         /// The log's folder.
         dir: PathBuf,

@@ -1,6 +1,8 @@
 //! A registered log source (ログの収集元) and reading a file it exported into
 //! events: every line becomes an event, understood or not, never dropped.
 
+use std::net::IpAddr;
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
@@ -28,25 +30,37 @@ pub const MAX_NAME: usize = 100;
 /// How long events are kept by default, in years (the seed's 5 years).
 pub const DEFAULT_RETENTION_YEARS: i64 = 5;
 
+/// The most sender addresses one source lists.
+pub const MAX_SENDERS: usize = 32;
+
 /// A source to register, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewLogSource {
     pub name: String,
     pub kind: LogSourceKind,
+    /// The device's 管理番号 in the device ledger, if the source is one;
+    /// the store checks it exists.
+    pub device: Option<String>,
+    /// The addresses it may send from (receivers keep other senders apart).
+    pub senders: Vec<IpAddr>,
     /// The zone of the source's clock (IANA name), for times without an offset.
     pub time_zone: String,
     pub retention_years: i64,
 }
 
 impl NewLogSource {
-    /// Checks a source: a name of one line, a known kind, an IANA time zone
-    /// (empty for Asia/Tokyo) and a retention of 1–100 years (empty for 5).
-    pub fn parse(
-        name: &str,
-        kind: &str,
-        time_zone: &str,
-        retention_years: &str,
-    ) -> Result<Self, Vec<ParseError>> {
+    /// Checks a source: a name of one line, a known kind, a 管理番号 (or
+    /// empty), sender addresses separated by commas or spaces, an IANA time
+    /// zone (empty for Asia/Tokyo) and a retention of 1–100 years (empty for 5).
+    pub fn parse(raw: RawLogSource<'_>) -> Result<Self, Vec<ParseError>> {
+        let RawLogSource {
+            name,
+            kind,
+            device,
+            senders,
+            time_zone,
+            retention_years,
+        } = raw;
         let mut errors = Vec::new();
         let name = name.trim();
         if name.is_empty() {
@@ -63,6 +77,42 @@ impl NewLogSource {
             ));
         }
         let kind = LogSourceKind::parse("kind", kind).map_err(|err| errors.push(err));
+        let device = device.trim();
+        if device.chars().count() > 50 || device.chars().any(char::is_control) {
+            errors.push(ParseError::new(
+                "device",
+                ParseErrorKind::BadFormat("a 管理番号 from the device ledger"),
+            ));
+        }
+        let mut addresses: Vec<IpAddr> = Vec::new();
+        for part in senders
+            .split(|c: char| c == ',' || c == '、' || c.is_whitespace())
+            .filter(|part| !part.is_empty())
+        {
+            match part.parse::<IpAddr>() {
+                Ok(address) if !addresses.contains(&address) => addresses.push(address),
+                Ok(_) => {}
+                Err(_) => {
+                    errors.push(
+                        ParseError::new(
+                            "senders",
+                            ParseErrorKind::BadFormat("IP addresses such as 192.168.1.1"),
+                        )
+                        .with_subject(part.chars().take(60).collect::<String>()),
+                    );
+                    break;
+                }
+            }
+        }
+        if addresses.len() > MAX_SENDERS {
+            errors.push(ParseError::new(
+                "senders",
+                ParseErrorKind::OutOfRange {
+                    min: 0,
+                    max: MAX_SENDERS as i64,
+                },
+            ));
+        }
         let time_zone = match time_zone.trim() {
             "" => "Asia/Tokyo".to_owned(),
             zone if TimeZone::get(zone).is_ok() => zone.to_owned(),
@@ -91,12 +141,25 @@ impl NewLogSource {
             Ok(kind) if errors.is_empty() => Ok(Self {
                 name: name.to_owned(),
                 kind,
+                device: (!device.is_empty()).then(|| device.to_owned()),
+                senders: addresses,
                 time_zone,
                 retention_years,
             }),
             _ => Err(errors),
         }
     }
+}
+
+/// A source as typed in a form or on the command line.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RawLogSource<'a> {
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub device: &'a str,
+    pub senders: &'a str,
+    pub time_zone: &'a str,
+    pub retention_years: &'a str,
 }
 
 /// One line of an imported file as an event, with where it was in the file.
@@ -155,13 +218,40 @@ mod tests {
 
     #[test]
     fn a_source_is_checked_field_by_field() {
-        let source = NewLogSource::parse(" RTX1210 本院 ", "syslog", "", "").expect("valid");
+        let source = NewLogSource::parse(RawLogSource {
+            name: " RTX1210 本院 ",
+            kind: "syslog",
+            senders: "192.168.1.1, 192.168.1.1 2001:db8::1",
+            ..RawLogSource::default()
+        })
+        .expect("valid");
         assert_eq!(source.name, "RTX1210 本院");
         assert_eq!(source.time_zone, "Asia/Tokyo");
         assert_eq!(source.retention_years, 5);
-        let errors = NewLogSource::parse("", "netflow", "Mars/Base", "0").expect_err("invalid");
+        assert_eq!(source.device, None);
+        assert_eq!(source.senders.len(), 2);
+        let errors = NewLogSource::parse(RawLogSource {
+            name: "",
+            kind: "netflow",
+            device: "PC\u{7}",
+            senders: "192.168.1.300",
+            time_zone: "Mars/Base",
+            retention_years: "0",
+        })
+        .expect_err("invalid");
         let fields: Vec<_> = errors.iter().map(|err| err.field()).collect();
-        assert_eq!(fields, ["name", "kind", "time_zone", "retention_years"]);
+        assert_eq!(
+            fields,
+            [
+                "name",
+                "kind",
+                "device",
+                "senders",
+                "time_zone",
+                "retention_years"
+            ]
+        );
+        assert_eq!(errors[3].subject(), Some("192.168.1.300"));
     }
 
     #[test]

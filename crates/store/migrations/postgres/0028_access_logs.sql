@@ -8,6 +8,11 @@ CREATE TABLE log_sources (
     institution_id BIGINT NOT NULL REFERENCES institutions (id),
     name TEXT NOT NULL,
     kind TEXT NOT NULL,
+    -- The device in the device ledger this source is (a router, a server), if any.
+    device_id BIGINT REFERENCES devices (id),
+    -- The addresses it may send from, comma-separated; lines from any other
+    -- sender are counted and kept apart, never mixed in.
+    senders TEXT NOT NULL,
     time_zone TEXT NOT NULL,
     retention_years BIGINT NOT NULL,
     created_at BIGINT NOT NULL,
