@@ -63,6 +63,7 @@ async fn boot(data_dir: &std::path::Path, database: &TestDatabase, today: Date) 
         fixed_now: Some(now),
         scheduled_backup: None,
         smtp: None,
+        receivers: Default::default(),
     };
     let application = Application::build(config).await.expect("application");
     let base = format!("http://127.0.0.1:{}", application.address().port());

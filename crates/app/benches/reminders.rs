@@ -54,6 +54,7 @@ async fn run() {
         fixed_now: None,
         scheduled_backup: None,
         smtp: None,
+        receivers: Default::default(),
     };
     let application = Application::build(config).await.expect("application");
     let state = application.state();

@@ -11,13 +11,15 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use ed25519_dalek::SigningKey;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use mamori_domain::access_log::LogEvent;
 use mamori_domain::access_log::ehr_csv::action_code;
-use mamori_domain::access_log::source::{FileEvent, read_file};
+use mamori_domain::access_log::source::read_file;
 use mamori_domain::institution::InstitutionId;
 use mamori_store::Store;
-use mamori_store::access_log::{self, IndexRow, NewImport, StoredImport, StoredLogSource};
+use mamori_store::access_log::{self, IndexRow, NewImport, StoredImport};
 use mamori_tiles::{MAX_ENTRY_LEN, TileLog, Verified};
 use sha2::{Digest, Sha256};
 
@@ -25,6 +27,9 @@ use sha2::{Digest, Sha256};
 pub const KEY_NAME: &str = "mamori-access-log";
 const KEY_FILE: &str = "access-log-signing.key";
 const FOLDER: &str = "access-logs";
+/// The folder (below `access-logs/`) and origin of the lines no source claims.
+const UNASSIGNED: &str = "unassigned";
+const UNASSIGNED_ORIGIN: &str = "mamori/access-log/unassigned";
 /// The largest file an import reads.
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
 
@@ -47,32 +52,18 @@ pub fn public_key(data_dir: &Path) -> anyhow::Result<String> {
     ))
 }
 
-/// One line of a file as a log entry: how it arrived and the raw line, the
-/// line cut (and its full length noted) where it would not fit an entry.
-fn entry_of(
-    event: &FileEvent,
-    source: &StoredLogSource,
-    file_name: &str,
-    sha256: &str,
-    received: Timestamp,
-) -> Vec<u8> {
-    let raw = event.event.raw.as_str();
+/// A log entry: `provenance` (a JSON object: how the line arrived) with the
+/// raw line added as `raw`, cut (its full length noted as `raw_bytes`)
+/// where the entry would not fit a bundle.
+pub(crate) fn entry(provenance: &serde_json::Value, raw: &str) -> Vec<u8> {
     let mut keep = raw.len();
     loop {
         let mut cut = keep.min(raw.len());
         while !raw.is_char_boundary(cut) {
             cut -= 1;
         }
-        let mut entry = serde_json::json!({
-            "v": 1,
-            "received": received.to_string(),
-            "via": "file",
-            "source": source.name,
-            "file": file_name,
-            "sha256": sha256,
-            "line": event.line,
-            "raw": &raw[..cut],
-        });
+        let mut entry = provenance.clone();
+        entry["raw"] = serde_json::json!(&raw[..cut]);
         if cut < raw.len() {
             entry["raw_bytes"] = serde_json::json!(raw.len());
         }
@@ -83,6 +74,84 @@ fn entry_of(
         // JSON escapes can make a line up to six times longer: shrink until it fits.
         keep = cut / 2;
     }
+}
+
+/// The index rows of `events`, numbered from `first_seq`.
+pub(crate) fn index_rows<'a>(
+    events: impl Iterator<Item = &'a LogEvent>,
+    first_seq: u64,
+) -> Vec<IndexRow> {
+    events
+        .zip(first_seq..)
+        .map(|(event, seq)| IndexRow {
+            seq,
+            occurred_at: event.time,
+            host: event.host.clone(),
+            user: event.user.clone(),
+            source_address: event.source_address.map(|address| address.to_string()),
+            action: action_code(&event.action),
+            outcome: event.outcome.code(),
+            patient_id: event.patient_id.clone(),
+        })
+        .collect()
+}
+
+/// Opens a log for appending, waiting up to half a minute while another
+/// writer (an import, the receivers, a backup) holds it.
+pub(crate) fn open_waiting(dir: &Path, origin: &str, key: SigningKey) -> anyhow::Result<TileLog> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        match TileLog::open(dir, origin, KEY_NAME, key.clone()) {
+            Err(mamori_tiles::Error::Busy { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
+/// Appends `entries` to the institution's log, first checking that the
+/// database indexes exactly what the log holds; returns the log, still
+/// locked, and the first entry's position. The caller commits the index
+/// rows and then drops the log.
+pub(crate) async fn append_to_log(
+    store: &Store,
+    data_dir: &Path,
+    institution: InstitutionId,
+    entries: Vec<Vec<u8>>,
+) -> anyhow::Result<(TileLog, u64)> {
+    let key = crate::audit::load_or_create_key(data_dir, KEY_FILE, "access-log")?;
+    let dir = log_dir(data_dir, institution);
+    let log = tokio::task::spawn_blocking(move || open_waiting(&dir, &origin(institution), key))
+        .await??;
+    let indexed = access_log::indexed_size(store, institution).await?;
+    if log.size() != indexed {
+        anyhow::bail!(
+            "the access log of institution {institution} holds {} entries but the database indexes {indexed}: an earlier append was interrupted after writing the log; nothing was added (rebuilding the index from the log is not automated yet)",
+            log.size()
+        );
+    }
+    tokio::task::spawn_blocking(move || -> anyhow::Result<(TileLog, u64)> {
+        let mut log = log;
+        let first = log.append(&entries)?;
+        Ok((log, first))
+    })
+    .await?
+}
+
+/// Appends lines that no registered source claims (an unknown sender) to
+/// the separate log `access-logs/unassigned/`: kept, never mixed in.
+pub(crate) async fn append_unassigned(
+    data_dir: &Path,
+    entries: Vec<Vec<u8>>,
+) -> anyhow::Result<u64> {
+    let key = crate::audit::load_or_create_key(data_dir, KEY_FILE, "access-log")?;
+    let dir = data_dir.join(FOLDER).join(UNASSIGNED);
+    tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
+        let mut log = open_waiting(&dir, UNASSIGNED_ORIGIN, key)?;
+        Ok(log.append(&entries)?)
+    })
+    .await?
 }
 
 /// What an import did.
@@ -140,49 +209,23 @@ pub async fn import_file(
     let events = read_file(&bytes, source.kind, &time_zone, now);
     let entries: Vec<Vec<u8>> = events
         .iter()
-        .map(|event| entry_of(event, &source, &file_name, &sha256, now))
+        .map(|event| {
+            let provenance = serde_json::json!({
+                "v": 1,
+                "received": now.to_string(),
+                "via": "file",
+                "source": source.name,
+                "file": file_name,
+                "sha256": sha256,
+                "line": event.line,
+            });
+            entry(&provenance, &event.event.raw)
+        })
         .collect();
-
-    let key = crate::audit::load_or_create_key(data_dir, KEY_FILE, "access-log")?;
-    let dir = log_dir(data_dir, institution);
     // The log stays open (locked) until the index rows are committed, so a
     // backup, which takes the lock first, sees both or neither.
-    let log = tokio::task::spawn_blocking(move || {
-        TileLog::open(&dir, &origin(institution), KEY_NAME, key)
-    })
-    .await??;
-    let indexed = access_log::indexed_size(store, institution).await?;
-    if log.size() != indexed {
-        anyhow::bail!(
-            "the access log holds {} entries but the database indexes {indexed}: an earlier import was interrupted after writing the log; nothing was added (rebuilding the index from the log is not automated yet)",
-            log.size()
-        );
-    }
-    let (log, first_seq) =
-        tokio::task::spawn_blocking(move || -> anyhow::Result<(TileLog, u64)> {
-            let mut log = log;
-            let first = log.append(&entries)?;
-            Ok((log, first))
-        })
-        .await??;
-
-    let rows: Vec<IndexRow> = events
-        .iter()
-        .zip(first_seq..)
-        .map(|(file_event, seq)| {
-            let event = &file_event.event;
-            IndexRow {
-                seq,
-                occurred_at: event.time,
-                host: event.host.clone(),
-                user: event.user.clone(),
-                source_address: event.source_address.map(|address| address.to_string()),
-                action: action_code(&event.action),
-                outcome: event.outcome.code(),
-                patient_id: event.patient_id.clone(),
-            }
-        })
-        .collect();
+    let (log, first_seq) = append_to_log(store, data_dir, institution, entries).await?;
+    let rows = index_rows(events.iter().map(|event| &event.event), first_seq);
     let unrecognised = events.iter().filter(|event| !event.recognised).count() as u64;
     access_log::record_import_by_operator(
         store,
@@ -304,7 +347,8 @@ fn collect_files(
 }
 
 /// Whether `name` (below `access-logs/`) is a file a backup holds and a
-/// restore writes: `<institution id>/checkpoint` or `<id>/tile/…`, each
+/// restore writes: `<institution id>/checkpoint` or `<id>/tile/…` (and the
+/// same under `unassigned/`), each
 /// part letters, digits, `.`, `_` or `-`, not starting with `.`.
 pub fn is_backup_name(name: &str) -> bool {
     let parts: Vec<&str> = name.split('/').collect();
@@ -318,7 +362,7 @@ pub fn is_backup_name(name: &str) -> bool {
     };
     parts.len() >= 2
         && parts.len() <= 12
-        && parts[0].bytes().all(|b| b.is_ascii_digit())
+        && (parts[0].bytes().all(|b| b.is_ascii_digit()) || parts[0] == UNASSIGNED)
         && parts.iter().all(safe)
         && (parts[1..] == ["checkpoint"] || parts[1] == "tile")
 }

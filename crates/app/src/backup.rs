@@ -1115,6 +1115,7 @@ mod tests {
             "access-logs/1/checkpoint",
             "access-logs/12/tile/entries/x001/000.p/5",
             "access-logs/3/tile/0/000",
+            "access-logs/unassigned/checkpoint",
         ] {
             assert!(allowed(name), "{name}");
         }

@@ -52,7 +52,7 @@ struct StorageArgs {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Runs the web server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// First-run setup without the browser: creates the institution and its
     /// security manager (安全管理責任者). Refused once mamori is set up.
     Init(Box<InstitutionArgs>),
@@ -198,6 +198,14 @@ struct ServeArgs {
     /// The address and port to listen on.
     #[arg(long, env = "MAMORI_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Receive syslog over UDP on this address (e.g. 0.0.0.0:514): lines from
+    /// the senders registered with `logs add-source --senders`.
+    #[arg(long, env = "MAMORI_SYSLOG_UDP")]
+    syslog_udp: Option<SocketAddr>,
+    /// Receive syslog over TCP on this address (RFC 6587: octet counting or
+    /// newline framing).
+    #[arg(long, env = "MAMORI_SYSLOG_TCP")]
+    syslog_tcp: Option<SocketAddr>,
     /// Marks cookies Secure; set this when mamori is served over HTTPS.
     #[arg(long, env = "MAMORI_SECURE_COOKIES")]
     secure_cookies: bool,
@@ -403,6 +411,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 poster_reports_per_hour: serve.poster_reports_per_hour,
                 scheduled_backup: schedule_of(&serve)?,
                 smtp: smtp_of(&serve)?,
+                receivers: crate::receivers::ReceiverConfig {
+                    udp: serve.syslog_udp,
+                    tcp: serve.syslog_tcp,
+                },
                 public_url: serve.public_url,
                 fixed_now: None,
             };

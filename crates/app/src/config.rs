@@ -30,6 +30,8 @@ pub struct Config {
     pub scheduled_backup: Option<crate::backup::Schedule>,
     /// The reminder e-mails' SMTP server (`--smtp-host`), if configured.
     pub smtp: Option<crate::reminders::Smtp>,
+    /// The syslog receivers (`--syslog-udp`, `--syslog-tcp`), if configured.
+    pub receivers: crate::receivers::ReceiverConfig,
 }
 
 impl std::fmt::Debug for Config {

@@ -9,6 +9,7 @@ pub mod catalogs;
 pub mod cli;
 mod config;
 mod data_dir;
+pub mod receivers;
 pub mod reminders;
 mod startup;
 mod time_sync;

@@ -22,6 +22,8 @@ pub struct Application {
     scheduled_backup: Option<(crate::backup::Schedule, std::path::PathBuf, String)>,
     /// The reminder e-mails' SMTP server.
     smtp: Option<crate::reminders::Smtp>,
+    /// The syslog receivers, bound, with the data folder their logs go to.
+    receivers: Option<(crate::receivers::Bound, std::path::PathBuf)>,
 }
 
 impl Application {
@@ -77,6 +79,16 @@ impl Application {
             ..WebConfig::default()
         };
         let clock = config.fixed_now.map_or(Clock::System, Clock::Fixed);
+        let receivers = crate::receivers::bind(&config.receivers).await?;
+        if let Some(bound) = &receivers {
+            let (udp, tcp) = bound.addresses();
+            if let Some(udp) = udp {
+                tracing::info!("syslog receiver (UDP) on {udp}");
+            }
+            if let Some(tcp) = tcp {
+                tracing::info!("syslog receiver (TCP) on {tcp}");
+            }
+        }
         let state = AppState {
             store,
             config: Arc::new(web_config),
@@ -108,6 +120,7 @@ impl Application {
             auditor,
             probe_time_sync: config.probe_time_sync,
             smtp: config.smtp,
+            receivers: receivers.map(|bound| (bound, config.data_dir.clone())),
             scheduled_backup: config
                 .scheduled_backup
                 .map(|schedule| (schedule, config.data_dir, config.database_url)),
@@ -163,6 +176,9 @@ impl Application {
                     database_url,
                 ))
             });
+        let receivers = self.receivers.map(|(bound, data_dir)| {
+            tokio::spawn(crate::receivers::run(bound, store.clone(), data_dir))
+        });
         let reminders = self
             .smtp
             .map(|smtp| tokio::spawn(crate::reminders::keep_reminding(self.state.clone(), smtp)));
@@ -184,6 +200,9 @@ impl Application {
         }
         if let Some(reminders) = reminders {
             reminders.abort();
+        }
+        if let Some(receivers) = receivers {
+            receivers.abort();
         }
         // One last checkpoint, so the trail up to shutdown is signed.
         if let Err(error) = self.auditor.checkpoint(&store).await {

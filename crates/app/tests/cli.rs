@@ -2282,3 +2282,194 @@ async fn an_exported_log_is_imported_once_kept_tamper_evident_and_verified() {
     assert!(twice.status.success(), "{}", stderr(&twice));
     assert!(String::from_utf8_lossy(&twice.stdout).contains("nothing added"));
 }
+
+/// Starts `command` (a `serve`) and returns it with the log lines it wrote
+/// before its "listening on" line (where the receivers say their ports).
+fn start_server_saying(mut command: Command) -> (Server, Vec<String>) {
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let log = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(log).lines();
+    let mut said = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        if let Some((_, address)) = line.split_once("listening on http://") {
+            let address = address.trim().to_owned();
+            std::thread::spawn(move || for _ in lines.by_ref() {});
+            return (Server { child, address }, said);
+        }
+        said.push(line);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("the server did not say where it listens: {said:?}");
+}
+
+/// The port after `marker` in the server's start-up lines.
+fn port_after(said: &[String], marker: &str) -> String {
+    said.iter()
+        .find_map(|line| {
+            line.split_once(marker)
+                .map(|(_, rest)| rest.trim().to_owned())
+        })
+        .and_then(|address| address.rsplit(':').next().map(str::to_owned))
+        .unwrap_or_else(|| panic!("no {marker:?} in {said:?}"))
+}
+
+#[tokio::test]
+async fn syslog_sent_by_logger_over_udp_and_tcp_lands_in_the_senders_log_and_strangers_apart() {
+    let trail = Trail::new().await;
+    let ids = institution_ids(&trail);
+    let clinic = ids[0].clone();
+    let added = trail.run(&[
+        "logs",
+        "add-source",
+        "--institution",
+        &clinic,
+        "--name",
+        "srv1",
+        "--kind",
+        "syslog",
+        "--senders",
+        "127.0.0.1",
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+
+    let mut serve = trail.command();
+    serve.args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--syslog-udp",
+        "127.0.0.1:0",
+        "--syslog-tcp",
+        "127.0.0.1:0",
+    ]);
+    let (_server, said) = start_server_saying(serve);
+    let udp = port_after(&said, "syslog receiver (UDP) on ");
+    let tcp = port_after(&said, "syslog receiver (TCP) on ");
+
+    // util-linux logger: RFC 3164 over UDP, RFC 5424 over TCP with octet counting.
+    let sent = Command::new("logger")
+        .args([
+            "--server",
+            "127.0.0.1",
+            "--port",
+            &udp,
+            "--udp",
+            "--rfc3164",
+            "-t",
+            "sshd",
+        ])
+        .arg("Failed password for invalid user admin from 203.0.113.9 port 51022 ssh2")
+        .status()
+        .expect("run logger");
+    assert!(sent.success());
+    let sent = Command::new("logger")
+        .args([
+            "--server",
+            "127.0.0.1",
+            "--port",
+            &tcp,
+            "--tcp",
+            "--octet-count",
+            "--rfc5424",
+        ])
+        .args(["-t", "sshd"])
+        .arg("Accepted password for hanako from 192.0.2.10 port 50000 ssh2")
+        .status()
+        .expect("run logger");
+    assert!(sent.success());
+    // A stranger (another loopback address no source lists), and binary garbage.
+    let stranger = std::net::UdpSocket::bind("127.0.0.2:0").expect("bind 127.0.0.2");
+    stranger
+        .send_to(
+            b"<13>Dec  6 09:00:00 evil sshd[1]: not yours",
+            format!("127.0.0.1:{udp}"),
+        )
+        .expect("send");
+    let friend = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    friend
+        .send_to(b"\x00\xff\xfe garbage \x01", format!("127.0.0.1:{udp}"))
+        .expect("send");
+
+    // The batch is written within a fraction of a second; poll the proof.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        let verified = trail.run(&["logs", "verify", "--institution", &clinic]);
+        last = format!(
+            "{}{}",
+            String::from_utf8_lossy(&verified.stdout),
+            stderr(&verified)
+        );
+        if verified.status.success() && last.starts_with("ok: 3 entries") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(last.starts_with("ok: 3 entries"), "{last}");
+
+    let store = mamori_store::Store::open(&trail.url)
+        .await
+        .expect("open the store");
+    let institution =
+        mamori_domain::institution::InstitutionId::from_db(clinic.parse().expect("numeric id"));
+    let window = (
+        "2000-01-01T00:00:00Z".parse().expect("time"),
+        "2100-01-01T00:00:00Z".parse().expect("time"),
+    );
+    let admin = mamori_store::access_log::events_of_user(
+        &store,
+        institution,
+        "admin",
+        window.0,
+        window.1,
+        10,
+    )
+    .await
+    .expect("search");
+    assert_eq!(admin.len(), 1, "{admin:?}");
+    assert_eq!(admin[0].outcome, "failure");
+    assert_eq!(admin[0].source_address.as_deref(), Some("203.0.113.9"));
+    let hanako = mamori_store::access_log::events_of_user(
+        &store,
+        institution,
+        "hanako",
+        window.0,
+        window.1,
+        10,
+    )
+    .await
+    .expect("search");
+    assert_eq!(hanako.len(), 1, "{hanako:?}");
+    assert_eq!(hanako[0].outcome, "success");
+    store.close().await;
+
+    // The stranger's line is kept in the unassigned log, not the clinic's.
+    let clinic_bundle = trail
+        .data_dir
+        .join("access-logs")
+        .join(&clinic)
+        .join("tile/entries/000.p/3");
+    let clinic_log =
+        String::from_utf8_lossy(&std::fs::read(clinic_bundle).expect("the clinic's bundle"))
+            .into_owned();
+    assert!(!clinic_log.contains("not yours"));
+    assert!(clinic_log.contains("\"via\":\"syslog-tcp\""));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let unassigned = trail
+        .data_dir
+        .join("access-logs/unassigned/tile/entries/000.p/1");
+    while !unassigned.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let strangers =
+        String::from_utf8_lossy(&std::fs::read(&unassigned).expect("the unassigned log"))
+            .into_owned();
+    assert!(strangers.contains("not yours") && strangers.contains("127.0.0.2"));
+}

@@ -222,25 +222,13 @@ pub async fn record_import_by_operator(
     .execute(&mut *transaction)
     .await
     .map_err(Error::conflict_on("sha256"))?;
-    for row in import.rows {
-        sqlx::query(
-            "INSERT INTO log_events (institution_id, seq, source_id, occurred_at, host, user_name,
-                source_address, action, outcome, patient_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(institution_id.get())
-        .bind(row.seq as i64)
-        .bind(import.source.id.get())
-        .bind(to_micros(row.occurred_at))
-        .bind(row.host.as_deref())
-        .bind(row.user.as_deref())
-        .bind(row.source_address.as_deref())
-        .bind(row.action.as_str())
-        .bind(row.outcome)
-        .bind(row.patient_id.as_deref())
-        .execute(&mut *transaction)
-        .await?;
-    }
+    insert_rows(
+        &mut transaction,
+        institution_id,
+        import.source.id,
+        import.rows,
+    )
+    .await?;
     audit_log::commit_with(
         transaction,
         &NewAuditEvent {
@@ -259,6 +247,93 @@ pub async fn record_import_by_operator(
         now,
     )
     .await
+}
+
+async fn insert_rows(
+    transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
+    institution_id: InstitutionId,
+    source_id: LogSourceId,
+    rows: &[IndexRow],
+) -> Result<(), Error> {
+    for row in rows {
+        sqlx::query(
+            "INSERT INTO log_events (institution_id, seq, source_id, occurred_at, host, user_name,
+                source_address, action, outcome, patient_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(institution_id.get())
+        .bind(row.seq as i64)
+        .bind(source_id.get())
+        .bind(to_micros(row.occurred_at))
+        .bind(row.host.as_deref())
+        .bind(row.user.as_deref())
+        .bind(row.source_address.as_deref())
+        .bind(row.action.as_str())
+        .bind(row.outcome)
+        .bind(row.patient_id.as_deref())
+        .execute(&mut **transaction)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Records the index rows of events a receiver appended to the tiled log.
+/// Not audited: receiving is not a change someone made, and the log itself
+/// is tamper-evident.
+pub async fn record_received(
+    store: &Store,
+    institution_id: InstitutionId,
+    source_id: LogSourceId,
+    rows: &[IndexRow],
+) -> Result<(), Error> {
+    let mut transaction = store.begin().await?;
+    insert_rows(&mut transaction, institution_id, source_id, rows).await?;
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// A source that receivers accept lines from, with its sender addresses.
+#[derive(Debug, Clone)]
+pub struct SenderSource {
+    pub institution_id: InstitutionId,
+    pub source: StoredLogSource,
+    pub senders: Vec<std::net::IpAddr>,
+}
+
+/// Every institution's sources that list sender addresses (for the
+/// receivers, which serve the whole server).
+pub async fn sources_with_senders(store: &Store) -> Result<Vec<SenderSource>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, institution_id, name, kind, time_zone, retention_years, senders
+         FROM log_sources WHERE senders <> '' ORDER BY id",
+    )
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let kind: String = row.try_get("kind")?;
+            let senders: String = row.try_get("senders")?;
+            Ok(SenderSource {
+                institution_id: InstitutionId::from_db(row.try_get("institution_id")?),
+                source: StoredLogSource {
+                    id: LogSourceId::from_db(row.try_get("id")?),
+                    name: row.try_get("name")?,
+                    kind: LogSourceKind::parse("kind", &kind)
+                        .map_err(|_| Error::Corrupt("log_sources.kind"))?,
+                    time_zone: row.try_get("time_zone")?,
+                    retention_years: row.try_get("retention_years")?,
+                },
+                senders: senders
+                    .split(',')
+                    .map(|address| {
+                        address
+                            .parse()
+                            .map_err(|_| Error::Corrupt("log_sources.senders"))
+                    })
+                    .collect::<Result<_, _>>()?,
+            })
+        })
+        .collect()
 }
 
 /// One user's events in a time range, newest first, at most `limit` (the

@@ -42,6 +42,7 @@ pub async fn boot() -> Running {
         fixed_now: None,
         scheduled_backup: None,
         smtp: None,
+        receivers: Default::default(),
     };
     let application = Application::build(config).await.expect("application");
     let base = format!("http://127.0.0.1:{}", application.address().port());

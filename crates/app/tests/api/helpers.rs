@@ -66,6 +66,7 @@ async fn spawn_app_with(
         fixed_now,
         scheduled_backup: None,
         smtp: None,
+        receivers: Default::default(),
     };
     let application = Application::build(config)
         .await

@@ -172,6 +172,24 @@ pub struct FileEvent {
     pub recognised: bool,
 }
 
+/// Reads one line a source of `kind` sent: the event, and whether a parser
+/// understood it (otherwise it is kept raw, at the receipt time).
+pub fn read_line(text: &str, kind: LogSourceKind, source: &syslog::Source) -> (LogEvent, bool) {
+    match kind {
+        LogSourceKind::Syslog => match syslog::parse(text, source) {
+            Ok(message) => {
+                let (event, product) = products::to_event(&message, source);
+                (event, product.is_some())
+            }
+            Err(_) => (LogEvent::unrecognised(source.received_at, text), false),
+        },
+        LogSourceKind::WindowsJson => match windows::parse_json_line(text, &source.time_zone) {
+            Ok(windows_event) => (windows::to_event(&windows_event, text), true),
+            Err(_) => (LogEvent::unrecognised(source.received_at, text), false),
+        },
+    }
+}
+
 /// Reads an exported file of `kind` line by line. Invalid UTF-8 is kept
 /// lossily; blank lines are skipped; every other line is an event, an
 /// unreadable one kept raw with the import time.
@@ -189,19 +207,7 @@ pub fn read_file(
         if text.trim().is_empty() {
             continue;
         }
-        let (event, recognised) = match kind {
-            LogSourceKind::Syslog => match syslog::parse(&text, &source) {
-                Ok(message) => {
-                    let (event, product) = products::to_event(&message, &source);
-                    (event, product.is_some())
-                }
-                Err(_) => (LogEvent::unrecognised(imported_at, text.as_ref()), false),
-            },
-            LogSourceKind::WindowsJson => match windows::parse_json_line(&text, time_zone) {
-                Ok(windows_event) => (windows::to_event(&windows_event, &text), true),
-                Err(_) => (LogEvent::unrecognised(imported_at, text.as_ref()), false),
-            },
-        };
+        let (event, recognised) = read_line(&text, kind, &source);
         events.push(FileEvent {
             line: index as u64 + 1,
             event,

@@ -1,0 +1,356 @@
+//! The syslog receivers `mamori serve` starts when configured (issue #14):
+//! UDP (`--syslog-udp`), and TCP (`--syslog-tcp`) with RFC 6587 framing
+//! (octet counting or newline, decided per frame).
+//!
+//! Every line is matched to the registered source whose sender addresses
+//! hold the peer's address, parsed as that source's kind, and appended in
+//! batches (every 200 ms, or 2,000 lines) to its institution's tiled log,
+//! then indexed. Lines from a sender no source lists — or that two sources
+//! list — go to the separate `unassigned` log and are counted, never mixed in.
+//!
+//! Back-pressure: TCP connections wait while the queue is full; UDP
+//! datagrams that find it full are dropped and counted (a syslog sender
+//! over UDP cannot be slowed down).
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use mamori_domain::access_log::framing::FrameDecoder;
+use mamori_domain::access_log::source::read_line;
+use mamori_domain::access_log::syslog;
+use mamori_domain::institution::InstitutionId;
+use mamori_store::Store;
+use mamori_store::access_log::{self, SenderSource};
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, UdpSocket};
+use tokio::sync::mpsc;
+
+use crate::access_logs::{append_to_log, append_unassigned, entry, index_rows};
+
+/// Lines waiting to be written, at most.
+const QUEUE: usize = 20_000;
+/// A batch is written after this long, or when it holds [`BATCH`] lines.
+const FLUSH_EVERY: Duration = Duration::from_millis(200);
+const BATCH: usize = 2_000;
+/// How often the sources' sender addresses are read again.
+const RELOAD_EVERY: Duration = Duration::from_secs(10);
+/// The longest TCP frame (RFC 6587) or UDP datagram kept whole.
+const MAX_FRAME: usize = 64 * 1024;
+
+/// Where the receivers listen (`None`: not started).
+#[derive(Debug, Clone, Default)]
+pub struct ReceiverConfig {
+    pub udp: Option<SocketAddr>,
+    pub tcp: Option<SocketAddr>,
+}
+
+/// Counters of what the receivers did, for the log and tests.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub received: AtomicU64,
+    pub written: AtomicU64,
+    pub unassigned: AtomicU64,
+    pub dropped_udp: AtomicU64,
+    pub oversized: AtomicU64,
+    pub failed_batches: AtomicU64,
+}
+
+/// The bound sockets, before they run.
+pub struct Bound {
+    udp: Option<UdpSocket>,
+    tcp: Option<TcpListener>,
+    counters: Arc<Counters>,
+}
+
+impl Bound {
+    /// The addresses actually bound (useful with port 0).
+    pub fn addresses(&self) -> (Option<SocketAddr>, Option<SocketAddr>) {
+        (
+            self.udp
+                .as_ref()
+                .and_then(|socket| socket.local_addr().ok()),
+            self.tcp
+                .as_ref()
+                .and_then(|socket| socket.local_addr().ok()),
+        )
+    }
+}
+
+/// Binds the configured sockets (so that a port in use fails start-up).
+pub async fn bind(config: &ReceiverConfig) -> anyhow::Result<Option<Bound>> {
+    if config.udp.is_none() && config.tcp.is_none() {
+        return Ok(None);
+    }
+    let udp = match config.udp {
+        Some(address) => Some(
+            UdpSocket::bind(address)
+                .await
+                .with_context(|| format!("cannot listen for syslog over UDP on {address}"))?,
+        ),
+        None => None,
+    };
+    let tcp = match config.tcp {
+        Some(address) => Some(
+            TcpListener::bind(address)
+                .await
+                .with_context(|| format!("cannot listen for syslog over TCP on {address}"))?,
+        ),
+        None => None,
+    };
+    Ok(Some(Bound {
+        udp,
+        tcp,
+        counters: Arc::default(),
+    }))
+}
+
+/// One received line.
+struct Line {
+    peer: IpAddr,
+    transport: &'static str,
+    text: String,
+    received: Timestamp,
+}
+
+/// Tasks aborted when dropped: the sockets' loops end with `run`.
+struct AbortOnDrop(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
+/// Runs the receivers until the task is aborted.
+pub async fn run(bound: Bound, store: Store, data_dir: PathBuf) {
+    let (sender, receiver) = mpsc::channel::<Line>(QUEUE);
+    let counters = bound.counters.clone();
+    let mut tasks = AbortOnDrop(Vec::new());
+    if let Some(socket) = bound.udp {
+        tasks.0.push(tokio::spawn(receive_udp(
+            socket,
+            sender.clone(),
+            counters.clone(),
+        )));
+    }
+    if let Some(listener) = bound.tcp {
+        tasks.0.push(tokio::spawn(accept_tcp(
+            listener,
+            sender.clone(),
+            counters.clone(),
+        )));
+    }
+    drop(sender);
+    write_batches(receiver, store, data_dir, counters).await;
+    drop(tasks);
+}
+
+async fn receive_udp(socket: UdpSocket, queue: mpsc::Sender<Line>, counters: Arc<Counters>) {
+    let mut buffer = vec![0u8; MAX_FRAME];
+    loop {
+        let Ok((length, peer)) = socket.recv_from(&mut buffer).await else {
+            continue;
+        };
+        counters.received.fetch_add(1, Ordering::Relaxed);
+        let bytes = &buffer[..length];
+        let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+        let line = Line {
+            peer: peer.ip().to_canonical(),
+            transport: "syslog-udp",
+            text: String::from_utf8_lossy(bytes).into_owned(),
+            received: Timestamp::now(),
+        };
+        if queue.try_send(line).is_err() {
+            counters.dropped_udp.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+async fn accept_tcp(listener: TcpListener, queue: mpsc::Sender<Line>, counters: Arc<Counters>) {
+    loop {
+        let Ok((stream, peer)) = listener.accept().await else {
+            continue;
+        };
+        tokio::spawn(receive_tcp(
+            stream,
+            peer.ip().to_canonical(),
+            queue.clone(),
+            counters.clone(),
+        ));
+    }
+}
+
+async fn receive_tcp(
+    mut stream: tokio::net::TcpStream,
+    peer: IpAddr,
+    queue: mpsc::Sender<Line>,
+    counters: Arc<Counters>,
+) {
+    let mut decoder = FrameDecoder::new(MAX_FRAME);
+    let mut buffer = vec![0u8; 16 * 1024];
+    loop {
+        let (frames, closed): (Vec<_>, bool) = match stream.read(&mut buffer).await {
+            Ok(0) | Err(_) => (decoder.finish().into_iter().collect(), true),
+            Ok(length) => (decoder.push(&buffer[..length]), false),
+        };
+        for frame in frames {
+            counters.received.fetch_add(1, Ordering::Relaxed);
+            let Ok(text) = frame else {
+                // A frame over 64 KiB, or a broken length: counted, not kept.
+                counters.oversized.fetch_add(1, Ordering::Relaxed);
+                continue;
+            };
+            let line = Line {
+                peer,
+                transport: "syslog-tcp",
+                text,
+                received: Timestamp::now(),
+            };
+            // Waits while the queue is full: TCP's back-pressure.
+            if queue.send(line).await.is_err() {
+                return;
+            }
+        }
+        if closed {
+            return;
+        }
+    }
+}
+
+/// The sources by sender address; an address two sources list claims neither.
+fn by_sender(sources: Vec<SenderSource>) -> HashMap<IpAddr, Option<Arc<SenderSource>>> {
+    let mut map: HashMap<IpAddr, Option<Arc<SenderSource>>> = HashMap::new();
+    for source in sources.into_iter().map(Arc::new) {
+        for address in &source.senders {
+            map.entry(*address)
+                .and_modify(|claimed| *claimed = None)
+                .or_insert_with(|| Some(source.clone()));
+        }
+    }
+    map
+}
+
+async fn write_batches(
+    mut queue: mpsc::Receiver<Line>,
+    store: Store,
+    data_dir: PathBuf,
+    counters: Arc<Counters>,
+) {
+    let mut senders: HashMap<IpAddr, Option<Arc<SenderSource>>> = HashMap::new();
+    let mut loaded_at: Option<std::time::Instant> = None;
+    let mut batch: Vec<Line> = Vec::new();
+    loop {
+        let deadline = tokio::time::sleep(FLUSH_EVERY);
+        tokio::pin!(deadline);
+        loop {
+            tokio::select! {
+                line = queue.recv() => match line {
+                    Some(line) => {
+                        batch.push(line);
+                        if batch.len() >= BATCH {
+                            break;
+                        }
+                    }
+                    None => break,
+                },
+                () = &mut deadline => break,
+            }
+        }
+        if batch.is_empty() {
+            if queue.is_closed() {
+                return;
+            }
+            continue;
+        }
+        if loaded_at.is_none_or(|at| at.elapsed() >= RELOAD_EVERY) {
+            match access_log::sources_with_senders(&store).await {
+                Ok(sources) => {
+                    senders = by_sender(sources);
+                    loaded_at = Some(std::time::Instant::now());
+                }
+                Err(error) => tracing::warn!(%error, "cannot read the log sources"),
+            }
+        }
+        let lines = std::mem::take(&mut batch);
+        if let Err(error) = write(&store, &data_dir, &senders, lines, &counters).await {
+            counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(%error, "received log lines could not be written");
+        }
+    }
+}
+
+/// Writes one batch: each source's lines to its institution's log and
+/// index, the rest to the unassigned log.
+async fn write(
+    store: &Store,
+    data_dir: &std::path::Path,
+    senders: &HashMap<IpAddr, Option<Arc<SenderSource>>>,
+    lines: Vec<Line>,
+    counters: &Counters,
+) -> anyhow::Result<()> {
+    let mut claimed: Vec<(Arc<SenderSource>, Vec<Line>)> = Vec::new();
+    let mut unassigned: Vec<Vec<u8>> = Vec::new();
+    for line in lines {
+        match senders.get(&line.peer) {
+            Some(Some(source)) => match claimed
+                .iter_mut()
+                .find(|(known, _)| Arc::ptr_eq(known, source))
+            {
+                Some((_, lines)) => lines.push(line),
+                None => claimed.push((source.clone(), vec![line])),
+            },
+            _ => {
+                let provenance = serde_json::json!({
+                    "v": 1,
+                    "received": line.received.to_string(),
+                    "via": line.transport,
+                    "peer": line.peer.to_string(),
+                    "source": null,
+                });
+                unassigned.push(entry(&provenance, &line.text));
+            }
+        }
+    }
+    if !unassigned.is_empty() {
+        let n = unassigned.len() as u64;
+        append_unassigned(data_dir, unassigned).await?;
+        counters.unassigned.fetch_add(n, Ordering::Relaxed);
+    }
+    for (sender, lines) in claimed {
+        let source = &sender.source;
+        let zone = TimeZone::get(&source.time_zone).unwrap_or(TimeZone::UTC);
+        let mut events = Vec::with_capacity(lines.len());
+        let mut entries = Vec::with_capacity(lines.len());
+        for line in &lines {
+            let context = syslog::Source::new(line.received).with_time_zone(zone.clone());
+            let (event, _) = read_line(&line.text, source.kind, &context);
+            let provenance = serde_json::json!({
+                "v": 1,
+                "received": line.received.to_string(),
+                "via": line.transport,
+                "peer": line.peer.to_string(),
+                "source": source.name,
+            });
+            entries.push(entry(&provenance, &line.text));
+            events.push(event);
+        }
+        let institution: InstitutionId = sender.institution_id;
+        let (log, first_seq) = append_to_log(store, data_dir, institution, entries).await?;
+        let rows = index_rows(events.iter(), first_seq);
+        access_log::record_received(store, institution, source.id, &rows).await?;
+        drop(log);
+        counters
+            .written
+            .fetch_add(rows.len() as u64, Ordering::Relaxed);
+    }
+    Ok(())
+}
