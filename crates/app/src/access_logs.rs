@@ -16,7 +16,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use mamori_domain::access_log::LogEvent;
 use mamori_domain::access_log::ehr_csv::action_code;
-use mamori_domain::access_log::source::read_file;
+use mamori_domain::access_log::source::{read_file, read_line};
 use mamori_domain::institution::InstitutionId;
 use mamori_store::Store;
 use mamori_store::access_log::{self, IndexRow, NewImport, StoredImport};
@@ -110,33 +110,125 @@ pub(crate) fn open_waiting(dir: &Path, origin: &str, key: SigningKey) -> anyhow:
     }
 }
 
-/// Appends `entries` to the institution's log, first checking that the
-/// database indexes exactly what the log holds; returns the log, still
-/// locked, and the first entry's position. The caller commits the index
-/// rows and then drops the log.
-pub(crate) async fn append_to_log(
+/// Opens the institution's log for appending (locked until dropped), first
+/// indexing what an interrupted append left unindexed, so that the database
+/// indexes exactly what the log holds.
+pub(crate) async fn open_caught_up(
     store: &Store,
     data_dir: &Path,
     institution: InstitutionId,
-    entries: Vec<Vec<u8>>,
-) -> anyhow::Result<(TileLog, u64)> {
+) -> anyhow::Result<TileLog> {
     let key = crate::audit::load_or_create_key(data_dir, KEY_FILE, "access-log")?;
     let dir = log_dir(data_dir, institution);
     let log = tokio::task::spawn_blocking(move || open_waiting(&dir, &origin(institution), key))
         .await??;
     let indexed = access_log::indexed_size(store, institution).await?;
-    if log.size() != indexed {
+    if log.size() < indexed {
         anyhow::bail!(
-            "the access log of institution {institution} holds {} entries but the database indexes {indexed}: an earlier append was interrupted after writing the log; nothing was added (rebuilding the index from the log is not automated yet)",
+            "the database indexes {indexed} access-log entries of institution {institution} but the log holds only {}: the log folder was replaced or lost; nothing was added (restore the data folder and the database from the same backup)",
             log.size()
         );
     }
+    if log.size() > indexed {
+        return catch_up(store, institution, log, indexed).await;
+    }
+    Ok(log)
+}
+
+/// Appends `entries` to an open log; returns it and the first entry's
+/// position. The caller commits the index rows and then drops the log.
+pub(crate) async fn append(log: TileLog, entries: Vec<Vec<u8>>) -> anyhow::Result<(TileLog, u64)> {
     tokio::task::spawn_blocking(move || -> anyhow::Result<(TileLog, u64)> {
         let mut log = log;
         let first = log.append(&entries)?;
         Ok((log, first))
     })
     .await?
+}
+
+/// Indexes the entries an interrupted append wrote to the log but not to
+/// the database (a crash or a database error between the two), from the
+/// entries themselves: each names its source, and a file's entries its
+/// SHA-256, so the file counts as imported.
+async fn catch_up(
+    store: &Store,
+    institution: InstitutionId,
+    log: TileLog,
+    indexed: u64,
+) -> anyhow::Result<TileLog> {
+    let size = log.size();
+    let (log, entries) = tokio::task::spawn_blocking(move || {
+        let entries = log.read(indexed..size);
+        entries.map(|entries| (log, entries))
+    })
+    .await??;
+    tracing::warn!(
+        %institution,
+        missing = size - indexed,
+        "indexing access-log entries that an interrupted append left unindexed"
+    );
+    // Consecutive entries of one source and one file (or none) are one group:
+    // (source name, (file SHA-256, file name), events).
+    type Group = (String, Option<(String, String)>, Vec<LogEvent>);
+    let mut groups: Vec<Group> = Vec::new();
+    for (bytes, seq) in entries.iter().zip(indexed..) {
+        let value: serde_json::Value = serde_json::from_slice(bytes)
+            .with_context(|| format!("access-log entry {seq} is not JSON"))?;
+        let text = |key: &str| value.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+        let name =
+            text("source").with_context(|| format!("access-log entry {seq} names no source"))?;
+        let file = text("sha256").map(|sha| (sha, text("file").unwrap_or_default()));
+        let received: Timestamp = text("received")
+            .and_then(|time| time.parse().ok())
+            .with_context(|| format!("access-log entry {seq} has no receipt time"))?;
+        let raw = text("raw").unwrap_or_default();
+        let source = access_log::source_by_name(store, institution, &name)
+            .await?
+            .with_context(|| format!("access-log entry {seq} names an unknown source {name:?}"))?;
+        let zone = TimeZone::get(&source.time_zone).unwrap_or(TimeZone::UTC);
+        let context = mamori_domain::access_log::syslog::Source::new(received).with_time_zone(zone);
+        let (event, _) = read_line(&raw, source.kind, &context);
+        match groups.last_mut() {
+            Some((last, last_file, events)) if *last == name && *last_file == file => {
+                events.push(event);
+            }
+            _ => groups.push((name, file, vec![event])),
+        }
+    }
+    let mut seq = indexed;
+    let now = Timestamp::now();
+    for (name, file, events) in groups {
+        let source = access_log::source_by_name(store, institution, &name)
+            .await?
+            .with_context(|| format!("the source {name:?} is gone"))?;
+        let rows = index_rows(events.iter(), seq);
+        seq += rows.len() as u64;
+        let known = match &file {
+            Some((sha256, _)) => access_log::import_of(store, institution, sha256)
+                .await?
+                .is_some(),
+            None => false,
+        };
+        match file {
+            Some((sha256, file_name)) if !known => {
+                access_log::record_import_by_operator(
+                    store,
+                    institution,
+                    &NewImport {
+                        source: &source,
+                        sha256: &sha256,
+                        file_name: &file_name,
+                        rows: &rows,
+                        unrecognised: 0,
+                    },
+                    now,
+                )
+                .await?;
+            }
+            _ => access_log::record_received(store, institution, source.id, &rows).await?,
+        }
+    }
+    Ok(log)
 }
 
 /// Appends lines that no registered source claims (an unknown sender) to
@@ -224,7 +316,13 @@ pub async fn import_file(
         .collect();
     // The log stays open (locked) until the index rows are committed, so a
     // backup, which takes the lock first, sees both or neither.
-    let (log, first_seq) = append_to_log(store, data_dir, institution, entries).await?;
+    let log = open_caught_up(store, data_dir, institution).await?;
+    // Catching up may have found this very file in the log, from an import
+    // interrupted before it was indexed.
+    if let Some(before) = access_log::import_of(store, institution, &sha256).await? {
+        return Ok(ImportReport::AlreadyImported(before));
+    }
+    let (log, first_seq) = append(log, entries).await?;
     let rows = index_rows(events.iter().map(|event| &event.event), first_seq);
     let unrecognised = events.iter().filter(|event| !event.recognised).count() as u64;
     access_log::record_import_by_operator(

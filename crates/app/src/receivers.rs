@@ -32,7 +32,7 @@ use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 
-use crate::access_logs::{append_to_log, append_unassigned, entry, index_rows};
+use crate::access_logs::{append, append_unassigned, entry, index_rows, open_caught_up};
 
 /// Lines waiting to be written, at most.
 const QUEUE: usize = 20_000;
@@ -344,7 +344,8 @@ async fn write(
             events.push(event);
         }
         let institution: InstitutionId = sender.institution_id;
-        let (log, first_seq) = append_to_log(store, data_dir, institution, entries).await?;
+        let log = open_caught_up(store, data_dir, institution).await?;
+        let (log, first_seq) = append(log, entries).await?;
         let rows = index_rows(events.iter(), first_seq);
         access_log::record_received(store, institution, source.id, &rows).await?;
         drop(log);

@@ -174,6 +174,42 @@ impl TileLog {
         &self.dir
     }
 
+    /// The committed entries in `range` (clipped to the log's size), read
+    /// from their bundles.
+    pub fn read(&self, range: std::ops::Range<u64>) -> Result<Vec<Vec<u8>>, Error> {
+        let size = self.size();
+        let (start, end) = (range.start.min(size), range.end.min(size));
+        let mut entries = Vec::new();
+        if start >= end {
+            return Ok(entries);
+        }
+        for index in start / TILE_WIDTH..=(end - 1) / TILE_WIDTH {
+            let width = (size - index * TILE_WIDTH).min(TILE_WIDTH);
+            let path = bundle_path(index, width);
+            let bytes = if width < TILE_WIDTH {
+                self.open_bundle.clone()
+            } else {
+                read_if_present(&self.dir.join(&path))?.ok_or_else(|| Error::Damaged {
+                    dir: self.dir.clone(),
+                    reason: format!("{} is missing", path.display()),
+                })?
+            };
+            let bundle = parse_bundle(&bytes).ok_or_else(|| Error::Damaged {
+                dir: self.dir.clone(),
+                reason: format!("{} is malformed", path.display()),
+            })?;
+            let first = index * TILE_WIDTH;
+            entries.extend(
+                bundle
+                    .iter()
+                    .enumerate()
+                    .filter(|(at, _)| (start..end).contains(&(first + *at as u64)))
+                    .map(|(_, entry)| entry.to_vec()),
+            );
+        }
+        Ok(entries)
+    }
+
     /// The current signed checkpoint (what `checkpoint` holds).
     pub fn checkpoint(&self) -> Result<String, Error> {
         Ok(Checkpoint {

@@ -281,3 +281,13 @@ fn a_second_writer_is_refused_while_the_first_holds_the_log() {
     drop(first);
     open(dir.path());
 }
+
+#[test]
+fn committed_entries_read_back_in_order_across_bundles() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = filled(dir.path(), 600);
+    let read = log.read(250..520).expect("read");
+    assert_eq!(read, (250..520).map(entry).collect::<Vec<_>>());
+    assert_eq!(log.read(590..700).expect("read").len(), 10);
+    assert!(log.read(600..700).expect("read").is_empty());
+}
