@@ -6,8 +6,10 @@
 //! audit event.
 
 use jiff::Timestamp;
+use mamori_domain::access_log::review::Month;
 use mamori_domain::access_log::source::{LogSourceId, LogSourceKind, NewLogSource};
-use mamori_domain::institution::InstitutionId;
+use mamori_domain::institution::permissions::{self, ReadsAccessLogs};
+use mamori_domain::institution::{Grant, InstitutionId};
 use serde_json::json;
 use sqlx::Row;
 
@@ -378,4 +380,236 @@ pub async fn events_of_user(
             })
         })
         .collect()
+}
+
+/// A found event with its source's name, as the search lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundEvent {
+    pub row: IndexRow,
+    pub source: Option<String>,
+}
+
+/// What the search looks for; empty fields match anything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Search {
+    pub user: Option<String>,
+    pub source_address: Option<String>,
+    pub patient_id: Option<String>,
+    /// A device's 管理番号: the events of the sources that are that device.
+    pub device: Option<String>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+}
+
+fn found_event(row: &sqlx::any::AnyRow) -> Result<FoundEvent, Error> {
+    let outcome: String = row.try_get("outcome")?;
+    Ok(FoundEvent {
+        row: IndexRow {
+            seq: row.try_get::<i64, _>("seq")? as u64,
+            occurred_at: from_micros(row.try_get("occurred_at")?),
+            host: row.try_get("host")?,
+            user: row.try_get("user_name")?,
+            source_address: row.try_get("source_address")?,
+            action: row.try_get("action")?,
+            outcome: match outcome.as_str() {
+                "success" => "success",
+                "failure" => "failure",
+                _ => "unknown",
+            },
+            patient_id: row.try_get("patient_id")?,
+        },
+        source: row.try_get("source_name")?,
+    })
+}
+
+/// The institution's events matching `search`, newest first, at most `limit`.
+pub async fn search<P: ReadsAccessLogs>(
+    store: &Store,
+    grant: &Grant<P>,
+    search: &Search,
+    limit: i64,
+) -> Result<Vec<FoundEvent>, Error> {
+    let rows = sqlx::query(
+        "SELECT e.seq, e.occurred_at, e.host, e.user_name, e.source_address, e.action, e.outcome,
+                e.patient_id, s.name AS source_name
+         FROM log_events e
+         LEFT JOIN log_sources s ON s.id = e.source_id
+         LEFT JOIN devices d ON d.id = s.device_id
+         WHERE e.institution_id = $1
+           AND ($2 IS NULL OR e.user_name = $2)
+           AND ($3 IS NULL OR e.source_address = $3)
+           AND ($4 IS NULL OR e.patient_id = $4)
+           AND ($5 IS NULL OR d.asset_number = $5)
+           AND e.occurred_at >= $6 AND e.occurred_at < $7
+         ORDER BY e.occurred_at DESC, e.seq DESC LIMIT $8",
+    )
+    .bind(grant.institution_id().get())
+    .bind(search.user.as_deref())
+    .bind(search.source_address.as_deref())
+    .bind(search.patient_id.as_deref())
+    .bind(search.device.as_deref())
+    .bind(search.from.map_or(i64::MIN, to_micros))
+    .bind(search.to.map_or(i64::MAX, to_micros))
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(found_event).collect()
+}
+
+/// The failed sign-ins (sign-in and VPN) of a time range as (time, account,
+/// source address), for the burst rules.
+pub async fn failed_sign_ins<P: ReadsAccessLogs>(
+    store: &Store,
+    grant: &Grant<P>,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<(Timestamp, Option<String>, Option<String>)>, Error> {
+    let rows = sqlx::query(
+        "SELECT occurred_at, user_name, source_address FROM log_events
+         WHERE institution_id = $1 AND outcome = 'failure'
+           AND action IN ('sign_in', 'vpn_connect')
+           AND occurred_at >= $2 AND occurred_at < $3
+         ORDER BY occurred_at",
+    )
+    .bind(grant.institution_id().get())
+    .bind(to_micros(from))
+    .bind(to_micros(to))
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                from_micros(row.try_get("occurred_at")?),
+                row.try_get("user_name")?,
+                row.try_get("source_address")?,
+            ))
+        })
+        .collect()
+}
+
+/// Events per source in a time range: (source name, events), sources with
+/// none included, by name.
+pub async fn counts_per_source<P: ReadsAccessLogs>(
+    store: &Store,
+    grant: &Grant<P>,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<(String, i64)>, Error> {
+    let rows = sqlx::query(
+        "SELECT s.name, (SELECT COUNT(*) FROM log_events e
+                         WHERE e.institution_id = s.institution_id AND e.source_id = s.id
+                           AND e.occurred_at >= $2 AND e.occurred_at < $3) AS events
+         FROM log_sources s WHERE s.institution_id = $1 ORDER BY s.name",
+    )
+    .bind(grant.institution_id().get())
+    .bind(to_micros(from))
+    .bind(to_micros(to))
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("name")?, row.try_get("events")?)))
+        .collect()
+}
+
+/// A signed-off monthly review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReview {
+    pub month: Month,
+    pub note: String,
+    pub signed_by: String,
+    pub signed_at: Timestamp,
+}
+
+/// The institution's signed-off reviews, the latest month first.
+pub async fn reviews<P: ReadsAccessLogs>(
+    store: &Store,
+    grant: &Grant<P>,
+) -> Result<Vec<StoredReview>, Error> {
+    let rows = sqlx::query(
+        "SELECT r.month, r.note, u.display_name, r.signed_at FROM log_reviews r
+         JOIN users u ON u.id = r.signed_by
+         WHERE r.institution_id = $1 ORDER BY r.month DESC",
+    )
+    .bind(grant.institution_id().get())
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let month: String = row.try_get("month")?;
+            Ok(StoredReview {
+                month: Month::parse("month", &month)
+                    .map_err(|_| Error::Corrupt("log_reviews.month"))?,
+                note: row.try_get("note")?,
+                signed_by: row.try_get("display_name")?,
+                signed_at: from_micros(row.try_get("signed_at")?),
+            })
+        })
+        .collect()
+}
+
+/// Signs off a month's review with a note; [`Error::Conflict`] (`month`)
+/// when that month was signed off already.
+pub async fn sign_off(
+    store: &Store,
+    grant: &Grant<permissions::ReviewAccessLogs>,
+    month: Month,
+    note: &str,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let mut transaction = store.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO log_reviews (institution_id, month, note, signed_by, signed_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(grant.institution_id().get())
+    .bind(month.to_string())
+    .bind(note)
+    .bind(grant.principal().user_id().get())
+    .bind(to_micros(now))
+    .fetch_one(&mut *transaction)
+    .await
+    .map_err(Error::conflict_on("month"))?;
+    audit_log::commit_with(
+        transaction,
+        &NewAuditEvent::by(
+            grant,
+            "access_log.review",
+            format!("log_review:{id}"),
+            json!({ "month": month.to_string(), "note": note }),
+        ),
+        now,
+    )
+    .await
+}
+
+/// Records an export of found events in the audit trail.
+pub async fn record_export<P: ReadsAccessLogs>(
+    store: &Store,
+    grant: &Grant<P>,
+    search: &Search,
+    rows: usize,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let mut transaction = store.begin().await?;
+    audit_log::append(
+        &mut transaction,
+        &NewAuditEvent::by(
+            grant,
+            "access_log.export",
+            "access_log".to_owned(),
+            json!({
+                "user": search.user,
+                "source_address": search.source_address,
+                "patient_id": search.patient_id,
+                "device": search.device,
+                "from": search.from.map(|t| t.to_string()),
+                "to": search.to.map(|t| t.to_string()),
+                "rows": rows,
+            }),
+        ),
+        now,
+    )
+    .await?;
+    transaction.commit().await?;
+    Ok(())
 }

@@ -90,6 +90,7 @@ pub const TABLES: &[&str] = &[
     "log_sources",
     "log_events",
     "log_imports",
+    "log_reviews",
 ];
 
 /// Tables a migration fills with a first row; an import replaces it.

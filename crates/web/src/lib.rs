@@ -9,6 +9,7 @@
 //! domain value, call one store function with a grant, and render a template.
 #![forbid(unsafe_code)]
 
+mod access_log;
 mod audit_log;
 pub mod auth;
 pub mod calendar;
@@ -614,6 +615,10 @@ pub const ROUTES: &[RouteInfo] = &[
         "/account/email",
         Some(Permission::ChangeOwnPassword),
     ),
+    route("GET", "/logs", Some(Permission::ViewAccessLogs)),
+    route("POST", "/logs/review", Some(Permission::ReviewAccessLogs)),
+    route("GET", "/logs/search", Some(Permission::ViewAccessLogs)),
+    route("GET", "/logs/search.csv", Some(Permission::ViewAccessLogs)),
     route("GET", "/training", Some(Permission::ViewLedger)),
     route("POST", "/training", Some(Permission::RecordTraining)),
     route("GET", "/training/{id}", Some(Permission::ViewLedger)),
@@ -768,6 +773,7 @@ pub fn app(state: AppState) -> Router {
         .merge(incident::router())
         .merge(policy::router())
         .merge(training::router())
+        .merge(access_log::router())
         .merge(reminders::router())
         .route("/calendar", axum::routing::get(calendar::show))
         .route("/calendar/feed", axum::routing::post(calendar::set_feed))
@@ -832,6 +838,7 @@ mod tests {
             include_str!("incident/mod.rs"),
             include_str!("policy.rs"),
             include_str!("training.rs"),
+            include_str!("access_log.rs"),
             include_str!("reminders.rs"),
         ];
         let mut n_found = 0;

@@ -61,6 +61,11 @@ impl ChromeUser {
         self.role.has(Permission::ViewUsers)
     }
 
+    /// Whether the menu shows the access logs.
+    pub fn can_view_access_logs(&self) -> bool {
+        self.role.has(Permission::ViewAccessLogs)
+    }
+
     /// Whether the menu shows the audit trail.
     pub fn can_view_audit_trail(&self) -> bool {
         self.role.has(Permission::ViewAuditTrail)

@@ -21,6 +21,8 @@ pub struct TestApp {
     pub time_sync: std::sync::Arc<std::sync::RwLock<mamori_domain::dashboard::TimeSync>>,
     /// The application's state, for running a job (the reminders) directly.
     pub state: mamori_web::AppState,
+    /// The data folder (the access logs' files live there).
+    pub data_dir: std::path::PathBuf,
     _database: TestDatabase,
     _data_dir: tempfile::TempDir,
 }
@@ -84,6 +86,7 @@ async fn spawn_app_with(
         setup_token,
         time_sync,
         state,
+        data_dir: data_dir.path().to_path_buf(),
         _database: database,
         _data_dir: data_dir,
     }

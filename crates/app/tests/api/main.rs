@@ -1,6 +1,7 @@
 //! Black-box HTTP tests: the real application on a free port, driven through
 //! HTTP, on SQLite or on the PostgreSQL server named by `TEST_DATABASE_URL`.
 
+mod access_logs;
 mod audit_trail;
 mod break_glass;
 mod calendar;

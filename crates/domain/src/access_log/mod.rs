@@ -8,6 +8,7 @@ pub mod ehr_csv;
 pub mod event;
 pub mod framing;
 pub mod products;
+pub mod review;
 pub mod source;
 pub mod syslog;
 pub mod windows;

@@ -254,6 +254,11 @@ impl Role {
             P::ApprovePolicy => matches!(self, R::SecurityManager),
             P::RecordTraining => matches!(self, R::SecurityManager | R::PlanningManager),
             P::ApproveMaintenance => matches!(self, R::SecurityManager | R::PlanningManager),
+            P::ViewAccessLogs => matches!(
+                self,
+                R::SecurityManager | R::PlanningManager | R::SystemOperator | R::Viewer
+            ),
+            P::ReviewAccessLogs => matches!(self, R::SecurityManager | R::PlanningManager),
         }
     }
 }
@@ -331,6 +336,12 @@ pub enum Permission {
     /// Approve or reject a remote maintenance session beforehand (企画管理者,
     /// 安全管理責任者; 第4条, 【別紙1】).
     ApproveMaintenance,
+    /// Read the access logs' monthly review, search them and export what is
+    /// found (an inspector may).
+    ViewAccessLogs,
+    /// Sign off the monthly review of the access logs (企画管理者,
+    /// 安全管理責任者; 第10条(4)).
+    ReviewAccessLogs,
 }
 
 /// A rule about people that a change would break.
@@ -398,8 +409,15 @@ pub mod permissions {
         EditPolicy,
         ApprovePolicy,
         RecordTraining,
-        ApproveMaintenance
+        ApproveMaintenance,
+        ViewAccessLogs,
+        ReviewAccessLogs
     );
+
+    /// Permissions that allow reading the access logs.
+    pub trait ReadsAccessLogs: Marker {}
+    impl ReadsAccessLogs for ViewAccessLogs {}
+    impl ReadsAccessLogs for ReviewAccessLogs {}
 
     /// Permissions that allow reading the approved policy.
     pub trait ReadsPolicy: Marker {}

@@ -49,3 +49,15 @@ CREATE TABLE log_imports (
     imported_at BIGINT NOT NULL,
     UNIQUE (institution_id, sha256)
 );
+
+-- The monthly review (第10条(4)): who signed off which month, with a note;
+-- once per month, never changed.
+CREATE TABLE log_reviews (
+    id BIGSERIAL PRIMARY KEY,
+    institution_id BIGINT NOT NULL REFERENCES institutions (id),
+    month TEXT NOT NULL,
+    note TEXT NOT NULL,
+    signed_by BIGINT NOT NULL REFERENCES users (id),
+    signed_at BIGINT NOT NULL,
+    UNIQUE (institution_id, month)
+);

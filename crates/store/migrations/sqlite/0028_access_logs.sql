@@ -49,3 +49,15 @@ CREATE TABLE log_imports (
     imported_at INTEGER NOT NULL,
     UNIQUE (institution_id, sha256)
 );
+
+-- The monthly review (第10条(4)): who signed off which month, with a note;
+-- once per month, never changed.
+CREATE TABLE log_reviews (
+    id INTEGER PRIMARY KEY,
+    institution_id INTEGER NOT NULL REFERENCES institutions (id),
+    month TEXT NOT NULL,
+    note TEXT NOT NULL,
+    signed_by INTEGER NOT NULL REFERENCES users (id),
+    signed_at INTEGER NOT NULL,
+    UNIQUE (institution_id, month)
+);

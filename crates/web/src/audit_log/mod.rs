@@ -229,6 +229,16 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "Log source registered",
     ),
     (
+        "access_log.review",
+        "アクセスログの月次確認",
+        "Access-log review signed off",
+    ),
+    (
+        "access_log.export",
+        "アクセスログの出力",
+        "Access log exported",
+    ),
+    (
         "access_log.import",
         "アクセスログの取込",
         "Access log imported",

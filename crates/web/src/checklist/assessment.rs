@@ -573,6 +573,13 @@ async fn render_item<P: permissions::ReadsChecklist>(
         None => crate::policy::checklist_box(state, chrome, grant.principal(), &item.key).await?,
         ledger => ledger,
     };
+    // The access logs' monthly review beside アクセスログの管理.
+    let ledger = match ledger {
+        None => {
+            crate::access_log::checklist_box(state, chrome, grant.principal(), &item.key).await?
+        }
+        ledger => ledger,
+    };
     let (form, errors) = posted.unwrap_or_else(|| {
         // A first answer is usually checked today: start the date there.
         let form = stored

@@ -1,0 +1,585 @@
+//! Access logs (`/logs`, issue #14): the monthly review — events per source,
+//! bursts of failed sign-ins, the 企画管理者's sign-off — and the search by
+//! user, address, patient, device and time, with an audited CSV export.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use mamori_domain::access_log::review::{BurstRule, Month, bursts, review_overdue};
+use mamori_domain::institution::{Grant, Permission, Principal, permissions};
+use mamori_domain::ledger::{TextEncoding, write_csv};
+use mamori_store::access_log::{FoundEvent, Search};
+
+use crate::auth::{Authorized, CsrfForm};
+use crate::i18n::Locale;
+use crate::page::Chrome;
+use crate::{AppError, AppState};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/logs", get(review))
+        .route("/logs/review", post(sign_off))
+        .route("/logs/search", get(search))
+        .route("/logs/search.csv", get(export))
+}
+
+/// The rows the search page shows at most.
+const SHOWN: i64 = 500;
+/// The rows one CSV export holds at most.
+const EXPORTED: i64 = 100_000;
+/// The longest sign-off note.
+const MAX_NOTE: usize = 2000;
+
+/// `?month=YYYY-MM`.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct MonthQuery {
+    month: String,
+}
+
+/// The sign-off form.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct SignOffForm {
+    month: String,
+    note: String,
+}
+
+struct SourceRow {
+    name: String,
+    events: i64,
+}
+
+struct FindingRow {
+    text: String,
+    when: String,
+}
+
+struct ReviewRow {
+    month: String,
+    signed: String,
+    note: String,
+}
+
+#[derive(Template)]
+#[template(path = "logs/review.html")]
+struct ReviewPage {
+    chrome: Chrome,
+    month: String,
+    previous: String,
+    next: String,
+    sources: Vec<SourceRow>,
+    rule: String,
+    findings: Vec<FindingRow>,
+    signed: Option<String>,
+    can_sign: bool,
+    overdue: bool,
+    reviews: Vec<ReviewRow>,
+    errors: Vec<String>,
+}
+
+fn when(chrome: &Chrome, at: Timestamp) -> String {
+    let zoned = at.to_zoned_datetime(crate::tokyo());
+    format!("{} {}", chrome.date(&zoned.date()), zoned.strftime("%H:%M"))
+}
+
+fn month_label(chrome: &Chrome, month: Month) -> String {
+    match chrome.locale {
+        Locale::Ja => format!("{}年{}月", month.year(), month.month()),
+        Locale::En => month.to_string(),
+    }
+}
+
+/// The checklist's アクセスログ item: the last sign-off, and a warning when
+/// none exists for the last three months.
+pub(crate) async fn checklist_box(
+    state: &AppState,
+    chrome: &Chrome,
+    principal: &Principal,
+    key: &str,
+) -> Result<Option<crate::ledger::LedgerBox>, AppError> {
+    if key != "access-log-server" {
+        return Ok(None);
+    }
+    let Some(grant) = principal.grant::<permissions::ViewAccessLogs>() else {
+        return Ok(None);
+    };
+    let reviews = mamori_store::access_log::reviews(&state.store, &grant).await?;
+    let k = chrome.k;
+    let last = reviews.first();
+    let mut lines = Vec::new();
+    let mut warnings = Vec::new();
+    match last {
+        Some(review) => lines.push(crate::i18n::fill(
+            k.logs_box_last,
+            &[
+                &month_label(chrome, review.month),
+                &when(chrome, review.signed_at),
+            ],
+        )),
+        None => warnings.push(k.logs_box_none.to_owned()),
+    }
+    if last.is_some() && review_overdue(last.map(|review| review.month), state.clock.today()) {
+        warnings.push(k.logs_overdue.to_owned());
+    }
+    Ok(Some(crate::ledger::LedgerBox { lines, warnings }))
+}
+
+async fn review_page<P: permissions::ReadsAccessLogs>(
+    state: &AppState,
+    chrome: &Chrome,
+    grant: &Grant<P>,
+    principal: &Principal,
+    month: Month,
+    errors: Vec<String>,
+) -> Result<Response, AppError> {
+    let k = chrome.k;
+    let (from, to) = month.range(&crate::tokyo());
+    let sources = mamori_store::access_log::counts_per_source(&state.store, grant, from, to)
+        .await?
+        .into_iter()
+        .map(|(name, events)| SourceRow { name, events })
+        .collect();
+    let rule = BurstRule::default();
+    let failures = mamori_store::access_log::failed_sign_ins(&state.store, grant, from, to).await?;
+    let by_address: Vec<(Timestamp, String)> = failures
+        .iter()
+        .filter_map(|(time, _, address)| address.clone().map(|a| (*time, a)))
+        .collect();
+    let by_account: Vec<(Timestamp, String)> = failures
+        .iter()
+        .filter_map(|(time, user, _)| user.clone().map(|u| (*time, u)))
+        .collect();
+    let mut findings = Vec::new();
+    for (list, text) in [
+        (&by_address, k.logs_burst_address),
+        (&by_account, k.logs_burst_account),
+    ] {
+        for burst in bursts(list, rule) {
+            findings.push(FindingRow {
+                text: crate::i18n::fill(text, &[&burst.key, &burst.count]),
+                when: format!(
+                    "{} – {}",
+                    when(chrome, burst.first),
+                    when(chrome, burst.last)
+                ),
+            });
+        }
+    }
+    let reviews = mamori_store::access_log::reviews(&state.store, grant).await?;
+    let signed = reviews
+        .iter()
+        .find(|review| review.month == month)
+        .map(|review| {
+            crate::i18n::fill(
+                k.logs_signed,
+                &[&review.signed_by, &when(chrome, review.signed_at)],
+            )
+        });
+    let today = state.clock.today();
+    let overdue = review_overdue(reviews.first().map(|review| review.month), today);
+    let reviews = reviews
+        .iter()
+        .map(|review| ReviewRow {
+            month: month_label(chrome, review.month),
+            signed: crate::i18n::fill(
+                k.logs_signed,
+                &[&review.signed_by, &when(chrome, review.signed_at)],
+            ),
+            note: review.note.clone(),
+        })
+        .collect();
+    chrome.render_with_status(
+        crate::page::form_status(&errors),
+        &ReviewPage {
+            chrome: chrome.clone(),
+            month: month.to_string(),
+            previous: month.previous().to_string(),
+            next: month.next().to_string(),
+            sources,
+            rule: crate::i18n::fill(k.logs_rule, &[&rule.window.as_mins(), &rule.threshold]),
+            findings,
+            signed,
+            can_sign: principal.role().has(Permission::ReviewAccessLogs),
+            overdue,
+            reviews,
+            errors,
+        },
+    )
+}
+
+/// `GET /logs?month=YYYY-MM` (this month by default).
+async fn review(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ViewAccessLogs>,
+    Query(query): Query<MonthQuery>,
+) -> Result<Response, AppError> {
+    let month = match query.month.trim() {
+        "" => Month::of(state.clock.today()),
+        text => Month::parse("month", text).map_err(|error| {
+            AppError::bad_request(chrome.locale, crate::i18n::describe(&error, chrome.locale))
+        })?,
+    };
+    review_page(
+        &state,
+        &chrome,
+        &authorized.grant,
+        &authorized.user.principal,
+        month,
+        Vec::new(),
+    )
+    .await
+}
+
+/// `POST /logs/review`: signs off a month (once), with a note.
+async fn sign_off(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ReviewAccessLogs>,
+    CsrfForm(form): CsrfForm<SignOffForm>,
+) -> Result<Response, AppError> {
+    let principal = &authorized.user.principal;
+    let month = Month::parse("month", &form.month).map_err(|error| {
+        AppError::bad_request(chrome.locale, crate::i18n::describe(&error, chrome.locale))
+    })?;
+    let note = form.note.trim();
+    let mut errors = Vec::new();
+    if note.is_empty() {
+        errors.push(crate::i18n::describe(
+            &mamori_domain::ParseError::new("note", mamori_domain::ParseErrorKind::Empty),
+            chrome.locale,
+        ));
+    } else if note.chars().count() > MAX_NOTE
+        || note
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        errors.push(crate::i18n::describe(
+            &mamori_domain::ParseError::new(
+                "note",
+                mamori_domain::ParseErrorKind::TooLong { max: MAX_NOTE },
+            ),
+            chrome.locale,
+        ));
+    }
+    if Month::of(state.clock.today()) < month {
+        errors.push(chrome.k.logs_already.to_owned());
+    }
+    if !errors.is_empty() {
+        return review_page(&state, &chrome, &authorized.grant, principal, month, errors).await;
+    }
+    match mamori_store::access_log::sign_off(
+        &state.store,
+        &authorized.grant,
+        month,
+        note,
+        state.clock.now(),
+    )
+    .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/logs?month={month}&done=saved")).into_response()),
+        Err(mamori_store::Error::Conflict(_)) => {
+            review_page(
+                &state,
+                &chrome,
+                &authorized.grant,
+                principal,
+                month,
+                vec![chrome.k.logs_already.to_owned()],
+            )
+            .await
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// The search form as in the address bar.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+struct SearchQuery {
+    user: String,
+    address: String,
+    patient: String,
+    device: String,
+    from: String,
+    to: String,
+}
+
+impl SearchQuery {
+    fn is_empty(&self) -> bool {
+        [
+            &self.user,
+            &self.address,
+            &self.patient,
+            &self.device,
+            &self.from,
+            &self.to,
+        ]
+        .iter()
+        .all(|field| field.trim().is_empty())
+    }
+
+    /// The search, or the fields that cannot be read.
+    fn parse(&self, chrome: &Chrome) -> Result<Search, Vec<String>> {
+        let text = |value: &str| {
+            let value = value.trim();
+            (!value.is_empty()).then(|| value.chars().take(200).collect::<String>())
+        };
+        let mut errors = Vec::new();
+        let mut day = |field: &'static str, value: &str, end: bool| -> Option<Timestamp> {
+            let value = value.trim();
+            if value.is_empty() {
+                return None;
+            }
+            match mamori_domain::calendar::parse_date_ja(field, value) {
+                Ok(None) => None,
+                Ok(Some(date)) => {
+                    let date: Date = if end {
+                        date.tomorrow().unwrap_or(date)
+                    } else {
+                        date
+                    };
+                    crate::tokyo()
+                        .to_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+                        .ok()
+                }
+                Err(error) => {
+                    errors.push(crate::i18n::describe(&error, chrome.locale));
+                    None
+                }
+            }
+        };
+        let from = day("from", &self.from, false);
+        let to = day("to", &self.to, true);
+        let address = text(&self.address);
+        if let Some(address) = &address
+            && address.parse::<std::net::IpAddr>().is_err()
+        {
+            errors.push(crate::i18n::describe(
+                &mamori_domain::ParseError::new(
+                    "source_address",
+                    mamori_domain::ParseErrorKind::BadFormat("an IP address such as 192.0.2.1"),
+                ),
+                chrome.locale,
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Search {
+            user: text(&self.user),
+            source_address: address,
+            patient_id: text(&self.patient),
+            device: text(&self.device),
+            from,
+            to,
+        })
+    }
+
+    fn csv_href(&self) -> String {
+        let pairs = [
+            ("user", &self.user),
+            ("address", &self.address),
+            ("patient", &self.patient),
+            ("device", &self.device),
+            ("from", &self.from),
+            ("to", &self.to),
+        ];
+        let query: Vec<String> = pairs
+            .iter()
+            .filter(|(_, value)| !value.trim().is_empty())
+            .map(|(key, value)| format!("{key}={}", urlencoding(value.trim())))
+            .collect();
+        format!("/logs/search.csv?{}", query.join("&"))
+    }
+}
+
+fn urlencoding(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+struct EventRow {
+    time: String,
+    source: String,
+    host: String,
+    user: String,
+    address: String,
+    action: String,
+    outcome: &'static str,
+    failure: bool,
+    patient: String,
+}
+
+#[derive(Template)]
+#[template(path = "logs/search.html")]
+struct SearchPage {
+    chrome: Chrome,
+    query: SearchQuery,
+    searched: bool,
+    events: Vec<EventRow>,
+    limited: String,
+    csv: String,
+    errors: Vec<String>,
+}
+
+fn action_label(locale: Locale, code: &str) -> String {
+    let (ja, en) = match code {
+        "sign_in" => ("ログイン", "Sign-in"),
+        "sign_out" => ("ログアウト", "Sign-out"),
+        "session_opened" => ("セッション開始", "Session opened"),
+        "session_closed" => ("セッション終了", "Session closed"),
+        "account_created" => ("アカウント作成", "Account created"),
+        "account_enabled" => ("アカウント有効化", "Account enabled"),
+        "account_disabled" => ("アカウント無効化", "Account disabled"),
+        "account_deleted" => ("アカウント削除", "Account deleted"),
+        "account_locked" => ("アカウントロック", "Account locked"),
+        "account_unlocked" => ("ロック解除", "Account unlocked"),
+        "password_changed" => ("パスワード変更", "Password changed"),
+        "vpn_connect" => ("VPN接続", "VPN connect"),
+        "vpn_disconnect" => ("VPN切断", "VPN disconnect"),
+        other => return other.strip_prefix("other:").unwrap_or(other).to_owned(),
+    };
+    locale.pick(ja, en).to_owned()
+}
+
+fn outcome_label(locale: Locale, code: &str) -> &'static str {
+    match code {
+        "success" => locale.pick("成功", "Success"),
+        "failure" => locale.pick("失敗", "Failure"),
+        _ => locale.pick("不明", "Unknown"),
+    }
+}
+
+fn event_row(chrome: &Chrome, found: &FoundEvent) -> EventRow {
+    let row = &found.row;
+    EventRow {
+        time: when(chrome, row.occurred_at),
+        source: found.source.clone().unwrap_or_default(),
+        host: row.host.clone().unwrap_or_default(),
+        user: row.user.clone().unwrap_or_default(),
+        address: row.source_address.clone().unwrap_or_default(),
+        action: action_label(chrome.locale, &row.action),
+        outcome: outcome_label(chrome.locale, row.outcome),
+        failure: row.outcome == "failure",
+        patient: row.patient_id.clone().unwrap_or_default(),
+    }
+}
+
+/// `GET /logs/search?user=…&address=…&patient=…&device=…&from=…&to=…`.
+async fn search(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ViewAccessLogs>,
+    Query(query): Query<SearchQuery>,
+) -> Result<Response, AppError> {
+    let searched = !query.is_empty();
+    let (events, errors) = if searched {
+        match query.parse(&chrome) {
+            Ok(search) => (
+                mamori_store::access_log::search(&state.store, &authorized.grant, &search, SHOWN)
+                    .await?
+                    .iter()
+                    .map(|found| event_row(&chrome, found))
+                    .collect(),
+                Vec::new(),
+            ),
+            Err(errors) => (Vec::new(), errors),
+        }
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    chrome.render_with_status(
+        crate::page::form_status(&errors),
+        &SearchPage {
+            limited: crate::i18n::fill(chrome.k.logs_limited, &[&SHOWN]),
+            csv: query.csv_href(),
+            chrome: chrome.clone(),
+            query,
+            searched,
+            events,
+            errors,
+        },
+    )
+}
+
+/// `GET /logs/search.csv?…`: the same search as a CSV file (UTF-8 with BOM),
+/// recorded in the audit trail.
+async fn export(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ViewAccessLogs>,
+    Query(query): Query<SearchQuery>,
+) -> Result<Response, AppError> {
+    let search = query
+        .parse(&chrome)
+        .map_err(|errors| AppError::bad_request(chrome.locale, errors.join(" ")))?;
+    let found =
+        mamori_store::access_log::search(&state.store, &authorized.grant, &search, EXPORTED)
+            .await?;
+    let ja = chrome.in_japanese();
+    let headers = vec![
+        "番号",
+        "日時",
+        "収集元",
+        "ホスト",
+        "ユーザー",
+        "接続元",
+        "操作",
+        "結果",
+        "患者ID",
+    ];
+    let rows: Vec<Vec<String>> = found
+        .iter()
+        .map(|found| {
+            let row = event_row(&ja, found);
+            let exact = found
+                .row
+                .occurred_at
+                .to_zoned_datetime(crate::tokyo())
+                .strftime("%Y-%m-%d %H:%M:%S")
+                .to_string();
+            vec![
+                found.row.seq.to_string(),
+                exact,
+                row.source,
+                row.host,
+                row.user,
+                row.address,
+                row.action,
+                row.outcome.to_owned(),
+                row.patient,
+            ]
+        })
+        .collect();
+    let bytes = write_csv(&headers, &rows, TextEncoding::Utf8)
+        .map_err(|error| AppError::Unexpected(format!("{error:?}")))?;
+    mamori_store::access_log::record_export(
+        &state.store,
+        &authorized.grant,
+        &search,
+        rows.len(),
+        state.clock.now(),
+    )
+    .await?;
+    Ok(crate::ledger::export::download(
+        "access-log",
+        "アクセスログ",
+        "csv",
+        "text/csv; charset=UTF-8",
+        bytes,
+    ))
+}
