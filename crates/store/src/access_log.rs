@@ -613,3 +613,79 @@ pub async fn record_export<P: ReadsAccessLogs>(
     transaction.commit().await?;
     Ok(())
 }
+
+/// A successful use of an account whose owner, in the staff ledger, has left.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaverUse {
+    pub account: String,
+    pub owner: String,
+    /// The owner's 退職日, as stored (YYYY-MM-DD).
+    pub left_on: String,
+    pub at: Timestamp,
+}
+
+/// Successful uses (sign-in, session, VPN) in a time range of accounts in
+/// the account ledger whose owner has a 退職日; the caller keeps those after it.
+pub async fn uses_of_leavers_accounts<P: ReadsAccessLogs>(
+    store: &Store,
+    grant: &Grant<P>,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<LeaverUse>, Error> {
+    let rows = sqlx::query(
+        "SELECT e.user_name, st.name, st.left_on, e.occurred_at
+         FROM log_events e
+         JOIN system_accounts a ON a.institution_id = e.institution_id AND a.login = e.user_name
+         JOIN staff st ON st.id = a.staff_id
+         WHERE e.institution_id = $1 AND e.outcome = 'success'
+           AND e.action IN ('sign_in', 'session_opened', 'vpn_connect')
+           AND st.left_on IS NOT NULL AND st.left_on <> ''
+           AND e.occurred_at >= $2 AND e.occurred_at < $3
+         ORDER BY e.occurred_at",
+    )
+    .bind(grant.institution_id().get())
+    .bind(to_micros(from))
+    .bind(to_micros(to))
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(LeaverUse {
+                account: row.try_get("user_name")?,
+                owner: row.try_get("name")?,
+                left_on: row.try_get("left_on")?,
+                at: from_micros(row.try_get("occurred_at")?),
+            })
+        })
+        .collect()
+}
+
+/// Accounts that signed in successfully in a time range but are in no
+/// system of the account ledger: (account, successful uses), by account;
+/// empty when the ledger holds no account at all (nothing to compare with).
+pub async fn accounts_not_in_ledger<P: ReadsAccessLogs>(
+    store: &Store,
+    grant: &Grant<P>,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<(String, i64)>, Error> {
+    let rows = sqlx::query(
+        "SELECT e.user_name, COUNT(*) AS uses FROM log_events e
+         WHERE e.institution_id = $1 AND e.outcome = 'success'
+           AND e.action IN ('sign_in', 'session_opened', 'vpn_connect')
+           AND e.user_name IS NOT NULL
+           AND e.occurred_at >= $2 AND e.occurred_at < $3
+           AND EXISTS (SELECT 1 FROM system_accounts k WHERE k.institution_id = $1)
+           AND NOT EXISTS (SELECT 1 FROM system_accounts a
+                           WHERE a.institution_id = $1 AND a.login = e.user_name)
+         GROUP BY e.user_name ORDER BY e.user_name",
+    )
+    .bind(grant.institution_id().get())
+    .bind(to_micros(from))
+    .bind(to_micros(to))
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("user_name")?, row.try_get("uses")?)))
+        .collect()
+}

@@ -1,5 +1,6 @@
 //! Access logs (`/logs`, issue #14): the monthly review — events per source,
-//! bursts of failed sign-ins, the 企画管理者's sign-off — and the search by
+//! bursts of failed sign-ins, accounts used after their owner's 退職日 and
+//! accounts the ledger does not know, the 企画管理者's sign-off — and the search by
 //! user, address, patient, device and time, with an audited CSV export.
 
 use askama::Template;
@@ -9,7 +10,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use mamori_domain::access_log::review::{BurstRule, Month, bursts, review_overdue};
+use mamori_domain::access_log::review::{
+    BurstRule, Month, bursts, review_overdue, used_after_leaving,
+};
 use mamori_domain::institution::{Grant, Permission, Principal, permissions};
 use mamori_domain::ledger::{TextEncoding, write_csv};
 use mamori_store::access_log::{FoundEvent, Search};
@@ -169,6 +172,28 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
                 ),
             });
         }
+    }
+    for used in
+        mamori_store::access_log::uses_of_leavers_accounts(&state.store, grant, from, to).await?
+    {
+        let left = used.left_on.parse::<Date>().ok();
+        if left.is_some_and(|left| used_after_leaving(left, used.at, &crate::tokyo())) {
+            findings.push(FindingRow {
+                text: crate::i18n::fill(
+                    k.logs_leaver,
+                    &[&used.account, &used.owner, &used.left_on],
+                ),
+                when: when(chrome, used.at),
+            });
+        }
+    }
+    for (account, uses) in
+        mamori_store::access_log::accounts_not_in_ledger(&state.store, grant, from, to).await?
+    {
+        findings.push(FindingRow {
+            text: crate::i18n::fill(k.logs_unknown_account, &[&account, &uses]),
+            when: String::new(),
+        });
     }
     let reviews = mamori_store::access_log::reviews(&state.store, grant).await?;
     let signed = reviews

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use crate::helpers::{TestApp, spawn_app};
 
 /// Registers a syslog source for the first institution and imports `lines`
-/// (nine of them) as an exported file.
+/// (ten of them) as an exported file.
 async fn import(app: &TestApp, lines: &str) {
     let institution = first_institution(app).await;
     let source = NewLogSource::parse(RawLogSource {
@@ -40,7 +40,7 @@ async fn import(app: &TestApp, lines: &str) {
     assert!(
         matches!(
             report,
-            mamori::access_logs::ImportReport::Imported { events: 9, .. }
+            mamori::access_logs::ImportReport::Imported { events: 10, .. }
         ),
         "{report:?}"
     );
@@ -95,7 +95,57 @@ async fn the_month_is_reviewed_with_its_bursts_signed_off_once_and_searched() {
             "Accepted password for hanako from 192.0.2.10 port 50000 ssh2",
         ));
     }
+    lines.push_str(&line(
+        t0 + jiff::SignedDuration::from_mins(20),
+        "Accepted password for ghost from 192.0.2.77 port 50001 ssh2",
+    ));
     import(&app, &lines).await;
+
+    // The ledgers: hanako's account belongs to someone whose last day was
+    // the day before; "ghost" is in no system of the account ledger.
+    let left_on = t0
+        .to_zoned_datetime(mamori_web::tokyo())
+        .date()
+        .yesterday()
+        .expect("a day")
+        .to_string();
+    let added = admin
+        .submit(
+            "/ledger/staff",
+            "/ledger/staff",
+            &[
+                ("name", "退職 太郎".into()),
+                ("job", "nurse".into()),
+                ("joined_on", "2020-04-01".into()),
+                ("left_on", left_on.clone()),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
+    let staff_id: i64 = {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&app.database_url)
+            .await
+            .expect("connect");
+        let id = sqlx::query_scalar("SELECT id FROM staff WHERE name = '退職 太郎'")
+            .fetch_one(&pool)
+            .await
+            .expect("the staff id");
+        pool.close().await;
+        id
+    };
+    let added = admin
+        .submit(
+            "/ledger/accounts",
+            "/ledger/accounts",
+            &[
+                ("system", "サーバ".into()),
+                ("login", "hanako".into()),
+                ("staff_id", staff_id.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
     let month = t0
         .to_zoned_datetime(mamori_web::tokyo())
         .strftime("%Y-%m")
@@ -103,9 +153,9 @@ async fn the_month_is_reviewed_with_its_bursts_signed_off_once_and_searched() {
 
     let page = admin.get(&format!("/logs?month={month}")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert_eq!(page.texts("#logs-sources td"), vec!["VPNルータ", "9"]);
+    assert_eq!(page.texts("#logs-sources td"), vec!["VPNルータ", "10"]);
     let findings = page.texts("#logs-findings li");
-    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert_eq!(findings.len(), 5, "{findings:?}");
     assert!(
         findings[0].contains("203.0.113.9") && findings[0].contains("6回"),
         "{findings:?}"
@@ -113,6 +163,27 @@ async fn the_month_is_reviewed_with_its_bursts_signed_off_once_and_searched() {
     assert!(
         findings[1].contains("admin") && findings[1].contains("6回"),
         "{findings:?}"
+    );
+    // Both of hanako's sign-ins came after 退職 太郎's last day.
+    let leaver: Vec<_> = findings
+        .iter()
+        .filter(|f| f.contains("退職 太郎"))
+        .collect();
+    assert_eq!(leaver.len(), 2, "{findings:?}");
+    assert!(
+        leaver[0].contains("hanako") && leaver[0].contains(&left_on),
+        "{findings:?}"
+    );
+    assert!(
+        findings
+            .iter()
+            .any(|f| f.contains("ghost") && f.contains("1回")),
+        "{findings:?}"
+    );
+    assert!(
+        !findings
+            .iter()
+            .any(|f| f.contains("アカウント台帳にない") && f.contains("hanako"))
     );
 
     // The sign-off needs a note; then it is recorded once, audited.

@@ -166,6 +166,12 @@ pub fn bursts(failures: &[(Timestamp, String)], rule: BurstRule) -> Vec<Burst> {
     found
 }
 
+/// Whether a use at `at` comes after its owner's 退職日 (`left_on`, the last
+/// day of employment): any day after it, in `zone`.
+pub fn used_after_leaving(left_on: Date, at: Timestamp, zone: &TimeZone) -> bool {
+    at.to_zoned_datetime(zone.clone()).date() > left_on
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +196,23 @@ mod tests {
         let (from, to) = december.range(&zone);
         assert_eq!(from, at("2026-11-30T15:00:00Z"));
         assert_eq!(to, at("2026-12-31T15:00:00Z"));
+    }
+
+    #[test]
+    fn a_leavers_account_used_the_day_after_the_last_day_is_a_finding() {
+        let zone = TimeZone::get("Asia/Tokyo").expect("zone");
+        let left_on = Date::new(2026, 11, 30).expect("day");
+        // 23:59 JST on the last day is still employment; 00:00 JST the next day is not.
+        assert!(!used_after_leaving(
+            left_on,
+            at("2026-11-30T14:59:00Z"),
+            &zone
+        ));
+        assert!(used_after_leaving(
+            left_on,
+            at("2026-11-30T15:00:00Z"),
+            &zone
+        ));
     }
 
     #[test]
