@@ -487,18 +487,29 @@ pub async fn failed_sign_ins<P: ReadsAccessLogs>(
         .collect()
 }
 
-/// Events per source in a time range: (source name, events), sources with
-/// none included, by name.
+/// One source's events in a time range, and when it last sent anything.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceCount {
+    pub name: String,
+    pub events: i64,
+    pub last: Option<Timestamp>,
+}
+
+/// Events per source in a time range, sources with none included, by name,
+/// with each source's latest event of all time.
 pub async fn counts_per_source<P: ReadsAccessLogs>(
     store: &Store,
     grant: &Grant<P>,
     from: Timestamp,
     to: Timestamp,
-) -> Result<Vec<(String, i64)>, Error> {
+) -> Result<Vec<SourceCount>, Error> {
     let rows = sqlx::query(
-        "SELECT s.name, (SELECT COUNT(*) FROM log_events e
-                         WHERE e.institution_id = s.institution_id AND e.source_id = s.id
-                           AND e.occurred_at >= $2 AND e.occurred_at < $3) AS events
+        "SELECT s.name,
+                (SELECT COUNT(*) FROM log_events e
+                 WHERE e.institution_id = s.institution_id AND e.source_id = s.id
+                   AND e.occurred_at >= $2 AND e.occurred_at < $3) AS events,
+                (SELECT MAX(e.occurred_at) FROM log_events e
+                 WHERE e.institution_id = s.institution_id AND e.source_id = s.id) AS last
          FROM log_sources s WHERE s.institution_id = $1 ORDER BY s.name",
     )
     .bind(grant.institution_id().get())
@@ -507,7 +518,49 @@ pub async fn counts_per_source<P: ReadsAccessLogs>(
     .fetch_all(store.pool())
     .await?;
     rows.iter()
-        .map(|row| Ok((row.try_get("name")?, row.try_get("events")?)))
+        .map(|row| {
+            Ok(SourceCount {
+                name: row.try_get("name")?,
+                events: row.try_get("events")?,
+                last: row.try_get::<Option<i64>, _>("last")?.map(from_micros),
+            })
+        })
+        .collect()
+}
+
+/// Successful VPN connections in a time range from addresses that had never
+/// connected before it: (address, first time, account).
+pub async fn new_vpn_addresses<P: ReadsAccessLogs>(
+    store: &Store,
+    grant: &Grant<P>,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<(String, Timestamp, Option<String>)>, Error> {
+    let rows = sqlx::query(
+        "SELECT e.source_address, e.occurred_at, e.user_name FROM log_events e
+         WHERE e.institution_id = $1 AND e.action = 'vpn_connect' AND e.outcome = 'success'
+           AND e.source_address IS NOT NULL
+           AND e.occurred_at >= $2 AND e.occurred_at < $3
+           AND NOT EXISTS (SELECT 1 FROM log_events p
+                           WHERE p.institution_id = $1 AND p.action = 'vpn_connect'
+                             AND p.outcome = 'success' AND p.source_address = e.source_address
+                             AND (p.occurred_at < e.occurred_at
+                                  OR (p.occurred_at = e.occurred_at AND p.seq < e.seq)))
+         ORDER BY e.occurred_at",
+    )
+    .bind(grant.institution_id().get())
+    .bind(to_micros(from))
+    .bind(to_micros(to))
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("source_address")?,
+                from_micros(row.try_get("occurred_at")?),
+                row.try_get("user_name")?,
+            ))
+        })
         .collect()
 }
 

@@ -55,7 +55,14 @@ struct SignOffForm {
 struct SourceRow {
     name: String,
     events: i64,
+    last: String,
+    /// Nothing received for longer than [`SILENT_AFTER`]: a router that
+    /// stopped sending is itself a finding.
+    silent: bool,
 }
+
+/// A source that has sent nothing for this long is shown as silent.
+const SILENT_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
 
 struct FindingRow {
     text: String,
@@ -145,7 +152,14 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
     let sources = mamori_store::access_log::counts_per_source(&state.store, grant, from, to)
         .await?
         .into_iter()
-        .map(|(name, events)| SourceRow { name, events })
+        .map(|count| SourceRow {
+            name: count.name,
+            events: count.events,
+            last: count.last.map(|at| when(chrome, at)).unwrap_or_default(),
+            silent: count
+                .last
+                .is_none_or(|at| state.clock.now().duration_since(at) > SILENT_AFTER),
+        })
         .collect();
     let rule = BurstRule::default();
     let failures = mamori_store::access_log::failed_sign_ins(&state.store, grant, from, to).await?;
@@ -186,6 +200,17 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
                 when: when(chrome, used.at),
             });
         }
+    }
+    for (address, at, account) in
+        mamori_store::access_log::new_vpn_addresses(&state.store, grant, from, to).await?
+    {
+        findings.push(FindingRow {
+            text: crate::i18n::fill(
+                k.logs_new_vpn_address,
+                &[&address, &account.unwrap_or_default()],
+            ),
+            when: when(chrome, at),
+        });
     }
     for (account, uses) in
         mamori_store::access_log::accounts_not_in_ledger(&state.store, grant, from, to).await?

@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use crate::helpers::{TestApp, spawn_app};
 
 /// Registers a syslog source for the first institution and imports `lines`
-/// (ten of them) as an exported file.
+/// (twelve of them) as an exported file.
 async fn import(app: &TestApp, lines: &str) {
     let institution = first_institution(app).await;
     let source = NewLogSource::parse(RawLogSource {
@@ -40,7 +40,7 @@ async fn import(app: &TestApp, lines: &str) {
     assert!(
         matches!(
             report,
-            mamori::access_logs::ImportReport::Imported { events: 10, .. }
+            mamori::access_logs::ImportReport::Imported { events: 12, .. }
         ),
         "{report:?}"
     );
@@ -99,6 +99,15 @@ async fn the_month_is_reviewed_with_its_bursts_signed_off_once_and_searched() {
         t0 + jiff::SignedDuration::from_mins(20),
         "Accepted password for ghost from 192.0.2.77 port 50001 ssh2",
     ));
+    // The VPN router: one address connects twice — new only the first time.
+    for minute in [30, 90] {
+        let zoned =
+            (t0 + jiff::SignedDuration::from_mins(minute)).to_zoned_datetime(mamori_web::tokyo());
+        lines.push_str(&format!(
+            "<190>1 {} rtx1210 - - - - [L2TP] TUNNEL[1] connected from 198.51.100.20\n",
+            zoned.strftime("%Y-%m-%dT%H:%M:%S%:z")
+        ));
+    }
     import(&app, &lines).await;
 
     // The ledgers: hanako's account belongs to someone whose last day was
@@ -151,11 +160,39 @@ async fn the_month_is_reviewed_with_its_bursts_signed_off_once_and_searched() {
         .strftime("%Y-%m")
         .to_string();
 
+    // A second source that never sent anything is silent.
+    let silent = NewLogSource::parse(RawLogSource {
+        name: "予備サーバ",
+        kind: "syslog",
+        ..RawLogSource::default()
+    })
+    .expect("source");
+    mamori_store::access_log::add_source_by_operator(
+        &app.store,
+        first_institution(&app).await,
+        &silent,
+        jiff::Timestamp::now(),
+    )
+    .await
+    .expect("add the source");
     let page = admin.get(&format!("/logs?month={month}")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert_eq!(page.texts("#logs-sources td"), vec!["VPNルータ", "10"]);
+    // The source that sent two hours ago is not silent; the other one is.
+    assert_eq!(page.texts("#logs-sources tr.overdue").len(), 1);
+    assert_eq!(page.texts("#logs-sources tr.overdue td")[0], "予備サーバ");
+    let cells = page.texts("#logs-sources tr:not(.overdue) td");
+    assert_eq!(cells[..2], ["VPNルータ", "12"]);
     let findings = page.texts("#logs-findings li");
-    assert_eq!(findings.len(), 5, "{findings:?}");
+    assert_eq!(findings.len(), 6, "{findings:?}");
+    let vpn: Vec<_> = findings
+        .iter()
+        .filter(|f| f.contains("198.51.100.20"))
+        .collect();
+    assert_eq!(
+        vpn.len(),
+        1,
+        "only the first connection is new: {findings:?}"
+    );
     assert!(
         findings[0].contains("203.0.113.9") && findings[0].contains("6回"),
         "{findings:?}"
