@@ -286,27 +286,8 @@ fn start_server(data_dir: &Path) -> Server {
 }
 
 /// Starts `command` (a `serve`) and waits for its "listening on" line.
-fn start_server_with(mut command: Command) -> Server {
-    let mut child = command
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let log = child.stderr.take().expect("stderr");
-    let mut lines = BufReader::new(log).lines();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        let Some(Ok(line)) = lines.next() else { break };
-        if let Some((_, address)) = line.split_once("listening on http://") {
-            let address = address.trim().to_owned();
-            // Keep draining the log so the child never blocks on a full pipe.
-            std::thread::spawn(move || for _ in lines.by_ref() {});
-            return Server { child, address };
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    panic!("the server did not say where it listens");
+fn start_server_with(command: Command) -> Server {
+    start_server_saying(command).0
 }
 
 fn http_get(address: &str, path: &str) -> (u16, String) {

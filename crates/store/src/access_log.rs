@@ -361,25 +361,26 @@ pub async fn events_of_user(
     .bind(limit)
     .fetch_all(store.pool())
     .await?;
-    rows.iter()
-        .map(|row| {
-            let outcome: String = row.try_get("outcome")?;
-            Ok(IndexRow {
-                seq: row.try_get::<i64, _>("seq")? as u64,
-                occurred_at: from_micros(row.try_get("occurred_at")?),
-                host: row.try_get("host")?,
-                user: row.try_get("user_name")?,
-                source_address: row.try_get("source_address")?,
-                action: row.try_get("action")?,
-                outcome: match outcome.as_str() {
-                    "success" => "success",
-                    "failure" => "failure",
-                    _ => "unknown",
-                },
-                patient_id: row.try_get("patient_id")?,
-            })
-        })
-        .collect()
+    rows.iter().map(index_row).collect()
+}
+
+/// The index fields of a `log_events` row.
+fn index_row(row: &sqlx::any::AnyRow) -> Result<IndexRow, Error> {
+    let outcome: String = row.try_get("outcome")?;
+    Ok(IndexRow {
+        seq: row.try_get::<i64, _>("seq")? as u64,
+        occurred_at: from_micros(row.try_get("occurred_at")?),
+        host: row.try_get("host")?,
+        user: row.try_get("user_name")?,
+        source_address: row.try_get("source_address")?,
+        action: row.try_get("action")?,
+        outcome: match outcome.as_str() {
+            "success" => "success",
+            "failure" => "failure",
+            _ => "unknown",
+        },
+        patient_id: row.try_get("patient_id")?,
+    })
 }
 
 /// A found event with its source's name, as the search lists it.
@@ -402,22 +403,8 @@ pub struct Search {
 }
 
 fn found_event(row: &sqlx::any::AnyRow) -> Result<FoundEvent, Error> {
-    let outcome: String = row.try_get("outcome")?;
     Ok(FoundEvent {
-        row: IndexRow {
-            seq: row.try_get::<i64, _>("seq")? as u64,
-            occurred_at: from_micros(row.try_get("occurred_at")?),
-            host: row.try_get("host")?,
-            user: row.try_get("user_name")?,
-            source_address: row.try_get("source_address")?,
-            action: row.try_get("action")?,
-            outcome: match outcome.as_str() {
-                "success" => "success",
-                "failure" => "failure",
-                _ => "unknown",
-            },
-            patient_id: row.try_get("patient_id")?,
-        },
+        row: index_row(row)?,
         source: row.try_get("source_name")?,
     })
 }

@@ -19,6 +19,7 @@ use mamori_store::access_log::{FoundEvent, Search};
 
 use crate::auth::{Authorized, CsrfForm};
 use crate::i18n::Locale;
+use crate::incident::when;
 use crate::page::Chrome;
 use crate::{AppError, AppState};
 
@@ -92,9 +93,17 @@ struct ReviewPage {
     errors: Vec<String>,
 }
 
-fn when(chrome: &Chrome, at: Timestamp) -> String {
-    let zoned = at.to_zoned_datetime(crate::tokyo());
-    format!("{} {}", chrome.date(&zoned.date()), zoned.strftime("%H:%M"))
+/// From `first` to `last`, the day written once when both fall on it.
+fn span(chrome: &Chrome, first: Timestamp, last: Timestamp) -> String {
+    let (a, b) = (
+        first.to_zoned_datetime(crate::tokyo()),
+        last.to_zoned_datetime(crate::tokyo()),
+    );
+    if a.date() == b.date() {
+        format!("{}–{}", when(chrome, first), b.strftime("%H:%M"))
+    } else {
+        format!("{} – {}", when(chrome, first), when(chrome, last))
+    }
 }
 
 fn month_label(chrome: &Chrome, month: Month) -> String {
@@ -179,11 +188,7 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
         for burst in bursts(list, rule) {
             findings.push(FindingRow {
                 text: crate::i18n::fill(text, &[&burst.key, &burst.count]),
-                when: format!(
-                    "{} – {}",
-                    when(chrome, burst.first),
-                    when(chrome, burst.last)
-                ),
+                when: span(chrome, burst.first, burst.last),
             });
         }
     }
@@ -205,10 +210,12 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
         mamori_store::access_log::new_vpn_addresses(&state.store, grant, from, to).await?
     {
         findings.push(FindingRow {
-            text: crate::i18n::fill(
-                k.logs_new_vpn_address,
-                &[&address, &account.unwrap_or_default()],
-            ),
+            text: match account {
+                Some(account) => {
+                    crate::i18n::fill(k.logs_new_vpn_address_of, &[&address, &account])
+                }
+                None => crate::i18n::fill(k.logs_new_vpn_address, &[&address]),
+            },
             when: when(chrome, at),
         });
     }

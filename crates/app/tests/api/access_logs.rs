@@ -194,6 +194,10 @@ async fn the_month_is_reviewed_with_its_bursts_signed_off_once_and_searched() {
         "only the first connection is new: {findings:?}"
     );
     assert!(
+        !vpn[0].contains("アカウント"),
+        "no account named, none shown: {vpn:?}"
+    );
+    assert!(
         findings[0].contains("203.0.113.9") && findings[0].contains("6回"),
         "{findings:?}"
     );

@@ -114,7 +114,8 @@ messages! {
     logs_no_sources: "ログの収集元がまだ登録されていません。サーバで 「mamori logs add-source」を実行して登録してください。", "No log source is registered yet. Register one on the server with “mamori logs add-source”.";
     logs_silent: "24時間以上ログが届いていません", "Nothing received for over 24 hours";
     logs_last: "最後のログ", "Last event";
-    logs_new_vpn_address: "初めての接続元 {0} からのVPN接続（アカウント {1}）", "A VPN connection from {0}, never seen before (account {1})";
+    logs_new_vpn_address: "初めての接続元 {0} からのVPN接続", "A VPN connection from {0}, never seen before";
+    logs_new_vpn_address_of: "初めての接続元 {0} からのVPN接続（アカウント {1}）", "A VPN connection from {0}, never seen before (account {1})";
     logs_findings: "確認が必要な事象", "Findings";
     logs_rule: "基準：{0}分以内に{1}回以上のログイン失敗", "Rule: {1} or more failed sign-ins within {0} minutes";
     logs_no_findings: "この月には、確認が必要な事象は見つかりませんでした。", "Nothing to look into this month.";

@@ -633,7 +633,9 @@ struct Row {
     open: bool,
 }
 
-fn when(chrome: &Chrome, at: jiff::Timestamp) -> String {
+/// A moment as the pages show it: the day (西暦 and 和暦 as the locale
+/// writes days) and the time in Japan.
+pub(crate) fn when(chrome: &Chrome, at: jiff::Timestamp) -> String {
     let zoned = at.to_zoned_datetime(crate::tokyo());
     format!("{} {}", chrome.date(&zoned.date()), zoned.strftime("%H:%M"))
 }
