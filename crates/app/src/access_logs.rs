@@ -15,8 +15,11 @@ use ed25519_dalek::SigningKey;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use mamori_domain::access_log::LogEvent;
+use mamori_domain::access_log::ehr_csv;
 use mamori_domain::access_log::ehr_csv::action_code;
-use mamori_domain::access_log::source::{read_file, read_line};
+use mamori_domain::access_log::source::{
+    FileEvent, LogSourceKind, parse_mapping, read_file, read_line,
+};
 use mamori_domain::institution::InstitutionId;
 use mamori_store::Store;
 use mamori_store::access_log::{self, IndexRow, NewImport, StoredImport};
@@ -55,7 +58,21 @@ pub fn public_key(data_dir: &Path) -> anyhow::Result<String> {
 /// A log entry: `provenance` (a JSON object: how the line arrived) with the
 /// raw line added as `raw`, cut (its full length noted as `raw_bytes`)
 /// where the entry would not fit a bundle.
-pub(crate) fn entry(provenance: &serde_json::Value, raw: &str) -> Vec<u8> {
+pub(crate) fn entry(provenance: &serde_json::Value, event: &LogEvent) -> Vec<u8> {
+    let raw = event.raw.as_str();
+    let mut provenance = provenance.clone();
+    // What the parser read, so the index can be rebuilt from the entry alone
+    // (a CSV row means nothing without its file's header).
+    provenance["parsed"] = serde_json::json!({
+        "time": event.time.to_string(),
+        "host": event.host,
+        "user": event.user,
+        "source_address": event.source_address.map(|a| a.to_string()),
+        "action": action_code(&event.action),
+        "outcome": event.outcome.code(),
+        "patient_id": event.patient_id,
+    });
+    let provenance = &provenance;
     let mut keep = raw.len();
     loop {
         let mut cut = keep.min(raw.len());
@@ -185,9 +202,15 @@ async fn catch_up(
         let source = access_log::source_by_name(store, institution, &name)
             .await?
             .with_context(|| format!("access-log entry {seq} names an unknown source {name:?}"))?;
-        let zone = TimeZone::get(&source.time_zone).unwrap_or(TimeZone::UTC);
-        let context = mamori_domain::access_log::syslog::Source::new(received).with_time_zone(zone);
-        let (event, _) = read_line(&raw, source.kind, &context);
+        let event = match value.get("parsed") {
+            Some(parsed) => parsed_event(parsed, raw, received),
+            None => {
+                let zone = TimeZone::get(&source.time_zone).unwrap_or(TimeZone::UTC);
+                let context =
+                    mamori_domain::access_log::syslog::Source::new(received).with_time_zone(zone);
+                read_line(&raw, source.kind, &context).0
+            }
+        };
         match groups.last_mut() {
             Some((last, last_file, events)) if *last == name && *last_file == file => {
                 events.push(event);
@@ -231,6 +254,30 @@ async fn catch_up(
     Ok(log)
 }
 
+/// The event an entry's `parsed` object records.
+fn parsed_event(parsed: &serde_json::Value, raw: String, received: Timestamp) -> LogEvent {
+    let text = |key: &str| parsed.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+    let mut event = LogEvent::unrecognised(
+        text("time")
+            .and_then(|time| time.parse().ok())
+            .unwrap_or(received),
+        raw,
+    );
+    event.host = text("host");
+    event.user = text("user");
+    event.source_address = text("source_address").and_then(|a| a.parse().ok());
+    event.patient_id = text("patient_id");
+    if let Some(action) = text("action").and_then(|code| ehr_csv::action_from_code(&code)) {
+        event.action = action;
+    }
+    event.outcome = match text("outcome").as_deref() {
+        Some("success") => mamori_domain::access_log::Outcome::Success,
+        Some("failure") => mamori_domain::access_log::Outcome::Failure,
+        _ => mamori_domain::access_log::Outcome::Unknown,
+    };
+    event
+}
+
 /// Appends lines that no registered source claims (an unknown sender) to
 /// the separate log `access-logs/unassigned/`: kept, never mixed in.
 pub(crate) async fn append_unassigned(
@@ -254,9 +301,109 @@ pub enum ImportReport {
         first_seq: u64,
         events: u64,
         unrecognised: u64,
+        /// The first rows that could not be read, by row and column (EHR CSV).
+        problems: Vec<String>,
     },
     /// The same file (by SHA-256) was imported before: nothing was added.
     AlreadyImported(StoredImport),
+}
+
+/// The first rows of `file` as the source `source_name` would read them,
+/// as text for the terminal; nothing is stored.
+pub async fn preview_file(
+    store: &Store,
+    institution: InstitutionId,
+    source_name: &str,
+    file: &Path,
+) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    let source = access_log::source_by_name(store, institution, source_name)
+        .await?
+        .with_context(|| {
+            format!("institution {institution} has no log source named {source_name:?}")
+        })?;
+    let bytes = read_limited(file)?;
+    let now = Timestamp::now();
+    let mut out = String::new();
+    let show = |out: &mut String, line: u64, event: &LogEvent| {
+        let _ = writeln!(
+            out,
+            "{line}: {} user={} address={} action={} outcome={} patient={} host={}",
+            event.time,
+            event.user.as_deref().unwrap_or("-"),
+            event
+                .source_address
+                .map_or_else(|| "-".to_owned(), |a| a.to_string()),
+            action_code(&event.action),
+            event.outcome.code(),
+            event.patient_id.as_deref().unwrap_or("-"),
+            event.host.as_deref().unwrap_or("-"),
+        );
+    };
+    match source.kind {
+        LogSourceKind::EhrCsv => {
+            let mapping = parse_mapping(&source.mapping).map_err(|errors| {
+                anyhow::anyhow!(
+                    "the source's column mapping is invalid: {}",
+                    errors
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
+            })?;
+            let preview = ehr_csv::preview(&bytes, &mapping, 5)
+                .map_err(|error| anyhow::anyhow!("the file cannot be read: {error}"))?;
+            let _ = writeln!(out, "header: {}", preview.header.join(" | "));
+            for missing in &preview.missing {
+                let _ = writeln!(
+                    out,
+                    "not in the file: {} ({})",
+                    missing.header, missing.field
+                );
+            }
+            let _ = writeln!(out, "rows: {}", preview.total_rows);
+            for row in &preview.rows {
+                match &row.parsed {
+                    Ok(event) => show(&mut out, row.row as u64, event),
+                    Err(errors) => {
+                        for error in errors {
+                            let _ = writeln!(
+                                out,
+                                "{}: column {}: {}",
+                                error.row, error.column, error.error
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        kind => {
+            let zone = TimeZone::get(&source.time_zone).unwrap_or(TimeZone::UTC);
+            for event in read_file(&bytes, kind, &zone, now).iter().take(5) {
+                if event.recognised {
+                    show(&mut out, event.line, &event.event);
+                } else {
+                    let _ = writeln!(out, "{}: kept raw (not understood)", event.line);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Reads a file of at most [`MAX_FILE_BYTES`].
+fn read_limited(file: &Path) -> anyhow::Result<Vec<u8>> {
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("cannot read {}", file.display()))?
+        .len();
+    if size > MAX_FILE_BYTES {
+        anyhow::bail!(
+            "{} is {size} bytes; an import reads at most {MAX_FILE_BYTES} (split the file)",
+            file.display()
+        );
+    }
+    std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
 }
 
 /// Imports an exported log file of the institution's source `source_name`.
@@ -274,16 +421,7 @@ pub async fn import_file(
                 "institution {institution} has no log source named {source_name:?}: register it with `mamori logs add-source`"
             )
         })?;
-    let size = std::fs::metadata(file)
-        .with_context(|| format!("cannot read {}", file.display()))?
-        .len();
-    if size > MAX_FILE_BYTES {
-        anyhow::bail!(
-            "{} is {size} bytes; an import reads at most {MAX_FILE_BYTES} (split the file)",
-            file.display()
-        );
-    }
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let bytes = read_limited(file)?;
     let sha256: String = Sha256::digest(&bytes)
         .iter()
         .map(|byte| format!("{byte:02x}"))
@@ -298,7 +436,10 @@ pub async fn import_file(
     let time_zone = TimeZone::get(&source.time_zone)
         .with_context(|| format!("the source's time zone {:?} is unknown", source.time_zone))?;
     let now = Timestamp::now();
-    let events = read_file(&bytes, source.kind, &time_zone, now);
+    let (events, problems) = match source.kind {
+        LogSourceKind::EhrCsv => read_ehr_csv(&bytes, &source.mapping, now)?,
+        kind => (read_file(&bytes, kind, &time_zone, now), Vec::new()),
+    };
     let entries: Vec<Vec<u8>> = events
         .iter()
         .map(|event| {
@@ -311,7 +452,7 @@ pub async fn import_file(
                 "sha256": sha256,
                 "line": event.line,
             });
-            entry(&provenance, &event.event.raw)
+            entry(&provenance, &event.event)
         })
         .collect();
     // The log stays open (locked) until the index rows are committed, so a
@@ -343,7 +484,58 @@ pub async fn import_file(
         first_seq,
         events: rows.len() as u64,
         unrecognised,
+        problems,
     })
+}
+
+/// The rows of an EHR/レセコン CSV export read with the source's mapping:
+/// every row an event, a row that cannot be read kept raw, its problems
+/// named by row and column (the first 20). A file without the mapped
+/// columns, or that is not a table, is refused with nothing stored.
+fn read_ehr_csv(
+    bytes: &[u8],
+    mapping: &str,
+    now: Timestamp,
+) -> anyhow::Result<(Vec<FileEvent>, Vec<String>)> {
+    let mapping = parse_mapping(mapping).map_err(|errors| {
+        anyhow::anyhow!(
+            "the source's column mapping is invalid: {}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })?;
+    let read = ehr_csv::read_all(bytes, &mapping).map_err(|error| {
+        anyhow::anyhow!("the file cannot be imported: {error}; nothing was stored")
+    })?;
+    let mut problems = Vec::new();
+    let events = read
+        .rows
+        .into_iter()
+        .map(|row| match row.parsed {
+            Ok(event) => FileEvent {
+                line: row.row as u64,
+                event,
+                recognised: true,
+            },
+            Err(errors) => {
+                for error in errors.iter().take(20usize.saturating_sub(problems.len())) {
+                    problems.push(format!(
+                        "row {}, column {}: {}",
+                        error.row, error.column, error.error
+                    ));
+                }
+                FileEvent {
+                    line: row.row as u64,
+                    event: LogEvent::unrecognised(now, row.raw),
+                    recognised: false,
+                }
+            }
+        })
+        .collect();
+    Ok((events, problems))
 }
 
 /// Verifies the institution's log: every entry, every tile, the signed

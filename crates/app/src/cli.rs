@@ -138,6 +138,10 @@ enum LogsCommand {
         /// The addresses it sends from, comma-separated (receivers keep other senders apart).
         #[arg(long, default_value = "")]
         senders: String,
+        /// For ehr_csv: the columns as key=value pairs, e.g.
+        /// "time=日時,user=利用者ID,patient_id=患者ID,action=操作,host=端末".
+        #[arg(long, default_value = "")]
+        mapping: String,
         /// The zone of the source's clock, for times without an offset.
         #[arg(long, default_value = "Asia/Tokyo")]
         time_zone: String,
@@ -148,6 +152,18 @@ enum LogsCommand {
     /// Imports a file a source exported: every line is kept (understood or
     /// raw); the same file twice adds nothing.
     Import {
+        /// The institution's id.
+        #[arg(long)]
+        institution: i64,
+        /// The source's name, as registered with add-source.
+        #[arg(long)]
+        source: String,
+        /// The file.
+        file: PathBuf,
+    },
+    /// Shows how a file would be read (its first rows, with the source's
+    /// column mapping for ehr_csv), storing nothing.
+    Preview {
         /// The institution's id.
         #[arg(long)]
         institution: i64,
@@ -780,10 +796,12 @@ async fn run_logs(
             kind,
             device,
             senders,
+            mapping,
             time_zone,
             retention_years,
         } => {
             let source = NewLogSource::parse(RawLogSource {
+                mapping: &mapping,
                 name: &name,
                 kind: &kind,
                 device: &device,
@@ -849,7 +867,11 @@ async fn run_logs(
                     first_seq,
                     events,
                     unrecognised,
+                    problems,
                 } => {
+                    for problem in &problems {
+                        eprintln!("kept raw: {problem}");
+                    }
                     println!(
                         "imported {events} events from {} as entries {first_seq}..{} ({unrecognised} not understood, kept raw)",
                         file.display(),
@@ -906,6 +928,23 @@ async fn run_logs(
         }
         LogsCommand::PublicKey => {
             println!("{}", access_logs::public_key(data_dir)?);
+            Ok(())
+        }
+        LogsCommand::Preview {
+            institution,
+            source,
+            file,
+        } => {
+            let store = open_store(data_dir, database_url).await?;
+            let result = access_logs::preview_file(
+                &store,
+                InstitutionId::from_db(institution),
+                source.trim(),
+                &file,
+            )
+            .await;
+            store.close().await;
+            print!("{}", result?);
             Ok(())
         }
     }

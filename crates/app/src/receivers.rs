@@ -316,7 +316,11 @@ async fn write(
                     "peer": line.peer.to_string(),
                     "source": null,
                 });
-                unassigned.push(entry(&provenance, &line.text));
+                let event = mamori_domain::access_log::LogEvent::unrecognised(
+                    line.received,
+                    line.text.as_str(),
+                );
+                unassigned.push(entry(&provenance, &event));
             }
         }
     }
@@ -340,7 +344,7 @@ async fn write(
                 "peer": line.peer.to_string(),
                 "source": source.name,
             });
-            entries.push(entry(&provenance, &line.text));
+            entries.push(entry(&provenance, &event));
             events.push(event);
         }
         let institution: InstitutionId = sender.institution_id;

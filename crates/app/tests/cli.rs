@@ -2514,3 +2514,96 @@ async fn syslog_sent_by_logger_over_udp_and_tcp_lands_in_the_senders_log_and_str
             .into_owned();
     assert!(strangers.contains("not yours") && strangers.contains("127.0.0.2"));
 }
+
+#[tokio::test]
+async fn an_ehr_export_is_previewed_with_its_mapping_and_a_file_without_its_columns_stores_nothing()
+{
+    let trail = Trail::new().await;
+    let ids = institution_ids(&trail);
+    let clinic = ids[0].clone();
+    // A mapping with a key mamori does not know is refused, naming it.
+    assert_clean_failure(
+        &trail.run(&[
+            "logs",
+            "add-source",
+            "--institution",
+            &clinic,
+            "--name",
+            "電子カルテ",
+            "--kind",
+            "ehr_csv",
+            "--mapping",
+            "time=日時,user=利用者ID,colour=red",
+        ]),
+        "colour",
+    );
+    let added = trail.run(&[
+        "logs",
+        "add-source",
+        "--institution",
+        &clinic,
+        "--name",
+        "電子カルテ",
+        "--kind",
+        "ehr_csv",
+        "--mapping",
+        "time=日時,user=利用者ID,patient_id=患者ID,action=操作",
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let folder = trail.data_dir.parent().expect("folder").to_path_buf();
+    let good = folder.join("audit.csv");
+    std::fs::write(
+        &good,
+        "日時,利用者ID,患者ID,操作\n2026-12-01 09:00:00,dr-sato,P00001,参照\n令和8年12月1日 9:05,dr-sato,P00002,更新\n",
+    )
+    .expect("write");
+    let preview = trail.run(&[
+        "logs",
+        "preview",
+        "--institution",
+        &clinic,
+        "--source",
+        "電子カルテ",
+        good.to_str().expect("utf-8"),
+    ]);
+    assert!(preview.status.success(), "{}", stderr(&preview));
+    let said = String::from_utf8_lossy(&preview.stdout);
+    assert!(said.contains("rows: 2"), "{said}");
+    assert!(
+        said.contains("user=dr-sato") && said.contains("patient=P00002"),
+        "{said}"
+    );
+    assert!(
+        said.contains("2026-12-01T00:05:00Z"),
+        "令和 read in Japan time: {said}"
+    );
+    // Previewing stored nothing.
+    assert_clean_failure(
+        &trail.run(&["logs", "verify", "--institution", &clinic]),
+        "no access log has been kept here yet",
+    );
+    let wrong = folder.join("other.csv");
+    std::fs::write(&wrong, "date,who\n2026-12-01,x\n").expect("write");
+    let refused = trail.run(&[
+        "logs",
+        "import",
+        "--institution",
+        &clinic,
+        "--source",
+        "電子カルテ",
+        wrong.to_str().expect("utf-8"),
+    ]);
+    assert_clean_failure(&refused, "nothing was stored");
+    assert!(stderr(&refused).contains("日時"), "{}", stderr(&refused));
+    let imported = trail.run(&[
+        "logs",
+        "import",
+        "--institution",
+        &clinic,
+        "--source",
+        "電子カルテ",
+        good.to_str().expect("utf-8"),
+    ]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    assert!(String::from_utf8_lossy(&imported.stdout).contains("entries 0..2"));
+}

@@ -24,6 +24,8 @@ pub struct StoredLogSource {
     pub kind: LogSourceKind,
     pub time_zone: String,
     pub retention_years: i64,
+    /// An EHR CSV source's column mapping (`domain::access_log::source::parse_mapping`).
+    pub mapping: String,
 }
 
 /// The searchable fields of one event, at its position in the tiled log.
@@ -85,15 +87,16 @@ pub async fn add_source_by_operator(
         .collect::<Vec<_>>()
         .join(",");
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO log_sources (institution_id, name, kind, device_id, senders, time_zone,
-            retention_years, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        "INSERT INTO log_sources (institution_id, name, kind, device_id, senders, mapping,
+            time_zone, retention_years, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     )
     .bind(institution_id.get())
     .bind(source.name.as_str())
     .bind(source.kind.code())
     .bind(device_id)
     .bind(senders.as_str())
+    .bind(source.mapping.as_str())
     .bind(source.time_zone.as_str())
     .bind(source.retention_years)
     .bind(to_micros(now))
@@ -112,6 +115,7 @@ pub async fn add_source_by_operator(
                 "kind": source.kind.code(),
                 "device": source.device,
                 "senders": senders,
+                "mapping": source.mapping,
                 "time_zone": source.time_zone,
                 "retention_years": source.retention_years,
             }),
@@ -129,7 +133,7 @@ pub async fn source_by_name(
     name: &str,
 ) -> Result<Option<StoredLogSource>, Error> {
     let row = sqlx::query(
-        "SELECT id, name, kind, time_zone, retention_years FROM log_sources
+        "SELECT id, name, kind, time_zone, retention_years, mapping FROM log_sources
          WHERE institution_id = $1 AND name = $2",
     )
     .bind(institution_id.get())
@@ -145,6 +149,7 @@ pub async fn source_by_name(
                 .map_err(|_| Error::Corrupt("log_sources.kind"))?,
             time_zone: row.try_get("time_zone")?,
             retention_years: row.try_get("retention_years")?,
+            mapping: row.try_get("mapping")?,
         })
     })
     .transpose()
@@ -306,7 +311,7 @@ pub struct SenderSource {
 /// receivers, which serve the whole server).
 pub async fn sources_with_senders(store: &Store) -> Result<Vec<SenderSource>, Error> {
     let rows = sqlx::query(
-        "SELECT id, institution_id, name, kind, time_zone, retention_years, senders
+        "SELECT id, institution_id, name, kind, time_zone, retention_years, senders, mapping
          FROM log_sources WHERE senders <> '' ORDER BY id",
     )
     .fetch_all(store.pool())
@@ -324,6 +329,7 @@ pub async fn sources_with_senders(store: &Store) -> Result<Vec<SenderSource>, Er
                         .map_err(|_| Error::Corrupt("log_sources.kind"))?,
                     time_zone: row.try_get("time_zone")?,
                     retention_years: row.try_get("retention_years")?,
+                    mapping: row.try_get("mapping")?,
                 },
                 senders: senders
                     .split(',')
@@ -727,5 +733,44 @@ pub async fn accounts_not_in_ledger<P: ReadsAccessLogs>(
     .await?;
     rows.iter()
         .map(|row| Ok((row.try_get("user_name")?, row.try_get("uses")?)))
+        .collect()
+}
+
+/// Accounts that read more than `threshold` different patients' records on
+/// one day (Japan time) in a time range: (account, day as days since
+/// 1970-01-01 in Japan time, patients), most first.
+pub async fn patients_per_day<P: ReadsAccessLogs>(
+    store: &Store,
+    grant: &Grant<P>,
+    from: Timestamp,
+    to: Timestamp,
+    threshold: i64,
+) -> Result<Vec<(String, i64, i64)>, Error> {
+    // Micro-seconds since the epoch, shifted to Japan time (UTC+9, no DST),
+    // divided into days: the same integer arithmetic on both databases.
+    let rows = sqlx::query(
+        "SELECT user_name, (occurred_at + 32400000000) / 86400000000 AS day,
+                COUNT(DISTINCT patient_id) AS patients
+         FROM log_events
+         WHERE institution_id = $1 AND patient_id IS NOT NULL AND user_name IS NOT NULL
+           AND occurred_at >= $2 AND occurred_at < $3
+         GROUP BY user_name, (occurred_at + 32400000000) / 86400000000
+         HAVING COUNT(DISTINCT patient_id) > $4
+         ORDER BY patients DESC, user_name",
+    )
+    .bind(grant.institution_id().get())
+    .bind(to_micros(from))
+    .bind(to_micros(to))
+    .bind(threshold)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("user_name")?,
+                row.try_get("day")?,
+                row.try_get("patients")?,
+            ))
+        })
         .collect()
 }

@@ -62,6 +62,10 @@ struct SourceRow {
     silent: bool,
 }
 
+/// An account reading more patients' records than this in one day (EHR
+/// exports) is a finding.
+const MANY_PATIENTS: i64 = 100;
+
 /// A source that has sent nothing for this long is shown as silent.
 const SILENT_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
 
@@ -217,6 +221,18 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
                 None => crate::i18n::fill(k.logs_new_vpn_address, &[&address]),
             },
             when: when(chrome, at),
+        });
+    }
+    for (account, day, patients) in
+        mamori_store::access_log::patients_per_day(&state.store, grant, from, to, MANY_PATIENTS)
+            .await?
+    {
+        let day = Date::new(1970, 1, 1)
+            .ok()
+            .and_then(|epoch| epoch.checked_add(jiff::Span::new().days(day)).ok());
+        findings.push(FindingRow {
+            text: crate::i18n::fill(k.logs_many_patients, &[&account, &patients]),
+            when: day.map(|day| chrome.date(&day)).unwrap_or_default(),
         });
     }
     for (account, uses) in

@@ -333,3 +333,81 @@ async fn the_month_is_reviewed_with_its_bursts_signed_off_once_and_searched() {
     let found = other.get("/logs/search?user=hanako").await;
     assert!(found.attribute("#logs-no-results", "id").is_some());
 }
+
+#[tokio::test]
+async fn an_account_reading_many_patients_records_in_a_day_is_a_finding() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let institution = first_institution(&app).await;
+    let source = NewLogSource::parse(RawLogSource {
+        name: "電子カルテ",
+        kind: "ehr_csv",
+        mapping: "time=日時,user=利用者ID,patient_id=患者ID,action=操作,host=端末",
+        ..RawLogSource::default()
+    })
+    .expect("source");
+    mamori_store::access_log::add_source_by_operator(
+        &app.store,
+        institution,
+        &source,
+        jiff::Timestamp::now(),
+    )
+    .await
+    .expect("add the source");
+    // An EHR audit export: dr-sato opens 101 patients' records in one
+    // morning, dr-kato five; one row's time cannot be read (kept raw).
+    let day = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(30))
+        .to_zoned_datetime(mamori_web::tokyo())
+        .date();
+    let mut csv = String::from("日時,利用者ID,患者ID,操作,端末\n");
+    for n in 0..101 {
+        csv.push_str(&format!(
+            "{day} 09:{:02}:{:02},dr-sato,P{n:05},参照,PC-01\n",
+            n / 60,
+            n % 60
+        ));
+    }
+    for n in 0..5 {
+        csv.push_str(&format!("{day} 10:00:0{n},dr-kato,P{n:05},参照,PC-02\n"));
+    }
+    csv.push_str("きのう,dr-kato,P00009,参照,PC-02\n");
+    let file = app.data_dir.join("ehr.csv");
+    std::fs::write(&file, csv).expect("write the export");
+    let report = mamori::access_logs::import_file(
+        &app.store,
+        &app.data_dir,
+        institution,
+        "電子カルテ",
+        &file,
+    )
+    .await
+    .expect("import");
+    match report {
+        mamori::access_logs::ImportReport::Imported {
+            events,
+            unrecognised,
+            problems,
+            ..
+        } => {
+            assert_eq!((events, unrecognised), (107, 1));
+            assert!(
+                problems
+                    .iter()
+                    .any(|p| p.contains("row 108") && p.contains("日時")),
+                "{problems:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let month = day.strftime("%Y-%m").to_string();
+    let page = admin.get(&format!("/logs?month={month}")).await;
+    let findings = page.texts("#logs-findings li");
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(
+        findings[0].contains("dr-sato") && findings[0].contains("101人"),
+        "{findings:?}"
+    );
+    // The patient is searchable.
+    let found = admin.get("/logs/search?patient=P00003").await;
+    assert_eq!(found.texts("#logs-events tbody tr").len(), 2);
+}

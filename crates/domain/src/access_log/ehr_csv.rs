@@ -121,7 +121,7 @@ const ACTION_CODES: [(&str, Action); 13] = [
 ];
 
 /// The action of a code written by [`action_code`].
-fn action_from_code(code: &str) -> Option<Action> {
+pub fn action_from_code(code: &str) -> Option<Action> {
     if let Some(label) = code.strip_prefix("other:") {
         let label = label.trim();
         return (!label.is_empty()).then(|| Action::Other(label.to_owned()));

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
+use crate::access_log::ehr_csv::{ColumnMapping, RawColumnMapping, parse_column_mapping};
 use crate::access_log::{LogEvent, products, syslog, windows};
 use crate::{ParseError, ParseErrorKind};
 
@@ -22,6 +23,9 @@ choice! {
         Syslog = ("syslog", "syslog") => "Syslog",
         /// Windows Security events as JSON lines, forwarded by Winlogbeat or NXLog.
         WindowsJson = ("windows_json", "Windowsイベント(JSON)") => "Windows events (JSON lines)",
+        /// CSV/TSV audit exports of an EHR or レセコン product, read with
+        /// the source's column mapping.
+        EhrCsv = ("ehr_csv", "電子カルテ等のCSV") => "EHR or receipt-computer CSV",
     }
 }
 
@@ -43,6 +47,9 @@ pub struct NewLogSource {
     pub device: Option<String>,
     /// The addresses it may send from (receivers keep other senders apart).
     pub senders: Vec<IpAddr>,
+    /// An EHR CSV source's column mapping, as [`parse_mapping`] reads it
+    /// (one `key=value` a line); empty for the other kinds.
+    pub mapping: String,
     /// The zone of the source's clock (IANA name), for times without an offset.
     pub time_zone: String,
     pub retention_years: i64,
@@ -60,6 +67,7 @@ impl NewLogSource {
             senders,
             time_zone,
             retention_years,
+            mapping,
         } = raw;
         let mut errors = Vec::new();
         let name = name.trim();
@@ -137,8 +145,28 @@ impl NewLogSource {
                 }
             },
         };
+        let mapping = normalise_mapping(mapping);
+        match (&kind, mapping.is_empty()) {
+            (Ok(LogSourceKind::EhrCsv), true) => errors.push(ParseError::new(
+                "mapping",
+                ParseErrorKind::BadFormat(
+                    "the columns, e.g. time=日時,user=利用者ID,patient_id=患者ID",
+                ),
+            )),
+            (Ok(LogSourceKind::EhrCsv), false) => {
+                if let Err(mapping_errors) = parse_mapping(&mapping) {
+                    errors.extend(mapping_errors);
+                }
+            }
+            (Ok(_), false) => errors.push(ParseError::new(
+                "mapping",
+                ParseErrorKind::Inconsistent("a column mapping is for ehr_csv sources only"),
+            )),
+            _ => {}
+        }
         match kind {
             Ok(kind) if errors.is_empty() => Ok(Self {
+                mapping,
                 name: name.to_owned(),
                 kind,
                 device: (!device.is_empty()).then(|| device.to_owned()),
@@ -160,6 +188,60 @@ pub struct RawLogSource<'a> {
     pub senders: &'a str,
     pub time_zone: &'a str,
     pub retention_years: &'a str,
+    /// `key=value` pairs separated by commas or new lines (see [`parse_mapping`]).
+    pub mapping: &'a str,
+}
+
+/// The mapping's pairs, trimmed, one a line.
+fn normalise_mapping(text: &str) -> String {
+    text.split([',', '\n'])
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Reads an EHR CSV column mapping written as `key=value` pairs separated by
+/// commas or new lines. Keys: `time` and `user` (required), `action`,
+/// `patient_id`, `host`, `source_address`, `outcome` (the columns' headers
+/// as the file writes them), `time_formats`, `time_zone`, `delimiter`.
+pub fn parse_mapping(text: &str) -> Result<ColumnMapping, Vec<ParseError>> {
+    let mut raw = RawColumnMapping::default();
+    let mut errors = Vec::new();
+    for pair in text
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let Some((key, value)) = pair.split_once('=') else {
+            errors.push(
+                ParseError::new("mapping", ParseErrorKind::BadFormat("key=value"))
+                    .with_subject(pair.chars().take(60).collect::<String>()),
+            );
+            continue;
+        };
+        let value = value.trim();
+        match key.trim() {
+            "time" => raw.time_column = value,
+            "user" => raw.user_column = value,
+            "action" => raw.action_column = value,
+            "patient_id" => raw.patient_id_column = value,
+            "host" => raw.host_column = value,
+            "source_address" => raw.source_address_column = value,
+            "outcome" => raw.outcome_column = value,
+            "time_formats" => raw.time_formats = value,
+            "time_zone" => raw.time_zone = value,
+            "delimiter" => raw.delimiter = value,
+            other => errors.push(
+                ParseError::new("mapping", ParseErrorKind::UnknownChoice)
+                    .with_subject(other.chars().take(60).collect::<String>()),
+            ),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    parse_column_mapping(&raw)
 }
 
 /// One line of an imported file as an event, with where it was in the file.
@@ -187,6 +269,8 @@ pub fn read_line(text: &str, kind: LogSourceKind, source: &syslog::Source) -> (L
             Ok(windows_event) => (windows::to_event(&windows_event, text), true),
             Err(_) => (LogEvent::unrecognised(source.received_at, text), false),
         },
+        // A CSV row means nothing without its file's header: kept raw.
+        LogSourceKind::EhrCsv => (LogEvent::unrecognised(source.received_at, text), false),
     }
 }
 
@@ -243,6 +327,7 @@ mod tests {
             senders: "192.168.1.300",
             time_zone: "Mars/Base",
             retention_years: "0",
+            mapping: "",
         })
         .expect_err("invalid");
         let fields: Vec<_> = errors.iter().map(|err| err.field()).collect();
@@ -258,6 +343,32 @@ mod tests {
             ]
         );
         assert_eq!(errors[3].subject(), Some("192.168.1.300"));
+        let ehr = NewLogSource::parse(RawLogSource {
+            name: "電子カルテ",
+            kind: "ehr_csv",
+            mapping: " time=日時 , user=利用者ID,patient_id=患者ID ",
+            ..RawLogSource::default()
+        })
+        .expect("valid");
+        assert_eq!(ehr.mapping, "time=日時\nuser=利用者ID\npatient_id=患者ID");
+        let errors = NewLogSource::parse(RawLogSource {
+            name: "電子カルテ",
+            kind: "ehr_csv",
+            mapping: "time=日時,colour=red,oops",
+            ..RawLogSource::default()
+        })
+        .expect_err("invalid");
+        let subjects: Vec<_> = errors.iter().map(|e| e.subject()).collect();
+        assert_eq!(subjects, [Some("colour"), Some("oops")]);
+        assert!(
+            NewLogSource::parse(RawLogSource {
+                name: "x",
+                kind: "ehr_csv",
+                ..RawLogSource::default()
+            })
+            .is_err(),
+            "an EHR source needs its mapping"
+        );
     }
 
     #[test]

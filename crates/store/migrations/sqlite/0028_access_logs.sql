@@ -13,6 +13,8 @@ CREATE TABLE log_sources (
     -- The addresses it may send from, comma-separated; lines from any other
     -- sender are counted and kept apart, never mixed in.
     senders TEXT NOT NULL,
+    -- An EHR CSV source's column mapping, one key=value a line.
+    mapping TEXT NOT NULL,
     time_zone TEXT NOT NULL,
     retention_years INTEGER NOT NULL,
     created_at INTEGER NOT NULL,

@@ -123,6 +123,7 @@ messages! {
     logs_burst_account: "アカウント {0} への{1}回のログイン失敗", "{1} failed sign-ins to the account {0}";
     logs_leaver: "退職者のアカウント {0}（{1}、退職日 {2}）が退職後に使われました", "The account {0} of {1}, who left on {2}, was used after leaving";
     logs_unknown_account: "アカウント台帳にないアカウント {0} でのログイン（{1}回）", "{1} sign-ins with the account {0}, which is not in the account ledger";
+    logs_many_patients: "アカウント {0} が1日に{1}人の患者の記録を参照しました", "The account {0} read {1} patients' records in one day";
     logs_signoff: "月次確認の記録", "Monthly sign-off";
     logs_note: "確認した内容と所見", "What was checked and found";
     logs_sign: "この月の確認を記録する", "Sign off this month";
