@@ -33,6 +33,8 @@ const FOLDER: &str = "access-logs";
 /// The folder (below `access-logs/`) and origin of the lines no source claims.
 const UNASSIGNED: &str = "unassigned";
 const UNASSIGNED_ORIGIN: &str = "mamori/access-log/unassigned";
+/// The longest parsed field an entry records (the raw line keeps all of it).
+const MAX_FIELD: usize = 256;
 /// The largest file an import reads.
 pub const MAX_FILE_BYTES: u64 = 1 << 30;
 
@@ -63,14 +65,17 @@ pub(crate) fn entry(provenance: &serde_json::Value, event: &LogEvent) -> Vec<u8>
     let mut provenance = provenance.clone();
     // What the parser read, so the index can be rebuilt from the entry alone
     // (a CSV row means nothing without its file's header).
+    // Each field is capped, so that however a hostile line is shaped, cutting
+    // its raw text always makes the entry fit.
+    let capped = |text: Option<&str>| text.map(|t| t.chars().take(MAX_FIELD).collect::<String>());
     provenance["parsed"] = serde_json::json!({
         "time": event.time.to_string(),
-        "host": event.host,
-        "user": event.user,
+        "host": capped(event.host.as_deref()),
+        "user": capped(event.user.as_deref()),
         "source_address": event.source_address.map(|a| a.to_string()),
-        "action": action_code(&event.action),
+        "action": capped(Some(action_code(&event.action).as_str())),
         "outcome": event.outcome.code(),
-        "patient_id": event.patient_id,
+        "patient_id": capped(event.patient_id.as_deref()),
     });
     let provenance = &provenance;
     let mut keep = raw.len();
@@ -655,4 +660,33 @@ pub fn is_backup_name(name: &str) -> bool {
         && (parts[0].bytes().all(|b| b.is_ascii_digit()) || parts[0] == UNASSIGNED)
         && parts.iter().all(safe)
         && (parts[1..] == ["checkpoint"] || parts[1] == "tile")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hostile_line_always_fits_one_entry_with_its_length_noted() {
+        let huge_user = "\u{1}".repeat(60_000);
+        let raw = format!("sshd: Failed password for {huge_user} from 203.0.113.9");
+        let mut event = LogEvent::unrecognised(Timestamp::UNIX_EPOCH, raw.clone());
+        event.user = Some(huge_user);
+        event.patient_id = Some("\"".repeat(70_000));
+        let provenance = serde_json::json!({ "v": 1, "via": "syslog-tcp" });
+        let bytes = entry(&provenance, &event);
+        assert!(bytes.len() <= MAX_ENTRY_LEN, "{}", bytes.len());
+        let value: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+        assert_eq!(value["raw_bytes"], serde_json::json!(raw.len()));
+        assert_eq!(
+            value["parsed"]["user"].as_str().map(|u| u.chars().count()),
+            Some(MAX_FIELD)
+        );
+        // An ordinary line is kept whole, without a length note.
+        let plain = LogEvent::unrecognised(Timestamp::UNIX_EPOCH, "hello");
+        let value: serde_json::Value =
+            serde_json::from_slice(&entry(&provenance, &plain)).expect("JSON");
+        assert_eq!(value["raw"], "hello");
+        assert!(value.get("raw_bytes").is_none());
+    }
 }
