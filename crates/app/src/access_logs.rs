@@ -22,7 +22,7 @@ use mamori_domain::access_log::source::{
 };
 use mamori_domain::institution::InstitutionId;
 use mamori_store::Store;
-use mamori_store::access_log::{self, IndexRow, NewImport, StoredImport};
+use mamori_store::access_log::{self, IndexRow, NewImport, StoredImport, StoredLogSource};
 use mamori_tiles::{MAX_ENTRY_LEN, TileLog, Verified};
 use sha2::{Digest, Sha256};
 
@@ -275,11 +275,8 @@ fn parsed_event(parsed: &serde_json::Value, raw: String, received: Timestamp) ->
     if let Some(action) = text("action").and_then(|code| ehr_csv::action_from_code(&code)) {
         event.action = action;
     }
-    event.outcome = match text("outcome").as_deref() {
-        Some("success") => mamori_domain::access_log::Outcome::Success,
-        Some("failure") => mamori_domain::access_log::Outcome::Failure,
-        _ => mamori_domain::access_log::Outcome::Unknown,
-    };
+    event.outcome =
+        mamori_domain::access_log::Outcome::from_code(text("outcome").as_deref().unwrap_or(""));
     event
 }
 
@@ -313,6 +310,35 @@ pub enum ImportReport {
     AlreadyImported(StoredImport),
 }
 
+/// The institution's source of that name, or an error saying how to register one.
+async fn source_named(
+    store: &Store,
+    institution: InstitutionId,
+    name: &str,
+) -> anyhow::Result<StoredLogSource> {
+    access_log::source_by_name(store, institution, name)
+        .await?
+        .with_context(|| {
+            format!(
+                "institution {institution} has no log source named {name:?}: register it with `mamori logs add-source`"
+            )
+        })
+}
+
+/// A saved column mapping, read again.
+fn mapping_of(text: &str) -> anyhow::Result<ehr_csv::ColumnMapping> {
+    parse_mapping(text).map_err(|errors| {
+        anyhow::anyhow!(
+            "the source's column mapping is invalid: {}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    })
+}
+
 /// The first rows of `file` as the source `source_name` would read them,
 /// as text for the terminal; nothing is stored.
 pub async fn preview_file(
@@ -322,11 +348,7 @@ pub async fn preview_file(
     file: &Path,
 ) -> anyhow::Result<String> {
     use std::fmt::Write as _;
-    let source = access_log::source_by_name(store, institution, source_name)
-        .await?
-        .with_context(|| {
-            format!("institution {institution} has no log source named {source_name:?}")
-        })?;
+    let source = source_named(store, institution, source_name).await?;
     let bytes = read_limited(file)?;
     let now = Timestamp::now();
     let mut out = String::new();
@@ -347,16 +369,7 @@ pub async fn preview_file(
     };
     match source.kind {
         LogSourceKind::EhrCsv => {
-            let mapping = parse_mapping(&source.mapping).map_err(|errors| {
-                anyhow::anyhow!(
-                    "the source's column mapping is invalid: {}",
-                    errors
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                )
-            })?;
+            let mapping = mapping_of(&source.mapping)?;
             let preview = ehr_csv::preview(&bytes, &mapping, 5)
                 .map_err(|error| anyhow::anyhow!("the file cannot be read: {error}"))?;
             let _ = writeln!(out, "header: {}", preview.header.join(" | "));
@@ -419,13 +432,7 @@ pub async fn import_file(
     source_name: &str,
     file: &Path,
 ) -> anyhow::Result<ImportReport> {
-    let source = access_log::source_by_name(store, institution, source_name)
-        .await?
-        .with_context(|| {
-            format!(
-                "institution {institution} has no log source named {source_name:?}: register it with `mamori logs add-source`"
-            )
-        })?;
+    let source = source_named(store, institution, source_name).await?;
     let bytes = read_limited(file)?;
     let sha256: String = Sha256::digest(&bytes)
         .iter()
@@ -502,16 +509,7 @@ fn read_ehr_csv(
     mapping: &str,
     now: Timestamp,
 ) -> anyhow::Result<(Vec<FileEvent>, Vec<String>)> {
-    let mapping = parse_mapping(mapping).map_err(|errors| {
-        anyhow::anyhow!(
-            "the source's column mapping is invalid: {}",
-            errors
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        )
-    })?;
+    let mapping = mapping_of(mapping)?;
     let read = ehr_csv::read_all(bytes, &mapping).map_err(|error| {
         anyhow::anyhow!("the file cannot be imported: {error}; nothing was stored")
     })?;

@@ -2036,6 +2036,21 @@ async fn sqlite_to_postgresql_and_back_keeps_every_record_and_the_trail() {
     );
 }
 
+impl Trail {
+    /// `mamori logs import` of `file` for a source of an institution.
+    fn import_log(&self, institution: &str, source: &str, file: &Path) -> Output {
+        self.run(&[
+            "logs",
+            "import",
+            "--institution",
+            institution,
+            "--source",
+            source,
+            file.to_str().expect("a UTF-8 path"),
+        ])
+    }
+}
+
 /// The institutions' ids, as `institution list` prints them (first column).
 fn institution_ids(trail: &Trail) -> Vec<String> {
     let list = trail.run(&["institution", "list"]);
@@ -2108,41 +2123,17 @@ async fn an_exported_log_is_imported_once_kept_tamper_evident_and_verified() {
     std::fs::write(&export, &file).expect("write the export");
     let export_arg = export.to_str().expect("utf-8 path");
 
-    let unknown = trail.run(&[
-        "logs",
-        "import",
-        "--institution",
-        clinic,
-        "--source",
-        "nope",
-        export_arg,
-    ]);
+    let unknown = trail.import_log(clinic, "nope", &export);
     assert_clean_failure(&unknown, "no log source named");
 
-    let imported = trail.run(&[
-        "logs",
-        "import",
-        "--institution",
-        clinic,
-        "--source",
-        "RTX1210",
-        export_arg,
-    ]);
+    let imported = trail.import_log(clinic, "RTX1210", &export);
     assert!(imported.status.success(), "{}", stderr(&imported));
     let said = String::from_utf8_lossy(&imported.stdout);
     assert!(said.contains("imported 5 events"), "{said}");
     assert!(said.contains("entries 0..5"), "{said}");
     assert!(said.contains("3 not understood"), "{said}");
 
-    let twice = trail.run(&[
-        "logs",
-        "import",
-        "--institution",
-        clinic,
-        "--source",
-        "RTX1210",
-        export_arg,
-    ]);
+    let twice = trail.import_log(clinic, "RTX1210", &export);
     assert!(twice.status.success(), "{}", stderr(&twice));
     assert!(String::from_utf8_lossy(&twice.stdout).contains("nothing added"));
 
@@ -2242,15 +2233,7 @@ async fn an_exported_log_is_imported_once_kept_tamper_evident_and_verified() {
         }
         pool.close().await;
     }
-    let recovered = trail.run(&[
-        "logs",
-        "import",
-        "--institution",
-        clinic,
-        "--source",
-        "RTX1210",
-        export_arg,
-    ]);
+    let recovered = trail.import_log(clinic, "RTX1210", &export);
     assert!(recovered.status.success(), "{}", stderr(&recovered));
     assert!(
         String::from_utf8_lossy(&recovered.stdout).contains("nothing added"),
@@ -2269,15 +2252,7 @@ async fn an_exported_log_is_imported_once_kept_tamper_evident_and_verified() {
     store.close().await;
     let second = trail.data_dir.parent().expect("folder").join("auth.log.1");
     std::fs::write(&second, b"<86>Dec  6 09:00:00 srv1 sshd[9]: Failed password for root from 198.51.100.1 port 1 ssh2\n").expect("write");
-    let next = trail.run(&[
-        "logs",
-        "import",
-        "--institution",
-        clinic,
-        "--source",
-        "RTX1210",
-        second.to_str().expect("utf-8 path"),
-    ]);
+    let next = trail.import_log(clinic, "RTX1210", &second);
     assert!(
         String::from_utf8_lossy(&next.stdout).contains("entries 5..6"),
         "{}{}",
@@ -2584,26 +2559,10 @@ async fn an_ehr_export_is_previewed_with_its_mapping_and_a_file_without_its_colu
     );
     let wrong = folder.join("other.csv");
     std::fs::write(&wrong, "date,who\n2026-12-01,x\n").expect("write");
-    let refused = trail.run(&[
-        "logs",
-        "import",
-        "--institution",
-        &clinic,
-        "--source",
-        "電子カルテ",
-        wrong.to_str().expect("utf-8"),
-    ]);
+    let refused = trail.import_log(&clinic, "電子カルテ", &wrong);
     assert_clean_failure(&refused, "nothing was stored");
     assert!(stderr(&refused).contains("日時"), "{}", stderr(&refused));
-    let imported = trail.run(&[
-        "logs",
-        "import",
-        "--institution",
-        &clinic,
-        "--source",
-        "電子カルテ",
-        good.to_str().expect("utf-8"),
-    ]);
+    let imported = trail.import_log(&clinic, "電子カルテ", &good);
     assert!(imported.status.success(), "{}", stderr(&imported));
     assert!(String::from_utf8_lossy(&imported.stdout).contains("entries 0..2"));
 }

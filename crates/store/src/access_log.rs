@@ -6,7 +6,10 @@
 //! audit event.
 
 use jiff::Timestamp;
-use mamori_domain::access_log::review::Month;
+use mamori_domain::access_log::Outcome;
+use mamori_domain::access_log::review::{
+    Facts, FailedSignIn, LeaverUse, ManyPatients, Month, NewVpnAddress, UnknownAccount,
+};
 use mamori_domain::access_log::source::{LogSourceId, LogSourceKind, NewLogSource};
 use mamori_domain::institution::permissions::{self, ReadsAccessLogs};
 use mamori_domain::institution::{Grant, InstitutionId};
@@ -126,6 +129,20 @@ pub async fn add_source_by_operator(
     Ok(LogSourceId::from_db(id))
 }
 
+/// A `log_sources` row (id, name, kind, time_zone, retention_years, mapping).
+fn stored_source(row: &sqlx::any::AnyRow) -> Result<StoredLogSource, Error> {
+    let kind: String = row.try_get("kind")?;
+    Ok(StoredLogSource {
+        id: LogSourceId::from_db(row.try_get("id")?),
+        name: row.try_get("name")?,
+        kind: LogSourceKind::parse("kind", &kind)
+            .map_err(|_| Error::Corrupt("log_sources.kind"))?,
+        time_zone: row.try_get("time_zone")?,
+        retention_years: row.try_get("retention_years")?,
+        mapping: row.try_get("mapping")?,
+    })
+}
+
 /// The institution's source of that name.
 pub async fn source_by_name(
     store: &Store,
@@ -140,19 +157,7 @@ pub async fn source_by_name(
     .bind(name)
     .fetch_optional(store.pool())
     .await?;
-    row.map(|row| {
-        let kind: String = row.try_get("kind")?;
-        Ok(StoredLogSource {
-            id: LogSourceId::from_db(row.try_get("id")?),
-            name: row.try_get("name")?,
-            kind: LogSourceKind::parse("kind", &kind)
-                .map_err(|_| Error::Corrupt("log_sources.kind"))?,
-            time_zone: row.try_get("time_zone")?,
-            retention_years: row.try_get("retention_years")?,
-            mapping: row.try_get("mapping")?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(stored_source).transpose()
 }
 
 /// The import of a file with this SHA-256 (lowercase hex), if there was one.
@@ -318,19 +323,10 @@ pub async fn sources_with_senders(store: &Store) -> Result<Vec<SenderSource>, Er
     .await?;
     rows.iter()
         .map(|row| {
-            let kind: String = row.try_get("kind")?;
             let senders: String = row.try_get("senders")?;
             Ok(SenderSource {
                 institution_id: InstitutionId::from_db(row.try_get("institution_id")?),
-                source: StoredLogSource {
-                    id: LogSourceId::from_db(row.try_get("id")?),
-                    name: row.try_get("name")?,
-                    kind: LogSourceKind::parse("kind", &kind)
-                        .map_err(|_| Error::Corrupt("log_sources.kind"))?,
-                    time_zone: row.try_get("time_zone")?,
-                    retention_years: row.try_get("retention_years")?,
-                    mapping: row.try_get("mapping")?,
-                },
+                source: stored_source(row)?,
                 senders: senders
                     .split(',')
                     .map(|address| {
@@ -380,11 +376,7 @@ fn index_row(row: &sqlx::any::AnyRow) -> Result<IndexRow, Error> {
         user: row.try_get("user_name")?,
         source_address: row.try_get("source_address")?,
         action: row.try_get("action")?,
-        outcome: match outcome.as_str() {
-            "success" => "success",
-            "failure" => "failure",
-            _ => "unknown",
-        },
+        outcome: Outcome::from_code(&outcome).code(),
         patient_id: row.try_get("patient_id")?,
     })
 }
@@ -449,37 +441,6 @@ pub async fn search<P: ReadsAccessLogs>(
     rows.iter().map(found_event).collect()
 }
 
-/// The failed sign-ins (sign-in and VPN) of a time range as (time, account,
-/// source address), for the burst rules.
-pub async fn failed_sign_ins<P: ReadsAccessLogs>(
-    store: &Store,
-    grant: &Grant<P>,
-    from: Timestamp,
-    to: Timestamp,
-) -> Result<Vec<(Timestamp, Option<String>, Option<String>)>, Error> {
-    let rows = sqlx::query(
-        "SELECT occurred_at, user_name, source_address FROM log_events
-         WHERE institution_id = $1 AND outcome = 'failure'
-           AND action IN ('sign_in', 'vpn_connect')
-           AND occurred_at >= $2 AND occurred_at < $3
-         ORDER BY occurred_at",
-    )
-    .bind(grant.institution_id().get())
-    .bind(to_micros(from))
-    .bind(to_micros(to))
-    .fetch_all(store.pool())
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok((
-                from_micros(row.try_get("occurred_at")?),
-                row.try_get("user_name")?,
-                row.try_get("source_address")?,
-            ))
-        })
-        .collect()
-}
-
 /// One source's events in a time range, and when it last sent anything.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceCount {
@@ -496,7 +457,9 @@ pub async fn counts_per_source<P: ReadsAccessLogs>(
     from: Timestamp,
     to: Timestamp,
 ) -> Result<Vec<SourceCount>, Error> {
-    let rows = sqlx::query(
+    let rows = window_rows(
+        store,
+        grant,
         "SELECT s.name,
                 (SELECT COUNT(*) FROM log_events e
                  WHERE e.institution_id = s.institution_id AND e.source_id = s.id
@@ -504,11 +467,8 @@ pub async fn counts_per_source<P: ReadsAccessLogs>(
                 (SELECT MAX(e.occurred_at) FROM log_events e
                  WHERE e.institution_id = s.institution_id AND e.source_id = s.id) AS last
          FROM log_sources s WHERE s.institution_id = $1 ORDER BY s.name",
+        (from, to),
     )
-    .bind(grant.institution_id().get())
-    .bind(to_micros(from))
-    .bind(to_micros(to))
-    .fetch_all(store.pool())
     .await?;
     rows.iter()
         .map(|row| {
@@ -517,42 +477,6 @@ pub async fn counts_per_source<P: ReadsAccessLogs>(
                 events: row.try_get("events")?,
                 last: row.try_get::<Option<i64>, _>("last")?.map(from_micros),
             })
-        })
-        .collect()
-}
-
-/// Successful VPN connections in a time range from addresses that had never
-/// connected before it: (address, first time, account).
-pub async fn new_vpn_addresses<P: ReadsAccessLogs>(
-    store: &Store,
-    grant: &Grant<P>,
-    from: Timestamp,
-    to: Timestamp,
-) -> Result<Vec<(String, Timestamp, Option<String>)>, Error> {
-    let rows = sqlx::query(
-        "SELECT e.source_address, e.occurred_at, e.user_name FROM log_events e
-         WHERE e.institution_id = $1 AND e.action = 'vpn_connect' AND e.outcome = 'success'
-           AND e.source_address IS NOT NULL
-           AND e.occurred_at >= $2 AND e.occurred_at < $3
-           AND NOT EXISTS (SELECT 1 FROM log_events p
-                           WHERE p.institution_id = $1 AND p.action = 'vpn_connect'
-                             AND p.outcome = 'success' AND p.source_address = e.source_address
-                             AND (p.occurred_at < e.occurred_at
-                                  OR (p.occurred_at = e.occurred_at AND p.seq < e.seq)))
-         ORDER BY e.occurred_at",
-    )
-    .bind(grant.institution_id().get())
-    .bind(to_micros(from))
-    .bind(to_micros(to))
-    .fetch_all(store.pool())
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok((
-                row.try_get("source_address")?,
-                from_micros(row.try_get("occurred_at")?),
-                row.try_get("user_name")?,
-            ))
         })
         .collect()
 }
@@ -660,25 +584,56 @@ pub async fn record_export<P: ReadsAccessLogs>(
     Ok(())
 }
 
-/// A successful use of an account whose owner, in the staff ledger, has left.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LeaverUse {
-    pub account: String,
-    pub owner: String,
-    /// The owner's 退職日, as stored (YYYY-MM-DD).
-    pub left_on: String,
-    pub at: Timestamp,
+/// Runs a query over one institution's time range: `$1` the institution,
+/// `$2`..`$3` the range (micro-seconds, end excluded).
+async fn window_rows<P: ReadsAccessLogs>(
+    store: &Store,
+    grant: &Grant<P>,
+    sql: &'static str,
+    (from, to): (Timestamp, Timestamp),
+) -> Result<Vec<sqlx::any::AnyRow>, Error> {
+    Ok(sqlx::query(sql)
+        .bind(grant.institution_id().get())
+        .bind(to_micros(from))
+        .bind(to_micros(to))
+        .fetch_all(store.pool())
+        .await?)
 }
 
-/// Successful uses (sign-in, session, VPN) in a time range of accounts in
-/// the account ledger whose owner has a 退職日; the caller keeps those after it.
-pub async fn uses_of_leavers_accounts<P: ReadsAccessLogs>(
+/// What the index and the ledgers say about a time range, for the review's
+/// rules (`domain::access_log::review::findings`). A use counts when it
+/// succeeded and is a sign-in, a session or a VPN connection.
+pub async fn review_facts<P: ReadsAccessLogs>(
     store: &Store,
     grant: &Grant<P>,
     from: Timestamp,
     to: Timestamp,
-) -> Result<Vec<LeaverUse>, Error> {
-    let rows = sqlx::query(
+) -> Result<Facts, Error> {
+    let window = (from, to);
+    let failures = window_rows(
+        store,
+        grant,
+        "SELECT occurred_at, user_name, source_address FROM log_events
+         WHERE institution_id = $1 AND outcome = 'failure'
+           AND action IN ('sign_in', 'vpn_connect')
+           AND occurred_at >= $2 AND occurred_at < $3
+         ORDER BY occurred_at",
+        window,
+    )
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(FailedSignIn {
+            at: from_micros(row.try_get("occurred_at")?),
+            account: row.try_get("user_name")?,
+            address: row.try_get("source_address")?,
+        })
+    })
+    .collect::<Result<_, Error>>()?;
+    // Uses of ledger accounts whose owner has a 退職日; the rule keeps those after it.
+    let leaver_uses = window_rows(
+        store,
+        grant,
         "SELECT e.user_name, st.name, st.left_on, e.occurred_at
          FROM log_events e
          JOIN system_accounts a ON a.institution_id = e.institution_id AND a.login = e.user_name
@@ -688,34 +643,80 @@ pub async fn uses_of_leavers_accounts<P: ReadsAccessLogs>(
            AND st.left_on IS NOT NULL AND st.left_on <> ''
            AND e.occurred_at >= $2 AND e.occurred_at < $3
          ORDER BY e.occurred_at",
+        window,
     )
-    .bind(grant.institution_id().get())
-    .bind(to_micros(from))
-    .bind(to_micros(to))
-    .fetch_all(store.pool())
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(LeaverUse {
-                account: row.try_get("user_name")?,
-                owner: row.try_get("name")?,
-                left_on: row.try_get("left_on")?,
-                at: from_micros(row.try_get("occurred_at")?),
-            })
+    .await?
+    .iter()
+    .map(|row| {
+        let left_on: String = row.try_get("left_on")?;
+        Ok(LeaverUse {
+            account: row.try_get("user_name")?,
+            owner: row.try_get("name")?,
+            left_on: left_on
+                .parse()
+                .map_err(|_| Error::Corrupt("staff.left_on"))?,
+            at: from_micros(row.try_get("occurred_at")?),
         })
-        .collect()
-}
-
-/// Accounts that signed in successfully in a time range but are in no
-/// system of the account ledger: (account, successful uses), by account;
-/// empty when the ledger holds no account at all (nothing to compare with).
-pub async fn accounts_not_in_ledger<P: ReadsAccessLogs>(
-    store: &Store,
-    grant: &Grant<P>,
-    from: Timestamp,
-    to: Timestamp,
-) -> Result<Vec<(String, i64)>, Error> {
-    let rows = sqlx::query(
+    })
+    .collect::<Result<_, Error>>()?;
+    let new_vpn_addresses = window_rows(
+        store,
+        grant,
+        "SELECT e.source_address, e.occurred_at, e.user_name FROM log_events e
+         WHERE e.institution_id = $1 AND e.action = 'vpn_connect' AND e.outcome = 'success'
+           AND e.source_address IS NOT NULL
+           AND e.occurred_at >= $2 AND e.occurred_at < $3
+           AND NOT EXISTS (SELECT 1 FROM log_events p
+                           WHERE p.institution_id = $1 AND p.action = 'vpn_connect'
+                             AND p.outcome = 'success' AND p.source_address = e.source_address
+                             AND (p.occurred_at < e.occurred_at
+                                  OR (p.occurred_at = e.occurred_at AND p.seq < e.seq)))
+         ORDER BY e.occurred_at",
+        window,
+    )
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(NewVpnAddress {
+            address: row.try_get("source_address")?,
+            account: row.try_get("user_name")?,
+            at: from_micros(row.try_get("occurred_at")?),
+        })
+    })
+    .collect::<Result<_, Error>>()?;
+    // Days in Japan time (UTC+9, no DST) by the same integer arithmetic on
+    // both databases: micro-seconds since the epoch, shifted, divided. The
+    // threshold is MANY_PATIENTS (100).
+    let many_patients = window_rows(
+        store,
+        grant,
+        "SELECT user_name, (occurred_at + 32400000000) / 86400000000 AS day,
+                COUNT(DISTINCT patient_id) AS patients
+         FROM log_events
+         WHERE institution_id = $1 AND patient_id IS NOT NULL AND user_name IS NOT NULL
+           AND occurred_at >= $2 AND occurred_at < $3
+         GROUP BY user_name, (occurred_at + 32400000000) / 86400000000
+         HAVING COUNT(DISTINCT patient_id) > 100
+         ORDER BY patients DESC, user_name",
+        window,
+    )
+    .await?
+    .iter()
+    .map(|row| {
+        let day: i64 = row.try_get("day")?;
+        Ok(ManyPatients {
+            account: row.try_get("user_name")?,
+            day: jiff::civil::date(1970, 1, 1)
+                .checked_add(jiff::Span::new().days(day))
+                .map_err(|_| Error::Corrupt("log_events.occurred_at"))?,
+            patients: row.try_get("patients")?,
+        })
+    })
+    .collect::<Result<_, Error>>()?;
+    // Compared only when the account ledger holds some account at all.
+    let unknown_accounts = window_rows(
+        store,
+        grant,
         "SELECT e.user_name, COUNT(*) AS uses FROM log_events e
          WHERE e.institution_id = $1 AND e.outcome = 'success'
            AND e.action IN ('sign_in', 'session_opened', 'vpn_connect')
@@ -725,52 +726,22 @@ pub async fn accounts_not_in_ledger<P: ReadsAccessLogs>(
            AND NOT EXISTS (SELECT 1 FROM system_accounts a
                            WHERE a.institution_id = $1 AND a.login = e.user_name)
          GROUP BY e.user_name ORDER BY e.user_name",
+        window,
     )
-    .bind(grant.institution_id().get())
-    .bind(to_micros(from))
-    .bind(to_micros(to))
-    .fetch_all(store.pool())
-    .await?;
-    rows.iter()
-        .map(|row| Ok((row.try_get("user_name")?, row.try_get("uses")?)))
-        .collect()
-}
-
-/// Accounts that read more than `threshold` different patients' records on
-/// one day (Japan time) in a time range: (account, day as days since
-/// 1970-01-01 in Japan time, patients), most first.
-pub async fn patients_per_day<P: ReadsAccessLogs>(
-    store: &Store,
-    grant: &Grant<P>,
-    from: Timestamp,
-    to: Timestamp,
-    threshold: i64,
-) -> Result<Vec<(String, i64, i64)>, Error> {
-    // Micro-seconds since the epoch, shifted to Japan time (UTC+9, no DST),
-    // divided into days: the same integer arithmetic on both databases.
-    let rows = sqlx::query(
-        "SELECT user_name, (occurred_at + 32400000000) / 86400000000 AS day,
-                COUNT(DISTINCT patient_id) AS patients
-         FROM log_events
-         WHERE institution_id = $1 AND patient_id IS NOT NULL AND user_name IS NOT NULL
-           AND occurred_at >= $2 AND occurred_at < $3
-         GROUP BY user_name, (occurred_at + 32400000000) / 86400000000
-         HAVING COUNT(DISTINCT patient_id) > $4
-         ORDER BY patients DESC, user_name",
-    )
-    .bind(grant.institution_id().get())
-    .bind(to_micros(from))
-    .bind(to_micros(to))
-    .bind(threshold)
-    .fetch_all(store.pool())
-    .await?;
-    rows.iter()
-        .map(|row| {
-            Ok((
-                row.try_get("user_name")?,
-                row.try_get("day")?,
-                row.try_get("patients")?,
-            ))
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(UnknownAccount {
+            account: row.try_get("user_name")?,
+            uses: row.try_get("uses")?,
         })
-        .collect()
+    })
+    .collect::<Result<_, Error>>()?;
+    Ok(Facts {
+        failures,
+        leaver_uses,
+        new_vpn_addresses,
+        many_patients,
+        unknown_accounts,
+    })
 }

@@ -10,9 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use mamori_domain::access_log::review::{
-    BurstRule, Month, bursts, review_overdue, used_after_leaving,
-};
+use mamori_domain::access_log::review::{BurstRule, Finding, Month, findings, review_overdue};
 use mamori_domain::institution::{Grant, Permission, Principal, permissions};
 use mamori_domain::ledger::{TextEncoding, write_csv};
 use mamori_store::access_log::{FoundEvent, Search};
@@ -62,10 +60,6 @@ struct SourceRow {
     silent: bool,
 }
 
-/// An account reading more patients' records than this in one day (EHR
-/// exports) is a finding.
-const MANY_PATIENTS: i64 = 100;
-
 /// A source that has sent nothing for this long is shown as silent.
 const SILENT_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
 
@@ -107,6 +101,49 @@ fn span(chrome: &Chrome, first: Timestamp, last: Timestamp) -> String {
         format!("{}–{}", when(chrome, first), b.strftime("%H:%M"))
     } else {
         format!("{} – {}", when(chrome, first), when(chrome, last))
+    }
+}
+
+/// A finding as the review lists it.
+fn finding_row(chrome: &Chrome, finding: &Finding) -> FindingRow {
+    let k = chrome.k;
+    let (text, when_text) = match finding {
+        Finding::BurstFromAddress(burst) | Finding::BurstOnAccount(burst) => (
+            crate::i18n::fill(
+                if matches!(finding, Finding::BurstFromAddress(_)) {
+                    k.logs_burst_address
+                } else {
+                    k.logs_burst_account
+                },
+                &[&burst.key, &burst.count],
+            ),
+            span(chrome, burst.first, burst.last),
+        ),
+        Finding::LeaverAccountUsed(used) => (
+            crate::i18n::fill(k.logs_leaver, &[&used.account, &used.owner, &used.left_on]),
+            when(chrome, used.at),
+        ),
+        Finding::NewVpnAddress(new) => (
+            match &new.account {
+                Some(account) => {
+                    crate::i18n::fill(k.logs_new_vpn_address_of, &[&new.address, account])
+                }
+                None => crate::i18n::fill(k.logs_new_vpn_address, &[&new.address]),
+            },
+            when(chrome, new.at),
+        ),
+        Finding::ManyPatients(many) => (
+            crate::i18n::fill(k.logs_many_patients, &[&many.account, &many.patients]),
+            chrome.date(&many.day),
+        ),
+        Finding::UnknownAccount(unknown) => (
+            crate::i18n::fill(k.logs_unknown_account, &[&unknown.account, &unknown.uses]),
+            String::new(),
+        ),
+    };
+    FindingRow {
+        text,
+        when: when_text,
     }
 }
 
@@ -175,74 +212,11 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
         })
         .collect();
     let rule = BurstRule::default();
-    let failures = mamori_store::access_log::failed_sign_ins(&state.store, grant, from, to).await?;
-    let by_address: Vec<(Timestamp, String)> = failures
+    let facts = mamori_store::access_log::review_facts(&state.store, grant, from, to).await?;
+    let findings = findings(facts, rule, &crate::tokyo())
         .iter()
-        .filter_map(|(time, _, address)| address.clone().map(|a| (*time, a)))
+        .map(|finding| finding_row(chrome, finding))
         .collect();
-    let by_account: Vec<(Timestamp, String)> = failures
-        .iter()
-        .filter_map(|(time, user, _)| user.clone().map(|u| (*time, u)))
-        .collect();
-    let mut findings = Vec::new();
-    for (list, text) in [
-        (&by_address, k.logs_burst_address),
-        (&by_account, k.logs_burst_account),
-    ] {
-        for burst in bursts(list, rule) {
-            findings.push(FindingRow {
-                text: crate::i18n::fill(text, &[&burst.key, &burst.count]),
-                when: span(chrome, burst.first, burst.last),
-            });
-        }
-    }
-    for used in
-        mamori_store::access_log::uses_of_leavers_accounts(&state.store, grant, from, to).await?
-    {
-        let left = used.left_on.parse::<Date>().ok();
-        if left.is_some_and(|left| used_after_leaving(left, used.at, &crate::tokyo())) {
-            findings.push(FindingRow {
-                text: crate::i18n::fill(
-                    k.logs_leaver,
-                    &[&used.account, &used.owner, &used.left_on],
-                ),
-                when: when(chrome, used.at),
-            });
-        }
-    }
-    for (address, at, account) in
-        mamori_store::access_log::new_vpn_addresses(&state.store, grant, from, to).await?
-    {
-        findings.push(FindingRow {
-            text: match account {
-                Some(account) => {
-                    crate::i18n::fill(k.logs_new_vpn_address_of, &[&address, &account])
-                }
-                None => crate::i18n::fill(k.logs_new_vpn_address, &[&address]),
-            },
-            when: when(chrome, at),
-        });
-    }
-    for (account, day, patients) in
-        mamori_store::access_log::patients_per_day(&state.store, grant, from, to, MANY_PATIENTS)
-            .await?
-    {
-        let day = Date::new(1970, 1, 1)
-            .ok()
-            .and_then(|epoch| epoch.checked_add(jiff::Span::new().days(day)).ok());
-        findings.push(FindingRow {
-            text: crate::i18n::fill(k.logs_many_patients, &[&account, &patients]),
-            when: day.map(|day| chrome.date(&day)).unwrap_or_default(),
-        });
-    }
-    for (account, uses) in
-        mamori_store::access_log::accounts_not_in_ledger(&state.store, grant, from, to).await?
-    {
-        findings.push(FindingRow {
-            text: crate::i18n::fill(k.logs_unknown_account, &[&account, &uses]),
-            when: String::new(),
-        });
-    }
     let reviews = mamori_store::access_log::reviews(&state.store, grant).await?;
     let signed = reviews
         .iter()
@@ -372,7 +346,7 @@ async fn sign_off(
 }
 
 /// The search form as in the address bar.
-#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[derive(Debug, Default, Clone, serde::Deserialize, serde::Serialize)]
 #[serde(default)]
 struct SearchQuery {
     user: String,
@@ -454,35 +428,11 @@ impl SearchQuery {
         })
     }
 
+    /// The same search as the CSV download's address.
     fn csv_href(&self) -> String {
-        let pairs = [
-            ("user", &self.user),
-            ("address", &self.address),
-            ("patient", &self.patient),
-            ("device", &self.device),
-            ("from", &self.from),
-            ("to", &self.to),
-        ];
-        let query: Vec<String> = pairs
-            .iter()
-            .filter(|(_, value)| !value.trim().is_empty())
-            .map(|(key, value)| format!("{key}={}", urlencoding(value.trim())))
-            .collect();
-        format!("/logs/search.csv?{}", query.join("&"))
+        let query = serde_html_form::to_string(self).unwrap_or_default();
+        format!("/logs/search.csv?{query}")
     }
-}
-
-fn urlencoding(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 struct EventRow {

@@ -12,20 +12,15 @@ use crate::helpers::{TestApp, spawn_app};
 /// (twelve of them) as an exported file.
 async fn import(app: &TestApp, lines: &str) {
     let institution = first_institution(app).await;
-    let source = NewLogSource::parse(RawLogSource {
-        name: "VPNルータ",
-        kind: "syslog",
-        ..RawLogSource::default()
-    })
-    .expect("source");
-    mamori_store::access_log::add_source_by_operator(
-        &app.store,
-        institution,
-        &source,
-        jiff::Timestamp::now(),
+    add_source(
+        app,
+        RawLogSource {
+            name: "VPNルータ",
+            kind: "syslog",
+            ..RawLogSource::default()
+        },
     )
-    .await
-    .expect("add the source");
+    .await;
     let file = app.data_dir.join("export.log");
     std::fs::write(&file, lines).expect("write the export");
     let report = mamori::access_logs::import_file(
@@ -44,6 +39,19 @@ async fn import(app: &TestApp, lines: &str) {
         ),
         "{report:?}"
     );
+}
+
+/// Registers a source for the first institution, as `mamori logs add-source` does.
+async fn add_source(app: &TestApp, raw: RawLogSource<'_>) {
+    let source = NewLogSource::parse(raw).expect("source");
+    mamori_store::access_log::add_source_by_operator(
+        &app.store,
+        first_institution(app).await,
+        &source,
+        jiff::Timestamp::now(),
+    )
+    .await
+    .expect("add the source");
 }
 
 async fn first_institution(app: &TestApp) -> InstitutionId {
@@ -161,20 +169,15 @@ async fn the_month_is_reviewed_with_its_bursts_signed_off_once_and_searched() {
         .to_string();
 
     // A second source that never sent anything is silent.
-    let silent = NewLogSource::parse(RawLogSource {
-        name: "予備サーバ",
-        kind: "syslog",
-        ..RawLogSource::default()
-    })
-    .expect("source");
-    mamori_store::access_log::add_source_by_operator(
-        &app.store,
-        first_institution(&app).await,
-        &silent,
-        jiff::Timestamp::now(),
+    add_source(
+        &app,
+        RawLogSource {
+            name: "予備サーバ",
+            kind: "syslog",
+            ..RawLogSource::default()
+        },
     )
-    .await
-    .expect("add the source");
+    .await;
     let page = admin.get(&format!("/logs?month={month}")).await;
     assert_eq!(page.status, StatusCode::OK);
     // The source that sent two hours ago is not silent; the other one is.
@@ -296,6 +299,7 @@ async fn the_month_is_reviewed_with_its_bursts_signed_off_once_and_searched() {
 
     // Search by user and by address; a bad address is named, nothing found.
     let found = inspector.get("/logs/search?user=hanako").await;
+    let csv = found.attribute("#logs-csv", "href").expect("the CSV link");
     assert_eq!(found.status, StatusCode::OK);
     assert_eq!(found.texts("#logs-events tbody tr").len(), 2);
     let found = inspector.get("/logs/search?address=203.0.113.9").await;
@@ -304,8 +308,9 @@ async fn the_month_is_reviewed_with_its_bursts_signed_off_once_and_searched() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(!bad.errors().is_empty());
 
-    // The CSV export of a search: a header, one row per event, audited.
-    let (status, content_type, bytes) = inspector.get_bytes("/logs/search.csv?user=hanako").await;
+    // The CSV export of a search, through the page's link: a header, one
+    // row per event, audited.
+    let (status, content_type, bytes) = inspector.get_bytes(&csv).await;
     assert_eq!(status, StatusCode::OK);
     assert!(content_type.starts_with("text/csv"), "{content_type}");
     let text = String::from_utf8(bytes).expect("utf-8");
@@ -339,21 +344,16 @@ async fn an_account_reading_many_patients_records_in_a_day_is_a_finding() {
     let app = spawn_app().await;
     let admin = app.admin().await;
     let institution = first_institution(&app).await;
-    let source = NewLogSource::parse(RawLogSource {
-        name: "電子カルテ",
-        kind: "ehr_csv",
-        mapping: "time=日時,user=利用者ID,patient_id=患者ID,action=操作,host=端末",
-        ..RawLogSource::default()
-    })
-    .expect("source");
-    mamori_store::access_log::add_source_by_operator(
-        &app.store,
-        institution,
-        &source,
-        jiff::Timestamp::now(),
+    add_source(
+        &app,
+        RawLogSource {
+            name: "電子カルテ",
+            kind: "ehr_csv",
+            mapping: "time=日時,user=利用者ID,patient_id=患者ID,action=操作,host=端末",
+            ..RawLogSource::default()
+        },
     )
-    .await
-    .expect("add the source");
+    .await;
     // An EHR audit export: dr-sato opens 101 patients' records in one
     // morning, dr-kato five; one row's time cannot be read (kept raw).
     let day = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(30))

@@ -60,6 +60,15 @@ impl Outcome {
             Self::Unknown => "unknown",
         }
     }
+
+    /// The outcome of a code written by [`Outcome::code`]; anything else is unknown.
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "success" => Self::Success,
+            "failure" => Self::Failure,
+            _ => Self::Unknown,
+        }
+    }
 }
 
 /// One access-log event in the common shape, whatever its source.

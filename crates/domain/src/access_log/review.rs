@@ -172,6 +172,116 @@ pub fn used_after_leaving(left_on: Date, at: Timestamp, zone: &TimeZone) -> bool
     at.to_zoned_datetime(zone.clone()).date() > left_on
 }
 
+/// An account reading more patients' records than this in one day is a
+/// finding (the store's query writes the same number).
+pub const MANY_PATIENTS: i64 = 100;
+
+/// A failed sign-in (sign-in or VPN), with whatever the line named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedSignIn {
+    pub at: Timestamp,
+    pub account: Option<String>,
+    pub address: Option<String>,
+}
+
+/// A successful use of an account whose owner, in the staff ledger, has a 退職日.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaverUse {
+    pub account: String,
+    pub owner: String,
+    pub left_on: Date,
+    pub at: Timestamp,
+}
+
+/// A successful VPN connection from an address that never connected before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewVpnAddress {
+    pub address: String,
+    pub account: Option<String>,
+    pub at: Timestamp,
+}
+
+/// An account that read more than [`MANY_PATIENTS`] patients' records in one day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManyPatients {
+    pub account: String,
+    pub day: Date,
+    pub patients: i64,
+}
+
+/// An account that signed in successfully but is in no system of the account ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownAccount {
+    pub account: String,
+    pub uses: i64,
+}
+
+/// What the index and the ledgers say about a month, for [`findings`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    pub failures: Vec<FailedSignIn>,
+    pub leaver_uses: Vec<LeaverUse>,
+    pub new_vpn_addresses: Vec<NewVpnAddress>,
+    pub many_patients: Vec<ManyPatients>,
+    pub unknown_accounts: Vec<UnknownAccount>,
+}
+
+/// Something in a month's logs that someone should look into.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finding {
+    /// Failed sign-ins bunched from one address.
+    BurstFromAddress(Burst),
+    /// Failed sign-ins bunched on one account.
+    BurstOnAccount(Burst),
+    /// An account used after its owner's last day.
+    LeaverAccountUsed(LeaverUse),
+    NewVpnAddress(NewVpnAddress),
+    ManyPatients(ManyPatients),
+    UnknownAccount(UnknownAccount),
+}
+
+/// The month's findings, in a fixed order: bursts per address, per account,
+/// uses after leaving, new VPN addresses, many patients, unknown accounts.
+pub fn findings(facts: Facts, rule: BurstRule, zone: &TimeZone) -> Vec<Finding> {
+    let keyed = |key: fn(&FailedSignIn) -> Option<&String>| -> Vec<(Timestamp, String)> {
+        facts
+            .failures
+            .iter()
+            .filter_map(|failure| key(failure).map(|k| (failure.at, k.clone())))
+            .collect()
+    };
+    let mut found: Vec<Finding> = bursts(&keyed(|f| f.address.as_ref()), rule)
+        .into_iter()
+        .map(Finding::BurstFromAddress)
+        .collect();
+    found.extend(
+        bursts(&keyed(|f| f.account.as_ref()), rule)
+            .into_iter()
+            .map(Finding::BurstOnAccount),
+    );
+    found.extend(
+        facts
+            .leaver_uses
+            .into_iter()
+            .filter(|used| used_after_leaving(used.left_on, used.at, zone))
+            .map(Finding::LeaverAccountUsed),
+    );
+    found.extend(
+        facts
+            .new_vpn_addresses
+            .into_iter()
+            .map(Finding::NewVpnAddress),
+    );
+    found.extend(facts.many_patients.into_iter().map(Finding::ManyPatients));
+    found.extend(
+        facts
+            .unknown_accounts
+            .into_iter()
+            .map(Finding::UnknownAccount),
+    );
+    found
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +323,39 @@ mod tests {
             at("2026-11-30T15:00:00Z"),
             &zone
         ));
+    }
+
+    #[test]
+    fn findings_come_from_every_rule_and_a_use_before_leaving_is_none() {
+        let zone = TimeZone::get("Asia/Tokyo").expect("zone");
+        let left_on = Date::new(2026, 11, 30).expect("day");
+        let mut facts = Facts::default();
+        for minute in 0..5 {
+            facts.failures.push(FailedSignIn {
+                at: at(&format!("2026-12-06T00:0{minute}:00Z")),
+                account: Some("admin".to_owned()),
+                address: None,
+            });
+        }
+        for time in ["2026-11-30T10:00:00Z", "2026-12-01T00:00:00Z"] {
+            facts.leaver_uses.push(LeaverUse {
+                account: "tanaka".to_owned(),
+                owner: "田中".to_owned(),
+                left_on,
+                at: at(time),
+            });
+        }
+        facts.unknown_accounts.push(UnknownAccount {
+            account: "ghost".to_owned(),
+            uses: 2,
+        });
+        let found = findings(facts, BurstRule::default(), &zone);
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(matches!(&found[0], Finding::BurstOnAccount(burst) if burst.count == 5));
+        assert!(
+            matches!(&found[1], Finding::LeaverAccountUsed(used) if used.at == at("2026-12-01T00:00:00Z"))
+        );
+        assert!(matches!(&found[2], Finding::UnknownAccount(_)));
     }
 
     #[test]
