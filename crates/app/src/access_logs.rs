@@ -15,14 +15,12 @@ use ed25519_dalek::SigningKey;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use mamori_domain::access_log::LogEvent;
-use mamori_domain::access_log::ehr_csv;
-use mamori_domain::access_log::ehr_csv::action_code;
-use mamori_domain::access_log::source::{
-    FileEvent, LogSourceKind, parse_mapping, read_file, read_line,
-};
+use mamori_domain::access_log::ehr_csv::{self, action_code};
+use mamori_domain::access_log::source::{PreviewRead, SourceReader, read_line};
 use mamori_domain::institution::InstitutionId;
 use mamori_store::Store;
-use mamori_store::access_log::{self, IndexRow, NewImport, StoredImport, StoredLogSource};
+pub use mamori_store::access_log::ImportReport;
+use mamori_store::access_log::{self, Acting, IndexRow, NewImport, StoredLogSource};
 use mamori_tiles::{MAX_ENTRY_LEN, TileLog, Verified};
 use sha2::{Digest, Sha256};
 
@@ -239,9 +237,9 @@ async fn catch_up(
         };
         match file {
             Some((sha256, file_name)) if !known => {
-                access_log::record_import_by_operator(
+                access_log::record_import(
                     store,
-                    institution,
+                    &Acting::operator(institution),
                     &NewImport {
                         source: &source,
                         sha256: &sha256,
@@ -295,21 +293,6 @@ pub(crate) async fn append_unassigned(
     .await?
 }
 
-/// What an import did.
-#[derive(Debug)]
-pub enum ImportReport {
-    /// The file's lines were appended as entries `first_seq..first_seq + events`.
-    Imported {
-        first_seq: u64,
-        events: u64,
-        unrecognised: u64,
-        /// The first rows that could not be read, by row and column (EHR CSV).
-        problems: Vec<String>,
-    },
-    /// The same file (by SHA-256) was imported before: nothing was added.
-    AlreadyImported(StoredImport),
-}
-
 /// The institution's source of that name, or an error saying how to register one.
 async fn source_named(
     store: &Store,
@@ -320,16 +303,16 @@ async fn source_named(
         .await?
         .with_context(|| {
             format!(
-                "institution {institution} has no log source named {name:?}: register it with `mamori logs add-source`"
+                "institution {institution} has no log source named {name:?}: register it on the page アクセスログ → 収集元 or with `mamori logs add-source`"
             )
         })
 }
 
-/// A saved column mapping, read again.
-fn mapping_of(text: &str) -> anyhow::Result<ehr_csv::ColumnMapping> {
-    parse_mapping(text).map_err(|errors| {
+/// How `source`'s files are read.
+fn reader_of(source: &StoredLogSource) -> anyhow::Result<SourceReader> {
+    SourceReader::of(source.kind, &source.time_zone, &source.mapping).map_err(|errors| {
         anyhow::anyhow!(
-            "the source's column mapping is invalid: {}",
+            "the source's settings are invalid: {}",
             errors
                 .iter()
                 .map(ToString::to_string)
@@ -350,59 +333,49 @@ pub async fn preview_file(
     use std::fmt::Write as _;
     let source = source_named(store, institution, source_name).await?;
     let bytes = read_limited(file)?;
-    let now = Timestamp::now();
+    let preview = reader_of(&source)?
+        .preview(&bytes, Timestamp::now(), 5)
+        .map_err(|error| anyhow::anyhow!("the file cannot be read: {error}"))?;
     let mut out = String::new();
-    let show = |out: &mut String, line: u64, event: &LogEvent| {
+    if !preview.header.is_empty() {
+        let _ = writeln!(out, "header: {}", preview.header.join(" | "));
+    }
+    for missing in &preview.missing {
         let _ = writeln!(
             out,
-            "{line}: {} user={} address={} action={} outcome={} patient={} host={}",
-            event.time,
-            event.user.as_deref().unwrap_or("-"),
-            event
-                .source_address
-                .map_or_else(|| "-".to_owned(), |a| a.to_string()),
-            action_code(&event.action),
-            event.outcome.code(),
-            event.patient_id.as_deref().unwrap_or("-"),
-            event.host.as_deref().unwrap_or("-"),
+            "not in the file: {} ({})",
+            missing.header, missing.field
         );
-    };
-    match source.kind {
-        LogSourceKind::EhrCsv => {
-            let mapping = mapping_of(&source.mapping)?;
-            let preview = ehr_csv::preview(&bytes, &mapping, 5)
-                .map_err(|error| anyhow::anyhow!("the file cannot be read: {error}"))?;
-            let _ = writeln!(out, "header: {}", preview.header.join(" | "));
-            for missing in &preview.missing {
+    }
+    let _ = writeln!(out, "rows: {}", preview.total);
+    for line in &preview.lines {
+        match &line.read {
+            PreviewRead::Event(event) => {
                 let _ = writeln!(
                     out,
-                    "not in the file: {} ({})",
-                    missing.header, missing.field
+                    "{}: {} user={} address={} action={} outcome={} patient={} host={}",
+                    line.line,
+                    event.time,
+                    event.user.as_deref().unwrap_or("-"),
+                    event
+                        .source_address
+                        .map_or_else(|| "-".to_owned(), |a| a.to_string()),
+                    action_code(&event.action),
+                    event.outcome.code(),
+                    event.patient_id.as_deref().unwrap_or("-"),
+                    event.host.as_deref().unwrap_or("-"),
                 );
             }
-            let _ = writeln!(out, "rows: {}", preview.total_rows);
-            for row in &preview.rows {
-                match &row.parsed {
-                    Ok(event) => show(&mut out, row.row as u64, event),
-                    Err(errors) => {
-                        for error in errors {
-                            let _ = writeln!(
-                                out,
-                                "{}: column {}: {}",
-                                error.row, error.column, error.error
-                            );
-                        }
-                    }
-                }
+            PreviewRead::Raw => {
+                let _ = writeln!(out, "{}: kept raw (not understood)", line.line);
             }
-        }
-        kind => {
-            let zone = TimeZone::get(&source.time_zone).unwrap_or(TimeZone::UTC);
-            for event in read_file(&bytes, kind, &zone, now).iter().take(5) {
-                if event.recognised {
-                    show(&mut out, event.line, &event.event);
-                } else {
-                    let _ = writeln!(out, "{}: kept raw (not understood)", event.line);
+            PreviewRead::Problems(problems) => {
+                for problem in problems {
+                    let _ = writeln!(
+                        out,
+                        "{}: column {}: {}",
+                        problem.row, problem.column, problem.error
+                    );
                 }
             }
         }
@@ -424,7 +397,8 @@ fn read_limited(file: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
 }
 
-/// Imports an exported log file of the institution's source `source_name`.
+/// Imports an exported log file of the institution's source `source_name`
+/// from the command line.
 pub async fn import_file(
     store: &Store,
     data_dir: &Path,
@@ -434,39 +408,74 @@ pub async fn import_file(
 ) -> anyhow::Result<ImportReport> {
     let source = source_named(store, institution, source_name).await?;
     let bytes = read_limited(file)?;
-    let sha256: String = Sha256::digest(&bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    if let Some(before) = access_log::import_of(store, institution, &sha256).await? {
-        return Ok(ImportReport::AlreadyImported(before));
-    }
     let file_name = file
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let time_zone = TimeZone::get(&source.time_zone)
-        .with_context(|| format!("the source's time zone {:?} is unknown", source.time_zone))?;
+    import_bytes(
+        store,
+        data_dir,
+        &Acting::operator(institution),
+        &source,
+        &file_name,
+        bytes,
+    )
+    .await
+}
+
+/// Imports the bytes of an exported log file of `source`: every line or row
+/// appended to the institution's tiled log, then indexed, recorded by its
+/// SHA-256 and audited in one transaction. The same file twice adds
+/// nothing; a table without the mapped columns is refused with nothing stored.
+pub async fn import_bytes(
+    store: &Store,
+    data_dir: &Path,
+    acting: &Acting,
+    source: &StoredLogSource,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> anyhow::Result<ImportReport> {
+    let institution = acting.institution_id();
+    let reader = reader_of(source)?;
     let now = Timestamp::now();
-    let (events, problems) = match source.kind {
-        LogSourceKind::EhrCsv => read_ehr_csv(&bytes, &source.mapping, now)?,
-        kind => (read_file(&bytes, kind, &time_zone, now), Vec::new()),
-    };
-    let entries: Vec<Vec<u8>> = events
-        .iter()
-        .map(|event| {
-            let provenance = serde_json::json!({
-                "v": 1,
-                "received": now.to_string(),
-                "via": "file",
-                "source": source.name,
-                "file": file_name,
-                "sha256": sha256,
-                "line": event.line,
-            });
-            entry(&provenance, &event.event)
+    let file_name: String = file_name.chars().take(255).collect();
+    // Hashing and parsing take a core for a while on a large file.
+    let read = {
+        let file_name = file_name.clone();
+        let source_name = source.name.clone();
+        tokio::task::spawn_blocking(move || {
+            let sha256: String = Sha256::digest(&bytes)
+                .iter()
+                .map(|byte| format!("{byte:02x}"))
+                .collect();
+            reader.read_all(&bytes, now).map(|(events, problems)| {
+                let entries: Vec<Vec<u8>> = events
+                    .iter()
+                    .map(|event| {
+                        let provenance = serde_json::json!({
+                            "v": 1,
+                            "received": now.to_string(),
+                            "via": "file",
+                            "source": source_name,
+                            "file": file_name,
+                            "sha256": sha256,
+                            "line": event.line,
+                        });
+                        entry(&provenance, &event.event)
+                    })
+                    .collect();
+                (sha256, events, problems, entries)
+            })
         })
-        .collect();
+        .await?
+    };
+    let (sha256, events, problems, entries) = match read {
+        Ok(read) => read,
+        Err(error) => return Ok(ImportReport::Refused(error)),
+    };
+    if let Some(before) = access_log::import_of(store, institution, &sha256).await? {
+        return Ok(ImportReport::AlreadyImported(before));
+    }
     // The log stays open (locked) until the index rows are committed, so a
     // backup, which takes the lock first, sees both or neither.
     let log = open_caught_up(store, data_dir, institution).await?;
@@ -478,11 +487,11 @@ pub async fn import_file(
     let (log, first_seq) = append(log, entries).await?;
     let rows = index_rows(events.iter().map(|event| &event.event), first_seq);
     let unrecognised = events.iter().filter(|event| !event.recognised).count() as u64;
-    access_log::record_import_by_operator(
+    access_log::record_import(
         store,
-        institution,
+        acting,
         &NewImport {
-            source: &source,
+            source,
             sha256: &sha256,
             file_name: &file_name,
             rows: &rows,
@@ -500,45 +509,39 @@ pub async fn import_file(
     })
 }
 
-/// The rows of an EHR/レセコン CSV export read with the source's mapping:
-/// every row an event, a row that cannot be read kept raw, its problems
-/// named by row and column (the first 20). A file without the mapped
-/// columns, or that is not a table, is refused with nothing stored.
-fn read_ehr_csv(
-    bytes: &[u8],
-    mapping: &str,
-    now: Timestamp,
-) -> anyhow::Result<(Vec<FileEvent>, Vec<String>)> {
-    let mapping = mapping_of(mapping)?;
-    let read = ehr_csv::read_all(bytes, &mapping).map_err(|error| {
-        anyhow::anyhow!("the file cannot be imported: {error}; nothing was stored")
-    })?;
-    let mut problems = Vec::new();
-    let events = read
-        .rows
-        .into_iter()
-        .map(|row| match row.parsed {
-            Ok(event) => FileEvent {
-                line: row.row as u64,
-                event,
-                recognised: true,
-            },
-            Err(errors) => {
-                for error in errors.iter().take(20usize.saturating_sub(problems.len())) {
-                    problems.push(format!(
-                        "row {}, column {}: {}",
-                        error.row, error.column, error.error
-                    ));
-                }
-                FileEvent {
-                    line: row.row as u64,
-                    event: LogEvent::unrecognised(now, row.raw),
-                    recognised: false,
-                }
-            }
+/// The tiled logs in a data folder, as the web UI imports into them.
+pub struct DataDirArchive {
+    store: Store,
+    data_dir: PathBuf,
+}
+
+impl DataDirArchive {
+    pub fn new(store: Store, data_dir: PathBuf) -> Self {
+        Self { store, data_dir }
+    }
+}
+
+impl mamori_web::LogArchive for DataDirArchive {
+    fn import(
+        &self,
+        acting: Acting,
+        source: StoredLogSource,
+        file_name: String,
+        bytes: Vec<u8>,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<ImportReport, String>> + Send + '_>> {
+        Box::pin(async move {
+            import_bytes(
+                &self.store,
+                &self.data_dir,
+                &acting,
+                &source,
+                &file_name,
+                bytes,
+            )
+            .await
+            .map_err(|error| format!("{error:#}"))
         })
-        .collect();
-    Ok((events, problems))
+    }
 }
 
 /// Verifies the institution's log: every entry, every tile, the signed

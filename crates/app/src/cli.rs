@@ -820,9 +820,9 @@ async fn run_logs(
                 )
             })?;
             let store = open_store(data_dir, database_url).await?;
-            let result = mamori_store::access_log::add_source_by_operator(
+            let result = mamori_store::access_log::add_source(
                 &store,
-                InstitutionId::from_db(institution),
+                &mamori_store::access_log::Acting::operator(InstitutionId::from_db(institution)),
                 &source,
                 jiff::Timestamp::now(),
             )
@@ -870,7 +870,10 @@ async fn run_logs(
                     problems,
                 } => {
                     for problem in &problems {
-                        eprintln!("kept raw: {problem}");
+                        eprintln!(
+                            "kept raw: row {}, column {}: {}",
+                            problem.row, problem.column, problem.error
+                        );
                     }
                     println!(
                         "imported {events} events from {} as entries {first_seq}..{} ({unrecognised} not understood, kept raw)",
@@ -887,6 +890,9 @@ async fn run_logs(
                         before.first_seq,
                         before.first_seq + before.events
                     );
+                }
+                ImportReport::Refused(error) => {
+                    anyhow::bail!("the file cannot be imported: {error}; nothing was stored")
                 }
             }
             Ok(())

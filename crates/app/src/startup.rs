@@ -89,6 +89,10 @@ impl Application {
                 tracing::info!("syslog receiver (TCP) on {tcp}");
             }
         }
+        let access_logs = Arc::new(crate::access_logs::DataDirArchive::new(
+            store.clone(),
+            config.data_dir.clone(),
+        ));
         let state = AppState {
             store,
             config: Arc::new(web_config),
@@ -108,6 +112,7 @@ impl Application {
             contract_clauses: Arc::new(contract_clauses),
             heavy: mamori_web::heavy::HeavyWork::default(),
             issued_links: Arc::default(),
+            access_logs,
         };
         auditor
             .checkpoint(&state.store)

@@ -905,3 +905,66 @@ async fn touch_targets_are_44_px_and_radios_sit_beside_their_labels_on_a_phone()
     }
     client.close().await.expect("close");
 }
+
+#[tokio::test]
+async fn a_log_source_is_registered_and_its_export_previewed_and_imported_in_a_real_browser() {
+    let _turn = ONE_BROWSER_AT_A_TIME.lock().await;
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app().await;
+    app.set_up().await;
+    let export = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("router-export.log");
+    std::fs::write(
+        &export,
+        "<86>1 2026-11-05T07:00:00+09:00 srv1 sshd 811 - - Accepted password for sato from 192.0.2.10 port 50000 ssh2\n\
+         this line is no syslog at all\n",
+    )
+    .expect("an exported log");
+
+    let client = open_browser(&driver, 1280, 900, false).await;
+    sign_in_as_admin(&client, &app.base).await;
+    client
+        .goto(&format!("{}/logs", app.base))
+        .await
+        .expect("open the review");
+    click_and_wait(&client, "#logs-sources-link").await;
+    assert_eq!(path_of(&client).await, "/logs/sources");
+    fill(&client, "name", "本院サーバ").await;
+    choose(&client, "kind", "syslog").await;
+    fill(&client, "senders", "192.0.2.1").await;
+    click_and_wait(&client, "#add-source").await;
+    assert_eq!(path_of(&client).await, "/logs/sources?done=saved");
+    assert!(
+        text_of(&client, "#log-sources")
+            .await
+            .contains("本院サーバ")
+    );
+
+    // Preview: the first lines as they will be read, nothing stored yet.
+    client
+        .find(Locator::Css("#import-file"))
+        .await
+        .expect("the file input")
+        .send_keys(&export.display().to_string())
+        .await
+        .expect("choose the file");
+    click_and_wait(&client, "#preview-log").await;
+    let preview = text_of(&client, "#log-preview").await;
+    assert!(preview.contains("sato"), "{preview}");
+    assert!(preview.contains("読み取れない行"), "{preview}");
+    assert!(text_of(&client, "#logs-no-imports").await.contains("まだ"));
+    keep_screenshot(&client, "log-import-preview").await;
+
+    // Import: listed with the line kept raw.
+    client
+        .find(Locator::Css("#import-file"))
+        .await
+        .expect("the file input")
+        .send_keys(&export.display().to_string())
+        .await
+        .expect("choose the file again");
+    click_and_wait(&client, "#import-log").await;
+    assert_eq!(path_of(&client).await, "/logs/sources?done=imported");
+    let imports = text_of(&client, "#log-imports").await;
+    assert!(imports.contains("router-export.log"), "{imports}");
+    client.close().await.expect("close");
+}

@@ -7,8 +7,10 @@
 
 use jiff::Timestamp;
 use mamori_domain::access_log::Outcome;
+use mamori_domain::access_log::ehr_csv::{EhrImportError, RowError};
 use mamori_domain::access_log::review::{
-    Facts, FailedSignIn, LeaverUse, ManyPatients, Month, NewVpnAddress, UnknownAccount,
+    Facts, FailedSignIn, LeaverUse, ManyPatients, Month, NewVpnAddress, RawRules, Rules, SignIn,
+    UnknownAccount,
 };
 use mamori_domain::access_log::source::{LogSourceId, LogSourceKind, NewLogSource};
 use mamori_domain::institution::permissions::{self, ReadsAccessLogs};
@@ -53,17 +55,53 @@ pub struct StoredImport {
     pub file_name: String,
     pub first_seq: u64,
     pub events: u64,
+    /// Lines or rows no parser understood (kept raw).
+    pub unrecognised: u64,
     pub imported_at: Timestamp,
 }
 
-/// Registers a source from the command line; [`Error::Conflict`] (`name`)
-/// when the institution already has one of that name.
-pub async fn add_source_by_operator(
-    store: &Store,
+/// Who registers a source or imports a file, for which institution: the
+/// operator on the command line, or a signed-in 企画管理者 / 安全管理責任者
+/// (who may review the logs, and so manage their collection).
+#[derive(Debug, Clone)]
+pub struct Acting {
     institution_id: InstitutionId,
+    actor: Actor,
+}
+
+impl Acting {
+    /// The operator, for `institution_id`.
+    pub fn operator(institution_id: InstitutionId) -> Self {
+        Self {
+            institution_id,
+            actor: Actor::Operator,
+        }
+    }
+
+    /// The signed-in person holding `grant`, for their institution.
+    pub fn user(grant: &Grant<permissions::ReviewAccessLogs>) -> Self {
+        Self {
+            institution_id: grant.institution_id(),
+            actor: Actor::User(grant.principal().user_id()),
+        }
+    }
+
+    /// The institution acted for.
+    pub fn institution_id(&self) -> InstitutionId {
+        self.institution_id
+    }
+}
+
+/// Registers a source; [`Error::Conflict`] (`name`) when the institution
+/// already has one of that name, [`Error::Unknown`] (`device`) when the
+/// device ledger has no such 管理番号.
+pub async fn add_source(
+    store: &Store,
+    acting: &Acting,
     source: &NewLogSource,
     now: Timestamp,
 ) -> Result<LogSourceId, Error> {
+    let institution_id = acting.institution_id;
     let mut transaction = store.begin().await?;
     let known: Option<i64> = sqlx::query_scalar("SELECT id FROM institutions WHERE id = $1")
         .bind(institution_id.get())
@@ -110,7 +148,7 @@ pub async fn add_source_by_operator(
         transaction,
         &NewAuditEvent {
             institution_id: Some(institution_id),
-            actor: Actor::Operator,
+            actor: acting.actor.clone(),
             action: "log_source.add",
             target: format!("log_source:{id}"),
             detail: json!({
@@ -128,6 +166,9 @@ pub async fn add_source_by_operator(
     .await?;
     Ok(LogSourceId::from_db(id))
 }
+
+/// The columns [`stored_source`] reads.
+const SOURCES: &str = "SELECT id, name, kind, time_zone, retention_years, mapping FROM log_sources";
 
 /// A `log_sources` row (id, name, kind, time_zone, retention_years, mapping).
 fn stored_source(row: &sqlx::any::AnyRow) -> Result<StoredLogSource, Error> {
@@ -149,10 +190,9 @@ pub async fn source_by_name(
     institution_id: InstitutionId,
     name: &str,
 ) -> Result<Option<StoredLogSource>, Error> {
-    let row = sqlx::query(
-        "SELECT id, name, kind, time_zone, retention_years, mapping FROM log_sources
-         WHERE institution_id = $1 AND name = $2",
-    )
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SOURCES} WHERE institution_id = $1 AND name = $2"
+    )))
     .bind(institution_id.get())
     .bind(name)
     .fetch_optional(store.pool())
@@ -166,25 +206,99 @@ pub async fn import_of(
     institution_id: InstitutionId,
     sha256: &str,
 ) -> Result<Option<StoredImport>, Error> {
-    let row = sqlx::query(
-        "SELECT s.name, i.file_name, i.first_seq, i.events, i.imported_at
-         FROM log_imports i JOIN log_sources s ON s.id = i.source_id
-         WHERE i.institution_id = $1 AND i.sha256 = $2",
-    )
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{IMPORTS} WHERE i.institution_id = $1 AND i.sha256 = $2"
+    )))
     .bind(institution_id.get())
     .bind(sha256)
     .fetch_optional(store.pool())
     .await?;
-    row.map(|row| {
-        Ok(StoredImport {
-            source: row.try_get("name")?,
-            file_name: row.try_get("file_name")?,
-            first_seq: row.try_get::<i64, _>("first_seq")? as u64,
-            events: row.try_get::<i64, _>("events")? as u64,
-            imported_at: from_micros(row.try_get("imported_at")?),
-        })
+    row.as_ref().map(stored_import).transpose()
+}
+
+/// The imports' columns, for [`stored_import`].
+const IMPORTS: &str = "SELECT s.name, i.file_name, i.first_seq, i.events, i.unrecognised,
+        i.imported_at
+    FROM log_imports i JOIN log_sources s ON s.id = i.source_id";
+
+fn stored_import(row: &sqlx::any::AnyRow) -> Result<StoredImport, Error> {
+    Ok(StoredImport {
+        source: row.try_get("name")?,
+        file_name: row.try_get("file_name")?,
+        first_seq: row.try_get::<i64, _>("first_seq")? as u64,
+        events: row.try_get::<i64, _>("events")? as u64,
+        unrecognised: row.try_get::<i64, _>("unrecognised")? as u64,
+        imported_at: from_micros(row.try_get("imported_at")?),
     })
-    .transpose()
+}
+
+/// The institution's latest imports, newest first, at most `limit`.
+pub async fn imports<P: ReadsAccessLogs>(
+    store: &Store,
+    grant: &Grant<P>,
+    limit: i64,
+) -> Result<Vec<StoredImport>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{IMPORTS} WHERE i.institution_id = $1 ORDER BY i.imported_at DESC, i.id DESC LIMIT $2"
+    )))
+    .bind(grant.institution_id().get())
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter().map(stored_import).collect()
+}
+
+/// A registered source as the sources page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedSource {
+    pub source: StoredLogSource,
+    /// The device's 管理番号, when the source is a device of the ledger.
+    pub device: Option<String>,
+    /// The sender addresses, comma-separated.
+    pub senders: String,
+}
+
+/// The institution's sources, by name.
+pub async fn sources<P: ReadsAccessLogs>(
+    store: &Store,
+    grant: &Grant<P>,
+) -> Result<Vec<ListedSource>, Error> {
+    let rows = sqlx::query(
+        "SELECT s.id, s.name, s.kind, s.time_zone, s.retention_years, s.mapping, s.senders,
+                d.asset_number
+         FROM log_sources s LEFT JOIN devices d ON d.id = s.device_id
+         WHERE s.institution_id = $1 ORDER BY s.name",
+    )
+    .bind(grant.institution_id().get())
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(ListedSource {
+                source: stored_source(row)?,
+                device: row.try_get("asset_number")?,
+                senders: row.try_get("senders")?,
+            })
+        })
+        .collect()
+}
+
+/// The institution's source with that id ([`Error::NotFound`] for another
+/// institution's).
+pub async fn source<P: ReadsAccessLogs>(
+    store: &Store,
+    grant: &Grant<P>,
+    id: LogSourceId,
+) -> Result<StoredLogSource, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SOURCES} WHERE institution_id = $1 AND id = $2"
+    )))
+    .bind(grant.institution_id().get())
+    .bind(id.get())
+    .fetch_optional(store.pool())
+    .await?
+    .ok_or(Error::NotFound)?;
+    stored_source(&row)
 }
 
 /// How many events of the institution are indexed (the next `seq`).
@@ -197,6 +311,24 @@ pub async fn indexed_size(store: &Store, institution_id: InstitutionId) -> Resul
     Ok(max.map_or(0, |max| max as u64 + 1))
 }
 
+/// What an import did.
+#[derive(Debug)]
+pub enum ImportReport {
+    /// The file's lines were appended as entries `first_seq..first_seq + events`.
+    Imported {
+        first_seq: u64,
+        events: u64,
+        unrecognised: u64,
+        /// The first rows that could not be read, by row and column (EHR CSV).
+        problems: Vec<RowError>,
+    },
+    /// The same file (by SHA-256) was imported before: nothing was added.
+    AlreadyImported(StoredImport),
+    /// The file is not a table with the source's mapped columns: nothing
+    /// was stored.
+    Refused(EhrImportError),
+}
+
 /// What a file import records, all in one transaction with its audit event.
 #[derive(Debug, Clone)]
 pub struct NewImport<'a> {
@@ -207,15 +339,16 @@ pub struct NewImport<'a> {
     pub unrecognised: u64,
 }
 
-/// Records an import made from the command line: the index rows of its
-/// events (already appended to the tiled log), the file's SHA-256, and the
-/// audit event. [`Error::Conflict`] (`sha256`) if the file was imported.
-pub async fn record_import_by_operator(
+/// Records an import: the index rows of its events (already appended to
+/// the tiled log), the file's SHA-256, and the audit event.
+/// [`Error::Conflict`] (`sha256`) if the file was imported.
+pub async fn record_import(
     store: &Store,
-    institution_id: InstitutionId,
+    acting: &Acting,
     import: &NewImport<'_>,
     now: Timestamp,
 ) -> Result<(), Error> {
+    let institution_id = acting.institution_id;
     let mut transaction = store.begin().await?;
     let first_seq = import.rows.first().map_or(0, |row| row.seq);
     sqlx::query(
@@ -245,7 +378,7 @@ pub async fn record_import_by_operator(
         transaction,
         &NewAuditEvent {
             institution_id: Some(institution_id),
-            actor: Actor::Operator,
+            actor: acting.actor.clone(),
             action: "access_log.import",
             target: format!("log_source:{}", import.source.id),
             detail: json!({
@@ -552,6 +685,103 @@ pub async fn sign_off(
     .await
 }
 
+/// The institution's review rules (the defaults until someone sets them).
+pub async fn rules<P: ReadsAccessLogs>(store: &Store, grant: &Grant<P>) -> Result<Rules, Error> {
+    let row = sqlx::query(
+        "SELECT burst_threshold, burst_window_minutes, opens_at, closes_at,
+                closed_sundays_holidays, many_patients, silent_hours
+         FROM log_rules WHERE institution_id = $1",
+    )
+    .bind(grant.institution_id().get())
+    .fetch_optional(store.pool())
+    .await?;
+    let Some(row) = row else {
+        return Ok(Rules::default());
+    };
+    let number =
+        |column: &str| -> Result<String, Error> { Ok(row.try_get::<i64, _>(column)?.to_string()) };
+    let (threshold, window, many, silent) = (
+        number("burst_threshold")?,
+        number("burst_window_minutes")?,
+        number("many_patients")?,
+        number("silent_hours")?,
+    );
+    let (opens, closes): (String, String) = (row.try_get("opens_at")?, row.try_get("closes_at")?);
+    let closed: i64 = row.try_get("closed_sundays_holidays")?;
+    Rules::parse(RawRules {
+        burst_threshold: &threshold,
+        burst_window_minutes: &window,
+        opens_at: &opens,
+        closes_at: &closes,
+        closed_sundays_holidays: if closed == 1 { "on" } else { "" },
+        many_patients: &many,
+        silent_hours: &silent,
+    })
+    .map_err(|_| Error::Corrupt("log_rules"))
+}
+
+/// Sets the institution's review rules, with the audit event.
+pub async fn set_rules(
+    store: &Store,
+    grant: &Grant<permissions::ReviewAccessLogs>,
+    rules: &Rules,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let hhmm = |time: jiff::civil::Time| time.strftime("%H:%M").to_string();
+    let (opens, closes, closed) = match rules.hours {
+        Some(hours) => (
+            hhmm(hours.opens),
+            hhmm(hours.closes),
+            i64::from(hours.closed_sundays_holidays),
+        ),
+        None => (String::new(), String::new(), 0),
+    };
+    let mut transaction = store.begin().await?;
+    sqlx::query(
+        "INSERT INTO log_rules (institution_id, burst_threshold, burst_window_minutes, opens_at,
+            closes_at, closed_sundays_holidays, many_patients, silent_hours, updated_by, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (institution_id) DO UPDATE SET
+            burst_threshold = excluded.burst_threshold,
+            burst_window_minutes = excluded.burst_window_minutes,
+            opens_at = excluded.opens_at, closes_at = excluded.closes_at,
+            closed_sundays_holidays = excluded.closed_sundays_holidays,
+            many_patients = excluded.many_patients, silent_hours = excluded.silent_hours,
+            updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+    )
+    .bind(grant.institution_id().get())
+    .bind(rules.burst.threshold as i64)
+    .bind(rules.burst.window.as_mins())
+    .bind(opens.as_str())
+    .bind(closes.as_str())
+    .bind(closed)
+    .bind(rules.many_patients)
+    .bind(rules.silent_after.as_hours())
+    .bind(grant.principal().user_id().get())
+    .bind(to_micros(now))
+    .execute(&mut *transaction)
+    .await?;
+    audit_log::commit_with(
+        transaction,
+        &NewAuditEvent::by(
+            grant,
+            "access_log.rules",
+            "log_rules".to_owned(),
+            json!({
+                "burst_threshold": rules.burst.threshold,
+                "burst_window_minutes": rules.burst.window.as_mins(),
+                "opens_at": opens,
+                "closes_at": closes,
+                "closed_sundays_holidays": closed == 1,
+                "many_patients": rules.many_patients,
+                "silent_hours": rules.silent_after.as_hours(),
+            }),
+        ),
+        now,
+    )
+    .await
+}
+
 /// Records an export of found events in the audit trail.
 pub async fn record_export<P: ReadsAccessLogs>(
     store: &Store,
@@ -686,8 +916,8 @@ pub async fn review_facts<P: ReadsAccessLogs>(
     .collect::<Result<_, Error>>()?;
     // Days in Japan time (UTC+9, no DST) by the same integer arithmetic on
     // both databases: micro-seconds since the epoch, shifted, divided. The
-    // threshold is MANY_PATIENTS (100).
-    let many_patients = window_rows(
+    // rule (the institution's threshold) picks the excess.
+    let patients_per_day = window_rows(
         store,
         grant,
         "SELECT user_name, (occurred_at + 32400000000) / 86400000000 AS day,
@@ -696,7 +926,6 @@ pub async fn review_facts<P: ReadsAccessLogs>(
          WHERE institution_id = $1 AND patient_id IS NOT NULL AND user_name IS NOT NULL
            AND occurred_at >= $2 AND occurred_at < $3
          GROUP BY user_name, (occurred_at + 32400000000) / 86400000000
-         HAVING COUNT(DISTINCT patient_id) > 100
          ORDER BY patients DESC, user_name",
         window,
     )
@@ -737,11 +966,32 @@ pub async fn review_facts<P: ReadsAccessLogs>(
         })
     })
     .collect::<Result<_, Error>>()?;
+    let sign_ins = window_rows(
+        store,
+        grant,
+        "SELECT user_name, occurred_at FROM log_events
+         WHERE institution_id = $1 AND outcome = 'success'
+           AND action IN ('sign_in', 'session_opened', 'vpn_connect')
+           AND user_name IS NOT NULL
+           AND occurred_at >= $2 AND occurred_at < $3
+         ORDER BY occurred_at",
+        window,
+    )
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(SignIn {
+            account: row.try_get("user_name")?,
+            at: from_micros(row.try_get("occurred_at")?),
+        })
+    })
+    .collect::<Result<_, Error>>()?;
     Ok(Facts {
         failures,
         leaver_uses,
         new_vpn_addresses,
-        many_patients,
+        patients_per_day,
         unknown_accounts,
+        sign_ins,
     })
 }

@@ -91,6 +91,7 @@ pub const TABLES: &[&str] = &[
     "log_events",
     "log_imports",
     "log_reviews",
+    "log_rules",
 ];
 
 /// Tables a migration fills with a first row; an import replaces it.

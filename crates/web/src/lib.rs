@@ -40,6 +40,7 @@ use mamori_domain::institution::{LockoutPolicy, PasswordPolicy, Permission};
 use mamori_store::Store;
 use tokio::sync::Mutex;
 
+pub use access_log::{LogArchive, MAX_UPLOAD_BYTES as MAX_LOG_UPLOAD_BYTES};
 pub use audit_log::action_label as audit_action_label;
 pub use error::AppError;
 
@@ -144,6 +145,8 @@ pub struct AppState {
     /// A vendor link just issued, kept for the one page view after the
     /// redirect (by session), so that reloading that page issues nothing.
     pub issued_links: Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
+    /// Where access-log files are imported to (the app's tiled logs).
+    pub access_logs: Arc<dyn LogArchive>,
 }
 
 /// One route of the application and the permission it requires.
@@ -617,8 +620,12 @@ pub const ROUTES: &[RouteInfo] = &[
     ),
     route("GET", "/logs", Some(Permission::ViewAccessLogs)),
     route("POST", "/logs/review", Some(Permission::ReviewAccessLogs)),
+    route("POST", "/logs/rules", Some(Permission::ReviewAccessLogs)),
     route("GET", "/logs/search", Some(Permission::ViewAccessLogs)),
     route("GET", "/logs/search.csv", Some(Permission::ViewAccessLogs)),
+    route("GET", "/logs/sources", Some(Permission::ViewAccessLogs)),
+    route("POST", "/logs/sources", Some(Permission::ReviewAccessLogs)),
+    route("POST", "/logs/import", Some(Permission::ReviewAccessLogs)),
     route("GET", "/training", Some(Permission::ViewLedger)),
     route("POST", "/training", Some(Permission::RecordTraining)),
     route("GET", "/training/{id}", Some(Permission::ViewLedger)),
@@ -838,7 +845,8 @@ mod tests {
             include_str!("incident/mod.rs"),
             include_str!("policy.rs"),
             include_str!("training.rs"),
-            include_str!("access_log.rs"),
+            include_str!("access_log/mod.rs"),
+            include_str!("access_log/sources.rs"),
             include_str!("reminders.rs"),
         ];
         let mut n_found = 0;

@@ -344,6 +344,7 @@ fn notice_from_query(query: &str, t: &'static Messages) -> Option<&'static str> 
         "institution_updated" => t.institution_updated,
         "password_changed" => t.password_changed,
         "saved" => t.saved,
+        "imported" => t.imported,
         "issued" => t.link_issued,
         _ => return None,
     })

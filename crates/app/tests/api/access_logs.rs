@@ -1,6 +1,7 @@
 //! Access logs (issue #14) over HTTP: the monthly review with its bursts of
 //! failed sign-ins and the sign-off, the search and its audited CSV export,
-//! the checklist's アクセスログ item, and another institution seeing nothing.
+//! the checklist's アクセスログ item, sources registered and exports imported
+//! in the browser, and another institution seeing nothing.
 
 use mamori_domain::access_log::source::{NewLogSource, RawLogSource};
 use mamori_domain::institution::InstitutionId;
@@ -11,27 +12,7 @@ use crate::helpers::{TestApp, spawn_app};
 /// Registers a syslog source for the first institution and imports `lines`
 /// (twelve of them) as an exported file.
 async fn import(app: &TestApp, lines: &str) {
-    let institution = first_institution(app).await;
-    add_source(
-        app,
-        RawLogSource {
-            name: "VPNルータ",
-            kind: "syslog",
-            ..RawLogSource::default()
-        },
-    )
-    .await;
-    let file = app.data_dir.join("export.log");
-    std::fs::write(&file, lines).expect("write the export");
-    let report = mamori::access_logs::import_file(
-        &app.store,
-        &app.data_dir,
-        institution,
-        "VPNルータ",
-        &file,
-    )
-    .await
-    .expect("import");
+    let report = import_syslog(app, "VPNルータ", lines).await;
     assert!(
         matches!(
             report,
@@ -41,12 +22,41 @@ async fn import(app: &TestApp, lines: &str) {
     );
 }
 
+/// Registers the syslog source `name` and imports `lines` into it, as
+/// `mamori logs import` does.
+async fn import_syslog(
+    app: &TestApp,
+    name: &str,
+    lines: &str,
+) -> mamori::access_logs::ImportReport {
+    add_source(
+        app,
+        RawLogSource {
+            name,
+            kind: "syslog",
+            ..RawLogSource::default()
+        },
+    )
+    .await;
+    let file = app.data_dir.join(format!("{name}.log"));
+    std::fs::write(&file, lines).expect("write the export");
+    mamori::access_logs::import_file(
+        &app.store,
+        &app.data_dir,
+        first_institution(app).await,
+        name,
+        &file,
+    )
+    .await
+    .expect("import")
+}
+
 /// Registers a source for the first institution, as `mamori logs add-source` does.
 async fn add_source(app: &TestApp, raw: RawLogSource<'_>) {
     let source = NewLogSource::parse(raw).expect("source");
-    mamori_store::access_log::add_source_by_operator(
+    mamori_store::access_log::add_source(
         &app.store,
-        first_institution(app).await,
+        &mamori_store::access_log::Acting::operator(first_institution(app).await),
         &source,
         jiff::Timestamp::now(),
     )
@@ -340,26 +350,109 @@ async fn the_month_is_reviewed_with_its_bursts_signed_off_once_and_searched() {
 }
 
 #[tokio::test]
-async fn an_account_reading_many_patients_records_in_a_day_is_a_finding() {
+async fn an_ehr_export_is_registered_previewed_and_imported_in_the_browser_and_heavy_readers_found()
+{
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let institution = first_institution(&app).await;
-    add_source(
-        &app,
-        RawLogSource {
-            name: "電子カルテ",
-            kind: "ehr_csv",
-            mapping: "time=日時,user=利用者ID,patient_id=患者ID,action=操作,host=端末",
-            ..RawLogSource::default()
-        },
-    )
-    .await;
+    admin.add_user("inspector", "保健所 太郎", "viewer").await;
+    let page = admin.get("/logs/sources").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.attribute("#logs-no-sources", "id").is_some());
+
+    // A source with every field wrong is refused field by field, nothing stored.
+    let refused = admin
+        .submit(
+            "/logs/sources",
+            "/logs/sources",
+            &[
+                ("name", "".into()),
+                ("kind", "ehr_csv".into()),
+                ("senders", "192.168.1.300".into()),
+                ("time_zone", "Mars/Base".into()),
+                ("retention_years", "0".into()),
+                ("mapping", "".into()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = refused.errors();
+    for field in [
+        "名称",
+        "送信元アドレス",
+        "タイムゾーン",
+        "保存期間",
+        "列の対応",
+    ] {
+        assert!(
+            errors.iter().any(|error| error.contains(field)),
+            "{field}: {errors:?}"
+        );
+    }
+    // A device the ledger does not have is refused too.
+    let refused = admin
+        .submit(
+            "/logs/sources",
+            "/logs/sources",
+            &[
+                ("name", "ルータ".into()),
+                ("kind", "syslog".into()),
+                ("device", "NW-999".into()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.errors()[0].contains("機器台帳"),
+        "{:?}",
+        refused.errors()
+    );
+    assert!(
+        admin
+            .get("/logs/sources")
+            .await
+            .texts("#log-sources tr.log-source")
+            .is_empty()
+    );
+
+    let added = admin
+        .submit(
+            "/logs/sources",
+            "/logs/sources",
+            &[
+                ("name", "電子カルテ".into()),
+                ("kind", "ehr_csv".into()),
+                (
+                    "mapping",
+                    "time=日時\nuser=利用者ID\npatient_id=患者ID\naction=操作\nhost=端末".into(),
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
+    // The same name twice is refused.
+    let again = admin
+        .submit(
+            "/logs/sources",
+            "/logs/sources",
+            &[("name", "電子カルテ".into()), ("kind", "syslog".into())],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = admin.get("/logs/sources").await;
+    let cells = page.texts("#log-sources tr.log-source td");
+    assert_eq!(cells[..2], ["電子カルテ", "電子カルテ等のCSV"], "{cells:?}");
+    assert_eq!(cells[5], "5年");
+    let source_id = page
+        .attribute("#import-source option", "value")
+        .expect("the source to import into");
+
     // An EHR audit export: dr-sato opens 101 patients' records in one
     // morning, dr-kato five; one row's time cannot be read (kept raw).
     let day = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(30))
         .to_zoned_datetime(mamori_web::tokyo())
         .date();
     let mut csv = String::from("日時,利用者ID,患者ID,操作,端末\n");
+    csv.push_str("きのう,dr-kato,P00009,参照,PC-02\n");
     for n in 0..101 {
         csv.push_str(&format!(
             "{day} 09:{:02}:{:02},dr-sato,P{n:05},参照,PC-01\n",
@@ -370,35 +463,135 @@ async fn an_account_reading_many_patients_records_in_a_day_is_a_finding() {
     for n in 0..5 {
         csv.push_str(&format!("{day} 10:00:0{n},dr-kato,P{n:05},参照,PC-02\n"));
     }
-    csv.push_str("きのう,dr-kato,P00009,参照,PC-02\n");
-    let file = app.data_dir.join("ehr.csv");
-    std::fs::write(&file, csv).expect("write the export");
-    let report = mamori::access_logs::import_file(
-        &app.store,
-        &app.data_dir,
-        institution,
-        "電子カルテ",
-        &file,
-    )
-    .await
-    .expect("import");
-    match report {
-        mamori::access_logs::ImportReport::Imported {
-            events,
-            unrecognised,
-            problems,
-            ..
-        } => {
-            assert_eq!((events, unrecognised), (107, 1));
-            assert!(
-                problems
-                    .iter()
-                    .any(|p| p.contains("row 108") && p.contains("日時")),
-                "{problems:?}"
-            );
+    let upload = |step: &'static str, name: &'static str, bytes: Vec<u8>| {
+        let admin = &admin;
+        let source_id = source_id.clone();
+        async move {
+            admin
+                .upload(
+                    "/logs/sources",
+                    "/logs/import",
+                    &[("source", source_id), ("step", step.into())],
+                    &[("file", name, bytes)],
+                )
+                .await
         }
-        other => panic!("{other:?}"),
+    };
+
+    // The preview reads the first rows, names the unreadable one by row
+    // and column, and stores nothing.
+    let preview = upload("preview", "audit.csv", csv.clone().into_bytes()).await;
+    assert_eq!(preview.status, StatusCode::OK, "{:?}", preview.errors());
+    let rows = preview.texts("#log-preview li");
+    assert_eq!(rows.len(), 10, "{rows:?}");
+    assert!(
+        rows[0].contains("2行目") && rows[0].contains("日時"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[1].contains("dr-sato") && rows[1].contains("P00000"),
+        "{rows:?}"
+    );
+    assert!(preview.text("#log-preview").contains("107"));
+    assert!(
+        admin
+            .get("/logs/sources")
+            .await
+            .texts("#log-imports tr.log-import")
+            .is_empty()
+    );
+    assert_eq!(
+        admin
+            .get("/logs/search?patient=P00003")
+            .await
+            .texts("#logs-events tbody tr")
+            .len(),
+        0
+    );
+
+    // A file without the mapped columns is refused, nothing stored.
+    let wrong = upload(
+        "import",
+        "other.csv",
+        "date,who\n2026-01-01,x\n".as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        wrong.text("#import-errors").contains("日時"),
+        "{}",
+        wrong.text("#import-errors")
+    );
+    assert!(
+        admin
+            .get("/logs/sources")
+            .await
+            .texts("#log-imports tr.log-import")
+            .is_empty()
+    );
+
+    // Imported: listed with what could not be read; the same file again adds nothing.
+    let imported = upload("import", "audit.csv", csv.clone().into_bytes()).await;
+    assert_eq!(
+        imported.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        imported.errors()
+    );
+    let again = upload("import", "audit-copy.csv", csv.into_bytes()).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.text("#import-errors").contains("取り込み済み"));
+    let page = admin.get("/logs/sources").await;
+    let imports = page.texts("#log-imports tr.log-import");
+    assert_eq!(imports.len(), 1, "{imports:?}");
+    let cells = page.texts("#log-imports tr.log-import td");
+    assert_eq!(
+        cells[1..],
+        ["電子カルテ", "audit.csv", "107", "1"],
+        "{cells:?}"
+    );
+
+    // Both changes are in the audit trail, by the person who made them.
+    let events = app.audit_events().await;
+    for action in ["log_source.add", "access_log.import"] {
+        let event = events
+            .iter()
+            .find(|event| event.action == action)
+            .unwrap_or_else(|| panic!("{action} audited"));
+        assert!(
+            event.actor_user_id.is_some(),
+            "{action} by a user: {event:?}"
+        );
     }
+
+    // The inspector reads the page but can change nothing.
+    let inspector = app.signed_in("inspector").await;
+    let page = inspector.get("/logs/sources").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.attribute("#log-source", "id").is_none());
+    assert!(page.attribute("#log-import", "id").is_none());
+
+    // Another institution's admin cannot import into this institution's source.
+    let code = app.create_institution("別の病院", "other-admin").await;
+    let other = app.signed_in_at(&code, "other-admin").await;
+    let stolen = other
+        .upload(
+            "/logs/sources",
+            "/logs/import",
+            &[("source", source_id.clone()), ("step", "import".into())],
+            &[("file", "x.csv", b"x\n".to_vec())],
+        )
+        .await;
+    assert_eq!(stolen.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(stolen.text("#import-errors").contains("収集元"));
+    assert!(
+        other
+            .get("/logs/sources")
+            .await
+            .texts("#log-imports tr.log-import")
+            .is_empty()
+    );
+
     let month = day.strftime("%Y-%m").to_string();
     let page = admin.get(&format!("/logs?month={month}")).await;
     let findings = page.texts("#logs-findings li");
@@ -410,4 +603,148 @@ async fn an_account_reading_many_patients_records_in_a_day_is_a_finding() {
     // The patient is searchable.
     let found = admin.get("/logs/search?patient=P00003").await;
     assert_eq!(found.texts("#logs-events tbody tr").len(), 2);
+}
+
+#[tokio::test]
+async fn the_rules_are_the_institutions_own_and_find_sign_ins_out_of_hours() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    // November 2026 in Japan time: Thursday the 5th before opening and at
+    // noon, Sunday the 8th, and three failures from one address on the 10th.
+    let lines = [
+        (
+            "2026-11-05T07:00:00+09:00",
+            "Accepted password for sato from 192.0.2.10 port 50000 ssh2",
+        ),
+        (
+            "2026-11-05T12:00:00+09:00",
+            "Accepted password for sato from 192.0.2.10 port 50000 ssh2",
+        ),
+        (
+            "2026-11-08T10:00:00+09:00",
+            "Accepted password for sato from 192.0.2.10 port 50000 ssh2",
+        ),
+        (
+            "2026-11-10T12:00:00+09:00",
+            "Failed password for root from 203.0.113.5 port 4000 ssh2",
+        ),
+        (
+            "2026-11-10T12:01:00+09:00",
+            "Failed password for root from 203.0.113.5 port 4000 ssh2",
+        ),
+        (
+            "2026-11-10T12:02:00+09:00",
+            "Failed password for root from 203.0.113.5 port 4000 ssh2",
+        ),
+    ]
+    .iter()
+    .map(|(at, message)| format!("<86>1 {at} srv1 sshd 811 - - {message}\n"))
+    .collect::<String>();
+    let report = import_syslog(&app, "サーバ", &lines).await;
+    assert!(
+        matches!(
+            report,
+            mamori::access_logs::ImportReport::Imported {
+                events: 6,
+                unrecognised: 0,
+                ..
+            }
+        ),
+        "{report:?}"
+    );
+
+    // The defaults: no hours (open around the clock), five failures a burst.
+    let page = admin.get("/logs?month=2026-11").await;
+    assert!(
+        page.text("#logs-rules").contains("24時間"),
+        "{}",
+        page.text("#logs-rules")
+    );
+    assert!(
+        page.attribute("#logs-no-findings", "id").is_some(),
+        "{:?}",
+        page.texts("#logs-findings li")
+    );
+
+    // Bad rules are refused field by field and change nothing.
+    let refused = admin
+        .submit(
+            "/logs",
+            "/logs/rules",
+            &[
+                ("month", "2026-11".into()),
+                ("burst_threshold", "1".into()),
+                ("burst_window_minutes", "10".into()),
+                ("opens_at", "25:00".into()),
+                ("closes_at", "19:00".into()),
+                ("many_patients", "100".into()),
+                ("silent_hours", "24".into()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let errors = refused.texts("#rules-errors li");
+    assert!(
+        errors.iter().any(|e| e.contains("ログイン失敗の回数")),
+        "{errors:?}"
+    );
+    assert!(errors.iter().any(|e| e.contains("診療開始")), "{errors:?}");
+    assert_eq!(
+        admin
+            .get("/logs")
+            .await
+            .attribute("#burst_threshold", "value")
+            .as_deref(),
+        Some("5")
+    );
+
+    let saved = admin
+        .submit(
+            "/logs",
+            "/logs/rules",
+            &[
+                ("month", "2026-11".into()),
+                ("burst_threshold", "3".into()),
+                ("burst_window_minutes", "10".into()),
+                ("opens_at", "08:30".into()),
+                ("closes_at", "19:00".into()),
+                ("closed_sundays_holidays", "on".into()),
+                ("many_patients", "100".into()),
+                ("silent_hours", "48".into()),
+            ],
+        )
+        .await;
+    assert_eq!(
+        saved.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        saved.texts("#rules-errors li")
+    );
+    let page = admin.get("/logs?month=2026-11").await;
+    let findings = page.texts("#logs-findings li");
+    // Three failures are now a burst, from the address and on the account.
+    assert_eq!(findings.len(), 4, "{findings:?}");
+    assert!(
+        findings[0].contains("203.0.113.5") && findings[0].contains("3回"),
+        "{findings:?}"
+    );
+    assert!(
+        findings[1].contains("root") && findings[1].contains("3回"),
+        "{findings:?}"
+    );
+    let off_hours: Vec<_> = findings.iter().filter(|f| f.contains("時間外")).collect();
+    assert_eq!(off_hours.len(), 2, "{findings:?}");
+    assert!(
+        off_hours[0].contains("sato") && off_hours[0].contains("11月5日"),
+        "{findings:?}"
+    );
+    assert!(off_hours[1].contains("11月8日"), "{findings:?}");
+    // The source last sent in November: silent beyond the 48 hours set.
+    assert!(page.text("#logs-sources").contains("48時間"));
+    let events = app.audit_events().await;
+    assert!(
+        events
+            .iter()
+            .any(|event| event.action == "access_log.rules")
+    );
 }

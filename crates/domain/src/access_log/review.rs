@@ -2,7 +2,7 @@
 //! #7: failed-sign-in bursts checked): the month reviewed, the bursts of
 //! failed sign-ins found in it, and whether a review is overdue.
 
-use jiff::civil::Date;
+use jiff::civil::{Date, Time};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
@@ -121,6 +121,154 @@ impl Default for BurstRule {
     }
 }
 
+/// The hours the institution is open (診療時間), for the rule on sign-ins
+/// outside them: from `opens` to `closes` (past midnight when `closes` is
+/// not after `opens`), and closed all day on Sundays and national holidays
+/// when `closed_sundays_holidays`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpeningHours {
+    pub opens: Time,
+    pub closes: Time,
+    pub closed_sundays_holidays: bool,
+}
+
+impl OpeningHours {
+    /// Whether `at` falls within the hours, in `zone`.
+    pub fn is_open(&self, at: Timestamp, zone: &TimeZone) -> bool {
+        let local = at.to_zoned_datetime(zone.clone());
+        if self.closed_sundays_holidays
+            && (local.weekday() == jiff::civil::Weekday::Sunday
+                || crate::holiday::is_national_holiday(local.date()))
+        {
+            return false;
+        }
+        let time = local.time();
+        if self.opens < self.closes {
+            self.opens <= time && time < self.closes
+        } else {
+            time >= self.opens || time < self.closes
+        }
+    }
+}
+
+/// The review's rules as the institution set them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rules {
+    pub burst: BurstRule,
+    /// No hours: the institution is open around the clock (a hospital), and
+    /// sign-ins are never out of hours.
+    pub hours: Option<OpeningHours>,
+    /// More distinct patients than this read by one account in one day is a finding.
+    pub many_patients: i64,
+    /// A source silent for longer than this is a finding.
+    pub silent_after: SignedDuration,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            burst: BurstRule::default(),
+            hours: None,
+            many_patients: MANY_PATIENTS,
+            silent_after: SignedDuration::from_hours(24),
+        }
+    }
+}
+
+/// The rules as typed in the form.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RawRules<'a> {
+    pub burst_threshold: &'a str,
+    pub burst_window_minutes: &'a str,
+    /// `HH:MM`, both empty for no hours.
+    pub opens_at: &'a str,
+    pub closes_at: &'a str,
+    /// A checkbox: `on`/`true`/`1` or empty.
+    pub closed_sundays_holidays: &'a str,
+    pub many_patients: &'a str,
+    pub silent_hours: &'a str,
+}
+
+impl Rules {
+    /// Checks the rules, every problem named by its field.
+    pub fn parse(raw: RawRules<'_>) -> Result<Self, Vec<ParseError>> {
+        let mut errors = Vec::new();
+        let mut number = |field: &'static str, text: &str, min: i64, max: i64| -> i64 {
+            match text.trim().parse::<i64>() {
+                Ok(value) if (min..=max).contains(&value) => value,
+                _ => {
+                    errors.push(ParseError::new(
+                        field,
+                        ParseErrorKind::OutOfRange { min, max },
+                    ));
+                    min
+                }
+            }
+        };
+        let threshold = number("burst_threshold", raw.burst_threshold, 2, 1000);
+        let window = number("burst_window_minutes", raw.burst_window_minutes, 1, 1440);
+        let many_patients = number("many_patients", raw.many_patients, 1, 100_000);
+        let silent_hours = number("silent_hours", raw.silent_hours, 1, 24 * 90);
+        let time = |field: &'static str, text: &str, errors: &mut Vec<ParseError>| {
+            let text = text.trim();
+            if text.is_empty() {
+                return None;
+            }
+            match Time::strptime("%H:%M", text) {
+                Ok(time) => Some(time),
+                Err(_) => {
+                    errors.push(ParseError::new(
+                        field,
+                        ParseErrorKind::BadFormat("a time such as 08:30"),
+                    ));
+                    None
+                }
+            }
+        };
+        let opens = time("opens_at", raw.opens_at, &mut errors);
+        let closes = time("closes_at", raw.closes_at, &mut errors);
+        let hours = match (opens, closes) {
+            (Some(opens), Some(closes)) if opens == closes => {
+                errors.push(ParseError::new(
+                    "closes_at",
+                    ParseErrorKind::Inconsistent("a closing time other than the opening time"),
+                ));
+                None
+            }
+            (Some(opens), Some(closes)) => Some(OpeningHours {
+                opens,
+                closes,
+                closed_sundays_holidays: matches!(
+                    raw.closed_sundays_holidays.trim(),
+                    "on" | "true" | "1"
+                ),
+            }),
+            (None, None) => None,
+            (None, Some(_)) if raw.opens_at.trim().is_empty() => {
+                errors.push(ParseError::new("opens_at", ParseErrorKind::Empty));
+                None
+            }
+            (Some(_), None) if raw.closes_at.trim().is_empty() => {
+                errors.push(ParseError::new("closes_at", ParseErrorKind::Empty));
+                None
+            }
+            _ => None,
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Self {
+            burst: BurstRule {
+                threshold: threshold as usize,
+                window: SignedDuration::from_mins(window),
+            },
+            hours,
+            many_patients,
+            silent_after: SignedDuration::from_hours(silent_hours),
+        })
+    }
+}
+
 /// Failures from one key (an address or an account) that reached the rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Burst {
@@ -172,8 +320,8 @@ pub fn used_after_leaving(left_on: Date, at: Timestamp, zone: &TimeZone) -> bool
     at.to_zoned_datetime(zone.clone()).date() > left_on
 }
 
-/// An account reading more patients' records than this in one day is a
-/// finding (the store's query writes the same number).
+/// By default, an account reading more patients' records than this in one
+/// day is a finding.
 pub const MANY_PATIENTS: i64 = 100;
 
 /// A failed sign-in (sign-in or VPN), with whatever the line named.
@@ -201,12 +349,28 @@ pub struct NewVpnAddress {
     pub at: Timestamp,
 }
 
-/// An account that read more than [`MANY_PATIENTS`] patients' records in one day.
+/// How many distinct patients' records an account read in one day.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManyPatients {
     pub account: String,
     pub day: Date,
     pub patients: i64,
+}
+
+/// A successful sign-in (sign-in, session or VPN connection) of an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignIn {
+    pub account: String,
+    pub at: Timestamp,
+}
+
+/// An account's sign-ins outside the opening hours on one day.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OffHours {
+    pub account: String,
+    pub day: Date,
+    pub first: Timestamp,
+    pub count: usize,
 }
 
 /// An account that signed in successfully but is in no system of the account ledger.
@@ -222,8 +386,10 @@ pub struct Facts {
     pub failures: Vec<FailedSignIn>,
     pub leaver_uses: Vec<LeaverUse>,
     pub new_vpn_addresses: Vec<NewVpnAddress>,
-    pub many_patients: Vec<ManyPatients>,
+    /// Distinct patients per account and day (only the rule's excess is a finding).
+    pub patients_per_day: Vec<ManyPatients>,
     pub unknown_accounts: Vec<UnknownAccount>,
+    pub sign_ins: Vec<SignIn>,
 }
 
 /// Something in a month's logs that someone should look into.
@@ -238,11 +404,15 @@ pub enum Finding {
     NewVpnAddress(NewVpnAddress),
     ManyPatients(ManyPatients),
     UnknownAccount(UnknownAccount),
+    /// Sign-ins outside the opening hours.
+    OffHours(OffHours),
 }
 
 /// The month's findings, in a fixed order: bursts per address, per account,
-/// uses after leaving, new VPN addresses, many patients, unknown accounts.
-pub fn findings(facts: Facts, rule: BurstRule, zone: &TimeZone) -> Vec<Finding> {
+/// uses after leaving, new VPN addresses, many patients, unknown accounts,
+/// sign-ins out of hours (per account and day).
+pub fn findings(facts: Facts, rules: &Rules, zone: &TimeZone) -> Vec<Finding> {
+    let rule = rules.burst;
     let keyed = |key: fn(&FailedSignIn) -> Option<&String>| -> Vec<(Timestamp, String)> {
         facts
             .failures
@@ -272,13 +442,39 @@ pub fn findings(facts: Facts, rule: BurstRule, zone: &TimeZone) -> Vec<Finding> 
             .into_iter()
             .map(Finding::NewVpnAddress),
     );
-    found.extend(facts.many_patients.into_iter().map(Finding::ManyPatients));
+    found.extend(
+        facts
+            .patients_per_day
+            .into_iter()
+            .filter(|read| read.patients > rules.many_patients)
+            .map(Finding::ManyPatients),
+    );
     found.extend(
         facts
             .unknown_accounts
             .into_iter()
             .map(Finding::UnknownAccount),
     );
+    if let Some(hours) = rules.hours {
+        let mut by_day: std::collections::BTreeMap<(Date, String), OffHours> = Default::default();
+        for sign_in in facts.sign_ins {
+            if hours.is_open(sign_in.at, zone) {
+                continue;
+            }
+            let day = sign_in.at.to_zoned_datetime(zone.clone()).date();
+            let entry = by_day
+                .entry((day, sign_in.account.clone()))
+                .or_insert(OffHours {
+                    account: sign_in.account,
+                    day,
+                    first: sign_in.at,
+                    count: 0,
+                });
+            entry.count += 1;
+            entry.first = entry.first.min(sign_in.at);
+        }
+        found.extend(by_day.into_values().map(Finding::OffHours));
+    }
     found
 }
 
@@ -349,13 +545,121 @@ mod tests {
             account: "ghost".to_owned(),
             uses: 2,
         });
-        let found = findings(facts, BurstRule::default(), &zone);
-        assert_eq!(found.len(), 3, "{found:?}");
+        // dr-a read 101 patients one day and 100 another: only the excess counts.
+        for (day, patients) in [(1, 101), (2, 100)] {
+            facts.patients_per_day.push(ManyPatients {
+                account: "dr-a".to_owned(),
+                day: Date::new(2026, 12, day).expect("day"),
+                patients,
+            });
+        }
+        let found = findings(facts.clone(), &Rules::default(), &zone);
+        assert_eq!(found.len(), 4, "{found:?}");
         assert!(matches!(&found[0], Finding::BurstOnAccount(burst) if burst.count == 5));
         assert!(
             matches!(&found[1], Finding::LeaverAccountUsed(used) if used.at == at("2026-12-01T00:00:00Z"))
         );
-        assert!(matches!(&found[2], Finding::UnknownAccount(_)));
+        assert!(matches!(&found[2], Finding::ManyPatients(read) if read.patients == 101));
+        assert!(matches!(&found[3], Finding::UnknownAccount(_)));
+        // A stricter institution: 100 is too many, and three failures a burst.
+        let strict = Rules {
+            burst: BurstRule {
+                threshold: 6,
+                window: SignedDuration::from_mins(10),
+            },
+            many_patients: 99,
+            ..Rules::default()
+        };
+        let found = findings(facts, &strict, &zone);
+        assert_eq!(
+            found
+                .iter()
+                .filter(|f| matches!(f, Finding::ManyPatients(_)))
+                .count(),
+            2
+        );
+        assert!(
+            !found
+                .iter()
+                .any(|f| matches!(f, Finding::BurstOnAccount(_)))
+        );
+    }
+
+    #[test]
+    fn sign_ins_outside_the_hours_are_found_per_account_and_day() {
+        let zone = TimeZone::get("Asia/Tokyo").expect("zone");
+        let rules = Rules::parse(RawRules {
+            burst_threshold: "5",
+            burst_window_minutes: "10",
+            opens_at: "08:30",
+            closes_at: "19:00",
+            closed_sundays_holidays: "on",
+            many_patients: "100",
+            silent_hours: "24",
+        })
+        .expect("rules");
+        let mut facts = Facts::default();
+        // JST: Friday 2026-12-04 07:59 (closed), 08:30 (open), 18:59 (open),
+        // 19:00 (closed), 23:00 (closed); Sunday 2026-12-06 12:00 (closed);
+        // Thursday 2026-12-03 12:00 (open).
+        for time in [
+            "2026-12-03T22:59:00Z",
+            "2026-12-03T23:30:00Z",
+            "2026-12-04T09:59:00Z",
+            "2026-12-04T10:00:00Z",
+            "2026-12-04T14:00:00Z",
+            "2026-12-06T03:00:00Z",
+            "2026-12-03T03:00:00Z",
+        ] {
+            facts.sign_ins.push(SignIn {
+                account: "sato".to_owned(),
+                at: at(time),
+            });
+        }
+        let found = findings(facts.clone(), &rules, &zone);
+        let off: Vec<&OffHours> = found
+            .iter()
+            .filter_map(|f| match f {
+                Finding::OffHours(off) => Some(off),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(off.len(), 2, "{found:?}");
+        assert_eq!(off[0].day, Date::new(2026, 12, 4).expect("day"));
+        assert_eq!(off[0].count, 3);
+        assert_eq!(off[0].first, at("2026-12-03T22:59:00Z"));
+        assert_eq!(off[1].day, Date::new(2026, 12, 6).expect("day"));
+        // No hours set: a hospital open around the clock has no such finding.
+        assert!(findings(facts, &Rules::default(), &zone).is_empty());
+        // Hours across midnight (a night shift's system), and bad input named by field.
+        let night = OpeningHours {
+            opens: Time::constant(22, 0, 0, 0),
+            closes: Time::constant(6, 0, 0, 0),
+            closed_sundays_holidays: false,
+        };
+        assert!(night.is_open(at("2026-12-03T14:00:00Z"), &zone));
+        assert!(!night.is_open(at("2026-12-03T03:00:00Z"), &zone));
+        let errors = Rules::parse(RawRules {
+            burst_threshold: "1",
+            burst_window_minutes: "x",
+            opens_at: "25:00",
+            closes_at: "",
+            closed_sundays_holidays: "",
+            many_patients: "0",
+            silent_hours: "",
+        })
+        .expect_err("bad rules");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field()).collect();
+        assert_eq!(
+            fields,
+            [
+                "burst_threshold",
+                "burst_window_minutes",
+                "many_patients",
+                "silent_hours",
+                "opens_at"
+            ]
+        );
     }
 
     #[test]

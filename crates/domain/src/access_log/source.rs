@@ -6,7 +6,10 @@ use std::net::IpAddr;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use crate::access_log::ehr_csv::{ColumnMapping, RawColumnMapping, parse_column_mapping};
+use crate::access_log::ehr_csv::{
+    self, ColumnMapping, EhrImportError, MissingColumn, RawColumnMapping, RowError,
+    parse_column_mapping,
+};
 use crate::access_log::{LogEvent, products, syslog, windows};
 use crate::{ParseError, ParseErrorKind};
 
@@ -299,6 +302,165 @@ pub fn read_file(
         });
     }
     events
+}
+
+/// How a source's files are read: line by line (syslog, Windows JSON), or
+/// as a table with the source's column mapping (EHR CSV).
+#[derive(Debug, Clone)]
+pub enum SourceReader {
+    Lines {
+        kind: LogSourceKind,
+        time_zone: TimeZone,
+    },
+    Table(Box<ColumnMapping>),
+}
+
+/// The first lines of a file as its source would read them; nothing stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FilePreview {
+    /// The table's header row (EHR CSV only).
+    pub header: Vec<String>,
+    /// Mapped optional columns the header lacks (EHR CSV only).
+    pub missing: Vec<MissingColumn>,
+    /// How many lines or rows the whole file has.
+    pub total: usize,
+    /// The first ones.
+    pub lines: Vec<PreviewLine>,
+}
+
+/// One line or row of a preview.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviewLine {
+    /// The line (or spreadsheet row) number, from 1.
+    pub line: u64,
+    pub read: PreviewRead,
+}
+
+/// What became of a previewed line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PreviewRead {
+    /// Understood.
+    Event(LogEvent),
+    /// No parser understood it: it will be kept raw.
+    Raw,
+    /// A table row with unreadable cells, by column (kept raw too).
+    Problems(Vec<RowError>),
+}
+
+impl SourceReader {
+    /// The reader of a source of `kind` with its time zone and (EHR CSV)
+    /// saved column mapping.
+    pub fn of(
+        kind: LogSourceKind,
+        time_zone: &str,
+        mapping: &str,
+    ) -> Result<Self, Vec<ParseError>> {
+        match kind {
+            LogSourceKind::EhrCsv => {
+                parse_mapping(mapping).map(|mapping| Self::Table(Box::new(mapping)))
+            }
+            kind => {
+                let time_zone = TimeZone::get(time_zone).map_err(|_| {
+                    vec![ParseError::new(
+                        "time_zone",
+                        ParseErrorKind::BadFormat("an IANA time zone such as Asia/Tokyo"),
+                    )]
+                })?;
+                Ok(Self::Lines { kind, time_zone })
+            }
+        }
+    }
+
+    /// The first `n` lines of `bytes` as this source reads them. A table
+    /// without the mapped columns, or that is not a table, is an error.
+    pub fn preview(
+        &self,
+        bytes: &[u8],
+        now: Timestamp,
+        n: usize,
+    ) -> Result<FilePreview, EhrImportError> {
+        match self {
+            Self::Lines { kind, time_zone } => {
+                let events = read_file(bytes, *kind, time_zone, now);
+                Ok(FilePreview {
+                    header: Vec::new(),
+                    missing: Vec::new(),
+                    total: events.len(),
+                    lines: events
+                        .into_iter()
+                        .take(n)
+                        .map(|event| PreviewLine {
+                            line: event.line,
+                            read: if event.recognised {
+                                PreviewRead::Event(event.event)
+                            } else {
+                                PreviewRead::Raw
+                            },
+                        })
+                        .collect(),
+                })
+            }
+            Self::Table(mapping) => {
+                let preview = ehr_csv::preview(bytes, mapping, n)?;
+                Ok(FilePreview {
+                    header: preview.header,
+                    missing: preview.missing,
+                    total: preview.total_rows,
+                    lines: preview
+                        .rows
+                        .into_iter()
+                        .map(|row| PreviewLine {
+                            line: row.row as u64,
+                            read: match row.parsed {
+                                Ok(event) => PreviewRead::Event(event),
+                                Err(problems) => PreviewRead::Problems(problems),
+                            },
+                        })
+                        .collect(),
+                })
+            }
+        }
+    }
+
+    /// Every line of `bytes` as an event (an unreadable one kept raw at
+    /// `now`), with the first 20 row problems of a table. A table without
+    /// the mapped columns, or that is not a table, is refused.
+    pub fn read_all(
+        &self,
+        bytes: &[u8],
+        now: Timestamp,
+    ) -> Result<(Vec<FileEvent>, Vec<RowError>), EhrImportError> {
+        match self {
+            Self::Lines { kind, time_zone } => {
+                Ok((read_file(bytes, *kind, time_zone, now), Vec::new()))
+            }
+            Self::Table(mapping) => {
+                let read = ehr_csv::read_all(bytes, mapping)?;
+                let mut problems = Vec::new();
+                let events = read
+                    .rows
+                    .into_iter()
+                    .map(|row| match row.parsed {
+                        Ok(event) => FileEvent {
+                            line: row.row as u64,
+                            event,
+                            recognised: true,
+                        },
+                        Err(errors) => {
+                            let room = 20usize.saturating_sub(problems.len());
+                            problems.extend(errors.into_iter().take(room));
+                            FileEvent {
+                                line: row.row as u64,
+                                event: LogEvent::unrecognised(now, row.raw),
+                                recognised: false,
+                            }
+                        }
+                    })
+                    .collect();
+                Ok((events, problems))
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -234,6 +234,11 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "Access-log review signed off",
     ),
     (
+        "access_log.rules",
+        "アクセスログ確認の基準の変更",
+        "Access-log review rules changed",
+    ),
+    (
         "access_log.export",
         "アクセスログの出力",
         "Access log exported",

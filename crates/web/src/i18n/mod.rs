@@ -302,6 +302,16 @@ messages! {
     field_internet_connected: "インターネット接続", "Internet connection";
     field_segment: "ネットワークセグメント", "Network segment";
     field_ip_addresses: "IPアドレス", "IP addresses";
+    field_senders: "送信元アドレス", "Sender addresses";
+    field_time_zone: "タイムゾーン", "Time zone";
+    field_retention_years: "保存期間（年）", "Kept for (years)";
+    field_mapping: "列の対応", "Column mapping";
+    field_burst_threshold: "ログイン失敗の回数", "Failed sign-ins";
+    field_burst_window_minutes: "時間（分）", "Window (minutes)";
+    field_opens_at: "診療開始", "Opens";
+    field_closes_at: "診療終了", "Closes";
+    field_many_patients: "1日の患者数の上限", "Patients a day";
+    field_silent_hours: "ログが届かない時間", "Silent hours";
     field_mac_addresses: "MACアドレス", "MAC addresses";
     field_initial_password_changed: "初期パスワード変更", "Initial password changed";
     field_external_media_restricted: "外部記録媒体の制限", "External media restricted";
@@ -448,6 +458,7 @@ messages! {
     institution_edit: "変更する", "Change";
     institution_edit_title: "医療機関情報の変更", "Change institution details";
     saved: "保存しました。", "Saved.";
+    imported: "ファイルを取り込みました。", "The file was imported.";
     link_issued: "依頼リンクを発行しました（リンクは発行した直後に一度だけ表示されます）。", "The link was issued (it is shown once, right after issuing).";
     institution_updated: "医療機関情報を保存しました。", "The institution details were saved.";
     institution_created_at: "登録日", "Registered";
@@ -790,6 +801,16 @@ pub(crate) fn field_label(field: &str, t: &Messages) -> &'static str {
         "announcements" => t.field_announcements,
         "restore_priority" => t.field_restore_priority,
         "disaster" => t.field_disaster,
+        "senders" => t.field_senders,
+        "time_zone" => t.field_time_zone,
+        "retention_years" => t.field_retention_years,
+        "mapping" => t.field_mapping,
+        "burst_threshold" => t.field_burst_threshold,
+        "burst_window_minutes" => t.field_burst_window_minutes,
+        "opens_at" => t.field_opens_at,
+        "closes_at" => t.field_closes_at,
+        "many_patients" => t.field_many_patients,
+        "silent_hours" => t.field_silent_hours,
         _ => t.err_format,
     }
 }
@@ -931,6 +952,25 @@ fn japanese_reason(why: &str) -> String {
         }
         "a MAC address like 00:1A:2B:3C:4D:5E" => {
             "MACアドレスは 00:1A:2B:3C:4D:5E の形で入力してください。"
+        }
+        "IP addresses such as 192.168.1.1" => {
+            "IPアドレスは 192.168.1.1 の形で入力し、複数あるときは空白かカンマで区切ってください。"
+        }
+        "an IANA time zone such as Asia/Tokyo" => {
+            "Asia/Tokyo のような地域名で入力してください（空欄なら日本時間）。"
+        }
+        "one line without control characters" => "1行で入力してください。",
+        "a 管理番号 from the device ledger" => "機器台帳の管理番号を入力してください。",
+        "the columns, e.g. time=日時,user=利用者ID,patient_id=患者ID" => {
+            "電子カルテ等のCSVでは、列の対応（例：time=日時、user=利用者ID、patient_id=患者ID）を入力してください。"
+        }
+        "a column mapping is for ehr_csv sources only" => {
+            "列の対応は「電子カルテ等のCSV」の収集元にだけ入力します。"
+        }
+        "key=value" => "「項目=見出し」の形で1行に1つ入力してください。",
+        "a time such as 08:30" => "08:30 のように時:分で入力してください。",
+        "a closing time other than the opening time" => {
+            "診療終了は診療開始と違う時刻にしてください。"
         }
         "IP addresses like 192.168.1.10, separated by spaces" => {
             "IPアドレスは 192.168.1.10 の形で入力し、複数あるときは空白で区切ってください。"

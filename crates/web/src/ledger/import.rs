@@ -247,7 +247,7 @@ impl ImportPage {
     }
 }
 
-fn table_message(locale: Locale, error: &TableError) -> String {
+pub(crate) fn table_message(locale: Locale, error: &TableError) -> String {
     match locale {
         Locale::Ja => table_message_ja(error),
         Locale::En => table_message_en(error),

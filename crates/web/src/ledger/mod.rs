@@ -6,6 +6,7 @@ mod devices;
 mod evidence;
 pub(crate) mod export;
 mod import;
+pub(crate) use import::table_message;
 mod network;
 pub(crate) mod remote;
 mod staff;

@@ -2,6 +2,11 @@
 //! bursts of failed sign-ins, accounts used after their owner's 退職日 and
 //! accounts the ledger does not know, the 企画管理者's sign-off — and the search by
 //! user, address, patient, device and time, with an audited CSV export.
+//! The sources and file imports are in [`sources`].
+
+mod sources;
+
+pub use sources::{LogArchive, MAX_UPLOAD_BYTES};
 
 use askama::Template;
 use axum::Router;
@@ -10,7 +15,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use mamori_domain::access_log::review::{BurstRule, Finding, Month, findings, review_overdue};
+use mamori_domain::access_log::review::{
+    Finding, Month, RawRules, Rules, findings, review_overdue,
+};
 use mamori_domain::institution::{Grant, Permission, Principal, permissions};
 use mamori_domain::ledger::{TextEncoding, write_csv};
 use mamori_store::access_log::{FoundEvent, Search};
@@ -25,8 +32,10 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/logs", get(review))
         .route("/logs/review", post(sign_off))
+        .route("/logs/rules", post(set_rules))
         .route("/logs/search", get(search))
         .route("/logs/search.csv", get(export))
+        .merge(sources::router())
 }
 
 /// The rows the search page shows at most.
@@ -60,8 +69,51 @@ struct SourceRow {
     silent: bool,
 }
 
-/// A source that has sent nothing for this long is shown as silent.
-const SILENT_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_hours(24);
+/// The rules form, as typed.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+struct RulesForm {
+    month: String,
+    burst_threshold: String,
+    burst_window_minutes: String,
+    opens_at: String,
+    closes_at: String,
+    closed_sundays_holidays: String,
+    many_patients: String,
+    silent_hours: String,
+}
+
+impl RulesForm {
+    fn of(rules: &Rules) -> Self {
+        let hhmm = |time: jiff::civil::Time| time.strftime("%H:%M").to_string();
+        Self {
+            month: String::new(),
+            burst_threshold: rules.burst.threshold.to_string(),
+            burst_window_minutes: rules.burst.window.as_mins().to_string(),
+            opens_at: rules.hours.map(|h| hhmm(h.opens)).unwrap_or_default(),
+            closes_at: rules.hours.map(|h| hhmm(h.closes)).unwrap_or_default(),
+            closed_sundays_holidays: if rules.hours.is_some_and(|h| h.closed_sundays_holidays) {
+                "on".to_owned()
+            } else {
+                String::new()
+            },
+            many_patients: rules.many_patients.to_string(),
+            silent_hours: rules.silent_after.as_hours().to_string(),
+        }
+    }
+
+    fn raw(&self) -> RawRules<'_> {
+        RawRules {
+            burst_threshold: &self.burst_threshold,
+            burst_window_minutes: &self.burst_window_minutes,
+            opens_at: &self.opens_at,
+            closes_at: &self.closes_at,
+            closed_sundays_holidays: &self.closed_sundays_holidays,
+            many_patients: &self.many_patients,
+            silent_hours: &self.silent_hours,
+        }
+    }
+}
 
 struct FindingRow {
     text: String,
@@ -82,7 +134,10 @@ struct ReviewPage {
     previous: String,
     next: String,
     sources: Vec<SourceRow>,
-    rule: String,
+    rule: Vec<String>,
+    rules_form: RulesForm,
+    rules_errors: Vec<String>,
+    silent_label: String,
     findings: Vec<FindingRow>,
     signed: Option<String>,
     can_sign: bool,
@@ -97,7 +152,9 @@ fn span(chrome: &Chrome, first: Timestamp, last: Timestamp) -> String {
         first.to_zoned_datetime(crate::tokyo()),
         last.to_zoned_datetime(crate::tokyo()),
     );
-    if a.date() == b.date() {
+    if a.strftime("%Y-%m-%d %H:%M").to_string() == b.strftime("%Y-%m-%d %H:%M").to_string() {
+        when(chrome, first)
+    } else if a.date() == b.date() {
         format!("{}–{}", when(chrome, first), b.strftime("%H:%M"))
     } else {
         format!("{} – {}", when(chrome, first), when(chrome, last))
@@ -139,6 +196,10 @@ fn finding_row(chrome: &Chrome, finding: &Finding) -> FindingRow {
         Finding::UnknownAccount(unknown) => (
             crate::i18n::fill(k.logs_unknown_account, &[&unknown.account, &unknown.uses]),
             String::new(),
+        ),
+        Finding::OffHours(off) => (
+            crate::i18n::fill(k.logs_off_hours, &[&off.account, &off.count]),
+            when(chrome, off.first),
         ),
     };
     FindingRow {
@@ -196,9 +257,11 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
     principal: &Principal,
     month: Month,
     errors: Vec<String>,
+    rules_shown: Option<(RulesForm, Vec<String>)>,
 ) -> Result<Response, AppError> {
     let k = chrome.k;
     let (from, to) = month.range(&crate::tokyo());
+    let rules = mamori_store::access_log::rules(&state.store, grant).await?;
     let sources = mamori_store::access_log::counts_per_source(&state.store, grant, from, to)
         .await?
         .into_iter()
@@ -208,12 +271,11 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
             last: count.last.map(|at| when(chrome, at)).unwrap_or_default(),
             silent: count
                 .last
-                .is_none_or(|at| state.clock.now().duration_since(at) > SILENT_AFTER),
+                .is_none_or(|at| state.clock.now().duration_since(at) > rules.silent_after),
         })
         .collect();
-    let rule = BurstRule::default();
     let facts = mamori_store::access_log::review_facts(&state.store, grant, from, to).await?;
-    let findings = findings(facts, rule, &crate::tokyo())
+    let findings = findings(facts, &rules, &crate::tokyo())
         .iter()
         .map(|finding| finding_row(chrome, finding))
         .collect();
@@ -240,15 +302,42 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
             note: review.note.clone(),
         })
         .collect();
+    let mut rule = vec![
+        crate::i18n::fill(
+            k.logs_rule,
+            &[&rules.burst.window.as_mins(), &rules.burst.threshold],
+        ),
+        crate::i18n::fill(k.logs_rule_patients, &[&rules.many_patients]),
+    ];
+    rule.push(match rules.hours {
+        Some(hours) => crate::i18n::fill(
+            if hours.closed_sundays_holidays {
+                k.logs_rule_hours_closed
+            } else {
+                k.logs_rule_hours
+            },
+            &[
+                &hours.opens.strftime("%H:%M"),
+                &hours.closes.strftime("%H:%M"),
+            ],
+        ),
+        None => k.logs_rule_no_hours.to_owned(),
+    });
+    let (rules_form, rules_errors) =
+        rules_shown.unwrap_or_else(|| (RulesForm::of(&rules), Vec::new()));
+    let status_errors: Vec<String> = errors.iter().chain(&rules_errors).cloned().collect();
     chrome.render_with_status(
-        crate::page::form_status(&errors),
+        crate::page::form_status(&status_errors),
         &ReviewPage {
             chrome: chrome.clone(),
             month: month.to_string(),
             previous: month.previous().to_string(),
             next: month.next().to_string(),
             sources,
-            rule: crate::i18n::fill(k.logs_rule, &[&rule.window.as_mins(), &rule.threshold]),
+            silent_label: crate::i18n::fill(k.logs_silent, &[&rules.silent_after.as_hours()]),
+            rule,
+            rules_form,
+            rules_errors,
             findings,
             signed,
             can_sign: principal.role().has(Permission::ReviewAccessLogs),
@@ -279,6 +368,7 @@ async fn review(
         &authorized.user.principal,
         month,
         Vec::new(),
+        None,
     )
     .await
 }
@@ -315,10 +405,26 @@ async fn sign_off(
         ));
     }
     if Month::of(state.clock.today()) < month {
-        errors.push(chrome.k.logs_already.to_owned());
+        errors.push(chrome.k.logs_future.to_owned());
+    }
+    // A month of nothing collected is not a review: register the sources first.
+    if mamori_store::access_log::sources(&state.store, &authorized.grant)
+        .await?
+        .is_empty()
+    {
+        errors.push(chrome.k.logs_nothing_to_review.to_owned());
     }
     if !errors.is_empty() {
-        return review_page(&state, &chrome, &authorized.grant, principal, month, errors).await;
+        return review_page(
+            &state,
+            &chrome,
+            &authorized.grant,
+            principal,
+            month,
+            errors,
+            None,
+        )
+        .await;
     }
     match mamori_store::access_log::sign_off(
         &state.store,
@@ -338,10 +444,47 @@ async fn sign_off(
                 principal,
                 month,
                 vec![chrome.k.logs_already.to_owned()],
+                None,
             )
             .await
         }
         Err(error) => Err(error.into()),
+    }
+}
+
+/// `POST /logs/rules`: sets the review's rules, or shows every problem with
+/// nothing changed.
+async fn set_rules(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ReviewAccessLogs>,
+    CsrfForm(form): CsrfForm<RulesForm>,
+) -> Result<Response, AppError> {
+    let month = Month::parse("month", &form.month).unwrap_or(Month::of(state.clock.today()));
+    match Rules::parse(form.raw()) {
+        Ok(rules) => {
+            mamori_store::access_log::set_rules(
+                &state.store,
+                &authorized.grant,
+                &rules,
+                state.clock.now(),
+            )
+            .await?;
+            Ok(Redirect::to(&format!("/logs?month={month}&done=saved")).into_response())
+        }
+        Err(errors) => {
+            let errors = crate::i18n::describe_all(&errors, chrome.locale);
+            review_page(
+                &state,
+                &chrome,
+                &authorized.grant,
+                &authorized.user.principal,
+                month,
+                Vec::new(),
+                Some((form, errors)),
+            )
+            .await
+        }
     }
 }
 

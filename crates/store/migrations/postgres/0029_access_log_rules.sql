@@ -1,0 +1,16 @@
+-- The access-log review's rules as the institution set them (issue #14):
+-- a burst of failed sign-ins, the opening hours ('' when open around the
+-- clock), too many patients read in a day, how long a source may be silent.
+-- One row per institution; absent means the defaults.
+CREATE TABLE log_rules (
+    institution_id BIGINT PRIMARY KEY REFERENCES institutions (id),
+    burst_threshold BIGINT NOT NULL,
+    burst_window_minutes BIGINT NOT NULL,
+    opens_at TEXT NOT NULL,
+    closes_at TEXT NOT NULL,
+    closed_sundays_holidays BIGINT NOT NULL,
+    many_patients BIGINT NOT NULL,
+    silent_hours BIGINT NOT NULL,
+    updated_by BIGINT NOT NULL REFERENCES users (id),
+    updated_at BIGINT NOT NULL
+);

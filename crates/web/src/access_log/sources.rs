@@ -1,0 +1,493 @@
+//! The log sources page (`/logs/sources`): what sends or exports logs to
+//! mamori, registered in the browser by the 企画管理者 (name, kind, the
+//! device of the ledger it is, the addresses it may send from, its clock's
+//! time zone, how long its events are kept, an EHR export's column mapping),
+//! and exported files uploaded, previewed on their first lines before
+//! anything is stored, then imported into the tamper-evident log.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use mamori_domain::access_log::ehr_csv::{EhrImportError, RowError, action_code};
+use mamori_domain::access_log::source::{
+    LogSourceId, LogSourceKind, NewLogSource, PreviewRead, RawLogSource, SourceReader,
+};
+use mamori_domain::institution::{Grant, Permission, Principal, permissions};
+use mamori_store::access_log::{Acting, ImportReport, StoredLogSource};
+
+use super::when;
+use crate::auth::{Authorized, CsrfForm};
+use crate::i18n::{describe, describe_all, fill};
+use crate::multipart::CsrfMultipart;
+use crate::page::Chrome;
+use crate::{AppError, AppState};
+
+/// The largest file uploaded in the browser; larger ones go through
+/// `mamori logs import` on the server.
+pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
+/// The latest imports the page lists.
+const IMPORTS_SHOWN: i64 = 20;
+/// The lines a preview shows.
+const PREVIEW_LINES: usize = 10;
+
+/// Where access-log files are kept: the institution's tamper-evident tiled
+/// log in the data folder, which the app owns (`mamori::access_logs`).
+pub trait LogArchive: Send + Sync {
+    /// Imports the bytes of a file `source` exported, as `acting`; an
+    /// unexpected failure (disk, database) is the error.
+    fn import(
+        &self,
+        acting: Acting,
+        source: StoredLogSource,
+        file_name: String,
+        bytes: Vec<u8>,
+    ) -> Pin<Box<dyn Future<Output = Result<ImportReport, String>> + Send + '_>>;
+}
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/logs/sources", get(list).post(add))
+        .route(
+            "/logs/import",
+            post(import).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 64 * 1024)),
+        )
+}
+
+/// The form registering a source, as typed.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(default)]
+struct SourceForm {
+    name: String,
+    kind: String,
+    device: String,
+    senders: String,
+    time_zone: String,
+    retention_years: String,
+    mapping: String,
+}
+
+struct SourceRow {
+    name: String,
+    kind: &'static str,
+    device: String,
+    senders: String,
+    time_zone: String,
+    retention: String,
+    mapping: String,
+}
+
+struct ImportRow {
+    when: String,
+    source: String,
+    file: String,
+    events: u64,
+    unrecognised: u64,
+}
+
+struct Choice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+struct PreviewRow {
+    line: u64,
+    text: String,
+    problem: bool,
+}
+
+/// A file's first lines as its source reads them.
+struct PreviewView {
+    file: String,
+    source: String,
+    total: usize,
+    header: String,
+    missing: Vec<String>,
+    rows: Vec<PreviewRow>,
+}
+
+#[derive(Template)]
+#[template(path = "logs/sources.html")]
+struct SourcesPage {
+    chrome: Chrome,
+    sources: Vec<SourceRow>,
+    imports: Vec<ImportRow>,
+    can_manage: bool,
+    kinds: Vec<Choice>,
+    devices: Vec<String>,
+    form: SourceForm,
+    errors: Vec<String>,
+    import_sources: Vec<Choice>,
+    import_errors: Vec<String>,
+    preview: Option<PreviewView>,
+}
+
+/// What the page shows besides the lists: the source form as typed with its
+/// problems, and the import form's outcome.
+#[derive(Default)]
+struct Shown {
+    form: SourceForm,
+    errors: Vec<String>,
+    chosen: Option<LogSourceId>,
+    import_errors: Vec<String>,
+    preview: Option<PreviewView>,
+}
+
+async fn page<P: permissions::ReadsAccessLogs>(
+    state: &AppState,
+    chrome: &Chrome,
+    grant: &Grant<P>,
+    principal: &Principal,
+    shown: Shown,
+) -> Result<Response, AppError> {
+    let k = chrome.k;
+    let locale = chrome.locale;
+    let listed = mamori_store::access_log::sources(&state.store, grant).await?;
+    let imports = mamori_store::access_log::imports(&state.store, grant, IMPORTS_SHOWN)
+        .await?
+        .into_iter()
+        .map(|import| ImportRow {
+            when: when(chrome, import.imported_at),
+            source: import.source,
+            file: import.file_name,
+            events: import.events,
+            unrecognised: import.unrecognised,
+        })
+        .collect();
+    let devices = match principal.grant::<permissions::ViewLedger>() {
+        Some(ledger) => mamori_store::device::all(&state.store, &ledger)
+            .await?
+            .into_iter()
+            .map(|device| device.device.asset_number)
+            .collect(),
+        None => Vec::new(),
+    };
+    let kind_chosen = if shown.form.kind.is_empty() {
+        LogSourceKind::Syslog.code()
+    } else {
+        shown.form.kind.as_str()
+    };
+    let kinds = LogSourceKind::ALL
+        .iter()
+        .map(|kind| Choice {
+            value: kind.code().to_owned(),
+            label: locale.pick(kind.name_ja(), kind.name_en()).to_owned(),
+            selected: kind.code() == kind_chosen,
+        })
+        .collect();
+    let import_sources = listed
+        .iter()
+        .map(|listed| Choice {
+            value: listed.source.id.to_string(),
+            label: listed.source.name.clone(),
+            selected: shown.chosen == Some(listed.source.id),
+        })
+        .collect();
+    let sources = listed
+        .into_iter()
+        .map(|listed| SourceRow {
+            kind: locale.pick(listed.source.kind.name_ja(), listed.source.kind.name_en()),
+            retention: fill(k.logs_years, &[&listed.source.retention_years]),
+            name: listed.source.name,
+            device: listed.device.unwrap_or_default(),
+            senders: listed.senders.replace(',', ", "),
+            time_zone: listed.source.time_zone,
+            mapping: listed.source.mapping.replace('\n', ", "),
+        })
+        .collect();
+    let errors = shown
+        .errors
+        .iter()
+        .chain(&shown.import_errors)
+        .cloned()
+        .collect::<Vec<_>>();
+    chrome.render_with_status(
+        crate::page::form_status(&errors),
+        &SourcesPage {
+            chrome: chrome.clone(),
+            sources,
+            imports,
+            can_manage: principal.role().has(Permission::ReviewAccessLogs),
+            kinds,
+            devices,
+            form: shown.form,
+            errors: shown.errors,
+            import_sources,
+            import_errors: shown.import_errors,
+            preview: shown.preview,
+        },
+    )
+}
+
+/// `GET /logs/sources`.
+async fn list(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ViewAccessLogs>,
+) -> Result<Response, AppError> {
+    page(
+        &state,
+        &chrome,
+        &authorized.grant,
+        &authorized.user.principal,
+        Shown::default(),
+    )
+    .await
+}
+
+/// `POST /logs/sources`: registers a source, or shows every problem with
+/// nothing stored.
+async fn add(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ReviewAccessLogs>,
+    CsrfForm(form): CsrfForm<SourceForm>,
+) -> Result<Response, AppError> {
+    let principal = &authorized.user.principal;
+    let parsed = NewLogSource::parse(RawLogSource {
+        name: &form.name,
+        kind: &form.kind,
+        device: &form.device,
+        senders: &form.senders,
+        time_zone: &form.time_zone,
+        retention_years: &form.retention_years,
+        mapping: &form.mapping,
+    });
+    let refuse = |form: SourceForm, errors: Vec<String>| Shown {
+        form,
+        errors,
+        ..Shown::default()
+    };
+    let source = match parsed {
+        Ok(source) => source,
+        Err(errors) => {
+            let errors = describe_all(&errors, chrome.locale);
+            let shown = refuse(form, errors);
+            return page(&state, &chrome, &authorized.grant, principal, shown).await;
+        }
+    };
+    let added = mamori_store::access_log::add_source(
+        &state.store,
+        &Acting::user(&authorized.grant),
+        &source,
+        state.clock.now(),
+    )
+    .await;
+    let problem = match added {
+        Ok(_) => return Ok(Redirect::to("/logs/sources?done=saved").into_response()),
+        Err(mamori_store::Error::Conflict(_)) => chrome.k.logs_source_taken,
+        Err(mamori_store::Error::Unknown(_)) => chrome.k.logs_device_unknown,
+        Err(error) => return Err(error.into()),
+    };
+    let shown = refuse(form, vec![problem.to_owned()]);
+    page(&state, &chrome, &authorized.grant, principal, shown).await
+}
+
+/// A row problem in words: the row, the column and why.
+fn row_problem(chrome: &Chrome, problem: &RowError) -> String {
+    fill(
+        chrome.k.logs_row_problem,
+        &[
+            &problem.row,
+            &problem.column,
+            &describe(&problem.error, chrome.locale),
+        ],
+    )
+}
+
+/// Why a whole file was refused.
+fn refusal(chrome: &Chrome, error: &EhrImportError) -> String {
+    match error {
+        EhrImportError::Table(table) => crate::ledger::table_message(chrome.locale, table),
+        EhrImportError::MissingColumns { header, missing } => fill(
+            chrome.k.logs_missing_columns,
+            &[
+                &missing
+                    .iter()
+                    .map(|missing| missing.header.as_str())
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                &header.join(" | "),
+            ],
+        ),
+    }
+}
+
+fn preview_view(
+    chrome: &Chrome,
+    source: &StoredLogSource,
+    file: &str,
+    bytes: &[u8],
+    reader: &SourceReader,
+    now: jiff::Timestamp,
+) -> Result<PreviewView, String> {
+    let preview = reader
+        .preview(bytes, now, PREVIEW_LINES)
+        .map_err(|error| refusal(chrome, &error))?;
+    let k = chrome.k;
+    let rows = preview
+        .lines
+        .iter()
+        .map(|line| match &line.read {
+            PreviewRead::Event(event) => PreviewRow {
+                line: line.line,
+                text: [
+                    when(chrome, event.time),
+                    event.user.clone().unwrap_or_default(),
+                    event
+                        .source_address
+                        .map(|address| address.to_string())
+                        .unwrap_or_default(),
+                    super::action_label(chrome.locale, &action_code(&event.action)),
+                    super::outcome_label(chrome.locale, event.outcome.code()).to_owned(),
+                    event
+                        .patient_id
+                        .as_ref()
+                        .map(|patient| format!("{} {patient}", k.logs_patient))
+                        .unwrap_or_default(),
+                ]
+                .into_iter()
+                .filter(|part| !part.is_empty())
+                .collect::<Vec<_>>()
+                .join(" · "),
+                problem: false,
+            },
+            PreviewRead::Raw => PreviewRow {
+                line: line.line,
+                text: k.logs_kept_raw.to_owned(),
+                problem: true,
+            },
+            PreviewRead::Problems(problems) => PreviewRow {
+                line: line.line,
+                text: problems
+                    .iter()
+                    .map(|problem| row_problem(chrome, problem))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                problem: true,
+            },
+        })
+        .collect();
+    Ok(PreviewView {
+        file: file.to_owned(),
+        source: source.name.clone(),
+        total: preview.total,
+        header: preview.header.join(" | "),
+        missing: preview
+            .missing
+            .iter()
+            .map(|missing| format!("{} ({})", missing.header, missing.field))
+            .collect(),
+        rows,
+    })
+}
+
+/// `POST /logs/import` (multipart: `source`, `file`, `step` = `preview` or
+/// `import`): shows the file's first lines as the source reads them, or
+/// imports it. The same file twice adds nothing; a file the source cannot
+/// read is refused with nothing stored.
+async fn import(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ReviewAccessLogs>,
+    multipart: CsrfMultipart,
+) -> Result<Response, AppError> {
+    let principal = &authorized.user.principal;
+    let grant = &authorized.grant;
+    let k = chrome.k;
+    let chosen = multipart
+        .field("source")
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .map(LogSourceId::from_db);
+    let mut shown = Shown {
+        chosen,
+        ..Shown::default()
+    };
+    let source = match chosen {
+        Some(id) => match mamori_store::access_log::source(&state.store, grant, id).await {
+            Ok(source) => Some(source),
+            Err(mamori_store::Error::NotFound) => None,
+            Err(error) => return Err(error.into()),
+        },
+        None => None,
+    };
+    let Some(source) = source else {
+        shown.import_errors.push(k.logs_choose_source.to_owned());
+        return page(&state, &chrome, grant, principal, shown).await;
+    };
+    let Some(file) = multipart.files.iter().find(|file| file.field == "file") else {
+        shown.import_errors.push(k.logs_choose_file.to_owned());
+        return page(&state, &chrome, grant, principal, shown).await;
+    };
+    if file.bytes.len() > MAX_UPLOAD_BYTES {
+        shown.import_errors.push(fill(
+            k.logs_file_too_large,
+            &[&(MAX_UPLOAD_BYTES / (1024 * 1024))],
+        ));
+        return page(&state, &chrome, grant, principal, shown).await;
+    }
+    let reader = SourceReader::of(source.kind, &source.time_zone, &source.mapping)
+        .map_err(|errors| AppError::Unexpected(format!("log source {}: {errors:?}", source.id)))?;
+    let file_name: String = file
+        .name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(255)
+        .collect();
+    if multipart.field("step") != "import" {
+        match preview_view(
+            &chrome,
+            &source,
+            &file_name,
+            &file.bytes,
+            &reader,
+            state.clock.now(),
+        ) {
+            Ok(preview) => shown.preview = Some(preview),
+            Err(refused) => shown.import_errors.push(refused),
+        }
+        return page(&state, &chrome, grant, principal, shown).await;
+    }
+    let report = state
+        .access_logs
+        .import(
+            Acting::user(grant),
+            source,
+            file_name.clone(),
+            file.bytes.clone(),
+        )
+        .await
+        .map_err(AppError::Unexpected)?;
+    match report {
+        // The imports list shows what came in and how much was kept raw;
+        // the preview showed the rows that cannot be read.
+        ImportReport::Imported { .. } => {
+            Ok(Redirect::to("/logs/sources?done=imported").into_response())
+        }
+        ImportReport::AlreadyImported(before) => {
+            shown.import_errors.push(fill(
+                k.logs_already_imported,
+                &[
+                    &before.file_name,
+                    &before.source,
+                    &when(&chrome, before.imported_at),
+                ],
+            ));
+            page(&state, &chrome, grant, principal, shown).await
+        }
+        ImportReport::Refused(error) => {
+            shown.import_errors.push(refusal(&chrome, &error));
+            page(&state, &chrome, grant, principal, shown).await
+        }
+    }
+}
