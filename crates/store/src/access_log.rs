@@ -13,6 +13,7 @@ use mamori_domain::access_log::review::{
     UnknownAccount,
 };
 use mamori_domain::access_log::source::{LogSourceId, LogSourceKind, NewLogSource};
+use mamori_domain::incident::report::IncidentId;
 use mamori_domain::institution::permissions::{self, ReadsAccessLogs};
 use mamori_domain::institution::{Grant, InstitutionId};
 use serde_json::json;
@@ -775,6 +776,104 @@ pub async fn set_rules(
                 "closed_sundays_holidays": closed == 1,
                 "many_patients": rules.many_patients,
                 "silent_hours": rules.silent_after.as_hours(),
+            }),
+        ),
+        now,
+    )
+    .await
+}
+
+/// A reviewer's note on a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFindingNote {
+    pub note: String,
+    pub incident: Option<IncidentId>,
+    pub noted_by: String,
+    pub noted_at: Timestamp,
+}
+
+/// The notes left on the findings of `month`, by finding key.
+pub async fn finding_notes<P: ReadsAccessLogs>(
+    store: &Store,
+    grant: &Grant<P>,
+    month: Month,
+) -> Result<std::collections::HashMap<String, StoredFindingNote>, Error> {
+    let rows = sqlx::query(
+        "SELECT n.finding_key, n.note, n.incident_id, u.display_name, n.noted_at
+         FROM log_finding_notes n JOIN users u ON u.id = n.noted_by
+         WHERE n.institution_id = $1 AND n.month = $2",
+    )
+    .bind(grant.institution_id().get())
+    .bind(month.to_string())
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                row.try_get("finding_key")?,
+                StoredFindingNote {
+                    note: row.try_get("note")?,
+                    incident: row
+                        .try_get::<Option<i64>, _>("incident_id")?
+                        .map(IncidentId::from_db),
+                    noted_by: row.try_get("display_name")?,
+                    noted_at: from_micros(row.try_get("noted_at")?),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// Leaves a note on a finding of `month` (its [`Finding::key`]), with the
+/// incident it is handled in, if any — checked to be the institution's
+/// ([`Error::Unknown`] `incident`). Once per finding ([`Error::Conflict`]).
+///
+/// [`Finding::key`]: mamori_domain::access_log::review::Finding::key
+pub async fn note_finding(
+    store: &Store,
+    grant: &Grant<permissions::ReviewAccessLogs>,
+    month: Month,
+    finding_key: &str,
+    note: &str,
+    incident: Option<IncidentId>,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let mut transaction = store.begin().await?;
+    if let Some(incident) = incident {
+        let known: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM incidents WHERE id = $1 AND institution_id = $2")
+                .bind(incident.get())
+                .bind(grant.institution_id().get())
+                .fetch_optional(&mut *transaction)
+                .await?;
+        known.ok_or(Error::Unknown("incident"))?;
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO log_finding_notes (institution_id, month, finding_key, note, incident_id,
+            noted_by, noted_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(grant.institution_id().get())
+    .bind(month.to_string())
+    .bind(finding_key)
+    .bind(note)
+    .bind(incident.map(|incident| incident.get()))
+    .bind(grant.principal().user_id().get())
+    .bind(to_micros(now))
+    .fetch_one(&mut *transaction)
+    .await
+    .map_err(Error::conflict_on("finding_key"))?;
+    audit_log::commit_with(
+        transaction,
+        &NewAuditEvent::by(
+            grant,
+            "access_log.finding",
+            format!("log_finding_note:{id}"),
+            json!({
+                "month": month.to_string(),
+                "finding": finding_key,
+                "note": note,
+                "incident": incident.map(|incident| incident.get()),
             }),
         ),
         now,

@@ -92,6 +92,7 @@ pub const TABLES: &[&str] = &[
     "log_imports",
     "log_reviews",
     "log_rules",
+    "log_finding_notes",
 ];
 
 /// Tables a migration fills with a first row; an import replaces it.

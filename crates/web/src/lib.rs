@@ -621,6 +621,7 @@ pub const ROUTES: &[RouteInfo] = &[
     route("GET", "/logs", Some(Permission::ViewAccessLogs)),
     route("POST", "/logs/review", Some(Permission::ReviewAccessLogs)),
     route("POST", "/logs/rules", Some(Permission::ReviewAccessLogs)),
+    route("POST", "/logs/findings", Some(Permission::ReviewAccessLogs)),
     route("GET", "/logs/search", Some(Permission::ViewAccessLogs)),
     route("GET", "/logs/search.csv", Some(Permission::ViewAccessLogs)),
     route("GET", "/logs/sources", Some(Permission::ViewAccessLogs)),

@@ -408,6 +408,22 @@ pub enum Finding {
     OffHours(OffHours),
 }
 
+impl Finding {
+    /// The finding's identity within the institution, for the note a
+    /// reviewer leaves on it: the rule, what it is about and when.
+    pub fn key(&self, month: Month) -> String {
+        match self {
+            Self::BurstFromAddress(burst) => format!("burst_address|{}|{}", burst.key, burst.first),
+            Self::BurstOnAccount(burst) => format!("burst_account|{}|{}", burst.key, burst.first),
+            Self::LeaverAccountUsed(used) => format!("leaver|{}|{}", used.account, used.at),
+            Self::NewVpnAddress(new) => format!("new_vpn|{}|{}", new.address, new.at),
+            Self::ManyPatients(many) => format!("many_patients|{}|{}", many.account, many.day),
+            Self::UnknownAccount(unknown) => format!("unknown_account|{}|{month}", unknown.account),
+            Self::OffHours(off) => format!("off_hours|{}|{}", off.account, off.day),
+        }
+    }
+}
+
 /// The month's findings, in a fixed order: bursts per address, per account,
 /// uses after leaving, new VPN addresses, many patients, unknown accounts,
 /// sign-ins out of hours (per account and day).

@@ -14,3 +14,18 @@ CREATE TABLE log_rules (
     updated_by INTEGER NOT NULL REFERENCES users (id),
     updated_at INTEGER NOT NULL
 );
+
+-- What the reviewer made of a finding of the monthly review: a note, and
+-- the incident it was handled in where there is one. Once per finding
+-- (its key: the rule, what it is about and when), never changed.
+CREATE TABLE log_finding_notes (
+    id INTEGER PRIMARY KEY,
+    institution_id INTEGER NOT NULL REFERENCES institutions (id),
+    month TEXT NOT NULL,
+    finding_key TEXT NOT NULL,
+    note TEXT NOT NULL,
+    incident_id INTEGER REFERENCES incidents (id),
+    noted_by INTEGER NOT NULL REFERENCES users (id),
+    noted_at INTEGER NOT NULL,
+    UNIQUE (institution_id, finding_key)
+);

@@ -33,6 +33,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/logs", get(review))
         .route("/logs/review", post(sign_off))
         .route("/logs/rules", post(set_rules))
+        .route("/logs/findings", post(note_finding))
         .route("/logs/search", get(search))
         .route("/logs/search.csv", get(export))
         .merge(sources::router())
@@ -118,6 +119,28 @@ impl RulesForm {
 struct FindingRow {
     text: String,
     when: String,
+    /// The finding's key, for the note form.
+    key: String,
+    /// The note left on it: who, when and what.
+    noted: Option<String>,
+    /// The incident it is handled in: its address and label.
+    incident: Option<(String, String)>,
+}
+
+/// An incident a finding can be noted as handled in.
+struct IncidentChoice {
+    id: String,
+    label: String,
+}
+
+/// The note on a finding, as typed.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct FindingForm {
+    month: String,
+    key: String,
+    note: String,
+    incident: String,
 }
 
 struct ReviewRow {
@@ -141,6 +164,8 @@ struct ReviewPage {
     findings: Vec<FindingRow>,
     signed: Option<String>,
     can_sign: bool,
+    unnoted: Option<String>,
+    incidents: Vec<IncidentChoice>,
     overdue: bool,
     reviews: Vec<ReviewRow>,
     errors: Vec<String>,
@@ -162,8 +187,15 @@ fn span(chrome: &Chrome, first: Timestamp, last: Timestamp) -> String {
 }
 
 /// A finding as the review lists it.
-fn finding_row(chrome: &Chrome, finding: &Finding) -> FindingRow {
+fn finding_row(
+    chrome: &Chrome,
+    month: Month,
+    finding: &Finding,
+    notes: &std::collections::HashMap<String, mamori_store::access_log::StoredFindingNote>,
+) -> FindingRow {
     let k = chrome.k;
+    let key = finding.key(month);
+    let note = notes.get(&key);
     let (text, when_text) = match finding {
         Finding::BurstFromAddress(burst) | Finding::BurstOnAccount(burst) => (
             crate::i18n::fill(
@@ -205,6 +237,19 @@ fn finding_row(chrome: &Chrome, finding: &Finding) -> FindingRow {
     FindingRow {
         text,
         when: when_text,
+        noted: note.map(|note| {
+            crate::i18n::fill(
+                k.logs_noted,
+                &[&note.noted_by, &when(chrome, note.noted_at), &note.note],
+            )
+        }),
+        incident: note.and_then(|note| note.incident).map(|incident| {
+            (
+                format!("/incidents/{incident}"),
+                crate::i18n::fill(k.logs_noted_incident, &[&incident]),
+            )
+        }),
+        key,
     }
 }
 
@@ -275,10 +320,23 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
         })
         .collect();
     let facts = mamori_store::access_log::review_facts(&state.store, grant, from, to).await?;
-    let findings = findings(facts, &rules, &crate::tokyo())
+    let notes = mamori_store::access_log::finding_notes(&state.store, grant, month).await?;
+    let findings: Vec<FindingRow> = findings(facts, &rules, &crate::tokyo())
         .iter()
-        .map(|finding| finding_row(chrome, finding))
+        .map(|finding| finding_row(chrome, month, finding, &notes))
         .collect();
+    let unnoted = findings.iter().filter(|row| row.noted.is_none()).count();
+    let incidents = match principal.grant::<permissions::HandleIncidents>() {
+        Some(handles) if unnoted > 0 => mamori_store::incident::list(&state.store, &handles)
+            .await?
+            .into_iter()
+            .map(|incident| IncidentChoice {
+                id: incident.id.to_string(),
+                label: format!("#{} {}", incident.id, incident.title),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
     let reviews = mamori_store::access_log::reviews(&state.store, grant).await?;
     let signed = reviews
         .iter()
@@ -339,6 +397,8 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
             rules_form,
             rules_errors,
             findings,
+            unnoted: (unnoted > 0).then(|| crate::i18n::fill(k.logs_unnoted, &[&unnoted])),
+            incidents,
             signed,
             can_sign: principal.role().has(Permission::ReviewAccessLogs),
             overdue,
@@ -386,23 +446,8 @@ async fn sign_off(
     })?;
     let note = form.note.trim();
     let mut errors = Vec::new();
-    if note.is_empty() {
-        errors.push(crate::i18n::describe(
-            &mamori_domain::ParseError::new("note", mamori_domain::ParseErrorKind::Empty),
-            chrome.locale,
-        ));
-    } else if note.chars().count() > MAX_NOTE
-        || note
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
-        errors.push(crate::i18n::describe(
-            &mamori_domain::ParseError::new(
-                "note",
-                mamori_domain::ParseErrorKind::TooLong { max: MAX_NOTE },
-            ),
-            chrome.locale,
-        ));
+    if let Some(problem) = note_problem("note", note) {
+        errors.push(crate::i18n::describe(&problem, chrome.locale));
     }
     if Month::of(state.clock.today()) < month {
         errors.push(chrome.k.logs_future.to_owned());
@@ -449,6 +494,98 @@ async fn sign_off(
             .await
         }
         Err(error) => Err(error.into()),
+    }
+}
+
+/// `POST /logs/findings`: leaves a note on one of the month's findings, with
+/// the incident it is handled in if any; once per finding.
+async fn note_finding(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ReviewAccessLogs>,
+    CsrfForm(form): CsrfForm<FindingForm>,
+) -> Result<Response, AppError> {
+    let grant = &authorized.grant;
+    let principal = &authorized.user.principal;
+    let month = Month::parse("month", &form.month).map_err(|error| {
+        AppError::bad_request(chrome.locale, crate::i18n::describe(&error, chrome.locale))
+    })?;
+    // Only a finding the month has now can be noted.
+    let (from, to) = month.range(&crate::tokyo());
+    let rules = mamori_store::access_log::rules(&state.store, grant).await?;
+    let facts = mamori_store::access_log::review_facts(&state.store, grant, from, to).await?;
+    if !findings(facts, &rules, &crate::tokyo())
+        .iter()
+        .any(|finding| finding.key(month) == form.key)
+    {
+        return Err(AppError::bad_request(
+            chrome.locale,
+            chrome.k.logs_no_such_finding,
+        ));
+    }
+    let mut errors = Vec::new();
+    let note = form.note.trim();
+    if let Some(problem) = note_problem("note", note) {
+        errors.push(crate::i18n::describe(&problem, chrome.locale));
+    }
+    let incident = match form.incident.trim() {
+        "" => None,
+        id => match id.parse::<i64>() {
+            Ok(id) => Some(mamori_domain::incident::report::IncidentId::from_db(id)),
+            Err(_) => {
+                errors.push(chrome.k.logs_unknown_incident.to_owned());
+                None
+            }
+        },
+    };
+    if errors.is_empty() {
+        match mamori_store::access_log::note_finding(
+            &state.store,
+            grant,
+            month,
+            &form.key,
+            note,
+            incident,
+            state.clock.now(),
+        )
+        .await
+        {
+            Ok(()) => {
+                return Ok(Redirect::to(&format!("/logs?month={month}&done=saved")).into_response());
+            }
+            Err(mamori_store::Error::Unknown(_)) => {
+                errors.push(chrome.k.logs_unknown_incident.to_owned());
+            }
+            Err(mamori_store::Error::Conflict(_)) => {
+                errors.push(chrome.k.logs_already_noted.to_owned());
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    review_page(&state, &chrome, grant, principal, month, errors, None).await
+}
+
+/// What is wrong with a note (sign-off or finding), if anything: empty,
+/// too long, or holding control characters other than line breaks and tabs.
+fn note_problem(field: &'static str, note: &str) -> Option<mamori_domain::ParseError> {
+    use mamori_domain::{ParseError, ParseErrorKind};
+    if note.is_empty() {
+        Some(ParseError::new(field, ParseErrorKind::Empty))
+    } else if note.chars().count() > MAX_NOTE {
+        Some(ParseError::new(
+            field,
+            ParseErrorKind::TooLong { max: MAX_NOTE },
+        ))
+    } else if note
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        Some(ParseError::new(
+            field,
+            ParseErrorKind::BadFormat("one or more lines without control characters"),
+        ))
+    } else {
+        None
     }
 }
 

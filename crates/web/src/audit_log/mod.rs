@@ -234,6 +234,11 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "Access-log review signed off",
     ),
     (
+        "access_log.finding",
+        "アクセスログの事象の確認",
+        "Access-log finding noted",
+    ),
+    (
         "access_log.rules",
         "アクセスログ確認の基準の変更",
         "Access-log review rules changed",

@@ -167,6 +167,18 @@ messages! {
     logs_many_patients_label: "1日に参照する患者数の上限", "Patients read in one day, at most";
     logs_silent_hours: "ログが届かないと知らせるまでの時間（時間）", "Hours without logs before a source counts as silent";
     logs_save_rules: "基準を保存する", "Save the rules";
+    logs_noted: "確認済み（{0}、{1}）：{2}", "Noted by {0} on {1}: {2}";
+    logs_noted_incident: "インシデント #{0} で対応", "Handled in incident #{0}";
+    logs_note_finding: "確認した結果を記録する", "Record what was found";
+    logs_finding_note: "確認した内容", "What was checked";
+    logs_finding_incident: "対応したインシデント", "Handled in incident";
+    logs_no_incident: "なし", "None";
+    logs_note_button: "確認済みにする", "Mark as checked";
+    logs_report_incident: "インシデントとして報告する", "Report it as an incident";
+    logs_unnoted: "確認の記録がない事象が{0}件あります。", "{0} findings have no note yet.";
+    logs_no_such_finding: "その事象はこの月の確認対象にありません。", "That finding is not among this month's.";
+    logs_unknown_incident: "対応したインシデント: この施設のインシデントを選んでください。", "Incident: choose one of this institution's incidents.";
+    logs_already_noted: "この事象の確認はすでに記録されています。", "This finding has a note already.";
     logs_future: "まだ終わっていない月は確認を記録できません。", "A month that has not ended yet cannot be signed off.";
     logs_nothing_to_review: "ログの収集元が1つも登録されていないため、確認を記録できません。先に「ログの収集元」で登録してください。", "No log source is registered, so there is nothing to sign off. Register the sources first.";
     logs_last: "最後のログ", "Last event";

@@ -969,6 +969,7 @@ fn japanese_reason(why: &str) -> String {
         }
         "key=value" => "「項目=見出し」の形で1行に1つ入力してください。",
         "a time such as 08:30" => "08:30 のように時:分で入力してください。",
+        "one or more lines without control characters" => "制御文字を含めずに入力してください。",
         "a closing time other than the opening time" => {
             "診療終了は診療開始と違う時刻にしてください。"
         }
