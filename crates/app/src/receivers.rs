@@ -21,18 +21,14 @@ use std::time::Duration;
 
 use anyhow::Context;
 use jiff::Timestamp;
-use jiff::tz::TimeZone;
 use mamori_domain::access_log::framing::FrameDecoder;
-use mamori_domain::access_log::source::read_line;
-use mamori_domain::access_log::syslog;
-use mamori_domain::institution::InstitutionId;
 use mamori_store::Store;
 use mamori_store::access_log::{self, SenderSource};
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 
-use crate::access_logs::{append, append_unassigned, entry, index_rows, open_caught_up};
+use crate::access_logs::{Received, append_received, append_unassigned, entry};
 
 /// Lines waiting to be written, at most.
 const QUEUE: usize = 20_000;
@@ -330,32 +326,24 @@ async fn write(
         counters.unassigned.fetch_add(n, Ordering::Relaxed);
     }
     for (sender, lines) in claimed {
-        let source = &sender.source;
-        let zone = TimeZone::get(&source.time_zone).unwrap_or(TimeZone::UTC);
-        let mut events = Vec::with_capacity(lines.len());
-        let mut entries = Vec::with_capacity(lines.len());
-        for line in &lines {
-            let context = syslog::Source::new(line.received).with_time_zone(zone.clone());
-            let (event, _) = read_line(&line.text, source.kind, &context);
-            let provenance = serde_json::json!({
-                "v": 1,
-                "received": line.received.to_string(),
-                "via": line.transport,
-                "peer": line.peer.to_string(),
-                "source": source.name,
-            });
-            entries.push(entry(&provenance, &event));
-            events.push(event);
-        }
-        let institution: InstitutionId = sender.institution_id;
-        let log = open_caught_up(store, data_dir, institution).await?;
-        let (log, first_seq) = append(log, entries).await?;
-        let rows = index_rows(events.iter(), first_seq);
-        access_log::record_received(store, institution, source.id, &rows).await?;
-        drop(log);
-        counters
-            .written
-            .fetch_add(rows.len() as u64, Ordering::Relaxed);
+        let received: Vec<Received> = lines
+            .iter()
+            .map(|line| Received {
+                text: &line.text,
+                at: line.received,
+                via: line.transport,
+                peer: Some(line.peer),
+            })
+            .collect();
+        let written = append_received(
+            store,
+            data_dir,
+            sender.institution_id,
+            &sender.source,
+            &received,
+        )
+        .await?;
+        counters.written.fetch_add(written, Ordering::Relaxed);
     }
     Ok(())
 }

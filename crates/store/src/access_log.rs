@@ -257,6 +257,8 @@ pub struct ListedSource {
     pub device: Option<String>,
     /// The sender addresses, comma-separated.
     pub senders: String,
+    /// Whether it has a token to send over HTTPS.
+    pub has_token: bool,
 }
 
 /// The institution's sources, by name.
@@ -266,7 +268,8 @@ pub async fn sources<P: ReadsAccessLogs>(
 ) -> Result<Vec<ListedSource>, Error> {
     let rows = sqlx::query(
         "SELECT s.id, s.name, s.kind, s.time_zone, s.retention_years, s.mapping, s.senders,
-                d.asset_number
+                d.asset_number,
+                CASE WHEN s.ingest_token_sha256 IS NULL THEN 0 ELSE 1 END AS has_token
          FROM log_sources s LEFT JOIN devices d ON d.id = s.device_id
          WHERE s.institution_id = $1 ORDER BY s.name",
     )
@@ -279,9 +282,67 @@ pub async fn sources<P: ReadsAccessLogs>(
                 source: stored_source(row)?,
                 device: row.try_get("asset_number")?,
                 senders: row.try_get("senders")?,
+                has_token: row.try_get::<i64, _>("has_token")? == 1,
             })
         })
         .collect()
+}
+
+/// Gives the institution's source `id` a new token for sending over HTTPS
+/// (its SHA-256, lowercase hex), replacing any before; audited without the
+/// token. [`Error::NotFound`] for another institution's source.
+pub async fn set_ingest_token(
+    store: &Store,
+    grant: &Grant<permissions::ReviewAccessLogs>,
+    id: LogSourceId,
+    token_sha256: &str,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let mut transaction = store.begin().await?;
+    let changed = sqlx::query(
+        "UPDATE log_sources SET ingest_token_sha256 = $1 WHERE institution_id = $2 AND id = $3",
+    )
+    .bind(token_sha256)
+    .bind(grant.institution_id().get())
+    .bind(id.get())
+    .execute(&mut *transaction)
+    .await?
+    .rows_affected();
+    if changed == 0 {
+        return Err(Error::NotFound);
+    }
+    audit_log::commit_with(
+        transaction,
+        &NewAuditEvent::by(
+            grant,
+            "log_source.token",
+            format!("log_source:{id}"),
+            json!({}),
+        ),
+        now,
+    )
+    .await
+}
+
+/// The source a token (by its SHA-256) belongs to, with its institution.
+pub async fn source_by_ingest_token(
+    store: &Store,
+    token_sha256: &str,
+) -> Result<Option<(InstitutionId, StoredLogSource)>, Error> {
+    let row = sqlx::query(
+        "SELECT id, institution_id, name, kind, time_zone, retention_years, mapping
+         FROM log_sources WHERE ingest_token_sha256 = $1",
+    )
+    .bind(token_sha256)
+    .fetch_optional(store.pool())
+    .await?;
+    row.map(|row| {
+        Ok((
+            InstitutionId::from_db(row.try_get("institution_id")?),
+            stored_source(&row)?,
+        ))
+    })
+    .transpose()
 }
 
 /// The institution's source with that id ([`Error::NotFound`] for another

@@ -627,6 +627,13 @@ pub const ROUTES: &[RouteInfo] = &[
     route("GET", "/logs/sources", Some(Permission::ViewAccessLogs)),
     route("POST", "/logs/sources", Some(Permission::ReviewAccessLogs)),
     route("POST", "/logs/import", Some(Permission::ReviewAccessLogs)),
+    route(
+        "POST",
+        "/logs/sources/token",
+        Some(Permission::ReviewAccessLogs),
+    ),
+    // A source's own token, not a session (see `access_log::sources::ingest`).
+    route("POST", "/logs/ingest", None),
     route("GET", "/training", Some(Permission::ViewLedger)),
     route("POST", "/training", Some(Permission::RecordTraining)),
     route("GET", "/training/{id}", Some(Permission::ViewLedger)),
@@ -767,6 +774,17 @@ pub const ROUTES: &[RouteInfo] = &[
 ];
 
 /// The whole web application.
+/// The largest request body any route takes (each route sets its own limit
+/// below this).
+const LARGEST_BODY: usize = {
+    let logs = access_log::MAX_UPLOAD_BYTES + 64 * 1024;
+    if checklist::LARGEST_BODY > logs {
+        checklist::LARGEST_BODY
+    } else {
+        logs
+    }
+};
+
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/", get(root))
@@ -793,9 +811,7 @@ pub fn app(state: AppState) -> Router {
             auth::load_session,
         ))
         .layer(axum::middleware::from_fn(security::headers))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            checklist::LARGEST_BODY,
-        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(LARGEST_BODY))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -748,3 +748,117 @@ async fn the_rules_are_the_institutions_own_and_find_sign_ins_out_of_hours() {
             .any(|event| event.action == "access_log.rules")
     );
 }
+
+#[tokio::test]
+async fn a_forwarder_sends_json_lines_over_https_with_its_sources_token_only() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let added = admin
+        .submit(
+            "/logs/sources",
+            "/logs/sources",
+            &[("name", "受付PC".into()), ("kind", "windows_json".into())],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
+    let source_id = admin
+        .get("/logs/sources")
+        .await
+        .attribute("form.token-form input[name=source]", "value")
+        .expect("the token form");
+    let forwarder = reqwest::Client::new();
+    let send = |token: Option<String>, body: String| {
+        let request = forwarder
+            .post(format!("{}/logs/ingest", app.base))
+            .body(body);
+        let request = match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        async move {
+            let response = request.send().await.expect("POST");
+            let status = response.status();
+            let text = response.text().await.expect("the answer");
+            let body: serde_json::Value = serde_json::from_str(&text).expect("a JSON answer");
+            (status, body)
+        }
+    };
+    let failed = r#"{"@timestamp":"2026-11-20T00:30:05.123Z","winlog":{"event_id":4625,"computer_name":"UKETSUKE-PC01","channel":"Security","event_data":{"TargetUserName":"tanaka","IpAddress":"192.168.1.23","LogonType":"3"}}}"#;
+    let body = format!("{failed}\n{failed}\r\n\nnot json at all\n");
+
+    // No token, or a made-up one: refused, nothing kept.
+    let (status, answer) = send(None, body.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{answer}");
+    let (status, _) = send(Some("made-up".into()), body.clone()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        admin
+            .get("/logs/search?user=tanaka")
+            .await
+            .texts("#logs-events tbody tr")
+            .len(),
+        0
+    );
+
+    // The token is shown once, on the page the issuing redirect opens.
+    let issued = admin
+        .submit(
+            "/logs/sources",
+            "/logs/sources/token",
+            &[("source", source_id.clone())],
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::SEE_OTHER);
+    let page = admin.get("/logs/sources").await;
+    let header = page.text("#ingest-token");
+    let token = header
+        .strip_prefix("Authorization: Bearer ")
+        .expect("the header to set")
+        .to_owned();
+    assert!(page.text("#ingest-address").ends_with("/logs/ingest"));
+    assert!(
+        admin
+            .get("/logs/sources")
+            .await
+            .attribute("#ingest-token", "id")
+            .is_none()
+    );
+
+    // Accepted once written: the two events and the unreadable line kept raw.
+    let (status, answer) = send(Some(token.clone()), body.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    assert_eq!(answer["accepted"], 3);
+    let found = admin.get("/logs/search?user=tanaka").await;
+    assert_eq!(found.texts("#logs-events tbody tr").len(), 2);
+    assert!(found.text("#logs-events").contains("受付PC"));
+
+    // Another institution cannot give itself this source's token.
+    let code = app.create_institution("別の病院", "other-admin").await;
+    let other = app.signed_in_at(&code, "other-admin").await;
+    let stolen = other
+        .submit(
+            "/logs/sources",
+            "/logs/sources/token",
+            &[("source", source_id.clone())],
+        )
+        .await;
+    assert_eq!(stolen.status, StatusCode::BAD_REQUEST);
+
+    // A new token replaces the old one; the audit trail never holds either.
+    admin
+        .submit(
+            "/logs/sources",
+            "/logs/sources/token",
+            &[("source", source_id)],
+        )
+        .await;
+    let (status, _) = send(Some(token.clone()), body).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let events = app.audit_events().await;
+    let issued: Vec<_> = events
+        .iter()
+        .filter(|event| event.action == "log_source.token")
+        .collect();
+    assert_eq!(issued.len(), 2);
+    assert!(events.iter().all(|event| !event.detail.contains(&token)));
+}

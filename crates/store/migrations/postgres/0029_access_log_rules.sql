@@ -29,3 +29,8 @@ CREATE TABLE log_finding_notes (
     noted_at BIGINT NOT NULL,
     UNIQUE (institution_id, finding_key)
 );
+
+-- A source that sends its lines over HTTPS (POST /logs/ingest) presents a
+-- token; only the token's SHA-256 is kept, NULL until one is issued.
+ALTER TABLE log_sources ADD COLUMN ingest_token_sha256 TEXT;
+CREATE UNIQUE INDEX log_sources_ingest_token ON log_sources (ingest_token_sha256);

@@ -17,7 +17,7 @@ use mamori_domain::access_log::ehr_csv::{EhrImportError, RowError, action_code};
 use mamori_domain::access_log::source::{
     LogSourceId, LogSourceKind, NewLogSource, PreviewRead, RawLogSource, SourceReader,
 };
-use mamori_domain::institution::{Grant, Permission, Principal, permissions};
+use mamori_domain::institution::{Grant, InstitutionId, Permission, Principal, permissions};
 use mamori_store::access_log::{Acting, ImportReport, StoredLogSource};
 
 use super::when;
@@ -47,7 +47,20 @@ pub trait LogArchive: Send + Sync {
         file_name: String,
         bytes: Vec<u8>,
     ) -> Pin<Box<dyn Future<Output = Result<ImportReport, String>> + Send + '_>>;
+
+    /// Appends lines `source` sent (over HTTPS) to its institution's log and
+    /// index; answers how many once they are durably written.
+    fn receive(
+        &self,
+        institution: InstitutionId,
+        source: StoredLogSource,
+        lines: Vec<String>,
+        peer: Option<std::net::IpAddr>,
+    ) -> Pin<Box<dyn Future<Output = Result<u64, String>> + Send + '_>>;
 }
+
+/// The largest body one `POST /logs/ingest` carries.
+pub const MAX_INGEST_BYTES: usize = 8 * 1024 * 1024;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -55,6 +68,11 @@ pub(super) fn router() -> Router<AppState> {
         .route(
             "/logs/import",
             post(import).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES + 64 * 1024)),
+        )
+        .route("/logs/sources/token", post(issue_token))
+        .route(
+            "/logs/ingest",
+            post(ingest).layer(DefaultBodyLimit::max(MAX_INGEST_BYTES)),
         )
 }
 
@@ -72,6 +90,8 @@ struct SourceForm {
 }
 
 struct SourceRow {
+    id: String,
+    has_token: bool,
     name: String,
     kind: &'static str,
     device: String,
@@ -111,6 +131,13 @@ struct PreviewView {
     rows: Vec<PreviewRow>,
 }
 
+/// A token just issued, shown once.
+struct IssuedToken {
+    intro: String,
+    token: String,
+    address: String,
+}
+
 #[derive(Template)]
 #[template(path = "logs/sources.html")]
 struct SourcesPage {
@@ -125,6 +152,7 @@ struct SourcesPage {
     import_sources: Vec<Choice>,
     import_errors: Vec<String>,
     preview: Option<PreviewView>,
+    issued: Option<IssuedToken>,
 }
 
 /// What the page shows besides the lists: the source form as typed with its
@@ -136,6 +164,7 @@ struct Shown {
     chosen: Option<LogSourceId>,
     import_errors: Vec<String>,
     preview: Option<PreviewView>,
+    issued: Option<IssuedToken>,
 }
 
 async fn page<P: permissions::ReadsAccessLogs>(
@@ -191,6 +220,8 @@ async fn page<P: permissions::ReadsAccessLogs>(
     let sources = listed
         .into_iter()
         .map(|listed| SourceRow {
+            id: listed.source.id.to_string(),
+            has_token: listed.has_token,
             kind: locale.pick(listed.source.kind.name_ja(), listed.source.kind.name_en()),
             retention: fill(k.logs_years, &[&listed.source.retention_years]),
             name: listed.source.name,
@@ -220,24 +251,186 @@ async fn page<P: permissions::ReadsAccessLogs>(
             import_sources,
             import_errors: shown.import_errors,
             preview: shown.preview,
+            issued: shown.issued,
         },
     )
 }
 
-/// `GET /logs/sources`.
+/// The key a just-issued token waits under for the page the redirect opens.
+fn issued_key(session_hash: &str) -> String {
+    format!("log-token:{session_hash}")
+}
+
+/// `GET /logs/sources` (a token this session just issued is shown once).
 async fn list(
     State(state): State<AppState>,
     chrome: Chrome,
     authorized: Authorized<permissions::ViewAccessLogs>,
 ) -> Result<Response, AppError> {
+    let issued = state
+        .issued_links
+        .lock()
+        .ok()
+        .and_then(|mut links| links.remove(&issued_key(&authorized.user.token_hash)))
+        .and_then(|text| {
+            let mut parts = text.splitn(3, '\n');
+            Some(IssuedToken {
+                intro: fill(chrome.k.logs_token_issued, &[&parts.next()?]),
+                token: parts.next()?.to_owned(),
+                address: parts.next()?.to_owned(),
+            })
+        });
     page(
         &state,
         &chrome,
         &authorized.grant,
         &authorized.user.principal,
-        Shown::default(),
+        Shown {
+            issued,
+            ..Shown::default()
+        },
     )
     .await
+}
+
+/// The token form: which source.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct TokenForm {
+    source: String,
+}
+
+/// `POST /logs/sources/token`: gives a source a new token for sending its
+/// lines over HTTPS (the one before stops working); shown once.
+async fn issue_token(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    headers: axum::http::HeaderMap,
+    authorized: Authorized<permissions::ReviewAccessLogs>,
+    CsrfForm(form): CsrfForm<TokenForm>,
+) -> Result<Response, AppError> {
+    let id = form
+        .source
+        .trim()
+        .parse::<i64>()
+        .map(LogSourceId::from_db)
+        .map_err(|_| AppError::bad_request(chrome.locale, chrome.k.logs_choose_source))?;
+    let source = match mamori_store::access_log::source(&state.store, &authorized.grant, id).await {
+        Ok(source) => source,
+        Err(mamori_store::Error::NotFound) => {
+            return Err(AppError::bad_request(
+                chrome.locale,
+                chrome.k.logs_choose_source,
+            ));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let token = crate::auth::random_token();
+    mamori_store::access_log::set_ingest_token(
+        &state.store,
+        &authorized.grant,
+        id,
+        &sha256_hex(token.as_bytes()),
+        state.clock.now(),
+    )
+    .await?;
+    let address = crate::page::public_address(
+        state.config.public_url.as_deref(),
+        &headers,
+        state.config.secure_cookies,
+        "/logs/ingest",
+    );
+    if let Ok(mut links) = state.issued_links.lock() {
+        links.insert(
+            issued_key(&authorized.user.token_hash),
+            format!("{}\n{token}\n{address}", source.name),
+        );
+    }
+    Ok(Redirect::to("/logs/sources?done=saved").into_response())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
+}
+
+/// A JSON answer of the ingest endpoint.
+fn ingest_answer(status: axum::http::StatusCode, body: serde_json::Value) -> Response {
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// `POST /logs/ingest` (no session; `Authorization: Bearer <token>` of one
+/// source): the body's lines — JSON objects as Winlogbeat or NXLog send
+/// them, or syslog lines, one a line — appended to the source's log. The
+/// answer `200 {"accepted": n}` comes only once they are durably written,
+/// so a sender that gets it may forget them; any other answer means
+/// nothing was kept and the sender should send again.
+async fn ingest(
+    State(state): State<AppState>,
+    crate::auth::PeerAddress(peer): crate::auth::PeerAddress,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, AppError> {
+    use axum::http::StatusCode;
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty() && token.len() <= 200);
+    let found = match token {
+        Some(token) => {
+            mamori_store::access_log::source_by_ingest_token(
+                &state.store,
+                &sha256_hex(token.as_bytes()),
+            )
+            .await?
+        }
+        None => None,
+    };
+    let Some((institution, source)) = found else {
+        return Ok(ingest_answer(
+            StatusCode::UNAUTHORIZED,
+            serde_json::json!({ "error": "a valid source token is required (Authorization: Bearer …)" }),
+        ));
+    };
+    let lines: Vec<String> = body
+        .split(|byte| *byte == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+        .map(|line| String::from_utf8_lossy(line).into_owned())
+        .collect();
+    if lines.is_empty() {
+        return Ok(ingest_answer(
+            StatusCode::OK,
+            serde_json::json!({ "accepted": 0 }),
+        ));
+    }
+    match state
+        .access_logs
+        .receive(institution, source, lines, peer.map(|peer| peer.ip()))
+        .await
+    {
+        Ok(accepted) => Ok(ingest_answer(
+            StatusCode::OK,
+            serde_json::json!({ "accepted": accepted }),
+        )),
+        Err(error) => {
+            tracing::error!(%error, "lines sent over HTTPS could not be written");
+            Ok(ingest_answer(
+                StatusCode::SERVICE_UNAVAILABLE,
+                serde_json::json!({ "error": "not written; send again" }),
+            ))
+        }
+    }
 }
 
 /// `POST /logs/sources`: registers a source, or shows every problem with

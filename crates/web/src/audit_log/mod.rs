@@ -229,6 +229,11 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "Log source registered",
     ),
     (
+        "log_source.token",
+        "ログ送信用トークンの発行",
+        "Log-sending token issued",
+    ),
+    (
         "access_log.review",
         "アクセスログの月次確認",
         "Access-log review signed off",

@@ -179,6 +179,13 @@ messages! {
     logs_no_such_finding: "その事象はこの月の確認対象にありません。", "That finding is not among this month's.";
     logs_unknown_incident: "対応したインシデント: この施設のインシデントを選んでください。", "Incident: choose one of this institution's incidents.";
     logs_already_noted: "この事象の確認はすでに記録されています。", "This finding has a note already.";
+    logs_token: "HTTPSで送る", "Sending over HTTPS";
+    logs_token_issue: "送信用トークンを発行する", "Issue a sending token";
+    logs_token_reissue: "トークンを作り直す（前のトークンは使えなくなります）", "Issue a new token (the one before stops working)";
+    logs_token_set: "発行済み", "Issued";
+    logs_token_issued: "収集元「{0}」の送信用トークンです。この画面を離れると二度と表示されません。ログ転送ソフト（Winlogbeat・NXLogなど）に、送信先アドレスとともに設定してください。", "The sending token of the source “{0}”. It is not shown again once you leave this page. Set it, with the address, in the log forwarder (Winlogbeat, NXLog, …).";
+    logs_token_address: "送信先（HTTP POST、1行に1件のJSONまたはsyslog）", "Send to (HTTP POST, one JSON object or syslog line a line)";
+    logs_token_header: "ヘッダ", "Header";
     logs_future: "まだ終わっていない月は確認を記録できません。", "A month that has not ended yet cannot be signed off.";
     logs_nothing_to_review: "ログの収集元が1つも登録されていないため、確認を記録できません。先に「ログの収集元」で登録してください。", "No log source is registered, so there is nothing to sign off. Register the sources first.";
     logs_last: "最後のログ", "Last event";
