@@ -222,6 +222,16 @@ struct ServeArgs {
     /// newline framing).
     #[arg(long, env = "MAMORI_SYSLOG_TCP")]
     syslog_tcp: Option<SocketAddr>,
+    /// Receive syslog over TLS on this address (RFC 5425, e.g. 0.0.0.0:6514),
+    /// with the certificate and key below.
+    #[arg(long, env = "MAMORI_SYSLOG_TLS", requires_all = ["syslog_tls_cert", "syslog_tls_key"])]
+    syslog_tls: Option<SocketAddr>,
+    /// The TLS receiver's certificate chain (PEM).
+    #[arg(long, env = "MAMORI_SYSLOG_TLS_CERT", requires = "syslog_tls")]
+    syslog_tls_cert: Option<PathBuf>,
+    /// The TLS receiver's private key (PEM).
+    #[arg(long, env = "MAMORI_SYSLOG_TLS_KEY", requires = "syslog_tls")]
+    syslog_tls_key: Option<PathBuf>,
     /// Marks cookies Secure; set this when mamori is served over HTTPS.
     #[arg(long, env = "MAMORI_SECURE_COOKIES")]
     secure_cookies: bool,
@@ -430,6 +440,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 receivers: crate::receivers::ReceiverConfig {
                     udp: serve.syslog_udp,
                     tcp: serve.syslog_tcp,
+                    tls: match (
+                        serve.syslog_tls,
+                        serve.syslog_tls_cert,
+                        serve.syslog_tls_key,
+                    ) {
+                        (Some(address), Some(certificate), Some(key)) => {
+                            Some(crate::receivers::TlsReceiver {
+                                address,
+                                certificate,
+                                key,
+                            })
+                        }
+                        _ => None,
+                    },
                 },
                 public_url: serve.public_url,
                 fixed_now: None,

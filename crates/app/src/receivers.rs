@@ -1,6 +1,8 @@
 //! The syslog receivers `mamori serve` starts when configured (issue #14):
-//! UDP (`--syslog-udp`), and TCP (`--syslog-tcp`) with RFC 6587 framing
-//! (octet counting or newline, decided per frame).
+//! UDP (`--syslog-udp`), TCP (`--syslog-tcp`) with RFC 6587 framing
+//! (octet counting or newline, decided per frame), and TLS (`--syslog-tls`,
+//! RFC 5425, the same framing inside TLS 1.2/1.3 with the certificate and
+//! key given).
 //!
 //! Every line is matched to the registered source whose sender addresses
 //! hold the peer's address, parsed as that source's kind, and appended in
@@ -27,6 +29,7 @@ use mamori_store::access_log::{self, SenderSource};
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
+use tokio_rustls::TlsAcceptor;
 
 use crate::access_logs::{Received, append_received, append_unassigned, entry};
 
@@ -45,7 +48,19 @@ const MAX_FRAME: usize = 64 * 1024;
 pub struct ReceiverConfig {
     pub udp: Option<SocketAddr>,
     pub tcp: Option<SocketAddr>,
+    pub tls: Option<TlsReceiver>,
 }
+
+/// The TLS receiver: where, and its certificate chain and key (PEM files).
+#[derive(Debug, Clone)]
+pub struct TlsReceiver {
+    pub address: SocketAddr,
+    pub certificate: PathBuf,
+    pub key: PathBuf,
+}
+
+/// How long a TLS handshake may take before the connection is dropped.
+const HANDSHAKE: Duration = Duration::from_secs(10);
 
 /// Counters of what the receivers did, for the log and tests.
 #[derive(Debug, Default)]
@@ -62,26 +77,80 @@ pub struct Counters {
 pub struct Bound {
     udp: Option<UdpSocket>,
     tcp: Option<TcpListener>,
+    tls: Option<(TcpListener, TlsAcceptor)>,
     counters: Arc<Counters>,
+}
+
+/// The addresses the receivers are bound to.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Addresses {
+    pub udp: Option<SocketAddr>,
+    pub tcp: Option<SocketAddr>,
+    pub tls: Option<SocketAddr>,
 }
 
 impl Bound {
     /// The addresses actually bound (useful with port 0).
-    pub fn addresses(&self) -> (Option<SocketAddr>, Option<SocketAddr>) {
-        (
-            self.udp
+    pub fn addresses(&self) -> Addresses {
+        Addresses {
+            udp: self
+                .udp
                 .as_ref()
                 .and_then(|socket| socket.local_addr().ok()),
-            self.tcp
+            tcp: self
+                .tcp
                 .as_ref()
                 .and_then(|socket| socket.local_addr().ok()),
-        )
+            tls: self
+                .tls
+                .as_ref()
+                .and_then(|(socket, _)| socket.local_addr().ok()),
+        }
     }
+}
+
+/// The TLS server settings from the certificate chain and key files.
+fn tls_acceptor(tls: &TlsReceiver) -> anyhow::Result<TlsAcceptor> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let certificates = CertificateDer::pem_file_iter(&tls.certificate)
+        .and_then(|certificates| certificates.collect::<Result<Vec<_>, _>>())
+        .map_err(|error| {
+            anyhow::anyhow!(
+                "--syslog-tls-cert {}: not a readable PEM certificate chain ({error})",
+                tls.certificate.display()
+            )
+        })?;
+    if certificates.is_empty() {
+        anyhow::bail!(
+            "--syslog-tls-cert {}: holds no certificate",
+            tls.certificate.display()
+        );
+    }
+    let key = PrivateKeyDer::from_pem_file(&tls.key).map_err(|error| {
+        anyhow::anyhow!(
+            "--syslog-tls-key {}: not a readable PEM private key ({error})",
+            tls.key.display()
+        )
+    })?;
+    // ring, as lettre already uses it: aws-lc-rs would bring a C and CMake
+    // build, for post-quantum key exchange that syslog senders (rsyslog with
+    // GnuTLS, routers) do not offer; rustls marks ring's provider deprecated
+    // for that reason only.
+    #[allow(deprecated)]
+    let provider = tokio_rustls::rustls::crypto::ring::default_provider();
+    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(Arc::new(provider))
+        .with_safe_default_protocol_versions()
+        .context("TLS settings")?
+        .with_no_client_auth()
+        .with_single_cert(certificates, key)
+        .context("--syslog-tls-cert and --syslog-tls-key do not belong together")?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
 /// Binds the configured sockets (so that a port in use fails start-up).
 pub async fn bind(config: &ReceiverConfig) -> anyhow::Result<Option<Bound>> {
-    if config.udp.is_none() && config.tcp.is_none() {
+    if config.udp.is_none() && config.tcp.is_none() && config.tls.is_none() {
         return Ok(None);
     }
     let udp = match config.udp {
@@ -100,9 +169,20 @@ pub async fn bind(config: &ReceiverConfig) -> anyhow::Result<Option<Bound>> {
         ),
         None => None,
     };
+    let tls = match &config.tls {
+        Some(tls) => {
+            let acceptor = tls_acceptor(tls)?;
+            let listener = TcpListener::bind(tls.address)
+                .await
+                .with_context(|| format!("cannot listen for syslog over TLS on {}", tls.address))?;
+            Some((listener, acceptor))
+        }
+        None => None,
+    };
     Ok(Some(Bound {
         udp,
         tcp,
+        tls,
         counters: Arc::default(),
     }))
 }
@@ -141,6 +221,15 @@ pub async fn run(bound: Bound, store: Store, data_dir: PathBuf) {
     if let Some(listener) = bound.tcp {
         tasks.0.push(tokio::spawn(accept_tcp(
             listener,
+            None,
+            sender.clone(),
+            counters.clone(),
+        )));
+    }
+    if let Some((listener, acceptor)) = bound.tls {
+        tasks.0.push(tokio::spawn(accept_tcp(
+            listener,
+            Some(acceptor),
             sender.clone(),
             counters.clone(),
         )));
@@ -171,23 +260,46 @@ async fn receive_udp(socket: UdpSocket, queue: mpsc::Sender<Line>, counters: Arc
     }
 }
 
-async fn accept_tcp(listener: TcpListener, queue: mpsc::Sender<Line>, counters: Arc<Counters>) {
+/// Accepts connections, each read by its own task — through TLS first when
+/// `tls` is given (a handshake that fails or lingers drops the connection).
+async fn accept_tcp(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    queue: mpsc::Sender<Line>,
+    counters: Arc<Counters>,
+) {
     loop {
         let Ok((stream, peer)) = listener.accept().await else {
             continue;
         };
-        tokio::spawn(receive_tcp(
-            stream,
-            peer.ip().to_canonical(),
-            queue.clone(),
-            counters.clone(),
-        ));
+        let peer = peer.ip().to_canonical();
+        let (queue, counters) = (queue.clone(), counters.clone());
+        match &tls {
+            None => {
+                tokio::spawn(receive_tcp(stream, peer, "syslog-tcp", queue, counters));
+            }
+            Some(acceptor) => {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => {
+                            receive_tcp(stream, peer, "syslog-tls", queue, counters).await;
+                        }
+                        Ok(Err(error)) => {
+                            tracing::warn!(%peer, %error, "a syslog TLS handshake failed");
+                        }
+                        Err(_) => tracing::warn!(%peer, "a syslog TLS handshake timed out"),
+                    }
+                });
+            }
+        }
     }
 }
 
-async fn receive_tcp(
-    mut stream: tokio::net::TcpStream,
+async fn receive_tcp<S: tokio::io::AsyncRead + Unpin>(
+    mut stream: S,
     peer: IpAddr,
+    transport: &'static str,
     queue: mpsc::Sender<Line>,
     counters: Arc<Counters>,
 ) {
@@ -207,7 +319,7 @@ async fn receive_tcp(
             };
             let line = Line {
                 peer,
-                transport: "syslog-tcp",
+                transport,
                 text,
                 received: Timestamp::now(),
             };

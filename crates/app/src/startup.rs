@@ -81,12 +81,15 @@ impl Application {
         let clock = config.fixed_now.map_or(Clock::System, Clock::Fixed);
         let receivers = crate::receivers::bind(&config.receivers).await?;
         if let Some(bound) = &receivers {
-            let (udp, tcp) = bound.addresses();
-            if let Some(udp) = udp {
-                tracing::info!("syslog receiver (UDP) on {udp}");
-            }
-            if let Some(tcp) = tcp {
-                tracing::info!("syslog receiver (TCP) on {tcp}");
+            let addresses = bound.addresses();
+            for (transport, address) in [
+                ("UDP", addresses.udp),
+                ("TCP", addresses.tcp),
+                ("TLS", addresses.tls),
+            ] {
+                if let Some(address) = address {
+                    tracing::info!("syslog receiver ({transport}) on {address}");
+                }
             }
         }
         let access_logs = Arc::new(crate::access_logs::DataDirArchive::new(

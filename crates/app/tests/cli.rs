@@ -2325,6 +2325,27 @@ fn start_server_saying(mut command: Command) -> (Server, Vec<String>) {
     panic!("the server did not say where it listens: {said:?}");
 }
 
+/// Waits (15 s at most) until `logs verify` proves `n` entries in the
+/// institution's access log.
+fn wait_for_entries(trail: &Trail, institution: &str, n: usize) {
+    let expected = format!("ok: {n} entries");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        let verified = trail.run(&["logs", "verify", "--institution", institution]);
+        last = format!(
+            "{}{}",
+            String::from_utf8_lossy(&verified.stdout),
+            stderr(&verified)
+        );
+        if verified.status.success() && last.starts_with(&expected) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("expected {expected:?}, got {last}");
+}
+
 /// The port after `marker` in the server's start-up lines.
 fn port_after(said: &[String], marker: &str) -> String {
     said.iter()
@@ -2414,21 +2435,7 @@ async fn syslog_sent_by_logger_over_udp_and_tcp_lands_in_the_senders_log_and_str
         .expect("send");
 
     // The batch is written within a fraction of a second; poll the proof.
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let mut last = String::new();
-    while Instant::now() < deadline {
-        let verified = trail.run(&["logs", "verify", "--institution", &clinic]);
-        last = format!(
-            "{}{}",
-            String::from_utf8_lossy(&verified.stdout),
-            stderr(&verified)
-        );
-        if verified.status.success() && last.starts_with("ok: 3 entries") {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    assert!(last.starts_with("ok: 3 entries"), "{last}");
+    wait_for_entries(&trail, &clinic, 3);
 
     let store = mamori_store::Store::open(&trail.url)
         .await
@@ -2565,4 +2572,189 @@ async fn an_ehr_export_is_previewed_with_its_mapping_and_a_file_without_its_colu
     let imported = trail.import_log(&clinic, "電子カルテ", &good);
     assert!(imported.status.success(), "{}", stderr(&imported));
     assert!(String::from_utf8_lossy(&imported.stdout).contains("entries 0..2"));
+}
+
+/// Sends `messages` over TLS to `port`, octet-counted (RFC 5425), trusting
+/// `certificate` — with Python's ssl module, a client mamori did not write.
+fn send_over_tls(certificate: &std::path::Path, port: &str, messages: &[&str]) {
+    let script = [
+        "import socket, ssl, sys",
+        "ctx = ssl.create_default_context(cafile=sys.argv[1])",
+        "with socket.create_connection(('127.0.0.1', int(sys.argv[2]))) as raw:",
+        "    with ctx.wrap_socket(raw, server_hostname='localhost') as s:",
+        "        for m in sys.argv[3:]:",
+        "            b = m.encode()",
+        "            s.sendall(str(len(b)).encode() + b' ' + b)",
+    ]
+    .join("\n");
+    let sent = Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(certificate)
+        .arg(port)
+        .args(messages)
+        .output()
+        .expect("run python3");
+    assert!(sent.status.success(), "{}", stderr(&sent));
+}
+
+#[tokio::test]
+async fn syslog_over_tls_and_rsyslog_forwarding_a_file_over_tcp_land_in_the_senders_log() {
+    let trail = Trail::new().await;
+    let clinic = institution_ids(&trail)[0].clone();
+    let added = trail.run(&[
+        "logs",
+        "add-source",
+        "--institution",
+        &clinic,
+        "--name",
+        "srv1",
+        "--kind",
+        "syslog",
+        "--senders",
+        "127.0.0.1",
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let work = tempfile::tempdir().expect("a work folder");
+    let (certificate, key) = (work.path().join("cert.pem"), work.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=localhost"])
+        .args(["-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&certificate)
+        .output()
+        .expect("run openssl");
+    assert!(made.status.success(), "{}", stderr(&made));
+
+    // A key that is not a key stops the start, naming the option.
+    let garbage = work.path().join("garbage.pem");
+    std::fs::write(&garbage, "not a key").expect("write");
+    let refused = trail.run(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--syslog-tls",
+        "127.0.0.1:0",
+        "--syslog-tls-cert",
+        &certificate.display().to_string(),
+        "--syslog-tls-key",
+        &garbage.display().to_string(),
+    ]);
+    assert_clean_failure(&refused, "--syslog-tls-key");
+
+    let mut serve = trail.command();
+    serve.args([
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--syslog-tcp",
+        "127.0.0.1:0",
+    ]);
+    serve.args(["--syslog-tls", "127.0.0.1:0", "--syslog-tls-cert"]);
+    serve.arg(&certificate).arg("--syslog-tls-key").arg(&key);
+    let (_server, said) = start_server_saying(serve);
+    let tcp = port_after(&said, "syslog receiver (TCP) on ");
+    let tls = port_after(&said, "syslog receiver (TLS) on ");
+
+    send_over_tls(
+        &certificate,
+        &tls,
+        &[
+            "<86>1 2026-11-20T09:00:00+09:00 srv1 sshd 811 - - Accepted password for hanako from 192.0.2.10 port 50000 ssh2",
+            "<86>1 2026-11-20T09:01:00+09:00 srv1 sshd 811 - - Failed password for root from 203.0.113.7 port 4000 ssh2",
+        ],
+    );
+    wait_for_entries(&trail, &clinic, 2);
+
+    // rsyslog reads a file and forwards it over TCP with octet framing.
+    let auth_log = work.path().join("auth.log");
+    std::fs::write(
+        &auth_log,
+        "Failed password for invalid user oracle from 198.51.100.4 port 5100 ssh2\n\
+         Failed password for invalid user oracle from 198.51.100.4 port 5101 ssh2\n",
+    )
+    .expect("write the file");
+    let config = work.path().join("rsyslog.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "global(workDirectory=\"{dir}\")\n\
+             module(load=\"imfile\" mode=\"polling\" PollingInterval=\"1\")\n\
+             input(type=\"imfile\" File=\"{file}\" Tag=\"sshd\" Facility=\"auth\" ruleset=\"forward\")\n\
+             ruleset(name=\"forward\") {{\n\
+               action(type=\"omfwd\" target=\"127.0.0.1\" port=\"{tcp}\" protocol=\"tcp\" \
+                      TCP_Framing=\"octet-counted\" template=\"RSYSLOG_SyslogProtocol23Format\")\n\
+             }}\n",
+            dir = work.path().display(),
+            file = auth_log.display(),
+        ),
+    )
+    .expect("write the rsyslog configuration");
+    let mut rsyslog = Command::new("rsyslogd")
+        .arg("-n")
+        .arg("-f")
+        .arg(&config)
+        .arg("-i")
+        .arg(work.path().join("rsyslogd.pid"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start rsyslogd");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut entries = String::new();
+    while Instant::now() < deadline {
+        let verified = trail.run(&["logs", "verify", "--institution", &clinic]);
+        entries = String::from_utf8_lossy(&verified.stdout).into_owned();
+        if entries.starts_with("ok: 4 entries") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let _ = rsyslog.kill();
+    let rsyslog_said = rsyslog
+        .wait_with_output()
+        .map(|output| stderr(&output))
+        .unwrap_or_default();
+    assert!(
+        entries.starts_with("ok: 4 entries"),
+        "{entries} / rsyslogd: {rsyslog_said}"
+    );
+
+    let store = mamori_store::Store::open(&trail.url)
+        .await
+        .expect("open the store");
+    let institution =
+        mamori_domain::institution::InstitutionId::from_db(clinic.parse().expect("numeric id"));
+    let (from, to) = (
+        "2000-01-01T00:00:00Z".parse().expect("time"),
+        "2100-01-01T00:00:00Z".parse().expect("time"),
+    );
+    let root = mamori_store::access_log::events_of_user(&store, institution, "root", from, to, 10)
+        .await
+        .expect("search");
+    assert_eq!(root.len(), 1, "{root:?}");
+    assert_eq!(root[0].source_address.as_deref(), Some("203.0.113.7"));
+    let oracle =
+        mamori_store::access_log::events_of_user(&store, institution, "oracle", from, to, 10)
+            .await
+            .expect("search");
+    assert_eq!(oracle.len(), 2, "{oracle:?}");
+    assert!(oracle.iter().all(|event| event.outcome == "failure"));
+    store.close().await;
+    let bundle = std::fs::read(
+        trail
+            .data_dir
+            .join("access-logs")
+            .join(&clinic)
+            .join("tile/entries/000.p/4"),
+    )
+    .expect("the clinic's bundle");
+    let bundle = String::from_utf8_lossy(&bundle);
+    assert!(bundle.contains("\"via\":\"syslog-tls\""), "{bundle}");
+    assert!(bundle.contains("\"via\":\"syslog-tcp\""), "{bundle}");
 }
