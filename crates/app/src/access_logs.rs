@@ -613,6 +613,121 @@ impl mamori_web::LogArchive for DataDirArchive {
     }
 }
 
+/// What [`archive_old`] did.
+#[derive(Debug, Default)]
+pub struct Archived {
+    /// Bundles moved now.
+    pub bundles: u64,
+    /// Their entries.
+    pub entries: u64,
+    /// Events dropped from the search (those moved now, and any left
+    /// indexed by an earlier run that was interrupted).
+    pub unindexed: u64,
+}
+
+/// Moves the institution's full bundles whose every entry is past its
+/// source's retention at `now` (the entry's event time, or its receipt time
+/// when the time was not understood; 5 years for a source no longer
+/// registered) to `to`, laid out as the log is, each copied and synced
+/// before it is removed; then drops their events from the search, audited.
+/// The log stays locked meanwhile. What remains still verifies; `verify`
+/// with `to` as the archive checks the moved bundles too.
+pub async fn archive_old(
+    store: &Store,
+    data_dir: &Path,
+    institution: InstitutionId,
+    to: &Path,
+    now: Timestamp,
+) -> anyhow::Result<Archived> {
+    let retention = access_log::retention_by_source(store, institution).await?;
+    let log = open_caught_up(store, data_dir, institution).await?;
+    let to_owned = to.to_path_buf();
+    let today = now.to_zoned_datetime(tokyo()).date();
+    let (log, moved) = tokio::task::spawn_blocking(move || {
+        let moved = move_old_bundles(&log, &to_owned, &retention, today);
+        (log, moved)
+    })
+    .await?;
+    let (archived, ranges) = moved?;
+    let unindexed =
+        access_log::forget_archived(store, institution, &ranges, &to.display().to_string(), now)
+            .await?;
+    drop(log);
+    Ok(Archived {
+        unindexed,
+        ..archived
+    })
+}
+
+fn tokyo() -> TimeZone {
+    TimeZone::get("Asia/Tokyo").unwrap_or(TimeZone::fixed(jiff::tz::offset(9)))
+}
+
+/// Moves the full bundles past retention; returns what moved and the entry
+/// ranges of every full bundle no longer in the log (moved now or before).
+fn move_old_bundles(
+    log: &TileLog,
+    to: &Path,
+    retention: &std::collections::HashMap<String, i64>,
+    today: jiff::civil::Date,
+) -> anyhow::Result<(Archived, Vec<std::ops::Range<u64>>)> {
+    use mamori_tiles::{TILE_WIDTH, bundle_path};
+    let mut archived = Archived::default();
+    let mut ranges = Vec::new();
+    for index in 0..log.size() / TILE_WIDTH {
+        let range = index * TILE_WIDTH..(index + 1) * TILE_WIDTH;
+        let path = bundle_path(index, TILE_WIDTH);
+        let here = log.dir().join(&path);
+        if !here.exists() {
+            ranges.push(range);
+            continue;
+        }
+        let entries = log.read(range.clone())?;
+        let past = entries.iter().all(|entry| {
+            let Ok(entry) = serde_json::from_slice::<serde_json::Value>(entry) else {
+                return false;
+            };
+            let years = entry["source"]
+                .as_str()
+                .and_then(|name| retention.get(name))
+                .copied()
+                .unwrap_or(mamori_domain::access_log::source::DEFAULT_RETENTION_YEARS);
+            let time = entry["parsed"]["time"]
+                .as_str()
+                .or_else(|| entry["received"].as_str())
+                .and_then(|text| text.parse::<Timestamp>().ok());
+            let kept_until = time.and_then(|time| {
+                time.to_zoned_datetime(tokyo())
+                    .date()
+                    .checked_add(jiff::Span::new().years(years))
+                    .ok()
+            });
+            kept_until.is_some_and(|until| until < today)
+        });
+        if !past {
+            continue;
+        }
+        let there = to.join(&path);
+        if let Some(parent) = there.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        std::fs::copy(&here, &there)
+            .with_context(|| format!("cannot copy {} to {}", here.display(), there.display()))?;
+        std::fs::File::open(&there)
+            .and_then(|file| file.sync_all())
+            .with_context(|| format!("cannot sync {}", there.display()))?;
+        if std::fs::read(&there)? != std::fs::read(&here)? {
+            anyhow::bail!("{} was not copied whole; nothing removed", there.display());
+        }
+        std::fs::remove_file(&here).with_context(|| format!("cannot remove {}", here.display()))?;
+        archived.bundles += 1;
+        archived.entries += TILE_WIDTH;
+        ranges.push(range);
+    }
+    Ok((archived, ranges))
+}
+
 /// Verifies the institution's log: every entry, every tile, the signed
 /// checkpoint; bundles moved to `archive` are checked there.
 pub fn verify(

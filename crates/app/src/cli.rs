@@ -184,6 +184,18 @@ enum LogsCommand {
         #[arg(long)]
         archive: Option<PathBuf>,
     },
+    /// Moves the full bundles whose every event is past its source's
+    /// retention (5 years unless the source says otherwise) to another
+    /// folder, and drops them from the search; the rest still verifies, and
+    /// `verify --archive DIR` checks the moved ones too.
+    Archive {
+        /// The institution's id.
+        #[arg(long)]
+        institution: i64,
+        /// The folder to move them to (laid out as the log is).
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Prints the verifier key (C2SP signed-note format) of the access logs' checkpoints.
     PublicKey,
 }
@@ -958,6 +970,28 @@ async fn run_logs(
         }
         LogsCommand::PublicKey => {
             println!("{}", access_logs::public_key(data_dir)?);
+            Ok(())
+        }
+        LogsCommand::Archive { institution, to } => {
+            let store = open_store(data_dir, database_url).await?;
+            let archived = access_logs::archive_old(
+                &store,
+                data_dir,
+                InstitutionId::from_db(institution),
+                &to,
+                jiff::Timestamp::now(),
+            )
+            .await;
+            store.close().await;
+            let archived = archived?;
+            println!(
+                "moved {} bundles ({} entries) to {}; {} entries dropped from the search; `mamori logs verify --institution {institution} --archive {}` checks them",
+                archived.bundles,
+                archived.entries,
+                to.display(),
+                archived.unindexed,
+                to.display()
+            );
             Ok(())
         }
         LogsCommand::Preview {

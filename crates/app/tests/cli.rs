@@ -2758,3 +2758,133 @@ async fn syslog_over_tls_and_rsyslog_forwarding_a_file_over_tcp_land_in_the_send
     assert!(bundle.contains("\"via\":\"syslog-tls\""), "{bundle}");
     assert!(bundle.contains("\"via\":\"syslog-tcp\""), "{bundle}");
 }
+
+#[tokio::test]
+async fn bundles_past_retention_move_to_an_archive_and_what_remains_still_verifies() {
+    let trail = Trail::new().await;
+    let clinic = institution_ids(&trail)[0].clone();
+    let added = trail.run(&[
+        "logs",
+        "add-source",
+        "--institution",
+        &clinic,
+        "--name",
+        "srv1",
+        "--kind",
+        "syslog",
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    // 300 failures in 2019 (past 5 years), then 10 this week.
+    let mut lines = String::new();
+    for n in 0..300 {
+        lines.push_str(&format!(
+            "<86>1 2019-05-01T09:{:02}:{:02}+09:00 srv1 sshd 1 - - Failed password for old{n} from 192.0.2.1 port 1 ssh2\n",
+            n / 60,
+            n % 60
+        ));
+    }
+    let recent = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24);
+    for n in 0..10 {
+        lines.push_str(&format!(
+            "<86>1 {} srv1 sshd 1 - - Failed password for new{n} from 192.0.2.1 port 1 ssh2\n",
+            recent.strftime("%Y-%m-%dT%H:%M:%SZ")
+        ));
+    }
+    let work = tempfile::tempdir().expect("a work folder");
+    let file = work.path().join("auth.log");
+    std::fs::write(&file, lines).expect("write");
+    let imported = trail.run(&[
+        "logs",
+        "import",
+        "--institution",
+        &clinic,
+        "--source",
+        "srv1",
+        &file.display().to_string(),
+    ]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+
+    let archive = work.path().join("archive");
+    let moved = trail.run(&[
+        "logs",
+        "archive",
+        "--institution",
+        &clinic,
+        "--to",
+        &archive.display().to_string(),
+    ]);
+    assert!(moved.status.success(), "{}", stderr(&moved));
+    let said = String::from_utf8_lossy(&moved.stdout).into_owned();
+    assert!(said.starts_with("moved 1 bundles (256 entries)"), "{said}");
+    let log_dir = trail.data_dir.join("access-logs").join(&clinic);
+    assert!(!log_dir.join("tile/entries/000").exists());
+    assert!(archive.join("tile/entries/000").exists());
+    // The second bundle holds old and recent events: it stays.
+    let again = trail.run(&[
+        "logs",
+        "archive",
+        "--institution",
+        &clinic,
+        "--to",
+        &archive.display().to_string(),
+    ]);
+    assert!(
+        String::from_utf8_lossy(&again.stdout).starts_with("moved 0 bundles"),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+
+    // What remains verifies; with the archive, everything does.
+    let verified = trail.run(&["logs", "verify", "--institution", &clinic]);
+    let said = String::from_utf8_lossy(&verified.stdout).into_owned();
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    assert!(
+        said.starts_with("ok: 310 entries") && said.contains("archived"),
+        "{said}"
+    );
+    let verified = trail.run(&[
+        "logs",
+        "verify",
+        "--institution",
+        &clinic,
+        "--archive",
+        &archive.display().to_string(),
+    ]);
+    let said = String::from_utf8_lossy(&verified.stdout).into_owned();
+    assert!(verified.status.success(), "{}", stderr(&verified));
+    assert!(!said.contains("archived"), "{said}");
+    // An archived bundle changed afterwards is caught.
+    let bundle = archive.join("tile/entries/000");
+    let mut bytes = std::fs::read(&bundle).expect("read");
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x01;
+    std::fs::write(&bundle, bytes).expect("write");
+    let tampered = trail.run(&[
+        "logs",
+        "verify",
+        "--institution",
+        &clinic,
+        "--archive",
+        &archive.display().to_string(),
+    ]);
+    assert_eq!(tampered.status.code(), Some(1), "{}", stderr(&tampered));
+
+    // The moved events left the search; the recent ones are there.
+    let store = mamori_store::Store::open(&trail.url)
+        .await
+        .expect("open the store");
+    let institution =
+        mamori_domain::institution::InstitutionId::from_db(clinic.parse().expect("numeric id"));
+    let (from, to) = (
+        "2000-01-01T00:00:00Z".parse().expect("time"),
+        "2100-01-01T00:00:00Z".parse().expect("time"),
+    );
+    for (user, expected) in [("old0", 0), ("old255", 0), ("old256", 1), ("new9", 1)] {
+        let found =
+            mamori_store::access_log::events_of_user(&store, institution, user, from, to, 10)
+                .await
+                .expect("search");
+        assert_eq!(found.len(), expected, "{user}");
+    }
+    store.close().await;
+}

@@ -201,6 +201,67 @@ pub async fn source_by_name(
     row.as_ref().map(stored_source).transpose()
 }
 
+/// How long each of the institution's sources keeps its events, in years, by name.
+pub async fn retention_by_source(
+    store: &Store,
+    institution_id: InstitutionId,
+) -> Result<std::collections::HashMap<String, i64>, Error> {
+    let rows =
+        sqlx::query("SELECT name, retention_years FROM log_sources WHERE institution_id = $1")
+            .bind(institution_id.get())
+            .fetch_all(store.pool())
+            .await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("name")?, row.try_get("retention_years")?)))
+        .collect()
+}
+
+/// Drops from the search the events at `ranges` of the log (moved out of it
+/// past their retention to `folder`), with the operator's audit event when
+/// any was indexed; returns how many were.
+pub async fn forget_archived(
+    store: &Store,
+    institution_id: InstitutionId,
+    ranges: &[std::ops::Range<u64>],
+    folder: &str,
+    now: Timestamp,
+) -> Result<u64, Error> {
+    let mut transaction = store.begin().await?;
+    let mut forgotten = 0;
+    for range in ranges {
+        forgotten += sqlx::query(
+            "DELETE FROM log_events WHERE institution_id = $1 AND seq >= $2 AND seq < $3",
+        )
+        .bind(institution_id.get())
+        .bind(range.start as i64)
+        .bind(range.end as i64)
+        .execute(&mut *transaction)
+        .await?
+        .rows_affected();
+    }
+    if forgotten == 0 {
+        transaction.commit().await?;
+        return Ok(0);
+    }
+    audit_log::commit_with(
+        transaction,
+        &NewAuditEvent {
+            institution_id: Some(institution_id),
+            actor: Actor::Operator,
+            action: "access_log.archive",
+            target: "access_log".to_owned(),
+            detail: json!({
+                "ranges": ranges.iter().map(|r| format!("{}..{}", r.start, r.end)).collect::<Vec<_>>(),
+                "events": forgotten,
+                "folder": folder,
+            }),
+        },
+        now,
+    )
+    .await?;
+    Ok(forgotten)
+}
+
 /// The import of a file with this SHA-256 (lowercase hex), if there was one.
 pub async fn import_of(
     store: &Store,

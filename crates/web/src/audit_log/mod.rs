@@ -239,6 +239,11 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "Access-log review signed off",
     ),
     (
+        "access_log.archive",
+        "保存期間を過ぎたアクセスログの移動",
+        "Access logs past retention moved",
+    ),
+    (
         "access_log.finding",
         "アクセスログの事象の確認",
         "Access-log finding noted",
