@@ -28,7 +28,7 @@ use mamori_store::Store;
 use mamori_store::access_log::{self, SenderSource};
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, UdpSocket};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
 use crate::access_logs::{Received, append_received, append_unassigned, entry};
@@ -90,6 +90,11 @@ pub struct Addresses {
 }
 
 impl Bound {
+    /// What the receivers count (shared with the running tasks).
+    pub fn counters(&self) -> Arc<Counters> {
+        self.counters.clone()
+    }
+
     /// The addresses actually bound (useful with port 0).
     pub fn addresses(&self) -> Addresses {
         Addresses {
@@ -206,32 +211,38 @@ impl Drop for AbortOnDrop {
     }
 }
 
-/// Runs the receivers until the task is aborted.
-pub async fn run(bound: Bound, store: Store, data_dir: PathBuf) {
+/// Runs the receivers until `stop` turns true: then the sockets close, the
+/// open connections end (a frame cut off mid-way is not kept), and every
+/// line already received is written before this returns.
+pub async fn run(bound: Bound, store: Store, data_dir: PathBuf, stop: watch::Receiver<bool>) {
     let (sender, receiver) = mpsc::channel::<Line>(QUEUE);
     let counters = bound.counters.clone();
+    // Aborted only if this future is dropped before it ends.
     let mut tasks = AbortOnDrop(Vec::new());
     if let Some(socket) = bound.udp {
         tasks.0.push(tokio::spawn(receive_udp(
             socket,
             sender.clone(),
             counters.clone(),
+            stop.clone(),
         )));
     }
-    if let Some(listener) = bound.tcp {
+    for (listener, tls) in bound
+        .tcp
+        .map(|listener| (listener, None))
+        .into_iter()
+        .chain(
+            bound
+                .tls
+                .map(|(listener, acceptor)| (listener, Some(acceptor))),
+        )
+    {
         tasks.0.push(tokio::spawn(accept_tcp(
             listener,
-            None,
+            tls,
             sender.clone(),
             counters.clone(),
-        )));
-    }
-    if let Some((listener, acceptor)) = bound.tls {
-        tasks.0.push(tokio::spawn(accept_tcp(
-            listener,
-            Some(acceptor),
-            sender.clone(),
-            counters.clone(),
+            stop.clone(),
         )));
     }
     drop(sender);
@@ -239,10 +250,24 @@ pub async fn run(bound: Bound, store: Store, data_dir: PathBuf) {
     drop(tasks);
 }
 
-async fn receive_udp(socket: UdpSocket, queue: mpsc::Sender<Line>, counters: Arc<Counters>) {
+/// Resolves once `stop` is true (or its sender is gone).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|stop| *stop).await;
+}
+
+async fn receive_udp(
+    socket: UdpSocket,
+    queue: mpsc::Sender<Line>,
+    counters: Arc<Counters>,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut buffer = vec![0u8; MAX_FRAME];
     loop {
-        let Ok((length, peer)) = socket.recv_from(&mut buffer).await else {
+        let received = tokio::select! {
+            received = socket.recv_from(&mut buffer) => received,
+            () = stopped(&mut stop) => return,
+        };
+        let Ok((length, peer)) = received else {
             continue;
         };
         counters.received.fetch_add(1, Ordering::Relaxed);
@@ -267,23 +292,35 @@ async fn accept_tcp(
     tls: Option<TlsAcceptor>,
     queue: mpsc::Sender<Line>,
     counters: Arc<Counters>,
+    mut stop: watch::Receiver<bool>,
 ) {
     loop {
-        let Ok((stream, peer)) = listener.accept().await else {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = stopped(&mut stop) => return,
+        };
+        let Ok((stream, peer)) = accepted else {
             continue;
         };
         let peer = peer.ip().to_canonical();
-        let (queue, counters) = (queue.clone(), counters.clone());
+        let (queue, counters, stop) = (queue.clone(), counters.clone(), stop.clone());
         match &tls {
             None => {
-                tokio::spawn(receive_tcp(stream, peer, "syslog-tcp", queue, counters));
+                tokio::spawn(receive_tcp(
+                    stream,
+                    peer,
+                    "syslog-tcp",
+                    queue,
+                    counters,
+                    stop,
+                ));
             }
             Some(acceptor) => {
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
                     match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
                         Ok(Ok(stream)) => {
-                            receive_tcp(stream, peer, "syslog-tls", queue, counters).await;
+                            receive_tcp(stream, peer, "syslog-tls", queue, counters, stop).await;
                         }
                         Ok(Err(error)) => {
                             tracing::warn!(%peer, %error, "a syslog TLS handshake failed");
@@ -296,17 +333,22 @@ async fn accept_tcp(
     }
 }
 
-async fn receive_tcp<S: tokio::io::AsyncRead + Unpin>(
+async fn receive_tcp<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     mut stream: S,
     peer: IpAddr,
     transport: &'static str,
     queue: mpsc::Sender<Line>,
     counters: Arc<Counters>,
+    mut stop: watch::Receiver<bool>,
 ) {
     let mut decoder = FrameDecoder::new(MAX_FRAME);
     let mut buffer = vec![0u8; 16 * 1024];
     loop {
-        let (frames, closed): (Vec<_>, bool) = match stream.read(&mut buffer).await {
+        let read = tokio::select! {
+            read = stream.read(&mut buffer) => read,
+            () = stopped(&mut stop) => return,
+        };
+        let (frames, closed): (Vec<_>, bool) = match read {
             Ok(0) | Err(_) => (decoder.finish().into_iter().collect(), true),
             Ok(length) => (decoder.push(&buffer[..length]), false),
         };
@@ -329,6 +371,9 @@ async fn receive_tcp<S: tokio::io::AsyncRead + Unpin>(
             }
         }
         if closed {
+            // Answers a TLS sender's close_notify with ours (a plain TCP
+            // stream just closes its side).
+            let _ = tokio::io::AsyncWriteExt::shutdown(&mut stream).await;
             return;
         }
     }
@@ -434,8 +479,15 @@ async fn write(
     }
     if !unassigned.is_empty() {
         let n = unassigned.len() as u64;
-        append_unassigned(data_dir, unassigned).await?;
-        counters.unassigned.fetch_add(n, Ordering::Relaxed);
+        match append_unassigned(data_dir, unassigned).await {
+            Ok(_) => {
+                counters.unassigned.fetch_add(n, Ordering::Relaxed);
+            }
+            Err(error) => {
+                counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(%error, "lines from unknown senders could not be written");
+            }
+        }
     }
     for (sender, lines) in claimed {
         let received: Vec<Received> = lines
@@ -447,15 +499,25 @@ async fn write(
                 peer: Some(line.peer),
             })
             .collect();
-        let written = append_received(
+        // One source's failure (its log damaged, say) does not keep the
+        // others' lines from being written.
+        match append_received(
             store,
             data_dir,
             sender.institution_id,
             &sender.source,
             &received,
         )
-        .await?;
-        counters.written.fetch_add(written, Ordering::Relaxed);
+        .await
+        {
+            Ok(written) => {
+                counters.written.fetch_add(written, Ordering::Relaxed);
+            }
+            Err(error) => {
+                counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(%error, source = %sender.source.name, "received log lines could not be written");
+            }
+        }
     }
     Ok(())
 }

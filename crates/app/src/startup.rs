@@ -140,6 +140,14 @@ impl Application {
         self.address
     }
 
+    /// Where the syslog receivers listen (useful with port 0).
+    pub fn receiver_addresses(&self) -> crate::receivers::Addresses {
+        self.receivers
+            .as_ref()
+            .map(|(bound, _)| bound.addresses())
+            .unwrap_or_default()
+    }
+
     /// The setup token, while first-run setup is still open.
     pub async fn setup_token(&self) -> Option<String> {
         self.state.setup_token.lock().await.clone()
@@ -184,8 +192,14 @@ impl Application {
                     database_url,
                 ))
             });
+        let (stop_receivers, receivers_stopping) = tokio::sync::watch::channel(false);
         let receivers = self.receivers.map(|(bound, data_dir)| {
-            tokio::spawn(crate::receivers::run(bound, store.clone(), data_dir))
+            tokio::spawn(crate::receivers::run(
+                bound,
+                store.clone(),
+                data_dir,
+                receivers_stopping,
+            ))
         });
         let reminders = self
             .smtp
@@ -209,8 +223,17 @@ impl Application {
         if let Some(reminders) = reminders {
             reminders.abort();
         }
+        // The receivers stop listening and write what they hold.
+        let _ = stop_receivers.send(true);
         if let Some(receivers) = receivers {
-            receivers.abort();
+            let abort = receivers.abort_handle();
+            if tokio::time::timeout(std::time::Duration::from_secs(30), receivers)
+                .await
+                .is_err()
+            {
+                tracing::warn!("the syslog receivers did not finish writing within 30 s");
+                abort.abort();
+            }
         }
         // One last checkpoint, so the trail up to shutdown is signed.
         if let Err(error) = self.auditor.checkpoint(&store).await {

@@ -2585,6 +2585,8 @@ fn send_over_tls(certificate: &std::path::Path, port: &str, messages: &[&str]) {
         "        for m in sys.argv[3:]:",
         "            b = m.encode()",
         "            s.sendall(str(len(b)).encode() + b' ' + b)",
+        // A clean TLS close (close_notify), as RFC 5425 asks of a sender.
+        "        s.unwrap()",
     ]
     .join("\n");
     let sent = Command::new("python3")

@@ -517,30 +517,47 @@ pub async fn record_import(
     .await
 }
 
+/// Index rows written per INSERT statement (10 parameters each, well
+/// under SQLite's and PostgreSQL's parameter limits).
+const ROWS_PER_INSERT: usize = 200;
+
 async fn insert_rows(
     transaction: &mut sqlx::Transaction<'_, sqlx::Any>,
     institution_id: InstitutionId,
     source_id: LogSourceId,
     rows: &[IndexRow],
 ) -> Result<(), Error> {
-    for row in rows {
-        sqlx::query(
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        // The statement holds only placeholders: one group of ten per row.
+        let groups: Vec<String> = (0..chunk.len())
+            .map(|row| {
+                let first = row * 10 + 1;
+                let placeholders: Vec<String> =
+                    (first..first + 10).map(|n| format!("${n}")).collect();
+                format!("({})", placeholders.join(", "))
+            })
+            .collect();
+        let sql = format!(
             "INSERT INTO log_events (institution_id, seq, source_id, occurred_at, host, user_name,
                 source_address, action, outcome, patient_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(institution_id.get())
-        .bind(row.seq as i64)
-        .bind(source_id.get())
-        .bind(to_micros(row.occurred_at))
-        .bind(row.host.as_deref())
-        .bind(row.user.as_deref())
-        .bind(row.source_address.as_deref())
-        .bind(row.action.as_str())
-        .bind(row.outcome)
-        .bind(row.patient_id.as_deref())
-        .execute(&mut **transaction)
-        .await?;
+             VALUES {}",
+            groups.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in chunk {
+            query = query
+                .bind(institution_id.get())
+                .bind(row.seq as i64)
+                .bind(source_id.get())
+                .bind(to_micros(row.occurred_at))
+                .bind(row.host.clone())
+                .bind(row.user.clone())
+                .bind(row.source_address.clone())
+                .bind(row.action.clone())
+                .bind(row.outcome)
+                .bind(row.patient_id.clone());
+        }
+        query.execute(&mut **transaction).await?;
     }
     Ok(())
 }

@@ -862,3 +862,70 @@ async fn a_forwarder_sends_json_lines_over_https_with_its_sources_token_only() {
     assert_eq!(issued.len(), 2);
     assert!(events.iter().all(|event| !event.detail.contains(&token)));
 }
+
+#[tokio::test]
+async fn receivers_told_to_stop_write_every_line_they_received_first() {
+    use std::sync::atomic::Ordering;
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app().await;
+    app.set_up().await;
+    let institution = first_institution(&app).await;
+    add_source(
+        &app,
+        RawLogSource {
+            name: "router",
+            kind: "syslog",
+            senders: "127.0.0.1",
+            ..RawLogSource::default()
+        },
+    )
+    .await;
+    let bound = mamori::receivers::bind(&mamori::receivers::ReceiverConfig {
+        tcp: Some("127.0.0.1:0".parse().expect("address")),
+        ..Default::default()
+    })
+    .await
+    .expect("bind")
+    .expect("a receiver");
+    let address = bound.addresses().tcp.expect("the TCP address");
+    let counters = bound.counters();
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(mamori::receivers::run(
+        bound,
+        app.store.clone(),
+        app.data_dir.clone(),
+        stopping,
+    ));
+    const LINES: u64 = 3000;
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    let mut bytes = Vec::new();
+    for n in 0..LINES {
+        let line = format!(
+            "<86>1 2026-11-20T09:00:00+09:00 srv1 sshd 1 - - Failed password for user{n} from 192.0.2.1 port 1 ssh2"
+        );
+        bytes.extend_from_slice(format!("{} {line}", line.len()).as_bytes());
+    }
+    stream.write_all(&bytes).await.expect("send");
+    stream.shutdown().await.expect("close");
+    // Every line has reached the receiver; stop it at once, well before its
+    // next 200 ms batch would have been due.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while counters.received.load(Ordering::Relaxed) < LINES {
+        assert!(std::time::Instant::now() < deadline, "not all received");
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    stop.send(true).expect("stop");
+    tokio::time::timeout(std::time::Duration::from_secs(30), running)
+        .await
+        .expect("the receivers end once written")
+        .expect("no panic");
+    assert_eq!(
+        mamori_store::access_log::indexed_size(&app.store, institution)
+            .await
+            .expect("size"),
+        LINES
+    );
+    assert_eq!(counters.written.load(Ordering::Relaxed), LINES);
+}

@@ -1,0 +1,389 @@
+//! Benchmark (not a test) of issue #14, item 8, each measured as a ratio in
+//! the same run:
+//!
+//! 1. the raw append rate of the storage: the same entry bytes appended to
+//!    one file, one `fdatasync` per batch of 2,000 (the receivers' batch);
+//! 2. a file import (`mamori::access_logs::import_file`: parse, append to
+//!    the tiled log, index) against it — target ≥ 0.5;
+//! 3. sustained ingest over TCP syslog (a client sending octet-counted
+//!    RFC 5424 lines to `serve --syslog-tcp`, until every line is indexed)
+//!    against it — target ≥ 0.5;
+//! 4. memory while a flood of 10× the lines arrives over TCP (back-pressure)
+//!    and UDP (counted drops): the process's peak resident memory;
+//! 5. search by user and one day over 10 million indexed events, p99 of
+//!    200 searches — target < 200 ms.
+//!
+//! `BENCH_DIR=/work/benchfs cargo bench -p mamori --bench access_logs`
+//! (SQLite; `TEST_DATABASE_URL=postgres://…` for PostgreSQL). `EVENTS`
+//! sets the 10 million.
+
+use std::io::Write as _;
+use std::time::{Duration, Instant};
+
+use mamori::{Application, Config};
+use mamori_domain::access_log::source::{NewLogSource, RawLogSource};
+use mamori_domain::institution::{
+    NewInstitution, NewUser, PasswordPolicy, PlainPassword, Principal, RawInstitution, RawUser,
+    Role, hash_password, permissions,
+};
+use mamori_store::access_log::{Acting, Search};
+use mamori_store::testing::TestDatabase;
+use tokio::io::AsyncWriteExt;
+
+/// Lines per ingest run.
+const LINES: usize = 200_000;
+/// Searches timed over the large index.
+const SEARCHES: usize = 200;
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(run());
+}
+
+/// One RFC 5424 sshd line, `n` making it distinct.
+fn line(n: usize) -> String {
+    format!(
+        "<86>1 2026-11-{:02}T{:02}:{:02}:{:02}+09:00 srv1 sshd 811 - - Failed password for user{} from 192.0.2.{} port {} ssh2",
+        1 + n % 28,
+        n / 3600 % 24,
+        n / 60 % 60,
+        n % 60,
+        n % 1000,
+        n % 250,
+        1024 + n % 60000
+    )
+}
+
+/// The peak resident memory of this process so far (VmHWM), in MiB.
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|line| line.starts_with("VmHWM:"))
+                .and_then(|line| line.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn folder() -> tempfile::TempDir {
+    match std::env::var("BENCH_DIR") {
+        Ok(dir) => tempfile::tempdir_in(dir).expect("temp dir in BENCH_DIR"),
+        Err(_) => tempfile::tempdir().expect("temp dir"),
+    }
+}
+
+/// Raw append: the entries' bytes, length-prefixed, to one file, synced per batch.
+fn raw_append(entries: &[Vec<u8>], batch: usize) -> f64 {
+    let dir = folder();
+    let mut file = std::fs::File::create(dir.path().join("raw")).expect("create");
+    let started = Instant::now();
+    for chunk in entries.chunks(batch) {
+        let mut bytes = Vec::new();
+        for entry in chunk {
+            bytes.extend_from_slice(&(entry.len() as u16).to_be_bytes());
+            bytes.extend_from_slice(entry);
+        }
+        file.write_all(&bytes).expect("write");
+        file.sync_data().expect("sync");
+    }
+    entries.len() as f64 / started.elapsed().as_secs_f64()
+}
+
+async fn run() {
+    let database = TestDatabase::create().await;
+    let data_dir = folder();
+    let backend = if database.url().starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let config = Config {
+        data_dir: data_dir.path().to_path_buf(),
+        database_url: database.url().to_owned(),
+        listen: "127.0.0.1:0".parse().expect("listen address"),
+        secure_cookies: false,
+        lockout: mamori_domain::institution::LockoutPolicy::DEFAULT,
+        probe_time_sync: false,
+        sign_in_attempts_per_minute: 0,
+        poster_reports_per_hour: 0,
+        public_url: None,
+        fixed_now: None,
+        scheduled_backup: None,
+        smtp: None,
+        receivers: mamori::receivers::ReceiverConfig {
+            udp: Some("127.0.0.1:0".parse().expect("udp")),
+            tcp: Some("127.0.0.1:0".parse().expect("tcp")),
+            tls: None,
+        },
+    };
+    let application = Application::build(config).await.expect("application");
+    let store = application.store().clone();
+    let receivers = application.receiver_addresses();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(application.run_until(async move {
+        let _ = stopped.await;
+    }));
+
+    // One institution, a security manager, and two sources: a file source
+    // and the router that sends from 127.0.0.1.
+    let institution = NewInstitution::parse(RawInstitution {
+        name: "ベンチ病院",
+        kind: "hospital",
+        bed_count: "200",
+        prefecture: "東京都",
+        address: "千代田区1-1",
+        phone: "03-1234-5678",
+    })
+    .expect("institution");
+    let admin = NewUser::parse(RawUser {
+        login_id: "admin",
+        display_name: "管理 者",
+        role: "security_manager",
+    })
+    .expect("user");
+    let password = PlainPassword::parse_new(
+        "correct horse battery staple 7",
+        PasswordPolicy::DEFAULT,
+        "",
+        "",
+    )
+    .expect("password");
+    let hash = hash_password(&password).expect("hash");
+    let (institution_id, user_id) = mamori_store::institution::create_by_operator(
+        &store,
+        &institution,
+        None,
+        &admin,
+        &hash,
+        jiff::Timestamp::now(),
+    )
+    .await
+    .expect("institution");
+    for (name, senders) in [("file", ""), ("router", "127.0.0.1")] {
+        let source = NewLogSource::parse(RawLogSource {
+            name,
+            kind: "syslog",
+            senders,
+            ..RawLogSource::default()
+        })
+        .expect("source");
+        mamori_store::access_log::add_source(
+            &store,
+            &Acting::operator(institution_id),
+            &source,
+            jiff::Timestamp::now(),
+        )
+        .await
+        .expect("source");
+    }
+    let lines: Vec<String> = (0..LINES).map(line).collect();
+    let lines_ref = &lines;
+
+    // 1. Raw append of entries shaped as the log's (a line with its provenance).
+    let entries: Vec<Vec<u8>> = lines
+        .iter()
+        .map(|line| {
+            serde_json::json!({"v": 1, "received": "2026-12-06T00:00:00Z", "via": "syslog-tcp",
+                "peer": "127.0.0.1", "source": "router", "parsed": {"time": "2026-11-01T00:00:00Z",
+                "user": "user1", "source_address": "192.0.2.1", "action": "sign_in",
+                "outcome": "failure"}, "raw": line})
+            .to_string()
+            .into_bytes()
+        })
+        .collect();
+    let raw_batched = raw_append(&entries, 2000);
+    let raw_whole = raw_append(&entries, entries.len());
+
+    // 2. A file import: one append of every line, then the index.
+    let file = data_dir.path().join("export.log");
+    std::fs::write(&file, lines.join("\n")).expect("write the export");
+    let started = Instant::now();
+    let report =
+        mamori::access_logs::import_file(&store, data_dir.path(), institution_id, "file", &file)
+            .await
+            .expect("import");
+    let import_rate = LINES as f64 / started.elapsed().as_secs_f64();
+    assert!(
+        matches!(report, mamori::access_logs::ImportReport::Imported { events, .. } if events == LINES as u64),
+        "{report:?}"
+    );
+
+    // 3. Sustained TCP ingest until every line is indexed.
+    let before = mamori_store::access_log::indexed_size(&store, institution_id)
+        .await
+        .expect("size");
+    let tcp = receivers.tcp.expect("the TCP receiver");
+    let started = Instant::now();
+    send_tcp(tcp, (0..LINES).map(|n| lines_ref[n].clone())).await;
+    wait_indexed(&store, institution_id, before + LINES as u64).await;
+    let tcp_rate = LINES as f64 / started.elapsed().as_secs_f64();
+
+    // 4. A flood of 10× the lines over TCP (back-pressure) and UDP (drops),
+    // made as they are sent so that the client holds next to nothing.
+    drop(entries);
+    let rss_before = peak_rss_mib();
+    let flood = LINES * 10;
+    let before = mamori_store::access_log::indexed_size(&store, institution_id)
+        .await
+        .expect("size");
+    let started = Instant::now();
+    let udp = receivers.udp.expect("the UDP receiver");
+    let udp_flood = tokio::task::spawn_blocking(move || {
+        let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+        for n in 0..flood {
+            let _ = socket.send_to(line(n).as_bytes(), udp);
+        }
+        flood
+    });
+    send_tcp(tcp, (0..flood).map(line)).await;
+    let udp_sent = udp_flood.await.expect("udp flood");
+    wait_indexed(&store, institution_id, before + flood as u64).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let after = mamori_store::access_log::indexed_size(&store, institution_id)
+        .await
+        .expect("size");
+    let flood_secs = started.elapsed().as_secs_f64();
+    let udp_kept = after - before - flood as u64;
+    let rss_peak = peak_rss_mib();
+
+    // 5. 10 million indexed events (1,000 users over a year), searched by
+    // user and one day.
+    let n_events: u64 = std::env::var("EVENTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(10_000_000);
+    let started = Instant::now();
+    let first_seq = mamori_store::access_log::indexed_size(&store, institution_id)
+        .await
+        .expect("size");
+    fill_index(&store, institution_id, first_seq, n_events).await;
+    let fill_secs = started.elapsed().as_secs_f64();
+    let grant = Principal::new(user_id, institution_id, Role::SecurityManager)
+        .grant::<permissions::ViewAccessLogs>()
+        .expect("a security manager reads the logs");
+    let year_start: jiff::Timestamp = "2025-01-01T00:00:00+09:00".parse().expect("time");
+    let mut times = Vec::with_capacity(SEARCHES);
+    let mut found = 0;
+    for n in 0..SEARCHES {
+        let day = (n * 37) % 365;
+        let from = year_start + jiff::SignedDuration::from_hours(24 * day as i64);
+        let search = Search {
+            user: Some(format!("staff{}", (n * 7919) % 1000)),
+            source_address: None,
+            patient_id: None,
+            device: None,
+            from: Some(from),
+            to: Some(from + jiff::SignedDuration::from_hours(24)),
+        };
+        let started = Instant::now();
+        found += mamori_store::access_log::search(&store, &grant, &search, 500)
+            .await
+            .expect("search")
+            .len();
+        times.push(started.elapsed());
+    }
+    times.sort();
+    let p50 = times[SEARCHES / 2];
+    let p99 = times[SEARCHES * 99 / 100];
+
+    let _ = stop.send(());
+    let _ = server.await;
+    println!("access logs ({backend}), {LINES} lines a run");
+    println!(
+        "raw append, 2,000 a batch: {raw_batched:.0} entries/s; one batch: {raw_whole:.0} entries/s"
+    );
+    println!(
+        "file import: {import_rate:.0} events/s = {:.3} of raw (one batch)",
+        import_rate / raw_whole
+    );
+    println!(
+        "TCP syslog ingest: {tcp_rate:.0} events/s = {:.3} of raw (2,000 a batch)",
+        tcp_rate / raw_batched
+    );
+    println!(
+        "flood: {flood} lines over TCP and {udp_sent} over UDP at once, in {flood_secs:.1} s; TCP all kept, UDP kept {udp_kept} (dropped {}); peak RSS {rss_before:.0} MiB before the flood (the run so far, its 200,000 lines held), {rss_peak:.0} MiB after",
+        udp_sent as u64 - udp_kept
+    );
+    println!(
+        "search by user and day over {n_events} events (filled in {fill_secs:.0} s): p50 {:.1} ms, p99 {:.1} ms ({found} events found in {SEARCHES} searches)",
+        p50.as_secs_f64() * 1000.0,
+        p99.as_secs_f64() * 1000.0
+    );
+}
+
+async fn send_tcp(address: std::net::SocketAddr, lines: impl Iterator<Item = String>) {
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    let mut buffer = Vec::with_capacity(1 << 20);
+    for line in lines {
+        buffer.extend_from_slice(format!("{} {line}", line.len()).as_bytes());
+        if buffer.len() > 1 << 20 {
+            stream.write_all(&buffer).await.expect("send");
+            buffer.clear();
+        }
+    }
+    stream.write_all(&buffer).await.expect("send");
+    stream.shutdown().await.expect("close");
+}
+
+async fn wait_indexed(
+    store: &mamori_store::Store,
+    institution: mamori_domain::institution::InstitutionId,
+    size: u64,
+) {
+    let deadline = Instant::now() + Duration::from_secs(1800);
+    loop {
+        let now = mamori_store::access_log::indexed_size(store, institution)
+            .await
+            .expect("size");
+        if now >= size {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {now} of {size} indexed after 30 minutes"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Inserts `n` index rows from `first_seq`: 1,000 users, spread evenly
+/// over 2025 (about 27 a user and day), in one statement per backend.
+async fn fill_index(
+    store: &mamori_store::Store,
+    institution: mamori_domain::institution::InstitutionId,
+    first_seq: u64,
+    n: u64,
+) {
+    let start = 1_735_657_200_000_000_i64; // 2025-01-01T00:00:00+09:00 in µs
+    let step = 365 * 86_400_000_000_i64 / n as i64;
+    let series = if store.backend() == mamori_store::Backend::Postgres {
+        "SELECT i FROM generate_series(0, $3 - 1) AS g(i)"
+    } else {
+        "WITH RECURSIVE g(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM g WHERE i < $3 - 1) SELECT i FROM g"
+    };
+    let sql = format!(
+        "INSERT INTO log_events (institution_id, seq, source_id, occurred_at, host, user_name,
+            source_address, action, outcome, patient_id)
+         SELECT $1, $2 + i, (SELECT MIN(id) FROM log_sources WHERE institution_id = $1),
+                $4 + i * $5, 'srv1', 'staff' || (i % 1000), '192.0.2.' || (i % 250),
+                'sign_in', 'success', NULL
+         FROM ({series}) AS s"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(institution.get())
+        .bind(first_seq as i64)
+        .bind(n as i64)
+        .bind(start)
+        .bind(step)
+        .execute(store.pool_for_benchmarks())
+        .await
+        .expect("fill the index");
+}
