@@ -2325,6 +2325,24 @@ fn start_server_saying(mut command: Command) -> (Server, Vec<String>) {
     panic!("the server did not say where it listens: {said:?}");
 }
 
+/// Registers the syslog source `srv1` of `institution`, sending from
+/// `senders` (none: files only).
+fn add_syslog_source(trail: &Trail, institution: &str, senders: &str) {
+    let added = trail.run(&[
+        "logs",
+        "add-source",
+        "--institution",
+        institution,
+        "--name",
+        "srv1",
+        "--kind",
+        "syslog",
+        "--senders",
+        senders,
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+}
+
 /// Waits (15 s at most) until `logs verify` proves `n` entries in the
 /// institution's access log.
 fn wait_for_entries(trail: &Trail, institution: &str, n: usize) {
@@ -2362,19 +2380,7 @@ async fn syslog_sent_by_logger_over_udp_and_tcp_lands_in_the_senders_log_and_str
     let trail = Trail::new().await;
     let ids = institution_ids(&trail);
     let clinic = ids[0].clone();
-    let added = trail.run(&[
-        "logs",
-        "add-source",
-        "--institution",
-        &clinic,
-        "--name",
-        "srv1",
-        "--kind",
-        "syslog",
-        "--senders",
-        "127.0.0.1",
-    ]);
-    assert!(added.status.success(), "{}", stderr(&added));
+    add_syslog_source(&trail, &clinic, "127.0.0.1");
 
     let mut serve = trail.command();
     serve.args([
@@ -2604,19 +2610,7 @@ fn send_over_tls(certificate: &std::path::Path, port: &str, messages: &[&str]) {
 async fn syslog_over_tls_and_rsyslog_forwarding_a_file_over_tcp_land_in_the_senders_log() {
     let trail = Trail::new().await;
     let clinic = institution_ids(&trail)[0].clone();
-    let added = trail.run(&[
-        "logs",
-        "add-source",
-        "--institution",
-        &clinic,
-        "--name",
-        "srv1",
-        "--kind",
-        "syslog",
-        "--senders",
-        "127.0.0.1",
-    ]);
-    assert!(added.status.success(), "{}", stderr(&added));
+    add_syslog_source(&trail, &clinic, "127.0.0.1");
     let work = tempfile::tempdir().expect("a work folder");
     let (certificate, key) = (work.path().join("cert.pem"), work.path().join("key.pem"));
     let made = Command::new("openssl")
@@ -2765,17 +2759,7 @@ async fn syslog_over_tls_and_rsyslog_forwarding_a_file_over_tcp_land_in_the_send
 async fn bundles_past_retention_move_to_an_archive_and_what_remains_still_verifies() {
     let trail = Trail::new().await;
     let clinic = institution_ids(&trail)[0].clone();
-    let added = trail.run(&[
-        "logs",
-        "add-source",
-        "--institution",
-        &clinic,
-        "--name",
-        "srv1",
-        "--kind",
-        "syslog",
-    ]);
-    assert!(added.status.success(), "{}", stderr(&added));
+    add_syslog_source(&trail, &clinic, "");
     // 300 failures in 2019 (past 5 years), then 10 this week.
     let mut lines = String::new();
     for n in 0..300 {

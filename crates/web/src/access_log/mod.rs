@@ -319,9 +319,9 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
                 .is_none_or(|at| state.clock.now().duration_since(at) > rules.silent_after),
         })
         .collect();
-    let facts = mamori_store::access_log::review_facts(&state.store, grant, from, to).await?;
     let notes = mamori_store::access_log::finding_notes(&state.store, grant, month).await?;
-    let findings: Vec<FindingRow> = findings(facts, &rules, &crate::tokyo())
+    let findings: Vec<FindingRow> = month_findings(state, grant, month, &rules)
+        .await?
         .iter()
         .map(|finding| finding_row(chrome, month, finding, &notes))
         .collect();
@@ -406,6 +406,18 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
             errors,
         },
     )
+}
+
+/// The month's findings under the institution's rules.
+async fn month_findings<P: permissions::ReadsAccessLogs>(
+    state: &AppState,
+    grant: &Grant<P>,
+    month: Month,
+    rules: &Rules,
+) -> Result<Vec<Finding>, AppError> {
+    let (from, to) = month.range(&crate::tokyo());
+    let facts = mamori_store::access_log::review_facts(&state.store, grant, from, to).await?;
+    Ok(findings(facts, rules, &crate::tokyo()))
 }
 
 /// `GET /logs?month=YYYY-MM` (this month by default).
@@ -511,10 +523,9 @@ async fn note_finding(
         AppError::bad_request(chrome.locale, crate::i18n::describe(&error, chrome.locale))
     })?;
     // Only a finding the month has now can be noted.
-    let (from, to) = month.range(&crate::tokyo());
     let rules = mamori_store::access_log::rules(&state.store, grant).await?;
-    let facts = mamori_store::access_log::review_facts(&state.store, grant, from, to).await?;
-    if !findings(facts, &rules, &crate::tokyo())
+    if !month_findings(&state, grant, month, &rules)
+        .await?
         .iter()
         .any(|finding| finding.key(month) == form.key)
     {
