@@ -484,8 +484,9 @@ async fn an_ehr_export_is_registered_previewed_and_imported_in_the_browser_and_h
     assert_eq!(preview.status, StatusCode::OK, "{:?}", preview.errors());
     let rows = preview.texts("#log-preview li");
     assert_eq!(rows.len(), 10, "{rows:?}");
+    // Named by row and column, with what a readable time looks like.
     assert!(
-        rows[0].contains("2行目") && rows[0].contains("日時"),
+        rows[0].starts_with("2行目「日時」列: ") && rows[0].contains("令和8年4月1日 9:30"),
         "{rows:?}"
     );
     assert!(

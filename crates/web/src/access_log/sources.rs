@@ -22,7 +22,7 @@ use mamori_store::access_log::{Acting, ImportReport, StoredLogSource};
 
 use super::when;
 use crate::auth::{Authorized, CsrfForm};
-use crate::i18n::{describe, describe_all, fill};
+use crate::i18n::{describe_all, fill};
 use crate::multipart::CsrfMultipart;
 use crate::page::Chrome;
 use crate::{AppError, AppState};
@@ -488,7 +488,7 @@ fn row_problem(chrome: &Chrome, problem: &RowError) -> String {
         &[
             &problem.row,
             &problem.column,
-            &describe(&problem.error, chrome.locale),
+            &crate::i18n::reason(&problem.error, chrome.locale),
         ],
     )
 }

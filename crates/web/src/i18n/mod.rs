@@ -582,9 +582,19 @@ pub fn describe_all(errors: &[ParseError], locale: Locale) -> Vec<String> {
 
 /// One problem of a form in words.
 pub fn describe(error: &ParseError, locale: Locale) -> String {
+    let field = field_label(error.field(), locale.messages());
+    let reason = reason(error, locale);
+    match error.subject() {
+        Some(subject) => format!("{subject} {field}: {reason}"),
+        None => format!("{field}: {reason}"),
+    }
+}
+
+/// Why a value is refused, without naming its field (where the place is
+/// named otherwise, e.g. a file's row and column).
+pub fn reason(error: &ParseError, locale: Locale) -> String {
     let t = locale.messages();
-    let field = field_label(error.field(), t);
-    let reason = match (locale, error.kind()) {
+    match (locale, error.kind()) {
         (_, ParseErrorKind::Empty) => t.err_empty.to_owned(),
         (_, ParseErrorKind::UnknownChoice) => t.err_choice.to_owned(),
         (Locale::Ja, ParseErrorKind::TooLong { max }) => {
@@ -607,10 +617,6 @@ pub fn describe(error: &ParseError, locale: Locale) -> String {
         (Locale::En, ParseErrorKind::BadFormat(why) | ParseErrorKind::Inconsistent(why)) => {
             format!("{why}.")
         }
-    };
-    match error.subject() {
-        Some(subject) => format!("{subject} {field}: {reason}"),
-        None => format!("{field}: {reason}"),
     }
 }
 
@@ -969,6 +975,10 @@ fn japanese_reason(why: &str) -> String {
         }
         "key=value" => "「項目=見出し」の形で1行に1つ入力してください。",
         "a time such as 08:30" => "08:30 のように時:分で入力してください。",
+        "a time like 2026-04-01 09:30:00 or 令和8年4月1日 9:30" => {
+            "日時を 2026-04-01 09:30:00 や 令和8年4月1日 9:30 の形で書いてください。"
+        }
+        "an IP address like 192.168.1.10" => "IPアドレスを 192.168.1.10 の形で書いてください。",
         "one or more lines without control characters" => "制御文字を含めずに入力してください。",
         "a closing time other than the opening time" => {
             "診療終了は診療開始と違う時刻にしてください。"
