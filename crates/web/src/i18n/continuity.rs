@@ -179,9 +179,9 @@ messages! {
     logs_no_such_finding: "その事象はこの月の確認対象にありません。", "That finding is not among this month's.";
     logs_unknown_incident: "対応したインシデント: この施設のインシデントを選んでください。", "Incident: choose one of this institution's incidents.";
     logs_already_noted: "この事象の確認はすでに記録されています。", "This finding has a note already.";
-    logs_token: "HTTPSで送る", "Sending over HTTPS";
-    logs_token_issue: "送信用トークンを発行する", "Issue a sending token";
-    logs_token_reissue: "トークンを作り直す（前のトークンは使えなくなります）", "Issue a new token (the one before stops working)";
+    logs_token: "HTTPSで送るためのトークン（作り直すと前のものは使えなくなります）", "Token for sending over HTTPS (replacing it stops the one before)";
+    logs_token_issue: "発行する", "Issue";
+    logs_token_reissue: "作り直す", "Replace";
     logs_token_set: "発行済み", "Issued";
     logs_token_issued: "収集元「{0}」の送信用トークンです。この画面を離れると二度と表示されません。ログ転送ソフト（Winlogbeat・NXLogなど）に、送信先アドレスとともに設定してください。", "The sending token of the source “{0}”. It is not shown again once you leave this page. Set it, with the address, in the log forwarder (Winlogbeat, NXLog, …).";
     logs_token_address: "送信先（HTTP POST、1行に1件のJSONまたはsyslog）", "Send to (HTTP POST, one JSON object or syslog line a line)";
