@@ -287,6 +287,16 @@ pub(crate) struct Received<'a> {
     /// `udp`, `tcp` or `https`.
     pub via: &'static str,
     pub peer: Option<IpAddr>,
+    /// For a frame over the receivers' bound: what of it `text` holds.
+    pub cut: Option<Cut>,
+}
+
+/// A frame kept only in part: its first `kept_bytes`, of `frame_bytes`
+/// (announced by an octet count; unknown for a line).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cut {
+    pub kept_bytes: usize,
+    pub frame_bytes: Option<usize>,
 }
 
 /// Appends lines `source` sent to its institution's log, each read as the
@@ -305,13 +315,19 @@ pub(crate) async fn append_received(
     for line in lines {
         let context = syslog::Source::new(line.at).with_time_zone(zone.clone());
         let (event, _) = read_line(line.text, source.kind, &context);
-        let provenance = serde_json::json!({
+        let mut provenance = serde_json::json!({
             "v": 1,
             "received": line.at.to_string(),
             "via": line.via,
             "peer": line.peer.map(|peer| peer.to_string()),
             "source": source.name,
         });
+        if let Some(cut) = line.cut {
+            provenance["cut"] = serde_json::json!({
+                "kept_bytes": cut.kept_bytes,
+                "frame_bytes": cut.frame_bytes,
+            });
+        }
         entries.push(entry(&provenance, &event));
         events.push(event);
     }
@@ -604,6 +620,7 @@ impl mamori_web::LogArchive for DataDirArchive {
                     at,
                     via: "https",
                     peer,
+                    cut: None,
                 })
                 .collect();
             append_received(&self.store, &self.data_dir, institution, &source, &received)

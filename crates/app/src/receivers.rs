@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use jiff::Timestamp;
-use mamori_domain::access_log::framing::FrameDecoder;
+use mamori_domain::access_log::framing::{FrameDecoder, FrameError};
 use mamori_store::Store;
 use mamori_store::access_log::{self, SenderSource};
 use tokio::io::AsyncReadExt;
@@ -31,7 +31,7 @@ use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, watch};
 use tokio_rustls::TlsAcceptor;
 
-use crate::access_logs::{Received, append_received, append_unassigned, entry};
+use crate::access_logs::{Cut, Received, append_received, append_unassigned, entry};
 
 /// Lines waiting to be written, at most.
 const QUEUE: usize = 20_000;
@@ -198,6 +198,8 @@ struct Line {
     transport: &'static str,
     text: String,
     received: Timestamp,
+    /// For a frame over the bound: only its head is `text`.
+    cut: Option<Cut>,
 }
 
 /// Tasks aborted when dropped: the sockets' loops end with `run`.
@@ -278,6 +280,7 @@ async fn receive_udp(
             transport: "syslog-udp",
             text: String::from_utf8_lossy(bytes).into_owned(),
             received: Timestamp::now(),
+            cut: None,
         };
         if queue.try_send(line).is_err() {
             counters.dropped_udp.fetch_add(1, Ordering::Relaxed);
@@ -354,16 +357,31 @@ async fn receive_tcp<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
         };
         for frame in frames {
             counters.received.fetch_add(1, Ordering::Relaxed);
-            let Ok(text) = frame else {
-                // A frame over 64 KiB, or a broken length: counted, not kept.
-                counters.oversized.fetch_add(1, Ordering::Relaxed);
-                continue;
+            let (text, cut) = match frame {
+                Ok(text) => (text, None),
+                // A frame over 64 KiB: counted, and its first 64 KiB kept raw.
+                Err(FrameError::TooLarge { max, length, head }) => {
+                    counters.oversized.fetch_add(1, Ordering::Relaxed);
+                    (
+                        head,
+                        Some(Cut {
+                            kept_bytes: max,
+                            frame_bytes: length,
+                        }),
+                    )
+                }
+                // The stream ended inside a counted frame: counted, nothing to keep.
+                Err(FrameError::Truncated { .. }) => {
+                    counters.oversized.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
             };
             let line = Line {
                 peer,
                 transport,
                 text,
                 received: Timestamp::now(),
+                cut,
             };
             // Waits while the queue is full: TCP's back-pressure.
             if queue.send(line).await.is_err() {
@@ -497,6 +515,7 @@ async fn write(
                 at: line.received,
                 via: line.transport,
                 peer: Some(line.peer),
+                cut: line.cut,
             })
             .collect();
         // One source's failure (its log damaged, say) does not keep the

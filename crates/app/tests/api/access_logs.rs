@@ -864,15 +864,19 @@ async fn a_forwarder_sends_json_lines_over_https_with_its_sources_token_only() {
     assert!(events.iter().all(|event| !event.detail.contains(&token)));
 }
 
-#[tokio::test]
-async fn receivers_told_to_stop_write_every_line_they_received_first() {
-    use std::sync::atomic::Ordering;
-    use tokio::io::AsyncWriteExt;
-    let app = spawn_app().await;
-    app.set_up().await;
-    let institution = first_institution(&app).await;
+/// The syslog receivers over TCP, run in-process for `app`'s first
+/// institution with a source sending from 127.0.0.1: where they listen,
+/// their counters, how to stop them and their task.
+async fn start_receivers(
+    app: &TestApp,
+) -> (
+    std::net::SocketAddr,
+    std::sync::Arc<mamori::receivers::Counters>,
+    tokio::sync::watch::Sender<bool>,
+    tokio::task::JoinHandle<()>,
+) {
     add_source(
-        &app,
+        app,
         RawLogSource {
             name: "router",
             kind: "syslog",
@@ -897,6 +901,29 @@ async fn receivers_told_to_stop_write_every_line_they_received_first() {
         app.data_dir.clone(),
         stopping,
     ));
+    (address, counters, stop, running)
+}
+
+/// Stops the receivers and waits until they have written what they hold.
+async fn stop_receivers(
+    stop: tokio::sync::watch::Sender<bool>,
+    running: tokio::task::JoinHandle<()>,
+) {
+    stop.send(true).expect("stop");
+    tokio::time::timeout(std::time::Duration::from_secs(30), running)
+        .await
+        .expect("the receivers end once written")
+        .expect("no panic");
+}
+
+#[tokio::test]
+async fn receivers_told_to_stop_write_every_line_they_received_first() {
+    use std::sync::atomic::Ordering;
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app().await;
+    app.set_up().await;
+    let institution = first_institution(&app).await;
+    let (address, counters, stop, running) = start_receivers(&app).await;
     const LINES: u64 = 3000;
     let mut stream = tokio::net::TcpStream::connect(address)
         .await
@@ -917,11 +944,7 @@ async fn receivers_told_to_stop_write_every_line_they_received_first() {
         assert!(std::time::Instant::now() < deadline, "not all received");
         tokio::time::sleep(std::time::Duration::from_millis(1)).await;
     }
-    stop.send(true).expect("stop");
-    tokio::time::timeout(std::time::Duration::from_secs(30), running)
-        .await
-        .expect("the receivers end once written")
-        .expect("no panic");
+    stop_receivers(stop, running).await;
     assert_eq!(
         mamori_store::access_log::indexed_size(&app.store, institution)
             .await
@@ -929,4 +952,77 @@ async fn receivers_told_to_stop_write_every_line_they_received_first() {
         LINES
     );
     assert_eq!(counters.written.load(Ordering::Relaxed), LINES);
+}
+
+#[tokio::test]
+async fn hostile_frames_are_kept_raw_counted_and_the_connection_goes_on() {
+    use std::sync::atomic::Ordering;
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app().await;
+    app.set_up().await;
+    let institution = first_institution(&app).await;
+    let (address, counters, stop, running) = start_receivers(&app).await;
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    let mut bytes = Vec::new();
+    // A 1 MB line, a 1 MB counted frame, invalid UTF-8, binary garbage, and
+    // then an ordinary line.
+    bytes.extend(std::iter::repeat_n(b'L', 1 << 20));
+    bytes.push(b'\n');
+    bytes.extend_from_slice(format!("{} ", 1 << 20).as_bytes());
+    bytes.extend(std::iter::repeat_n(b'C', 1 << 20));
+    bytes.extend_from_slice(b"<13>caf\xe9 \xff\xfe not utf-8\n");
+    bytes.extend_from_slice(b"\x01\x02\x03garbage\x7f\n");
+    bytes.extend_from_slice(
+        b"<86>1 2026-11-20T09:00:00+09:00 srv1 sshd 1 - - Failed password for root from 203.0.113.5 port 1 ssh2\n",
+    );
+    stream.write_all(&bytes).await.expect("send");
+    stream.shutdown().await.expect("close");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while counters.received.load(Ordering::Relaxed) < 5 {
+        assert!(std::time::Instant::now() < deadline, "not all received");
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    stop_receivers(stop, running).await;
+    assert_eq!(counters.oversized.load(Ordering::Relaxed), 2);
+    assert_eq!(
+        mamori_store::access_log::indexed_size(&app.store, institution)
+            .await
+            .expect("size"),
+        5,
+        "every frame is an entry"
+    );
+    let bundle = std::fs::read(
+        app.data_dir
+            .join("access-logs")
+            .join(institution.to_string())
+            .join("tile/entries/000.p/5"),
+    )
+    .expect("the institution's bundle");
+    let bundle = String::from_utf8_lossy(&bundle);
+    // The oversized frames: their heads kept, the cut noted with the
+    // announced length where there was one.
+    assert!(
+        bundle.contains("\"frame_bytes\":1048576"),
+        "the counted frame's length"
+    );
+    assert!(
+        bundle.contains("\"frame_bytes\":null"),
+        "the line's length is unknown"
+    );
+    assert!(bundle.contains("LLLLLLLL") && bundle.contains("CCCCCCCC"));
+    assert!(bundle.contains("caf\\ufffd") || bundle.contains("caf\u{fffd}"));
+    assert!(bundle.contains("garbage"));
+    let root = mamori_store::access_log::events_of_user(
+        &app.store,
+        institution,
+        "root",
+        "2026-11-01T00:00:00Z".parse().expect("time"),
+        "2026-12-01T00:00:00Z".parse().expect("time"),
+        10,
+    )
+    .await
+    .expect("search");
+    assert_eq!(root.len(), 1, "the line after the hostile ones is read");
 }

@@ -4,8 +4,9 @@
 //! Each frame is read as octet-counting (`LEN SP MSG`, LEN without leading
 //! zero) when it starts with such a length, and as non-transparent framing
 //! (ended by LF, tolerating CRLF and NUL) otherwise. A frame longer than the
-//! bound is reported and skipped without being buffered whole. Text that is
-//! not UTF-8 is kept lossily (U+FFFD).
+//! bound is reported with its first bound's worth of bytes (to be kept raw)
+//! and the rest skipped without being buffered. Text that is not UTF-8 is
+//! kept lossily (U+FFFD).
 
 /// The default largest frame: 64 KiB, as rsyslog and syslog-ng allow.
 pub const DEFAULT_MAX_FRAME_BYTES: usize = 64 * 1024;
@@ -16,15 +17,17 @@ const MAX_LENGTH_DIGITS: usize = 9;
 /// A frame that could not be delivered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FrameError {
-    /// The frame is longer than the decoder's bound; its bytes were skipped.
-    /// `length` is the announced octet count, or `None` for a line whose end
-    /// was not yet seen.
+    /// The frame is longer than the decoder's bound: `head` is its first
+    /// `max` bytes, the rest was skipped. `length` is the announced octet
+    /// count, or `None` for a line.
     #[error("a frame is longer than {max} bytes")]
     TooLarge {
         /// The bound.
         max: usize,
         /// The octet count, when the sender announced one.
         length: Option<usize>,
+        /// The frame's first `max` bytes (lossy UTF-8).
+        head: String,
     },
     /// The stream ended inside an octet-counted frame.
     #[error("the stream ended after {received} of {expected} bytes of a frame")]
@@ -43,6 +46,8 @@ enum State {
     /// Inside an octet-counted frame of `length` bytes (the digits and space
     /// already consumed).
     Counted { length: usize },
+    /// Keeping the first bound's worth of an oversized counted frame.
+    HeadCount { length: usize },
     /// Inside a line (the buffer holds no terminator).
     Line,
     /// Dropping the rest of an oversized counted frame.
@@ -111,10 +116,11 @@ impl FrameDecoder {
                 expected: length,
                 received: buffer.len(),
             })),
+            State::HeadCount { length } => Some(Err(self.too_large(Some(length), &buffer))),
             State::Start | State::Line => {
                 let content = buffer.strip_suffix(b"\r").unwrap_or(&buffer);
                 if content.len() > self.max_frame {
-                    return Some(Err(self.too_large(None)));
+                    return Some(Err(self.too_large(None, content)));
                 }
                 let text = lossy(&buffer);
                 (!text.is_empty()).then_some(Ok(text))
@@ -126,7 +132,7 @@ impl FrameDecoder {
     /// Consumes some of `input` and returns the rest.
     fn step<'a>(&mut self, input: &'a [u8], out: &mut Vec<Result<String, FrameError>>) -> &'a [u8] {
         match self.state {
-            State::Start => self.start(input, out),
+            State::Start => self.start(input),
             State::Counted { length } => {
                 let wanted = length.saturating_sub(self.buffer.len());
                 let (taken, rest) = input.split_at(wanted.min(input.len()));
@@ -138,6 +144,19 @@ impl FrameDecoder {
                 }
                 rest
             }
+            State::HeadCount { length } => {
+                let wanted = self.max_frame.saturating_sub(self.buffer.len());
+                let (taken, rest) = input.split_at(wanted.min(input.len()));
+                self.buffer.extend_from_slice(taken);
+                if self.buffer.len() >= self.max_frame {
+                    out.push(Err(self.too_large(Some(length), &self.buffer)));
+                    self.buffer.clear();
+                    self.state = State::SkipCount {
+                        remaining: length - self.max_frame,
+                    };
+                }
+                rest
+            }
             State::Line => {
                 match input.iter().position(|byte| is_terminator(*byte)) {
                     Some(end) => {
@@ -145,7 +164,9 @@ impl FrameDecoder {
                         let ends_in_cr = line.last().or(self.buffer.last()) == Some(&b'\r');
                         let content = self.buffer.len() + line.len() - usize::from(ends_in_cr);
                         if content > self.max_frame {
-                            out.push(Err(self.too_large(None)));
+                            let mut head = std::mem::take(&mut self.buffer);
+                            head.extend_from_slice(line);
+                            out.push(Err(self.too_large(None, &head)));
                         } else {
                             self.buffer.extend_from_slice(line);
                             let text = lossy(&self.buffer);
@@ -160,8 +181,10 @@ impl FrameDecoder {
                     None => {
                         // Allow one byte beyond the bound for a CR before LF.
                         if self.buffer.len() + input.len() > self.max_frame + 1 {
-                            out.push(Err(self.too_large(None)));
-                            self.buffer.clear();
+                            let mut head = std::mem::take(&mut self.buffer);
+                            let room = self.max_frame.saturating_sub(head.len());
+                            head.extend_from_slice(&input[..room.min(input.len())]);
+                            out.push(Err(self.too_large(None, &head)));
                             self.state = State::SkipLine;
                         } else {
                             self.buffer.extend_from_slice(input);
@@ -192,20 +215,19 @@ impl FrameDecoder {
         }
     }
 
-    fn too_large(&self, length: Option<usize>) -> FrameError {
+    /// The error for an oversized frame whose first bytes are `head`
+    /// (kept up to the bound).
+    fn too_large(&self, length: Option<usize>, head: &[u8]) -> FrameError {
         FrameError::TooLarge {
             max: self.max_frame,
             length,
+            head: lossy(&head[..head.len().min(self.max_frame)]),
         }
     }
 
     /// At a frame's start: skip terminators, then decide between a length
     /// prefix and a line, buffering at most the digits until it is known.
-    fn start<'a>(
-        &mut self,
-        input: &'a [u8],
-        out: &mut Vec<Result<String, FrameError>>,
-    ) -> &'a [u8] {
+    fn start<'a>(&mut self, input: &'a [u8]) -> &'a [u8] {
         let mut input = input;
         if self.buffer.is_empty() {
             // Terminators and a CR between frames are no frame.
@@ -235,8 +257,7 @@ impl FrameDecoder {
                     self.buffer.clear();
                     let rest = input.get(index + 1..).unwrap_or(&[]);
                     self.state = if length > self.max_frame {
-                        out.push(Err(self.too_large(Some(length))));
-                        State::SkipCount { remaining: length }
+                        State::HeadCount { length }
                     } else {
                         State::Counted { length }
                     };
@@ -311,27 +332,41 @@ mod tests {
     }
 
     #[test]
-    fn oversized_counted_frame_is_skipped_without_buffering() {
+    fn oversized_counted_frame_keeps_its_head_and_skips_the_rest() {
         let mut decoder = FrameDecoder::new(16);
         let mut frames = decoder.push(b"40 ");
+        assert!(frames.is_empty());
+        for _ in 0..4 {
+            frames.extend(decoder.push(b"0123456789"));
+            // Never more than the head is held.
+            assert!(decoder.buffered() <= 16);
+        }
         assert_eq!(
             frames,
             vec![Err(FrameError::TooLarge {
                 max: 16,
-                length: Some(40)
+                length: Some(40),
+                head: "0123456789012345".to_owned(),
             })]
         );
-        for _ in 0..4 {
-            frames.extend(decoder.push(&[b'x'; 10]));
-            assert_eq!(decoder.buffered(), 0);
-        }
         frames.extend(decoder.push(b"5 short"));
         assert_eq!(frames.len(), 2);
         assert_eq!(frames[1], ok("short"));
+        // Cut off inside the head: what came is kept.
+        let mut decoder = FrameDecoder::new(16);
+        assert!(decoder.push(b"40 abc").is_empty());
+        assert_eq!(
+            decoder.finish(),
+            Some(Err(FrameError::TooLarge {
+                max: 16,
+                length: Some(40),
+                head: "abc".to_owned(),
+            }))
+        );
     }
 
     #[test]
-    fn oversized_line_is_reported_once_and_skipped() {
+    fn oversized_line_is_reported_once_with_its_head_and_skipped() {
         let mut decoder = FrameDecoder::new(16);
         let mut frames = Vec::new();
         for _ in 0..100 {
@@ -344,7 +379,8 @@ mod tests {
             vec![
                 Err(FrameError::TooLarge {
                     max: 16,
-                    length: None
+                    length: None,
+                    head: "abcdefghijabcdef".to_owned(),
                 }),
                 ok("next")
             ]
@@ -357,7 +393,8 @@ mod tests {
             vec![
                 Err(FrameError::TooLarge {
                     max: 16,
-                    length: None
+                    length: None,
+                    head: "y".repeat(16),
                 }),
                 ok("ok")
             ]
