@@ -15,13 +15,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use mamori_domain::access_log::ehr_csv::{EhrImportError, RowError, action_code};
 use mamori_domain::access_log::source::{
-    LogSourceId, LogSourceKind, NewLogSource, PreviewRead, RawLogSource, SourceReader,
+    FilePreview, LogSourceId, LogSourceKind, NewLogSource, PreviewRead, RawLogSource, SourceReader,
 };
 use mamori_domain::institution::{Grant, InstitutionId, Permission, Principal, permissions};
 use mamori_store::access_log::{Acting, ImportReport, StoredLogSource};
 
 use super::when;
 use crate::auth::{Authorized, CsrfForm};
+use crate::heavy::Kind;
 use crate::i18n::{describe_all, fill};
 use crate::multipart::CsrfMultipart;
 use crate::page::Chrome;
@@ -515,13 +516,9 @@ fn preview_view(
     chrome: &Chrome,
     source: &StoredLogSource,
     file: &str,
-    bytes: &[u8],
-    reader: &SourceReader,
-    now: jiff::Timestamp,
+    preview: Result<FilePreview, EhrImportError>,
 ) -> Result<PreviewView, String> {
-    let preview = reader
-        .preview(bytes, now, PREVIEW_LINES)
-        .map_err(|error| refusal(chrome, &error))?;
+    let preview = preview.map_err(|error| refusal(chrome, &error))?;
     let k = chrome.k;
     let rows = preview
         .lines
@@ -588,7 +585,7 @@ async fn import(
     State(state): State<AppState>,
     chrome: Chrome,
     authorized: Authorized<permissions::ReviewAccessLogs>,
-    multipart: CsrfMultipart,
+    mut multipart: CsrfMultipart,
 ) -> Result<Response, AppError> {
     let principal = &authorized.user.principal;
     let grant = &authorized.grant;
@@ -615,7 +612,13 @@ async fn import(
         shown.import_errors.push(k.logs_choose_source.to_owned());
         return page(&state, &chrome, grant, principal, shown).await;
     };
-    let Some(file) = multipart.files.iter().find(|file| file.field == "file") else {
+    let step_is_import = multipart.field("step") == "import";
+    let Some(file) = multipart
+        .files
+        .iter()
+        .position(|file| file.field == "file")
+        .map(|at| multipart.files.swap_remove(at))
+    else {
         shown.import_errors.push(k.logs_choose_file.to_owned());
         return page(&state, &chrome, grant, principal, shown).await;
     };
@@ -637,15 +640,18 @@ async fn import(
         .filter(|c| !c.is_control())
         .take(255)
         .collect();
-    if multipart.field("step") != "import" {
-        match preview_view(
-            &chrome,
-            &source,
-            &file_name,
-            &file.bytes,
-            &reader,
-            state.clock.now(),
-        ) {
+    if !step_is_import {
+        // Reading the whole file (to count its lines) takes a core for a
+        // while on a large one: off the async workers, one at a time.
+        let now = state.clock.now();
+        let bytes = file.bytes;
+        let preview = state
+            .heavy
+            .run(Kind::Import, chrome.locale, move || {
+                reader.preview(&bytes, now, PREVIEW_LINES)
+            })
+            .await?;
+        match preview_view(&chrome, &source, &file_name, preview) {
             Ok(preview) => shown.preview = Some(preview),
             Err(refused) => shown.import_errors.push(refused),
         }
@@ -653,12 +659,7 @@ async fn import(
     }
     let report = state
         .access_logs
-        .import(
-            Acting::user(grant),
-            source,
-            file_name.clone(),
-            file.bytes.clone(),
-        )
+        .import(Acting::user(grant), source, file_name.clone(), file.bytes)
         .await
         .map_err(AppError::Unexpected)?;
     match report {
