@@ -17,6 +17,12 @@
 //! (SQLite; `TEST_DATABASE_URL=postgres://…` for PostgreSQL). `EVENTS`
 //! sets the 10 million.
 
+#[allow(dead_code)]
+mod common;
+#[allow(dead_code)]
+#[path = "../tests/api/helpers.rs"]
+mod helpers;
+
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
@@ -98,29 +104,14 @@ fn raw_append(entries: &[Vec<u8>], batch: usize) -> f64 {
 async fn run() {
     let database = TestDatabase::create().await;
     let data_dir = folder();
-    let backend = if database.url().starts_with("postgres") {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
+    let backend = common::backend(&database);
     let config = Config {
-        data_dir: data_dir.path().to_path_buf(),
-        database_url: database.url().to_owned(),
-        listen: "127.0.0.1:0".parse().expect("listen address"),
-        secure_cookies: false,
-        lockout: mamori_domain::institution::LockoutPolicy::DEFAULT,
-        probe_time_sync: false,
-        sign_in_attempts_per_minute: 0,
-        poster_reports_per_hour: 0,
-        public_url: None,
-        fixed_now: None,
-        scheduled_backup: None,
-        smtp: None,
         receivers: mamori::receivers::ReceiverConfig {
             udp: Some("127.0.0.1:0".parse().expect("udp")),
             tcp: Some("127.0.0.1:0".parse().expect("tcp")),
             tls: None,
         },
+        ..common::config(&database, data_dir.path())
     };
     let application = Application::build(config).await.expect("application");
     let store = application.store().clone();
@@ -355,7 +346,7 @@ async fn wait_indexed(
 }
 
 /// Inserts `n` index rows from `first_seq`: 1,000 users, spread evenly
-/// over 2025 (about 27 a user and day), in one statement per backend.
+/// over 2025 (about 27 a user and day).
 async fn fill_index(
     store: &mamori_store::Store,
     institution: mamori_domain::institution::InstitutionId,
@@ -364,26 +355,9 @@ async fn fill_index(
 ) {
     let start = 1_735_657_200_000_000_i64; // 2025-01-01T00:00:00+09:00 in µs
     let step = 365 * 86_400_000_000_i64 / n as i64;
-    let series = if store.backend() == mamori_store::Backend::Postgres {
-        "SELECT i FROM generate_series(0, $3 - 1) AS g(i)"
-    } else {
-        "WITH RECURSIVE g(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM g WHERE i < $3 - 1) SELECT i FROM g"
-    };
-    let sql = format!(
-        "INSERT INTO log_events (institution_id, seq, source_id, occurred_at, host, user_name,
-            source_address, action, outcome, patient_id)
-         SELECT $1, $2 + i, (SELECT MIN(id) FROM log_sources WHERE institution_id = $1),
-                $4 + i * $5, 'srv1', 'staff' || (i % 1000), '192.0.2.' || (i % 250),
-                'sign_in', 'success', NULL
-         FROM ({series}) AS s"
-    );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(institution.get())
-        .bind(first_seq as i64)
-        .bind(n as i64)
-        .bind(start)
-        .bind(step)
-        .execute(store.pool_for_benchmarks())
-        .await
-        .expect("fill the index");
+    let filled =
+        mamori_store::access_log::fill_for_benchmark(store, institution, first_seq, n, start, step)
+            .await
+            .expect("fill the index");
+    assert_eq!(filled, n);
 }

@@ -17,8 +17,8 @@ mod helpers;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use mamori::Application;
 use mamori::reminders::{Smtp, SmtpSecurity, queue_today, send_waiting};
-use mamori::{Application, Config};
 use mamori_domain::institution::{
     NewInstitution, NewUser, PasswordPolicy, PlainPassword, Principal, RawInstitution, RawUser,
     Role, hash_password, permissions,
@@ -36,26 +36,8 @@ fn main() {
 async fn run() {
     let database = TestDatabase::create().await;
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let backend = if database.url().starts_with("postgres") {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
-    let config = Config {
-        data_dir: data_dir.path().to_path_buf(),
-        database_url: database.url().to_owned(),
-        listen: "127.0.0.1:0".parse().expect("listen address"),
-        secure_cookies: false,
-        lockout: mamori_domain::institution::LockoutPolicy::DEFAULT,
-        probe_time_sync: false,
-        sign_in_attempts_per_minute: 0,
-        poster_reports_per_hour: 0,
-        public_url: None,
-        fixed_now: None,
-        scheduled_backup: None,
-        smtp: None,
-        receivers: Default::default(),
-    };
+    let backend = common::backend(&database);
+    let config = common::config(&database, data_dir.path());
     let application = Application::build(config).await.expect("application");
     let state = application.state();
     let store = state.store.clone();

@@ -505,10 +505,7 @@ pub async fn import_bytes(
         let file_name = file_name.clone();
         let source_name = source.name.clone();
         tokio::task::spawn_blocking(move || {
-            let sha256: String = Sha256::digest(&bytes)
-                .iter()
-                .map(|byte| format!("{byte:02x}"))
-                .collect();
+            let sha256 = mamori_store::hex(&Sha256::digest(&bytes));
             reader.read_all(&bytes, now).map(|(events, problems)| {
                 let entries: Vec<Vec<u8>> = events
                     .iter()
@@ -659,7 +656,7 @@ pub async fn archive_old(
     let retention = access_log::retention_by_source(store, institution).await?;
     let log = open_caught_up(store, data_dir, institution).await?;
     let to_owned = to.to_path_buf();
-    let today = now.to_zoned_datetime(tokyo()).date();
+    let today = now.to_zoned_datetime(mamori_web::tokyo()).date();
     let (log, moved) = tokio::task::spawn_blocking(move || {
         let moved = move_old_bundles(&log, &to_owned, &retention, today);
         (log, moved)
@@ -674,10 +671,6 @@ pub async fn archive_old(
         unindexed,
         ..archived
     })
-}
-
-fn tokyo() -> TimeZone {
-    TimeZone::get("Asia/Tokyo").unwrap_or(TimeZone::fixed(jiff::tz::offset(9)))
 }
 
 /// Moves the full bundles past retention; returns what moved and the entry
@@ -714,7 +707,7 @@ fn move_old_bundles(
                 .or_else(|| entry["received"].as_str())
                 .and_then(|text| text.parse::<Timestamp>().ok());
             let kept_until = time.and_then(|time| {
-                time.to_zoned_datetime(tokyo())
+                time.to_zoned_datetime(mamori_web::tokyo())
                     .date()
                     .checked_add(jiff::Span::new().years(years))
                     .ok()

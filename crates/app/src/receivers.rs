@@ -452,22 +452,21 @@ async fn write_batches(
             }
         }
         let lines = std::mem::take(&mut batch);
-        if let Err(error) = write(&store, &data_dir, &senders, lines, &counters).await {
-            counters.failed_batches.fetch_add(1, Ordering::Relaxed);
-            tracing::error!(%error, "received log lines could not be written");
-        }
+        // Failures are counted and logged per source inside.
+        write(&store, &data_dir, &senders, lines, &counters).await;
     }
 }
 
 /// Writes one batch: each source's lines to its institution's log and
-/// index, the rest to the unassigned log.
+/// index, the rest to the unassigned log; a part that cannot be written is
+/// counted in `failed_batches` and logged, the others still written.
 async fn write(
     store: &Store,
     data_dir: &std::path::Path,
     senders: &HashMap<IpAddr, Option<Arc<SenderSource>>>,
     lines: Vec<Line>,
     counters: &Counters,
-) -> anyhow::Result<()> {
+) {
     let mut claimed: Vec<(Arc<SenderSource>, Vec<Line>)> = Vec::new();
     let mut unassigned: Vec<Vec<u8>> = Vec::new();
     for line in lines {
@@ -538,5 +537,4 @@ async fn write(
             }
         }
     }
-    Ok(())
 }

@@ -867,14 +867,9 @@ pub async fn set_rules(
     rules: &Rules,
     now: Timestamp,
 ) -> Result<(), Error> {
-    let hhmm = |time: jiff::civil::Time| time.strftime("%H:%M").to_string();
-    let (opens, closes, closed) = match rules.hours {
-        Some(hours) => (
-            hhmm(hours.opens),
-            hhmm(hours.closes),
-            i64::from(hours.closed_sundays_holidays),
-        ),
-        None => (String::new(), String::new(), 0),
+    let ((opens, closes), closed) = match rules.hours {
+        Some(hours) => (hours.as_text(), i64::from(hours.closed_sundays_holidays)),
+        None => ((String::new(), String::new()), 0),
     };
     let mut transaction = store.begin().await?;
     sqlx::query(
@@ -1018,6 +1013,43 @@ pub async fn note_finding(
         now,
     )
     .await
+}
+
+/// Fills the index with `n` synthetic events from `first_seq` for the
+/// benchmark of the search (`benches/access_logs.rs`): 1,000 users, one
+/// event every `step_micros` from `start_micros`, in the institution's
+/// first source. One SQL text for both databases (a recursive CTE).
+#[doc(hidden)]
+pub async fn fill_for_benchmark(
+    store: &Store,
+    institution_id: InstitutionId,
+    first_seq: u64,
+    n: u64,
+    start_micros: i64,
+    step_micros: i64,
+) -> Result<u64, Error> {
+    let filled = sqlx::query(
+        "WITH RECURSIVE g(i) AS (
+             SELECT CAST(0 AS BIGINT) UNION ALL SELECT i + 1 FROM g WHERE i < CAST($3 AS BIGINT) - 1
+         )
+         INSERT INTO log_events (institution_id, seq, source_id, occurred_at, host, user_name,
+            source_address, action, outcome, patient_id)
+         SELECT CAST($1 AS BIGINT), CAST($2 AS BIGINT) + i,
+                (SELECT MIN(id) FROM log_sources WHERE institution_id = CAST($1 AS BIGINT)),
+                CAST($4 AS BIGINT) + i * CAST($5 AS BIGINT), 'srv1',
+                'staff' || CAST(i % 1000 AS TEXT), '192.0.2.' || CAST(i % 250 AS TEXT),
+                'sign_in', 'success', NULL
+         FROM g",
+    )
+    .bind(institution_id.get())
+    .bind(first_seq as i64)
+    .bind(n as i64)
+    .bind(start_micros)
+    .bind(step_micros)
+    .execute(store.pool())
+    .await?
+    .rows_affected();
+    Ok(filled)
 }
 
 /// Records an export of found events in the audit trail.

@@ -20,17 +20,20 @@ pub type Running = (
     tokio::task::JoinHandle<anyhow::Result<()>>,
 );
 
-/// Boots the application on a fresh database (PostgreSQL with `TEST_DATABASE_URL`).
-pub async fn boot() -> Running {
-    let database = TestDatabase::create().await;
-    let data_dir = tempfile::tempdir().expect("temp dir");
-    let backend = if database.url().starts_with("postgres") {
+/// The database's backend, by name.
+pub fn backend(database: &TestDatabase) -> &'static str {
+    if database.url().starts_with("postgres") {
         "PostgreSQL"
     } else {
         "SQLite"
-    };
-    let config = Config {
-        data_dir: data_dir.path().to_path_buf(),
+    }
+}
+
+/// The configuration of a benchmark's application: `database`, the data
+/// folder `data_dir`, any free port, no limits, nothing run in the background.
+pub fn config(database: &TestDatabase, data_dir: &std::path::Path) -> Config {
+    Config {
+        data_dir: data_dir.to_path_buf(),
         database_url: database.url().to_owned(),
         listen: "127.0.0.1:0".parse().expect("listen address"),
         secure_cookies: false,
@@ -43,7 +46,15 @@ pub async fn boot() -> Running {
         scheduled_backup: None,
         smtp: None,
         receivers: Default::default(),
-    };
+    }
+}
+
+/// Boots the application on a fresh database (PostgreSQL with `TEST_DATABASE_URL`).
+pub async fn boot() -> Running {
+    let database = TestDatabase::create().await;
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let backend = backend(&database);
+    let config = config(&database, data_dir.path());
     let application = Application::build(config).await.expect("application");
     let base = format!("http://127.0.0.1:{}", application.address().port());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

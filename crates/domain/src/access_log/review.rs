@@ -133,6 +133,12 @@ pub struct OpeningHours {
 }
 
 impl OpeningHours {
+    /// The opening and closing times as `HH:MM`, as typed and stored.
+    pub fn as_text(&self) -> (String, String) {
+        let hhmm = |time: Time| time.strftime("%H:%M").to_string();
+        (hhmm(self.opens), hhmm(self.closes))
+    }
+
     /// Whether `at` falls within the hours, in `zone`.
     pub fn is_open(&self, at: Timestamp, zone: &TimeZone) -> bool {
         let local = at.to_zoned_datetime(zone.clone());

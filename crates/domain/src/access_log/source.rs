@@ -287,21 +287,29 @@ pub fn read_file(
     imported_at: Timestamp,
 ) -> Vec<FileEvent> {
     let source = syslog::Source::new(imported_at).with_time_zone(time_zone.clone());
-    let mut events = Vec::new();
-    for (index, line) in bytes.split(|byte| *byte == b'\n').enumerate() {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let text = String::from_utf8_lossy(line);
-        if text.trim().is_empty() {
-            continue;
-        }
-        let (event, recognised) = read_line(&text, kind, &source);
-        events.push(FileEvent {
-            line: index as u64 + 1,
-            event,
-            recognised,
-        });
-    }
-    events
+    text_lines(bytes)
+        .map(|(line, text)| {
+            let (event, recognised) = read_line(&text, kind, &source);
+            FileEvent {
+                line,
+                event,
+                recognised,
+            }
+        })
+        .collect()
+}
+
+/// The non-blank lines of `bytes` with their numbers (from 1): split at LF,
+/// a CR before it dropped, invalid UTF-8 kept lossily.
+pub fn text_lines(bytes: &[u8]) -> impl Iterator<Item = (u64, String)> + '_ {
+    bytes
+        .split(|byte| *byte == b'\n')
+        .enumerate()
+        .filter_map(|(index, line)| {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let text = String::from_utf8_lossy(line);
+            (!text.trim().is_empty()).then(|| (index as u64 + 1, text.into_owned()))
+        })
 }
 
 /// How a source's files are read: line by line (syslog, Windows JSON), or

@@ -86,13 +86,12 @@ struct RulesForm {
 
 impl RulesForm {
     fn of(rules: &Rules) -> Self {
-        let hhmm = |time: jiff::civil::Time| time.strftime("%H:%M").to_string();
         Self {
             month: String::new(),
             burst_threshold: rules.burst.threshold.to_string(),
             burst_window_minutes: rules.burst.window.as_mins().to_string(),
-            opens_at: rules.hours.map(|h| hhmm(h.opens)).unwrap_or_default(),
-            closes_at: rules.hours.map(|h| hhmm(h.closes)).unwrap_or_default(),
+            opens_at: rules.hours.map(|h| h.as_text().0).unwrap_or_default(),
+            closes_at: rules.hours.map(|h| h.as_text().1).unwrap_or_default(),
             closed_sundays_holidays: if rules.hours.is_some_and(|h| h.closed_sundays_holidays) {
                 "on".to_owned()
             } else {
@@ -374,10 +373,7 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
             } else {
                 k.logs_rule_hours
             },
-            &[
-                &hours.opens.strftime("%H:%M"),
-                &hours.closes.strftime("%H:%M"),
-            ],
+            &[&hours.as_text().0, &hours.as_text().1],
         ),
         None => k.logs_rule_no_hours.to_owned(),
     });

@@ -350,12 +350,10 @@ async fn issue_token(
     Ok(Redirect::to("/logs/sources?done=saved").into_response())
 }
 
+/// A token's SHA-256, as the store keeps it.
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
+    mamori_store::hex(&sha2::Sha256::digest(bytes))
 }
 
 /// A JSON answer of the ingest endpoint.
@@ -403,11 +401,8 @@ async fn ingest(
             serde_json::json!({ "error": "a valid source token is required (Authorization: Bearer …)" }),
         ));
     };
-    let lines: Vec<String> = body
-        .split(|byte| *byte == b'\n')
-        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
-        .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
-        .map(|line| String::from_utf8_lossy(line).into_owned())
+    let lines: Vec<String> = mamori_domain::access_log::source::text_lines(&body)
+        .map(|(_, text)| text)
         .collect();
     if lines.is_empty() {
         return Ok(ingest_answer(
