@@ -720,6 +720,10 @@ pub struct SourceCount {
     pub name: String,
     pub events: i64,
     pub last: Option<Timestamp>,
+    /// Whether it sends by itself (sender addresses or an HTTPS token), so
+    /// that its silence means something; a source imported from files
+    /// only is expected to be quiet between imports.
+    pub sends: bool,
 }
 
 /// Events per source in a time range, sources with none included, by name,
@@ -733,7 +737,7 @@ pub async fn counts_per_source<P: ReadsAccessLogs>(
     let rows = window_rows(
         store,
         grant,
-        "SELECT s.name,
+        "SELECT s.name, s.senders, s.ingest_token_sha256,
                 (SELECT COUNT(*) FROM log_events e
                  WHERE e.institution_id = s.institution_id AND e.source_id = s.id
                    AND e.occurred_at >= $2 AND e.occurred_at < $3) AS events,
@@ -749,6 +753,10 @@ pub async fn counts_per_source<P: ReadsAccessLogs>(
                 name: row.try_get("name")?,
                 events: row.try_get("events")?,
                 last: row.try_get::<Option<i64>, _>("last")?.map(from_micros),
+                sends: !row.try_get::<String, _>("senders")?.is_empty()
+                    || row
+                        .try_get::<Option<String>, _>("ingest_token_sha256")?
+                        .is_some(),
             })
         })
         .collect()

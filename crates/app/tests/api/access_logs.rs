@@ -12,7 +12,7 @@ use crate::helpers::{TestApp, spawn_app};
 /// Registers a syslog source for the first institution and imports `lines`
 /// (twelve of them) as an exported file.
 async fn import(app: &TestApp, lines: &str) {
-    let report = import_syslog(app, "VPNルータ", lines).await;
+    let report = import_syslog(app, "VPNルータ", "", lines).await;
     assert!(
         matches!(
             report,
@@ -27,6 +27,7 @@ async fn import(app: &TestApp, lines: &str) {
 async fn import_syslog(
     app: &TestApp,
     name: &str,
+    senders: &str,
     lines: &str,
 ) -> mamori::access_logs::ImportReport {
     add_source(
@@ -34,6 +35,7 @@ async fn import_syslog(
         RawLogSource {
             name,
             kind: "syslog",
+            senders,
             ..RawLogSource::default()
         },
     )
@@ -178,12 +180,14 @@ async fn the_month_is_reviewed_with_its_bursts_signed_off_once_and_searched() {
         .strftime("%Y-%m")
         .to_string();
 
-    // A second source that never sent anything is silent.
+    // A second source that should send (it has a sender address) but never
+    // did is silent; the router, imported from files only, is not.
     add_source(
         &app,
         RawLogSource {
             name: "予備サーバ",
             kind: "syslog",
+            senders: "192.0.2.250",
             ..RawLogSource::default()
         },
     )
@@ -595,6 +599,10 @@ async fn an_ehr_export_is_registered_previewed_and_imported_in_the_browser_and_h
 
     let month = day.strftime("%Y-%m").to_string();
     let page = admin.get(&format!("/logs?month={month}")).await;
+    // Its last event is 30 hours old, but a source imported from files
+    // only is not expected to send: it is not flagged silent.
+    assert_eq!(page.texts("#logs-sources tr.source").len(), 1);
+    assert!(page.texts("#logs-sources tr.overdue").is_empty());
     let findings = page.texts("#logs-findings li");
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert!(
@@ -641,7 +649,7 @@ async fn the_rules_are_the_institutions_own_and_find_sign_ins_out_of_hours() {
     .iter()
     .map(|(at, message)| format!("<86>1 {at} srv1 sshd 811 - - {message}\n"))
     .collect::<String>();
-    let report = import_syslog(&app, "サーバ", &lines).await;
+    let report = import_syslog(&app, "サーバ", "192.0.2.200", &lines).await;
     assert!(
         matches!(
             report,

@@ -65,8 +65,8 @@ struct SourceRow {
     name: String,
     events: i64,
     last: String,
-    /// Nothing received for longer than [`SILENT_AFTER`]: a router that
-    /// stopped sending is itself a finding.
+    /// A source that sends by itself and sent nothing for longer than the
+    /// rule's hours: a router that stopped sending is itself a finding.
     silent: bool,
 }
 
@@ -313,9 +313,10 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
             name: count.name,
             events: count.events,
             last: count.last.map(|at| when(chrome, at)).unwrap_or_default(),
-            silent: count
-                .last
-                .is_none_or(|at| state.clock.now().duration_since(at) > rules.silent_after),
+            silent: count.sends
+                && count
+                    .last
+                    .is_none_or(|at| state.clock.now().duration_since(at) > rules.silent_after),
         })
         .collect();
     let notes = mamori_store::access_log::finding_notes(&state.store, grant, month).await?;
