@@ -15,7 +15,7 @@
 //!
 //! `BENCH_DIR=/work/benchfs cargo bench -p mamori --bench access_logs`
 //! (SQLite; `TEST_DATABASE_URL=postgres://…` for PostgreSQL). `EVENTS`
-//! sets the 10 million.
+//! sets the 10 million; `INGEST_ONLY=1` stops after 1–3 (for profiling).
 
 #[allow(dead_code)]
 mod common;
@@ -110,6 +110,7 @@ async fn run() {
             udp: Some("127.0.0.1:0".parse().expect("udp")),
             tcp: Some("127.0.0.1:0".parse().expect("tcp")),
             tls: None,
+            relp: None,
         },
         ..common::config(&database, data_dir.path())
     };
@@ -214,6 +215,23 @@ async fn run() {
     send_tcp(tcp, (0..LINES).map(|n| lines_ref[n].clone())).await;
     wait_indexed(&store, institution_id, before + LINES as u64).await;
     let tcp_rate = LINES as f64 / started.elapsed().as_secs_f64();
+    println!("access logs ({backend}), {LINES} lines a run");
+    println!(
+        "raw append, 2,000 a batch: {raw_batched:.0} entries/s; one batch: {raw_whole:.0} entries/s"
+    );
+    println!(
+        "file import: {import_rate:.0} events/s = {:.3} of raw (one batch)",
+        import_rate / raw_whole
+    );
+    println!(
+        "TCP syslog ingest: {tcp_rate:.0} events/s = {:.3} of raw (2,000 a batch)",
+        tcp_rate / raw_batched
+    );
+    if std::env::var_os("INGEST_ONLY").is_some() {
+        let _ = stop.send(());
+        let _ = server.await;
+        return;
+    }
 
     // 4. A flood of 10× the lines over TCP (back-pressure) and UDP (drops),
     // made as they are sent so that the client holds next to nothing.
@@ -285,18 +303,6 @@ async fn run() {
 
     let _ = stop.send(());
     let _ = server.await;
-    println!("access logs ({backend}), {LINES} lines a run");
-    println!(
-        "raw append, 2,000 a batch: {raw_batched:.0} entries/s; one batch: {raw_whole:.0} entries/s"
-    );
-    println!(
-        "file import: {import_rate:.0} events/s = {:.3} of raw (one batch)",
-        import_rate / raw_whole
-    );
-    println!(
-        "TCP syslog ingest: {tcp_rate:.0} events/s = {:.3} of raw (2,000 a batch)",
-        tcp_rate / raw_batched
-    );
     println!(
         "flood: {flood} lines over TCP and {udp_sent} over UDP at once, in {flood_secs:.1} s; TCP all kept, UDP kept {udp_kept} (dropped {}); peak RSS {rss_before:.0} MiB before the flood (the run so far, its 200,000 lines held), {rss_peak:.0} MiB after",
         udp_sent as u64 - udp_kept

@@ -238,6 +238,11 @@ struct ServeArgs {
     /// with the certificate and key below.
     #[arg(long, env = "MAMORI_SYSLOG_TLS", requires_all = ["syslog_tls_cert", "syslog_tls_key"])]
     syslog_tls: Option<SocketAddr>,
+    /// Receive syslog over RELP on this address (rsyslog's `omrelp`, e.g.
+    /// 0.0.0.0:2514): each message is answered only once it is written, so a
+    /// sender keeps what a stopped server did not confirm and sends it again.
+    #[arg(long, env = "MAMORI_SYSLOG_RELP")]
+    syslog_relp: Option<SocketAddr>,
     /// The TLS receiver's certificate chain (PEM).
     #[arg(long, env = "MAMORI_SYSLOG_TLS_CERT", requires = "syslog_tls")]
     syslog_tls_cert: Option<PathBuf>,
@@ -452,6 +457,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 receivers: crate::receivers::ReceiverConfig {
                     udp: serve.syslog_udp,
                     tcp: serve.syslog_tcp,
+                    relp: serve.syslog_relp,
                     tls: match (
                         serve.syslog_tls,
                         serve.syslog_tls_cert,

@@ -30,7 +30,8 @@ pub struct Config {
     pub scheduled_backup: Option<crate::backup::Schedule>,
     /// The reminder e-mails' SMTP server (`--smtp-host`), if configured.
     pub smtp: Option<crate::reminders::Smtp>,
-    /// The syslog receivers (`--syslog-udp`, `--syslog-tcp`), if configured.
+    /// The syslog receivers (`--syslog-udp`, `--syslog-tcp`, `--syslog-tls`,
+    /// `--syslog-relp`), if configured.
     pub receivers: crate::receivers::ReceiverConfig,
 }
 

@@ -2,7 +2,10 @@
 //! UDP (`--syslog-udp`), TCP (`--syslog-tcp`) with RFC 6587 framing
 //! (octet counting or newline, decided per frame), and TLS (`--syslog-tls`,
 //! RFC 5425, the same framing inside TLS 1.2/1.3 with the certificate and
-//! key given).
+//! key given), and RELP (`--syslog-relp`, rsyslog's `omrelp`), which answers
+//! each message only once it is written: a RELP sender keeps and resends
+//! whatever a killed server had not answered, so nothing it was told is
+//! kept is ever lost.
 //!
 //! Every line is matched to the registered source whose sender addresses
 //! hold the peer's address, parsed as that source's kind, and appended in
@@ -28,7 +31,7 @@ use mamori_store::Store;
 use mamori_store::access_log::{self, SenderSource};
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, UdpSocket};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio_rustls::TlsAcceptor;
 
 use crate::access_logs::{Cut, Received, append_received, append_unassigned, entry};
@@ -49,6 +52,7 @@ pub struct ReceiverConfig {
     pub udp: Option<SocketAddr>,
     pub tcp: Option<SocketAddr>,
     pub tls: Option<TlsReceiver>,
+    pub relp: Option<SocketAddr>,
 }
 
 /// The TLS receiver: where, and its certificate chain and key (PEM files).
@@ -78,6 +82,7 @@ pub struct Bound {
     udp: Option<UdpSocket>,
     tcp: Option<TcpListener>,
     tls: Option<(TcpListener, TlsAcceptor)>,
+    relp: Option<TcpListener>,
     counters: Arc<Counters>,
 }
 
@@ -87,6 +92,7 @@ pub struct Addresses {
     pub udp: Option<SocketAddr>,
     pub tcp: Option<SocketAddr>,
     pub tls: Option<SocketAddr>,
+    pub relp: Option<SocketAddr>,
 }
 
 impl Bound {
@@ -110,6 +116,10 @@ impl Bound {
                 .tls
                 .as_ref()
                 .and_then(|(socket, _)| socket.local_addr().ok()),
+            relp: self
+                .relp
+                .as_ref()
+                .and_then(|socket| socket.local_addr().ok()),
         }
     }
 }
@@ -155,7 +165,8 @@ fn tls_acceptor(tls: &TlsReceiver) -> anyhow::Result<TlsAcceptor> {
 
 /// Binds the configured sockets (so that a port in use fails start-up).
 pub async fn bind(config: &ReceiverConfig) -> anyhow::Result<Option<Bound>> {
-    if config.udp.is_none() && config.tcp.is_none() && config.tls.is_none() {
+    if config.udp.is_none() && config.tcp.is_none() && config.tls.is_none() && config.relp.is_none()
+    {
         return Ok(None);
     }
     let udp = match config.udp {
@@ -184,10 +195,19 @@ pub async fn bind(config: &ReceiverConfig) -> anyhow::Result<Option<Bound>> {
         }
         None => None,
     };
+    let relp = match config.relp {
+        Some(address) => Some(
+            TcpListener::bind(address)
+                .await
+                .with_context(|| format!("cannot listen for RELP on {address}"))?,
+        ),
+        None => None,
+    };
     Ok(Some(Bound {
         udp,
         tcp,
         tls,
+        relp,
         counters: Arc::default(),
     }))
 }
@@ -200,6 +220,8 @@ struct Line {
     received: Timestamp,
     /// For a frame over the bound: only its head is `text`.
     cut: Option<Cut>,
+    /// Told whether the line was written (RELP answers only then).
+    written: Option<oneshot::Sender<bool>>,
 }
 
 /// Tasks aborted when dropped: the sockets' loops end with `run`.
@@ -247,6 +269,14 @@ pub async fn run(bound: Bound, store: Store, data_dir: PathBuf, stop: watch::Rec
             stop.clone(),
         )));
     }
+    if let Some(listener) = bound.relp {
+        tasks.0.push(tokio::spawn(accept_relp(
+            listener,
+            sender.clone(),
+            counters.clone(),
+            stop.clone(),
+        )));
+    }
     drop(sender);
     write_batches(receiver, store, data_dir, counters).await;
     drop(tasks);
@@ -281,6 +311,7 @@ async fn receive_udp(
             text: String::from_utf8_lossy(bytes).into_owned(),
             received: Timestamp::now(),
             cut: None,
+            written: None,
         };
         if queue.try_send(line).is_err() {
             counters.dropped_udp.fetch_add(1, Ordering::Relaxed);
@@ -382,6 +413,7 @@ async fn receive_tcp<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
                 text,
                 received: Timestamp::now(),
                 cut,
+                written: None,
             };
             // Waits while the queue is full: TCP's back-pressure.
             if queue.send(line).await.is_err() {
@@ -395,6 +427,138 @@ async fn receive_tcp<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
             return;
         }
     }
+}
+
+/// Messages a RELP sender may have outstanding before its connection waits
+/// for answers (rsyslog's window is 128).
+const RELP_WINDOW: usize = 1_024;
+
+async fn accept_relp(
+    listener: TcpListener,
+    queue: mpsc::Sender<Line>,
+    counters: Arc<Counters>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = stopped(&mut stop) => return,
+        };
+        let Ok((stream, peer)) = accepted else {
+            continue;
+        };
+        tokio::spawn(receive_relp(
+            stream,
+            peer.ip().to_canonical(),
+            queue.clone(),
+            counters.clone(),
+            stop.clone(),
+        ));
+    }
+}
+
+/// What a RELP connection must answer, in the order asked.
+enum Answer {
+    /// Answered at once (`open`, `close`, an unknown command).
+    Now(Vec<u8>),
+    /// A message: `200 OK` once written, `500` if it could not be.
+    Written(u32, oneshot::Receiver<bool>),
+}
+
+/// One RELP connection: frames are read and queued as they come, and a
+/// second task answers each message in order once the writer says it is
+/// on disk. A protocol error, or `stop`, ends the connection; the sender
+/// then sends again what was not answered.
+async fn receive_relp(
+    stream: tokio::net::TcpStream,
+    peer: IpAddr,
+    queue: mpsc::Sender<Line>,
+    counters: Arc<Counters>,
+    mut stop: watch::Receiver<bool>,
+) {
+    use mamori_domain::access_log::relp;
+    let (mut reader, mut writer) = stream.into_split();
+    let (answers, mut to_answer) = mpsc::channel::<Answer>(RELP_WINDOW);
+    let answering = tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        while let Some(answer) = to_answer.recv().await {
+            let bytes = match answer {
+                Answer::Now(bytes) => bytes,
+                Answer::Written(txnr, written) => match written.await {
+                    Ok(true) => relp::response(txnr, "200 OK"),
+                    _ => relp::response(txnr, "500 not written, send again"),
+                },
+            };
+            if writer.write_all(&bytes).await.is_err() {
+                return;
+            }
+        }
+        // Every answer is out: tell the sender the server closes.
+        let _ = writer.write_all(relp::SERVER_CLOSE).await;
+        let _ = writer.shutdown().await;
+    });
+    let mut decoder = relp::RelpDecoder::new(MAX_FRAME);
+    let mut buffer = vec![0u8; 16 * 1024];
+    'connection: loop {
+        let read = tokio::select! {
+            read = reader.read(&mut buffer) => read,
+            () = stopped(&mut stop) => break,
+        };
+        let length = match read {
+            Ok(0) | Err(_) => break,
+            Ok(length) => length,
+        };
+        let frames = match decoder.push(&buffer[..length]) {
+            Ok(frames) => frames,
+            Err(error) => {
+                tracing::warn!(%peer, %error, "a RELP connection broke the protocol and was closed");
+                break;
+            }
+        };
+        for frame in frames {
+            let answer = match frame.command.as_str() {
+                "open" => Answer::Now(relp::open_response(frame.txnr, "mamori")),
+                "syslog" => {
+                    counters.received.fetch_add(1, Ordering::Relaxed);
+                    let cut = frame.cut_from.map(|length| {
+                        counters.oversized.fetch_add(1, Ordering::Relaxed);
+                        Cut {
+                            kept_bytes: MAX_FRAME,
+                            frame_bytes: Some(length),
+                        }
+                    });
+                    let data = frame.data.strip_suffix(b"\n").unwrap_or(&frame.data);
+                    let (written, answer) = oneshot::channel();
+                    let line = Line {
+                        peer,
+                        transport: "syslog-relp",
+                        text: String::from_utf8_lossy(data).into_owned(),
+                        received: Timestamp::now(),
+                        cut,
+                        written: Some(written),
+                    };
+                    // Waits while the queue is full, as TCP does.
+                    if queue.send(line).await.is_err() {
+                        break 'connection;
+                    }
+                    Answer::Written(frame.txnr, answer)
+                }
+                "close" => {
+                    let _ = answers
+                        .send(Answer::Now(relp::response(frame.txnr, "")))
+                        .await;
+                    break 'connection;
+                }
+                _ => Answer::Now(relp::response(frame.txnr, "500 unknown command")),
+            };
+            // Waits while the window of unanswered messages is full.
+            if answers.send(answer).await.is_err() {
+                break 'connection;
+            }
+        }
+    }
+    drop(answers);
+    let _ = answering.await;
 }
 
 /// The sources by sender address; an address two sources list claims neither.
@@ -469,7 +633,8 @@ async fn write(
 ) {
     let mut claimed: Vec<(Arc<SenderSource>, Vec<Line>)> = Vec::new();
     let mut unassigned: Vec<Vec<u8>> = Vec::new();
-    for line in lines {
+    let mut unassigned_waiting: Vec<oneshot::Sender<bool>> = Vec::new();
+    for mut line in lines {
         match senders.get(&line.peer) {
             Some(Some(source)) => match claimed
                 .iter_mut()
@@ -491,22 +656,26 @@ async fn write(
                     line.text.as_str(),
                 );
                 unassigned.push(entry(&provenance, &event));
+                unassigned_waiting.extend(line.written.take());
             }
         }
     }
     if !unassigned.is_empty() {
         let n = unassigned.len() as u64;
-        match append_unassigned(data_dir, unassigned).await {
+        let written = match append_unassigned(data_dir, unassigned).await {
             Ok(_) => {
                 counters.unassigned.fetch_add(n, Ordering::Relaxed);
+                true
             }
             Err(error) => {
                 counters.failed_batches.fetch_add(1, Ordering::Relaxed);
                 tracing::error!(%error, "lines from unknown senders could not be written");
+                false
             }
-        }
+        };
+        tell(unassigned_waiting, written);
     }
-    for (sender, lines) in claimed {
+    for (sender, mut lines) in claimed {
         let received: Vec<Received> = lines
             .iter()
             .map(|line| Received {
@@ -519,7 +688,7 @@ async fn write(
             .collect();
         // One source's failure (its log damaged, say) does not keep the
         // others' lines from being written.
-        match append_received(
+        let written = match append_received(
             store,
             data_dir,
             sender.institution_id,
@@ -530,11 +699,26 @@ async fn write(
         {
             Ok(written) => {
                 counters.written.fetch_add(written, Ordering::Relaxed);
+                true
             }
             Err(error) => {
                 counters.failed_batches.fetch_add(1, Ordering::Relaxed);
                 tracing::error!(%error, source = %sender.source.name, "received log lines could not be written");
+                false
             }
-        }
+        };
+        drop(received);
+        tell(
+            lines.iter_mut().filter_map(|line| line.written.take()),
+            written,
+        );
+    }
+}
+
+/// Tells the senders waiting for these lines (RELP) whether they were written.
+fn tell(waiting: impl IntoIterator<Item = oneshot::Sender<bool>>, written: bool) {
+    for sender in waiting {
+        // A connection that has gone no longer waits.
+        let _ = sender.send(written);
     }
 }

@@ -86,6 +86,7 @@ impl Application {
                 ("UDP", addresses.udp),
                 ("TCP", addresses.tcp),
                 ("TLS", addresses.tls),
+                ("RELP", addresses.relp),
             ] {
                 if let Some(address) = address {
                     tracing::info!("syslog receiver ({transport}) on {address}");

@@ -2874,3 +2874,206 @@ async fn bundles_past_retention_move_to_an_archive_and_what_remains_still_verifi
     }
     store.close().await;
 }
+
+/// A RELP sender written for the test: opens a session on `port`, sends
+/// `lines` pipelined, and reads the server's answers until `answered` of
+/// them said `200 OK` or `until` returns true; returns the lines answered
+/// `200 OK` (they alone were promised to be kept) and the connection.
+fn relp_send(
+    port: &str,
+    lines: Vec<String>,
+    mut until: impl FnMut(usize) -> bool,
+) -> (Vec<String>, std::net::TcpStream) {
+    use mamori_domain::access_log::relp::RelpDecoder;
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let offers = "relp_version=0\nrelp_software=mamori-test\ncommands=syslog";
+    writeln!(stream, "1 open {} {offers}", offers.len()).expect("open");
+    let mut sender = stream.try_clone().expect("a second handle");
+    let frames: Vec<u8> = lines
+        .iter()
+        .zip(2u32..)
+        .flat_map(|(line, txnr)| format!("{txnr} syslog {} {line}\n", line.len()).into_bytes())
+        .collect();
+    // Sent from a thread: the server answers while the rest is on its way.
+    let writing = std::thread::spawn(move || {
+        let _ = sender.write_all(&frames);
+    });
+    let mut decoder = RelpDecoder::new(1 << 20);
+    let mut answered = Vec::new();
+    let mut opened = false;
+    let mut buffer = [0u8; 8192];
+    'reading: while !until(answered.len()) {
+        let read = match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(read) => read,
+        };
+        for frame in decoder.push(&buffer[..read]).expect("RELP answers") {
+            if frame.command == "serverclose" {
+                break 'reading;
+            }
+            assert_eq!(frame.command, "rsp", "{frame:?}");
+            let text = String::from_utf8_lossy(&frame.data).into_owned();
+            if frame.txnr == 1 {
+                assert!(
+                    text.starts_with("200 OK\n") && text.contains("commands=syslog"),
+                    "{text}"
+                );
+                opened = true;
+            } else if text == "200 OK" {
+                answered.push(lines[frame.txnr as usize - 2].clone());
+            } else {
+                panic!("message {} answered {text:?}", frame.txnr);
+            }
+            if until(answered.len()) {
+                break 'reading;
+            }
+        }
+    }
+    assert!(opened, "the session was never opened");
+    drop(writing);
+    (answered, stream)
+}
+
+#[tokio::test]
+async fn relp_messages_are_answered_once_written_so_a_killed_server_loses_none_it_answered() {
+    let trail = Trail::new().await;
+    let clinic = institution_ids(&trail)[0].clone();
+    add_syslog_source(&trail, &clinic, "127.0.0.1");
+    let relp_serve = |trail: &Trail| {
+        let mut serve = trail.command();
+        serve.args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--syslog-relp",
+            "127.0.0.1:0",
+        ]);
+        let (server, said) = start_server_saying(serve);
+        let port = port_after(&said, "syslog receiver (RELP) on ");
+        (server, port)
+    };
+    let message = |who: &str, n: usize| {
+        format!(
+            "<86>1 2026-11-20T09:00:00+09:00 srv1 sshd 1 - - Failed password for {who}{n} from 192.0.2.1 port 1 ssh2"
+        )
+    };
+
+    // 5,000 messages pipelined; the server is killed (SIGKILL: no shutdown
+    // at all) as soon as 1,000 have been answered.
+    let (mut server, port) = relp_serve(&trail);
+    let lines: Vec<String> = (0..5_000).map(|n| message("relp", n)).collect();
+    let (answered, _connection) = relp_send(&port, lines, |answered| {
+        if answered >= 1_000 {
+            let _ = server.child.kill();
+            true
+        } else {
+            false
+        }
+    });
+    let _ = server.child.wait();
+    drop(server);
+    assert!(answered.len() >= 1_000, "{}", answered.len());
+
+    // The log the killed server left verifies and holds every answered one.
+    let verified = trail.run(&["logs", "verify", "--institution", &clinic]);
+    let said = String::from_utf8_lossy(&verified.stdout).into_owned();
+    assert!(verified.status.success(), "{said}{}", stderr(&verified));
+    let kept: usize = said
+        .strip_prefix("ok: ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{said}"));
+    assert!(
+        kept >= answered.len(),
+        "{kept} kept, {} answered",
+        answered.len()
+    );
+
+    // rsyslog's omrelp, a real RELP sender, forwards a file to the restarted
+    // server; its first append also indexes what the killed one had written
+    // but not indexed.
+    let (_server, port) = relp_serve(&trail);
+    let work = tempfile::tempdir().expect("a work folder");
+    let auth_log = work.path().join("auth.log");
+    let forwarded: Vec<String> = (0..200)
+        .map(|n| format!("Failed password for rsys{n} from 198.51.100.4 port 5100 ssh2"))
+        .collect();
+    std::fs::write(&auth_log, forwarded.join("\n") + "\n").expect("write the file");
+    let config = work.path().join("rsyslog.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "global(workDirectory=\"{dir}\")\n\
+             module(load=\"imfile\" mode=\"polling\" PollingInterval=\"1\")\n\
+             module(load=\"omrelp\")\n\
+             input(type=\"imfile\" File=\"{file}\" Tag=\"sshd\" Facility=\"auth\" ruleset=\"forward\")\n\
+             ruleset(name=\"forward\") {{\n\
+               action(type=\"omrelp\" target=\"127.0.0.1\" port=\"{port}\" \
+                      template=\"RSYSLOG_SyslogProtocol23Format\")\n\
+             }}\n",
+            dir = work.path().display(),
+            file = auth_log.display(),
+        ),
+    )
+    .expect("write the rsyslog configuration");
+    let mut rsyslog = Command::new("rsyslogd")
+        .arg("-n")
+        .arg("-f")
+        .arg(&config)
+        .arg("-i")
+        .arg(work.path().join("rsyslogd.pid"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start rsyslogd");
+    let expected = format!("ok: {} entries", kept + forwarded.len());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut entries = String::new();
+    while Instant::now() < deadline {
+        let verified = trail.run(&["logs", "verify", "--institution", &clinic]);
+        entries = String::from_utf8_lossy(&verified.stdout).into_owned();
+        if entries.starts_with(&expected) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let _ = rsyslog.kill();
+    let rsyslog_said = rsyslog
+        .wait_with_output()
+        .map(|output| stderr(&output))
+        .unwrap_or_default();
+    assert!(
+        entries.starts_with(&expected),
+        "{entries} / rsyslogd: {rsyslog_said}"
+    );
+
+    let store = mamori_store::Store::open(&trail.url)
+        .await
+        .expect("open the store");
+    let institution =
+        mamori_domain::institution::InstitutionId::from_db(clinic.parse().expect("numeric id"));
+    let (from, to) = (
+        "2000-01-01T00:00:00Z".parse().expect("time"),
+        "2100-01-01T00:00:00Z".parse().expect("time"),
+    );
+    let user_of = |line: &str| {
+        line.split("password for ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("{line}"))
+    };
+    for line in answered.iter().chain(&forwarded) {
+        let user = user_of(line);
+        let found =
+            mamori_store::access_log::events_of_user(&store, institution, &user, from, to, 10)
+                .await
+                .expect("search");
+        assert_eq!(found.len(), 1, "{user}: {found:?}");
+    }
+    store.close().await;
+}

@@ -878,7 +878,7 @@ async fn a_forwarder_sends_json_lines_over_https_with_its_sources_token_only() {
 async fn start_receivers(
     app: &TestApp,
 ) -> (
-    std::net::SocketAddr,
+    mamori::receivers::Addresses,
     std::sync::Arc<mamori::receivers::Counters>,
     tokio::sync::watch::Sender<bool>,
     tokio::task::JoinHandle<()>,
@@ -895,12 +895,13 @@ async fn start_receivers(
     .await;
     let bound = mamori::receivers::bind(&mamori::receivers::ReceiverConfig {
         tcp: Some("127.0.0.1:0".parse().expect("address")),
+        udp: Some("127.0.0.1:0".parse().expect("address")),
         ..Default::default()
     })
     .await
     .expect("bind")
     .expect("a receiver");
-    let address = bound.addresses().tcp.expect("the TCP address");
+    let address = bound.addresses();
     let counters = bound.counters();
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let running = tokio::spawn(mamori::receivers::run(
@@ -931,7 +932,8 @@ async fn receivers_told_to_stop_write_every_line_they_received_first() {
     let app = spawn_app().await;
     app.set_up().await;
     let institution = first_institution(&app).await;
-    let (address, counters, stop, running) = start_receivers(&app).await;
+    let (addresses, counters, stop, running) = start_receivers(&app).await;
+    let address = addresses.tcp.expect("the TCP address");
     const LINES: u64 = 3000;
     let mut stream = tokio::net::TcpStream::connect(address)
         .await
@@ -969,7 +971,8 @@ async fn hostile_frames_are_kept_raw_counted_and_the_connection_goes_on() {
     let app = spawn_app().await;
     app.set_up().await;
     let institution = first_institution(&app).await;
-    let (address, counters, stop, running) = start_receivers(&app).await;
+    let (addresses, counters, stop, running) = start_receivers(&app).await;
+    let address = addresses.tcp.expect("the TCP address");
     let mut stream = tokio::net::TcpStream::connect(address)
         .await
         .expect("connect");
@@ -1033,4 +1036,90 @@ async fn hostile_frames_are_kept_raw_counted_and_the_connection_goes_on() {
     .await
     .expect("search");
     assert_eq!(root.len(), 1, "the line after the hostile ones is read");
+}
+
+#[tokio::test]
+async fn a_flood_from_one_sender_is_counted_line_by_line_and_the_server_keeps_answering() {
+    use std::sync::atomic::Ordering;
+    use tokio::io::AsyncWriteExt;
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let institution = first_institution(&app).await;
+    let (addresses, counters, stop, running) = start_receivers(&app).await;
+    let line = |n: usize| {
+        format!(
+            "<86>1 2026-11-20T09:00:00+09:00 srv1 sshd 1 - - Failed password for flood{n} from 203.0.113.5 port 1 ssh2"
+        )
+    };
+    // UDP as fast as the socket takes it: a datagram the queue has no room
+    // for is dropped and counted, never silently lost.
+    let udp = tokio::net::UdpSocket::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let target = addresses.udp.expect("the UDP address");
+    const UDP_LINES: usize = 60_000;
+    for n in 0..UDP_LINES {
+        udp.send_to(line(n).as_bytes(), target).await.expect("send");
+    }
+    // TCP from the same sender at the same time: it is slowed down, and
+    // every line is kept.
+    const TCP_LINES: usize = 30_000;
+    let mut stream = tokio::net::TcpStream::connect(addresses.tcp.expect("the TCP address"))
+        .await
+        .expect("connect");
+    let mut bytes = Vec::new();
+    for n in UDP_LINES..UDP_LINES + TCP_LINES {
+        bytes.extend_from_slice(line(n).as_bytes());
+        bytes.push(b'\n');
+    }
+    stream.write_all(&bytes).await.expect("send");
+    stream.shutdown().await.expect("close");
+    // The pages still answer during the flood.
+    assert!(admin.get("/logs").await.text("h1").contains("アクセスログ"));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while counters.written.load(Ordering::Relaxed) + counters.dropped_udp.load(Ordering::Relaxed)
+        < counters.received.load(Ordering::Relaxed)
+        || counters.written.load(Ordering::Relaxed) < TCP_LINES as u64
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the flood was not written"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    stop_receivers(stop, running).await;
+    let (received, written, dropped) = (
+        counters.received.load(Ordering::Relaxed),
+        counters.written.load(Ordering::Relaxed),
+        counters.dropped_udp.load(Ordering::Relaxed),
+    );
+    // Every line received is either written or counted as dropped; UDP
+    // datagrams the kernel itself dropped never arrived.
+    assert_eq!(written + dropped, received, "{counters:?}");
+    assert!(received >= TCP_LINES as u64);
+    for n in [
+        UDP_LINES,
+        UDP_LINES + TCP_LINES / 2,
+        UDP_LINES + TCP_LINES - 1,
+    ] {
+        let found = mamori_store::access_log::events_of_user(
+            &app.store,
+            institution,
+            &format!("flood{n}"),
+            "2026-11-01T00:00:00Z".parse().expect("time"),
+            "2026-12-01T00:00:00Z".parse().expect("time"),
+            10,
+        )
+        .await
+        .expect("search");
+        assert_eq!(found.len(), 1, "TCP line {n} is kept");
+    }
+    assert_eq!(counters.failed_batches.load(Ordering::Relaxed), 0);
+    assert_eq!(
+        mamori_store::access_log::indexed_size(&app.store, institution)
+            .await
+            .expect("size"),
+        written,
+        "the index holds what was written"
+    );
 }

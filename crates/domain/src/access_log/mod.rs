@@ -8,6 +8,7 @@ pub mod ehr_csv;
 pub mod event;
 pub mod framing;
 pub mod products;
+pub mod relp;
 pub mod review;
 pub mod source;
 pub mod syslog;
