@@ -3077,3 +3077,94 @@ async fn relp_messages_are_answered_once_written_so_a_killed_server_loses_none_i
     }
     store.close().await;
 }
+
+#[allow(dead_code)]
+#[path = "../../domain/tests/support/evtx_writer.rs"]
+mod evtx_writer;
+
+#[tokio::test]
+async fn a_windows_event_log_file_is_imported_once_and_its_sign_ins_searched() {
+    let trail = Trail::new().await;
+    let clinic = institution_ids(&trail)[0].clone();
+    for (name, kind) in [("受付PC", "windows_json"), ("srv1", "syslog")] {
+        let added = trail.run(&[
+            "logs",
+            "add-source",
+            "--institution",
+            &clinic,
+            "--name",
+            name,
+            "--kind",
+            kind,
+        ]);
+        assert!(added.status.success(), "{}", stderr(&added));
+    }
+    // Saved from Event Viewer: three failed network logons by tanaka and a
+    // lockout.
+    let start: jiff::Timestamp = "2026-11-20T00:30:00Z".parse().expect("time");
+    let events: Vec<evtx_writer::SecurityEvent> = (0..4u64)
+        .map(|n| evtx_writer::SecurityEvent {
+            record_id: 500 + n,
+            time: start + jiff::SignedDuration::from_secs(n as i64),
+            event_id: if n < 3 { 4625 } else { 4740 },
+            computer: "UKETSUKE-PC01".to_owned(),
+            data: vec![
+                ("TargetUserName".to_owned(), "tanaka".to_owned()),
+                ("IpAddress".to_owned(), "192.168.1.23".to_owned()),
+            ],
+        })
+        .collect();
+    let work = tempfile::tempdir().expect("a work folder");
+    let file = work.path().join("Security.evtx");
+    std::fs::write(&file, evtx_writer::write_evtx(&events)).expect("write");
+
+    // Into a syslog source: refused, naming the kind to choose.
+    let wrong = trail.import_log(&clinic, "srv1", &file);
+    assert_clean_failure(&wrong, "Windows source");
+    // A file cut in its header: refused, nothing stored.
+    let cut = work.path().join("cut.evtx");
+    std::fs::write(&cut, &evtx_writer::write_evtx(&events)[..200]).expect("write");
+    assert_clean_failure(&trail.import_log(&clinic, "受付PC", &cut), "cannot be read");
+
+    let imported = trail.import_log(&clinic, "受付PC", &file);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let said = String::from_utf8_lossy(&imported.stdout);
+    assert!(said.contains("imported 4 events"), "{said}");
+    let twice = trail.import_log(&clinic, "受付PC", &file);
+    assert!(String::from_utf8_lossy(&twice.stdout).contains("nothing added"));
+    let verified = trail.run(&["logs", "verify", "--institution", &clinic]);
+    assert!(
+        String::from_utf8_lossy(&verified.stdout).starts_with("ok: 4 entries"),
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
+    );
+
+    let store = mamori_store::Store::open(&trail.url)
+        .await
+        .expect("open the store");
+    let institution =
+        mamori_domain::institution::InstitutionId::from_db(clinic.parse().expect("numeric id"));
+    let found = mamori_store::access_log::events_of_user(
+        &store,
+        institution,
+        "tanaka",
+        "2026-11-19T00:00:00Z".parse().expect("time"),
+        "2026-11-21T00:00:00Z".parse().expect("time"),
+        10,
+    )
+    .await
+    .expect("search");
+    store.close().await;
+    assert_eq!(found.len(), 4, "{found:?}");
+    assert_eq!(
+        found
+            .iter()
+            .filter(|event| event.outcome == "failure")
+            .count(),
+        3
+    );
+    assert!(found.iter().all(
+        |event| event.source_address.as_deref() == Some("192.168.1.23")
+            && event.host.as_deref() == Some("UKETSUKE-PC01")
+    ));
+}

@@ -7,11 +7,12 @@
 
 use jiff::Timestamp;
 use mamori_domain::access_log::Outcome;
-use mamori_domain::access_log::ehr_csv::{EhrImportError, RowError};
+use mamori_domain::access_log::ehr_csv::RowError;
 use mamori_domain::access_log::review::{
     Facts, FailedSignIn, LeaverUse, ManyPatients, Month, NewVpnAddress, RawRules, Rules, SignIn,
     UnknownAccount,
 };
+use mamori_domain::access_log::source::FileRefused;
 use mamori_domain::access_log::source::{LogSourceId, LogSourceKind, NewLogSource};
 use mamori_domain::incident::report::IncidentId;
 use mamori_domain::institution::permissions::{self, ReadsAccessLogs};
@@ -449,7 +450,7 @@ pub enum ImportReport {
     AlreadyImported(StoredImport),
     /// The file is not a table with the source's mapped columns: nothing
     /// was stored.
-    Refused(EhrImportError),
+    Refused(FileRefused),
 }
 
 /// What a file import records, all in one transaction with its audit event.

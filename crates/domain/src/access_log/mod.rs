@@ -6,6 +6,7 @@
 
 pub mod ehr_csv;
 pub mod event;
+pub mod evtx;
 pub mod framing;
 pub mod products;
 pub mod relp;

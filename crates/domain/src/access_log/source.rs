@@ -10,7 +10,7 @@ use crate::access_log::ehr_csv::{
     self, ColumnMapping, EhrImportError, MissingColumn, RawColumnMapping, RowError,
     parse_column_mapping,
 };
-use crate::access_log::{LogEvent, products, syslog, windows};
+use crate::access_log::{LogEvent, evtx, products, syslog, windows};
 use crate::{ParseError, ParseErrorKind};
 
 typed_id!(
@@ -25,7 +25,7 @@ choice! {
         /// (YAMAHA RTX), firewalls (FortiGate), Linux servers (sshd/PAM).
         Syslog = ("syslog", "syslog") => "Syslog",
         /// Windows Security events as JSON lines, forwarded by Winlogbeat or NXLog.
-        WindowsJson = ("windows_json", "Windowsイベント(JSON)") => "Windows events (JSON lines)",
+        WindowsJson = ("windows_json", "Windowsイベント(JSON・.evtx)") => "Windows events (JSON lines or .evtx)",
         /// CSV/TSV audit exports of an EHR or レセコン product, read with
         /// the source's column mapping.
         EhrCsv = ("ehr_csv", "電子カルテ等のCSV") => "EHR or receipt-computer CSV",
@@ -312,8 +312,50 @@ pub fn text_lines(bytes: &[u8]) -> impl Iterator<Item = (u64, String)> + '_ {
         })
 }
 
-/// How a source's files are read: line by line (syslog, Windows JSON), or
-/// as a table with the source's column mapping (EHR CSV).
+/// Why a whole file was refused; nothing of it is stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FileRefused {
+    /// Not a table with the source's mapped columns (EHR CSV).
+    #[error(transparent)]
+    Table(#[from] EhrImportError),
+    /// A Windows event log that cannot be read, or sent to another kind.
+    #[error(transparent)]
+    EventLog(#[from] evtx::EvtxError),
+}
+
+/// Every record of a Windows event log file as an event, one that cannot be
+/// decoded kept raw with the reason at `imported_at`.
+fn read_event_log(
+    bytes: &[u8],
+    kind: LogSourceKind,
+    imported_at: Timestamp,
+) -> Result<Vec<FileEvent>, evtx::EvtxError> {
+    if kind != LogSourceKind::WindowsJson {
+        return Err(evtx::EvtxError::WrongSource);
+    }
+    Ok(evtx::read_evtx(bytes)?
+        .into_iter()
+        .map(|record| match record.read {
+            Ok((event, raw)) => FileEvent {
+                line: record.number,
+                event: windows::to_event(&event, &raw),
+                recognised: true,
+            },
+            Err(reason) => FileEvent {
+                line: record.number,
+                event: LogEvent::unrecognised(
+                    imported_at,
+                    format!("evtx record {} could not be read: {reason}", record.number),
+                ),
+                recognised: false,
+            },
+        })
+        .collect())
+}
+
+/// How a source's files are read: line by line (syslog, Windows JSON — or,
+/// for a Windows source, record by record from an `.evtx` file), or as a
+/// table with the source's column mapping (EHR CSV).
 #[derive(Debug, Clone)]
 pub enum SourceReader {
     Lines {
@@ -386,10 +428,14 @@ impl SourceReader {
         bytes: &[u8],
         now: Timestamp,
         n: usize,
-    ) -> Result<FilePreview, EhrImportError> {
+    ) -> Result<FilePreview, FileRefused> {
         match self {
             Self::Lines { kind, time_zone } => {
-                let events = read_file(bytes, *kind, time_zone, now);
+                let events = if evtx::is_evtx(bytes) {
+                    read_event_log(bytes, *kind, now)?
+                } else {
+                    read_file(bytes, *kind, time_zone, now)
+                };
                 Ok(FilePreview {
                     header: Vec::new(),
                     missing: Vec::new(),
@@ -409,6 +455,9 @@ impl SourceReader {
                 })
             }
             Self::Table(mapping) => {
+                if evtx::is_evtx(bytes) {
+                    return Err(evtx::EvtxError::WrongSource.into());
+                }
                 let preview = ehr_csv::preview(bytes, mapping, n)?;
                 Ok(FilePreview {
                     header: preview.header,
@@ -437,12 +486,18 @@ impl SourceReader {
         &self,
         bytes: &[u8],
         now: Timestamp,
-    ) -> Result<(Vec<FileEvent>, Vec<RowError>), EhrImportError> {
+    ) -> Result<(Vec<FileEvent>, Vec<RowError>), FileRefused> {
         match self {
             Self::Lines { kind, time_zone } => {
+                if evtx::is_evtx(bytes) {
+                    return Ok((read_event_log(bytes, *kind, now)?, Vec::new()));
+                }
                 Ok((read_file(bytes, *kind, time_zone, now), Vec::new()))
             }
             Self::Table(mapping) => {
+                if evtx::is_evtx(bytes) {
+                    return Err(evtx::EvtxError::WrongSource.into());
+                }
                 let read = ehr_csv::read_all(bytes, mapping)?;
                 let mut problems = Vec::new();
                 let events = read

@@ -14,8 +14,10 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use mamori_domain::access_log::ehr_csv::{EhrImportError, RowError, action_code};
+use mamori_domain::access_log::evtx::EvtxError;
 use mamori_domain::access_log::source::{
-    FilePreview, LogSourceId, LogSourceKind, NewLogSource, PreviewRead, RawLogSource, SourceReader,
+    FilePreview, FileRefused, LogSourceId, LogSourceKind, NewLogSource, PreviewRead, RawLogSource,
+    SourceReader,
 };
 use mamori_domain::institution::{Grant, InstitutionId, Permission, Principal, permissions};
 use mamori_store::access_log::{Acting, ImportReport, StoredLogSource};
@@ -490,10 +492,16 @@ fn row_problem(chrome: &Chrome, problem: &RowError) -> String {
 }
 
 /// Why a whole file was refused.
-fn refusal(chrome: &Chrome, error: &EhrImportError) -> String {
+fn refusal(chrome: &Chrome, error: &FileRefused) -> String {
     match error {
-        EhrImportError::Table(table) => crate::ledger::table_message(chrome.locale, table),
-        EhrImportError::MissingColumns { header, missing } => fill(
+        FileRefused::EventLog(EvtxError::Damaged(reason)) => {
+            fill(chrome.k.logs_evtx_damaged, &[reason])
+        }
+        FileRefused::EventLog(EvtxError::WrongSource) => chrome.k.logs_evtx_wrong_source.to_owned(),
+        FileRefused::Table(EhrImportError::Table(table)) => {
+            crate::ledger::table_message(chrome.locale, table)
+        }
+        FileRefused::Table(EhrImportError::MissingColumns { header, missing }) => fill(
             chrome.k.logs_missing_columns,
             &[
                 &missing
@@ -511,7 +519,7 @@ fn preview_view(
     chrome: &Chrome,
     source: &StoredLogSource,
     file: &str,
-    preview: Result<FilePreview, EhrImportError>,
+    preview: Result<FilePreview, FileRefused>,
 ) -> Result<PreviewView, String> {
     let preview = preview.map_err(|error| refusal(chrome, &error))?;
     let k = chrome.k;

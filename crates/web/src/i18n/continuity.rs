@@ -130,7 +130,7 @@ messages! {
     logs_source_taken: "同じ名前の収集元がすでに登録されています。", "A source of that name is registered already.";
     logs_device_unknown: "機器: その管理番号は機器台帳にありません。", "Device: the device ledger has no such asset number.";
     logs_import_title: "ログファイルを取り込む", "Import a log file";
-    logs_import_help: "ルータやパソコン、電子カルテから書き出したログファイルを選び、まず「内容を確認する」で最初の行がどう読まれるかを確かめてから「取り込む」を押してください。同じファイルを2回取り込んでも、重ねて記録されることはありません。32MBを超えるファイルは、サーバで「mamori logs import」を使います。", "Choose a log file exported from a router, PC or the EHR, check how its first lines are read with “Preview”, then press “Import”. The same file imported twice is recorded once. Files over 32 MB go through “mamori logs import” on the server.";
+    logs_import_help: "ルータやパソコン、電子カルテから書き出したログファイルを選び、まず「内容を確認する」で最初の行がどう読まれるかを確かめてから「取り込む」を押してください。Windows パソコンのログは、イベント ビューアーで「Windows ログ」→「セキュリティ」を右クリックし「すべてのイベントを名前をつけて保存」した .evtx ファイルを、種類が「Windowsイベント」の収集元に取り込めます。同じファイルを2回取り込んでも、重ねて記録されることはありません。32MBを超えるファイルは、サーバで「mamori logs import」を使います。", "Choose a log file exported from a router, PC or the EHR, check how its first lines are read with “Preview”, then press “Import”. For a Windows PC, save the Security log from Event Viewer (“Windows Logs” → right-click “Security” → “Save All Events As…”) and import the .evtx file into a source of the kind “Windows events”. The same file imported twice is recorded once. Files over 32 MB go through “mamori logs import” on the server.";
     logs_file: "ファイル", "File";
     logs_preview_button: "内容を確認する", "Preview";
     logs_import_button: "取り込む", "Import";
@@ -142,6 +142,8 @@ messages! {
     logs_kept_raw: "読み取れない行です（元の形のまま保管されます）", "Not understood (kept as it is)";
     logs_row_problem: "{0}行目「{1}」列: {2}", "Row {0}, column “{1}”: {2}";
     logs_missing_columns: "ファイルに列「{0}」がありません（見つかった見出し: {1}）。収集元の列の対応を確かめてください。何も保存していません。", "The file has no column “{0}” (the header found: {1}). Check the source's column mapping. Nothing was stored.";
+    logs_evtx_damaged: "Windows のイベントログ（.evtx）として読めません（{0}）。Windows のイベント ビューアーで「すべてのイベントを名前をつけて保存」した .evtx ファイルか確かめてください。何も保存していません。", "The file cannot be read as a Windows event log (.evtx) ({0}). Check that it is an .evtx file saved with Event Viewer's “Save All Events As”. Nothing was stored.";
+    logs_evtx_wrong_source: "これは Windows のイベントログ（.evtx）です。種類が「Windowsイベント」の収集元を選んで取り込んでください。何も保存していません。", "This is a Windows event log (.evtx). Choose a source of the kind “Windows events” to import it into. Nothing was stored.";
     logs_choose_source: "収集元: 取り込む先の収集元を選んでください。", "Source: choose the source the file is from.";
     logs_choose_file: "ファイル: ファイルを選んでください。", "File: choose a file.";
     logs_file_too_large: "ファイル: {0}MB以下のファイルを選んでください（大きなファイルはサーバで「mamori logs import」を使います）。", "File: choose a file of at most {0} MB (larger ones go through “mamori logs import” on the server).";
