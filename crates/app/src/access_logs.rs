@@ -77,6 +77,9 @@ pub(crate) fn entry(provenance: &serde_json::Value, event: &LogEvent) -> Vec<u8>
         "outcome": event.outcome.code(),
         "patient_id": capped(event.patient_id.as_deref()),
     });
+    if let Some(key) = capped(event.record_key.as_deref()) {
+        provenance["parsed"]["record_key"] = serde_json::json!(key);
+    }
     let provenance = &provenance;
     let mut keep = raw.len();
     loop {
@@ -114,6 +117,7 @@ pub(crate) fn index_rows<'a>(
             action: action_code(&event.action),
             outcome: event.outcome.code(),
             patient_id: event.patient_id.clone(),
+            record_key: event.record_key.clone(),
         })
         .collect()
 }
@@ -248,6 +252,8 @@ async fn catch_up(
                         file_name: &file_name,
                         rows: &rows,
                         unrecognised: 0,
+                        // Not recorded in the entries; the events are.
+                        already_kept: 0,
                     },
                     now,
                 )
@@ -272,6 +278,7 @@ fn parsed_event(parsed: &serde_json::Value, raw: String, received: Timestamp) ->
     event.user = text("user");
     event.source_address = text("source_address").and_then(|a| a.parse().ok());
     event.patient_id = text("patient_id");
+    event.record_key = text("record_key");
     if let Some(action) = text("action").and_then(|code| ehr_csv::action_from_code(&code)) {
         event.action = action;
     }
@@ -527,7 +534,7 @@ pub async fn import_bytes(
         })
         .await?
     };
-    let (sha256, events, problems, entries) = match read {
+    let (sha256, mut events, problems, mut entries) = match read {
         Ok(read) => read,
         Err(error) => return Ok(ImportReport::Refused(error)),
     };
@@ -542,6 +549,26 @@ pub async fn import_bytes(
     if let Some(before) = access_log::import_of(store, institution, &sha256).await? {
         return Ok(ImportReport::AlreadyImported(before));
     }
+    // Events an earlier, overlapping export brought already (the same
+    // record key), and repeats within the file, are not added again.
+    let keys: Vec<&str> = events
+        .iter()
+        .filter_map(|event| event.event.record_key.as_deref())
+        .collect();
+    let mut kept = access_log::kept_record_keys(store, source.id, &keys).await?;
+    let before = events.len();
+    let new: Vec<bool> = events
+        .iter()
+        .map(|event| match &event.event.record_key {
+            Some(key) => kept.insert(key.clone()),
+            None => true,
+        })
+        .collect();
+    let mut is_new = new.iter().copied();
+    events.retain(|_| is_new.next().unwrap_or(true));
+    let mut is_new = new.iter().copied();
+    entries.retain(|_| is_new.next().unwrap_or(true));
+    let already_kept = (before - events.len()) as u64;
     let (log, first_seq) = append(log, entries).await?;
     let rows = index_rows(events.iter().map(|event| &event.event), first_seq);
     let unrecognised = events.iter().filter(|event| !event.recognised).count() as u64;
@@ -554,6 +581,7 @@ pub async fn import_bytes(
             file_name: &file_name,
             rows: &rows,
             unrecognised,
+            already_kept,
         },
         now,
     )
@@ -564,6 +592,7 @@ pub async fn import_bytes(
         events: rows.len() as u64,
         unrecognised,
         problems,
+        already_kept,
     })
 }
 

@@ -910,6 +910,7 @@ async fn run_logs(
                     events,
                     unrecognised,
                     problems,
+                    already_kept,
                 } => {
                     for problem in &problems {
                         eprintln!(
@@ -922,6 +923,11 @@ async fn run_logs(
                         file.display(),
                         first_seq + events
                     );
+                    if already_kept > 0 {
+                        println!(
+                            "{already_kept} events were kept already (from an earlier, overlapping export) and were not added again"
+                        );
+                    }
                 }
                 ImportReport::AlreadyImported(before) => {
                     println!(

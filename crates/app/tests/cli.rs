@@ -3139,6 +3139,32 @@ async fn a_windows_event_log_file_is_imported_once_and_its_sign_ins_searched() {
         String::from_utf8_lossy(&verified.stdout)
     );
 
+    // A month later the whole Security log is saved again: the four events
+    // already kept and two new ones. Only the new ones are added.
+    let mut later = events.clone();
+    for n in 4..6u64 {
+        later.push(evtx_writer::SecurityEvent {
+            record_id: 500 + n,
+            time: start + jiff::SignedDuration::from_hours(24 * 30),
+            event_id: 4624,
+            computer: "UKETSUKE-PC01".to_owned(),
+            data: vec![("TargetUserName".to_owned(), format!("nurse{n}"))],
+        });
+    }
+    let next = work.path().join("Security-next-month.evtx");
+    std::fs::write(&next, evtx_writer::write_evtx(&later)).expect("write");
+    let overlapping = trail.import_log(&clinic, "受付PC", &next);
+    assert!(overlapping.status.success(), "{}", stderr(&overlapping));
+    let said = String::from_utf8_lossy(&overlapping.stdout);
+    assert!(said.contains("imported 2 events"), "{said}");
+    assert!(said.contains("4 events were kept already"), "{said}");
+    let verified = trail.run(&["logs", "verify", "--institution", &clinic]);
+    assert!(
+        String::from_utf8_lossy(&verified.stdout).starts_with("ok: 6 entries"),
+        "{}",
+        String::from_utf8_lossy(&verified.stdout)
+    );
+
     let store = mamori_store::Store::open(&trail.url)
         .await
         .expect("open the store");

@@ -48,6 +48,9 @@ pub struct IndexRow {
     /// `Outcome::code`.
     pub outcome: &'static str,
     pub patient_id: Option<String>,
+    /// The source's own identifier of the event (`LogEvent::record_key`);
+    /// written, not read back by the searches.
+    pub record_key: Option<String>,
 }
 
 /// A file already imported.
@@ -59,6 +62,8 @@ pub struct StoredImport {
     pub events: u64,
     /// Lines or rows no parser understood (kept raw).
     pub unrecognised: u64,
+    /// Events the source already had (an overlapping export): not added.
+    pub already_kept: u64,
     pub imported_at: Timestamp,
 }
 
@@ -281,7 +286,7 @@ pub async fn import_of(
 
 /// The imports' columns, for [`stored_import`].
 const IMPORTS: &str = "SELECT s.name, i.file_name, i.first_seq, i.events, i.unrecognised,
-        i.imported_at
+        i.already_kept, i.imported_at
     FROM log_imports i JOIN log_sources s ON s.id = i.source_id";
 
 fn stored_import(row: &sqlx::any::AnyRow) -> Result<StoredImport, Error> {
@@ -291,6 +296,7 @@ fn stored_import(row: &sqlx::any::AnyRow) -> Result<StoredImport, Error> {
         first_seq: row.try_get::<i64, _>("first_seq")? as u64,
         events: row.try_get::<i64, _>("events")? as u64,
         unrecognised: row.try_get::<i64, _>("unrecognised")? as u64,
+        already_kept: row.try_get::<i64, _>("already_kept")? as u64,
         imported_at: from_micros(row.try_get("imported_at")?),
     })
 }
@@ -445,6 +451,9 @@ pub enum ImportReport {
         unrecognised: u64,
         /// The first rows that could not be read, by row and column (EHR CSV).
         problems: Vec<RowError>,
+        /// Events of the file the source already had (by their record key,
+        /// from an earlier, overlapping export): not added again.
+        already_kept: u64,
     },
     /// The same file (by SHA-256) was imported before: nothing was added.
     AlreadyImported(StoredImport),
@@ -461,6 +470,8 @@ pub struct NewImport<'a> {
     pub file_name: &'a str,
     pub rows: &'a [IndexRow],
     pub unrecognised: u64,
+    /// Events of the file the source already had, not added again.
+    pub already_kept: u64,
 }
 
 /// Records an import: the index rows of its events (already appended to
@@ -477,8 +488,8 @@ pub async fn record_import(
     let first_seq = import.rows.first().map_or(0, |row| row.seq);
     sqlx::query(
         "INSERT INTO log_imports (institution_id, source_id, sha256, file_name, first_seq, events,
-            unrecognised, imported_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            unrecognised, already_kept, imported_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(institution_id.get())
     .bind(import.source.id.get())
@@ -487,6 +498,7 @@ pub async fn record_import(
     .bind(first_seq as i64)
     .bind(import.rows.len() as i64)
     .bind(import.unrecognised as i64)
+    .bind(import.already_kept as i64)
     .bind(to_micros(now))
     .execute(&mut *transaction)
     .await
@@ -511,6 +523,7 @@ pub async fn record_import(
                 "first_seq": first_seq,
                 "events": import.rows.len(),
                 "unrecognised": import.unrecognised,
+                "already_kept": import.already_kept,
             }),
         },
         now,
@@ -529,18 +542,18 @@ async fn insert_rows(
     rows: &[IndexRow],
 ) -> Result<(), Error> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        // The statement holds only placeholders: one group of ten per row.
+        // The statement holds only placeholders: one group of eleven per row.
         let groups: Vec<String> = (0..chunk.len())
             .map(|row| {
-                let first = row * 10 + 1;
+                let first = row * 11 + 1;
                 let placeholders: Vec<String> =
-                    (first..first + 10).map(|n| format!("${n}")).collect();
+                    (first..first + 11).map(|n| format!("${n}")).collect();
                 format!("({})", placeholders.join(", "))
             })
             .collect();
         let sql = format!(
             "INSERT INTO log_events (institution_id, seq, source_id, occurred_at, host, user_name,
-                source_address, action, outcome, patient_id)
+                source_address, action, outcome, patient_id, record_key)
              VALUES {}",
             groups.join(", ")
         );
@@ -556,11 +569,38 @@ async fn insert_rows(
                 .bind(row.source_address.clone())
                 .bind(row.action.clone())
                 .bind(row.outcome)
-                .bind(row.patient_id.clone());
+                .bind(row.patient_id.clone())
+                .bind(row.record_key.clone());
         }
         query.execute(&mut **transaction).await?;
     }
     Ok(())
+}
+
+/// Which of `keys` (`LogEvent::record_key`) the source's events already
+/// have: an export overlapping an earlier one adds only the others.
+pub async fn kept_record_keys(
+    store: &Store,
+    source_id: LogSourceId,
+    keys: &[&str],
+) -> Result<std::collections::HashSet<String>, Error> {
+    let mut kept = std::collections::HashSet::new();
+    for chunk in keys.chunks(500) {
+        // The statement holds only placeholders: the source, then the keys.
+        let placeholders: Vec<String> = (2..chunk.len() + 2).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT DISTINCT record_key FROM log_events
+             WHERE source_id = $1 AND record_key IN ({})",
+            placeholders.join(", ")
+        );
+        let mut query =
+            sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql)).bind(source_id.get());
+        for key in chunk {
+            query = query.bind(*key);
+        }
+        kept.extend(query.fetch_all(store.pool()).await?);
+    }
+    Ok(kept)
 }
 
 /// Records the index rows of events a receiver appended to the tiled log.
@@ -652,6 +692,7 @@ fn index_row(row: &sqlx::any::AnyRow) -> Result<IndexRow, Error> {
         action: row.try_get("action")?,
         outcome: Outcome::from_code(&outcome).code(),
         patient_id: row.try_get("patient_id")?,
+        record_key: None,
     })
 }
 

@@ -552,7 +552,7 @@ async fn an_ehr_export_is_registered_previewed_and_imported_in_the_browser_and_h
     let cells = page.texts("#log-imports tr.log-import td");
     assert_eq!(
         cells[1..],
-        ["電子カルテ", "audit.csv", "107", "1"],
+        ["電子カルテ", "audit.csv", "107", "1", "0"],
         "{cells:?}"
     );
 

@@ -729,6 +729,7 @@ fn to_event(
             ),
             outcome,
             patient_id,
+            record_key: None,
             raw: raw.to_owned(),
         }),
         _ => Err(errors),

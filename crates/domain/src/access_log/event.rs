@@ -91,6 +91,10 @@ pub struct LogEvent {
     pub outcome: Outcome,
     /// The patient (患者ID) whose record was touched, for EHR (電子カルテ) logs.
     pub patient_id: Option<String>,
+    /// The source's own identifier of the event, when it has one — for a
+    /// Windows event `COMPUTER/Channel/EventRecordID` — so that an export
+    /// overlapping an earlier one adds only what was not kept yet.
+    pub record_key: Option<String>,
     /// The line exactly as received (after lossy UTF-8 decoding).
     pub raw: String,
 }
@@ -107,6 +111,7 @@ impl LogEvent {
             action: Action::Other("unrecognised".to_owned()),
             outcome: Outcome::Unknown,
             patient_id: None,
+            record_key: None,
             raw: raw.into(),
         }
     }

@@ -110,6 +110,11 @@ fn windows_event(
         .or(fallback_time)
         .ok_or_else(|| "the event has no readable TimeCreated".to_owned())?;
     let computer = system.get("Computer").and_then(scalar);
+    let channel = system.get("Channel").and_then(scalar);
+    let record_id = system
+        .get("EventRecordID")
+        .and_then(scalar)
+        .and_then(|id| id.trim().parse().ok());
     let data = event
         .get("EventData")
         .and_then(serde_json::Value::as_object)
@@ -126,6 +131,8 @@ fn windows_event(
         time,
         computer,
         data,
+        channel,
+        record_id,
     })
 }
 

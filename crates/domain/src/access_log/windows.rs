@@ -29,6 +29,25 @@ pub struct WindowsEvent {
     pub computer: Option<String>,
     /// `EventData` by field name (`TargetUserName`, `IpAddress`, …).
     pub data: BTreeMap<String, String>,
+    /// The log it was written to (`Security`).
+    pub channel: Option<String>,
+    /// Its number in that log on that computer (`EventRecordID`).
+    pub record_id: Option<u64>,
+}
+
+impl WindowsEvent {
+    /// `COMPUTER/Channel/EventRecordID`: the same event read from an `.evtx`
+    /// export or from a forwarder has the same key.
+    pub fn record_key(&self) -> Option<String> {
+        match (&self.computer, self.record_id) {
+            (Some(computer), Some(id)) => Some(format!(
+                "{}/{}/{id}",
+                computer.to_uppercase(),
+                self.channel.as_deref().unwrap_or("Security")
+            )),
+            _ => None,
+        }
+    }
 }
 
 /// Why a JSON line is not a Windows event; the caller keeps the line raw.
@@ -64,7 +83,7 @@ pub fn parse_json_line(line: &str, time_zone: &TimeZone) -> Result<WindowsEvent,
         .as_object()
         .ok_or_else(|| WindowsError::NotJson("not an object".to_owned()))?;
     let winlog = object.get("winlog").and_then(serde_json::Value::as_object);
-    let (id, time, computer, data) = match winlog {
+    let (id, time, computer, data, channel, record_id) = match winlog {
         Some(winlog) => (
             winlog.get("event_id").and_then(number),
             object
@@ -78,6 +97,8 @@ pub fn parse_json_line(line: &str, time_zone: &TimeZone) -> Result<WindowsEvent,
             winlog
                 .get("event_data")
                 .and_then(serde_json::Value::as_object),
+            winlog.get("channel").and_then(serde_json::Value::as_str),
+            winlog.get("record_id").and_then(record_number),
         ),
         None => (
             object.get("EventID").and_then(number),
@@ -90,6 +111,8 @@ pub fn parse_json_line(line: &str, time_zone: &TimeZone) -> Result<WindowsEvent,
                 .and_then(serde_json::Value::as_str)
                 .map(str::to_owned),
             Some(object),
+            object.get("Channel").and_then(serde_json::Value::as_str),
+            object.get("RecordNumber").and_then(record_number),
         ),
     };
     let id = id.ok_or(WindowsError::NoEventId)?;
@@ -115,7 +138,18 @@ pub fn parse_json_line(line: &str, time_zone: &TimeZone) -> Result<WindowsEvent,
         time,
         computer,
         data,
+        channel: channel.map(str::to_owned),
+        record_id,
     })
+}
+
+/// A record number written as a number or as a string of digits.
+fn record_number(value: &serde_json::Value) -> Option<u64> {
+    match value {
+        serde_json::Value::Number(number) => number.as_u64(),
+        serde_json::Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    }
 }
 
 /// An event ID written as a number or as a string of digits.
@@ -184,6 +218,7 @@ pub fn to_event(event: &WindowsEvent, raw: &str) -> LogEvent {
         action,
         outcome,
         patient_id: None,
+        record_key: event.record_key(),
         raw: raw.to_owned(),
     }
 }
@@ -220,6 +255,23 @@ mod tests {
         );
         assert_eq!(got.user.as_deref(), Some("CLINIC\\sato"));
         assert_eq!(got.source_address, "192.168.1.40".parse().ok());
+    }
+
+    #[test]
+    fn a_forwarded_event_has_the_record_key_an_evtx_export_of_it_has() {
+        let line = r#"{"@timestamp":"2026-04-01T00:30:05Z","winlog":{"event_id":4625,"computer_name":"uketsuke-pc01","channel":"Security","record_id":"123456","event_data":{"TargetUserName":"tanaka"}}}"#;
+        assert_eq!(
+            event(line).record_key.as_deref(),
+            Some("UKETSUKE-PC01/Security/123456")
+        );
+        let nxlog = r#"{"EventTime":"2026-04-01 09:30:05","EventID":4625,"Hostname":"UKETSUKE-PC01","Channel":"Security","RecordNumber":123456,"TargetUserName":"tanaka"}"#;
+        assert_eq!(
+            event(nxlog).record_key.as_deref(),
+            Some("UKETSUKE-PC01/Security/123456")
+        );
+        // Without a record number there is no key (nothing is taken as a repeat).
+        let bare = r#"{"EventTime":"2026-04-01 09:30:05","EventID":4625,"Hostname":"PC"}"#;
+        assert_eq!(event(bare).record_key, None);
     }
 
     #[test]

@@ -110,6 +110,7 @@ struct ImportRow {
     file: String,
     events: u64,
     unrecognised: u64,
+    already_kept: u64,
 }
 
 struct Choice {
@@ -189,6 +190,7 @@ async fn page<P: permissions::ReadsAccessLogs>(
             file: import.file_name,
             events: import.events,
             unrecognised: import.unrecognised,
+            already_kept: import.already_kept,
         })
         .collect();
     let devices = match principal.grant::<permissions::ViewLedger>() {

@@ -152,6 +152,7 @@ messages! {
     logs_imports: "最近の取り込み", "Recent imports";
     logs_no_imports: "まだファイルの取り込みはありません。", "No file imported yet.";
     logs_imported_at: "取り込んだ日時", "Imported";
+    logs_already_kept: "保管済みで除いた件数", "Already kept, not added";
     logs_unrecognised: "読み取れなかった行", "Not understood";
     logs_silent: "{0}時間以上ログが届いていません", "Nothing received for over {0} hours";
     logs_off_hours: "アカウント {0} の診療時間外のログイン（{1}回）", "{1} sign-ins of the account {0} outside the opening hours";
