@@ -361,6 +361,59 @@ pub(crate) async fn append_unassigned(
     .await?
 }
 
+/// A sender no registered source claims, as the unassigned log holds its lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownSender {
+    pub peer: String,
+    pub lines: u64,
+    /// When its first and last kept lines were received (RFC 3339).
+    pub first: String,
+    pub last: String,
+    /// How they came (`syslog-udp`, `syslog-tcp`, …).
+    pub via: std::collections::BTreeSet<String>,
+}
+
+/// The senders of the unassigned log, most lines first (empty when the
+/// receivers never kept a line from an unknown sender).
+pub fn unassigned_senders(data_dir: &Path) -> anyhow::Result<Vec<UnknownSender>> {
+    let dir = data_dir.join(FOLDER).join(UNASSIGNED);
+    if !dir.join(mamori_tiles::CHECKPOINT_FILE).exists() {
+        return Ok(Vec::new());
+    }
+    let key = crate::audit::load_or_create_key(data_dir, KEY_FILE, "access-log")?;
+    let log = open_waiting(&dir, UNASSIGNED_ORIGIN, key)?;
+    let mut senders: std::collections::BTreeMap<String, UnknownSender> = Default::default();
+    let text = |entry: &serde_json::Value, key: &str| {
+        entry
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("")
+            .to_owned()
+    };
+    // A bundle at a time: the log may hold a flood.
+    for start in (0..log.size()).step_by(mamori_tiles::TILE_WIDTH as usize) {
+        for bytes in log.read(start..start + mamori_tiles::TILE_WIDTH)? {
+            let entry: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            let (peer, received) = (text(&entry, "peer"), text(&entry, "received"));
+            let sender = senders
+                .entry(peer.clone())
+                .or_insert_with(|| UnknownSender {
+                    peer,
+                    lines: 0,
+                    first: received.clone(),
+                    last: received.clone(),
+                    via: Default::default(),
+                });
+            sender.lines += 1;
+            sender.last = received;
+            sender.via.insert(text(&entry, "via"));
+        }
+    }
+    let mut senders: Vec<UnknownSender> = senders.into_values().collect();
+    senders.sort_by(|a, b| b.lines.cmp(&a.lines).then_with(|| a.peer.cmp(&b.peer)));
+    Ok(senders)
+}
+
 /// The institution's source of that name, or an error saying how to register one.
 async fn source_named(
     store: &Store,

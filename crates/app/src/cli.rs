@@ -196,6 +196,10 @@ enum LogsCommand {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Lists the senders no registered source claims, whose lines the
+    /// receivers kept apart in the unassigned log: register them with
+    /// `add-source --senders`, or find out why they send.
+    Unassigned,
     /// Prints the verifier key (C2SP signed-note format) of the access logs' checkpoints.
     PublicKey,
 }
@@ -982,6 +986,23 @@ async fn run_logs(
         }
         LogsCommand::PublicKey => {
             println!("{}", access_logs::public_key(data_dir)?);
+            Ok(())
+        }
+        LogsCommand::Unassigned => {
+            let senders = access_logs::unassigned_senders(data_dir)?;
+            if senders.is_empty() {
+                println!("no line from an unknown sender has been kept");
+            }
+            for sender in senders {
+                println!(
+                    "{}\t{} lines\tfirst {}\tlast {}\tvia {}",
+                    sender.peer,
+                    sender.lines,
+                    sender.first,
+                    sender.last,
+                    sender.via.into_iter().collect::<Vec<_>>().join(",")
+                );
+            }
             Ok(())
         }
         LogsCommand::Archive { institution, to } => {

@@ -2501,6 +2501,14 @@ async fn syslog_sent_by_logger_over_udp_and_tcp_lands_in_the_senders_log_and_str
         String::from_utf8_lossy(&std::fs::read(&unassigned).expect("the unassigned log"))
             .into_owned();
     assert!(strangers.contains("not yours") && strangers.contains("127.0.0.2"));
+    // The operator lists who sends without being registered.
+    let listed = trail.run(&["logs", "unassigned"]);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    let listed = String::from_utf8_lossy(&listed.stdout);
+    assert!(
+        listed.starts_with("127.0.0.2\t1 lines\tfirst 20"),
+        "{listed}"
+    );
 }
 
 #[tokio::test]
