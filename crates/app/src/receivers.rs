@@ -41,6 +41,8 @@ const QUEUE: usize = 20_000;
 /// A batch is written after this long, or when it holds [`BATCH`] lines.
 const FLUSH_EVERY: Duration = Duration::from_millis(200);
 const BATCH: usize = 2_000;
+/// How often the counters go to the server's log, when they changed.
+const REPORT_EVERY: Duration = Duration::from_secs(60);
 /// How often the sources' sender addresses are read again.
 const RELOAD_EVERY: Duration = Duration::from_secs(10);
 /// The longest TCP frame (RFC 6587) or UDP datagram kept whole.
@@ -75,6 +77,59 @@ pub struct Counters {
     pub dropped_udp: AtomicU64,
     pub oversized: AtomicU64,
     pub failed_batches: AtomicU64,
+}
+
+impl Counters {
+    fn snapshot(&self) -> [u64; 6] {
+        [
+            &self.received,
+            &self.written,
+            &self.unassigned,
+            &self.dropped_udp,
+            &self.oversized,
+            &self.failed_batches,
+        ]
+        .map(|counter| counter.load(Ordering::Relaxed))
+    }
+
+    /// Writes the counters to the server's log if they changed since `last`
+    /// (a warning when lines were dropped or could not be written).
+    fn report(&self, last: &mut [u64; 6]) {
+        let now = self.snapshot();
+        if now == *last {
+            return;
+        }
+        let [
+            received,
+            written,
+            unassigned,
+            dropped_udp,
+            oversized,
+            failed_batches,
+        ] = now;
+        if dropped_udp > last[3] || failed_batches > last[5] {
+            tracing::warn!(
+                received,
+                written,
+                unassigned,
+                dropped_udp,
+                oversized,
+                failed_batches,
+                "syslog receivers since start: lines were dropped (UDP, queue full) or could not be written"
+            );
+        } else {
+            tracing::info!(
+                received,
+                written,
+                unassigned,
+                dropped_udp,
+                oversized,
+                failed_batches,
+                "syslog receivers since start"
+            );
+        }
+        *last = now;
+    }
 }
 
 /// The bound sockets, before they run.
@@ -583,7 +638,12 @@ async fn write_batches(
     let mut senders: HashMap<IpAddr, Option<Arc<SenderSource>>> = HashMap::new();
     let mut loaded_at: Option<std::time::Instant> = None;
     let mut batch: Vec<Line> = Vec::new();
+    let mut reported = ([0u64; 6], std::time::Instant::now());
     loop {
+        if reported.1.elapsed() >= REPORT_EVERY {
+            counters.report(&mut reported.0);
+            reported.1 = std::time::Instant::now();
+        }
         let deadline = tokio::time::sleep(FLUSH_EVERY);
         tokio::pin!(deadline);
         loop {
@@ -602,6 +662,7 @@ async fn write_batches(
         }
         if batch.is_empty() {
             if queue.is_closed() {
+                counters.report(&mut reported.0);
                 return;
             }
             continue;

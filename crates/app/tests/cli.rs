@@ -266,6 +266,28 @@ fn a_password_on_the_command_line_is_not_accepted_and_a_weak_one_is_refused() {
 struct Server {
     child: Child,
     address: String,
+    /// What it writes to its log after it said where it listens.
+    said_later: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Server {
+    /// Asks it to stop (SIGTERM, as systemd does) and returns what it wrote
+    /// to its log until it exited.
+    fn stop_gracefully(mut self) -> Vec<String> {
+        let stopped = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(stopped.success());
+        let deadline = Instant::now() + Duration::from_secs(40);
+        while self.child.try_wait().expect("wait").is_none() {
+            assert!(Instant::now() < deadline, "the server did not stop");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // The log reader ends with the pipe.
+        std::thread::sleep(Duration::from_millis(200));
+        self.said_later.lock().expect("the log").clone()
+    }
 }
 
 impl Drop for Server {
@@ -2315,8 +2337,23 @@ fn start_server_saying(mut command: Command) -> (Server, Vec<String>) {
         let Some(Ok(line)) = lines.next() else { break };
         if let Some((_, address)) = line.split_once("listening on http://") {
             let address = address.trim().to_owned();
-            std::thread::spawn(move || for _ in lines.by_ref() {});
-            return (Server { child, address }, said);
+            let said_later = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+            let keep = said_later.clone();
+            std::thread::spawn(move || {
+                for line in lines.by_ref().map_while(Result::ok) {
+                    if let Ok(mut kept) = keep.lock() {
+                        kept.push(line);
+                    }
+                }
+            });
+            return (
+                Server {
+                    child,
+                    address,
+                    said_later,
+                },
+                said,
+            );
         }
         said.push(line);
     }
@@ -2392,7 +2429,7 @@ async fn syslog_sent_by_logger_over_udp_and_tcp_lands_in_the_senders_log_and_str
         "--syslog-tcp",
         "127.0.0.1:0",
     ]);
-    let (_server, said) = start_server_saying(serve);
+    let (server, said) = start_server_saying(serve);
     let udp = port_after(&said, "syslog receiver (UDP) on ");
     let tcp = port_after(&said, "syslog receiver (TCP) on ");
 
@@ -2509,6 +2546,11 @@ async fn syslog_sent_by_logger_over_udp_and_tcp_lands_in_the_senders_log_and_str
         listed.starts_with("127.0.0.2\t1 lines\tfirst 20"),
         "{listed}"
     );
+    // Stopped as systemd stops it, the server writes what the receivers
+    // counted to its log.
+    let said = server.stop_gracefully().join("\n");
+    assert!(said.contains("syslog receivers since start"), "{said}");
+    assert!(said.contains("unassigned=1"), "{said}");
 }
 
 #[tokio::test]
