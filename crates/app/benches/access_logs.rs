@@ -2,7 +2,7 @@
 //! the same run:
 //!
 //! 1. the raw append rate of the storage: the same entry bytes appended to
-//!    one file, one `fdatasync` per batch of 2,000 (the receivers' batch);
+//!    one file, one `fdatasync` per batch of the receivers' largest batch;
 //! 2. a file import (`mamori::access_logs::import_file`: parse, append to
 //!    the tiled log, index) against it — target ≥ 0.5;
 //! 3. sustained ingest over TCP syslog (a client sending octet-counted
@@ -189,7 +189,7 @@ async fn run() {
             .into_bytes()
         })
         .collect();
-    let raw_batched = raw_append(&entries, 2000);
+    let raw_batched = raw_append(&entries, mamori::receivers::BATCH);
     let raw_whole = raw_append(&entries, entries.len());
 
     // 2. A file import: one append of every line, then the index.
@@ -217,15 +217,17 @@ async fn run() {
     let tcp_rate = LINES as f64 / started.elapsed().as_secs_f64();
     println!("access logs ({backend}), {LINES} lines a run");
     println!(
-        "raw append, 2,000 a batch: {raw_batched:.0} entries/s; one batch: {raw_whole:.0} entries/s"
+        "raw append, {} a batch: {raw_batched:.0} entries/s; one batch: {raw_whole:.0} entries/s",
+        mamori::receivers::BATCH
     );
     println!(
         "file import: {import_rate:.0} events/s = {:.3} of raw (one batch)",
         import_rate / raw_whole
     );
     println!(
-        "TCP syslog ingest: {tcp_rate:.0} events/s = {:.3} of raw (2,000 a batch)",
-        tcp_rate / raw_batched
+        "TCP syslog ingest: {tcp_rate:.0} events/s = {:.3} of raw ({} a batch)",
+        tcp_rate / raw_batched,
+        mamori::receivers::BATCH
     );
     if std::env::var_os("INGEST_ONLY").is_some() {
         let _ = stop.send(());

@@ -275,6 +275,10 @@ async fn prepare_connection(
         connection.execute("PRAGMA journal_mode = WAL").await?;
         connection.execute("PRAGMA synchronous = FULL").await?;
         connection.execute("PRAGMA foreign_keys = ON").await?;
+        // 32 MiB of page cache a connection, taken only as it is used (at
+        // the default 2 MiB an access-log import read its index pages back
+        // from the file again and again; BENCHMARKS.md).
+        connection.execute("PRAGMA cache_size = -32768").await?;
         // A writer waits for the one before it (the largest import holds the
         // lock for seconds) rather than failing.
         // (BUSY_TIMEOUT_SECONDS in milliseconds.)
