@@ -117,6 +117,7 @@ impl Application {
             heavy: mamori_web::heavy::HeavyWork::default(),
             issued_links: Arc::default(),
             access_logs,
+            held_uploads: Arc::default(),
         };
         auditor
             .checkpoint(&state.store)

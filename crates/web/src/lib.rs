@@ -147,6 +147,8 @@ pub struct AppState {
     pub issued_links: Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
     /// Where access-log files are imported to (the app's tiled logs).
     pub access_logs: Arc<dyn LogArchive>,
+    /// Log files previewed and not imported yet.
+    pub held_uploads: Arc<access_log::held::HeldUploads>,
 }
 
 /// One route of the application and the permission it requires.

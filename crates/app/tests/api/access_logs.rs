@@ -498,6 +498,35 @@ async fn an_ehr_export_is_registered_previewed_and_imported_in_the_browser_and_h
         "{rows:?}"
     );
     assert!(preview.text("#log-preview").contains("107"));
+    // The previewed file is held for the import: no second choice of it.
+    let held = preview
+        .attribute("#log-import input[name=held]", "value")
+        .expect("the previewed file is held");
+    let import_held = |token: String| {
+        let admin = &admin;
+        let source_id = source_id.clone();
+        async move {
+            admin
+                .upload(
+                    "/logs/sources",
+                    "/logs/import",
+                    &[
+                        ("source", source_id),
+                        ("step", "import".into()),
+                        ("held", token),
+                    ],
+                    &[],
+                )
+                .await
+        }
+    };
+    let forged = import_held("forged".into()).await;
+    assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        forged.text("#import-errors").contains("もう一度"),
+        "{}",
+        forged.text("#import-errors")
+    );
     assert!(
         admin
             .get("/logs/sources")
@@ -535,13 +564,18 @@ async fn an_ehr_export_is_registered_previewed_and_imported_in_the_browser_and_h
             .is_empty()
     );
 
-    // Imported: listed with what could not be read; the same file again adds nothing.
-    let imported = upload("import", "audit.csv", csv.clone().into_bytes()).await;
+    // Imported, from the held file: listed with what could not be read;
+    // the token works once; the same file again adds nothing.
+    let imported = import_held(held.clone()).await;
     assert_eq!(
         imported.status,
         StatusCode::SEE_OTHER,
         "{:?}",
         imported.errors()
+    );
+    assert_eq!(
+        import_held(held).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
     );
     let again = upload("import", "audit-copy.csv", csv.into_bytes()).await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);

@@ -4,6 +4,7 @@
 //! user, address, patient, device and time, with an audited CSV export.
 //! The sources and file imports are in [`sources`].
 
+pub mod held;
 mod sources;
 
 pub use sources::{LogArchive, MAX_UPLOAD_BYTES};

@@ -22,11 +22,12 @@ use mamori_domain::access_log::source::{
 use mamori_domain::institution::{Grant, InstitutionId, Permission, Principal, permissions};
 use mamori_store::access_log::{Acting, ImportReport, StoredLogSource};
 
+use super::held::Holder;
 use super::when;
 use crate::auth::{Authorized, CsrfForm};
 use crate::heavy::Kind;
 use crate::i18n::{describe_all, fill};
-use crate::multipart::CsrfMultipart;
+use crate::multipart::{CsrfMultipart, UploadedFile};
 use crate::page::Chrome;
 use crate::{AppError, AppState};
 
@@ -127,6 +128,8 @@ struct PreviewRow {
 
 /// A file's first lines as its source reads them.
 struct PreviewView {
+    /// The token that imports the previewed bytes (none: choose the file again).
+    held: Option<String>,
     file: String,
     source: String,
     total: usize,
@@ -569,6 +572,7 @@ fn preview_view(
         })
         .collect();
     Ok(PreviewView {
+        held: None,
         file: file.to_owned(),
         source: source.name.clone(),
         total: preview.total,
@@ -618,14 +622,37 @@ async fn import(
         return page(&state, &chrome, grant, principal, shown).await;
     };
     let step_is_import = multipart.field("step") == "import";
-    let Some(file) = multipart
+    let holder = Holder {
+        user: principal.user_id(),
+        institution: grant.institution_id(),
+        source: source.id,
+    };
+    let chosen_file = multipart
         .files
         .iter()
         .position(|file| file.field == "file")
-        .map(|at| multipart.files.swap_remove(at))
-    else {
-        shown.import_errors.push(k.logs_choose_file.to_owned());
-        return page(&state, &chrome, grant, principal, shown).await;
+        .map(|at| multipart.files.swap_remove(at));
+    // No file chosen for the import: the one just previewed, if it is held.
+    let held = multipart.field("held").to_owned();
+    let file = match chosen_file {
+        Some(file) => file,
+        None if step_is_import && !held.is_empty() => {
+            match state.held_uploads.take(&held, holder) {
+                Some((name, bytes)) => UploadedFile {
+                    field: "file".to_owned(),
+                    name,
+                    bytes,
+                },
+                None => {
+                    shown.import_errors.push(k.logs_held_gone.to_owned());
+                    return page(&state, &chrome, grant, principal, shown).await;
+                }
+            }
+        }
+        None => {
+            shown.import_errors.push(k.logs_choose_file.to_owned());
+            return page(&state, &chrome, grant, principal, shown).await;
+        }
     };
     if file.bytes.len() > MAX_UPLOAD_BYTES {
         shown.import_errors.push(fill(
@@ -650,14 +677,18 @@ async fn import(
         // while on a large one: off the async workers, one at a time.
         let now = state.clock.now();
         let bytes = file.bytes;
-        let preview = state
+        let (preview, bytes) = state
             .heavy
             .run(Kind::Import, chrome.locale, move || {
-                reader.preview(&bytes, now, PREVIEW_LINES)
+                (reader.preview(&bytes, now, PREVIEW_LINES), bytes)
             })
             .await?;
         match preview_view(&chrome, &source, &file_name, preview) {
-            Ok(preview) => shown.preview = Some(preview),
+            Ok(mut preview) => {
+                // Held for the import, so the file need not be chosen again.
+                preview.held = state.held_uploads.hold(holder, file_name, bytes);
+                shown.preview = Some(preview);
+            }
             Err(refused) => shown.import_errors.push(refused),
         }
         return page(&state, &chrome, grant, principal, shown).await;
