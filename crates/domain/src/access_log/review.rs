@@ -282,6 +282,10 @@ pub struct Burst {
     pub first: Timestamp,
     pub last: Timestamp,
     pub count: usize,
+    /// For a burst from an address: the one account all its failures were
+    /// against, when the same failures made that account's burst too — one
+    /// finding then stands for both.
+    pub account: Option<String>,
 }
 
 /// The bursts among `failures` (time, key), per key: every run of
@@ -314,6 +318,7 @@ pub fn bursts(failures: &[(Timestamp, String)], rule: BurstRule) -> Vec<Burst> {
             first: times[start],
             last: times[end],
             count: end - start + 1,
+            account: None,
         }));
     }
     found.sort_by(|a, b| (a.first, &a.key).cmp(&(b.first, &b.key)));
@@ -442,15 +447,37 @@ pub fn findings(facts: Facts, rules: &Rules, zone: &TimeZone) -> Vec<Finding> {
             .filter_map(|failure| key(failure).map(|k| (failure.at, k.clone())))
             .collect()
     };
-    let mut found: Vec<Finding> = bursts(&keyed(|f| f.address.as_ref()), rule)
+    let mut from_addresses = bursts(&keyed(|f| f.address.as_ref()), rule);
+    let mut on_accounts = bursts(&keyed(|f| f.account.as_ref()), rule);
+    // One guesser on one account makes a burst from its address and one on
+    // the account out of the same failures: one finding, not two to note.
+    for burst in &mut from_addresses {
+        let mut accounts = facts
+            .failures
+            .iter()
+            .filter(|f| f.address.as_ref() == Some(&burst.key))
+            .filter(|f| (burst.first..=burst.last).contains(&f.at))
+            .map(|f| f.account.as_ref());
+        let Some(Some(account)) = accounts.next() else {
+            continue;
+        };
+        if !accounts.all(|other| other == Some(account)) {
+            continue;
+        }
+        let same = |on: &Burst| {
+            &on.key == account
+                && (on.first, on.last, on.count) == (burst.first, burst.last, burst.count)
+        };
+        if let Some(at) = on_accounts.iter().position(same) {
+            on_accounts.remove(at);
+            burst.account = Some(account.clone());
+        }
+    }
+    let mut found: Vec<Finding> = from_addresses
         .into_iter()
         .map(Finding::BurstFromAddress)
         .collect();
-    found.extend(
-        bursts(&keyed(|f| f.account.as_ref()), rule)
-            .into_iter()
-            .map(Finding::BurstOnAccount),
-    );
+    found.extend(on_accounts.into_iter().map(Finding::BurstOnAccount));
     found.extend(
         facts
             .leaver_uses
@@ -605,6 +632,55 @@ mod tests {
                 .iter()
                 .any(|f| matches!(f, Finding::BurstOnAccount(_)))
         );
+    }
+
+    #[test]
+    fn one_guesser_on_one_account_is_one_finding_and_spraying_or_many_addresses_stay_apart() {
+        let zone = TimeZone::get("Asia/Tokyo").expect("zone");
+        let failure = |minute: u32, account: &str, address: &str| FailedSignIn {
+            at: at(&format!("2026-12-06T00:{minute:02}:00Z")),
+            account: Some(account.to_owned()),
+            address: Some(address.to_owned()),
+        };
+        // Six failures from one address, all on tanaka: one finding naming both.
+        let mut facts = Facts::default();
+        facts
+            .failures
+            .extend((0..6).map(|minute| failure(minute, "tanaka", "203.0.113.9")));
+        let found = findings(facts, &Rules::default(), &zone);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(matches!(&found[0], Finding::BurstFromAddress(burst)
+            if burst.key == "203.0.113.9" && burst.account.as_deref() == Some("tanaka") && burst.count == 6));
+
+        // One address trying six accounts (spraying): the address's burst only.
+        let mut facts = Facts::default();
+        facts
+            .failures
+            .extend((0..6).map(|minute| failure(minute, &format!("user{minute}"), "203.0.113.9")));
+        let found = findings(facts, &Rules::default(), &zone);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(matches!(&found[0], Finding::BurstFromAddress(burst) if burst.account.is_none()));
+
+        // One account from six addresses: the account's burst only.
+        let mut facts = Facts::default();
+        facts.failures.extend(
+            (0..6).map(|minute| failure(minute, "tanaka", &format!("198.51.100.{minute}"))),
+        );
+        let found = findings(facts, &Rules::default(), &zone);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(matches!(&found[0], Finding::BurstOnAccount(burst) if burst.key == "tanaka"));
+
+        // The same address on tanaka, then on sato: the address's burst holds
+        // both, so tanaka's own burst stays a finding of its own.
+        let mut facts = Facts::default();
+        facts
+            .failures
+            .extend((0..5).map(|minute| failure(minute, "tanaka", "203.0.113.9")));
+        facts
+            .failures
+            .extend((5..7).map(|minute| failure(minute, "sato", "203.0.113.9")));
+        let found = findings(facts, &Rules::default(), &zone);
+        assert_eq!(found.len(), 2, "{found:?}");
     }
 
     #[test]

@@ -198,14 +198,16 @@ fn finding_row(
     let note = notes.get(&key);
     let (text, when_text) = match finding {
         Finding::BurstFromAddress(burst) | Finding::BurstOnAccount(burst) => (
-            crate::i18n::fill(
-                if matches!(finding, Finding::BurstFromAddress(_)) {
-                    k.logs_burst_address
-                } else {
-                    k.logs_burst_account
-                },
-                &[&burst.key, &burst.count],
-            ),
+            match (&burst.account, finding) {
+                (Some(account), _) => crate::i18n::fill(
+                    k.logs_burst_address_account,
+                    &[&burst.key, account, &burst.count],
+                ),
+                (None, Finding::BurstFromAddress(_)) => {
+                    crate::i18n::fill(k.logs_burst_address, &[&burst.key, &burst.count])
+                }
+                (None, _) => crate::i18n::fill(k.logs_burst_account, &[&burst.key, &burst.count]),
+            },
             span(chrome, burst.first, burst.last),
         ),
         Finding::LeaverAccountUsed(used) => (

@@ -200,6 +200,7 @@ messages! {
     logs_rule: "基準：{0}分以内に{1}回以上のログイン失敗", "Rule: {1} or more failed sign-ins within {0} minutes";
     logs_no_findings: "この月には、確認が必要な事象は見つかりませんでした。", "Nothing to look into this month.";
     logs_burst_address: "接続元 {0} から {1}回のログイン失敗", "{1} failed sign-ins from {0}";
+    logs_burst_address_account: "接続元 {0} からアカウント {1} への{2}回のログイン失敗", "{2} failed sign-ins from {0} to the account {1}";
     logs_burst_account: "アカウント {0} への{1}回のログイン失敗", "{1} failed sign-ins to the account {0}";
     logs_leaver: "退職者のアカウント {0}（{1}、退職日 {2}）が退職後に使われました", "The account {0} of {1}, who left on {2}, was used after leaving";
     logs_unknown_account: "アカウント台帳にないアカウント {0} でのログイン（{1}回）", "{1} sign-ins with the account {0}, which is not in the account ledger";
