@@ -215,6 +215,10 @@ async fn run() {
     send_tcp(tcp, (0..LINES).map(|n| lines_ref[n].clone())).await;
     wait_indexed(&store, institution_id, before + LINES as u64).await;
     let tcp_rate = LINES as f64 / started.elapsed().as_secs_f64();
+    // `logs verify` of everything written so far, against raw SHA-256 over
+    // the same bundle files; each twice, alternating, the better kept.
+    let (verify_time, raw_hash_time, verified_bytes) =
+        verify_against_raw(data_dir.path(), institution_id);
     println!("access logs ({backend}), {LINES} lines a run");
     println!(
         "raw append, {} a batch: {raw_batched:.0} entries/s; one batch: {raw_whole:.0} entries/s",
@@ -228,6 +232,13 @@ async fn run() {
         "TCP syslog ingest: {tcp_rate:.0} events/s = {:.3} of raw ({} a batch)",
         tcp_rate / raw_batched,
         mamori::receivers::BATCH
+    );
+    println!(
+        "logs verify: {:.0} MiB/s; raw SHA-256 over the same {:.0} MiB: {:.0} MiB/s; ratio {:.2}",
+        verified_bytes as f64 / verify_time.as_secs_f64() / 1048576.0,
+        verified_bytes as f64 / 1048576.0,
+        verified_bytes as f64 / raw_hash_time.as_secs_f64() / 1048576.0,
+        raw_hash_time.as_secs_f64() / verify_time.as_secs_f64()
     );
     if std::env::var_os("INGEST_ONLY").is_some() {
         let _ = stop.send(());
@@ -314,6 +325,38 @@ async fn run() {
         p50.as_secs_f64() * 1000.0,
         p99.as_secs_f64() * 1000.0
     );
+}
+
+/// Times `logs verify` of the institution's log and raw SHA-256 over its
+/// bundle files (read each time, from the page cache after the first),
+/// the better of two runs each.
+fn verify_against_raw(
+    data_dir: &std::path::Path,
+    institution: mamori_domain::institution::InstitutionId,
+) -> (Duration, Duration, u64) {
+    use sha2::Digest;
+    let dir = mamori::access_logs::log_dir(data_dir, institution);
+    let (mut verify_time, mut raw_time, mut bytes) = (Duration::MAX, Duration::MAX, 0);
+    for _ in 0..2 {
+        let started = Instant::now();
+        let verified =
+            mamori::access_logs::verify(data_dir, institution, None).expect("the log verifies");
+        verify_time = verify_time.min(started.elapsed());
+        let size = verified.size;
+        let started = Instant::now();
+        let mut hashed = 0u64;
+        for index in 0..size.div_ceil(mamori_tiles::TILE_WIDTH) {
+            let width = (size - index * mamori_tiles::TILE_WIDTH).min(mamori_tiles::TILE_WIDTH);
+            let content =
+                std::fs::read(dir.join(mamori_tiles::bundle_path(index, width))).expect("bundle");
+            hashed += content.len() as u64;
+            std::hint::black_box(sha2::Sha256::digest(&content));
+        }
+        raw_time = raw_time.min(started.elapsed());
+        assert_eq!(hashed, verified.bytes);
+        bytes = hashed;
+    }
+    (verify_time, raw_time, bytes)
 }
 
 async fn send_tcp(address: std::net::SocketAddr, lines: impl Iterator<Item = String>) {
