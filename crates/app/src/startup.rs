@@ -118,6 +118,9 @@ impl Application {
             issued_links: Arc::default(),
             access_logs,
             held_uploads: Arc::default(),
+            ingest_limiter: Arc::new(mamori_web::rate_limit::RateLimiter::new(
+                mamori_web::INGEST_REQUESTS_PER_MINUTE,
+            )),
         };
         auditor
             .checkpoint(&state.store)

@@ -40,7 +40,9 @@ use mamori_domain::institution::{LockoutPolicy, PasswordPolicy, Permission};
 use mamori_store::Store;
 use tokio::sync::Mutex;
 
-pub use access_log::{LogArchive, MAX_UPLOAD_BYTES as MAX_LOG_UPLOAD_BYTES};
+pub use access_log::{
+    INGEST_REQUESTS_PER_MINUTE, LogArchive, MAX_UPLOAD_BYTES as MAX_LOG_UPLOAD_BYTES,
+};
 pub use audit_log::action_label as audit_action_label;
 pub use error::AppError;
 
@@ -147,6 +149,8 @@ pub struct AppState {
     pub issued_links: Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>,
     /// Where access-log files are imported to (the app's tiled logs).
     pub access_logs: Arc<dyn LogArchive>,
+    /// Requests to `POST /logs/ingest`, per source and per address.
+    pub ingest_limiter: Arc<rate_limit::RateLimiter>,
     /// Log files previewed and not imported yet.
     pub held_uploads: Arc<access_log::held::HeldUploads>,
 }

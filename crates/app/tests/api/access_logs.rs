@@ -903,6 +903,29 @@ async fn a_forwarder_sends_json_lines_over_https_with_its_sources_token_only() {
         .collect();
     assert_eq!(issued.len(), 2);
     assert!(events.iter().all(|event| !event.detail.contains(&token)));
+
+    // A body over 8 MB is refused whole, even with the valid token.
+    let fresh = admin
+        .get("/logs/sources")
+        .await
+        .text("#ingest-token")
+        .strip_prefix("Authorization: Bearer ")
+        .expect("the new token")
+        .to_owned();
+    let huge = format!("{failed}\n").repeat(9 * 1024 * 1024 / failed.len());
+    let (status, answer) = send(Some(fresh), huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+    // Guessing tokens from one address is slowed down after 600 a minute.
+    let mut refused = 0;
+    let limited = loop {
+        let (status, _) = send(Some("guess".into()), "x\n".into()).await;
+        match status {
+            StatusCode::UNAUTHORIZED if refused < 700 => refused += 1,
+            other => break other,
+        }
+    };
+    assert_eq!(limited, StatusCode::TOO_MANY_REQUESTS, "after {refused}");
+    assert!(refused >= 590, "{refused}");
 }
 
 /// The syslog receivers over TCP, run in-process for `app`'s first

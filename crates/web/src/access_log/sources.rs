@@ -65,6 +65,9 @@ pub trait LogArchive: Send + Sync {
 
 /// The largest body one `POST /logs/ingest` carries.
 pub const MAX_INGEST_BYTES: usize = 8 * 1024 * 1024;
+/// Requests to `POST /logs/ingest` a minute, per source (a forwarder sends
+/// a batch every second or so) and per address without a valid token.
+pub const INGEST_REQUESTS_PER_MINUTE: u32 = 600;
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -382,11 +385,24 @@ fn ingest_answer(status: axum::http::StatusCode, body: serde_json::Value) -> Res
 async fn ingest(
     State(state): State<AppState>,
     crate::auth::PeerAddress(peer): crate::auth::PeerAddress,
-    headers: axum::http::HeaderMap,
-    body: axum::body::Bytes,
+    request: axum::extract::Request,
 ) -> Result<Response, AppError> {
     use axum::http::StatusCode;
-    let token = headers
+    let too_many = || {
+        let mut answer = ingest_answer(
+            StatusCode::TOO_MANY_REQUESTS,
+            serde_json::json!({ "error": "too many requests; send again in a minute" }),
+        );
+        answer.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("60"),
+        );
+        answer
+    };
+    let now = std::time::Instant::now();
+    let (parts, body) = request.into_parts();
+    let token = parts
+        .headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
@@ -402,10 +418,28 @@ async fn ingest(
         }
         None => None,
     };
+    // The body is read only for a valid token: a stranger cannot make the
+    // server hold 8 MB a request.
     let Some((institution, source)) = found else {
+        let address = peer.map_or_else(String::new, |peer| peer.ip().to_string());
+        if !state.ingest_limiter.allow(&format!("peer:{address}"), now) {
+            return Ok(too_many());
+        }
         return Ok(ingest_answer(
             StatusCode::UNAUTHORIZED,
             serde_json::json!({ "error": "a valid source token is required (Authorization: Bearer …)" }),
+        ));
+    };
+    if !state
+        .ingest_limiter
+        .allow(&format!("source:{}", source.id), now)
+    {
+        return Ok(too_many());
+    }
+    let Ok(body) = axum::body::to_bytes(body, MAX_INGEST_BYTES).await else {
+        return Ok(ingest_answer(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            serde_json::json!({ "error": format!("at most {MAX_INGEST_BYTES} bytes a request; send smaller batches") }),
         ));
     };
     let lines: Vec<String> = mamori_domain::access_log::source::text_lines(&body)
