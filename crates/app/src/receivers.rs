@@ -307,27 +307,17 @@ pub async fn run(bound: Bound, store: Store, data_dir: PathBuf, stop: watch::Rec
             stop.clone(),
         )));
     }
-    for (listener, tls) in bound
-        .tcp
-        .map(|listener| (listener, None))
-        .into_iter()
-        .chain(
-            bound
-                .tls
-                .map(|(listener, acceptor)| (listener, Some(acceptor))),
-        )
-    {
-        tasks.0.push(tokio::spawn(accept_tcp(
+    let listeners = [
+        bound.tcp.map(|listener| (listener, Protocol::Syslog)),
+        bound
+            .tls
+            .map(|(listener, acceptor)| (listener, Protocol::SyslogTls(acceptor))),
+        bound.relp.map(|listener| (listener, Protocol::Relp)),
+    ];
+    for (listener, protocol) in listeners.into_iter().flatten() {
+        tasks.0.push(tokio::spawn(accept(
             listener,
-            tls,
-            sender.clone(),
-            counters.clone(),
-            stop.clone(),
-        )));
-    }
-    if let Some(listener) = bound.relp {
-        tasks.0.push(tokio::spawn(accept_relp(
-            listener,
+            protocol,
             sender.clone(),
             counters.clone(),
             stop.clone(),
@@ -375,11 +365,22 @@ async fn receive_udp(
     }
 }
 
-/// Accepts connections, each read by its own task — through TLS first when
-/// `tls` is given (a handshake that fails or lingers drops the connection).
-async fn accept_tcp(
+/// What a stream listener's connections speak.
+enum Protocol {
+    /// Syslog over TCP (RFC 6587).
+    Syslog,
+    /// The same inside TLS (RFC 5425).
+    SyslogTls(TlsAcceptor),
+    /// RELP: each message answered once written.
+    Relp,
+}
+
+/// Accepts connections, each read by its own task — through TLS first for
+/// [`Protocol::SyslogTls`] (a handshake that fails or lingers drops the
+/// connection).
+async fn accept(
     listener: TcpListener,
-    tls: Option<TlsAcceptor>,
+    protocol: Protocol,
     queue: mpsc::Sender<Line>,
     counters: Arc<Counters>,
     mut stop: watch::Receiver<bool>,
@@ -394,8 +395,11 @@ async fn accept_tcp(
         };
         let peer = peer.ip().to_canonical();
         let (queue, counters, stop) = (queue.clone(), counters.clone(), stop.clone());
-        match &tls {
-            None => {
+        match &protocol {
+            Protocol::Relp => {
+                tokio::spawn(receive_relp(stream, peer, queue, counters, stop));
+            }
+            Protocol::Syslog => {
                 tokio::spawn(receive_tcp(
                     stream,
                     peer,
@@ -405,7 +409,7 @@ async fn accept_tcp(
                     stop,
                 ));
             }
-            Some(acceptor) => {
+            Protocol::SyslogTls(acceptor) => {
                 let acceptor = acceptor.clone();
                 tokio::spawn(async move {
                     match tokio::time::timeout(HANDSHAKE, acceptor.accept(stream)).await {
@@ -488,30 +492,6 @@ async fn receive_tcp<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
 /// Messages a RELP sender may have outstanding before its connection waits
 /// for answers (rsyslog's window is 128).
 const RELP_WINDOW: usize = 1_024;
-
-async fn accept_relp(
-    listener: TcpListener,
-    queue: mpsc::Sender<Line>,
-    counters: Arc<Counters>,
-    mut stop: watch::Receiver<bool>,
-) {
-    loop {
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
-            () = stopped(&mut stop) => return,
-        };
-        let Ok((stream, peer)) = accepted else {
-            continue;
-        };
-        tokio::spawn(receive_relp(
-            stream,
-            peer.ip().to_canonical(),
-            queue.clone(),
-            counters.clone(),
-            stop.clone(),
-        ));
-    }
-}
 
 /// What a RELP connection must answer, in the order asked.
 enum Answer {

@@ -2362,6 +2362,68 @@ fn start_server_saying(mut command: Command) -> (Server, Vec<String>) {
     panic!("the server did not say where it listens: {said:?}");
 }
 
+/// Runs rsyslogd (from Debian) reading `file` with imfile and forwarding it
+/// with `action`, until `logs verify` proves `entries` entries in the
+/// institution's access log (30 s at most); rsyslogd is stopped after.
+fn forward_with_rsyslog(
+    trail: &Trail,
+    institution: &str,
+    work: &Path,
+    file: &Path,
+    action: &str,
+    entries: usize,
+) {
+    let config = work.join("rsyslog.conf");
+    std::fs::write(
+        &config,
+        format!(
+            "global(workDirectory=\"{dir}\")\n\
+             module(load=\"imfile\" mode=\"polling\" PollingInterval=\"1\")\n\
+             {relp}\
+             input(type=\"imfile\" File=\"{file}\" Tag=\"sshd\" Facility=\"auth\" ruleset=\"forward\")\n\
+             ruleset(name=\"forward\") {{\n{action}\n}}\n",
+            dir = work.display(),
+            file = file.display(),
+            relp = if action.contains("omrelp") {
+                "module(load=\"omrelp\")\n"
+            } else {
+                ""
+            },
+        ),
+    )
+    .expect("write the rsyslog configuration");
+    let mut rsyslog = Command::new("rsyslogd")
+        .arg("-n")
+        .arg("-f")
+        .arg(&config)
+        .arg("-i")
+        .arg(work.join("rsyslogd.pid"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start rsyslogd");
+    let expected = format!("ok: {entries} entries");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut said = String::new();
+    while Instant::now() < deadline {
+        let verified = trail.run(&["logs", "verify", "--institution", institution]);
+        said = String::from_utf8_lossy(&verified.stdout).into_owned();
+        if said.starts_with(&expected) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    let _ = rsyslog.kill();
+    let rsyslog_said = rsyslog
+        .wait_with_output()
+        .map(|output| stderr(&output))
+        .unwrap_or_default();
+    assert!(
+        said.starts_with(&expected),
+        "{said} / rsyslogd: {rsyslog_said}"
+    );
+}
+
 /// Registers the syslog source `srv1` of `institution`, sending from
 /// `senders` (none: files only).
 fn add_syslog_source(trail: &Trail, institution: &str, senders: &str) {
@@ -2725,50 +2787,16 @@ async fn syslog_over_tls_and_rsyslog_forwarding_a_file_over_tcp_land_in_the_send
          Failed password for invalid user oracle from 198.51.100.4 port 5101 ssh2\n",
     )
     .expect("write the file");
-    let config = work.path().join("rsyslog.conf");
-    std::fs::write(
-        &config,
-        format!(
-            "global(workDirectory=\"{dir}\")\n\
-             module(load=\"imfile\" mode=\"polling\" PollingInterval=\"1\")\n\
-             input(type=\"imfile\" File=\"{file}\" Tag=\"sshd\" Facility=\"auth\" ruleset=\"forward\")\n\
-             ruleset(name=\"forward\") {{\n\
-               action(type=\"omfwd\" target=\"127.0.0.1\" port=\"{tcp}\" protocol=\"tcp\" \
-                      TCP_Framing=\"octet-counted\" template=\"RSYSLOG_SyslogProtocol23Format\")\n\
-             }}\n",
-            dir = work.path().display(),
-            file = auth_log.display(),
+    forward_with_rsyslog(
+        &trail,
+        &clinic,
+        work.path(),
+        &auth_log,
+        &format!(
+            "action(type=\"omfwd\" target=\"127.0.0.1\" port=\"{tcp}\" protocol=\"tcp\" \
+             TCP_Framing=\"octet-counted\" template=\"RSYSLOG_SyslogProtocol23Format\")"
         ),
-    )
-    .expect("write the rsyslog configuration");
-    let mut rsyslog = Command::new("rsyslogd")
-        .arg("-n")
-        .arg("-f")
-        .arg(&config)
-        .arg("-i")
-        .arg(work.path().join("rsyslogd.pid"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start rsyslogd");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut entries = String::new();
-    while Instant::now() < deadline {
-        let verified = trail.run(&["logs", "verify", "--institution", &clinic]);
-        entries = String::from_utf8_lossy(&verified.stdout).into_owned();
-        if entries.starts_with("ok: 4 entries") {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    let _ = rsyslog.kill();
-    let rsyslog_said = rsyslog
-        .wait_with_output()
-        .map(|output| stderr(&output))
-        .unwrap_or_default();
-    assert!(
-        entries.starts_with("ok: 4 entries"),
-        "{entries} / rsyslogd: {rsyslog_said}"
+        4,
     );
 
     let store = mamori_store::Store::open(&trail.url)
@@ -3053,52 +3081,16 @@ async fn relp_messages_are_answered_once_written_so_a_killed_server_loses_none_i
         .map(|n| format!("Failed password for rsys{n} from 198.51.100.4 port 5100 ssh2"))
         .collect();
     std::fs::write(&auth_log, forwarded.join("\n") + "\n").expect("write the file");
-    let config = work.path().join("rsyslog.conf");
-    std::fs::write(
-        &config,
-        format!(
-            "global(workDirectory=\"{dir}\")\n\
-             module(load=\"imfile\" mode=\"polling\" PollingInterval=\"1\")\n\
-             module(load=\"omrelp\")\n\
-             input(type=\"imfile\" File=\"{file}\" Tag=\"sshd\" Facility=\"auth\" ruleset=\"forward\")\n\
-             ruleset(name=\"forward\") {{\n\
-               action(type=\"omrelp\" target=\"127.0.0.1\" port=\"{port}\" \
-                      template=\"RSYSLOG_SyslogProtocol23Format\")\n\
-             }}\n",
-            dir = work.path().display(),
-            file = auth_log.display(),
+    forward_with_rsyslog(
+        &trail,
+        &clinic,
+        work.path(),
+        &auth_log,
+        &format!(
+            "action(type=\"omrelp\" target=\"127.0.0.1\" port=\"{port}\" \
+             template=\"RSYSLOG_SyslogProtocol23Format\")"
         ),
-    )
-    .expect("write the rsyslog configuration");
-    let mut rsyslog = Command::new("rsyslogd")
-        .arg("-n")
-        .arg("-f")
-        .arg(&config)
-        .arg("-i")
-        .arg(work.path().join("rsyslogd.pid"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start rsyslogd");
-    let expected = format!("ok: {} entries", kept + forwarded.len());
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut entries = String::new();
-    while Instant::now() < deadline {
-        let verified = trail.run(&["logs", "verify", "--institution", &clinic]);
-        entries = String::from_utf8_lossy(&verified.stdout).into_owned();
-        if entries.starts_with(&expected) {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(250));
-    }
-    let _ = rsyslog.kill();
-    let rsyslog_said = rsyslog
-        .wait_with_output()
-        .map(|output| stderr(&output))
-        .unwrap_or_default();
-    assert!(
-        entries.starts_with(&expected),
-        "{entries} / rsyslogd: {rsyslog_said}"
+        kept + forwarded.len(),
     );
 
     let store = mamori_store::Store::open(&trail.url)

@@ -9,7 +9,7 @@
 
 use jiff::Timestamp;
 
-use super::windows::WindowsEvent;
+use super::windows::{WindowsEvent, event_data, parsed, scalar};
 
 /// The first bytes of every `.evtx` file.
 pub const SIGNATURE: &[u8] = b"ElfFile\0";
@@ -75,16 +75,6 @@ fn read_records(bytes: Vec<u8>) -> Result<Vec<EvtxRecord>, EvtxError> {
     Ok(records)
 }
 
-/// A text or number field, or the `#text` of an element with attributes.
-fn scalar(value: &serde_json::Value) -> Option<String> {
-    match value {
-        serde_json::Value::String(text) => Some(text.clone()),
-        serde_json::Value::Number(number) => Some(number.to_string()),
-        serde_json::Value::Object(object) => object.get("#text").and_then(scalar),
-        _ => None,
-    }
-}
-
 /// The event in a record's JSON (`Event.System`, `Event.EventData`).
 fn windows_event(
     record: &serde_json::Value,
@@ -98,8 +88,7 @@ fn windows_event(
         .ok_or_else(|| "the event has no System element".to_owned())?;
     let id = system
         .get("EventID")
-        .and_then(scalar)
-        .and_then(|id| id.trim().parse().ok())
+        .and_then(parsed)
         .ok_or_else(|| "the event has no EventID".to_owned())?;
     let time = system
         .get("TimeCreated")
@@ -111,20 +100,11 @@ fn windows_event(
         .ok_or_else(|| "the event has no readable TimeCreated".to_owned())?;
     let computer = system.get("Computer").and_then(scalar);
     let channel = system.get("Channel").and_then(scalar);
-    let record_id = system
-        .get("EventRecordID")
-        .and_then(scalar)
-        .and_then(|id| id.trim().parse().ok());
+    let record_id = system.get("EventRecordID").and_then(parsed);
     let data = event
         .get("EventData")
         .and_then(serde_json::Value::as_object)
-        .map(|fields| {
-            fields
-                .iter()
-                .filter(|(name, _)| !name.starts_with('#'))
-                .filter_map(|(name, value)| scalar(value).map(|value| (name.clone(), value)))
-                .collect()
-        })
+        .map(event_data)
         .unwrap_or_default();
     Ok(WindowsEvent {
         id,

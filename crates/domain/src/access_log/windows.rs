@@ -85,7 +85,7 @@ pub fn parse_json_line(line: &str, time_zone: &TimeZone) -> Result<WindowsEvent,
     let winlog = object.get("winlog").and_then(serde_json::Value::as_object);
     let (id, time, computer, data, channel, record_id) = match winlog {
         Some(winlog) => (
-            winlog.get("event_id").and_then(number),
+            winlog.get("event_id").and_then(parsed),
             object
                 .get("@timestamp")
                 .and_then(serde_json::Value::as_str)
@@ -98,10 +98,10 @@ pub fn parse_json_line(line: &str, time_zone: &TimeZone) -> Result<WindowsEvent,
                 .get("event_data")
                 .and_then(serde_json::Value::as_object),
             winlog.get("channel").and_then(serde_json::Value::as_str),
-            winlog.get("record_id").and_then(record_number),
+            winlog.get("record_id").and_then(parsed),
         ),
         None => (
-            object.get("EventID").and_then(number),
+            object.get("EventID").and_then(parsed),
             object
                 .get("EventTime")
                 .and_then(serde_json::Value::as_str)
@@ -112,7 +112,7 @@ pub fn parse_json_line(line: &str, time_zone: &TimeZone) -> Result<WindowsEvent,
                 .map(str::to_owned),
             Some(object),
             object.get("Channel").and_then(serde_json::Value::as_str),
-            object.get("RecordNumber").and_then(record_number),
+            object.get("RecordNumber").and_then(parsed),
         ),
     };
     let id = id.ok_or(WindowsError::NoEventId)?;
@@ -121,18 +121,7 @@ pub fn parse_json_line(line: &str, time_zone: &TimeZone) -> Result<WindowsEvent,
         Some(Err(text)) => return Err(WindowsError::NoTime(text)),
         None => return Err(WindowsError::NoTime(String::new())),
     };
-    let data = data
-        .map(|fields| {
-            fields
-                .iter()
-                .filter_map(|(name, value)| match value {
-                    serde_json::Value::String(text) => Some((name.clone(), text.clone())),
-                    serde_json::Value::Number(number) => Some((name.clone(), number.to_string())),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let data = data.map(event_data).unwrap_or_default();
     Ok(WindowsEvent {
         id,
         time,
@@ -143,22 +132,33 @@ pub fn parse_json_line(line: &str, time_zone: &TimeZone) -> Result<WindowsEvent,
     })
 }
 
-/// A record number written as a number or as a string of digits.
-fn record_number(value: &serde_json::Value) -> Option<u64> {
+/// A text or a number as text, or the `#text` of an element that has
+/// attributes (how the `.evtx` reader renders one).
+pub(super) fn scalar(value: &serde_json::Value) -> Option<String> {
     match value {
-        serde_json::Value::Number(number) => number.as_u64(),
-        serde_json::Value::String(text) => text.trim().parse().ok(),
+        serde_json::Value::String(text) => Some(text.clone()),
+        serde_json::Value::Number(number) => Some(number.to_string()),
+        serde_json::Value::Object(object) => object.get("#text").and_then(scalar),
         _ => None,
     }
 }
 
-/// An event ID written as a number or as a string of digits.
-fn number(value: &serde_json::Value) -> Option<u32> {
-    match value {
-        serde_json::Value::Number(number) => number.as_u64().and_then(|n| u32::try_from(n).ok()),
-        serde_json::Value::String(text) => text.trim().parse().ok(),
-        _ => None,
-    }
+/// A number written as a number or as a string of digits (an event ID, a
+/// record number).
+pub(super) fn parsed<T: std::str::FromStr>(value: &serde_json::Value) -> Option<T> {
+    scalar(value).and_then(|text| text.trim().parse().ok())
+}
+
+/// `EventData` by field name: texts and numbers, as text; attributes
+/// (`#…`) and nested values left out.
+pub(super) fn event_data(
+    fields: &serde_json::Map<String, serde_json::Value>,
+) -> BTreeMap<String, String> {
+    fields
+        .iter()
+        .filter(|(name, _)| !name.starts_with('#'))
+        .filter_map(|(name, value)| scalar(value).map(|value| (name.clone(), value)))
+        .collect()
 }
 
 /// RFC 3339 with an offset, or `YYYY-MM-DD hh:mm:ss` (NXLog) in `time_zone`.
