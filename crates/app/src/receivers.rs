@@ -219,6 +219,18 @@ fn tls_acceptor(tls: &TlsReceiver) -> anyhow::Result<TlsAcceptor> {
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
+/// A TCP listener on `address`, when one is configured.
+async fn listen(address: Option<SocketAddr>, what: &str) -> anyhow::Result<Option<TcpListener>> {
+    match address {
+        Some(address) => {
+            Ok(Some(TcpListener::bind(address).await.with_context(
+                || format!("cannot listen for {what} on {address}"),
+            )?))
+        }
+        None => Ok(None),
+    }
+}
+
 /// Binds the configured sockets (so that a port in use fails start-up).
 pub async fn bind(config: &ReceiverConfig) -> anyhow::Result<Option<Bound>> {
     if config.udp.is_none() && config.tcp.is_none() && config.tls.is_none() && config.relp.is_none()
@@ -233,32 +245,16 @@ pub async fn bind(config: &ReceiverConfig) -> anyhow::Result<Option<Bound>> {
         ),
         None => None,
     };
-    let tcp = match config.tcp {
-        Some(address) => Some(
-            TcpListener::bind(address)
-                .await
-                .with_context(|| format!("cannot listen for syslog over TCP on {address}"))?,
-        ),
-        None => None,
-    };
+    let tcp = listen(config.tcp, "syslog over TCP").await?;
     let tls = match &config.tls {
         Some(tls) => {
             let acceptor = tls_acceptor(tls)?;
-            let listener = TcpListener::bind(tls.address)
-                .await
-                .with_context(|| format!("cannot listen for syslog over TLS on {}", tls.address))?;
-            Some((listener, acceptor))
+            let listener = listen(Some(tls.address), "syslog over TLS").await?;
+            listener.map(|listener| (listener, acceptor))
         }
         None => None,
     };
-    let relp = match config.relp {
-        Some(address) => Some(
-            TcpListener::bind(address)
-                .await
-                .with_context(|| format!("cannot listen for RELP on {address}"))?,
-        ),
-        None => None,
-    };
+    let relp = listen(config.relp, "RELP").await?;
     Ok(Some(Bound {
         udp,
         tcp,

@@ -2362,6 +2362,43 @@ fn start_server_saying(mut command: Command) -> (Server, Vec<String>) {
     panic!("the server did not say where it listens: {said:?}");
 }
 
+/// An institution's access-log index, searched by user over all time.
+struct LogIndex {
+    store: mamori_store::Store,
+    institution: mamori_domain::institution::InstitutionId,
+}
+
+impl LogIndex {
+    async fn open(trail: &Trail, institution: &str) -> Self {
+        Self {
+            store: mamori_store::Store::open(&trail.url)
+                .await
+                .expect("open the store"),
+            institution: mamori_domain::institution::InstitutionId::from_db(
+                institution.parse().expect("numeric id"),
+            ),
+        }
+    }
+
+    /// The user's events (at most 10), newest first.
+    async fn of(&self, user: &str) -> Vec<mamori_store::access_log::IndexRow> {
+        mamori_store::access_log::events_of_user(
+            &self.store,
+            self.institution,
+            user,
+            "2000-01-01T00:00:00Z".parse().expect("time"),
+            "2100-01-01T00:00:00Z".parse().expect("time"),
+            10,
+        )
+        .await
+        .expect("search")
+    }
+
+    async fn close(self) {
+        self.store.close().await;
+    }
+}
+
 /// Runs rsyslogd (from Debian) reading `file` with imfile and forwarding it
 /// with `action`, until `logs verify` proves `entries` entries in the
 /// institution's access log (30 s at most); rsyslogd is stopped after.
@@ -2542,41 +2579,15 @@ async fn syslog_sent_by_logger_over_udp_and_tcp_lands_in_the_senders_log_and_str
     // The batch is written within a fraction of a second; poll the proof.
     wait_for_entries(&trail, &clinic, 3);
 
-    let store = mamori_store::Store::open(&trail.url)
-        .await
-        .expect("open the store");
-    let institution =
-        mamori_domain::institution::InstitutionId::from_db(clinic.parse().expect("numeric id"));
-    let window = (
-        "2000-01-01T00:00:00Z".parse().expect("time"),
-        "2100-01-01T00:00:00Z".parse().expect("time"),
-    );
-    let admin = mamori_store::access_log::events_of_user(
-        &store,
-        institution,
-        "admin",
-        window.0,
-        window.1,
-        10,
-    )
-    .await
-    .expect("search");
+    let index = LogIndex::open(&trail, &clinic).await;
+    let admin = index.of("admin").await;
     assert_eq!(admin.len(), 1, "{admin:?}");
     assert_eq!(admin[0].outcome, "failure");
     assert_eq!(admin[0].source_address.as_deref(), Some("203.0.113.9"));
-    let hanako = mamori_store::access_log::events_of_user(
-        &store,
-        institution,
-        "hanako",
-        window.0,
-        window.1,
-        10,
-    )
-    .await
-    .expect("search");
+    let hanako = index.of("hanako").await;
     assert_eq!(hanako.len(), 1, "{hanako:?}");
     assert_eq!(hanako[0].outcome, "success");
-    store.close().await;
+    index.close().await;
 
     // The stranger's line is kept in the unassigned log, not the clinic's.
     let clinic_bundle = trail
@@ -2799,27 +2810,14 @@ async fn syslog_over_tls_and_rsyslog_forwarding_a_file_over_tcp_land_in_the_send
         4,
     );
 
-    let store = mamori_store::Store::open(&trail.url)
-        .await
-        .expect("open the store");
-    let institution =
-        mamori_domain::institution::InstitutionId::from_db(clinic.parse().expect("numeric id"));
-    let (from, to) = (
-        "2000-01-01T00:00:00Z".parse().expect("time"),
-        "2100-01-01T00:00:00Z".parse().expect("time"),
-    );
-    let root = mamori_store::access_log::events_of_user(&store, institution, "root", from, to, 10)
-        .await
-        .expect("search");
+    let index = LogIndex::open(&trail, &clinic).await;
+    let root = index.of("root").await;
     assert_eq!(root.len(), 1, "{root:?}");
     assert_eq!(root[0].source_address.as_deref(), Some("203.0.113.7"));
-    let oracle =
-        mamori_store::access_log::events_of_user(&store, institution, "oracle", from, to, 10)
-            .await
-            .expect("search");
+    let oracle = index.of("oracle").await;
     assert_eq!(oracle.len(), 2, "{oracle:?}");
     assert!(oracle.iter().all(|event| event.outcome == "failure"));
-    store.close().await;
+    index.close().await;
     let bundle = std::fs::read(
         trail
             .data_dir
@@ -2934,23 +2932,11 @@ async fn bundles_past_retention_move_to_an_archive_and_what_remains_still_verifi
     assert_eq!(tampered.status.code(), Some(1), "{}", stderr(&tampered));
 
     // The moved events left the search; the recent ones are there.
-    let store = mamori_store::Store::open(&trail.url)
-        .await
-        .expect("open the store");
-    let institution =
-        mamori_domain::institution::InstitutionId::from_db(clinic.parse().expect("numeric id"));
-    let (from, to) = (
-        "2000-01-01T00:00:00Z".parse().expect("time"),
-        "2100-01-01T00:00:00Z".parse().expect("time"),
-    );
+    let index = LogIndex::open(&trail, &clinic).await;
     for (user, expected) in [("old0", 0), ("old255", 0), ("old256", 1), ("new9", 1)] {
-        let found =
-            mamori_store::access_log::events_of_user(&store, institution, user, from, to, 10)
-                .await
-                .expect("search");
-        assert_eq!(found.len(), expected, "{user}");
+        assert_eq!(index.of(user).await.len(), expected, "{user}");
     }
-    store.close().await;
+    index.close().await;
 }
 
 /// A RELP sender written for the test: opens a session on `port`, sends
@@ -3093,15 +3079,7 @@ async fn relp_messages_are_answered_once_written_so_a_killed_server_loses_none_i
         kept + forwarded.len(),
     );
 
-    let store = mamori_store::Store::open(&trail.url)
-        .await
-        .expect("open the store");
-    let institution =
-        mamori_domain::institution::InstitutionId::from_db(clinic.parse().expect("numeric id"));
-    let (from, to) = (
-        "2000-01-01T00:00:00Z".parse().expect("time"),
-        "2100-01-01T00:00:00Z".parse().expect("time"),
-    );
+    let index = LogIndex::open(&trail, &clinic).await;
     let user_of = |line: &str| {
         line.split("password for ")
             .nth(1)
@@ -3111,13 +3089,10 @@ async fn relp_messages_are_answered_once_written_so_a_killed_server_loses_none_i
     };
     for line in answered.iter().chain(&forwarded) {
         let user = user_of(line);
-        let found =
-            mamori_store::access_log::events_of_user(&store, institution, &user, from, to, 10)
-                .await
-                .expect("search");
+        let found = index.of(&user).await;
         assert_eq!(found.len(), 1, "{user}: {found:?}");
     }
-    store.close().await;
+    index.close().await;
 }
 
 #[allow(dead_code)]
@@ -3207,22 +3182,9 @@ async fn a_windows_event_log_file_is_imported_once_and_its_sign_ins_searched() {
         String::from_utf8_lossy(&verified.stdout)
     );
 
-    let store = mamori_store::Store::open(&trail.url)
-        .await
-        .expect("open the store");
-    let institution =
-        mamori_domain::institution::InstitutionId::from_db(clinic.parse().expect("numeric id"));
-    let found = mamori_store::access_log::events_of_user(
-        &store,
-        institution,
-        "tanaka",
-        "2026-11-19T00:00:00Z".parse().expect("time"),
-        "2026-11-21T00:00:00Z".parse().expect("time"),
-        10,
-    )
-    .await
-    .expect("search");
-    store.close().await;
+    let index = LogIndex::open(&trail, &clinic).await;
+    let found = index.of("tanaka").await;
+    index.close().await;
     assert_eq!(found.len(), 4, "{found:?}");
     assert_eq!(
         found
