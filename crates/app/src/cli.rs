@@ -148,6 +148,10 @@ enum LogsCommand {
         /// How many years its events are kept.
         #[arg(long, default_value = "5")]
         retention_years: String,
+        /// Hours it may send nothing before that is a finding of the review
+        /// (empty: the institution's rule, 24 by default).
+        #[arg(long, default_value = "")]
+        silent_hours: String,
     },
     /// Imports a file a source exported: every line is kept (understood or
     /// raw); the same file twice adds nothing.
@@ -847,6 +851,7 @@ async fn run_logs(
             mapping,
             time_zone,
             retention_years,
+            silent_hours,
         } => {
             let source = NewLogSource::parse(RawLogSource {
                 mapping: &mapping,
@@ -856,6 +861,7 @@ async fn run_logs(
                 senders: &senders,
                 time_zone: &time_zone,
                 retention_years: &retention_years,
+                silent_hours: &silent_hours,
             })
             .map_err(|errors| {
                 anyhow::anyhow!(

@@ -2108,6 +2108,19 @@ async fn an_exported_log_is_imported_once_kept_tamper_evident_and_verified() {
         "{}",
         stderr(&refused)
     );
+    let silent = trail.run(&[
+        "logs",
+        "add-source",
+        "--institution",
+        clinic,
+        "--name",
+        "RTX1210",
+        "--kind",
+        "syslog",
+        "--silent-hours",
+        "0",
+    ]);
+    assert_clean_failure(&silent, "silent_hours");
     let added = trail.run(&[
         "logs",
         "add-source",

@@ -9,8 +9,8 @@ use jiff::Timestamp;
 use mamori_domain::access_log::Outcome;
 use mamori_domain::access_log::ehr_csv::RowError;
 use mamori_domain::access_log::review::{
-    Facts, FailedSignIn, LeaverUse, ManyPatients, Month, NewVpnAddress, RawRules, Rules, SignIn,
-    UnknownAccount,
+    Facts, FailedSignIn, LeaverUse, ManyPatients, Month, NewVpnAddress, RawRules, Rules,
+    SendingSource, SignIn, UnknownAccount,
 };
 use mamori_domain::access_log::source::FileRefused;
 use mamori_domain::access_log::source::{LogSourceId, LogSourceKind, NewLogSource};
@@ -33,6 +33,8 @@ pub struct StoredLogSource {
     pub retention_years: i64,
     /// An EHR CSV source's column mapping (`domain::access_log::source::parse_mapping`).
     pub mapping: String,
+    /// Hours it may send nothing (`None`: the institution's rule).
+    pub silent_hours: Option<i64>,
 }
 
 /// The searchable fields of one event, at its position in the tiled log.
@@ -136,8 +138,8 @@ pub async fn add_source(
         .join(",");
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO log_sources (institution_id, name, kind, device_id, senders, mapping,
-            time_zone, retention_years, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            time_zone, retention_years, silent_hours, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(institution_id.get())
     .bind(source.name.as_str())
@@ -147,6 +149,7 @@ pub async fn add_source(
     .bind(source.mapping.as_str())
     .bind(source.time_zone.as_str())
     .bind(source.retention_years)
+    .bind(source.silent_hours)
     .bind(to_micros(now))
     .fetch_one(&mut *transaction)
     .await
@@ -166,6 +169,7 @@ pub async fn add_source(
                 "mapping": source.mapping,
                 "time_zone": source.time_zone,
                 "retention_years": source.retention_years,
+                "silent_hours": source.silent_hours,
             }),
         },
         now,
@@ -175,9 +179,11 @@ pub async fn add_source(
 }
 
 /// The columns [`stored_source`] reads.
-const SOURCES: &str = "SELECT id, name, kind, time_zone, retention_years, mapping FROM log_sources";
+const SOURCES: &str =
+    "SELECT id, name, kind, time_zone, retention_years, mapping, silent_hours FROM log_sources";
 
-/// A `log_sources` row (id, name, kind, time_zone, retention_years, mapping).
+/// A `log_sources` row (id, name, kind, time_zone, retention_years, mapping,
+/// silent_hours).
 fn stored_source(row: &sqlx::any::AnyRow) -> Result<StoredLogSource, Error> {
     let kind: String = row.try_get("kind")?;
     Ok(StoredLogSource {
@@ -188,6 +194,7 @@ fn stored_source(row: &sqlx::any::AnyRow) -> Result<StoredLogSource, Error> {
         time_zone: row.try_get("time_zone")?,
         retention_years: row.try_get("retention_years")?,
         mapping: row.try_get("mapping")?,
+        silent_hours: row.try_get("silent_hours")?,
     })
 }
 
@@ -335,8 +342,8 @@ pub async fn sources<P: ReadsAccessLogs>(
     grant: &Grant<P>,
 ) -> Result<Vec<ListedSource>, Error> {
     let rows = sqlx::query(
-        "SELECT s.id, s.name, s.kind, s.time_zone, s.retention_years, s.mapping, s.senders,
-                d.asset_number,
+        "SELECT s.id, s.name, s.kind, s.time_zone, s.retention_years, s.mapping, s.silent_hours,
+                s.senders, d.asset_number,
                 CASE WHEN s.ingest_token_sha256 IS NULL THEN 0 ELSE 1 END AS has_token
          FROM log_sources s LEFT JOIN devices d ON d.id = s.device_id
          WHERE s.institution_id = $1 ORDER BY s.name",
@@ -398,7 +405,7 @@ pub async fn source_by_ingest_token(
     token_sha256: &str,
 ) -> Result<Option<(InstitutionId, StoredLogSource)>, Error> {
     let row = sqlx::query(
-        "SELECT id, institution_id, name, kind, time_zone, retention_years, mapping
+        "SELECT id, institution_id, name, kind, time_zone, retention_years, mapping, silent_hours
          FROM log_sources WHERE ingest_token_sha256 = $1",
     )
     .bind(token_sha256)
@@ -632,7 +639,8 @@ pub struct SenderSource {
 /// receivers, which serve the whole server).
 pub async fn sources_with_senders(store: &Store) -> Result<Vec<SenderSource>, Error> {
     let rows = sqlx::query(
-        "SELECT id, institution_id, name, kind, time_zone, retention_years, senders, mapping
+        "SELECT id, institution_id, name, kind, time_zone, retention_years, senders, mapping,
+                silent_hours
          FROM log_sources WHERE senders <> '' ORDER BY id",
     )
     .fetch_all(store.pool())
@@ -768,6 +776,8 @@ pub struct SourceCount {
     /// that its silence means something; a source imported from files
     /// only is expected to be quiet between imports.
     pub sends: bool,
+    /// Hours it may send nothing (`None`: the institution's rule).
+    pub silent_hours: Option<i64>,
 }
 
 /// Events per source in a time range, sources with none included, by name,
@@ -781,7 +791,7 @@ pub async fn counts_per_source<P: ReadsAccessLogs>(
     let rows = window_rows(
         store,
         grant,
-        "SELECT s.name, s.senders, s.ingest_token_sha256,
+        "SELECT s.name, s.senders, s.ingest_token_sha256, s.silent_hours,
                 (SELECT COUNT(*) FROM log_events e
                  WHERE e.institution_id = s.institution_id AND e.source_id = s.id
                    AND e.occurred_at >= $2 AND e.occurred_at < $3) AS events,
@@ -801,6 +811,7 @@ pub async fn counts_per_source<P: ReadsAccessLogs>(
                     || row
                         .try_get::<Option<String>, _>("ingest_token_sha256")?
                         .is_some(),
+                silent_hours: row.try_get("silent_hours")?,
             })
         })
         .collect()
@@ -1315,5 +1326,36 @@ pub async fn review_facts<P: ReadsAccessLogs>(
         patients_per_day,
         unknown_accounts,
         sign_ins,
+        // Silence is of now, not of a month: the caller adds it.
+        sending_sources: None,
     })
+}
+
+/// The institution's sources that send by themselves (sender addresses or
+/// an HTTPS token), each with its latest event and its allowed silence.
+pub async fn sending_sources<P: ReadsAccessLogs>(
+    store: &Store,
+    grant: &Grant<P>,
+) -> Result<Vec<SendingSource>, Error> {
+    let rows = sqlx::query(
+        "SELECT s.name, s.silent_hours,
+                (SELECT MAX(e.occurred_at) FROM log_events e
+                 WHERE e.institution_id = s.institution_id AND e.source_id = s.id) AS last
+         FROM log_sources s
+         WHERE s.institution_id = $1
+           AND (s.senders <> '' OR s.ingest_token_sha256 IS NOT NULL)
+         ORDER BY s.name",
+    )
+    .bind(grant.institution_id().get())
+    .fetch_all(store.pool())
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(SendingSource {
+                name: row.try_get("name")?,
+                last: row.try_get::<Option<i64>, _>("last")?.map(from_micros),
+                silent_hours: row.try_get("silent_hours")?,
+            })
+        })
+        .collect()
 }

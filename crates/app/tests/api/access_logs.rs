@@ -200,7 +200,12 @@ async fn the_month_is_reviewed_with_its_bursts_signed_off_once_and_searched() {
     let cells = page.texts("#logs-sources tr:not(.overdue) td");
     assert_eq!(cells[..2], ["VPNルータ", "12"]);
     let findings = page.texts("#logs-findings li");
-    assert_eq!(findings.len(), 5, "{findings:?}");
+    assert_eq!(findings.len(), 6, "{findings:?}");
+    // The silent source is a finding of its own, to be noted like the rest.
+    assert!(
+        findings[5].contains("予備サーバ") && findings[5].contains("一度も届いていません"),
+        "{findings:?}"
+    );
     let vpn: Vec<_> = findings
         .iter()
         .filter(|f| f.contains("198.51.100.20"))
@@ -1178,4 +1183,124 @@ async fn a_flood_from_one_sender_is_counted_line_by_line_and_the_server_keeps_an
         written,
         "the index holds what was written"
     );
+}
+
+#[tokio::test]
+async fn each_source_may_be_silent_for_its_own_hours_before_that_is_a_finding() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    // A router that should send every hour, a PC that is off at night
+    // (48 hours), and a server on the institution's rule (24 hours).
+    let refused = admin
+        .submit(
+            "/logs/sources",
+            "/logs/sources",
+            &[
+                ("name", "ルータ".into()),
+                ("kind", "syslog".into()),
+                ("senders", "192.0.2.1".into()),
+                ("silent_hours", "0".into()),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .errors()
+            .iter()
+            .any(|e| e.contains("ログが届かない時間")),
+        "{:?}",
+        refused.errors()
+    );
+    for (name, senders, hours) in [
+        ("ルータ", "192.0.2.1", "1"),
+        ("受付PC", "192.0.2.2", "48"),
+        ("サーバ", "192.0.2.3", ""),
+    ] {
+        let added = admin
+            .submit(
+                "/logs/sources",
+                "/logs/sources",
+                &[
+                    ("name", name.into()),
+                    ("kind", "syslog".into()),
+                    ("senders", senders.into()),
+                    ("silent_hours", hours.into()),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
+    }
+    let page = admin.get("/logs/sources").await;
+    let rows = page.texts("#log-sources tr.log-source");
+    assert!(
+        rows.iter()
+            .any(|row| row.contains("ルータ") && row.contains("1時間")),
+        "{rows:?}"
+    );
+    assert!(
+        rows.iter()
+            .any(|row| row.contains("サーバ") && row.contains("施設の基準")),
+        "{rows:?}"
+    );
+
+    // Each sent last two hours ago (their exports imported here).
+    let two_hours_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(2);
+    let options = page.texts("#import-source option");
+    let values: Vec<String> = (0..options.len())
+        .map(|n| {
+            page.attribute(
+                &format!("#import-source option:nth-child({})", n + 1),
+                "value",
+            )
+            .expect("a source")
+        })
+        .collect();
+    for (option, value) in options.iter().zip(&values) {
+        let export = line(
+            two_hours_ago,
+            &format!("Accepted password for staff from 192.0.2.9 port 1 ssh2 ({option})"),
+        );
+        let imported = admin
+            .upload(
+                "/logs/sources",
+                "/logs/import",
+                &[("source", value.clone()), ("step", "import".into())],
+                &[("file", "export.log", export.into_bytes())],
+            )
+            .await;
+        assert_eq!(
+            imported.status,
+            StatusCode::SEE_OTHER,
+            "{:?}",
+            imported.errors()
+        );
+    }
+
+    // Only the router, allowed one hour, is silent now: flagged in the
+    // table and a finding of this month.
+    let page = admin.get("/logs").await;
+    let overdue = page.texts("#logs-sources tr.overdue");
+    assert_eq!(overdue.len(), 1, "{overdue:?}");
+    assert!(overdue[0].contains("ルータ") && overdue[0].contains("1時間以上"));
+    let findings = page.texts("#logs-findings li");
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(
+        findings[0].contains("収集元 ルータ から1時間以上ログが届いていません"),
+        "{findings:?}"
+    );
+    assert!(page.text("#logs-unnoted").contains("1件"));
+    // A past month knows nothing of today's silence.
+    let previous = admin
+        .get(&format!(
+            "/logs?month={}",
+            mamori_domain::access_log::review::Month::of(
+                jiff::Timestamp::now()
+                    .to_zoned_datetime(mamori_web::tokyo())
+                    .date()
+            )
+            .previous()
+        ))
+        .await;
+    assert!(previous.texts("#logs-findings li").is_empty());
 }

@@ -214,7 +214,12 @@ impl Rules {
         let threshold = number("burst_threshold", raw.burst_threshold, 2, 1000);
         let window = number("burst_window_minutes", raw.burst_window_minutes, 1, 1440);
         let many_patients = number("many_patients", raw.many_patients, 1, 100_000);
-        let silent_hours = number("silent_hours", raw.silent_hours, 1, 24 * 90);
+        let silent_hours = number(
+            "silent_hours",
+            raw.silent_hours,
+            1,
+            super::source::MAX_SILENT_HOURS,
+        );
         let time = |field: &'static str, text: &str, errors: &mut Vec<ParseError>| {
             let text = text.trim();
             if text.is_empty() {
@@ -401,6 +406,55 @@ pub struct Facts {
     pub patients_per_day: Vec<ManyPatients>,
     pub unknown_accounts: Vec<UnknownAccount>,
     pub sign_ins: Vec<SignIn>,
+    /// The sources that send by themselves, with their latest event, and
+    /// when that was checked: their silence is a finding of the current
+    /// month only (`None` for a past month).
+    pub sending_sources: Option<(Timestamp, Vec<SendingSource>)>,
+}
+
+/// A source that sends by itself (sender addresses or an HTTPS token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendingSource {
+    pub name: String,
+    /// Its latest event of all time.
+    pub last: Option<Timestamp>,
+    /// How long it may be silent, when the source says (else the rules).
+    pub silent_hours: Option<i64>,
+}
+
+/// A source that sent nothing for longer than it may be silent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SilentSource {
+    pub name: String,
+    /// Its latest event (`None`: never one).
+    pub last: Option<Timestamp>,
+    /// The silence allowed it, in hours.
+    pub hours: i64,
+}
+
+/// The sources silent at `now` for longer than each may be: its own
+/// interval, else the rules'.
+pub fn silent_sources(
+    now: Timestamp,
+    sources: &[SendingSource],
+    rules: &Rules,
+) -> Vec<SilentSource> {
+    sources
+        .iter()
+        .filter_map(|source| {
+            let hours = source
+                .silent_hours
+                .unwrap_or_else(|| rules.silent_after.as_hours());
+            let silent = source
+                .last
+                .is_none_or(|last| now.duration_since(last) > SignedDuration::from_hours(hours));
+            silent.then(|| SilentSource {
+                name: source.name.clone(),
+                last: source.last,
+                hours,
+            })
+        })
+        .collect()
 }
 
 /// Something in a month's logs that someone should look into.
@@ -417,6 +471,8 @@ pub enum Finding {
     UnknownAccount(UnknownAccount),
     /// Sign-ins outside the opening hours.
     OffHours(OffHours),
+    /// A source that stopped sending (a router that fell silent).
+    SourceSilent(SilentSource),
 }
 
 impl Finding {
@@ -431,13 +487,21 @@ impl Finding {
             Self::ManyPatients(many) => format!("many_patients|{}|{}", many.account, many.day),
             Self::UnknownAccount(unknown) => format!("unknown_account|{}|{month}", unknown.account),
             Self::OffHours(off) => format!("off_hours|{}|{}", off.account, off.day),
+            // One silence: the source and the event it went quiet after.
+            Self::SourceSilent(silent) => format!(
+                "silent|{}|{}",
+                silent.name,
+                silent
+                    .last
+                    .map_or_else(|| "never".to_owned(), |last| last.to_string())
+            ),
         }
     }
 }
 
 /// The month's findings, in a fixed order: bursts per address, per account,
 /// uses after leaving, new VPN addresses, many patients, unknown accounts,
-/// sign-ins out of hours (per account and day).
+/// sign-ins out of hours (per account and day), silent sources.
 pub fn findings(facts: Facts, rules: &Rules, zone: &TimeZone) -> Vec<Finding> {
     let rule = rules.burst;
     let keyed = |key: fn(&FailedSignIn) -> Option<&String>| -> Vec<(Timestamp, String)> {
@@ -523,6 +587,13 @@ pub fn findings(facts: Facts, rules: &Rules, zone: &TimeZone) -> Vec<Finding> {
             entry.first = entry.first.min(sign_in.at);
         }
         found.extend(by_day.into_values().map(Finding::OffHours));
+    }
+    if let Some((now, sources)) = &facts.sending_sources {
+        found.extend(
+            silent_sources(*now, sources, rules)
+                .into_iter()
+                .map(Finding::SourceSilent),
+        );
     }
     found
 }
@@ -631,6 +702,43 @@ mod tests {
             !found
                 .iter()
                 .any(|f| matches!(f, Finding::BurstOnAccount(_)))
+        );
+    }
+
+    #[test]
+    fn a_source_is_silent_after_its_own_hours_else_the_rules_and_one_never_heard_from_is_too() {
+        let now = at("2026-12-06T12:00:00Z");
+        let source = |name: &str, last: Option<&str>, hours: Option<i64>| SendingSource {
+            name: name.to_owned(),
+            last: last.map(at),
+            silent_hours: hours,
+        };
+        let sources = [
+            source("router", Some("2026-12-06T10:00:00Z"), Some(1)),
+            source("pc", Some("2026-12-05T10:00:00Z"), Some(48)),
+            source("server", Some("2026-12-05T11:59:00Z"), None),
+            source("spare", None, Some(1000)),
+        ];
+        let silent = silent_sources(now, &sources, &Rules::default());
+        let names: Vec<_> = silent.iter().map(|s| (s.name.as_str(), s.hours)).collect();
+        assert_eq!(names, [("router", 1), ("server", 24), ("spare", 1000)]);
+        // As findings, each silence is keyed by the event it went quiet after.
+        let facts = Facts {
+            sending_sources: Some((now, sources.to_vec())),
+            ..Facts::default()
+        };
+        let zone = TimeZone::get("Asia/Tokyo").expect("zone");
+        let keys: Vec<String> = findings(facts, &Rules::default(), &zone)
+            .iter()
+            .map(|finding| finding.key(Month::of(now.to_zoned_datetime(zone.clone()).date())))
+            .collect();
+        assert_eq!(
+            keys,
+            [
+                "silent|router|2026-12-06T10:00:00Z",
+                "silent|server|2026-12-05T11:59:00Z",
+                "silent|spare|never"
+            ]
         );
     }
 

@@ -56,7 +56,13 @@ pub struct NewLogSource {
     /// The zone of the source's clock (IANA name), for times without an offset.
     pub time_zone: String,
     pub retention_years: i64,
+    /// How many hours it may send nothing before that is a finding (a
+    /// router that stopped sending); `None`: the institution's rule.
+    pub silent_hours: Option<i64>,
 }
+
+/// The longest silence a source may be given: 90 days, in hours.
+pub const MAX_SILENT_HOURS: i64 = 24 * 90;
 
 impl NewLogSource {
     /// Checks a source: a name of one line, a known kind, a 管理番号 (or
@@ -71,6 +77,7 @@ impl NewLogSource {
             time_zone,
             retention_years,
             mapping,
+            silent_hours,
         } = raw;
         let mut errors = Vec::new();
         let name = name.trim();
@@ -148,6 +155,22 @@ impl NewLogSource {
                 }
             },
         };
+        let silent_hours = match silent_hours.trim() {
+            "" => None,
+            text => match text.parse::<i64>() {
+                Ok(hours @ 1..=MAX_SILENT_HOURS) => Some(hours),
+                _ => {
+                    errors.push(ParseError::new(
+                        "silent_hours",
+                        ParseErrorKind::OutOfRange {
+                            min: 1,
+                            max: MAX_SILENT_HOURS,
+                        },
+                    ));
+                    None
+                }
+            },
+        };
         let mapping = normalise_mapping(mapping);
         match (&kind, mapping.is_empty()) {
             (Ok(LogSourceKind::EhrCsv), true) => errors.push(ParseError::new(
@@ -176,6 +199,7 @@ impl NewLogSource {
                 senders: addresses,
                 time_zone,
                 retention_years,
+                silent_hours,
             }),
             _ => Err(errors),
         }
@@ -193,6 +217,8 @@ pub struct RawLogSource<'a> {
     pub retention_years: &'a str,
     /// `key=value` pairs separated by commas or new lines (see [`parse_mapping`]).
     pub mapping: &'a str,
+    /// Hours it may send nothing (1–2160); empty for the institution's rule.
+    pub silent_hours: &'a str,
 }
 
 /// The mapping's pairs, trimmed, one a line.
@@ -553,6 +579,7 @@ mod tests {
             time_zone: "Mars/Base",
             retention_years: "0",
             mapping: "",
+            silent_hours: "2161",
         })
         .expect_err("invalid");
         let fields: Vec<_> = errors.iter().map(|err| err.field()).collect();
@@ -564,7 +591,8 @@ mod tests {
                 "device",
                 "senders",
                 "time_zone",
-                "retention_years"
+                "retention_years",
+                "silent_hours"
             ]
         );
         assert_eq!(errors[3].subject(), Some("192.168.1.300"));

@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use mamori_domain::access_log::review::{
-    Finding, Month, RawRules, Rules, findings, review_overdue,
+    Finding, Month, RawRules, Rules, SendingSource, findings, review_overdue, silent_sources,
 };
 use mamori_domain::institution::{Grant, Permission, Principal, permissions};
 use mamori_domain::ledger::{TextEncoding, write_csv};
@@ -66,9 +66,10 @@ struct SourceRow {
     name: String,
     events: i64,
     last: String,
-    /// A source that sends by itself and sent nothing for longer than the
-    /// rule's hours: a router that stopped sending is itself a finding.
-    silent: bool,
+    /// For a source that sends by itself and sent nothing for longer than
+    /// it may (its own hours, else the rule's): how long. A router that
+    /// stopped sending is itself a finding.
+    silent: Option<String>,
 }
 
 /// The rules form, as typed.
@@ -160,7 +161,6 @@ struct ReviewPage {
     rule: Vec<String>,
     rules_form: RulesForm,
     rules_errors: Vec<String>,
-    silent_label: String,
     findings: Vec<FindingRow>,
     signed: Option<String>,
     can_sign: bool,
@@ -235,6 +235,19 @@ fn finding_row(
             crate::i18n::fill(k.logs_off_hours, &[&off.account, &off.count]),
             when(chrome, off.first),
         ),
+        Finding::SourceSilent(silent) => match silent.last {
+            Some(last) => (
+                crate::i18n::fill(
+                    k.logs_silent_finding,
+                    &[&silent.name, &silent.hours, &when(chrome, last)],
+                ),
+                String::new(),
+            ),
+            None => (
+                crate::i18n::fill(k.logs_silent_never, &[&silent.name]),
+                String::new(),
+            ),
+        },
     };
     FindingRow {
         text,
@@ -312,14 +325,22 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
     let sources = mamori_store::access_log::counts_per_source(&state.store, grant, from, to)
         .await?
         .into_iter()
-        .map(|count| SourceRow {
-            name: count.name,
-            events: count.events,
-            last: count.last.map(|at| when(chrome, at)).unwrap_or_default(),
-            silent: count.sends
-                && count
-                    .last
-                    .is_none_or(|at| state.clock.now().duration_since(at) > rules.silent_after),
+        .map(|count| {
+            let silent = count
+                .sends
+                .then(|| SendingSource {
+                    name: count.name.clone(),
+                    last: count.last,
+                    silent_hours: count.silent_hours,
+                })
+                .and_then(|source| silent_sources(state.clock.now(), &[source], &rules).pop())
+                .map(|silent| crate::i18n::fill(k.logs_silent, &[&silent.hours]));
+            SourceRow {
+                name: count.name,
+                events: count.events,
+                last: count.last.map(|at| when(chrome, at)).unwrap_or_default(),
+                silent,
+            }
         })
         .collect();
     let notes = mamori_store::access_log::finding_notes(&state.store, grant, month).await?;
@@ -392,7 +413,6 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
             previous: month.previous().to_string(),
             next: month.next().to_string(),
             sources,
-            silent_label: crate::i18n::fill(k.logs_silent, &[&rules.silent_after.as_hours()]),
             rule,
             rules_form,
             rules_errors,
@@ -416,7 +436,14 @@ async fn month_findings<P: permissions::ReadsAccessLogs>(
     rules: &Rules,
 ) -> Result<Vec<Finding>, AppError> {
     let (from, to) = month.range(&crate::tokyo());
-    let facts = mamori_store::access_log::review_facts(&state.store, grant, from, to).await?;
+    let mut facts = mamori_store::access_log::review_facts(&state.store, grant, from, to).await?;
+    // A source's silence is of now: a finding of the current month.
+    if month == Month::of(state.clock.today()) {
+        facts.sending_sources = Some((
+            state.clock.now(),
+            mamori_store::access_log::sending_sources(&state.store, grant).await?,
+        ));
+    }
     Ok(findings(facts, rules, &crate::tokyo()))
 }
 

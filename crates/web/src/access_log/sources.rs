@@ -94,6 +94,7 @@ struct SourceForm {
     time_zone: String,
     retention_years: String,
     mapping: String,
+    silent_hours: String,
 }
 
 struct SourceRow {
@@ -105,6 +106,8 @@ struct SourceRow {
     senders: String,
     time_zone: String,
     retention: String,
+    /// How long it may be silent: its own hours, or the institution's rule.
+    silence: String,
     mapping: String,
 }
 
@@ -235,6 +238,10 @@ async fn page<P: permissions::ReadsAccessLogs>(
             has_token: listed.has_token,
             kind: locale.pick(listed.source.kind.name_ja(), listed.source.kind.name_en()),
             retention: fill(k.logs_years, &[&listed.source.retention_years]),
+            silence: listed.source.silent_hours.map_or_else(
+                || k.logs_silence_rule.to_owned(),
+                |hours| fill(k.logs_hours, &[&hours]),
+            ),
             name: listed.source.name,
             device: listed.device.unwrap_or_default(),
             senders: listed.senders.replace(',', ", "),
@@ -487,6 +494,7 @@ async fn add(
         time_zone: &form.time_zone,
         retention_years: &form.retention_years,
         mapping: &form.mapping,
+        silent_hours: &form.silent_hours,
     });
     let refuse = |form: SourceForm, errors: Vec<String>| Shown {
         form,

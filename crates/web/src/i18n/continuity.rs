@@ -121,6 +121,10 @@ messages! {
     logs_time_zone: "時刻のタイムゾーン", "Time zone";
     logs_time_zone_help: "時差の書かれていない時刻をどの地域の時刻として読むか。空欄なら日本時間（Asia/Tokyo）です。", "How times without an offset are read. Empty means Japan time (Asia/Tokyo).";
     logs_retention: "保存期間", "Kept for";
+    logs_silence: "届かないと確認する時間", "Hours of silence before a finding";
+    logs_silence_rule: "施設の基準", "The institution's rule";
+    logs_hours: "{0}時間", "{0} hours";
+    logs_silence_help: "syslogやHTTPSで自分から送ってくる機器が、この時間ログを送ってこなければ、月次確認で確認が必要な事象になります（止まったルータはそれ自体が異常です）。空欄なら施設の基準（確認の基準で設定、既定24時間）です。夜間や休日に止まるパソコンは長めにします。", "When a device that sends by itself (syslog or HTTPS) sends nothing for this many hours, the monthly review lists it as a finding (a router that stopped sending is itself a warning sign). Empty: the institution's rule (set with the review's rules; 24 hours by default). Give PCs that are off at night or on holidays longer.";
     logs_years: "{0}年", "{0} years";
     logs_mapping: "列の対応（電子カルテ等のCSV）", "Column mapping (EHR CSV)";
     logs_mapping_help: "CSVの見出しを1行に1つ「項目=見出し」で書きます。time（日時）とuser（利用者）は必須、patient_id・action・host・source_address・outcome は任意です。例：", "One “field=header” a line, with the CSV's own headers. time and user are required; patient_id, action, host, source_address and outcome are optional. Example:";
@@ -157,6 +161,8 @@ messages! {
     logs_already_kept: "保管済みで除いた件数", "Already kept, not added";
     logs_unrecognised: "読み取れなかった行", "Not understood";
     logs_silent: "{0}時間以上ログが届いていません", "Nothing received for over {0} hours";
+    logs_silent_finding: "収集元 {0} から{1}時間以上ログが届いていません（最後のログ {2}）", "Nothing received from the source {0} for over {1} hours (the last log {2})";
+    logs_silent_never: "収集元 {0} からログが一度も届いていません", "Nothing has ever been received from the source {0}";
     logs_off_hours: "アカウント {0} の診療時間外のログイン（{1}回）", "{1} sign-ins of the account {0} outside the opening hours";
     logs_rule_patients: "基準：1日に{0}人を超える患者の記録の参照", "Rule: more than {0} patients' records read in one day";
     logs_rule_hours: "基準：診療時間 {0}〜{1} の外のログイン", "Rule: sign-ins outside the hours {0}–{1}";
