@@ -1,7 +1,8 @@
 //! Windows Security events (セキュリティ ログ) in the common shape: sign-ins,
 //! sign-outs and account changes of clinic PCs and Windows servers, as
-//! forwarded in JSON lines by Winlogbeat or NXLog. A `.evtx` reader (later)
-//! fills the same [`WindowsEvent`], so the mapping is written once.
+//! forwarded in JSON lines by Winlogbeat or NXLog. The `.evtx` reader
+//! ([`super::evtx`]) fills the same [`WindowsEvent`], so the mapping is
+//! written once.
 //!
 //! The events kept (the list, after Microsoft's documented IDs):
 //! 4624 logon, 4625 failed logon, 4634 logoff, 4647 user-initiated logoff,
