@@ -322,12 +322,13 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
     let k = chrome.k;
     let (from, to) = month.range(&crate::tokyo());
     let rules = mamori_store::access_log::rules(&state.store, grant).await?;
+    // Silence is of now: shown on the current month only, as its finding is.
+    let current = month == Month::of(state.clock.today());
     let sources = mamori_store::access_log::counts_per_source(&state.store, grant, from, to)
         .await?
         .into_iter()
         .map(|count| {
-            let silent = count
-                .sends
+            let silent = (current && count.sends)
                 .then(|| SendingSource {
                     name: count.name.clone(),
                     last: count.last,

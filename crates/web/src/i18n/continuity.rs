@@ -139,7 +139,7 @@ messages! {
     logs_preview_button: "内容を確認する", "Preview";
     logs_import_button: "取り込む", "Import";
     logs_preview_title: "ファイルの最初の行（まだ保存していません）", "The file's first lines (nothing is stored yet)";
-    logs_preview_total: "全体の行数:", "Lines in all:";
+    logs_preview_total: "全体の件数（行・記録）:", "Lines or records in all:";
     logs_header: "見出し:", "Header:";
     logs_missing: "ファイルにない任意の列:", "Optional columns the file lacks:";
     logs_preview_next: "正しく読めていれば、同じファイルをもう一度選んで「取り込む」を押してください。読めない行も元の形のまま保管されます。", "If the lines read right, choose the same file again and press “Import”. Lines that cannot be read are kept as they are.";
