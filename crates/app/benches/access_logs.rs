@@ -29,8 +29,7 @@ use std::time::{Duration, Instant};
 use mamori::{Application, Config};
 use mamori_domain::access_log::source::{NewLogSource, RawLogSource};
 use mamori_domain::institution::{
-    NewInstitution, NewUser, PasswordPolicy, PlainPassword, Principal, RawInstitution, RawUser,
-    Role, hash_password, permissions,
+    PasswordPolicy, PlainPassword, Principal, Role, hash_password, permissions,
 };
 use mamori_store::access_log::{Acting, Search};
 use mamori_store::testing::TestDatabase;
@@ -124,21 +123,6 @@ async fn run() {
 
     // One institution, a security manager, and two sources: a file source
     // and the router that sends from 127.0.0.1.
-    let institution = NewInstitution::parse(RawInstitution {
-        name: "ベンチ病院",
-        kind: "hospital",
-        bed_count: "200",
-        prefecture: "東京都",
-        address: "千代田区1-1",
-        phone: "03-1234-5678",
-    })
-    .expect("institution");
-    let admin = NewUser::parse(RawUser {
-        login_id: "admin",
-        display_name: "管理 者",
-        role: "security_manager",
-    })
-    .expect("user");
     let password = PlainPassword::parse_new(
         "correct horse battery staple 7",
         PasswordPolicy::DEFAULT,
@@ -147,16 +131,8 @@ async fn run() {
     )
     .expect("password");
     let hash = hash_password(&password).expect("hash");
-    let (institution_id, user_id) = mamori_store::institution::create_by_operator(
-        &store,
-        &institution,
-        None,
-        &admin,
-        &hash,
-        jiff::Timestamp::now(),
-    )
-    .await
-    .expect("institution");
+    let (institution_id, user_id) =
+        common::clinic_with_manager(&store, "ベンチ医院", "admin", &hash).await;
     for (name, senders) in [("file", ""), ("router", "127.0.0.1")] {
         let source = NewLogSource::parse(RawLogSource {
             name,

@@ -20,8 +20,7 @@ use std::time::{Duration, Instant};
 use mamori::Application;
 use mamori::reminders::{Smtp, SmtpSecurity, queue_today, send_waiting};
 use mamori_domain::institution::{
-    NewInstitution, NewUser, PasswordPolicy, PlainPassword, Principal, RawInstitution, RawUser,
-    Role, hash_password, permissions,
+    PasswordPolicy, PlainPassword, Principal, Role, hash_password, permissions,
 };
 use mamori_store::testing::TestDatabase;
 
@@ -47,33 +46,13 @@ async fn run() {
         .expect("password");
     let hash = hash_password(&password).expect("hash");
     for n in 0..INSTITUTIONS {
-        let name = format!("まもり医院{n:04}");
-        let institution = NewInstitution::parse(RawInstitution {
-            name: &name,
-            kind: "clinic_without_beds",
-            bed_count: "0",
-            prefecture: "徳島県",
-            address: "徳島市幸町1-1",
-            phone: "088-123-4567",
-        })
-        .expect("institution");
-        let login = format!("admin{n}");
-        let admin = NewUser::parse(RawUser {
-            login_id: &login,
-            display_name: "院長 太郎",
-            role: "security_manager",
-        })
-        .expect("user");
-        let (institution_id, user_id) = mamori_store::institution::create_by_operator(
+        let (institution_id, user_id) = common::clinic_with_manager(
             &store,
-            &institution,
-            None,
-            &admin,
+            &format!("まもり医院{n:04}"),
+            &format!("admin{n}"),
             &hash,
-            jiff::Timestamp::now(),
         )
-        .await
-        .expect("institution");
+        .await;
         let grant = Principal::new(user_id, institution_id, Role::SecurityManager)
             .grant::<permissions::ChangeOwnPassword>()
             .expect("grant");

@@ -110,26 +110,27 @@ impl Counters {
             oversized,
             failed_batches,
         ] = now;
+        // The same fields at either level.
+        macro_rules! counters {
+            ($level:ident, $message:literal) => {
+                tracing::$level!(
+                    received,
+                    written,
+                    unassigned,
+                    dropped_udp,
+                    oversized,
+                    failed_batches,
+                    $message
+                )
+            };
+        }
         if dropped_udp > last[3] || failed_batches > last[5] {
-            tracing::warn!(
-                received,
-                written,
-                unassigned,
-                dropped_udp,
-                oversized,
-                failed_batches,
+            counters!(
+                warn,
                 "syslog receivers since start: lines were dropped (UDP, queue full) or could not be written"
             );
         } else {
-            tracing::info!(
-                received,
-                written,
-                unassigned,
-                dropped_udp,
-                oversized,
-                failed_batches,
-                "syslog receivers since start"
-            );
+            counters!(info, "syslog receivers since start");
         }
         *last = now;
     }

@@ -2060,6 +2060,23 @@ async fn sqlite_to_postgresql_and_back_keeps_every_record_and_the_trail() {
 
 impl Trail {
     /// `mamori logs import` of `file` for a source of an institution.
+    /// `logs add-source` of `institution`'s source `name` of `kind`, with
+    /// `more` options.
+    fn add_log_source(&self, institution: &str, name: &str, kind: &str, more: &[&str]) -> Output {
+        let mut args = vec![
+            "logs",
+            "add-source",
+            "--institution",
+            institution,
+            "--name",
+            name,
+            "--kind",
+            kind,
+        ];
+        args.extend_from_slice(more);
+        self.run(&args)
+    }
+
     fn import_log(&self, institution: &str, source: &str, file: &Path) -> Output {
         self.run(&[
             "logs",
@@ -2090,58 +2107,18 @@ async fn an_exported_log_is_imported_once_kept_tamper_evident_and_verified() {
     let (clinic, other) = (ids[0].as_str(), ids[1].as_str());
 
     // A source is checked field by field; nothing is stored on refusal.
-    let refused = trail.run(&[
-        "logs",
-        "add-source",
-        "--institution",
-        clinic,
-        "--name",
-        "RTX1210",
-        "--kind",
-        "netflow",
-        "--time-zone",
-        "Mars/Base",
-    ]);
+    let refused = trail.add_log_source(clinic, "RTX1210", "netflow", &["--time-zone", "Mars/Base"]);
     assert_clean_failure(&refused, "kind");
     assert!(
         stderr(&refused).contains("time_zone"),
         "{}",
         stderr(&refused)
     );
-    let silent = trail.run(&[
-        "logs",
-        "add-source",
-        "--institution",
-        clinic,
-        "--name",
-        "RTX1210",
-        "--kind",
-        "syslog",
-        "--silent-hours",
-        "0",
-    ]);
+    let silent = trail.add_log_source(clinic, "RTX1210", "syslog", &["--silent-hours", "0"]);
     assert_clean_failure(&silent, "silent_hours");
-    let added = trail.run(&[
-        "logs",
-        "add-source",
-        "--institution",
-        clinic,
-        "--name",
-        "RTX1210",
-        "--kind",
-        "syslog",
-    ]);
+    let added = trail.add_log_source(clinic, "RTX1210", "syslog", &[]);
     assert!(added.status.success(), "{}", stderr(&added));
-    let again = trail.run(&[
-        "logs",
-        "add-source",
-        "--institution",
-        clinic,
-        "--name",
-        "RTX1210",
-        "--kind",
-        "syslog",
-    ]);
+    let again = trail.add_log_source(clinic, "RTX1210", "syslog", &[]);
     assert_clean_failure(&again, "already has a log source named");
 
     // An exported file: two lines a parser knows, garbage, invalid UTF-8, and
@@ -2477,18 +2454,7 @@ fn forward_with_rsyslog(
 /// Registers the syslog source `srv1` of `institution`, sending from
 /// `senders` (none: files only).
 fn add_syslog_source(trail: &Trail, institution: &str, senders: &str) {
-    let added = trail.run(&[
-        "logs",
-        "add-source",
-        "--institution",
-        institution,
-        "--name",
-        "srv1",
-        "--kind",
-        "syslog",
-        "--senders",
-        senders,
-    ]);
+    let added = trail.add_log_source(institution, "srv1", "syslog", &["--senders", senders]);
     assert!(added.status.success(), "{}", stderr(&added));
 }
 
@@ -2647,32 +2613,23 @@ async fn an_ehr_export_is_previewed_with_its_mapping_and_a_file_without_its_colu
     let clinic = ids[0].clone();
     // A mapping with a key mamori does not know is refused, naming it.
     assert_clean_failure(
-        &trail.run(&[
-            "logs",
-            "add-source",
-            "--institution",
+        &trail.add_log_source(
             &clinic,
-            "--name",
             "電子カルテ",
-            "--kind",
             "ehr_csv",
-            "--mapping",
-            "time=日時,user=利用者ID,colour=red",
-        ]),
+            &["--mapping", "time=日時,user=利用者ID,colour=red"],
+        ),
         "colour",
     );
-    let added = trail.run(&[
-        "logs",
-        "add-source",
-        "--institution",
+    let added = trail.add_log_source(
         &clinic,
-        "--name",
         "電子カルテ",
-        "--kind",
         "ehr_csv",
-        "--mapping",
-        "time=日時,user=利用者ID,patient_id=患者ID,action=操作",
-    ]);
+        &[
+            "--mapping",
+            "time=日時,user=利用者ID,patient_id=患者ID,action=操作",
+        ],
+    );
     assert!(added.status.success(), "{}", stderr(&added));
     let folder = trail.data_dir.parent().expect("folder").to_path_buf();
     let good = folder.join("audit.csv");
@@ -3117,16 +3074,7 @@ async fn a_windows_event_log_file_is_imported_once_and_its_sign_ins_searched() {
     let trail = Trail::new().await;
     let clinic = institution_ids(&trail)[0].clone();
     for (name, kind) in [("受付PC", "windows_json"), ("srv1", "syslog")] {
-        let added = trail.run(&[
-            "logs",
-            "add-source",
-            "--institution",
-            &clinic,
-            "--name",
-            name,
-            "--kind",
-            kind,
-        ]);
+        let added = trail.add_log_source(&clinic, name, kind, &[]);
         assert!(added.status.success(), "{}", stderr(&added));
     }
     // Saved from Event Viewer: three failed network logons by tanaka and a

@@ -103,3 +103,42 @@ pub async fn timed_get(browser: &Browser, path: &str) -> f64 {
     response.bytes().await.expect("body");
     started.elapsed().as_secs_f64() * 1000.0
 }
+
+/// Creates the clinic `name` with its 安全管理責任者 `login` (password hash
+/// `hash`), as the operator does; returns their ids.
+pub async fn clinic_with_manager(
+    store: &mamori_store::Store,
+    name: &str,
+    login: &str,
+    hash: &mamori_domain::institution::PasswordHash,
+) -> (
+    mamori_domain::institution::InstitutionId,
+    mamori_domain::institution::UserId,
+) {
+    use mamori_domain::institution::{NewInstitution, NewUser, RawInstitution, RawUser};
+    let institution = NewInstitution::parse(RawInstitution {
+        name,
+        kind: "clinic_without_beds",
+        bed_count: "0",
+        prefecture: "徳島県",
+        address: "徳島市幸町1-1",
+        phone: "088-123-4567",
+    })
+    .expect("institution");
+    let manager = NewUser::parse(RawUser {
+        login_id: login,
+        display_name: "院長 太郎",
+        role: "security_manager",
+    })
+    .expect("user");
+    mamori_store::institution::create_by_operator(
+        store,
+        &institution,
+        None,
+        &manager,
+        hash,
+        jiff::Timestamp::now(),
+    )
+    .await
+    .expect("institution")
+}

@@ -7,7 +7,7 @@ use mamori_domain::access_log::source::{NewLogSource, RawLogSource};
 use mamori_domain::institution::InstitutionId;
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{Browser, Page, TestApp, spawn_app};
 
 /// Registers a syslog source for the first institution and imports `lines`
 /// (twelve of them) as an exported file.
@@ -64,6 +64,13 @@ async fn add_source(app: &TestApp, raw: RawLogSource<'_>) {
     )
     .await
     .expect("add the source");
+}
+
+/// Submits the source form of `/logs/sources` as `person`.
+async fn register_source(person: &Browser, fields: &[(&str, String)]) -> Page {
+    person
+        .submit("/logs/sources", "/logs/sources", fields)
+        .await
 }
 
 async fn first_institution(app: &TestApp) -> InstitutionId {
@@ -379,20 +386,18 @@ async fn an_ehr_export_is_registered_previewed_and_imported_in_the_browser_and_h
     assert!(page.attribute("#logs-no-sources", "id").is_some());
 
     // A source with every field wrong is refused field by field, nothing stored.
-    let refused = admin
-        .submit(
-            "/logs/sources",
-            "/logs/sources",
-            &[
-                ("name", "".into()),
-                ("kind", "ehr_csv".into()),
-                ("senders", "192.168.1.300".into()),
-                ("time_zone", "Mars/Base".into()),
-                ("retention_years", "0".into()),
-                ("mapping", "".into()),
-            ],
-        )
-        .await;
+    let refused = register_source(
+        &admin,
+        &[
+            ("name", "".into()),
+            ("kind", "ehr_csv".into()),
+            ("senders", "192.168.1.300".into()),
+            ("time_zone", "Mars/Base".into()),
+            ("retention_years", "0".into()),
+            ("mapping", "".into()),
+        ],
+    )
+    .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     let errors = refused.errors();
     for field in [
@@ -408,17 +413,15 @@ async fn an_ehr_export_is_registered_previewed_and_imported_in_the_browser_and_h
         );
     }
     // A device the ledger does not have is refused too.
-    let refused = admin
-        .submit(
-            "/logs/sources",
-            "/logs/sources",
-            &[
-                ("name", "ルータ".into()),
-                ("kind", "syslog".into()),
-                ("device", "NW-999".into()),
-            ],
-        )
-        .await;
+    let refused = register_source(
+        &admin,
+        &[
+            ("name", "ルータ".into()),
+            ("kind", "syslog".into()),
+            ("device", "NW-999".into()),
+        ],
+    )
+    .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         refused.errors()[0].contains("機器台帳"),
@@ -433,29 +436,25 @@ async fn an_ehr_export_is_registered_previewed_and_imported_in_the_browser_and_h
             .is_empty()
     );
 
-    let added = admin
-        .submit(
-            "/logs/sources",
-            "/logs/sources",
-            &[
-                ("name", "電子カルテ".into()),
-                ("kind", "ehr_csv".into()),
-                (
-                    "mapping",
-                    "time=日時\nuser=利用者ID\npatient_id=患者ID\naction=操作\nhost=端末".into(),
-                ),
-            ],
-        )
-        .await;
+    let added = register_source(
+        &admin,
+        &[
+            ("name", "電子カルテ".into()),
+            ("kind", "ehr_csv".into()),
+            (
+                "mapping",
+                "time=日時\nuser=利用者ID\npatient_id=患者ID\naction=操作\nhost=端末".into(),
+            ),
+        ],
+    )
+    .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
     // The same name twice is refused.
-    let again = admin
-        .submit(
-            "/logs/sources",
-            "/logs/sources",
-            &[("name", "電子カルテ".into()), ("kind", "syslog".into())],
-        )
-        .await;
+    let again = register_source(
+        &admin,
+        &[("name", "電子カルテ".into()), ("kind", "syslog".into())],
+    )
+    .await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     let page = admin.get("/logs/sources").await;
     let cells = page.texts("#log-sources tr.log-source td");
@@ -820,13 +819,11 @@ async fn the_rules_are_the_institutions_own_and_find_sign_ins_out_of_hours() {
 async fn a_forwarder_sends_json_lines_over_https_with_its_sources_token_only() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let added = admin
-        .submit(
-            "/logs/sources",
-            "/logs/sources",
-            &[("name", "受付PC".into()), ("kind", "windows_json".into())],
-        )
-        .await;
+    let added = register_source(
+        &admin,
+        &[("name", "受付PC".into()), ("kind", "windows_json".into())],
+    )
+    .await;
     assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
     let source_id = admin
         .get("/logs/sources")
@@ -1211,18 +1208,16 @@ async fn each_source_may_be_silent_for_its_own_hours_before_that_is_a_finding() 
     let admin = app.admin().await;
     // A router that should send every hour, a PC that is off at night
     // (48 hours), and a server on the institution's rule (24 hours).
-    let refused = admin
-        .submit(
-            "/logs/sources",
-            "/logs/sources",
-            &[
-                ("name", "ルータ".into()),
-                ("kind", "syslog".into()),
-                ("senders", "192.0.2.1".into()),
-                ("silent_hours", "0".into()),
-            ],
-        )
-        .await;
+    let refused = register_source(
+        &admin,
+        &[
+            ("name", "ルータ".into()),
+            ("kind", "syslog".into()),
+            ("senders", "192.0.2.1".into()),
+            ("silent_hours", "0".into()),
+        ],
+    )
+    .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         refused
@@ -1237,18 +1232,16 @@ async fn each_source_may_be_silent_for_its_own_hours_before_that_is_a_finding() 
         ("受付PC", "192.0.2.2", "48"),
         ("サーバ", "192.0.2.3", ""),
     ] {
-        let added = admin
-            .submit(
-                "/logs/sources",
-                "/logs/sources",
-                &[
-                    ("name", name.into()),
-                    ("kind", "syslog".into()),
-                    ("senders", senders.into()),
-                    ("silent_hours", hours.into()),
-                ],
-            )
-            .await;
+        let added = register_source(
+            &admin,
+            &[
+                ("name", name.into()),
+                ("kind", "syslog".into()),
+                ("senders", senders.into()),
+                ("silent_hours", hours.into()),
+            ],
+        )
+        .await;
         assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
     }
     let page = admin.get("/logs/sources").await;
