@@ -991,6 +991,15 @@ async fn start_receivers(
     (address, counters, stop, running)
 }
 
+/// Waits (15 s at most) until the receivers have received `n` lines.
+async fn received(counters: &mamori::receivers::Counters, n: u64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while counters.received.load(std::sync::atomic::Ordering::Relaxed) < n {
+        assert!(std::time::Instant::now() < deadline, "not all received");
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+}
+
 /// Stops the receivers and waits until they have written what they hold.
 async fn stop_receivers(
     stop: tokio::sync::watch::Sender<bool>,
@@ -1027,11 +1036,7 @@ async fn receivers_told_to_stop_write_every_line_they_received_first() {
     stream.shutdown().await.expect("close");
     // Every line has reached the receiver; stop it at once, well before its
     // next 200 ms batch would have been due.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while counters.received.load(Ordering::Relaxed) < LINES {
-        assert!(std::time::Instant::now() < deadline, "not all received");
-        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
-    }
+    received(&counters, LINES).await;
     stop_receivers(stop, running).await;
     assert_eq!(
         mamori_store::access_log::indexed_size(&app.store, institution)
@@ -1068,11 +1073,7 @@ async fn hostile_frames_are_kept_raw_counted_and_the_connection_goes_on() {
     );
     stream.write_all(&bytes).await.expect("send");
     stream.shutdown().await.expect("close");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while counters.received.load(Ordering::Relaxed) < 5 {
-        assert!(std::time::Instant::now() < deadline, "not all received");
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    received(&counters, 5).await;
     stop_receivers(stop, running).await;
     assert_eq!(counters.oversized.load(Ordering::Relaxed), 2);
     assert_eq!(
