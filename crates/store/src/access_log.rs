@@ -778,6 +778,8 @@ pub struct SourceCount {
     pub sends: bool,
     /// Hours it may send nothing (`None`: the institution's rule).
     pub silent_hours: Option<i64>,
+    /// When it was registered.
+    pub registered_at: Timestamp,
 }
 
 /// Events per source in a time range, sources with none included, by name,
@@ -791,7 +793,7 @@ pub async fn counts_per_source<P: ReadsAccessLogs>(
     let rows = window_rows(
         store,
         grant,
-        "SELECT s.name, s.senders, s.ingest_token_sha256, s.silent_hours,
+        "SELECT s.name, s.senders, s.ingest_token_sha256, s.silent_hours, s.created_at,
                 (SELECT COUNT(*) FROM log_events e
                  WHERE e.institution_id = s.institution_id AND e.source_id = s.id
                    AND e.occurred_at >= $2 AND e.occurred_at < $3) AS events,
@@ -812,6 +814,7 @@ pub async fn counts_per_source<P: ReadsAccessLogs>(
                         .try_get::<Option<String>, _>("ingest_token_sha256")?
                         .is_some(),
                 silent_hours: row.try_get("silent_hours")?,
+                registered_at: from_micros(row.try_get("created_at")?),
             })
         })
         .collect()
@@ -1338,7 +1341,7 @@ pub async fn sending_sources<P: ReadsAccessLogs>(
     grant: &Grant<P>,
 ) -> Result<Vec<SendingSource>, Error> {
     let rows = sqlx::query(
-        "SELECT s.name, s.silent_hours,
+        "SELECT s.name, s.silent_hours, s.created_at,
                 (SELECT MAX(e.occurred_at) FROM log_events e
                  WHERE e.institution_id = s.institution_id AND e.source_id = s.id) AS last
          FROM log_sources s
@@ -1354,6 +1357,7 @@ pub async fn sending_sources<P: ReadsAccessLogs>(
             Ok(SendingSource {
                 name: row.try_get("name")?,
                 last: row.try_get::<Option<i64>, _>("last")?.map(from_micros),
+                registered_at: from_micros(row.try_get("created_at")?),
                 silent_hours: row.try_get("silent_hours")?,
             })
         })

@@ -55,12 +55,17 @@ async fn import_syslog(
 
 /// Registers a source for the first institution, as `mamori logs add-source` does.
 async fn add_source(app: &TestApp, raw: RawLogSource<'_>) {
+    add_source_at(app, raw, jiff::Timestamp::now()).await;
+}
+
+/// Registers a source of the first institution as the operator, at `when`.
+async fn add_source_at(app: &TestApp, raw: RawLogSource<'_>, when: jiff::Timestamp) {
     let source = NewLogSource::parse(raw).expect("source");
     mamori_store::access_log::add_source(
         &app.store,
         &mamori_store::access_log::Acting::operator(first_institution(app).await),
         &source,
-        jiff::Timestamp::now(),
+        when,
     )
     .await
     .expect("add the source");
@@ -189,7 +194,8 @@ async fn the_month_is_reviewed_with_its_bursts_signed_off_once_and_searched() {
 
     // A second source that should send (it has a sender address) but never
     // did is silent; the router, imported from files only, is not.
-    add_source(
+    // It was registered two days ago: more than the 24 hours allowed.
+    add_source_at(
         &app,
         RawLogSource {
             name: "予備サーバ",
@@ -197,6 +203,7 @@ async fn the_month_is_reviewed_with_its_bursts_signed_off_once_and_searched() {
             senders: "192.0.2.250",
             ..RawLogSource::default()
         },
+        jiff::Timestamp::now() - jiff::SignedDuration::from_hours(48),
     )
     .await;
     // Silence is of now: this month's page (the events' month, unless
@@ -1290,6 +1297,19 @@ async fn each_source_may_be_silent_for_its_own_hours_before_that_is_a_finding() 
             imported.errors()
         );
     }
+
+    // A switch registered just now and not heard from yet is not silent:
+    // its 24 hours run from its registration.
+    let added = register_source(
+        &admin,
+        &[
+            ("name", "スイッチ".into()),
+            ("kind", "syslog".into()),
+            ("senders", "192.0.2.4".into()),
+        ],
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
 
     // Only the router, allowed one hour, is silent now: flagged in the
     // table and a finding of this month.

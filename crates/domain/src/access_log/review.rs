@@ -418,6 +418,9 @@ pub struct SendingSource {
     pub name: String,
     /// Its latest event of all time.
     pub last: Option<Timestamp>,
+    /// When it was registered: a source that never sent is silent only once
+    /// its allowed silence has passed since then.
+    pub registered_at: Timestamp,
     /// How long it may be silent, when the source says (else the rules).
     pub silent_hours: Option<i64>,
 }
@@ -445,9 +448,8 @@ pub fn silent_sources(
             let hours = source
                 .silent_hours
                 .unwrap_or_else(|| rules.silent_after.as_hours());
-            let silent = source
-                .last
-                .is_none_or(|last| now.duration_since(last) > SignedDuration::from_hours(hours));
+            let since = source.last.unwrap_or(source.registered_at);
+            let silent = now.duration_since(since) > SignedDuration::from_hours(hours);
             silent.then(|| SilentSource {
                 name: source.name.clone(),
                 last: source.last,
@@ -711,6 +713,7 @@ mod tests {
         let source = |name: &str, last: Option<&str>, hours: Option<i64>| SendingSource {
             name: name.to_owned(),
             last: last.map(at),
+            registered_at: at("2026-10-01T00:00:00Z"),
             silent_hours: hours,
         };
         let sources = [
@@ -718,6 +721,11 @@ mod tests {
             source("pc", Some("2026-12-05T10:00:00Z"), Some(48)),
             source("server", Some("2026-12-05T11:59:00Z"), None),
             source("spare", None, Some(1000)),
+            // Registered an hour ago and not heard from yet: not silent yet.
+            SendingSource {
+                registered_at: at("2026-12-06T11:00:00Z"),
+                ..source("new", None, None)
+            },
         ];
         let silent = silent_sources(now, &sources, &Rules::default());
         let names: Vec<_> = silent.iter().map(|s| (s.name.as_str(), s.hours)).collect();

@@ -244,7 +244,7 @@ fn finding_row(
                 String::new(),
             ),
             None => (
-                crate::i18n::fill(k.logs_silent_never, &[&silent.name]),
+                crate::i18n::fill(k.logs_silent_never, &[&silent.name, &silent.hours]),
                 String::new(),
             ),
         },
@@ -332,6 +332,7 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
                 .then(|| SendingSource {
                     name: count.name.clone(),
                     last: count.last,
+                    registered_at: count.registered_at,
                     silent_hours: count.silent_hours,
                 })
                 .and_then(|source| silent_sources(state.clock.now(), &[source], &rules).pop())

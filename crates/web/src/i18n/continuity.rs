@@ -162,7 +162,7 @@ messages! {
     logs_unrecognised: "読み取れなかった行", "Not understood";
     logs_silent: "{0}時間以上ログが届いていません", "Nothing received for over {0} hours";
     logs_silent_finding: "収集元 {0} から{1}時間以上ログが届いていません（最後のログ {2}）", "Nothing received from the source {0} for over {1} hours (the last log {2})";
-    logs_silent_never: "収集元 {0} からログが一度も届いていません", "Nothing has ever been received from the source {0}";
+    logs_silent_never: "収集元 {0} から、登録して{1}時間以上たってもログが一度も届いていません（機器の送信先の設定を確かめてください）", "Nothing has ever been received from the source {0}, registered over {1} hours ago (check the device's syslog destination)";
     logs_off_hours: "アカウント {0} の診療時間外のログイン（{1}回）", "{1} sign-ins of the account {0} outside the opening hours";
     logs_rule_patients: "基準：1日に{0}人を超える患者の記録の参照", "Rule: more than {0} patients' records read in one day";
     logs_rule_hours: "基準：診療時間 {0}〜{1} の外のログイン", "Rule: sign-ins outside the hours {0}–{1}";
