@@ -57,42 +57,109 @@ pub fn public_key(data_dir: &Path) -> anyhow::Result<String> {
     ))
 }
 
-/// A log entry: `provenance` (a JSON object: how the line arrived) with the
-/// raw line added as `raw`, cut (its full length noted as `raw_bytes`)
-/// where the entry would not fit a bundle.
-pub(crate) fn entry(provenance: &serde_json::Value, event: &LogEvent) -> Vec<u8> {
-    let raw = event.raw.as_str();
-    let mut provenance = provenance.clone();
-    // What the parser read, so the index can be rebuilt from the entry alone
-    // (a CSV row means nothing without its file's header).
-    // Each field is capped, so that however a hostile line is shaped, cutting
-    // its raw text always makes the entry fit.
-    let capped = |text: Option<&str>| text.map(|t| t.chars().take(MAX_FIELD).collect::<String>());
-    provenance["parsed"] = serde_json::json!({
-        "time": event.time.to_string(),
-        "host": capped(event.host.as_deref()),
-        "user": capped(event.user.as_deref()),
-        "source_address": event.source_address.map(|a| a.to_string()),
-        "action": capped(Some(action_code(&event.action).as_str())),
-        "outcome": event.outcome.code(),
-        "patient_id": capped(event.patient_id.as_deref()),
-    });
-    if let Some(key) = capped(event.record_key.as_deref()) {
-        provenance["parsed"]["record_key"] = serde_json::json!(key);
+/// How a line arrived: the first fields of its entry, in this order
+/// (`None` fields left out, but `source`, which is `null` in the unassigned
+/// log: no registered source claims the sender).
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub(crate) struct Provenance<'a> {
+    /// The entry format's version.
+    pub v: u8,
+    /// When mamori received the line or read the file (RFC 3339).
+    pub received: &'a str,
+    /// `file`, `syslog-udp`, `syslog-tcp`, `https`, …
+    pub via: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer: Option<IpAddr>,
+    pub source: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<&'a str>,
+    /// The line (or row) of the file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cut: Option<Cut>,
+}
+
+impl<'a> Provenance<'a> {
+    /// A line received from `peer` as `via` at `received`.
+    pub fn received(received: &'a str, via: &'a str, peer: Option<IpAddr>) -> Self {
+        Self {
+            v: 1,
+            received,
+            via,
+            peer,
+            source: None,
+            file: None,
+            sha256: None,
+            line: None,
+            cut: None,
+        }
     }
-    let provenance = &provenance;
+}
+
+/// What the parser read, as an entry records it.
+#[derive(serde::Serialize)]
+struct Parsed<'a> {
+    time: String,
+    host: Option<&'a str>,
+    user: Option<&'a str>,
+    source_address: Option<IpAddr>,
+    action: String,
+    outcome: &'a str,
+    patient_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record_key: Option<&'a str>,
+}
+
+/// At most the first [`MAX_FIELD`] characters of `text`.
+fn capped(text: &str) -> &str {
+    match text.char_indices().nth(MAX_FIELD) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
+/// A log entry: one JSON object of how the line arrived (`provenance`),
+/// what the parser read (`parsed`: so the index can be rebuilt from the
+/// entry alone — a CSV row means nothing without its file's header) and
+/// the raw line (`raw`), cut (its full length noted as `raw_bytes`) where
+/// the entry would not fit a bundle. Each parsed field is capped, so that
+/// however a hostile line is shaped, cutting its raw text always makes the
+/// entry fit.
+pub(crate) fn entry(provenance: &Provenance<'_>, event: &LogEvent) -> Vec<u8> {
+    let raw = event.raw.as_str();
+    let parsed = Parsed {
+        time: event.time.to_string(),
+        host: event.host.as_deref().map(capped),
+        user: event.user.as_deref().map(capped),
+        source_address: event.source_address,
+        action: capped(&action_code(&event.action)).to_owned(),
+        outcome: event.outcome.code(),
+        patient_id: event.patient_id.as_deref().map(capped),
+        record_key: event.record_key.as_deref().map(capped),
+    };
+    // Serializing these types cannot fail (no maps with non-string keys,
+    // no failing `Serialize`); an empty object is never written.
+    let mut head = serde_json::to_vec(provenance).unwrap_or_else(|_| br#"{"v":1}"#.to_vec());
+    head.pop();
+    head.extend_from_slice(b",\"parsed\":");
+    let _ = serde_json::to_writer(&mut head, &parsed);
+    head.extend_from_slice(b",\"raw\":");
     let mut keep = raw.len();
     loop {
         let mut cut = keep.min(raw.len());
         while !raw.is_char_boundary(cut) {
             cut -= 1;
         }
-        let mut entry = provenance.clone();
-        entry["raw"] = serde_json::json!(&raw[..cut]);
+        let mut bytes = Vec::with_capacity(head.len() + cut + 32);
+        bytes.extend_from_slice(&head);
+        let _ = serde_json::to_writer(&mut bytes, &raw[..cut]);
         if cut < raw.len() {
-            entry["raw_bytes"] = serde_json::json!(raw.len());
+            bytes.extend_from_slice(format!(",\"raw_bytes\":{}", raw.len()).as_bytes());
         }
-        let bytes = entry.to_string().into_bytes();
+        bytes.push(b'}');
         if bytes.len() <= MAX_ENTRY_LEN || cut == 0 {
             return bytes;
         }
@@ -136,33 +203,66 @@ pub(crate) fn open_waiting(dir: &Path, origin: &str, key: SigningKey) -> anyhow:
     }
 }
 
+/// The file in a log's folder that whoever indexes the log's entries locks,
+/// so that two indexers never index the same entries.
+const INDEX_LOCK: &str = "index.lock";
+/// Entries indexed per transaction when the index catches up.
+const INDEX_CHUNK: u64 = 10_000;
+
+/// The lock on a log's index (see [`INDEX_LOCK`]), held until dropped.
+pub(crate) struct IndexLock(#[allow(dead_code)] std::fs::File);
+
+/// Waits for the lock on the index of the log in `dir`.
+async fn lock_index(dir: &Path) -> anyhow::Result<IndexLock> {
+    let path = dir.join(INDEX_LOCK);
+    tokio::task::spawn_blocking(move || -> anyhow::Result<IndexLock> {
+        std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))
+            .with_context(|| format!("cannot create the folder of {}", path.display()))?;
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        file.lock()
+            .with_context(|| format!("cannot lock {}", path.display()))?;
+        Ok(IndexLock(file))
+    })
+    .await?
+}
+
+/// A log open for appending with its index caught up: both locks held
+/// until dropped, so that the index stays exactly what the log holds.
+pub(crate) struct CaughtUp {
+    pub log: TileLog,
+    _index: IndexLock,
+}
+
 /// Opens the institution's log for appending (locked until dropped), first
-/// indexing what an interrupted append left unindexed, so that the database
-/// indexes exactly what the log holds.
+/// indexing what the log holds beyond the index (entries appended and
+/// acknowledged before their index rows were written, or an interrupted
+/// append's), so that the database indexes exactly what the log holds.
+/// The index is locked first and the bulk indexed before the log is locked,
+/// so the receivers' writes wait only for what they appended meanwhile.
 pub(crate) async fn open_caught_up(
     store: &Store,
     data_dir: &Path,
     institution: InstitutionId,
-) -> anyhow::Result<TileLog> {
+) -> anyhow::Result<CaughtUp> {
     let key = crate::audit::load_or_create_key(data_dir, KEY_FILE, "access-log")?;
     let dir = log_dir(data_dir, institution);
-    let log = tokio::task::spawn_blocking(move || open_waiting(&dir, &origin(institution), key))
-        .await??;
-    let indexed = access_log::indexed_size(store, institution).await?;
-    if log.size() < indexed {
-        anyhow::bail!(
-            "the database indexes {indexed} access-log entries of institution {institution} but the log holds only {}: the log folder was replaced or lost; nothing was added (restore the data folder and the database from the same backup)",
-            log.size()
-        );
-    }
-    if log.size() > indexed {
-        return catch_up(store, institution, log, indexed).await;
-    }
-    Ok(log)
+    let index = lock_index(&dir).await?;
+    index_locked(store, data_dir, institution).await?;
+    let log = {
+        let dir = dir.clone();
+        tokio::task::spawn_blocking(move || open_waiting(&dir, &origin(institution), key)).await??
+    };
+    index_locked(store, data_dir, institution).await?;
+    Ok(CaughtUp { log, _index: index })
 }
 
 /// Appends `entries` to an open log; returns it and the first entry's
-/// position. The caller commits the index rows and then drops the log.
+/// position.
 pub(crate) async fn append(log: TileLog, entries: Vec<Vec<u8>>) -> anyhow::Result<(TileLog, u64)> {
     tokio::task::spawn_blocking(move || -> anyhow::Result<(TileLog, u64)> {
         let mut log = log;
@@ -172,32 +272,128 @@ pub(crate) async fn append(log: TileLog, entries: Vec<Vec<u8>>) -> anyhow::Resul
     .await?
 }
 
-/// Indexes the entries an interrupted append wrote to the log but not to
-/// the database (a crash or a database error between the two), from the
-/// entries themselves: each names its source, and a file's entries its
-/// SHA-256, so the file counts as imported.
-async fn catch_up(
+/// How many entries the institution's log holds (its signed checkpoint's
+/// size; 0 before the first).
+pub fn log_size(data_dir: &Path, institution: InstitutionId) -> anyhow::Result<u64> {
+    let key = crate::audit::load_or_create_key(data_dir, KEY_FILE, "access-log")?.verifying_key();
+    let (size, _) = mamori_tiles::read_committed(
+        &log_dir(data_dir, institution),
+        &origin(institution),
+        KEY_NAME,
+        &key,
+        0..0,
+    )?;
+    Ok(size)
+}
+
+/// Indexes what every institution's log holds beyond its index (at the
+/// server's start: what a killed server, a restore or an import from the
+/// command line left unindexed). A failure is logged per institution.
+pub async fn index_all(store: &Store, data_dir: &Path) {
+    let root = data_dir.join(FOLDER);
+    let Ok(listing) = std::fs::read_dir(&root) else {
+        return;
+    };
+    let mut institutions: Vec<InstitutionId> = listing
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<i64>().ok())
+        .map(InstitutionId::from_db)
+        .collect();
+    institutions.sort();
+    for institution in institutions {
+        match index_pending(store, data_dir, institution).await {
+            Ok(0) => {}
+            Ok(indexed) => {
+                tracing::info!(%institution, indexed, "indexed access-log entries left unindexed");
+            }
+            Err(error) => {
+                tracing::error!(%error, %institution, "cannot index the access log");
+            }
+        }
+    }
+}
+
+/// Indexes the entries the institution's log holds beyond its index, from
+/// the entries themselves (each names its source, a file's entries its
+/// SHA-256 and name, and each carries its parsed fields); returns how many.
+/// The log is the record and is written first; the index follows it, so
+/// receiving and importing run at the speed of the log, and whatever
+/// appended entries without indexing them (a receiver, a kill, an import)
+/// is caught up by the next call. Waits while another indexer runs.
+pub async fn index_pending(
+    store: &Store,
+    data_dir: &Path,
+    institution: InstitutionId,
+) -> anyhow::Result<u64> {
+    let dir = log_dir(data_dir, institution);
+    if !dir.join(mamori_tiles::CHECKPOINT_FILE).exists() {
+        return Ok(0);
+    }
+    let _index = lock_index(&dir).await?;
+    index_locked(store, data_dir, institution).await
+}
+
+/// [`index_pending`] with the index lock held.
+async fn index_locked(
+    store: &Store,
+    data_dir: &Path,
+    institution: InstitutionId,
+) -> anyhow::Result<u64> {
+    let key = crate::audit::load_or_create_key(data_dir, KEY_FILE, "access-log")?.verifying_key();
+    let dir = log_dir(data_dir, institution);
+    let mut sources: std::collections::HashMap<String, StoredLogSource> = Default::default();
+    let mut total = 0;
+    // Up to the size the first read finds: not chasing a log that keeps
+    // growing, so whoever waits for this lock waits for a bounded pass.
+    let mut target: Option<u64> = None;
+    loop {
+        let indexed = access_log::indexed_size(store, institution).await?;
+        if target.is_some_and(|target| indexed >= target) {
+            return Ok(total);
+        }
+        let read = {
+            let dir = dir.clone();
+            tokio::task::spawn_blocking(move || {
+                mamori_tiles::read_committed(
+                    &dir,
+                    &origin(institution),
+                    KEY_NAME,
+                    &key,
+                    indexed..indexed + INDEX_CHUNK,
+                )
+            })
+            .await??
+        };
+        let (size, entries) = read;
+        if size < indexed {
+            anyhow::bail!(
+                "the database indexes {indexed} access-log entries of institution {institution} but the log holds only {size}: the log folder was replaced or lost; nothing was added (restore the data folder and the database from the same backup)"
+            );
+        }
+        if entries.is_empty() {
+            return Ok(total);
+        }
+        target.get_or_insert(size);
+        total += entries.len() as u64;
+        index_entries(store, institution, &entries, indexed, &mut sources).await?;
+    }
+}
+
+/// Indexes `entries`, the log's entries from `first`: consecutive entries
+/// of one source and one file (or none) are one group, each written in one
+/// transaction; a file whose import was not recorded (an import interrupted
+/// after its append) is recorded as imported.
+async fn index_entries(
     store: &Store,
     institution: InstitutionId,
-    log: TileLog,
-    indexed: u64,
-) -> anyhow::Result<TileLog> {
-    let size = log.size();
-    let (log, entries) = tokio::task::spawn_blocking(move || {
-        let entries = log.read(indexed..size);
-        entries.map(|entries| (log, entries))
-    })
-    .await??;
-    tracing::warn!(
-        %institution,
-        missing = size - indexed,
-        "indexing access-log entries that an interrupted append left unindexed"
-    );
-    // Consecutive entries of one source and one file (or none) are one group:
+    entries: &[Vec<u8>],
+    first: u64,
+    sources: &mut std::collections::HashMap<String, StoredLogSource>,
+) -> anyhow::Result<()> {
     // (source name, (file SHA-256, file name), events).
     type Group = (String, Option<(String, String)>, Vec<LogEvent>);
     let mut groups: Vec<Group> = Vec::new();
-    for (bytes, seq) in entries.iter().zip(indexed..) {
+    for (bytes, seq) in entries.iter().zip(first..) {
         let value: serde_json::Value = serde_json::from_slice(bytes)
             .with_context(|| format!("access-log entry {seq} is not JSON"))?;
         let text = |key: &str| value.get(key).and_then(|v| v.as_str()).map(str::to_owned);
@@ -208,12 +404,10 @@ async fn catch_up(
             .and_then(|time| time.parse().ok())
             .with_context(|| format!("access-log entry {seq} has no receipt time"))?;
         let raw = text("raw").unwrap_or_default();
-        let source = access_log::source_by_name(store, institution, &name)
-            .await?
-            .with_context(|| format!("access-log entry {seq} names an unknown source {name:?}"))?;
         let event = match value.get("parsed") {
             Some(parsed) => parsed_event(parsed, raw, received),
             None => {
+                let source = source_cached(store, institution, sources, &name, seq).await?;
                 let zone = TimeZone::get(&source.time_zone).unwrap_or(TimeZone::UTC);
                 let context =
                     mamori_domain::access_log::syslog::Source::new(received).with_time_zone(zone);
@@ -227,42 +421,57 @@ async fn catch_up(
             _ => groups.push((name, file, vec![event])),
         }
     }
-    let mut seq = indexed;
-    let now = Timestamp::now();
+    let mut seq = first;
     for (name, file, events) in groups {
-        let source = access_log::source_by_name(store, institution, &name)
+        let source = source_cached(store, institution, sources, &name, seq)
             .await?
-            .with_context(|| format!("the source {name:?} is gone"))?;
+            .clone();
         let rows = index_rows(events.iter(), seq);
-        seq += rows.len() as u64;
-        let known = match &file {
-            Some((sha256, _)) => access_log::import_of(store, institution, sha256)
+        if let Some((sha256, file_name)) = &file
+            && access_log::import_of(store, institution, sha256)
                 .await?
-                .is_some(),
-            None => false,
-        };
-        match file {
-            Some((sha256, file_name)) if !known => {
-                access_log::record_import(
-                    store,
-                    &Acting::operator(institution),
-                    &NewImport {
-                        source: &source,
-                        sha256: &sha256,
-                        file_name: &file_name,
-                        rows: &rows,
-                        unrecognised: 0,
-                        // Not recorded in the entries; the events are.
-                        already_kept: 0,
-                    },
-                    now,
-                )
-                .await?;
-            }
-            _ => access_log::record_received(store, institution, source.id, &rows).await?,
+                .is_none()
+        {
+            access_log::record_import(
+                store,
+                &Acting::operator(institution),
+                &NewImport {
+                    source: &source,
+                    sha256,
+                    file_name,
+                    first_seq: seq,
+                    events: rows.len() as u64,
+                    // Neither is recorded in the entries; the events are.
+                    unrecognised: 0,
+                    already_kept: 0,
+                },
+                Timestamp::now(),
+            )
+            .await?;
         }
+        seq += rows.len() as u64;
+        access_log::record_received(store, institution, source.id, &rows).await?;
     }
-    Ok(log)
+    Ok(())
+}
+
+/// The institution's source named in entry `seq`, read once per indexing.
+async fn source_cached<'a>(
+    store: &Store,
+    institution: InstitutionId,
+    sources: &'a mut std::collections::HashMap<String, StoredLogSource>,
+    name: &str,
+    seq: u64,
+) -> anyhow::Result<&'a StoredLogSource> {
+    if !sources.contains_key(name) {
+        let source = access_log::source_by_name(store, institution, name)
+            .await?
+            .with_context(|| format!("access-log entry {seq} names an unknown source {name:?}"))?;
+        sources.insert(name.to_owned(), source);
+    }
+    sources
+        .get(name)
+        .with_context(|| format!("the source {name:?} is gone"))
 }
 
 /// The event an entry's `parsed` object records.
@@ -300,50 +509,45 @@ pub(crate) struct Received<'a> {
 
 /// A frame kept only in part: its first `kept_bytes`, of `frame_bytes`
 /// (announced by an octet count; unknown for a line).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize)]
 pub(crate) struct Cut {
     pub kept_bytes: usize,
     pub frame_bytes: Option<usize>,
 }
 
 /// Appends lines `source` sent to its institution's log, each read as the
-/// source's kind (kept raw when no parser understands it), then indexes
-/// them; returns how many. Not audited: receiving is not a person's change.
+/// source's kind (kept raw when no parser understands it); returns how many
+/// once they are durably written. The caller has them indexed
+/// ([`index_pending`]). Not audited: receiving is not a person's change.
 pub(crate) async fn append_received(
-    store: &Store,
     data_dir: &Path,
     institution: InstitutionId,
     source: &StoredLogSource,
     lines: &[Received<'_>],
 ) -> anyhow::Result<u64> {
     let zone = TimeZone::get(&source.time_zone).unwrap_or(TimeZone::UTC);
-    let mut events = Vec::with_capacity(lines.len());
     let mut entries = Vec::with_capacity(lines.len());
     for line in lines {
         let context = syslog::Source::new(line.at).with_time_zone(zone.clone());
         let (event, _) = read_line(line.text, source.kind, &context);
-        let mut provenance = serde_json::json!({
-            "v": 1,
-            "received": line.at.to_string(),
-            "via": line.via,
-            "peer": line.peer.map(|peer| peer.to_string()),
-            "source": source.name,
-        });
-        if let Some(cut) = line.cut {
-            provenance["cut"] = serde_json::json!({
-                "kept_bytes": cut.kept_bytes,
-                "frame_bytes": cut.frame_bytes,
-            });
-        }
+        let received = line.at.to_string();
+        let provenance = Provenance {
+            source: Some(&source.name),
+            cut: line.cut,
+            ..Provenance::received(&received, line.via, line.peer)
+        };
         entries.push(entry(&provenance, &event));
-        events.push(event);
     }
-    let log = open_caught_up(store, data_dir, institution).await?;
-    let (log, first_seq) = append(log, entries).await?;
-    let rows = index_rows(events.iter(), first_seq);
-    access_log::record_received(store, institution, source.id, &rows).await?;
-    drop(log);
-    Ok(rows.len() as u64)
+    let key = crate::audit::load_or_create_key(data_dir, KEY_FILE, "access-log")?;
+    let dir = log_dir(data_dir, institution);
+    let count = entries.len() as u64;
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let mut log = open_waiting(&dir, &origin(institution), key)?;
+        log.append(&entries)?;
+        Ok(())
+    })
+    .await??;
+    Ok(count)
 }
 
 /// Appends lines that no registered source claims (an unknown sender) to
@@ -545,9 +749,11 @@ pub async fn import_file(
 }
 
 /// Imports the bytes of an exported log file of `source`: every line or row
-/// appended to the institution's tiled log, then indexed, recorded by its
+/// appended to the institution's tiled log, then the file recorded by its
 /// SHA-256 and audited in one transaction. The same file twice adds
-/// nothing; a table without the mapped columns is refused with nothing stored.
+/// nothing; a table without the mapped columns is refused with nothing
+/// stored. The events are searchable once indexed: the caller has them
+/// indexed ([`index_pending`]), or the next import or the server does.
 pub async fn import_bytes(
     store: &Store,
     data_dir: &Path,
@@ -566,19 +772,18 @@ pub async fn import_bytes(
         let source_name = source.name.clone();
         tokio::task::spawn_blocking(move || {
             let sha256 = mamori_store::hex(&Sha256::digest(&bytes));
+            let received = now.to_string();
             reader.read_all(&bytes, now).map(|(events, problems)| {
                 let entries: Vec<Vec<u8>> = events
                     .iter()
                     .map(|event| {
-                        let provenance = serde_json::json!({
-                            "v": 1,
-                            "received": now.to_string(),
-                            "via": "file",
-                            "source": source_name,
-                            "file": file_name,
-                            "sha256": sha256,
-                            "line": event.line,
-                        });
+                        let provenance = Provenance {
+                            source: Some(&source_name),
+                            file: Some(&file_name),
+                            sha256: Some(&sha256),
+                            line: Some(event.line),
+                            ..Provenance::received(&received, "file", None)
+                        };
                         entry(&provenance, &event.event)
                     })
                     .collect();
@@ -594,9 +799,10 @@ pub async fn import_bytes(
     if let Some(before) = access_log::import_of(store, institution, &sha256).await? {
         return Ok(ImportReport::AlreadyImported(before));
     }
-    // The log stays open (locked) until the index rows are committed, so a
-    // backup, which takes the lock first, sees both or neither.
-    let log = open_caught_up(store, data_dir, institution).await?;
+    // The log stays open (locked) until the import is recorded, so a
+    // backup, which takes the lock first, sees both or neither; the index
+    // is locked too, so an indexer does not record the file meanwhile.
+    let CaughtUp { log, _index } = open_caught_up(store, data_dir, institution).await?;
     // Catching up may have found this very file in the log, from an import
     // interrupted before it was indexed.
     if let Some(before) = access_log::import_of(store, institution, &sha256).await? {
@@ -623,7 +829,6 @@ pub async fn import_bytes(
     entries.retain(|_| is_new.next().unwrap_or(true));
     let already_kept = (before - events.len()) as u64;
     let (log, first_seq) = append(log, entries).await?;
-    let rows = index_rows(events.iter().map(|event| &event.event), first_seq);
     let unrecognised = events.iter().filter(|event| !event.recognised).count() as u64;
     access_log::record_import(
         store,
@@ -632,17 +837,18 @@ pub async fn import_bytes(
             source,
             sha256: &sha256,
             file_name: &file_name,
-            rows: &rows,
+            first_seq,
+            events: events.len() as u64,
             unrecognised,
             already_kept,
         },
         now,
     )
     .await?;
-    drop(log);
+    drop((log, _index));
     Ok(ImportReport::Imported {
         first_seq,
-        events: rows.len() as u64,
+        events: events.len() as u64,
         unrecognised,
         problems,
         already_kept,
@@ -670,7 +876,7 @@ impl mamori_web::LogArchive for DataDirArchive {
         bytes: Vec<u8>,
     ) -> std::pin::Pin<Box<dyn Future<Output = Result<ImportReport, String>> + Send + '_>> {
         Box::pin(async move {
-            import_bytes(
+            let report = import_bytes(
                 &self.store,
                 &self.data_dir,
                 &acting,
@@ -679,7 +885,9 @@ impl mamori_web::LogArchive for DataDirArchive {
                 bytes,
             )
             .await
-            .map_err(|error| format!("{error:#}"))
+            .map_err(|error| format!("{error:#}"))?;
+            self.index(acting.institution_id()).await;
+            Ok(report)
         })
     }
 
@@ -702,10 +910,23 @@ impl mamori_web::LogArchive for DataDirArchive {
                     cut: None,
                 })
                 .collect();
-            append_received(&self.store, &self.data_dir, institution, &source, &received)
+            let written = append_received(&self.data_dir, institution, &source, &received)
                 .await
-                .map_err(|error| format!("{error:#}"))
+                .map_err(|error| format!("{error:#}"))?;
+            self.index(institution).await;
+            Ok(written)
         })
+    }
+}
+
+impl DataDirArchive {
+    /// Indexes what was just written, before the page or the forwarder is
+    /// answered; a failure is logged, not answered: the entries are in the
+    /// log, and the next indexing catches them up.
+    async fn index(&self, institution: InstitutionId) {
+        if let Err(error) = index_pending(&self.store, &self.data_dir, institution).await {
+            tracing::error!(%error, %institution, "access-log entries written but not yet indexed");
+        }
     }
 }
 
@@ -736,7 +957,7 @@ pub async fn archive_old(
     now: Timestamp,
 ) -> anyhow::Result<Archived> {
     let retention = access_log::retention_by_source(store, institution).await?;
-    let log = open_caught_up(store, data_dir, institution).await?;
+    let CaughtUp { log, _index } = open_caught_up(store, data_dir, institution).await?;
     let to_owned = to.to_path_buf();
     let today = now.to_zoned_datetime(mamori_web::tokyo()).date();
     let (log, moved) = tokio::task::spawn_blocking(move || {
@@ -748,7 +969,7 @@ pub async fn archive_old(
     let unindexed =
         access_log::forget_archived(store, institution, &ranges, &to.display().to_string(), now)
             .await?;
-    drop(log);
+    drop((log, _index));
     Ok(Archived {
         unindexed,
         ..archived
@@ -950,7 +1171,7 @@ mod tests {
         let mut event = LogEvent::unrecognised(Timestamp::UNIX_EPOCH, raw.clone());
         event.user = Some(huge_user);
         event.patient_id = Some("\"".repeat(70_000));
-        let provenance = serde_json::json!({ "v": 1, "via": "syslog-tcp" });
+        let provenance = Provenance::received("1970-01-01T00:00:00Z", "syslog-tcp", None);
         let bytes = entry(&provenance, &event);
         assert!(bytes.len() <= MAX_ENTRY_LEN, "{}", bytes.len());
         let value: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");

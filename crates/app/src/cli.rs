@@ -915,6 +915,17 @@ async fn run_logs(
                 &file,
             )
             .await;
+            // The events become searchable before the command ends.
+            let result = match result {
+                Ok(report) => access_logs::index_pending(
+                    &store,
+                    data_dir,
+                    InstitutionId::from_db(institution),
+                )
+                .await
+                .map(|_| report),
+                Err(error) => Err(error),
+            };
             store.close().await;
             match result? {
                 ImportReport::Imported {
@@ -1048,6 +1059,17 @@ async fn run_logs(
                 &file,
             )
             .await;
+            // The events become searchable before the command ends.
+            let result = match result {
+                Ok(report) => access_logs::index_pending(
+                    &store,
+                    data_dir,
+                    InstitutionId::from_db(institution),
+                )
+                .await
+                .map(|_| report),
+                Err(error) => Err(error),
+            };
             store.close().await;
             print!("{}", result?);
             Ok(())

@@ -9,10 +9,14 @@
 //!
 //! Every line is matched to the registered source whose sender addresses
 //! hold the peer's address, parsed as that source's kind, and appended in
-//! batches (every 200 ms, or 10,000 lines: a backlog goes in large batches,
-//! which SQLite indexes with fewer page writes a line) to its institution's
-//! tiled log, then indexed. Lines from a sender no source lists — or that two sources
-//! list — go to the separate `unassigned` log and are counted, never mixed in.
+//! batches (every 200 ms, or 10,000 lines: a backlog goes in large batches)
+//! to its institution's tiled log; that write is what RELP answers. The
+//! index for search follows the log in its own task, in chunks of up to
+//! 10,000 entries, so a burst is kept at the speed of the log while the
+//! database catches up (and the receivers, told to stop, end only once
+//! everything written is indexed). Lines from a sender no source lists — or
+//! that two sources list — go to the separate `unassigned` log and are
+//! counted, never mixed in.
 //!
 //! Back-pressure: TCP connections wait while the queue is full; UDP
 //! datagrams that find it full are dropped and counted (a syslog sender
@@ -28,6 +32,7 @@ use std::time::Duration;
 use anyhow::Context;
 use jiff::Timestamp;
 use mamori_domain::access_log::framing::{FrameDecoder, FrameError};
+use mamori_domain::institution::InstitutionId;
 use mamori_store::Store;
 use mamori_store::access_log::{self, SenderSource};
 use tokio::io::AsyncReadExt;
@@ -35,7 +40,7 @@ use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_rustls::TlsAcceptor;
 
-use crate::access_logs::{Cut, Received, append_received, append_unassigned, entry};
+use crate::access_logs::{Cut, Provenance, Received, append_received, append_unassigned, entry};
 
 /// Lines waiting to be written, at most.
 const QUEUE: usize = 50_000;
@@ -80,10 +85,13 @@ pub struct Counters {
     pub dropped_udp: AtomicU64,
     pub oversized: AtomicU64,
     pub failed_batches: AtomicU64,
+    /// Lines indexed for search after they were written (the index follows
+    /// the log: see [`crate::access_logs::index_pending`]).
+    pub indexed: AtomicU64,
 }
 
 impl Counters {
-    fn snapshot(&self) -> [u64; 6] {
+    fn snapshot(&self) -> [u64; 7] {
         [
             &self.received,
             &self.written,
@@ -91,13 +99,14 @@ impl Counters {
             &self.dropped_udp,
             &self.oversized,
             &self.failed_batches,
+            &self.indexed,
         ]
         .map(|counter| counter.load(Ordering::Relaxed))
     }
 
     /// Writes the counters to the server's log if they changed since `last`
     /// (a warning when lines were dropped or could not be written).
-    fn report(&self, last: &mut [u64; 6]) {
+    fn report(&self, last: &mut [u64; 7]) {
         let now = self.snapshot();
         if now == *last {
             return;
@@ -109,6 +118,7 @@ impl Counters {
             dropped_udp,
             oversized,
             failed_batches,
+            indexed,
         ] = now;
         // The same fields at either level.
         macro_rules! counters {
@@ -120,6 +130,7 @@ impl Counters {
                     dropped_udp,
                     oversized,
                     failed_batches,
+                    indexed,
                     $message
                 )
             };
@@ -323,8 +334,49 @@ pub async fn run(bound: Bound, store: Store, data_dir: PathBuf, stop: watch::Rec
         )));
     }
     drop(sender);
-    write_batches(receiver, store, data_dir, counters).await;
+    // The index follows the log: the writer tells the indexer which
+    // institutions' logs grew, and ends (dropping its end) once all is written.
+    let (written, to_index) = mpsc::unbounded_channel::<InstitutionId>();
+    let indexer = tokio::spawn(index_behind(
+        to_index,
+        store.clone(),
+        data_dir.clone(),
+        counters.clone(),
+    ));
+    write_batches(receiver, store, data_dir, counters, written).await;
     drop(tasks);
+    // Whatever was written is indexed before this returns.
+    if let Err(error) = indexer.await {
+        tracing::error!(%error, "the access-log indexer stopped");
+    }
+}
+
+/// Indexes the logs the writer appended to, a pass per wake-up over every
+/// institution named since the last (a backlog is indexed in large chunks
+/// while the writer goes on); ends when the writer has ended and all it
+/// named is indexed. A failure is logged and retried at the next write.
+async fn index_behind(
+    mut written: mpsc::UnboundedReceiver<InstitutionId>,
+    store: Store,
+    data_dir: PathBuf,
+    counters: Arc<Counters>,
+) {
+    while let Some(first) = written.recv().await {
+        let mut institutions = std::collections::BTreeSet::from([first]);
+        while let Ok(next) = written.try_recv() {
+            institutions.insert(next);
+        }
+        for institution in institutions {
+            match crate::access_logs::index_pending(&store, &data_dir, institution).await {
+                Ok(indexed) => {
+                    counters.indexed.fetch_add(indexed, Ordering::Relaxed);
+                }
+                Err(error) => {
+                    tracing::error!(%error, %institution, "received access-log lines are written but could not be indexed yet");
+                }
+            }
+        }
+    }
 }
 
 /// Resolves once `stop` is true (or its sender is gone).
@@ -614,11 +666,12 @@ async fn write_batches(
     store: Store,
     data_dir: PathBuf,
     counters: Arc<Counters>,
+    to_index: mpsc::UnboundedSender<InstitutionId>,
 ) {
     let mut senders: HashMap<IpAddr, Option<Arc<SenderSource>>> = HashMap::new();
     let mut loaded_at: Option<std::time::Instant> = None;
     let mut batch: Vec<Line> = Vec::new();
-    let mut reported = ([0u64; 6], std::time::Instant::now());
+    let mut reported = ([0u64; 7], std::time::Instant::now());
     loop {
         if reported.1.elapsed() >= REPORT_EVERY {
             counters.report(&mut reported.0);
@@ -658,19 +711,19 @@ async fn write_batches(
         }
         let lines = std::mem::take(&mut batch);
         // Failures are counted and logged per source inside.
-        write(&store, &data_dir, &senders, lines, &counters).await;
+        write(&data_dir, &senders, lines, &counters, &to_index).await;
     }
 }
 
-/// Writes one batch: each source's lines to its institution's log and
-/// index, the rest to the unassigned log; a part that cannot be written is
-/// counted in `failed_batches` and logged, the others still written.
+/// Writes one batch: each source's lines to its institution's log (the
+/// indexer told), the rest to the unassigned log; a part that cannot be
+/// written is counted in `failed_batches` and logged, the others still written.
 async fn write(
-    store: &Store,
     data_dir: &std::path::Path,
     senders: &HashMap<IpAddr, Option<Arc<SenderSource>>>,
     lines: Vec<Line>,
     counters: &Counters,
+    to_index: &mpsc::UnboundedSender<InstitutionId>,
 ) {
     let mut claimed: Vec<(Arc<SenderSource>, Vec<Line>)> = Vec::new();
     let mut unassigned: Vec<Vec<u8>> = Vec::new();
@@ -685,13 +738,8 @@ async fn write(
                 None => claimed.push((source.clone(), vec![line])),
             },
             _ => {
-                let provenance = serde_json::json!({
-                    "v": 1,
-                    "received": line.received.to_string(),
-                    "via": line.transport,
-                    "peer": line.peer.to_string(),
-                    "source": null,
-                });
+                let received = line.received.to_string();
+                let provenance = Provenance::received(&received, line.transport, Some(line.peer));
                 let event = mamori_domain::access_log::LogEvent::unrecognised(
                     line.received,
                     line.text.as_str(),
@@ -730,7 +778,6 @@ async fn write(
         // One source's failure (its log damaged, say) does not keep the
         // others' lines from being written.
         let written = match append_received(
-            store,
             data_dir,
             sender.institution_id,
             &sender.source,
@@ -740,6 +787,8 @@ async fn write(
         {
             Ok(written) => {
                 counters.written.fetch_add(written, Ordering::Relaxed);
+                // The indexer ends only after the writer: it is there.
+                let _ = to_index.send(sender.institution_id);
                 true
             }
             Err(error) => {

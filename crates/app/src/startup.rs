@@ -22,6 +22,8 @@ pub struct Application {
     scheduled_backup: Option<(crate::backup::Schedule, std::path::PathBuf, String)>,
     /// The reminder e-mails' SMTP server.
     smtp: Option<crate::reminders::Smtp>,
+    /// The data folder (its access logs are indexed at the start).
+    data_dir: std::path::PathBuf,
     /// The syslog receivers, bound, with the data folder their logs go to.
     receivers: Option<(crate::receivers::Bound, std::path::PathBuf)>,
 }
@@ -134,6 +136,7 @@ impl Application {
             probe_time_sync: config.probe_time_sync,
             smtp: config.smtp,
             receivers: receivers.map(|bound| (bound, config.data_dir.clone())),
+            data_dir: config.data_dir.clone(),
             scheduled_backup: config
                 .scheduled_backup
                 .map(|schedule| (schedule, config.data_dir, config.database_url)),
@@ -197,6 +200,12 @@ impl Application {
                     database_url,
                 ))
             });
+        // What the log holds beyond the index (a killed server's last
+        // writes, a restore, a command-line import) becomes searchable.
+        let indexer = tokio::spawn({
+            let (store, data_dir) = (store.clone(), self.data_dir.clone());
+            async move { crate::access_logs::index_all(&store, &data_dir).await }
+        });
         let (stop_receivers, receivers_stopping) = tokio::sync::watch::channel(false);
         let receivers = self.receivers.map(|(bound, data_dir)| {
             tokio::spawn(crate::receivers::run(
@@ -219,6 +228,7 @@ impl Application {
         .context("the server stopped with an error")?;
         cleaner.abort();
         checkpointer.abort();
+        indexer.abort();
         if let Some(time_checker) = time_checker {
             time_checker.abort();
         }

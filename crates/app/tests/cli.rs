@@ -2359,14 +2359,32 @@ struct LogIndex {
 }
 
 impl LogIndex {
+    /// The index, once it has caught up with what the institution's log
+    /// holds (the index follows the log; 20 s at most).
     async fn open(trail: &Trail, institution: &str) -> Self {
-        Self {
+        let index = Self {
             store: mamori_store::Store::open(&trail.url)
                 .await
                 .expect("open the store"),
             institution: mamori_domain::institution::InstitutionId::from_db(
                 institution.parse().expect("numeric id"),
             ),
+        };
+        let logged = mamori::access_logs::log_size(&trail.data_dir, index.institution)
+            .expect("the log's size");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let indexed = mamori_store::access_log::indexed_size(&index.store, index.institution)
+                .await
+                .expect("the index's size");
+            if indexed >= logged {
+                return index;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the index holds {indexed} of the log's {logged} entries after 20 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 

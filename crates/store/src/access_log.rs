@@ -475,14 +475,17 @@ pub struct NewImport<'a> {
     pub source: &'a StoredLogSource,
     pub sha256: &'a str,
     pub file_name: &'a str,
-    pub rows: &'a [IndexRow],
+    /// The position in the log of the file's first entry, and how many.
+    pub first_seq: u64,
+    pub events: u64,
     pub unrecognised: u64,
     /// Events of the file the source already had, not added again.
     pub already_kept: u64,
 }
 
-/// Records an import: the index rows of its events (already appended to
-/// the tiled log), the file's SHA-256, and the audit event.
+/// Records an import whose events are appended to the tiled log: the
+/// file's SHA-256 and the audit event (the events are indexed on their own,
+/// [`record_received`]).
 /// [`Error::Conflict`] (`sha256`) if the file was imported.
 pub async fn record_import(
     store: &Store,
@@ -492,7 +495,6 @@ pub async fn record_import(
 ) -> Result<(), Error> {
     let institution_id = acting.institution_id;
     let mut transaction = store.begin().await?;
-    let first_seq = import.rows.first().map_or(0, |row| row.seq);
     sqlx::query(
         "INSERT INTO log_imports (institution_id, source_id, sha256, file_name, first_seq, events,
             unrecognised, already_kept, imported_at)
@@ -502,21 +504,14 @@ pub async fn record_import(
     .bind(import.source.id.get())
     .bind(import.sha256)
     .bind(import.file_name)
-    .bind(first_seq as i64)
-    .bind(import.rows.len() as i64)
+    .bind(import.first_seq as i64)
+    .bind(import.events as i64)
     .bind(import.unrecognised as i64)
     .bind(import.already_kept as i64)
     .bind(to_micros(now))
     .execute(&mut *transaction)
     .await
     .map_err(Error::conflict_on("sha256"))?;
-    insert_rows(
-        &mut transaction,
-        institution_id,
-        import.source.id,
-        import.rows,
-    )
-    .await?;
     audit_log::commit_with(
         transaction,
         &NewAuditEvent {
@@ -527,8 +522,8 @@ pub async fn record_import(
             detail: json!({
                 "file": import.file_name,
                 "sha256": import.sha256,
-                "first_seq": first_seq,
-                "events": import.rows.len(),
+                "first_seq": import.first_seq,
+                "events": import.events,
                 "unrecognised": import.unrecognised,
                 "already_kept": import.already_kept,
             }),
@@ -612,7 +607,7 @@ pub async fn kept_record_keys(
     Ok(kept)
 }
 
-/// Records the index rows of events a receiver appended to the tiled log.
+/// Records the index rows of events appended to the tiled log.
 /// Not audited: receiving is not a change someone made, and the log itself
 /// is tamper-evident.
 pub async fn record_received(

@@ -177,37 +177,8 @@ impl TileLog {
     /// The committed entries in `range` (clipped to the log's size), read
     /// from their bundles.
     pub fn read(&self, range: std::ops::Range<u64>) -> Result<Vec<Vec<u8>>, Error> {
-        let size = self.size();
-        let (start, end) = (range.start.min(size), range.end.min(size));
-        let mut entries = Vec::new();
-        if start >= end {
-            return Ok(entries);
-        }
-        for index in start / TILE_WIDTH..=(end - 1) / TILE_WIDTH {
-            let width = (size - index * TILE_WIDTH).min(TILE_WIDTH);
-            let path = bundle_path(index, width);
-            let bytes = if width < TILE_WIDTH {
-                self.open_bundle.clone()
-            } else {
-                read_if_present(&self.dir.join(&path))?.ok_or_else(|| Error::Damaged {
-                    dir: self.dir.clone(),
-                    reason: format!("{} is missing", path.display()),
-                })?
-            };
-            let bundle = parse_bundle(&bytes).ok_or_else(|| Error::Damaged {
-                dir: self.dir.clone(),
-                reason: format!("{} is malformed", path.display()),
-            })?;
-            let first = index * TILE_WIDTH;
-            entries.extend(
-                bundle
-                    .iter()
-                    .enumerate()
-                    .filter(|(at, _)| (start..end).contains(&(first + *at as u64)))
-                    .map(|(_, entry)| entry.to_vec()),
-            );
-        }
-        Ok(entries)
+        read_bundles(&self.dir, self.size(), range, Some(&self.open_bundle))
+            .map(|read| read.unwrap_or_default())
     }
 
     /// The current signed checkpoint (what `checkpoint` holds).
@@ -316,4 +287,90 @@ impl TileLog {
             level += 1;
         }
     }
+}
+
+/// The size a log's signed checkpoint commits and its entries in `range`
+/// (clipped to that size), read without the writer's lock: for a reader
+/// that follows the log while it grows (the index of the access logs).
+/// A log without a checkpoint is empty. Full bundles never change; a
+/// partial bundle that a concurrent append replaced is read again from the
+/// newer checkpoint.
+pub fn read_committed(
+    dir: &Path,
+    origin: &str,
+    key_name: &str,
+    key: &ed25519_dalek::VerifyingKey,
+    range: std::ops::Range<u64>,
+) -> Result<(u64, Vec<Vec<u8>>), Error> {
+    let damaged = |reason: String| Error::Damaged {
+        dir: dir.to_path_buf(),
+        reason,
+    };
+    // Each try follows a newer checkpoint: only a writer that keeps
+    // appending between the two reads makes a try fail.
+    for _ in 0..100 {
+        let Some(note) = read_if_present(&dir.join(CHECKPOINT_FILE))? else {
+            return Ok((0, Vec::new()));
+        };
+        let note = String::from_utf8(note)
+            .map_err(|_| damaged("the checkpoint is not UTF-8".to_owned()))?;
+        let checkpoint = Checkpoint::verify(&note, key_name, key)
+            .map_err(|err| damaged(format!("the checkpoint does not verify: {err}")))?;
+        if checkpoint.origin != origin {
+            return Err(damaged(format!(
+                "the checkpoint is for the log {:?}",
+                checkpoint.origin
+            )));
+        }
+        if let Some(entries) = read_bundles(dir, checkpoint.size, range.clone(), None)? {
+            return Ok((checkpoint.size, entries));
+        }
+    }
+    Err(Error::Busy {
+        dir: dir.to_path_buf(),
+    })
+}
+
+/// The entries in `range` (clipped to `size`) of a log of `size` entries,
+/// from its bundles (the partial one from `open_bundle` when given);
+/// `None` when the partial bundle is not there (replaced by a later append).
+fn read_bundles(
+    dir: &Path,
+    size: u64,
+    range: std::ops::Range<u64>,
+    open_bundle: Option<&[u8]>,
+) -> Result<Option<Vec<Vec<u8>>>, Error> {
+    let (start, end) = (range.start.min(size), range.end.min(size));
+    let mut entries = Vec::new();
+    if start >= end {
+        return Ok(Some(entries));
+    }
+    for index in start / TILE_WIDTH..=(end - 1) / TILE_WIDTH {
+        let width = (size - index * TILE_WIDTH).min(TILE_WIDTH);
+        let path = bundle_path(index, width);
+        let bytes = match (width < TILE_WIDTH, open_bundle) {
+            (true, Some(open)) => open.to_vec(),
+            (true, None) => match read_if_present(&dir.join(&path))? {
+                Some(bytes) => bytes,
+                None => return Ok(None),
+            },
+            (false, _) => read_if_present(&dir.join(&path))?.ok_or_else(|| Error::Damaged {
+                dir: dir.to_path_buf(),
+                reason: format!("{} is missing", path.display()),
+            })?,
+        };
+        let bundle = parse_bundle(&bytes).ok_or_else(|| Error::Damaged {
+            dir: dir.to_path_buf(),
+            reason: format!("{} is malformed", path.display()),
+        })?;
+        let first = index * TILE_WIDTH;
+        entries.extend(
+            bundle
+                .iter()
+                .enumerate()
+                .filter(|(at, _)| (start..end).contains(&(first + *at as u64)))
+                .map(|(_, entry)| entry.to_vec()),
+        );
+    }
+    Ok(Some(entries))
 }

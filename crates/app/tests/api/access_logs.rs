@@ -42,15 +42,15 @@ async fn import_syslog(
     .await;
     let file = app.data_dir.join(format!("{name}.log"));
     std::fs::write(&file, lines).expect("write the export");
-    mamori::access_logs::import_file(
-        &app.store,
-        &app.data_dir,
-        first_institution(app).await,
-        name,
-        &file,
-    )
-    .await
-    .expect("import")
+    let institution = first_institution(app).await;
+    let report =
+        mamori::access_logs::import_file(&app.store, &app.data_dir, institution, name, &file)
+            .await
+            .expect("import");
+    mamori::access_logs::index_pending(&app.store, &app.data_dir, institution)
+        .await
+        .expect("index");
+    report
 }
 
 /// Registers a source for the first institution, as `mamori logs add-source` does.

@@ -53,7 +53,8 @@ pub trait LogArchive: Send + Sync {
     ) -> Pin<Box<dyn Future<Output = Result<ImportReport, String>> + Send + '_>>;
 
     /// Appends lines `source` sent (over HTTPS) to its institution's log and
-    /// index; answers how many once they are durably written.
+    /// index; answers how many once they are durably written (and indexed,
+    /// unless the index failed: it then catches up later).
     fn receive(
         &self,
         institution: InstitutionId,
