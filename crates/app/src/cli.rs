@@ -1059,17 +1059,6 @@ async fn run_logs(
                 &file,
             )
             .await;
-            // The events become searchable before the command ends.
-            let result = match result {
-                Ok(report) => access_logs::index_pending(
-                    &store,
-                    data_dir,
-                    InstitutionId::from_db(institution),
-                )
-                .await
-                .map(|_| report),
-                Err(error) => Err(error),
-            };
             store.close().await;
             print!("{}", result?);
             Ok(())
