@@ -168,6 +168,32 @@ pub(crate) fn entry(provenance: &Provenance<'_>, event: &LogEvent) -> Vec<u8> {
     }
 }
 
+/// `f` of every item, in order; a long slice is cut into one run per core.
+pub(crate) fn map_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    /// Below this many items one thread does it all.
+    const LEAST: usize = 4096;
+    let workers = mamori_domain::access_log::parallelism();
+    if items.len() < 2 * LEAST || workers < 2 {
+        return items.iter().map(&f).collect();
+    }
+    let run = items.len().div_ceil(workers).max(LEAST);
+    std::thread::scope(|scope| {
+        let f = &f;
+        let runs: Vec<_> = items
+            .chunks(run)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        let mut all = Vec::with_capacity(items.len());
+        for run in runs {
+            match run.join() {
+                Ok(done) => all.extend(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        all
+    })
+}
+
 /// The index rows of `events`, numbered from `first_seq`.
 pub(crate) fn index_rows<'a>(
     events: impl Iterator<Item = &'a LogEvent>,
@@ -526,8 +552,7 @@ pub(crate) async fn append_received(
     lines: &[Received<'_>],
 ) -> anyhow::Result<u64> {
     let zone = TimeZone::get(&source.time_zone).unwrap_or(TimeZone::UTC);
-    let mut entries = Vec::with_capacity(lines.len());
-    for line in lines {
+    let entries = map_parallel(lines, |line| {
         let context = syslog::Source::new(line.at).with_time_zone(zone.clone());
         let (event, _) = read_line(line.text, source.kind, &context);
         let received = line.at.to_string();
@@ -536,8 +561,8 @@ pub(crate) async fn append_received(
             cut: line.cut,
             ..Provenance::received(&received, line.via, line.peer)
         };
-        entries.push(entry(&provenance, &event));
-    }
+        entry(&provenance, &event)
+    });
     let key = crate::audit::load_or_create_key(data_dir, KEY_FILE, "access-log")?;
     let dir = log_dir(data_dir, institution);
     let count = entries.len() as u64;
@@ -774,19 +799,16 @@ pub async fn import_bytes(
             let sha256 = mamori_store::hex(&Sha256::digest(&bytes));
             let received = now.to_string();
             reader.read_all(&bytes, now).map(|(events, problems)| {
-                let entries: Vec<Vec<u8>> = events
-                    .iter()
-                    .map(|event| {
-                        let provenance = Provenance {
-                            source: Some(&source_name),
-                            file: Some(&file_name),
-                            sha256: Some(&sha256),
-                            line: Some(event.line),
-                            ..Provenance::received(&received, "file", None)
-                        };
-                        entry(&provenance, &event.event)
-                    })
-                    .collect();
+                let entries = map_parallel(&events, |event| {
+                    let provenance = Provenance {
+                        source: Some(&source_name),
+                        file: Some(&file_name),
+                        sha256: Some(&sha256),
+                        line: Some(event.line),
+                        ..Provenance::received(&received, "file", None)
+                    };
+                    entry(&provenance, &event.event)
+                });
                 (sha256, events, problems, entries)
             })
         })

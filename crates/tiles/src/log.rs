@@ -194,7 +194,9 @@ impl TileLog {
     /// Appends `entries` in order and commits them with a new signed
     /// checkpoint; returns the index of the first. All or nothing: an entry
     /// over [`MAX_ENTRY_LEN`] or a failed write leaves the log as it was.
-    pub fn append<E: AsRef<[u8]>>(&mut self, entries: &[E]) -> Result<u64, Error> {
+    /// The full bundles of a large append are encoded, hashed and written
+    /// on every core.
+    pub fn append<E: AsRef<[u8]> + Sync>(&mut self, entries: &[E]) -> Result<u64, Error> {
         if let Some(long) = entries
             .iter()
             .find(|entry| entry.as_ref().len() > MAX_ENTRY_LEN)
@@ -210,16 +212,34 @@ impl TileLog {
         let mut tiling = self.tiling.clone();
         let mut bundle = self.open_bundle.clone();
         let mut full: Vec<FullTile> = Vec::new();
-        for entry in entries {
-            let entry = entry.as_ref();
-            encode_entry(&mut bundle, entry)?;
-            tiling.push(leaf_hash(entry), &mut full);
-            let size = tiling.size();
-            if size.is_multiple_of(TILE_WIDTH) {
-                let path = bundle_path(size / TILE_WIDTH - 1, TILE_WIDTH);
-                write_unsynced(&self.dir.join(path), &bundle)?;
-                bundle.clear();
-            }
+        // The entries that complete the open bundle, then whole bundles,
+        // then the start of the next one.
+        let width = (first % TILE_WIDTH) as usize;
+        let head = ((TILE_WIDTH as usize - width) % TILE_WIDTH as usize).min(entries.len());
+        let whole = (entries.len() - head) / TILE_WIDTH as usize * TILE_WIDTH as usize;
+        let (head, rest) = entries.split_at(head);
+        let (whole, tail) = rest.split_at(whole);
+        let mut leaves = Vec::with_capacity(entries.len());
+        for entry in head {
+            encode_entry(&mut bundle, entry.as_ref())?;
+            leaves.push(leaf_hash(entry.as_ref()));
+        }
+        if !head.is_empty() && (first + head.len() as u64).is_multiple_of(TILE_WIDTH) {
+            let path = bundle_path(first / TILE_WIDTH, TILE_WIDTH);
+            write_unsynced(&self.dir.join(path), &bundle)?;
+            bundle.clear();
+        }
+        leaves.extend(write_whole_bundles(
+            &self.dir,
+            (first + head.len() as u64) / TILE_WIDTH,
+            whole,
+        )?);
+        for entry in tail {
+            encode_entry(&mut bundle, entry.as_ref())?;
+            leaves.push(leaf_hash(entry.as_ref()));
+        }
+        for leaf in leaves {
+            tiling.push(leaf, &mut full);
             for tile in full.drain(..) {
                 let path = tile_path(tile.level, tile.index, TILE_WIDTH);
                 write_unsynced(&self.dir.join(path), &tile_bytes(&tile.hashes))?;
@@ -287,6 +307,60 @@ impl TileLog {
             level += 1;
         }
     }
+}
+
+/// Below this many whole bundles one thread writes them all.
+const PARALLEL_BUNDLES: usize = 8;
+
+/// Encodes and writes (unsynced) the bundles of `entries`, a whole number
+/// of bundles, the first at bundle `index`; returns their leaf hashes in
+/// order. A long run is cut into one run of bundles per core.
+fn write_whole_bundles<E: AsRef<[u8]> + Sync>(
+    dir: &Path,
+    index: u64,
+    entries: &[E],
+) -> Result<Vec<Hash>, Error> {
+    let width = TILE_WIDTH as usize;
+    let write_run = |first: u64, run: &[E]| -> Result<Vec<Hash>, Error> {
+        let mut leaves = Vec::with_capacity(run.len());
+        let mut bundle = Vec::new();
+        for (at, entries) in run.chunks(width).enumerate() {
+            bundle.clear();
+            for entry in entries {
+                encode_entry(&mut bundle, entry.as_ref())?;
+                leaves.push(leaf_hash(entry.as_ref()));
+            }
+            write_unsynced(
+                &dir.join(bundle_path(first + at as u64, TILE_WIDTH)),
+                &bundle,
+            )?;
+        }
+        Ok(leaves)
+    };
+    let bundles = entries.len() / width;
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    let per_worker = bundles.div_ceil(workers).max(PARALLEL_BUNDLES);
+    if bundles <= per_worker {
+        return write_run(index, entries);
+    }
+    std::thread::scope(|scope| {
+        let runs: Vec<_> = entries
+            .chunks(per_worker * width)
+            .enumerate()
+            .map(|(at, run)| {
+                let first = index + (at * per_worker) as u64;
+                scope.spawn(move || write_run(first, run))
+            })
+            .collect();
+        let mut leaves = Vec::with_capacity(entries.len());
+        for run in runs {
+            match run.join() {
+                Ok(done) => leaves.extend(done?),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Ok(leaves)
+    })
 }
 
 /// The size a log's signed checkpoint commits and its entries in `range`

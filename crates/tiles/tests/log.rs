@@ -31,11 +31,12 @@ fn check(dir: &Path) -> Result<mamori_tiles::Verified, VerifyError> {
     verify(dir, ORIGIN, KEY, &key().verifying_key(), None)
 }
 
-/// A log of `n` entries appended in uneven batches.
+/// A log of `n` entries appended in uneven batches (those of 5,000, a run
+/// of whole bundles, written on more than one thread).
 fn filled(dir: &Path, n: u64) -> TileLog {
     let mut log = open(dir);
     let mut next = 0;
-    for batch in [1u64, 254, 3, 300, 1000].iter().cycle() {
+    for batch in [1u64, 254, 3, 300, 1000, 5000].iter().cycle() {
         if next >= n {
             break;
         }

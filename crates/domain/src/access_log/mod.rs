@@ -16,3 +16,9 @@ pub mod syslog;
 pub mod windows;
 
 pub use event::{Action, LogEvent, Outcome};
+
+/// How many threads a large read or append may use: the machine's cores,
+/// at most eight.
+pub fn parallelism() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+}

@@ -305,7 +305,9 @@ pub fn read_line(text: &str, kind: LogSourceKind, source: &syslog::Source) -> (L
 
 /// Reads an exported file of `kind` line by line. Invalid UTF-8 is kept
 /// lossily; blank lines are skipped; every other line is an event, an
-/// unreadable one kept raw with the import time.
+/// unreadable one kept raw with the import time. A large file is read in
+/// parts, one per core, each starting at a line: the result is the same as
+/// reading it in one go.
 pub fn read_file(
     bytes: &[u8],
     kind: LogSourceKind,
@@ -313,16 +315,64 @@ pub fn read_file(
     imported_at: Timestamp,
 ) -> Vec<FileEvent> {
     let source = syslog::Source::new(imported_at).with_time_zone(time_zone.clone());
-    text_lines(bytes)
-        .map(|(line, text)| {
-            let (event, recognised) = read_line(&text, kind, &source);
-            FileEvent {
-                line,
-                event,
-                recognised,
+    let read_part = |(first_line, part): (u64, &[u8])| -> Vec<FileEvent> {
+        text_lines(part)
+            .map(|(line, text)| {
+                let (event, recognised) = read_line(&text, kind, &source);
+                FileEvent {
+                    line: first_line + line - 1,
+                    event,
+                    recognised,
+                }
+            })
+            .collect()
+    };
+    let parts = line_parts(bytes, PARALLEL_PART, super::parallelism());
+    if parts.len() < 2 {
+        return parts.into_iter().flat_map(read_part).collect();
+    }
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = parts
+            .into_iter()
+            .map(|part| scope.spawn(move || read_part(part)))
+            .collect();
+        let mut events = Vec::new();
+        for worker in workers {
+            match worker.join() {
+                Ok(part) => events.extend(part),
+                // A parser that panicked panics here, as it would have read in one go.
+                Err(panic) => std::panic::resume_unwind(panic),
             }
-        })
-        .collect()
+        }
+        events
+    })
+}
+
+/// Below this many bytes a file is read in one part.
+const PARALLEL_PART: usize = 1 << 20;
+
+/// `bytes` cut into at most `parts` pieces of at least `least` bytes, each
+/// ending after a line feed (the last at the end), with the number of the
+/// line each starts at (from 1).
+fn line_parts(bytes: &[u8], least: usize, parts: usize) -> Vec<(u64, &[u8])> {
+    let size = (bytes.len() / parts.max(1)).max(least).max(1);
+    let mut pieces = Vec::new();
+    let (mut rest, mut line) = (bytes, 1u64);
+    while !rest.is_empty() {
+        let cut = if rest.len() <= size {
+            rest.len()
+        } else {
+            rest[size..]
+                .iter()
+                .position(|byte| *byte == b'\n')
+                .map_or(rest.len(), |at| size + at + 1)
+        };
+        let (piece, tail) = rest.split_at(cut);
+        pieces.push((line, piece));
+        line += piece.iter().filter(|byte| **byte == b'\n').count() as u64;
+        rest = tail;
+    }
+    pieces
 }
 
 /// The non-blank lines of `bytes` with their numbers (from 1): split at LF,
@@ -621,6 +671,62 @@ mod tests {
             })
             .is_err(),
             "an EHR source needs its mapping"
+        );
+    }
+
+    #[test]
+    fn a_large_file_read_in_parts_is_read_as_in_one_go() {
+        let mut file = Vec::new();
+        for n in 0..40_000u32 {
+            match n % 7 {
+                0 => file.extend_from_slice(b"\r\n"),
+                1 => file.extend_from_slice(b"\xff\xfe not utf-8 \x00\n"),
+                _ => file.extend_from_slice(
+                    format!(
+                        "<86>Dec  6 08:41:{:02} srv1 sshd[811]: Failed password for user{n} from 203.0.113.9 port 51022 ssh2\r\n",
+                        n % 60
+                    )
+                    .as_bytes(),
+                ),
+            }
+        }
+        assert!(file.len() > 2 * PARALLEL_PART, "large enough to be cut");
+        let zone = TimeZone::get("Asia/Tokyo").expect("zone");
+        let now: Timestamp = "2026-12-06T00:00:00Z".parse().expect("time");
+        let source = syslog::Source::new(now).with_time_zone(zone.clone());
+        let in_one_go: Vec<FileEvent> = text_lines(&file)
+            .map(|(line, text)| {
+                let (event, recognised) = read_line(&text, LogSourceKind::Syslog, &source);
+                FileEvent {
+                    line,
+                    event,
+                    recognised,
+                }
+            })
+            .collect();
+        assert_eq!(in_one_go.len(), 40_000 - 40_000 / 7 - 1);
+        assert_eq!(
+            read_file(&file, LogSourceKind::Syslog, &zone, now),
+            in_one_go
+        );
+        let parts = line_parts(&file, 1000, 3);
+        assert_eq!(parts.len(), 3);
+        assert_eq!(
+            parts.iter().map(|(_, part)| part.len()).sum::<usize>(),
+            file.len()
+        );
+        let mut at = 0;
+        for (line, part) in &parts {
+            let lines_before = file[..at].iter().filter(|byte| **byte == b'\n').count();
+            assert_eq!(*line, lines_before as u64 + 1, "numbered from its place");
+            assert!(part.len() >= 1000 && part.ends_with(b"\n"));
+            at += part.len();
+        }
+        assert_eq!(at, file.len(), "the parts cover the file");
+        assert_eq!(line_parts(b"", 1000, 3), Vec::<(u64, &[u8])>::new());
+        assert_eq!(
+            line_parts(b"one\ntwo", 1, 8),
+            vec![(1, &b"one\n"[..]), (2, &b"two"[..])]
         );
     }
 
