@@ -939,6 +939,45 @@ impl mamori_web::LogArchive for DataDirArchive {
             Ok(written)
         })
     }
+
+    fn backlog(
+        &self,
+        institution: InstitutionId,
+    ) -> std::pin::Pin<Box<dyn Future<Output = u64> + Send + '_>> {
+        Box::pin(async move {
+            let logged = match committed_size(&self.data_dir, institution) {
+                Ok(size) => size,
+                Err(error) => {
+                    tracing::warn!(%error, %institution, "cannot read the access log's size");
+                    return 0;
+                }
+            };
+            match access_log::indexed_size(&self.store, institution).await {
+                Ok(indexed) => logged.saturating_sub(indexed),
+                Err(error) => {
+                    tracing::warn!(%error, %institution, "cannot read the access-log index's size");
+                    0
+                }
+            }
+        })
+    }
+}
+
+/// The size of the institution's log, read without creating anything: 0
+/// where no access log has been kept yet.
+fn committed_size(data_dir: &Path, institution: InstitutionId) -> anyhow::Result<u64> {
+    if !data_dir.join(KEY_FILE).exists() {
+        return Ok(0);
+    }
+    let key = crate::audit::load_key(data_dir, KEY_FILE, "access-log")?.verifying_key();
+    let (size, _) = mamori_tiles::read_committed(
+        &log_dir(data_dir, institution),
+        &origin(institution),
+        KEY_NAME,
+        &key,
+        0..0,
+    )?;
+    Ok(size)
 }
 
 impl DataDirArchive {
@@ -1185,6 +1224,23 @@ pub fn is_backup_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn work_shared_between_cores_comes_back_in_order() {
+        let items: Vec<u64> = (0..50_000).collect();
+        let threads = std::sync::Mutex::new(std::collections::HashSet::new());
+        let squares = map_parallel(&items, |n| {
+            if let Ok(mut seen) = threads.lock() {
+                seen.insert(std::thread::current().id());
+            }
+            n * n
+        });
+        assert_eq!(squares, items.iter().map(|n| n * n).collect::<Vec<_>>());
+        let used = threads.lock().map(|seen| seen.len()).unwrap_or(0);
+        let cores = mamori_domain::access_log::parallelism();
+        assert_eq!(used, cores.min(50_000 / 4096), "one run per core");
+        assert_eq!(map_parallel(&[1u8, 2], |n| n + 1), [2, 3]);
+    }
 
     #[test]
     fn a_hostile_line_always_fits_one_entry_with_its_length_noted() {

@@ -1338,3 +1338,57 @@ async fn each_source_may_be_silent_for_its_own_hours_before_that_is_a_finding() 
         .await;
     assert!(previous.texts("#logs-findings li").is_empty());
 }
+
+#[tokio::test]
+async fn the_search_says_when_lines_just_kept_are_not_yet_indexed() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let page = admin.get("/logs/search?user=tanaka").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.attribute("#logs-indexing", "id").is_none(),
+        "no log yet, nothing to wait for"
+    );
+
+    // Appended to the log, not yet indexed (as the receivers leave a burst
+    // for their indexer): the search says so and how many.
+    add_source(
+        &app,
+        RawLogSource {
+            name: "サーバ",
+            kind: "syslog",
+            ..RawLogSource::default()
+        },
+    )
+    .await;
+    let at = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1);
+    let lines: String = (0..3)
+        .map(|n| {
+            line(
+                at + jiff::SignedDuration::from_mins(n),
+                "Failed password for tanaka from 192.0.2.23 port 50000 ssh2",
+            )
+        })
+        .collect();
+    let file = app.data_dir.join("server.log");
+    std::fs::write(&file, lines).expect("write the export");
+    let institution = first_institution(&app).await;
+    mamori::access_logs::import_file(&app.store, &app.data_dir, institution, "サーバ", &file)
+        .await
+        .expect("import");
+    let page = admin.get("/logs/search?user=tanaka").await;
+    assert!(
+        page.text("#logs-indexing").contains("3件"),
+        "{}",
+        page.text("#logs-indexing")
+    );
+    assert!(page.attribute("#logs-events", "id").is_none());
+
+    // Once indexed, the lines are found and the note is gone.
+    mamori::access_logs::index_pending(&app.store, &app.data_dir, institution)
+        .await
+        .expect("index");
+    let page = admin.get("/logs/search?user=tanaka").await;
+    assert!(page.attribute("#logs-indexing", "id").is_none());
+    assert_eq!(page.texts("#logs-events tbody tr").len(), 3);
+}

@@ -774,6 +774,8 @@ struct SearchPage {
     query: SearchQuery,
     searched: bool,
     events: Vec<EventRow>,
+    /// Entries in the log not yet in the index, said when there are some.
+    indexing: Option<String>,
     limited: String,
     csv: String,
     errors: Vec<String>,
@@ -845,9 +847,14 @@ async fn search(
     } else {
         (Vec::new(), Vec::new())
     };
+    let backlog = state
+        .access_logs
+        .backlog(authorized.grant.institution_id())
+        .await;
     chrome.render_with_status(
         crate::page::form_status(&errors),
         &SearchPage {
+            indexing: (backlog > 0).then(|| crate::i18n::fill(chrome.k.logs_indexing, &[&backlog])),
             limited: crate::i18n::fill(chrome.k.logs_limited, &[&SHOWN]),
             csv: query.csv_href(),
             chrome: chrome.clone(),

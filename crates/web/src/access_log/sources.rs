@@ -62,6 +62,12 @@ pub trait LogArchive: Send + Sync {
         lines: Vec<String>,
         peer: Option<std::net::IpAddr>,
     ) -> Pin<Box<dyn Future<Output = Result<u64, String>> + Send + '_>>;
+
+    /// How many entries the institution's log holds that the index does not
+    /// yet (the index follows the log: lines just received, a large import
+    /// being indexed); 0 when there is no log or it cannot be read.
+    fn backlog(&self, institution: InstitutionId)
+    -> Pin<Box<dyn Future<Output = u64> + Send + '_>>;
 }
 
 /// The largest body one `POST /logs/ingest` carries.

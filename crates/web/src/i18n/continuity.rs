@@ -234,6 +234,7 @@ messages! {
     logs_csv: "CSVで出力する", "Export as CSV";
     logs_no_results: "該当するログはありません。", "No matching events.";
     logs_limited: "新しい順に最大{0}件を表示しています。", "Showing at most {0} events, newest first.";
+    logs_indexing: "届いたばかりのログ{0}件を検索用に登録しているところです。検索結果に出ていなければ、数秒後にもう一度検索してください。", "{0} events that just arrived are still being indexed for search; if they are not in the results, search again in a few seconds.";
     logs_box_last: "アクセスログの最終の月次確認：{0}分（{1}）", "Last monthly access-log review: {0} ({1})";
     logs_box_none: "アクセスログの月次確認の記録がありません。", "No monthly access-log review is recorded.";
     training_title: "研修・訓練", "Training and drills";
