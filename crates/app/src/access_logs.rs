@@ -299,9 +299,13 @@ pub(crate) async fn append(log: TileLog, entries: Vec<Vec<u8>>) -> anyhow::Resul
 }
 
 /// How many entries the institution's log holds (its signed checkpoint's
-/// size; 0 before the first).
+/// size; 0 before the first, and where no access log has been kept yet:
+/// reading it creates nothing).
 pub fn log_size(data_dir: &Path, institution: InstitutionId) -> anyhow::Result<u64> {
-    let key = crate::audit::load_or_create_key(data_dir, KEY_FILE, "access-log")?.verifying_key();
+    if !data_dir.join(KEY_FILE).exists() {
+        return Ok(0);
+    }
+    let key = crate::audit::load_key(data_dir, KEY_FILE, "access-log")?.verifying_key();
     let (size, _) = mamori_tiles::read_committed(
         &log_dir(data_dir, institution),
         &origin(institution),
@@ -945,7 +949,7 @@ impl mamori_web::LogArchive for DataDirArchive {
         institution: InstitutionId,
     ) -> std::pin::Pin<Box<dyn Future<Output = u64> + Send + '_>> {
         Box::pin(async move {
-            let logged = match committed_size(&self.data_dir, institution) {
+            let logged = match log_size(&self.data_dir, institution) {
                 Ok(size) => size,
                 Err(error) => {
                     tracing::warn!(%error, %institution, "cannot read the access log's size");
@@ -961,23 +965,6 @@ impl mamori_web::LogArchive for DataDirArchive {
             }
         })
     }
-}
-
-/// The size of the institution's log, read without creating anything: 0
-/// where no access log has been kept yet.
-fn committed_size(data_dir: &Path, institution: InstitutionId) -> anyhow::Result<u64> {
-    if !data_dir.join(KEY_FILE).exists() {
-        return Ok(0);
-    }
-    let key = crate::audit::load_key(data_dir, KEY_FILE, "access-log")?.verifying_key();
-    let (size, _) = mamori_tiles::read_committed(
-        &log_dir(data_dir, institution),
-        &origin(institution),
-        KEY_NAME,
-        &key,
-        0..0,
-    )?;
-    Ok(size)
 }
 
 impl DataDirArchive {
