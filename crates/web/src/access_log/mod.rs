@@ -781,6 +781,19 @@ struct SearchPage {
     errors: Vec<String>,
 }
 
+/// `n` with its thousands separated by commas, as both locales write a count.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (at, digit) in digits.chars().enumerate() {
+        if at > 0 && (digits.len() - at).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 fn action_label(locale: Locale, code: &str) -> String {
     let (ja, en) = match code {
         "sign_in" => ("ログイン", "Sign-in"),
@@ -854,7 +867,8 @@ async fn search(
     chrome.render_with_status(
         crate::page::form_status(&errors),
         &SearchPage {
-            indexing: (backlog > 0).then(|| crate::i18n::fill(chrome.k.logs_indexing, &[&backlog])),
+            indexing: (backlog > 0)
+                .then(|| crate::i18n::fill(chrome.k.logs_indexing, &[&grouped(backlog)])),
             limited: crate::i18n::fill(chrome.k.logs_limited, &[&SHOWN]),
             csv: query.csv_href(),
             chrome: chrome.clone(),
@@ -932,4 +946,18 @@ async fn export(
         "text/csv; charset=UTF-8",
         bytes,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_written_with_their_thousands_grouped() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000), "1,000");
+        assert_eq!(grouped(160_000), "160,000");
+        assert_eq!(grouped(12_345_678), "12,345,678");
+    }
 }
