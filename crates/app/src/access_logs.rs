@@ -381,20 +381,26 @@ async fn index_locked(
         if target.is_some_and(|target| indexed >= target) {
             return Ok(total);
         }
+        // Bundles archived since their rows were indexed (and dropped from
+        // the index with them) are stepped over: what follows them is next.
         let read = {
             let dir = dir.clone();
             tokio::task::spawn_blocking(move || {
+                let origin = origin(institution);
+                let (size, _) = mamori_tiles::read_committed(&dir, &origin, KEY_NAME, &key, 0..0)?;
+                let start = mamori_tiles::first_kept(&dir, size, indexed);
                 mamori_tiles::read_committed(
                     &dir,
-                    &origin(institution),
+                    &origin,
                     KEY_NAME,
                     &key,
-                    indexed..indexed + INDEX_CHUNK,
+                    start..start + INDEX_CHUNK,
                 )
+                .map(|(size, entries)| (size, start, entries))
             })
             .await??
         };
-        let (size, entries) = read;
+        let (size, start, entries) = read;
         if size < indexed {
             anyhow::bail!(
                 "the database indexes {indexed} access-log entries of institution {institution} but the log holds only {size}: the log folder was replaced or lost; nothing was added (restore the data folder and the database from the same backup)"
@@ -405,7 +411,7 @@ async fn index_locked(
         }
         target.get_or_insert(size);
         total += entries.len() as u64;
-        index_entries(store, institution, &entries, indexed, &mut sources).await?;
+        index_entries(store, institution, &entries, start, &mut sources).await?;
     }
 }
 
@@ -957,7 +963,12 @@ impl mamori_web::LogArchive for DataDirArchive {
                 }
             };
             match access_log::indexed_size(&self.store, institution).await {
-                Ok(indexed) => logged.saturating_sub(indexed),
+                // Archived bundles, gone from the index too, are not waiting.
+                Ok(indexed) => logged.saturating_sub(mamori_tiles::first_kept(
+                    &log_dir(&self.data_dir, institution),
+                    logged,
+                    indexed,
+                )),
                 Err(error) => {
                     tracing::warn!(%error, %institution, "cannot read the access-log index's size");
                     0

@@ -405,6 +405,23 @@ pub fn read_committed(
     })
 }
 
+/// The first position at or after `from` whose bundle is in `dir`, in a
+/// log of `size` entries: full bundles that are not there (moved to an
+/// archive, retention) are stepped over; `size` when none is left. A reader
+/// that follows the log from where it stopped goes on from here when what
+/// it stopped at was archived.
+pub fn first_kept(dir: &Path, size: u64, from: u64) -> u64 {
+    let mut index = from / TILE_WIDTH;
+    while (index + 1) * TILE_WIDTH <= size && !dir.join(bundle_path(index, TILE_WIDTH)).exists() {
+        index += 1;
+    }
+    if index == from / TILE_WIDTH {
+        from.min(size)
+    } else {
+        (index * TILE_WIDTH).min(size)
+    }
+}
+
 /// The entries in `range` (clipped to `size`) of a log of `size` entries,
 /// from its bundles (the partial one from `open_bundle` when given);
 /// `None` when the partial bundle is not there (replaced by a later append).

@@ -1392,3 +1392,78 @@ async fn the_search_says_when_lines_just_kept_are_not_yet_indexed() {
     assert!(page.attribute("#logs-indexing", "id").is_none());
     assert_eq!(page.texts("#logs-events tbody tr").len(), 3);
 }
+
+#[tokio::test]
+async fn a_log_whose_every_bundle_was_archived_goes_on_being_indexed() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    // 512 lines of six years ago: two full bundles, both past the five
+    // years the source keeps them.
+    let old = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 365 * 6);
+    let lines: String = (0..512)
+        .map(|n| {
+            line(
+                old + jiff::SignedDuration::from_secs(n),
+                "Failed password for suzuki from 192.0.2.23 port 50000 ssh2",
+            )
+        })
+        .collect();
+    import_syslog(&app, "サーバ", "", &lines).await;
+    let institution = first_institution(&app).await;
+    let archive = tempfile::tempdir().expect("archive folder");
+    let archived = mamori::access_logs::archive_old(
+        &app.store,
+        &app.data_dir,
+        institution,
+        archive.path(),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .expect("archive");
+    assert_eq!((archived.bundles, archived.unindexed), (2, 512));
+    let page = admin.get("/logs/search?user=suzuki").await;
+    assert!(
+        page.attribute("#logs-indexing", "id").is_none(),
+        "archived lines are not waiting to be indexed"
+    );
+    assert!(page.attribute("#logs-events", "id").is_none());
+
+    // The index is empty now; a new line is still indexed after the
+    // archived ones, and found.
+    let file = app.data_dir.join("today.log");
+    std::fs::write(
+        &file,
+        line(
+            jiff::Timestamp::now() - jiff::SignedDuration::from_hours(1),
+            "Failed password for tanaka from 192.0.2.23 port 50000 ssh2",
+        ),
+    )
+    .expect("write the export");
+    let report =
+        mamori::access_logs::import_file(&app.store, &app.data_dir, institution, "サーバ", &file)
+            .await
+            .expect("import after the archive");
+    assert!(
+        matches!(
+            report,
+            mamori::access_logs::ImportReport::Imported {
+                first_seq: 512,
+                events: 1,
+                ..
+            }
+        ),
+        "{report:?}"
+    );
+    assert_eq!(
+        mamori::access_logs::index_pending(&app.store, &app.data_dir, institution)
+            .await
+            .expect("index"),
+        1
+    );
+    let page = admin.get("/logs/search?user=tanaka").await;
+    assert_eq!(page.texts("#logs-events tbody tr").len(), 1);
+    assert!(page.attribute("#logs-indexing", "id").is_none());
+    let verified = mamori::access_logs::verify(&app.data_dir, institution, Some(archive.path()))
+        .expect("verifies with the archive");
+    assert_eq!(verified.size, 513);
+}
