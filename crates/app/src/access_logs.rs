@@ -561,8 +561,13 @@ pub(crate) async fn append_received(
     source: &StoredLogSource,
     lines: &[Received<'_>],
 ) -> anyhow::Result<u64> {
+    append_entries(data_dir, institution, received_entries(source, lines)).await
+}
+
+/// The log entries of lines `source` sent, built on every core.
+pub(crate) fn received_entries(source: &StoredLogSource, lines: &[Received<'_>]) -> Vec<Vec<u8>> {
     let zone = TimeZone::get(&source.time_zone).unwrap_or(TimeZone::UTC);
-    let entries = map_parallel(lines, |line| {
+    map_parallel(lines, |line| {
         let context = syslog::Source::new(line.at).with_time_zone(zone.clone());
         let (event, _) = read_line(line.text, source.kind, &context);
         let received = line.at.to_string();
@@ -572,7 +577,16 @@ pub(crate) async fn append_received(
             ..Provenance::received(&received, line.via, line.peer)
         };
         entry(&provenance, &event)
-    });
+    })
+}
+
+/// Appends `entries` to the institution's log (synced before this
+/// returns); returns how many.
+pub(crate) async fn append_entries(
+    data_dir: &Path,
+    institution: InstitutionId,
+    entries: Vec<Vec<u8>>,
+) -> anyhow::Result<u64> {
     let key = crate::audit::load_or_create_key(data_dir, KEY_FILE, "access-log")?;
     let dir = log_dir(data_dir, institution);
     let count = entries.len() as u64;

@@ -40,7 +40,9 @@ use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_rustls::TlsAcceptor;
 
-use crate::access_logs::{Cut, Provenance, Received, append_received, append_unassigned, entry};
+use crate::access_logs::{
+    Cut, Provenance, Received, append_entries, append_unassigned, entry, received_entries,
+};
 
 /// Lines waiting to be written, at most.
 const QUEUE: usize = 50_000;
@@ -671,6 +673,8 @@ async fn write_batches(
     let mut senders: HashMap<IpAddr, Option<Arc<SenderSource>>> = HashMap::new();
     let mut loaded_at: Option<std::time::Instant> = None;
     let mut batch: Vec<Line> = Vec::new();
+    // The batch being written meanwhile.
+    let mut writing: Option<tokio::task::JoinHandle<()>> = None;
     let mut reported = ([0u64; 7], std::time::Instant::now());
     loop {
         if reported.1.elapsed() >= REPORT_EVERY {
@@ -695,6 +699,7 @@ async fn write_batches(
         }
         if batch.is_empty() {
             if queue.is_closed() {
+                written(writing.take()).await;
                 counters.report(&mut reported.0);
                 return;
             }
@@ -709,33 +714,50 @@ async fn write_batches(
                 Err(error) => tracing::warn!(%error, "cannot read the log sources"),
             }
         }
-        let lines = std::mem::take(&mut batch);
-        // Failures are counted and logged per source inside.
-        write(&data_dir, &senders, lines, &counters, &to_index).await;
+        // This batch is parsed while the one before is still being written
+        // (and synced); it is written once that one is, so each source's
+        // lines stay in order and a sender is answered only once its lines
+        // are in the log. Failures are counted and logged per source inside.
+        let prepared = prepare(&senders, std::mem::take(&mut batch));
+        written(writing.take()).await;
+        writing = Some(tokio::spawn(commit(
+            data_dir.clone(),
+            prepared,
+            counters.clone(),
+            to_index.clone(),
+        )));
     }
 }
 
-/// Writes one batch: each source's lines to its institution's log (the
-/// indexer told), the rest to the unassigned log; a part that cannot be
-/// written is counted in `failed_batches` and logged, the others still written.
-async fn write(
-    data_dir: &std::path::Path,
-    senders: &HashMap<IpAddr, Option<Arc<SenderSource>>>,
-    lines: Vec<Line>,
-    counters: &Counters,
-    to_index: &mpsc::UnboundedSender<InstitutionId>,
-) {
-    let mut claimed: Vec<(Arc<SenderSource>, Vec<Line>)> = Vec::new();
-    let mut unassigned: Vec<Vec<u8>> = Vec::new();
-    let mut unassigned_waiting: Vec<oneshot::Sender<bool>> = Vec::new();
+/// A batch made ready to write: each source's entries (parsed) with the
+/// senders waiting for them, and the lines of senders no source claims.
+struct Prepared {
+    claimed: Vec<SourcePart>,
+    unassigned: Vec<Vec<u8>>,
+    unassigned_waiting: Vec<oneshot::Sender<bool>>,
+}
+
+/// One source's part of a batch: its entries and the senders waiting for them.
+struct SourcePart(Arc<SenderSource>, Vec<Vec<u8>>, Vec<oneshot::Sender<bool>>);
+
+/// Reads one batch: each line matched to the source that claims its
+/// sender and parsed into its entry (on every core), the rest kept raw for
+/// the unassigned log.
+fn prepare(senders: &HashMap<IpAddr, Option<Arc<SenderSource>>>, lines: Vec<Line>) -> Prepared {
+    let mut by_source: Vec<(Arc<SenderSource>, Vec<Line>)> = Vec::new();
+    let mut prepared = Prepared {
+        claimed: Vec::new(),
+        unassigned: Vec::new(),
+        unassigned_waiting: Vec::new(),
+    };
     for mut line in lines {
         match senders.get(&line.peer) {
-            Some(Some(source)) => match claimed
+            Some(Some(source)) => match by_source
                 .iter_mut()
                 .find(|(known, _)| Arc::ptr_eq(known, source))
             {
                 Some((_, lines)) => lines.push(line),
-                None => claimed.push((source.clone(), vec![line])),
+                None => by_source.push((source.clone(), vec![line])),
             },
             _ => {
                 let received = line.received.to_string();
@@ -744,14 +766,51 @@ async fn write(
                     line.received,
                     line.text.as_str(),
                 );
-                unassigned.push(entry(&provenance, &event));
-                unassigned_waiting.extend(line.written.take());
+                prepared.unassigned.push(entry(&provenance, &event));
+                prepared.unassigned_waiting.extend(line.written.take());
             }
         }
     }
+    for (sender, mut lines) in by_source {
+        let received: Vec<Received> = lines
+            .iter()
+            .map(|line| Received {
+                text: &line.text,
+                at: line.received,
+                via: line.transport,
+                peer: Some(line.peer),
+                cut: line.cut,
+            })
+            .collect();
+        let entries = received_entries(&sender.source, &received);
+        drop(received);
+        let waiting = lines
+            .iter_mut()
+            .filter_map(|line| line.written.take())
+            .collect();
+        prepared.claimed.push(SourcePart(sender, entries, waiting));
+    }
+    prepared
+}
+
+/// Writes one prepared batch: each source's entries to its institution's
+/// log (the indexer told), the rest to the unassigned log, and tells the
+/// waiting senders; a part that cannot be written is counted in
+/// `failed_batches` and logged, the others still written.
+async fn commit(
+    data_dir: PathBuf,
+    prepared: Prepared,
+    counters: Arc<Counters>,
+    to_index: mpsc::UnboundedSender<InstitutionId>,
+) {
+    let Prepared {
+        claimed,
+        unassigned,
+        unassigned_waiting,
+    } = prepared;
     if !unassigned.is_empty() {
         let n = unassigned.len() as u64;
-        let written = match append_unassigned(data_dir, unassigned).await {
+        let written = match append_unassigned(&data_dir, unassigned).await {
             Ok(_) => {
                 counters.unassigned.fetch_add(n, Ordering::Relaxed);
                 true
@@ -764,27 +823,10 @@ async fn write(
         };
         tell(unassigned_waiting, written);
     }
-    for (sender, mut lines) in claimed {
-        let received: Vec<Received> = lines
-            .iter()
-            .map(|line| Received {
-                text: &line.text,
-                at: line.received,
-                via: line.transport,
-                peer: Some(line.peer),
-                cut: line.cut,
-            })
-            .collect();
+    for SourcePart(sender, entries, waiting) in claimed {
         // One source's failure (its log damaged, say) does not keep the
         // others' lines from being written.
-        let written = match append_received(
-            data_dir,
-            sender.institution_id,
-            &sender.source,
-            &received,
-        )
-        .await
-        {
+        let written = match append_entries(&data_dir, sender.institution_id, entries).await {
             Ok(written) => {
                 counters.written.fetch_add(written, Ordering::Relaxed);
                 // The indexer ends only after the writer: it is there.
@@ -797,11 +839,16 @@ async fn write(
                 false
             }
         };
-        drop(received);
-        tell(
-            lines.iter_mut().filter_map(|line| line.written.take()),
-            written,
-        );
+        tell(waiting, written);
+    }
+}
+
+/// Waits for the batch being written, if any.
+async fn written(writing: Option<tokio::task::JoinHandle<()>>) {
+    if let Some(writing) = writing
+        && let Err(error) = writing.await
+    {
+        tracing::error!(%error, "writing a batch of received log lines stopped");
     }
 }
 
