@@ -277,7 +277,11 @@ async fn run() {
     send_tcp(tcp, (0..flood).map(line)).await;
     let udp_sent = udp_flood.await.expect("udp flood");
     wait_indexed(&store, institution_id, before + flood as u64).await;
+    // The UDP lines kept are written by then; wait until they are indexed
+    // too, so the index holds exactly what the log does before it is filled.
     tokio::time::sleep(Duration::from_secs(2)).await;
+    let logged = mamori::access_logs::log_size(data_dir.path(), institution_id).expect("size");
+    wait_indexed(&store, institution_id, logged).await;
     let after = mamori_store::access_log::indexed_size(&store, institution_id)
         .await
         .expect("size");
