@@ -1265,6 +1265,12 @@ async fn each_source_may_be_silent_for_its_own_hours_before_that_is_a_finding() 
         "{rows:?}"
     );
 
+    // Registered just now, none has sent: each waits for its first line.
+    let review = admin.get("/logs").await;
+    let waiting = review.texts("#logs-sources tr.source .waiting");
+    assert_eq!(waiting.len(), 3, "{:?}", review.texts("#logs-sources tr"));
+    assert!(waiting[0].contains("送信先"), "{waiting:?}");
+
     // Each sent last two hours ago (their exports imported here).
     let two_hours_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(2);
     let options = page.texts("#import-source option");
@@ -1317,6 +1323,10 @@ async fn each_source_may_be_silent_for_its_own_hours_before_that_is_a_finding() 
     let overdue = page.texts("#logs-sources tr.overdue");
     assert_eq!(overdue.len(), 1, "{overdue:?}");
     assert!(overdue[0].contains("ルータ") && overdue[0].contains("1時間以上"));
+    // Only the switch, never heard from, still waits for its first line.
+    let waiting = page.texts("#logs-sources tr.source:has(.waiting)");
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert!(waiting[0].contains("スイッチ"), "{waiting:?}");
     let findings = page.texts("#logs-findings li");
     assert_eq!(findings.len(), 1, "{findings:?}");
     assert!(

@@ -70,6 +70,9 @@ struct SourceRow {
     /// it may (its own hours, else the rule's): how long. A router that
     /// stopped sending is itself a finding.
     silent: Option<String>,
+    /// A source that sends by itself, has never sent, and is not yet
+    /// silent for longer than it may: waiting for its first line.
+    waiting: bool,
 }
 
 /// The rules form, as typed.
@@ -338,6 +341,7 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
                 .and_then(|source| silent_sources(state.clock.now(), &[source], &rules).pop())
                 .map(|silent| crate::i18n::fill(k.logs_silent, &[&silent.hours]));
             SourceRow {
+                waiting: count.sends && count.last.is_none() && silent.is_none(),
                 name: count.name,
                 events: count.events,
                 last: count.last.map(|at| when(chrome, at)).unwrap_or_default(),

@@ -161,6 +161,7 @@ messages! {
     logs_already_kept: "保管済みで除いた件数", "Already kept, not added";
     logs_unrecognised: "読み取れなかった行", "Not understood";
     logs_silent: "{0}時間以上ログが届いていません", "Nothing received for over {0} hours";
+    logs_waiting_first: "まだ一度も届いていません（機器のsyslogの送信先をこのサーバーにしてください）", "Nothing received yet (set the device's syslog destination to this server)";
     logs_silent_finding: "収集元 {0} から{1}時間以上ログが届いていません（最後のログ {2}）", "Nothing received from the source {0} for over {1} hours (the last log {2})";
     logs_silent_never: "収集元 {0} から、登録して{1}時間以上たってもログが一度も届いていません（機器の送信先の設定を確かめてください）", "Nothing has ever been received from the source {0}, registered over {1} hours ago (check the device's syslog destination)";
     logs_off_hours: "アカウント {0} の診療時間外のログイン（{1}回）", "{1} sign-ins of the account {0} outside the opening hours";
