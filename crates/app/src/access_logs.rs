@@ -244,17 +244,23 @@ async fn lock_index(dir: &Path) -> anyhow::Result<IndexLock> {
     tokio::task::spawn_blocking(move || -> anyhow::Result<IndexLock> {
         std::fs::create_dir_all(path.parent().unwrap_or(Path::new(".")))
             .with_context(|| format!("cannot create the folder of {}", path.display()))?;
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("cannot open {}", path.display()))?;
-        file.lock()
-            .with_context(|| format!("cannot lock {}", path.display()))?;
-        Ok(IndexLock(file))
+        Ok(IndexLock(lock_file(&path)?))
     })
     .await?
+}
+
+/// Opens (creating it) and locks the lock file `path`, waiting while
+/// another holder has it; unlocked when the file is dropped.
+fn lock_file(path: &Path) -> anyhow::Result<std::fs::File> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    file.lock()
+        .with_context(|| format!("cannot lock {}", path.display()))?;
+    Ok(file)
 }
 
 /// A log open for appending with its index caught up: both locks held
@@ -1162,16 +1168,7 @@ pub fn hold_for_backup(data_dir: &Path) -> anyhow::Result<HeldForBackup> {
         .collect();
     folders.sort();
     for folder in folders {
-        let lock_path = folder.join("lock");
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .with_context(|| format!("cannot open {}", lock_path.display()))?;
-        lock.lock()
-            .with_context(|| format!("cannot lock {}", lock_path.display()))?;
-        held._locks.push(lock);
+        held._locks.push(lock_file(&folder.join("lock"))?);
         collect_files(data_dir, &folder, &mut held.files)?;
     }
     held.files.sort();
