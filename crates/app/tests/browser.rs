@@ -485,13 +485,18 @@ async fn answer_the_checklist_end_to_end_and_download_its_pdf() {
         .expect("click");
     let deadline = Instant::now() + Duration::from_secs(30);
     let pdf = loop {
+        // Chromium first reserves the final name as an empty file, writes
+        // into a `.crdownload` beside it and renames that over the name when
+        // done: the download is complete once the PDF's end marker is there.
         let done = std::fs::read_dir(downloads.path())
             .expect("the download folder")
             .filter_map(Result::ok)
             .map(|entry| entry.path())
-            .find(|path| path.extension().is_some_and(|e| e == "pdf"));
-        if let Some(path) = done {
-            break std::fs::read(path).expect("the downloaded PDF");
+            .find(|path| path.extension().is_some_and(|e| e == "pdf"))
+            .and_then(|path| std::fs::read(path).ok())
+            .filter(|bytes| bytes.trim_ascii_end().ends_with(b"%%EOF"));
+        if let Some(bytes) = done {
+            break bytes;
         }
         assert!(Instant::now() < deadline, "no PDF was downloaded");
         tokio::time::sleep(Duration::from_millis(100)).await;
