@@ -17,6 +17,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use mamori_domain::access_log::LogEvent;
 use mamori_domain::access_log::ehr_csv::{self, action_code};
+use mamori_domain::access_log::review::Verification;
 use mamori_domain::access_log::source::{PreviewRead, SourceReader, read_line};
 use mamori_domain::access_log::syslog;
 use mamori_domain::institution::InstitutionId;
@@ -228,6 +229,10 @@ pub(crate) fn open_waiting(dir: &Path, origin: &str, key: SigningKey) -> anyhow:
         }
     }
 }
+
+/// The file in a log's folder that its writer locks while it appends
+/// (`mamori_tiles::TileLog::open`); a backup locks it to hold writers off.
+const WRITER_LOCK: &str = "lock";
 
 /// The file in a log's folder that whoever indexes the log's entries locks,
 /// so that two indexers never index the same entries.
@@ -970,6 +975,20 @@ impl mamori_web::LogArchive for DataDirArchive {
         })
     }
 
+    fn verify(
+        &self,
+        institution: InstitutionId,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<Option<Verification>, String>> + Send + '_>>
+    {
+        Box::pin(async move {
+            let data_dir = self.data_dir.clone();
+            tokio::task::spawn_blocking(move || check(&data_dir, institution))
+                .await
+                .map_err(|error| error.to_string())?
+                .map_err(|error| format!("{error:#}"))
+        })
+    }
+
     fn backlog(
         &self,
         institution: InstitutionId,
@@ -1142,6 +1161,39 @@ pub fn verify(
     })
 }
 
+/// Checks the institution's log as the review page asks: every entry kept
+/// in the data folder read and hashed, against the signed checkpoint
+/// (bundles moved to an archive have their hashes checked only). `None`
+/// when no log was kept yet; a mismatch is [`Verification::Broken`].
+pub fn check(data_dir: &Path, institution: InstitutionId) -> anyhow::Result<Option<Verification>> {
+    let dir = log_dir(data_dir, institution);
+    if !dir.join(mamori_tiles::CHECKPOINT_FILE).exists() {
+        return Ok(None);
+    }
+    let intact = |verified: mamori_tiles::Verified| Verification::Intact {
+        size: verified.size,
+        checked: verified.checked,
+        archived: verified
+            .archived
+            .iter()
+            .map(|range| range.end - range.start)
+            .sum(),
+    };
+    if let Ok(verified) = verify(data_dir, institution, None) {
+        return Ok(Some(intact(verified)));
+    }
+    // An append that filled a bundle removes the partial one the check may
+    // have been about to read: a mismatch is checked again with writers
+    // held off, and only what that finds is reported.
+    let _writers = lock_file(&dir.join(WRITER_LOCK))?;
+    Ok(Some(match verify(data_dir, institution, None) {
+        Ok(verified) => intact(verified),
+        Err(error) => Verification::Broken {
+            finding: format!("{error:#}"),
+        },
+    }))
+}
+
 /// The access logs' files held for a backup: every institution's log
 /// locked (waiting for an import to finish) until this is dropped.
 #[derive(Debug, Default)]
@@ -1168,7 +1220,7 @@ pub fn hold_for_backup(data_dir: &Path) -> anyhow::Result<HeldForBackup> {
         .collect();
     folders.sort();
     for folder in folders {
-        held._locks.push(lock_file(&folder.join("lock"))?);
+        held._locks.push(lock_file(&folder.join(WRITER_LOCK))?);
         collect_files(data_dir, &folder, &mut held.files)?;
     }
     held.files.sort();

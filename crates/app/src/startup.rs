@@ -66,6 +66,22 @@ impl Application {
         } else {
             Some(mamori_web::auth::random_token())
         };
+        let receivers = crate::receivers::bind(&config.receivers).await?;
+        let mut syslog_listeners = Vec::new();
+        if let Some(bound) = &receivers {
+            let addresses = bound.addresses();
+            for (transport, address) in [
+                ("UDP", addresses.udp),
+                ("TCP", addresses.tcp),
+                ("TLS", addresses.tls),
+                ("RELP", addresses.relp),
+            ] {
+                if let Some(address) = address {
+                    tracing::info!("syslog receiver ({transport}) on {address}");
+                    syslog_listeners.push(mamori_web::SyslogListener { transport, address });
+                }
+            }
+        }
         let web_config = WebConfig {
             secure_cookies: config.secure_cookies,
             listens_on_loopback: config.listen.ip().is_loopback(),
@@ -78,23 +94,10 @@ impl Application {
                 .map(|url| url.trim().trim_end_matches('/').to_owned())
                 .filter(|url| !url.is_empty()),
             sends_mail: config.smtp.is_some(),
+            syslog_listeners,
             ..WebConfig::default()
         };
         let clock = config.fixed_now.map_or(Clock::System, Clock::Fixed);
-        let receivers = crate::receivers::bind(&config.receivers).await?;
-        if let Some(bound) = &receivers {
-            let addresses = bound.addresses();
-            for (transport, address) in [
-                ("UDP", addresses.udp),
-                ("TCP", addresses.tcp),
-                ("TLS", addresses.tls),
-                ("RELP", addresses.relp),
-            ] {
-                if let Some(address) = address {
-                    tracing::info!("syslog receiver ({transport}) on {address}");
-                }
-            }
-        }
         let access_logs = Arc::new(crate::access_logs::DataDirArchive::new(
             store.clone(),
             config.data_dir.clone(),

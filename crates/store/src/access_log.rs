@@ -10,7 +10,7 @@ use mamori_domain::access_log::Outcome;
 use mamori_domain::access_log::ehr_csv::RowError;
 use mamori_domain::access_log::review::{
     Facts, FailedSignIn, LeaverUse, ManyPatients, Month, NewVpnAddress, RawRules, Rules,
-    SendingSource, SignIn, UnknownAccount,
+    SendingSource, SignIn, UnknownAccount, Verification,
 };
 use mamori_domain::access_log::source::FileRefused;
 use mamori_domain::access_log::source::{LogSourceId, LogSourceKind, NewLogSource};
@@ -884,6 +884,102 @@ pub async fn sign_off(
         now,
     )
     .await
+}
+
+/// A check of the institution's log, as kept.
+#[derive(Debug, Clone)]
+pub struct StoredVerification {
+    pub verified_at: Timestamp,
+    pub verified_by: String,
+    pub verification: Verification,
+}
+
+/// Keeps what a check of the institution's log found, by the person who
+/// ran it (audited with it).
+pub async fn record_verification(
+    store: &Store,
+    grant: &Grant<permissions::ReviewAccessLogs>,
+    verification: &Verification,
+    now: Timestamp,
+) -> Result<(), Error> {
+    let count = |n: u64| i64::try_from(n).map_err(|_| Error::Corrupt("log_verifications.size"));
+    let (size, checked, archived, problem) = match verification {
+        Verification::Intact {
+            size,
+            checked,
+            archived,
+        } => (
+            Some(count(*size)?),
+            Some(count(*checked)?),
+            Some(count(*archived)?),
+            None,
+        ),
+        Verification::Broken { finding } => (None, None, None, Some(finding.as_str())),
+    };
+    let mut transaction = store.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO log_verifications
+             (institution_id, verified_by, verified_at, size, checked, archived, problem)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+    )
+    .bind(grant.institution_id().get())
+    .bind(grant.principal().user_id().get())
+    .bind(to_micros(now))
+    .bind(size)
+    .bind(checked)
+    .bind(archived)
+    .bind(problem)
+    .fetch_one(&mut *transaction)
+    .await?;
+    audit_log::commit_with(
+        transaction,
+        &NewAuditEvent::by(
+            grant,
+            "access_log.verify",
+            format!("log_verification:{id}"),
+            json!({ "size": size, "checked": checked, "archived": archived, "problem": problem }),
+        ),
+        now,
+    )
+    .await
+}
+
+/// The latest check of the institution's log, if any was run.
+pub async fn last_verification<P: ReadsAccessLogs>(
+    store: &Store,
+    grant: &Grant<P>,
+) -> Result<Option<StoredVerification>, Error> {
+    let row = sqlx::query(
+        "SELECT v.verified_at, u.display_name, v.size, v.checked, v.archived, v.problem
+         FROM log_verifications v JOIN users u ON u.id = v.verified_by
+         WHERE v.institution_id = $1 ORDER BY v.verified_at DESC, v.id DESC LIMIT 1",
+    )
+    .bind(grant.institution_id().get())
+    .fetch_optional(store.pool())
+    .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let count = |column: &str| -> Result<u64, Error> {
+        let value: Option<i64> = row.try_get(column)?;
+        value
+            .and_then(|n| u64::try_from(n).ok())
+            .ok_or(Error::Corrupt("log_verifications.size"))
+    };
+    let problem: Option<String> = row.try_get("problem")?;
+    let verification = match problem {
+        Some(finding) => Verification::Broken { finding },
+        None => Verification::Intact {
+            size: count("size")?,
+            checked: count("checked")?,
+            archived: count("archived")?,
+        },
+    };
+    Ok(Some(StoredVerification {
+        verified_at: from_micros(row.try_get("verified_at")?),
+        verified_by: row.try_get("display_name")?,
+        verification,
+    }))
 }
 
 /// The institution's review rules (the defaults until someone sets them).

@@ -93,6 +93,7 @@ pub const TABLES: &[&str] = &[
     "log_reviews",
     "log_rules",
     "log_finding_notes",
+    "log_verifications",
 ];
 
 /// Tables a migration fills with a first row; an import replaces it.

@@ -73,6 +73,18 @@ pub struct WebConfig {
     /// Whether the server sends reminder e-mails (`--smtp-host` given); the
     /// address page says so when it does not.
     pub sends_mail: bool,
+    /// The syslog receivers `mamori serve` runs, which the log sources page
+    /// shows (where a device is to send); empty when none is configured.
+    pub syslog_listeners: Vec<SyslogListener>,
+}
+
+/// A syslog receiver the server runs: its transport and bound address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyslogListener {
+    /// `UDP`, `TCP`, `TLS` or `RELP`.
+    pub transport: &'static str,
+    /// The address bound.
+    pub address: std::net::SocketAddr,
 }
 
 impl Default for WebConfig {
@@ -88,6 +100,7 @@ impl Default for WebConfig {
             public_url: None,
             poster_reports_per_hour: 30,
             sends_mail: false,
+            syslog_listeners: Vec::new(),
         }
     }
 }
@@ -628,6 +641,7 @@ pub const ROUTES: &[RouteInfo] = &[
     route("POST", "/logs/review", Some(Permission::ReviewAccessLogs)),
     route("POST", "/logs/rules", Some(Permission::ReviewAccessLogs)),
     route("POST", "/logs/findings", Some(Permission::ReviewAccessLogs)),
+    route("POST", "/logs/verify", Some(Permission::ReviewAccessLogs)),
     route("GET", "/logs/search", Some(Permission::ViewAccessLogs)),
     route("GET", "/logs/search.csv", Some(Permission::ViewAccessLogs)),
     route("GET", "/logs/sources", Some(Permission::ViewAccessLogs)),

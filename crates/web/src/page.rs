@@ -345,6 +345,7 @@ fn notice_from_query(query: &str, t: &'static Messages) -> Option<&'static str> 
         "password_changed" => t.password_changed,
         "saved" => t.saved,
         "imported" => t.imported,
+        "verified" => t.log_verified,
         "issued" => t.link_issued,
         _ => return None,
     })

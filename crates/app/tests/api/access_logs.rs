@@ -1477,3 +1477,208 @@ async fn a_log_whose_every_bundle_was_archived_goes_on_being_indexed() {
         .expect("verifies with the archive");
     assert_eq!(verified.size, 513);
 }
+
+/// The log sources page says where devices are to send syslog (the
+/// receivers this server runs, or that none runs and how to start one); a
+/// new source's "nothing received yet" links there; and a line sent to the
+/// port the page shows arrives as the registered source's.
+#[tokio::test]
+async fn the_sources_page_says_where_to_send_syslog_and_a_line_sent_there_arrives() {
+    // Started without receivers: the page says so, and how to start them.
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let page = admin.get("/logs/sources").await;
+    assert!(
+        page.text("#syslog-off").contains("--syslog-udp"),
+        "{}",
+        page.text("#syslog-off")
+    );
+    assert!(page.texts("#syslog-listeners tr").is_empty());
+
+    let app = crate::helpers::spawn_app_receiving_syslog().await;
+    let admin = app.admin().await;
+    let added = register_source(
+        &admin,
+        &[
+            ("name", "ルーター".into()),
+            ("kind", "syslog".into()),
+            ("senders", "127.0.0.1".into()),
+        ],
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
+    let review = admin.get("/logs").await;
+    assert_eq!(
+        review.attributes("#logs-sources .waiting a", "href"),
+        ["/logs/sources#syslog-receivers"]
+    );
+    // The month is shown, and chosen, in 西暦 and 和暦 whatever the
+    // browser's language.
+    let this_month = mamori_domain::access_log::review::Month::of(
+        jiff::Timestamp::now()
+            .to_zoned_datetime(mamori_web::tokyo())
+            .date(),
+    )
+    .to_string();
+    assert!(
+        review.text("#logs-month-shown").contains("令和"),
+        "{}",
+        review.text("#logs-month-shown")
+    );
+    assert_eq!(
+        review.attribute("#month option[selected]", "value"),
+        Some(this_month)
+    );
+
+    let page = admin.get("/logs/sources").await;
+    assert!(page.texts("#syslog-off").is_empty());
+    let rows = page.texts("#syslog-listeners tr.syslog-listener");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(
+        rows[0].contains("UDP") && rows[0].contains("このサーバーのIPアドレス"),
+        "{rows:?}"
+    );
+    assert!(
+        rows[1].contains("TCP") && rows[1].contains("127.0.0.1"),
+        "{rows:?}"
+    );
+    let ports = page.texts("#syslog-listeners tr.syslog-listener td:nth-child(3)");
+    let udp_port: u16 = ports[0].trim().parse().expect("the UDP port shown");
+
+    // The router sends one line to that port.
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let sent = format!(
+        "<86>1 {} rtx1200 sshd 811 - - Failed password for user7 from 192.0.2.9 port 2222 ssh2",
+        jiff::Timestamp::now()
+    );
+    socket
+        .send_to(sent.as_bytes(), ("127.0.0.1", udp_port))
+        .expect("send");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let review = admin.get("/logs").await;
+        let counts = review.texts("#logs-sources tr.source td:nth-child(2)");
+        if counts == ["1"] {
+            assert!(review.texts("#logs-sources .waiting").is_empty());
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the line sent to the UDP port shown never arrived: {:?}",
+            review.texts("#logs-sources tr")
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// The review page checks the log for alteration on request and keeps the
+/// result as evidence (audited, shown on the page and on the checklist's
+/// アクセスログ item): nothing to check before a log exists, intact after an
+/// import, and a mismatch once a kept line is edited on disk.
+#[tokio::test]
+async fn the_log_is_checked_for_alteration_from_the_review_page_and_the_result_kept() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    admin.add_user("inspector", "保健所 太郎", "viewer").await;
+    let review = admin.get("/logs").await;
+    assert!(review.attribute("#logs-verify-never", "id").is_some());
+    let month = review
+        .attribute("#logs-verify input[name=month]", "value")
+        .expect("month");
+    let nothing = admin
+        .submit("/logs", "/logs/verify", &[("month", month.clone())])
+        .await;
+    assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        nothing
+            .errors()
+            .iter()
+            .any(|e| e.contains("検証するものがありません")),
+        "{:?}",
+        nothing.errors()
+    );
+
+    let now = jiff::Timestamp::now();
+    let lines: String = (0..12)
+        .map(|n| {
+            line(
+                now - jiff::SignedDuration::from_mins(60 - n),
+                &format!("Accepted password for user{n} from 192.0.2.{n} port 50000 ssh2"),
+            )
+        })
+        .collect();
+    import(&app, &lines).await;
+    let checked = admin
+        .submit("/logs", "/logs/verify", &[("month", month.clone())])
+        .await;
+    assert_eq!(
+        checked.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        checked.errors()
+    );
+    let review = admin
+        .get(&checked.location.clone().expect("redirect"))
+        .await;
+    let intact = review.text("#logs-verify-intact");
+    assert!(
+        intact.contains("12件すべて") && intact.contains("守 太郎"),
+        "{intact}"
+    );
+    assert!(review.attribute("#logs-verify-broken", "id").is_none());
+    // A viewer sees the result and cannot run the check.
+    let inspector = app.signed_in("inspector").await;
+    let seen = inspector.get("/logs").await;
+    assert!(seen.text("#logs-verify-intact").contains("改ざんなし"));
+    assert!(seen.attribute("#verify-log", "id").is_none());
+    let refused = inspector
+        .submit("/logs", "/logs/verify", &[("month", month.clone())])
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    // One kept line edited on disk (a name changed, same length).
+    let institution = first_institution(&app).await;
+    let bundle =
+        mamori::access_logs::log_dir(&app.data_dir, institution).join("tile/entries/000.p/12");
+    let kept = std::fs::read(&bundle).expect("the bundle");
+    let at = kept
+        .windows(5)
+        .position(|w| w == b"user3")
+        .expect("user3's line in the bundle");
+    let mut edited = kept.clone();
+    edited[at..at + 5].copy_from_slice(b"userX");
+    std::fs::write(&bundle, &edited).expect("edit the bundle");
+    let checked = admin
+        .submit("/logs", "/logs/verify", &[("month", month.clone())])
+        .await;
+    assert_eq!(checked.status, StatusCode::SEE_OTHER);
+    let review = admin.get("/logs").await;
+    let broken = review.text("#logs-verify-broken");
+    assert!(
+        broken.contains("一致しません") && broken.contains("インシデント"),
+        "{broken}"
+    );
+    assert!(
+        broken.contains("entry 3"),
+        "the mismatch names the entry: {broken}"
+    );
+
+    // Both checks are in the audit trail; the checklist item warns.
+    let verifications = app
+        .audit_events()
+        .await
+        .into_iter()
+        .filter(|event| event.action == "access_log.verify")
+        .count();
+    assert_eq!(verifications, 2);
+    let year = mamori_domain::calendar::FiscalYear::containing(
+        jiff::Timestamp::now()
+            .to_zoned_datetime(mamori_web::tokyo())
+            .date(),
+    );
+    let base = format!("/checklist/medical/{year}");
+    admin.submit(&base, &format!("{base}/start"), &[]).await;
+    let item = admin.get(&format!("{base}/items/access-log-server")).await;
+    let warnings = item.text("#ledger-warnings");
+    assert!(warnings.contains("一致しないログ"), "{warnings}");
+}

@@ -34,23 +34,41 @@ pub async fn spawn_app() -> TestApp {
 
 /// Boots the application on `listen` (e.g. `0.0.0.0:0` to leave loopback-only mode).
 pub async fn spawn_app_listening_on(listen: &str) -> TestApp {
-    spawn_app_with(listen, None, None).await
+    spawn_app_with(listen, None, None, Default::default()).await
+}
+
+/// Boots the application with syslog receivers: UDP on every address, TCP
+/// on 127.0.0.1 (ports chosen by the system).
+pub async fn spawn_app_receiving_syslog() -> TestApp {
+    let receivers = mamori::receivers::ReceiverConfig {
+        udp: Some("0.0.0.0:0".parse().expect("udp")),
+        tcp: Some("127.0.0.1:0".parse().expect("tcp")),
+        ..Default::default()
+    };
+    spawn_app_with("127.0.0.1:0", None, None, receivers).await
 }
 
 /// Boots the application with its clock stopped at `now`.
 pub async fn spawn_app_at(now: jiff::Timestamp) -> TestApp {
-    spawn_app_with("127.0.0.1:0", None, Some(now)).await
+    spawn_app_with("127.0.0.1:0", None, Some(now), Default::default()).await
 }
 
 /// Boots the application with `--public-url`.
 pub async fn spawn_app_with_public_url(public_url: &str) -> TestApp {
-    spawn_app_with("127.0.0.1:0", Some(public_url.to_owned()), None).await
+    spawn_app_with(
+        "127.0.0.1:0",
+        Some(public_url.to_owned()),
+        None,
+        Default::default(),
+    )
+    .await
 }
 
 async fn spawn_app_with(
     listen: &str,
     public_url: Option<String>,
     fixed_now: Option<jiff::Timestamp>,
+    receivers: mamori::receivers::ReceiverConfig,
 ) -> TestApp {
     let database = TestDatabase::create().await;
     let data_dir = tempfile::tempdir().expect("temp dir");
@@ -68,7 +86,7 @@ async fn spawn_app_with(
         fixed_now,
         scheduled_backup: None,
         smtp: None,
-        receivers: Default::default(),
+        receivers,
     };
     let application = Application::build(config)
         .await

@@ -89,12 +89,63 @@ impl Month {
     pub fn month(self) -> i8 {
         self.month
     }
+
+    /// `2026年12月（令和8年12月）`: 西暦 with the 和暦 of its first day.
+    pub fn label_ja(self) -> String {
+        match crate::calendar::era_year_of(self.first_day()) {
+            Some(era_year) => format!(
+                "{}年{}月（{}{}月）",
+                self.year,
+                self.month,
+                era_year.to_ja(),
+                self.month
+            ),
+            None => format!("{}年{}月", self.year, self.month),
+        }
+    }
+
+    /// `2026-12 (Reiwa 8)`: the English form.
+    pub fn label_en(self) -> String {
+        match crate::calendar::era_year_of(self.first_day()) {
+            Some(era_year) => format!("{self} ({})", era_year.to_en()),
+            None => self.to_string(),
+        }
+    }
+
+    /// The `count` months up to and including this one, latest first (a
+    /// month chooser that does not depend on the browser's language).
+    pub fn latest(self, count: usize) -> Vec<Month> {
+        std::iter::successors(Some(self), |month| Some(month.previous()))
+            .take(count)
+            .collect()
+    }
 }
 
 impl std::fmt::Display for Month {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:04}-{:02}", self.year, self.month)
     }
+}
+
+/// What checking an institution's tamper-evident log found (第10条(4):
+/// logs protected from deletion and alteration).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verification {
+    /// Every entry, tile and the signed checkpoint matched.
+    Intact {
+        /// The entries the signed checkpoint covers.
+        size: u64,
+        /// The entries whose bytes were read and hashed.
+        checked: u64,
+        /// The entries whose bundles were moved to an archive folder: their
+        /// hashes matched, their content was not read.
+        archived: u64,
+    },
+    /// Something does not match what was signed: what, as the check said.
+    Broken {
+        /// The first mismatch found.
+        finding: String,
+    },
 }
 
 /// A review is due when none was signed off for the last three months
@@ -606,6 +657,19 @@ mod tests {
 
     fn at(text: &str) -> Timestamp {
         text.parse().expect("time")
+    }
+
+    #[test]
+    fn months_are_labelled_with_their_era_year() {
+        let month = |text| Month::parse("month", text).expect("month");
+        assert_eq!(month("2026-12").label_ja(), "2026年12月（令和8年12月）");
+        assert_eq!(month("2019-05").label_ja(), "2019年5月（令和元年5月）");
+        // April 2019 was still 平成 (令和 began on 1 May 2019).
+        assert_eq!(month("2019-04").label_ja(), "2019年4月（平成31年4月）");
+        assert_eq!(month("2026-12").label_en(), "2026-12 (Reiwa 8)");
+        let latest = month("2027-02").latest(4);
+        let texts: Vec<String> = latest.iter().map(ToString::to_string).collect();
+        assert_eq!(texts, ["2027-02", "2027-01", "2026-12", "2026-11"]);
     }
 
     #[test]

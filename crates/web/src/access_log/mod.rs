@@ -17,7 +17,8 @@ use axum::routing::{get, post};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use mamori_domain::access_log::review::{
-    Finding, Month, RawRules, Rules, SendingSource, findings, review_overdue, silent_sources,
+    Finding, Month, RawRules, Rules, SendingSource, Verification, findings, review_overdue,
+    silent_sources,
 };
 use mamori_domain::institution::{Grant, Permission, Principal, permissions};
 use mamori_domain::ledger::{TextEncoding, write_csv};
@@ -35,6 +36,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/logs/review", post(sign_off))
         .route("/logs/rules", post(set_rules))
         .route("/logs/findings", post(note_finding))
+        .route("/logs/verify", post(verify_log))
         .route("/logs/search", get(search))
         .route("/logs/search.csv", get(export))
         .merge(sources::router())
@@ -157,7 +159,10 @@ struct ReviewRow {
 #[template(path = "logs/review.html")]
 struct ReviewPage {
     chrome: Chrome,
+    verification: Option<VerificationView>,
     month: String,
+    month_label: String,
+    months: Vec<MonthChoice>,
     previous: String,
     next: String,
     sources: Vec<SourceRow>,
@@ -273,9 +278,37 @@ fn finding_row(
 
 fn month_label(chrome: &Chrome, month: Month) -> String {
     match chrome.locale {
-        Locale::Ja => format!("{}年{}月", month.year(), month.month()),
-        Locale::En => month.to_string(),
+        Locale::Ja => month.label_ja(),
+        Locale::En => month.label_en(),
     }
+}
+
+/// A month in the review's month chooser.
+struct MonthChoice {
+    value: String,
+    label: String,
+    selected: bool,
+}
+
+/// Months the chooser offers: this month and the three years before it.
+const MONTHS_OFFERED: usize = 37;
+
+/// The chooser's months, latest first, with `shown` among them (and chosen)
+/// even when it lies outside that range.
+fn month_choices(chrome: &Chrome, current: Month, shown: Month) -> Vec<MonthChoice> {
+    let mut months = current.latest(MONTHS_OFFERED);
+    if !months.contains(&shown) {
+        months.push(shown);
+        months.sort_by(|a, b| b.cmp(a));
+    }
+    months
+        .into_iter()
+        .map(|month| MonthChoice {
+            value: month.to_string(),
+            label: month_label(chrome, month),
+            selected: month == shown,
+        })
+        .collect()
 }
 
 /// The checklist's アクセスログ item: the last sign-off, and a warning when
@@ -306,6 +339,18 @@ pub(crate) async fn checklist_box(
             ],
         )),
         None => warnings.push(k.logs_box_none.to_owned()),
+    }
+    if let Some(stored) = mamori_store::access_log::last_verification(&state.store, &grant).await? {
+        match stored.verification {
+            Verification::Intact { size, .. } => lines.push(crate::i18n::fill(
+                k.logs_box_verified,
+                &[&when(chrome, stored.verified_at), &grouped(size)],
+            )),
+            Verification::Broken { .. } => warnings.push(crate::i18n::fill(
+                k.logs_box_broken,
+                &[&when(chrome, stored.verified_at)],
+            )),
+        }
     }
     if last.is_some() && review_overdue(last.map(|review| review.month), state.clock.today()) {
         warnings.push(k.logs_overdue.to_owned());
@@ -415,7 +460,12 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
         crate::page::form_status(&status_errors),
         &ReviewPage {
             chrome: chrome.clone(),
+            verification: mamori_store::access_log::last_verification(&state.store, grant)
+                .await?
+                .map(|stored| verification_view(chrome, &stored)),
             month: month.to_string(),
+            month_label: month_label(chrome, month),
+            months: month_choices(chrome, Month::of(today), month),
             previous: month.previous().to_string(),
             next: month.next().to_string(),
             sources,
@@ -476,6 +526,78 @@ async fn review(
         None,
     )
     .await
+}
+
+/// `POST /logs/verify`: checks the institution's log for alteration now
+/// and keeps what the check found (audited), shown on the review page.
+async fn verify_log(
+    State(state): State<AppState>,
+    chrome: Chrome,
+    authorized: Authorized<permissions::ReviewAccessLogs>,
+    CsrfForm(form): CsrfForm<MonthQuery>,
+) -> Result<Response, AppError> {
+    let month = Month::parse("month", &form.month).map_err(|error| {
+        AppError::bad_request(chrome.locale, crate::i18n::describe(&error, chrome.locale))
+    })?;
+    let checked = state
+        .access_logs
+        .verify(authorized.grant.institution_id())
+        .await
+        .map_err(AppError::Unexpected)?;
+    let Some(verification) = checked else {
+        return review_page(
+            &state,
+            &chrome,
+            &authorized.grant,
+            &authorized.user.principal,
+            month,
+            vec![chrome.k.logs_nothing_to_verify.to_owned()],
+            None,
+        )
+        .await;
+    };
+    mamori_store::access_log::record_verification(
+        &state.store,
+        &authorized.grant,
+        &verification,
+        state.clock.now(),
+    )
+    .await?;
+    Ok(Redirect::to(&format!(
+        "/logs?month={month}&done=verified#logs-verification"
+    ))
+    .into_response())
+}
+
+/// The last check of the log for alteration, as the review page shows it.
+struct VerificationView {
+    text: String,
+    archived: Option<String>,
+    finding: Option<String>,
+}
+
+fn verification_view(
+    chrome: &Chrome,
+    stored: &mamori_store::access_log::StoredVerification,
+) -> VerificationView {
+    let k = chrome.k;
+    let at = when(chrome, stored.verified_at);
+    match &stored.verification {
+        Verification::Intact { size, archived, .. } => VerificationView {
+            text: crate::i18n::fill(
+                k.logs_verify_intact,
+                &[&at, &stored.verified_by, &grouped(*size)],
+            ),
+            archived: (*archived > 0)
+                .then(|| crate::i18n::fill(k.logs_verify_archived, &[&grouped(*archived)])),
+            finding: None,
+        },
+        Verification::Broken { finding } => VerificationView {
+            text: crate::i18n::fill(k.logs_verify_broken, &[&at, &stored.verified_by]),
+            archived: None,
+            finding: Some(finding.clone()),
+        },
+    }
 }
 
 /// `POST /logs/review`: signs off a month (once), with a note.

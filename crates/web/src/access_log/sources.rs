@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use mamori_domain::access_log::ehr_csv::{EhrImportError, RowError, action_code};
 use mamori_domain::access_log::evtx::EvtxError;
+use mamori_domain::access_log::review::Verification;
 use mamori_domain::access_log::source::{
     FilePreview, FileRefused, LogSourceId, LogSourceKind, NewLogSource, PreviewRead, RawLogSource,
     SourceReader,
@@ -62,6 +63,14 @@ pub trait LogArchive: Send + Sync {
         lines: Vec<String>,
         peer: Option<std::net::IpAddr>,
     ) -> Pin<Box<dyn Future<Output = Result<u64, String>> + Send + '_>>;
+
+    /// Checks the institution's log against its signed checkpoint (every
+    /// entry kept in the data folder read and hashed); `None` when no log
+    /// was kept yet. The check that could not run is the error.
+    fn verify(
+        &self,
+        institution: InstitutionId,
+    ) -> Pin<Box<dyn Future<Output = Result<Option<Verification>, String>> + Send + '_>>;
 
     /// How many entries the institution's log holds that the index does not
     /// yet (the index follows the log: lines just received, a large import
@@ -158,10 +167,35 @@ struct IssuedToken {
     address: String,
 }
 
+/// A syslog receiver as the page shows it: where a device is to send.
+struct ListenerRow {
+    transport: &'static str,
+    address: String,
+    port: u16,
+}
+
+/// The receivers the server runs, for the page: a wildcard bind (0.0.0.0,
+/// ::) is any of this server's addresses, which the device is to be given.
+fn listener_rows(chrome: &Chrome, listeners: &[crate::SyslogListener]) -> Vec<ListenerRow> {
+    listeners
+        .iter()
+        .map(|listener| ListenerRow {
+            transport: listener.transport,
+            address: if listener.address.ip().is_unspecified() {
+                chrome.k.logs_receiver_any.to_owned()
+            } else {
+                listener.address.ip().to_string()
+            },
+            port: listener.address.port(),
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "logs/sources.html")]
 struct SourcesPage {
     chrome: Chrome,
+    listeners: Vec<ListenerRow>,
     sources: Vec<SourceRow>,
     imports: Vec<ImportRow>,
     can_manage: bool,
@@ -266,6 +300,7 @@ async fn page<P: permissions::ReadsAccessLogs>(
         crate::page::form_status(&errors),
         &SourcesPage {
             chrome: chrome.clone(),
+            listeners: listener_rows(chrome, &state.config.syslog_listeners),
             sources,
             imports,
             can_manage: principal.role().has(Permission::ReviewAccessLogs),

@@ -239,6 +239,11 @@ const ACTIONS: &[(&str, &str, &str)] = &[
         "Access-log review signed off",
     ),
     (
+        "access_log.verify",
+        "アクセスログの改ざん検証",
+        "Access log checked for alteration",
+    ),
+    (
         "access_log.archive",
         "保存期間を過ぎたアクセスログの移動",
         "Access logs past retention moved",

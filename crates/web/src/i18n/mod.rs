@@ -459,6 +459,7 @@ messages! {
     institution_edit_title: "医療機関情報の変更", "Change institution details";
     saved: "保存しました。", "Saved.";
     imported: "ファイルを取り込みました。", "The file was imported.";
+    log_verified: "アクセスログの改ざんの検証が終わりました。結果を「改ざんの検証」に表示しています。", "The access log has been checked for alteration: the result is under “Checking for alteration”.";
     link_issued: "依頼リンクを発行しました（リンクは発行した直後に一度だけ表示されます）。", "The link was issued (it is shown once, right after issuing).";
     institution_updated: "医療機関情報を保存しました。", "The institution details were saved.";
     institution_created_at: "登録日", "Registered";
