@@ -916,11 +916,18 @@ pub async fn import_bytes(
 pub struct DataDirArchive {
     store: Store,
     data_dir: PathBuf,
+    /// One check of a log at a time on this server: each reads a whole log,
+    /// so a second request (a double click) waits for the first.
+    verifying: tokio::sync::Mutex<()>,
 }
 
 impl DataDirArchive {
     pub fn new(store: Store, data_dir: PathBuf) -> Self {
-        Self { store, data_dir }
+        Self {
+            store,
+            data_dir,
+            verifying: tokio::sync::Mutex::new(()),
+        }
     }
 }
 
@@ -981,6 +988,7 @@ impl mamori_web::LogArchive for DataDirArchive {
     ) -> std::pin::Pin<Box<dyn Future<Output = Result<Option<Verification>, String>> + Send + '_>>
     {
         Box::pin(async move {
+            let _one_at_a_time = self.verifying.lock().await;
             let data_dir = self.data_dir.clone();
             tokio::task::spawn_blocking(move || check(&data_dir, institution))
                 .await
