@@ -1589,14 +1589,15 @@ async fn the_log_is_checked_for_alteration_from_the_review_page_and_the_result_k
         .submit("/logs", "/logs/verify", &[("month", month.clone())])
         .await;
     assert_eq!(nothing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // Said in the check's own section, not under the sign-off form.
     assert!(
         nothing
-            .errors()
-            .iter()
-            .any(|e| e.contains("検証するものがありません")),
-        "{:?}",
-        nothing.errors()
+            .text("#verify-errors")
+            .contains("検証するものがありません"),
+        "{}",
+        nothing.body
     );
+    assert!(nothing.errors().is_empty(), "{:?}", nothing.errors());
 
     let now = jiff::Timestamp::now();
     let lines: String = (0..12)

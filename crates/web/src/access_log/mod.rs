@@ -160,6 +160,7 @@ struct ReviewRow {
 struct ReviewPage {
     chrome: Chrome,
     verification: Option<VerificationView>,
+    verify_error: Option<&'static str>,
     month: String,
     month_label: String,
     months: Vec<MonthChoice>,
@@ -367,6 +368,32 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
     errors: Vec<String>,
     rules_shown: Option<(RulesForm, Vec<String>)>,
 ) -> Result<Response, AppError> {
+    review_page_checked(
+        state,
+        chrome,
+        grant,
+        principal,
+        month,
+        errors,
+        rules_shown,
+        None,
+    )
+    .await
+}
+
+/// [`review_page`], with why the log could not be checked, shown in the
+/// check's own section (not under the sign-off form).
+#[allow(clippy::too_many_arguments)]
+async fn review_page_checked<P: permissions::ReadsAccessLogs>(
+    state: &AppState,
+    chrome: &Chrome,
+    grant: &Grant<P>,
+    principal: &Principal,
+    month: Month,
+    errors: Vec<String>,
+    rules_shown: Option<(RulesForm, Vec<String>)>,
+    verify_error: Option<&'static str>,
+) -> Result<Response, AppError> {
     let k = chrome.k;
     let (from, to) = month.range(&crate::tokyo());
     let rules = mamori_store::access_log::rules(&state.store, grant).await?;
@@ -455,11 +482,17 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
     });
     let (rules_form, rules_errors) =
         rules_shown.unwrap_or_else(|| (RulesForm::of(&rules), Vec::new()));
-    let status_errors: Vec<String> = errors.iter().chain(&rules_errors).cloned().collect();
+    let status_errors: Vec<String> = errors
+        .iter()
+        .chain(&rules_errors)
+        .cloned()
+        .chain(verify_error.map(str::to_owned))
+        .collect();
     chrome.render_with_status(
         crate::page::form_status(&status_errors),
         &ReviewPage {
             chrome: chrome.clone(),
+            verify_error,
             verification: mamori_store::access_log::last_verification(&state.store, grant)
                 .await?
                 .map(|stored| verification_view(chrome, &stored)),
@@ -545,14 +578,15 @@ async fn verify_log(
         .await
         .map_err(AppError::Unexpected)?;
     let Some(verification) = checked else {
-        return review_page(
+        return review_page_checked(
             &state,
             &chrome,
             &authorized.grant,
             &authorized.user.principal,
             month,
-            vec![chrome.k.logs_nothing_to_verify.to_owned()],
+            Vec::new(),
             None,
+            Some(chrome.k.logs_nothing_to_verify),
         )
         .await;
     };
