@@ -1542,6 +1542,31 @@ async fn the_sources_page_says_where_to_send_syslog_and_a_line_sent_there_arrive
         rows[1].contains("TCP") && rows[1].contains("127.0.0.1"),
         "{rows:?}"
     );
+    // Opened from another machine at the server's LAN address, the page
+    // gives that address as one to enter (a router cannot use "any").
+    let from_lan = admin
+        .client
+        .get(format!("{}/logs/sources", admin.base))
+        .header(reqwest::header::HOST, "192.168.1.10:8080")
+        .send()
+        .await
+        .expect("the page")
+        .text()
+        .await
+        .expect("its body");
+    let from_lan = scraper::Html::parse_document(&from_lan);
+    let udp_row = from_lan
+        .select(
+            &scraper::Selector::parse("#syslog-listeners tr.syslog-listener").expect("selector"),
+        )
+        .next()
+        .expect("the UDP row")
+        .text()
+        .collect::<String>();
+    assert!(
+        udp_row.contains("192.168.1.10") && !udp_row.contains("8080"),
+        "{udp_row}"
+    );
     let ports = page.texts("#syslog-listeners tr.syslog-listener td:nth-child(3)");
     let udp_port: u16 = ports[0].trim().parse().expect("the UDP port shown");
 

@@ -175,20 +175,47 @@ struct ListenerRow {
 }
 
 /// The receivers the server runs, for the page: a wildcard bind (0.0.0.0,
-/// ::) is any of this server's addresses, which the device is to be given.
-fn listener_rows(chrome: &Chrome, listeners: &[crate::SyslogListener]) -> Vec<ListenerRow> {
+/// ::) is any of this server's addresses, which the device is to be given —
+/// such as the one this page was opened at (`seen_at`), when it was not
+/// opened on the server itself.
+fn listener_rows(
+    chrome: &Chrome,
+    listeners: &[crate::SyslogListener],
+    seen_at: Option<&str>,
+) -> Vec<ListenerRow> {
     listeners
         .iter()
         .map(|listener| ListenerRow {
             transport: listener.transport,
-            address: if listener.address.ip().is_unspecified() {
-                chrome.k.logs_receiver_any.to_owned()
-            } else {
-                listener.address.ip().to_string()
+            address: match (listener.address.ip().is_unspecified(), seen_at) {
+                (true, Some(host)) => fill(chrome.k.logs_receiver_any_such_as, &[&host]),
+                (true, None) => chrome.k.logs_receiver_any.to_owned(),
+                (false, _) => listener.address.ip().to_string(),
             },
             port: listener.address.port(),
         })
         .collect()
+}
+
+/// The host (name or IP address, without the port) the browser reached this
+/// server at, unless that is the server itself (localhost, a loopback
+/// address) or does not look like a host.
+fn browser_host(headers: &axum::http::HeaderMap) -> Option<String> {
+    let host = headers.get(axum::http::header::HOST)?.to_str().ok()?;
+    let name = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next()?,
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    let looks_like_host = !name.is_empty()
+        && name.len() <= 253
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c));
+    let on_the_server = name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback());
+    (looks_like_host && !on_the_server).then(|| name.to_owned())
 }
 
 #[derive(Template)]
@@ -219,6 +246,8 @@ struct Shown {
     import_errors: Vec<String>,
     preview: Option<PreviewView>,
     issued: Option<IssuedToken>,
+    /// Where the browser reached this server ([`browser_host`]).
+    browser_host: Option<String>,
 }
 
 async fn page<P: permissions::ReadsAccessLogs>(
@@ -300,7 +329,11 @@ async fn page<P: permissions::ReadsAccessLogs>(
         crate::page::form_status(&errors),
         &SourcesPage {
             chrome: chrome.clone(),
-            listeners: listener_rows(chrome, &state.config.syslog_listeners),
+            listeners: listener_rows(
+                chrome,
+                &state.config.syslog_listeners,
+                shown.browser_host.as_deref(),
+            ),
             sources,
             imports,
             can_manage: principal.role().has(Permission::ReviewAccessLogs),
@@ -326,6 +359,7 @@ async fn list(
     State(state): State<AppState>,
     chrome: Chrome,
     authorized: Authorized<permissions::ViewAccessLogs>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
     let issued = state
         .issued_links
@@ -347,6 +381,7 @@ async fn list(
         &authorized.user.principal,
         Shown {
             issued,
+            browser_host: browser_host(&headers),
             ..Shown::default()
         },
     )
@@ -803,5 +838,34 @@ async fn import(
             shown.import_errors.push(refusal(&chrome, &error));
             page(&state, &chrome, grant, principal, shown).await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::browser_host;
+
+    fn host(value: &str) -> Option<String> {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert(
+            axum::http::header::HOST,
+            value.parse().expect("a header value"),
+        );
+        browser_host(&headers)
+    }
+
+    #[test]
+    fn the_browsers_host_is_given_unless_it_is_the_server_itself() {
+        assert_eq!(host("192.168.1.10:8080").as_deref(), Some("192.168.1.10"));
+        assert_eq!(
+            host("mamori.clinic.local").as_deref(),
+            Some("mamori.clinic.local")
+        );
+        assert_eq!(host("[fd00::5]:8080").as_deref(), Some("fd00::5"));
+        assert_eq!(host("127.0.0.1:8080"), None);
+        assert_eq!(host("localhost:8080"), None);
+        assert_eq!(host("[::1]:8080"), None);
+        assert_eq!(host("<script>:80"), None);
+        assert_eq!(browser_host(&axum::http::HeaderMap::new()), None);
     }
 }
