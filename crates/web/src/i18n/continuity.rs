@@ -161,7 +161,7 @@ messages! {
     logs_already_kept: "保管済みで除いた件数", "Already kept, not added";
     logs_unrecognised: "読み取れなかった行", "Not understood";
     logs_silent: "{0}時間以上ログが届いていません", "Nothing received for over {0} hours";
-    logs_waiting_first: "まだ一度も届いていません。", "Nothing received yet.";
+    logs_waiting_first: "まだ一度も届いていません。", "Nothing received yet. ";
     logs_waiting_where: "機器のsyslogの送信先を設定してください", "Set the device's syslog destination";
     logs_receivers_title: "syslog の受け付け", "Receiving syslog";
     logs_receivers_help: "ルータ・ファイアウォール等の設定画面で、syslog の送信先（サーバー）に次のアドレスとポートを指定してください。送ってくる機器のIPアドレスを収集元の「送信元アドレス」に登録しておかないと、そのログは登録のない送信元からのものとして別に保管されます。", "In the router's or firewall's settings, set the syslog server to an address and port below. Register the device's IP address as its source's sender address; otherwise its lines are kept apart as from an unknown sender.";
