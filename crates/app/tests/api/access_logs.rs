@@ -1512,6 +1512,12 @@ async fn the_sources_page_says_where_to_send_syslog_and_a_line_sent_there_arrive
         review.attributes("#logs-sources .waiting a", "href"),
         ["/logs/sources#syslog-receivers"]
     );
+    // The sign-off asks why a sending source has nothing this month.
+    assert!(
+        review.text("#logs-quiet").contains("ルーター"),
+        "{}",
+        review.text("#logs-quiet")
+    );
     // The month is shown, and chosen, in 西暦 and 和暦 whatever the
     // browser's language.
     let this_month = mamori_domain::access_log::review::Month::of(
@@ -1585,6 +1591,7 @@ async fn the_sources_page_says_where_to_send_syslog_and_a_line_sent_there_arrive
         let counts = review.texts("#logs-sources tr.source td:nth-child(2)");
         if counts == ["1"] {
             assert!(review.texts("#logs-sources .waiting").is_empty());
+            assert!(review.attribute("#logs-quiet", "id").is_none());
             break;
         }
         assert!(

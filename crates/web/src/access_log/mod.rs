@@ -161,6 +161,7 @@ struct ReviewPage {
     chrome: Chrome,
     verification: Option<VerificationView>,
     verify_error: Option<&'static str>,
+    quiet: Option<String>,
     month: String,
     month_label: String,
     months: Vec<MonthChoice>,
@@ -274,6 +275,14 @@ fn finding_row(
             )
         }),
         key,
+    }
+}
+
+/// Between the names of a list in running text: 「、」 or ", ".
+fn locale_list_separator(chrome: &Chrome) -> &'static str {
+    match chrome.locale {
+        Locale::Ja => "、",
+        Locale::En => ", ",
     }
 }
 
@@ -399,8 +408,21 @@ async fn review_page_checked<P: permissions::ReadsAccessLogs>(
     let rules = mamori_store::access_log::rules(&state.store, grant).await?;
     // Silence is of now: shown on the current month only, as its finding is.
     let current = month == Month::of(state.clock.today());
-    let sources = mamori_store::access_log::counts_per_source(&state.store, grant, from, to)
-        .await?
+    let counts = mamori_store::access_log::counts_per_source(&state.store, grant, from, to).await?;
+    // Sources that send by themselves, registered before the month ended,
+    // with nothing in it: the sign-off should say why.
+    let quiet: Vec<&str> = counts
+        .iter()
+        .filter(|count| count.sends && count.events == 0 && count.registered_at < to)
+        .map(|count| count.name.as_str())
+        .collect();
+    let quiet = (!quiet.is_empty()).then(|| {
+        crate::i18n::fill(
+            k.logs_quiet_sources,
+            &[&quiet.join(locale_list_separator(chrome))],
+        )
+    });
+    let sources = counts
         .into_iter()
         .map(|count| {
             let silent = (current && count.sends)
@@ -493,6 +515,7 @@ async fn review_page_checked<P: permissions::ReadsAccessLogs>(
         &ReviewPage {
             chrome: chrome.clone(),
             verify_error,
+            quiet,
             verification: mamori_store::access_log::last_verification(&state.store, grant)
                 .await?
                 .map(|stored| verification_view(chrome, &stored)),

@@ -257,6 +257,7 @@ messages! {
     logs_verify_archived: "うち{0}件は保存期間を過ぎて別の場所へ移したため、内容ではなくハッシュを照合しました。", "{0} of them were moved elsewhere after their retention: their hashes were checked, not their content.";
     logs_verify_broken: "{0} {1}が検証：ログが署名したときと一致しません。改ざん・削除、またはディスクの故障が考えられます。ログのファイルには手を触れず、ベンダ・情報システム担当に連絡し、インシデントとして報告してください。", "{0}, checked by {1}: the log does not match what was signed. It may have been altered or deleted, or the disk may be failing. Do not touch the log's files; contact your vendor or IT staff, and report an incident.";
     logs_verify_finding: "見つかった不一致：", "The mismatch found:";
+    logs_quiet_sources: "この月にログが1件も届いていない収集元があります：{0}。確認を記録するときは、その理由（機器の設定がまだ・機器が止まっていた など）を所見に書いてください。", "Some sources sent nothing this month: {0}. When you sign off, write why in the note (the device not set up yet, the device was off, …).";
     logs_nothing_to_verify: "まだログが保存されていないので、検証するものがありません。", "No log has been kept yet: there is nothing to check.";
     training_title: "研修・訓練", "Training and drills";
     nav_training: "研修・訓練", "Training";
