@@ -230,10 +230,6 @@ pub(crate) fn open_waiting(dir: &Path, origin: &str, key: SigningKey) -> anyhow:
     }
 }
 
-/// The file in a log's folder that its writer locks while it appends
-/// (`mamori_tiles::TileLog::open`); a backup locks it to hold writers off.
-const WRITER_LOCK: &str = "lock";
-
 /// The file in a log's folder that whoever indexes the log's entries locks,
 /// so that two indexers never index the same entries.
 const INDEX_LOCK: &str = "index.lock";
@@ -1193,7 +1189,7 @@ pub fn check(data_dir: &Path, institution: InstitutionId) -> anyhow::Result<Opti
     // An append that filled a bundle removes the partial one the check may
     // have been about to read: a mismatch is checked again with writers
     // held off, and only what that finds is reported.
-    let _writers = lock_file(&dir.join(WRITER_LOCK))?;
+    let _writers = lock_file(&dir.join(mamori_tiles::LOCK_FILE))?;
     Ok(Some(match verify(data_dir, institution, None) {
         Ok(verified) => intact(verified),
         Err(error) => Verification::Broken {
@@ -1228,7 +1224,7 @@ pub fn hold_for_backup(data_dir: &Path) -> anyhow::Result<HeldForBackup> {
         .collect();
     folders.sort();
     for folder in folders {
-        held._locks.push(lock_file(&folder.join(WRITER_LOCK))?);
+        held._locks.push(lock_file(&folder.join(mamori_tiles::LOCK_FILE))?);
         collect_files(data_dir, &folder, &mut held.files)?;
     }
     held.files.sort();

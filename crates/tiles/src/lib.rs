@@ -47,7 +47,7 @@ mod verify;
 
 pub use bundle::{MAX_ENTRY_LEN, encode_entry, parse_bundle};
 pub use error::{Error, VerifyError};
-pub use log::{TileLog, first_kept, read_committed};
+pub use log::{LOCK_FILE, TileLog, first_kept, read_committed};
 pub use path::{bundle_path, tile_path};
 pub use verify::{Verified, verify};
 

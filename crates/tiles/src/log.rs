@@ -12,8 +12,9 @@ use crate::files::{
 use crate::tiling::{FullTile, Tiling, tile_bytes, tile_hashes};
 use crate::{CHECKPOINT_FILE, Error, TILE_WIDTH, bundle_path, tile_path};
 
-/// The file `open` locks so that one writer at a time appends.
-const LOCK_FILE: &str = "lock";
+/// The file `open` locks so that one writer at a time appends (whoever must
+/// hold writers off — a backup, a check — locks it too).
+pub const LOCK_FILE: &str = "lock";
 
 /// A log open for appending. One writer per folder: `open` takes an exclusive
 /// lock on the folder's `lock` file, held until the `TileLog` is dropped.

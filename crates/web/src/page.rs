@@ -351,6 +351,38 @@ fn notice_from_query(query: &str, t: &'static Messages) -> Option<&'static str> 
     })
 }
 
+/// The `Host` the request was sent to (`name[:port]`), when it looks like a
+/// host: letters, digits and `.-:[]` only.
+pub(crate) fn request_host(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .filter(|host| {
+            !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+}
+
+/// The name or address of `host` (`name[:port]`, `[v6][:port]`), without
+/// its port or brackets.
+pub(crate) fn host_name(host: &str) -> &str {
+    match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    }
+}
+
+/// Whether a host name is this machine only (localhost, 127.0.0.1, ::1):
+/// nobody elsewhere reaches the server at it.
+pub(crate) fn is_loopback_host(name: &str) -> bool {
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|address| address.is_loopback())
+}
+
 /// The whole address of `path` on this server, so that it can be pasted into
 /// an e-mail or a notice as it is: the configured public address
 /// (`--public-url`), else the address the person asking used to reach this
@@ -364,14 +396,7 @@ pub(crate) fn public_address(
     if let Some(base) = public_url {
         return format!("{base}{path}");
     }
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|value| value.to_str().ok())
-        .filter(|host| {
-            host.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        });
-    match host {
+    match request_host(headers) {
         Some(host) => format!("{}://{host}{path}", if https { "https" } else { "http" }),
         None => path.to_owned(),
     }

@@ -368,41 +368,29 @@ pub(crate) async fn checklist_box(
     Ok(Some(crate::ledger::LedgerBox { lines, warnings }))
 }
 
+/// What the review page shows besides the month: the problems of the form
+/// just sent (the sign-off, the rules as typed, or why the log could not be
+/// checked, shown in the check's own section).
+#[derive(Default)]
+struct Shown {
+    errors: Vec<String>,
+    rules: Option<(RulesForm, Vec<String>)>,
+    verify_error: Option<&'static str>,
+}
+
 async fn review_page<P: permissions::ReadsAccessLogs>(
     state: &AppState,
     chrome: &Chrome,
     grant: &Grant<P>,
     principal: &Principal,
     month: Month,
-    errors: Vec<String>,
-    rules_shown: Option<(RulesForm, Vec<String>)>,
+    shown: Shown,
 ) -> Result<Response, AppError> {
-    review_page_checked(
-        state,
-        chrome,
-        grant,
-        principal,
-        month,
+    let Shown {
         errors,
-        rules_shown,
-        None,
-    )
-    .await
-}
-
-/// [`review_page`], with why the log could not be checked, shown in the
-/// check's own section (not under the sign-off form).
-#[allow(clippy::too_many_arguments)]
-async fn review_page_checked<P: permissions::ReadsAccessLogs>(
-    state: &AppState,
-    chrome: &Chrome,
-    grant: &Grant<P>,
-    principal: &Principal,
-    month: Month,
-    errors: Vec<String>,
-    rules_shown: Option<(RulesForm, Vec<String>)>,
-    verify_error: Option<&'static str>,
-) -> Result<Response, AppError> {
+        rules: rules_shown,
+        verify_error,
+    } = shown;
     let k = chrome.k;
     let (from, to) = month.range(&crate::tokyo());
     let rules = mamori_store::access_log::rules(&state.store, grant).await?;
@@ -578,8 +566,7 @@ async fn review(
         &authorized.grant,
         &authorized.user.principal,
         month,
-        Vec::new(),
-        None,
+        Shown::default(),
     )
     .await
 }
@@ -601,15 +588,16 @@ async fn verify_log(
         .await
         .map_err(AppError::Unexpected)?;
     let Some(verification) = checked else {
-        return review_page_checked(
+        return review_page(
             &state,
             &chrome,
             &authorized.grant,
             &authorized.user.principal,
             month,
-            Vec::new(),
-            None,
-            Some(chrome.k.logs_nothing_to_verify),
+            Shown {
+                verify_error: Some(chrome.k.logs_nothing_to_verify),
+                ..Shown::default()
+            },
         )
         .await;
     };
@@ -690,8 +678,10 @@ async fn sign_off(
             &authorized.grant,
             principal,
             month,
-            errors,
-            None,
+            Shown {
+                errors,
+                ..Shown::default()
+            },
         )
         .await;
     }
@@ -712,8 +702,10 @@ async fn sign_off(
                 &authorized.grant,
                 principal,
                 month,
-                vec![chrome.k.logs_already.to_owned()],
-                None,
+                Shown {
+                    errors: vec![chrome.k.logs_already.to_owned()],
+                    ..Shown::default()
+                },
             )
             .await
         }
@@ -785,7 +777,18 @@ async fn note_finding(
             Err(error) => return Err(error.into()),
         }
     }
-    review_page(&state, &chrome, grant, principal, month, errors, None).await
+    review_page(
+        &state,
+        &chrome,
+        grant,
+        principal,
+        month,
+        Shown {
+            errors,
+            ..Shown::default()
+        },
+    )
+    .await
 }
 
 /// What is wrong with a note (sign-off or finding), if anything: empty,
@@ -840,8 +843,10 @@ async fn set_rules(
                 &authorized.grant,
                 &authorized.user.principal,
                 month,
-                Vec::new(),
-                Some((form, errors)),
+                Shown {
+                    rules: Some((form, errors)),
+                    ..Shown::default()
+                },
             )
             .await
         }

@@ -201,21 +201,8 @@ fn listener_rows(
 /// server at, unless that is the server itself (localhost, a loopback
 /// address) or does not look like a host.
 fn browser_host(headers: &axum::http::HeaderMap) -> Option<String> {
-    let host = headers.get(axum::http::header::HOST)?.to_str().ok()?;
-    let name = match host.strip_prefix('[') {
-        Some(bracketed) => bracketed.split(']').next()?,
-        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
-    };
-    let looks_like_host = !name.is_empty()
-        && name.len() <= 253
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".-:".contains(c));
-    let on_the_server = name.eq_ignore_ascii_case("localhost")
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|address| address.is_loopback());
-    (looks_like_host && !on_the_server).then(|| name.to_owned())
+    let name = crate::page::host_name(crate::page::request_host(headers)?);
+    (!name.is_empty() && !crate::page::is_loopback_host(name)).then(|| name.to_owned())
 }
 
 #[derive(Template)]

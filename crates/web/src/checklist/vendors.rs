@@ -286,18 +286,7 @@ pub(crate) fn is_loopback_link(link: &str) -> bool {
         .nth(1)
         .and_then(|rest| rest.split('/').next())
         .unwrap_or_default();
-    let name = if host.starts_with('[') {
-        host.split(']')
-            .next()
-            .unwrap_or_default()
-            .trim_start_matches('[')
-    } else {
-        host.rsplit_once(':').map_or(host, |(name, _)| name)
-    };
-    name.eq_ignore_ascii_case("localhost")
-        || name
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|address| address.is_loopback())
+    crate::page::is_loopback_host(crate::page::host_name(host))
 }
 
 /// `POST /vendor-requests/{id}/revoke`.
