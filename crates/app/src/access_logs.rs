@@ -1224,7 +1224,8 @@ pub fn hold_for_backup(data_dir: &Path) -> anyhow::Result<HeldForBackup> {
         .collect();
     folders.sort();
     for folder in folders {
-        held._locks.push(lock_file(&folder.join(mamori_tiles::LOCK_FILE))?);
+        held._locks
+            .push(lock_file(&folder.join(mamori_tiles::LOCK_FILE))?);
         collect_files(data_dir, &folder, &mut held.files)?;
     }
     held.files.sort();
