@@ -165,7 +165,7 @@ messages! {
     logs_waiting_where: "機器のsyslogの送信先を設定してください", "Set the device's syslog destination";
     logs_receivers_title: "syslog の受け付け", "Receiving syslog";
     logs_receivers_help: "ルータ・ファイアウォール等の設定画面で、syslog の送信先（サーバー）に次のアドレスとポートを指定してください。送ってくる機器のIPアドレスを収集元の「送信元アドレス」に登録しておかないと、そのログは登録のない送信元からのものとして別に保管されます。", "In the router's or firewall's settings, set the syslog server to an address and port below. Register the device's IP address as its source's sender address; otherwise its lines are kept apart as from an unknown sender.";
-    logs_receivers_off: "このサーバーは今、syslog を受け付けていません。機器から直接受け取るには、サーバーを「mamori serve --syslog-udp 0.0.0.0:514」（TCP は「--syslog-tcp 0.0.0.0:514」）を付けて起動し直してください。ファイルの取り込みと HTTPS での送信は、このままで使えます。", "This server is not receiving syslog now. To receive from devices, restart it with “mamori serve --syslog-udp 0.0.0.0:514” (TCP: “--syslog-tcp 0.0.0.0:514”). File imports and HTTPS ingest work as they are.";
+    logs_receivers_off: "このサーバーは今、syslog を受け付けていません。機器から直接受け取るには、サーバーを「mamori serve --syslog-udp 0.0.0.0:514」（TCP は「--syslog-tcp 0.0.0.0:514」）を付けて起動し直してください（サーバーの設定なので、ベンダ・管理者に依頼してください。ポート514を使うには管理者権限が要ります）。ファイルの取り込みと HTTPS での送信は、このままで使えます。", "This server is not receiving syslog now. To receive from devices, restart it with “mamori serve --syslog-udp 0.0.0.0:514” (TCP: “--syslog-tcp 0.0.0.0:514”) — a setting of the server: ask your vendor or administrator (port 514 needs administrator rights). File imports and HTTPS ingest work as they are.";
     logs_receiver_transport: "方式", "Transport";
     logs_receiver_address: "送信先のアドレス", "Destination address";
     logs_receiver_port: "ポート", "Port";
