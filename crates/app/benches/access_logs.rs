@@ -16,7 +16,9 @@
 //!
 //! `BENCH_DIR=/work/benchfs cargo bench -p mamori --bench access_logs`
 //! (SQLite; `TEST_DATABASE_URL=postgres://…` for PostgreSQL). `EVENTS`
-//! sets the 10 million; `INGEST_ONLY=1` stops after 1–3 (for profiling).
+//! sets the 10 million; `INGEST_ONLY=1` stops after 1–3 (for profiling);
+//! `ROUNDS` (default 3) repeats 1–3, each round measuring the plain file
+//! again just before its import and TCP ingest, and reports the median.
 
 #[allow(dead_code)]
 mod common;
@@ -167,83 +169,47 @@ async fn run() {
         .await
         .expect("source");
     }
-    let lines: Vec<String> = (0..LINES).map(line).collect();
-    let lines_ref = &lines;
-
-    // 1. Raw append of entries shaped as the log's (a line with its provenance).
-    let entries: Vec<Vec<u8>> = lines
-        .iter()
-        .map(|line| {
-            serde_json::json!({"v": 1, "received": "2026-12-06T00:00:00Z", "via": "syslog-tcp",
-                "peer": "127.0.0.1", "source": "router", "parsed": {"time": "2026-11-01T00:00:00Z",
-                "user": "user1", "source_address": "192.0.2.1", "action": "sign_in",
-                "outcome": "failure"}, "raw": line})
-            .to_string()
-            .into_bytes()
-        })
-        .collect();
-    let raw_batched = raw_append(&entries, mamori::receivers::BATCH);
-    let raw_whole = raw_append(&entries, entries.len());
-    let (tiled_batched, _tiled_batched_dir) = tiled_append(&entries, mamori::receivers::BATCH);
-    let (tiled_whole, _tiled_whole_dir) = tiled_append(&entries, entries.len());
-
-    // 2. A file import: one append of every line, then the index.
-    let file = data_dir.path().join("export.log");
-    std::fs::write(&file, lines.join("\n")).expect("write the export");
-    let started = Instant::now();
-    let report =
-        mamori::access_logs::import_file(&store, data_dir.path(), institution_id, "file", &file)
-            .await
-            .expect("import");
-    let import_rate = LINES as f64 / started.elapsed().as_secs_f64();
-    assert!(
-        matches!(report, mamori::access_logs::ImportReport::Imported { events, .. } if events == LINES as u64),
-        "{report:?}"
-    );
-    // The index follows the log (`mamori logs import` waits for it).
-    let started = Instant::now();
-    let indexed = mamori::access_logs::index_pending(&store, data_dir.path(), institution_id)
-        .await
-        .expect("index");
-    let import_index_rate = indexed as f64 / started.elapsed().as_secs_f64();
-    assert_eq!(indexed, LINES as u64);
-
-    // 3. Sustained TCP ingest until every line is in the log (durable,
-    // what RELP would acknowledge), then until every line is indexed.
-    let before = mamori::access_logs::log_size(data_dir.path(), institution_id).expect("size");
+    // 1–3 in rounds (`ROUNDS`, default 3): each round measures the plain
+    // file and the tiled log's own append again just before its import and
+    // its TCP ingest, so each ratio compares runs seconds apart on this
+    // disk, whose rate moves by half between runs. The median round is the
+    // result; every round is printed.
+    let rounds: usize = std::env::var("ROUNDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(3);
     let tcp = receivers.tcp.expect("the TCP receiver");
-    let started = Instant::now();
-    send_tcp(tcp, (0..LINES).map(|n| lines_ref[n].clone())).await;
-    wait_logged(data_dir.path(), institution_id, before + LINES as u64).await;
-    let tcp_time = started.elapsed();
-    let tcp_rate = LINES as f64 / tcp_time.as_secs_f64();
-    wait_indexed(&store, institution_id, before + LINES as u64).await;
-    let tcp_index_lag = started.elapsed() - tcp_time;
+    println!("access logs ({backend}), {LINES} lines a run, {rounds} rounds");
+    let mut results = Vec::with_capacity(rounds);
+    // The tiled logs' folders are kept until the run ends (see `tiled_append`).
+    let mut kept = Vec::new();
+    for round in 0..rounds {
+        // Distinct lines (and so a distinct file) each round: the same file
+        // twice would be refused as imported already.
+        let lines: Vec<String> = (0..LINES).map(|n| line(n + round * LINES)).collect();
+        let (result, folders) =
+            ingest_round(&store, data_dir.path(), institution_id, tcp, &lines, round).await;
+        kept.extend(folders);
+        result.print(round);
+        results.push(result);
+    }
+    let median = |ratio: fn(&Round) -> f64| {
+        let mut ratios: Vec<f64> = results.iter().map(ratio).collect();
+        ratios.sort_by(f64::total_cmp);
+        ratios[ratios.len() / 2]
+    };
+    println!(
+        "median of {rounds} rounds: file import {:.3} of the plain file ({:.3} of the tiled log's own append); TCP syslog {:.3} of the plain file ({:.3} of the tiled log's own append)",
+        median(|r| r.import / r.raw_whole),
+        median(|r| r.import / r.tiled_whole),
+        median(|r| r.tcp / r.raw_batched),
+        median(|r| r.tcp / r.tiled_batched),
+    );
     // `logs verify` of everything written so far, against raw SHA-256 over
     // the same bundle files; each twice, alternating, the better kept.
     let (verify_time, raw_hash_time, verified_bytes) =
         verify_against_raw(data_dir.path(), institution_id);
-    println!("access logs ({backend}), {LINES} lines a run");
-    println!(
-        "raw append, {} a batch: {raw_batched:.0} entries/s; one batch: {raw_whole:.0} entries/s",
-        mamori::receivers::BATCH
-    );
-    println!(
-        "tiled log's own append of the same entries, {} a batch: {tiled_batched:.0} entries/s; one batch: {tiled_whole:.0} entries/s",
-        mamori::receivers::BATCH
-    );
-    println!(
-        "file import: {import_rate:.0} events/s = {:.3} of raw (one batch), {:.3} of the tiled log's own append; then indexed at {import_index_rate:.0} events/s",
-        import_rate / raw_whole,
-        import_rate / tiled_whole
-    );
-    println!(
-        "TCP syslog ingest: {tcp_rate:.0} events/s = {:.3} of raw ({} a batch), {:.3} of the tiled log's own append; all indexed {:.1} s after the last was written",
-        tcp_rate / raw_batched,
-        mamori::receivers::BATCH,
-        tcp_rate / tiled_batched,
-        tcp_index_lag.as_secs_f64()
-    );
     println!(
         "logs verify: {:.0} MiB/s; raw SHA-256 over the same {:.0} MiB: {:.0} MiB/s; ratio {:.2}",
         verified_bytes as f64 / verify_time.as_secs_f64() / 1048576.0,
@@ -259,7 +225,6 @@ async fn run() {
 
     // 4. A flood of 10× the lines over TCP (back-pressure) and UDP (drops),
     // made as they are sent so that the client holds next to nothing.
-    drop(entries);
     let rss_before = peak_rss_mib();
     let flood = LINES * 10;
     let before = mamori_store::access_log::indexed_size(&store, institution_id)
@@ -332,7 +297,7 @@ async fn run() {
     let _ = stop.send(());
     let _ = server.await;
     println!(
-        "flood: {flood} lines over TCP and {udp_sent} over UDP at once, in {flood_secs:.1} s; TCP all kept, UDP kept {udp_kept} (dropped {}); peak RSS {rss_before:.0} MiB before the flood (the run so far, its 200,000 lines held), {rss_peak:.0} MiB after",
+        "flood: {flood} lines over TCP and {udp_sent} over UDP at once, in {flood_secs:.1} s; TCP all kept, UDP kept {udp_kept} (dropped {}); peak RSS {rss_before:.0} MiB before the flood (the run so far), {rss_peak:.0} MiB after",
         udp_sent as u64 - udp_kept
     );
     println!(
@@ -340,6 +305,115 @@ async fn run() {
         p50.as_secs_f64() * 1000.0,
         p99.as_secs_f64() * 1000.0
     );
+}
+
+/// One round of 1–3: rates in entries (events) a second.
+struct Round {
+    raw_batched: f64,
+    raw_whole: f64,
+    tiled_batched: f64,
+    tiled_whole: f64,
+    import: f64,
+    import_index: f64,
+    tcp: f64,
+    tcp_index_lag: Duration,
+}
+
+impl Round {
+    fn print(&self, round: usize) {
+        let batch = mamori::receivers::BATCH;
+        println!(
+            "round {}: plain file {batch} a batch {:.0} entries/s, one batch {:.0}; tiled log's own append {batch} a batch {:.0}, one batch {:.0}",
+            round + 1,
+            self.raw_batched,
+            self.raw_whole,
+            self.tiled_batched,
+            self.tiled_whole
+        );
+        println!(
+            "  file import: {:.0} events/s = {:.3} of the plain file (one batch), {:.3} of the tiled log's own append; then indexed at {:.0} events/s",
+            self.import,
+            self.import / self.raw_whole,
+            self.import / self.tiled_whole,
+            self.import_index
+        );
+        println!(
+            "  TCP syslog: {:.0} events/s = {:.3} of the plain file ({batch} a batch), {:.3} of the tiled log's own append; all indexed {:.1} s after the last was written",
+            self.tcp,
+            self.tcp / self.raw_batched,
+            self.tcp / self.tiled_batched,
+            self.tcp_index_lag.as_secs_f64()
+        );
+    }
+}
+
+/// One round: the plain file and the tiled log's own append of entries
+/// shaped as the log's (a line with its provenance); a file import of
+/// `lines` (one append, then the index); the same lines over TCP until
+/// every one is in the log (durable: what RELP would acknowledge), then
+/// until every one is indexed. The tiled logs' folders are returned.
+async fn ingest_round(
+    store: &mamori_store::Store,
+    data_dir: &std::path::Path,
+    institution_id: mamori_domain::institution::InstitutionId,
+    tcp: std::net::SocketAddr,
+    lines: &[String],
+    round: usize,
+) -> (Round, [tempfile::TempDir; 2]) {
+    let entries: Vec<Vec<u8>> = lines
+        .iter()
+        .map(|line| {
+            serde_json::json!({"v": 1, "received": "2026-12-06T00:00:00Z", "via": "syslog-tcp",
+                "peer": "127.0.0.1", "source": "router", "parsed": {"time": "2026-11-01T00:00:00Z",
+                "user": "user1", "source_address": "192.0.2.1", "action": "sign_in",
+                "outcome": "failure"}, "raw": line})
+            .to_string()
+            .into_bytes()
+        })
+        .collect();
+    let raw_batched = raw_append(&entries, mamori::receivers::BATCH);
+    let raw_whole = raw_append(&entries, entries.len());
+    let (tiled_batched, batched_dir) = tiled_append(&entries, mamori::receivers::BATCH);
+    let (tiled_whole, whole_dir) = tiled_append(&entries, entries.len());
+    drop(entries);
+
+    let file = data_dir.join(format!("export-{round}.log"));
+    std::fs::write(&file, lines.join("\n")).expect("write the export");
+    let started = Instant::now();
+    let report = mamori::access_logs::import_file(store, data_dir, institution_id, "file", &file)
+        .await
+        .expect("import");
+    let import = lines.len() as f64 / started.elapsed().as_secs_f64();
+    assert!(
+        matches!(report, mamori::access_logs::ImportReport::Imported { events, .. } if events == lines.len() as u64),
+        "{report:?}"
+    );
+    // The index follows the log (`mamori logs import` waits for it).
+    let started = Instant::now();
+    let indexed = mamori::access_logs::index_pending(store, data_dir, institution_id)
+        .await
+        .expect("index");
+    let import_index = indexed as f64 / started.elapsed().as_secs_f64();
+    assert_eq!(indexed, lines.len() as u64);
+
+    let before = mamori::access_logs::log_size(data_dir, institution_id).expect("size");
+    let started = Instant::now();
+    send_tcp(tcp, lines.iter().cloned()).await;
+    wait_logged(data_dir, institution_id, before + lines.len() as u64).await;
+    let tcp_time = started.elapsed();
+    let tcp = lines.len() as f64 / tcp_time.as_secs_f64();
+    wait_indexed(store, institution_id, before + lines.len() as u64).await;
+    let round = Round {
+        raw_batched,
+        raw_whole,
+        tiled_batched,
+        tiled_whole,
+        import,
+        import_index,
+        tcp,
+        tcp_index_lag: started.elapsed() - tcp_time,
+    };
+    (round, [batched_dir, whole_dir])
 }
 
 /// Times `logs verify` of the institution's log and raw SHA-256 over its

@@ -142,20 +142,26 @@ pub(crate) fn entry(provenance: &Provenance<'_>, event: &LogEvent) -> Vec<u8> {
         record_key: event.record_key.as_deref().map(capped),
     };
     // Serializing these types cannot fail (no maps with non-string keys,
-    // no failing `Serialize`); an empty object is never written.
-    let mut head = serde_json::to_vec(provenance).unwrap_or_else(|_| br#"{"v":1}"#.to_vec());
-    head.pop();
-    head.extend_from_slice(b",\"parsed\":");
-    let _ = serde_json::to_writer(&mut head, &parsed);
-    head.extend_from_slice(b",\"raw\":");
+    // no failing `Serialize`); an empty object is never written. The head
+    // is written once; only a line too long for a bundle is written again,
+    // shorter.
+    let mut bytes = Vec::with_capacity(320 + raw.len() + raw.len() / 8);
+    if serde_json::to_writer(&mut bytes, provenance).is_err() {
+        bytes.clear();
+        bytes.extend_from_slice(br#"{"v":1}"#);
+    }
+    bytes.pop();
+    bytes.extend_from_slice(b",\"parsed\":");
+    let _ = serde_json::to_writer(&mut bytes, &parsed);
+    bytes.extend_from_slice(b",\"raw\":");
+    let head = bytes.len();
     let mut keep = raw.len();
     loop {
         let mut cut = keep.min(raw.len());
         while !raw.is_char_boundary(cut) {
             cut -= 1;
         }
-        let mut bytes = Vec::with_capacity(head.len() + cut + 32);
-        bytes.extend_from_slice(&head);
+        bytes.truncate(head);
         let _ = serde_json::to_writer(&mut bytes, &raw[..cut]);
         if cut < raw.len() {
             bytes.extend_from_slice(format!(",\"raw_bytes\":{}", raw.len()).as_bytes());
@@ -575,7 +581,10 @@ pub(crate) async fn append_received(
 pub(crate) fn received_entries(source: &StoredLogSource, lines: &[Received<'_>]) -> Vec<Vec<u8>> {
     let zone = TimeZone::get(&source.time_zone).unwrap_or(TimeZone::UTC);
     map_parallel(lines, |line| {
-        let context = syslog::Source::new(line.at).with_time_zone(zone.clone());
+        let context = syslog::Source {
+            received_at: line.at,
+            time_zone: zone.clone(),
+        };
         let (event, _) = read_line(line.text, source.kind, &context);
         let received = line.at.to_string();
         let provenance = Provenance {

@@ -28,21 +28,24 @@ pub enum Product {
 /// no rule did, and the event is [`LogEvent::unrecognised`] with the
 /// message's host, app and time).
 pub fn to_event(message: &SyslogMessage, source: &Source) -> (LogEvent, Option<Product>) {
-    let base = LogEvent {
+    // Built only for the rule that recognises the line (a line is checked
+    // against each rule in turn; copying its raw text for each would cost
+    // more than the checks).
+    let base = || LogEvent {
         host: message.hostname.clone(),
         app: message.app_name.clone(),
         ..LogEvent::unrecognised(message.time_or(source.received_at), message.raw.clone())
     };
-    if let Some(event) = fortigate(message, source, base.clone()) {
+    if let Some(event) = fortigate(message, source, base) {
         return (event, Some(Product::FortiGate));
     }
-    if let Some(event) = linux(&message.message, base.clone()) {
+    if let Some(event) = linux(&message.message, base) {
         return (event, Some(Product::Linux));
     }
-    if let Some(event) = yamaha_rtx(&message.message, base.clone()) {
+    if let Some(event) = yamaha_rtx(&message.message, base) {
         return (event, Some(Product::YamahaRtx));
     }
-    (base, None)
+    (base(), None)
 }
 
 fn address(text: &str) -> Option<IpAddr> {
@@ -78,30 +81,30 @@ fn user_from(text: &str) -> (Option<String>, Option<IpAddr>) {
 }
 
 /// OpenSSH sshd, `pam_unix` and the shadow-utils account tools.
-fn linux(text: &str, base: LogEvent) -> Option<LogEvent> {
+fn linux(text: &str, base: impl Fn() -> LogEvent) -> Option<LogEvent> {
     use Action::*;
     use Outcome::*;
     if let Some(rest) = text.strip_prefix("Accepted ") {
         // Accepted password|publickey|keyboard-interactive/pam for USER from ADDR port P ssh2
         let (_, rest) = rest.split_once(" for ")?;
         let (user, from) = user_from(rest);
-        return Some(with(base, SignIn, Success, user, from));
+        return Some(with(base(), SignIn, Success, user, from));
     }
     if let Some(rest) = text.strip_prefix("Failed ") {
         let (_, rest) = rest.split_once(" for ")?;
         let rest = rest.strip_prefix("invalid user ").unwrap_or(rest);
         let (user, from) = user_from(rest);
-        return Some(with(base, SignIn, Failure, user, from));
+        return Some(with(base(), SignIn, Failure, user, from));
     }
     if let Some(rest) = text.strip_prefix("Invalid user ") {
         let (user, from) = user_from(rest);
-        return Some(with(base, SignIn, Failure, user, from));
+        return Some(with(base(), SignIn, Failure, user, from));
     }
     if let Some(rest) = text.strip_prefix("Disconnected from user ") {
         // Disconnected from user USER ADDR port P
         let (user, rest) = rest.split_once(' ')?;
         let from = rest.split(' ').next().and_then(address);
-        return Some(with(base, SignOut, Success, non_empty(user), from));
+        return Some(with(base(), SignOut, Success, non_empty(user), from));
     }
     if let Some(rest) = text.strip_prefix("pam_unix(") {
         let (service, rest) = rest.split_once("): ")?;
@@ -116,13 +119,31 @@ fn linux(text: &str, base: LogEvent) -> Option<LogEvent> {
             non_empty(user.split('(').next().unwrap_or(user))
         };
         if let Some(user) = rest.strip_prefix("session opened for user ") {
-            return Some(with(base, SessionOpened, Success, session_user(user), None));
+            return Some(with(
+                base(),
+                SessionOpened,
+                Success,
+                session_user(user),
+                None,
+            ));
         }
         if let Some(user) = rest.strip_prefix("session closed for user ") {
-            return Some(with(base, SessionClosed, Success, session_user(user), None));
+            return Some(with(
+                base(),
+                SessionClosed,
+                Success,
+                session_user(user),
+                None,
+            ));
         }
         if let Some(user) = rest.strip_prefix("password changed for ") {
-            return Some(with(base, PasswordChanged, Success, non_empty(user), None));
+            return Some(with(
+                base(),
+                PasswordChanged,
+                Success,
+                non_empty(user),
+                None,
+            ));
         }
         if rest.starts_with("authentication failure;") {
             // "... rhost=ADDR  user=USER": key=value pairs, user may be absent.
@@ -135,19 +156,19 @@ fn linux(text: &str, base: LogEvent) -> Option<LogEvent> {
                     _ => {}
                 }
             }
-            return Some(with(base, SignIn, Failure, user, from));
+            return Some(with(base(), SignIn, Failure, user, from));
         }
         return None;
     }
     // useradd: "new user: name=bob, UID=1001, GID=1001, home=/home/bob, shell=/bin/bash"
     if let Some(rest) = text.strip_prefix("new user: name=") {
         let user = rest.split(',').next().unwrap_or("");
-        return Some(with(base, AccountCreated, Success, non_empty(user), None));
+        return Some(with(base(), AccountCreated, Success, non_empty(user), None));
     }
     // userdel: "delete user 'bob'"
     if let Some(rest) = text.strip_prefix("delete user '") {
         let user = rest.split('\'').next().unwrap_or("");
-        return Some(with(base, AccountDeleted, Success, non_empty(user), None));
+        return Some(with(base(), AccountDeleted, Success, non_empty(user), None));
     }
     // passwd/usermod: "lock user 'bob' password", "unlock user 'bob' password"
     for (prefix, action) in [
@@ -156,7 +177,7 @@ fn linux(text: &str, base: LogEvent) -> Option<LogEvent> {
     ] {
         if let Some(rest) = text.strip_prefix(prefix) {
             let user = rest.split('\'').next().unwrap_or("");
-            return Some(with(base, action, Success, non_empty(user), None));
+            return Some(with(base(), action, Success, non_empty(user), None));
         }
     }
     None
@@ -181,7 +202,7 @@ fn quoted_user(text: &str) -> Option<String> {
 /// are recognised by their tag (`[L2TP]`, `[IKE]`, `PP[…]`, `IP Tunnel[…]`)
 /// and keywords (connected, disconnect, up, down, authenticated, fail),
 /// taking the first address and any `'user'` found in the line.
-fn yamaha_rtx(text: &str, base: LogEvent) -> Option<LogEvent> {
+fn yamaha_rtx(text: &str, base: impl Fn() -> LogEvent) -> Option<LogEvent> {
     use Action::*;
     use Outcome::*;
     let text = text.trim();
@@ -195,7 +216,7 @@ fn yamaha_rtx(text: &str, base: LogEvent) -> Option<LogEvent> {
     ] {
         if let Some(rest) = text.strip_prefix(prefix) {
             let mut event = with(
-                base,
+                base(),
                 action,
                 outcome,
                 quoted_user(rest),
@@ -236,7 +257,7 @@ fn yamaha_rtx(text: &str, base: LogEvent) -> Option<LogEvent> {
     // `PPP/IPCP up (Local: …, Remote: …)` names the addresses inside the
     // tunnel, not where the peer came from.
     let address = if has("ipcp") { None } else { address };
-    Some(with(base, action, outcome, user, address))
+    Some(with(base(), action, outcome, user, address))
 }
 
 /// Splits `key=value key="quoted value" …` (FortiGate's format): values may
@@ -314,7 +335,11 @@ fn fortigate_eventtime(text: &str) -> Option<Timestamp> {
 
 /// FortiGate key=value logs (`date= time= devname= logid= type= subtype=
 /// user= srcip= action= status= msg=`).
-fn fortigate(message: &SyslogMessage, source: &Source, base: LogEvent) -> Option<LogEvent> {
+fn fortigate(
+    message: &SyslogMessage,
+    source: &Source,
+    base: impl Fn() -> LogEvent,
+) -> Option<LogEvent> {
     use Action::*;
     use Outcome::*;
     if !message.message.contains("logid=") {
@@ -339,7 +364,7 @@ fn fortigate(message: &SyslogMessage, source: &Source, base: LogEvent) -> Option
         };
         zoned.ok().map(|zoned| zoned.timestamp())
     });
-    let mut event = base;
+    let mut event = base();
     if let Some(time) = local.or_else(|| get("eventtime").and_then(fortigate_eventtime)) {
         event.time = time;
     }
