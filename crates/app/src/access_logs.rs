@@ -564,21 +564,21 @@ pub(crate) struct Cut {
     pub frame_bytes: Option<usize>,
 }
 
-/// Appends lines `source` sent to its institution's log, each read as the
-/// source's kind (kept raw when no parser understands it); returns how many
-/// once they are durably written. The caller has them indexed
-/// ([`index_pending`]). Not audited: receiving is not a person's change.
-pub(crate) async fn append_received(
-    data_dir: &Path,
-    institution: InstitutionId,
-    source: &StoredLogSource,
-    lines: &[Received<'_>],
-) -> anyhow::Result<u64> {
-    append_entries(data_dir, institution, received_entries(source, lines)).await
-}
-
 /// The log entries of lines `source` sent, built on every core.
 pub(crate) fn received_entries(source: &StoredLogSource, lines: &[Received<'_>]) -> Vec<Vec<u8>> {
+    keyed_entries(source, lines)
+        .into_iter()
+        .map(|(_, entry)| entry)
+        .collect()
+}
+
+/// The log entries of lines `source` sent, built on every core, each with
+/// its event's record key (a Windows event's `COMPUTER/Channel/
+/// EventRecordID`) where the line has one.
+fn keyed_entries(
+    source: &StoredLogSource,
+    lines: &[Received<'_>],
+) -> Vec<(Option<String>, Vec<u8>)> {
     let zone = TimeZone::get(&source.time_zone).unwrap_or(TimeZone::UTC);
     map_parallel(lines, |line| {
         let context = syslog::Source {
@@ -592,8 +592,44 @@ pub(crate) fn received_entries(source: &StoredLogSource, lines: &[Received<'_>])
             cut: line.cut,
             ..Provenance::received(&received, line.via, line.peer)
         };
-        entry(&provenance, &event)
+        let entry = entry(&provenance, &event);
+        (event.record_key, entry)
     })
+}
+
+/// Appends lines a forwarder sent over HTTPS to the institution's log: an
+/// event the source's log holds already (the same record key: a forwarder
+/// that sends a batch again because our answer did not reach it), or that
+/// came twice in the batch, is not added again. Returns how many were
+/// added and how many were kept already, once they are durably written.
+/// The caller has them indexed ([`index_pending`]). Not audited: receiving
+/// is not a person's change.
+pub(crate) async fn append_forwarded(
+    store: &Store,
+    data_dir: &Path,
+    institution: InstitutionId,
+    source: &StoredLogSource,
+    lines: &[Received<'_>],
+) -> anyhow::Result<(u64, u64)> {
+    let keyed = keyed_entries(source, lines);
+    if keyed.iter().all(|(key, _)| key.is_none()) {
+        let entries: Vec<Vec<u8>> = keyed.into_iter().map(|(_, entry)| entry).collect();
+        return Ok((append_entries(data_dir, institution, entries).await?, 0));
+    }
+    // The index holds every key the log does while both locks are held.
+    let CaughtUp { log, _index } = open_caught_up(store, data_dir, institution).await?;
+    let keys: Vec<&str> = keyed.iter().filter_map(|(key, _)| key.as_deref()).collect();
+    let mut kept = access_log::kept_record_keys(store, source.id, &keys).await?;
+    let before = keyed.len();
+    let entries: Vec<Vec<u8>> = keyed
+        .into_iter()
+        .filter(|(key, _)| key.as_ref().is_none_or(|key| kept.insert(key.clone())))
+        .map(|(_, entry)| entry)
+        .collect();
+    let added = entries.len() as u64;
+    let (log, _) = append(log, entries).await?;
+    drop((log, _index));
+    Ok((added, (before as u64) - added))
 }
 
 /// Appends `entries` to the institution's log (synced before this
@@ -966,7 +1002,8 @@ impl mamori_web::LogArchive for DataDirArchive {
         source: StoredLogSource,
         lines: Vec<String>,
         peer: Option<IpAddr>,
-    ) -> std::pin::Pin<Box<dyn Future<Output = Result<u64, String>> + Send + '_>> {
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<mamori_web::Forwarded, String>> + Send + '_>>
+    {
         Box::pin(async move {
             let at = Timestamp::now();
             let received: Vec<Received> = lines
@@ -979,11 +1016,15 @@ impl mamori_web::LogArchive for DataDirArchive {
                     cut: None,
                 })
                 .collect();
-            let written = append_received(&self.data_dir, institution, &source, &received)
-                .await
-                .map_err(|error| format!("{error:#}"))?;
+            let (added, already_kept) =
+                append_forwarded(&self.store, &self.data_dir, institution, &source, &received)
+                    .await
+                    .map_err(|error| format!("{error:#}"))?;
             self.index(institution).await;
-            Ok(written)
+            Ok(mamori_web::Forwarded {
+                added,
+                already_kept,
+            })
         })
     }
 

@@ -41,7 +41,7 @@ use mamori_store::Store;
 use tokio::sync::Mutex;
 
 pub use access_log::{
-    INGEST_REQUESTS_PER_MINUTE, LogArchive, MAX_UPLOAD_BYTES as MAX_LOG_UPLOAD_BYTES,
+    Forwarded, INGEST_REQUESTS_PER_MINUTE, LogArchive, MAX_UPLOAD_BYTES as MAX_LOG_UPLOAD_BYTES,
 };
 pub use audit_log::action_label as audit_action_label;
 pub use error::AppError;

@@ -902,6 +902,25 @@ async fn a_forwarder_sends_json_lines_over_https_with_its_sources_token_only() {
     let found = admin.get("/logs/search?user=tanaka").await;
     assert_eq!(found.texts("#logs-events tbody tr").len(), 2);
     assert!(found.text("#logs-events").contains("受付PC"));
+    assert_eq!(
+        (answer["added"].clone(), answer["already_kept"].clone()),
+        (3.into(), 0.into())
+    );
+
+    // An event with its record number twice in a batch, then the batch sent
+    // again (as a forwarder does when our answer did not reach it): kept
+    // once, and every line still accepted, so the forwarder forgets them.
+    let numbered = r#"{"@timestamp":"2026-11-20T00:31:00Z","winlog":{"event_id":4625,"record_id":81234,"computer_name":"UKETSUKE-PC01","channel":"Security","event_data":{"TargetUserName":"suzuki","IpAddress":"192.168.1.24","LogonType":"3"}}}"#;
+    let batch = format!("{numbered}\n{numbered}\n");
+    for (added, already_kept) in [(1, 1), (0, 2)] {
+        let (status, answer) = send(Some(token.clone()), batch.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["accepted"], 2, "{answer}");
+        assert_eq!(answer["added"], added, "{answer}");
+        assert_eq!(answer["already_kept"], already_kept, "{answer}");
+    }
+    let suzuki = admin.get("/logs/search?user=suzuki").await;
+    assert_eq!(suzuki.texts("#logs-events tbody tr").len(), 1);
 
     // Another institution cannot give itself this source's token.
     let code = app.create_institution("別の病院", "other-admin").await;

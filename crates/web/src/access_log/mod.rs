@@ -7,7 +7,7 @@
 pub mod held;
 mod sources;
 
-pub use sources::{INGEST_REQUESTS_PER_MINUTE, LogArchive, MAX_UPLOAD_BYTES};
+pub use sources::{Forwarded, INGEST_REQUESTS_PER_MINUTE, LogArchive, MAX_UPLOAD_BYTES};
 
 use askama::Template;
 use axum::Router;

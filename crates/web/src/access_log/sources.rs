@@ -40,6 +40,15 @@ const IMPORTS_SHOWN: i64 = 20;
 /// The lines a preview shows.
 const PREVIEW_LINES: usize = 10;
 
+/// What became of the lines a forwarder sent: every one is in the log,
+/// `added` now and `already_kept` before (an event with the same record
+/// key, sent again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Forwarded {
+    pub added: u64,
+    pub already_kept: u64,
+}
+
 /// Where access-log files are kept: the institution's tamper-evident tiled
 /// log in the data folder, which the app owns (`mamori::access_logs`).
 pub trait LogArchive: Send + Sync {
@@ -54,7 +63,8 @@ pub trait LogArchive: Send + Sync {
     ) -> Pin<Box<dyn Future<Output = Result<ImportReport, String>> + Send + '_>>;
 
     /// Appends lines `source` sent (over HTTPS) to its institution's log and
-    /// index; answers how many once they are durably written (and indexed,
+    /// index, but an event the source's log holds already (the same record
+    /// key); answers how many once they are durably written (and indexed,
     /// unless the index failed: it then catches up later).
     fn receive(
         &self,
@@ -62,7 +72,7 @@ pub trait LogArchive: Send + Sync {
         source: StoredLogSource,
         lines: Vec<String>,
         peer: Option<std::net::IpAddr>,
-    ) -> Pin<Box<dyn Future<Output = Result<u64, String>> + Send + '_>>;
+    ) -> Pin<Box<dyn Future<Output = Result<Forwarded, String>> + Send + '_>>;
 
     /// Checks the institution's log against its signed checkpoint (every
     /// entry kept in the data folder read and hashed); `None` when no log
@@ -450,9 +460,11 @@ fn ingest_answer(status: axum::http::StatusCode, body: serde_json::Value) -> Res
 /// `POST /logs/ingest` (no session; `Authorization: Bearer <token>` of one
 /// source): the body's lines — JSON objects as Winlogbeat or NXLog send
 /// them, or syslog lines, one a line — appended to the source's log. The
-/// answer `200 {"accepted": n}` comes only once they are durably written,
-/// so a sender that gets it may forget them; any other answer means
-/// nothing was kept and the sender should send again.
+/// answer `200 {"accepted": n, "added": a, "already_kept": k}` comes only
+/// once they are durably written, so a sender that gets it may forget them
+/// (`k` of them were kept before: the same event, by its record key, sent
+/// again); any other answer means nothing was kept and the sender should
+/// send again.
 async fn ingest(
     State(state): State<AppState>,
     crate::auth::PeerAddress(peer): crate::auth::PeerAddress,
@@ -527,9 +539,16 @@ async fn ingest(
         .receive(institution, source, lines, peer.map(|peer| peer.ip()))
         .await
     {
-        Ok(accepted) => Ok(ingest_answer(
+        Ok(Forwarded {
+            added,
+            already_kept,
+        }) => Ok(ingest_answer(
             StatusCode::OK,
-            serde_json::json!({ "accepted": accepted }),
+            serde_json::json!({
+                "accepted": added + already_kept,
+                "added": added,
+                "already_kept": already_kept,
+            }),
         )),
         Err(error) => {
             tracing::error!(%error, "lines sent over HTTPS could not be written");
