@@ -618,18 +618,34 @@ pub(crate) async fn append_forwarded(
     }
     // The index holds every key the log does while both locks are held.
     let CaughtUp { log, _index } = open_caught_up(store, data_dir, institution).await?;
-    let keys: Vec<&str> = keyed.iter().filter_map(|(key, _)| key.as_deref()).collect();
-    let mut kept = access_log::kept_record_keys(store, source.id, &keys).await?;
+    let new = new_by_record_key(store, source, keyed.iter().map(|(key, _)| key.as_deref())).await?;
     let before = keyed.len();
     let entries: Vec<Vec<u8>> = keyed
         .into_iter()
-        .filter(|(key, _)| key.as_ref().is_none_or(|key| kept.insert(key.clone())))
-        .map(|(_, entry)| entry)
+        .zip(new)
+        .filter_map(|((_, entry), new)| new.then_some(entry))
         .collect();
     let added = entries.len() as u64;
     let (log, _) = append(log, entries).await?;
     drop((log, _index));
     Ok((added, (before as u64) - added))
+}
+
+/// Which of these events (by their record keys, in order) the source's
+/// log does not hold yet: an event with a key the index already has for
+/// the source, or a key met earlier in the list, is not new; one without a
+/// key always is. The caller holds the log's and the index's locks
+/// ([`open_caught_up`]), so the index holds every key the log does.
+async fn new_by_record_key<'k>(
+    store: &Store,
+    source: &StoredLogSource,
+    keys: impl Iterator<Item = Option<&'k str>> + Clone,
+) -> anyhow::Result<Vec<bool>> {
+    let present: Vec<&str> = keys.clone().flatten().collect();
+    let mut kept = access_log::kept_record_keys(store, source.id, &present).await?;
+    Ok(keys
+        .map(|key| key.is_none_or(|key| kept.insert(key.to_owned())))
+        .collect())
 }
 
 /// Appends `entries` to the institution's log (synced before this
@@ -908,19 +924,13 @@ pub async fn import_bytes(
     }
     // Events an earlier, overlapping export brought already (the same
     // record key), and repeats within the file, are not added again.
-    let keys: Vec<&str> = events
-        .iter()
-        .filter_map(|event| event.event.record_key.as_deref())
-        .collect();
-    let mut kept = access_log::kept_record_keys(store, source.id, &keys).await?;
+    let new = new_by_record_key(
+        store,
+        source,
+        events.iter().map(|event| event.event.record_key.as_deref()),
+    )
+    .await?;
     let before = events.len();
-    let new: Vec<bool> = events
-        .iter()
-        .map(|event| match &event.event.record_key {
-            Some(key) => kept.insert(key.clone()),
-            None => true,
-        })
-        .collect();
     let mut is_new = new.iter().copied();
     events.retain(|_| is_new.next().unwrap_or(true));
     let mut is_new = new.iter().copied();
