@@ -15,11 +15,11 @@ use anyhow::Context;
 use ed25519_dalek::SigningKey;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use mamori_domain::access_log::LogEvent;
 use mamori_domain::access_log::ehr_csv::{self, action_code};
 use mamori_domain::access_log::review::Verification;
 use mamori_domain::access_log::source::{PreviewRead, SourceReader, read_line};
 use mamori_domain::access_log::syslog;
+use mamori_domain::access_log::{LogEvent, map_parallel};
 use mamori_domain::institution::InstitutionId;
 use mamori_store::Store;
 pub use mamori_store::access_log::ImportReport;
@@ -103,15 +103,25 @@ impl<'a> Provenance<'a> {
 /// What the parser read, as an entry records it.
 #[derive(serde::Serialize)]
 struct Parsed<'a> {
-    time: String,
+    time: AsText<'a, Timestamp>,
     host: Option<&'a str>,
     user: Option<&'a str>,
     source_address: Option<IpAddr>,
-    action: String,
+    action: &'a str,
     outcome: &'a str,
     patient_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     record_key: Option<&'a str>,
+}
+
+/// A value serialized as the string its `Display` writes, without building
+/// that string first.
+struct AsText<'a, T>(&'a T);
+
+impl<T: std::fmt::Display> serde::Serialize for AsText<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self.0)
+    }
 }
 
 /// At most the first [`MAX_FIELD`] characters of `text`.
@@ -131,12 +141,13 @@ fn capped(text: &str) -> &str {
 /// entry fit.
 pub(crate) fn entry(provenance: &Provenance<'_>, event: &LogEvent) -> Vec<u8> {
     let raw = event.raw.as_str();
+    let action = action_code(&event.action);
     let parsed = Parsed {
-        time: event.time.to_string(),
+        time: AsText(&event.time),
         host: event.host.as_deref().map(capped),
         user: event.user.as_deref().map(capped),
         source_address: event.source_address,
-        action: capped(&action_code(&event.action)).to_owned(),
+        action: capped(&action),
         outcome: event.outcome.code(),
         patient_id: event.patient_id.as_deref().map(capped),
         record_key: event.record_key.as_deref().map(capped),
@@ -175,32 +186,6 @@ pub(crate) fn entry(provenance: &Provenance<'_>, event: &LogEvent) -> Vec<u8> {
     }
 }
 
-/// `f` of every item, in order; a long slice is cut into one run per core.
-pub(crate) fn map_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    /// Below this many items one thread does it all.
-    const LEAST: usize = 4096;
-    let workers = mamori_domain::access_log::parallelism();
-    if items.len() < 2 * LEAST || workers < 2 {
-        return items.iter().map(&f).collect();
-    }
-    let run = items.len().div_ceil(workers).max(LEAST);
-    std::thread::scope(|scope| {
-        let f = &f;
-        let runs: Vec<_> = items
-            .chunks(run)
-            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        let mut all = Vec::with_capacity(items.len());
-        for run in runs {
-            match run.join() {
-                Ok(done) => all.extend(done),
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        all
-    })
-}
-
 /// The index rows of `events`, numbered from `first_seq`.
 pub(crate) fn index_rows<'a>(
     events: impl Iterator<Item = &'a LogEvent>,
@@ -214,7 +199,7 @@ pub(crate) fn index_rows<'a>(
             host: event.host.clone(),
             user: event.user.clone(),
             source_address: event.source_address.map(|address| address.to_string()),
-            action: action_code(&event.action),
+            action: action_code(&event.action).into_owned(),
             outcome: event.outcome.code(),
             patient_id: event.patient_id.clone(),
             record_key: event.record_key.clone(),
@@ -302,7 +287,10 @@ pub(crate) async fn open_caught_up(
 
 /// Appends `entries` to an open log; returns it and the first entry's
 /// position.
-pub(crate) async fn append(log: TileLog, entries: Vec<Vec<u8>>) -> anyhow::Result<(TileLog, u64)> {
+pub(crate) async fn append<E: AsRef<[u8]> + Sync + Send + 'static>(
+    log: TileLog,
+    entries: Vec<E>,
+) -> anyhow::Result<(TileLog, u64)> {
     tokio::task::spawn_blocking(move || -> anyhow::Result<(TileLog, u64)> {
         let mut log = log;
         let first = log.append(&entries)?;
@@ -545,6 +533,21 @@ fn parsed_event(parsed: &serde_json::Value, raw: String, received: Timestamp) ->
     event
 }
 
+/// A line or row of an imported file, as its log entry.
+struct FileEntry {
+    entry: Vec<u8>,
+    /// The event's record key, where it has one ([`LogEvent::record_key`]).
+    record_key: Option<String>,
+    /// Whether a parser understood it.
+    recognised: bool,
+}
+
+impl AsRef<[u8]> for FileEntry {
+    fn as_ref(&self) -> &[u8] {
+        &self.entry
+    }
+}
+
 /// A line a source sent, as it arrived.
 pub(crate) struct Received<'a> {
     pub text: &'a str,
@@ -580,7 +583,7 @@ fn keyed_entries(
     lines: &[Received<'_>],
 ) -> Vec<(Option<String>, Vec<u8>)> {
     let zone = TimeZone::get(&source.time_zone).unwrap_or(TimeZone::UTC);
-    map_parallel(lines, |line| {
+    map_parallel(lines.iter().collect(), |line: &Received<'_>| {
         let context = syslog::Source {
             received_at: line.at,
             time_zone: zone.clone(),
@@ -883,30 +886,35 @@ pub async fn import_bytes(
     let reader = reader_of(source)?;
     let now = Timestamp::now();
     let file_name: String = file_name.chars().take(255).collect();
-    // Hashing and parsing take a core for a while on a large file.
+    // Hashing, parsing and building the entries take a while on a large
+    // file: on every core, each line's entry made by the core that read it
+    // (the events are never all held at once).
     let read = {
         let file_name = file_name.clone();
         let source_name = source.name.clone();
         tokio::task::spawn_blocking(move || {
             let sha256 = mamori_store::hex(&Sha256::digest(&bytes));
             let received = now.to_string();
-            reader.read_all(&bytes, now).map(|(events, problems)| {
-                let entries = map_parallel(&events, |event| {
+            reader
+                .read_all_into(&bytes, now, |read| {
                     let provenance = Provenance {
                         source: Some(&source_name),
                         file: Some(&file_name),
                         sha256: Some(&sha256),
-                        line: Some(event.line),
+                        line: Some(read.line),
                         ..Provenance::received(&received, "file", None)
                     };
-                    entry(&provenance, &event.event)
-                });
-                (sha256, events, problems, entries)
-            })
+                    FileEntry {
+                        entry: entry(&provenance, &read.event),
+                        record_key: read.event.record_key,
+                        recognised: read.recognised,
+                    }
+                })
+                .map(|(entries, problems)| (sha256, entries, problems))
         })
         .await?
     };
-    let (sha256, mut events, problems, mut entries) = match read {
+    let (sha256, mut entries, problems) = match read {
         Ok(read) => read,
         Err(error) => return Ok(ImportReport::Refused(error)),
     };
@@ -927,17 +935,16 @@ pub async fn import_bytes(
     let new = new_by_record_key(
         store,
         source,
-        events.iter().map(|event| event.event.record_key.as_deref()),
+        entries.iter().map(|read| read.record_key.as_deref()),
     )
     .await?;
-    let before = events.len();
-    let mut is_new = new.iter().copied();
-    events.retain(|_| is_new.next().unwrap_or(true));
+    let before = entries.len();
     let mut is_new = new.iter().copied();
     entries.retain(|_| is_new.next().unwrap_or(true));
-    let already_kept = (before - events.len()) as u64;
+    let already_kept = (before - entries.len()) as u64;
+    let unrecognised = entries.iter().filter(|read| !read.recognised).count() as u64;
+    let events = entries.len() as u64;
     let (log, first_seq) = append(log, entries).await?;
-    let unrecognised = events.iter().filter(|event| !event.recognised).count() as u64;
     access_log::record_import(
         store,
         acting,
@@ -946,7 +953,7 @@ pub async fn import_bytes(
             sha256: &sha256,
             file_name: &file_name,
             first_seq,
-            events: events.len() as u64,
+            events,
             unrecognised,
             already_kept,
         },
@@ -956,7 +963,7 @@ pub async fn import_bytes(
     drop((log, _index));
     Ok(ImportReport::Imported {
         first_seq,
-        events: events.len() as u64,
+        events,
         unrecognised,
         problems,
         already_kept,
@@ -1350,23 +1357,6 @@ pub fn is_backup_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn work_shared_between_cores_comes_back_in_order() {
-        let items: Vec<u64> = (0..50_000).collect();
-        let threads = std::sync::Mutex::new(std::collections::HashSet::new());
-        let squares = map_parallel(&items, |n| {
-            if let Ok(mut seen) = threads.lock() {
-                seen.insert(std::thread::current().id());
-            }
-            n * n
-        });
-        assert_eq!(squares, items.iter().map(|n| n * n).collect::<Vec<_>>());
-        let used = threads.lock().map(|seen| seen.len()).unwrap_or(0);
-        let cores = mamori_domain::access_log::parallelism();
-        assert_eq!(used, cores.min(50_000 / 4096), "one run per core");
-        assert_eq!(map_parallel(&[1u8, 2], |n| n + 1), [2, 3]);
-    }
 
     #[test]
     fn a_hostile_line_always_fits_one_entry_with_its_length_noted() {

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::SigningKey;
-use mamori_tlog::{Checkpoint, Hash, leaf_hash};
+use mamori_tlog::{Checkpoint, Hash, leaf_hash, root};
 
 use crate::bundle::{MAX_ENTRY_LEN, encode_entry, parse_bundle};
 use crate::files::{
@@ -220,31 +220,34 @@ impl TileLog {
         let whole = (entries.len() - head) / TILE_WIDTH as usize * TILE_WIDTH as usize;
         let (head, rest) = entries.split_at(head);
         let (whole, tail) = rest.split_at(whole);
-        let mut leaves = Vec::with_capacity(entries.len());
+        let write_full = |full: &mut Vec<FullTile>| -> Result<(), Error> {
+            for tile in full.drain(..) {
+                let path = tile_path(tile.level, tile.index, TILE_WIDTH);
+                write_unsynced(&self.dir.join(path), &tile_bytes(&tile.hashes))?;
+            }
+            Ok(())
+        };
         for entry in head {
             encode_entry(&mut bundle, entry.as_ref())?;
-            leaves.push(leaf_hash(entry.as_ref()));
+            tiling.push(leaf_hash(entry.as_ref()), &mut full);
+            write_full(&mut full)?;
         }
         if !head.is_empty() && (first + head.len() as u64).is_multiple_of(TILE_WIDTH) {
             let path = bundle_path(first / TILE_WIDTH, TILE_WIDTH);
             write_unsynced(&self.dir.join(path), &bundle)?;
             bundle.clear();
         }
-        leaves.extend(write_whole_bundles(
-            &self.dir,
-            (first + head.len() as u64) / TILE_WIDTH,
-            whole,
-        )?);
+        // Each whole bundle comes with its level-0 tile, written beside it;
+        // the tree above takes the tile's head.
+        for head in write_whole_bundles(&self.dir, (first + head.len() as u64) / TILE_WIDTH, whole)?
+        {
+            tiling.push_at(1, head, &mut full);
+            write_full(&mut full)?;
+        }
         for entry in tail {
             encode_entry(&mut bundle, entry.as_ref())?;
-            leaves.push(leaf_hash(entry.as_ref()));
-        }
-        for leaf in leaves {
-            tiling.push(leaf, &mut full);
-            for tile in full.drain(..) {
-                let path = tile_path(tile.level, tile.index, TILE_WIDTH);
-                write_unsynced(&self.dir.join(path), &tile_bytes(&tile.hashes))?;
-            }
+            tiling.push(leaf_hash(entry.as_ref()), &mut full);
+            write_full(&mut full)?;
         }
         let size = tiling.size();
         let width = size % TILE_WIDTH;
@@ -314,8 +317,10 @@ impl TileLog {
 const PARALLEL_BUNDLES: usize = 8;
 
 /// Encodes and writes (unsynced) the bundles of `entries`, a whole number
-/// of bundles, the first at bundle `index`; returns their leaf hashes in
-/// order. A long run is cut into one run of bundles per core.
+/// of bundles, the first at bundle `index`, each with its level-0 tile
+/// (the same index: its entries' leaf hashes); returns the tiles' heads
+/// (the hash of each bundle's subtree) in order. A long run is cut into
+/// one run of bundles per core.
 fn write_whole_bundles<E: AsRef<[u8]> + Sync>(
     dir: &Path,
     index: u64,
@@ -323,20 +328,22 @@ fn write_whole_bundles<E: AsRef<[u8]> + Sync>(
 ) -> Result<Vec<Hash>, Error> {
     let width = TILE_WIDTH as usize;
     let write_run = |first: u64, run: &[E]| -> Result<Vec<Hash>, Error> {
-        let mut leaves = Vec::with_capacity(run.len());
+        let mut heads = Vec::with_capacity(run.len() / width);
         let mut bundle = Vec::new();
+        let mut leaves = Vec::with_capacity(width);
         for (at, entries) in run.chunks(width).enumerate() {
             bundle.clear();
+            leaves.clear();
             for entry in entries {
                 encode_entry(&mut bundle, entry.as_ref())?;
                 leaves.push(leaf_hash(entry.as_ref()));
             }
-            write_unsynced(
-                &dir.join(bundle_path(first + at as u64, TILE_WIDTH)),
-                &bundle,
-            )?;
+            let n = first + at as u64;
+            write_unsynced(&dir.join(bundle_path(n, TILE_WIDTH)), &bundle)?;
+            write_unsynced(&dir.join(tile_path(0, n, TILE_WIDTH)), &tile_bytes(&leaves))?;
+            heads.push(root(&leaves));
         }
-        Ok(leaves)
+        Ok(heads)
     };
     let bundles = entries.len() / width;
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
@@ -353,14 +360,14 @@ fn write_whole_bundles<E: AsRef<[u8]> + Sync>(
                 scope.spawn(move || write_run(first, run))
             })
             .collect();
-        let mut leaves = Vec::with_capacity(entries.len());
+        let mut heads = Vec::with_capacity(entries.len() / width);
         for run in runs {
             match run.join() {
-                Ok(done) => leaves.extend(done?),
+                Ok(done) => heads.extend(done?),
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         }
-        Ok(leaves)
+        Ok(heads)
     })
 }
 

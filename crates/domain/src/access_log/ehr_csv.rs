@@ -94,13 +94,14 @@ pub fn default_action_rules() -> Vec<ActionRule> {
 }
 
 /// The code of an action in a saved rule (`sign_in`, …, or `other:LABEL`).
-pub fn action_code(action: &Action) -> String {
+pub fn action_code(action: &Action) -> std::borrow::Cow<'static, str> {
     match action {
-        Action::Other(label) => format!("other:{label}"),
+        Action::Other(label) => format!("other:{label}").into(),
         known => ACTION_CODES
             .iter()
             .find(|(_, action)| action == known)
-            .map_or_else(String::new, |(code, _)| (*code).to_owned()),
+            .map_or("", |(code, _)| code)
+            .into(),
     }
 }
 

@@ -27,22 +27,22 @@ pub enum Product {
 /// The event a message describes, and which rule recognised it (`None`:
 /// no rule did, and the event is [`LogEvent::unrecognised`] with the
 /// message's host, app and time).
-pub fn to_event(message: &SyslogMessage, source: &Source) -> (LogEvent, Option<Product>) {
+pub fn to_event(message: &SyslogMessage<'_>, source: &Source) -> (LogEvent, Option<Product>) {
     // Built only for the rule that recognises the line (a line is checked
     // against each rule in turn; copying its raw text for each would cost
     // more than the checks).
     let base = || LogEvent {
-        host: message.hostname.clone(),
-        app: message.app_name.clone(),
-        ..LogEvent::unrecognised(message.time_or(source.received_at), message.raw.clone())
+        host: message.hostname.map(str::to_owned),
+        app: message.app_name.map(str::to_owned),
+        ..LogEvent::unrecognised(message.time_or(source.received_at), message.raw)
     };
     if let Some(event) = fortigate(message, source, base) {
         return (event, Some(Product::FortiGate));
     }
-    if let Some(event) = linux(&message.message, base) {
+    if let Some(event) = linux(message.message, base) {
         return (event, Some(Product::Linux));
     }
-    if let Some(event) = yamaha_rtx(&message.message, base) {
+    if let Some(event) = yamaha_rtx(message.message, base) {
         return (event, Some(Product::YamahaRtx));
     }
     (base(), None)
@@ -336,7 +336,7 @@ fn fortigate_eventtime(text: &str) -> Option<Timestamp> {
 /// FortiGate key=value logs (`date= time= devname= logid= type= subtype=
 /// user= srcip= action= status= msg=`).
 fn fortigate(
-    message: &SyslogMessage,
+    message: &SyslogMessage<'_>,
     source: &Source,
     base: impl Fn() -> LogEvent,
 ) -> Option<LogEvent> {
@@ -345,7 +345,7 @@ fn fortigate(
     if !message.message.contains("logid=") {
         return None;
     }
-    let pairs = key_values(&message.message);
+    let pairs = key_values(message.message);
     let get = |name: &str| {
         pairs
             .iter()

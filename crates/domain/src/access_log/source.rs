@@ -1,6 +1,7 @@
 //! A registered log source (ログの収集元) and reading a file it exported into
 //! events: every line becomes an event, understood or not, never dropped.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use jiff::Timestamp;
@@ -314,16 +315,29 @@ pub fn read_file(
     time_zone: &TimeZone,
     imported_at: Timestamp,
 ) -> Vec<FileEvent> {
+    read_file_into(bytes, kind, time_zone, imported_at, |event| event)
+}
+
+/// [`read_file`], each event handed to `keep` on the core that read it
+/// (so that what the caller makes of it — an importer, its log entry — is
+/// made while the line is at hand, and the events are not all held at once).
+pub fn read_file_into<R: Send>(
+    bytes: &[u8],
+    kind: LogSourceKind,
+    time_zone: &TimeZone,
+    imported_at: Timestamp,
+    keep: impl Fn(FileEvent) -> R + Sync,
+) -> Vec<R> {
     let source = syslog::Source::new(imported_at).with_time_zone(time_zone.clone());
-    let read_part = |(first_line, part): (u64, &[u8])| -> Vec<FileEvent> {
+    let read_part = |(first_line, part): (u64, &[u8])| -> Vec<R> {
         text_lines(part)
             .map(|(line, text)| {
                 let (event, recognised) = read_line(&text, kind, &source);
-                FileEvent {
+                keep(FileEvent {
                     line: first_line + line - 1,
                     event,
                     recognised,
-                }
+                })
             })
             .collect()
     };
@@ -376,15 +390,16 @@ fn line_parts(bytes: &[u8], least: usize, parts: usize) -> Vec<(u64, &[u8])> {
 }
 
 /// The non-blank lines of `bytes` with their numbers (from 1): split at LF,
-/// a CR before it dropped, invalid UTF-8 kept lossily.
-pub fn text_lines(bytes: &[u8]) -> impl Iterator<Item = (u64, String)> + '_ {
+/// a CR before it dropped, invalid UTF-8 kept lossily (a valid line is
+/// borrowed, not copied).
+pub fn text_lines(bytes: &[u8]) -> impl Iterator<Item = (u64, Cow<'_, str>)> + '_ {
     bytes
         .split(|byte| *byte == b'\n')
         .enumerate()
         .filter_map(|(index, line)| {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             let text = String::from_utf8_lossy(line);
-            (!text.trim().is_empty()).then(|| (index as u64 + 1, text.into_owned()))
+            (!text.trim().is_empty()).then_some((index as u64 + 1, text))
         })
 }
 
@@ -563,12 +578,27 @@ impl SourceReader {
         bytes: &[u8],
         now: Timestamp,
     ) -> Result<(Vec<FileEvent>, Vec<RowError>), FileRefused> {
+        self.read_all_into(bytes, now, |event| event)
+    }
+
+    /// [`SourceReader::read_all`], each event handed to `keep` on one of
+    /// the cores (the lines of a text file on the core that read them).
+    pub fn read_all_into<R: Send>(
+        &self,
+        bytes: &[u8],
+        now: Timestamp,
+        keep: impl Fn(FileEvent) -> R + Sync,
+    ) -> Result<(Vec<R>, Vec<RowError>), FileRefused> {
         match self {
             Self::Lines { kind, time_zone } => {
                 if evtx::is_evtx(bytes) {
-                    return Ok((read_event_log(bytes, *kind, now)?, Vec::new()));
+                    let events = read_event_log(bytes, *kind, now)?;
+                    return Ok((super::map_parallel(events, keep), Vec::new()));
                 }
-                Ok((read_file(bytes, *kind, time_zone, now), Vec::new()))
+                Ok((
+                    read_file_into(bytes, *kind, time_zone, now, keep),
+                    Vec::new(),
+                ))
             }
             Self::Table(mapping) => {
                 if evtx::is_evtx(bytes) {
@@ -576,7 +606,7 @@ impl SourceReader {
                 }
                 let read = ehr_csv::read_all(bytes, mapping)?;
                 let mut problems = Vec::new();
-                let events = read
+                let events: Vec<FileEvent> = read
                     .rows
                     .into_iter()
                     .map(|row| match row.parsed {
@@ -596,7 +626,7 @@ impl SourceReader {
                         }
                     })
                     .collect();
-                Ok((events, problems))
+                Ok((super::map_parallel(events, keep), problems))
             }
         }
     }

@@ -81,7 +81,7 @@ impl Source {
 /// One syslog message split into its parts. Absent parts (and RFC 5424's `-`)
 /// are `None`; the structured data is kept as text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyslogMessage {
+pub struct SyslogMessage<'a> {
     /// Which format the line was read as.
     pub format: Format,
     /// The priority, when the line has one.
@@ -89,22 +89,22 @@ pub struct SyslogMessage {
     /// The time the line gives, placed in a year and zone where it lacks them.
     pub timestamp: Option<Timestamp>,
     /// The sending host's name or address, as the line gives it.
-    pub hostname: Option<String>,
+    pub hostname: Option<&'a str>,
     /// The program (RFC 5424 APP-NAME, RFC 3164 TAG).
-    pub app_name: Option<String>,
+    pub app_name: Option<&'a str>,
     /// The process id.
-    pub proc_id: Option<String>,
+    pub proc_id: Option<&'a str>,
     /// RFC 5424's MSGID.
-    pub msg_id: Option<String>,
+    pub msg_id: Option<&'a str>,
     /// RFC 5424's structured data, `[id k="v"]…`, unparsed.
-    pub structured_data: Option<String>,
+    pub structured_data: Option<&'a str>,
     /// The free-text message (without a leading BOM).
-    pub message: String,
+    pub message: &'a str,
     /// The line as received.
-    pub raw: String,
+    pub raw: &'a str,
 }
 
-impl SyslogMessage {
+impl SyslogMessage<'_> {
     /// The line's time, or `received_at` when it gave none.
     pub fn time_or(&self, received_at: Timestamp) -> Timestamp {
         self.timestamp.unwrap_or(received_at)
@@ -149,7 +149,7 @@ pub struct SyslogError {
 
 /// Parses one line (without its frame's trailing new line, though a trailing
 /// CR, LF or NUL is tolerated).
-pub fn parse(line: &str, source: &Source) -> Result<SyslogMessage, SyslogError> {
+pub fn parse<'a>(line: &'a str, source: &Source) -> Result<SyslogMessage<'a>, SyslogError> {
     let fail = |kind| SyslogError {
         kind,
         raw: line.to_owned(),
@@ -200,16 +200,16 @@ fn split_priority(text: &str) -> Option<Option<(Priority, &str)>> {
     Some(priority.map(|priority| (priority, rest)))
 }
 
-fn nil(field: &str) -> Option<String> {
-    (field != "-" && !field.is_empty()).then(|| field.to_owned())
+fn nil(field: &str) -> Option<&str> {
+    (field != "-" && !field.is_empty()).then_some(field)
 }
 
-fn rfc5424(
+fn rfc5424<'a>(
     priority: Priority,
-    rest: &str,
-    raw: &str,
+    rest: &'a str,
+    raw: &'a str,
     source: &Source,
-) -> Result<SyslogMessage, SyslogErrorKind> {
+) -> Result<SyslogMessage<'a>, SyslogErrorKind> {
     let (timestamp, rest) = rest
         .split_once(' ')
         .ok_or(SyslogErrorKind::Truncated("hostname"))?;
@@ -245,9 +245,9 @@ fn rfc5424(
         app_name: nil(app_name),
         proc_id: nil(proc_id),
         msg_id: nil(msg_id),
-        structured_data: structured_data.map(str::to_owned),
-        message: message.to_owned(),
-        raw: raw.to_owned(),
+        structured_data,
+        message,
+        raw,
     })
 }
 
@@ -306,13 +306,13 @@ fn iso_time(text: &str, source: &Source) -> Option<Timestamp> {
 /// RFC 3164's part after `<PRI>` (or a whole plain line): an optional
 /// timestamp, then (only after a timestamp) an optional hostname, then an
 /// optional `TAG[pid]:`. Never fails: what is not recognised is message.
-fn bsd_body(
+fn bsd_body<'a>(
     format: Format,
     priority: Option<Priority>,
-    text: &str,
-    raw: &str,
+    text: &'a str,
+    raw: &'a str,
     source: &Source,
-) -> SyslogMessage {
+) -> SyslogMessage<'a> {
     let mut message = SyslogMessage {
         format,
         priority,
@@ -322,24 +322,24 @@ fn bsd_body(
         proc_id: None,
         msg_id: None,
         structured_data: None,
-        message: String::new(),
-        raw: raw.to_owned(),
+        message: "",
+        raw,
     };
     let mut rest = text.strip_prefix(' ').unwrap_or(text);
     if let Some((timestamp, after)) = bsd_time(rest, source) {
         message.timestamp = Some(timestamp);
         rest = after;
         if let Some((hostname, after)) = hostname(rest) {
-            message.hostname = Some(hostname.to_owned());
+            message.hostname = Some(hostname);
             rest = after;
         }
     }
     if let Some((app, proc_id, after)) = tag(rest) {
-        message.app_name = Some(app.to_owned());
-        message.proc_id = proc_id.map(str::to_owned);
+        message.app_name = Some(app);
+        message.proc_id = proc_id;
         rest = after;
     }
-    message.message = rest.to_owned();
+    message.message = rest;
     message
 }
 
@@ -520,12 +520,12 @@ mod tests {
         assert_eq!(message.format, Format::Rfc5424);
         assert_eq!(message.priority.unwrap().facility(), 20);
         assert_eq!(message.timestamp, Some(at("2026-04-01T01:00:00.123456Z")));
-        assert_eq!(message.hostname.as_deref(), Some("ehr01.example.jp"));
-        assert_eq!(message.app_name.as_deref(), Some("sshd"));
-        assert_eq!(message.proc_id.as_deref(), Some("4321"));
-        assert_eq!(message.msg_id.as_deref(), Some("ID47"));
+        assert_eq!(message.hostname, Some("ehr01.example.jp"));
+        assert_eq!(message.app_name, Some("sshd"));
+        assert_eq!(message.proc_id, Some("4321"));
+        assert_eq!(message.msg_id, Some("ID47"));
         assert_eq!(
-            message.structured_data.as_deref(),
+            message.structured_data,
             Some("[exampleSDID@32473 iut=\"3\" eventSource=\"App\\\"x\\]\"]")
         );
         assert_eq!(message.message, "Accepted password for alice");
@@ -551,10 +551,7 @@ mod tests {
             &tokyo("2026-04-01T00:00:00Z"),
         )
         .unwrap();
-        assert_eq!(
-            message.structured_data.as_deref(),
-            Some("[a x=\"1\"][b y=\"2\"]")
-        );
+        assert_eq!(message.structured_data, Some("[a x=\"1\"][b y=\"2\"]"));
         assert_eq!(message.message, "hi");
         assert_eq!(message.timestamp, Some(at("2026-04-01T00:00:00Z")));
     }
@@ -612,9 +609,9 @@ mod tests {
         .unwrap();
         assert_eq!(message.format, Format::Rfc3164);
         assert_eq!(message.timestamp, Some(at("2026-04-01T01:00:00Z")));
-        assert_eq!(message.hostname.as_deref(), Some("web01"));
-        assert_eq!(message.app_name.as_deref(), Some("sshd"));
-        assert_eq!(message.proc_id.as_deref(), Some("812"));
+        assert_eq!(message.hostname, Some("web01"));
+        assert_eq!(message.app_name, Some("sshd"));
+        assert_eq!(message.proc_id, Some("812"));
         assert_eq!(message.message, "Accepted publickey for bob");
     }
 
@@ -626,7 +623,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(message.hostname, None);
-        assert_eq!(message.app_name.as_deref(), Some("sshd"));
+        assert_eq!(message.app_name, Some("sshd"));
         assert_eq!(message.message, "Invalid user x from 10.0.0.1");
     }
 
@@ -665,8 +662,8 @@ mod tests {
         ] {
             let message = parse(line, &source).unwrap();
             assert_eq!(message.timestamp, Some(at(expected)), "{line}");
-            assert_eq!(message.hostname.as_deref(), Some("h"), "{line}");
-            assert_eq!(message.app_name.as_deref(), Some("a"), "{line}");
+            assert_eq!(message.hostname, Some("h"), "{line}");
+            assert_eq!(message.app_name, Some("a"), "{line}");
             assert_eq!(message.message, "m", "{line}");
         }
     }
@@ -714,7 +711,7 @@ mod tests {
         assert_eq!(message.message, "just some text");
         let message = parse("Apr  1 10:00:00 db01 sshd[1]: hello\r\n", &source).unwrap();
         assert_eq!(message.format, Format::Plain);
-        assert_eq!(message.hostname.as_deref(), Some("db01"));
+        assert_eq!(message.hostname, Some("db01"));
         assert_eq!(message.message, "hello");
     }
 
@@ -747,6 +744,6 @@ mod tests {
             &tokyo("2026-04-01T01:00:02Z"),
         )
         .unwrap();
-        assert_eq!(message.hostname.as_deref(), Some("2001:db8::1"));
+        assert_eq!(message.hostname, Some("2001:db8::1"));
     }
 }

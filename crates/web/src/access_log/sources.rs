@@ -526,7 +526,7 @@ async fn ingest(
         ));
     };
     let lines: Vec<String> = mamori_domain::access_log::source::text_lines(&body)
-        .map(|(_, text)| text)
+        .map(|(_, text)| text.into_owned())
         .collect();
     if lines.is_empty() {
         return Ok(ingest_answer(
