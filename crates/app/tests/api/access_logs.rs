@@ -887,6 +887,14 @@ async fn a_forwarder_sends_json_lines_over_https_with_its_sources_token_only() {
         .expect("the header to set")
         .to_owned();
     assert!(page.text("#ingest-address").ends_with("/logs/ingest"));
+    // Who does the forwarder's setup is said; and since this page was
+    // opened at 127.0.0.1, that the address is for this machine only.
+    assert!(page.text("#ingest-who").contains("ベンダ"));
+    assert!(
+        page.text("#ingest-address")
+            .starts_with("http://127.0.0.1:")
+    );
+    assert!(page.text("#ingest-loopback").contains("LAN"));
     assert!(
         admin
             .get("/logs/sources")

@@ -175,6 +175,18 @@ struct IssuedToken {
     intro: String,
     token: String,
     address: String,
+    /// The address names this machine only (the page was opened on the
+    /// server itself, and no `--public-url` is set): a PC elsewhere on
+    /// the LAN must use the server's LAN address instead.
+    address_is_loopback: bool,
+}
+
+/// Whether the host of `address` (`scheme://host[:port]/path`) is this
+/// machine only.
+fn names_loopback(address: &str) -> bool {
+    let after_scheme = address.split_once("://").map_or(address, |(_, rest)| rest);
+    let host = after_scheme.split('/').next().unwrap_or_default();
+    crate::page::is_loopback_host(crate::page::host_name(host))
 }
 
 /// A syslog receiver as the page shows it: where a device is to send.
@@ -365,10 +377,14 @@ async fn list(
         .and_then(|mut links| links.remove(&issued_key(&authorized.user.token_hash)))
         .and_then(|text| {
             let mut parts = text.splitn(3, '\n');
+            let intro = fill(chrome.k.logs_token_issued, &[&parts.next()?]);
+            let token = parts.next()?.to_owned();
+            let address = parts.next()?.to_owned();
             Some(IssuedToken {
-                intro: fill(chrome.k.logs_token_issued, &[&parts.next()?]),
-                token: parts.next()?.to_owned(),
-                address: parts.next()?.to_owned(),
+                intro,
+                token,
+                address_is_loopback: names_loopback(&address),
+                address,
             })
         });
     page(
@@ -849,7 +865,7 @@ async fn import(
 
 #[cfg(test)]
 mod tests {
-    use super::browser_host;
+    use super::{browser_host, names_loopback};
 
     fn host(value: &str) -> Option<String> {
         let mut headers = axum::http::HeaderMap::new();
@@ -873,5 +889,15 @@ mod tests {
         assert_eq!(host("[::1]:8080"), None);
         assert_eq!(host("<script>:80"), None);
         assert_eq!(browser_host(&axum::http::HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn a_send_address_on_the_server_itself_is_told_apart() {
+        assert!(names_loopback("http://127.0.0.1:8080/logs/ingest"));
+        assert!(names_loopback("http://localhost/logs/ingest"));
+        assert!(names_loopback("https://[::1]:8443/logs/ingest"));
+        assert!(!names_loopback("http://192.168.1.10:8080/logs/ingest"));
+        assert!(!names_loopback("https://mamori.clinic.local/logs/ingest"));
+        assert!(!names_loopback("/logs/ingest"));
     }
 }

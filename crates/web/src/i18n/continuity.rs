@@ -204,7 +204,9 @@ messages! {
     logs_token_issue: "発行する", "Issue";
     logs_token_reissue: "作り直す", "Replace";
     logs_token_set: "発行済み", "Issued";
-    logs_token_issued: "収集元「{0}」の送信用トークンです。この画面を離れると二度と表示されません。ログ転送ソフト（Winlogbeat・NXLogなど）に、送信先アドレスとともに設定してください。", "The sending token of the source “{0}”. It is not shown again once you leave this page. Set it, with the address, in the log forwarder (Winlogbeat, NXLog, …).";
+    logs_token_issued: "収集元「{0}」の送信用トークンです。この画面を離れると二度と表示されません。ログ転送ソフト（NXLog など。Winlogbeat は Logstash の http 出力を経由）に、送信先アドレスとともに設定します。", "The sending token of the source “{0}”. It is not shown again once you leave this page. It is set, with the address, in the log forwarder (NXLog, …; Winlogbeat through Logstash's http output).";
+    logs_token_who: "転送ソフトを各パソコン・サーバーに入れて設定するのは、ベンダまたはIT担当者の作業です。この画面の送信先とヘッダを、そのまま伝えてください（ヘッダは他人に見せないでください。漏れたときは「作り直す」を押します）。", "Installing and setting up the forwarder on each PC or server is work for your vendor or IT person: give them the address and the header below as they are (keep the header from anyone else; if it leaks, press “Replace”).";
+    logs_token_loopback: "この画面はサーバー本体で開かれているため、送信先が 127.0.0.1（このサーバー自身）になっています。他のパソコンからは、127.0.0.1 の部分をこのサーバーのLAN上のIPアドレスに置き換えて送ります（サーバーの起動時に --public-url を指定すると、その住所が表示されます）。", "This page was opened on the server itself, so the address names 127.0.0.1 (this server only). From other PCs, replace 127.0.0.1 with this server's address on the LAN (start the server with --public-url to have that address shown here).";
     logs_token_address: "送信先（HTTP POST、1行に1件のJSONまたはsyslog）", "Send to (HTTP POST, one JSON object or syslog line a line)";
     logs_token_header: "ヘッダ", "Header";
     logs_future: "まだ終わっていない月は確認を記録できません。", "A month that has not ended yet cannot be signed off.";
