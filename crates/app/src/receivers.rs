@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -51,6 +51,14 @@ const FLUSH_EVERY: Duration = Duration::from_millis(200);
 /// The most lines a batch holds (the benchmark compares with a raw append
 /// of the same batch size).
 pub const BATCH: usize = 10_000;
+/// While the writer is saturated (each batch fills before
+/// [`FLUSH_EVERY`]), the indexer waits, so that the cores go to putting
+/// lines durably in the log: at most this long at a time, then it indexes a
+/// pass regardless. Past a burst it catches up; the search says meanwhile
+/// how many kept lines it does not cover yet.
+const INDEX_YIELDS_AT_MOST: Duration = Duration::from_secs(5);
+/// How often the indexer looks again whether the writer is still saturated.
+const INDEX_YIELD_STEP: Duration = Duration::from_millis(20);
 /// How often the counters go to the server's log, when they changed.
 const REPORT_EVERY: Duration = Duration::from_secs(60);
 /// How often the sources' sender addresses are read again.
@@ -339,13 +347,15 @@ pub async fn run(bound: Bound, store: Store, data_dir: PathBuf, stop: watch::Rec
     // The index follows the log: the writer tells the indexer which
     // institutions' logs grew, and ends (dropping its end) once all is written.
     let (written, to_index) = mpsc::unbounded_channel::<InstitutionId>();
+    let saturated = Arc::new(AtomicBool::new(false));
     let indexer = tokio::spawn(index_behind(
         to_index,
         store.clone(),
         data_dir.clone(),
         counters.clone(),
+        saturated.clone(),
     ));
-    write_batches(receiver, store, data_dir, counters, written).await;
+    write_batches(receiver, store, data_dir, counters, written, saturated).await;
     drop(tasks);
     // Whatever was written is indexed before this returns.
     if let Err(error) = indexer.await {
@@ -357,13 +367,23 @@ pub async fn run(bound: Bound, store: Store, data_dir: PathBuf, stop: watch::Rec
 /// institution named since the last (a backlog is indexed in large chunks
 /// while the writer goes on); ends when the writer has ended and all it
 /// named is indexed. A failure is logged and retried at the next write.
+/// While the writer is `saturated`, a pass waits for it (at most
+/// [`INDEX_YIELDS_AT_MOST`]).
 async fn index_behind(
     mut written: mpsc::UnboundedReceiver<InstitutionId>,
     store: Store,
     data_dir: PathBuf,
     counters: Arc<Counters>,
+    saturated: Arc<AtomicBool>,
 ) {
     while let Some(first) = written.recv().await {
+        let waiting_since = tokio::time::Instant::now();
+        while saturated.load(Ordering::Relaxed)
+            && waiting_since.elapsed() < INDEX_YIELDS_AT_MOST
+            && !written.is_closed()
+        {
+            tokio::time::sleep(INDEX_YIELD_STEP).await;
+        }
         let mut institutions = std::collections::BTreeSet::from([first]);
         while let Ok(next) = written.try_recv() {
             institutions.insert(next);
@@ -669,6 +689,7 @@ async fn write_batches(
     data_dir: PathBuf,
     counters: Arc<Counters>,
     to_index: mpsc::UnboundedSender<InstitutionId>,
+    saturated: Arc<AtomicBool>,
 ) {
     let mut senders: HashMap<IpAddr, Option<Arc<SenderSource>>> = HashMap::new();
     let mut loaded_at: Option<std::time::Instant> = None;
@@ -684,19 +705,20 @@ async fn write_batches(
         let deadline = tokio::time::sleep(FLUSH_EVERY);
         tokio::pin!(deadline);
         loop {
+            let room = BATCH - batch.len();
             tokio::select! {
-                line = queue.recv() => match line {
-                    Some(line) => {
-                        batch.push(line);
-                        if batch.len() >= BATCH {
-                            break;
-                        }
+                // Whatever waits, up to a whole batch, at once.
+                taken = queue.recv_many(&mut batch, room) => {
+                    if taken == 0 || batch.len() >= BATCH {
+                        break;
                     }
-                    None => break,
-                },
+                }
                 () = &mut deadline => break,
             }
         }
+        // A batch that filled before its time is up: lines arrive faster
+        // than they are written, and the indexer waits for the writer.
+        saturated.store(batch.len() >= BATCH, Ordering::Relaxed);
         if batch.is_empty() {
             if queue.is_closed() {
                 written(writing.take()).await;
