@@ -140,6 +140,44 @@ fn capped(text: &str) -> &str {
 /// however a hostile line is shaped, cutting its raw text always makes the
 /// entry fit.
 pub(crate) fn entry(provenance: &Provenance<'_>, event: &LogEvent) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(320 + event.raw.len() + event.raw.len() / 8);
+    // Serializing these types cannot fail (no maps with non-string keys,
+    // no failing `Serialize`); an empty object is never written.
+    if serde_json::to_writer(&mut bytes, provenance).is_err() {
+        bytes.clear();
+        bytes.extend_from_slice(br#"{"v":1}"#);
+    }
+    bytes.pop();
+    entry_after(bytes, event)
+}
+
+/// The first fields that every entry of one imported file shares (how it
+/// arrived, up to the file's SHA-256), written once for the whole file:
+/// [`file_entry`] adds each line's number and event.
+pub(crate) fn file_head(provenance: &Provenance<'_>) -> Vec<u8> {
+    let shared = Provenance {
+        line: None,
+        cut: None,
+        ..*provenance
+    };
+    let mut head = serde_json::to_vec(&shared).unwrap_or_else(|_| br#"{"v":1}"#.to_vec());
+    head.pop();
+    head
+}
+
+/// The entry of line `line` of a file whose shared fields are `head`
+/// ([`file_head`]): the same bytes as [`entry`] with the whole provenance.
+pub(crate) fn file_entry(head: &[u8], line: u64, event: &LogEvent) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(head.len() + 128 + event.raw.len() + event.raw.len() / 8);
+    bytes.extend_from_slice(head);
+    bytes.extend_from_slice(b",\"line\":");
+    bytes.extend_from_slice(line.to_string().as_bytes());
+    entry_after(bytes, event)
+}
+
+/// Completes an entry whose provenance is written (without its closing
+/// brace) in `bytes`: what the parser read, then the raw line.
+fn entry_after(mut bytes: Vec<u8>, event: &LogEvent) -> Vec<u8> {
     let raw = event.raw.as_str();
     let action = action_code(&event.action);
     let parsed = Parsed {
@@ -152,16 +190,8 @@ pub(crate) fn entry(provenance: &Provenance<'_>, event: &LogEvent) -> Vec<u8> {
         patient_id: event.patient_id.as_deref().map(capped),
         record_key: event.record_key.as_deref().map(capped),
     };
-    // Serializing these types cannot fail (no maps with non-string keys,
-    // no failing `Serialize`); an empty object is never written. The head
-    // is written once; only a line too long for a bundle is written again,
-    // shorter.
-    let mut bytes = Vec::with_capacity(320 + raw.len() + raw.len() / 8);
-    if serde_json::to_writer(&mut bytes, provenance).is_err() {
-        bytes.clear();
-        bytes.extend_from_slice(br#"{"v":1}"#);
-    }
-    bytes.pop();
+    // The head is written once; only a line too long for a bundle is
+    // written again, shorter.
     bytes.extend_from_slice(b",\"parsed\":");
     let _ = serde_json::to_writer(&mut bytes, &parsed);
     bytes.extend_from_slice(b",\"raw\":");
@@ -895,20 +925,17 @@ pub async fn import_bytes(
         tokio::task::spawn_blocking(move || {
             let sha256 = mamori_store::hex(&Sha256::digest(&bytes));
             let received = now.to_string();
+            let head = file_head(&Provenance {
+                source: Some(&source_name),
+                file: Some(&file_name),
+                sha256: Some(&sha256),
+                ..Provenance::received(&received, "file", None)
+            });
             reader
-                .read_all_into(&bytes, now, |read| {
-                    let provenance = Provenance {
-                        source: Some(&source_name),
-                        file: Some(&file_name),
-                        sha256: Some(&sha256),
-                        line: Some(read.line),
-                        ..Provenance::received(&received, "file", None)
-                    };
-                    FileEntry {
-                        entry: entry(&provenance, &read.event),
-                        record_key: read.event.record_key,
-                        recognised: read.recognised,
-                    }
+                .read_all_into(&bytes, now, |read| FileEntry {
+                    entry: file_entry(&head, read.line, &read.event),
+                    record_key: read.event.record_key,
+                    recognised: read.recognised,
                 })
                 .map(|(entries, problems)| (sha256, entries, problems))
         })
@@ -1357,6 +1384,32 @@ pub fn is_backup_name(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_files_entries_written_from_their_shared_head_are_the_entries_in_full() {
+        let provenance = Provenance {
+            source: Some("電子カルテ \"本院\""),
+            file: Some("export.log"),
+            sha256: Some("ab12"),
+            ..Provenance::received("2026-12-07T00:00:00Z", "file", None)
+        };
+        let head = file_head(&provenance);
+        let mut event = LogEvent::unrecognised(Timestamp::UNIX_EPOCH, "line \u{1} \"raw\"");
+        event.user = Some("suzuki".to_owned());
+        for line in [1, 42, u64::MAX] {
+            let full = entry(
+                &Provenance {
+                    line: Some(line),
+                    ..provenance
+                },
+                &event,
+            );
+            assert_eq!(file_entry(&head, line, &event), full);
+            let parsed: serde_json::Value = serde_json::from_slice(&full).expect("JSON");
+            assert_eq!(parsed["line"], line);
+            assert_eq!(parsed["source"], "電子カルテ \"本院\"");
+        }
+    }
 
     #[test]
     fn a_hostile_line_always_fits_one_entry_with_its_length_noted() {
