@@ -41,11 +41,20 @@ pub fn map_parallel<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) 
         rest = tail;
     }
     runs.push(rest);
+    each_on_a_thread(runs, |run| run.into_iter().map(&f).collect())
+}
+
+/// `work` of every run on a thread of its own, the results joined in
+/// order. A run that panicked panics here, as it would have in one go.
+pub(crate) fn each_on_a_thread<T: Send, R: Send>(
+    runs: Vec<T>,
+    work: impl Fn(T) -> Vec<R> + Sync,
+) -> Vec<R> {
     std::thread::scope(|scope| {
-        let f = &f;
+        let work = &work;
         let workers: Vec<_> = runs
             .into_iter()
-            .map(|run| scope.spawn(move || run.into_iter().map(f).collect::<Vec<R>>()))
+            .map(|run| scope.spawn(move || work(run)))
             .collect();
         let mut all = Vec::new();
         for worker in workers {

@@ -345,21 +345,7 @@ pub fn read_file_into<R: Send>(
     if parts.len() < 2 {
         return parts.into_iter().flat_map(read_part).collect();
     }
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = parts
-            .into_iter()
-            .map(|part| scope.spawn(move || read_part(part)))
-            .collect();
-        let mut events = Vec::new();
-        for worker in workers {
-            match worker.join() {
-                Ok(part) => events.extend(part),
-                // A parser that panicked panics here, as it would have read in one go.
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        events
-    })
+    super::each_on_a_thread(parts, read_part)
 }
 
 /// Below this many bytes a file is read in one part.
