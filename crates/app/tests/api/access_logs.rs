@@ -823,6 +823,51 @@ async fn the_rules_are_the_institutions_own_and_find_sign_ins_out_of_hours() {
 }
 
 #[tokio::test]
+async fn a_token_issued_on_the_server_itself_says_to_give_other_pcs_its_lan_address() {
+    // A server listening on every address, its page opened on the server
+    // itself (127.0.0.1): the address shown names this machine only.
+    let app = crate::helpers::spawn_app_listening_on("0.0.0.0:0").await;
+    let mut fields = crate::helpers::setup_fields();
+    fields.push((
+        "setup_token",
+        app.setup_token.clone().expect("a setup token"),
+    ));
+    let set_up = app.browser().submit("/setup", "/setup", &fields).await;
+    assert_eq!(
+        set_up.status,
+        StatusCode::SEE_OTHER,
+        "{:?}",
+        set_up.errors()
+    );
+    let admin = app.signed_in("admin").await;
+    let added = register_source(
+        &admin,
+        &[("name", "受付PC".into()), ("kind", "windows_json".into())],
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
+    let source_id = admin
+        .get("/logs/sources")
+        .await
+        .attribute("form.token-form input[name=source]", "value")
+        .expect("the token form");
+    admin
+        .submit(
+            "/logs/sources",
+            "/logs/sources/token",
+            &[("source", source_id)],
+        )
+        .await;
+    let page = admin.get("/logs/sources").await;
+    assert!(
+        page.text("#ingest-address")
+            .starts_with("http://127.0.0.1:")
+    );
+    assert!(page.text("#ingest-loopback").contains("127.0.0.1"));
+    assert!(page.attribute("#ingest-local-only", "id").is_none());
+}
+
+#[tokio::test]
 async fn a_forwarder_sends_json_lines_over_https_with_its_sources_token_only() {
     let app = spawn_app().await;
     let admin = app.admin().await;
@@ -887,14 +932,16 @@ async fn a_forwarder_sends_json_lines_over_https_with_its_sources_token_only() {
         .expect("the header to set")
         .to_owned();
     assert!(page.text("#ingest-address").ends_with("/logs/ingest"));
-    // Who does the forwarder's setup is said; and since this page was
-    // opened at 127.0.0.1, that the address is for this machine only.
+    // Who does the forwarder's setup is said; and since this server
+    // listens on 127.0.0.1 only, that no other PC can send to it yet (not
+    // merely that the address names this machine).
     assert!(page.text("#ingest-who").contains("ベンダ"));
     assert!(
         page.text("#ingest-address")
             .starts_with("http://127.0.0.1:")
     );
-    assert!(page.text("#ingest-loopback").contains("LAN"));
+    assert!(page.text("#ingest-local-only").contains("--listen"));
+    assert!(page.attribute("#ingest-loopback", "id").is_none());
     assert!(
         admin
             .get("/logs/sources")

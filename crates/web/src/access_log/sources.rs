@@ -179,6 +179,9 @@ struct IssuedToken {
     /// server itself, and no `--public-url` is set): a PC elsewhere on
     /// the LAN must use the server's LAN address instead.
     address_is_loopback: bool,
+    /// The server listens on a loopback address only: nothing elsewhere
+    /// on the LAN can send to it until it listens there too.
+    server_local_only: bool,
 }
 
 /// Whether the host of `address` (`scheme://host[:port]/path`) is this
@@ -384,6 +387,7 @@ async fn list(
                 intro,
                 token,
                 address_is_loopback: names_loopback(&address),
+                server_local_only: state.config.listens_on_loopback,
                 address,
             })
         });
