@@ -78,6 +78,22 @@ async fn register_source(person: &Browser, fields: &[(&str, String)]) -> Page {
         .await
 }
 
+/// Registers 「受付PC」, a Windows PC whose forwarder sends JSON lines;
+/// returns its id as the token form carries it.
+async fn add_forwarding_pc(person: &Browser) -> String {
+    let added = register_source(
+        person,
+        &[("name", "受付PC".into()), ("kind", "windows_json".into())],
+    )
+    .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
+    person
+        .get("/logs/sources")
+        .await
+        .attribute("form.token-form input[name=source]", "value")
+        .expect("the token form")
+}
+
 async fn first_institution(app: &TestApp) -> InstitutionId {
     mamori_store::institution::list_all_for_operator(&app.store)
         .await
@@ -840,24 +856,15 @@ async fn a_token_issued_on_the_server_itself_says_to_give_other_pcs_its_lan_addr
         set_up.errors()
     );
     let admin = app.signed_in("admin").await;
-    let added = register_source(
-        &admin,
-        &[("name", "受付PC".into()), ("kind", "windows_json".into())],
-    )
-    .await;
-    assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
-    let source_id = admin
-        .get("/logs/sources")
-        .await
-        .attribute("form.token-form input[name=source]", "value")
-        .expect("the token form");
-    admin
+    let source_id = add_forwarding_pc(&admin).await;
+    let issued = admin
         .submit(
             "/logs/sources",
             "/logs/sources/token",
             &[("source", source_id)],
         )
         .await;
+    assert_eq!(issued.status, StatusCode::SEE_OTHER);
     let page = admin.get("/logs/sources").await;
     assert!(
         page.text("#ingest-address")
@@ -871,17 +878,7 @@ async fn a_token_issued_on_the_server_itself_says_to_give_other_pcs_its_lan_addr
 async fn a_forwarder_sends_json_lines_over_https_with_its_sources_token_only() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let added = register_source(
-        &admin,
-        &[("name", "受付PC".into()), ("kind", "windows_json".into())],
-    )
-    .await;
-    assert_eq!(added.status, StatusCode::SEE_OTHER, "{:?}", added.errors());
-    let source_id = admin
-        .get("/logs/sources")
-        .await
-        .attribute("form.token-form input[name=source]", "value")
-        .expect("the token form");
+    let source_id = add_forwarding_pc(&admin).await;
     let forwarder = reqwest::Client::new();
     let send = |token: Option<String>, body: String| {
         let request = forwarder
