@@ -563,8 +563,8 @@ fn parsed_event(parsed: &serde_json::Value, raw: String, received: Timestamp) ->
     event
 }
 
-/// A line or row of an imported file, as its log entry.
-struct FileEntry {
+/// A line or row (of a file, or that a source sent) as its log entry.
+struct KeyedEntry {
     entry: Vec<u8>,
     /// The event's record key, where it has one ([`LogEvent::record_key`]).
     record_key: Option<String>,
@@ -572,7 +572,7 @@ struct FileEntry {
     recognised: bool,
 }
 
-impl AsRef<[u8]> for FileEntry {
+impl AsRef<[u8]> for KeyedEntry {
     fn as_ref(&self) -> &[u8] {
         &self.entry
     }
@@ -601,32 +601,32 @@ pub(crate) struct Cut {
 pub(crate) fn received_entries(source: &StoredLogSource, lines: &[Received<'_>]) -> Vec<Vec<u8>> {
     keyed_entries(source, lines)
         .into_iter()
-        .map(|(_, entry)| entry)
+        .map(|keyed| keyed.entry)
         .collect()
 }
 
 /// The log entries of lines `source` sent, built on every core, each with
 /// its event's record key (a Windows event's `COMPUTER/Channel/
 /// EventRecordID`) where the line has one.
-fn keyed_entries(
-    source: &StoredLogSource,
-    lines: &[Received<'_>],
-) -> Vec<(Option<String>, Vec<u8>)> {
+fn keyed_entries(source: &StoredLogSource, lines: &[Received<'_>]) -> Vec<KeyedEntry> {
     let zone = TimeZone::get(&source.time_zone).unwrap_or(TimeZone::UTC);
     map_parallel(lines.iter().collect(), |line: &Received<'_>| {
         let context = syslog::Source {
             received_at: line.at,
             time_zone: zone.clone(),
         };
-        let (event, _) = read_line(line.text, source.kind, &context);
+        let (event, recognised) = read_line(line.text, source.kind, &context);
         let received = line.at.to_string();
         let provenance = Provenance {
             source: Some(&source.name),
             cut: line.cut,
             ..Provenance::received(&received, line.via, line.peer)
         };
-        let entry = entry(&provenance, &event);
-        (event.record_key, entry)
+        KeyedEntry {
+            entry: entry(&provenance, &event),
+            record_key: event.record_key,
+            recognised,
+        }
     })
 }
 
@@ -645,40 +645,43 @@ pub(crate) async fn append_forwarded(
     lines: &[Received<'_>],
 ) -> anyhow::Result<(u64, u64)> {
     let keyed = keyed_entries(source, lines);
-    if keyed.iter().all(|(key, _)| key.is_none()) {
-        let entries: Vec<Vec<u8>> = keyed.into_iter().map(|(_, entry)| entry).collect();
+    if keyed.iter().all(|keyed| keyed.record_key.is_none()) {
+        let entries: Vec<Vec<u8>> = keyed.into_iter().map(|keyed| keyed.entry).collect();
         return Ok((append_entries(data_dir, institution, entries).await?, 0));
     }
     // The index holds every key the log does while both locks are held.
     let CaughtUp { log, _index } = open_caught_up(store, data_dir, institution).await?;
-    let new = new_by_record_key(store, source, keyed.iter().map(|(key, _)| key.as_deref())).await?;
-    let before = keyed.len();
-    let entries: Vec<Vec<u8>> = keyed
-        .into_iter()
-        .zip(new)
-        .filter_map(|((_, entry), new)| new.then_some(entry))
-        .collect();
+    let (entries, already_kept) = only_new(store, source, keyed).await?;
     let added = entries.len() as u64;
     let (log, _) = append(log, entries).await?;
     drop((log, _index));
-    Ok((added, (before as u64) - added))
+    Ok((added, already_kept))
 }
 
-/// Which of these events (by their record keys, in order) the source's
-/// log does not hold yet: an event with a key the index already has for
-/// the source, or a key met earlier in the list, is not new; one without a
-/// key always is. The caller holds the log's and the index's locks
-/// ([`open_caught_up`]), so the index holds every key the log does.
-async fn new_by_record_key<'k>(
+/// The entries the source's log does not hold yet, in order, and how many
+/// it held already: an entry whose record key the index already has for
+/// the source, or whose key came earlier in the list, is left out; one
+/// without a key is always new. The caller holds the log's and the index's
+/// locks ([`open_caught_up`]), so the index holds every key the log does.
+async fn only_new(
     store: &Store,
     source: &StoredLogSource,
-    keys: impl Iterator<Item = Option<&'k str>> + Clone,
-) -> anyhow::Result<Vec<bool>> {
-    let present: Vec<&str> = keys.clone().flatten().collect();
+    mut entries: Vec<KeyedEntry>,
+) -> anyhow::Result<(Vec<KeyedEntry>, u64)> {
+    let present: Vec<&str> = entries
+        .iter()
+        .filter_map(|keyed| keyed.record_key.as_deref())
+        .collect();
     let mut kept = access_log::kept_record_keys(store, source.id, &present).await?;
-    Ok(keys
-        .map(|key| key.is_none_or(|key| kept.insert(key.to_owned())))
-        .collect())
+    let before = entries.len();
+    entries.retain(|keyed| {
+        keyed
+            .record_key
+            .as_deref()
+            .is_none_or(|key| kept.insert(key.to_owned()))
+    });
+    let already_kept = (before - entries.len()) as u64;
+    Ok((entries, already_kept))
 }
 
 /// Appends `entries` to the institution's log (synced before this
@@ -932,7 +935,7 @@ pub async fn import_bytes(
                 ..Provenance::received(&received, "file", None)
             });
             reader
-                .read_all_into(&bytes, now, |read| FileEntry {
+                .read_all_into(&bytes, now, |read| KeyedEntry {
                     entry: file_entry(&head, read.line, &read.event),
                     record_key: read.event.record_key,
                     recognised: read.recognised,
@@ -941,7 +944,7 @@ pub async fn import_bytes(
         })
         .await?
     };
-    let (sha256, mut entries, problems) = match read {
+    let (sha256, entries, problems) = match read {
         Ok(read) => read,
         Err(error) => return Ok(ImportReport::Refused(error)),
     };
@@ -959,16 +962,7 @@ pub async fn import_bytes(
     }
     // Events an earlier, overlapping export brought already (the same
     // record key), and repeats within the file, are not added again.
-    let new = new_by_record_key(
-        store,
-        source,
-        entries.iter().map(|read| read.record_key.as_deref()),
-    )
-    .await?;
-    let before = entries.len();
-    let mut is_new = new.iter().copied();
-    entries.retain(|_| is_new.next().unwrap_or(true));
-    let already_kept = (before - entries.len()) as u64;
+    let (entries, already_kept) = only_new(store, source, entries).await?;
     let unrecognised = entries.iter().filter(|read| !read.recognised).count() as u64;
     let events = entries.len() as u64;
     let (log, first_seq) = append(log, entries).await?;
