@@ -647,7 +647,11 @@ pub(crate) async fn append_forwarded(
     let keyed = keyed_entries(source, lines);
     if keyed.iter().all(|keyed| keyed.record_key.is_none()) {
         let entries: Vec<Vec<u8>> = keyed.into_iter().map(|keyed| keyed.entry).collect();
-        return Ok((append_entries(data_dir, institution, entries).await?, 0));
+        let data_dir = data_dir.to_path_buf();
+        let added =
+            tokio::task::spawn_blocking(move || append_entries(&data_dir, institution, &entries))
+                .await??;
+        return Ok((added, 0));
     }
     // The index holds every key the log does while both locks are held.
     let CaughtUp { log, _index } = open_caught_up(store, data_dir, institution).await?;
@@ -685,37 +689,31 @@ async fn only_new(
 }
 
 /// Appends `entries` to the institution's log (synced before this
-/// returns); returns how many.
-pub(crate) async fn append_entries(
+/// returns); returns how many. Blocks: call it where blocking is allowed
+/// (the receivers' writer runs it on the blocking pool).
+pub(crate) fn append_entries(
     data_dir: &Path,
     institution: InstitutionId,
-    entries: Vec<Vec<u8>>,
+    entries: &[Vec<u8>],
 ) -> anyhow::Result<u64> {
     let key = crate::audit::load_or_create_key(data_dir, KEY_FILE, "access-log")?;
-    let dir = log_dir(data_dir, institution);
-    let count = entries.len() as u64;
-    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-        let mut log = open_waiting(&dir, &origin(institution), key)?;
-        log.append(&entries)?;
-        Ok(())
-    })
-    .await??;
-    Ok(count)
+    let mut log = open_waiting(&log_dir(data_dir, institution), &origin(institution), key)?;
+    log.append(entries)?;
+    Ok(entries.len() as u64)
 }
 
 /// Appends lines that no registered source claims (an unknown sender) to
 /// the separate log `access-logs/unassigned/`: kept, never mixed in.
-pub(crate) async fn append_unassigned(
-    data_dir: &Path,
-    entries: Vec<Vec<u8>>,
-) -> anyhow::Result<u64> {
+/// Blocks, as [`append_entries`].
+pub(crate) fn append_unassigned(data_dir: &Path, entries: &[Vec<u8>]) -> anyhow::Result<u64> {
     let key = crate::audit::load_or_create_key(data_dir, KEY_FILE, "access-log")?;
-    let dir = data_dir.join(FOLDER).join(UNASSIGNED);
-    tokio::task::spawn_blocking(move || -> anyhow::Result<u64> {
-        let mut log = open_waiting(&dir, UNASSIGNED_ORIGIN, key)?;
-        Ok(log.append(&entries)?)
-    })
-    .await?
+    let mut log = open_waiting(
+        &data_dir.join(FOLDER).join(UNASSIGNED),
+        UNASSIGNED_ORIGIN,
+        key,
+    )?;
+    log.append(entries)?;
+    Ok(entries.len() as u64)
 }
 
 /// A sender no registered source claims, as the unassigned log holds its lines.

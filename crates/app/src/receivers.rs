@@ -24,7 +24,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -691,7 +691,7 @@ async fn write_batches(
     to_index: mpsc::UnboundedSender<InstitutionId>,
     saturated: Arc<AtomicBool>,
 ) {
-    let mut senders: HashMap<IpAddr, Option<Arc<SenderSource>>> = HashMap::new();
+    let mut senders: Arc<HashMap<IpAddr, Option<Arc<SenderSource>>>> = Arc::default();
     let mut loaded_at: Option<std::time::Instant> = None;
     let mut batch: Vec<Line> = Vec::new();
     // The batch being written meanwhile.
@@ -730,7 +730,7 @@ async fn write_batches(
         if loaded_at.is_none_or(|at| at.elapsed() >= RELOAD_EVERY) {
             match access_log::sources_with_senders(&store).await {
                 Ok(sources) => {
-                    senders = by_sender(sources);
+                    senders = Arc::new(by_sender(sources));
                     loaded_at = Some(std::time::Instant::now());
                 }
                 Err(error) => tracing::warn!(%error, "cannot read the log sources"),
@@ -740,14 +740,26 @@ async fn write_batches(
         // (and synced); it is written once that one is, so each source's
         // lines stay in order and a sender is answered only once its lines
         // are in the log. Failures are counted and logged per source inside.
-        let prepared = prepare(&senders, std::mem::take(&mut batch));
+        // Both run on the blocking pool, side by side, and leave the
+        // runtime's workers to the connections (and the web pages).
+        let lines = std::mem::take(&mut batch);
+        let claims = senders.clone();
+        let prepared = match tokio::task::spawn_blocking(move || prepare(&claims, lines)).await {
+            Ok(prepared) => prepared,
+            Err(error) => {
+                // Its lines' senders (RELP) see their answers dropped and
+                // are told the lines were not written.
+                counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(%error, "reading a batch of received log lines stopped");
+                continue;
+            }
+        };
         written(writing.take()).await;
-        writing = Some(tokio::spawn(commit(
-            data_dir.clone(),
-            prepared,
-            counters.clone(),
-            to_index.clone(),
-        )));
+        let shared = (data_dir.clone(), counters.clone(), to_index.clone());
+        writing = Some(tokio::task::spawn_blocking(move || {
+            let (data_dir, counters, to_index) = shared;
+            commit(&data_dir, prepared, &counters, &to_index);
+        }));
     }
 }
 
@@ -819,11 +831,11 @@ fn prepare(senders: &HashMap<IpAddr, Option<Arc<SenderSource>>>, lines: Vec<Line
 /// log (the indexer told), the rest to the unassigned log, and tells the
 /// waiting senders; a part that cannot be written is counted in
 /// `failed_batches` and logged, the others still written.
-async fn commit(
-    data_dir: PathBuf,
+fn commit(
+    data_dir: &Path,
     prepared: Prepared,
-    counters: Arc<Counters>,
-    to_index: mpsc::UnboundedSender<InstitutionId>,
+    counters: &Counters,
+    to_index: &mpsc::UnboundedSender<InstitutionId>,
 ) {
     let Prepared {
         claimed,
@@ -832,7 +844,7 @@ async fn commit(
     } = prepared;
     if !unassigned.is_empty() {
         let n = unassigned.len() as u64;
-        let written = match append_unassigned(&data_dir, unassigned).await {
+        let written = match append_unassigned(data_dir, &unassigned) {
             Ok(_) => {
                 counters.unassigned.fetch_add(n, Ordering::Relaxed);
                 true
@@ -848,7 +860,7 @@ async fn commit(
     for SourcePart(sender, entries, waiting) in claimed {
         // One source's failure (its log damaged, say) does not keep the
         // others' lines from being written.
-        let written = match append_entries(&data_dir, sender.institution_id, entries).await {
+        let written = match append_entries(data_dir, sender.institution_id, &entries) {
             Ok(written) => {
                 counters.written.fetch_add(written, Ordering::Relaxed);
                 // The indexer ends only after the writer: it is there.
