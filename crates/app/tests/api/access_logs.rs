@@ -872,6 +872,40 @@ async fn a_token_issued_on_the_server_itself_says_to_give_other_pcs_its_lan_addr
     );
     assert!(page.text("#ingest-loopback").contains("127.0.0.1"));
     assert!(page.attribute("#ingest-local-only", "id").is_none());
+    // Where this machine has a route out (it has a LAN address), the page
+    // names the address other PCs send to; and a forwarder sending there
+    // with the token is answered by this server.
+    let has_lan_address = std::net::UdpSocket::bind("0.0.0.0:0")
+        .and_then(|socket| {
+            socket.connect("192.0.2.1:9")?;
+            socket.local_addr()
+        })
+        .is_ok_and(|local| !local.ip().is_loopback());
+    let lan = page
+        .attribute("#ingest-lan-address", "id")
+        .map(|_| page.text("#ingest-lan-address"));
+    assert_eq!(lan.is_some(), has_lan_address, "{lan:?}");
+    if let Some(lan) = lan {
+        assert!(!lan.contains("127.0.0.1"), "{lan}");
+        assert!(lan.ends_with("/logs/ingest"), "{lan}");
+        let token = page
+            .text("#ingest-token")
+            .strip_prefix("Authorization: Bearer ")
+            .expect("the header to set")
+            .to_owned();
+        let event = r#"{"@timestamp":"2026-12-07T00:31:00Z","winlog":{"event_id":4625,"computer_name":"UKETSUKE-PC01","channel":"Security","event_data":{"TargetUserName":"suzuki","IpAddress":"192.168.1.24","LogonType":"3"}}}"#;
+        let answer = reqwest::Client::new()
+            .post(&lan)
+            .bearer_auth(token)
+            .body(event)
+            .send()
+            .await
+            .expect("the server answers at the address the page names");
+        assert_eq!(answer.status(), StatusCode::OK);
+        let answer: serde_json::Value =
+            serde_json::from_str(&answer.text().await.expect("the answer")).expect("a JSON answer");
+        assert_eq!(answer["added"], 1, "{answer}");
+    }
 }
 
 #[tokio::test]

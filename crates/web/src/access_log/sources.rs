@@ -182,6 +182,39 @@ struct IssuedToken {
     /// The server listens on a loopback address only: nothing elsewhere
     /// on the LAN can send to it until it listens there too.
     server_local_only: bool,
+    /// Where the address names this machine only but the server listens
+    /// on the LAN: the same address with this machine's LAN address in
+    /// its place, when the machine has one.
+    lan_address: Option<String>,
+}
+
+/// The address this machine sends from towards the rest of the network
+/// (its LAN address on a clinic's server), or `None` without one: a UDP
+/// socket "connected" to a documentation address (RFC 5737) takes the
+/// route's source address; nothing is sent.
+fn this_machines_lan_address() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("192.0.2.1:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+/// `address` (`scheme://host[:port]/path`) with its host replaced by `ip`.
+fn with_host(address: &str, ip: std::net::IpAddr) -> Option<String> {
+    let (scheme, rest) = address.split_once("://")?;
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    // What follows the host: `:port`, or nothing.
+    let port = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split_once(']').map_or("", |(_, after)| after),
+        None => authority
+            .get(crate::page::host_name(authority).len()..)
+            .unwrap_or_default(),
+    };
+    let host = match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => format!("[{v6}]"),
+    };
+    Some(format!("{scheme}://{host}{port}{path}"))
 }
 
 /// Whether the host of `address` (`scheme://host[:port]/path`) is this
@@ -383,11 +416,18 @@ async fn list(
             let intro = fill(chrome.k.logs_token_issued, &[&parts.next()?]);
             let token = parts.next()?.to_owned();
             let address = parts.next()?.to_owned();
+            let address_is_loopback = names_loopback(&address);
+            let server_local_only = state.config.listens_on_loopback;
+            let lan_address = (address_is_loopback && !server_local_only)
+                .then(this_machines_lan_address)
+                .flatten()
+                .and_then(|ip| with_host(&address, ip));
             Some(IssuedToken {
                 intro,
                 token,
-                address_is_loopback: names_loopback(&address),
-                server_local_only: state.config.listens_on_loopback,
+                address_is_loopback,
+                server_local_only,
+                lan_address,
                 address,
             })
         });
@@ -869,7 +909,7 @@ async fn import(
 
 #[cfg(test)]
 mod tests {
-    use super::{browser_host, names_loopback};
+    use super::{browser_host, names_loopback, with_host};
 
     fn host(value: &str) -> Option<String> {
         let mut headers = axum::http::HeaderMap::new();
@@ -903,5 +943,28 @@ mod tests {
         assert!(!names_loopback("http://192.168.1.10:8080/logs/ingest"));
         assert!(!names_loopback("https://mamori.clinic.local/logs/ingest"));
         assert!(!names_loopback("/logs/ingest"));
+    }
+
+    #[test]
+    fn the_lan_address_takes_the_hosts_place_and_keeps_port_and_path() {
+        let lan: std::net::IpAddr = "192.168.1.10".parse().expect("an address");
+        assert_eq!(
+            with_host("http://127.0.0.1:8080/logs/ingest", lan).as_deref(),
+            Some("http://192.168.1.10:8080/logs/ingest")
+        );
+        assert_eq!(
+            with_host("http://localhost/logs/ingest", lan).as_deref(),
+            Some("http://192.168.1.10/logs/ingest")
+        );
+        assert_eq!(
+            with_host("https://[::1]:8443/logs/ingest", lan).as_deref(),
+            Some("https://192.168.1.10:8443/logs/ingest")
+        );
+        let v6: std::net::IpAddr = "fd00::10".parse().expect("an address");
+        assert_eq!(
+            with_host("http://127.0.0.1:8080/logs/ingest", v6).as_deref(),
+            Some("http://[fd00::10]:8080/logs/ingest")
+        );
+        assert_eq!(with_host("/logs/ingest", lan), None);
     }
 }
