@@ -885,6 +885,11 @@ async fn a_token_issued_on_the_server_itself_says_to_give_other_pcs_its_lan_addr
         .attribute("#ingest-lan-address", "id")
         .map(|_| page.text("#ingest-lan-address"));
     assert_eq!(lan.is_some(), has_lan_address, "{lan:?}");
+    // Only without the address named does the warning ask for the swap by hand.
+    assert_eq!(
+        page.text("#ingest-loopback").contains("置き換えて"),
+        lan.is_none()
+    );
     if let Some(lan) = lan {
         assert!(!lan.contains("127.0.0.1"), "{lan}");
         assert!(lan.ends_with("/logs/ingest"), "{lan}");
