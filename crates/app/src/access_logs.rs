@@ -696,23 +696,32 @@ pub(crate) fn append_entries(
     institution: InstitutionId,
     entries: &[Vec<u8>],
 ) -> anyhow::Result<u64> {
-    let key = crate::audit::load_or_create_key(data_dir, KEY_FILE, "access-log")?;
-    let mut log = open_waiting(&log_dir(data_dir, institution), &origin(institution), key)?;
-    log.append(entries)?;
-    Ok(entries.len() as u64)
+    append_to(
+        data_dir,
+        &log_dir(data_dir, institution),
+        &origin(institution),
+        entries,
+    )
 }
 
 /// Appends lines that no registered source claims (an unknown sender) to
 /// the separate log `access-logs/unassigned/`: kept, never mixed in.
 /// Blocks, as [`append_entries`].
 pub(crate) fn append_unassigned(data_dir: &Path, entries: &[Vec<u8>]) -> anyhow::Result<u64> {
+    let dir = data_dir.join(FOLDER).join(UNASSIGNED);
+    append_to(data_dir, &dir, UNASSIGNED_ORIGIN, entries)
+}
+
+/// Appends `entries` to the log in `dir` (signed with the data folder's
+/// access-log key), waiting for its lock; returns how many.
+fn append_to(
+    data_dir: &Path,
+    dir: &Path,
+    origin: &str,
+    entries: &[Vec<u8>],
+) -> anyhow::Result<u64> {
     let key = crate::audit::load_or_create_key(data_dir, KEY_FILE, "access-log")?;
-    let mut log = open_waiting(
-        &data_dir.join(FOLDER).join(UNASSIGNED),
-        UNASSIGNED_ORIGIN,
-        key,
-    )?;
-    log.append(entries)?;
+    open_waiting(dir, origin, key)?.append(entries)?;
     Ok(entries.len() as u64)
 }
 
