@@ -84,6 +84,47 @@ pub(crate) struct Provenance<'a> {
 }
 
 impl<'a> Provenance<'a> {
+    /// Writes the fields as a JSON object without its closing brace (the
+    /// entry goes on with what the parser read); the bytes serde_json
+    /// writes for the struct, but for that brace.
+    fn write_open(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"v\":");
+        json::number(out, u64::from(self.v));
+        out.extend_from_slice(b",\"received\":");
+        json::str(out, self.received);
+        out.extend_from_slice(b",\"via\":");
+        json::str(out, self.via);
+        if let Some(peer) = self.peer {
+            out.extend_from_slice(b",\"peer\":");
+            json::display(out, &peer);
+        }
+        out.extend_from_slice(b",\"source\":");
+        json::optional_str(out, self.source);
+        for (name, value) in [
+            (&b",\"file\":"[..], self.file),
+            (b",\"sha256\":", self.sha256),
+        ] {
+            if let Some(value) = value {
+                out.extend_from_slice(name);
+                json::str(out, value);
+            }
+        }
+        if let Some(line) = self.line {
+            out.extend_from_slice(b",\"line\":");
+            json::number(out, line);
+        }
+        if let Some(cut) = self.cut {
+            out.extend_from_slice(b",\"cut\":{\"kept_bytes\":");
+            json::number(out, cut.kept_bytes as u64);
+            out.extend_from_slice(b",\"frame_bytes\":");
+            match cut.frame_bytes {
+                Some(bytes) => json::number(out, bytes as u64),
+                None => out.extend_from_slice(b"null"),
+            }
+            out.push(b'}');
+        }
+    }
+
     /// A line received from `peer` as `via` at `received`.
     pub fn received(received: &'a str, via: &'a str, peer: Option<IpAddr>) -> Self {
         Self {
@@ -97,30 +138,6 @@ impl<'a> Provenance<'a> {
             line: None,
             cut: None,
         }
-    }
-}
-
-/// What the parser read, as an entry records it.
-#[derive(serde::Serialize)]
-struct Parsed<'a> {
-    time: AsText<'a, Timestamp>,
-    host: Option<&'a str>,
-    user: Option<&'a str>,
-    source_address: Option<IpAddr>,
-    action: &'a str,
-    outcome: &'a str,
-    patient_id: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    record_key: Option<&'a str>,
-}
-
-/// A value serialized as the string its `Display` writes, without building
-/// that string first.
-struct AsText<'a, T>(&'a T);
-
-impl<T: std::fmt::Display> serde::Serialize for AsText<'_, T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self.0)
     }
 }
 
@@ -138,16 +155,12 @@ fn capped(text: &str) -> &str {
 /// the raw line (`raw`), cut (its full length noted as `raw_bytes`) where
 /// the entry would not fit a bundle. Each parsed field is capped, so that
 /// however a hostile line is shaped, cutting its raw text always makes the
-/// entry fit.
+/// entry fit. Written by hand ([`json`]): every received line goes through
+/// here, and the bytes are those serde_json would write (a test holds them
+/// to it).
 pub(crate) fn entry(provenance: &Provenance<'_>, event: &LogEvent) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(320 + event.raw.len() + event.raw.len() / 8);
-    // Serializing these types cannot fail (no maps with non-string keys,
-    // no failing `Serialize`); an empty object is never written.
-    if serde_json::to_writer(&mut bytes, provenance).is_err() {
-        bytes.clear();
-        bytes.extend_from_slice(br#"{"v":1}"#);
-    }
-    bytes.pop();
+    provenance.write_open(&mut bytes);
     entry_after(bytes, event)
 }
 
@@ -155,13 +168,13 @@ pub(crate) fn entry(provenance: &Provenance<'_>, event: &LogEvent) -> Vec<u8> {
 /// arrived, up to the file's SHA-256), written once for the whole file:
 /// [`file_entry`] adds each line's number and event.
 pub(crate) fn file_head(provenance: &Provenance<'_>) -> Vec<u8> {
-    let shared = Provenance {
+    let mut head = Vec::with_capacity(256);
+    Provenance {
         line: None,
         cut: None,
         ..*provenance
-    };
-    let mut head = serde_json::to_vec(&shared).unwrap_or_else(|_| br#"{"v":1}"#.to_vec());
-    head.pop();
+    }
+    .write_open(&mut head);
     head
 }
 
@@ -171,7 +184,7 @@ pub(crate) fn file_entry(head: &[u8], line: u64, event: &LogEvent) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(head.len() + 128 + event.raw.len() + event.raw.len() / 8);
     bytes.extend_from_slice(head);
     bytes.extend_from_slice(b",\"line\":");
-    bytes.extend_from_slice(line.to_string().as_bytes());
+    json::number(&mut bytes, line);
     entry_after(bytes, event)
 }
 
@@ -180,21 +193,28 @@ pub(crate) fn file_entry(head: &[u8], line: u64, event: &LogEvent) -> Vec<u8> {
 fn entry_after(mut bytes: Vec<u8>, event: &LogEvent) -> Vec<u8> {
     let raw = event.raw.as_str();
     let action = action_code(&event.action);
-    let parsed = Parsed {
-        time: AsText(&event.time),
-        host: event.host.as_deref().map(capped),
-        user: event.user.as_deref().map(capped),
-        source_address: event.source_address,
-        action: capped(&action),
-        outcome: event.outcome.code(),
-        patient_id: event.patient_id.as_deref().map(capped),
-        record_key: event.record_key.as_deref().map(capped),
+    let field = |bytes: &mut Vec<u8>, name: &[u8], value: Option<&str>| {
+        bytes.extend_from_slice(name);
+        json::optional_str(bytes, value.map(capped));
     };
+    bytes.extend_from_slice(b",\"parsed\":{\"time\":");
+    json::display(&mut bytes, &event.time);
+    field(&mut bytes, b",\"host\":", event.host.as_deref());
+    field(&mut bytes, b",\"user\":", event.user.as_deref());
+    bytes.extend_from_slice(b",\"source_address\":");
+    match event.source_address {
+        Some(address) => json::display(&mut bytes, &address),
+        None => bytes.extend_from_slice(b"null"),
+    }
+    field(&mut bytes, b",\"action\":", Some(&action));
+    field(&mut bytes, b",\"outcome\":", Some(event.outcome.code()));
+    field(&mut bytes, b",\"patient_id\":", event.patient_id.as_deref());
+    if let Some(key) = event.record_key.as_deref() {
+        field(&mut bytes, b",\"record_key\":", Some(key));
+    }
     // The head is written once; only a line too long for a bundle is
     // written again, shorter.
-    bytes.extend_from_slice(b",\"parsed\":");
-    let _ = serde_json::to_writer(&mut bytes, &parsed);
-    bytes.extend_from_slice(b",\"raw\":");
+    bytes.extend_from_slice(b"},\"raw\":");
     let head = bytes.len();
     let mut keep = raw.len();
     loop {
@@ -203,9 +223,10 @@ fn entry_after(mut bytes: Vec<u8>, event: &LogEvent) -> Vec<u8> {
             cut -= 1;
         }
         bytes.truncate(head);
-        let _ = serde_json::to_writer(&mut bytes, &raw[..cut]);
+        json::str(&mut bytes, &raw[..cut]);
         if cut < raw.len() {
-            bytes.extend_from_slice(format!(",\"raw_bytes\":{}", raw.len()).as_bytes());
+            bytes.extend_from_slice(b",\"raw_bytes\":");
+            json::number(&mut bytes, raw.len() as u64);
         }
         bytes.push(b'}');
         if bytes.len() <= MAX_ENTRY_LEN || cut == 0 {
@@ -213,6 +234,47 @@ fn entry_after(mut bytes: Vec<u8>, event: &LogEvent) -> Vec<u8> {
         }
         // JSON escapes can make a line up to six times longer: shrink until it fits.
         keep = cut / 2;
+    }
+}
+
+/// The pieces of JSON text an entry is written with, each the bytes
+/// serde_json writes for the same value.
+mod json {
+    use std::io::Write as _;
+
+    /// A string: copied in one piece when nothing in it needs escaping
+    /// (the usual log line), through serde_json's escaper otherwise.
+    pub(super) fn str(out: &mut Vec<u8>, text: &str) {
+        if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+            out.reserve(text.len() + 2);
+            out.push(b'"');
+            out.extend_from_slice(text.as_bytes());
+            out.push(b'"');
+        } else {
+            // Writing a `str` to a `Vec` cannot fail.
+            let _ = serde_json::to_writer(&mut *out, text);
+        }
+    }
+
+    /// A string, or `null`.
+    pub(super) fn optional_str(out: &mut Vec<u8>, text: Option<&str>) {
+        match text {
+            Some(text) => str(out, text),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+
+    /// A value as the string its `Display` writes: only for values whose
+    /// text never needs escaping (timestamps, IP addresses).
+    pub(super) fn display(out: &mut Vec<u8>, value: &impl std::fmt::Display) {
+        out.push(b'"');
+        let _ = write!(out, "{value}");
+        out.push(b'"');
+    }
+
+    /// An unsigned number.
+    pub(super) fn number(out: &mut Vec<u8>, value: u64) {
+        let _ = write!(out, "{value}");
     }
 }
 
@@ -1409,6 +1471,119 @@ mod tests {
             let parsed: serde_json::Value = serde_json::from_slice(&full).expect("JSON");
             assert_eq!(parsed["line"], line);
             assert_eq!(parsed["source"], "電子カルテ \"本院\"");
+        }
+    }
+
+    /// What the parser read, as serde would write it: the reference the
+    /// hand-written entries are held to.
+    #[derive(serde::Serialize)]
+    struct Parsed<'a> {
+        time: String,
+        host: Option<&'a str>,
+        user: Option<&'a str>,
+        source_address: Option<IpAddr>,
+        action: &'a str,
+        outcome: &'a str,
+        patient_id: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        record_key: Option<&'a str>,
+    }
+
+    /// The entry serde_json writes for the same provenance and event.
+    fn by_serde(provenance: &Provenance<'_>, event: &LogEvent) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec(provenance).expect("JSON");
+        bytes.pop();
+        bytes.extend_from_slice(b",\"parsed\":");
+        let action = action_code(&event.action);
+        serde_json::to_writer(
+            &mut bytes,
+            &Parsed {
+                time: event.time.to_string(),
+                host: event.host.as_deref(),
+                user: event.user.as_deref(),
+                source_address: event.source_address,
+                action: &action,
+                outcome: event.outcome.code(),
+                patient_id: event.patient_id.as_deref(),
+                record_key: event.record_key.as_deref(),
+            },
+        )
+        .expect("JSON");
+        bytes.extend_from_slice(b",\"raw\":");
+        serde_json::to_writer(&mut bytes, &event.raw).expect("JSON");
+        bytes.push(b'}');
+        bytes
+    }
+
+    #[test]
+    fn an_entry_written_by_hand_is_the_json_serde_writes() {
+        let received = "2026-12-07T01:02:03.456789Z";
+        let provenances = [
+            Provenance::received(
+                received,
+                "syslog-tcp",
+                Some("192.0.2.7".parse().expect("IP")),
+            ),
+            Provenance {
+                source: Some("ルータ \"本院\"\\\u{7f}"),
+                cut: Some(Cut {
+                    kept_bytes: 65_536,
+                    frame_bytes: Some(1_000_000),
+                }),
+                ..Provenance::received(
+                    received,
+                    "syslog-udp",
+                    Some("2001:db8::1".parse().expect("IP")),
+                )
+            },
+            Provenance {
+                source: Some("NXLog"),
+                cut: Some(Cut {
+                    kept_bytes: 65_536,
+                    frame_bytes: None,
+                }),
+                ..Provenance::received(received, "https", None)
+            },
+            Provenance {
+                source: Some("電子カルテ"),
+                file: Some("監査ログ\t2026.csv"),
+                sha256: Some("ab12"),
+                line: Some(u64::MAX),
+                ..Provenance::received(received, "file", None)
+            },
+        ];
+        // Each character at an edge of what must be escaped, alone in its
+        // line, and all of them in one.
+        let mut events: Vec<LogEvent> = [
+            "\"", "\\", "\u{0}", "\u{1f}", " ", "\t", "\n", "\u{7f}", "é", "漢字",
+        ]
+        .iter()
+        .map(|c| LogEvent::unrecognised(Timestamp::UNIX_EPOCH, format!("line {c} here")))
+        .collect();
+        events.push(LogEvent::unrecognised(
+            Timestamp::UNIX_EPOCH,
+            "tab\there \"quoted\" back\\slash \u{0} \u{1f} é 漢字 \u{7f}",
+        ));
+        let mut full = LogEvent::unrecognised(
+            "2026-11-30T23:59:59.999Z".parse().expect("time"),
+            "<86>1 2026-11-30T23:59:59Z srv1 sshd 811 - - Failed password for suzuki",
+        );
+        full.host = Some("srv1\n".to_owned());
+        full.user = Some("鈴木 \"suzuki\"".to_owned());
+        full.source_address = Some("203.0.113.9".parse().expect("IP"));
+        full.action = mamori_domain::access_log::Action::SignIn;
+        full.outcome = mamori_domain::access_log::Outcome::Failure;
+        full.patient_id = Some("P-0001".to_owned());
+        full.record_key = Some("PC01/Security/42".to_owned());
+        events.push(full);
+        for provenance in &provenances {
+            for event in &events {
+                let hand = entry(provenance, event);
+                assert_eq!(
+                    String::from_utf8_lossy(&hand),
+                    String::from_utf8_lossy(&by_serde(provenance, event))
+                );
+            }
         }
     }
 

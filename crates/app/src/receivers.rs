@@ -519,6 +519,12 @@ async fn receive_tcp<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
             Ok(0) | Err(_) => (decoder.finish().into_iter().collect(), true),
             Ok(length) => (decoder.push(&buffer[..length]), false),
         };
+        // Room in the queue for the whole read at once (waiting while it is
+        // full: TCP's back-pressure), not line by line.
+        let mut permits = match queue.reserve_many(frames.len().min(QUEUE)).await {
+            Ok(permits) => permits,
+            Err(_) => return,
+        };
         for frame in frames {
             counters.received.fetch_add(1, Ordering::Relaxed);
             let (text, cut) = match frame {
@@ -548,9 +554,15 @@ async fn receive_tcp<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
                 cut,
                 written: None,
             };
-            // Waits while the queue is full: TCP's back-pressure.
-            if queue.send(line).await.is_err() {
-                return;
+            match permits.next() {
+                Some(permit) => permit.send(line),
+                // More frames than the queue holds in one read: the rest
+                // wait for room.
+                None => {
+                    if queue.send(line).await.is_err() {
+                        return;
+                    }
+                }
             }
         }
         if closed {
@@ -683,6 +695,19 @@ fn by_sender(sources: Vec<SenderSource>) -> HashMap<IpAddr, Option<Arc<SenderSou
     map
 }
 
+/// Batches made ready (parsed) that may wait for the writer at once: the
+/// next batches are parsed while one is written and synced, so neither
+/// core waits for the other stage; at most this many batches' entries are
+/// held beyond the queue.
+const PREPARED_AHEAD: usize = 1;
+
+/// Takes the queued lines in batches and puts them in the logs in two
+/// stages: each batch is parsed into its entries (on the blocking pool, on
+/// every core) and handed on, while a writer of its own (one blocking
+/// thread) appends the batches one after the other in the order taken —
+/// so each source's lines stay in order and a sender is answered only once
+/// its lines are in the log. Failures are counted and logged per source
+/// inside. Ends, once everything taken is written, when the queue closes.
 async fn write_batches(
     mut queue: mpsc::Receiver<Line>,
     store: Store,
@@ -691,11 +716,27 @@ async fn write_batches(
     to_index: mpsc::UnboundedSender<InstitutionId>,
     saturated: Arc<AtomicBool>,
 ) {
+    let (to_write, mut ready) = mpsc::channel::<Prepared>(PREPARED_AHEAD);
+    let writer = {
+        let counters = counters.clone();
+        tokio::task::spawn_blocking(move || {
+            while let Some(prepared) = ready.blocking_recv() {
+                // A panic while writing one batch fails that batch only:
+                // its senders (RELP) see their answers dropped, and are
+                // told it was not written.
+                let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    commit(&data_dir, prepared, &counters, &to_index);
+                }));
+                if written.is_err() {
+                    counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!("writing a batch of received log lines stopped");
+                }
+            }
+        })
+    };
     let mut senders: Arc<HashMap<IpAddr, Option<Arc<SenderSource>>>> = Arc::default();
     let mut loaded_at: Option<std::time::Instant> = None;
     let mut batch: Vec<Line> = Vec::new();
-    // The batch being written meanwhile.
-    let mut writing: Option<tokio::task::JoinHandle<()>> = None;
     let mut reported = ([0u64; 7], std::time::Instant::now());
     loop {
         if reported.1.elapsed() >= REPORT_EVERY {
@@ -721,9 +762,7 @@ async fn write_batches(
         saturated.store(batch.len() >= BATCH, Ordering::Relaxed);
         if batch.is_empty() {
             if queue.is_closed() {
-                written(writing.take()).await;
-                counters.report(&mut reported.0);
-                return;
+                break;
             }
             continue;
         }
@@ -736,12 +775,6 @@ async fn write_batches(
                 Err(error) => tracing::warn!(%error, "cannot read the log sources"),
             }
         }
-        // This batch is parsed while the one before is still being written
-        // (and synced); it is written once that one is, so each source's
-        // lines stay in order and a sender is answered only once its lines
-        // are in the log. Failures are counted and logged per source inside.
-        // Both run on the blocking pool, side by side, and leave the
-        // runtime's workers to the connections (and the web pages).
         let lines = std::mem::take(&mut batch);
         let claims = senders.clone();
         let prepared = match tokio::task::spawn_blocking(move || prepare(&claims, lines)).await {
@@ -754,13 +787,17 @@ async fn write_batches(
                 continue;
             }
         };
-        written(writing.take()).await;
-        let shared = (data_dir.clone(), counters.clone(), to_index.clone());
-        writing = Some(tokio::task::spawn_blocking(move || {
-            let (data_dir, counters, to_index) = shared;
-            commit(&data_dir, prepared, &counters, &to_index);
-        }));
+        // Waits while the writer is still behind by PREPARED_AHEAD batches.
+        if to_write.send(prepared).await.is_err() {
+            tracing::error!("the access-log writer stopped");
+            break;
+        }
     }
+    drop(to_write);
+    if let Err(error) = writer.await {
+        tracing::error!(%error, "the access-log writer stopped");
+    }
+    counters.report(&mut reported.0);
 }
 
 /// A batch made ready to write: each source's entries (parsed) with the
@@ -874,15 +911,6 @@ fn commit(
             }
         };
         tell(waiting, written);
-    }
-}
-
-/// Waits for the batch being written, if any.
-async fn written(writing: Option<tokio::task::JoinHandle<()>>) {
-    if let Some(writing) = writing
-        && let Err(error) = writing.await
-    {
-        tracing::error!(%error, "writing a batch of received log lines stopped");
     }
 }
 
