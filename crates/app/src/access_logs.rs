@@ -245,7 +245,11 @@ mod json {
     /// A string: copied in one piece when nothing in it needs escaping
     /// (the usual log line), through serde_json's escaper otherwise.
     pub(super) fn str(out: &mut Vec<u8>, text: &str) {
-        if text.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        // No early exit: the loop runs over whole vectors of bytes.
+        let plain = !text.bytes().fold(false, |escape, b| {
+            escape | (b < 0x20) | (b == b'"') | (b == b'\\')
+        });
+        if plain {
             out.reserve(text.len() + 2);
             out.push(b'"');
             out.extend_from_slice(text.as_bytes());
