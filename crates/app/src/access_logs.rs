@@ -804,14 +804,19 @@ pub struct UnknownSender {
 }
 
 /// The senders of the unassigned log, most lines first (empty when the
-/// receivers never kept a line from an unknown sender).
+/// receivers never kept a line from an unknown sender). Read as its signed
+/// checkpoint stood when the listing began, without the writer's lock: the
+/// receivers go on writing meanwhile.
 pub fn unassigned_senders(data_dir: &Path) -> anyhow::Result<Vec<UnknownSender>> {
     let dir = data_dir.join(FOLDER).join(UNASSIGNED);
     if !dir.join(mamori_tiles::CHECKPOINT_FILE).exists() {
         return Ok(Vec::new());
     }
-    let key = crate::audit::load_or_create_key(data_dir, KEY_FILE, "access-log")?;
-    let log = open_waiting(&dir, UNASSIGNED_ORIGIN, key)?;
+    let key = crate::audit::load_key(data_dir, KEY_FILE, "access-log")?.verifying_key();
+    let read = |range: std::ops::Range<u64>| {
+        mamori_tiles::read_committed(&dir, UNASSIGNED_ORIGIN, KEY_NAME, &key, range)
+    };
+    let (size, _) = read(0..0)?;
     let mut senders: std::collections::BTreeMap<String, UnknownSender> = Default::default();
     let text = |entry: &serde_json::Value, key: &str| {
         entry
@@ -821,8 +826,9 @@ pub fn unassigned_senders(data_dir: &Path) -> anyhow::Result<Vec<UnknownSender>>
             .to_owned()
     };
     // A bundle at a time: the log may hold a flood.
-    for start in (0..log.size()).step_by(mamori_tiles::TILE_WIDTH as usize) {
-        for bytes in log.read(start..start + mamori_tiles::TILE_WIDTH)? {
+    for start in (0..size).step_by(mamori_tiles::TILE_WIDTH as usize) {
+        let (_, entries) = read(start..(start + mamori_tiles::TILE_WIDTH).min(size))?;
+        for bytes in entries {
             let entry: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
             let (peer, received) = (text(&entry, "peer"), text(&entry, "received"));
             let sender = senders
@@ -1589,6 +1595,34 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn unknown_senders_are_listed_while_the_writer_holds_the_log() {
+        let data_dir = tempfile::tempdir().expect("a data folder");
+        let received = "2026-12-07T01:02:03Z";
+        let line = |peer: &str| {
+            entry(
+                &Provenance::received(received, "syslog-udp", Some(peer.parse().expect("IP"))),
+                &LogEvent::unrecognised(Timestamp::UNIX_EPOCH, "not yours"),
+            )
+        };
+        let mut entries: Vec<Vec<u8>> = (0..300).map(|_| line("192.0.2.7")).collect();
+        entries.push(line("192.0.2.8"));
+        append_unassigned(data_dir.path(), &entries).expect("appended");
+        // The receivers' writer holds the log (its lock) the whole time.
+        let key = crate::audit::load_key(data_dir.path(), KEY_FILE, "access-log").expect("key");
+        let dir = data_dir.path().join(FOLDER).join(UNASSIGNED);
+        let _writer = TileLog::open(&dir, UNASSIGNED_ORIGIN, KEY_NAME, key).expect("held");
+        let started = std::time::Instant::now();
+        let senders = unassigned_senders(data_dir.path()).expect("listed");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        let counts: Vec<(&str, u64)> = senders
+            .iter()
+            .map(|sender| (sender.peer.as_str(), sender.lines))
+            .collect();
+        assert_eq!(counts, [("192.0.2.7", 300), ("192.0.2.8", 1)]);
+        assert_eq!(senders[0].first, received);
     }
 
     #[test]
