@@ -1626,6 +1626,51 @@ mod tests {
     }
 
     #[test]
+    fn a_check_beside_a_writer_finds_the_log_intact_every_time() {
+        // Appends of a few entries each, so that each replaces the partial
+        // bundle a check may be about to read; the check must still never
+        // report what was only a write in progress.
+        let data_dir = tempfile::tempdir().expect("a data folder");
+        let institution = InstitutionId::from_db(1);
+        let line = |n: usize| {
+            entry(
+                &Provenance::received("2026-12-07T01:02:03Z", "syslog-tcp", None),
+                &LogEvent::unrecognised(Timestamp::UNIX_EPOCH, format!("line {n}")),
+            )
+        };
+        let first: Vec<Vec<u8>> = (0..1_000).map(line).collect();
+        append_entries(data_dir.path(), institution, &first).expect("appended");
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let checks = std::thread::scope(|scope| {
+            let writer = scope.spawn(|| {
+                let (mut n, mut appends) = (first.len(), 0);
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let batch: Vec<Vec<u8>> = (n..n + 1 + n % 7).map(line).collect();
+                    n += batch.len();
+                    append_entries(data_dir.path(), institution, &batch).expect("appended");
+                    appends += 1;
+                }
+                appends
+            });
+            let mut checks = Vec::new();
+            for _ in 0..200 {
+                checks.push(check(data_dir.path(), institution).expect("checked"));
+            }
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            // The checks ran beside the appends, not before or after them.
+            let appends = writer.join().expect("the writer");
+            assert!(appends >= 10, "{appends}");
+            checks
+        });
+        for found in checks {
+            assert!(
+                matches!(found, Some(Verification::Intact { .. })),
+                "{found:?}"
+            );
+        }
+    }
+
+    #[test]
     fn a_hostile_line_always_fits_one_entry_with_its_length_noted() {
         let huge_user = "\u{1}".repeat(60_000);
         let raw = format!("sshd: Failed password for {huge_user} from 203.0.113.9");
