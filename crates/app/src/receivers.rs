@@ -377,13 +377,7 @@ async fn index_behind(
     saturated: Arc<AtomicBool>,
 ) {
     while let Some(first) = written.recv().await {
-        let waiting_since = tokio::time::Instant::now();
-        while saturated.load(Ordering::Relaxed)
-            && waiting_since.elapsed() < INDEX_YIELDS_AT_MOST
-            && !written.is_closed()
-        {
-            tokio::time::sleep(INDEX_YIELD_STEP).await;
-        }
+        wait_while_saturated(&saturated, || written.is_closed()).await;
         let mut institutions = std::collections::BTreeSet::from([first]);
         while let Ok(next) = written.try_recv() {
             institutions.insert(next);
@@ -398,6 +392,19 @@ async fn index_behind(
                 }
             }
         }
+    }
+}
+
+/// Waits while the writer is `saturated`, looking again every
+/// [`INDEX_YIELD_STEP`], for at most [`INDEX_YIELDS_AT_MOST`]; at once when
+/// it is not, or once the writer has ended (`ended`).
+async fn wait_while_saturated(saturated: &AtomicBool, ended: impl Fn() -> bool) {
+    let waiting_since = tokio::time::Instant::now();
+    while saturated.load(Ordering::Relaxed)
+        && waiting_since.elapsed() < INDEX_YIELDS_AT_MOST
+        && !ended()
+    {
+        tokio::time::sleep(INDEX_YIELD_STEP).await;
     }
 }
 
@@ -919,5 +926,48 @@ fn tell(waiting: impl IntoIterator<Item = oneshot::Sender<bool>>, written: bool)
     for sender in waiting {
         // A connection that has gone no longer waits.
         let _ = sender.send(written);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::time::Instant;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_indexer_waits_for_a_saturated_writer_at_most_its_limit() {
+        // Not saturated: no wait.
+        let saturated = Arc::new(AtomicBool::new(false));
+        let started = Instant::now();
+        wait_while_saturated(&saturated, || false).await;
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        // Saturated throughout: the indexer goes on after its limit.
+        saturated.store(true, Ordering::Relaxed);
+        let started = Instant::now();
+        wait_while_saturated(&saturated, || false).await;
+        let waited = started.elapsed();
+        assert!(
+            waited >= INDEX_YIELDS_AT_MOST && waited < INDEX_YIELDS_AT_MOST + INDEX_YIELD_STEP,
+            "{waited:?}"
+        );
+        // Saturated until the burst ends 300 ms later: it goes on then.
+        let burst = saturated.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            burst.store(false, Ordering::Relaxed);
+        });
+        let started = Instant::now();
+        wait_while_saturated(&saturated, || false).await;
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_millis(300)
+                && waited <= Duration::from_millis(300) + INDEX_YIELD_STEP,
+            "{waited:?}"
+        );
+        // A writer that has ended is not waited for, saturated or not.
+        saturated.store(true, Ordering::Relaxed);
+        let started = Instant::now();
+        wait_while_saturated(&saturated, || true).await;
+        assert_eq!(started.elapsed(), Duration::ZERO);
     }
 }
