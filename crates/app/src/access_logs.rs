@@ -60,7 +60,9 @@ pub fn public_key(data_dir: &Path) -> anyhow::Result<String> {
 
 /// How a line arrived: the first fields of its entry, in this order
 /// (`None` fields left out, but `source`, which is `null` in the unassigned
-/// log: no registered source claims the sender).
+/// log: no registered source claims the sender). Written by
+/// [`Provenance::write_open`]; the `Serialize` derive is the reference the
+/// tests hold those bytes to.
 #[derive(Debug, Clone, Copy, serde::Serialize)]
 pub(crate) struct Provenance<'a> {
     /// The entry format's version.

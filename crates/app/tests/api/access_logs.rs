@@ -872,12 +872,7 @@ async fn a_token_issued_on_the_server_itself_says_to_give_other_pcs_its_lan_addr
     // 127.0.0.1 is shown for someone to copy; a forwarder sending there
     // with the token is answered by this server. Without one, the page
     // shows 127.0.0.1 and asks for the swap by hand.
-    let has_lan_address = std::net::UdpSocket::bind("0.0.0.0:0")
-        .and_then(|socket| {
-            socket.connect("192.0.2.1:9")?;
-            socket.local_addr()
-        })
-        .is_ok_and(|local| !local.ip().is_loopback());
+    let has_lan_address = crate::helpers::this_machines_lan_address().is_some();
     let address = page.text("#ingest-address");
     let lan = page.attribute("#ingest-lan", "id").map(|_| address.clone());
     assert_eq!(lan.is_some(), has_lan_address, "{address}");
@@ -1657,6 +1652,15 @@ async fn the_sources_page_says_where_to_send_syslog_and_a_line_sent_there_arrive
         rows[0].contains("UDP") && rows[0].contains("このサーバーのIPアドレス"),
         "{rows:?}"
     );
+    // Opened on the server itself, the wildcard row names this machine's
+    // LAN address as one to enter, where it has one.
+    match crate::helpers::this_machines_lan_address() {
+        Some(lan) => assert!(
+            rows[0].contains(&format!("たとえば {lan}")) && rows[0].contains("ベンダ"),
+            "{rows:?}"
+        ),
+        None => assert!(!rows[0].contains("たとえば"), "{rows:?}"),
+    }
     assert!(
         rows[1].contains("TCP") && rows[1].contains("127.0.0.1"),
         "{rows:?}"

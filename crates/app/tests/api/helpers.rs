@@ -505,3 +505,13 @@ pub fn pdf_text(pdf: &[u8]) -> String {
         .filter(|c| !c.is_whitespace())
         .collect()
 }
+
+/// This machine's LAN address as the server finds it (the source address
+/// of its route out), or `None` on a machine without one: what the log
+/// sources page is expected to name when opened on the server itself.
+pub fn this_machines_lan_address() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("192.0.2.1:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}

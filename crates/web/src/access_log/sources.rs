@@ -232,21 +232,42 @@ struct ListenerRow {
     port: u16,
 }
 
+/// Where a device or PC elsewhere on the LAN reaches this server, as far as
+/// the page can tell.
+enum ReachedAt {
+    /// The host this page was opened at (not the server itself).
+    Browser(String),
+    /// The page was opened on the server itself: this machine's LAN
+    /// address ([`this_machines_lan_address`]).
+    Route(std::net::IpAddr),
+}
+
+impl ReachedAt {
+    fn of(headers: &axum::http::HeaderMap) -> Option<Self> {
+        browser_host(headers)
+            .map(Self::Browser)
+            .or_else(|| this_machines_lan_address().map(Self::Route))
+    }
+}
+
 /// The receivers the server runs, for the page: a wildcard bind (0.0.0.0,
 /// ::) is any of this server's addresses, which the device is to be given —
-/// such as the one this page was opened at (`seen_at`), when it was not
-/// opened on the server itself.
+/// such as the one this page was opened at, or, opened on the server
+/// itself, this machine's LAN address.
 fn listener_rows(
     chrome: &Chrome,
     listeners: &[crate::SyslogListener],
-    seen_at: Option<&str>,
+    reached_at: Option<&ReachedAt>,
 ) -> Vec<ListenerRow> {
     listeners
         .iter()
         .map(|listener| ListenerRow {
             transport: listener.transport,
-            address: match (listener.address.ip().is_unspecified(), seen_at) {
-                (true, Some(host)) => fill(chrome.k.logs_receiver_any_such_as, &[&host]),
+            address: match (listener.address.ip().is_unspecified(), reached_at) {
+                (true, Some(ReachedAt::Browser(host))) => {
+                    fill(chrome.k.logs_receiver_any_such_as, &[&host])
+                }
+                (true, Some(ReachedAt::Route(ip))) => fill(chrome.k.logs_receiver_any_lan, &[&ip]),
                 (true, None) => chrome.k.logs_receiver_any.to_owned(),
                 (false, _) => listener.address.ip().to_string(),
             },
@@ -291,8 +312,8 @@ struct Shown {
     import_errors: Vec<String>,
     preview: Option<PreviewView>,
     issued: Option<IssuedToken>,
-    /// Where the browser reached this server ([`browser_host`]).
-    browser_host: Option<String>,
+    /// Where other machines reach this server ([`ReachedAt`]).
+    reached_at: Option<ReachedAt>,
 }
 
 async fn page<P: permissions::ReadsAccessLogs>(
@@ -377,7 +398,7 @@ async fn page<P: permissions::ReadsAccessLogs>(
             listeners: listener_rows(
                 chrome,
                 &state.config.syslog_listeners,
-                shown.browser_host.as_deref(),
+                shown.reached_at.as_ref(),
             ),
             sources,
             imports,
@@ -438,7 +459,7 @@ async fn list(
         &authorized.user.principal,
         Shown {
             issued,
-            browser_host: browser_host(&headers),
+            reached_at: ReachedAt::of(&headers),
             ..Shown::default()
         },
     )

@@ -171,6 +171,7 @@ messages! {
     logs_receiver_port: "ポート", "Port";
     logs_receiver_any: "このサーバーのIPアドレス（どれでも）", "Any of this server's IP addresses";
     logs_receiver_any_such_as: "このサーバーのIPアドレス（どれでも。たとえば、この画面を開いている {0}）", "Any of this server's IP addresses (such as {0}, which this page was opened at)";
+    logs_receiver_any_lan: "このサーバーのIPアドレス（どれでも。たとえば {0}。この画面はサーバー本体で開かれているため、このサーバーが外へ通信するときのアドレスから求めました。LANを2つ以上つないだサーバーでは、ベンダ・管理者に確かめてください）", "Any of this server's IP addresses (such as {0}: this page was opened on the server itself, so it is worked out from the address this server uses for outgoing traffic; on a server connected to more than one network, have your vendor or administrator check it)";
     logs_silent_finding: "収集元 {0} から{1}時間以上ログが届いていません（最後のログ {2}）", "Nothing received from the source {0} for over {1} hours (the last log {2})";
     logs_silent_never: "収集元 {0} から、登録して{1}時間以上たってもログが一度も届いていません（機器の送信先の設定を確かめてください）", "Nothing has ever been received from the source {0}, registered over {1} hours ago (check the device's syslog destination)";
     logs_off_hours: "アカウント {0} の診療時間外のログイン（{1}回）", "{1} sign-ins of the account {0} outside the opening hours";
