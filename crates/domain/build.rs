@@ -5,7 +5,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalogs");
+    // Read when the script runs, not when it is compiled: a build script
+    // compiled for one checkout may be run for another sharing its target
+    // folder.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let root = Path::new(&manifest).join("../../catalogs");
     println!("cargo:rerun-if-changed={}", root.display());
     let checklists = root.join("checklists");
     println!("cargo:rerun-if-changed={}", checklists.display());
