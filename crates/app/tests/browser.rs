@@ -956,6 +956,16 @@ async fn a_log_source_is_registered_and_its_export_previewed_and_imported_in_a_r
     let preview = text_of(&client, "#log-preview").await;
     assert!(preview.contains("sato"), "{preview}");
     assert!(preview.contains("読み取れない行"), "{preview}");
+    // Each line is shown as written, beside what was read of it.
+    assert!(
+        preview.contains("this line is no syslog at all"),
+        "{preview}"
+    );
+    let label = text_of(&client, "label[for=import-file]").await;
+    assert!(
+        label.contains("選び直さなければ") && label.contains("router-export.log"),
+        "{label}"
+    );
     assert!(text_of(&client, "#logs-no-imports").await.contains("まだ"));
     keep_screenshot(&client, "log-import-preview").await;
 

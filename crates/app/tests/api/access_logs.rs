@@ -535,6 +535,17 @@ async fn an_ehr_export_is_registered_previewed_and_imported_in_the_browser_and_h
         "{rows:?}"
     );
     assert!(preview.text("#log-preview").contains("107"));
+    // Each row is shown as the file holds it, beside what was read of it.
+    let raws = preview.texts("#log-preview li code.raw");
+    assert_eq!(raws.len(), 10, "{raws:?}");
+    assert_eq!(raws[0], "きのう,dr-kato,P00009,参照,PC-02");
+    assert!(raws[1].contains(",dr-sato,P00000,参照,PC-01"), "{raws:?}");
+    // Left empty, the file input imports the file checked: its label says so.
+    let label = preview.text("label[for=import-file]");
+    assert!(
+        label.contains("選び直さなければ") && label.contains("audit.csv"),
+        "{label}"
+    );
     // The previewed file is held for the import: no second choice of it.
     let held = preview
         .attribute("#log-import input[name=held]", "value")

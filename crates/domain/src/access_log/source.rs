@@ -460,6 +460,9 @@ pub struct FilePreview {
 pub struct PreviewLine {
     /// The line (or spreadsheet row) number, from 1.
     pub line: u64,
+    /// The line (or the row, re-joined) as the file holds it: shown beside
+    /// what was read, so a line read wrongly or not at all can be seen.
+    pub raw: String,
     pub read: PreviewRead,
 }
 
@@ -522,6 +525,7 @@ impl SourceReader {
                         .take(n)
                         .map(|event| PreviewLine {
                             line: event.line,
+                            raw: event.event.raw.clone(),
                             read: if event.recognised {
                                 PreviewRead::Event(event.event)
                             } else {
@@ -545,6 +549,7 @@ impl SourceReader {
                         .into_iter()
                         .map(|row| PreviewLine {
                             line: row.row as u64,
+                            raw: row.raw,
                             read: match row.parsed {
                                 Ok(event) => PreviewRead::Event(event),
                                 Err(problems) => PreviewRead::Problems(problems),

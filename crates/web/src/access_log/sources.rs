@@ -154,8 +154,22 @@ struct Choice {
 
 struct PreviewRow {
     line: u64,
+    /// What was read of the line.
     text: String,
+    /// The line as the file holds it, cut at [`PREVIEW_RAW_CHARS`].
+    raw: String,
     problem: bool,
+}
+
+/// How much of a previewed line is shown as the file holds it.
+const PREVIEW_RAW_CHARS: usize = 240;
+
+/// The first [`PREVIEW_RAW_CHARS`] characters of `raw`, `…` marking a cut.
+fn preview_raw(raw: &str) -> String {
+    match raw.char_indices().nth(PREVIEW_RAW_CHARS) {
+        Some((end, _)) => format!("{}…", &raw[..end]),
+        None => raw.to_owned(),
+    }
 }
 
 /// A file's first lines as its source reads them.
@@ -759,11 +773,13 @@ fn preview_view(
                 .filter(|part| !part.is_empty())
                 .collect::<Vec<_>>()
                 .join(" · "),
+                raw: preview_raw(&line.raw),
                 problem: false,
             },
             PreviewRead::Raw => PreviewRow {
                 line: line.line,
                 text: k.logs_kept_raw.to_owned(),
+                raw: preview_raw(&line.raw),
                 problem: true,
             },
             PreviewRead::Problems(problems) => PreviewRow {
@@ -773,6 +789,7 @@ fn preview_view(
                     .map(|problem| row_problem(chrome, problem))
                     .collect::<Vec<_>>()
                     .join(" "),
+                raw: preview_raw(&line.raw),
                 problem: true,
             },
         })
@@ -930,7 +947,19 @@ async fn import(
 
 #[cfg(test)]
 mod tests {
-    use super::{browser_host, names_loopback, with_host};
+    use super::{PREVIEW_RAW_CHARS, browser_host, names_loopback, preview_raw, with_host};
+
+    #[test]
+    fn a_long_previewed_line_is_cut_on_a_character_and_marked() {
+        assert_eq!(preview_raw("短い行"), "短い行");
+        let exact = "あ".repeat(PREVIEW_RAW_CHARS);
+        assert_eq!(preview_raw(&exact), exact);
+        let long = "あ".repeat(PREVIEW_RAW_CHARS + 1);
+        assert_eq!(
+            preview_raw(&long),
+            format!("{}…", "あ".repeat(PREVIEW_RAW_CHARS))
+        );
+    }
 
     fn host(value: &str) -> Option<String> {
         let mut headers = axum::http::HeaderMap::new();

@@ -145,6 +145,8 @@ messages! {
     logs_preview_next: "正しく読めていれば、同じファイルをもう一度選んで「取り込む」を押してください。読めない行も元の形のまま保管されます。", "If the lines read right, choose the same file again and press “Import”. Lines that cannot be read are kept as they are.";
     logs_preview_held: "正しく読めていれば、そのまま「取り込む」を押してください。確認したファイルが取り込まれます（ファイルを選び直す必要はありません。30分間有効）。読めない行も元の形のまま保管されます。", "If the lines read right, press “Import”: the file you checked is imported (no need to choose it again; for 30 minutes). Lines that cannot be read are kept as they are.";
     logs_held_gone: "確認したファイルはもう保持されていません（30分を過ぎた、別のファイルを確認した、または収集元を変えたため）。ファイルをもう一度選んでください。何も保存していません。", "The file you checked is no longer held (30 minutes passed, another file was checked, or the source was changed). Choose the file again. Nothing was stored.";
+    logs_preview_raw: "元の行:", "As written:";
+    logs_file_held: "ファイル（選び直さなければ、確認したこのファイルを取り込みます）:", "File (unless you choose another, the file you checked is imported):";
     logs_kept_raw: "読み取れない行です（元の形のまま保管されます）", "Not understood (kept as it is)";
     logs_row_problem: "{0}行目「{1}」列: {2}", "Row {0}, column “{1}”: {2}";
     logs_missing_columns: "ファイルに列「{0}」がありません（見つかった見出し: {1}）。収集元の列の対応を確かめてください。何も保存していません。", "The file has no column “{0}” (the header found: {1}). Check the source's column mapping. Nothing was stored.";
