@@ -75,7 +75,11 @@ fn is_terminator(byte: u8) -> bool {
 }
 
 fn lossy(bytes: &[u8]) -> String {
-    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    text(bytes.strip_suffix(b"\r").unwrap_or(bytes))
+}
+
+/// `bytes` as text, invalid UTF-8 replaced by U+FFFD.
+fn text(bytes: &[u8]) -> String {
     // Checking first is faster than the lossy conversion's scan, and
     // almost every line is valid.
     match std::str::from_utf8(bytes) {
@@ -141,9 +145,15 @@ impl FrameDecoder {
             State::Counted { length } => {
                 let wanted = length.saturating_sub(self.buffer.len());
                 let (taken, rest) = input.split_at(wanted.min(input.len()));
+                if taken.len() == wanted && self.buffer.is_empty() {
+                    // The whole frame is in this chunk: read in place.
+                    out.push(Ok(text(taken)));
+                    self.state = State::Start;
+                    return rest;
+                }
                 self.buffer.extend_from_slice(taken);
                 if self.buffer.len() >= length {
-                    out.push(Ok(String::from_utf8_lossy(&self.buffer).into_owned()));
+                    out.push(Ok(text(&self.buffer)));
                     self.buffer.clear();
                     self.state = State::Start;
                 }
@@ -434,6 +444,18 @@ mod tests {
             decoder.push(b"<13>caf\xe9 \xff\n3 \xe3\x81\x82"),
             vec![ok("<13>caf\u{fffd} \u{fffd}"), ok("あ")]
         );
+    }
+
+    #[test]
+    fn a_counted_frame_reads_the_same_whole_or_in_pieces() {
+        // Its bytes exactly: a CR or new line inside is kept, invalid
+        // UTF-8 replaced, whether the frame came in one read or many.
+        let stream: &[u8] = b"6 a\xffb\r\nc4 \xe3\x81\x82\r";
+        let expected = vec![ok("a\u{fffd}b\r\nc"), ok("\u{3042}\r")];
+        assert_eq!(FrameDecoder::default().push(stream), expected);
+        let mut decoder = FrameDecoder::default();
+        let chunks: Vec<&[u8]> = stream.chunks(1).collect();
+        assert_eq!(decode_all(&mut decoder, &chunks), expected);
     }
 
     #[test]
