@@ -780,39 +780,44 @@ async fn only_new(
 
 /// Appends `entries` to the institution's log (synced before this
 /// returns); returns how many. Blocks: call it where blocking is allowed
-/// (the receivers' writer runs it on the blocking pool).
+/// (the HTTPS endpoint runs it on the blocking pool).
 pub(crate) fn append_entries(
     data_dir: &Path,
     institution: InstitutionId,
     entries: &[Vec<u8>],
 ) -> anyhow::Result<u64> {
-    append_to(
-        data_dir,
-        &log_dir(data_dir, institution),
-        &origin(institution),
-        entries,
-    )
+    open_received(data_dir, Some(institution))?.append(entries)?;
+    Ok(entries.len() as u64)
 }
 
 /// Appends lines that no registered source claims (an unknown sender) to
 /// the separate log `access-logs/unassigned/`: kept, never mixed in.
 /// Blocks, as [`append_entries`].
+#[cfg(test)]
 pub(crate) fn append_unassigned(data_dir: &Path, entries: &[Vec<u8>]) -> anyhow::Result<u64> {
-    let dir = data_dir.join(FOLDER).join(UNASSIGNED);
-    append_to(data_dir, &dir, UNASSIGNED_ORIGIN, entries)
+    open_received(data_dir, None)?.append(entries)?;
+    Ok(entries.len() as u64)
 }
 
-/// Appends `entries` to the log in `dir` (signed with the data folder's
-/// access-log key), waiting for its lock; returns how many.
-fn append_to(
+/// Opens for appending, waiting for its lock, the log that received lines
+/// go to: the institution's, or for `None` the unassigned log
+/// (`access-logs/unassigned/`, lines no registered source claims: kept,
+/// never mixed in). Blocks.
+pub(crate) fn open_received(
     data_dir: &Path,
-    dir: &Path,
-    origin: &str,
-    entries: &[Vec<u8>],
-) -> anyhow::Result<u64> {
+    institution: Option<InstitutionId>,
+) -> anyhow::Result<TileLog> {
     let key = crate::audit::load_or_create_key(data_dir, KEY_FILE, "access-log")?;
-    open_waiting(dir, origin, key)?.append(entries)?;
-    Ok(entries.len() as u64)
+    match institution {
+        Some(institution) => {
+            open_waiting(&log_dir(data_dir, institution), &origin(institution), key)
+        }
+        None => open_waiting(
+            &data_dir.join(FOLDER).join(UNASSIGNED),
+            UNASSIGNED_ORIGIN,
+            key,
+        ),
+    }
 }
 
 /// A sender no registered source claims, as the unassigned log holds its lines.

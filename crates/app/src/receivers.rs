@@ -35,14 +35,13 @@ use mamori_domain::access_log::framing::{FrameDecoder, FrameError};
 use mamori_domain::institution::InstitutionId;
 use mamori_store::Store;
 use mamori_store::access_log::{self, SenderSource};
+use mamori_tiles::TileLog;
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_rustls::TlsAcceptor;
 
-use crate::access_logs::{
-    Cut, Provenance, Received, append_entries, append_unassigned, entry, received_entries,
-};
+use crate::access_logs::{Cut, Provenance, Received, entry, open_received, received_entries};
 
 /// Lines waiting to be written, at most.
 const QUEUE: usize = 50_000;
@@ -727,18 +726,41 @@ async fn write_batches(
     let writer = {
         let counters = counters.clone();
         tokio::task::spawn_blocking(move || {
-            while let Some(prepared) = ready.blocking_recv() {
+            let mut writer = Writer {
+                data_dir: &data_dir,
+                counters: &counters,
+                to_index: &to_index,
+                held: HashMap::new(),
+            };
+            loop {
+                let prepared = match ready.try_recv() {
+                    Ok(prepared) => prepared,
+                    Err(mpsc::error::TryRecvError::Disconnected) => break,
+                    Err(mpsc::error::TryRecvError::Empty) => {
+                        // Nothing more waits: what is in flight is
+                        // committed and answered now, and the logs let go.
+                        writer.finish_all();
+                        match ready.blocking_recv() {
+                            Some(prepared) => prepared,
+                            None => break,
+                        }
+                    }
+                };
                 // A panic while writing one batch fails that batch only:
                 // its senders (RELP) see their answers dropped, and are
                 // told it was not written.
                 let written = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    commit(&data_dir, prepared, &counters, &to_index);
+                    writer.write(prepared);
                 }));
                 if written.is_err() {
                     counters.failed_batches.fetch_add(1, Ordering::Relaxed);
                     tracing::error!("writing a batch of received log lines stopped");
+                    // The logs it held commit what they began as they
+                    // close; their senders see their answers dropped.
+                    writer.held.clear();
                 }
             }
+            writer.finish_all();
         })
     };
     let mut senders: Arc<HashMap<IpAddr, Option<Arc<SenderSource>>>> = Arc::default();
@@ -871,53 +893,184 @@ fn prepare(senders: &HashMap<IpAddr, Option<Arc<SenderSource>>>, lines: Vec<Line
     prepared
 }
 
-/// Writes one prepared batch: each source's entries to its institution's
-/// log (the indexer told), the rest to the unassigned log, and tells the
-/// waiting senders; a part that cannot be written is counted in
-/// `failed_batches` and logged, the others still written.
-fn commit(
-    data_dir: &Path,
-    prepared: Prepared,
-    counters: &Counters,
-    to_index: &mpsc::UnboundedSender<InstitutionId>,
-) {
-    let Prepared {
-        claimed,
-        unassigned,
-        unassigned_waiting,
-    } = prepared;
-    if !unassigned.is_empty() {
-        let n = unassigned.len() as u64;
-        let written = match append_unassigned(data_dir, &unassigned) {
-            Ok(_) => {
-                counters.unassigned.fetch_add(n, Ordering::Relaxed);
-                true
-            }
-            Err(error) => {
-                counters.failed_batches.fetch_add(1, Ordering::Relaxed);
-                tracing::error!(%error, "lines from unknown senders could not be written");
-                false
-            }
-        };
-        tell(unassigned_waiting, written);
+/// How long the writer keeps a log open while batch after batch arrives,
+/// at most: then it lets go once, so that a file import or a backup
+/// waiting for the log's lock gets it.
+const HOLD_AT_MOST: Duration = Duration::from_secs(1);
+
+/// The receivers' writer: appends each prepared batch's parts to their
+/// logs. A log is held open while batches keep coming, so that each
+/// batch's files are written while the batch before is synced
+/// ([`TileLog::begin_append`]); a batch's senders are answered, and the
+/// indexer told, once it is committed.
+struct Writer<'a> {
+    data_dir: &'a Path,
+    counters: &'a Counters,
+    to_index: &'a mpsc::UnboundedSender<InstitutionId>,
+    /// The open logs, by institution (`None`: the unassigned log).
+    held: HashMap<Option<InstitutionId>, Held>,
+}
+
+/// A log the writer holds open, and the part whose commit is in flight.
+struct Held {
+    log: TileLog,
+    opened: std::time::Instant,
+    in_flight: Option<Part>,
+}
+
+/// Lines appended to one log and not yet known to be committed.
+struct Part {
+    /// The log's size once they are committed.
+    end: u64,
+    count: u64,
+    waiting: Vec<oneshot::Sender<bool>>,
+}
+
+impl Writer<'_> {
+    /// Writes one prepared batch: each source's entries to its
+    /// institution's log, the rest to the unassigned log; a part that
+    /// cannot be written is counted in `failed_batches` and logged, the
+    /// others still written. Then lets go of the logs this batch did not
+    /// write to and of those held for [`HOLD_AT_MOST`].
+    fn write(&mut self, prepared: Prepared) {
+        let Prepared {
+            claimed,
+            unassigned,
+            unassigned_waiting,
+        } = prepared;
+        let mut written = Vec::new();
+        if !unassigned.is_empty() {
+            self.begin(None, &unassigned, unassigned_waiting);
+            written.push(None);
+        }
+        for SourcePart(sender, entries, waiting) in claimed {
+            let institution = Some(sender.institution_id);
+            self.begin(institution, &entries, waiting);
+            written.push(institution);
+        }
+        let idle: Vec<_> = self
+            .held
+            .iter()
+            .filter(|(log, held)| !written.contains(log) || held.opened.elapsed() >= HOLD_AT_MOST)
+            .map(|(log, _)| *log)
+            .collect();
+        for log in idle {
+            self.finish(log);
+        }
     }
-    for SourcePart(sender, entries, waiting) in claimed {
-        // One source's failure (its log damaged, say) does not keep the
-        // others' lines from being written.
-        let written = match append_entries(data_dir, sender.institution_id, &entries) {
-            Ok(written) => {
-                counters.written.fetch_add(written, Ordering::Relaxed);
-                // The indexer ends only after the writer: it is there.
-                let _ = to_index.send(sender.institution_id);
-                true
-            }
-            Err(error) => {
-                counters.failed_batches.fetch_add(1, Ordering::Relaxed);
-                tracing::error!(%error, source = %sender.source.name, "received log lines could not be written");
-                false
+
+    /// Begins appending one part to its log (opened if it is not held):
+    /// the part before it in that log is committed then, and answered.
+    fn begin(
+        &mut self,
+        log: Option<InstitutionId>,
+        entries: &[Vec<u8>],
+        waiting: Vec<oneshot::Sender<bool>>,
+    ) {
+        let count = entries.len() as u64;
+        let held = match self.held.entry(log) {
+            std::collections::hash_map::Entry::Occupied(held) => held.into_mut(),
+            std::collections::hash_map::Entry::Vacant(vacant) => {
+                match open_received(self.data_dir, log) {
+                    Ok(opened) => vacant.insert(Held {
+                        log: opened,
+                        opened: std::time::Instant::now(),
+                        in_flight: None,
+                    }),
+                    Err(error) => {
+                        self.failed(log, &error);
+                        tell(waiting, false);
+                        return;
+                    }
+                }
             }
         };
-        tell(waiting, written);
+        match held.log.begin_append(entries) {
+            Ok(first) => {
+                // Beginning waited for the part before: it is committed.
+                let before = held.in_flight.replace(Part {
+                    end: first + count,
+                    count,
+                    waiting,
+                });
+                if let Some(before) = before {
+                    self.done(log, before, true);
+                }
+            }
+            Err(error) => {
+                let Some(mut held) = self.held.remove(&log) else {
+                    return;
+                };
+                if let Some(before) = held.in_flight.take() {
+                    let committed = held.log.size() >= before.end;
+                    self.done(log, before, committed);
+                }
+                self.failed(log, &error.into());
+                tell(waiting, false);
+            }
+        }
+    }
+
+    /// Waits for the commit in flight on `log` and lets go of the log.
+    fn finish(&mut self, log: Option<InstitutionId>) {
+        let Some(mut held) = self.held.remove(&log) else {
+            return;
+        };
+        let committed = held.log.finish();
+        if let Err(error) = &committed {
+            report(log, &anyhow::anyhow!("{error}"));
+        }
+        if let Some(part) = held.in_flight.take() {
+            self.done(log, part, committed.is_ok());
+        }
+    }
+
+    /// Commits and lets go of every log held.
+    fn finish_all(&mut self) {
+        let logs: Vec<_> = self.held.keys().copied().collect();
+        for log in logs {
+            self.finish(log);
+        }
+    }
+
+    /// A part's commit is known: counted (in `failed_batches` when it
+    /// failed), the indexer told, the senders answered.
+    fn done(&self, log: Option<InstitutionId>, part: Part, committed: bool) {
+        if !committed {
+            self.counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+        } else {
+            match log {
+                Some(institution) => {
+                    self.counters
+                        .written
+                        .fetch_add(part.count, Ordering::Relaxed);
+                    // The indexer ends only after the writer: it is there.
+                    let _ = self.to_index.send(institution);
+                }
+                None => {
+                    self.counters
+                        .unassigned
+                        .fetch_add(part.count, Ordering::Relaxed);
+                }
+            }
+        }
+        tell(part.waiting, committed);
+    }
+
+    /// Counts and logs a part that could not be written.
+    fn failed(&self, log: Option<InstitutionId>, error: &anyhow::Error) {
+        self.counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+        report(log, error);
+    }
+}
+
+/// Logs why lines received for `log` could not be written.
+fn report(log: Option<InstitutionId>, error: &anyhow::Error) {
+    match log {
+        Some(institution) => {
+            tracing::error!(%error, %institution, "received log lines could not be written");
+        }
+        None => tracing::error!(%error, "lines from unknown senders could not be written"),
     }
 }
 

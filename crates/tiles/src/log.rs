@@ -24,9 +24,10 @@ pub struct TileLog {
     origin: String,
     key_name: String,
     key: SigningKey,
-    tiling: Tiling,
-    /// The encoded entries of the bundle that is not full yet.
-    open_bundle: Vec<u8>,
+    /// The committed tree's right edge.
+    committed: Edge,
+    /// The append whose commit runs in the background, if any.
+    in_flight: Option<InFlight>,
 }
 
 impl std::fmt::Debug for TileLog {
@@ -82,8 +83,8 @@ impl TileLog {
             origin: origin.to_owned(),
             key_name: key_name.to_owned(),
             key,
-            tiling: Tiling::default(),
-            open_bundle: Vec::new(),
+            committed: Edge::default(),
+            in_flight: None,
         };
         let Some(note) = read_if_present(&dir.join(CHECKPOINT_FILE))? else {
             if dir.join("tile").exists() {
@@ -104,13 +105,13 @@ impl TileLog {
                 checkpoint.origin
             )));
         }
-        log.tiling = log
+        log.committed.tiling = log
             .load_right_edge(checkpoint.size)
             .map_err(|err| match err {
                 Error::Damaged { reason, .. } => damaged(reason),
                 other => other,
             })?;
-        if log.tiling.root() != checkpoint.root {
+        if log.committed.tiling.root() != checkpoint.root {
             return Err(damaged(
                 "the tiles do not give the tree head the checkpoint signed".to_owned(),
             ));
@@ -123,13 +124,13 @@ impl TileLog {
             let entries = parse_bundle(&bytes)
                 .ok_or_else(|| damaged(format!("{} is malformed", path.display())))?;
             let hashes: Vec<Hash> = entries.iter().map(|entry| leaf_hash(entry)).collect();
-            if log.tiling.open.first() != Some(&hashes) {
+            if log.committed.tiling.open.first() != Some(&hashes) {
                 return Err(damaged(format!(
                     "{} does not match its tile",
                     path.display()
                 )));
             }
-            log.open_bundle = bytes;
+            log.committed.open_bundle = bytes;
         }
         Ok(log)
     }
@@ -162,12 +163,12 @@ impl TileLog {
 
     /// The number of entries committed.
     pub fn size(&self) -> u64 {
-        self.tiling.size()
+        self.committed.tiling.size()
     }
 
     /// The tree head of the committed entries.
     pub fn root(&self) -> Hash {
-        self.tiling.root()
+        self.committed.tiling.root()
     }
 
     /// The log's folder.
@@ -178,18 +179,18 @@ impl TileLog {
     /// The committed entries in `range` (clipped to the log's size), read
     /// from their bundles.
     pub fn read(&self, range: std::ops::Range<u64>) -> Result<Vec<Vec<u8>>, Error> {
-        read_bundles(&self.dir, self.size(), range, Some(&self.open_bundle))
-            .map(|read| read.unwrap_or_default())
+        read_bundles(
+            &self.dir,
+            self.size(),
+            range,
+            Some(&self.committed.open_bundle),
+        )
+        .map(|read| read.unwrap_or_default())
     }
 
     /// The current signed checkpoint (what `checkpoint` holds).
     pub fn checkpoint(&self) -> Result<String, Error> {
-        Ok(Checkpoint {
-            origin: self.origin.clone(),
-            size: self.size(),
-            root: self.root(),
-        }
-        .sign(&self.key_name, &self.key)?)
+        self.note(&self.committed.tiling)
     }
 
     /// Appends `entries` in order and commits them with a new signed
@@ -198,6 +199,23 @@ impl TileLog {
     /// The full bundles of a large append are encoded, hashed and written
     /// on every core.
     pub fn append<E: AsRef<[u8]> + Sync>(&mut self, entries: &[E]) -> Result<u64, Error> {
+        let first = self.begin_append(entries)?;
+        self.finish()?;
+        Ok(first)
+    }
+
+    /// Appends `entries` as [`TileLog::append`] does, but returns once
+    /// their files are written: their commit (the sync, then the signed
+    /// checkpoint) goes on in the background. They are committed once the
+    /// next `begin_append` or [`TileLog::finish`] returns `Ok` (or, when
+    /// the log is dropped, once the drop returns). A writer that appends
+    /// batch after batch so writes each batch's bundles and tiles while the
+    /// batch before it is synced. Returns the index of the first entry.
+    ///
+    /// On `Err` nothing of `entries` is appended, and the commit in flight
+    /// before the call may have failed: [`TileLog::size`] tells what is
+    /// committed.
+    pub fn begin_append<E: AsRef<[u8]> + Sync>(&mut self, entries: &[E]) -> Result<u64, Error> {
         if let Some(long) = entries
             .iter()
             .find(|entry| entry.as_ref().len() > MAX_ENTRY_LEN)
@@ -206,110 +224,220 @@ impl TileLog {
                 len: long.as_ref().len(),
             });
         }
-        let first = self.size();
+        let base = self.latest().clone();
+        let first = base.tiling.size();
         if entries.is_empty() {
             return Ok(first);
         }
-        let mut tiling = self.tiling.clone();
-        let mut bundle = self.open_bundle.clone();
-        let mut full: Vec<FullTile> = Vec::new();
-        // The entries that complete the open bundle, then whole bundles,
-        // then the start of the next one.
-        let width = (first % TILE_WIDTH) as usize;
-        let head = ((TILE_WIDTH as usize - width) % TILE_WIDTH as usize).min(entries.len());
-        let whole = (entries.len() - head) / TILE_WIDTH as usize * TILE_WIDTH as usize;
-        let (head, rest) = entries.split_at(head);
-        let (whole, tail) = rest.split_at(whole);
-        let write_full = |full: &mut Vec<FullTile>| -> Result<(), Error> {
-            for tile in full.drain(..) {
-                let path = tile_path(tile.level, tile.index, TILE_WIDTH);
-                write_unsynced(&self.dir.join(path), &tile_bytes(&tile.hashes))?;
+        // The full bundles and tiles, while the commit before runs: their
+        // names are new, and nothing the commit in flight prunes.
+        let edge = match write_full_files(&self.dir, base, entries) {
+            Ok(edge) => edge,
+            Err(err) => {
+                // The commit in flight is still awaited: what it committed
+                // is then what `size` says.
+                let _ = self.finish();
+                return Err(err);
             }
-            Ok(())
         };
-        for entry in head {
-            encode_entry(&mut bundle, entry.as_ref())?;
-            tiling.push(leaf_hash(entry.as_ref()), &mut full);
-            write_full(&mut full)?;
-        }
-        if !head.is_empty() && (first + head.len() as u64).is_multiple_of(TILE_WIDTH) {
-            let path = bundle_path(first / TILE_WIDTH, TILE_WIDTH);
-            write_unsynced(&self.dir.join(path), &bundle)?;
-            bundle.clear();
-        }
-        // Each whole bundle comes with its level-0 tile, written beside it;
-        // the tree above takes the tile's head.
-        for head in write_whole_bundles(&self.dir, (first + head.len() as u64) / TILE_WIDTH, whole)?
-        {
-            tiling.push_at(1, head, &mut full);
-            write_full(&mut full)?;
-        }
-        for entry in tail {
-            encode_entry(&mut bundle, entry.as_ref())?;
-            tiling.push(leaf_hash(entry.as_ref()), &mut full);
-            write_full(&mut full)?;
-        }
-        let size = tiling.size();
-        let width = size % TILE_WIDTH;
-        if width > 0 {
-            let path = bundle_path(size / TILE_WIDTH, width);
-            write_unsynced(&self.dir.join(path), &bundle)?;
-        }
-        for (level, index, hashes) in tiling.partial_tiles() {
-            let path = tile_path(level, index, hashes.len() as u64);
-            write_unsynced(&self.dir.join(path), &tile_bytes(hashes))?;
-        }
-        let note = Checkpoint {
-            origin: self.origin.clone(),
-            size,
-            root: tiling.root(),
-        }
-        .sign(&self.key_name, &self.key)?;
-        // The checkpoint goes in place only once everything it signs is on
-        // disk: the commit point of the append.
-        let next = self.dir.join(format!(".{CHECKPOINT_FILE}.next"));
-        write_unsynced(&next, note.as_bytes())?;
-        sync_filesystem(&self.dir)?;
-        rename_durably(&next, &self.dir.join(CHECKPOINT_FILE))?;
-        // Committed.
-        self.tiling = tiling;
-        self.open_bundle = bundle;
-        self.prune(first, size);
+        // The partial files and the checkpoint only once the commit before
+        // is done: its pruning removes the partial files it supersedes, and
+        // the next checkpoint is written under the name it renames.
+        self.finish()?;
+        let commit = stage_commit(&self.dir, &edge, self.note(&edge.tiling)?)?;
+        let prune = (first, edge.tiling.size());
+        let dir = self.dir.clone();
+        let thread = std::thread::Builder::new()
+            .name("tile-log-commit".to_owned())
+            .spawn(move || {
+                commit.run(&dir)?;
+                prune_superseded(&dir, prune.0, prune.1);
+                Ok(())
+            })
+            .map_err(|source| Error::Io {
+                path: self.dir.clone(),
+                source,
+            })?;
+        self.in_flight = Some(InFlight { edge, thread });
         Ok(first)
     }
 
-    /// Removes the partial bundles and tiles that the append from `old` to
-    /// `new` entries superseded.
-    fn prune(&self, old: u64, new: u64) {
-        let keep = |path: PathBuf, width: u64| (width > 0).then(|| self.dir.join(path));
-        for index in old / TILE_WIDTH..=new / TILE_WIDTH {
-            let current = (index == new / TILE_WIDTH)
-                .then(|| keep(bundle_path(index, new % TILE_WIDTH), new % TILE_WIDTH))
+    /// Waits for the commit of the last [`TileLog::begin_append`], if one
+    /// is in flight; returns the size committed. On `Err` that append's
+    /// entries are not committed and the log goes on from the checkpoint
+    /// before it.
+    pub fn finish(&mut self) -> Result<u64, Error> {
+        if let Some(InFlight { edge, thread }) = self.in_flight.take() {
+            let done = thread.join().unwrap_or_else(|_| {
+                Err(Error::Io {
+                    path: self.dir.clone(),
+                    source: std::io::Error::other("the commit stopped before it ended"),
+                })
+            });
+            done?;
+            self.committed = edge;
+        }
+        Ok(self.size())
+    }
+
+    /// The right edge the next append builds on: the append in flight's,
+    /// else the committed one.
+    fn latest(&self) -> &Edge {
+        self.in_flight
+            .as_ref()
+            .map_or(&self.committed, |flight| &flight.edge)
+    }
+
+    /// The signed checkpoint of a tree.
+    fn note(&self, tiling: &Tiling) -> Result<String, Error> {
+        Ok(Checkpoint {
+            origin: self.origin.clone(),
+            size: tiling.size(),
+            root: tiling.root(),
+        }
+        .sign(&self.key_name, &self.key)?)
+    }
+}
+
+impl Drop for TileLog {
+    /// An append in flight is committed before the lock is released.
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
+}
+
+/// The right edge of the tree and the encoded entries of its bundle that is
+/// not full yet: what an append builds on.
+#[derive(Debug, Clone, Default)]
+struct Edge {
+    tiling: Tiling,
+    open_bundle: Vec<u8>,
+}
+
+/// An append whose files are written and whose commit runs on `thread`.
+struct InFlight {
+    edge: Edge,
+    thread: std::thread::JoinHandle<Result<(), Error>>,
+}
+
+/// Writes (unsynced) the full bundles and hash tiles that appending
+/// `entries` to `base` completes; returns the edge after them.
+fn write_full_files<E: AsRef<[u8]> + Sync>(
+    dir: &Path,
+    base: Edge,
+    entries: &[E],
+) -> Result<Edge, Error> {
+    let Edge {
+        mut tiling,
+        open_bundle: mut bundle,
+    } = base;
+    let first = tiling.size();
+    let mut full: Vec<FullTile> = Vec::new();
+    // The entries that complete the open bundle, then whole bundles,
+    // then the start of the next one.
+    let width = (first % TILE_WIDTH) as usize;
+    let head = ((TILE_WIDTH as usize - width) % TILE_WIDTH as usize).min(entries.len());
+    let whole = (entries.len() - head) / TILE_WIDTH as usize * TILE_WIDTH as usize;
+    let (head, rest) = entries.split_at(head);
+    let (whole, tail) = rest.split_at(whole);
+    let write_full = |full: &mut Vec<FullTile>| -> Result<(), Error> {
+        for tile in full.drain(..) {
+            let path = tile_path(tile.level, tile.index, TILE_WIDTH);
+            write_unsynced(&dir.join(path), &tile_bytes(&tile.hashes))?;
+        }
+        Ok(())
+    };
+    for entry in head {
+        encode_entry(&mut bundle, entry.as_ref())?;
+        tiling.push(leaf_hash(entry.as_ref()), &mut full);
+        write_full(&mut full)?;
+    }
+    if !head.is_empty() && (first + head.len() as u64).is_multiple_of(TILE_WIDTH) {
+        let path = bundle_path(first / TILE_WIDTH, TILE_WIDTH);
+        write_unsynced(&dir.join(path), &bundle)?;
+        bundle.clear();
+    }
+    // Each whole bundle comes with its level-0 tile, written beside it;
+    // the tree above takes the tile's head.
+    for head in write_whole_bundles(dir, (first + head.len() as u64) / TILE_WIDTH, whole)? {
+        tiling.push_at(1, head, &mut full);
+        write_full(&mut full)?;
+    }
+    for entry in tail {
+        encode_entry(&mut bundle, entry.as_ref())?;
+        tiling.push(leaf_hash(entry.as_ref()), &mut full);
+        write_full(&mut full)?;
+    }
+    Ok(Edge {
+        tiling,
+        open_bundle: bundle,
+    })
+}
+
+/// The commit of an append whose files are all written: the sync, then
+/// the checkpoint put in place.
+struct Commit {
+    next: PathBuf,
+}
+
+/// Writes (unsynced) the partial bundle and tiles of `edge` and its signed
+/// checkpoint `note` under a temporary name; [`Commit::run`] commits it.
+fn stage_commit(dir: &Path, edge: &Edge, note: String) -> Result<Commit, Error> {
+    let size = edge.tiling.size();
+    let width = size % TILE_WIDTH;
+    if width > 0 {
+        let path = bundle_path(size / TILE_WIDTH, width);
+        write_unsynced(&dir.join(path), &edge.open_bundle)?;
+    }
+    for (level, index, hashes) in edge.tiling.partial_tiles() {
+        let path = tile_path(level, index, hashes.len() as u64);
+        write_unsynced(&dir.join(path), &tile_bytes(hashes))?;
+    }
+    let next = dir.join(format!(".{CHECKPOINT_FILE}.next"));
+    write_unsynced(&next, note.as_bytes())?;
+    Ok(Commit { next })
+}
+
+impl Commit {
+    /// The checkpoint goes in place only once everything it signs is on
+    /// disk: the commit point of the append.
+    fn run(self, dir: &Path) -> Result<(), Error> {
+        sync_filesystem(dir)?;
+        rename_durably(&self.next, &dir.join(CHECKPOINT_FILE))
+    }
+}
+
+/// Removes the partial bundles and tiles that the append from `old` to
+/// `new` entries superseded.
+fn prune_superseded(dir: &Path, old: u64, new: u64) {
+    let keep = |path: PathBuf, width: u64| (width > 0).then(|| dir.join(path));
+    for index in old / TILE_WIDTH..=new / TILE_WIDTH {
+        let current = (index == new / TILE_WIDTH)
+            .then(|| keep(bundle_path(index, new % TILE_WIDTH), new % TILE_WIDTH))
+            .flatten();
+        prune_partials(
+            &dir.join(bundle_path(index, TILE_WIDTH)),
+            current.as_deref(),
+        );
+    }
+    let mut level = 0u32;
+    while level < 8 && new >> (8 * level) > 0 {
+        let (old_count, new_count) = (old >> (8 * level), new >> (8 * level));
+        for index in old_count / TILE_WIDTH..=new_count / TILE_WIDTH {
+            let current = (index == new_count / TILE_WIDTH)
+                .then(|| {
+                    keep(
+                        tile_path(level as u8, index, new_count % TILE_WIDTH),
+                        new_count % TILE_WIDTH,
+                    )
+                })
                 .flatten();
             prune_partials(
-                &self.dir.join(bundle_path(index, TILE_WIDTH)),
+                &dir.join(tile_path(level as u8, index, TILE_WIDTH)),
                 current.as_deref(),
             );
         }
-        let mut level = 0u32;
-        while level < 8 && new >> (8 * level) > 0 {
-            let (old_count, new_count) = (old >> (8 * level), new >> (8 * level));
-            for index in old_count / TILE_WIDTH..=new_count / TILE_WIDTH {
-                let current = (index == new_count / TILE_WIDTH)
-                    .then(|| {
-                        keep(
-                            tile_path(level as u8, index, new_count % TILE_WIDTH),
-                            new_count % TILE_WIDTH,
-                        )
-                    })
-                    .flatten();
-                prune_partials(
-                    &self.dir.join(tile_path(level as u8, index, TILE_WIDTH)),
-                    current.as_deref(),
-                );
-            }
-            level += 1;
-        }
+        level += 1;
     }
 }
 

@@ -292,3 +292,64 @@ fn committed_entries_read_back_in_order_across_bundles() {
     assert_eq!(log.read(590..700).expect("read").len(), 10);
     assert!(log.read(600..700).expect("read").is_empty());
 }
+
+#[test]
+fn appends_begun_while_the_one_before_is_synced_commit_in_order() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut log = open(dir.path());
+    let mut next = 0;
+    for batch in [1u64, 254, 3, 300, 1000, 5000, 256, 7] {
+        let entries: Vec<Vec<u8>> = (next..next + batch).map(entry).collect();
+        assert_eq!(log.begin_append(&entries).expect("begun"), next);
+        // What is committed lags at most the append just begun.
+        assert!(log.size() <= next, "{} > {next}", log.size());
+        next += batch;
+    }
+    assert_eq!(log.finish().expect("committed"), next);
+    assert_eq!(
+        log.read(0..next).expect("read"),
+        (0..next).map(entry).collect::<Vec<_>>()
+    );
+    // One more begun and the log dropped: the drop commits it.
+    let last: Vec<Vec<u8>> = (next..next + 10).map(entry).collect();
+    log.begin_append(&last).expect("begun");
+    drop(log);
+    let log = open(dir.path());
+    assert_eq!(log.size(), next + 10);
+    let leaves: Vec<_> = (0..next + 10).map(|i| leaf_hash(&entry(i))).collect();
+    assert_eq!(log.root(), root(&leaves));
+    assert_eq!(check(dir.path()).expect("verifies").size, next + 10);
+}
+
+#[test]
+fn a_commit_that_fails_in_the_background_fails_the_next_append_and_the_log_goes_on() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut log = filled(dir.path(), 300);
+    let committed = fs::read(dir.path().join("checkpoint")).expect("checkpoint");
+    // The checkpoint cannot be put in place: a folder holds its name.
+    fs::remove_file(dir.path().join("checkpoint")).expect("remove");
+    fs::create_dir(dir.path().join("checkpoint")).expect("folder");
+    fs::write(dir.path().join("checkpoint").join("x"), b"x").expect("inside");
+    let failing: Vec<Vec<u8>> = (300..310).map(|i| entry(i + 1000)).collect();
+    assert_eq!(
+        log.begin_append(&failing).expect("its files are written"),
+        300
+    );
+    let after: Vec<Vec<u8>> = (300..320).map(entry).collect();
+    assert!(
+        log.begin_append(&after).is_err(),
+        "the commit before failed, so this append is refused"
+    );
+    assert_eq!(log.size(), 300, "nothing of either is committed");
+    // Once the checkpoint can be written again, the log goes on from 300.
+    fs::remove_dir_all(dir.path().join("checkpoint")).expect("remove the folder");
+    fs::write(dir.path().join("checkpoint"), committed).expect("restore");
+    assert_eq!(log.append(&after).expect("appended"), 300);
+    drop(log);
+    let log = open(dir.path());
+    assert_eq!(
+        log.read(290..320).expect("read"),
+        (290..320).map(entry).collect::<Vec<_>>()
+    );
+    assert_eq!(check(dir.path()).expect("verifies").size, 320);
+}
