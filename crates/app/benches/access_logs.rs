@@ -1,16 +1,17 @@
 //! Benchmark (not a test) of issue #14, item 8, each measured as a ratio in
 //! the same run:
 //!
-//! 1. the raw append rate of the storage: the same entry bytes appended to
-//!    one file, one `fdatasync` per batch of the receivers' largest batch;
+//! 1. the raw append rate of the storage: the very entries an import or
+//!    the TCP ingest put in the log (read back from its bundles), appended
+//!    to one file with one `fdatasync` per batch (one batch for the import,
+//!    the receivers' batch for TCP), on the same disk;
 //! 2. a file import (`mamori::access_logs::import_file`: parse, append to
 //!    the tiled log, record and audit; then the index, timed apart) against
 //!    it — target ≥ 0.5;
 //! 3. sustained ingest over TCP syslog (a client sending 500,000
 //!    octet-counted RFC 5424 lines, framed before the clock starts, to
 //!    `serve --syslog-tcp`, until every line is in the log; then how long
-//!    until every line is indexed) against it, the plain file timed over
-//!    the same lines' entries — target ≥ 0.5;
+//!    until every line is indexed) against it — target ≥ 0.5;
 //! 4. memory while a flood of 10× the lines arrives over TCP (back-pressure)
 //!    and UDP (counted drops): the process's peak resident memory;
 //! 5. search by user and one day over 10 million indexed events, p99 of
@@ -20,7 +21,7 @@
 //! (SQLite; `TEST_DATABASE_URL=postgres://…` for PostgreSQL). `EVENTS`
 //! sets the 10 million; `INGEST_ONLY=1` stops after 1–3 (for profiling);
 //! `ROUNDS` (default 3) repeats 1–3, each round measuring the plain file
-//! again just before its import and TCP ingest, and reports the median.
+//! again right after its import and its TCP ingest, and reports the median.
 
 #[allow(dead_code)]
 mod common;
@@ -178,7 +179,7 @@ async fn run() {
         .expect("source");
     }
     // 1–3 in rounds (`ROUNDS`, default 3): each round measures the plain
-    // file and the tiled log's own append again just before its import and
+    // file and the tiled log's own append again right after its import and
     // its TCP ingest, so each ratio compares runs seconds apart on this
     // disk, whose rate moves by half between runs. The median round is the
     // result; every round is printed.
@@ -367,27 +368,49 @@ impl Round {
     }
 }
 
-/// The entries of `lines` as the log shapes them (a line with its provenance).
-fn entries_of(lines: &[String]) -> Vec<Vec<u8>> {
-    lines
-        .iter()
-        .map(|line| {
-            serde_json::json!({"v": 1, "received": "2026-12-06T00:00:00Z", "via": "syslog-tcp",
-                "peer": "127.0.0.1", "source": "router", "parsed": {"time": "2026-11-01T00:00:00Z",
-                "user": "user1", "source_address": "192.0.2.1", "action": "sign_in",
-                "outcome": "failure"}, "raw": line})
-            .to_string()
-            .into_bytes()
-        })
-        .collect()
+/// The entries the institution's log holds at `range`, read from its
+/// bundle files as they are on disk: the bytes the plain file and the
+/// tiled log's own append are given, so that both sides write the same.
+fn logged_entries(
+    data_dir: &std::path::Path,
+    institution_id: mamori_domain::institution::InstitutionId,
+    range: std::ops::Range<u64>,
+) -> Vec<Vec<u8>> {
+    let dir = mamori::access_logs::log_dir(data_dir, institution_id);
+    let size = mamori::access_logs::log_size(data_dir, institution_id).expect("size");
+    assert!(range.end <= size, "{range:?} beyond {size}");
+    let width = mamori_tiles::TILE_WIDTH;
+    let mut entries = Vec::with_capacity((range.end - range.start) as usize);
+    for index in range.start / width..range.end.div_ceil(width) {
+        let path = dir.join(mamori_tiles::bundle_path(
+            index,
+            (size - index * width).min(width),
+        ));
+        let bytes = std::fs::read(&path).expect("bundle");
+        let bundle = mamori_tiles::parse_bundle(&bytes).expect("a well-formed bundle");
+        for (at, entry) in bundle.iter().enumerate() {
+            if range.contains(&(index * width + at as u64)) {
+                entries.push(entry.to_vec());
+            }
+        }
+    }
+    assert_eq!(entries.len() as u64, range.end - range.start);
+    entries
 }
 
-/// One round: the plain file and the tiled log's own append of the
-/// entries of `lines` in one batch and of `tcp_lines` in the receivers'
-/// batches; a file import of `lines` (one append, then the index); the
+/// Syncs the bench's filesystem, so that what the step before wrote is
+/// not written back during the next measure.
+fn settle(data_dir: &std::path::Path) {
+    let folder = std::fs::File::open(data_dir).expect("folder");
+    rustix::fs::syncfs(&folder).expect("syncfs");
+}
+
+/// One round: a file import of `lines` (one append, then the index); the
 /// `tcp_lines` over TCP until every one is in the log (durable: what RELP
-/// would acknowledge), then until every one is indexed. The tiled logs'
-/// folders are returned.
+/// would acknowledge), then until every one is indexed. After each, the
+/// plain file and the tiled log's own append of the very entries it put
+/// in the log (read back from its bundles): for the import in one batch,
+/// for TCP in the receivers' batches. The tiled logs' folders are returned.
 async fn ingest_round(
     store: &mamori_store::Store,
     data_dir: &std::path::Path,
@@ -396,16 +419,10 @@ async fn ingest_round(
     [lines, tcp_lines]: [&[String]; 2],
     round: usize,
 ) -> (Round, [tempfile::TempDir; 2]) {
-    let entries = entries_of(tcp_lines);
-    let raw_batched = raw_append(&entries, mamori::receivers::BATCH);
-    let (tiled_batched, batched_dir) = tiled_append(&entries, mamori::receivers::BATCH);
-    let entries = entries_of(lines);
-    let raw_whole = raw_append(&entries, entries.len());
-    let (tiled_whole, whole_dir) = tiled_append(&entries, entries.len());
-    drop(entries);
-
     let file = data_dir.join(format!("export-{round}.log"));
     std::fs::write(&file, lines.join("\n")).expect("write the export");
+    settle(data_dir);
+    let before = mamori::access_logs::log_size(data_dir, institution_id).expect("size");
     let started = Instant::now();
     let report = mamori::access_logs::import_file(store, data_dir, institution_id, "file", &file)
         .await
@@ -422,11 +439,17 @@ async fn ingest_round(
         .expect("index");
     let import_index = indexed as f64 / started.elapsed().as_secs_f64();
     assert_eq!(indexed, lines.len() as u64);
+    let entries = logged_entries(data_dir, institution_id, before..before + indexed);
+    settle(data_dir);
+    let raw_whole = raw_append(&entries, entries.len());
+    let (tiled_whole, whole_dir) = tiled_append(&entries, entries.len());
+    drop(entries);
 
     let before = mamori::access_logs::log_size(data_dir, institution_id).expect("size");
     // The client's frames are made before the clock starts, as the file
     // import's file is written before its clock starts.
     let frames = octet_counted(tcp_lines.iter());
+    settle(data_dir);
     let started = Instant::now();
     send_tcp_bytes(tcp, &frames).await;
     wait_logged(data_dir, institution_id, before + tcp_lines.len() as u64).await;
@@ -434,6 +457,15 @@ async fn ingest_round(
     let tcp = tcp_lines.len() as f64 / tcp_time.as_secs_f64();
     drop(frames);
     wait_indexed(store, institution_id, before + tcp_lines.len() as u64).await;
+    let tcp_index_lag = started.elapsed() - tcp_time;
+    let entries = logged_entries(
+        data_dir,
+        institution_id,
+        before..before + tcp_lines.len() as u64,
+    );
+    settle(data_dir);
+    let raw_batched = raw_append(&entries, mamori::receivers::BATCH);
+    let (tiled_batched, batched_dir) = tiled_append(&entries, mamori::receivers::BATCH);
     let round = Round {
         raw_batched,
         raw_whole,
@@ -442,7 +474,7 @@ async fn ingest_round(
         import,
         import_index,
         tcp,
-        tcp_index_lag: started.elapsed() - tcp_time,
+        tcp_index_lag,
     };
     (round, [batched_dir, whole_dir])
 }

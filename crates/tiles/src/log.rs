@@ -358,10 +358,28 @@ fn write_full_files<E: AsRef<[u8]> + Sync>(
         bundle.clear();
     }
     // Each whole bundle comes with its level-0 tile, written beside it;
-    // the tree above takes the tile's head.
-    for head in write_whole_bundles(dir, (first + head.len() as u64) / TILE_WIDTH, whole)? {
-        tiling.push_at(1, head, &mut full);
-        write_full(&mut full)?;
+    // the tree above takes the tile's head. A long run is written in
+    // segments, a sync started in the background after each (one at a
+    // time): the disk writes what is written while the rest is encoded.
+    let mut index = (first + head.len() as u64) / TILE_WIDTH;
+    let mut syncing: Option<std::thread::JoinHandle<()>> = None;
+    for run in whole.chunks(SYNC_AHEAD_BUNDLES * TILE_WIDTH as usize) {
+        for head in write_whole_bundles(dir, index, run)? {
+            tiling.push_at(1, head, &mut full);
+            write_full(&mut full)?;
+        }
+        index += (run.len() / TILE_WIDTH as usize) as u64;
+        if run.len() < whole.len() && syncing.as_ref().is_none_or(|sync| sync.is_finished()) {
+            let dir = dir.to_path_buf();
+            // Only ahead of the commit's own sync: a failure here is that
+            // sync's to report.
+            syncing = Some(std::thread::spawn(move || {
+                let _ = sync_filesystem(&dir);
+            }));
+        }
+    }
+    if let Some(sync) = syncing {
+        let _ = sync.join();
     }
     for entry in tail {
         encode_entry(&mut bundle, entry.as_ref())?;
@@ -440,6 +458,10 @@ fn prune_superseded(dir: &Path, old: u64, new: u64) {
         level += 1;
     }
 }
+
+/// The whole bundles of a long append are written this many at a time,
+/// a background sync started after each (about 16,000 entries).
+const SYNC_AHEAD_BUNDLES: usize = 64;
 
 /// Below this many whole bundles one thread writes them all.
 const PARALLEL_BUNDLES: usize = 8;

@@ -353,3 +353,22 @@ fn a_commit_that_fails_in_the_background_fails_the_next_append_and_the_log_goes_
     );
     assert_eq!(check(dir.path()).expect("verifies").size, 320);
 }
+
+#[test]
+fn one_long_append_written_in_segments_verifies() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut log = filled(dir.path(), 100);
+    // 40,000 entries from 100: the open bundle completed, 155 whole
+    // bundles (written 64 at a time, a sync started after each), a tail.
+    let entries: Vec<Vec<u8>> = (100..40_100).map(entry).collect();
+    assert_eq!(log.append(&entries).expect("appended"), 100);
+    drop(log);
+    let log = open(dir.path());
+    let leaves: Vec<_> = (0..40_100).map(|i| leaf_hash(&entry(i))).collect();
+    assert_eq!((log.size(), log.root()), (40_100, root(&leaves)));
+    assert_eq!(
+        log.read(16_380..16_400).expect("read"),
+        (16_380..16_400).map(entry).collect::<Vec<_>>()
+    );
+    assert_eq!(check(dir.path()).expect("verifies").size, 40_100);
+}
