@@ -25,6 +25,11 @@
 //! [`TileLog::append`] returns, the entries survive a crash or a kill, and a
 //! crash during an append leaves the log at its previous checkpoint (files
 //! the interrupted append wrote beyond it are overwritten by the next one).
+//! [`TileLog::begin_append`] returns once an append's files are written and
+//! commits it in the background: the next append writes its full bundles
+//! and tiles meanwhile, and its partial files and checkpoint only once that
+//! commit has ended ([`TileLog::finish`] waits for it, as dropping the log
+//! does).
 //!
 //! # Verification
 //!
