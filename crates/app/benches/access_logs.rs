@@ -113,9 +113,10 @@ fn raw_append(entries: &[Vec<u8>], batch: usize) -> f64 {
 /// The same entries appended to the storage itself: a fresh tiled log
 /// (bundles, tiles, signed checkpoint, synced), `batch` entries an append,
 /// each begun while the one before is synced (`TileLog::begin_append`, as
-/// the receivers' writer appends), all committed before the clock stops. The folder is returned, kept until the run ends: on a
-/// filesystem without a journal, ext4 scans the inodes freed in the last
-/// 30 s on every file it creates, so deleting it would slow what follows.
+/// the receivers' writer appends), all committed before the clock stops.
+/// The folder is returned, kept until the run ends: on a filesystem
+/// without a journal, ext4 scans the inodes freed in the last 30 s on
+/// every file it creates, so deleting it would slow what follows.
 fn tiled_append(entries: &[Vec<u8>], batch: usize) -> (f64, tempfile::TempDir) {
     let dir = folder();
     let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
@@ -368,32 +369,16 @@ impl Round {
     }
 }
 
-/// The entries the institution's log holds at `range`, read from its
-/// bundle files as they are on disk: the bytes the plain file and the
-/// tiled log's own append are given, so that both sides write the same.
+/// The entries the institution's log holds at `range`, as its bundle
+/// files hold them: the bytes the plain file and the tiled log's own
+/// append are given, so that both sides write the same.
 fn logged_entries(
     data_dir: &std::path::Path,
     institution_id: mamori_domain::institution::InstitutionId,
     range: std::ops::Range<u64>,
 ) -> Vec<Vec<u8>> {
-    let dir = mamori::access_logs::log_dir(data_dir, institution_id);
-    let size = mamori::access_logs::log_size(data_dir, institution_id).expect("size");
-    assert!(range.end <= size, "{range:?} beyond {size}");
-    let width = mamori_tiles::TILE_WIDTH;
-    let mut entries = Vec::with_capacity((range.end - range.start) as usize);
-    for index in range.start / width..range.end.div_ceil(width) {
-        let path = dir.join(mamori_tiles::bundle_path(
-            index,
-            (size - index * width).min(width),
-        ));
-        let bytes = std::fs::read(&path).expect("bundle");
-        let bundle = mamori_tiles::parse_bundle(&bytes).expect("a well-formed bundle");
-        for (at, entry) in bundle.iter().enumerate() {
-            if range.contains(&(index * width + at as u64)) {
-                entries.push(entry.to_vec());
-            }
-        }
-    }
+    let (_, entries) =
+        mamori::access_logs::read_log(data_dir, institution_id, range.clone()).expect("read");
     assert_eq!(entries.len() as u64, range.end - range.start);
     entries
 }

@@ -423,18 +423,28 @@ pub(crate) async fn append<E: AsRef<[u8]> + Sync + Send + 'static>(
 /// size; 0 before the first, and where no access log has been kept yet:
 /// reading it creates nothing).
 pub fn log_size(data_dir: &Path, institution: InstitutionId) -> anyhow::Result<u64> {
+    Ok(read_log(data_dir, institution, 0..0)?.0)
+}
+
+/// The size the institution's log commits and its entries in `range`
+/// (clipped to that size), as the bundle files hold them; read without
+/// the writer's lock. Nothing before the first entry.
+pub fn read_log(
+    data_dir: &Path,
+    institution: InstitutionId,
+    range: std::ops::Range<u64>,
+) -> anyhow::Result<(u64, Vec<Vec<u8>>)> {
     if !data_dir.join(KEY_FILE).exists() {
-        return Ok(0);
+        return Ok((0, Vec::new()));
     }
     let key = crate::audit::load_key(data_dir, KEY_FILE, "access-log")?.verifying_key();
-    let (size, _) = mamori_tiles::read_committed(
+    Ok(mamori_tiles::read_committed(
         &log_dir(data_dir, institution),
         &origin(institution),
         KEY_NAME,
         &key,
-        0..0,
-    )?;
-    Ok(size)
+        range,
+    )?)
 }
 
 /// Indexes what every institution's log holds beyond its index (at the

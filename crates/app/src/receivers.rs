@@ -1016,12 +1016,15 @@ impl Writer<'_> {
         let Some(mut held) = self.held.remove(&log) else {
             return;
         };
-        let committed = held.log.finish();
-        if let Err(error) = &committed {
-            report(log, &anyhow::anyhow!("{error}"));
-        }
+        let committed = match held.log.finish() {
+            Ok(_) => true,
+            Err(error) => {
+                report(log, &error.into());
+                false
+            }
+        };
         if let Some(part) = held.in_flight.take() {
-            self.done(log, part, committed.is_ok());
+            self.done(log, part, committed);
         }
     }
 
