@@ -112,8 +112,9 @@ fn raw_append(entries: &[Vec<u8>], batch: usize) -> f64 {
 
 /// The same entries appended to the storage itself: a fresh tiled log
 /// (bundles, tiles, signed checkpoint, synced), `batch` entries an append,
-/// each begun while the one before is synced (`TileLog::begin_append`, as
-/// the receivers' writer appends), all committed before the clock stops.
+/// each written while the commit before is synced and committed with the
+/// others written meanwhile (`TileLog::append_grouped`, as the receivers'
+/// writer appends), all committed before the clock stops.
 /// The folder is returned, kept until the run ends: on a filesystem
 /// without a journal, ext4 scans the inodes freed in the last 30 s on
 /// every file it creates, so deleting it would slow what follows.
@@ -123,9 +124,9 @@ fn tiled_append(entries: &[Vec<u8>], batch: usize) -> (f64, tempfile::TempDir) {
     let mut log = mamori_tiles::TileLog::open(dir.path(), "bench", "bench", key).expect("open");
     let started = Instant::now();
     for chunk in entries.chunks(batch) {
-        log.begin_append(chunk).expect("append");
+        log.append_grouped(chunk).expect("append");
     }
-    log.finish().expect("committed");
+    log.commit().expect("committed");
     (entries.len() as f64 / started.elapsed().as_secs_f64(), dir)
 }
 

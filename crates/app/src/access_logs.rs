@@ -405,6 +405,28 @@ pub(crate) async fn open_caught_up(
     Ok(CaughtUp { log, _index: index })
 }
 
+/// Writes `entries` ahead in an open log ([`TileLog::write_ahead`]:
+/// nothing committed); returns the log.
+async fn write_ahead(log: TileLog, entries: Vec<KeyedEntry>) -> anyhow::Result<TileLog> {
+    tokio::task::spawn_blocking(move || -> anyhow::Result<TileLog> {
+        let mut log = log;
+        log.write_ahead(&entries)?;
+        Ok(log)
+    })
+    .await?
+}
+
+/// Commits what was written ahead in an open log; returns it and the size
+/// committed.
+async fn commit(log: TileLog) -> anyhow::Result<(TileLog, u64)> {
+    tokio::task::spawn_blocking(move || -> anyhow::Result<(TileLog, u64)> {
+        let mut log = log;
+        let size = log.commit()?;
+        Ok((log, size))
+    })
+    .await?
+}
+
 /// Appends `entries` to an open log; returns it and the first entry's
 /// position.
 pub(crate) async fn append<E: AsRef<[u8]> + Sync + Send + 'static>(
@@ -755,7 +777,8 @@ pub(crate) async fn append_forwarded(
     }
     // The index holds every key the log does while both locks are held.
     let CaughtUp { log, _index } = open_caught_up(store, data_dir, institution).await?;
-    let (entries, already_kept) = only_new(store, source, keyed).await?;
+    let (entries, already_kept) =
+        only_new(store, source, keyed, &mut std::collections::HashSet::new()).await?;
     let added = entries.len() as u64;
     let (log, _) = append(log, entries).await?;
     drop((log, _index));
@@ -764,25 +787,28 @@ pub(crate) async fn append_forwarded(
 
 /// The entries the source's log does not hold yet, in order, and how many
 /// it held already: an entry whose record key the index already has for
-/// the source, or whose key came earlier in the list, is left out; one
+/// the source, or that is in `seen` (the keys of what came earlier in the
+/// same batch or file; each new key is added to it), is left out; one
 /// without a key is always new. The caller holds the log's and the index's
 /// locks ([`open_caught_up`]), so the index holds every key the log does.
 async fn only_new(
     store: &Store,
     source: &StoredLogSource,
     mut entries: Vec<KeyedEntry>,
+    seen: &mut std::collections::HashSet<String>,
 ) -> anyhow::Result<(Vec<KeyedEntry>, u64)> {
     let present: Vec<&str> = entries
         .iter()
         .filter_map(|keyed| keyed.record_key.as_deref())
+        .filter(|key| !seen.contains(*key))
         .collect();
-    let mut kept = access_log::kept_record_keys(store, source.id, &present).await?;
+    let in_log = access_log::kept_record_keys(store, source.id, &present).await?;
     let before = entries.len();
     entries.retain(|keyed| {
         keyed
             .record_key
             .as_deref()
-            .is_none_or(|key| kept.insert(key.to_owned()))
+            .is_none_or(|key| !in_log.contains(key) && seen.insert(key.to_owned()))
     });
     let already_kept = (before - entries.len()) as u64;
     Ok((entries, already_kept))
@@ -1037,42 +1063,57 @@ pub async fn import_bytes(
     let reader = reader_of(source)?;
     let now = Timestamp::now();
     let file_name: String = file_name.chars().take(255).collect();
-    // Hashing, parsing and building the entries take a while on a large
-    // file: on every core, each line's entry made by the core that read it
-    // (the events are never all held at once).
-    let read = {
-        let file_name = file_name.clone();
-        let source_name = source.name.clone();
-        tokio::task::spawn_blocking(move || {
-            let sha256 = mamori_store::hex(&Sha256::digest(&bytes));
-            let received = now.to_string();
-            let head = file_head(&Provenance {
-                source: Some(&source_name),
-                file: Some(&file_name),
-                sha256: Some(&sha256),
-                ..Provenance::received(&received, "file", None)
-            });
-            reader
-                .read_all_into(&bytes, now, |read| KeyedEntry {
-                    entry: file_entry(&head, read.line, &read.event),
-                    record_key: read.event.record_key,
-                    recognised: read.recognised,
-                })
-                .map(|(entries, problems)| (sha256, entries, problems))
-        })
-        .await?
-    };
-    let (sha256, entries, problems) = match read {
-        Ok(read) => read,
-        Err(error) => return Ok(ImportReport::Refused(error)),
+    let bytes = std::sync::Arc::new(bytes);
+    let sha256 = {
+        let bytes = bytes.clone();
+        tokio::task::spawn_blocking(move || mamori_store::hex(&Sha256::digest(&bytes[..]))).await?
     };
     if let Some(before) = access_log::import_of(store, institution, &sha256).await? {
         return Ok(ImportReport::AlreadyImported(before));
     }
+    // Parsing and building the entries take a while on a large file: the
+    // file is read part by part on the blocking pool (each part on every
+    // core, each line's entry made by the core that read it), and each
+    // part is written to the log while the next is read. At most
+    // PARTS_AHEAD parts wait to be written: the events are never all held.
+    const PARTS_AHEAD: usize = 2;
+    let (parts, mut read_parts) = tokio::sync::mpsc::channel::<Vec<KeyedEntry>>(PARTS_AHEAD);
+    let reading = {
+        let head = file_head(&Provenance {
+            source: Some(&source.name),
+            file: Some(&file_name),
+            sha256: Some(&sha256),
+            ..Provenance::received(&now.to_string(), "file", None)
+        });
+        tokio::task::spawn_blocking(move || {
+            reader.read_in_parts(
+                &bytes,
+                now,
+                |read| KeyedEntry {
+                    entry: file_entry(&head, read.line, &read.event),
+                    record_key: read.event.record_key,
+                    recognised: read.recognised,
+                },
+                // The import ended early (a failure): reading stops.
+                |part| match parts.blocking_send(part) {
+                    Ok(()) => std::ops::ControlFlow::Continue(()),
+                    Err(_) => std::ops::ControlFlow::Break(()),
+                },
+            )
+        })
+    };
+    // A refused file (a table without the mapped columns) is refused
+    // before any part: told so before the log is opened.
+    let Some(first_part) = read_parts.recv().await else {
+        return match reading.await? {
+            Err(refused) => Ok(ImportReport::Refused(refused)),
+            Ok(_) => Err(anyhow::anyhow!("the file was read without a part")),
+        };
+    };
     // The log stays open (locked) until the import is recorded, so a
     // backup, which takes the lock first, sees both or neither; the index
     // is locked too, so an indexer does not record the file meanwhile.
-    let CaughtUp { log, _index } = open_caught_up(store, data_dir, institution).await?;
+    let CaughtUp { mut log, _index } = open_caught_up(store, data_dir, institution).await?;
     // Catching up may have found this very file in the log, from an import
     // interrupted before it was indexed.
     if let Some(before) = access_log::import_of(store, institution, &sha256).await? {
@@ -1080,10 +1121,25 @@ pub async fn import_bytes(
     }
     // Events an earlier, overlapping export brought already (the same
     // record key), and repeats within the file, are not added again.
-    let (entries, already_kept) = only_new(store, source, entries).await?;
-    let unrecognised = entries.iter().filter(|read| !read.recognised).count() as u64;
-    let events = entries.len() as u64;
-    let (log, first_seq) = append(log, entries).await?;
+    let mut seen = std::collections::HashSet::new();
+    let (mut events, mut unrecognised, mut already_kept) = (0u64, 0u64, 0u64);
+    let mut part = Some(first_part);
+    while let Some(read) = part {
+        let (entries, kept) = only_new(store, source, read, &mut seen).await?;
+        already_kept += kept;
+        unrecognised += entries.iter().filter(|read| !read.recognised).count() as u64;
+        events += entries.len() as u64;
+        // Written, not committed: the import stays all or nothing.
+        log = write_ahead(log, entries).await?;
+        part = read_parts.recv().await;
+    }
+    let problems = match reading.await? {
+        Ok(problems) => problems,
+        // Nothing written ahead is committed: the log is as it was.
+        Err(refused) => return Ok(ImportReport::Refused(refused)),
+    };
+    let (log, size) = commit(log).await?;
+    let first_seq = size - events;
     access_log::record_import(
         store,
         acting,

@@ -755,9 +755,13 @@ async fn write_batches(
                 if written.is_err() {
                     counters.failed_batches.fetch_add(1, Ordering::Relaxed);
                     tracing::error!("writing a batch of received log lines stopped");
-                    // The logs it held commit what they began as they
-                    // close; their senders see their answers dropped.
-                    writer.held.clear();
+                    // The logs it held are let go of: what they committed
+                    // is answered as written, what was only written ahead
+                    // (not appended) as not.
+                    let held: Vec<_> = writer.held.drain().collect();
+                    for (log, held) in held {
+                        writer.settle(log, held, false);
+                    }
                 }
             }
             writer.finish_all();
@@ -899,9 +903,10 @@ fn prepare(senders: &HashMap<IpAddr, Option<Arc<SenderSource>>>, lines: Vec<Line
 const HOLD_AT_MOST: Duration = Duration::from_secs(1);
 
 /// The receivers' writer: appends each prepared batch's parts to their
-/// logs. A log is held open while batches keep coming, so that each
-/// batch's files are written while the batch before is synced
-/// ([`TileLog::begin_append`]); a batch's senders are answered, and the
+/// logs. A log is held open while batches keep coming, and each batch is
+/// appended without waiting for the disk ([`TileLog::append_grouped`]):
+/// while one commit is synced, the batches after it are written, and the
+/// next commit takes them all. A batch's senders are answered, and the
 /// indexer told, once it is committed.
 struct Writer<'a> {
     data_dir: &'a Path,
@@ -911,11 +916,12 @@ struct Writer<'a> {
     held: HashMap<Option<InstitutionId>, Held>,
 }
 
-/// A log the writer holds open, and the part whose commit is in flight.
+/// A log the writer holds open, and the parts appended to it that are not
+/// yet known to be committed, in order.
 struct Held {
     log: TileLog,
     opened: std::time::Instant,
-    in_flight: Option<Part>,
+    waiting: std::collections::VecDeque<Part>,
 }
 
 /// Lines appended to one log and not yet known to be committed.
@@ -959,8 +965,8 @@ impl Writer<'_> {
         }
     }
 
-    /// Begins appending one part to its log (opened if it is not held):
-    /// the part before it in that log is committed then, and answered.
+    /// Appends one part to its log (opened if it is not held), and answers
+    /// the parts before it that are committed by then.
     fn begin(
         &mut self,
         log: Option<InstitutionId>,
@@ -975,7 +981,7 @@ impl Writer<'_> {
                     Ok(opened) => vacant.insert(Held {
                         log: opened,
                         opened: std::time::Instant::now(),
-                        in_flight: None,
+                        waiting: std::collections::VecDeque::new(),
                     }),
                     Err(error) => {
                         self.failed(log, &error);
@@ -985,46 +991,57 @@ impl Writer<'_> {
                 }
             }
         };
-        match held.log.begin_append(entries) {
+        match held.log.append_grouped(entries) {
             Ok(first) => {
-                // Beginning waited for the part before: it is committed.
-                let before = held.in_flight.replace(Part {
+                held.waiting.push_back(Part {
                     end: first + count,
                     count,
                     waiting,
                 });
-                if let Some(before) = before {
-                    self.done(log, before, true);
+                let committed = held.log.size();
+                let mut done = Vec::new();
+                while held.waiting.front().is_some_and(|part| part.end <= committed) {
+                    done.extend(held.waiting.pop_front());
+                }
+                for part in done {
+                    self.done(log, part, true);
                 }
             }
             Err(error) => {
-                let Some(mut held) = self.held.remove(&log) else {
+                // Dropped, and opened again from the disk at the next batch.
+                let Some(held) = self.held.remove(&log) else {
                     return;
                 };
-                if let Some(before) = held.in_flight.take() {
-                    let committed = held.log.size() >= before.end;
-                    self.done(log, before, committed);
-                }
+                self.settle(log, held, false);
                 self.failed(log, &error.into());
                 tell(waiting, false);
             }
         }
     }
 
-    /// Waits for the commit in flight on `log` and lets go of the log.
+    /// Commits what was appended to `log` and lets go of the log.
     fn finish(&mut self, log: Option<InstitutionId>) {
         let Some(mut held) = self.held.remove(&log) else {
             return;
         };
-        let committed = match held.log.finish() {
+        let committed = match held.log.commit() {
             Ok(_) => true,
             Err(error) => {
                 report(log, &error.into());
                 false
             }
         };
-        if let Some(part) = held.in_flight.take() {
-            self.done(log, part, committed);
+        self.settle(log, held, committed);
+    }
+
+    /// Answers every part waiting on a log let go of: committed where its
+    /// size covers it (all of them after a commit that returned `Ok`).
+    fn settle(&self, log: Option<InstitutionId>, held: Held, committed: bool) {
+        let size = held.log.size();
+        drop(held.log);
+        for part in held.waiting {
+            let kept = committed || part.end <= size;
+            self.done(log, part, kept);
         }
     }
 

@@ -29,7 +29,12 @@
 //! commits it in the background: the next append writes its full bundles
 //! and tiles meanwhile, and its partial files and checkpoint only once that
 //! commit has ended ([`TileLog::finish`] waits for it, as dropping the log
-//! does).
+//! does). [`TileLog::append_grouped`] does not wait even then: while a
+//! commit runs, the appends after it are only written ahead, and the next
+//! commit takes them all (a group commit). [`TileLog::write_ahead`] writes
+//! the parts of one long append (an import) and [`TileLog::commit`]
+//! commits them at once; entries written ahead and not committed are not
+//! appended, as after a crash.
 //!
 //! # Verification
 //!

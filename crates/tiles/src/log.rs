@@ -28,6 +28,12 @@ pub struct TileLog {
     committed: Edge,
     /// The append whose commit runs in the background, if any.
     in_flight: Option<InFlight>,
+    /// The right edge after the entries written ahead and not yet begun
+    /// to commit ([`TileLog::write_ahead`]), if any.
+    ahead: Option<Edge>,
+    /// A sync started in the background while entries are written ahead:
+    /// the disk writes them while the caller makes the next part.
+    syncing: Option<std::thread::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for TileLog {
@@ -85,6 +91,8 @@ impl TileLog {
             key,
             committed: Edge::default(),
             in_flight: None,
+            ahead: None,
+            syncing: None,
         };
         let Some(note) = read_if_present(&dir.join(CHECKPOINT_FILE))? else {
             if dir.join("tile").exists() {
@@ -211,15 +219,87 @@ impl TileLog {
     /// the log is dropped, once the drop returns). A writer that appends
     /// batch after batch so writes each batch's bundles and tiles while the
     /// batch before it is synced. Returns the index of the first entry.
+    /// Entries written ahead ([`TileLog::write_ahead`]) are committed with
+    /// them, before them.
     ///
-    /// On `Err` nothing of `entries` is appended, and the commit in flight
-    /// before the call may have failed: [`TileLog::size`] tells what is
-    /// committed.
+    /// On `Err` nothing of `entries` (nor of what was written ahead) is
+    /// appended, and the commit in flight before the call may have failed:
+    /// [`TileLog::size`] tells what is committed.
     pub fn begin_append<E: AsRef<[u8]> + Sync>(&mut self, entries: &[E]) -> Result<u64, Error> {
+        let first = self.write_files(entries)?;
+        self.begin_commit()?;
+        Ok(first)
+    }
+
+    /// Appends `entries` as [`TileLog::begin_append`] does, but without
+    /// waiting for the commit in flight: while it runs, the entries are
+    /// only written ahead, and a later call that finds it done commits
+    /// them together with everything written ahead since (a group commit),
+    /// as [`TileLog::commit`] does. A writer of batch after batch so never
+    /// waits for the disk while it has batches to write: its batches are
+    /// committed back to back, each commit taking what came meanwhile.
+    /// They are committed once [`TileLog::size`] covers them; the writer
+    /// calls [`TileLog::commit`] when no batch waits. Returns the index of
+    /// the first entry.
+    ///
+    /// On `Err` nothing of `entries` nor of what was written ahead is
+    /// appended, and the commit in flight may have failed:
+    /// [`TileLog::size`] tells what is committed.
+    pub fn append_grouped<E: AsRef<[u8]> + Sync>(&mut self, entries: &[E]) -> Result<u64, Error> {
+        let first = self.write_files(entries)?;
+        if self
+            .in_flight
+            .as_ref()
+            .is_none_or(|flight| flight.thread.is_finished())
+        {
+            self.begin_commit()?;
+        }
+        Ok(first)
+    }
+
+    /// Writes the bundles and tiles that `entries` complete, after what
+    /// was appended or written ahead before, and commits nothing: a caller
+    /// that makes a long append part by part (an import reading a large
+    /// file) writes each part while it makes the next, and commits them
+    /// all at once with [`TileLog::commit`] (or the next `begin_append`).
+    /// The disk is set to write them back in the background meanwhile.
+    /// Returns the index the first entry will have.
+    ///
+    /// Written-ahead entries that are not committed are not appended: a
+    /// drop, or an `Err` from this or the commit, discards every entry
+    /// written ahead since the last commit began, and the log goes on from
+    /// what is committed (as after a crash, their files lie beyond the
+    /// checkpoint and are written over by the next append).
+    pub fn write_ahead<E: AsRef<[u8]> + Sync>(&mut self, entries: &[E]) -> Result<u64, Error> {
+        let first = self.write_files(entries)?;
+        if !entries.is_empty() && self.syncing.as_ref().is_none_or(|sync| sync.is_finished()) {
+            let dir = self.dir.clone();
+            // Only ahead of the commit's own sync: a failure here is that
+            // sync's to report.
+            self.syncing = Some(std::thread::spawn(move || {
+                let _ = sync_filesystem(&dir);
+            }));
+        }
+        Ok(first)
+    }
+
+    /// Commits what was written ahead ([`TileLog::write_ahead`]) and
+    /// waits until it is: returns the size committed. On `Err` nothing
+    /// written ahead is appended.
+    pub fn commit(&mut self) -> Result<u64, Error> {
+        self.begin_commit()?;
+        self.finish()
+    }
+
+    /// Writes the full bundles and tiles of `entries` after the latest
+    /// edge, which becomes the edge written ahead; returns the index of
+    /// the first. On `Err` what was written ahead is discarded.
+    fn write_files<E: AsRef<[u8]> + Sync>(&mut self, entries: &[E]) -> Result<u64, Error> {
         if let Some(long) = entries
             .iter()
             .find(|entry| entry.as_ref().len() > MAX_ENTRY_LEN)
         {
+            self.ahead = None;
             return Err(Error::EntryTooLong {
                 len: long.as_ref().len(),
             });
@@ -231,21 +311,35 @@ impl TileLog {
         }
         // The full bundles and tiles, while the commit before runs: their
         // names are new, and nothing the commit in flight prunes.
-        let edge = match write_full_files(&self.dir, base, entries) {
-            Ok(edge) => edge,
+        match write_full_files(&self.dir, base, entries, &mut self.syncing) {
+            Ok(edge) => {
+                self.ahead = Some(edge);
+                Ok(first)
+            }
             Err(err) => {
+                self.ahead = None;
                 // The commit in flight is still awaited: what it committed
                 // is then what `size` says.
                 let _ = self.finish();
-                return Err(err);
+                Err(err)
             }
+        }
+    }
+
+    /// Begins the commit of what was written ahead, if anything: once the
+    /// commit in flight is done, writes the partial files and the signed
+    /// checkpoint under a temporary name, and commits them on a thread of
+    /// their own. On `Err` what was written ahead is discarded.
+    fn begin_commit(&mut self) -> Result<(), Error> {
+        let Some(edge) = self.ahead.take() else {
+            return Ok(());
         };
         // The partial files and the checkpoint only once the commit before
         // is done: its pruning removes the partial files it supersedes, and
         // the next checkpoint is written under the name it renames.
         self.finish()?;
         let commit = stage_commit(&self.dir, &edge, self.note(&edge.tiling)?)?;
-        let prune = (first, edge.tiling.size());
+        let prune = (self.size(), edge.tiling.size());
         let dir = self.dir.clone();
         let thread = std::thread::Builder::new()
             .name("tile-log-commit".to_owned())
@@ -259,7 +353,7 @@ impl TileLog {
                 source,
             })?;
         self.in_flight = Some(InFlight { edge, thread });
-        Ok(first)
+        Ok(())
     }
 
     /// Waits for the commit of the last [`TileLog::begin_append`], if one
@@ -280,12 +374,14 @@ impl TileLog {
         Ok(self.size())
     }
 
-    /// The right edge the next append builds on: the append in flight's,
-    /// else the committed one.
+    /// The right edge the next append builds on: what was written ahead,
+    /// else the append in flight's, else the committed one.
     fn latest(&self) -> &Edge {
-        self.in_flight
-            .as_ref()
-            .map_or(&self.committed, |flight| &flight.edge)
+        self.ahead.as_ref().unwrap_or_else(|| {
+            self.in_flight
+                .as_ref()
+                .map_or(&self.committed, |flight| &flight.edge)
+        })
     }
 
     /// The signed checkpoint of a tree.
@@ -300,9 +396,13 @@ impl TileLog {
 }
 
 impl Drop for TileLog {
-    /// An append in flight is committed before the lock is released.
+    /// An append in flight is committed before the lock is released
+    /// (entries only written ahead are not).
     fn drop(&mut self) {
         let _ = self.finish();
+        if let Some(sync) = self.syncing.take() {
+            let _ = sync.join();
+        }
     }
 }
 
@@ -326,6 +426,7 @@ fn write_full_files<E: AsRef<[u8]> + Sync>(
     dir: &Path,
     base: Edge,
     entries: &[E],
+    syncing: &mut Option<std::thread::JoinHandle<()>>,
 ) -> Result<Edge, Error> {
     let Edge {
         mut tiling,
@@ -362,7 +463,6 @@ fn write_full_files<E: AsRef<[u8]> + Sync>(
     // segments, a sync started in the background after each (one at a
     // time): the disk writes what is written while the rest is encoded.
     let mut index = (first + head.len() as u64) / TILE_WIDTH;
-    let mut syncing: Option<std::thread::JoinHandle<()>> = None;
     for run in whole.chunks(SYNC_AHEAD_BUNDLES * TILE_WIDTH as usize) {
         for head in write_whole_bundles(dir, index, run)? {
             tiling.push_at(1, head, &mut full);
@@ -373,13 +473,10 @@ fn write_full_files<E: AsRef<[u8]> + Sync>(
             let dir = dir.to_path_buf();
             // Only ahead of the commit's own sync: a failure here is that
             // sync's to report.
-            syncing = Some(std::thread::spawn(move || {
+            *syncing = Some(std::thread::spawn(move || {
                 let _ = sync_filesystem(&dir);
             }));
         }
-    }
-    if let Some(sync) = syncing {
-        let _ = sync.join();
     }
     for entry in tail {
         encode_entry(&mut bundle, entry.as_ref())?;

@@ -372,3 +372,96 @@ fn one_long_append_written_in_segments_verifies() {
     );
     assert_eq!(check(dir.path()).expect("verifies").size, 40_100);
 }
+
+#[test]
+fn parts_written_ahead_are_committed_together_or_not_at_all() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut log = filled(dir.path(), 100);
+    let before = log.root();
+    // Parts of uneven length written ahead (one completes the open bundle,
+    // one is whole bundles, one ends mid-bundle), then dropped: nothing of
+    // them is appended, and the log goes on from 100.
+    let mut next = 100;
+    for part in [200u64, 1_000, 37] {
+        let entries: Vec<Vec<u8>> = (next..next + part).map(|i| entry(i + 9_000)).collect();
+        assert_eq!(log.write_ahead(&entries).expect("written"), next);
+        assert_eq!(log.size(), 100, "nothing written ahead is committed");
+        next += part;
+    }
+    drop(log);
+    let mut log = open(dir.path());
+    assert_eq!((log.size(), log.root()), (100, before));
+    assert_eq!(check(dir.path()).expect("verifies").size, 100);
+
+    // Written ahead in parts and committed at once: the same log as one append.
+    let mut next = 100;
+    for part in [156u64, 3, 2_000, 256, 41] {
+        let entries: Vec<Vec<u8>> = (next..next + part).map(entry).collect();
+        assert_eq!(log.write_ahead(&entries).expect("written"), next);
+        next += part;
+    }
+    assert_eq!(log.size(), 100);
+    assert_eq!(log.commit().expect("committed"), next);
+    let leaves: Vec<_> = (0..next).map(|i| leaf_hash(&entry(i))).collect();
+    assert_eq!(log.root(), root(&leaves));
+
+    // A part refused after one written ahead: neither is appended, and
+    // the next append follows what is committed.
+    let good: Vec<Vec<u8>> = (next..next + 300).map(|i| entry(i + 9_000)).collect();
+    log.write_ahead(&good).expect("written");
+    let too_long = vec![b'a'; mamori_tiles::MAX_ENTRY_LEN + 1];
+    assert!(matches!(
+        log.write_ahead(&[entry(0), too_long]),
+        Err(Error::EntryTooLong { .. })
+    ));
+    assert_eq!(log.commit().expect("nothing to commit"), next);
+    let last: Vec<Vec<u8>> = (next..next + 10).map(entry).collect();
+    assert_eq!(log.append(&last).expect("appended"), next);
+    drop(log);
+    let log = open(dir.path());
+    assert_eq!(
+        log.read(next - 5..next + 10).expect("read"),
+        (next - 5..next + 10).map(entry).collect::<Vec<_>>()
+    );
+    assert_eq!(check(dir.path()).expect("verifies").size, next + 10);
+}
+
+#[test]
+fn batches_appended_while_a_commit_runs_are_committed_together_in_order() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut log = open(dir.path());
+    let mut next = 0;
+    let mut sizes = Vec::new();
+    for batch in [1u64, 254, 3, 300, 1000, 5000, 256, 7, 2_000, 11] {
+        let entries: Vec<Vec<u8>> = (next..next + batch).map(entry).collect();
+        assert_eq!(log.append_grouped(&entries).expect("appended"), next);
+        next += batch;
+        // What is committed never runs ahead of what was appended, and
+        // only ever grows, at a batch's end.
+        let size = log.size();
+        assert!(size <= next, "{size} > {next}");
+        sizes.push(size);
+    }
+    assert!(sizes.windows(2).all(|pair| pair[0] <= pair[1]), "{sizes:?}");
+    assert_eq!(log.commit().expect("committed"), next);
+    assert_eq!(
+        log.read(0..next).expect("read"),
+        (0..next).map(entry).collect::<Vec<_>>()
+    );
+    // Two more and the log dropped without a commit: the first is begun
+    // at once (nothing was in flight) and the drop commits it; the second
+    // is committed only if that commit was done when it came, else it was
+    // only written ahead and is not appended. Either way the log opens at
+    // a batch's end.
+    for batch in [next..next + 10, next + 10..next + 20] {
+        let entries: Vec<Vec<u8>> = batch.map(entry).collect();
+        log.append_grouped(&entries).expect("appended");
+    }
+    drop(log);
+    let log = open(dir.path());
+    let size = log.size();
+    assert!([next + 10, next + 20].contains(&size), "{size}");
+    let leaves: Vec<_> = (0..size).map(|i| leaf_hash(&entry(i))).collect();
+    assert_eq!(log.root(), root(&leaves));
+    assert_eq!(check(dir.path()).expect("verifies").size, size);
+}

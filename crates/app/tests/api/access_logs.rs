@@ -406,7 +406,17 @@ async fn an_ehr_export_is_registered_previewed_and_imported_in_the_browser_and_h
     admin.add_user("inspector", "保健所 太郎", "viewer").await;
     let page = admin.get("/logs/sources").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.attribute("#logs-no-sources", "id").is_some());
+    // On the sources page itself, the empty state points to the form below
+    // it (the review page sends the reader here).
+    assert!(
+        page.text("#logs-no-sources").contains("「収集元を登録する」"),
+        "{}",
+        page.text("#logs-no-sources")
+    );
+    assert!(
+        page.text("label[for=retention_years]").contains("（年）"),
+        "the retention field names its unit"
+    );
 
     // A source with every field wrong is refused field by field, nothing stored.
     let refused = register_source(
@@ -1842,4 +1852,104 @@ async fn the_log_is_checked_for_alteration_from_the_review_page_and_the_result_k
     let item = admin.get(&format!("{base}/items/access-log-server")).await;
     let warnings = item.text("#ledger-warnings");
     assert!(warnings.contains("一致しないログ"), "{warnings}");
+}
+
+#[tokio::test]
+async fn a_large_json_lines_export_is_imported_part_by_part_once_and_repeats_across_parts_kept_once()
+ {
+    let app = spawn_app().await;
+    // The institution and its first administrator.
+    let _admin = app.admin().await;
+    add_source(
+        &app,
+        RawLogSource {
+            name: "受付PC",
+            kind: "windows_json",
+            ..RawLogSource::default()
+        },
+    )
+    .await;
+    let institution = first_institution(&app).await;
+    // About 6 MB: read in three parts or more (2 MiB a part). Record 7
+    // comes first, again in the middle and again last: kept once.
+    let event = |record: u64| {
+        format!(
+            r#"{{"@timestamp":"2026-11-20T00:31:00Z","winlog":{{"event_id":4625,"record_id":{record},"computer_name":"UKETSUKE-PC01","channel":"Security","event_data":{{"TargetUserName":"user{}","IpAddress":"192.168.1.24","LogonType":"3","Padding":"{}"}}}}}}"#,
+            record % 50,
+            "x".repeat(100)
+        )
+    };
+    let records: Vec<u64> = (0..40_000u64)
+        .map(|n| match n {
+            20_000 | 39_999 => 7,
+            n => n,
+        })
+        .collect();
+    let mut file_text: String = records.iter().map(|record| event(*record) + "\n").collect();
+    assert!(file_text.len() > 3 * (2 << 20), "{} bytes", file_text.len());
+    let file = app.data_dir.join("security.jsonl");
+    std::fs::write(&file, &file_text).expect("write the export");
+    let import = || async {
+        mamori::access_logs::import_file(&app.store, &app.data_dir, institution, "受付PC", &file)
+            .await
+            .expect("import")
+    };
+    match import().await {
+        mamori::access_logs::ImportReport::Imported {
+            first_seq,
+            events,
+            already_kept,
+            unrecognised,
+            ..
+        } => assert_eq!(
+            (first_seq, events, already_kept, unrecognised),
+            (0, 39_998, 2, 0)
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        mamori::access_logs::log_size(&app.data_dir, institution).expect("size"),
+        39_998
+    );
+    // The entries are the file's lines in order, each numbered by its line.
+    let (_, entries) =
+        mamori::access_logs::read_log(&app.data_dir, institution, 19_998..20_001).expect("read");
+    let lines: Vec<u64> = entries
+        .iter()
+        .map(|entry| {
+            serde_json::from_slice::<serde_json::Value>(entry).expect("an entry is JSON")["line"]
+                .as_u64()
+                .expect("its line")
+        })
+        .collect();
+    assert_eq!(lines, [19_999, 20_000, 20_002], "line 20,001 (record 7 again) left out");
+    // The same file again adds nothing; an overlapping export adds only
+    // what is new.
+    assert!(
+        matches!(
+            import().await,
+            mamori::access_logs::ImportReport::AlreadyImported(_)
+        )
+    );
+    file_text.push_str(&event(40_000));
+    file_text.push('\n');
+    std::fs::write(&file, &file_text).expect("write the next export");
+    mamori::access_logs::index_pending(&app.store, &app.data_dir, institution)
+        .await
+        .expect("index");
+    match import().await {
+        mamori::access_logs::ImportReport::Imported {
+            first_seq,
+            events,
+            already_kept,
+            ..
+        } => assert_eq!((first_seq, events, already_kept), (39_998, 1, 40_000)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        mamori::access_logs::verify(&app.data_dir, institution, None)
+            .expect("the log verifies")
+            .size,
+        39_999
+    );
 }

@@ -328,13 +328,25 @@ pub fn read_file_into<R: Send>(
     imported_at: Timestamp,
     keep: impl Fn(FileEvent) -> R + Sync,
 ) -> Vec<R> {
+    read_lines_from(1, bytes, kind, time_zone, imported_at, &keep)
+}
+
+/// [`read_file_into`] of a part of a file that starts at line `first_line`.
+fn read_lines_from<R: Send>(
+    first_line: u64,
+    bytes: &[u8],
+    kind: LogSourceKind,
+    time_zone: &TimeZone,
+    imported_at: Timestamp,
+    keep: &(impl Fn(FileEvent) -> R + Sync),
+) -> Vec<R> {
     let source = syslog::Source::new(imported_at).with_time_zone(time_zone.clone());
-    let read_part = |(first_line, part): (u64, &[u8])| -> Vec<R> {
+    let read_part = |(first, part): (u64, &[u8])| -> Vec<R> {
         text_lines(part)
             .map(|(line, text)| {
                 let (event, recognised) = read_line(&text, kind, &source);
                 keep(FileEvent {
-                    line: first_line + line - 1,
+                    line: first_line - 1 + first + line - 1,
                     event,
                     recognised,
                 })
@@ -347,6 +359,10 @@ pub fn read_file_into<R: Send>(
     }
     super::each_on_a_thread(parts, read_part)
 }
+
+/// A text file is read this many bytes at a time by
+/// [`SourceReader::read_in_parts`] (each part on every core).
+const READ_PART: usize = 2 << 20;
 
 /// Below this many bytes a file is read in one part.
 const PARALLEL_PART: usize = 1 << 20;
@@ -572,6 +588,43 @@ impl SourceReader {
         self.read_all_into(bytes, now, |event| event)
     }
 
+    /// [`SourceReader::read_all_into`] part by part: a text file's lines
+    /// in parts of about [`READ_PART`] bytes, each part's events (in order)
+    /// handed to `part` as soon as it is read, so that the caller writes
+    /// one part while the next is read; an event log or a table in one
+    /// part (an empty file: one empty part). Reading stops early when
+    /// `part` says so. Returns the first 20 row problems of a table. A
+    /// refused file is refused before any part.
+    pub fn read_in_parts<R: Send>(
+        &self,
+        bytes: &[u8],
+        now: Timestamp,
+        keep: impl Fn(FileEvent) -> R + Sync,
+        mut part: impl FnMut(Vec<R>) -> std::ops::ControlFlow<()>,
+    ) -> Result<Vec<RowError>, FileRefused> {
+        match self {
+            Self::Lines { kind, time_zone } if !evtx::is_evtx(bytes) => {
+                let pieces = line_parts(bytes, READ_PART, usize::MAX);
+                if pieces.is_empty() {
+                    // An empty file is one empty part.
+                    let _ = part(Vec::new());
+                }
+                for (first_line, piece) in pieces {
+                    let events = read_lines_from(first_line, piece, *kind, time_zone, now, &keep);
+                    if part(events).is_break() {
+                        break;
+                    }
+                }
+                Ok(Vec::new())
+            }
+            _ => {
+                let (events, problems) = self.read_all_into(bytes, now, keep)?;
+                let _ = part(events);
+                Ok(problems)
+            }
+        }
+    }
+
     /// [`SourceReader::read_all`], each event handed to `keep` on one of
     /// the cores (the lines of a text file on the core that read them).
     pub fn read_all_into<R: Send>(
@@ -744,6 +797,18 @@ mod tests {
             at += part.len();
         }
         assert_eq!(at, file.len(), "the parts cover the file");
+        // Read part by part, the events are those read in one go, in order.
+        let reader = SourceReader::of(LogSourceKind::Syslog, "Asia/Tokyo", "").expect("reader");
+        let mut parts_read = Vec::new();
+        let problems = reader
+            .read_in_parts(&file, now, |event| event, |part| {
+                parts_read.push(part);
+                std::ops::ControlFlow::Continue(())
+            })
+            .expect("read");
+        assert!(problems.is_empty());
+        assert!(parts_read.len() >= 2, "{} parts", parts_read.len());
+        assert_eq!(parts_read.concat(), in_one_go);
         assert_eq!(line_parts(b"", 1000, 3), Vec::<(u64, &[u8])>::new());
         assert_eq!(
             line_parts(b"one\ntwo", 1, 8),

@@ -112,6 +112,8 @@ messages! {
     logs_source: "収集元", "Source";
     logs_events: "件数", "Events";
     logs_no_sources: "ログの収集元がまだ登録されていません。「ログの収集元」の画面で、ルータ・サーバ・電子カルテなどを登録してください。", "No log source is registered yet. Register routers, servers, the EHR and so on on the page “Log sources”.";
+    logs_no_sources_here: "ログの収集元がまだ登録されていません。下の「収集元を登録する」で、ルータ・サーバ・電子カルテなどを登録してください。", "No log source is registered yet. Register routers, servers, the EHR and so on under “Register a source” below.";
+    logs_retention_help: "この収集元のログを残す年数です。空欄なら5年。過ぎたログは、コマンド mamori logs archive で別の場所へ移せます。", "How many years this source's logs are kept; 5 when left empty. Older logs can be moved elsewhere with the command mamori logs archive.";
     logs_manage_sources: "ログの収集元・ファイルの取り込み", "Log sources and file imports";
     logs_sources_title: "ログの収集元", "Log sources";
     logs_sources_help: "ログを送ってくる機器（ルータ・ファイアウォール・サーバ）や、ログをファイルで書き出すシステム（電子カルテ・レセコン・Windowsパソコン）を登録します。送信元アドレスを登録した機器のsyslogは、この収集元のログとして記録されます。登録のないアドレスから届いたログは別に保管され、混ざりません。", "Register the devices that send logs (routers, firewalls, servers) and the systems that export them as files (EHR, receipt computer, Windows PCs). Syslog from a registered sender address is recorded as this source's; lines from unregistered addresses are kept apart, never mixed in.";
