@@ -738,17 +738,38 @@ fn keyed_entries(source: &StoredLogSource, lines: &[Received<'_>]) -> Vec<KeyedE
             time_zone: zone.clone(),
         };
         let (event, recognised) = read_line(line.text, source.kind, &context);
-        let received = line.at.to_string();
-        let provenance = Provenance {
-            source: Some(&source.name),
-            cut: line.cut,
-            ..Provenance::received(&received, line.via, line.peer)
-        };
+        let entry = with_time_text(line.at, |received| {
+            let provenance = Provenance {
+                source: Some(&source.name),
+                cut: line.cut,
+                ..Provenance::received(received, line.via, line.peer)
+            };
+            entry(&provenance, &event)
+        });
         KeyedEntry {
-            entry: entry(&provenance, &event),
+            entry,
             record_key: event.record_key,
             recognised,
         }
+    })
+}
+
+/// `f` of `at` as RFC 3339 text. The lines of one read share their
+/// receipt time, and a thread makes their entries one after the other:
+/// the text made last on this thread is made again only for a new time.
+fn with_time_text<R>(at: Timestamp, f: impl FnOnce(&str) -> R) -> R {
+    use std::fmt::Write as _;
+    thread_local! {
+        static LAST: std::cell::RefCell<(Timestamp, String)> =
+            const { std::cell::RefCell::new((Timestamp::UNIX_EPOCH, String::new())) };
+    }
+    LAST.with_borrow_mut(|(time, text)| {
+        if *time != at || text.is_empty() {
+            text.clear();
+            let _ = write!(text, "{at}");
+            *time = at;
+        }
+        f(text)
     })
 }
 
@@ -1689,6 +1710,15 @@ mod tests {
                     String::from_utf8_lossy(&by_serde(provenance, event))
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_time_text_made_again_only_for_a_new_time_is_always_that_times_text() {
+        let t1: Timestamp = "2026-12-07T13:00:00.123456789Z".parse().expect("time");
+        let t2 = t1 + jiff::SignedDuration::from_nanos(1);
+        for at in [t1, t1, t2, t1, Timestamp::UNIX_EPOCH, t2, t2] {
+            assert_eq!(with_time_text(at, str::to_owned), at.to_string());
         }
     }
 

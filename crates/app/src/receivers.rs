@@ -525,6 +525,8 @@ async fn receive_tcp<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
             Ok(0) | Err(_) => (decoder.finish().into_iter().collect(), true),
             Ok(length) => (decoder.push(&buffer[..length]), false),
         };
+        // The frames of one read arrived together.
+        let received = Timestamp::now();
         // Room in the queue for the whole read at once (waiting while it is
         // full: TCP's back-pressure), not line by line.
         let mut permits = match queue.reserve_many(frames.len().min(QUEUE)).await {
@@ -556,7 +558,7 @@ async fn receive_tcp<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
                 peer,
                 transport,
                 text,
-                received: Timestamp::now(),
+                received,
                 cut,
                 written: None,
             };
@@ -707,6 +709,10 @@ fn by_sender(sources: Vec<SenderSource>) -> HashMap<IpAddr, Option<Arc<SenderSou
 /// held beyond the queue.
 const PREPARED_AHEAD: usize = 1;
 
+/// Full batches parsed at once while lines come faster than they are
+/// parsed (the one taken last and the one before it).
+const PARSED_AT_ONCE: usize = 2;
+
 /// Takes the queued lines in batches and puts them in the logs in two
 /// stages: each batch is parsed into its entries (on the blocking pool, on
 /// every core) and handed on, while a writer of its own (one blocking
@@ -771,7 +777,13 @@ async fn write_batches(
     let mut loaded_at: Option<std::time::Instant> = None;
     let mut batch: Vec<Line> = Vec::new();
     let mut reported = ([0u64; 7], std::time::Instant::now());
-    loop {
+    // Batches being parsed, in the order taken: while lines come faster
+    // than one batch is parsed, the next is parsed beside it
+    // ([`PARSED_AT_ONCE`]), so a core that finished its share of one batch
+    // goes on with the next instead of waiting for the other core.
+    let mut parsing: std::collections::VecDeque<tokio::task::JoinHandle<Prepared>> =
+        std::collections::VecDeque::new();
+    'batches: loop {
         if reported.1.elapsed() >= REPORT_EVERY {
             counters.report(&mut reported.0);
             reported.1 = std::time::Instant::now();
@@ -788,11 +800,25 @@ async fn write_batches(
                     }
                 }
                 () = &mut deadline => break,
+                // A batch parsed while this one fills goes on to the writer
+                // at once (taken out of `parsing` in the branch).
+                parsed = async {
+                    match parsing.front_mut() {
+                        Some(task) => task.await,
+                        None => std::future::pending().await,
+                    }
+                } => {
+                    parsing.pop_front();
+                    if !hand_on(parsed, &to_write, &counters).await {
+                        break 'batches;
+                    }
+                }
             }
         }
         // A batch that filled before its time is up: lines arrive faster
         // than they are written, and the indexer waits for the writer.
-        saturated.store(batch.len() >= BATCH, Ordering::Relaxed);
+        let full = batch.len() >= BATCH;
+        saturated.store(full, Ordering::Relaxed);
         if batch.is_empty() {
             if queue.is_closed() {
                 break;
@@ -810,19 +836,22 @@ async fn write_batches(
         }
         let lines = std::mem::take(&mut batch);
         let claims = senders.clone();
-        let prepared = match tokio::task::spawn_blocking(move || prepare(&claims, lines)).await {
-            Ok(prepared) => prepared,
-            Err(error) => {
-                // Its lines' senders (RELP) see their answers dropped and
-                // are told the lines were not written.
-                counters.failed_batches.fetch_add(1, Ordering::Relaxed);
-                tracing::error!(%error, "reading a batch of received log lines stopped");
-                continue;
+        parsing.push_back(tokio::task::spawn_blocking(move || prepare(&claims, lines)));
+        // Only a full batch leaves one parsing behind it: one that did not
+        // fill goes on now, not after the next has waited its time.
+        let behind = if full { PARSED_AT_ONCE - 1 } else { 0 };
+        while parsing.len() > behind {
+            let Some(task) = parsing.pop_front() else {
+                break;
+            };
+            if !hand_on(task.await, &to_write, &counters).await {
+                break 'batches;
             }
-        };
-        // Waits while the writer is still behind by PREPARED_AHEAD batches.
-        if to_write.send(prepared).await.is_err() {
-            tracing::error!("the access-log writer stopped");
+        }
+    }
+    // What is still being parsed when the queue closes is written too.
+    while let Some(task) = parsing.pop_front() {
+        if !hand_on(task.await, &to_write, &counters).await {
             break;
         }
     }
@@ -831,6 +860,30 @@ async fn write_batches(
         tracing::error!(%error, "the access-log writer stopped");
     }
     counters.report(&mut reported.0);
+}
+
+/// Hands a parsed batch on to the writer (waiting while it is behind by
+/// [`PREPARED_AHEAD`] batches); a batch whose parsing stopped is counted
+/// and logged — its senders (RELP) see their answers dropped and are told
+/// the lines were not written. `false` once the writer has stopped.
+async fn hand_on(
+    parsed: Result<Prepared, tokio::task::JoinError>,
+    to_write: &mpsc::Sender<Prepared>,
+    counters: &Counters,
+) -> bool {
+    let prepared = match parsed {
+        Ok(prepared) => prepared,
+        Err(error) => {
+            counters.failed_batches.fetch_add(1, Ordering::Relaxed);
+            tracing::error!(%error, "reading a batch of received log lines stopped");
+            return true;
+        }
+    };
+    if to_write.send(prepared).await.is_err() {
+        tracing::error!("the access-log writer stopped");
+        return false;
+    }
+    true
 }
 
 /// A batch made ready to write: each source's entries (parsed) with the
@@ -1000,7 +1053,11 @@ impl Writer<'_> {
                 });
                 let committed = held.log.size();
                 let mut done = Vec::new();
-                while held.waiting.front().is_some_and(|part| part.end <= committed) {
+                while held
+                    .waiting
+                    .front()
+                    .is_some_and(|part| part.end <= committed)
+                {
                     done.extend(held.waiting.pop_front());
                 }
                 for part in done {

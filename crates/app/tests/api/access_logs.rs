@@ -409,7 +409,8 @@ async fn an_ehr_export_is_registered_previewed_and_imported_in_the_browser_and_h
     // On the sources page itself, the empty state points to the form below
     // it (the review page sends the reader here).
     assert!(
-        page.text("#logs-no-sources").contains("「収集元を登録する」"),
+        page.text("#logs-no-sources")
+            .contains("「収集元を登録する」"),
         "{}",
         page.text("#logs-no-sources")
     );
@@ -1922,15 +1923,17 @@ async fn a_large_json_lines_export_is_imported_part_by_part_once_and_repeats_acr
                 .expect("its line")
         })
         .collect();
-    assert_eq!(lines, [19_999, 20_000, 20_002], "line 20,001 (record 7 again) left out");
+    assert_eq!(
+        lines,
+        [19_999, 20_000, 20_002],
+        "line 20,001 (record 7 again) left out"
+    );
     // The same file again adds nothing; an overlapping export adds only
     // what is new.
-    assert!(
-        matches!(
-            import().await,
-            mamori::access_logs::ImportReport::AlreadyImported(_)
-        )
-    );
+    assert!(matches!(
+        import().await,
+        mamori::access_logs::ImportReport::AlreadyImported(_)
+    ));
     file_text.push_str(&event(40_000));
     file_text.push('\n');
     std::fs::write(&file, &file_text).expect("write the next export");

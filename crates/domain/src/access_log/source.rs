@@ -801,10 +801,15 @@ mod tests {
         let reader = SourceReader::of(LogSourceKind::Syslog, "Asia/Tokyo", "").expect("reader");
         let mut parts_read = Vec::new();
         let problems = reader
-            .read_in_parts(&file, now, |event| event, |part| {
-                parts_read.push(part);
-                std::ops::ControlFlow::Continue(())
-            })
+            .read_in_parts(
+                &file,
+                now,
+                |event| event,
+                |part| {
+                    parts_read.push(part);
+                    std::ops::ControlFlow::Continue(())
+                },
+            )
             .expect("read");
         assert!(problems.is_empty());
         assert!(parts_read.len() >= 2, "{} parts", parts_read.len());
