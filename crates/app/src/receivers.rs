@@ -706,7 +706,8 @@ fn by_sender(sources: Vec<SenderSource>) -> HashMap<IpAddr, Option<Arc<SenderSou
 /// Batches made ready (parsed) that may wait for the writer at once: the
 /// next batches are parsed while one is written and synced, so neither
 /// core waits for the other stage; at most this many batches' entries are
-/// held beyond the queue.
+/// held beyond the queue, the batches being parsed ([`PARSED_AT_ONCE`])
+/// and the one being written.
 const PREPARED_AHEAD: usize = 1;
 
 /// Full batches parsed at once while lines come faster than they are

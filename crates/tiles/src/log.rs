@@ -338,7 +338,7 @@ impl TileLog {
         // is done: its pruning removes the partial files it supersedes, and
         // the next checkpoint is written under the name it renames.
         self.finish()?;
-        let commit = stage_commit(&self.dir, &edge, self.note(&edge.tiling)?)?;
+        let commit = stage_commit(&self.dir, &edge, &self.committed, self.note(&edge.tiling)?)?;
         let prune = (self.size(), edge.tiling.size());
         let dir = self.dir.clone();
         let thread = std::thread::Builder::new()
@@ -497,14 +497,26 @@ struct Commit {
 
 /// Writes (unsynced) the partial bundle and tiles of `edge` and its signed
 /// checkpoint `note` under a temporary name; [`Commit::run`] commits it.
-fn stage_commit(dir: &Path, edge: &Edge, note: String) -> Result<Commit, Error> {
+/// A partial tile that the `committed` edge has already, of the same
+/// width, is not written again: its file holds these very hashes (a tile's
+/// first hashes never change), and writing it over would only free its
+/// blocks and take new ones.
+fn stage_commit(dir: &Path, edge: &Edge, committed: &Edge, note: String) -> Result<Commit, Error> {
     let size = edge.tiling.size();
     let width = size % TILE_WIDTH;
     if width > 0 {
         let path = bundle_path(size / TILE_WIDTH, width);
         write_unsynced(&dir.join(path), &edge.open_bundle)?;
     }
+    let on_disk: Vec<(u8, u64, usize)> = committed
+        .tiling
+        .partial_tiles()
+        .map(|(level, index, hashes)| (level, index, hashes.len()))
+        .collect();
     for (level, index, hashes) in edge.tiling.partial_tiles() {
+        if on_disk.contains(&(level, index, hashes.len())) {
+            continue;
+        }
         let path = tile_path(level, index, hashes.len() as u64);
         write_unsynced(&dir.join(path), &tile_bytes(hashes))?;
     }

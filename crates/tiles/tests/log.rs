@@ -465,3 +465,24 @@ fn batches_appended_while_a_commit_runs_are_committed_together_in_order() {
     assert_eq!(log.root(), root(&leaves));
     assert_eq!(check(dir.path()).expect("verifies").size, size);
 }
+
+#[test]
+fn a_partial_tile_the_checkpoint_has_already_is_not_written_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // 66,000 entries: level 2 holds one hash (the first 65,536 entries),
+    // and appending a few more does not change it.
+    let mut log = filled(dir.path(), 66_000);
+    let level_2 = dir.path().join(tile_path(2, 0, 1));
+    let written = fs::metadata(&level_2).expect("the level-2 partial tile");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let more: Vec<Vec<u8>> = (66_000..66_010).map(entry).collect();
+    log.append(&more).expect("appended");
+    let after = fs::metadata(&level_2).expect("still there");
+    assert_eq!(
+        (written.modified().ok(), written.len()),
+        (after.modified().ok(), after.len()),
+        "not written again"
+    );
+    drop(log);
+    assert_eq!(check(dir.path()).expect("verifies").size, 66_010);
+}
