@@ -1860,7 +1860,7 @@ async fn a_large_json_lines_export_is_imported_part_by_part_once_and_repeats_acr
  {
     let app = spawn_app().await;
     // The institution and its first administrator.
-    let _admin = app.admin().await;
+    let admin = app.admin().await;
     add_source(
         &app,
         RawLogSource {
@@ -1927,6 +1927,16 @@ async fn a_large_json_lines_export_is_imported_part_by_part_once_and_repeats_acr
         lines,
         [19_999, 20_000, 20_002],
         "line 20,001 (record 7 again) left out"
+    );
+    // The sources page counts the import with its thousands grouped.
+    let cells = admin
+        .get("/logs/sources")
+        .await
+        .texts("#log-imports tr.log-import td");
+    assert_eq!(
+        cells[2..],
+        ["security.jsonl", "39,998", "0", "2"],
+        "{cells:?}"
     );
     // The same file again adds nothing; an overlapping export adds only
     // what is new.

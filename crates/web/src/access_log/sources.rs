@@ -141,9 +141,10 @@ struct ImportRow {
     when: String,
     source: String,
     file: String,
-    events: u64,
-    unrecognised: u64,
-    already_kept: u64,
+    /// Counts with their thousands grouped.
+    events: String,
+    unrecognised: String,
+    already_kept: String,
 }
 
 struct Choice {
@@ -178,7 +179,8 @@ struct PreviewView {
     held: Option<String>,
     file: String,
     source: String,
-    total: usize,
+    /// The count of lines or records, its thousands grouped.
+    total: String,
     header: String,
     missing: Vec<String>,
     rows: Vec<PreviewRow>,
@@ -347,9 +349,9 @@ async fn page<P: permissions::ReadsAccessLogs>(
             when: when(chrome, import.imported_at),
             source: import.source,
             file: import.file_name,
-            events: import.events,
-            unrecognised: import.unrecognised,
-            already_kept: import.already_kept,
+            events: super::grouped(import.events),
+            unrecognised: super::grouped(import.unrecognised),
+            already_kept: super::grouped(import.already_kept),
         })
         .collect();
     let devices = match principal.grant::<permissions::ViewLedger>() {
@@ -798,7 +800,7 @@ fn preview_view(
         held: None,
         file: file.to_owned(),
         source: source.name.clone(),
-        total: preview.total,
+        total: super::grouped(preview.total as u64),
         header: preview.header.join(" | "),
         missing: preview
             .missing
