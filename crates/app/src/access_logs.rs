@@ -405,38 +405,16 @@ pub(crate) async fn open_caught_up(
     Ok(CaughtUp { log, _index: index })
 }
 
-/// Writes `entries` ahead in an open log ([`TileLog::write_ahead`]:
-/// nothing committed); returns the log.
-async fn write_ahead(log: TileLog, entries: Vec<KeyedEntry>) -> anyhow::Result<TileLog> {
-    tokio::task::spawn_blocking(move || -> anyhow::Result<TileLog> {
-        let mut log = log;
-        log.write_ahead(&entries)?;
-        Ok(log)
-    })
-    .await?
-}
-
-/// Commits what was written ahead in an open log; returns it and the size
-/// committed.
-async fn commit(log: TileLog) -> anyhow::Result<(TileLog, u64)> {
-    tokio::task::spawn_blocking(move || -> anyhow::Result<(TileLog, u64)> {
-        let mut log = log;
-        let size = log.commit()?;
-        Ok((log, size))
-    })
-    .await?
-}
-
-/// Appends `entries` to an open log; returns it and the first entry's
-/// position.
-pub(crate) async fn append<E: AsRef<[u8]> + Sync + Send + 'static>(
-    log: TileLog,
-    entries: Vec<E>,
-) -> anyhow::Result<(TileLog, u64)> {
-    tokio::task::spawn_blocking(move || -> anyhow::Result<(TileLog, u64)> {
-        let mut log = log;
-        let first = log.append(&entries)?;
-        Ok((log, first))
+/// Runs `step` (an append, a write ahead, a commit: each blocks on the
+/// disk) on an open log on the blocking pool; returns the log and what
+/// the step returned.
+async fn on_log<R: Send + 'static>(
+    mut log: TileLog,
+    step: impl FnOnce(&mut TileLog) -> Result<R, mamori_tiles::Error> + Send + 'static,
+) -> anyhow::Result<(TileLog, R)> {
+    tokio::task::spawn_blocking(move || -> anyhow::Result<(TileLog, R)> {
+        let done = step(&mut log)?;
+        Ok((log, done))
     })
     .await?
 }
@@ -801,7 +779,7 @@ pub(crate) async fn append_forwarded(
     let (entries, already_kept) =
         only_new(store, source, keyed, &mut std::collections::HashSet::new()).await?;
     let added = entries.len() as u64;
-    let (log, _) = append(log, entries).await?;
+    let (log, _) = on_log(log, move |log| log.append(&entries)).await?;
     drop((log, _index));
     Ok((added, already_kept))
 }
@@ -1151,7 +1129,7 @@ pub async fn import_bytes(
         unrecognised += entries.iter().filter(|read| !read.recognised).count() as u64;
         events += entries.len() as u64;
         // Written, not committed: the import stays all or nothing.
-        log = write_ahead(log, entries).await?;
+        (log, _) = on_log(log, move |log| log.write_ahead(&entries)).await?;
         part = read_parts.recv().await;
     }
     let problems = match reading.await? {
@@ -1159,7 +1137,7 @@ pub async fn import_bytes(
         // Nothing written ahead is committed: the log is as it was.
         Err(refused) => return Ok(ImportReport::Refused(refused)),
     };
-    let (log, size) = commit(log).await?;
+    let (log, size) = on_log(log, TileLog::commit).await?;
     let first_seq = size - events;
     access_log::record_import(
         store,

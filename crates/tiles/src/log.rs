@@ -272,13 +272,8 @@ impl TileLog {
     /// checkpoint and are written over by the next append).
     pub fn write_ahead<E: AsRef<[u8]> + Sync>(&mut self, entries: &[E]) -> Result<u64, Error> {
         let first = self.write_files(entries)?;
-        if !entries.is_empty() && self.syncing.as_ref().is_none_or(|sync| sync.is_finished()) {
-            let dir = self.dir.clone();
-            // Only ahead of the commit's own sync: a failure here is that
-            // sync's to report.
-            self.syncing = Some(std::thread::spawn(move || {
-                let _ = sync_filesystem(&dir);
-            }));
+        if !entries.is_empty() {
+            sync_in_background(&self.dir, &mut self.syncing);
         }
         Ok(first)
     }
@@ -469,13 +464,8 @@ fn write_full_files<E: AsRef<[u8]> + Sync>(
             write_full(&mut full)?;
         }
         index += (run.len() / TILE_WIDTH as usize) as u64;
-        if run.len() < whole.len() && syncing.as_ref().is_none_or(|sync| sync.is_finished()) {
-            let dir = dir.to_path_buf();
-            // Only ahead of the commit's own sync: a failure here is that
-            // sync's to report.
-            *syncing = Some(std::thread::spawn(move || {
-                let _ = sync_filesystem(&dir);
-            }));
+        if run.len() < whole.len() {
+            sync_in_background(dir, syncing);
         }
     }
     for entry in tail {
@@ -487,6 +477,20 @@ fn write_full_files<E: AsRef<[u8]> + Sync>(
         tiling,
         open_bundle: bundle,
     })
+}
+
+/// Starts a sync of the filesystem on a thread of its own, unless the one
+/// started before (`syncing`) still runs: the disk writes what was written
+/// while the writer goes on. Only ahead of the commit's own sync, so a
+/// failure here is that sync's to report.
+fn sync_in_background(dir: &Path, syncing: &mut Option<std::thread::JoinHandle<()>>) {
+    if syncing.as_ref().is_some_and(|sync| !sync.is_finished()) {
+        return;
+    }
+    let dir = dir.to_path_buf();
+    *syncing = Some(std::thread::spawn(move || {
+        let _ = sync_filesystem(&dir);
+    }));
 }
 
 /// The commit of an append whose files are all written: the sync, then
