@@ -1938,6 +1938,15 @@ async fn a_large_json_lines_export_is_imported_part_by_part_once_and_repeats_acr
         ["security.jsonl", "39,998", "0", "2"],
         "{cells:?}"
     );
+    // So does the month's review, per source, once the events are indexed.
+    mamori::access_logs::index_pending(&app.store, &app.data_dir, institution)
+        .await
+        .expect("index");
+    let review = admin.get("/logs?month=2026-11").await;
+    assert_eq!(
+        review.texts("#logs-sources tr.source td")[..2],
+        ["受付PC", "39,998"]
+    );
     // The same file again adds nothing; an overlapping export adds only
     // what is new.
     assert!(matches!(

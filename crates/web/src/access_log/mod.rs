@@ -66,7 +66,8 @@ struct SignOffForm {
 
 struct SourceRow {
     name: String,
-    events: i64,
+    /// The month's count, its thousands grouped.
+    events: String,
     last: String,
     /// For a source that sends by itself and sent nothing for longer than
     /// it may (its own hours, else the rule's): how long. A router that
@@ -425,7 +426,7 @@ async fn review_page<P: permissions::ReadsAccessLogs>(
             SourceRow {
                 waiting: count.sends && count.last.is_none() && silent.is_none(),
                 name: count.name,
-                events: count.events,
+                events: grouped(u64::try_from(count.events).unwrap_or(0)),
                 last: count.last.map(|at| when(chrome, at)).unwrap_or_default(),
                 silent,
             }
